@@ -1,0 +1,19 @@
+// Bundles the CLI (which also holds the runner) into dist/cli.js with esbuild.
+// The bundle is needed because @actions/workflow-parser imports JSON without import attributes,
+// which plain Node refuses (see docs/architecture.md).
+import { build } from "esbuild";
+
+await build({
+  entryPoints: ["src/cli/main.ts"],
+  outfile: "dist/cli.js",
+  bundle: true,
+  platform: "node",
+  format: "esm",
+  target: "node20",
+  sourcemap: true,
+  external: ["better-sqlite3", "playwright-core"],
+  banner: {
+    js: "import { createRequire as __staxCreateRequire } from 'node:module'; const require = __staxCreateRequire(import.meta.url);",
+  },
+  logLevel: "warning",
+});

@@ -1,0 +1,87 @@
+import type { Diagnostic, WorkflowRun } from "./model.js";
+import type { Status } from "./status.js";
+
+/** `GET /health` */
+export interface HealthResponse {
+  status: "ok";
+  workspace: string;
+  version: string;
+}
+
+/** A `workflow_dispatch` or `workflow_call` input as declared. */
+export interface WorkflowInput {
+  name: string;
+  type: "string" | "boolean" | "number" | "choice" | "environment";
+  description?: string;
+  required: boolean;
+  default?: string | boolean | number;
+  options?: string[];
+}
+
+/** One entry of `GET /api/workflows`. */
+export interface WorkflowInfo {
+  name: string;
+  fileName: string;
+  filePath: string;
+  triggers: string[];
+  jobs: { id: string; name: string; needs: string[] }[];
+  inputs: WorkflowInput[];
+  errors?: Diagnostic[];
+}
+
+/** `GET /api/workflows/:name` */
+export interface WorkflowDetail {
+  info: WorkflowInfo;
+  definition: unknown;
+}
+
+export type SandboxStrategy = "auto" | "worktree" | "copy" | "none";
+
+/** `POST /api/runs` */
+export interface CreateRunRequest {
+  workflow: string;
+  inputs?: Record<string, string | number | boolean>;
+  event?: string;
+  eventPayload?: Record<string, unknown>;
+  jobs?: string[];
+  sandbox?: { strategy: SandboxStrategy; ref?: string };
+}
+
+/** `POST /api/runs/:id/rerun` */
+export interface RerunRequest {
+  failedOnly?: boolean;
+}
+
+/** `GET /api/runs` query. */
+export interface ListRunsQuery {
+  status?: Status;
+  workflow?: string;
+  limit?: number;
+  before?: number;
+}
+
+export type ListRunsResponse = WorkflowRun[];
+
+/** One entry of `GET /api/runs/:id/artifacts`. */
+export interface ArtifactInfo {
+  id: string;
+  name: string;
+  size: number;
+  mimeType: string;
+  runId: string;
+  createdAt: string;
+}
+
+/** `GET /api/secrets`: names only, never values. */
+export interface SecretInfo {
+  name: string;
+  updatedAt: string;
+}
+
+export interface PutSecretRequest {
+  value: string;
+}
+
+export interface ImportSecretsRequest {
+  content: string;
+}

@@ -1,0 +1,52 @@
+/**
+ * The one registry of error codes. The REST API answers `{ error: { code, message, details? } }`
+ * with the HTTP status listed here; the CLI prints the message and exits with `exit`.
+ * `docs/errors.md` lists the same codes; a test keeps the two in step.
+ */
+export const ERROR_CODES = {
+  BAD_REQUEST: { http: 400, exit: 2, summary: "The request is malformed (bad JSON, wrong types, unknown fields)." },
+  INVALID_INPUT: { http: 400, exit: 2, summary: "A workflow input is unknown, missing, of the wrong type, or not one of its choices." },
+  INVALID_NAME: { http: 400, exit: 2, summary: "A secret or artifact name is not allowed (path traversal, absolute path, bad characters)." },
+  UNSUPPORTED_MEDIA_TYPE: { http: 415, exit: 2, summary: "A mutating request was not sent as application/json." },
+  PAYLOAD_TOO_LARGE: { http: 413, exit: 2, summary: "The request body is larger than the runner accepts." },
+  UNAUTHORIZED: { http: 401, exit: 2, summary: "A token is required and was missing or wrong." },
+  FORBIDDEN_HOST: { http: 403, exit: 2, summary: "The Host header does not name the runner (DNS rebinding guard)." },
+  FORBIDDEN_ORIGIN: { http: 403, exit: 2, summary: "The Origin is not in the CORS allow-list." },
+  NOT_FOUND: { http: 404, exit: 2, summary: "No such route." },
+  WORKFLOW_NOT_FOUND: { http: 404, exit: 2, summary: "No workflow has that file name or `name:`." },
+  WORKFLOW_INVALID: { http: 422, exit: 2, summary: "The workflow file has errors; details list each with file, line and column." },
+  RUN_NOT_FOUND: { http: 404, exit: 2, summary: "No run has that id, number or prefix." },
+  RUN_AMBIGUOUS: { http: 400, exit: 2, summary: "The id prefix matches more than one run." },
+  RUN_FINISHED: { http: 409, exit: 1, summary: "The run has already completed (cancel of a finished run)." },
+  RUN_ACTIVE: { http: 409, exit: 1, summary: "The run is still running (delete of an active run)." },
+  ARTIFACT_NOT_FOUND: { http: 404, exit: 2, summary: "The run has no artifact of that name." },
+  SECRET_NOT_FOUND: { http: 404, exit: 2, summary: "No secret has that name." },
+  RUNNER_UNAVAILABLE: { http: 503, exit: 2, summary: "The runner is not answering." },
+  CONFIG_INVALID: { http: 500, exit: 2, summary: "A configuration variable has an invalid value; the message names it." },
+  INTERNAL: { http: 500, exit: 2, summary: "A bug in stax; the runner keeps serving." },
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** The JSON body of every error answer. */
+export interface ApiErrorBody {
+  error: { code: ErrorCode; message: string; details?: unknown };
+}
+
+/** An error that knows its code; thrown by the server's handlers and by the CLI's client. */
+export class StaxError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.name = "StaxError";
+  }
+  get httpStatus(): number {
+    return ERROR_CODES[this.code].http;
+  }
+  toBody(): ApiErrorBody {
+    return { error: { code: this.code, message: this.message, ...(this.details === undefined ? {} : { details: this.details }) } };
+  }
+}

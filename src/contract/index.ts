@@ -1,0 +1,6 @@
+/** The contract: the one set of types the engine, runner, CLI and dashboard share. Types and tiny pure helpers only. */
+export * from "./status.js";
+export * from "./model.js";
+export * from "./events.js";
+export * from "./errors.js";
+export * from "./api.js";

@@ -1,0 +1,68 @@
+import type { JobConclusion, RunConclusion, Status, StepConclusion } from "./status.js";
+
+/** One step of a job as users see it: workflow steps, then `Post …` steps. Numbers start at 1. */
+export interface Step {
+  number: number;
+  name: string;
+  status: Status;
+  /** After continue-on-error. */
+  conclusion?: StepConclusion;
+  /** Before continue-on-error. */
+  outcome?: StepConclusion;
+  startedAt?: string;
+  completedAt?: string;
+}
+
+/** A job of a run. A matrix leg is a job of its own, id `<job> (<v1>, <v2>)`. */
+export interface Job {
+  /** Unique in the run: the job id, a matrix leg id, or `caller / callee` for reusable workflows. */
+  id: string;
+  name: string;
+  status: Status;
+  conclusion?: JobConclusion;
+  needs: string[];
+  matrix?: Record<string, unknown>;
+  steps: Step[];
+  outputs: Record<string, string>;
+  startedAt?: string;
+  completedAt?: string;
+}
+
+/** What started a run. */
+export interface Trigger {
+  event: string;
+  ref: string;
+  sha: string;
+}
+
+/** One execution of one workflow file. */
+export interface WorkflowRun {
+  id: string;
+  /** 1, 2, 3 … per workspace. */
+  number: number;
+  /** The workflow's `name:`, else its file path. */
+  workflow: string;
+  /** Path of the workflow file relative to the workspace. */
+  workflowFile: string;
+  status: Status;
+  conclusion?: RunConclusion;
+  jobs: Job[];
+  createdAt: string;
+  startedAt?: string;
+  completedAt?: string;
+  trigger: Trigger;
+  inputs: Record<string, unknown>;
+}
+
+/** A position in a workflow or action file, 1-based. */
+export interface Diagnostic {
+  file: string;
+  line: number;
+  column: number;
+  message: string;
+}
+
+/** `file:line:col: message`, the format every tool prints. */
+export function formatDiagnostic(d: Diagnostic): string {
+  return `${d.file}:${d.line}:${d.column}: ${d.message}`;
+}

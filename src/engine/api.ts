@@ -1,0 +1,44 @@
+import type { EventSink, WorkflowRun } from "../contract/index.js";
+import type { LoadedWorkflow } from "../workflow/index.js";
+
+/** Everything one run needs. The engine reads no global state: configuration comes in here. */
+export interface RunOptions {
+  runId: string;
+  runNumber: number;
+  /** Absolute path of the workspace (GITHUB_WORKSPACE). */
+  workspace: string;
+  /** A workflow loaded without errors (see `loadWorkflow`). */
+  workflow: LoadedWorkflow;
+  event: string;
+  /** The webhook payload; synthesised from the git repository when absent. */
+  eventPayload?: Record<string, unknown>;
+  /** workflow_dispatch / workflow_call inputs as given (strings from the CLI, typed from JSON). */
+  inputs?: Record<string, unknown>;
+  secrets?: Record<string, string>;
+  vars?: Record<string, string>;
+  /** Extra environment for every step (`stax run --env`), like act's `--env`. */
+  env?: Record<string, string>;
+  /** Run only these job ids (and nothing they need is re-run: their results count as skipped). */
+  jobs?: string[];
+  /** The environment of the host the steps inherit (PATH, HOME …). */
+  hostEnv: Record<string, string | undefined>;
+  /** A folder for this run's temporary files (RUNNER_TEMP, file commands, scripts); removed at the end. */
+  tempDir: string;
+  /** Where every state change goes. */
+  sink: EventSink;
+  /** Action cache root and local overrides (issue 5); optional here. */
+  actionsCache?: string;
+  /** Seconds between SIGINT and SIGTERM, and SIGTERM and SIGKILL, when cancelling a step (JOB-15: 7.5 and 2.5). */
+  killGraceSeconds?: [number, number];
+  now?: () => Date;
+}
+
+/** A run in progress. */
+export interface RunHandle {
+  /** The live run object (status `queued` until the engine starts it). */
+  readonly run: WorkflowRun;
+  /** Resolves with the completed run; never rejects (faults become a failed run with a logged reason). */
+  readonly done: Promise<WorkflowRun>;
+  /** Cancels gracefully (JOB-15): steps with `always()` and post steps still run. A second call stops at once. */
+  cancel(): void;
+}
