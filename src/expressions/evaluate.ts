@@ -1,0 +1,111 @@
+import { data, Evaluator, Lexer, Parser } from "@actions/expressions";
+import type { FunctionDefinition, FunctionInfo } from "@actions/expressions/funcs/info";
+import type { Expr } from "@actions/expressions/ast";
+import { isBasicExpression, isMapping, isSequence, literalValue, mapEntries, type TemplateToken } from "../workflow/tokens.js";
+import { fromData, stringify, toData, truthy } from "./data.js";
+
+/** Every context name an expression may use; all are always present (see stack.md: a missing one crashes). */
+export const CONTEXT_NAMES = ["github", "env", "vars", "secrets", "inputs", "matrix", "strategy", "needs", "steps", "job", "jobs", "runner"] as const;
+export type Contexts = Partial<Record<(typeof CONTEXT_NAMES)[number], unknown>>;
+
+/** The functions stax adds to GitHub's built-ins; status functions only where an `if` is evaluated. */
+export interface ExtraFunctions {
+  success?: (...jobIds: string[]) => boolean;
+  failure?: (...jobIds: string[]) => boolean;
+  cancelled?: () => boolean;
+  always?: () => boolean;
+  hashFiles?: (...patterns: string[]) => string;
+}
+
+const EXTRA_INFO: FunctionInfo[] = [
+  { name: "success", minArgs: 0, maxArgs: 255 },
+  { name: "failure", minArgs: 0, maxArgs: 255 },
+  { name: "cancelled", minArgs: 0, maxArgs: 0 },
+  { name: "always", minArgs: 0, maxArgs: 0 },
+  { name: "hashFiles", minArgs: 1, maxArgs: 255 },
+];
+
+/** An expression error with the expression text, for step logs. */
+export class ExpressionFault extends Error {
+  constructor(readonly expression: string, cause: unknown) {
+    super(`${cause instanceof Error ? cause.message : String(cause)} (in expression: ${expression})`);
+    this.name = "ExpressionFault";
+  }
+}
+
+const parsed = new Map<string, Expr>();
+
+function parse(expression: string): Expr {
+  let ast = parsed.get(expression);
+  if (!ast) {
+    const lexed = new Lexer(expression).lex();
+    ast = new Parser(lexed.tokens, [...CONTEXT_NAMES], EXTRA_INFO).parse();
+    if (parsed.size > 5000) parsed.clear();
+    parsed.set(expression, ast);
+  }
+  return ast;
+}
+
+function functionMap(fns: ExtraFunctions): Map<string, FunctionDefinition> {
+  const map = new Map<string, FunctionDefinition>();
+  for (const info of EXTRA_INFO) {
+    const impl = fns[info.name as keyof ExtraFunctions] as ((...a: string[]) => unknown) | undefined;
+    const call = (...args: data.ExpressionData[]): data.ExpressionData => {
+      if (!impl) throw new Error(`function '${info.name}' is not available here`);
+      return toData(impl(...args.map((a) => stringify(fromData(a)))));
+    };
+    map.set(info.name.toLowerCase(), { ...info, call });
+  }
+  return map;
+}
+
+/** Evaluates one expression (without `${{ }}`) to a plain JS value. Throws ExpressionFault. */
+export function evaluate(expression: string, contexts: Contexts, fns: ExtraFunctions = {}): unknown {
+  try {
+    const dict = new data.Dictionary(...CONTEXT_NAMES.map((key) => ({ key, value: toData(contexts[key] ?? {}) })));
+    return fromData(new Evaluator(parse(expression), dict, functionMap(fns)).evaluate());
+  } catch (err) {
+    throw new ExpressionFault(expression, err);
+  }
+}
+
+/** Evaluates an `if` condition (already normalised with a status function) to a boolean. */
+export function evaluateCondition(expression: string, contexts: Contexts, fns: ExtraFunctions): boolean {
+  return truthy(evaluate(expression, contexts, fns));
+}
+
+/** Evaluates a template token (literal, expression, or a mapping/sequence holding them) to plain JS. */
+export function evaluateToken(token: TemplateToken | undefined, contexts: Contexts, fns: ExtraFunctions = {}): unknown {
+  if (!token) return undefined;
+  if (isBasicExpression(token)) return evaluate(token.expression, contexts, fns);
+  if (isMapping(token)) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of mapEntries(token)) out[k] = evaluateToken(v, contexts, fns);
+    return out;
+  }
+  if (isSequence(token)) {
+    const out: unknown[] = [];
+    for (let i = 0; i < token.count; i++) out.push(evaluateToken(token.get(i), contexts, fns));
+    return out;
+  }
+  return literalValue(token);
+}
+
+/** A token evaluated and stringified (YAML-03, EXPR-09); undefined when the token is absent. */
+export function evaluateString(token: TemplateToken | undefined, contexts: Contexts, fns: ExtraFunctions = {}): string | undefined {
+  if (!token) return undefined;
+  return stringify(evaluateToken(token, contexts, fns));
+}
+
+/** A mapping token evaluated to string values (env, with, outputs). */
+export function evaluateStringMap(token: TemplateToken | undefined, contexts: Contexts, fns: ExtraFunctions = {}): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!token) return out;
+  if (isBasicExpression(token)) {
+    const v = evaluate(token.expression, contexts, fns);
+    if (v && typeof v === "object" && !Array.isArray(v)) for (const [k, x] of Object.entries(v)) out[k] = stringify(x);
+    return out;
+  }
+  for (const [k, v] of mapEntries(token)) out[k] = stringify(evaluateToken(v, contexts, fns));
+  return out;
+}

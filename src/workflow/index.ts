@@ -1,0 +1,8 @@
+/** Loading and validating workflow and action files; the typed model the engine runs. */
+export { loadWorkflow, listWorkflows, resolveWorkflow, workflowFiles, type LoadedWorkflow } from "./load.js";
+export { coerceInputs, declaredInputs, eventsOf } from "./inputs.js";
+export type { WorkflowDef, JobDef, StepDef, RunDefaults } from "./model.js";
+export { buildSteps } from "./model.js";
+export { parseActionText, parseWorkflowText, diagnosticsOf } from "./parse.js";
+export * from "./tokens.js";
+export { validateInputs } from "./validate-inputs.js";

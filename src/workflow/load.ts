@@ -1,0 +1,147 @@
+import { convertWorkflowTemplate } from "@actions/workflow-parser";
+import { ErrorPolicy } from "@actions/workflow-parser/model/convert";
+import { readdir, readFile } from "node:fs/promises";
+import { basename, isAbsolute, join, relative, resolve } from "node:path";
+import type { Diagnostic, WorkflowInfo, WorkflowInput } from "../contract/index.js";
+import { buildWorkflow, type WorkflowDef } from "./model.js";
+import { declaredInputs, eventsOf } from "./inputs.js";
+import { diagnosticsOf, parseWorkflowText } from "./parse.js";
+import { isSequence, literalString, mapEntries, mapGet, type TemplateToken } from "./tokens.js";
+
+/** A workflow file, loaded and validated. `definition` is set only when `errors` is empty. */
+export interface LoadedWorkflow {
+  filePath: string;
+  fileName: string;
+  /** Path relative to the workspace, as shown to users and in `github.workflow` fallbacks. */
+  relPath: string;
+  /** `name:` or the relative path (TRIG-12). */
+  name: string;
+  errors: Diagnostic[];
+  info: WorkflowInfo;
+  definition?: WorkflowDef;
+  /** Declared inputs per event that takes them. */
+  inputs: { workflow_dispatch: WorkflowInput[]; workflow_call: WorkflowInput[] };
+}
+
+/** JOB-02: unknown needs and cycles, with the position of the offending job. */
+function checkNeeds(root: TemplateToken, file: string): Diagnostic[] {
+  const jobs = mapEntries(mapGet(root, "jobs"));
+  const ids = new Map(jobs.map(([id]) => [id.toLowerCase(), id]));
+  const needs = new Map<string, string[]>();
+  const out: Diagnostic[] = [];
+  for (const [id, job] of jobs) {
+    const t = mapGet(job, "needs");
+    const list: string[] = [];
+    const single = literalString(t);
+    if (single !== undefined) list.push(single);
+    else if (t && isSequence(t)) for (let i = 0; i < t.count; i++) list.push(literalString(t.get(i)) ?? "");
+    needs.set(id, list);
+    for (const n of list) {
+      if (!ids.has(n.toLowerCase())) {
+        out.push({ file, line: t?.line ?? job.line ?? 1, column: t?.col ?? 1, message: `job '${id}' needs unknown job '${n}'` });
+      }
+    }
+  }
+  const state = new Map<string, "visiting" | "done">();
+  const visit = (id: string, path: string[]): void => {
+    if (state.get(id) === "done") return;
+    if (state.get(id) === "visiting") {
+      const cycle = [...path.slice(path.indexOf(id)), id];
+      const job = jobs.find(([j]) => j === id)?.[1];
+      out.push({ file, line: job?.line ?? 1, column: job?.col ?? 1, message: `jobs form a cycle: ${cycle.join(" → ")}` });
+      return;
+    }
+    state.set(id, "visiting");
+    for (const n of needs.get(id) ?? []) {
+      const target = ids.get(n.toLowerCase());
+      if (target) visit(target, [...path, id]);
+    }
+    state.set(id, "done");
+  };
+  for (const [id] of jobs) visit(id, []);
+  return out;
+}
+
+function dedupe(list: Diagnostic[]): Diagnostic[] {
+  const seen = new Set<string>();
+  return list.filter((d) => {
+    const key = `${d.line}:${d.column}:${d.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/** Parses, validates and models one workflow file. Never throws for bad content; I/O errors become diagnostics. */
+export async function loadWorkflow(filePath: string, workspace: string): Promise<LoadedWorkflow> {
+  const abs = resolve(workspace, filePath);
+  const relPath = relative(workspace, abs) || basename(abs);
+  const shown = relPath.startsWith("..") ? abs : relPath;
+  let content: string;
+  try {
+    content = await readFile(abs, "utf8");
+  } catch (err) {
+    const message = `cannot read workflow: ${(err as NodeJS.ErrnoException).code ?? String(err)}`;
+    return finish(abs, relPath, undefined, [{ file: shown, line: 1, column: 1, message }], undefined);
+  }
+  const parsed = parseWorkflowText(shown, content);
+  let definition: WorkflowDef | undefined;
+  const extra: Diagnostic[] = [];
+  if (parsed.root) {
+    extra.push(...checkNeeds(parsed.root, shown));
+    const template = await convertWorkflowTemplate(parsed.context, parsed.root, undefined, { errorPolicy: ErrorPolicy.TryConversion });
+    if (template.jobs) definition = buildWorkflow(parsed.root, template);
+  }
+  const errors = dedupe([...diagnosticsOf(parsed.context, shown), ...extra]).sort((a, b) => a.line - b.line || a.column - b.column);
+  return finish(abs, relPath, parsed.root, errors, errors.length ? undefined : definition);
+}
+
+function finish(abs: string, relPath: string, root: TemplateToken | undefined, errors: Diagnostic[], definition: WorkflowDef | undefined): LoadedWorkflow {
+  const name = literalString(mapGet(root, "name")) || relPath;
+  const inputs = { workflow_dispatch: declaredInputs(root, "workflow_dispatch"), workflow_call: declaredInputs(root, "workflow_call") };
+  const info: WorkflowInfo = {
+    name,
+    fileName: basename(abs),
+    filePath: relPath,
+    triggers: [...eventsOf(root).keys()],
+    jobs: mapEntries(mapGet(root, "jobs")).map(([id, job]) => {
+      const def = definition?.jobs.find((j) => j.id === id);
+      return { id, name: literalString(mapGet(job, "name")) ?? id, needs: def?.needs ?? [] };
+    }),
+    inputs: inputs.workflow_dispatch.length ? inputs.workflow_dispatch : inputs.workflow_call,
+  };
+  if (errors.length) info.errors = errors;
+  return { filePath: abs, fileName: basename(abs), relPath, name, errors, info, definition, inputs };
+}
+
+/** The workflow files of a workspace: `.github/workflows/*.yml|yaml`, sorted (YAML-01). */
+export async function workflowFiles(workspace: string): Promise<string[]> {
+  const dir = join(workspace, ".github", "workflows");
+  try {
+    return (await readdir(dir)).filter((f) => /\.ya?ml$/.test(f)).sort().map((f) => join(dir, f));
+  } catch {
+    return [];
+  }
+}
+
+/** Every workflow of the workspace, invalid ones included with their errors. */
+export async function listWorkflows(workspace: string): Promise<LoadedWorkflow[]> {
+  return Promise.all((await workflowFiles(workspace)).map((f) => loadWorkflow(f, workspace)));
+}
+
+/**
+ * Finds a workflow by path (absolute or relative to the workspace or cwd), file name with or
+ * without extension in `.github/workflows`, or `name:` (case-insensitive). Undefined when none.
+ */
+export async function resolveWorkflow(workspace: string, ref: string, cwd = workspace): Promise<LoadedWorkflow | undefined> {
+  const { stat } = await import("node:fs/promises");
+  const candidates = isAbsolute(ref) ? [ref] : [resolve(cwd, ref), resolve(workspace, ref)];
+  for (const c of candidates) {
+    if (/\.ya?ml$/.test(c) && (await stat(c).catch(() => undefined))?.isFile()) return loadWorkflow(c, workspace);
+  }
+  const files = await workflowFiles(workspace);
+  const byFile = files.find((f) => basename(f) === ref || basename(f).replace(/\.ya?ml$/, "") === ref);
+  if (byFile) return loadWorkflow(byFile, workspace);
+  for (const w of await listWorkflows(workspace)) if (w.name.toLowerCase() === ref.toLowerCase()) return w;
+  return undefined;
+}

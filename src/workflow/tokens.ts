@@ -1,0 +1,58 @@
+import type { MappingToken } from "@actions/workflow-parser/templates/tokens/mapping-token";
+import type { TemplateToken } from "@actions/workflow-parser/templates/tokens/template-token";
+import { isBasicExpression, isBoolean, isLiteral, isMapping, isNumber, isSequence, isString } from "@actions/workflow-parser/templates/tokens/type-guards";
+
+export type { TemplateToken, MappingToken };
+export { isBasicExpression, isMapping, isSequence, isString };
+
+/** The value of `key` in a mapping token (keys compared as written). */
+export function mapGet(token: TemplateToken | undefined, key: string): TemplateToken | undefined {
+  if (!token || !isMapping(token)) return undefined;
+  for (const pair of token) if (isString(pair.key) && pair.key.value === key) return pair.value;
+  return undefined;
+}
+
+/** The entries of a mapping token in document order. */
+export function mapEntries(token: TemplateToken | undefined): [string, TemplateToken][] {
+  if (!token || !isMapping(token)) return [];
+  const out: [string, TemplateToken][] = [];
+  for (const pair of token) out.push([isString(pair.key) ? pair.key.value : String(pair.key), pair.value]);
+  return out;
+}
+
+/** A literal token as a plain JS value; undefined for expressions (they need evaluation). */
+export function literalValue(token: TemplateToken | undefined): unknown {
+  if (!token) return undefined;
+  if (isBasicExpression(token)) return undefined;
+  if (isString(token)) return token.value;
+  if (isNumber(token)) return token.value;
+  if (isBoolean(token)) return token.value;
+  if (isLiteral(token)) return null;
+  if (isSequence(token)) {
+    const out: unknown[] = [];
+    for (let i = 0; i < token.count; i++) out.push(literalValue(token.get(i)));
+    return out;
+  }
+  if (isMapping(token)) return Object.fromEntries(mapEntries(token).map(([k, v]) => [k, literalValue(v)]));
+  return undefined;
+}
+
+/** A literal scalar as a string (YAML-03 stringification), or undefined. */
+export function literalString(token: TemplateToken | undefined): string | undefined {
+  const v = literalValue(token);
+  if (v === undefined) return undefined;
+  if (v === null) return "";
+  return typeof v === "object" ? undefined : String(v);
+}
+
+/** Does this token (or anything inside it) hold an expression? */
+export function hasExpression(token: TemplateToken | undefined): boolean {
+  if (!token) return false;
+  if (isBasicExpression(token)) return true;
+  if (isSequence(token)) {
+    for (let i = 0; i < token.count; i++) if (hasExpression(token.get(i))) return true;
+    return false;
+  }
+  if (isMapping(token)) return mapEntries(token).some(([, v]) => hasExpression(v));
+  return false;
+}
