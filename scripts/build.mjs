@@ -2,6 +2,7 @@
 // The bundle is needed because @actions/workflow-parser imports JSON without import attributes,
 // which plain Node refuses (see docs/architecture.md).
 import { build } from "esbuild";
+import { readFileSync } from "node:fs";
 
 await build({
   entryPoints: ["src/cli/main.ts"],
@@ -15,5 +16,6 @@ await build({
   banner: {
     js: "import { createRequire as __staxCreateRequire } from 'node:module'; const require = __staxCreateRequire(import.meta.url);",
   },
+  define: { STAX_VERSION: JSON.stringify(JSON.parse(readFileSync("package.json", "utf8")).version) },
   logLevel: "warning",
 });

@@ -3,6 +3,7 @@ export { loadWorkflow, listWorkflows, resolveWorkflow, workflowFiles, type Loade
 export { coerceInputs, declaredInputs, eventsOf } from "./inputs.js";
 export type { WorkflowDef, JobDef, StepDef, RunDefaults } from "./model.js";
 export { buildSteps } from "./model.js";
+export { loadAction, type ActionDef, type ActionLoad } from "./action.js";
 export { parseActionText, parseWorkflowText, diagnosticsOf } from "./parse.js";
 export * from "./tokens.js";
 export { validateInputs } from "./validate-inputs.js";

@@ -1,4 +1,5 @@
 import type { WorkflowTemplate, Step as ParserStep, WorkflowJob } from "@actions/workflow-parser/model/workflow-template";
+import { eventsOf } from "./inputs.js";
 import { literalString, mapEntries, mapGet, type TemplateToken } from "./tokens.js";
 
 /**
@@ -14,6 +15,8 @@ export interface WorkflowDef {
   /** Event name → its raw config (null for defaults). */
   on: Record<string, unknown>;
   jobs: JobDef[];
+  /** `on.workflow_call.outputs`: name → value token (RW-07). */
+  callOutputs: [string, TemplateToken | undefined][];
 }
 
 export interface RunDefaults {
@@ -145,6 +148,7 @@ export function buildWorkflow(root: TemplateToken, template: WorkflowTemplate): 
     defaults: defaultsOf(root),
     on,
     jobs: (template.jobs ?? []).map((j) => buildJob(j, mapGet(rawJobs, j.id.value))),
+    callOutputs: mapEntries(mapGet(eventsOf(root).get("workflow_call"), "outputs")).map(([name, def]) => [name, mapGet(def, "value")]),
   };
 }
 

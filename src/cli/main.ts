@@ -1,0 +1,32 @@
+import { Command, CommanderError } from "commander";
+import { ERROR_CODES, StaxError } from "../contract/index.js";
+import { registerCommands } from "./commands.js";
+
+declare const STAX_VERSION: string | undefined;
+
+/** The `stax` command line. Exit codes: 0 success, 1 run failed or cancelled, 2 usage or workflow errors. */
+async function main(argv: string[]): Promise<void> {
+  const program = new Command("stax")
+    .description("run GitHub Actions workflows on this machine, live")
+    .version(typeof STAX_VERSION === "string" ? STAX_VERSION : "0.0.0-dev")
+    .exitOverride()
+    .showHelpAfterError();
+  registerCommands(program);
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      process.exitCode = err.exitCode === 0 ? 0 : 2;
+      return;
+    }
+    if (err instanceof StaxError) {
+      console.error(`stax: ${err.message}`);
+      process.exitCode = ERROR_CODES[err.code].exit;
+      return;
+    }
+    console.error(err);
+    process.exitCode = 2;
+  }
+}
+
+await main(process.argv);

@@ -1,0 +1,77 @@
+import { resolve } from "node:path";
+import { formatDiagnostic, StaxError } from "../contract/index.js";
+import { resolveWorkflow, validateInputs, workflowFiles, type LoadedWorkflow } from "../workflow/index.js";
+import { collect, dotenvFile, jsonFile, pairs } from "./options.js";
+
+export { collect };
+
+/** The flags of `stax run`. */
+export interface RunFlags {
+  workspace?: string;
+  event?: string;
+  eventFile?: string;
+  input?: string[];
+  secret?: string[];
+  secretFile?: string;
+  env?: string[];
+  envFile?: string;
+  job?: string[];
+  json?: boolean;
+}
+
+/** Everything a run needs, resolved and checked from the command line. */
+export interface RunPlan {
+  workspace: string;
+  workflow: LoadedWorkflow;
+  event: string;
+  eventPayload?: Record<string, unknown>;
+  inputs: Record<string, unknown>;
+  secrets: Record<string, string>;
+  env: Record<string, string>;
+  jobs?: string[];
+}
+
+/** Default event: push, else the workflow's only trigger (workflow_dispatch-only workflows). */
+function defaultEvent(w: LoadedWorkflow): string {
+  const triggers = w.info.triggers;
+  if (triggers.includes("push") || triggers.length === 0) return "push";
+  return triggers.includes("workflow_dispatch") ? "workflow_dispatch" : triggers[0];
+}
+
+/**
+ * Resolves `stax run`'s arguments. Throws StaxError (exit 2) for an unknown or invalid
+ * workflow, bad inputs, unknown jobs and unreadable files.
+ */
+export async function planRun(ref: string, flags: RunFlags, cwd: string, defaultWorkspace: string): Promise<RunPlan> {
+  const workspace = resolve(flags.workspace ?? defaultWorkspace);
+  const workflow = await resolveWorkflow(workspace, ref, cwd);
+  if (!workflow) {
+    const known = (await workflowFiles(workspace)).map((f) => f.slice(workspace.length + 1));
+    throw new StaxError("WORKFLOW_NOT_FOUND", `unknown workflow '${ref}': no such file, file name or workflow name in ${workspace}${known.length ? ` (workflows: ${known.join(", ")})` : " (it has no .github/workflows)"}`);
+  }
+  if (workflow.errors.length) {
+    throw new StaxError("WORKFLOW_INVALID", workflow.errors.map(formatDiagnostic).join("\n"), workflow.errors);
+  }
+  const event = flags.event ?? defaultEvent(workflow);
+  const eventPayload = jsonFile(flags.eventFile, "--event-file");
+  const given: Record<string, unknown> = {};
+  const fromEvent = eventPayload?.inputs;
+  if (fromEvent && typeof fromEvent === "object") Object.assign(given, fromEvent);
+  Object.assign(given, pairs(flags.input, "--input"));
+  const { inputs, errors } = validateInputs(workflow, event, given);
+  if (errors.length) throw new StaxError("INVALID_INPUT", `${workflow.relPath}: ${errors.join("; ")}`);
+  const jobIds = new Set(workflow.definition!.jobs.map((j) => j.id.toLowerCase()));
+  for (const j of flags.job ?? []) {
+    if (!jobIds.has(j.toLowerCase())) throw new StaxError("BAD_REQUEST", `--job: workflow ${workflow.relPath} has no job '${j}' (jobs: ${workflow.definition!.jobs.map((d) => d.id).join(", ")})`);
+  }
+  return {
+    workspace,
+    workflow,
+    event,
+    eventPayload,
+    inputs,
+    secrets: { ...dotenvFile(flags.secretFile, "--secret-file"), ...pairs(flags.secret, "--secret") },
+    env: { ...dotenvFile(flags.envFile, "--env-file"), ...pairs(flags.env, "--env") },
+    jobs: flags.job?.length ? flags.job : undefined,
+  };
+}

@@ -1,0 +1,33 @@
+import type { Command } from "commander";
+import { summary } from "./format.js";
+import { runLocally } from "./local-run.js";
+import { collect, planRun, type RunFlags } from "./run-plan.js";
+import { RunRenderer } from "./render.js";
+
+/** `stax run <workflow>`: runs a workflow and exits 0 on success, 1 on failure or cancel, 2 on bad input. */
+export function registerRun(program: Command): void {
+  program
+    .command("run")
+    .description("run a workflow: a file path, a file name in .github/workflows (with or without extension), or its name:")
+    .argument("<workflow>", "workflow to run")
+    .option("-w, --workspace <dir>", "workspace folder (GITHUB_WORKSPACE)", process.env.STAX_WORKSPACE)
+    .option("-e, --event <name>", "event that triggers the run (default: push, or the workflow's only trigger)")
+    .option("--event-file <file>", "JSON webhook payload for github.event")
+    .option("-i, --input <key=value>", "workflow_dispatch / workflow_call input (repeatable)", collect)
+    .option("-s, --secret <key=value>", "secret (repeatable)", collect)
+    .option("--secret-file <file>", "secrets in dotenv syntax")
+    .option("--env <key=value>", "environment variable for every step (repeatable)", collect)
+    .option("--env-file <file>", "environment variables in dotenv syntax")
+    .option("-j, --job <id>", "run only this job and what it needs (repeatable)", collect)
+    .option("--json", "print the final run as JSON on stdout; progress goes to stderr")
+    .action(async (ref: string, flags: RunFlags) => {
+      const plan = await planRun(ref, flags, process.cwd(), process.cwd());
+      const out = flags.json ? process.stderr : process.stdout;
+      const renderer = new RunRenderer(out);
+      const run = await runLocally(plan, renderer, { hostEnv: process.env, actionsCache: process.env.STAX_ACTIONS_CACHE });
+      renderer.finish();
+      out.write(`\n${summary(run)}\n`);
+      if (flags.json) process.stdout.write(`${JSON.stringify(run, null, 2)}\n`);
+      process.exitCode = run.conclusion === "success" ? 0 : 1;
+    });
+}

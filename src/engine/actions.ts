@@ -1,0 +1,111 @@
+import { existsSync } from "node:fs";
+import { join, resolve } from "node:path";
+import type { Contexts, ExtraFunctions } from "../expressions/index.js";
+import { evaluateStringMap, evaluateString } from "../expressions/index.js";
+import { loadAction, type ActionDef, type StepDef } from "../workflow/index.js";
+import { runComposite } from "./composite.js";
+import { runNodeAction } from "./node-action.js";
+import type { ProcessOutcome } from "./run-process.js";
+import type { StepScope } from "./scope.js";
+import { findShim } from "./shims/index.js";
+import { stepContexts } from "./scope.js";
+
+/** A parsed `uses:` value (STEP-16). */
+export type ActionRef =
+  | { kind: "local"; path: string }
+  | { kind: "docker"; image: string }
+  | { kind: "remote"; owner: string; repo: string; path: string; ref: string; slug: string };
+
+export function parseUses(uses: string): ActionRef | { error: string } {
+  if (uses.startsWith("./") || uses === ".") return { kind: "local", path: uses };
+  if (uses.startsWith("docker://")) return { kind: "docker", image: uses.slice("docker://".length) };
+  const m = /^([^/@\s]+)\/([^/@\s]+)(\/[^@\s]*)?@(\S+)$/.exec(uses);
+  if (!m) return { error: `'${uses}' is not a valid action reference: use ./path, owner/repo[/path]@ref or docker://image` };
+  return { kind: "remote", owner: m[1], repo: m[2], path: (m[3] ?? "").replace(/^\//, ""), ref: m[4], slug: `${m[1]}/${m[2]}` };
+}
+
+/**
+ * STEP-18: the action's inputs: `with` values (names case-insensitive), else the declared
+ * default evaluated with the contexts ACT-04 allows, else "".
+ */
+export function resolveInputs(action: ActionDef, given: Record<string, string>, ctx: Contexts, fns: ExtraFunctions, log: (l: string) => void): Record<string, string> {
+  const out: Record<string, string> = {};
+  const lower = new Map(Object.entries(given).map(([k, v]) => [k.toLowerCase(), v]));
+  for (const input of action.inputs) {
+    const v = lower.get(input.id.toLowerCase());
+    lower.delete(input.id.toLowerCase());
+    if (v !== undefined) {
+      out[input.id] = v;
+      if (input.deprecationMessage) log(`##[warning]Input '${input.id}' has been deprecated with message: ${input.deprecationMessage}`);
+    } else {
+      out[input.id] = evaluateString(input.default, { ...ctx, env: {}, steps: {}, secrets: {} }, fns) ?? "";
+    }
+  }
+  const unexpected = [...lower.keys()].filter((k) => action.runs.using !== "docker" || (k !== "args" && k !== "entrypoint"));
+  if (unexpected.length) log(`##[warning]Unexpected input(s) '${unexpected.join("', '")}', valid inputs are ['${action.inputs.map((i) => i.id).join("', '")}']`);
+  for (const [k, v] of Object.entries(given)) if (!(k in out)) out[k] = v;
+  return out;
+}
+
+/** Where the action cache keeps `owner/repo@ref` (issue 5 fills it; here it is only read). */
+function cachedActionDir(cache: string | undefined, ref: Extract<ActionRef, { kind: "remote" }>): string | undefined {
+  if (!cache) return undefined;
+  const dir = join(cache, `${ref.owner}/${ref.repo}@${ref.ref}`, ref.path);
+  return existsSync(dir) ? dir : undefined;
+}
+
+/** A `uses:` step: a built-in shim, a local action, or a cached remote one; Docker needs an engine. */
+export async function runAction(def: StepDef, scope: StepScope, ctx: Contexts, fns: ExtraFunctions, env: Record<string, string>): Promise<ProcessOutcome> {
+  const uses = def.uses ?? "";
+  const ref = parseUses(uses);
+  if ("error" in ref) {
+    scope.log(`##[error]${ref.error}`);
+    return { result: "failure" };
+  }
+  const withValues = evaluateStringMap(def.with, ctx, fns);
+  if (ref.kind === "docker") {
+    scope.log(`##[error]'${uses}' is a Docker container action and needs a Docker engine; none answers on this machine.`);
+    return { result: "failure" };
+  }
+  let action: ActionDef;
+  let actionInfo: StepScope["action"];
+  const workspace = scope.rt.run.opts.workspace;
+  if (ref.kind === "remote") {
+    const shim = findShim(ref.slug, ref.path);
+    if (shim) return shim.run({ scope, def, ref, with: withValues, env, ctx });
+    const cache = scope.rt.run.opts.actionsCache;
+    const dir = cachedActionDir(cache, ref);
+    if (!dir) {
+      const where = cache ? join(cache, `${ref.owner}/${ref.repo}@${ref.ref}`) : "the action cache (STAX_ACTIONS_CACHE)";
+      scope.log(`##[error]Action '${uses}' is not available offline: it is not a built-in shim and not in ${where}.`);
+      scope.log(`##[error]Fill the cache from a checkout with: stax actions add ${ref.owner}/${ref.repo}@${ref.ref} <dir>`);
+      return { result: "failure" };
+    }
+    const loaded = loadAction(dir, uses);
+    if (!loaded.ok) {
+      scope.log(`##[error]${loaded.error}`);
+      return { result: "failure" };
+    }
+    action = loaded.action;
+    actionInfo = { path: dir, repository: ref.slug, ref: ref.ref };
+  } else {
+    const dir = resolve(workspace, ref.path);
+    const loaded = loadAction(dir, ref.path);
+    if (!loaded.ok) {
+      scope.log(`##[error]${loaded.error}`);
+      return { result: "failure" };
+    }
+    action = loaded.action;
+    actionInfo = { path: dir, repository: "", ref: "" };
+  }
+  const inputs = resolveInputs(action, withValues, stepContexts(scope, env, def.id), fns, scope.log);
+  switch (action.runs.using) {
+    case "node":
+      return runNodeAction(action, actionInfo, inputs, def, scope, env);
+    case "composite":
+      return runComposite(action, actionInfo, inputs, def, scope, env);
+    case "docker":
+      scope.log(`##[error]'${uses}' is a Docker container action and needs a Docker engine; none answers on this machine.`);
+      return { result: "failure" };
+  }
+}

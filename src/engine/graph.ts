@@ -1,0 +1,97 @@
+import type { Job, JobConclusion } from "../contract/index.js";
+import { evaluateStringMap, evaluateToken } from "../expressions/index.js";
+import type { JobDef } from "../workflow/index.js";
+import { jobCondition } from "./job-if.js";
+import { runLegs } from "./legs.js";
+import type { GraphScope, JobResult, RunRuntime } from "./runtime.js";
+
+/** The placeholder job shown for a job definition until it is expanded or skipped. */
+export function placeholder(graph: GraphScope, def: JobDef): Job {
+  const name = def.name && !("expression" in def.name) ? String((def.name as { value?: unknown }).value ?? def.id) : def.id;
+  return { id: graph.idPrefix + def.id, name: graph.namePrefix + name, status: "queued", needs: def.needs.map((n) => graph.idPrefix + n), steps: [], outputs: {} };
+}
+
+/** JOB-06: a matrix's or a called workflow's jobs folded into one result for `needs`. */
+export function aggregate(results: JobResult[]): JobResult {
+  const order: JobConclusion[] = ["failure", "cancelled", "success", "skipped"];
+  const result = order.find((c) => results.some((r) => r.result === c)) ?? "skipped";
+  const outputs: Record<string, string> = {};
+  // JOB-10: legs merge, the last to finish wins, empty values never overwrite.
+  for (const r of results) for (const [k, v] of Object.entries(r.outputs)) if (v !== "") outputs[k] = v;
+  return { result, outputs };
+}
+
+/**
+ * Schedules the jobs of one workflow (JOB-03): each starts when all its needs finished, then its
+ * `if` decides; independent jobs run concurrently. Resolves with every job's result.
+ */
+export async function runGraph(run: RunRuntime, graph: GraphScope): Promise<Map<string, JobResult>> {
+  const results = new Map<string, JobResult>();
+  const promises = new Map<string, Promise<JobResult>>();
+  const holders = new Map<string, Job>();
+  const defs = graph.def.jobs;
+  for (const def of defs) {
+    const job = placeholder(graph, def);
+    holders.set(def.id, job);
+    run.reporter.addJobs([job]);
+  }
+  let workflowEnv: Record<string, string> | undefined;
+  let envError: string | undefined;
+  try {
+    const base = graph.depth === 0 ? { ...(run.opts.env ?? {}) } : {};
+    workflowEnv = { ...base, ...evaluateStringMap(graph.def.env, { github: run.github, vars: run.vars, inputs: graph.inputs, secrets: graph.secrets, env: base }) };
+  } catch (err) {
+    envError = err instanceof Error ? err.message : String(err);
+  }
+  const start = (def: JobDef): Promise<JobResult> => {
+    let p = promises.get(def.id);
+    if (!p) {
+      p = (async () => {
+        const needDefs = def.needs.map((n) => defs.find((d) => d.id.toLowerCase() === n.toLowerCase())).filter((d): d is JobDef => !!d);
+        await Promise.all(needDefs.map(start));
+        const result = await runDef(run, graph, def, holders.get(def.id)!, results, workflowEnv, envError);
+        results.set(def.id, result);
+        return result;
+      })();
+      promises.set(def.id, p);
+    }
+    return p;
+  };
+  await Promise.all(defs.map(start));
+  return results;
+}
+
+async function runDef(run: RunRuntime, graph: GraphScope, def: JobDef, holder: Job, results: Map<string, JobResult>, workflowEnv: Record<string, string> | undefined, envError: string | undefined): Promise<JobResult> {
+  let go: boolean;
+  try {
+    go = jobCondition(run, graph, def, results);
+  } catch (err) {
+    return failHolder(run, holder, err instanceof Error ? err.message : String(err));
+  }
+  if (!go) {
+    const conclusion = run.cancelled ? "cancelled" : "skipped";
+    run.reporter.jobCompleted(holder, conclusion);
+    return { result: conclusion, outputs: {} };
+  }
+  if (envError || !workflowEnv) return failHolder(run, holder, `workflow env: ${envError}`);
+  const needs = Object.fromEntries(def.needs.map((n) => [n, results.get(graph.def.jobs.find((d) => d.id.toLowerCase() === n.toLowerCase())?.id ?? n)!]));
+  let strategy: Record<string, unknown> = {};
+  try {
+    const s = evaluateToken(def.strategy, { github: run.github, vars: run.vars, inputs: graph.inputs, needs });
+    if (s && typeof s === "object") strategy = s as Record<string, unknown>;
+  } catch (err) {
+    return failHolder(run, holder, err instanceof Error ? err.message : String(err));
+  }
+  return runLegs(run, graph, def, holder, needs, strategy, workflowEnv);
+}
+
+/** A job that could not start: shown with a failed "Set up job" step that says why. */
+export function failHolder(run: RunRuntime, holder: Job, message: string): JobResult {
+  run.reporter.jobStarted(holder);
+  const step = run.reporter.addStep(holder, "Set up job");
+  run.reporter.stepStarted(holder, step);
+  run.reporter.log(holder, step, `##[error]${run.masker.mask(message)}\n`);
+  run.reporter.stepCompleted(holder, step, "failure", "failure");
+  run.reporter.jobCompleted(holder, "failure");
+  return { result: "failure", outputs: {} };
+}

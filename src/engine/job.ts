@@ -1,0 +1,130 @@
+import { mkdirSync, rmSync } from "node:fs";
+import type { JobConclusion, Step } from "../contract/index.js";
+import { evaluateStringMap, evaluateString, stringify, evaluateToken, truthy } from "../expressions/index.js";
+import type { JobResult, JobRuntime } from "./runtime.js";
+import { jobContexts } from "./runtime.js";
+import { stepContexts, type StepScope } from "./scope.js";
+import { executeStep, scopeFunctions } from "./step.js";
+import { evaluatedStepName } from "./step-names.js";
+
+/**
+ * Runs one job (or matrix leg) whose `if` already passed: set up (env, defaults, RUNNER_TEMP),
+ * the steps, the post steps last-registered first (JOB-16), then the job outputs (JOB-09).
+ */
+export async function runJob(rt: JobRuntime): Promise<JobResult> {
+  const { reporter } = rt.run;
+  reporter.jobStarted(rt.job);
+  const scope: StepScope = { rt, steps: {}, post: [], log: () => {} };
+  const logTo = (step: Step) => (line: string) => reporter.log(rt.job, step, `${rt.masker.mask(line)}\n`);
+
+  const setupError = setUp(rt);
+  if (setupError) {
+    const step = reporter.addStep(rt.job, "Set up job");
+    reporter.stepStarted(rt.job, step);
+    logTo(step)(`##[error]${setupError}`);
+    reporter.stepCompleted(rt.job, step, "failure", "failure");
+    rt.status = "failure";
+  } else {
+    await runSteps(rt, scope, logTo);
+  }
+  const outputs = jobOutputs(rt, scope);
+  const conclusion: JobConclusion = rt.timedOut ? "failure" : rt.status;
+  rt.job.outputs = outputs;
+  let coe = false;
+  try {
+    coe = truthy(evaluateToken(rt.def.continueOnError, jobContexts(rt)));
+  } catch {
+    // an invalid expression here is reported by the job's failure already
+  }
+  reporter.jobCompleted(rt.job, conclusion);
+  rmSync(rt.temp, { recursive: true, force: true });
+  // JOB-07: with continue-on-error the run and the dependants see success.
+  return { result: conclusion === "failure" && coe ? "success" : conclusion, outputs };
+}
+
+/** Prepares the job: RUNNER_TEMP emptied (JOB-17), job env (ENV-01..03), defaults.run, Docker check. */
+function setUp(rt: JobRuntime): string | undefined {
+  rmSync(rt.temp, { recursive: true, force: true });
+  mkdirSync(rt.commandDir, { recursive: true });
+  if (rt.def.container || rt.def.services) {
+    return `job '${rt.def.id}' uses ${rt.def.container ? "'container:'" : "'services:'"}, which needs a Docker engine; none answers on this machine.`;
+  }
+  try {
+    const ctx = { ...jobContexts(rt), secrets: rt.graph.secrets, env: rt.env };
+    rt.env = { ...rt.env, ...evaluateStringMap(rt.def.env, ctx) };
+    const withEnv = { ...ctx, env: rt.env, job: {}, runner: rt.runner };
+    rt.defaults = {
+      shell: evaluateString(rt.def.defaults.shell, withEnv) ?? evaluateString(rt.graph.def.defaults.shell, withEnv),
+      workingDirectory: evaluateString(rt.def.defaults.workingDirectory, withEnv) ?? evaluateString(rt.graph.def.defaults.workingDirectory, withEnv),
+    };
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err);
+  }
+  return undefined;
+}
+
+async function runSteps(rt: JobRuntime, scope: StepScope, logTo: (s: Step) => (l: string) => void): Promise<void> {
+  const { reporter } = rt.run;
+  const timeout = Number(evaluateToken(rt.def.timeoutMinutes, jobContexts(rt)) ?? 360);
+  const timer = setTimeout(() => {
+    rt.timedOut = true;
+    logTo(rt.job.steps.find((s) => s.status === "in_progress") ?? rt.job.steps[0])(`##[error]The job running on stax has exceeded the maximum execution time of ${timeout} minutes.`);
+    rt.status = "cancelled";
+    rt.stopCurrent?.(false);
+  }, (Number.isFinite(timeout) && timeout > 0 ? timeout : 360) * 60_000);
+  try {
+    const defs = rt.def.steps;
+    for (let i = 0; i < defs.length; i++) {
+      const step = rt.job.steps[i];
+      const def = defs[i];
+      scope.log = logTo(step);
+      if (rt.run.hardStop) {
+        reporter.stepCompleted(rt.job, step, "cancelled", "cancelled");
+        continue;
+      }
+      const result = await executeStep(def, scope, () => {
+        step.name = evaluatedStepName(def, stepContexts(scope, rt.env, def.id), scopeFunctions(scope));
+        reporter.stepStarted(rt.job, step);
+      });
+      reporter.stepCompleted(rt.job, step, result.outcome, result.conclusion);
+    }
+    for (const entry of [...scope.post].reverse()) {
+      if (rt.run.hardStop) break;
+      let run = false;
+      try {
+        run = entry.condition();
+      } catch {
+        run = false;
+      }
+      if (!run) continue;
+      const step = reporter.addStep(rt.job, entry.name);
+      reporter.stepStarted(rt.job, step);
+      const result = await entry.run(logTo(step));
+      if (result === "failure" && rt.status !== "cancelled") rt.status = "failure";
+      reporter.stepCompleted(rt.job, step, result, result);
+    }
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** JOB-09: outputs evaluated after every step; empty ones dropped, ones holding a secret dropped with a warning. */
+function jobOutputs(rt: JobRuntime, scope: StepScope): Record<string, string> {
+  if (!rt.def.outputs) return {};
+  const out: Record<string, string> = {};
+  const ctx = { ...stepContexts(scope, rt.env, ""), job: { status: rt.status } };
+  let values: Record<string, string>;
+  try {
+    values = evaluateStringMap(rt.def.outputs, ctx, scopeFunctions(scope));
+  } catch {
+    rt.status = "failure";
+    return out;
+  }
+  for (const [k, v] of Object.entries(values)) {
+    const value = stringify(v);
+    if (!value) continue;
+    if (rt.masker.mask(value) !== value) continue;
+    out[k] = value;
+  }
+  return out;
+}

@@ -1,0 +1,102 @@
+import { spawn } from "node:child_process";
+
+export interface SpawnSpec {
+  command: string;
+  args: string[];
+  cwd: string;
+  env: Record<string, string>;
+  /** Called once per complete output line (stdout and stderr), without its newline. */
+  onLine: (line: string) => void;
+}
+
+export interface RunningProcess {
+  /** Resolves with the exit code (signals map to 128 + n), or an error message when it could not start. */
+  readonly exit: Promise<{ code: number; error?: string }>;
+  /** JOB-15: SIGINT, then SIGTERM after `grace[0]` s, then SIGKILL after `grace[1]` s more, to the whole group. */
+  stop(grace: [number, number]): void;
+  /** SIGKILL to the whole process group now. */
+  kill(): void;
+}
+
+const SIGNALS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGTERM: 15 };
+
+/**
+ * Spawns a step's process in its own process group (so cancel reaches its whole tree) and
+ * splits stdout and stderr into lines as they arrive; a last line without newline is flushed at exit.
+ */
+export function spawnStep(spec: SpawnSpec): RunningProcess {
+  const child = spawn(spec.command, spec.args, { cwd: spec.cwd, env: spec.env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+  const timers: NodeJS.Timeout[] = [];
+  const signal = (sig: NodeJS.Signals): void => {
+    if (child.pid === undefined || child.exitCode !== null) return;
+    try {
+      process.kill(-child.pid, sig);
+    } catch {
+      try {
+        child.kill(sig);
+      } catch {
+        // already gone
+      }
+    }
+  };
+  const pipe = (stream: NodeJS.ReadableStream): Promise<void> =>
+    new Promise((resolve) => {
+      let rest = "";
+      stream.setEncoding("utf8");
+      stream.on("data", (chunk: string) => {
+        let start = 0;
+        let nl = chunk.indexOf("\n");
+        if (nl < 0) {
+          rest += chunk;
+          return;
+        }
+        spec.onLine(rest + chunk.slice(0, nl));
+        rest = "";
+        start = nl + 1;
+        while ((nl = chunk.indexOf("\n", start)) >= 0) {
+          spec.onLine(chunk.slice(start, nl));
+          start = nl + 1;
+        }
+        rest = chunk.slice(start);
+      });
+      const flush = (): void => {
+        if (rest) spec.onLine(rest);
+        rest = "";
+        resolve();
+      };
+      stream.on("end", flush);
+      stream.on("close", flush);
+      stream.on("error", flush);
+    });
+  const streams = Promise.all([pipe(child.stdout!), pipe(child.stderr!)]);
+  const exit = new Promise<{ code: number; error?: string }>((resolve) => {
+    const finish = (result: { code: number; error?: string }): void => {
+      timers.forEach(clearTimeout);
+      resolve(result);
+    };
+    child.on("error", (err) => finish({ code: 127, error: `${spec.command}: ${err.message}` }));
+    child.on("exit", (c, sig) => {
+      const code = c ?? 128 + (SIGNALS[sig ?? ""] ?? 1);
+      // A background grandchild may hold the pipes open: read what is there, then stop waiting.
+      const late = setTimeout(() => {
+        child.stdout?.destroy();
+        child.stderr?.destroy();
+      }, 300);
+      streams.then(() => {
+        clearTimeout(late);
+        finish({ code });
+      });
+    });
+  });
+  return {
+    exit,
+    stop(grace) {
+      signal("SIGINT");
+      timers.push(setTimeout(() => signal("SIGTERM"), grace[0] * 1000).unref());
+      timers.push(setTimeout(() => signal("SIGKILL"), (grace[0] + grace[1]) * 1000).unref());
+    },
+    kill() {
+      signal("SIGKILL");
+    },
+  };
+}

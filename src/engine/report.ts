@@ -1,0 +1,81 @@
+import { makeEvent, type EventSink, type Job, type JobConclusion, type RunConclusion, type Step, type StepConclusion, type WorkflowRun } from "../contract/index.js";
+
+const copyJob = (j: Job): Job => ({ ...j, needs: [...j.needs], outputs: { ...j.outputs }, steps: j.steps.map((s) => ({ ...s })) });
+const copyRun = (r: WorkflowRun): WorkflowRun => ({ ...r, trigger: { ...r.trigger }, inputs: { ...r.inputs }, jobs: r.jobs.map(copyJob) });
+
+/**
+ * The only place that changes the run object and emits events, so the object a client fetches
+ * and the events it received always agree. Payloads are copies: a consumer may keep them.
+ */
+export class Reporter {
+  constructor(
+    readonly run: WorkflowRun,
+    private readonly sink: EventSink,
+    private readonly now: () => Date,
+  ) {}
+
+  private stamp(): string {
+    return this.now().toISOString();
+  }
+
+  runStarted(): void {
+    this.run.status = "in_progress";
+    this.run.startedAt = this.stamp();
+    this.sink.emit(makeEvent("run.started", { runId: this.run.id, run: copyRun(this.run) }));
+  }
+
+  runCompleted(conclusion: RunConclusion): void {
+    this.run.status = "completed";
+    this.run.conclusion = conclusion;
+    this.run.completedAt = this.stamp();
+    this.sink.emit(makeEvent("run.completed", { runId: this.run.id, run: copyRun(this.run) }));
+  }
+
+  /** Adds jobs (a placeholder per job at start, matrix legs when they are known) after `replace` if given. */
+  addJobs(jobs: Job[], replace?: Job): void {
+    const at = replace ? this.run.jobs.indexOf(replace) : -1;
+    if (at >= 0) this.run.jobs.splice(at, 1, ...jobs);
+    else this.run.jobs.push(...jobs);
+  }
+
+  jobStarted(job: Job): void {
+    job.status = "in_progress";
+    job.startedAt = this.stamp();
+    this.sink.emit(makeEvent("job.started", { runId: this.run.id, jobId: job.id, job: copyJob(job) }));
+  }
+
+  jobCompleted(job: Job, conclusion: JobConclusion): void {
+    if (job.status === "queued") job.startedAt = undefined;
+    job.status = "completed";
+    job.conclusion = conclusion;
+    job.completedAt = this.stamp();
+    this.sink.emit(makeEvent("job.completed", { runId: this.run.id, jobId: job.id, job: copyJob(job) }));
+  }
+
+  /** Appends a step to a job (post steps, set-up steps) and returns it, queued. */
+  addStep(job: Job, name: string): Step {
+    const step: Step = { number: job.steps.length + 1, name, status: "queued" };
+    job.steps.push(step);
+    return step;
+  }
+
+  stepStarted(job: Job, step: Step): void {
+    step.status = "in_progress";
+    step.startedAt = this.stamp();
+    this.sink.emit(makeEvent("step.started", { runId: this.run.id, jobId: job.id, stepNumber: step.number, step: { ...step } }));
+  }
+
+  stepCompleted(job: Job, step: Step, outcome: StepConclusion, conclusion: StepConclusion): void {
+    if (step.status === "queued") step.startedAt = step.startedAt ?? this.stamp();
+    step.status = "completed";
+    step.outcome = outcome;
+    step.conclusion = conclusion;
+    step.completedAt = this.stamp();
+    this.sink.emit(makeEvent("step.completed", { runId: this.run.id, jobId: job.id, stepNumber: step.number, step: { ...step } }));
+  }
+
+  /** One log line; `line` must already be masked and end with a newline. */
+  log(job: Job, step: Step, line: string): void {
+    this.sink.emit({ type: "step.log", runId: this.run.id, jobId: job.id, stepNumber: step.number, data: { runId: this.run.id, jobId: job.id, stepNumber: step.number, line } });
+  }
+}

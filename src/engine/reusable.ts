@@ -1,0 +1,65 @@
+import { resolve } from "node:path";
+import type { Job } from "../contract/index.js";
+import { formatDiagnostic } from "../contract/index.js";
+import { evaluateString, evaluateStringMap, evaluateToken } from "../expressions/index.js";
+import { coerceInputs, loadWorkflow, type JobDef } from "../workflow/index.js";
+import { aggregate, failHolder, runGraph } from "./graph.js";
+import type { GraphScope, JobResult, RunRuntime } from "./runtime.js";
+
+/** RW-09: caller plus nine levels. */
+export const MAX_REUSABLE_DEPTH = 9;
+
+/**
+ * A job that calls a reusable workflow (RW-*): the callee's jobs run as `caller / callee` jobs
+ * of this run with the caller's github context, the given inputs and secrets, and without
+ * the caller's env; its declared outputs become the caller job's outputs.
+ */
+export async function runReusable(run: RunRuntime, graph: GraphScope, def: JobDef, holder: Job, needs: Record<string, JobResult>, matrix: Record<string, unknown> | null, strategy: Record<string, unknown>, legSuffix: string): Promise<JobResult> {
+  const uses = def.uses ?? "";
+  if (!uses.startsWith("./")) {
+    return failHolder(run, holder, `reusable workflow '${uses}' is not available offline: only local workflows (./.github/workflows/…) are supported here`);
+  }
+  if (graph.depth + 1 > MAX_REUSABLE_DEPTH) return failHolder(run, holder, `reusable workflows are nested more than ${MAX_REUSABLE_DEPTH + 1} levels deep at '${uses}'`);
+  const callee = await loadWorkflow(resolve(run.opts.workspace, uses), run.opts.workspace);
+  if (callee.errors.length || !callee.definition) return failHolder(run, holder, `invalid reusable workflow '${uses}':\n${callee.errors.map(formatDiagnostic).join("\n")}`);
+  if (!("workflow_call" in callee.definition.on)) return failHolder(run, holder, `'${uses}' cannot be called: its 'on' has no 'workflow_call' (RW-01)`);
+
+  const ctx = { github: run.github, vars: run.vars, inputs: graph.inputs, needs, strategy, matrix };
+  let inputs: Record<string, unknown>;
+  let secrets: Record<string, string>;
+  let name = def.id;
+  try {
+    const given = (evaluateToken(def.with, ctx) ?? {}) as Record<string, unknown>;
+    const coerced = coerceInputs(callee.inputs.workflow_call, given);
+    if (coerced.errors.length) return failHolder(run, holder, `calling '${uses}': ${coerced.errors.join("; ")}`);
+    inputs = coerced.inputs;
+    secrets = def.inheritSecrets ? { ...graph.secrets } : evaluateStringMap(def.secrets, { ...ctx, secrets: graph.secrets });
+    name = evaluateString(def.name, ctx) ?? def.id;
+  } catch (err) {
+    return failHolder(run, holder, err instanceof Error ? err.message : String(err));
+  }
+  run.reporter.addJobs([], holder);
+  const prefix = `${holder.id}${legSuffix ? ` ${legSuffix}` : ""} / `;
+  const scope: GraphScope = {
+    def: callee.definition,
+    workflow: callee,
+    inputs,
+    secrets,
+    idPrefix: prefix,
+    namePrefix: `${graph.namePrefix}${name}${legSuffix ? ` ${legSuffix}` : ""} / `,
+    depth: graph.depth + 1,
+  };
+  const results = await runGraph(run, scope);
+  const folded = aggregate([...results.values()]);
+  const jobs = Object.fromEntries([...results].map(([id, r]) => [id, r]));
+  const outputs: Record<string, string> = {};
+  for (const [key, token] of callee.definition.callOutputs) {
+    try {
+      const v = evaluateString(token, { github: run.github, vars: run.vars, inputs, jobs });
+      if (v) outputs[key] = v;
+    } catch (err) {
+      return failHolder(run, holder, `output '${key}' of '${uses}': ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  return { result: folded.result, outputs };
+}

@@ -1,0 +1,37 @@
+import { existsSync, statSync, writeFileSync } from "node:fs";
+import { delimiter, join, resolve } from "node:path";
+import { randomUUID } from "node:crypto";
+import { evaluateString } from "../expressions/index.js";
+import type { StepDef } from "../workflow/index.js";
+import { resolveShell } from "./shell.js";
+import type { StepScope } from "./scope.js";
+import { runProcess, type ProcessOutcome } from "./run-process.js";
+import type { Contexts, ExtraFunctions } from "../expressions/index.js";
+
+/**
+ * A `run:` step (STEP-10..15): the script, after `${{ }}` substitution, is written to
+ * `$RUNNER_TEMP/<uuid><ext>` and run by the shell template, in the working directory.
+ */
+export async function runScript(def: StepDef, scope: StepScope, ctx: Contexts, fns: ExtraFunctions, env: Record<string, string>): Promise<ProcessOutcome> {
+  const rt = scope.rt;
+  const script = evaluateString(def.run, ctx, fns) ?? "";
+  // Composite steps get neither defaults.run (ENV-08, COMP-06).
+  const defaults = scope.composite ? {} : rt.defaults;
+  const shellName = evaluateString(def.shell, ctx, fns) ?? defaults.shell;
+  const shell = resolveShell(shellName, [...rt.path, env.PATH ?? rt.run.hostEnv.PATH ?? ""].join(delimiter));
+  if ("error" in shell) {
+    scope.log(`##[error]${shell.error}`);
+    return { result: "failure" };
+  }
+  const workspace = rt.run.opts.workspace;
+  const wd = evaluateString(def.workingDirectory, ctx, fns) ?? defaults.workingDirectory;
+  const cwd = wd ? resolve(workspace, wd) : workspace;
+  if (!existsSync(cwd) || !statSync(cwd).isDirectory()) {
+    scope.log(`##[error]An error occurred trying to start process '${shell.command}' with working directory '${cwd}'. No such file or directory`);
+    return { result: "failure" };
+  }
+  const file = join(rt.temp, `${randomUUID()}${shell.ext}`);
+  writeFileSync(file, script);
+  const args = shell.args.map((a) => a.replace("{0}", file));
+  return runProcess(scope, def.id, env, { command: shell.command, args, cwd });
+}

@@ -1,0 +1,93 @@
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { arch, platform } from "node:os";
+import { basename, join } from "node:path";
+import type { RunConclusion, WorkflowRun } from "../contract/index.js";
+import type { RunHandle, RunOptions } from "./api.js";
+import { readGitInfo } from "./git.js";
+import { githubContext, refOf, synthesizePayload } from "./github-context.js";
+import { runGraph } from "./graph.js";
+import { Masker } from "./mask.js";
+import { Reporter } from "./report.js";
+import type { RunRuntime } from "./runtime.js";
+import { selectJobs } from "./select.js";
+
+/** Host variables a step must not inherit: they would describe a runner around stax, not this run. */
+const INHERITED_DROP = /^(GITHUB_|RUNNER_|INPUT_|STATE_|ACTIONS_)/;
+
+/**
+ * Starts a run of a valid workflow and returns at once with the run `queued`; `done` resolves
+ * with the completed run. Every state change goes to `opts.sink` as a seed event.
+ */
+export function startRun(opts: RunOptions): RunHandle {
+  if (!opts.workflow.definition) throw new Error(`workflow ${opts.workflow.relPath} has errors`);
+  const now = opts.now ?? (() => new Date());
+  const git = readGitInfo(opts.workspace, basename(opts.workspace));
+  const inputs = opts.inputs ?? {};
+  const payload = opts.eventPayload ?? synthesizePayload(opts.event, git, inputs);
+  const ref = refOf(opts.event, payload, git);
+  const run: WorkflowRun = {
+    id: opts.runId,
+    number: opts.runNumber,
+    workflow: opts.workflow.name,
+    workflowFile: opts.workflow.relPath,
+    status: "queued",
+    jobs: [],
+    createdAt: now().toISOString(),
+    trigger: { event: opts.event, ref: ref.ref, sha: ref.sha },
+    inputs,
+  };
+  const reporter = new Reporter(run, opts.sink, now);
+  const masker = new Masker();
+  for (const v of Object.values(opts.secrets ?? {})) masker.add(v);
+  const eventPath = join(opts.tempDir, "_github_workflow", "event.json");
+  const rt: RunRuntime = {
+    opts,
+    reporter,
+    workflow: opts.workflow,
+    github: githubContext({ runId: opts.runId, runNumber: opts.runNumber, event: opts.event, payload, eventPath, workspace: opts.workspace, workflowName: opts.workflow.name, workflowRelPath: opts.workflow.relPath, git, ref }),
+    runner: {
+      name: "stax",
+      os: platform() === "darwin" ? "macOS" : platform() === "win32" ? "Windows" : "Linux",
+      arch: ({ x64: "X64", arm64: "ARM64", arm: "ARM", ia32: "X86" } as Record<string, string>)[arch()] ?? arch().toUpperCase(),
+      temp: join(opts.tempDir, "jobs"),
+      tool_cache: join(opts.tempDir, "tool_cache"),
+      environment: "self-hosted",
+      workspace: opts.workspace,
+    },
+    vars: opts.vars ?? {},
+    masker,
+    hostEnv: Object.fromEntries(Object.entries(opts.hostEnv).filter((e): e is [string, string] => e[1] !== undefined && !INHERITED_DROP.test(e[0]))),
+    cancelled: false,
+    hardStop: false,
+    activeJobs: new Set(),
+    grace: opts.killGraceSeconds ?? [7.5, 2.5],
+    nodePath: process.execPath,
+  };
+  const done = (async (): Promise<WorkflowRun> => {
+    await Promise.resolve();
+    mkdirSync(join(opts.tempDir, "_github_workflow"), { recursive: true });
+    writeFileSync(eventPath, JSON.stringify(payload, null, 2));
+    reporter.runStarted();
+    let conclusion: RunConclusion = "failure";
+    try {
+      const def = selectJobs(opts.workflow.definition!, opts.jobs);
+      const results = await runGraph(rt, { def, workflow: opts.workflow, inputs, secrets: opts.secrets ?? {}, idPrefix: "", namePrefix: "", depth: 0 });
+      const all = [...results.values()].map((r) => r.result);
+      conclusion = rt.cancelled ? "cancelled" : all.includes("failure") ? "failure" : all.includes("cancelled") ? "cancelled" : "success";
+    } finally {
+      reporter.runCompleted(conclusion);
+      rmSync(opts.tempDir, { recursive: true, force: true });
+    }
+    return run;
+  })();
+  return {
+    run,
+    done,
+    cancel() {
+      rt.hardStop = rt.cancelled;
+      rt.cancelled = true;
+      for (const job of rt.activeJobs) job.cancel(rt.hardStop);
+    },
+  };
+}
+

@@ -1,0 +1,28 @@
+import { evaluateString, type Contexts, type ExtraFunctions } from "../expressions/index.js";
+import { isBasicExpression, literalString, type StepDef } from "../workflow/index.js";
+
+function firstLine(script: string): string {
+  return script.split("\n").find((l) => l.trim())?.trim() ?? "";
+}
+
+/** STEP-19 display names before evaluation: `name:` when literal, `Run <first line>`, `Run <uses>`. */
+export function staticStepName(def: StepDef): string {
+  const name = literalString(def.name);
+  if (name) return name;
+  if (def.uses) return `Run ${def.uses}`;
+  const script = literalString(def.run);
+  if (script !== undefined) return `Run ${firstLine(script)}`;
+  if (def.run && isBasicExpression(def.run)) return `Run ${firstLine((def.run.source ?? def.run.expression).replace(/\$\{\{\s*|\s*\}\}/g, ""))}`;
+  return "Run step";
+}
+
+/** The display name once the step runs: `name:` and `run:` evaluated (STEP-09). */
+export function evaluatedStepName(def: StepDef, ctx: Contexts, fns: ExtraFunctions): string {
+  try {
+    if (def.name) return evaluateString(def.name, ctx, fns) || staticStepName(def);
+    if (def.run && isBasicExpression(def.run)) return `Run ${firstLine(evaluateString(def.run, ctx, fns) ?? "")}`;
+  } catch {
+    // the step itself reports the expression error
+  }
+  return staticStepName(def);
+}
