@@ -1,0 +1,20 @@
+/**
+ * `npm run bench`: every benchmark prints its result next to a baseline measured in the same
+ * run, so the ratios hold on any machine. Benchmarks, not timed tests: nothing here fails CI.
+ */
+import { existsSync } from "node:fs";
+import { benchSteps } from "./steps.js";
+
+type Row = { name: string; value: string };
+
+function table(title: string, rows: Row[]): void {
+  const w = Math.max(...rows.map((r) => r.name.length));
+  console.log(`\n${title}`);
+  for (const r of rows) console.log(`  ${r.name.padEnd(w)}  ${r.value}`);
+}
+
+table("Per-step overhead (issue 2)", await benchSteps());
+if (existsSync(new URL("./runner.ts", import.meta.url))) {
+  const { benchRunner } = (await import(new URL("./runner.ts", import.meta.url).href)) as { benchRunner: () => Promise<Row[]> };
+  table("Runner: latency, throughput, fan-out (issue 3)", await benchRunner());
+}
