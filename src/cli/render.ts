@@ -28,27 +28,28 @@ export class RunRenderer implements EventSink {
         break;
       case "job.started":
       case "job.completed": {
-        this.jobs.set(e.jobId, e.data.job);
+        this.jobs.set(e.data.jobId, e.data.job);
         const j = e.data.job;
-        if (e.type === "job.completed" && j.conclusion !== "skipped") this.print(`${this.prefix(e.jobId)}${mark(j.status, j.conclusion)} job ${j.conclusion} ${pc.dim(duration(j.startedAt, j.completedAt))}`);
-        if (e.type === "job.completed" && j.conclusion === "skipped") this.print(`${this.prefix(e.jobId)}${mark(j.status, j.conclusion)} job skipped`);
+        if (e.type === "job.completed" && j.conclusion !== "skipped") this.print(`${this.prefix(e.data.jobId)}${mark(j.status, j.conclusion)} job ${j.conclusion} ${pc.dim(duration(j.startedAt, j.completedAt))}`);
+        if (e.type === "job.completed" && j.conclusion === "skipped") this.print(`${this.prefix(e.data.jobId)}${mark(j.status, j.conclusion)} job skipped`);
         break;
       }
       case "step.started":
       case "step.completed": {
-        const job = this.jobs.get(e.jobId);
+        const job = this.jobs.get(e.data.jobId);
         if (job) {
           const i = job.steps.findIndex((s) => s.number === e.stepNumber);
           if (i >= 0) job.steps[i] = e.data.step;
           else job.steps.push(e.data.step);
         }
         const s = e.data.step;
-        if (e.type === "step.started") this.print(`${this.prefix(e.jobId)}${pc.cyan("▶")} ${s.name}`);
-        else if (s.conclusion !== "skipped") this.print(`${this.prefix(e.jobId)}${mark(s.status, s.conclusion)} ${s.name} ${pc.dim(duration(s.startedAt, s.completedAt))}`);
+        if (e.type === "step.started") this.print(`${this.prefix(e.data.jobId)}${pc.cyan("▶")} ${s.name}`);
+        else if (s.conclusion !== "skipped") this.print(`${this.prefix(e.data.jobId)}${mark(s.status, s.conclusion)} ${s.name} ${pc.dim(duration(s.startedAt, s.completedAt))}`);
         break;
       }
       case "step.log":
-        this.print(`${this.prefix(e.jobId)}  ${colourLine(e.data.line.replace(/\n$/, ""))}`);
+        if (e.data.line.startsWith("##[endgroup]")) break;
+        this.print(`${this.prefix(e.data.jobId)}  ${colourLine(e.data.line.replace(/\n$/, ""))}`);
         break;
     }
     if (this.live) this.schedule();

@@ -100,6 +100,7 @@ function record(def: StepDef, scope: StepScope, r: StepResult): StepResult {
     if (scope.composite) scope.composite.status = "failure";
     else if (scope.rt.status !== "cancelled") scope.rt.status = "failure";
   }
-  if (def.explicitId) scope.steps[def.id] = { outputs: r.outputs, outcome: r.outcome, conclusion: r.conclusion };
+  // A new object, not a mutation: evaluation caches context objects by identity.
+  if (def.explicitId) scope.steps = { ...scope.steps, [def.id]: { outputs: r.outputs, outcome: r.outcome, conclusion: r.conclusion } };
   return r;
 }

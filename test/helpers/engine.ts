@@ -1,0 +1,86 @@
+/**
+ * Runs a fixture workflow through the real engine (real shells, real files) and collects its
+ * events, so tests can assert on the run, the event stream and the log.
+ */
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import type { SSEEvent, WorkflowRun } from "../../src/contract/index.js";
+import { startRun, type RunHandle } from "../../src/engine/index.js";
+import { loadWorkflow, validateInputs } from "../../src/workflow/index.js";
+
+export const FIXTURES = resolve(import.meta.dirname, "..", "fixtures");
+
+export interface FixtureRun {
+  run: WorkflowRun;
+  events: SSEEvent[];
+  /** Every step.log line of the run, in order, newlines kept. */
+  log: string;
+  /** Log of one job (by id), all steps. */
+  jobLog(jobId: string): string;
+  job(id: string): WorkflowRun["jobs"][number];
+}
+
+export interface FixtureOptions {
+  event?: string;
+  eventPayload?: Record<string, unknown>;
+  inputs?: Record<string, unknown>;
+  secrets?: Record<string, string>;
+  env?: Record<string, string>;
+  jobs?: string[];
+  /** Called with the handle right after start (e.g. to cancel). */
+  onStart?: (handle: RunHandle, events: SSEEvent[]) => void;
+  killGraceSeconds?: [number, number];
+  hostEnv?: Record<string, string | undefined>;
+}
+
+/** Runs `test/fixtures/<fixture>/.github/workflows/<file>` with the fixture folder as workspace. */
+export async function runFixture(fixture: string, file: string, opts: FixtureOptions = {}): Promise<FixtureRun> {
+  const workspace = join(FIXTURES, fixture);
+  const workflow = await loadWorkflow(join(workspace, ".github", "workflows", file), workspace);
+  if (workflow.errors.length) throw new Error(`fixture ${fixture}/${file} is invalid: ${JSON.stringify(workflow.errors)}`);
+  const event = opts.event ?? "push";
+  const { inputs, errors } = validateInputs(workflow, event, opts.inputs ?? {});
+  if (errors.length) throw new Error(errors.join("; "));
+  const events: SSEEvent[] = [];
+  const handle = startRun({
+    runId: "test",
+    runNumber: 1,
+    workspace,
+    workflow,
+    event,
+    eventPayload: opts.eventPayload,
+    inputs,
+    secrets: opts.secrets,
+    env: opts.env,
+    jobs: opts.jobs,
+    hostEnv: opts.hostEnv ?? process.env,
+    tempDir: mkdtempSync(join(tmpdir(), "stax-test-")),
+    sink: { emit: (e) => events.push(e) },
+    killGraceSeconds: opts.killGraceSeconds,
+  });
+  opts.onStart?.(handle, events);
+  const run = await handle.done;
+  const logs = events.filter((e): e is Extract<SSEEvent, { type: "step.log" }> => e.type === "step.log");
+  return {
+    run,
+    events,
+    log: logs.map((e) => e.data.line).join(""),
+    jobLog: (jobId) => logs.filter((e) => e.jobId === jobId).map((e) => e.data.line).join(""),
+    job: (id) => {
+      const j = run.jobs.find((x) => x.id === id);
+      if (!j) throw new Error(`no job '${id}' in run (jobs: ${run.jobs.map((x) => x.id).join(", ")})`);
+      return j;
+    },
+  };
+}
+
+/** `{ jobId: conclusion }` of a run, for compact assertions. */
+export function conclusions(run: WorkflowRun): Record<string, string | undefined> {
+  return Object.fromEntries(run.jobs.map((j) => [j.id, j.conclusion]));
+}
+
+/** `[conclusion, …]` of a job's steps in order. */
+export function stepConclusions(job: WorkflowRun["jobs"][number]): (string | undefined)[] {
+  return job.steps.map((s) => s.conclusion);
+}
