@@ -1,4 +1,5 @@
 import { data, Evaluator, Lexer, Parser } from "@actions/expressions";
+import { TokenType } from "@actions/expressions/lexer";
 import type { FunctionDefinition, FunctionInfo } from "@actions/expressions/funcs/info";
 import type { Expr } from "@actions/expressions/ast";
 import { isBasicExpression, isMapping, isSequence, literalValue, mapEntries, type TemplateToken } from "../workflow/tokens.js";
@@ -39,6 +40,11 @@ function parse(expression: string): Expr {
   let ast = parsed.get(expression);
   if (!ast) {
     const lexed = new Lexer(expression).lex();
+    // @actions/expressions 0.3.61 unescapes only the first `''` of a string literal
+    // (`value.replace("''", "'")`); recompute every string value from its lexeme.
+    for (const t of lexed.tokens) {
+      if (t.type === TokenType.STRING && t.lexeme.length >= 2) t.value = t.lexeme.slice(1, -1).replaceAll("''", "'");
+    }
     ast = new Parser(lexed.tokens, [...CONTEXT_NAMES], EXTRA_INFO).parse();
     if (parsed.size > 5000) parsed.clear();
     parsed.set(expression, ast);

@@ -62,6 +62,16 @@ function checkNeeds(root: TemplateToken, file: string): Diagnostic[] {
   return out;
 }
 
+/**
+ * A `workflow_call` input without `type`: the schema requires one (TRIG-10), but act and older
+ * workflows rely on it meaning `string`, so stax accepts it as a string input.
+ */
+function untypedCallInput(root: TemplateToken | undefined, d: Diagnostic): boolean {
+  if (d.message !== "Required property is missing: type") return false;
+  const inputs = mapGet(eventsOf(root).get("workflow_call"), "inputs");
+  return mapEntries(inputs).some(([, def]) => def.line === d.line && def.col === d.column);
+}
+
 function dedupe(list: Diagnostic[]): Diagnostic[] {
   const seen = new Set<string>();
   return list.filter((d) => {
@@ -92,7 +102,7 @@ export async function loadWorkflow(filePath: string, workspace: string): Promise
     const template = await convertWorkflowTemplate(parsed.context, parsed.root, undefined, { errorPolicy: ErrorPolicy.TryConversion });
     if (template.jobs) definition = buildWorkflow(parsed.root, template);
   }
-  const errors = dedupe([...diagnosticsOf(parsed.context, shown), ...extra]).sort((a, b) => a.line - b.line || a.column - b.column);
+  const errors = dedupe([...diagnosticsOf(parsed.context, shown).filter((d) => !untypedCallInput(parsed.root, d)), ...extra]).sort((a, b) => a.line - b.line || a.column - b.column);
   return finish(abs, relPath, parsed.root, errors, errors.length ? undefined : definition);
 }
 

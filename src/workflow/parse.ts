@@ -1,5 +1,4 @@
 import { getActionSchema } from "@actions/workflow-parser/actions/action-schema";
-import { ACTION_ROOT } from "@actions/workflow-parser/actions/action-constants";
 import { TemplateContext, TemplateValidationErrors } from "@actions/workflow-parser/templates/template-context";
 import { readTemplate } from "@actions/workflow-parser/templates/template-reader";
 import type { TemplateSchema } from "@actions/workflow-parser/templates/schema/template-schema";
@@ -52,9 +51,12 @@ export function parseWorkflowText(fileName: string, content: string): ParsedTemp
   return parseWith(fileName, content, getWorkflowSchema(), WORKFLOW_ROOT);
 }
 
-/** Parses and schema-checks an action.yml's text. */
+/**
+ * Parses and schema-checks an action.yml's text with the runner's loose root (ACT-01: only
+ * `runs` is required, unknown keys are ignored), not the editor's strict one.
+ */
 export function parseActionText(fileName: string, content: string): ParsedTemplate {
-  return parseWith(fileName, content, getActionSchema(), ACTION_ROOT);
+  return parseWith(fileName, content, getActionSchema(), "action-root");
 }
 
 /** Every error the parser collected, as `file:line:col` diagnostics (line/col 1 when unknown). */
