@@ -8,7 +8,7 @@ export const ALLOWED = {
   contract: [],
   config: ["contract"],
   workflow: ["contract"],
-  expressions: ["contract"],
+  expressions: ["contract", "workflow"],
   engine: ["contract", "workflow", "expressions"],
   store: ["contract"],
   client: ["contract"],

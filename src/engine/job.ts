@@ -13,11 +13,13 @@ import { evaluatedStepName } from "./step-names.js";
  */
 export async function runJob(rt: JobRuntime): Promise<JobResult> {
   const { reporter } = rt.run;
-  reporter.jobStarted(rt.job);
   const scope: StepScope = { rt, steps: {}, post: [], log: () => {} };
   const logTo = (step: Step) => (line: string) => reporter.log(rt.job, step, `${rt.masker.mask(line)}\n`);
 
   const setupError = setUp(rt);
+  // A job that cannot start shows one failed "Set up job" step instead of steps that never ran.
+  if (setupError) rt.job.steps = [];
+  reporter.jobStarted(rt.job);
   if (setupError) {
     const step = reporter.addStep(rt.job, "Set up job");
     reporter.stepStarted(rt.job, step);
