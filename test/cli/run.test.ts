@@ -9,7 +9,7 @@ import { FIXTURES } from "../helpers/engine.js";
 const STAX = resolve(import.meta.dirname, "..", "..", "bin", "stax");
 
 function stax(args: string[], cwd = FIXTURES): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [STAX, ...args], { cwd, encoding: "utf8", env: { ...process.env, STAX_WORKSPACE: "" }, timeout: 60_000 });
+  const r = spawnSync(process.execPath, [STAX, ...args], { cwd, encoding: "utf8", env: { ...process.env, STAX_WORKSPACE: "", NO_COLOR: "1", FORCE_COLOR: "" }, timeout: 60_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
