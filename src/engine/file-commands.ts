@@ -12,26 +12,37 @@ export interface FileCommandPaths {
   GITHUB_STEP_SUMMARY: string;
 }
 
-let counter = 0;
+const created = new Set<string>();
 
-/** FILE-01: fresh empty files for one step in `$RUNNER_TEMP/_runner_file_commands/`. */
+/**
+ * FILE-01: empty files for one step in `$RUNNER_TEMP/_runner_file_commands/`. GitHub names them
+ * with a new GUID per step; stax reuses the same five files of the job instead (a job's steps run
+ * one after another): they are created once, and emptied after a step only when it wrote to
+ * them. Creating and truncating files was most of stax's per-step overhead (`npm run bench`).
+ */
 export function prepareFileCommands(dir: string): FileCommandPaths {
-  const id = `${process.pid}_${++counter}`;
   const paths = {
-    GITHUB_ENV: join(dir, `set_env_${id}`),
-    GITHUB_OUTPUT: join(dir, `set_output_${id}`),
-    GITHUB_PATH: join(dir, `add_path_${id}`),
-    GITHUB_STATE: join(dir, `save_state_${id}`),
-    GITHUB_STEP_SUMMARY: join(dir, `step_summary_${id}`),
+    GITHUB_ENV: join(dir, "set_env"),
+    GITHUB_OUTPUT: join(dir, "set_output"),
+    GITHUB_PATH: join(dir, "add_path"),
+    GITHUB_STATE: join(dir, "save_state"),
+    GITHUB_STEP_SUMMARY: join(dir, "step_summary"),
   };
-  for (const p of Object.values(paths)) writeFileSync(p, "");
+  if (!created.has(dir)) {
+    for (const p of Object.values(paths)) writeFileSync(p, "");
+    created.add(dir);
+  }
   return paths;
 }
 
-function read(path: string): string {
+/** Reads what a step wrote and leaves the file empty (recreated if the step deleted it). */
+function take(path: string): string {
   try {
-    return readFileSync(path, "utf8");
+    const content = readFileSync(path, "utf8");
+    if (content) writeFileSync(path, "");
+    return content;
   } catch {
+    writeFileSync(path, "");
     return "";
   }
 }
@@ -47,7 +58,7 @@ export function processFileCommands(paths: FileCommandPaths, rt: JobRuntime, eff
     ["GITHUB_STATE", "state", (k, v) => (effects.state[k] = v)],
   ];
   for (const [key, label, apply] of files) {
-    const content = read(paths[key]);
+    const content = take(paths[key]);
     if (!content) continue;
     const parsed = parseEnvFile(content);
     if (!parsed.ok) {
@@ -58,11 +69,11 @@ export function processFileCommands(paths: FileCommandPaths, rt: JobRuntime, eff
     }
     for (const [k, v] of parsed.pairs) apply(k, v);
   }
-  for (const line of read(paths.GITHUB_PATH).split("\n")) {
+  for (const line of take(paths.GITHUB_PATH).split("\n")) {
     const dir = line.replace(/\r$/, "").trim();
     if (dir) commands.addPath(dir);
   }
-  const summary = read(paths.GITHUB_STEP_SUMMARY);
+  const summary = take(paths.GITHUB_STEP_SUMMARY);
   if (summary.trim()) {
     if (Buffer.byteLength(summary) > 1024 * 1024) log("##[error]$GITHUB_STEP_SUMMARY upload aborted, supports content up to a size of 1024k");
     else rt.summaries.push(summary.split("\n").map((l) => rt.masker.mask(l)).join("\n"));

@@ -1,6 +1,5 @@
 import { existsSync, statSync, writeFileSync } from "node:fs";
 import { delimiter, join, resolve } from "node:path";
-import { randomUUID } from "node:crypto";
 import { evaluateString } from "../expressions/index.js";
 import type { StepDef } from "../workflow/index.js";
 import { resolveShell } from "./shell.js";
@@ -30,7 +29,9 @@ export async function runScript(def: StepDef, scope: StepScope, ctx: Contexts, f
     scope.log(`##[error]An error occurred trying to start process '${shell.command}' with working directory '${cwd}'. No such file or directory`);
     return { result: "failure" };
   }
-  const file = join(rt.temp, `${randomUUID()}${shell.ext}`);
+  // One script file per job and extension, rewritten for each step: steps of a job run one at a
+  // time, and rewriting a file is far cheaper than creating one (STEP-10 uses a new GUID name).
+  const file = join(rt.temp, `step-script${shell.ext}`);
   writeFileSync(file, script);
   const args = shell.args.map((a) => a.replace("{0}", file));
   return runProcess(scope, def.id, env, { command: shell.command, args, cwd });
