@@ -1,0 +1,99 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { parseDotenv } from "../../src/config/dotenv.js";
+import { parseCommand } from "../../src/engine/commands.js";
+import { parseEnvFile } from "../../src/engine/envfile.js";
+import { Masker } from "../../src/engine/mask.js";
+import { expandMatrix, legName, looseEquals } from "../../src/engine/matrix.js";
+import { resolveShell } from "../../src/engine/shell.js";
+import { parseUses } from "../../src/engine/actions.js";
+
+test("CMD-01/02 command lines: both syntaxes, case-insensitive names, unescaping", () => {
+  assert.deepEqual(parseCommand("  ::Warning file=a%3Ab.js,line=3::50%25 done%0Anext"), { name: "warning", props: { file: "a:b.js", line: "3" }, data: "50% done\nnext" });
+  assert.deepEqual(parseCommand("##[set-output name=x;other=y]value"), { name: "set-output", props: { name: "x", other: "y" }, data: "value" });
+  assert.deepEqual(parseCommand("::endgroup::"), { name: "endgroup", props: {}, data: "" });
+  assert.equal(parseCommand("echo ::not a command"), undefined);
+  assert.equal(parseCommand(":: ::"), undefined);
+});
+
+test("FILE-03 env files: first of = and << wins, heredocs join with LF, errors name the problem", () => {
+  assert.deepEqual(parseEnvFile("A=1=2\n\nB<<EOF\nx\ny\nEOF\nC<<X=Y\nz\nX=Y\n"), { ok: true, pairs: [["A", "1=2"], ["B", "x\ny"], ["C", "z"]] });
+  assert.deepEqual(parseEnvFile("K=with cr\r\n"), { ok: true, pairs: [["K", "with cr\r"]] });
+  assert.deepEqual(parseEnvFile("K<<EOF\nnever closed\n"), { ok: false, error: "Matching delimiter not found 'EOF'", line: 1 });
+  assert.equal(parseEnvFile("=value\n").ok, false);
+  assert.equal(parseEnvFile("K<<\n").ok, false);
+  assert.equal(parseEnvFile("just words\n").ok, false);
+});
+
+test("MASK-01/02 masking: trimmed values, each line of a multi-line secret, base64 form, longest first", () => {
+  const m = new Masker();
+  assert.equal(m.mask("nothing registered"), "nothing registered");
+  m.add("  abc  ");
+  m.add("abcdef");
+  m.add("line-one\nline-two");
+  assert.equal(m.mask("abcdef and abc"), "*** and ***");
+  assert.equal(m.mask("x line-two y"), "x *** y");
+  assert.equal(m.mask(Buffer.from("abcdef").toString("base64")), "***");
+  const c = m.clone();
+  c.add("only-in-clone");
+  assert.equal(m.mask("only-in-clone"), "only-in-clone");
+  assert.equal(c.mask("only-in-clone abc"), "*** ***");
+});
+
+test("EXPR-06/MAT-05 loose equality", () => {
+  assert.ok(looseEquals(null, 0) && looseEquals("", 0) && looseEquals(null, "") && looseEquals(true, 1) && looseEquals("1", 1));
+  assert.ok(looseEquals("Ubuntu", "ubuntu") && looseEquals(" 0x10 ", 16));
+  assert.ok(!looseEquals("true", true) && !looseEquals(NaN, NaN) && !looseEquals({}, {}));
+});
+
+test("MAT-01 row-major cross product; MAT-02 exclude partial match; MAT-03/04 include", () => {
+  const r = expandMatrix({ os: ["a", "b"], v: [1, 2], exclude: [{ os: "B", v: "1" }], include: [{ os: "a", extra: "x" }, { os: "a", extra: "y" }, { v: 9, other: true }] });
+  assert.ok(r.ok);
+  assert.deepEqual(r.legs.map((l) => l.values), [
+    { os: "a", v: 1, extra: "y" },
+    { os: "a", v: 2, extra: "y" },
+    { os: "b", v: 2 },
+    { v: 9, other: true },
+  ]);
+  assert.deepEqual(r.legs.map((l) => l.nameParts), [["a", "1"], ["a", "2"], ["b", "2"], ["9", "true"]]);
+});
+
+test("MAT-03 include never overwrites original values; MAT-01/07 errors", () => {
+  const r = expandMatrix({ os: ["a"], include: [{ os: "a", os2: "z" }, { extra: 1 }] });
+  assert.ok(r.ok && r.legs.length === 1 && r.legs[0].values.extra === 1 && r.legs[0].values.os === "a");
+  assert.deepEqual(expandMatrix({ os: [] }), { ok: false, error: "matrix vector 'os' must be a non-empty list" });
+  const big = expandMatrix({ a: Array.from({ length: 17 }, (_, i) => i), b: Array.from({ length: 16 }, (_, i) => i) });
+  assert.equal(big.ok, false);
+  assert.deepEqual(expandMatrix(null), { ok: true, legs: [] });
+});
+
+test("MAT-11 leg names are cut to 100 characters", () => {
+  assert.equal(legName("test", ["ubuntu", "20"]), "test (ubuntu, 20)");
+  assert.equal(legName("t", ["x".repeat(200)]).length, 100);
+  assert.ok(legName("t", ["x".repeat(200)]).endsWith("..."));
+});
+
+test("dotenv files: quotes, escapes, comments, export, errors with lines", () => {
+  const { values, errors } = parseDotenv('# c\nexport A=1\nB="foo\\nbar"\nC=\'lit\\n\'\nD={"foo": "bar"}\nE=val # comment\nF="multi\nline"\n9X=bad\n');
+  assert.deepEqual(values, { A: "1", B: "foo\nbar", C: "lit\\n", D: '{"foo": "bar"}', E: "val", F: "multi\nline" });
+  assert.deepEqual(errors, [{ line: 9, message: "invalid name '9X'" }]);
+});
+
+test("STEP-11/12 shell command lines", () => {
+  const path = process.env.PATH;
+  const bash = resolveShell("bash", path);
+  assert.ok(!("error" in bash) && bash.args.join(" ") === "--noprofile --norc -e -o pipefail {0}" && bash.ext === ".sh");
+  const def = resolveShell(undefined, path);
+  assert.ok(!("error" in def) && def.args.join(" ") === "-e {0}");
+  const custom = resolveShell("bash -x {0}", path);
+  assert.ok(!("error" in custom) && custom.args.join(" ") === "-x {0}" && custom.ext === "");
+  assert.match((resolveShell("bash -x", path) as { error: string }).error, /Invalid shell option/);
+  assert.match((resolveShell("no-such-shell-here {0}", path) as { error: string }).error, /not found/);
+});
+
+test("STEP-16 uses forms", () => {
+  assert.deepEqual(parseUses("./local/x"), { kind: "local", path: "./local/x" });
+  assert.deepEqual(parseUses("docker://alpine:3"), { kind: "docker", image: "alpine:3" });
+  assert.deepEqual(parseUses("actions/cache/restore@v4"), { kind: "remote", owner: "actions", repo: "cache", path: "restore", ref: "v4", slug: "actions/cache" });
+  assert.ok("error" in parseUses("actions/checkout"));
+});
