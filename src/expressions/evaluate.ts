@@ -68,7 +68,7 @@ function functionMap(fns: ExtraFunctions): Map<string, FunctionDefinition> {
 /** Evaluates one expression (without `${{ }}`) to a plain JS value. Throws ExpressionFault. */
 export function evaluate(expression: string, contexts: Contexts, fns: ExtraFunctions = {}): unknown {
   try {
-    const dict = new data.Dictionary(...CONTEXT_NAMES.map((key) => ({ key, value: toData(contexts[key] ?? {}) })));
+    const dict = new data.Dictionary(...CONTEXT_NAMES.map((key) => ({ key, value: toData(key in contexts ? contexts[key] : {}) })));
     return fromData(new Evaluator(parse(expression), dict, functionMap(fns)).evaluate());
   } catch (err) {
     throw new ExpressionFault(expression, err);

@@ -4,7 +4,7 @@
  */
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { isAbsolute, join, resolve } from "node:path";
 import type { SSEEvent, WorkflowRun } from "../../src/contract/index.js";
 import { startRun, type RunHandle } from "../../src/engine/index.js";
 import { loadWorkflow, validateInputs } from "../../src/workflow/index.js";
@@ -34,9 +34,9 @@ export interface FixtureOptions {
   hostEnv?: Record<string, string | undefined>;
 }
 
-/** Runs `test/fixtures/<fixture>/.github/workflows/<file>` with the fixture folder as workspace. */
+/** Runs `test/fixtures/<fixture>/.github/workflows/<file>` (or an absolute folder's) with that folder as workspace. */
 export async function runFixture(fixture: string, file: string, opts: FixtureOptions = {}): Promise<FixtureRun> {
-  const workspace = join(FIXTURES, fixture);
+  const workspace = isAbsolute(fixture) ? fixture : join(FIXTURES, fixture);
   const workflow = await loadWorkflow(join(workspace, ".github", "workflows", file), workspace);
   if (workflow.errors.length) throw new Error(`fixture ${fixture}/${file} is invalid: ${JSON.stringify(workflow.errors)}`);
   const event = opts.event ?? "push";

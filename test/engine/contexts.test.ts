@@ -1,0 +1,41 @@
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { cpSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { FIXTURES, runFixture } from "../helpers/engine.js";
+import { repositoryFromRemote } from "../../src/engine/git.js";
+
+test("TRIG-02 push: a payload synthesised from the repository, ref and sha of HEAD", async () => {
+  const r = await runFixture("contexts", "contexts.yml");
+  assert.equal(r.run.conclusion, "success", r.log);
+  const head = execFileSync("git", ["rev-parse", "HEAD"], { cwd: FIXTURES, encoding: "utf8" }).trim();
+  assert.match(r.log, new RegExp(`event=push ref=refs/heads/\\S+ ref_name=\\S+ sha=${head}`));
+  assert.match(r.log, new RegExp(`after=${head}`));
+  assert.match(r.log, /file_event_keys \['after', 'before', 'commits'\]/);
+  assert.equal(r.run.trigger.sha, head);
+});
+
+test("TRIG-07 pull_request: refs/pull/N/merge, head_ref and base_ref from the payload", async () => {
+  const r = await runFixture("contexts", "contexts.yml", { event: "pull_request", eventPayload: { number: 7, pull_request: { number: 7, head: { ref: "feature" }, base: { ref: "main" } } } });
+  assert.equal(r.run.conclusion, "success", r.log);
+  assert.match(r.log, /event=pull_request ref=refs\/pull\/7\/merge ref_name=7\/merge/);
+  assert.match(r.log, /head_ref=feature base_ref=main/);
+  assert.equal(r.run.trigger.ref, "refs/pull/7/merge");
+});
+
+test("CTX-01 github.repository comes from the origin remote", () => {
+  assert.equal(repositoryFromRemote("https://github.com/nektos/act.git"), "nektos/act");
+  assert.equal(repositoryFromRemote("git@github.com:o/r.git"), "o/r");
+  assert.equal(repositoryFromRemote("ssh://git@host:22/o/r"), "o/r");
+});
+
+test("outside a git repository the run still has a repository, ref and sha", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "stax-nogit-"));
+  cpSync(join(FIXTURES, "contexts"), join(dir, "contexts"), { recursive: true });
+  const r = await runFixture(join(dir, "contexts"), "contexts.yml");
+  assert.equal(r.run.conclusion, "success", r.log);
+  assert.match(r.log, /repo=local\/contexts owner=local/);
+  assert.match(r.log, /ref=refs\/heads\/main ref_name=main sha=0{40}/);
+});
