@@ -93,17 +93,19 @@ export class RunRenderer implements EventSink {
   }
 
   private tree(): string[] {
-    const width = (this.out as { columns?: number }).columns ?? 100;
+    const columns = (this.out as { columns?: number }).columns || 100;
+    // Cut names on their plain text, so a long name never wraps (the redraw counts lines).
+    const fit = (text: string, indent: number) => (text.length > columns - indent - 14 ? `${text.slice(0, Math.max(8, columns - indent - 17))}...` : text);
     const lines: string[] = [];
     for (const job of this.jobs.values()) {
       if (job.status === "completed" && job.conclusion !== "failure") continue;
-      lines.push(`${mark(job.status, job.conclusion)} ${pc.bold(job.name)} ${pc.dim(duration(job.startedAt, job.completedAt))}`);
+      lines.push(`${mark(job.status, job.conclusion)} ${pc.bold(fit(job.name, 2))} ${pc.dim(duration(job.startedAt, job.completedAt))}`);
       for (const s of job.steps) {
         if (s.status === "queued") continue;
-        lines.push(`   ${mark(s.status, s.conclusion)} ${s.name} ${pc.dim(duration(s.startedAt, s.completedAt))}`);
+        lines.push(`   ${mark(s.status, s.conclusion)} ${fit(s.name, 5)} ${pc.dim(duration(s.startedAt, s.completedAt))}`);
       }
     }
-    return lines.slice(-20).map((l) => (l.length > width + 20 ? l.slice(0, width + 20) : l));
+    return lines.slice(-20);
   }
 }
 
