@@ -1,9 +1,21 @@
 import type { Command } from "commander";
+import { registerArtifacts } from "./artifacts.js";
+import { registerDashboard } from "./dashboard.js";
+import { registerLog } from "./log.js";
 import { registerRun } from "./run.js";
+import { registerRunner } from "./runner.js";
+import { registerRuns } from "./runs.js";
+import { registerSecret } from "./secret.js";
 import { registerValidate } from "./validate.js";
 
 /** Every `stax` sub-command, one file each. */
 export function registerCommands(program: Command): void {
   registerRun(program);
   registerValidate(program);
+  registerRunner(program);
+  registerRuns(program);
+  registerLog(program);
+  registerSecret(program);
+  registerArtifacts(program);
+  registerDashboard(program);
 }

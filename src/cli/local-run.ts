@@ -3,11 +3,34 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import type { EventSink, WorkflowRun } from "../contract/index.js";
-import { startRun, type RunHandle } from "../engine/index.js";
+import { startRun, type ArtifactStore, type RunHandle } from "../engine/index.js";
+import type { Config } from "../config/config.js";
+import { StoreArtifacts } from "../server/artifacts.js";
+import { SecretVault, StoreRecorder, openStore } from "../store/index.js";
 import type { RunPlan } from "./run-plan.js";
 
+/**
+ * Runs a plan in this process, recording it in the workspace's store (so it shows in the
+ * dashboard later) with the stored secrets under the command line's.
+ */
+export async function runInStore(plan: RunPlan, sink: EventSink, config: Readonly<Config>): Promise<WorkflowRun> {
+  const store = openStore(config.dataDir);
+  try {
+    const vault = new SecretVault(store, config.dataDir, config.secretsKey);
+    const recorder = new StoreRecorder(store, (e) => sink.emit(e));
+    return await runLocally({ ...plan, secrets: { ...vault.all(), ...plan.secrets } }, recorder, {
+      runNumber: store.nextRunNumber(),
+      hostEnv: process.env,
+      actionsCache: config.actionsCache,
+      artifacts: new StoreArtifacts(store, config.dataDir),
+    });
+  } finally {
+    store.close();
+  }
+}
+
 /** Runs a plan in this process. SIGINT cancels gracefully; a second SIGINT stops at once. */
-export async function runLocally(plan: RunPlan, sink: EventSink, opts: { runId?: string; runNumber?: number; hostEnv: Record<string, string | undefined>; actionsCache?: string }): Promise<WorkflowRun> {
+export async function runLocally(plan: RunPlan, sink: EventSink, opts: { runId?: string; runNumber?: number; hostEnv: Record<string, string | undefined>; actionsCache?: string; artifacts?: ArtifactStore }): Promise<WorkflowRun> {
   const handle: RunHandle = startRun({
     runId: opts.runId ?? randomBytes(4).toString("hex"),
     runNumber: opts.runNumber ?? 1,
@@ -23,6 +46,7 @@ export async function runLocally(plan: RunPlan, sink: EventSink, opts: { runId?:
     tempDir: mkdtempSync(join(tmpdir(), "stax-run-")),
     sink,
     actionsCache: opts.actionsCache,
+    artifacts: opts.artifacts,
   });
   let interrupts = 0;
   const onSignal = (): void => {

@@ -1,6 +1,9 @@
 import type { Command } from "commander";
 import { summary } from "./format.js";
-import { runLocally } from "./local-run.js";
+import { relative } from "node:path";
+import { runInStore } from "./local-run.js";
+import { runRemotely } from "./remote-run.js";
+import { cliConfig, findRunner } from "./context.js";
 import { collect, planRun, type RunFlags } from "./run-plan.js";
 import { RunRenderer } from "./render.js";
 
@@ -20,11 +23,18 @@ export function registerRun(program: Command): void {
     .option("--env-file <file>", "environment variables in dotenv syntax")
     .option("-j, --job <id>", "run only this job and what it needs (repeatable)", collect)
     .option("--json", "print the final run as JSON on stdout; progress goes to stderr")
-    .action(async (ref: string, flags: RunFlags) => {
+    .option("--sandbox <strategy>", "where a runner runs it: none (default for stax run), auto, worktree or copy")
+    .option("--no-sandbox", "run in the workspace itself (the default of stax run)")
+    .option("--local", "run in this process even when a runner serves the workspace")
+    .action(async (ref: string, flags: RunFlags & { sandbox?: string | boolean; local?: boolean }) => {
       const plan = await planRun(ref, flags, process.cwd(), process.cwd());
       const out = flags.json ? process.stderr : process.stdout;
       const renderer = new RunRenderer(out);
-      const run = await runLocally(plan, renderer, { hostEnv: process.env, actionsCache: process.env.STAX_ACTIONS_CACHE });
+      const config = cliConfig({ workspace: plan.workspace });
+      const inside = !relative(plan.workspace, plan.workflow.filePath).startsWith("..");
+      const client = flags.local || !inside ? undefined : await findRunner(config);
+      const sandbox = typeof flags.sandbox === "string" ? flags.sandbox : "none";
+      const run = client ? await runRemotely(plan, client, renderer, sandbox) : await runInStore(plan, renderer, config);
       renderer.finish();
       out.write(`\n${summary(run)}\n`);
       if (flags.json) process.stdout.write(`${JSON.stringify(run, null, 2)}\n`);

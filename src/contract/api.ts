@@ -45,6 +45,10 @@ export interface CreateRunRequest {
   eventPayload?: Record<string, unknown>;
   jobs?: string[];
   sandbox?: { strategy: SandboxStrategy; ref?: string };
+  /** Extra environment for every step of this run (`stax run --env`). */
+  env?: Record<string, string>;
+  /** Secrets for this run only, on top of the stored ones; never stored, masked like all secrets. */
+  secrets?: Record<string, string>;
 }
 
 /** `POST /api/runs/:id/rerun` */

@@ -4,3 +4,4 @@ export * from "./model.js";
 export * from "./events.js";
 export * from "./errors.js";
 export * from "./api.js";
+export * from "./logs.js";

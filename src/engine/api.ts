@@ -31,6 +31,10 @@ export interface RunOptions {
   /** Seconds between SIGINT and SIGTERM, and SIGTERM and SIGKILL, when cancelling a step (JOB-15: 7.5 and 2.5). */
   killGraceSeconds?: [number, number];
   now?: () => Date;
+  /** Where `actions/upload-artifact` and `download-artifact` keep files (the runner's store); absent: those steps fail. */
+  artifacts?: ArtifactStore;
+  /** Lines for the run's log, printed at the start of the first step that runs (e.g. what a sandbox leaves out). */
+  notices?: string[];
 }
 
 /** A run in progress. */
@@ -41,4 +45,12 @@ export interface RunHandle {
   readonly done: Promise<WorkflowRun>;
   /** Cancels gracefully (JOB-15): steps with `always()` and post steps still run. A second call stops at once. */
   cancel(): void;
+}
+
+/** The artifact area the upload/download shims use; the runner implements it over its store. */
+export interface ArtifactStore {
+  /** Stores `files` (relative to `root`) as artifact `name` of the run. */
+  upload(runId: string, name: string, root: string, files: string[]): Promise<{ id: string; size: number }>;
+  /** Copies one artifact (or all, each into `dest/<name>`) of the run into `dest`; returns the names. */
+  download(runId: string, name: string | undefined, dest: string): Promise<string[]>;
 }

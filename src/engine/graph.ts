@@ -35,6 +35,8 @@ export async function runGraph(run: RunRuntime, graph: GraphScope): Promise<Map<
     holders.set(def.id, job);
     run.reporter.addJobs([job]);
   }
+  // The top-level run starts with its jobs listed (queued), so `run.started` shows the plan.
+  if (graph.depth === 0) run.reporter.runStarted();
   let workflowEnv: Record<string, string> | undefined;
   let envError: string | undefined;
   try {

@@ -87,6 +87,7 @@ async function runSteps(rt: JobRuntime, scope: StepScope, logTo: (s: Step) => (l
       const result = await executeStep(def, scope, () => {
         step.name = evaluatedStepName(def, stepContexts(scope, rt.env, def.id), scopeFunctions(scope));
         reporter.stepStarted(rt.job, step);
+        for (const notice of rt.run.notices.splice(0)) scope.log(notice);
       });
       reporter.stepCompleted(rt.job, step, result.outcome, result.conclusion);
     }

@@ -62,12 +62,12 @@ export function startRun(opts: RunOptions): RunHandle {
     activeJobs: new Set(),
     grace: opts.killGraceSeconds ?? [7.5, 2.5],
     nodePath: process.execPath,
+    notices: [...(opts.notices ?? [])],
   };
   const done = (async (): Promise<WorkflowRun> => {
     await Promise.resolve();
     mkdirSync(join(opts.tempDir, "_github_workflow"), { recursive: true });
     writeFileSync(eventPath, JSON.stringify(payload, null, 2));
-    reporter.runStarted();
     let conclusion: RunConclusion = "failure";
     try {
       const def = selectJobs(opts.workflow.definition!, opts.jobs);

@@ -31,6 +31,8 @@ export interface RunRuntime {
   /** Jobs running now, so a cancel reaches them. */
   activeJobs: Set<JobCancel>;
   grace: [number, number];
+  /** Run notices not printed yet (RunOptions.notices). */
+  notices: string[];
   /** The node binary JavaScript actions run on (ACT-01). */
   nodePath: string;
 }

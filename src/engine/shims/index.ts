@@ -4,6 +4,7 @@ import type { ActionRef } from "../actions.js";
 import type { ProcessOutcome } from "../run-process.js";
 import type { StepScope } from "../scope.js";
 import { checkout } from "./checkout.js";
+import { downloadArtifact, uploadArtifact } from "./artifacts.js";
 
 /** What a shim gets: the step, its scope, the parsed reference and its evaluated `with` and env. */
 export interface ShimCall {
@@ -25,7 +26,7 @@ export interface Shim {
   run(call: ShimCall): Promise<ProcessOutcome>;
 }
 
-const SHIMS: Shim[] = [checkout];
+const SHIMS: Shim[] = [checkout, uploadArtifact, downloadArtifact];
 
 /** The shim for `owner/repo[/path]`, if stax has one. */
 export function findShim(slug: string, path: string): Shim | undefined {

@@ -1,0 +1,96 @@
+import { StaxError, type ApiErrorBody, type ErrorCode, type HealthResponse, type StoredEvent } from "../contract/index.js";
+
+/** What the SSE reader hands out: stored events, and the stream's own `ping` / `overflow`. */
+export type StreamItem = StoredEvent | { type: "ping" } | { type: "overflow"; data: { lastEventId: number } };
+
+/** A typed REST + SSE client of the runner, for the CLI (the dashboard uses the browser's own). */
+export class RunnerClient {
+  constructor(
+    readonly baseUrl: string,
+    private readonly token?: string,
+  ) {}
+
+  private headers(json: boolean): Record<string, string> {
+    return { ...(json ? { "Content-Type": "application/json" } : {}), ...(this.token ? { Authorization: `Bearer ${this.token}` } : {}) };
+  }
+
+  /** `/health`, or undefined when nothing answers within `timeoutMs`. */
+  async health(timeoutMs = 800): Promise<HealthResponse | undefined> {
+    try {
+      const res = await fetch(`${this.baseUrl}/health`, { headers: this.headers(false), signal: AbortSignal.timeout(timeoutMs) });
+      return res.ok ? ((await res.json()) as HealthResponse) : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** A JSON request; an error answer becomes the StaxError it describes. */
+  async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    let res: Response;
+    try {
+      res = await fetch(`${this.baseUrl}${path}`, { method, headers: this.headers(body !== undefined), body: body === undefined ? undefined : JSON.stringify(body) });
+    } catch (err) {
+      throw new StaxError("RUNNER_UNAVAILABLE", `the runner at ${this.baseUrl} is not answering (${err instanceof Error ? err.message : err})`);
+    }
+    const type = res.headers.get("content-type") ?? "";
+    if (!res.ok) {
+      const payload = type.includes("json") ? ((await res.json()) as ApiErrorBody) : undefined;
+      throw new StaxError((payload?.error.code ?? "INTERNAL") as ErrorCode, payload?.error.message ?? `${res.status} ${res.statusText}`, payload?.error.details);
+    }
+    return (type.includes("json") ? await res.json() : await res.text()) as T;
+  }
+
+  /** Raw response (downloads). */
+  async fetchRaw(path: string): Promise<Response> {
+    const res = await fetch(`${this.baseUrl}${path}`, { headers: this.headers(false) });
+    if (!res.ok) {
+      const payload = (await res.json().catch(() => undefined)) as ApiErrorBody | undefined;
+      throw new StaxError((payload?.error.code ?? "INTERNAL") as ErrorCode, payload?.error.message ?? `${res.status}`);
+    }
+    return res;
+  }
+
+  /**
+   * Reads `/api/events` until `onItem` returns true, the stream ends or `signal` aborts.
+   * Node 20 has no EventSource; this parses the frames itself.
+   */
+  async events(opts: { since?: number; runId?: string; signal?: AbortSignal }, onItem: (item: StreamItem) => boolean | void): Promise<void> {
+    const q = new URLSearchParams();
+    if (opts.since !== undefined) q.set("since", String(opts.since));
+    if (opts.runId) q.set("runId", opts.runId);
+    const res = await fetch(`${this.baseUrl}/api/events?${q}`, { headers: this.headers(false), signal: opts.signal });
+    if (!res.ok || !res.body) throw new StaxError("RUNNER_UNAVAILABLE", `cannot follow events: ${res.status}`);
+    const decoder = new TextDecoder();
+    let buffer = "";
+    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+      buffer += decoder.decode(chunk, { stream: true });
+      let end: number;
+      while ((end = buffer.indexOf("\n\n")) >= 0) {
+        const block = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        const item = parseFrame(block);
+        if (item && onItem(item) === true) {
+          await res.body.cancel().catch(() => {});
+          return;
+        }
+      }
+    }
+  }
+}
+
+/** One SSE frame (`id:`, `event:`, `data:` lines) to an item; undefined for comments and `retry:`. */
+export function parseFrame(block: string): StreamItem | undefined {
+  let id: number | undefined;
+  let type = "message";
+  const data: string[] = [];
+  for (const line of block.split("\n")) {
+    if (line.startsWith("id: ")) id = Number(line.slice(4));
+    else if (line.startsWith("event: ")) type = line.slice(7);
+    else if (line.startsWith("data: ")) data.push(line.slice(6));
+  }
+  if (data.length === 0) return undefined;
+  const payload = JSON.parse(data.join("\n"));
+  if (type === "ping") return { type: "ping" };
+  if (type === "overflow") return { type: "overflow", data: payload };
+  return { id, type, runId: payload.runId, jobId: payload.jobId, stepNumber: payload.stepNumber, data: payload } as StoredEvent;
+}

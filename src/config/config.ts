@@ -1,0 +1,77 @@
+import { createHash } from "node:crypto";
+import { homedir } from "node:os";
+import { basename, join, resolve } from "node:path";
+import { StaxError } from "../contract/index.js";
+
+/** Everything configurable, validated once at start-up and frozen (product.md, Configuration). */
+export interface Config {
+  port: number;
+  host: string;
+  workspace: string;
+  /** Data root (`STAX_HOME`). */
+  home: string;
+  /** This workspace's folder under the data root: store, pid file, log, token, key. */
+  dataDir: string;
+  token?: string;
+  secretsKey?: string;
+  actionsCache: string;
+  sandboxDir: string;
+  /** Extra CORS origins besides the runner's own and localhost/127.0.0.1 ones. */
+  allowedOrigins: string[];
+  /** Keepalive `ping` interval of the SSE stream. */
+  pingIntervalMs: number;
+  /** Retention: keep at most this many runs, and none older than this many days (0 = no limit). */
+  retention: { maxRuns: number; maxAgeDays: number };
+  /** Where the CLI looks for a runner. */
+  runnerUrl?: string;
+}
+
+export type ConfigFlags = Partial<{ port: string | number; host: string; workspace: string; home: string; token: string }>;
+
+function int(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {
+  if (raw === undefined || raw === "") return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) throw new StaxError("CONFIG_INVALID", `${name} must be a whole number from ${min} to ${max}, got '${raw}'`);
+  return n;
+}
+
+/** The data folder of a workspace: `<home>/workspaces/<name>-<hash of its path>`. */
+export function workspaceDataDir(home: string, workspace: string): string {
+  const hash = createHash("sha256").update(workspace).digest("hex").slice(0, 10);
+  return join(home, "workspaces", `${basename(workspace).replace(/[^A-Za-z0-9._-]/g, "_") || "root"}-${hash}`);
+}
+
+/**
+ * Reads configuration from the environment and flags (flags win). Throws a StaxError naming the
+ * variable for an invalid value.
+ */
+export function loadConfig(env: Record<string, string | undefined>, flags: ConfigFlags = {}, cwd = process.cwd()): Readonly<Config> {
+  const port = int(flags.port !== undefined ? "--port" : env.STAX_PORT !== undefined ? "STAX_PORT" : "PORT", flags.port !== undefined ? String(flags.port) : env.STAX_PORT ?? env.PORT, 4800, 0, 65535);
+  const host = flags.host ?? env.STAX_HOST ?? "127.0.0.1";
+  if (!host.trim() || /\s/.test(host)) throw new StaxError("CONFIG_INVALID", `STAX_HOST must be a host name or address, got '${host}'`);
+  const workspace = resolve(cwd, flags.workspace ?? (env.STAX_WORKSPACE || cwd));
+  const home = resolve(flags.home ?? (env.STAX_HOME || join(env.XDG_DATA_HOME || join(homedir(), ".local", "share"), "stax")));
+  const origins = (env.STAX_ALLOWED_ORIGINS ?? "").split(",").map((o) => o.trim()).filter(Boolean);
+  for (const o of origins) {
+    if (!/^https?:\/\/[^/]+$/.test(o)) throw new StaxError("CONFIG_INVALID", `STAX_ALLOWED_ORIGINS entries must look like http://host:port, got '${o}'`);
+  }
+  const runnerUrl = env.RUNNER_URL || undefined;
+  if (runnerUrl && !/^https?:\/\//.test(runnerUrl)) throw new StaxError("CONFIG_INVALID", `RUNNER_URL must start with http:// or https://, got '${runnerUrl}'`);
+  const secretsKey = env.STAX_SECRETS_KEY || undefined;
+  if (secretsKey !== undefined && secretsKey.length < 16) throw new StaxError("CONFIG_INVALID", "STAX_SECRETS_KEY must be at least 16 characters");
+  return Object.freeze({
+    port,
+    host,
+    workspace,
+    home,
+    dataDir: workspaceDataDir(home, workspace),
+    token: flags.token ?? (env.STAX_TOKEN || undefined),
+    secretsKey,
+    actionsCache: resolve(env.STAX_ACTIONS_CACHE || join(home, "actions")),
+    sandboxDir: resolve(env.STAX_SANDBOX_DIR || join(home, "sandboxes")),
+    allowedOrigins: origins,
+    pingIntervalMs: int("STAX_PING_INTERVAL_MS", env.STAX_PING_INTERVAL_MS, 30_000, 10, 3_600_000),
+    retention: { maxRuns: int("STAX_RETENTION_RUNS", env.STAX_RETENTION_RUNS, 500, 0, 1_000_000), maxAgeDays: int("STAX_RETENTION_DAYS", env.STAX_RETENTION_DAYS, 90, 0, 36500) },
+    runnerUrl,
+  });
+}

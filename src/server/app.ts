@@ -1,0 +1,120 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { StaxError } from "../contract/index.js";
+import type { Config } from "../config/config.js";
+import { recoverInterrupted, SecretVault, openStore, type Store } from "../store/index.js";
+import { readJson, sendError, type Route } from "./http.js";
+import { EventHub } from "./hub.js";
+import { routes } from "./routes.js";
+import { RunManager } from "./runs.js";
+import { removeStaleSandboxes } from "./sandbox.js";
+import { guard, type SecurityOptions } from "./security.js";
+import { serveStatic } from "./static.js";
+import { artifactFilesRemover, StoreArtifacts } from "./artifacts.js";
+
+const BODY_LIMIT = 1024 * 1024;
+
+export interface RunnerOptions {
+  config: Readonly<Config>;
+  version: string;
+  hostEnv: Record<string, string | undefined>;
+  /** The dashboard's built files (web/dist). */
+  webRoot?: string;
+  /** The token to require (off loopback the CLI generates one). */
+  token?: string;
+  /** SSE: bytes a subscriber may fall behind before it is disconnected. */
+  maxQueueBytes?: number;
+}
+
+export interface Runner {
+  server: Server;
+  url: string;
+  store: Store;
+  hub: EventHub;
+  runs: RunManager;
+  /** Cancels running runs (recorded as cancelled), stops serving, closes the store. */
+  close(): Promise<void>;
+}
+
+/**
+ * The runner: store (recovering runs a crash interrupted), SSE hub, run manager and the HTTP
+ * server with the security rules, listening on the configured host and port.
+ */
+export async function startRunner(o: RunnerOptions): Promise<Runner> {
+  const { config } = o;
+  const store = openStore(config.dataDir);
+  recoverInterrupted(store, new Date());
+  removeStaleSandboxes(config.workspace, config.sandboxDir);
+  const hub = new EventHub(store, { maxQueueBytes: o.maxQueueBytes ?? 8 * 1024 * 1024, pingIntervalMs: config.pingIntervalMs });
+  const vault = new SecretVault(store, config.dataDir, config.secretsKey);
+  const removeArtifacts = artifactFilesRemover(config.dataDir);
+  const runs = new RunManager({
+    workspace: config.workspace,
+    store,
+    vault,
+    publish: (e) => hub.publish(e),
+    hostEnv: o.hostEnv,
+    sandboxDir: config.sandboxDir,
+    actionsCache: config.actionsCache,
+    retention: config.retention,
+    onPruned: removeArtifacts,
+    defaultSandbox: "auto",
+    artifacts: new StoreArtifacts(store, config.dataDir),
+  });
+  const table: Route[] = routes({ workspace: config.workspace, version: o.version, store, hub, runs, vault });
+  const loopback = /^(127\.|localhost$|::1$|\[::1\]$)/.test(config.host);
+  const security: SecurityOptions = { allowedHosts: new Set(), allowedOrigins: new Set(config.allowedOrigins), token: o.token, anyHost: !loopback && !!o.token };
+
+  const server = createServer(async (req, res) => {
+    try {
+      const url = new URL(req.url ?? "/", "http://runner");
+      if (guard(req, res, security)) return;
+      const match = table.map((r) => ({ r, m: r.method === req.method ? r.pattern.exec(url.pathname) : null })).find((x) => x.m);
+      if (!match) {
+        if (url.pathname.startsWith("/api/") || url.pathname === "/health") {
+          const pathExists = table.some((r) => r.pattern.test(url.pathname));
+          throw new StaxError(pathExists ? "BAD_REQUEST" : "NOT_FOUND", pathExists ? `${req.method} is not allowed on ${url.pathname}` : `no route ${req.method} ${url.pathname}`);
+        }
+        if (req.method !== "GET" && req.method !== "HEAD") throw new StaxError("NOT_FOUND", `no route ${req.method} ${url.pathname}`);
+        serveStatic(o.webRoot, url.pathname, res);
+        return;
+      }
+      const params = Object.fromEntries(match.r.keys.map((k, i) => [k, match.m![i + 1]]));
+      const mutating = req.method === "POST" || req.method === "PUT" || req.method === "DELETE";
+      const body = mutating && req.method !== "DELETE" ? await readJson(req, BODY_LIMIT) : undefined;
+      await match.r.handler({ req, res, params, query: url.searchParams, body });
+    } catch (err) {
+      if (err instanceof StaxError) sendError(res, err);
+      else {
+        console.error(err);
+        sendError(res, new StaxError("INTERNAL", err instanceof Error ? err.message : String(err)));
+      }
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  const shownHost = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  for (const h of [config.host, shownHost, "localhost", "127.0.0.1", "[::1]"]) {
+    security.allowedHosts.add(`${h}:${address.port}`.toLowerCase());
+    security.allowedHosts.add(h.toLowerCase());
+    security.allowedOrigins.add(`http://${h}:${address.port}`.toLowerCase());
+  }
+  const url = `http://${config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host}:${address.port}`;
+  return {
+    server,
+    url,
+    store,
+    hub,
+    runs,
+    async close() {
+      await runs.shutdown();
+      hub.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      store.close();
+    },
+  };
+}

@@ -1,0 +1,84 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { StaxError } from "../contract/index.js";
+
+export type Handler = (ctx: RequestContext) => Promise<void> | void;
+
+/** What a route handler gets: the request, the response, path parameters and the query. */
+export interface RequestContext {
+  req: IncomingMessage;
+  res: ServerResponse;
+  params: Record<string, string>;
+  query: URLSearchParams;
+  /** The parsed JSON body (mutating routes only). */
+  body: unknown;
+}
+
+export interface Route {
+  method: string;
+  pattern: RegExp;
+  keys: string[];
+  handler: Handler;
+  /** Raw routes (SSE, downloads) write their own headers. */
+  raw?: boolean;
+}
+
+/** `/api/runs/:id/logs` → a route matching that path with `id` captured. */
+export function route(method: string, path: string, handler: Handler, raw = false): Route {
+  const keys: string[] = [];
+  const pattern = new RegExp(`^${path.replace(/:([a-zA-Z]+)/g, (_, k: string) => (keys.push(k), "([^/]+)"))}$`);
+  return { method, pattern, keys, handler, raw };
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { "Content-Type": "application/json; charset=utf-8", "Content-Length": Buffer.byteLength(text) });
+  res.end(text);
+}
+
+export function sendError(res: ServerResponse, err: StaxError): void {
+  if (res.headersSent) {
+    res.end();
+    return;
+  }
+  sendJson(res, err.httpStatus, err.toBody());
+}
+
+/** Reads a JSON body of at most `limit` bytes; 413, 400 and 415 as StaxErrors. */
+export async function readJson(req: IncomingMessage, limit: number): Promise<unknown> {
+  const type = (req.headers["content-type"] ?? "").split(";")[0].trim().toLowerCase();
+  if (type !== "application/json") throw new StaxError("UNSUPPORTED_MEDIA_TYPE", `send the body as application/json (got '${type || "none"}')`);
+  const declared = Number(req.headers["content-length"] ?? 0);
+  if (declared > limit) throw new StaxError("PAYLOAD_TOO_LARGE", `the body is larger than ${limit} bytes`);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) throw new StaxError("PAYLOAD_TOO_LARGE", `the body is larger than ${limit} bytes`);
+    chunks.push(chunk as Buffer);
+  }
+  const text = Buffer.concat(chunks).toString("utf8");
+  if (!text.trim()) return {};
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new StaxError("BAD_REQUEST", `malformed JSON: ${err instanceof Error ? err.message : err}`);
+  }
+}
+
+/** Checks that a body is an object and its listed fields have the expected types. */
+export function expectObject(body: unknown, fields: Record<string, "string" | "object" | "boolean" | "array" | "string?" | "object?" | "boolean?" | "array?">): Record<string, unknown> {
+  if (!body || typeof body !== "object" || Array.isArray(body)) throw new StaxError("BAD_REQUEST", "the body must be a JSON object");
+  const b = body as Record<string, unknown>;
+  for (const [key, spec] of Object.entries(fields)) {
+    const optional = spec.endsWith("?");
+    const type = spec.replace("?", "");
+    const v = b[key];
+    if (v === undefined) {
+      if (!optional) throw new StaxError("BAD_REQUEST", `'${key}' is required`);
+      continue;
+    }
+    const ok = type === "array" ? Array.isArray(v) : type === "object" ? typeof v === "object" && v !== null && !Array.isArray(v) : typeof v === type;
+    if (!ok) throw new StaxError("BAD_REQUEST", `'${key}' must be ${type === "array" ? "an array" : `a ${type}`}`);
+  }
+  return b;
+}

@@ -1,0 +1,146 @@
+import { createReadStream, statSync } from "node:fs";
+import { basename } from "node:path";
+import yazl from "yazl";
+import { readdirSync } from "node:fs";
+import { join, relative } from "node:path";
+import { formatRunLog, StaxError, type CreateRunRequest, type HealthResponse, type ListRunsQuery, type Status } from "../contract/index.js";
+import { parseDotenv } from "../config/dotenv.js";
+import { isSafeName, type SecretVault, type Store } from "../store/index.js";
+import { listWorkflows, resolveWorkflow } from "../workflow/index.js";
+import { expectObject, route, sendJson, type Route } from "./http.js";
+import type { EventHub } from "./hub.js";
+import type { RunManager } from "./runs.js";
+
+export interface RouteDeps {
+  workspace: string;
+  version: string;
+  store: Store;
+  hub: EventHub;
+  runs: RunManager;
+  vault: SecretVault;
+}
+
+const STATUSES = new Set(["queued", "in_progress", "completed"]);
+
+function int(q: URLSearchParams, name: string, min: number, max: number): number | undefined {
+  const raw = q.get(name);
+  if (raw === null) return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) throw new StaxError("BAD_REQUEST", `'${name}' must be a whole number from ${min} to ${max}`);
+  return n;
+}
+
+function secretName(name: string): string {
+  const n = decodeURIComponent(name);
+  if (!isSafeName(n)) throw new StaxError("INVALID_NAME", `'${n}' is not a valid secret name (letters, digits, _ . -; no paths)`);
+  return n;
+}
+
+/** Every REST route of product.md. */
+export function routes(d: RouteDeps): Route[] {
+  return [
+    route("GET", "/health", ({ res }) => sendJson(res, 200, { status: "ok", workspace: d.workspace, version: d.version } satisfies HealthResponse)),
+    route("GET", "/api/workflows", async ({ res }) => sendJson(res, 200, (await listWorkflows(d.workspace)).map((w) => w.info))),
+    route("GET", "/api/workflows/:name", async ({ res, params }) => {
+      const w = await resolveWorkflow(d.workspace, decodeURIComponent(params.name));
+      if (!w || w.relPath.startsWith("..")) throw new StaxError("WORKFLOW_NOT_FOUND", `unknown workflow '${params.name}'`);
+      sendJson(res, 200, { info: w.info, definition: w.definition ?? null });
+    }),
+    route("POST", "/api/runs", async ({ res, body }) => {
+      const b = expectObject(body, { workflow: "string", inputs: "object?", event: "string?", eventPayload: "object?", jobs: "array?", sandbox: "object?", env: "object?", secrets: "object?" });
+      sendJson(res, 201, await d.runs.create(b as unknown as CreateRunRequest));
+    }),
+    route("GET", "/api/runs", ({ res, query }) => {
+      const status = query.get("status") ?? undefined;
+      if (status && !STATUSES.has(status)) throw new StaxError("BAD_REQUEST", `'status' must be queued, in_progress or completed`);
+      const q: ListRunsQuery = { status: status as Status | undefined, workflow: query.get("workflow") ?? undefined, limit: int(query, "limit", 1, 1000) ?? 50, before: int(query, "before", 1, Number.MAX_SAFE_INTEGER) };
+      sendJson(res, 200, d.store.listRuns(q));
+    }),
+    route("GET", "/api/runs/:id", ({ res, params }) => sendJson(res, 200, d.runs.find(params.id))),
+    route("GET", "/api/runs/:id/logs", ({ res, params, query }) => {
+      const run = d.runs.find(params.id);
+      const job = query.get("job") ?? undefined;
+      const step = int(query, "step", 1, 100_000);
+      const text = formatRunLog(run, (jobId, n) => d.store.logs(run.id, jobId, n).map((l) => l.line), { job, step });
+      res.writeHead(200, { "Content-Type": "text/plain; charset=utf-8" });
+      res.end(text);
+    }),
+    route("POST", "/api/runs/:id/cancel", ({ res, params }) => sendJson(res, 200, d.runs.cancel(params.id))),
+    route("POST", "/api/runs/:id/rerun", async ({ res, params, body }) => {
+      const b = expectObject(body ?? {}, { failedOnly: "boolean?" });
+      sendJson(res, 201, await d.runs.rerun(params.id, b.failedOnly === true));
+    }),
+    route("DELETE", "/api/runs/:id", ({ res, params }) => sendJson(res, 200, d.runs.delete(params.id))),
+    route("GET", "/api/runs/:id/artifacts", ({ res, params }) => {
+      const run = d.runs.find(params.id);
+      sendJson(res, 200, d.store.listArtifacts(run.id).map(({ path: _p, isDirectory: _d, ...info }) => info));
+    }),
+    route(
+      "GET",
+      "/api/runs/:id/artifacts/:name",
+      ({ res, params }) => {
+        const run = d.runs.find(params.id);
+        const name = decodeURIComponent(params.name);
+        if (!isSafeName(name)) throw new StaxError("INVALID_NAME", `'${name}' is not a valid artifact name`);
+        const a = d.store.listArtifacts(run.id).find((x) => x.name === name);
+        if (!a) throw new StaxError("ARTIFACT_NOT_FOUND", `run ${run.number} has no artifact '${name}'`);
+        if (!a.isDirectory) {
+          res.writeHead(200, { "Content-Type": a.mimeType, "Content-Length": statSync(a.path).size, "Content-Disposition": `attachment; filename="${basename(a.path)}"` });
+          createReadStream(a.path).pipe(res);
+          return;
+        }
+        const zip = new yazl.ZipFile();
+        const walk = (dir: string): void => {
+          for (const entry of readdirSync(dir, { withFileTypes: true })) {
+            const p = join(dir, entry.name);
+            if (entry.isDirectory()) walk(p);
+            else if (entry.isFile()) zip.addFile(p, relative(a.path, p));
+          }
+        };
+        walk(a.path);
+        zip.end();
+        res.writeHead(200, { "Content-Type": "application/zip", "Content-Disposition": `attachment; filename="${name}.zip"` });
+        zip.outputStream.pipe(res);
+      },
+      true,
+    ),
+    route("GET", "/api/secrets", ({ res }) => sendJson(res, 200, d.store.listSecrets())),
+    route("PUT", "/api/secrets/:name", ({ res, params, body }) => {
+      const name = secretName(params.name);
+      const b = expectObject(body, { value: "string" });
+      d.vault.set(name, b.value as string);
+      sendJson(res, 200, { name });
+    }),
+    route("DELETE", "/api/secrets/:name", ({ res, params }) => {
+      const name = secretName(params.name);
+      if (!d.store.deleteSecret(name)) throw new StaxError("SECRET_NOT_FOUND", `no secret '${name}'`);
+      sendJson(res, 200, { name });
+    }),
+    route("POST", "/api/secrets/import", ({ res, body }) => {
+      const b = expectObject(body, { content: "string" });
+      const { values, errors } = parseDotenv(b.content as string);
+      if (errors.length) throw new StaxError("BAD_REQUEST", errors.map((e) => `line ${e.line}: ${e.message}`).join("; "), errors);
+      const names = Object.keys(values);
+      for (const n of names) if (!isSafeName(n)) throw new StaxError("INVALID_NAME", `'${n}' is not a valid secret name`);
+      for (const n of names) d.vault.set(n, values[n]);
+      sendJson(res, 200, { imported: names });
+    }),
+    route(
+      "GET",
+      "/api/events",
+      ({ req, res, query }) => {
+        const header = req.headers["last-event-id"];
+        const raw = (Array.isArray(header) ? header[0] : header) ?? query.get("since") ?? undefined;
+        let since: number | undefined;
+        if (raw !== undefined && raw !== null) {
+          since = Number(raw);
+          if (!Number.isInteger(since) || since < 0) throw new StaxError("BAD_REQUEST", "'since' / Last-Event-ID must be a non-negative whole number");
+        }
+        const runId = query.get("runId") ?? undefined;
+        if (runId !== undefined && !/^[0-9a-f]{1,32}$/i.test(runId)) throw new StaxError("BAD_REQUEST", "'runId' is not a run id");
+        d.hub.subscribe(res, { since, runId });
+      },
+      true,
+    ),
+  ];
+}

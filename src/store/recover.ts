@@ -1,0 +1,36 @@
+import { makeEvent, type SSEEvent, type WorkflowRun } from "../contract/index.js";
+import type { Store } from "./store.js";
+
+export const INTERRUPTED_LINE = "stax: the runner stopped while this run was in progress; the run is marked cancelled\n";
+
+/**
+ * After a crash: every run that was not completed is marked completed/cancelled, with its
+ * unfinished jobs and steps, and a log line saying why on each step that was running. Every
+ * line logged before the crash stays. Returns the events it appended (also stored).
+ */
+export function recoverInterrupted(store: Store, now: Date): SSEEvent[] {
+  const emitted: SSEEvent[] = [];
+  const emit = (e: SSEEvent) => {
+    store.appendEvent(e);
+    emitted.push(e);
+  };
+  const at = now.toISOString();
+  for (const run of store.unfinishedRuns()) {
+    for (const job of run.jobs) {
+      if (job.status === "completed") continue;
+      for (const step of job.steps) {
+        if (step.status === "completed") continue;
+        if (step.status === "in_progress") emit(makeEvent("step.log", { runId: run.id, jobId: job.id, stepNumber: step.number, line: INTERRUPTED_LINE }));
+        Object.assign(step, { status: "completed", conclusion: "cancelled", outcome: "cancelled", completedAt: at });
+        emit(makeEvent("step.completed", { runId: run.id, jobId: job.id, stepNumber: step.number, step: { ...step } }));
+      }
+      Object.assign(job, { status: "completed", conclusion: "cancelled", completedAt: at });
+      emit(makeEvent("job.completed", { runId: run.id, jobId: job.id, job: structuredClone(job) }));
+    }
+    const done: WorkflowRun = { ...run, status: "completed", conclusion: "cancelled", completedAt: at };
+    store.saveRun(done);
+    emit(makeEvent("run.completed", { runId: run.id, run: done }));
+  }
+  store.flush();
+  return emitted;
+}
