@@ -9,6 +9,8 @@ export function frame(e: StoredEvent): string {
 
 const PING = "event: ping\ndata: {}\n\n";
 const REPLAY_PAGE = 5000;
+/** Bytes of frames gathered in one tick before a subscriber is written to without waiting for the tick's end. */
+const FLUSH_AT = 64 * 1024;
 
 interface Subscriber {
   res: ServerResponse;
@@ -60,7 +62,10 @@ export class EventHub {
       if (s.runId && s.runId !== e.runId) continue;
       s.queue.push({ id: e.id, text });
       s.queuedBytes += text.length;
-      if (s.queuedBytes > this.opts.maxQueueBytes) this.overflow(s);
+      // A subscriber that keeps up is written to early when a burst piles up within one tick;
+      // only one whose socket is backed up (or still replaying) can overflow.
+      if (s.queuedBytes >= FLUSH_AT && !s.waitingForDrain && !s.replaying) this.flush(s);
+      else if (s.queuedBytes > this.opts.maxQueueBytes) this.overflow(s);
     }
     if (!this.scheduled) {
       this.scheduled = true;

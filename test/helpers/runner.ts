@@ -1,0 +1,128 @@
+/**
+ * Starts a real runner (in this process) on a free port with its own STAX_HOME, and reads
+ * its SSE stream raw, so tests see exactly the frames a client gets.
+ */
+import { mkdtempSync } from "node:fs";
+import { request } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { loadConfig } from "../../src/config/config.js";
+import type { StoredEvent, WorkflowRun } from "../../src/contract/index.js";
+import { startRunner, type Runner } from "../../src/server/app.js";
+import { FIXTURES } from "./engine.js";
+
+export interface TestRunner extends Runner {
+  home: string;
+  workspace: string;
+  json<T = unknown>(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: T }>;
+  /** Starts a run and waits for it to complete (via the API). */
+  runToEnd(workflow: string, extra?: Record<string, unknown>): Promise<WorkflowRun>;
+}
+
+export async function startTestRunner(opts: { workspace?: string; env?: Record<string, string>; maxQueueBytes?: number; host?: string; token?: string } = {}): Promise<TestRunner> {
+  const home = mkdtempSync(join(tmpdir(), "stax-home-"));
+  const workspace = opts.workspace ?? join(FIXTURES, "runner-api");
+  const config = loadConfig({ STAX_HOME: home, STAX_PING_INTERVAL_MS: "60000", ...opts.env }, { port: 0, workspace, host: opts.host });
+  const runner = await startRunner({ config, version: "test", hostEnv: process.env, maxQueueBytes: opts.maxQueueBytes, token: opts.token });
+  const json = async <T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
+    const res = await fetch(`${runner.url}${path}`, { method, headers: { ...(body !== undefined ? { "Content-Type": "application/json" } : {}), ...headers }, body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body) });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      // plain text
+    }
+    return { status: res.status, body: parsed as T };
+  };
+  const runToEnd = async (workflow: string, extra: Record<string, unknown> = {}) => {
+    const created = await json<WorkflowRun>("POST", "/api/runs", { workflow, sandbox: { strategy: "none" }, ...extra });
+    if (created.status !== 201) throw new Error(`POST /api/runs: ${created.status} ${JSON.stringify(created.body)}`);
+    for (;;) {
+      const r = await json<WorkflowRun>("GET", `/api/runs/${created.body.id}`);
+      if (r.body.status === "completed") return r.body;
+      await new Promise((res) => setTimeout(res, 30));
+    }
+  };
+  return Object.assign(runner, { home, workspace, json, runToEnd });
+}
+
+/** A raw SSE connection: every byte received, parsed frames, and control over reading. */
+export interface Frame {
+  id?: number;
+  event: string;
+  data: unknown;
+}
+
+export interface RawStream {
+  text(): string;
+  frames(): Frame[];
+  events(): StoredEvent[];
+  headers: Record<string, string | string[] | undefined>;
+  /** Resolves when a frame satisfies `pred` (or rejects after `ms`). */
+  waitFor(pred: (f: Frame) => boolean, ms?: number): Promise<void>;
+  close(): void;
+  closed: Promise<void>;
+}
+
+export function openStream(url: string, path: string, headers: Record<string, string> = {}): Promise<RawStream> {
+  return new Promise((resolve, reject) => {
+    let buf = "";
+    // Parsed incrementally: complete blocks only, each once (streams of 100k frames stay linear).
+    let parsedUpTo = 0;
+    const parsed: Frame[] = [];
+    const waiters: (() => void)[] = [];
+    let onClosed: () => void;
+    const closed = new Promise<void>((r) => (onClosed = r));
+    const parse = (): Frame[] => {
+      const end = buf.lastIndexOf("\n\n");
+      if (end + 2 > parsedUpTo) {
+        for (const b of buf.slice(parsedUpTo, end).split("\n\n")) {
+          if (!b.includes("data: ")) continue;
+          const lines = b.split("\n");
+          const id = lines.find((l) => l.startsWith("id: "));
+          parsed.push({ id: id ? Number(id.slice(4)) : undefined, event: lines.find((l) => l.startsWith("event: "))?.slice(7) ?? "message", data: JSON.parse(lines.find((l) => l.startsWith("data: "))!.slice(6)) });
+        }
+        parsedUpTo = end + 2;
+      }
+      return parsed;
+    };
+    let checked = 0;
+    const req = request(`${url}${path}`, { headers }, (res) => {
+      res.setEncoding("utf8");
+      res.on("data", (d: string) => {
+        buf += d;
+        waiters.splice(0).forEach((w) => w());
+      });
+      res.on("end", () => onClosed());
+      res.on("close", () => onClosed());
+      resolve({
+        headers: res.headers,
+        text: () => buf,
+        frames: parse,
+        events: () => parse().filter((f) => f.id !== undefined).map((f) => ({ id: f.id, type: f.event, ...(f.data as object), data: f.data }) as unknown as StoredEvent),
+        waitFor: (pred, ms = 15_000) =>
+          new Promise<void>((ok, fail) => {
+            const timer = setTimeout(() => fail(new Error(`timed out waiting; got ${buf.length} bytes:\n${buf.slice(-2000)}`)), ms);
+            checked = 0;
+            const check = () => {
+              const frames = parse();
+              for (; checked < frames.length; checked++) {
+                if (pred(frames[checked])) {
+                  clearTimeout(timer);
+                  ok();
+                  return;
+                }
+              }
+              waiters.push(check);
+            };
+            check();
+          }),
+        close: () => req.destroy(),
+        closed,
+      });
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
