@@ -13,6 +13,7 @@ export const ERROR_CODES = {
   FORBIDDEN_HOST: { http: 403, exit: 2, summary: "The Host header does not name the runner (DNS rebinding guard)." },
   FORBIDDEN_ORIGIN: { http: 403, exit: 2, summary: "The Origin is not in the CORS allow-list." },
   NOT_FOUND: { http: 404, exit: 2, summary: "No such route." },
+  METHOD_NOT_ALLOWED: { http: 405, exit: 2, summary: "The route exists but not with this HTTP method." },
   WORKFLOW_NOT_FOUND: { http: 404, exit: 2, summary: "No workflow has that file name or `name:`." },
   WORKFLOW_INVALID: { http: 422, exit: 2, summary: "The workflow file has errors; details list each with file, line and column." },
   RUN_NOT_FOUND: { http: 404, exit: 2, summary: "No run has that id, number or prefix." },

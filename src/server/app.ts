@@ -42,6 +42,9 @@ export interface Runner {
  */
 export async function startRunner(o: RunnerOptions): Promise<Runner> {
   const { config } = o;
+  const loopback = /^(127\.|localhost$|::1$|\[::1\]$)/.test(config.host);
+  // Off loopback anyone on the network could start runs: that is remote code execution without a token.
+  if (!loopback && !o.token) throw new StaxError("CONFIG_INVALID", `STAX_HOST=${config.host} is not a loopback address; binding there requires a token (STAX_TOKEN)`);
   const store = openStore(config.dataDir);
   recoverInterrupted(store, new Date());
   removeStaleSandboxes(config.workspace, config.sandboxDir);
@@ -62,7 +65,6 @@ export async function startRunner(o: RunnerOptions): Promise<Runner> {
     artifacts: new StoreArtifacts(store, config.dataDir),
   });
   const table: Route[] = routes({ workspace: config.workspace, version: o.version, store, hub, runs, vault });
-  const loopback = /^(127\.|localhost$|::1$|\[::1\]$)/.test(config.host);
   const security: SecurityOptions = { allowedHosts: new Set(), allowedOrigins: new Set(config.allowedOrigins), token: o.token, anyHost: !loopback && !!o.token };
 
   const server = createServer(async (req, res) => {
@@ -73,13 +75,13 @@ export async function startRunner(o: RunnerOptions): Promise<Runner> {
       if (!match) {
         if (url.pathname.startsWith("/api/") || url.pathname === "/health") {
           const pathExists = table.some((r) => r.pattern.test(url.pathname));
-          throw new StaxError(pathExists ? "BAD_REQUEST" : "NOT_FOUND", pathExists ? `${req.method} is not allowed on ${url.pathname}` : `no route ${req.method} ${url.pathname}`);
+          throw new StaxError(pathExists ? "METHOD_NOT_ALLOWED" : "NOT_FOUND", pathExists ? `${req.method} is not allowed on ${url.pathname}` : `no route ${req.method} ${url.pathname}`);
         }
         if (req.method !== "GET" && req.method !== "HEAD") throw new StaxError("NOT_FOUND", `no route ${req.method} ${url.pathname}`);
         serveStatic(o.webRoot, url.pathname, res);
         return;
       }
-      const params = Object.fromEntries(match.r.keys.map((k, i) => [k, match.m![i + 1]]));
+      const params = Object.fromEntries(match.r.keys.map((k, i) => [k, decodeParam(match.m![i + 1])]));
       const mutating = req.method === "POST" || req.method === "PUT" || req.method === "DELETE";
       const body = mutating && req.method !== "DELETE" ? await readJson(req, BODY_LIMIT) : undefined;
       await match.r.handler({ req, res, params, query: url.searchParams, body });
@@ -117,4 +119,13 @@ export async function startRunner(o: RunnerOptions): Promise<Runner> {
       store.close();
     },
   };
+}
+
+/** A path parameter, percent-decoded once; a malformed escape is the client's error, not a 500. */
+function decodeParam(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw new StaxError("BAD_REQUEST", `'${raw}' is not a valid URL path segment`);
+  }
 }

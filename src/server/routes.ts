@@ -31,9 +31,8 @@ function int(q: URLSearchParams, name: string, min: number, max: number): number
 }
 
 function secretName(name: string): string {
-  const n = decodeURIComponent(name);
-  if (!isSafeName(n)) throw new StaxError("INVALID_NAME", `'${n}' is not a valid secret name (letters, digits, _ . -; no paths)`);
-  return n;
+  if (!isSafeName(name)) throw new StaxError("INVALID_NAME", `'${name}' is not a valid secret name (letters, digits, _ . -; no paths)`);
+  return name;
 }
 
 /** Every REST route of product.md. */
@@ -42,7 +41,7 @@ export function routes(d: RouteDeps): Route[] {
     route("GET", "/health", ({ res }) => sendJson(res, 200, { status: "ok", workspace: d.workspace, version: d.version } satisfies HealthResponse)),
     route("GET", "/api/workflows", async ({ res }) => sendJson(res, 200, (await listWorkflows(d.workspace)).map((w) => w.info))),
     route("GET", "/api/workflows/:name", async ({ res, params }) => {
-      const w = await resolveWorkflow(d.workspace, decodeURIComponent(params.name));
+      const w = await resolveWorkflow(d.workspace, params.name);
       if (!w || w.relPath.startsWith("..")) throw new StaxError("WORKFLOW_NOT_FOUND", `unknown workflow '${params.name}'`);
       sendJson(res, 200, { info: w.info, definition: w.definition ?? null });
     }),
@@ -80,7 +79,7 @@ export function routes(d: RouteDeps): Route[] {
       "/api/runs/:id/artifacts/:name",
       ({ res, params }) => {
         const run = d.runs.find(params.id);
-        const name = decodeURIComponent(params.name);
+        const name = params.name;
         if (!isSafeName(name)) throw new StaxError("INVALID_NAME", `'${name}' is not a valid artifact name`);
         const a = d.store.listArtifacts(run.id).find((x) => x.name === name);
         if (!a) throw new StaxError("ARTIFACT_NOT_FOUND", `run ${run.number} has no artifact '${name}'`);

@@ -26,7 +26,12 @@ export function serveStatic(root: string | undefined, path: string, res: ServerR
     res.end(PLACEHOLDER);
     return;
   }
-  const file = normalize(join(root, decodeURIComponent(path)));
+  let file: string;
+  try {
+    file = normalize(join(root, decodeURIComponent(path)));
+  } catch {
+    file = index; // a malformed escape: not a file of ours
+  }
   const inside = file.startsWith(root + sep);
   const target = inside && existsSync(file) && statSync(file).isFile() ? file : index;
   const cache = target !== index && /\/assets\//.test(target) ? "public, max-age=31536000, immutable" : "no-cache";

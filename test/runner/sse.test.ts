@@ -4,7 +4,7 @@ import { request } from "node:http";
 import { openStream, startTestRunner } from "../helpers/runner.js";
 import type { WorkflowRun } from "../../src/contract/index.js";
 
-test("SSE: the seed's headers, ping on connect, id on every event frame, exact payload shapes of a two-job run with a matrix", async () => {
+test("SSE: a run with two jobs, one a matrix, streams the seed's headers, frames and payloads, each frame with an id", async () => {
   const r = await startTestRunner();
   try {
     const s = await openStream(r.url, "/api/events");
@@ -12,34 +12,53 @@ test("SSE: the seed's headers, ping on connect, id on every event frame, exact p
     assert.equal(s.headers["cache-control"], "no-cache");
     assert.equal(s.headers["connection"], "keep-alive");
     await s.waitFor((f) => f.event === "ping");
-    assert.ok(s.text().startsWith("retry: 2000\n\nevent: ping\ndata: {}\n\n"), s.text().slice(0, 80));
+    assert.ok(s.text().startsWith("retry: 2000\n\nevent: ping\ndata: {}\n\n"), "retry once, then a ping on connect");
     const run = await r.runToEnd("two-jobs");
     await s.waitFor((f) => f.event === "run.completed");
-    const frames = s.frames().filter((f) => f.event !== "ping");
-    for (const f of frames) assert.ok(Number.isInteger(f.id), `frame ${f.event} has an id`);
-    assert.deepEqual(frames.map((f) => f.id), [...frames.map((f) => f.id!)].sort((a, b) => a - b), "ids are monotonic");
     const text = s.text();
-    assert.match(text, /\nid: \d+\nevent: step\.log\ndata: \{"runId":"[0-9a-f]+","jobId":"build","stepNumber":1,"line":"hello\\n"\}\n\n/);
-    const seq = frames.map((f) => `${f.event}${(f.data as { jobId?: string }).jobId ? ` ${(f.data as { jobId: string }).jobId}` : ""}`);
-    assert.equal(seq[0], "run.started");
-    assert.equal(seq.at(-1), "run.completed");
-    assert.deepEqual(seq.filter((x) => x.startsWith("job.")), ["job.started build", "job.completed build", ...[] as string[]].concat(seq.filter((x) => x.startsWith("job.") && x.includes("test"))));
-    const byType = (t: string) => frames.filter((f) => f.event === t).map((f) => f.data as Record<string, unknown>);
-    const started = byType("run.started")[0];
-    assert.deepEqual(Object.keys(started).sort(), ["run", "runId"]);
-    assert.equal((started.run as WorkflowRun).status, "in_progress");
-    assert.deepEqual((started.run as WorkflowRun).jobs.map((j) => j.id), ["build", "test"], "run.started lists the planned jobs");
-    for (const d of byType("job.started")) assert.deepEqual(Object.keys(d).sort(), ["job", "jobId", "runId"]);
-    for (const d of byType("step.started")) assert.deepEqual(Object.keys(d).sort(), ["runId", "step", "stepNumber", "jobId"].sort());
-    for (const d of byType("step.log")) {
-      assert.deepEqual(Object.keys(d), ["runId", "jobId", "stepNumber", "line"]);
-      assert.ok((d.line as string).endsWith("\n"));
-    }
-    assert.deepEqual(byType("job.completed").map((d) => [(d.job as { id: string }).id, (d.job as { conclusion: string }).conclusion]).sort(), [["build", "success"], ["test (1)", "success"], ["test (2)", "success"]]);
-    const done = byType("run.completed")[0].run as WorkflowRun;
-    assert.equal(done.status, "completed");
-    assert.equal(done.conclusion, "success");
-    assert.equal(run.conclusion, "success");
+    // Every frame is exactly `id: <n>\nevent: <type>\ndata: <json>\n\n` (pings carry no id).
+    const blocks = text.split("\n\n").slice(2, -1);
+    for (const b of blocks) assert.match(b, /^id: \d+\nevent: (run|job|step)\.(started|completed|log)\ndata: \{.*\}$/);
+    assert.match(text, new RegExp(`\nid: \\d+\nevent: step\\.log\ndata: \\{"runId":"${run.id}","jobId":"build","stepNumber":1,"line":"hello\\\\n"\\}\n\n`));
+    const frames = s.frames().filter((f) => f.event !== "ping");
+    const ids = frames.map((f) => f.id!);
+    assert.deepEqual(ids, ids.map((_, i) => ids[0] + i), "ids are consecutive");
+    type D = { runId: string; jobId?: string; stepNumber?: number; line?: string; run?: WorkflowRun; job?: { id: string; conclusion?: string }; step?: { number: number; status: string } };
+    const data = frames.map((f) => f.data as D);
+    const keys: Record<string, string[]> = {
+      "run.started": ["runId", "run"],
+      "run.completed": ["runId", "run"],
+      "job.started": ["runId", "jobId", "job"],
+      "job.completed": ["runId", "jobId", "job"],
+      "step.started": ["runId", "jobId", "stepNumber", "step"],
+      "step.completed": ["runId", "jobId", "stepNumber", "step"],
+      "step.log": ["runId", "jobId", "stepNumber", "line"],
+    };
+    frames.forEach((f, i) => {
+      assert.deepEqual(Object.keys(data[i]), keys[f.event], `${f.event} payload keys in the seed's order`);
+      assert.equal(data[i].runId, run.id);
+    });
+    assert.equal(frames[0].event, "run.started");
+    assert.equal(data[0].run!.status, "in_progress");
+    assert.equal(frames.at(-1)!.event, "run.completed");
+    assert.equal(data.at(-1)!.run!.status, "completed");
+    assert.equal(data.at(-1)!.run!.conclusion, "success");
+    // Per job: started, then each step started → its lines → completed, then completed.
+    const perJob = new Map<string, string[]>();
+    frames.forEach((f, i) => {
+      const jobId = data[i].jobId;
+      if (jobId) perJob.set(jobId, [...(perJob.get(jobId) ?? []), `${f.event}${data[i].stepNumber ? ` ${data[i].stepNumber}` : ""}${data[i].line ? ` ${data[i].line.trim()}` : ""}`]);
+    });
+    assert.deepEqual(Object.fromEntries(perJob), {
+      build: ["job.started", "step.started 1", "step.log 1 hello", "step.completed 1", "step.started 2", "step.log 2 world", "step.completed 2", "job.completed"],
+      "test (1)": ["job.started", "step.started 1", "step.log 1 leg 1", "step.completed 1", "job.completed"],
+      "test (2)": ["job.started", "step.started 1", "step.log 1 leg 2", "step.completed 1", "job.completed"],
+    });
+    const jobDone = frames.findIndex((f, i) => f.event === "job.completed" && data[i].jobId === "build");
+    assert.ok(frames.findIndex((f) => f.event === "job.started" && (f.data as D).jobId !== "build") > jobDone, "the matrix legs start after the job they need");
+    for (const [i, f] of frames.entries()) if (f.event.startsWith("job.")) assert.equal(data[i].job!.id, data[i].jobId);
+    for (const [i, f] of frames.entries()) if (f.event.startsWith("step.") && f.event !== "step.log") assert.equal(data[i].step!.number, data[i].stepNumber);
+    assert.deepEqual(frames.filter((f) => f.event === "job.completed").map((f) => [(f.data as D).jobId, (f.data as D).job!.conclusion]).sort(), [["build", "success"], ["test (1)", "success"], ["test (2)", "success"]]);
     s.close();
   } finally {
     await r.close();

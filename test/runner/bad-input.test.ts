@@ -1,0 +1,75 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { ERROR_CODES, type ApiErrorBody, type WorkflowRun } from "../../src/contract/index.js";
+import { rawRequest, startTestRunner } from "../helpers/runner.js";
+
+type Case = { name: string; method: string; path: string; body?: string; type?: string; status: number; code: keyof typeof ERROR_CODES };
+
+test("every bad request of the catalogue is a 4xx with a registered code, never a 5xx, and the runner keeps answering", async () => {
+  const r = await startTestRunner();
+  try {
+    const done = await r.runToEnd("two-jobs");
+    const json = "application/json";
+    const cases: Case[] = [
+      { name: "malformed JSON", method: "POST", path: "/api/runs", body: "{ workflow: ", status: 400, code: "BAD_REQUEST" },
+      { name: "a JSON array instead of an object", method: "POST", path: "/api/runs", body: "[]", status: 400, code: "BAD_REQUEST" },
+      { name: "JSON null", method: "POST", path: "/api/runs", body: "null", status: 400, code: "BAD_REQUEST" },
+      { name: "workflow is a number", method: "POST", path: "/api/runs", body: '{"workflow":5}', status: 400, code: "BAD_REQUEST" },
+      { name: "workflow is missing", method: "POST", path: "/api/runs", body: "{}", status: 400, code: "BAD_REQUEST" },
+      { name: "inputs is an array", method: "POST", path: "/api/runs", body: '{"workflow":"inputs","inputs":["a"]}', status: 400, code: "BAD_REQUEST" },
+      { name: "jobs is a string", method: "POST", path: "/api/runs", body: '{"workflow":"two-jobs","jobs":"build"}', status: 400, code: "BAD_REQUEST" },
+      { name: "an unknown job", method: "POST", path: "/api/runs", body: '{"workflow":"two-jobs","jobs":["deploy"]}', status: 400, code: "BAD_REQUEST" },
+      { name: "an unknown sandbox strategy", method: "POST", path: "/api/runs", body: '{"workflow":"two-jobs","sandbox":{"strategy":"docker"}}', status: 400, code: "BAD_REQUEST" },
+      { name: "env with a non-string value", method: "POST", path: "/api/runs", body: '{"workflow":"two-jobs","env":{"A":1}}', status: 400, code: "BAD_REQUEST" },
+      { name: "an event name with a path", method: "POST", path: "/api/runs", body: '{"workflow":"two-jobs","event":"../push"}', status: 400, code: "BAD_REQUEST" },
+      { name: "an unknown workflow", method: "POST", path: "/api/runs", body: '{"workflow":"nope"}', status: 404, code: "WORKFLOW_NOT_FOUND" },
+      { name: "a workflow path outside the workspace", method: "POST", path: "/api/runs", body: '{"workflow":"../../../../etc/passwd"}', status: 404, code: "WORKFLOW_NOT_FOUND" },
+      { name: "an invalid workflow", method: "POST", path: "/api/runs", body: '{"workflow":"invalid"}', status: 422, code: "WORKFLOW_INVALID" },
+      { name: "a missing required input", method: "POST", path: "/api/runs", body: '{"workflow":"inputs","event":"workflow_dispatch"}', status: 400, code: "INVALID_INPUT" },
+      { name: "a wrong choice value", method: "POST", path: "/api/runs", body: '{"workflow":"inputs","inputs":{"target":"x","level":"medium"}}', status: 400, code: "INVALID_INPUT" },
+      { name: "an unknown input", method: "POST", path: "/api/runs", body: '{"workflow":"inputs","inputs":{"target":"x","colour":"red"}}', status: 400, code: "INVALID_INPUT" },
+      { name: "a boolean input given a word", method: "POST", path: "/api/runs", body: '{"workflow":"inputs","inputs":{"target":"x","dry":"maybe"}}', status: 400, code: "INVALID_INPUT" },
+      { name: "an unknown run id", method: "GET", path: "/api/runs/ffffffff", status: 404, code: "RUN_NOT_FOUND" },
+      { name: "logs of an unknown run", method: "GET", path: "/api/runs/99999/logs", status: 404, code: "RUN_NOT_FOUND" },
+      { name: "cancel of an unknown run", method: "POST", path: "/api/runs/ffffffff/cancel", body: "{}", status: 404, code: "RUN_NOT_FOUND" },
+      { name: "cancel of a finished run", method: "POST", path: `/api/runs/${done.id}/cancel`, body: "{}", status: 409, code: "RUN_FINISHED" },
+      { name: "rerun with failedOnly of a run without failures", method: "POST", path: `/api/runs/${done.id}/rerun`, body: '{"failedOnly":true}', status: 400, code: "BAD_REQUEST" },
+      { name: "rerun with failedOnly not a boolean", method: "POST", path: `/api/runs/${done.id}/rerun`, body: '{"failedOnly":"yes"}', status: 400, code: "BAD_REQUEST" },
+      { name: "delete of an unknown run", method: "DELETE", path: "/api/runs/ffffffff", status: 404, code: "RUN_NOT_FOUND" },
+      { name: "an artifact name with ../", method: "GET", path: `/api/runs/${done.id}/artifacts/..%2F..%2Fstax.db`, status: 400, code: "INVALID_NAME" },
+      { name: "an artifact that does not exist", method: "GET", path: `/api/runs/${done.id}/artifacts/nope`, status: 404, code: "ARTIFACT_NOT_FOUND" },
+      { name: "a secret name with ../", method: "PUT", path: "/api/secrets/..%2Fkey", body: '{"value":"x"}', status: 400, code: "INVALID_NAME" },
+      { name: "an absolute secret name", method: "PUT", path: "/api/secrets/%2Fetc%2Fpasswd", body: '{"value":"x"}', status: 400, code: "INVALID_NAME" },
+      { name: "a secret value that is not a string", method: "PUT", path: "/api/secrets/OK_NAME", body: '{"value":42}', status: 400, code: "BAD_REQUEST" },
+      { name: "an imported secret name with ../", method: "POST", path: "/api/secrets/import", body: JSON.stringify({ content: "GOOD=1\n../BAD=2\n" }), status: 400, code: "BAD_REQUEST" },
+      { name: "delete of an unknown secret", method: "DELETE", path: "/api/secrets/NOPE", status: 404, code: "SECRET_NOT_FOUND" },
+      { name: "an oversized body", method: "POST", path: "/api/runs", body: JSON.stringify({ workflow: "two-jobs", env: { BIG: "x".repeat(2 * 1024 * 1024) } }), status: 413, code: "PAYLOAD_TOO_LARGE" },
+      { name: "a malformed percent escape", method: "GET", path: "/api/runs/%E0%A4%A", status: 400, code: "BAD_REQUEST" },
+      { name: "a non-numeric limit", method: "GET", path: "/api/runs?limit=ten", status: 400, code: "BAD_REQUEST" },
+      { name: "an unknown status filter", method: "GET", path: "/api/runs?status=done", status: 400, code: "BAD_REQUEST" },
+      { name: "a negative since", method: "GET", path: "/api/events?since=-1", status: 400, code: "BAD_REQUEST" },
+      { name: "a runId filter that is not an id", method: "GET", path: "/api/events?runId=..%2F", status: 400, code: "BAD_REQUEST" },
+      { name: "a step that is not a number", method: "GET", path: `/api/runs/${done.id}/logs?step=x`, status: 400, code: "BAD_REQUEST" },
+      { name: "an unknown API route", method: "GET", path: "/api/nothing", status: 404, code: "NOT_FOUND" },
+      { name: "a method the route does not have", method: "PATCH", path: "/api/runs", body: "{}", status: 405, code: "METHOD_NOT_ALLOWED" },
+      { name: "a form post", method: "POST", path: "/api/runs", body: "workflow=two-jobs", type: "application/x-www-form-urlencoded", status: 415, code: "UNSUPPORTED_MEDIA_TYPE" },
+    ];
+    for (const c of cases) {
+      const res = await rawRequest(r.url, { method: c.method, path: c.path, body: c.body, headers: c.body !== undefined ? { "Content-Type": c.type ?? json } : {} });
+      assert.equal(res.status, c.status, `${c.name}: ${res.status} ${res.body.slice(0, 300)}`);
+      const body = JSON.parse(res.body) as ApiErrorBody;
+      assert.equal(body.error.code, c.code, `${c.name}: ${res.body.slice(0, 300)}`);
+      assert.equal(ERROR_CODES[body.error.code].http, c.status, `${c.name}: the registry maps ${c.code} to ${c.status}`);
+      assert.ok(body.error.message.length > 0, `${c.name} has a message`);
+      const health = await r.json<{ status: string }>("GET", "/health");
+      assert.equal(health.status, 200, `still answering after ${c.name}`);
+    }
+    const invalid = await r.json<ApiErrorBody>("POST", "/api/runs", { workflow: "invalid" });
+    const details = invalid.body.error.details as { file: string; line: number; column: number; message: string }[];
+    assert.ok(details.length >= 1 && details.every((d) => d.file.endsWith("invalid.yml") && d.line > 0 && d.column > 0 && d.message), "an invalid workflow's errors come with positions");
+    const runs = await r.json<WorkflowRun[]>("GET", "/api/runs");
+    assert.equal(runs.body.length, 1, "no bad request started a run");
+  } finally {
+    await r.close();
+  }
+});
