@@ -49,13 +49,15 @@ export async function startRunner(o: RunnerOptions): Promise<Runner> {
   recoverInterrupted(store, new Date());
   removeStaleSandboxes(config.workspace, config.sandboxDir);
   const hub = new EventHub(store, { maxQueueBytes: o.maxQueueBytes ?? 8 * 1024 * 1024, pingIntervalMs: config.pingIntervalMs });
+  store.onCommit((batch) => {
+    for (const e of batch) hub.publish(e);
+  });
   const vault = new SecretVault(store, config.dataDir, config.secretsKey);
   const removeArtifacts = artifactFilesRemover(config.dataDir);
   const runs = new RunManager({
     workspace: config.workspace,
     store,
     vault,
-    publish: (e) => hub.publish(e),
     hostEnv: o.hostEnv,
     sandboxDir: config.sandboxDir,
     actionsCache: config.actionsCache,

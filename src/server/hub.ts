@@ -78,6 +78,8 @@ export class EventHub {
    * (when given), then live events: none lost, none twice.
    */
   subscribe(res: ServerResponse, opts: { since?: number; runId?: string }): void {
+    // Events appended but not yet committed are published when they are; start after them.
+    this.store.flush();
     res.writeHead(200, { "Content-Type": "text/event-stream", "Cache-Control": "no-cache", Connection: "keep-alive", "X-Accel-Buffering": "no" });
     const s: Subscriber = { res, runId: opts.runId, queue: [], queuedBytes: 0, sent: opts.since ?? this.store.lastEventId(), replaying: opts.since !== undefined, waitingForDrain: false, closed: false };
     res.write(`retry: 2000\n\n${PING}`);

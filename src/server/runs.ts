@@ -2,7 +2,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
-import { formatDiagnostic, StaxError, type CreateRunRequest, type SandboxStrategy, type StoredEvent, type WorkflowRun } from "../contract/index.js";
+import { formatDiagnostic, StaxError, type CreateRunRequest, type SandboxStrategy, type WorkflowRun } from "../contract/index.js";
 import { startRun, type ArtifactStore, type RunHandle } from "../engine/index.js";
 import { StoreRecorder, type SecretVault, type Store } from "../store/index.js";
 import { resolveWorkflow, validateInputs, type LoadedWorkflow } from "../workflow/index.js";
@@ -12,7 +12,6 @@ export interface RunManagerDeps {
   workspace: string;
   store: Store;
   vault: SecretVault;
-  publish: (e: StoredEvent) => void;
   hostEnv: Record<string, string | undefined>;
   sandboxDir: string;
   actionsCache?: string;
@@ -34,7 +33,7 @@ export function defaultEvent(w: LoadedWorkflow): string {
 
 /**
  * Starts, tracks, cancels and re-runs runs. Runs execute concurrently and independently; every
- * event is stored (StoreRecorder) and then published to the SSE hub.
+ * event is stored (StoreRecorder); the hub publishes what the store commits.
  */
 export class RunManager {
   private readonly active = new Map<string, RunHandle>();
@@ -78,7 +77,7 @@ export class RunManager {
       jobs: req.jobs,
       hostEnv: this.deps.hostEnv,
       tempDir: mkdtempSync(join(tmpdir(), "stax-run-")),
-      sink: new StoreRecorder(this.deps.store, this.deps.publish),
+      sink: new StoreRecorder(this.deps.store),
       actionsCache: this.deps.actionsCache,
       notices: sandbox.notices,
       artifacts: this.deps.artifacts,

@@ -18,13 +18,16 @@ export class SqliteStore implements Store {
   private readonly insertEvent: Database.Statement;
   private readonly insertLog: Database.Statement;
   private readonly writeBatch: (events: StoredEvent[]) => void;
+  private readonly committed: ((events: readonly StoredEvent[]) => void)[] = [];
 
   constructor(file: string) {
     this.db = new Database(file);
     this.db.pragma("journal_mode = WAL");
     this.db.pragma("synchronous = NORMAL");
     this.db.exec(SCHEMA);
-    this.nextId = ((this.db.prepare("SELECT MAX(id) AS m FROM events").get() as Row).m as number | null) ?? 0;
+    // Ids never go back, not even when the newest runs are deleted: clients resume by id.
+    this.nextId = (this.db.prepare("SELECT MAX(COALESCE((SELECT MAX(id) FROM events), 0), COALESCE((SELECT MAX(event_id) FROM logs), 0), COALESCE((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'event_id'), 0)) AS m").get() as Row).m as number;
+    const saveLastId = this.db.prepare("INSERT INTO meta (key, value) VALUES ('event_id', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value");
     this.insertEvent = this.db.prepare("INSERT INTO events (id, run_id, type, data) VALUES (?, ?, ?, ?)");
     this.insertLog = this.db.prepare("INSERT INTO logs (event_id, run_id, job_id, step_number, line) VALUES (?, ?, ?, ?, ?)");
     this.writeBatch = this.db.transaction((events: StoredEvent[]) => {
@@ -32,6 +35,7 @@ export class SqliteStore implements Store {
         if (e.type === "step.log") this.insertLog.run(e.id, e.runId, e.data.jobId, e.data.stepNumber, e.data.line);
         else this.insertEvent.run(e.id, e.runId, e.type, JSON.stringify(e.data));
       }
+      saveLastId.run(String(events[events.length - 1].id));
     });
   }
 
@@ -103,6 +107,11 @@ export class SqliteStore implements Store {
     const batch = this.pending;
     this.pending = [];
     this.writeBatch(batch);
+    for (const listener of this.committed) listener(batch);
+  }
+
+  onCommit(listener: (events: readonly StoredEvent[]) => void): void {
+    this.committed.push(listener);
   }
 
   lastEventId(): number {

@@ -47,6 +47,11 @@ export interface Store {
   eventsSince(since: number, runId?: string, limit?: number): StoredEvent[];
   /** The id of the newest event (0 when none). */
   lastEventId(): number;
+  /**
+   * Calls `listener` with each batch of events once it is committed, in id order. The SSE hub
+   * listens here, so no client ever sees an event a crash could still lose.
+   */
+  onCommit(listener: (events: readonly StoredEvent[]) => void): void;
   /** A run's log lines in order, optionally of one job / step. */
   logs(runId: string, jobId?: string, stepNumber?: number): LogLine[];
 

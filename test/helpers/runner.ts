@@ -2,11 +2,12 @@
  * Starts a real runner (in this process) on a free port with its own STAX_HOME, and reads
  * its SSE stream raw, so tests see exactly the frames a client gets.
  */
-import { mkdtempSync } from "node:fs";
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { loadConfig } from "../../src/config/config.js";
+import { join, resolve } from "node:path";
+import { loadConfig, workspaceDataDir } from "../../src/config/config.js";
 import type { StoredEvent, WorkflowRun } from "../../src/contract/index.js";
 import { startRunner, type Runner } from "../../src/server/app.js";
 import { FIXTURES } from "./engine.js";
@@ -139,4 +140,39 @@ export function rawRequest(url: string, opts: { method?: string; path: string; h
     req.on("error", reject);
     req.end(opts.body);
   });
+}
+
+export const STAX_BIN = resolve(import.meta.dirname, "..", "..", "bin", "stax");
+
+/** A runner in a child process (`stax runner start --foreground`), as users start it. */
+export interface ChildRunner {
+  url: string;
+  child: ChildProcess;
+  /** Output so far (banner, errors). */
+  output(): string;
+  exited: Promise<number | null>;
+}
+
+/** Starts `bin/stax runner start --foreground --port 0` and resolves once `/health` answers. */
+export async function spawnRunner(home: string, workspace: string, env: Record<string, string> = {}): Promise<ChildRunner> {
+  const child = spawn(process.execPath, [STAX_BIN, "runner", "start", "--foreground", "--port", "0", "--workspace", workspace], { env: { ...process.env, STAX_HOME: home, NO_COLOR: "1", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  child.stdout!.on("data", (d) => (out += d));
+  child.stderr!.on("data", (d) => (out += d));
+  const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
+  const stateFile = join(workspaceDataDir(home, workspace), "runner.json");
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) break;
+    if (existsSync(stateFile)) {
+      const state = JSON.parse(readFileSync(stateFile, "utf8")) as { pid: number; url: string };
+      if (state.pid === child.pid) {
+        const ok = await fetch(`${state.url}/health`).then((r) => r.ok).catch(() => false);
+        if (ok) return { url: state.url, child, output: () => out, exited };
+      }
+    }
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  child.kill("SIGKILL");
+  throw new Error(`the runner did not start:\n${out}`);
 }

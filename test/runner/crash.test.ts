@@ -1,0 +1,84 @@
+import assert from "node:assert/strict";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import type { WorkflowRun } from "../../src/contract/index.js";
+import { INTERRUPTED_LINE } from "../../src/store/index.js";
+import { FIXTURES } from "../helpers/engine.js";
+import { openStream, spawnRunner, type ChildRunner } from "../helpers/runner.js";
+
+const WORKSPACE = join(FIXTURES, "runner-api");
+
+async function api<T>(r: ChildRunner, method: string, path: string, body?: unknown): Promise<T> {
+  const res = await fetch(`${r.url}${path}`, { method, headers: body ? { "Content-Type": "application/json" } : {}, body: body ? JSON.stringify(body) : undefined });
+  const type = res.headers.get("content-type") ?? "";
+  return (type.includes("json") ? res.json() : res.text()) as Promise<T>;
+}
+
+async function waitCompleted(r: ChildRunner, id: string): Promise<WorkflowRun> {
+  for (;;) {
+    const run = await api<WorkflowRun>(r, "GET", `/api/runs/${id}`);
+    if (run.status === "completed") return run;
+    await new Promise((res) => setTimeout(res, 25));
+  }
+}
+
+test("kill -9 of the runner mid-run, ten times: each interrupted run is marked cancelled with every line it logged, older runs untouched", async () => {
+  const home = mkdtempSync(join(tmpdir(), "stax-crash-"));
+  let r = await spawnRunner(home, WORKSPACE);
+  try {
+    const old = await waitCompleted(r, (await api<WorkflowRun>(r, "POST", "/api/runs", { workflow: "two-jobs", sandbox: { strategy: "none" } })).id);
+    const oldLog = await api<string>(r, "GET", `/api/runs/${old.id}/logs`);
+    assert.equal(old.conclusion, "success");
+    const interrupted: { id: string; seen: string[] }[] = [];
+    for (let round = 1; round <= 10; round++) {
+      const s = await openStream(r.url, "/api/events");
+      const run = await api<WorkflowRun>(r, "POST", "/api/runs", { workflow: "chatty", inputs: { lines: "100000", every: "50", pause: "10" }, sandbox: { strategy: "none" } });
+      const target = 100 + round * 37;
+      await s.waitFor((f) => f.event === "step.log" && (f.data as { line: string }).line === `line ${target}\n`);
+      r.child.kill("SIGKILL");
+      await r.exited;
+      await s.closed;
+      // Every line a client saw was committed before it was sent, so all of them must survive.
+      const seen = s.events().filter((e) => e.type === "step.log" && e.runId === run.id).map((e) => (e.data as { line: string }).line);
+      assert.ok(seen.length >= target);
+      interrupted.push({ id: run.id, seen });
+
+      r = await spawnRunner(home, WORKSPACE);
+      const after = await api<WorkflowRun>(r, "GET", `/api/runs/${run.id}`);
+      assert.equal(after.status, "completed", `round ${round}`);
+      assert.equal(after.conclusion, "cancelled");
+      assert.ok(after.completedAt);
+      assert.deepEqual(after.jobs.map((j) => [j.status, j.conclusion]), [["completed", "cancelled"]]);
+      assert.deepEqual(after.jobs[0].steps.map((st) => [st.status, st.conclusion]), [["completed", "cancelled"]]);
+      const log = await api<string>(r, "GET", `/api/runs/${run.id}/logs`);
+      const lines = log.split("\n").filter((l) => l.startsWith("line ")).map((l) => `${l}\n`);
+      assert.deepEqual(lines.slice(0, seen.length), seen, `round ${round}: every line seen before the crash is kept, in order`);
+      assert.ok(log.endsWith(INTERRUPTED_LINE), `round ${round}: the log says the runner stopped`);
+      const replay = await openStream(r.url, `/api/events?since=0&runId=${run.id}`);
+      await replay.waitFor((f) => f.event === "run.completed");
+      replay.close();
+      const ids = replay.events().map((e) => e.id);
+      assert.equal(new Set(ids).size, ids.length, "a replay of the interrupted run has no event twice");
+    }
+    // Older runs, the first one and every earlier round's, are exactly as they were.
+    assert.deepEqual(await api<WorkflowRun>(r, "GET", `/api/runs/${old.id}`), old);
+    assert.equal(await api<string>(r, "GET", `/api/runs/${old.id}/logs`), oldLog);
+    for (const { id, seen } of interrupted.slice(0, -1)) {
+      const log = await api<string>(r, "GET", `/api/runs/${id}/logs`);
+      assert.equal(log.split(INTERRUPTED_LINE).length, 2, "recovered once, not again at each start");
+      assert.ok(log.split("\n").filter((l) => l.startsWith("line ")).length >= seen.length);
+    }
+    const runs = await api<WorkflowRun[]>(r, "GET", "/api/runs?limit=100");
+    assert.equal(runs.length, 11);
+    assert.deepEqual(runs.map((x) => x.number), [11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1], "numbers continue after each crash");
+    // The runner still runs workflows after all that.
+    const fresh = await waitCompleted(r, (await api<WorkflowRun>(r, "POST", "/api/runs", { workflow: "two-jobs", sandbox: { strategy: "none" } })).id);
+    assert.equal(fresh.conclusion, "success");
+    assert.equal(fresh.number, 12);
+  } finally {
+    r.child.kill("SIGTERM");
+    await r.exited;
+  }
+});
