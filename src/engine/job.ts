@@ -85,7 +85,7 @@ async function runSteps(rt: JobRuntime, scope: StepScope, logTo: (s: Step) => (l
         continue;
       }
       const result = await executeStep(def, scope, () => {
-        step.name = evaluatedStepName(def, stepContexts(scope, rt.env, def.id), scopeFunctions(scope));
+        step.name = rt.masker.mask(evaluatedStepName(def, stepContexts(scope, rt.env, def.id), scopeFunctions(scope)));
         reporter.stepStarted(rt.job, step);
         for (const notice of rt.run.notices.splice(0)) scope.log(notice);
       });

@@ -20,7 +20,7 @@ export function staticStepName(def: StepDef): string {
 export function evaluatedStepName(def: StepDef, ctx: Contexts, fns: ExtraFunctions): string {
   try {
     if (def.name) return evaluateString(def.name, ctx, fns) || staticStepName(def);
-    if (def.run && isBasicExpression(def.run)) return `Run ${firstLine(evaluateString(def.run, ctx, fns) ?? "")}`;
+    if (def.run && literalString(def.run) === undefined) return `Run ${firstLine(evaluateString(def.run, ctx, fns) ?? "")}`;
   } catch {
     // the step itself reports the expression error
   }

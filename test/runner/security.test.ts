@@ -126,7 +126,7 @@ test("secret values never appear in an API response, an event, a log or the stor
   }
 });
 
-test("a secret in a step's name or first run line is masked in the step's name", { todo: "engine: src/engine/job.ts must mask the evaluated step name (rt.masker.mask)" }, async () => {
+test("a secret in a step's name or first run line is masked in the step's name", async () => {
   const r = await startTestRunner();
   try {
     await r.json("PUT", "/api/secrets/API_TOKEN", { value: "hunter2-Xq9-very-secret" });
