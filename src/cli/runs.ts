@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import pc from "picocolors";
-import { StaxError, type Status, type WorkflowInfo, type WorkflowRun } from "../contract/index.js";
+import { RUN_CONCLUSIONS, STATUSES, StaxError, type ListRunsQuery, type Status, type WorkflowInfo, type WorkflowRun } from "../contract/index.js";
 import { formatDiagnostic } from "../contract/index.js";
 import { listWorkflows } from "../workflow/index.js";
 import { openBackend } from "./backend.js";
@@ -18,16 +18,16 @@ export function registerRuns(program: Command): void {
   program
     .command("runs")
     .description("list runs, newest first")
-    .option("--status <status>", "queued, in_progress or completed")
+    .option("--status <status>", "queued, in_progress, completed, success, failure or cancelled")
     .option("--workflow <name>", "only runs of this workflow")
     .option("-n, --limit <n>", "how many", "20")
     .option(ws.flags, ws.about)
     .option("--json", "as JSON")
     .action(async (o: { status?: string; workflow?: string; limit: string; workspace?: string; json?: boolean }) => {
-      if (o.status && !["queued", "in_progress", "completed"].includes(o.status)) throw new StaxError("BAD_REQUEST", "--status must be queued, in_progress or completed");
+      if (o.status && ![...STATUSES, ...RUN_CONCLUSIONS].includes(o.status as Status)) throw new StaxError("BAD_REQUEST", "--status must be queued, in_progress, completed, success, failure or cancelled");
       const b = await openBackend(cliConfig({ workspace: o.workspace }));
       try {
-        const runs = await b.listRuns({ status: o.status as Status | undefined, workflow: o.workflow, limit: Number(o.limit) || 20 });
+        const runs = await b.listRuns({ status: o.status as ListRunsQuery["status"], workflow: o.workflow, limit: Number(o.limit) || 20 });
         if (o.json) console.log(JSON.stringify(runs, null, 2));
         else if (runs.length === 0) console.log("no runs yet");
         else for (const r of runs) console.log(runLine(r));

@@ -1,5 +1,5 @@
 import type { Diagnostic, WorkflowRun } from "./model.js";
-import type { Status } from "./status.js";
+import type { RunConclusion, Status } from "./status.js";
 
 /** `GET /health` */
 export interface HealthResponse {
@@ -58,7 +58,8 @@ export interface RerunRequest {
 
 /** `GET /api/runs` query. */
 export interface ListRunsQuery {
-  status?: Status;
+  /** A status, or a conclusion of completed runs (as `gh run list --status` takes both). */
+  status?: Status | RunConclusion;
   workflow?: string;
   limit?: number;
   before?: number;

@@ -1,9 +1,7 @@
-import { createReadStream, statSync } from "node:fs";
-import { basename } from "node:path";
+import { createReadStream, readdirSync, statSync } from "node:fs";
+import { basename, join, relative } from "node:path";
 import yazl from "yazl";
-import { readdirSync } from "node:fs";
-import { join, relative } from "node:path";
-import { formatRunLog, StaxError, type CreateRunRequest, type HealthResponse, type ListRunsQuery, type Status } from "../contract/index.js";
+import { formatRunLog, RUN_CONCLUSIONS, STATUSES, StaxError, type CreateRunRequest, type HealthResponse, type ListRunsQuery } from "../contract/index.js";
 import { parseDotenv } from "../config/dotenv.js";
 import { isSafeName, type SecretVault, type Store } from "../store/index.js";
 import { listWorkflows, resolveWorkflow } from "../workflow/index.js";
@@ -20,7 +18,7 @@ export interface RouteDeps {
   vault: SecretVault;
 }
 
-const STATUSES = new Set(["queued", "in_progress", "completed"]);
+const STATUS_FILTERS = new Set<string>([...STATUSES, ...RUN_CONCLUSIONS]);
 
 function int(q: URLSearchParams, name: string, min: number, max: number): number | undefined {
   const raw = q.get(name);
@@ -51,8 +49,8 @@ export function routes(d: RouteDeps): Route[] {
     }),
     route("GET", "/api/runs", ({ res, query }) => {
       const status = query.get("status") ?? undefined;
-      if (status && !STATUSES.has(status)) throw new StaxError("BAD_REQUEST", `'status' must be queued, in_progress or completed`);
-      const q: ListRunsQuery = { status: status as Status | undefined, workflow: query.get("workflow") ?? undefined, limit: int(query, "limit", 1, 1000) ?? 50, before: int(query, "before", 1, Number.MAX_SAFE_INTEGER) };
+      if (status && !STATUS_FILTERS.has(status)) throw new StaxError("BAD_REQUEST", `'status' must be one of ${[...STATUS_FILTERS].join(", ")}`);
+      const q: ListRunsQuery = { status: status as ListRunsQuery["status"], workflow: query.get("workflow") ?? undefined, limit: int(query, "limit", 1, 1000) ?? 50, before: int(query, "before", 1, Number.MAX_SAFE_INTEGER) };
       sendJson(res, 200, d.store.listRuns(q));
     }),
     route("GET", "/api/runs/:id", ({ res, params }) => sendJson(res, 200, d.runs.find(params.id))),

@@ -1,5 +1,5 @@
 import Database from "better-sqlite3";
-import type { ArtifactInfo, ListRunsQuery, SecretInfo, SSEEvent, StoredEvent, WorkflowRun } from "../contract/index.js";
+import { STATUSES, type ArtifactInfo, type ListRunsQuery, type SecretInfo, type SSEEvent, type StoredEvent, type WorkflowRun } from "../contract/index.js";
 import type { ArtifactRecord, EncryptedSecret, LogLine, Store } from "./store.js";
 import { SCHEMA } from "./schema.js";
 
@@ -61,7 +61,8 @@ export class SqliteStore implements Store {
   listRuns(q: ListRunsQuery): WorkflowRun[] {
     const where: string[] = [];
     const args: unknown[] = [];
-    if (q.status) (where.push("status = ?"), args.push(q.status));
+    if (q.status && (STATUSES as readonly string[]).includes(q.status)) (where.push("status = ?"), args.push(q.status));
+    else if (q.status) (where.push("status = 'completed' AND json_extract(data, '$.conclusion') = ?"), args.push(q.status));
     if (q.workflow) (where.push("(workflow = ? OR json_extract(data, '$.workflowFile') LIKE ?)"), args.push(q.workflow, `%${q.workflow}%`));
     if (q.before) (where.push("number < ?"), args.push(q.before));
     const sql = `SELECT data FROM runs ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY number DESC LIMIT ?`;
