@@ -19,3 +19,7 @@ await build({
   define: { STAX_VERSION: JSON.stringify(JSON.parse(readFileSync("package.json", "utf8")).version) },
   logLevel: "warning",
 });
+
+// The dashboard: static files in web/dist, served by the runner at `/`.
+const { build: viteBuild } = await import("vite");
+await viteBuild({ configFile: new URL("../web/vite.config.mjs", import.meta.url).pathname });

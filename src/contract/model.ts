@@ -24,6 +24,8 @@ export interface Job {
   matrix?: Record<string, unknown>;
   steps: Step[];
   outputs: Record<string, string>;
+  /** The job summary: every step's GITHUB_STEP_SUMMARY markdown, joined, masked. */
+  summary?: string;
   startedAt?: string;
   completedAt?: string;
 }

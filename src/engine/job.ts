@@ -32,6 +32,7 @@ export async function runJob(rt: JobRuntime): Promise<JobResult> {
   const outputs = jobOutputs(rt, scope);
   const conclusion: JobConclusion = rt.timedOut ? "failure" : rt.status;
   rt.job.outputs = outputs;
+  if (rt.summaries.length) rt.job.summary = rt.summaries.join("\n");
   let coe = false;
   try {
     coe = truthy(evaluateToken(rt.def.continueOnError, jobContexts(rt)));

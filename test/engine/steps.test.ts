@@ -42,4 +42,5 @@ test("FILE-03..08 environment files: heredocs, GITHUB_ENV, GITHUB_PATH order, su
   assert.equal(r.run.conclusion, "success", r.log);
   assert.match(r.log, /Unable to process file command 'output' successfully/);
   assert.match(r.log, /delimiter/i);
+  assert.match(r.run.jobs[0].summary ?? "", /^## Summary of /m, "FILE-08 the job summary is kept on the job");
 });

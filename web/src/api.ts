@@ -1,0 +1,51 @@
+/** The REST API, typed by the shared contract. Errors become `ApiError` with the runner's code. */
+import type { ApiErrorBody, ArtifactInfo, CreateRunRequest, ListRunsQuery, SecretInfo, WorkflowInfo, WorkflowRun } from "../../src/contract/index.js";
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const res = await fetch(path, {
+    method,
+    headers: body === undefined ? {} : { "Content-Type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  const parsed = text && (res.headers.get("content-type") ?? "").includes("json") ? (JSON.parse(text) as unknown) : text;
+  if (!res.ok) {
+    const e = (parsed as ApiErrorBody | undefined)?.error;
+    throw new ApiError(res.status, e?.code ?? "HTTP_" + res.status, e?.message ?? res.statusText);
+  }
+  return parsed as T;
+}
+
+const qs = (q: Record<string, unknown>) => {
+  const p = new URLSearchParams();
+  for (const [k, v] of Object.entries(q)) if (v !== undefined && v !== "") p.set(k, String(v));
+  const s = p.toString();
+  return s ? `?${s}` : "";
+};
+
+export const api = {
+  health: () => call<{ status: string; workspace: string; version: string }>("GET", "/health"),
+  workflows: () => call<WorkflowInfo[]>("GET", "/api/workflows"),
+  runs: (q: ListRunsQuery) => call<WorkflowRun[]>("GET", `/api/runs${qs({ ...q })}`),
+  run: (id: string) => call<WorkflowRun>("GET", `/api/runs/${encodeURIComponent(id)}`),
+  startRun: (req: CreateRunRequest) => call<WorkflowRun>("POST", "/api/runs", req),
+  cancel: (id: string) => call<WorkflowRun>("POST", `/api/runs/${encodeURIComponent(id)}/cancel`, {}),
+  rerun: (id: string, failedOnly: boolean) => call<WorkflowRun>("POST", `/api/runs/${encodeURIComponent(id)}/rerun`, { failedOnly }),
+  artifacts: (id: string) => call<ArtifactInfo[]>("GET", `/api/runs/${encodeURIComponent(id)}/artifacts`),
+  secrets: () => call<SecretInfo[]>("GET", "/api/secrets"),
+  putSecret: (name: string, value: string) => call<unknown>("PUT", `/api/secrets/${encodeURIComponent(name)}`, { value }),
+  deleteSecret: (name: string) => call<unknown>("DELETE", `/api/secrets/${encodeURIComponent(name)}`),
+};
+
+export const artifactUrl = (runId: string, name: string) => `/api/runs/${encodeURIComponent(runId)}/artifacts/${encodeURIComponent(name)}`;
+export const logUrl = (runId: string, job?: string) => `/api/runs/${encodeURIComponent(runId)}/logs${qs({ job })}`;

@@ -1,0 +1,81 @@
+/** The shell: navigation, the connection badge, and the routes. */
+import { useEffect, useState } from "preact/hooks";
+import { api } from "./api.js";
+import { Link } from "./components/link.js";
+import { ensureConnected, useConnection, type Connection } from "./events.js";
+import { RunPage } from "./pages/run.js";
+import { RunsPage } from "./pages/runs.js";
+import { SecretsPage } from "./pages/secrets.js";
+import { WorkflowsPage } from "./pages/workflows.js";
+import { match, useLocation } from "./router.js";
+
+const BADGE: Record<Connection, string> = { connecting: "connecting…", healthy: "live", reconnecting: "reconnecting…", offline: "runner offline" };
+
+function Badge() {
+  const c = useConnection();
+  return (
+    <span class={`badge-conn conn-${c}`} role="status" aria-label={`connection: ${BADGE[c]}`}>
+      <span class="dot" aria-hidden="true" /> {BADGE[c]}
+    </span>
+  );
+}
+
+function Page() {
+  const { path, hash, search } = useLocation();
+  let m: Record<string, string> | undefined;
+  if ((m = match("/runs/:id/jobs/:job", path))) return <RunPage id={m.id} job={m.job} hash={hash} />;
+  if ((m = match("/runs/:id", path))) return <RunPage id={m.id} hash={hash} />;
+  if ((m = match("/workflows/:name", path))) return <WorkflowsPage selected={m.name} />;
+  if (path === "/workflows") return <WorkflowsPage />;
+  if (path === "/secrets") return <SecretsPage />;
+  if (path === "/" || path === "") return <RunsPage search={search} />;
+  return (
+    <main class="page">
+      <h1>Not found</h1>
+      <p>
+        Nothing at <code>{path}</code>. <Link href="/">Back to runs</Link>
+      </p>
+    </main>
+  );
+}
+
+export function App() {
+  const { path } = useLocation();
+  const [workspace, setWorkspace] = useState("");
+  useEffect(() => {
+    ensureConnected();
+    api.health().then((h) => setWorkspace(h.workspace), () => {});
+  }, []);
+  const c = useConnection();
+  const section = path.startsWith("/workflows") ? "workflows" : path.startsWith("/secrets") ? "secrets" : "runs";
+  return (
+    <>
+      <header class="top">
+        <Link href="/" class="brand">
+          stax
+        </Link>
+        <nav aria-label="main">
+          <Link href="/" aria-current={section === "runs" ? "page" : undefined}>
+            Runs
+          </Link>
+          <Link href="/workflows" aria-current={section === "workflows" ? "page" : undefined}>
+            Workflows
+          </Link>
+          <Link href="/secrets" aria-current={section === "secrets" ? "page" : undefined}>
+            Secrets
+          </Link>
+        </nav>
+        <span class="workspace muted" title={workspace}>
+          {workspace}
+        </span>
+        <Badge />
+      </header>
+      {c === "offline" ? (
+        <div class="banner" role="alert">
+          The runner is not answering. Start it with <code>stax runner start</code>; this page reconnects by itself.
+        </div>
+      ) : null}
+      <Page />
+    </>
+  );
+}

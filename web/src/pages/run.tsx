@@ -1,0 +1,134 @@
+/** One run: header, actions, job graph, jobs, logs, artifacts and job summaries, all live. */
+import { useEffect, useState } from "preact/hooks";
+import type { ArtifactInfo, WorkflowRun } from "../../../src/contract/index.js";
+import { api, artifactUrl } from "../api.js";
+import { JobGraph } from "../components/graph.js";
+import { Link } from "../components/link.js";
+import { LogView } from "../components/log-view.js";
+import { StatusIcon } from "../components/status.js";
+import { useTick } from "../components/tick.js";
+import { duration } from "../format.js";
+import { renderMarkdown } from "../markdown.js";
+import { navigate } from "../router.js";
+import { useRun } from "../run-state.js";
+
+function Actions(props: { run: WorkflowRun }) {
+  const { run } = props;
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string>();
+  const act = async (f: () => Promise<WorkflowRun>, go: boolean) => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      const r = await f();
+      if (go) navigate(`/runs/${r.id}`);
+    } catch (e) {
+      setError((e as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const failed = run.jobs.some((j) => j.conclusion === "failure" || j.conclusion === "cancelled");
+  return (
+    <div class="actions">
+      {run.status !== "completed" ? (
+        <button class="danger" disabled={busy} onClick={() => act(() => api.cancel(run.id), false)}>
+          Cancel run
+        </button>
+      ) : (
+        <>
+          <button disabled={busy} onClick={() => act(() => api.rerun(run.id, false), true)}>
+            Re-run all jobs
+          </button>
+          {failed ? (
+            <button disabled={busy} onClick={() => act(() => api.rerun(run.id, true), true)}>
+              Re-run failed jobs
+            </button>
+          ) : null}
+        </>
+      )}
+      {error ? <span class="error" role="alert">{error}</span> : null}
+    </div>
+  );
+}
+
+function Artifacts(props: { run: WorkflowRun }) {
+  const [list, setList] = useState<ArtifactInfo[]>([]);
+  useEffect(() => void api.artifacts(props.run.id).then(setList, () => setList([])), [props.run.id, props.run.status]);
+  if (!list.length) return null;
+  return (
+    <section class="card" aria-label="artifacts">
+      <h2>Artifacts</h2>
+      <ul class="artifacts">
+        {list.map((a) => (
+          <li key={a.id}>
+            <a href={artifactUrl(props.run.id, a.name)} download>
+              {a.name}
+            </a>{" "}
+            <span class="muted">{a.size.toLocaleString()} bytes</span>
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+export function RunPage(props: { id: string; job?: string; hash: string }) {
+  const state = useRun(props.id);
+  const run = state.run;
+  const now = useTick(1000, run?.status !== "completed");
+  if (state.error) return <main class="page"><p class="error" role="alert">{state.error}</p><Link href="/">Back to runs</Link></main>;
+  if (!run) return <main class="page"><p class="muted">Loading…</p></main>;
+  const job = props.job ? run.jobs.find((j) => j.id === props.job) : undefined;
+  return (
+    <main class="page run-page">
+      <header class="run-head">
+        <h1>
+          <StatusIcon status={run.status} conclusion={run.conclusion} /> {run.workflow} <span class="muted">#{run.number}</span>
+        </h1>
+        <dl class="facts">
+          <div><dt>Status</dt><dd data-testid="run-status">{run.status === "completed" ? run.conclusion : run.status.replace("_", " ")}</dd></div>
+          <div><dt>Event</dt><dd>{run.trigger.event}</dd></div>
+          <div><dt>Ref</dt><dd>{run.trigger.ref.replace(/^refs\/heads\//, "")} <code>{run.trigger.sha.slice(0, 7)}</code></dd></div>
+          <div><dt>Triggered</dt><dd><time dateTime={run.createdAt}>{new Date(run.createdAt).toLocaleString()}</time></dd></div>
+          <div><dt>Duration</dt><dd>{duration(run.startedAt, run.completedAt, now)}</dd></div>
+          <div><dt>File</dt><dd><code>{run.workflowFile}</code></dd></div>
+        </dl>
+        <Actions run={run} />
+      </header>
+      <div class="run-body">
+        <nav class="jobs" aria-label="jobs">
+          <Link href={`/runs/${run.id}`} class={!job ? "active" : ""} aria-current={!job ? "page" : undefined}>
+            Summary
+          </Link>
+          {run.jobs.map((j) => (
+            <Link key={j.id} href={`/runs/${run.id}/jobs/${encodeURIComponent(j.id)}`} class={job?.id === j.id ? "active" : ""} aria-current={job?.id === j.id ? "page" : undefined}>
+              <StatusIcon status={j.status} conclusion={j.conclusion} /> <span>{j.name}</span>
+              <span class="dur">{duration(j.startedAt, j.completedAt, now)}</span>
+            </Link>
+          ))}
+        </nav>
+        <div class="run-main">
+          {job ? (
+            <LogView key={job.id} runId={run.id} job={job} log={state.logs.get(job.id)} version={state.version} now={now} hash={props.hash} />
+          ) : props.job ? (
+            <p class="error" role="alert">This run has no job '{props.job}'.</p>
+          ) : (
+            <>
+              <JobGraph run={run} now={now} />
+              <Artifacts run={run} />
+              {run.jobs
+                .filter((j) => j.summary)
+                .map((j) => (
+                  <section key={j.id} class="card summary" aria-label={`summary of ${j.name}`}>
+                    <h2>{j.name} summary</h2>
+                    <div class="markdown" dangerouslySetInnerHTML={{ __html: renderMarkdown(j.summary!) }} />
+                  </section>
+                ))}
+            </>
+          )}
+        </div>
+      </div>
+    </main>
+  );
+}

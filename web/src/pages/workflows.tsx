@@ -1,0 +1,134 @@
+/** Workflows: every file with its errors (line and column), and a trigger form per workflow. */
+import { useEffect, useState } from "preact/hooks";
+import type { WorkflowInfo, WorkflowInput } from "../../../src/contract/index.js";
+import { api } from "../api.js";
+import { Link } from "../components/link.js";
+import { navigate } from "../router.js";
+
+type Values = Record<string, string | boolean>;
+
+function initial(inputs: WorkflowInput[]): Values {
+  const v: Values = {};
+  for (const i of inputs) v[i.name] = i.type === "boolean" ? i.default === true || i.default === "true" : String(i.default ?? (i.type === "choice" ? (i.options?.[0] ?? "") : ""));
+  return v;
+}
+
+function Field(props: { input: WorkflowInput; value: string | boolean; set: (v: string | boolean) => void }) {
+  const { input } = props;
+  const id = `input-${input.name}`;
+  const label = (
+    <label for={id}>
+      {input.name}
+      {input.required ? <span class="required" aria-hidden="true"> *</span> : null}
+      {input.description ? <span class="muted"> — {input.description}</span> : null}
+    </label>
+  );
+  if (input.type === "boolean")
+    return (
+      <div class="field check">
+        <input id={id} type="checkbox" checked={props.value === true} onChange={(e) => props.set((e.target as HTMLInputElement).checked)} />
+        {label}
+      </div>
+    );
+  return (
+    <div class="field">
+      {label}
+      {input.type === "choice" ? (
+        <select id={id} value={String(props.value)} onChange={(e) => props.set((e.target as HTMLSelectElement).value)} required={input.required}>
+          {(input.options ?? []).map((o) => (
+            <option key={o} value={o}>
+              {o}
+            </option>
+          ))}
+        </select>
+      ) : (
+        <input id={id} type="text" inputMode={input.type === "number" ? "decimal" : undefined} value={String(props.value)} required={input.required} onInput={(e) => props.set((e.target as HTMLInputElement).value)} />
+      )}
+    </div>
+  );
+}
+
+function TriggerForm(props: { w: WorkflowInfo }) {
+  const { w } = props;
+  const dispatch = w.triggers.includes("workflow_dispatch");
+  const event = dispatch ? "workflow_dispatch" : (w.triggers[0] ?? "push");
+  const [values, setValues] = useState<Values>(() => initial(dispatch ? w.inputs : []));
+  const [error, setError] = useState<string>();
+  const [busy, setBusy] = useState(false);
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(undefined);
+    try {
+      const inputs: Record<string, string | number | boolean> = {};
+      for (const i of dispatch ? w.inputs : []) {
+        const v = values[i.name];
+        if (i.type === "number" && v !== "") inputs[i.name] = Number(v);
+        else if (i.type === "boolean" || v !== "") inputs[i.name] = v;
+      }
+      const run = await api.startRun({ workflow: w.fileName, event, inputs });
+      navigate(`/runs/${run.id}`);
+    } catch (err) {
+      setError((err as Error).message);
+      setBusy(false);
+    }
+  };
+  return (
+    <form class="trigger" onSubmit={submit} aria-label={`run ${w.name}`}>
+      {dispatch ? w.inputs.map((i) => <Field key={i.name} input={i} value={values[i.name]} set={(v) => setValues({ ...values, [i.name]: v })} />) : null}
+      <div class="form-actions">
+        <button type="submit" class="primary" disabled={busy}>
+          Run workflow
+        </button>
+        <span class="muted">as <code>{event}</code></span>
+        {error ? <span class="error" role="alert">{error}</span> : null}
+      </div>
+    </form>
+  );
+}
+
+export function WorkflowsPage(props: { selected?: string }) {
+  const [list, setList] = useState<WorkflowInfo[]>();
+  const [error, setError] = useState<string>();
+  useEffect(() => void api.workflows().then(setList, (e: Error) => setError(e.message)), []);
+  return (
+    <main class="page">
+      <h1>Workflows</h1>
+      {error ? <p class="error" role="alert">{error}</p> : null}
+      {list && !list.length ? <p class="empty">No workflows in <code>.github/workflows</code>.</p> : null}
+      <ul class="workflows">
+        {(list ?? []).map((w) => {
+          const open = props.selected === w.fileName;
+          return (
+            <li key={w.filePath} class={`card workflow${w.errors?.length ? " invalid" : ""}`}>
+              <div class="workflow-head">
+                <h2>{w.name}</h2>
+                <code class="muted">{w.filePath}</code>
+                <span class="muted">on: {w.triggers.join(", ") || "—"}</span>
+                <Link href={`/?workflow=${encodeURIComponent(w.name)}`}>runs</Link>
+                {!w.errors?.length ? (
+                  <Link href={open ? "/workflows" : `/workflows/${encodeURIComponent(w.fileName)}`} class="button">
+                    {open ? "Close" : "Run…"}
+                  </Link>
+                ) : null}
+              </div>
+              {w.errors?.length ? (
+                <ul class="diagnostics" aria-label={`errors in ${w.fileName}`}>
+                  {w.errors.map((d, i) => (
+                    <li key={i}>
+                      <code>
+                        {d.file}:{d.line}:{d.column}
+                      </code>{" "}
+                      {d.message}
+                    </li>
+                  ))}
+                </ul>
+              ) : null}
+              {open ? <TriggerForm w={w} /> : null}
+            </li>
+          );
+        })}
+      </ul>
+    </main>
+  );
+}
