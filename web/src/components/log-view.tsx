@@ -59,6 +59,11 @@ export function LogView(props: { runId: string; job: Job; log: JobLog | undefine
   const pendingScroll = useRef<number | undefined>(undefined);
 
   const steps = job.steps.map((s) => s.number);
+  // A step seen running stays open when it succeeds, so the lines being watched don't fold away.
+  useEffect(() => {
+    const running = job.steps.filter((s) => s.status === "in_progress" && !stepOverride.has(s.number));
+    if (running.length) setStepOverride((m) => new Map([...m, ...running.map((s) => [s.number, true] as const)]));
+  }, [job]);
   const openSteps = new Set(job.steps.filter((s) => stepOverride.get(s.number) ?? openByDefault(s)).map((s) => s.number));
   const rows: Row[] = useMemo(() => visibleRows(log, steps, openSteps, openGroups), [props.version, job, stepOverride, openGroups, log]);
   const matches = useMemo(() => search(log, query), [query, props.version, log]);

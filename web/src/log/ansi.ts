@@ -10,8 +10,9 @@ export interface Segment {
   underline?: boolean;
 }
 
-const BASE = ["#3b3b3b", "#d1242f", "#1a7f37", "#b08800", "#0969da", "#8250df", "#1b7c83", "#b0b0b0"];
-const BRIGHT = ["#6e7781", "#ff5f56", "#2fbf71", "#e3b341", "#58a6ff", "#d2a8ff", "#39c5cf", "#ffffff"];
+// Tuned for the log's dark background (the log stays dark in both themes, like a terminal).
+const BASE = ["#6e7681", "#ff7b72", "#3fb950", "#d29922", "#58a6ff", "#bc8cff", "#39c5cf", "#b1bac4"];
+const BRIGHT = ["#8b949e", "#ffa198", "#56d364", "#e3b341", "#79c0ff", "#d2a8ff", "#56d4dd", "#ffffff"];
 
 function color256(n: number): string {
   if (n < 8) return BASE[n];
