@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { registerActions } from "./actions.js";
 import { registerArtifacts } from "./artifacts.js";
 import { registerDashboard } from "./dashboard.js";
 import { registerLog } from "./log.js";
@@ -18,4 +19,5 @@ export function registerCommands(program: Command): void {
   registerSecret(program);
   registerArtifacts(program);
   registerDashboard(program);
+  registerActions(program);
 }

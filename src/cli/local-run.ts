@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import type { EventSink, WorkflowRun } from "../contract/index.js";
-import { startRun, type ArtifactStore, type RunHandle } from "../engine/index.js";
+import { gitFetcher, startRun, type ActionSources, type ArtifactStore, type RunHandle } from "../engine/index.js";
 import type { Config } from "../config/config.js";
 import { StoreArtifacts } from "../server/artifacts.js";
 import { SecretVault, StoreRecorder, openStore } from "../store/index.js";
@@ -21,7 +21,7 @@ export async function runInStore(plan: RunPlan, sink: EventSink, config: Readonl
     return await runLocally({ ...plan, secrets: { ...vault.all(), ...plan.secrets } }, recorder, {
       runNumber: store.nextRunNumber(),
       hostEnv: process.env,
-      actionsCache: config.actionsCache,
+      actions: { cache: config.actionsCache, overrides: plan.actions, fetch: gitFetcher(config.actionsCache, { token: process.env.GITHUB_TOKEN }) },
       artifacts: new StoreArtifacts(store, config.dataDir),
     });
   } finally {
@@ -30,7 +30,7 @@ export async function runInStore(plan: RunPlan, sink: EventSink, config: Readonl
 }
 
 /** Runs a plan in this process. SIGINT cancels gracefully; a second SIGINT stops at once. */
-export async function runLocally(plan: RunPlan, sink: EventSink, opts: { runId?: string; runNumber?: number; hostEnv: Record<string, string | undefined>; actionsCache?: string; artifacts?: ArtifactStore }): Promise<WorkflowRun> {
+export async function runLocally(plan: RunPlan, sink: EventSink, opts: { runId?: string; runNumber?: number; hostEnv: Record<string, string | undefined>; actions?: ActionSources; artifacts?: ArtifactStore }): Promise<WorkflowRun> {
   const handle: RunHandle = startRun({
     runId: opts.runId ?? randomBytes(4).toString("hex"),
     runNumber: opts.runNumber ?? 1,
@@ -45,7 +45,7 @@ export async function runLocally(plan: RunPlan, sink: EventSink, opts: { runId?:
     hostEnv: opts.hostEnv,
     tempDir: mkdtempSync(join(tmpdir(), "stax-run-")),
     sink,
-    actionsCache: opts.actionsCache,
+    actions: opts.actions,
     artifacts: opts.artifacts,
   });
   let interrupts = 0;

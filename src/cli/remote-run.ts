@@ -16,6 +16,7 @@ export async function runRemotely(plan: RunPlan, client: RunnerClient, sink: Eve
     jobs: plan.jobs,
     env: plan.env,
     secrets: plan.secrets,
+    actions: plan.actions,
     sandbox: { strategy: sandbox },
   });
   const onSignal = (): void => {

@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { formatDiagnostic, StaxError } from "../contract/index.js";
 import { resolveWorkflow, validateInputs, workflowFiles, type LoadedWorkflow } from "../workflow/index.js";
@@ -17,6 +18,7 @@ export interface RunFlags {
   envFile?: string;
   job?: string[];
   json?: boolean;
+  action?: string[];
 }
 
 /** Everything a run needs, resolved and checked from the command line. */
@@ -29,6 +31,21 @@ export interface RunPlan {
   secrets: Record<string, string>;
   env: Record<string, string>;
   jobs?: string[];
+  /** `--action owner/repo@ref=DIR` overrides, folders absolute. */
+  actions: Record<string, string>;
+}
+
+/** `--action owner/repo@ref=DIR` (ref optional: any ref) → the overrides, folders checked and absolute. */
+function actionOverrides(specs: string[] | undefined, cwd: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const spec of specs ?? []) {
+    const m = /^([^\s=]+\/[^\s=@]+(?:@[^\s=]+)?)=(.+)$/.exec(spec);
+    if (!m) throw new StaxError("BAD_REQUEST", `--action '${spec}' must look like owner/repo@ref=DIR`);
+    const dir = resolve(cwd, m[2]);
+    if (!existsSync(dir)) throw new StaxError("BAD_REQUEST", `--action ${m[1]}: folder ${dir} does not exist`);
+    out[m[1]] = dir;
+  }
+  return out;
 }
 
 /** Default event: push, else the workflow's only trigger (workflow_dispatch-only workflows). */
@@ -73,5 +90,6 @@ export async function planRun(ref: string, flags: RunFlags, cwd: string, default
     secrets: { ...dotenvFile(flags.secretFile, "--secret-file"), ...pairs(flags.secret, "--secret") },
     env: { ...dotenvFile(flags.envFile, "--env-file"), ...pairs(flags.env, "--env") },
     jobs: flags.job?.length ? flags.job : undefined,
+    actions: actionOverrides(flags.action, cwd),
   };
 }

@@ -26,6 +26,7 @@ export function registerRun(program: Command): void {
     .option("--sandbox <strategy>", "where a runner runs it: none (default for stax run), auto, worktree or copy")
     .option("--no-sandbox", "run in the workspace itself (the default of stax run)")
     .option("--local", "run in this process even when a runner serves the workspace")
+    .option("--action <owner/repo@ref=DIR>", "use a local folder for a remote action or reusable workflow (repeatable)", collect)
     .action(async (ref: string, flags: RunFlags & { sandbox?: string | boolean; local?: boolean }) => {
       const plan = await planRun(ref, flags, process.cwd(), process.cwd());
       const out = flags.json ? process.stderr : process.stdout;

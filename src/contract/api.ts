@@ -49,6 +49,8 @@ export interface CreateRunRequest {
   env?: Record<string, string>;
   /** Secrets for this run only, on top of the stored ones; never stored, masked like all secrets. */
   secrets?: Record<string, string>;
+  /** `owner/repo@ref` (or `owner/repo`) → a folder on the runner's machine used instead (`stax run --action`). */
+  actions?: Record<string, string>;
 }
 
 /** `POST /api/runs/:id/rerun` */

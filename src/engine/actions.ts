@@ -1,4 +1,3 @@
-import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Contexts, ExtraFunctions } from "../expressions/index.js";
 import { evaluateStringMap, evaluateString } from "../expressions/index.js";
@@ -7,6 +6,7 @@ import { runComposite } from "./composite.js";
 import { runNodeAction } from "./node-action.js";
 import type { ProcessOutcome } from "./run-process.js";
 import type { StepScope } from "./scope.js";
+import { locateRepo } from "./action-source.js";
 import { findShim } from "./shims/index.js";
 import { stepContexts } from "./scope.js";
 
@@ -47,13 +47,6 @@ export function resolveInputs(action: ActionDef, given: Record<string, string>, 
   return out;
 }
 
-/** Where the action cache keeps `owner/repo@ref` (issue 5 fills it; here it is only read). */
-function cachedActionDir(cache: string | undefined, ref: Extract<ActionRef, { kind: "remote" }>): string | undefined {
-  if (!cache) return undefined;
-  const dir = join(cache, `${ref.owner}/${ref.repo}@${ref.ref}`, ref.path);
-  return existsSync(dir) ? dir : undefined;
-}
-
 /** A `uses:` step: a built-in shim, a local action, or a cached remote one; Docker needs an engine. */
 export async function runAction(def: StepDef, scope: StepScope, ctx: Contexts, fns: ExtraFunctions, env: Record<string, string>): Promise<ProcessOutcome> {
   const uses = def.uses ?? "";
@@ -73,14 +66,14 @@ export async function runAction(def: StepDef, scope: StepScope, ctx: Contexts, f
   if (ref.kind === "remote") {
     const shim = findShim(ref.slug, ref.path);
     if (shim) return shim.run({ scope, def, ref, with: withValues, env, ctx });
-    const cache = scope.rt.run.opts.actionsCache;
-    const dir = cachedActionDir(cache, ref);
-    if (!dir) {
-      const where = cache ? join(cache, `${ref.owner}/${ref.repo}@${ref.ref}`) : "the action cache (STAX_ACTIONS_CACHE)";
-      scope.log(`##[error]Action '${uses}' is not available offline: it is not a built-in shim and not in ${where}.`);
-      scope.log(`##[error]Fill the cache from a checkout with: stax actions add ${ref.owner}/${ref.repo}@${ref.ref} <dir>`);
+    const found = await locateRepo(scope.rt.run.opts.actions, ref.owner, ref.repo, ref.ref, "Action");
+    if ("error" in found) {
+      for (const line of found.error) scope.log(`##[error]${line}`);
       return { result: "failure" };
     }
+    if (found.via === "override") scope.log(`stax: ${ref.slug}@${ref.ref} comes from the local folder ${found.dir} (--action)`);
+    if (found.via === "fetch") scope.log(`stax: fetched ${ref.slug}@${ref.ref} into the action cache`);
+    const dir = join(found.dir, ref.path);
     const loaded = loadAction(dir, uses);
     if (!loaded.ok) {
       scope.log(`##[error]${loaded.error}`);

@@ -1,5 +1,16 @@
 import type { EventSink, WorkflowRun } from "../contract/index.js";
 import type { LoadedWorkflow } from "../workflow/index.js";
+import type { ActionFetcher } from "./action-fetch.js";
+
+/** Remote actions: the cache, local overrides, and a fetcher for when the network allows. */
+export interface ActionSources {
+  /** `<cache>/<owner>/<repo>@<ref>/` folders. */
+  cache?: string;
+  /** `owner/repo@ref` or `owner/repo` (any ref) → a folder used instead (`stax run --action`). */
+  overrides?: Record<string, string>;
+  /** Fetches a missing repository into the cache; absent: never touch the network. */
+  fetch?: ActionFetcher;
+}
 
 /** Everything one run needs. The engine reads no global state: configuration comes in here. */
 export interface RunOptions {
@@ -26,8 +37,8 @@ export interface RunOptions {
   tempDir: string;
   /** Where every state change goes. */
   sink: EventSink;
-  /** Action cache root and local overrides (issue 5); optional here. */
-  actionsCache?: string;
+  /** Where remote actions and reusable workflows come from; without it only shims and local ones run. */
+  actions?: ActionSources;
   /** Seconds between SIGINT and SIGTERM, and SIGTERM and SIGKILL, when cancelling a step (JOB-15: 7.5 and 2.5). */
   killGraceSeconds?: [number, number];
   now?: () => Date;

@@ -92,7 +92,7 @@ export function failHolder(run: RunRuntime, holder: Job, message: string): JobRe
   run.reporter.jobStarted(holder);
   const step = run.reporter.addStep(holder, "Set up job");
   run.reporter.stepStarted(holder, step);
-  run.reporter.log(holder, step, `##[error]${run.masker.mask(message)}\n`);
+  for (const line of message.split("\n")) run.reporter.log(holder, step, `##[error]${run.masker.mask(line)}\n`);
   run.reporter.stepCompleted(holder, step, "failure", "failure");
   run.reporter.jobCompleted(holder, "failure");
   return { result: "failure", outputs: {} };

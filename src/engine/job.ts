@@ -5,6 +5,7 @@ import type { JobResult, JobRuntime } from "./runtime.js";
 import { jobContexts } from "./runtime.js";
 import { stepContexts, type StepScope } from "./scope.js";
 import { executeStep, scopeFunctions } from "./step.js";
+import { planPreSteps, runPreSteps } from "./pre-steps.js";
 import { evaluatedStepName } from "./step-names.js";
 
 /**
@@ -19,6 +20,8 @@ export async function runJob(rt: JobRuntime): Promise<JobResult> {
   const setupError = setUp(rt);
   // A job that cannot start shows one failed "Set up job" step instead of steps that never ran.
   if (setupError) rt.job.steps = [];
+  const pres = setupError ? [] : await planPreSteps(rt);
+  if (pres.length) rt.job.steps = [...pres.map((p) => ({ number: 0, name: p.name, status: "queued" as const })), ...rt.job.steps].map((s, i) => ({ ...s, number: i + 1 }));
   reporter.jobStarted(rt.job);
   if (setupError) {
     const step = reporter.addStep(rt.job, "Set up job");
@@ -27,7 +30,8 @@ export async function runJob(rt: JobRuntime): Promise<JobResult> {
     reporter.stepCompleted(rt.job, step, "failure", "failure");
     rt.status = "failure";
   } else {
-    await runSteps(rt, scope, logTo);
+    await runPreSteps(rt, scope, pres, rt.job.steps.slice(0, pres.length), logTo);
+    await runSteps(rt, scope, logTo, pres.length);
   }
   const outputs = jobOutputs(rt, scope);
   const conclusion: JobConclusion = rt.timedOut ? "failure" : rt.status;
@@ -66,7 +70,7 @@ function setUp(rt: JobRuntime): string | undefined {
   return undefined;
 }
 
-async function runSteps(rt: JobRuntime, scope: StepScope, logTo: (s: Step) => (l: string) => void): Promise<void> {
+async function runSteps(rt: JobRuntime, scope: StepScope, logTo: (s: Step) => (l: string) => void, offset: number): Promise<void> {
   const { reporter } = rt.run;
   const timeout = Number(evaluateToken(rt.def.timeoutMinutes, jobContexts(rt)) ?? 360);
   const timer = setTimeout(() => {
@@ -78,7 +82,7 @@ async function runSteps(rt: JobRuntime, scope: StepScope, logTo: (s: Step) => (l
   try {
     const defs = rt.def.steps;
     for (let i = 0; i < defs.length; i++) {
-      const step = rt.job.steps[i];
+      const step = rt.job.steps[offset + i];
       const def = defs[i];
       scope.log = logTo(step);
       if (rt.run.hardStop) {

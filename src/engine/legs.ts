@@ -142,6 +142,7 @@ export function newJobRuntime(run: RunRuntime, graph: GraphScope, def: JobDef, j
     runner: { ...run.runner, temp },
     debug: stringify(graph.secrets.ACTIONS_STEP_DEBUG ?? run.vars.ACTIONS_STEP_DEBUG ?? "").toLowerCase() === "true",
     summaries: [],
+    preState: new Map(),
     defaults: {},
   };
 }

@@ -26,10 +26,12 @@ export async function runNodeAction(action: ActionDef, info: StepScope["action"]
   const stage = (file: string, state: Record<string, string>, log = scope.log) =>
     runProcess({ ...nodeScope, log }, def.id, env, { command: scope.rt.run.nodePath, args: [join(action.dir, file)], cwd: workspace, extraEnv: { ...inputEnv(inputs), ...stateEnv(state) } });
 
-  const state: Record<string, string> = {};
-  if (runs.pre) {
-    // GitHub runs `pre` as its own step before all main steps, and not at all for local actions (ACT-05).
+  // ACT-05: a repository action's `pre` ran as its own step at the start of the job (pre-steps.ts).
+  const ranPre = scope.rt.preState.get(def);
+  const state: Record<string, string> = { ...(ranPre ?? {}) };
+  if (runs.pre && !ranPre) {
     if (!info?.repository) scope.log(`##[warning]'pre' is not supported for local actions: ${runs.pre} of ${action.name} is not run.`);
+    else if (scope.composite) scope.log(`##[warning]'pre' of ${action.name} is not run: actions inside composite actions get no pre step.`);
     else {
       const pre = await stage(runs.pre, state);
       Object.assign(state, pre.effects?.state ?? {});
@@ -44,7 +46,7 @@ export async function runNodeAction(action: ActionDef, info: StepScope["action"]
     const condition = runs.postIf ?? "always()";
     scope.post.push({
       name: `Post ${action.name}`,
-      condition: () => evaluateCondition(condition, { ...stepContexts(scope, env, def.id), steps: {} }, stepStatusFunctions(workspace, () => rt.status, () => rt.status === "cancelled")),
+      condition: () => evaluateCondition(condition, { ...stepContexts(scope, env, def.id), inputs, steps: {} }, stepStatusFunctions(workspace, () => rt.status, () => rt.status === "cancelled")),
       run: async (log) => (await stage(post, { ...state }, log)).result === "success" ? "success" : "failure",
     });
   }

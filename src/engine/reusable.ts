@@ -1,8 +1,9 @@
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import type { Job } from "../contract/index.js";
 import { formatDiagnostic } from "../contract/index.js";
 import { evaluateString, evaluateStringMap, evaluateToken } from "../expressions/index.js";
 import { coerceInputs, loadWorkflow, type JobDef } from "../workflow/index.js";
+import { locateRepo } from "./action-source.js";
 import { aggregate, failHolder, runGraph } from "./graph.js";
 import type { GraphScope, JobResult, RunRuntime } from "./runtime.js";
 
@@ -16,11 +17,19 @@ export const MAX_REUSABLE_DEPTH = 9;
  */
 export async function runReusable(run: RunRuntime, graph: GraphScope, def: JobDef, holder: Job, needs: Record<string, JobResult>, matrix: Record<string, unknown> | null, strategy: Record<string, unknown>, legSuffix: string): Promise<JobResult> {
   const uses = def.uses ?? "";
-  if (!uses.startsWith("./")) {
-    return failHolder(run, holder, `reusable workflow '${uses}' is not available offline: only local workflows (./.github/workflows/…) are supported here`);
-  }
   if (graph.depth + 1 > MAX_REUSABLE_DEPTH) return failHolder(run, holder, `reusable workflows are nested more than ${MAX_REUSABLE_DEPTH + 1} levels deep at '${uses}'`);
-  const callee = await loadWorkflow(resolve(run.opts.workspace, uses), run.opts.workspace);
+  // RW-01: ./ is the caller's own repository; owner/repo/…@ref comes from the action cache (or a fetch).
+  let root = graph.root ?? run.opts.workspace;
+  let file: string;
+  const remote = /^([^/\s]+)\/([^/\s]+)\/(\.github\/workflows\/[^@\s]+\.ya?ml)@(\S+)$/.exec(uses);
+  if (uses.startsWith("./")) file = resolve(root, uses);
+  else if (remote) {
+    const found = await locateRepo(run.opts.actions, remote[1], remote[2], remote[4], "Reusable workflow");
+    if ("error" in found) return failHolder(run, holder, found.error.join("\n"));
+    root = found.dir;
+    file = join(found.dir, remote[3]);
+  } else return failHolder(run, holder, `'${uses}' is not a reusable workflow reference: use ./.github/workflows/x.yml or owner/repo/.github/workflows/x.yml@ref`);
+  const callee = await loadWorkflow(file, root);
   if (callee.errors.length || !callee.definition) return failHolder(run, holder, `invalid reusable workflow '${uses}':\n${callee.errors.map(formatDiagnostic).join("\n")}`);
   if (!("workflow_call" in callee.definition.on)) return failHolder(run, holder, `'${uses}' cannot be called: its 'on' has no 'workflow_call' (RW-01)`);
 
@@ -48,6 +57,7 @@ export async function runReusable(run: RunRuntime, graph: GraphScope, def: JobDe
     idPrefix: prefix,
     namePrefix: `${graph.namePrefix}${name}${legSuffix ? ` ${legSuffix}` : ""} / `,
     depth: graph.depth + 1,
+    root,
   };
   const results = await runGraph(run, scope);
   const folded = aggregate([...results.values()]);

@@ -1,7 +1,7 @@
 import type { Job, JobConclusion } from "../contract/index.js";
 import type { Contexts, ExtraFunctions } from "../expressions/index.js";
 import { hashFiles } from "../expressions/index.js";
-import type { JobDef, LoadedWorkflow, WorkflowDef } from "../workflow/index.js";
+import type { JobDef, LoadedWorkflow, StepDef, WorkflowDef } from "../workflow/index.js";
 import type { RunOptions } from "./api.js";
 import type { GithubContext } from "./github-context.js";
 import type { Masker } from "./mask.js";
@@ -52,6 +52,8 @@ export interface GraphScope {
   namePrefix: string;
   /** Reusable nesting depth, 0 for the top level (RW-09). */
   depth: number;
+  /** Where `./.github/workflows/…` of this workflow resolve: the workspace, or a called workflow's repository. */
+  root?: string;
 }
 
 /** State of one job (or matrix leg) while it runs. */
@@ -83,6 +85,8 @@ export interface JobRuntime {
   /** Step debug (ACTIONS_STEP_DEBUG): shows `::debug::` lines (CMD-04). */
   debug: boolean;
   summaries: string[];
+  /** State saved by the `pre` steps, by the step they belong to (ACT-05). */
+  preState: Map<StepDef, Record<string, string>>;
   /** Evaluated `defaults.run` (job, else workflow), for the job's own run steps (ENV-08). */
   defaults: { shell?: string; workingDirectory?: string };
   /** Stops the process of the step running now, if any. */

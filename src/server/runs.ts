@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { formatDiagnostic, StaxError, type CreateRunRequest, type SandboxStrategy, type WorkflowRun } from "../contract/index.js";
-import { startRun, type ArtifactStore, type RunHandle } from "../engine/index.js";
+import { gitFetcher, startRun, type ArtifactStore, type RunHandle } from "../engine/index.js";
 import { StoreRecorder, type SecretVault, type Store } from "../store/index.js";
 import { resolveWorkflow, validateInputs, type LoadedWorkflow } from "../workflow/index.js";
 import { createSandbox } from "./sandbox.js";
@@ -78,7 +78,7 @@ export class RunManager {
       hostEnv: this.deps.hostEnv,
       tempDir: mkdtempSync(join(tmpdir(), "stax-run-")),
       sink: new StoreRecorder(this.deps.store),
-      actionsCache: this.deps.actionsCache,
+      actions: { cache: this.deps.actionsCache, overrides: stringMap(req.actions, "actions"), fetch: this.deps.actionsCache ? gitFetcher(this.deps.actionsCache, { token: this.deps.hostEnv.GITHUB_TOKEN }) : undefined },
       notices: sandbox.notices,
       artifacts: this.deps.artifacts,
     });

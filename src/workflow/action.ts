@@ -6,7 +6,7 @@ import type { Step as ParserStep } from "@actions/workflow-parser/model/workflow
 import { formatDiagnostic } from "../contract/index.js";
 import { buildSteps, type StepDef } from "./model.js";
 import { diagnosticsOf, parseActionText } from "./parse.js";
-import { mapGet, type TemplateToken } from "./tokens.js";
+import { literalString, mapGet, type TemplateToken } from "./tokens.js";
 
 /** An action's metadata (ACT-01) in the shape the engine runs. */
 export interface ActionDef {
@@ -43,7 +43,9 @@ export function loadAction(dir: string, shownAs: string): ActionLoad {
   const runs = t.runs as { using: string } & Record<string, unknown>;
   let r: ActionDef["runs"];
   if (/^node\d+$/.test(runs.using)) {
-    r = { using: "node", version: runs.using, main: runs.main as string, pre: runs.pre as string | undefined, preIf: runs.preIf as string | undefined, post: runs.post as string | undefined, postIf: runs.postIf as string | undefined };
+    // The converter drops `pre-if` / `post-if`: read them from the token tree.
+    const raw = mapGet(parsed.root, "runs");
+    r = { using: "node", version: runs.using, main: runs.main as string, pre: runs.pre as string | undefined, preIf: literalString(mapGet(raw, "pre-if")), post: runs.post as string | undefined, postIf: literalString(mapGet(raw, "post-if")) };
   } else if (runs.using === "composite") {
     r = { using: "composite", steps: buildSteps(runs.steps as ParserStep[], mapGet(mapGet(parsed.root, "runs"), "steps")) };
   } else if (runs.using === "docker") {

@@ -6,7 +6,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
 import type { SSEEvent, WorkflowRun } from "../../src/contract/index.js";
-import { startRun, type RunHandle } from "../../src/engine/index.js";
+import { startRun, type ActionSources, type RunHandle } from "../../src/engine/index.js";
 import { loadWorkflow, validateInputs } from "../../src/workflow/index.js";
 
 export const FIXTURES = resolve(import.meta.dirname, "..", "fixtures");
@@ -32,6 +32,8 @@ export interface FixtureOptions {
   onStart?: (handle: RunHandle, events: SSEEvent[]) => void;
   killGraceSeconds?: [number, number];
   hostEnv?: Record<string, string | undefined>;
+  /** Remote actions: cache, overrides (no fetcher unless given: tests never touch the network). */
+  actions?: ActionSources;
 }
 
 /** Runs `test/fixtures/<fixture>/.github/workflows/<file>` (or an absolute folder's) with that folder as workspace. */
@@ -58,6 +60,7 @@ export async function runFixture(fixture: string, file: string, opts: FixtureOpt
     tempDir: mkdtempSync(join(tmpdir(), "stax-test-")),
     sink: { emit: (e) => events.push(e) },
     killGraceSeconds: opts.killGraceSeconds,
+    actions: opts.actions,
   });
   opts.onStart?.(handle, events);
   const run = await handle.done;
