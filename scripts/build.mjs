@@ -2,7 +2,7 @@
 // The bundle is needed because @actions/workflow-parser imports JSON without import attributes,
 // which plain Node refuses (see docs/architecture.md).
 import { build } from "esbuild";
-import { readFileSync } from "node:fs";
+import { copyFileSync, readFileSync } from "node:fs";
 
 await build({
   entryPoints: ["src/cli/main.ts"],
@@ -23,3 +23,6 @@ await build({
 // The dashboard: static files in web/dist, served by the runner at `/`.
 const { build: viteBuild } = await import("vite");
 await viteBuild({ configFile: new URL("../web/vite.config.mjs", import.meta.url).pathname });
+
+// actions/github-script's runner is a plain CommonJS file the shim starts with node (src/engine/shims/github-script.ts).
+copyFileSync("src/engine/shims/github-script-runtime.cjs", "dist/github-script-runtime.cjs");

@@ -23,6 +23,7 @@ export async function runInStore(plan: RunPlan, sink: EventSink, config: Readonl
       hostEnv: process.env,
       actions: { cache: config.actionsCache, overrides: plan.actions, fetch: gitFetcher(config.actionsCache, { token: process.env.GITHUB_TOKEN }) },
       artifacts: new StoreArtifacts(store, config.dataDir),
+      cacheDir: join(config.dataDir, "cache"),
     });
   } finally {
     store.close();
@@ -30,7 +31,7 @@ export async function runInStore(plan: RunPlan, sink: EventSink, config: Readonl
 }
 
 /** Runs a plan in this process. SIGINT cancels gracefully; a second SIGINT stops at once. */
-export async function runLocally(plan: RunPlan, sink: EventSink, opts: { runId?: string; runNumber?: number; hostEnv: Record<string, string | undefined>; actions?: ActionSources; artifacts?: ArtifactStore }): Promise<WorkflowRun> {
+export async function runLocally(plan: RunPlan, sink: EventSink, opts: { runId?: string; runNumber?: number; hostEnv: Record<string, string | undefined>; actions?: ActionSources; artifacts?: ArtifactStore; cacheDir?: string }): Promise<WorkflowRun> {
   const handle: RunHandle = startRun({
     runId: opts.runId ?? randomBytes(4).toString("hex"),
     runNumber: opts.runNumber ?? 1,
@@ -47,6 +48,7 @@ export async function runLocally(plan: RunPlan, sink: EventSink, opts: { runId?:
     sink,
     actions: opts.actions,
     artifacts: opts.artifacts,
+    cacheDir: opts.cacheDir,
   });
   let interrupts = 0;
   const onSignal = (): void => {

@@ -44,6 +44,8 @@ export interface RunOptions {
   now?: () => Date;
   /** Where `actions/upload-artifact` and `download-artifact` keep files (the runner's store); absent: those steps fail. */
   artifacts?: ArtifactStore;
+  /** Where `actions/cache` keeps its entries (the workspace's data folder); absent: cache steps fail. */
+  cacheDir?: string;
   /** Lines for the run's log, printed at the start of the first step that runs (e.g. what a sandbox leaves out). */
   notices?: string[];
 }

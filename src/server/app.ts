@@ -1,4 +1,5 @@
 import { createServer, type Server } from "node:http";
+import { join } from "node:path";
 import type { AddressInfo } from "node:net";
 import { StaxError } from "../contract/index.js";
 import type { Config } from "../config/config.js";
@@ -61,6 +62,7 @@ export async function startRunner(o: RunnerOptions): Promise<Runner> {
     hostEnv: o.hostEnv,
     sandboxDir: config.sandboxDir,
     actionsCache: config.actionsCache,
+    cacheDir: join(config.dataDir, "cache"),
     retention: config.retention,
     onPruned: removeArtifacts,
     defaultSandbox: "auto",

@@ -15,6 +15,8 @@ export interface RunManagerDeps {
   hostEnv: Record<string, string | undefined>;
   sandboxDir: string;
   actionsCache?: string;
+  /** actions/cache entries of this workspace. */
+  cacheDir?: string;
   retention: { maxRuns: number; maxAgeDays: number };
   /** Called with the ids of runs removed by retention (to delete their artifact files). */
   onPruned?: (ids: string[]) => void;
@@ -81,6 +83,7 @@ export class RunManager {
       actions: { cache: this.deps.actionsCache, overrides: stringMap(req.actions, "actions"), fetch: this.deps.actionsCache ? gitFetcher(this.deps.actionsCache, { token: this.deps.hostEnv.GITHUB_TOKEN }) : undefined },
       notices: sandbox.notices,
       artifacts: this.deps.artifacts,
+      cacheDir: this.deps.cacheDir,
     });
     this.deps.store.saveRun(handle.run);
     this.active.set(id, handle);

@@ -34,6 +34,7 @@ export interface FixtureOptions {
   hostEnv?: Record<string, string | undefined>;
   /** Remote actions: cache, overrides (no fetcher unless given: tests never touch the network). */
   actions?: ActionSources;
+  cacheDir?: string;
 }
 
 /** Runs `test/fixtures/<fixture>/.github/workflows/<file>` (or an absolute folder's) with that folder as workspace. */
@@ -61,6 +62,7 @@ export async function runFixture(fixture: string, file: string, opts: FixtureOpt
     sink: { emit: (e) => events.push(e) },
     killGraceSeconds: opts.killGraceSeconds,
     actions: opts.actions,
+    cacheDir: opts.cacheDir,
   });
   opts.onStart?.(handle, events);
   const run = await handle.done;

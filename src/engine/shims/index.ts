@@ -5,6 +5,10 @@ import type { ProcessOutcome } from "../run-process.js";
 import type { StepScope } from "../scope.js";
 import { checkout } from "./checkout.js";
 import { downloadArtifact, uploadArtifact } from "./artifacts.js";
+import { cache, cacheRestore, cacheSave } from "./cache.js";
+import { githubScript } from "./github-script.js";
+import { setupNode } from "./setup-node.js";
+import { setupPython } from "./setup-python.js";
 
 /** What a shim gets: the step, its scope, the parsed reference and its evaluated `with` and env. */
 export interface ShimCall {
@@ -26,7 +30,7 @@ export interface Shim {
   run(call: ShimCall): Promise<ProcessOutcome>;
 }
 
-const SHIMS: Shim[] = [checkout, uploadArtifact, downloadArtifact];
+const SHIMS: Shim[] = [checkout, uploadArtifact, downloadArtifact, setupNode, setupPython, cache, cacheRestore, cacheSave, githubScript];
 
 /** The shim for `owner/repo[/path]`, if stax has one. */
 export function findShim(slug: string, path: string): Shim | undefined {

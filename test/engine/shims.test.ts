@@ -1,0 +1,63 @@
+/**
+ * The built-in shims, each against a real workflow (test/fixtures/shims), run in a temporary
+ * copy of the fixture with a temporary HOME, so nothing they write lands in the repository.
+ */
+import assert from "node:assert/strict";
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { conclusions, FIXTURES, runFixture, type FixtureOptions } from "../helpers/engine.js";
+
+function sandbox(): { workspace: string; home: string; cacheDir: string } {
+  const root = mkdtempSync(join(tmpdir(), "stax-shims-"));
+  const workspace = join(root, "ws");
+  cpSync(join(FIXTURES, "shims"), workspace, { recursive: true });
+  const home = join(root, "home");
+  mkdirSync(home);
+  return { workspace, home, cacheDir: join(root, "cache") };
+}
+
+const run = (file: string, s: ReturnType<typeof sandbox>, opts: FixtureOptions = {}) =>
+  runFixture(s.workspace, file, { hostEnv: { ...process.env, HOME: s.home }, cacheDir: s.cacheDir, ...opts });
+
+test("actions/setup-node uses a Node of this machine (PATH or a version manager), puts it first on PATH, sets node-version; fails clearly when none matches", async () => {
+  const s = sandbox();
+  // A fake nvm installation: `node --version` of v99.1.0.
+  const bin = join(s.home, ".nvm", "versions", "node", "v99.1.0", "bin");
+  mkdirSync(bin, { recursive: true });
+  writeFileSync(join(bin, "node"), "#!/bin/sh\necho v99.1.0\n");
+  chmodSync(join(bin, "node"), 0o755);
+  const r = await run("setup-node.yml", s, { env: { NODE_MAJOR: process.versions.node.split(".")[0] } });
+  assert.deepEqual(conclusions(r.run), { "this-node": "success", "from-nvm": "success", missing: "failure" }, r.log);
+  assert.match(r.jobLog("this-node"), /built-in actions\/setup-node/);
+  assert.match(r.jobLog("missing"), /No Node matching '7\.1' is installed on this machine \(found: .*99\.1\.0/);
+});
+
+test("actions/setup-python puts a Python of this machine first as python and python3 and sets python-version; fails clearly when none matches", async () => {
+  const s = sandbox();
+  const r = await run("setup-python.yml", s);
+  assert.deepEqual(conclusions(r.run), { python: "success", missing: "failure" }, r.log);
+  assert.match(r.jobLog("python"), /python shell works/);
+  assert.match(r.jobLog("missing"), /No Python matching '2\.6'/);
+});
+
+test("actions/cache: miss then save in a post step on success, exact hit, restore-keys prefix, ~ paths, cache/save, nothing saved when the job failed", async () => {
+  const s = sandbox();
+  const r = await run("cache.yml", s);
+  assert.deepEqual(conclusions(r.run), { save: "success", restore: "success", failing: "failure", check: "success" }, r.log);
+  const save = r.job("save");
+  assert.equal(save.steps.at(-1)?.name, "Post Run actions/cache@v4");
+  assert.match(r.jobLog("save"), /Cache saved with key: k-[0-9a-f]{64} \(2 file\(s\)\)/);
+  assert.ok(!r.job("failing").steps.some((x) => x.name.startsWith("Post")), "no save after a failed job");
+  const again = await run("cache.yml", s, { jobs: ["save"] });
+  assert.match(again.jobLog("save"), /Cache restored from key: k-/);
+});
+
+test("actions/github-script runs the script with context, core, exec, io and require; result encodings; github fails clearly offline", async () => {
+  const s = sandbox();
+  const r = await run("github-script.yml", s);
+  assert.equal(r.run.conclusion, "success", r.log);
+  assert.match(r.log, /event push job script/);
+  assert.match(r.log, /github\.rest\.issues\.get\(\): github \(the Octokit client of actions\/github-script\) needs the GitHub API/);
+});
