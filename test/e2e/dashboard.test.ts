@@ -137,7 +137,7 @@ test("cancel a long run from its page and see it cancelled", async () => {
   const run = await start("long");
   const page = await newPage();
   await page.goto(`${r.url}/runs/${run.id}/jobs/wait`);
-  await page.getByText("waiting").waitFor();
+  await page.getByText("waiting", { exact: true }).waitFor();
   await page.getByRole("button", { name: "Cancel run" }).click();
   await runStatus(page).filter({ hasText: "cancelled" }).waitFor({ timeout: 20_000 });
   assert.equal((await r.json<WorkflowRun>("GET", `/api/runs/${run.id}`)).body.conclusion, "cancelled");

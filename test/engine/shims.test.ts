@@ -3,7 +3,8 @@
  * copy of the fixture with a temporary HOME, so nothing they write lands in the repository.
  */
 import assert from "node:assert/strict";
-import { chmodSync, cpSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -60,4 +61,21 @@ test("actions/github-script runs the script with context, core, exec, io and req
   assert.equal(r.run.conclusion, "success", r.log);
   assert.match(r.log, /event push job script/);
   assert.match(r.log, /github\.rest\.issues\.get\(\): github \(the Octokit client of actions\/github-script\) needs the GitHub API/);
+});
+
+test("actions/checkout: the workspace as it is; another ref in a worktree at path (removed after the job); an unknown ref fails", async () => {
+  const s = sandbox();
+  const git = (...args: string[]) => execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@example.invalid", ...args], { cwd: s.workspace, stdio: "ignore" });
+  git("init", "-q");
+  writeFileSync(join(s.workspace, "version.txt"), "one\n");
+  git("add", ".");
+  git("commit", "-q", "-m", "one");
+  git("tag", "first");
+  writeFileSync(join(s.workspace, "version.txt"), "two\n");
+  git("commit", "-q", "-am", "two");
+  const r = await run("checkout.yml", s);
+  assert.deepEqual(conclusions(r.run), { same: "success", "other-ref": "success", "missing-ref": "failure" }, r.log);
+  assert.match(r.jobLog("same"), /fetch-depth 0 is ignored/);
+  assert.match(r.jobLog("missing-ref"), /ref 'no-such-branch' is not in the local repository/);
+  assert.ok(!existsSync(join(s.workspace, "old")), "the worktree is removed after the job");
 });

@@ -1,8 +1,18 @@
+import { execFileSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync } from "node:fs";
 import { relative, resolve } from "node:path";
 import type { Shim } from "./index.js";
 
 const SKIP = new Set([".git", "node_modules"]);
+
+/** The commit `ref` names in the workspace's repository, if it is one and has it. */
+function commitOf(workspace: string, ref: string): string | undefined {
+  try {
+    return execFileSync("git", ["-C", workspace, "rev-parse", "--verify", "--quiet", `${ref}^{commit}`], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * `actions/checkout`: the workspace is already the checkout, so this logs that and succeeds.
@@ -19,11 +29,42 @@ export const checkout: Shim = {
       scope.log(`##[error]checking out another repository ('${w.repository}') needs the network; only the workspace's own repository is available offline`);
       return { result: "failure" };
     }
+    const wanted = w.ref ? commitOf(workspace, w.ref) : undefined;
+    if (w.ref && !wanted) {
+      scope.log(`##[error]ref '${w.ref}' is not in the local repository (fetching it needs the network)`);
+      return { result: "failure" };
+    }
+    const other = wanted && wanted !== commitOf(workspace, "HEAD") ? wanted : undefined;
+    if (other && !w.path) scope.log(`##[warning]ref '${w.ref}' differs from the workspace's HEAD; stax leaves your working tree as it is. Give 'path:' to get that ref in a worktree.`);
     if (w.path) {
       const target = resolve(workspace, w.path);
       if (relative(workspace, target).startsWith("..")) {
         scope.log(`##[error]path '${w.path}' is outside the workspace`);
         return { result: "failure" };
+      }
+      if (other && !existsSync(target)) {
+        try {
+          execFileSync("git", ["-C", workspace, "worktree", "add", "--detach", target, other], { stdio: "ignore" });
+        } catch (err) {
+          scope.log(`##[error]could not make a worktree of '${w.ref}' at ${w.path}: ${err instanceof Error ? err.message : err}`);
+          return { result: "failure" };
+        }
+        scope.log(`stax: checked out ${w.ref} (${other.slice(0, 7)}) in a git worktree at ${w.path}`);
+        // Like the real action's post step, but here it also keeps the user's repository free of stale worktrees.
+        scope.post.push({
+          name: "Post Run actions/checkout",
+          condition: () => true,
+          run: async (log) => {
+            try {
+              execFileSync("git", ["-C", workspace, "worktree", "remove", "--force", target], { stdio: "ignore" });
+              log(`stax: removed the worktree at ${w.path}`);
+            } catch {
+              log(`##[warning]could not remove the worktree at ${w.path}`);
+            }
+            return "success";
+          },
+        });
+        return { result: "success", effects: { outputs: { ref: w.ref, commit: other }, state: {} } };
       }
       if (target !== workspace && !existsSync(target)) {
         mkdirSync(target, { recursive: true });
