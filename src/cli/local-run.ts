@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import type { EventSink, WorkflowRun } from "../contract/index.js";
-import { gitFetcher, startRun, type ActionSources, type ArtifactStore, type RunHandle } from "../engine/index.js";
+import { DockerEngine, dockerAddress, gitFetcher, startRun, type ActionSources, type ArtifactStore, type RunHandle } from "../engine/index.js";
 import type { Config } from "../config/config.js";
 import { StoreArtifacts } from "../server/artifacts.js";
 import { SecretVault, StoreRecorder, openStore } from "../store/index.js";
@@ -24,6 +24,7 @@ export async function runInStore(plan: RunPlan, sink: EventSink, config: Readonl
       actions: { cache: config.actionsCache, overrides: plan.actions, fetch: gitFetcher(config.actionsCache, { token: process.env.GITHUB_TOKEN }) },
       artifacts: new StoreArtifacts(store, config.dataDir),
       cacheDir: join(config.dataDir, "cache"),
+      docker: new DockerEngine(dockerAddress(config.dockerHost)),
     });
   } finally {
     store.close();
@@ -31,7 +32,7 @@ export async function runInStore(plan: RunPlan, sink: EventSink, config: Readonl
 }
 
 /** Runs a plan in this process. SIGINT cancels gracefully; a second SIGINT stops at once. */
-export async function runLocally(plan: RunPlan, sink: EventSink, opts: { runId?: string; runNumber?: number; hostEnv: Record<string, string | undefined>; actions?: ActionSources; artifacts?: ArtifactStore; cacheDir?: string }): Promise<WorkflowRun> {
+export async function runLocally(plan: RunPlan, sink: EventSink, opts: { runId?: string; runNumber?: number; hostEnv: Record<string, string | undefined>; actions?: ActionSources; artifacts?: ArtifactStore; cacheDir?: string; docker?: DockerEngine }): Promise<WorkflowRun> {
   const handle: RunHandle = startRun({
     runId: opts.runId ?? randomBytes(4).toString("hex"),
     runNumber: opts.runNumber ?? 1,
@@ -49,6 +50,7 @@ export async function runLocally(plan: RunPlan, sink: EventSink, opts: { runId?:
     actions: opts.actions,
     artifacts: opts.artifacts,
     cacheDir: opts.cacheDir,
+    docker: opts.docker,
   });
   let interrupts = 0;
   const onSignal = (): void => {

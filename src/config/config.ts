@@ -24,6 +24,8 @@ export interface Config {
   retention: { maxRuns: number; maxAgeDays: number };
   /** Where the CLI looks for a runner. */
   runnerUrl?: string;
+  /** DOCKER_HOST: the Docker engine for container steps (default: the local socket). */
+  dockerHost?: string;
 }
 
 export type ConfigFlags = Partial<{ port: string | number; host: string; workspace: string; home: string; token: string }>;
@@ -73,5 +75,6 @@ export function loadConfig(env: Record<string, string | undefined>, flags: Confi
     pingIntervalMs: int("STAX_PING_INTERVAL_MS", env.STAX_PING_INTERVAL_MS, 30_000, 10, 3_600_000),
     retention: { maxRuns: int("STAX_RETENTION_RUNS", env.STAX_RETENTION_RUNS, 500, 0, 1_000_000), maxAgeDays: int("STAX_RETENTION_DAYS", env.STAX_RETENTION_DAYS, 90, 0, 36500) },
     runnerUrl,
+    dockerHost: env.DOCKER_HOST || undefined,
   });
 }

@@ -1,9 +1,10 @@
 import { join, resolve } from "node:path";
 import type { Contexts, ExtraFunctions } from "../expressions/index.js";
-import { evaluateStringMap, evaluateString } from "../expressions/index.js";
+import { evaluateStringMap, evaluateString, evaluateToken } from "../expressions/index.js";
 import { loadAction, type ActionDef, type StepDef } from "../workflow/index.js";
 import { runComposite } from "./composite.js";
-import { runNodeAction } from "./node-action.js";
+import { runContainerStep, splitArgs } from "./docker/docker-step.js";
+import { inputEnv, runNodeAction } from "./node-action.js";
 import type { ProcessOutcome } from "./run-process.js";
 import type { StepScope } from "./scope.js";
 import { locateRepo } from "./action-source.js";
@@ -57,8 +58,8 @@ export async function runAction(def: StepDef, scope: StepScope, ctx: Contexts, f
   }
   const withValues = evaluateStringMap(def.with, ctx, fns);
   if (ref.kind === "docker") {
-    scope.log(`##[error]'${uses}' is a Docker container action and needs a Docker engine; none answers on this machine.`);
-    return { result: "failure" };
+    // STEP-16: `with: args` and `entrypoint` for docker:// steps.
+    return runContainerStep(def, scope, env, { image: uses, entrypoint: withValues.entrypoint || undefined, args: splitArgs(withValues.args ?? ""), extraEnv: {}, label: `step '${uses}'` });
   }
   let action: ActionDef;
   let actionInfo: StepScope["action"];
@@ -97,8 +98,12 @@ export async function runAction(def: StepDef, scope: StepScope, ctx: Contexts, f
       return runNodeAction(action, actionInfo, inputs, def, scope, env);
     case "composite":
       return runComposite(action, actionInfo, inputs, def, scope, env);
-    case "docker":
-      scope.log(`##[error]'${uses}' is a Docker container action and needs a Docker engine; none answers on this machine.`);
-      return { result: "failure" };
+    case "docker": {
+      const runs = action.runs;
+      const actx = { ...stepContexts(scope, env, def.id), inputs };
+      const args = withValues.args !== undefined ? splitArgs(withValues.args) : ((evaluateToken(runs.args, actx, fns) as unknown[] | undefined) ?? []).map(String);
+      const actionEnv = evaluateStringMap(runs.env, actx, fns);
+      return runContainerStep(def, scope, env, { image: runs.image, actionDir: action.dir, entrypoint: withValues.entrypoint || runs.entrypoint, args, extraEnv: { ...inputEnv(inputs), ...actionEnv }, label: `Docker action '${uses}'` });
+    }
   }
 }

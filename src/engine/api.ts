@@ -1,6 +1,7 @@
 import type { EventSink, WorkflowRun } from "../contract/index.js";
 import type { LoadedWorkflow } from "../workflow/index.js";
 import type { ActionFetcher } from "./action-fetch.js";
+import type { DockerEngine } from "./docker/engine.js";
 
 /** Remote actions: the cache, local overrides, and a fetcher for when the network allows. */
 export interface ActionSources {
@@ -44,6 +45,8 @@ export interface RunOptions {
   now?: () => Date;
   /** Where `actions/upload-artifact` and `download-artifact` keep files (the runner's store); absent: those steps fail. */
   artifacts?: ArtifactStore;
+  /** The Docker engine for container steps, `container:` and `services:`; absent or not answering: those fail clearly. */
+  docker?: DockerEngine;
   /** Where `actions/cache` keeps its entries (the workspace's data folder); absent: cache steps fail. */
   cacheDir?: string;
   /** Lines for the run's log, printed at the start of the first step that runs (e.g. what a sandbox leaves out). */

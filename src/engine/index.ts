@@ -2,5 +2,6 @@
 export { startRun } from "./run.js";
 export type { RunOptions, RunHandle, ArtifactStore, ActionSources } from "./api.js";
 export { gitFetcher, type ActionFetcher } from "./action-fetch.js";
+export { DockerEngine, dockerAddress } from "./docker/engine.js";
 export { addToCache, listCache, removeFromCache, parseRepoRef, entryDir, type CacheEntry } from "./action-cache.js";
 export { selectJobs } from "./select.js";

@@ -5,6 +5,7 @@ import type { JobResult, JobRuntime } from "./runtime.js";
 import { jobContexts } from "./runtime.js";
 import { stepContexts, type StepScope } from "./scope.js";
 import { executeStep, scopeFunctions } from "./step.js";
+import { startJobContainers } from "./docker/job-container.js";
 import { planPreSteps, runPreSteps } from "./pre-steps.js";
 import { evaluatedStepName } from "./step-names.js";
 
@@ -21,7 +22,10 @@ export async function runJob(rt: JobRuntime): Promise<JobResult> {
   // A job that cannot start shows one failed "Set up job" step instead of steps that never ran.
   if (setupError) rt.job.steps = [];
   const pres = setupError ? [] : await planPreSteps(rt);
-  if (pres.length) rt.job.steps = [...pres.map((p) => ({ number: 0, name: p.name, status: "queued" as const })), ...rt.job.steps].map((s, i) => ({ ...s, number: i + 1 }));
+  const containers = !setupError && !!(rt.def.container || rt.def.services);
+  // Like GitHub: "Initialize containers" and the Pre steps come before the job's own steps.
+  const head = [...(containers ? ["Initialize containers"] : []), ...pres.map((p) => p.name)];
+  if (head.length) rt.job.steps = [...head.map((name) => ({ number: 0, name, status: "queued" as const })), ...rt.job.steps].map((s, i) => ({ ...s, number: i + 1 }));
   reporter.jobStarted(rt.job);
   if (setupError) {
     const step = reporter.addStep(rt.job, "Set up job");
@@ -30,8 +34,22 @@ export async function runJob(rt: JobRuntime): Promise<JobResult> {
     reporter.stepCompleted(rt.job, step, "failure", "failure");
     rt.status = "failure";
   } else {
-    await runPreSteps(rt, scope, pres, rt.job.steps.slice(0, pres.length), logTo);
-    await runSteps(rt, scope, logTo, pres.length);
+    const started = containers ? await initContainers(rt, rt.job.steps[0], logTo) : { ok: true, cleanup: async () => {} };
+    try {
+      if (started.ok) {
+        await runPreSteps(rt, scope, pres, rt.job.steps.slice(head.length - pres.length, head.length), logTo);
+        await runSteps(rt, scope, logTo, head.length);
+      } else {
+        for (const s of rt.job.steps.slice(1)) reporter.stepCompleted(rt.job, s, "skipped", "skipped");
+      }
+    } finally {
+      if (containers && started.ok) {
+        const stop = reporter.addStep(rt.job, "Stop containers");
+        reporter.stepStarted(rt.job, stop);
+        await started.cleanup();
+        reporter.stepCompleted(rt.job, stop, "success", "success");
+      }
+    }
   }
   const outputs = jobOutputs(rt, scope);
   const conclusion: JobConclusion = rt.timedOut ? "failure" : rt.status;
@@ -49,13 +67,31 @@ export async function runJob(rt: JobRuntime): Promise<JobResult> {
   return { result: conclusion === "failure" && coe ? "success" : conclusion, outputs };
 }
 
-/** Prepares the job: RUNNER_TEMP emptied (JOB-17), job env (ENV-01..03), defaults.run, Docker check. */
+/** "Initialize containers": the job's services and container (JOB `container:` / `services:`), or the one error that fails the job. */
+async function initContainers(rt: JobRuntime, step: Step, logTo: (s: Step) => (l: string) => void): Promise<{ ok: boolean; cleanup: () => Promise<void> }> {
+  const { reporter } = rt.run;
+  reporter.stepStarted(rt.job, step);
+  const log = logTo(step);
+  let r: Awaited<ReturnType<typeof startJobContainers>>;
+  try {
+    r = await startJobContainers(rt, log);
+  } catch (err) {
+    r = { cleanup: async () => {}, error: err instanceof Error ? err.message : String(err) };
+  }
+  if (r.error) {
+    log(`##[error]${r.error}`);
+    reporter.stepCompleted(rt.job, step, "failure", "failure");
+    rt.status = "failure";
+    return { ok: false, cleanup: r.cleanup };
+  }
+  reporter.stepCompleted(rt.job, step, "success", "success");
+  return { ok: true, cleanup: r.cleanup };
+}
+
+/** Prepares the job: RUNNER_TEMP emptied (JOB-17), job env (ENV-01..03), defaults.run. */
 function setUp(rt: JobRuntime): string | undefined {
   rmSync(rt.temp, { recursive: true, force: true });
   mkdirSync(rt.commandDir, { recursive: true });
-  if (rt.def.container || rt.def.services) {
-    return `job '${rt.def.id}' uses ${rt.def.container ? "'container:'" : "'services:'"}, which needs a Docker engine; none answers on this machine.`;
-  }
   try {
     const ctx = { ...jobContexts(rt), secrets: rt.graph.secrets, env: rt.env };
     rt.env = { ...rt.env, ...evaluateStringMap(rt.def.env, ctx) };

@@ -1,8 +1,11 @@
 import { CommandProcessor, type StepEffects } from "./command-processor.js";
 import { prepareFileCommands, processFileCommands } from "./file-commands.js";
-import { spawnStep } from "./process.js";
+import { spawnStep, type RunningProcess } from "./process.js";
 import type { StepScope } from "./scope.js";
 import { processEnv } from "./step-env.js";
+
+/** Starts a step somewhere else than a host process (a container), given its env and line sink. */
+export type StartProcess = (env: Record<string, string>, onLine: (line: string) => void) => RunningProcess;
 
 /** How a step's process ended, with what its commands and files produced. */
 export interface ProcessOutcome {
@@ -19,7 +22,7 @@ export async function runProcess(
   scope: StepScope,
   stepId: string,
   env: Record<string, string>,
-  spec: { command: string; args: string[]; cwd: string; extraEnv?: Record<string, string> },
+  spec: { command: string; args: string[]; cwd: string; extraEnv?: Record<string, string>; start?: StartProcess },
 ): Promise<ProcessOutcome> {
   const rt = scope.rt;
   const files = prepareFileCommands(rt.commandDir);
@@ -27,13 +30,9 @@ export async function runProcess(
   const allowUnsecure = (env.ACTIONS_ALLOW_UNSECURE_COMMANDS ?? "").toLowerCase() === "true";
   const debug = rt.debug;
   const commands = new CommandProcessor(rt, effects, scope.log, { allowUnsecure, debug });
-  const proc = spawnStep({
-    command: spec.command,
-    args: spec.args,
-    cwd: spec.cwd,
-    env: processEnv(scope, env, stepId, files, spec.extraEnv),
-    onLine: (line) => commands.line(line),
-  });
+  const procEnv = processEnv(scope, env, stepId, files, spec.extraEnv);
+  const onLine = (line: string) => commands.line(line);
+  const proc = spec.start ? spec.start(procEnv, onLine) : spawnStep({ command: spec.command, args: spec.args, cwd: spec.cwd, env: procEnv, onLine });
   let stopped = false;
   rt.stopCurrent = (hard) => {
     stopped = true;

@@ -1,10 +1,12 @@
 import { existsSync, statSync, writeFileSync } from "node:fs";
-import { delimiter, join, resolve } from "node:path";
+import { basename, delimiter, join, resolve } from "node:path";
 import { evaluateString } from "../expressions/index.js";
 import type { StepDef } from "../workflow/index.js";
 import { resolveShell } from "./shell.js";
 import type { StepScope } from "./scope.js";
-import { runProcess, type ProcessOutcome } from "./run-process.js";
+import { runProcess, type ProcessOutcome, type StartProcess } from "./run-process.js";
+import { execInContainer } from "./docker/container-process.js";
+import { containerEnv } from "./docker/context.js";
 import type { Contexts, ExtraFunctions } from "../expressions/index.js";
 
 /**
@@ -16,7 +18,8 @@ export async function runScript(def: StepDef, scope: StepScope, ctx: Contexts, f
   const script = evaluateString(def.run, ctx, fns) ?? "";
   // Composite steps get neither defaults.run (ENV-08, COMP-06).
   const defaults = scope.composite ? {} : rt.defaults;
-  const shellName = evaluateString(def.shell, ctx, fns) ?? defaults.shell;
+  // In a job container without bash, the default shell is sh (as on GitHub).
+  const shellName = evaluateString(def.shell, ctx, fns) ?? defaults.shell ?? (rt.container?.shell === "sh" ? "sh" : undefined);
   const shell = resolveShell(shellName, [...rt.path, env.PATH ?? rt.run.hostEnv.PATH ?? ""].join(delimiter));
   if ("error" in shell) {
     scope.log(`##[error]${shell.error}`);
@@ -34,5 +37,11 @@ export async function runScript(def: StepDef, scope: StepScope, ctx: Contexts, f
   const file = join(rt.temp, `step-script${shell.ext}`);
   writeFileSync(file, script);
   const args = shell.args.map((a) => a.replace("{0}", file));
+  const container = rt.container;
+  if (container && rt.run.opts.docker) {
+    const engine = rt.run.opts.docker;
+    const start: StartProcess = (procEnv, onLine) => execInContainer(engine, container.id, { Cmd: [basename(shell.command), ...args], Env: containerEnv(procEnv, rt.run.hostEnv, []), WorkingDir: cwd }, onLine);
+    return runProcess(scope, def.id, env, { command: shell.command, args, cwd, start });
+  }
   return runProcess(scope, def.id, env, { command: shell.command, args, cwd });
 }

@@ -85,6 +85,8 @@ export interface JobRuntime {
   /** Step debug (ACTIONS_STEP_DEBUG): shows `::debug::` lines (CMD-04). */
   debug: boolean;
   summaries: string[];
+  /** The job's container (`container:`), when it has one: run steps execute in it. */
+  container?: { id: string; network: string; shell: "bash" | "sh" };
   /** State saved by the `pre` steps, by the step they belong to (ACT-05). */
   preState: Map<StepDef, Record<string, string>>;
   /** Evaluated `defaults.run` (job, else workflow), for the job's own run steps (ENV-08). */

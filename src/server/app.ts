@@ -2,6 +2,7 @@ import { createServer, type Server } from "node:http";
 import { join } from "node:path";
 import type { AddressInfo } from "node:net";
 import { StaxError } from "../contract/index.js";
+import { DockerEngine, dockerAddress } from "../engine/index.js";
 import type { Config } from "../config/config.js";
 import { recoverInterrupted, SecretVault, openStore, type Store } from "../store/index.js";
 import { readJson, sendError, type Route } from "./http.js";
@@ -63,6 +64,7 @@ export async function startRunner(o: RunnerOptions): Promise<Runner> {
     sandboxDir: config.sandboxDir,
     actionsCache: config.actionsCache,
     cacheDir: join(config.dataDir, "cache"),
+    docker: new DockerEngine(dockerAddress(config.dockerHost)),
     retention: config.retention,
     onPruned: removeArtifacts,
     defaultSandbox: "auto",

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { formatDiagnostic, StaxError, type CreateRunRequest, type SandboxStrategy, type WorkflowRun } from "../contract/index.js";
-import { gitFetcher, startRun, type ArtifactStore, type RunHandle } from "../engine/index.js";
+import { gitFetcher, startRun, type DockerEngine, type ArtifactStore, type RunHandle } from "../engine/index.js";
 import { StoreRecorder, type SecretVault, type Store } from "../store/index.js";
 import { resolveWorkflow, validateInputs, type LoadedWorkflow } from "../workflow/index.js";
 import { createSandbox } from "./sandbox.js";
@@ -15,6 +15,7 @@ export interface RunManagerDeps {
   hostEnv: Record<string, string | undefined>;
   sandboxDir: string;
   actionsCache?: string;
+  docker?: DockerEngine;
   /** actions/cache entries of this workspace. */
   cacheDir?: string;
   retention: { maxRuns: number; maxAgeDays: number };
@@ -84,6 +85,7 @@ export class RunManager {
       notices: sandbox.notices,
       artifacts: this.deps.artifacts,
       cacheDir: this.deps.cacheDir,
+      docker: this.deps.docker,
     });
     this.deps.store.saveRun(handle.run);
     this.active.set(id, handle);

@@ -18,7 +18,7 @@ export interface ActionDef {
   runs:
     | { using: "node"; version: string; main: string; pre?: string; preIf?: string; post?: string; postIf?: string }
     | { using: "composite"; steps: StepDef[] }
-    | { using: "docker"; image: string };
+    | { using: "docker"; image: string; entrypoint?: string; args?: TemplateToken; env?: TemplateToken };
 }
 
 export type ActionLoad = { ok: true; action: ActionDef } | { ok: false; error: string };
@@ -49,7 +49,8 @@ export function loadAction(dir: string, shownAs: string): ActionLoad {
   } else if (runs.using === "composite") {
     r = { using: "composite", steps: buildSteps(runs.steps as ParserStep[], mapGet(mapGet(parsed.root, "runs"), "steps")) };
   } else if (runs.using === "docker") {
-    r = { using: "docker", image: String(runs.image) };
+    const raw = mapGet(parsed.root, "runs");
+    r = { using: "docker", image: String(runs.image), entrypoint: literalString(mapGet(raw, "entrypoint")), args: mapGet(raw, "args"), env: mapGet(raw, "env") };
   } else {
     return { ok: false, error: `${shownFile}: unsupported 'runs.using: ${runs.using}' (ACT-01 allows node12/16/20/24, composite, docker)` };
   }

@@ -28,6 +28,6 @@ test("a missing local action, an uncached remote action and a container job fail
   assert.match(r.jobLog("remote"), /Action 'some-owner\/some-action@v1' is not available offline/);
   assert.match(r.jobLog("remote"), /stax actions add some-owner\/some-action@v1/);
   assert.equal(r.job("docker").conclusion, "failure");
-  assert.match(r.jobLog("docker"), /needs a Docker engine/);
-  assert.equal(r.job("docker").steps[0].name, "Set up job");
+  assert.match(r.jobLog("docker"), /job 'docker' \('container: node:20'\) needs a Docker engine; none answers at \/var\/run\/docker\.sock/);
+  assert.deepEqual(r.job("docker").steps.map((s) => [s.name, s.conclusion]), [["Initialize containers", "failure"], ["Run echo never", "skipped"]]);
 });

@@ -6,7 +6,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
 import type { SSEEvent, WorkflowRun } from "../../src/contract/index.js";
-import { startRun, type ActionSources, type RunHandle } from "../../src/engine/index.js";
+import { startRun, type ActionSources, type DockerEngine, type RunHandle } from "../../src/engine/index.js";
 import { loadWorkflow, validateInputs } from "../../src/workflow/index.js";
 
 export const FIXTURES = resolve(import.meta.dirname, "..", "fixtures");
@@ -35,6 +35,7 @@ export interface FixtureOptions {
   /** Remote actions: cache, overrides (no fetcher unless given: tests never touch the network). */
   actions?: ActionSources;
   cacheDir?: string;
+  docker?: DockerEngine;
 }
 
 /** Runs `test/fixtures/<fixture>/.github/workflows/<file>` (or an absolute folder's) with that folder as workspace. */
@@ -63,6 +64,7 @@ export async function runFixture(fixture: string, file: string, opts: FixtureOpt
     killGraceSeconds: opts.killGraceSeconds,
     actions: opts.actions,
     cacheDir: opts.cacheDir,
+    docker: opts.docker,
   });
   opts.onStart?.(handle, events);
   const run = await handle.done;

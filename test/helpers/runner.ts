@@ -68,43 +68,47 @@ export interface RawStream {
 
 export function openStream(url: string, path: string, headers: Record<string, string> = {}): Promise<RawStream> {
   return new Promise((resolve, reject) => {
-    let buf = "";
-    // Parsed incrementally: complete blocks only, each once (streams of 100k frames stay linear).
-    let parsedUpTo = 0;
+    // The text arrives in chunks; only the unparsed tail is kept as one string, so a stream of
+    // 100k frames stays linear (appending to one growing string and searching it is quadratic).
+    const chunks: string[] = [];
+    let size = 0;
+    let pending = "";
     const parsed: Frame[] = [];
     const waiters: (() => void)[] = [];
     let onClosed: () => void;
     const closed = new Promise<void>((r) => (onClosed = r));
     const parse = (): Frame[] => {
-      const end = buf.lastIndexOf("\n\n");
-      if (end + 2 > parsedUpTo) {
-        for (const b of buf.slice(parsedUpTo, end).split("\n\n")) {
-          if (!b.includes("data: ")) continue;
-          const lines = b.split("\n");
-          const id = lines.find((l) => l.startsWith("id: "));
-          parsed.push({ id: id ? Number(id.slice(4)) : undefined, event: lines.find((l) => l.startsWith("event: "))?.slice(7) ?? "message", data: JSON.parse(lines.find((l) => l.startsWith("data: "))!.slice(6)) });
-        }
-        parsedUpTo = end + 2;
+      const end = pending.lastIndexOf("\n\n");
+      if (end < 0) return parsed;
+      for (const b of pending.slice(0, end).split("\n\n")) {
+        if (!b.includes("data: ")) continue;
+        const lines = b.split("\n");
+        const id = lines.find((l) => l.startsWith("id: "));
+        parsed.push({ id: id ? Number(id.slice(4)) : undefined, event: lines.find((l) => l.startsWith("event: "))?.slice(7) ?? "message", data: JSON.parse(lines.find((l) => l.startsWith("data: "))!.slice(6)) });
       }
+      pending = pending.slice(end + 2);
       return parsed;
     };
+    const text = () => chunks.join("");
     let checked = 0;
     const req = request(`${url}${path}`, { headers }, (res) => {
       res.setEncoding("utf8");
       res.on("data", (d: string) => {
-        buf += d;
+        chunks.push(d);
+        size += d.length;
+        pending += d;
         waiters.splice(0).forEach((w) => w());
       });
       res.on("end", () => onClosed());
       res.on("close", () => onClosed());
       resolve({
         headers: res.headers,
-        text: () => buf,
+        text,
         frames: parse,
         events: () => parse().filter((f) => f.id !== undefined).map((f) => ({ id: f.id, type: f.event, ...(f.data as object), data: f.data }) as unknown as StoredEvent),
         waitFor: (pred, ms = 15_000) =>
           new Promise<void>((ok, fail) => {
-            const timer = setTimeout(() => fail(new Error(`timed out waiting; got ${buf.length} bytes:\n${buf.slice(-2000)}`)), ms);
+            const timer = setTimeout(() => fail(new Error(`timed out waiting; got ${size} bytes:\n${text().slice(-2000)}`)), ms);
             checked = 0;
             const check = () => {
               const frames = parse();

@@ -1,6 +1,10 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { request } from "node:http";
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { openStream, startTestRunner } from "../helpers/runner.js";
 import type { WorkflowRun } from "../../src/contract/index.js";
 
@@ -105,7 +109,7 @@ test("SSE: resuming with Last-Event-ID after a dropped connection loses and dupl
 });
 
 test("SSE: a subscriber that stops reading delays nobody, overflows, and is told where it stopped", async () => {
-  const r = await startTestRunner({ maxQueueBytes: 1024 * 1024 });
+  const r = await startTestRunner({ maxQueueBytes: 4 * 1024 * 1024 });
   try {
     let overflowed = "";
     const stalled = await new Promise<import("node:http").IncomingMessage>((resolve) => {
@@ -114,13 +118,15 @@ test("SSE: a subscriber that stops reading delays nobody, overflows, and is told
     });
     stalled.pause();
     stalled.socket.pause();
-    const fast = await openStream(r.url, "/api/events");
+    // The subscriber that keeps up reads in its own process (this one also hosts the runner).
+    const fast = await streamToFile(`${r.url}/api/events`);
     const t0 = Date.now();
-    const run = await r.runToEnd("chatty", { inputs: { lines: "150000", every: "500", pause: "5" } });
-    await fast.waitFor((f) => f.event === "run.completed", 30_000);
+    const run = await r.runToEnd("chatty", { inputs: { lines: "300000", every: "1000", pause: "5" } });
+    const received = await fast.until("event: run.completed\n", 30_000);
     const elapsed = Date.now() - t0;
     assert.equal(run.conclusion, "success");
-    assert.equal(fast.events().filter((e) => e.type === "step.log").length, 150000);
+    assert.equal(received.split("event: step.log\n").length - 1, 300000);
+    assert.doesNotMatch(received, /event: overflow/);
     stalled.setEncoding("utf8");
     stalled.on("data", (d: string) => (overflowed += d));
     stalled.resume();
@@ -147,3 +153,24 @@ test("SSE: ?runId filters to one run", async () => {
     await r.close();
   }
 });
+
+/** An SSE client in a child process that appends the stream to a file. */
+async function streamToFile(url: string): Promise<{ until(marker: string, ms: number): Promise<string>; close(): void }> {
+  const file = join(mkdtempSync(join(tmpdir(), "stax-sse-")), "stream.txt");
+  const script = `const out = require("fs").createWriteStream(process.argv[2]);
+require("http").get(process.argv[1], (res) => { res.pipe(out); process.stdout.write("open\\n"); });`;
+  const child = spawn(process.execPath, ["-e", script, url, file], { stdio: ["ignore", "pipe", "inherit"] });
+  await new Promise<void>((ok) => child.stdout.once("data", () => ok()));
+  return {
+    async until(marker, ms) {
+      const deadline = Date.now() + ms;
+      for (;;) {
+        const text = readFileSync(file, "utf8");
+        if (text.includes(marker)) return text;
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${JSON.stringify(marker)}; got ${text.length} bytes ending ${JSON.stringify(text.slice(-300))}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    },
+    close: () => child.kill(),
+  };
+}

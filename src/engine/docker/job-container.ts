@@ -1,0 +1,89 @@
+/**
+ * `container:` and `services:` of a job: a network of its own, the service containers on it
+ * (reachable by their ids as host names), and the job container, kept alive with `tail -f
+ * /dev/null` while `run:` steps execute in it. The workspace and RUNNER_TEMP are mounted at the
+ * same paths, so scripts and file-command files need no translation. Everything is removed at
+ * the end of the job, whatever happened.
+ */
+import { evaluateToken } from "../../expressions/index.js";
+import { jobContexts, type JobRuntime } from "../runtime.js";
+import { dockerFor } from "./context.js";
+import type { DockerEngine } from "./engine.js";
+
+interface ContainerDef {
+  image: string;
+  env?: Record<string, string>;
+  ports?: (string | number)[];
+  volumes?: string[];
+  options?: string;
+}
+
+function asDef(v: unknown, what: string): ContainerDef {
+  if (typeof v === "string") return { image: v };
+  if (v && typeof v === "object" && typeof (v as ContainerDef).image === "string") return v as ContainerDef;
+  throw new Error(`${what} needs an image`);
+}
+
+const envList = (env: Record<string, unknown> | undefined) => Object.entries(env ?? {}).map(([k, v]) => `${k}=${String(v)}`);
+
+/** `8080:80` / `80` → PortBindings. */
+function portBindings(ports: (string | number)[] | undefined): Record<string, { HostPort: string }[]> {
+  const out: Record<string, { HostPort: string }[]> = {};
+  for (const p of ports ?? []) {
+    const [host, container] = String(p).includes(":") ? String(p).split(":") : ["", String(p)];
+    out[`${container.includes("/") ? container : `${container}/tcp`}`] = [{ HostPort: host }];
+  }
+  return out;
+}
+
+/** Starts what the job declares; returns the cleanup (always call it) or the error that fails the job. */
+export async function startJobContainers(rt: JobRuntime, log: (l: string) => void): Promise<{ cleanup: () => Promise<void>; error?: string }> {
+  const ctx = jobContexts(rt);
+  const container = rt.def.container ? asDef(evaluateToken(rt.def.container, ctx), "container") : undefined;
+  const services = rt.def.services ? (evaluateToken(rt.def.services, ctx) as Record<string, unknown>) : {};
+  const needs = [container ? `'container: ${container.image}'` : "", ...Object.entries(services).map(([id, s]) => `service '${id}' (${asDef(s, `service ${id}`).image})`)].filter(Boolean);
+  const docker = await dockerFor(rt.run, `job '${rt.def.id}' (${needs.join(", ")})`);
+  if ("error" in docker) return { cleanup: async () => {}, error: docker.error };
+  const engine: DockerEngine = docker.engine;
+  const created: string[] = [];
+  let network: string | undefined;
+  const cleanup = async () => {
+    for (const id of created.reverse()) await engine.remove(id);
+    if (network) await engine.removeNetwork(network);
+    rt.container = undefined;
+  };
+  try {
+    const name = `stax-${rt.run.opts.runId}-${rt.job.id}`.replace(/[^A-Za-z0-9_.-]/g, "-").slice(0, 60);
+    network = await engine.createNetwork(name);
+    for (const [id, raw] of Object.entries(services)) {
+      const s = asDef(raw, `service ${id}`);
+      await engine.ensureImage(s.image, log);
+      const cid = await engine.create({ Image: s.image, Env: envList(s.env), Labels: { "stax.run": rt.run.opts.runId }, HostConfig: { NetworkMode: name, PortBindings: portBindings(s.ports) }, NetworkingConfig: { EndpointsConfig: { [name]: { Aliases: [id] } } } });
+      created.push(cid);
+      await engine.start(cid);
+      log(`Started service '${id}' (${s.image})`);
+    }
+    if (container) {
+      await engine.ensureImage(container.image, log);
+      const workspace = rt.run.opts.workspace;
+      const cid = await engine.create({
+        Image: container.image,
+        Entrypoint: ["tail"],
+        Cmd: ["-f", "/dev/null"],
+        Env: envList(container.env),
+        WorkingDir: workspace,
+        Labels: { "stax.run": rt.run.opts.runId },
+        HostConfig: { NetworkMode: name, Binds: [`${workspace}:${workspace}`, `${rt.temp}:${rt.temp}`, ...(container.volumes ?? [])], PortBindings: portBindings(container.ports) },
+      });
+      created.push(cid);
+      await engine.start(cid);
+      const hasBash = (await engine.exec(cid, { Cmd: ["sh", "-c", "command -v bash"], Env: [] }, () => {})) === 0;
+      rt.container = { id: cid, network: name, shell: hasBash ? "bash" : "sh" };
+      log(`Started the job container (${container.image}); run steps execute in it`);
+    }
+    return { cleanup };
+  } catch (err) {
+    await cleanup();
+    return { cleanup: async () => {}, error: err instanceof Error ? err.message : String(err) };
+  }
+}

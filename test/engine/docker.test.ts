@@ -1,0 +1,59 @@
+/**
+ * Docker steps, Docker actions, `container:` and `services:` against the Docker Engine API.
+ * No Docker engine runs on this machine: these tests use a fake engine (test/helpers/fake-docker.ts)
+ * that speaks the same HTTP API over a unix socket and runs "containers" as host processes.
+ */
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { DockerEngine } from "../../src/engine/index.js";
+import { FakeDocker } from "../helpers/fake-docker.js";
+import { conclusions, runFixture } from "../helpers/engine.js";
+
+let fake: FakeDocker;
+before(async () => {
+  fake = await new FakeDocker().start();
+});
+after(() => fake.close());
+
+test("docker:// steps and a Dockerfile action run through the engine: pull or build, workspace at /github/workspace, outputs via file commands, containers removed", async () => {
+  const r = await runFixture("docker", "docker.yml", { jobs: ["steps"], actions: {}, docker: new DockerEngine({ socketPath: fake.socketPath }) });
+  assert.equal(r.job("steps").conclusion, "success", r.log);
+  assert.match(r.log, /hello from a container/);
+  assert.match(r.log, /hello docker \(docker, set-by-runs-env\)/);
+  const created = fake.calls.filter((c) => c.path === "/containers/create").map((c) => c.body as { Image: string; Env: string[]; WorkingDir: string; HostConfig: { Binds: string[] } });
+  const step = created.find((c) => c.Image === "alpine:3.20")!;
+  assert.equal(step.WorkingDir, "/github/workspace");
+  assert.ok(step.HostConfig.Binds.some((b) => b.endsWith(":/github/workspace")));
+  assert.ok(step.Env.includes("GITHUB_WORKSPACE=/github/workspace"));
+  assert.ok(step.Env.some((e) => e.startsWith("GITHUB_OUTPUT=/github/runner_temp/")));
+  assert.ok(!step.Env.some((e) => e.startsWith("PATH=")), "the host PATH stays out of the container");
+  assert.ok(fake.calls.some((c) => c.path.startsWith("/build?t=stax-action-")), "the Dockerfile action is built");
+  assert.ok([...fake.containers.values()].every((c) => c.removed), "every container is removed");
+});
+
+test("container: and services: a network, the service by its id, run steps executed in the job container, everything removed after", async () => {
+  const r = await runFixture("docker", "docker.yml", { jobs: ["in-container"], docker: new DockerEngine({ socketPath: fake.socketPath }) });
+  const job = r.job("in-container");
+  assert.equal(job.conclusion, "success", r.log);
+  assert.deepEqual(job.steps.map((s) => s.name), ["Initialize containers", 'Run echo "inside, IN_CONTAINER=$IN_CONTAINER" && echo "v=1" >> "$GITHUB_OUTPUT"', 'Run test "1" = 1', "Stop containers"]);
+  assert.match(r.log, /inside, IN_CONTAINER=yes/);
+  const service = fake.calls.find((c) => c.path === "/containers/create" && (c.body as { Image: string }).Image === "postgres:16")!.body as { Env: string[]; NetworkingConfig: { EndpointsConfig: Record<string, { Aliases: string[] }> } };
+  assert.deepEqual(service.Env, ["POSTGRES_PASSWORD=pw"]);
+  assert.deepEqual(Object.values(service.NetworkingConfig.EndpointsConfig)[0].Aliases, ["db"]);
+  assert.ok(fake.calls.some((c) => c.path.includes("/exec")), "run steps go through exec");
+  assert.ok([...fake.networks.values()].every((n) => n.removed) && [...fake.containers.values()].every((c) => c.removed));
+});
+
+test("a failing pull fails the step with the engine's message", async () => {
+  const r = await runFixture("docker", "docker.yml", { jobs: ["bad-image"], docker: new DockerEngine({ socketPath: fake.socketPath }) });
+  assert.equal(r.job("bad-image").conclusion, "failure");
+  assert.match(r.log, /pulling missing\/image:1: pull access denied/);
+});
+
+test("without an engine, one clear error per job or step names what needs Docker and where it looked", async () => {
+  const docker = new DockerEngine({ socketPath: "/nonexistent/docker.sock" });
+  const r = await runFixture("docker", "docker.yml", { jobs: ["steps", "in-container"], docker });
+  assert.deepEqual(conclusions(r.run), { steps: "failure", "in-container": "failure" });
+  assert.match(r.jobLog("in-container"), /job 'in-container' \('container: node:20', service 'db' \(postgres:16\)\) needs a Docker engine; none answers at \/nonexistent\/docker\.sock/);
+  assert.match(r.jobLog("steps"), /step 'docker:\/\/alpine:3\.20' needs a Docker engine/);
+});
