@@ -34,8 +34,6 @@ export function registerLog(program: Command): void {
           } else if (e.type === "run.completed") {
             final = e.data.run;
             return true;
-          } else if (e.type === "overflow") {
-            throw new StaxError("RUNNER_UNAVAILABLE", "the runner dropped this stream (too slow); run the command again");
           }
           return false;
         });

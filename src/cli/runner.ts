@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { spawn } from "node:child_process";
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -8,17 +8,15 @@ import { StaxError } from "../contract/index.js";
 import { startRunner } from "../server/app.js";
 import { RunnerClient } from "../client/index.js";
 import { cliConfig, findRunner, logFile, readState, stateFile, tokenFile, type RunnerState } from "./context.js";
-import type { Config } from "../config/config.js";
+import { isLoopbackHost, type Config } from "../config/config.js";
 
 declare const STAX_VERSION: string | undefined;
 export const VERSION = typeof STAX_VERSION === "string" ? STAX_VERSION : "0.0.0-dev";
 
-const isLoopback = (host: string) => /^(127\.|localhost$|::1$)/.test(host);
-
 /** Off loopback a token is required: STAX_TOKEN, or one generated once into the data folder (0600). */
 function tokenFor(c: Config): string | undefined {
   if (c.token) return c.token;
-  if (isLoopback(c.host)) return undefined;
+  if (isLoopbackHost(c.host)) return undefined;
   const f = tokenFile(c);
   if (!existsSync(f)) writeFileSync(f, randomBytes(24).toString("hex"), { mode: 0o600 });
   return readFileSync(f, "utf8").trim();
@@ -38,7 +36,9 @@ async function foreground(c: Config): Promise<void> {
   const token = tokenFor(c);
   const runner = await startRunner({ config: c, version: VERSION, hostEnv: process.env, webRoot: webRoot(), token });
   const state: RunnerState = { pid: process.pid, url: runner.url, workspace: c.workspace, startedAt: new Date().toISOString() };
-  writeFileSync(stateFile(c), JSON.stringify(state));
+  // Written whole or not at all: \`runner status\`, \`start\` and tests poll for this file.
+  writeFileSync(`${stateFile(c)}.tmp`, JSON.stringify(state));
+  renameSync(`${stateFile(c)}.tmp`, stateFile(c));
   console.log(banner(runner.url, c.workspace, !!token));
   let stopping = false;
   const stop = async (): Promise<void> => {

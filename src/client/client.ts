@@ -54,26 +54,52 @@ export class RunnerClient {
    * Reads `/api/events` until `onItem` returns true, the stream ends or `signal` aborts.
    * Node 20 has no EventSource; this parses the frames itself.
    */
+  /**
+   * Follows the event stream until `onItem` returns true. When the runner drops the stream (an
+   * `overflow` because this reader fell behind, or a lost connection), it resumes from the last
+   * event it got, so the caller sees every event once; `overflow` never reaches `onItem`.
+   */
   async events(opts: { since?: number; runId?: string; signal?: AbortSignal }, onItem: (item: StreamItem) => boolean | void): Promise<void> {
-    const q = new URLSearchParams();
-    if (opts.since !== undefined) q.set("since", String(opts.since));
-    if (opts.runId) q.set("runId", opts.runId);
-    const res = await fetch(`${this.baseUrl}/api/events?${q}`, { headers: this.headers(false), signal: opts.signal });
-    if (!res.ok || !res.body) throw new StaxError("RUNNER_UNAVAILABLE", `cannot follow events: ${res.status}`);
-    const decoder = new TextDecoder();
-    let buffer = "";
-    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-      buffer += decoder.decode(chunk, { stream: true });
-      let end: number;
-      while ((end = buffer.indexOf("\n\n")) >= 0) {
-        const block = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        const item = parseFrame(block);
-        if (item && onItem(item) === true) {
-          await res.body.cancel().catch(() => {});
-          return;
+    let since = opts.since;
+    for (let retries = 0; ; ) {
+      const q = new URLSearchParams();
+      if (since !== undefined) q.set("since", String(since));
+      if (opts.runId) q.set("runId", opts.runId);
+      let res: Response;
+      try {
+        res = await fetch(`${this.baseUrl}/api/events?${q}`, { headers: this.headers(false), signal: opts.signal });
+      } catch (err) {
+        if (opts.signal?.aborted || since === undefined || ++retries > 5) throw err;
+        await new Promise((r) => setTimeout(r, 200 * retries));
+        continue;
+      }
+      if (!res.ok || !res.body) throw new StaxError("RUNNER_UNAVAILABLE", `cannot follow events: ${res.status}`);
+      const decoder = new TextDecoder();
+      let buffer = "";
+      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+        buffer += decoder.decode(chunk, { stream: true });
+        let end: number;
+        while ((end = buffer.indexOf("\n\n")) >= 0) {
+          const block = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const item = parseFrame(block);
+          if (!item) continue;
+          if (item.type === "overflow") {
+            since = item.data.lastEventId;
+            continue;
+          }
+          if ("id" in item && item.id !== undefined) {
+            since = item.id;
+            retries = 0;
+          }
+          if (onItem(item) === true) {
+            await res.body.cancel().catch(() => {});
+            return;
+          }
         }
       }
+      // The stream ended before the caller was done: resume where it stopped (live-only streams can't).
+      if (since === undefined || ++retries > 5) throw new StaxError("RUNNER_UNAVAILABLE", "the runner closed the event stream");
     }
   }
 }

@@ -78,3 +78,6 @@ export function loadConfig(env: Record<string, string | undefined>, flags: Confi
     dockerHost: env.DOCKER_HOST || undefined,
   });
 }
+
+/** Whether `host` is a loopback address, where the runner needs no token. */
+export const isLoopbackHost = (host: string): boolean => /^(127\.|localhost$|::1$|\[::1\]$)/.test(host);

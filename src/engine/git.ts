@@ -1,4 +1,7 @@
 import { execFileSync } from "node:child_process";
+import { readFileSync, statSync } from "node:fs";
+import { homedir } from "node:os";
+import { dirname, join } from "node:path";
 
 /** What stax reads from the workspace's git repository; every field falls back when git can't say. */
 export interface GitInfo {
@@ -30,7 +33,56 @@ export function repositoryFromRemote(url: string | undefined): string | undefine
   return m ? `${m[1]}/${m[2]}` : undefined;
 }
 
+const cache = new Map<string, { key: string; info: GitInfo }>();
+
+const read = (f: string): string | undefined => {
+  try {
+    return readFileSync(f, "utf8");
+  } catch {
+    return undefined;
+  }
+};
+const mtime = (f: string): number => {
+  try {
+    return statSync(f).mtimeMs;
+  } catch {
+    return 0;
+  }
+};
+
+/**
+ * What the git answers depend on, read from files without running git: HEAD, the commit it points
+ * to, the repository's and the user's config. Undefined when that can't be told cheaply (a linked
+ * worktree or submodule, whose `.git` is a file), so git is asked every time.
+ */
+function stateKey(workspace: string): string | undefined {
+  let dir = workspace;
+  for (; !read(join(dir, ".git", "HEAD")); dir = dirname(dir)) {
+    if (dirname(dir) === dir) return "no repository";
+    try {
+      if (statSync(join(dir, ".git")).isFile()) return undefined;
+    } catch {
+      // no .git here: look further up
+    }
+  }
+  const gitDir = join(dir, ".git");
+  const head = read(join(gitDir, "HEAD"))!.trim();
+  const ref = head.startsWith("ref: ") ? head.slice(5) : undefined;
+  const target = ref ? (read(join(gitDir, ref)) ?? `packed ${mtime(join(gitDir, "packed-refs"))}`) : "";
+  return [dir, head, target, mtime(join(gitDir, "config")), mtime(join(homedir(), ".gitconfig")), mtime(join(homedir(), ".config", "git", "config"))].join("\0");
+}
+
+/** The workspace's git facts; cached until HEAD, its commit or a config changes (a run starts faster). */
 export function readGitInfo(workspace: string, folderName: string): GitInfo {
+  const key = stateKey(workspace);
+  const hit = cache.get(`${workspace}\0${folderName}`);
+  if (key !== undefined && hit?.key === key) return { ...hit.info };
+  const info = queryGit(workspace, folderName);
+  if (key !== undefined) cache.set(`${workspace}\0${folderName}`, { key, info });
+  return { ...info };
+}
+
+function queryGit(workspace: string, folderName: string): GitInfo {
   const log = git(workspace, ["log", "-1", "--format=%H%x00%s%x00%cI%x00%an%x00%ae"])?.split("\0");
   const repository = repositoryFromRemote(git(workspace, ["remote", "get-url", "origin"])) ?? `local/${folderName}`;
   const userName = git(workspace, ["config", "user.name"]);

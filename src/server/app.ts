@@ -3,7 +3,7 @@ import { join } from "node:path";
 import type { AddressInfo } from "node:net";
 import { StaxError } from "../contract/index.js";
 import { DockerEngine, dockerAddress } from "../engine/index.js";
-import type { Config } from "../config/config.js";
+import { isLoopbackHost, type Config } from "../config/config.js";
 import { recoverInterrupted, SecretVault, openStore, type Store } from "../store/index.js";
 import { readJson, sendError, type Route } from "./http.js";
 import { EventHub } from "./hub.js";
@@ -44,7 +44,7 @@ export interface Runner {
  */
 export async function startRunner(o: RunnerOptions): Promise<Runner> {
   const { config } = o;
-  const loopback = /^(127\.|localhost$|::1$|\[::1\]$)/.test(config.host);
+  const loopback = isLoopbackHost(config.host);
   // Off loopback anyone on the network could start runs: that is remote code execution without a token.
   if (!loopback && !o.token) throw new StaxError("CONFIG_INVALID", `STAX_HOST=${config.host} is not a loopback address; binding there requires a token (STAX_TOKEN)`);
   const store = openStore(config.dataDir);
@@ -52,7 +52,7 @@ export async function startRunner(o: RunnerOptions): Promise<Runner> {
   removeStaleSandboxes(config.workspace, config.sandboxDir);
   const hub = new EventHub(store, { maxQueueBytes: o.maxQueueBytes ?? 8 * 1024 * 1024, pingIntervalMs: config.pingIntervalMs });
   store.onCommit((batch) => {
-    for (const e of batch) hub.publish(e);
+    hub.publish(batch);
   });
   const vault = new SecretVault(store, config.dataDir, config.secretsKey);
   const removeArtifacts = artifactFilesRemover(config.dataDir);

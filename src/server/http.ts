@@ -69,6 +69,8 @@ export async function readJson(req: IncomingMessage, limit: number): Promise<unk
 export function expectObject(body: unknown, fields: Record<string, "string" | "object" | "boolean" | "array" | "string?" | "object?" | "boolean?" | "array?">): Record<string, unknown> {
   if (!body || typeof body !== "object" || Array.isArray(body)) throw new StaxError("BAD_REQUEST", "the body must be a JSON object");
   const b = body as Record<string, unknown>;
+  const unknown = Object.keys(b).filter((k) => !(k in fields));
+  if (unknown.length) throw new StaxError("BAD_REQUEST", `unknown field${unknown.length > 1 ? "s" : ""} ${unknown.map((k) => `'${k}'`).join(", ")}; allowed: ${Object.keys(fields).join(", ")}`);
   for (const [key, spec] of Object.entries(fields)) {
     const optional = spec.endsWith("?");
     const type = spec.replace("?", "");

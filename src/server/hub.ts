@@ -4,6 +4,11 @@ import type { Store } from "../store/index.js";
 
 /** One SSE frame; formatted once per event, shared by every subscriber. */
 export function frame(e: StoredEvent): string {
+  if (e.type === "step.log") {
+    // The hot path (one per log line): only the line needs escaping; same text as JSON.stringify(e.data).
+    const d = e.data;
+    return `id: ${e.id}\nevent: step.log\ndata: {"runId":${JSON.stringify(d.runId)},"jobId":${JSON.stringify(d.jobId)},"stepNumber":${d.stepNumber},"line":${JSON.stringify(d.line)}}\n\n`;
+  }
   return `id: ${e.id}\nevent: ${e.type}\ndata: ${JSON.stringify(e.data)}\n\n`;
 }
 
@@ -15,8 +20,11 @@ const FLUSH_AT = 64 * 1024;
 interface Subscriber {
   res: ServerResponse;
   runId?: string;
-  /** Frames waiting for the socket, with their ids (to drop what a replay already sent). */
-  queue: { id: number; text: string }[];
+  /**
+   * Frames waiting for the socket: one entry per published batch, with the batch's last id,
+   * encoded once and shared by every subscriber that gets the same frames.
+   */
+  queue: { id: number; bytes: Buffer }[];
   queuedBytes: number;
   /** The last event id written to this subscriber. */
   sent: number;
@@ -55,22 +63,36 @@ export class EventHub {
     return this.subs.size;
   }
 
-  publish(e: StoredEvent): void {
-    if (this.subs.size === 0) return;
-    const text = frame(e);
+  /** Publishes a committed batch of events, in id order. */
+  publish(batch: readonly StoredEvent[]): void {
+    if (this.subs.size === 0 || batch.length === 0) return;
+    const frames = batch.map(frame);
+    const last = batch[batch.length - 1].id;
+    let all: Buffer | undefined;
+    const byRun = new Map<string, Buffer>();
     for (const s of this.subs) {
-      if (s.runId && s.runId !== e.runId) continue;
-      s.queue.push({ id: e.id, text });
-      s.queuedBytes += text.length;
-      // A subscriber that keeps up is written to early when a burst piles up within one tick;
-      // only one whose socket is backed up (or still replaying) can overflow.
-      if (s.queuedBytes >= FLUSH_AT && !s.waitingForDrain && !s.replaying) this.flush(s);
-      else if (s.queuedBytes > this.opts.maxQueueBytes) this.overflow(s);
+      // A replaying subscriber reads the store until it has caught up, committed events included.
+      if (s.replaying) continue;
+      let bytes: Buffer;
+      if (!s.runId) bytes = all ??= Buffer.from(frames.join(""));
+      else if (byRun.has(s.runId)) bytes = byRun.get(s.runId)!;
+      else byRun.set(s.runId, (bytes = Buffer.from(frames.filter((_, i) => batch[i].runId === s.runId).join(""))));
+      if (bytes.length) this.enqueue(s, last, bytes);
     }
     if (!this.scheduled) {
       this.scheduled = true;
       setImmediate(() => this.flushAll());
     }
+  }
+
+  private enqueue(s: Subscriber, id: number, bytes: Buffer): void {
+    if (s.closed) return;
+    s.queue.push({ id, bytes });
+    s.queuedBytes += bytes.length;
+    // A subscriber that keeps up is written to early when a burst piles up within one tick;
+    // only one whose socket is backed up (or still replaying) can overflow.
+    if (s.queuedBytes >= FLUSH_AT && !s.waitingForDrain && !s.replaying) this.flush(s);
+    else if (s.queuedBytes > this.opts.maxQueueBytes) this.overflow(s);
   }
 
   /**
@@ -89,14 +111,16 @@ export class EventHub {
   }
 
   private async replay(s: Subscriber): Promise<void> {
+    // Live events are not queued for a replaying subscriber: it reads the store until a read
+    // finds it caught up, and turns live in that same tick, so nothing committed in between is missed.
     for (;;) {
       const page = this.store.eventsSince(s.sent, s.runId, REPLAY_PAGE);
       if (s.closed) return;
-      if (page.length) {
-        s.sent = page[page.length - 1].id;
-        if (!s.res.write(page.map(frame).join(""))) await new Promise((r) => s.res.once("drain", r));
-      }
-      if (page.length < REPLAY_PAGE) break;
+      if (page.length === 0) break;
+      s.sent = page[page.length - 1].id;
+      const ok = s.res.write(page.map(frame).join(""));
+      if (ok && page.length < REPLAY_PAGE) break;
+      if (!ok) await new Promise((r) => s.res.once("drain", r));
     }
     s.replaying = false;
     this.flush(s);
@@ -109,29 +133,31 @@ export class EventHub {
 
   private flush(s: Subscriber): void {
     if (s.replaying || s.waitingForDrain || s.closed || s.queue.length === 0) return;
-    let text = "";
-    let last = s.sent;
-    for (const q of s.queue) {
-      if (q.id <= s.sent) continue;
-      text += q.text;
-      last = q.id;
-    }
+    const queue = s.queue.filter((q) => q.id > s.sent);
     s.queue = [];
     s.queuedBytes = 0;
-    if (!text) return;
-    s.sent = last;
-    this.write(s, text);
+    if (queue.length === 0) return;
+    s.sent = queue[queue.length - 1].id;
+    // Corked: the queued batches leave in one writev.
+    s.res.cork();
+    let ok = true;
+    for (const q of queue) ok = s.res.write(q.bytes);
+    s.res.uncork();
+    if (!ok) this.awaitDrain(s);
   }
 
   private write(s: Subscriber, text: string): void {
     if (s.closed) return;
-    if (!s.res.write(text)) {
-      s.waitingForDrain = true;
-      s.res.once("drain", () => {
-        s.waitingForDrain = false;
-        this.flush(s);
-      });
-    }
+    if (!s.res.write(text)) this.awaitDrain(s);
+  }
+
+  private awaitDrain(s: Subscriber): void {
+    if (s.waitingForDrain) return;
+    s.waitingForDrain = true;
+    s.res.once("drain", () => {
+      s.waitingForDrain = false;
+      this.flush(s);
+    });
   }
 
   private overflow(s: Subscriber): void {

@@ -133,8 +133,9 @@ export function routes(d: RouteDeps): Route[] {
           since = Number(raw);
           if (!Number.isInteger(since) || since < 0) throw new StaxError("BAD_REQUEST", "'since' / Last-Event-ID must be a non-negative whole number");
         }
-        const runId = query.get("runId") ?? undefined;
-        if (runId !== undefined && !/^[0-9a-f]{1,32}$/i.test(runId)) throw new StaxError("BAD_REQUEST", "'runId' is not a run id");
+        // A run is named as everywhere else: id, unique prefix, number or `last`.
+        const ref = query.get("runId") ?? undefined;
+        const runId = ref === undefined ? undefined : d.runs.find(ref).id;
         d.hub.subscribe(res, { since, runId });
       },
       true,

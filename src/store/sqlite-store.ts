@@ -5,6 +5,9 @@ import { SCHEMA } from "./schema.js";
 
 type Row = Record<string, unknown>;
 
+/** Log lines per stored chunk: few rows to write, little to parse to resume in the middle of one. */
+const CHUNK_LINES = 1000;
+
 /**
  * The embedded store: one SQLite file in WAL mode. Events (log lines included) are buffered in
  * memory and written in one transaction per tick or per 100 ms, whichever comes first; queries
@@ -26,15 +29,29 @@ export class SqliteStore implements Store {
     this.db.pragma("synchronous = NORMAL");
     this.db.exec(SCHEMA);
     // Ids never go back, not even when the newest runs are deleted: clients resume by id.
-    this.nextId = (this.db.prepare("SELECT MAX(COALESCE((SELECT MAX(id) FROM events), 0), COALESCE((SELECT MAX(event_id) FROM logs), 0), COALESCE((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'event_id'), 0)) AS m").get() as Row).m as number;
+    this.nextId = (this.db.prepare("SELECT MAX(COALESCE((SELECT MAX(id) FROM events), 0), COALESCE((SELECT MAX(last_id) FROM log_chunks), 0), COALESCE((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'event_id'), 0)) AS m").get() as Row).m as number;
     const saveLastId = this.db.prepare("INSERT INTO meta (key, value) VALUES ('event_id', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value");
     this.insertEvent = this.db.prepare("INSERT INTO events (id, run_id, type, data) VALUES (?, ?, ?, ?)");
-    this.insertLog = this.db.prepare("INSERT INTO logs (event_id, run_id, job_id, step_number, line) VALUES (?, ?, ?, ?, ?)");
+    this.insertLog = this.db.prepare("INSERT INTO log_chunks (first_id, last_id, run_id, job_id, step_number, lines) VALUES (?, ?, ?, ?, ?, ?)");
     this.writeBatch = this.db.transaction((events: StoredEvent[]) => {
+      let chunk: Extract<StoredEvent, { type: "step.log" }>[] = [];
+      const writeChunk = () => {
+        if (!chunk.length) return;
+        const [a, z] = [chunk[0], chunk[chunk.length - 1]];
+        this.insertLog.run(a.id, z.id, a.runId, a.data.jobId, a.data.stepNumber, JSON.stringify(chunk.map((e) => e.data.line)));
+        chunk = [];
+      };
       for (const e of events) {
-        if (e.type === "step.log") this.insertLog.run(e.id, e.runId, e.data.jobId, e.data.stepNumber, e.data.line);
-        else this.insertEvent.run(e.id, e.runId, e.type, JSON.stringify(e.data));
+        if (e.type === "step.log") {
+          const last = chunk[chunk.length - 1];
+          if (last && (chunk.length >= CHUNK_LINES || last.id !== e.id - 1 || last.runId !== e.runId || last.data.jobId !== e.data.jobId || last.data.stepNumber !== e.data.stepNumber)) writeChunk();
+          chunk.push(e);
+        } else {
+          writeChunk();
+          this.insertEvent.run(e.id, e.runId, e.type, JSON.stringify(e.data));
+        }
       }
+      writeChunk();
       saveLastId.run(String(events[events.length - 1].id));
     });
   }
@@ -86,13 +103,15 @@ export class SqliteStore implements Store {
   deleteRun(id: string): void {
     this.flush();
     this.db.transaction(() => {
-      for (const table of ["events", "logs", "artifacts"]) this.db.prepare(`DELETE FROM ${table} WHERE run_id = ?`).run(id);
+      for (const table of ["events", "log_chunks", "artifacts"]) this.db.prepare(`DELETE FROM ${table} WHERE run_id = ?`).run(id);
       this.db.prepare("DELETE FROM runs WHERE id = ?").run(id);
     })();
   }
 
   appendEvent(event: SSEEvent): StoredEvent {
-    const stored = { ...event, id: ++this.nextId } as StoredEvent;
+    // The event is the engine's own, made for this call: it gets its id in place (no copy per log line).
+    const stored = event as StoredEvent;
+    stored.id = ++this.nextId;
     this.pending.push(stored);
     if (!this.timer) {
       this.timer = setTimeout(() => this.flush(), 100);
@@ -126,9 +145,16 @@ export class SqliteStore implements Store {
     const events = (this.db.prepare(`SELECT id, run_id, type, data FROM events WHERE id > ? ${filter} ORDER BY id LIMIT ?`).all(...args, limit) as Row[]).map(
       (r) => ({ id: r.id, type: r.type, runId: r.run_id, data: JSON.parse(r.data as string) }) as StoredEvent,
     );
-    const logs = (this.db.prepare(`SELECT event_id, run_id, job_id, step_number, line FROM logs WHERE event_id > ? ${filter} ORDER BY event_id LIMIT ?`).all(...args, limit) as Row[]).map(
-      (r) => ({ id: r.event_id, type: "step.log", runId: r.run_id, jobId: r.job_id, stepNumber: r.step_number, data: { runId: r.run_id, jobId: r.job_id, stepNumber: r.step_number, line: r.line } }) as StoredEvent,
-    );
+    const logs: StoredEvent[] = [];
+    // Chunks in id order, read only until `limit` lines are found (a chunk holds many).
+    for (const c of this.db.prepare(`SELECT first_id, run_id, job_id, step_number, lines FROM log_chunks WHERE last_id > ? ${filter} ORDER BY last_id`).iterate(...args) as IterableIterator<Row>) {
+      const [runId, jobId, stepNumber] = [c.run_id as string, c.job_id as string, c.step_number as number];
+      const lines = JSON.parse(c.lines as string) as string[];
+      for (let i = Math.max(0, since + 1 - (c.first_id as number)); i < lines.length && logs.length < limit; i++) {
+        logs.push({ id: (c.first_id as number) + i, type: "step.log", runId, jobId, stepNumber, data: { runId, jobId, stepNumber, line: lines[i] } });
+      }
+      if (logs.length >= limit) break;
+    }
     const all = [...events, ...logs].sort((a, b) => a.id - b.id).slice(0, limit);
     for (const e of all) if (e.type !== "step.log") Object.assign(e, routing(e));
     return all;
@@ -136,11 +162,15 @@ export class SqliteStore implements Store {
 
   logs(runId: string, jobId?: string, stepNumber?: number): LogLine[] {
     this.flush();
-    let sql = "SELECT job_id, step_number, line FROM logs WHERE run_id = ?";
+    let sql = "SELECT job_id, step_number, lines FROM log_chunks WHERE run_id = ?";
     const args: unknown[] = [runId];
     if (jobId !== undefined) (sql += " AND job_id = ?"), args.push(jobId);
     if (stepNumber !== undefined) (sql += " AND step_number = ?"), args.push(stepNumber);
-    return (this.db.prepare(`${sql} ORDER BY event_id`).all(...args) as Row[]).map((r) => ({ jobId: r.job_id as string, stepNumber: r.step_number as number, line: r.line as string }));
+    const out: LogLine[] = [];
+    for (const c of this.db.prepare(`${sql} ORDER BY first_id`).all(...args) as Row[]) {
+      for (const line of JSON.parse(c.lines as string) as string[]) out.push({ jobId: c.job_id as string, stepNumber: c.step_number as number, line });
+    }
+    return out;
   }
 
   putSecret(s: EncryptedSecret): void {

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { FIXTURES, runFixture } from "../helpers/engine.js";
-import { repositoryFromRemote } from "../../src/engine/git.js";
+import { readGitInfo, repositoryFromRemote } from "../../src/engine/git.js";
 
 test("TRIG-02 push: a payload synthesised from the repository, ref and sha of HEAD", async () => {
   const r = await runFixture("contexts", "contexts.yml");
@@ -38,4 +38,22 @@ test("outside a git repository the run still has a repository, ref and sha", asy
   assert.equal(r.run.conclusion, "success", r.log);
   assert.match(r.log, /repo=local\/contexts owner=local/);
   assert.match(r.log, /ref=refs\/heads\/main ref_name=main sha=0{40}/);
+});
+
+test("TRIG-02 the event's sha, branch and repository follow new commits, checkouts and remotes (git facts are cached per repository state)", () => {
+  const repo = mkdtempSync(join(tmpdir(), "stax-git-"));
+  const git = (...args: string[]) => execFileSync("git", ["-C", repo, "-c", "user.name=T", "-c", "user.email=t@x", ...args], { encoding: "utf8" }).trim();
+  git("init", "-q", "-b", "main");
+  git("commit", "-q", "--allow-empty", "-m", "one");
+  const first = readGitInfo(repo, "r");
+  assert.equal(first.sha, git("rev-parse", "HEAD"));
+  assert.equal(first.commitMessage, "one");
+  git("commit", "-q", "--allow-empty", "-m", "two");
+  assert.equal(readGitInfo(repo, "r").commitMessage, "two");
+  git("checkout", "-q", "-b", "feature");
+  assert.equal(readGitInfo(repo, "r").branch, "feature");
+  git("remote", "add", "origin", "https://github.com/o/r.git");
+  assert.equal(readGitInfo(repo, "r").repository, "o/r");
+  git("checkout", "-q", "--detach");
+  assert.equal(readGitInfo(repo, "r").branch, undefined);
 });

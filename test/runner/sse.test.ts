@@ -149,6 +149,11 @@ test("SSE: ?runId filters to one run", async () => {
     await s.waitFor((f) => f.event === "run.completed");
     assert.ok(s.events().every((e) => e.runId === a.id));
     s.close();
+    // The run can be named as everywhere else: by its number (or a unique prefix, or `last`).
+    const byNumber = await openStream(r.url, `/api/events?runId=${a.number}&since=0`);
+    await byNumber.waitFor((f) => f.event === "run.completed");
+    assert.deepEqual(byNumber.events().map((e) => e.id), s.events().map((e) => e.id));
+    byNumber.close();
   } finally {
     await r.close();
   }

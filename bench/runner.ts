@@ -1,0 +1,285 @@
+/**
+ * The runner as users run it: the built `bin/stax runner start --foreground` in its own process,
+ * measured from this one over real HTTP and SSE. Each figure comes with a baseline of the same run:
+ *
+ * - trigger → first `step.started`: POST /api/runs until the stream shows the run's first step,
+ *   against the round trip of GET /health (the cost of any request to this runner);
+ * - 1M log lines with 10 subscribers: lines per second through the runner (engine, store, hub)
+ *   against the same script's output piped straight to a consumer, with lost and persisted lines
+ *   and the runner's peak memory (VmHWM);
+ * - 200 subscribers: the p99 delay from a line's print to its arrival, against 1 subscriber.
+ */
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { request } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { loadConfig } from "../src/config/config.js";
+
+type Row = { name: string; value: string };
+
+const ROOT = join(import.meta.dirname, "..");
+const pct = (xs: number[], p: number): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+};
+const ms = (x: number): string => `${x.toFixed(1)} ms`;
+const sleep = (n: number) => new Promise((r) => setTimeout(r, n));
+/** `p`, or an error naming `what` after `seconds` (a benchmark fails; it never hangs). */
+const within = <T>(p: Promise<T>, seconds: number, what: string): Promise<T> =>
+  Promise.race([p, new Promise<never>((_, fail) => setTimeout(() => fail(new Error(`bench: ${what} took over ${seconds} s`)), seconds * 1000).unref())]);
+
+// Prints N lines; with `stamp`, each line carries the time it was printed (for delivery delays).
+const PRINT = `const [n, stamp] = process.argv.slice(2);
+const total = Number(n);
+let i = 1;
+const write = () => {
+  while (i <= total) {
+    let text = "";
+    const end = Math.min(total, i + (stamp ? 0 : 999));
+    for (; i <= end; i++) text += stamp ? "t=" + Date.now() + " " + i + "\\n" : "line " + i + "\\n";
+    const more = process.stdout.write(text);
+    if (stamp) return void setTimeout(write, 1);
+    if (!more) return void process.stdout.once("drain", write);
+  }
+};
+write();
+`;
+
+function workspace(): string {
+  const ws = mkdtempSync(join(tmpdir(), "stax-bench-runner-"));
+  mkdirSync(join(ws, ".github/workflows"), { recursive: true });
+  writeFileSync(join(ws, "print.cjs"), PRINT);
+  const wf = (name: string, run: string) => writeFileSync(join(ws, ".github/workflows", `${name}.yml`), `name: ${name}\non: workflow_dispatch\njobs:\n  j:\n    runs-on: ubuntu-latest\n    steps:\n      - run: ${run}\n`);
+  wf("one", "true");
+  wf("million", "node print.cjs 1000000");
+  wf("stamped", "node print.cjs 2000 stamp");
+  return ws;
+}
+
+class Runner {
+  private constructor(
+    readonly proc: ChildProcess,
+    readonly url: string,
+  ) {}
+
+  static async start(ws: string, home: string): Promise<Runner> {
+    // STAX_BENCH_RUNNER_NODE_ARGS profiles the runner alone, e.g. `--cpu-prof --cpu-prof-dir=DIR`.
+    const nodeArgs = (process.env.STAX_BENCH_RUNNER_NODE_ARGS ?? "").split(" ").filter(Boolean);
+    const env = { ...process.env, STAX_HOME: home, STAX_PORT: "0" };
+    const state = join(loadConfig(env, { workspace: ws }).dataDir, "runner.json");
+    const proc = spawn(process.execPath, [...nodeArgs, join(ROOT, "bin", "stax"), "runner", "start", "--foreground", "--port", "0", "--workspace", ws], { env, stdio: "ignore" });
+    for (let i = 0; i < 200 && !existsSync(state); i++) await sleep(50);
+    if (!existsSync(state)) throw new Error("the runner did not start; run npm run build first");
+    return new Runner(proc, (JSON.parse(readFileSync(state, "utf8")) as { url: string }).url);
+  }
+
+  async post(workflow: string): Promise<string> {
+    const res = await fetch(`${this.url}/api/runs`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ workflow, sandbox: { strategy: "none" } }) });
+    if (res.status !== 201) throw new Error(`POST /api/runs: ${res.status} ${await res.text()}`);
+    return ((await res.json()) as { id: string }).id;
+  }
+
+  async waitFor(runId: string): Promise<void> {
+    for (const t = Date.now(); Date.now() - t < 60_000; await sleep(50)) {
+      if (((await (await fetch(`${this.url}/api/runs/${runId}`)).json()) as { status: string }).status === "completed") return;
+    }
+    throw new Error(`bench: run ${runId} did not complete`);
+  }
+
+  peakRssMiB(): number {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${this.proc.pid}/status`, "utf8"));
+    return m ? Number(m[1]) / 1024 : NaN;
+  }
+
+  stop(): void {
+    this.proc.kill("SIGTERM");
+  }
+}
+
+/** A raw SSE subscriber: calls `onFrame(event, data)` per frame, parsing only what it is asked to. */
+function subscribe(url: string, onFrame: (event: string, data: string) => void): Promise<() => void> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${url}/api/events`, { agent: false }, (res) => {
+      res.setEncoding("utf8");
+      let pending = "";
+      res.on("data", (d: string) => {
+        pending += d;
+        const end = pending.lastIndexOf("\n\n");
+        if (end < 0) return;
+        for (const block of pending.slice(0, end).split("\n\n")) {
+          const ev = block.indexOf("event: ");
+          const data = block.indexOf("\ndata: ");
+          if (ev >= 0 && data >= 0) onFrame(block.slice(ev + 7, block.indexOf("\n", ev)), block.slice(data + 7));
+        }
+        pending = pending.slice(end + 2);
+      });
+      resolve(() => req.destroy());
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+async function healthRtt(url: string, n: number): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    await (await fetch(`${url}/health`)).text();
+    out.push(performance.now() - t0);
+  }
+  return out;
+}
+
+async function triggerLatency(r: Runner): Promise<Row[]> {
+  // When each run's first step started and when it completed, as the stream tells.
+  const firstStep = new Map<string, number>();
+  const completed = new Set<string>();
+  const close = await subscribe(r.url, (event, data) => {
+    const runId = /"runId":"([^"]+)"/.exec(data)?.[1] ?? "";
+    if (event === "step.started" && !firstStep.has(runId)) firstStep.set(runId, performance.now());
+    if (event === "run.completed") completed.add(runId);
+  });
+  await healthRtt(r.url, 20);
+  const rtt = await healthRtt(r.url, 50);
+  const lat: number[] = [];
+  for (let i = 0; i < 40; i++) {
+    const t0 = performance.now();
+    const id = await r.post("one");
+
+    for (const t = Date.now(); !completed.has(id); await sleep(1)) if (Date.now() - t > 30_000) throw new Error(`bench: run ${id} did not complete in 30 s`);
+    if (i >= 5) lat.push(firstStep.get(id)! - t0);
+  }
+  close();
+  const p50 = pct(lat, 50);
+  return [
+    { name: "trigger → first step.started, p50", value: `${ms(p50)}  (${(p50 / pct(rtt, 50)).toFixed(1)}× GET /health round trip, ${ms(pct(rtt, 50))})` },
+    { name: "trigger → first step.started, p95", value: ms(pct(lat, 95)) },
+  ];
+}
+
+function directLinesPerSecond(ws: string): number {
+  const t0 = performance.now();
+  const r = spawnSync("bash", ["-c", "node print.cjs 1000000 | wc -l"], { cwd: ws, encoding: "utf8" });
+  if (Number(r.stdout.trim()) !== 1_000_000) throw new Error("print.cjs printed the wrong count");
+  return 1_000_000 / ((performance.now() - t0) / 1000);
+}
+
+/**
+ * A subscriber that only counts `step.log` frames, over raw bytes (keeps ten of them cheap for
+ * this process), until `run.completed`. Told `overflow`, it resumes from the id it was given, as
+ * the contract intends; the overflows are counted.
+ */
+function counter(url: string): Promise<{ lines: () => number; overflows: () => number; ended: Promise<void>; close: () => void }> {
+  const LOG = Buffer.from("event: step.log\n");
+  const DONE = Buffer.from("event: run.completed\n");
+  const OVERFLOW = /event: overflow\ndata: \{"lastEventId":(\d+)\}/;
+  let lines = 0;
+  let overflows = 0;
+  let end!: () => void;
+  const ended = new Promise<void>((ok) => (end = ok));
+  let req: ReturnType<typeof request>;
+  const connect = (lastEventId?: string) =>
+    new Promise<void>((resolve, reject) => {
+      let carry = Buffer.alloc(0);
+      req = request(`${url}/api/events`, { agent: false, headers: lastEventId ? { "Last-Event-ID": lastEventId } : {} }, (res) => {
+        res.on("data", (chunk: Buffer) => {
+          const b = carry.length ? Buffer.concat([carry, chunk]) : chunk;
+          // Matches lying wholly in the carried bytes were counted with the previous chunk.
+          for (let i = b.indexOf(LOG); i >= 0; i = b.indexOf(LOG, i + 1)) if (i + LOG.length > carry.length) lines++;
+          if (b.includes(DONE)) end();
+          const over = OVERFLOW.exec(b.subarray(Math.max(0, b.length - 200)).toString("latin1"));
+          if (over) {
+            overflows++;
+            req.destroy();
+            void connect(over[1]);
+          }
+          carry = Buffer.from(b.subarray(Math.max(0, b.length - 32)));
+        });
+        resolve();
+      });
+      req.on("error", (err) => (overflows && (err as NodeJS.ErrnoException).code === "ECONNRESET" ? undefined : reject(err)));
+      req.end();
+    });
+  return connect().then(() => ({ lines: () => lines, overflows: () => overflows, ended, close: () => req.destroy() }));
+}
+
+/** 1M lines through the runner with `n` subscribers: lines/s from trigger to the last subscriber's `run.completed`. */
+async function millionLines(r: Runner, n: number): Promise<{ rate: number; lost: number; overflows: number; persisted: number; peakMiB: number }> {
+  const subs = await Promise.all(Array.from({ length: n }, () => counter(r.url)));
+  const t0 = performance.now();
+  const runId = await r.post("million");
+  await within(Promise.all(subs.map((c) => c.ended)), 180, "the 1M-line run");
+  if (n === 0) await r.waitFor(runId);
+  const seconds = (performance.now() - t0) / 1000;
+  subs.forEach((c) => c.close());
+  await r.waitFor(runId);
+  const peakMiB = r.peakRssMiB();
+  const logs = await (await fetch(`${r.url}/api/runs/${runId}/logs`)).text();
+  return {
+    rate: 1_000_000 / seconds,
+    lost: subs.reduce((a, c) => a + (1_000_000 - c.lines()), 0),
+    overflows: subs.reduce((a, c) => a + c.overflows(), 0),
+    persisted: logs.split("\n").filter((l) => /line \d+$/.test(l)).length,
+    peakMiB,
+  };
+}
+
+async function throughput(r: Runner, ws: string): Promise<Row[]> {
+  const direct = directLinesPerSecond(ws);
+  const rows: Row[] = [{ name: "1M lines piped straight to wc -l (baseline)", value: `${Math.round(direct).toLocaleString("en")} lines/s` }];
+  for (const n of [0, 1, 10]) {
+    const m = await millionLines(r, n);
+    rows.push({
+      name: `1M lines, ${n} subscriber${n === 1 ? "" : "s"}`,
+      value: `${Math.round(m.rate).toLocaleString("en")} lines/s (${(m.rate / direct).toFixed(2)}× baseline); persisted ${m.persisted.toLocaleString("en")}; lost ${m.lost}; overflows ${m.overflows} (resumed by Last-Event-ID); runner VmHWM ${m.peakMiB.toFixed(0)} MiB`,
+    });
+  }
+  return rows;
+}
+
+/** p99 delay from print to arrival over `subs` subscribers, and the lines lost. */
+async function fanOut(r: Runner, subs: number): Promise<{ p99: number; lost: number }> {
+  const delays: number[] = [];
+  const counts = new Array<number>(subs).fill(0);
+  let runId = "";
+  let left = subs;
+  let resolveDone!: () => void;
+  const done = new Promise<void>((ok) => (resolveDone = ok));
+  const closers = await Promise.all(
+    counts.map((_, i) =>
+      subscribe(r.url, (event, data) => {
+        if (event === "step.log") {
+          const m = /t=(\d+) /.exec(data);
+          if (m) {
+            delays.push(Date.now() - Number(m[1]));
+            counts[i]++;
+          }
+        } else if (event === "run.completed" && runId && data.includes(runId) && --left === 0) resolveDone();
+      }),
+    ),
+  );
+  runId = await r.post("stamped");
+  await within(done, 120, `the run watched by ${subs} subscribers`);
+  closers.forEach((c) => c());
+  return { p99: pct(delays, 99), lost: counts.reduce((a, c) => a + (2000 - c), 0) };
+}
+
+export async function benchRunner(): Promise<Row[]> {
+  const ws = workspace();
+  const home = mkdtempSync(join(tmpdir(), "stax-bench-home-"));
+  const r = await Runner.start(ws, home);
+  try {
+    const rows = await triggerLatency(r);
+    rows.push(...(await throughput(r, ws)));
+    const one = await fanOut(r, 1);
+    const many = await fanOut(r, 200);
+    rows.push({ name: "200 subscribers: p99 print → arrival", value: `${ms(many.p99)}  (${(many.p99 / Math.max(one.p99, 0.5)).toFixed(1)}× 1 subscriber, ${ms(one.p99)}); lost ${many.lost} of ${200 * 2000}` });
+    return rows;
+  } finally {
+    r.stop();
+    await sleep(300);
+    rmSync(ws, { recursive: true, force: true });
+    rmSync(home, { recursive: true, force: true });
+  }
+}
