@@ -11,17 +11,30 @@ export interface ShellCommand {
 /** Finds an executable on PATH (which includes GITHUB_PATH entries), like `which`. */
 export function which(name: string, path: string | undefined): string | undefined {
   if (isAbsolute(name)) return name;
+  // A hit is remembered per PATH (every step asks for its shell) and checked again before use.
+  const key = `${name}\0${path}`;
+  const hit = found.get(key);
+  if (hit && executable(hit)) return hit;
   for (const dir of (path ?? "").split(delimiter)) {
     if (!dir) continue;
     const p = join(dir, name);
-    try {
-      accessSync(p, constants.X_OK);
+    if (executable(p)) {
+      found.set(key, p);
       return p;
-    } catch {
-      // keep looking
     }
   }
   return undefined;
+}
+
+const found = new Map<string, string>();
+
+function executable(p: string): boolean {
+  try {
+    accessSync(p, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 const TEMPLATES: Record<string, { args: string[]; ext: string }> = {

@@ -7,8 +7,10 @@ import type { Store } from "./store.js";
  * event (with its id) on to `next`, e.g. the SSE hub.
  */
 export class StoreRecorder implements EventSink {
-  /** Snapshots of the runs in progress, kept here so each change costs one write, no read. */
+  /** Snapshots of the runs in progress, kept here so each change costs no read. */
   private readonly live = new Map<string, WorkflowRun>();
+  /** Runs changed in this tick: written once at its end, with the tick's batch of events. */
+  private readonly dirty = new Set<WorkflowRun>();
 
   constructor(
     private readonly store: Store,
@@ -20,7 +22,11 @@ export class StoreRecorder implements EventSink {
     if (event.type === "run.started" || event.type === "run.completed") {
       const run = structuredClone(event.data.run);
       if (event.type === "run.started") this.live.set(run.id, run);
-      else this.live.delete(run.id);
+      else {
+        const old = this.live.get(run.id);
+        if (old) this.dirty.delete(old);
+        this.live.delete(run.id);
+      }
       this.store.saveRun(run);
     } else if (event.type !== "step.log") this.snapshot(event);
     this.next?.(stored);
@@ -44,6 +50,13 @@ export class StoreRecorder implements EventSink {
       if (i >= 0) job.steps[i] = { ...event.data.step };
       else job.steps.push({ ...event.data.step });
     }
-    this.store.saveRun(run);
+    if (!this.live.has(run.id)) return this.store.saveRun(run);
+    if (this.dirty.size === 0) setImmediate(() => this.saveDirty());
+    this.dirty.add(run);
+  }
+
+  private saveDirty(): void {
+    for (const run of this.dirty) this.store.saveRun(run);
+    this.dirty.clear();
   }
 }

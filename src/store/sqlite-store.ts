@@ -20,6 +20,8 @@ export class SqliteStore implements Store {
   private timer: NodeJS.Timeout | undefined;
   private readonly insertEvent: Database.Statement;
   private readonly insertLog: Database.Statement;
+  private upsertRun: Database.Statement | undefined;
+  private selectRun: Database.Statement | undefined;
   private readonly writeBatch: (events: StoredEvent[]) => void;
   private readonly committed: ((events: readonly StoredEvent[]) => void)[] = [];
 
@@ -65,13 +67,14 @@ export class SqliteStore implements Store {
   }
 
   saveRun(run: WorkflowRun): void {
-    this.db
-      .prepare("INSERT INTO runs (id, number, workflow, status, created_at, data) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET status = excluded.status, data = excluded.data")
-      .run(run.id, run.number, run.workflow, run.status, run.createdAt, JSON.stringify(run));
+    // Prepared once: a run is saved at every job and step change.
+    this.upsertRun ??= this.db.prepare("INSERT INTO runs (id, number, workflow, status, created_at, data) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET status = excluded.status, data = excluded.data");
+    this.upsertRun.run(run.id, run.number, run.workflow, run.status, run.createdAt, JSON.stringify(run));
   }
 
   getRun(id: string): WorkflowRun | undefined {
-    const row = this.db.prepare("SELECT data FROM runs WHERE id = ?").get(id) as Row | undefined;
+    this.selectRun ??= this.db.prepare("SELECT data FROM runs WHERE id = ?");
+    const row = this.selectRun.get(id) as Row | undefined;
     return row ? (JSON.parse(row.data as string) as WorkflowRun) : undefined;
   }
 
