@@ -69,6 +69,7 @@ class Runner {
     const env = { ...process.env, STAX_HOME: home, STAX_PORT: "0" };
     const state = join(loadConfig(env, { workspace: ws }).dataDir, "runner.json");
     const proc = spawn(process.execPath, [...nodeArgs, join(ROOT, "bin", "stax"), "runner", "start", "--foreground", "--port", "0", "--workspace", ws], { env, stdio: "ignore" });
+    process.once("exit", () => proc.kill());
     for (let i = 0; i < 200 && !existsSync(state); i++) await sleep(50);
     if (!existsSync(state)) throw new Error("the runner did not start; run npm run build first");
     return new Runner(proc, (JSON.parse(readFileSync(state, "utf8")) as { url: string }).url);
@@ -92,8 +93,11 @@ class Runner {
     return m ? Number(m[1]) / 1024 : NaN;
   }
 
-  stop(): void {
+  async stop(): Promise<void> {
+    if (this.proc.exitCode !== null) return;
+    const exited = new Promise((ok) => this.proc.once("exit", ok));
     this.proc.kill("SIGTERM");
+    await Promise.race([exited, sleep(3000)]);
   }
 }
 
@@ -225,15 +229,23 @@ async function millionLines(r: Runner, n: number): Promise<{ rate: number; lost:
   };
 }
 
-async function throughput(r: Runner, ws: string): Promise<Row[]> {
+/** Each case on a fresh runner: VmHWM is a high-water mark, so one case must not inherit another's. */
+async function throughput(ws: string): Promise<Row[]> {
   const direct = directLinesPerSecond(ws);
   const rows: Row[] = [{ name: "1M lines piped straight to wc -l (baseline)", value: `${Math.round(direct).toLocaleString("en")} lines/s` }];
   for (const n of [0, 1, 10]) {
-    const m = await millionLines(r, n);
-    rows.push({
-      name: `1M lines, ${n} subscriber${n === 1 ? "" : "s"}`,
-      value: `${Math.round(m.rate).toLocaleString("en")} lines/s (${(m.rate / direct).toFixed(2)}× baseline); persisted ${m.persisted.toLocaleString("en")}; lost ${m.lost}; overflows ${m.overflows} (resumed by Last-Event-ID); runner VmHWM ${m.peakMiB.toFixed(0)} MiB`,
-    });
+    const home = mkdtempSync(join(tmpdir(), "stax-bench-home-"));
+    const r = await Runner.start(ws, home);
+    try {
+      const m = await millionLines(r, n);
+      rows.push({
+        name: `1M lines, ${n} subscriber${n === 1 ? "" : "s"}`,
+        value: `${Math.round(m.rate).toLocaleString("en")} lines/s (${(m.rate / direct).toFixed(2)}× baseline); persisted ${m.persisted.toLocaleString("en")}; lost ${m.lost}; overflows ${m.overflows} (resumed by Last-Event-ID); runner VmHWM ${m.peakMiB.toFixed(0)} MiB`,
+      });
+    } finally {
+      await r.stop();
+      rmSync(home, { recursive: true, force: true });
+    }
   }
   return rows;
 }
@@ -271,14 +283,13 @@ export async function benchRunner(): Promise<Row[]> {
   const r = await Runner.start(ws, home);
   try {
     const rows = await triggerLatency(r);
-    rows.push(...(await throughput(r, ws)));
+    rows.push(...(await throughput(ws)));
     const one = await fanOut(r, 1);
     const many = await fanOut(r, 200);
     rows.push({ name: "200 subscribers: p99 print → arrival", value: `${ms(many.p99)}  (${(many.p99 / Math.max(one.p99, 0.5)).toFixed(1)}× 1 subscriber, ${ms(one.p99)}); lost ${many.lost} of ${200 * 2000}` });
     return rows;
   } finally {
-    r.stop();
-    await sleep(300);
+    await r.stop();
     rmSync(ws, { recursive: true, force: true });
     rmSync(home, { recursive: true, force: true });
   }
