@@ -4,16 +4,17 @@
  *
  * - trigger → first `step.started`: POST /api/runs until the stream shows the run's first step,
  *   against the round trip of GET /health (the cost of any request to this runner);
- * - 1M log lines with 10 subscribers: lines per second through the runner (engine, store, hub)
- *   against the same script's output piped straight to a consumer, with lost and persisted lines
- *   and the runner's peak memory (VmHWM);
+ * - 1M log lines with 0, 1 and 10 subscribers (each a process of its own, each case on a fresh
+ *   runner): lines per second through the runner (engine, store, hub) against the same script's
+ *   output piped straight to `wc -l`, with lost and persisted lines, overflows, and the runner's
+ *   peak memory (VmHWM);
  * - 200 subscribers: the p99 delay from a line's print to its arrival, against 1 subscriber.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, fstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { loadConfig } from "../src/config/config.js";
 
 type Row = { name: string; value: string };
@@ -170,60 +171,79 @@ function directLinesPerSecond(ws: string): number {
 }
 
 /**
- * A subscriber that only counts `step.log` frames, over raw bytes (keeps ten of them cheap for
- * this process), until `run.completed`. Told `overflow`, it resumes from the id it was given, as
- * the contract intends; the overflows are counted.
+ * A subscriber in a process of its own, as real clients are (a browser tab, `curl -N`, `stax log
+ * -f`), doing as little as a client can: the stream is piped to a file, and counted only after
+ * the run. When the runner ends the stream (an `overflow`: it fell 8 MiB behind), it resumes from
+ * the id the overflow names, as the contract intends.
  */
-function counter(url: string): Promise<{ lines: () => number; overflows: () => number; ended: Promise<void>; close: () => void }> {
-  const LOG = Buffer.from("event: step.log\n");
-  const DONE = Buffer.from("event: run.completed\n");
-  const OVERFLOW = /event: overflow\ndata: \{"lastEventId":(\d+)\}/;
-  let lines = 0;
-  let overflows = 0;
-  let end!: () => void;
-  const ended = new Promise<void>((ok) => (end = ok));
-  let req: ReturnType<typeof request>;
-  const connect = (lastEventId?: string) =>
-    new Promise<void>((resolve, reject) => {
-      let carry = Buffer.alloc(0);
-      req = request(`${url}/api/events`, { agent: false, headers: lastEventId ? { "Last-Event-ID": lastEventId } : {} }, (res) => {
-        res.on("data", (chunk: Buffer) => {
-          const b = carry.length ? Buffer.concat([carry, chunk]) : chunk;
-          // Matches lying wholly in the carried bytes were counted with the previous chunk.
-          for (let i = b.indexOf(LOG); i >= 0; i = b.indexOf(LOG, i + 1)) if (i + LOG.length > carry.length) lines++;
-          if (b.includes(DONE)) end();
-          const over = OVERFLOW.exec(b.subarray(Math.max(0, b.length - 200)).toString("latin1"));
-          if (over) {
-            overflows++;
-            req.destroy();
-            void connect(over[1]);
-          }
-          carry = Buffer.from(b.subarray(Math.max(0, b.length - 32)));
-        });
-        resolve();
-      });
-      req.on("error", (err) => (overflows && (err as NodeJS.ErrnoException).code === "ECONNRESET" ? undefined : reject(err)));
-      req.end();
+const SUBSCRIBER = `const { request } = require("node:http");
+const fs = require("node:fs");
+const [url, file] = process.argv.slice(1);
+const connect = (lastEventId) => {
+  request(url + "/api/events", { headers: lastEventId ? { "Last-Event-ID": lastEventId } : {} }, (res) => {
+    const out = fs.createWriteStream(file, { flags: "a" });
+    res.pipe(out);
+    out.on("finish", () => {
+      const fd = fs.openSync(file, "r"), size = fs.fstatSync(fd).size, tail = Buffer.alloc(Math.min(size, 300));
+      fs.readSync(fd, tail, 0, tail.length, size - tail.length);
+      fs.closeSync(fd);
+      const over = /event: overflow\\ndata: \\{"lastEventId":(\\d+)\\}/.exec(tail.toString("latin1"));
+      if (over) connect(over[1]);
     });
-  return connect().then(() => ({ lines: () => lines, overflows: () => overflows, ended, close: () => req.destroy() }));
+    if (!lastEventId) process.stdout.write("open\\n");
+  }).end();
+};
+connect();`;
+
+async function subscriber(url: string): Promise<{ file: string; close: () => void }> {
+  const file = join(mkdtempSync(join(tmpdir(), "stax-bench-sub-")), "stream");
+  const child = spawn(process.execPath, ["-e", SUBSCRIBER, url, file], { stdio: ["ignore", "pipe", "inherit"] });
+  await new Promise<void>((ok) => child.stdout.once("data", () => ok()));
+  return { file, close: () => child.kill() };
+}
+
+/** Resolves when every stream file ends with the run's `run.completed` (read from its tail only). */
+async function completed(files: string[]): Promise<void> {
+  const tail = (f: string) => {
+    const fd = openSync(f, "r");
+    try {
+      const size = fstatSync(fd).size;
+      const b = Buffer.alloc(Math.min(size, 4096));
+      readSync(fd, b, 0, b.length, size - b.length);
+      return b.toString("latin1");
+    } finally {
+      closeSync(fd);
+    }
+  };
+  for (const f of files) while (!(existsSync(f) && tail(f).includes("event: run.completed\n"))) await sleep(5);
+}
+
+/** step.log frames and overflows in a stream file. */
+function count(file: string): { lines: number; overflows: number } {
+  const b = readFileSync(file);
+  let lines = 0;
+  const log = Buffer.from("event: step.log\n");
+  for (let i = b.indexOf(log); i >= 0; i = b.indexOf(log, i + log.length)) lines++;
+  return { lines, overflows: b.toString("latin1").split("event: overflow\n").length - 1 };
 }
 
 /** 1M lines through the runner with `n` subscribers: lines/s from trigger to the last subscriber's `run.completed`. */
 async function millionLines(r: Runner, n: number): Promise<{ rate: number; lost: number; overflows: number; persisted: number; peakMiB: number }> {
-  const subs = await Promise.all(Array.from({ length: n }, () => counter(r.url)));
+  const subs = await Promise.all(Array.from({ length: n }, () => subscriber(r.url)));
   const t0 = performance.now();
   const runId = await r.post("million");
-  await within(Promise.all(subs.map((c) => c.ended)), 180, "the 1M-line run");
-  if (n === 0) await r.waitFor(runId);
+  await within(n ? completed(subs.map((x) => x.file)) : r.waitFor(runId), 180, "the 1M-line run");
   const seconds = (performance.now() - t0) / 1000;
-  subs.forEach((c) => c.close());
+  subs.forEach((x) => x.close());
   await r.waitFor(runId);
   const peakMiB = r.peakRssMiB();
   const logs = await (await fetch(`${r.url}/api/runs/${runId}/logs`)).text();
+  const results = subs.map((x) => count(x.file));
+  subs.forEach((x) => rmSync(dirname(x.file), { recursive: true, force: true }));
   return {
     rate: 1_000_000 / seconds,
-    lost: subs.reduce((a, c) => a + (1_000_000 - c.lines()), 0),
-    overflows: subs.reduce((a, c) => a + c.overflows(), 0),
+    lost: results.reduce((a, c) => a + (1_000_000 - c.lines), 0),
+    overflows: results.reduce((a, c) => a + c.overflows, 0),
     persisted: logs.split("\n").filter((l) => /line \d+$/.test(l)).length,
     peakMiB,
   };
