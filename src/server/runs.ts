@@ -101,7 +101,9 @@ export class RunManager {
   cancel(ref: string): WorkflowRun {
     const run = this.find(ref);
     const handle = this.active.get(run.id);
-    if (!handle || run.status === "completed") throw new StaxError("RUN_FINISHED", `run ${run.number} (${run.id}) has already completed`);
+    if (run.status === "completed") throw new StaxError("RUN_FINISHED", `run ${run.number} (${run.id}) has already completed`);
+    // Unfinished but not ours: an in-process `stax run` (its own Ctrl-C cancels it), or a run a crash left behind.
+    if (!handle) throw new StaxError("RUN_NOT_HERE", `run ${run.number} (${run.id}) is not run by this runner (started by \`stax run\` in its own process?); cancel it there`);
     handle.cancel();
     return structuredClone(handle.run);
   }
@@ -111,7 +113,7 @@ export class RunManager {
     const run = this.find(ref);
     if (run.status !== "completed") throw new StaxError("RUN_ACTIVE", `run ${run.number} is still running`);
     const previous = this.requests.get(run.id);
-    const req: CreateRunRequest = { workflow: run.workflowFile, inputs: run.inputs as CreateRunRequest["inputs"], event: run.trigger.event, eventPayload: previous?.eventPayload, sandbox: previous?.sandbox, env: previous?.env, secrets: previous?.secrets };
+    const req: CreateRunRequest = { workflow: run.workflowFile, inputs: run.inputs as CreateRunRequest["inputs"], event: run.trigger.event, eventPayload: previous?.eventPayload, sandbox: previous?.sandbox, env: previous?.env, secrets: previous?.secrets, actions: previous?.actions };
     if (failedOnly) {
       const failed = new Set(run.jobs.filter((j) => j.conclusion === "failure" || j.conclusion === "cancelled").map((j) => defId(j.id)));
       if (failed.size === 0) throw new StaxError("BAD_REQUEST", `run ${run.number} has no failed jobs`);
