@@ -6,7 +6,7 @@ import type { EventSink, WorkflowRun } from "../contract/index.js";
 import { DockerEngine, dockerAddress, gitFetcher, startRun, type ActionSources, type ArtifactStore, type RunHandle } from "../engine/index.js";
 import type { Config } from "../config/config.js";
 import { StoreArtifacts } from "../server/artifacts.js";
-import { SecretVault, StoreRecorder, openStore } from "../store/index.js";
+import { claimRun, SecretVault, StoreRecorder, openStore } from "../store/index.js";
 import type { RunPlan } from "./run-plan.js";
 
 /**
@@ -15,10 +15,13 @@ import type { RunPlan } from "./run-plan.js";
  */
 export async function runInStore(plan: RunPlan, sink: EventSink, config: Readonly<Config>): Promise<WorkflowRun> {
   const store = openStore(config.dataDir);
+  const runId = randomBytes(4).toString("hex");
+  const release = claimRun(config.dataDir, runId);
   try {
     const vault = new SecretVault(store, config.dataDir, config.secretsKey);
     const recorder = new StoreRecorder(store, (e) => sink.emit(e));
     return await runLocally({ ...plan, secrets: { ...vault.all(), ...plan.secrets } }, recorder, {
+      runId,
       runNumber: store.nextRunNumber(),
       hostEnv: process.env,
       actions: { cache: config.actionsCache, overrides: plan.actions, fetch: gitFetcher(config.actionsCache, { token: process.env.GITHUB_TOKEN }) },
@@ -27,6 +30,7 @@ export async function runInStore(plan: RunPlan, sink: EventSink, config: Readonl
       docker: new DockerEngine(dockerAddress(config.dockerHost)),
     });
   } finally {
+    release();
     store.close();
   }
 }

@@ -14,3 +14,4 @@ export function openStore(dataDir: string): Store {
   mkdirSync(dataDir, { recursive: true });
   return new SqliteStore(join(dataDir, "stax.db"));
 }
+export { claimRun, runOwnedElsewhere } from "./owners.js";

@@ -6,9 +6,10 @@ export const INTERRUPTED_LINE = "stax: the runner stopped while this run was in 
 /**
  * After a crash: every run that was not completed is marked completed/cancelled, with its
  * unfinished jobs and steps, and a log line saying why on each step that was running. Every
- * line logged before the crash stays. Returns the events it appended (also stored).
+ * line logged before the crash stays; runs another live process executes are left alone.
+ * Returns the events it appended (also stored).
  */
-export function recoverInterrupted(store: Store, now: Date): SSEEvent[] {
+export function recoverInterrupted(store: Store, now: Date, runningElsewhere: (runId: string) => boolean = () => false): SSEEvent[] {
   const emitted: SSEEvent[] = [];
   const emit = (e: SSEEvent) => {
     store.appendEvent(e);
@@ -16,6 +17,8 @@ export function recoverInterrupted(store: Store, now: Date): SSEEvent[] {
   };
   const at = now.toISOString();
   for (const run of store.unfinishedRuns()) {
+    // An in-process `stax run` still going is not interrupted.
+    if (runningElsewhere(run.id)) continue;
     for (const job of run.jobs) {
       if (job.status === "completed") continue;
       for (const step of job.steps) {

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -6,7 +7,7 @@ import { test } from "node:test";
 import type { WorkflowRun } from "../../src/contract/index.js";
 import { INTERRUPTED_LINE } from "../../src/store/index.js";
 import { FIXTURES } from "../helpers/engine.js";
-import { openStream, spawnRunner, type ChildRunner } from "../helpers/runner.js";
+import { openStream, spawnRunner, STAX_BIN, type ChildRunner } from "../helpers/runner.js";
 
 const WORKSPACE = join(FIXTURES, "runner-api");
 
@@ -80,5 +81,25 @@ test("kill -9 of the runner mid-run, ten times: each interrupted run is marked c
   } finally {
     r.child.kill("SIGTERM");
     await r.exited;
+  }
+});
+
+test("a runner started while an in-process `stax run` of the workspace is going leaves that run alone (no false crash recovery); cancel there answers RUN_NOT_HERE", async () => {
+  const home = mkdtempSync(join(tmpdir(), "stax-owner-"));
+  const local = spawn(process.execPath, [STAX_BIN, "run", "slow", "--workspace", WORKSPACE], { env: { ...process.env, STAX_HOME: home, NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  local.stdout.on("data", (d: Buffer) => (out += d.toString()));
+  let r: ChildRunner | undefined;
+  try {
+    for (const t = Date.now(); !out.includes("started"); await new Promise((res) => setTimeout(res, 50))) assert.ok(Date.now() - t < 15_000, `stax run did not start: ${out}`);
+    r = await spawnRunner(home, WORKSPACE);
+    const [run] = await api<WorkflowRun[]>(r, "GET", "/api/runs");
+    assert.equal(run.status, "in_progress", "the in-process run is not taken for an interrupted one");
+    const cancel = await api<{ error: { code: string } }>(r, "POST", `/api/runs/${run.id}/cancel`, {});
+    assert.equal(cancel.error.code, "RUN_NOT_HERE");
+  } finally {
+    local.kill("SIGKILL");
+    r?.child.kill("SIGTERM");
+    await r?.exited;
   }
 });
