@@ -22,7 +22,7 @@ export class SqliteStore implements Store {
   private readonly insertLog: Database.Statement;
   private upsertRun: Database.Statement | undefined;
   private selectRun: Database.Statement | undefined;
-  private readonly writeBatch: (events: StoredEvent[]) => void;
+  private readonly writeBatch: Database.Transaction<(events: StoredEvent[]) => void>;
   private readonly committed: ((events: readonly StoredEvent[]) => void)[] = [];
 
   constructor(file: string) {
@@ -35,7 +35,16 @@ export class SqliteStore implements Store {
     const saveLastId = this.db.prepare("INSERT INTO meta (key, value) VALUES ('event_id', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value");
     this.insertEvent = this.db.prepare("INSERT INTO events (id, run_id, type, data) VALUES (?, ?, ?, ?)");
     this.insertLog = this.db.prepare("INSERT INTO log_chunks (first_id, last_id, run_id, job_id, step_number, lines) VALUES (?, ?, ?, ?, ?, ?)");
+    const readLastId = this.db.prepare("SELECT CAST(value AS INTEGER) AS v FROM meta WHERE key = 'event_id'");
     this.writeBatch = this.db.transaction((events: StoredEvent[]) => {
+      // Another process (an in-process `stax run` beside the runner) may have written events since
+      // ids were handed out: go on from the stored counter, under the write lock.
+      const stored = ((readLastId.get() as Row | undefined)?.v as number | undefined) ?? 0;
+      if (stored >= events[0].id) {
+        let id = stored;
+        for (const e of events) e.id = ++id;
+        this.nextId = id;
+      }
       let chunk: Extract<StoredEvent, { type: "step.log" }>[] = [];
       const writeChunk = () => {
         if (!chunk.length) return;
@@ -129,7 +138,7 @@ export class SqliteStore implements Store {
     if (this.pending.length === 0) return;
     const batch = this.pending;
     this.pending = [];
-    this.writeBatch(batch);
+    this.writeBatch.immediate(batch);
     for (const listener of this.committed) listener(batch);
   }
 
