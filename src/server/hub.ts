@@ -90,8 +90,8 @@ export class EventHub {
     s.queue.push({ id, bytes });
     s.queuedBytes += bytes.length;
     // A subscriber that keeps up is written to early when a burst piles up within one tick;
-    // only one whose socket is backed up (or still replaying) can overflow.
-    if (s.queuedBytes >= FLUSH_AT && !s.waitingForDrain && !s.replaying) this.flush(s);
+    // only one whose socket is backed up can overflow.
+    if (s.queuedBytes >= FLUSH_AT && !s.waitingForDrain) this.flush(s);
     else if (s.queuedBytes > this.opts.maxQueueBytes) this.overflow(s);
   }
 
