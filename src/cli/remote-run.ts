@@ -27,7 +27,7 @@ export async function runRemotely(plan: RunPlan, client: RunnerClient, sink: Eve
   let final: WorkflowRun = created;
   try {
     await client.events({ since: 0, runId: created.id }, (item) => {
-      if (item.type === "ping" || item.type === "overflow") return false; // the client resumes after an overflow itself
+      if (item.type === "ping") return false;
       sink.emit(item);
       if (item.type === "run.completed") {
         final = item.data.run;

@@ -51,15 +51,12 @@ export class RunnerClient {
   }
 
   /**
-   * Reads `/api/events` until `onItem` returns true, the stream ends or `signal` aborts.
-   * Node 20 has no EventSource; this parses the frames itself.
+   * Follows `/api/events` until `onItem` returns true or `signal` aborts (Node 20 has no
+   * EventSource; this parses the frames itself). When the runner drops the stream (an `overflow`
+   * because this reader fell behind, or a lost connection), it resumes from the last event it
+   * got, so the caller sees every event once; `overflow` never reaches `onItem`.
    */
-  /**
-   * Follows the event stream until `onItem` returns true. When the runner drops the stream (an
-   * `overflow` because this reader fell behind, or a lost connection), it resumes from the last
-   * event it got, so the caller sees every event once; `overflow` never reaches `onItem`.
-   */
-  async events(opts: { since?: number; runId?: string; signal?: AbortSignal }, onItem: (item: StreamItem) => boolean | void): Promise<void> {
+  async events(opts: { since?: number; runId?: string; signal?: AbortSignal }, onItem: (item: Exclude<StreamItem, { type: "overflow" }>) => boolean | void): Promise<void> {
     let since = opts.since;
     for (let retries = 0; ; ) {
       const q = new URLSearchParams();

@@ -57,7 +57,8 @@ const mtime = (f: string): number => {
  */
 function stateKey(workspace: string): string | undefined {
   let dir = workspace;
-  for (; !read(join(dir, ".git", "HEAD")); dir = dirname(dir)) {
+  let head: string | undefined;
+  for (; !(head = read(join(dir, ".git", "HEAD"))?.trim()); dir = dirname(dir)) {
     if (dirname(dir) === dir) return "no repository";
     try {
       if (statSync(join(dir, ".git")).isFile()) return undefined;
@@ -66,7 +67,6 @@ function stateKey(workspace: string): string | undefined {
     }
   }
   const gitDir = join(dir, ".git");
-  const head = read(join(gitDir, "HEAD"))!.trim();
   const ref = head.startsWith("ref: ") ? head.slice(5) : undefined;
   const target = ref ? (read(join(gitDir, ref)) ?? `packed ${mtime(join(gitDir, "packed-refs"))}`) : "";
   return [dir, head, target, mtime(join(gitDir, "config")), mtime(join(homedir(), ".gitconfig")), mtime(join(homedir(), ".config", "git", "config"))].join("\0");
@@ -75,10 +75,11 @@ function stateKey(workspace: string): string | undefined {
 /** The workspace's git facts; cached until HEAD, its commit or a config changes (a run starts faster). */
 export function readGitInfo(workspace: string, folderName: string): GitInfo {
   const key = stateKey(workspace);
-  const hit = cache.get(`${workspace}\0${folderName}`);
+  const slot = `${workspace}\0${folderName}`;
+  const hit = cache.get(slot);
   if (key !== undefined && hit?.key === key) return { ...hit.info };
   const info = queryGit(workspace, folderName);
-  if (key !== undefined) cache.set(`${workspace}\0${folderName}`, { key, info });
+  if (key !== undefined) cache.set(slot, { key, info });
   return { ...info };
 }
 

@@ -41,27 +41,11 @@ export function spawnStep(spec: SpawnSpec): RunningProcess {
   };
   const pipe = (stream: NodeJS.ReadableStream): Promise<void> =>
     new Promise((resolve) => {
-      let rest = "";
+      const lines = lineSplitter(spec.onLine);
       stream.setEncoding("utf8");
-      stream.on("data", (chunk: string) => {
-        let start = 0;
-        let nl = chunk.indexOf("\n");
-        if (nl < 0) {
-          rest += chunk;
-          return;
-        }
-        spec.onLine(rest + chunk.slice(0, nl));
-        rest = "";
-        start = nl + 1;
-        while ((nl = chunk.indexOf("\n", start)) >= 0) {
-          spec.onLine(chunk.slice(start, nl));
-          start = nl + 1;
-        }
-        rest = chunk.slice(start);
-      });
+      stream.on("data", (chunk: string) => lines.push(chunk));
       const flush = (): void => {
-        if (rest) spec.onLine(rest);
-        rest = "";
+        lines.end();
         resolve();
       };
       stream.on("end", flush);
@@ -91,12 +75,42 @@ export function spawnStep(spec: SpawnSpec): RunningProcess {
   return {
     exit,
     stop(grace) {
-      signal("SIGINT");
-      timers.push(setTimeout(() => signal("SIGTERM"), grace[0] * 1000).unref());
-      timers.push(setTimeout(() => signal("SIGKILL"), (grace[0] + grace[1]) * 1000).unref());
+      timers.push(...escalate(grace, signal));
     },
     kill() {
       signal("SIGKILL");
+    },
+  };
+}
+
+/** JOB-15's escalation: SIGINT now, SIGTERM after `grace[0]` s, SIGKILL after `grace[1]` s more. */
+export function escalate(grace: [number, number], send: (sig: "SIGINT" | "SIGTERM" | "SIGKILL") => void): NodeJS.Timeout[] {
+  send("SIGINT");
+  return [setTimeout(() => send("SIGTERM"), grace[0] * 1000).unref(), setTimeout(() => send("SIGKILL"), (grace[0] + grace[1]) * 1000).unref()];
+}
+
+/** Calls `onLine` per complete line of text arriving in pieces (newline dropped); `end()` flushes the rest. */
+export function lineSplitter(onLine: (line: string) => void): { push(chunk: string): void; end(): void } {
+  let rest = "";
+  return {
+    push(chunk) {
+      let nl = chunk.indexOf("\n");
+      if (nl < 0) {
+        rest += chunk;
+        return;
+      }
+      onLine(rest + chunk.slice(0, nl));
+      rest = "";
+      let start = nl + 1;
+      while ((nl = chunk.indexOf("\n", start)) >= 0) {
+        onLine(chunk.slice(start, nl));
+        start = nl + 1;
+      }
+      rest = chunk.slice(start);
+    },
+    end() {
+      if (rest) onLine(rest);
+      rest = "";
     },
   };
 }

@@ -3,24 +3,8 @@
  * workflow-command, file-command and cancel handling applies: a one-shot container (Docker
  * actions, `docker://`), or a command executed in the job's container.
  */
-import type { RunningProcess } from "../process.js";
+import { escalate, lineSplitter, type RunningProcess } from "../process.js";
 import type { DockerEngine } from "./engine.js";
-
-/** Calls `onLine` per complete line of text arriving in pieces; `end()` flushes the rest. */
-export function lineSplitter(onLine: (line: string) => void): { push(text: string): void; end(): void } {
-  let rest = "";
-  return {
-    push(text) {
-      const parts = (rest + text).split("\n");
-      rest = parts.pop() ?? "";
-      for (const p of parts) onLine(p);
-    },
-    end() {
-      if (rest) onLine(rest);
-      rest = "";
-    },
-  };
-}
 
 /** Creates, starts and follows a container; removes it when done. */
 export function runContainer(engine: DockerEngine, spec: Record<string, unknown>, onLine: (line: string) => void): RunningProcess {
@@ -47,9 +31,7 @@ export function runContainer(engine: DockerEngine, spec: Record<string, unknown>
     stop(grace) {
       if (!id) return void (killed = true);
       const c = id;
-      void engine.kill(c, "SIGINT");
-      setTimeout(() => void engine.kill(c, "SIGTERM"), grace[0] * 1000).unref();
-      setTimeout(() => void engine.kill(c, "SIGKILL"), (grace[0] + grace[1]) * 1000).unref();
+      escalate(grace, (sig) => void engine.kill(c, sig));
     },
     kill() {
       killed = true;
@@ -74,16 +56,14 @@ export function execInContainer(engine: DockerEngine, container: string, spec: {
       },
     );
   // An exec has no signal API: stopping runs `kill` inside the container on the step's script.
-  const signal = (sig: string) => void engine.exec(container, { Cmd: ["sh", "-c", `pkill -${sig} -f '${spec.Cmd.at(-1)}' || true`], Env: [] }, () => {}).catch(() => undefined);
+  const signal = (sig: string) => void engine.exec(container, { Cmd: ["sh", "-c", `pkill -${sig.replace(/^SIG/, "")} -f '${spec.Cmd.at(-1)}' || true`], Env: [] }, () => {}).catch(() => undefined);
   return {
     exit,
     stop(grace) {
-      signal("INT");
-      setTimeout(() => signal("TERM"), grace[0] * 1000).unref();
-      setTimeout(() => signal("KILL"), (grace[0] + grace[1]) * 1000).unref();
+      escalate(grace, signal);
     },
     kill() {
-      signal("KILL");
+      signal("SIGKILL");
     },
   };
 }

@@ -51,9 +51,7 @@ export class DockerEngine {
   /** A JSON request; throws with the engine's message on an error status. */
   async call<T = unknown>(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: T }> {
     const res = await this.raw(method, path, body, headers);
-    const chunks: Buffer[] = [];
-    for await (const c of res) chunks.push(c as Buffer);
-    const text = Buffer.concat(chunks).toString("utf8");
+    const text = await readText(res);
     let parsed: unknown = text;
     try {
       parsed = text ? JSON.parse(text) : undefined;
@@ -83,8 +81,7 @@ export class DockerEngine {
     const [name, tag] = splitImage(image);
     log(`Pulling ${name}:${tag}`);
     const res = await this.raw("POST", `/images/create?fromImage=${encodeURIComponent(name)}&tag=${encodeURIComponent(tag)}`);
-    let text = "";
-    for await (const c of res) text += (c as Buffer).toString("utf8");
+    const text = await readText(res);
     const error = text.split("\n").filter(Boolean).map((l) => JSON.parse(l) as { error?: string }).find((e) => e.error);
     if ((res.statusCode ?? 500) >= 400 || error) throw new Error(`pulling ${image}: ${error?.error ?? text.trim()}`);
   }
@@ -92,8 +89,7 @@ export class DockerEngine {
   /** Builds a tar context as `tag`. */
   async build(tar: Buffer, tag: string, dockerfile: string, log: (l: string) => void): Promise<void> {
     const res = await this.raw("POST", `/build?t=${encodeURIComponent(tag)}&dockerfile=${encodeURIComponent(dockerfile)}&rm=1`, tar, { "Content-Type": "application/x-tar" });
-    let text = "";
-    for await (const c of res) text += (c as Buffer).toString("utf8");
+    const text = await readText(res);
     for (const l of text.split("\n").filter(Boolean)) {
       const e = JSON.parse(l) as { stream?: string; error?: string };
       if (e.error) throw new Error(`building ${tag}: ${e.error}`);
@@ -136,6 +132,13 @@ export class DockerEngine {
   }
 
   removeNetwork = (id: string) => this.call("DELETE", `/networks/${id}`).catch(() => undefined);
+}
+
+/** A whole response body as text (decoded once, so no character is cut between chunks). */
+async function readText(res: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of res) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
 }
 
 /** `node:20` → [node, 20]; `ghcr.io/a/b` → [ghcr.io/a/b, latest]; digests kept whole. */
