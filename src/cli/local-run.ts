@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import type { EventSink, WorkflowRun } from "../contract/index.js";
-import { DockerEngine, dockerAddress, gitFetcher, startRun, type ActionSources, type ArtifactStore, type RunHandle } from "../engine/index.js";
+import { DockerEngine, dockerAddress, gitFetcher, startRun, type ActionSources, type ArtifactStore, type CheckoutOptions, type RunHandle } from "../engine/index.js";
 import type { Config } from "../config/config.js";
 import { StoreArtifacts } from "../server/artifacts.js";
 import { claimRun, SecretVault, StoreRecorder, openStore } from "../store/index.js";
@@ -13,7 +13,7 @@ import type { RunPlan } from "./run-plan.js";
  * Runs a plan in this process, recording it in the workspace's store (so it shows in the
  * dashboard later) with the stored secrets under the command line's.
  */
-export async function runInStore(plan: RunPlan, sink: EventSink, config: Readonly<Config>): Promise<WorkflowRun> {
+export async function runInStore(plan: RunPlan, sink: EventSink, config: Readonly<Config>, checkouts?: CheckoutOptions): Promise<WorkflowRun> {
   const store = openStore(config.dataDir);
   const runId = randomBytes(4).toString("hex");
   const release = claimRun(config.dataDir, runId);
@@ -28,6 +28,7 @@ export async function runInStore(plan: RunPlan, sink: EventSink, config: Readonl
       artifacts: new StoreArtifacts(store, config.dataDir),
       cacheDir: join(config.dataDir, "cache"),
       docker: new DockerEngine(dockerAddress(config.dockerHost)),
+      checkouts,
     });
   } finally {
     release();
@@ -36,7 +37,7 @@ export async function runInStore(plan: RunPlan, sink: EventSink, config: Readonl
 }
 
 /** Runs a plan in this process. SIGINT cancels gracefully; a second SIGINT stops at once. */
-export async function runLocally(plan: RunPlan, sink: EventSink, opts: { runId?: string; runNumber?: number; hostEnv: Record<string, string | undefined>; actions?: ActionSources; artifacts?: ArtifactStore; cacheDir?: string; docker?: DockerEngine }): Promise<WorkflowRun> {
+export async function runLocally(plan: RunPlan, sink: EventSink, opts: { runId?: string; runNumber?: number; hostEnv: Record<string, string | undefined>; actions?: ActionSources; artifacts?: ArtifactStore; cacheDir?: string; docker?: DockerEngine; checkouts?: CheckoutOptions }): Promise<WorkflowRun> {
   const handle: RunHandle = startRun({
     runId: opts.runId ?? randomBytes(4).toString("hex"),
     runNumber: opts.runNumber ?? 1,
@@ -55,6 +56,7 @@ export async function runLocally(plan: RunPlan, sink: EventSink, opts: { runId?:
     artifacts: opts.artifacts,
     cacheDir: opts.cacheDir,
     docker: opts.docker,
+    checkouts: opts.checkouts,
   });
   let interrupts = 0;
   const onSignal = (): void => {

@@ -1,13 +1,14 @@
 import { relative } from "node:path";
 import type { EventSink, WorkflowRun } from "../contract/index.js";
 import type { RunnerClient } from "../client/index.js";
+import type { CheckoutOptions } from "../engine/index.js";
 import type { RunPlan } from "./run-plan.js";
 
 /**
  * Submits a plan to a runner and follows the run over SSE (replayed from its first event, so
  * nothing is missed). Ctrl-C asks the runner to cancel; a second Ctrl-C cancels harder.
  */
-export async function runRemotely(plan: RunPlan, client: RunnerClient, sink: EventSink, sandbox: string): Promise<WorkflowRun> {
+export async function runRemotely(plan: RunPlan, client: RunnerClient, sink: EventSink, sandbox: string, checkouts: CheckoutOptions): Promise<WorkflowRun> {
   const created = await client.request<WorkflowRun>("POST", "/api/runs", {
     workflow: relative(plan.workspace, plan.workflow.filePath),
     event: plan.event,
@@ -18,6 +19,7 @@ export async function runRemotely(plan: RunPlan, client: RunnerClient, sink: Eve
     secrets: plan.secrets,
     actions: plan.actions,
     sandbox: { strategy: sandbox },
+    workspaces: { bind: checkouts.mode === "bind", keep: checkouts.keep },
   });
   const onSignal = (): void => {
     process.stderr.write("\nstax: asking the runner to cancel the run (Ctrl-C again to insist)\n");

@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { summary } from "./format.js";
-import { relative } from "node:path";
+import { join, relative } from "node:path";
+import { describeIsolation, type CheckoutOptions } from "../engine/index.js";
 import { runInStore } from "./local-run.js";
 import { runRemotely } from "./remote-run.js";
 import { cliConfig, findRunner } from "./context.js";
@@ -25,9 +26,11 @@ export function registerRun(program: Command): void {
     .option("--json", "print the final run as JSON on stdout; progress goes to stderr")
     .option("--sandbox <strategy>", "where a runner runs it: none (default for stax run), auto, worktree or copy")
     .option("--no-sandbox", "run in the workspace itself (the default of stax run)")
+    .option("--bind", "run every job in the workspace itself instead of a checkout per job leg (reuses its node_modules)")
+    .option("--keep-workspaces", "keep each job leg's checkout after the run (its path is in the job's log)")
     .option("--local", "run in this process even when a runner serves the workspace")
     .option("--action <owner/repo@ref=DIR>", "use a local folder for a remote action or reusable workflow (repeatable)", collect)
-    .action(async (ref: string, flags: RunFlags & { sandbox?: string | boolean; local?: boolean }) => {
+    .action(async (ref: string, flags: RunFlags & { sandbox?: string | boolean; local?: boolean; bind?: boolean; keepWorkspaces?: boolean }) => {
       const plan = await planRun(ref, flags, process.cwd(), process.cwd());
       const out = flags.json ? process.stderr : process.stdout;
       const renderer = new RunRenderer(out);
@@ -35,7 +38,9 @@ export function registerRun(program: Command): void {
       const inside = !relative(plan.workspace, plan.workflow.filePath).startsWith("..");
       const client = flags.local || !inside ? undefined : await findRunner(config);
       const sandbox = typeof flags.sandbox === "string" ? flags.sandbox : "none";
-      const run = client ? await runRemotely(plan, client, renderer, sandbox) : await runInStore(plan, renderer, config);
+      const checkouts: CheckoutOptions = { mode: flags.bind ? "bind" : "isolated", root: join(config.dataDir, "checkouts"), keep: flags.keepWorkspaces === true };
+      out.write(`${describeIsolation(plan.workspace, checkouts)}\n`);
+      const run = client ? await runRemotely(plan, client, renderer, sandbox, checkouts) : await runInStore(plan, renderer, config, checkouts);
       renderer.finish();
       out.write(`\n${summary(run)}\n`);
       if (flags.json) process.stdout.write(`${JSON.stringify(run, null, 2)}\n`);

@@ -51,6 +51,8 @@ export interface CreateRunRequest {
   secrets?: Record<string, string>;
   /** `owner/repo@ref` (or `owner/repo`) → a folder on the runner's machine used instead (`stax run --action`). */
   actions?: Record<string, string>;
+  /** Where jobs work: each leg in its own checkout (default), or all in the run's folder (`bind`); `keep` leaves the checkouts. */
+  workspaces?: { bind?: boolean; keep?: boolean };
 }
 
 /** `POST /api/runs/:id/rerun` */

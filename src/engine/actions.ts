@@ -63,7 +63,7 @@ export async function runAction(def: StepDef, scope: StepScope, ctx: Contexts, f
   }
   let action: ActionDef;
   let actionInfo: StepScope["action"];
-  const workspace = scope.rt.run.opts.workspace;
+  const workspace = scope.rt.workspace;
   if (ref.kind === "remote") {
     const shim = findShim(ref.slug, ref.path);
     if (shim) return shim.run({ scope, def, ref, with: withValues, env, ctx });

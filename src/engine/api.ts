@@ -1,6 +1,7 @@
 import type { EventSink, WorkflowRun } from "../contract/index.js";
 import type { LoadedWorkflow } from "../workflow/index.js";
 import type { ActionFetcher } from "./action-fetch.js";
+import type { CheckoutOptions } from "./checkouts.js";
 import type { DockerEngine } from "./docker/engine.js";
 
 /** Remote actions: the cache, local overrides, and a fetcher for when the network allows. */
@@ -49,6 +50,8 @@ export interface RunOptions {
   docker?: DockerEngine;
   /** Where `actions/cache` keeps its entries (the workspace's data folder); absent: cache steps fail. */
   cacheDir?: string;
+  /** Where jobs work: absent or `bind`, the workspace itself; `isolated`, a checkout per job leg (see checkouts.ts). */
+  checkouts?: CheckoutOptions;
   /** Lines for the run's log, printed at the start of the first step that runs (e.g. what a sandbox leaves out). */
   notices?: string[];
 }

@@ -5,3 +5,5 @@ export { gitFetcher, type ActionFetcher } from "./action-fetch.js";
 export { DockerEngine, dockerAddress } from "./docker/engine.js";
 export { addToCache, listCache, removeFromCache, parseRepoRef, entryDir, type CacheEntry } from "./action-cache.js";
 export { selectJobs } from "./select.js";
+export { Checkouts, describeIsolation, isolationKind, snapshotOf, type CheckoutOptions } from "./checkouts.js";
+export { copyWorkspace, copyWorkspaceSync, describeCopySkips } from "./workspace-copy.js";

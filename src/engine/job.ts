@@ -18,7 +18,8 @@ export async function runJob(rt: JobRuntime): Promise<JobResult> {
   const scope: StepScope = { rt, steps: {}, post: [], log: () => {} };
   const logTo = (step: Step) => (line: string) => reporter.log(rt.job, step, `${rt.masker.mask(line)}\n`);
 
-  const setupError = setUp(rt);
+  const checkout = await acquireCheckout(rt);
+  const setupError = checkout.error ?? setUp(rt);
   // A job that cannot start shows one failed "Set up job" step instead of steps that never ran.
   if (setupError) rt.job.steps = [];
   const pres = setupError ? [] : await planPreSteps(rt);
@@ -61,6 +62,9 @@ export async function runJob(rt: JobRuntime): Promise<JobResult> {
   } catch {
     // an invalid expression here is reported by the job's failure already
   }
+  const last = rt.job.steps.filter((s) => s.status === "completed").at(-1);
+  const parting = await checkout.release?.(conclusion === "failure").catch((err: Error) => `##[warning]could not remove this job's checkout: ${err.message}`);
+  if (parting && last) logTo(last)(parting);
   reporter.jobCompleted(rt.job, conclusion);
   rmSync(rt.temp, { recursive: true, force: true });
   // JOB-07: with continue-on-error the run and the dependants see success.
@@ -86,6 +90,19 @@ async function initContainers(rt: JobRuntime, step: Step, logTo: (s: Step) => (l
   }
   reporter.stepCompleted(rt.job, step, "success", "success");
   return { ok: true, cleanup: r.cleanup };
+}
+
+/** The leg's own checkout when jobs are isolated: rt.workspace points into it until `release`. */
+async function acquireCheckout(rt: JobRuntime): Promise<{ error?: string; release?: (failed: boolean) => Promise<string | undefined> }> {
+  if (!rt.run.checkouts) return {};
+  try {
+    const leg = await rt.run.checkouts.acquire(rt.job.id);
+    rt.workspace = leg.dir;
+    rt.notices.push(leg.notice);
+    return { release: leg.dispose };
+  } catch (err) {
+    return { error: `could not make this job's checkout: ${err instanceof Error ? err.message : String(err)}` };
+  }
 }
 
 /** Prepares the job: RUNNER_TEMP emptied (JOB-17), job env (ENV-01..03), defaults.run. */
@@ -128,7 +145,7 @@ async function runSteps(rt: JobRuntime, scope: StepScope, logTo: (s: Step) => (l
       const result = await executeStep(def, scope, () => {
         step.name = rt.masker.mask(evaluatedStepName(def, stepContexts(scope, rt.env, def.id), scopeFunctions(scope)));
         reporter.stepStarted(rt.job, step);
-        for (const notice of rt.run.notices.splice(0)) scope.log(notice);
+        for (const notice of [...rt.run.notices.splice(0), ...rt.notices.splice(0)]) scope.log(notice);
       });
       reporter.stepCompleted(rt.job, step, result.outcome, result.conclusion);
     }

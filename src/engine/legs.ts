@@ -128,6 +128,8 @@ export function newJobRuntime(run: RunRuntime, graph: GraphScope, def: JobDef, j
     graph,
     def,
     job,
+    workspace: run.opts.workspace,
+    notices: [],
     matrix,
     strategy,
     needs,

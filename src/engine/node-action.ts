@@ -21,7 +21,7 @@ const stateEnv = (state: Record<string, string>): Record<string, string> => Obje
 export async function runNodeAction(action: ActionDef, info: StepScope["action"], inputs: Record<string, string>, def: StepDef, scope: StepScope, env: Record<string, string>): Promise<ProcessOutcome> {
   if (action.runs.using !== "node") throw new Error("not a node action");
   const runs = action.runs;
-  const workspace = scope.rt.run.opts.workspace;
+  const workspace = scope.rt.workspace;
   const nodeScope: StepScope = { ...scope, action: { path: scope.action?.path ?? "", repository: info?.repository ?? "", ref: info?.ref ?? "" } };
   const stage = (file: string, state: Record<string, string>, log = scope.log) =>
     runProcess({ ...nodeScope, log }, def.id, env, { command: scope.rt.run.nodePath, args: [join(action.dir, file)], cwd: workspace, extraEnv: { ...inputEnv(inputs), ...stateEnv(state) } });

@@ -43,7 +43,7 @@ export async function planPreSteps(rt: JobRuntime): Promise<PrePlan[]> {
 /** Runs the planned pre steps; `steps` are their Step records, in the same order. */
 export async function runPreSteps(rt: JobRuntime, scope: StepScope, plans: PrePlan[], steps: Step[], logTo: (s: Step) => (l: string) => void): Promise<void> {
   const { reporter } = rt.run;
-  const workspace = rt.run.opts.workspace;
+  const workspace = rt.workspace;
   const fns = stepStatusFunctions(workspace, () => rt.status, () => rt.status === "cancelled");
   for (let i = 0; i < plans.length; i++) {
     const { def, action } = plans[i];

@@ -25,7 +25,7 @@ export async function runScript(def: StepDef, scope: StepScope, ctx: Contexts, f
     scope.log(`##[error]${shell.error}`);
     return { result: "failure" };
   }
-  const workspace = rt.run.opts.workspace;
+  const workspace = rt.workspace;
   const wd = evaluateString(def.workingDirectory, ctx, fns) ?? defaults.workingDirectory;
   const cwd = wd ? resolve(workspace, wd) : workspace;
   if (!existsSync(cwd) || !statSync(cwd).isDirectory()) {

@@ -3,6 +3,7 @@ import { arch, platform } from "node:os";
 import { basename, join } from "node:path";
 import type { RunConclusion, WorkflowRun } from "../contract/index.js";
 import type { RunHandle, RunOptions } from "./api.js";
+import { Checkouts } from "./checkouts.js";
 import { readGitInfo } from "./git.js";
 import { githubContext, refOf, synthesizePayload } from "./github-context.js";
 import { runGraph } from "./graph.js";
@@ -56,13 +57,14 @@ export function startRun(opts: RunOptions): RunHandle {
     },
     vars: opts.vars ?? {},
     masker,
-    hostEnv: Object.fromEntries(Object.entries(opts.hostEnv).filter((e): e is [string, string] => e[1] !== undefined && !INHERITED_DROP.test(e[0]))),
+    hostEnv: hostEnvOf(opts),
     cancelled: false,
     hardStop: false,
     activeJobs: new Set(),
     grace: opts.killGraceSeconds ?? [7.5, 2.5],
     nodePath: process.execPath,
     notices: [...(opts.notices ?? [])],
+    checkouts: opts.checkouts?.mode === "isolated" ? new Checkouts(opts.workspace, opts.checkouts, opts.runId, hostEnvOf(opts)) : undefined,
   };
   const done = (async (): Promise<WorkflowRun> => {
     await Promise.resolve();
@@ -75,6 +77,7 @@ export function startRun(opts: RunOptions): RunHandle {
       const all = [...results.values()].map((r) => r.result);
       conclusion = rt.cancelled ? "cancelled" : all.includes("failure") ? "failure" : all.includes("cancelled") ? "cancelled" : "success";
     } finally {
+      await rt.checkouts?.close();
       reporter.runCompleted(conclusion);
       rmSync(opts.tempDir, { recursive: true, force: true });
     }
@@ -91,3 +94,8 @@ export function startRun(opts: RunOptions): RunHandle {
   };
 }
 
+
+/** The host environment steps inherit, without a parent runner's variables. */
+function hostEnvOf(opts: RunOptions): Record<string, string> {
+  return Object.fromEntries(Object.entries(opts.hostEnv).filter((e): e is [string, string] => e[1] !== undefined && !INHERITED_DROP.test(e[0])));
+}

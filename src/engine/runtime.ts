@@ -3,6 +3,7 @@ import type { Contexts, ExtraFunctions } from "../expressions/index.js";
 import { hashFiles } from "../expressions/index.js";
 import type { JobDef, LoadedWorkflow, StepDef, WorkflowDef } from "../workflow/index.js";
 import type { RunOptions } from "./api.js";
+import type { Checkouts } from "./checkouts.js";
 import type { GithubContext } from "./github-context.js";
 import type { Masker } from "./mask.js";
 import type { Reporter } from "./report.js";
@@ -35,6 +36,8 @@ export interface RunRuntime {
   notices: string[];
   /** The node binary JavaScript actions run on (ACT-01). */
   nodePath: string;
+  /** Per-leg checkouts, when jobs are isolated (RunOptions.checkouts). */
+  checkouts?: Checkouts;
 }
 
 export interface JobCancel {
@@ -62,6 +65,10 @@ export interface JobRuntime {
   graph: GraphScope;
   def: JobDef;
   job: Job;
+  /** GITHUB_WORKSPACE of this job: the workspace itself, or the leg's own checkout. */
+  workspace: string;
+  /** Lines for this job's log, printed at the start of its first step (where it runs). */
+  notices: string[];
   matrix: Record<string, unknown> | null;
   strategy: Record<string, unknown>;
   needs: Record<string, JobResult>;

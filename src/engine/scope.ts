@@ -39,6 +39,7 @@ export function stepContexts(scope: StepScope, env: Record<string, string>, step
   const rt = scope.rt;
   const github = {
     ...rt.run.github,
+    workspace: rt.workspace,
     job: rt.def.id,
     action: stepId,
     action_path: scope.action?.path ?? "",

@@ -12,6 +12,7 @@ export function processEnv(scope: StepScope, env: Record<string, string>, stepId
   const rt = scope.rt;
   const github = {
     ...rt.run.github,
+    workspace: rt.workspace,
     job: rt.def.id,
     action: stepId,
     action_path: scope.action?.path ?? "",

@@ -15,7 +15,7 @@ export interface StepResult {
 
 /** Status functions and hashFiles for a step in this scope. */
 export function scopeFunctions(scope: StepScope): ExtraFunctions {
-  return stepStatusFunctions(scope.rt.run.opts.workspace, () => scopeStatus(scope), () => scope.rt.status === "cancelled");
+  return stepStatusFunctions(scope.rt.workspace, () => scopeStatus(scope), () => scope.rt.status === "cancelled");
 }
 
 function fault(scope: StepScope, err: unknown): StepResult {

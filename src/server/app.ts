@@ -62,6 +62,7 @@ export async function startRunner(o: RunnerOptions): Promise<Runner> {
     vault,
     hostEnv: o.hostEnv,
     sandboxDir: config.sandboxDir,
+    checkoutsDir: join(config.dataDir, "checkouts"),
     actionsCache: config.actionsCache,
     cacheDir: join(config.dataDir, "cache"),
     docker: new DockerEngine(dockerAddress(config.dockerHost)),

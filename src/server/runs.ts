@@ -14,6 +14,8 @@ export interface RunManagerDeps {
   vault: SecretVault;
   hostEnv: Record<string, string | undefined>;
   sandboxDir: string;
+  /** Where each job leg's own checkout is made (CreateRunRequest.workspaces). */
+  checkoutsDir: string;
   actionsCache?: string;
   docker?: DockerEngine;
   /** actions/cache entries of this workspace. */
@@ -83,6 +85,7 @@ export class RunManager {
       sink: new StoreRecorder(this.deps.store),
       actions: { cache: this.deps.actionsCache, overrides: stringMap(req.actions, "actions"), fetch: this.deps.actionsCache ? gitFetcher(this.deps.actionsCache, { token: this.deps.hostEnv.GITHUB_TOKEN }) : undefined },
       notices: sandbox.notices,
+      checkouts: { mode: req.workspaces?.bind ? "bind" : "isolated", root: this.deps.checkoutsDir, keep: req.workspaces?.keep === true },
       artifacts: this.deps.artifacts,
       cacheDir: this.deps.cacheDir,
       docker: this.deps.docker,
@@ -113,7 +116,7 @@ export class RunManager {
     const run = this.find(ref);
     if (run.status !== "completed") throw new StaxError("RUN_ACTIVE", `run ${run.number} is still running`);
     const previous = this.requests.get(run.id);
-    const req: CreateRunRequest = { workflow: run.workflowFile, inputs: run.inputs as CreateRunRequest["inputs"], event: run.trigger.event, eventPayload: previous?.eventPayload, sandbox: previous?.sandbox, env: previous?.env, secrets: previous?.secrets, actions: previous?.actions };
+    const req: CreateRunRequest = { workflow: run.workflowFile, inputs: run.inputs as CreateRunRequest["inputs"], event: run.trigger.event, eventPayload: previous?.eventPayload, sandbox: previous?.sandbox, env: previous?.env, secrets: previous?.secrets, actions: previous?.actions, workspaces: previous?.workspaces };
     if (failedOnly) {
       const failed = new Set(run.jobs.filter((j) => j.conclusion === "failure" || j.conclusion === "cancelled").map((j) => defId(j.id)));
       if (failed.size === 0) throw new StaxError("BAD_REQUEST", `run ${run.number} has no failed jobs`);

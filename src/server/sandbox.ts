@@ -1,10 +1,8 @@
 import { execFileSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
-import { join, relative } from "node:path";
+import { existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
 import type { SandboxStrategy } from "../contract/index.js";
-
-/** Folders a copy sandbox leaves out (product.md: node_modules, .git and build folders). */
-const SKIP = new Set(["node_modules", ".git", "dist", "build", "target", ".next", ".turbo", "coverage"]);
+import { copyWorkspaceSync, describeCopySkips } from "../engine/index.js";
 
 export interface Sandbox {
   /** Where the run's steps run (GITHUB_WORKSPACE). */
@@ -58,8 +56,9 @@ export function createSandbox(workspace: string, root: string, runId: string, st
       },
     };
   }
-  cpSync(workspace, dir, { recursive: true, filter: (src) => !relative(workspace, src).split(/[\\/]/).some((p) => SKIP.has(p)) });
-  return { dir, notices: [`stax: running in a copy of the workspace without ${[...SKIP].join(", ")}`], dispose: () => rmSync(dir, { recursive: true, force: true }) };
+  // The same copy a job leg gets in a workspace that is not a git repository (src/engine/workspace-copy.ts).
+  copyWorkspaceSync(workspace, dir);
+  return { dir, notices: [`stax: running in a copy of the workspace without ${describeCopySkips()} (and what .gitignore names)`], dispose: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
 /** Removes sandboxes left by a runner that stopped without cleaning up. */

@@ -52,7 +52,7 @@ export async function runContainerStep(def: StepDef, scope: StepScope, env: Reco
     scope.log(`##[error]${err instanceof Error ? err.message : String(err)}`);
     return { result: "failure" };
   }
-  const workspace = rt.run.opts.workspace;
+  const workspace = rt.workspace;
   const home = join(rt.temp, "_github_home");
   mkdirSync(home, { recursive: true });
   const mounts: Mount[] = [

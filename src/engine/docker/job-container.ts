@@ -65,7 +65,7 @@ export async function startJobContainers(rt: JobRuntime, log: (l: string) => voi
     }
     if (container) {
       await engine.ensureImage(container.image, log);
-      const workspace = rt.run.opts.workspace;
+      const workspace = rt.workspace;
       const cid = await engine.create({
         Image: container.image,
         Entrypoint: ["tail"],

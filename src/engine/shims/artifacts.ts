@@ -43,7 +43,7 @@ export const uploadArtifact: Shim = {
     const store = scope.rt.run.opts.artifacts;
     if (!store) return unavailable(call);
     const name = w.name || "artifact";
-    const files = matchFiles(scope.rt.run.opts.workspace, w.path ?? "");
+    const files = matchFiles(scope.rt.workspace, w.path ?? "");
     scope.log(`stax: using the built-in actions/upload-artifact (requested ${call.ref.ref})`);
     if (files.length === 0) {
       const mode = (w["if-no-files-found"] || "warn").toLowerCase();
@@ -69,7 +69,7 @@ export const downloadArtifact: Shim = {
     const { scope, with: w } = call;
     const store = scope.rt.run.opts.artifacts;
     if (!store) return unavailable(call);
-    const dest = resolve(scope.rt.run.opts.workspace, w.path || ".");
+    const dest = resolve(scope.rt.workspace, w.path || ".");
     scope.log(`stax: using the built-in actions/download-artifact (requested ${call.ref.ref})`);
     const names = await store.download(scope.rt.run.opts.runId, w.name || undefined, dest);
     scope.log(`Downloaded ${names.length} artifact(s) to ${dest}: ${names.join(", ")}`);

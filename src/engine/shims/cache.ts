@@ -87,7 +87,7 @@ function restore(dir: string, workspace: string, home: string): number {
 }
 
 function save(root: string, key: string, pathSpec: string, scope: StepScope, log: (l: string) => void): boolean {
-  const workspace = scope.rt.run.opts.workspace;
+  const workspace = scope.rt.workspace;
   const home = scope.rt.run.hostEnv.HOME ?? "";
   const dir = join(root, entryName(key));
   if (existsSync(join(dir, "meta.json"))) {
@@ -143,7 +143,7 @@ function doRestore(call: ShimCall, name: string): ProcessOutcome & { hit?: boole
   outputs["cache-hit"] = String(hit);
   outputs["cache-matched-key"] = found.key;
   if ((w["lookup-only"] ?? "").toLowerCase() === "true") scope.log(`Cache found (lookup only) for key: ${found.key}`);
-  else scope.log(`Cache restored from key: ${found.key} (${restore(found.dir, scope.rt.run.opts.workspace, scope.rt.run.hostEnv.HOME ?? "")} file(s))`);
+  else scope.log(`Cache restored from key: ${found.key} (${restore(found.dir, scope.rt.workspace, scope.rt.run.hostEnv.HOME ?? "")} file(s))`);
   return { result: "success", effects: { outputs, state: {} }, hit };
 }
 

@@ -22,7 +22,7 @@ function commitOf(workspace: string, ref: string): string | undefined {
 export const checkout: Shim = {
   action: "actions/checkout",
   async run({ scope, with: w, ref }) {
-    const workspace = scope.rt.run.opts.workspace;
+    const workspace = scope.rt.workspace;
     scope.log(`stax: using the built-in actions/checkout (requested ${ref.ref}); the workspace is already available at ${workspace}`);
     if (w["fetch-depth"] && w["fetch-depth"] !== "1") scope.log(`stax: fetch-depth ${w["fetch-depth"]} is ignored: the local repository is used as it is`);
     if (w.repository && w.repository !== scope.rt.run.github.repository) {

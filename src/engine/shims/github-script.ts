@@ -30,6 +30,6 @@ export const githubScript: Shim = {
     const inputs: Record<string, string> = { "result-encoding": "json", ...w };
     const extraEnv: Record<string, string> = { STAX_GITHUB_CONTEXT_FILE: contextFile };
     for (const [k, v] of Object.entries(inputs)) extraEnv[`INPUT_${k.replace(/ /g, "_").toUpperCase()}`] = v;
-    return runProcess({ ...scope, action: { path: "", repository: "actions/github-script", ref: ref.ref } }, def.id, env, { command: rt.run.nodePath, args: [RUNTIME], cwd: rt.run.opts.workspace, extraEnv });
+    return runProcess({ ...scope, action: { path: "", repository: "actions/github-script", ref: ref.ref } }, def.id, env, { command: rt.run.nodePath, args: [RUNTIME], cwd: rt.workspace, extraEnv });
   },
 };

@@ -55,7 +55,7 @@ export const setupNode: Shim = {
   action: "actions/setup-node",
   async run({ scope, with: w, ref }) {
     const rt = scope.rt;
-    const workspace = rt.run.opts.workspace;
+    const workspace = rt.workspace;
     const home = rt.run.hostEnv.HOME ?? "";
     let spec = w["node-version"] ?? "";
     if (!spec && w["node-version-file"]) {

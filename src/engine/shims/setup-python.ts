@@ -34,7 +34,7 @@ export const setupPython: Shim = {
     const rt = scope.rt;
     let spec = (w["python-version"] ?? "").trim();
     if (!spec && w["python-version-file"]) {
-      const file = resolve(rt.run.opts.workspace, w["python-version-file"]);
+      const file = resolve(rt.workspace, w["python-version-file"]);
       spec = existsSync(file) ? readFileSync(file, "utf8").trim().split(/\s+/)[0] : "";
     }
     scope.log(`stax: using the built-in actions/setup-python (requested ${ref.ref}): a Python installed on this machine, no download`);

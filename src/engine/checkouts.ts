@@ -1,0 +1,145 @@
+import { execFile, execFileSync } from "node:child_process";
+import { copyFile, mkdir, rm, rmdir } from "node:fs/promises";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { copyWorkspace, describeCopySkips } from "./workspace-copy.js";
+
+const run = promisify(execFile);
+
+/** How the jobs of a run get their folder (RunOptions.checkouts). */
+export interface CheckoutOptions {
+  /** `bind`: every job works in the workspace itself; `isolated`: each job leg gets its own checkout. */
+  mode: "bind" | "isolated";
+  /** Where isolated checkouts are made (one folder per run, one per leg in it). */
+  root: string;
+  /** Keep each leg's checkout after the job (debugging); its path is logged. */
+  keep?: boolean;
+}
+
+/** One leg's folder, and how to give it back. */
+export interface LegCheckout {
+  dir: string;
+  /** Lines for the job's log: where it runs. */
+  notice: string;
+  /** Removes the folder (unless kept); returns a line for the log, if any. */
+  dispose(failed: boolean): Promise<string | undefined>;
+}
+
+/** A repository snapshot every leg of a run checks out: a commit of the workspace as it is now. */
+interface Snapshot {
+  /** The repository's top folder (where `git worktree` runs). */
+  top: string;
+  commit: string;
+  /** Whether the commit is HEAD itself (the workspace had no changes). */
+  head: boolean;
+}
+
+/** The isolation of one run: the snapshot is built once, on first use, for all its legs. */
+export class Checkouts {
+  private snapshot?: Promise<Snapshot | undefined>;
+  private readonly runDir: string;
+
+  constructor(
+    private readonly workspace: string,
+    private readonly opts: CheckoutOptions,
+    runId: string,
+    /** The environment git runs with: the host's, passed in like all configuration. */
+    private readonly env: Record<string, string>,
+  ) {
+    this.runDir = join(opts.root, runId);
+  }
+
+  /** The folder one leg works in: a git worktree of the snapshot, or a copy when the workspace is not a git repository. */
+  async acquire(legId: string): Promise<LegCheckout> {
+    const dir = join(this.runDir, legId.replace(/[^A-Za-z0-9._-]+/g, "_"));
+    await rm(dir, { recursive: true, force: true });
+    await mkdir(this.runDir, { recursive: true });
+    const snap = await (this.snapshot ??= snapshotOf(this.workspace, this.runDir, this.env));
+    if (snap) {
+      // No hooks: a post-checkout hook of the user's (husky & co.) has no business in a job's checkout.
+      await git(snap.top, ["-c", "core.hooksPath=/dev/null", "worktree", "add", "--detach", "--force", "--quiet", dir, snap.commit], this.env);
+      const what = snap.head ? `HEAD (${snap.commit.slice(0, 7)})` : `the workspace with its uncommitted and untracked files (${snap.commit.slice(0, 7)})`;
+      return { dir, notice: `stax: this job runs in its own checkout of ${what} at ${dir}; ignored files such as node_modules are not there`, dispose: (failed) => this.release(dir, failed, () => removeWorktree(snap.top, dir, this.env)) };
+    }
+    await copyWorkspace(this.workspace, dir);
+    return { dir, notice: `stax: this job runs in its own copy of the workspace (without ${describeCopySkips()} and what .gitignore names) at ${dir}`, dispose: (failed) => this.release(dir, failed, () => rm(dir, { recursive: true, force: true })) };
+  }
+
+  /** At the end of the run: removes the run's folder when no kept checkout is left in it. */
+  async close(): Promise<void> {
+    await rmdir(this.runDir).catch(() => {});
+  }
+
+  private async release(dir: string, failed: boolean, remove: () => Promise<unknown>): Promise<string | undefined> {
+    if (this.opts.keep) return `stax: kept this job's workspace at ${dir}`;
+    await remove();
+    return failed ? `stax: this job ran in ${dir} (removed; --keep-workspaces keeps it)` : undefined;
+  }
+}
+
+/** How isolated legs of `workspace` will be made: a worktree in a git repository, else a copy. */
+export function isolationKind(workspace: string): "worktree" | "copy" {
+  try {
+    execFileSync("git", ["rev-parse", "--show-toplevel"], { cwd: workspace, stdio: "ignore", timeout: 10_000 });
+    return "worktree";
+  } catch {
+    return "copy";
+  }
+}
+
+/** The one line `stax run` prints about where jobs run. */
+export function describeIsolation(workspace: string, opts: CheckoutOptions): string {
+  if (opts.mode === "bind") return `stax: every job runs in the workspace itself (--bind): ${workspace}`;
+  const kept = opts.keep ? "; kept afterwards (--keep-workspaces)" : "; --bind runs them in the workspace itself";
+  return isolationKind(workspace) === "worktree"
+    ? `stax: each job runs in its own git worktree of the workspace as it is (tracked changes and untracked files included, ignored ones not)${kept}`
+    : `stax: each job runs in its own copy of the workspace (not a git repository; without ${describeCopySkips()})${kept}`;
+}
+
+async function git(cwd: string, args: string[], env: Record<string, string>): Promise<string> {
+  const { stdout } = await run("git", args, { cwd, env, maxBuffer: 64 * 1024 * 1024, timeout: 120_000 });
+  return stdout.trim();
+}
+
+/**
+ * A commit holding the workspace as it is: HEAD plus tracked changes plus untracked files that
+ * are not ignored, built in a temporary index (`add -A`, `write-tree`, `commit-tree`), so the
+ * user's index, branches, stash and working tree stay as they are. A workspace in a sub-folder
+ * of a repository gets a commit of that sub-folder alone. Undefined outside a git repository.
+ */
+export async function snapshotOf(workspace: string, tempDir: string, hostEnv: Record<string, string>): Promise<Snapshot | undefined> {
+  let top: string;
+  let prefix: string;
+  try {
+    top = await git(workspace, ["rev-parse", "--show-toplevel"], hostEnv);
+    prefix = await git(workspace, ["rev-parse", "--show-prefix"], hostEnv);
+  } catch {
+    return undefined;
+  }
+  const head = await git(workspace, ["rev-parse", "--verify", "-q", "HEAD"], hostEnv).catch(() => "");
+  const index = await git(workspace, ["rev-parse", "--path-format=absolute", "--git-path", "index"], hostEnv);
+  await mkdir(tempDir, { recursive: true });
+  const tmp = join(tempDir, `index-${Math.random().toString(36).slice(2)}`);
+  // Starting from a copy of the real index lets git reuse its stat data: only changed files are hashed.
+  await copyFile(index, tmp).catch(() => {});
+  const env = { ...hostEnv, GIT_INDEX_FILE: tmp, GIT_AUTHOR_NAME: "stax", GIT_AUTHOR_EMAIL: "stax@localhost", GIT_COMMITTER_NAME: "stax", GIT_COMMITTER_EMAIL: "stax@localhost" };
+  try {
+    await git(workspace, ["add", "-A", "--", "."], env);
+    const tree = await git(workspace, ["write-tree", ...(prefix ? [`--prefix=${prefix}`] : [])], env);
+    if (head && !prefix && tree === (await git(top, ["rev-parse", "HEAD^{tree}"], hostEnv))) return { top, commit: head, head: true };
+    const parents = head && !prefix ? ["-p", head] : [];
+    const commit = await git(workspace, ["commit-tree", tree, ...parents, "-m", "stax: the workspace as it is (HEAD plus uncommitted and untracked files)"], env);
+    return { top, commit, head: false };
+  } finally {
+    await rm(tmp, { force: true });
+  }
+}
+
+async function removeWorktree(top: string, dir: string, env: Record<string, string>): Promise<void> {
+  try {
+    await git(top, ["worktree", "remove", "--force", dir], env);
+  } catch {
+    await rm(dir, { recursive: true, force: true });
+    await git(top, ["worktree", "prune"], env).catch(() => {});
+  }
+}

@@ -1,0 +1,53 @@
+import { cpSync, readFileSync } from "node:fs";
+import { cp } from "node:fs/promises";
+import { relative } from "node:path";
+
+/** Folders a copy of a workspace leaves out: dependencies, VCS data and the usual build output. */
+export const COPY_SKIP = ["node_modules", ".git", "dist", "build", "target", ".next", ".turbo", "coverage"];
+
+/**
+ * The simple rules of the workspace's top-level `.gitignore` that a copy can honour without git:
+ * plain names (`out`, `tmp/`) and `*.ext` patterns. Negations and paths with `/` inside are left
+ * to git; a folder that is not a repository rarely has them.
+ */
+function ignoreRules(root: string): { names: Set<string>; suffixes: string[] } {
+  const names = new Set(COPY_SKIP);
+  const suffixes: string[] = [];
+  let text = "";
+  try {
+    text = readFileSync(`${root}/.gitignore`, "utf8");
+  } catch {
+    return { names, suffixes };
+  }
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.trim().replace(/^\//, "").replace(/\/$/, "");
+    if (!line || line.startsWith("#") || line.startsWith("!")) continue;
+    if (/^\*\.[^*?[\]/]+$/.test(line)) suffixes.push(line.slice(1));
+    else if (!/[*?[\]/]/.test(line)) names.add(line);
+  }
+  return { names, suffixes };
+}
+
+/** A `cp` filter for `root`: false for anything under a skipped folder or matching an ignore rule. */
+export function copyFilter(root: string): (src: string) => boolean {
+  const { names, suffixes } = ignoreRules(root);
+  return (src) => {
+    const parts = relative(root, src).split(/[\\/]/);
+    return !parts.some((p) => names.has(p) || suffixes.some((s) => p.endsWith(s)));
+  };
+}
+
+/** The leftovers a copy omits, for a log line. */
+export function describeCopySkips(): string {
+  return COPY_SKIP.join(", ");
+}
+
+/** Copies `src` to `dest` without what `copyFilter` leaves out (synchronously: the runner's sandboxes). */
+export function copyWorkspaceSync(src: string, dest: string): void {
+  cpSync(src, dest, { recursive: true, filter: copyFilter(src), verbatimSymlinks: true });
+}
+
+/** Copies `src` to `dest` without what `copyFilter` leaves out, off the event loop (parallel legs keep logging). */
+export async function copyWorkspace(src: string, dest: string): Promise<void> {
+  await cp(src, dest, { recursive: true, filter: copyFilter(src), verbatimSymlinks: true });
+}

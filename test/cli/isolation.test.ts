@@ -1,0 +1,82 @@
+import assert from "node:assert/strict";
+import { execFileSync, spawnSync } from "node:child_process";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { test } from "node:test";
+import { FIXTURES } from "../helpers/engine.js";
+
+const STAX = resolve(import.meta.dirname, "..", "..", "bin", "stax");
+const home = mkdtempSync(join(tmpdir(), "stax-iso-home-"));
+
+function stax(args: string[], cwd: string): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [STAX, ...args], { cwd, encoding: "utf8", env: { ...process.env, STAX_HOME: home, STAX_WORKSPACE: "", NO_COLOR: "1", FORCE_COLOR: "", RUNNER_URL: "" }, timeout: 120_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const git = (cwd: string, ...args: string[]): string => execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@example.invalid", ...args], { cwd, encoding: "utf8" }).trim();
+
+/** The isolation fixture in a fresh git repository: committed, plus a changed, an untracked and an ignored file. */
+function gitWorkspace(): string {
+  const ws = mkdtempSync(join(tmpdir(), "stax-iso-"));
+  cpSync(join(FIXTURES, "isolation"), ws, { recursive: true });
+  writeFileSync(join(ws, ".gitignore"), "node_modules/\nignored.txt\n");
+  git(ws, "init", "-q", "-b", "main");
+  git(ws, "add", "-A");
+  git(ws, "commit", "-qm", "fixture");
+  writeFileSync(join(ws, "leg-lib", "index.js"), 'module.exports = "leg-lib changed";\n');
+  writeFileSync(join(ws, "untracked.txt"), "new\n");
+  writeFileSync(join(ws, "ignored.txt"), "ignored\n");
+  return ws;
+}
+
+/** What a run must leave unchanged in the user's repository. */
+function repoState(ws: string): string {
+  return [git(ws, "status", "--porcelain"), git(ws, "stash", "list"), git(ws, "branch", "-a"), git(ws, "worktree", "list", "--porcelain").split("\n")[0], git(ws, "rev-parse", "HEAD")].join("\n--\n");
+}
+
+test("a 3-leg matrix, each leg running npm install of a local package, runs each leg in its own checkout: no leg sees another's files", () => {
+  const ws = gitWorkspace();
+  const before = repoState(ws);
+  const r = stax(["run", "legs", "-w", ws], ws);
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.equal(r.stdout.split("\n").filter((l) => l.startsWith("stax: each job runs in its own git worktree")).length, 1, "the mode is printed once");
+  // The leg got the uncommitted change (HEAD plus tracked changes).
+  assert.equal((r.stdout.match(/leg-lib changed/g) ?? []).length, 3, r.stdout);
+  const dirs = [...r.stdout.matchAll(/workspace=(\S+)/g)].map((m) => m[1]);
+  assert.equal(new Set(dirs).size, 3, `three distinct checkouts: ${dirs.join(", ")}`);
+  for (const d of dirs) assert.equal(existsSync(d), false, `${d} is removed after the job`);
+  // Nothing in the user's repository changed: no node_modules, no leg files, same index, no stash, no branch, no worktree.
+  assert.equal(repoState(ws), before);
+  assert.deepEqual(readdirSync(ws).filter((f) => /^leg-.*\.txt$|^node_modules$|^package-lock\.json$/.test(f)), []);
+});
+
+test("the leg's checkout holds untracked files but not ignored ones, as a fresh checkout on GitHub would", () => {
+  const ws = gitWorkspace();
+  mkdirSync(join(ws, ".github", "workflows"), { recursive: true });
+  writeFileSync(join(ws, ".github", "workflows", "look.yml"), "on: push\njobs:\n  look:\n    runs-on: ubuntu-latest\n    steps:\n      - run: |\n          [ -f untracked.txt ] && [ ! -e ignored.txt ] && [ ! -e node_modules ]\n          echo at=$PWD\n");
+  const r = stax(["run", "look", "-w", ws, "--keep-workspaces"], ws);
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  const kept = /kept this job's workspace at (\S+)/.exec(r.stdout)?.[1];
+  assert.ok(kept && existsSync(join(kept, "untracked.txt")), `--keep-workspaces keeps the checkout and prints its path:\n${r.stdout}`);
+  assert.equal(readFileSync(join(kept, "leg-lib", "index.js"), "utf8"), 'module.exports = "leg-lib changed";\n');
+});
+
+test("--bind runs every leg in the workspace itself, so the same legs see each other's files and fail", () => {
+  const ws = gitWorkspace();
+  const r = stax(["run", "legs", "-w", ws, "--bind"], ws);
+  assert.match(r.stdout, /^stax: every job runs in the workspace itself \(--bind\)/m);
+  assert.equal(r.code, 1, r.stdout);
+  assert.ok(existsSync(join(ws, "node_modules")), "--bind installs into the workspace's own node_modules");
+});
+
+test("a workspace that is not a git repository gets a copy per leg, without node_modules, and stays as it was", () => {
+  const ws = mkdtempSync(join(tmpdir(), "stax-iso-plain-"));
+  cpSync(join(FIXTURES, "isolation"), ws, { recursive: true });
+  mkdirSync(join(ws, "node_modules", "junk"), { recursive: true });
+  const r = stax(["run", "legs", "-w", ws], ws);
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /^stax: each job runs in its own copy of the workspace \(not a git repository/m);
+  assert.deepEqual(readdirSync(ws).filter((f) => /^leg-.*\.txt$|^package-lock\.json$/.test(f)), []);
+  assert.deepEqual(readdirSync(join(ws, "node_modules")), ["junk"]);
+});
