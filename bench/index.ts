@@ -3,6 +3,7 @@
  * run, so the ratios hold on any machine. Benchmarks, not timed tests: nothing here fails CI.
  */
 import { existsSync } from "node:fs";
+import { benchIsolation } from "./isolation.js";
 import { benchSteps } from "./steps.js";
 
 type Row = { name: string; value: string };
@@ -14,6 +15,7 @@ function table(title: string, rows: Row[]): void {
 }
 
 table("Per-step overhead (issue 2)", await benchSteps());
+table("Isolated checkout per job leg (issue 9)", await benchIsolation());
 if (existsSync(new URL("./runner.ts", import.meta.url))) {
   const { benchRunner } = (await import(new URL("./runner.ts", import.meta.url).href)) as { benchRunner: () => Promise<Row[]> };
   table("Runner: latency, throughput, fan-out (issue 3)", await benchRunner());
