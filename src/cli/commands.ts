@@ -7,6 +7,7 @@ import { registerRun } from "./run.js";
 import { registerRunner } from "./runner.js";
 import { registerRuns } from "./runs.js";
 import { registerSecret } from "./secret.js";
+import { registerTools } from "./tools.js";
 import { registerValidate } from "./validate.js";
 
 /** Every `stax` sub-command, one file each. */
@@ -20,4 +21,5 @@ export function registerCommands(program: Command): void {
   registerArtifacts(program);
   registerDashboard(program);
   registerActions(program);
+  registerTools(program);
 }

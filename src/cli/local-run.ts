@@ -29,6 +29,7 @@ export async function runInStore(plan: RunPlan, sink: EventSink, config: Readonl
       cacheDir: join(config.dataDir, "cache"),
       docker: new DockerEngine(dockerAddress(config.dockerHost)),
       checkouts,
+      toolCache: join(config.home, "tools"),
     });
   } finally {
     release();
@@ -37,7 +38,7 @@ export async function runInStore(plan: RunPlan, sink: EventSink, config: Readonl
 }
 
 /** Runs a plan in this process. SIGINT cancels gracefully; a second SIGINT stops at once. */
-export async function runLocally(plan: RunPlan, sink: EventSink, opts: { runId?: string; runNumber?: number; hostEnv: Record<string, string | undefined>; actions?: ActionSources; artifacts?: ArtifactStore; cacheDir?: string; docker?: DockerEngine; checkouts?: CheckoutOptions }): Promise<WorkflowRun> {
+export async function runLocally(plan: RunPlan, sink: EventSink, opts: { runId?: string; runNumber?: number; hostEnv: Record<string, string | undefined>; actions?: ActionSources; artifacts?: ArtifactStore; cacheDir?: string; docker?: DockerEngine; checkouts?: CheckoutOptions; toolCache?: string }): Promise<WorkflowRun> {
   const handle: RunHandle = startRun({
     runId: opts.runId ?? randomBytes(4).toString("hex"),
     runNumber: opts.runNumber ?? 1,
@@ -57,6 +58,7 @@ export async function runLocally(plan: RunPlan, sink: EventSink, opts: { runId?:
     cacheDir: opts.cacheDir,
     docker: opts.docker,
     checkouts: opts.checkouts,
+    toolCache: opts.toolCache,
   });
   let interrupts = 0;
   const onSignal = (): void => {

@@ -50,6 +50,8 @@ export interface RunOptions {
   docker?: DockerEngine;
   /** Where `actions/cache` keeps its entries (the workspace's data folder); absent: cache steps fail. */
   cacheDir?: string;
+  /** `$STAX_HOME/tools` (RUNNER_TOOL_CACHE): where setup-node puts the Nodes it fetches; absent: nothing is fetched. */
+  toolCache?: string;
   /** Where jobs work: absent or `bind`, the workspace itself; `isolated`, a checkout per job leg (see checkouts.ts). */
   checkouts?: CheckoutOptions;
   /** Lines for the run's log, printed at the start of the first step that runs (e.g. what a sandbox leaves out). */

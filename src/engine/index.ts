@@ -7,3 +7,6 @@ export { addToCache, listCache, removeFromCache, parseRepoRef, entryDir, type Ca
 export { selectJobs } from "./select.js";
 export { Checkouts, describeIsolation, isolationKind, snapshotOf, type CheckoutOptions } from "./checkouts.js";
 export { copyWorkspace, copyWorkspaceSync, describeCopySkips } from "./workspace-copy.js";
+export { provideNode, addCommand, type NodeChoice } from "./tools/node-tool.js";
+export { cachedNodes, nodePackage } from "./tools/node-registry.js";
+export { resolveNodeSpec, ltsMajors } from "./tools/node-spec.js";

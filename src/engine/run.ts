@@ -51,7 +51,7 @@ export function startRun(opts: RunOptions): RunHandle {
       os: platform() === "darwin" ? "macOS" : platform() === "win32" ? "Windows" : "Linux",
       arch: ({ x64: "X64", arm64: "ARM64", arm: "ARM", ia32: "X86" } as Record<string, string>)[arch()] ?? arch().toUpperCase(),
       temp: join(opts.tempDir, "jobs"),
-      tool_cache: join(opts.tempDir, "tool_cache"),
+      tool_cache: opts.toolCache ?? join(opts.tempDir, "tool_cache"),
       environment: "self-hosted",
       workspace: opts.workspace,
     },

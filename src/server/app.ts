@@ -63,6 +63,7 @@ export async function startRunner(o: RunnerOptions): Promise<Runner> {
     hostEnv: o.hostEnv,
     sandboxDir: config.sandboxDir,
     checkoutsDir: join(config.dataDir, "checkouts"),
+    toolCache: join(config.home, "tools"),
     actionsCache: config.actionsCache,
     cacheDir: join(config.dataDir, "cache"),
     docker: new DockerEngine(dockerAddress(config.dockerHost)),

@@ -16,6 +16,8 @@ export interface RunManagerDeps {
   sandboxDir: string;
   /** Where each job leg's own checkout is made (CreateRunRequest.workspaces). */
   checkoutsDir: string;
+  /** `$STAX_HOME/tools`: Nodes setup-node fetched. */
+  toolCache?: string;
   actionsCache?: string;
   docker?: DockerEngine;
   /** actions/cache entries of this workspace. */
@@ -87,6 +89,7 @@ export class RunManager {
       notices: sandbox.notices,
       checkouts: { mode: req.workspaces?.bind ? "bind" : "isolated", root: this.deps.checkoutsDir, keep: req.workspaces?.keep === true },
       artifacts: this.deps.artifacts,
+      toolCache: this.deps.toolCache,
       cacheDir: this.deps.cacheDir,
       docker: this.deps.docker,
     });

@@ -30,9 +30,10 @@ test("actions/setup-node uses a Node of this machine (PATH or a version manager)
   writeFileSync(join(bin, "node"), "#!/bin/sh\necho v99.1.0\n");
   chmodSync(join(bin, "node"), 0o755);
   const r = await run("setup-node.yml", s, { env: { NODE_MAJOR: process.versions.node.split(".")[0] } });
-  assert.deepEqual(conclusions(r.run), { "this-node": "success", "from-nvm": "success", missing: "failure" }, r.log);
+  assert.deepEqual(conclusions(r.run), { "this-node": "success", "from-nvm": "success", missing: "failure", "lts-unresolved": "failure" }, r.log);
   assert.match(r.jobLog("this-node"), /built-in actions\/setup-node/);
   assert.match(r.jobLog("missing"), /No Node matching '7\.1' is installed on this machine \(found: .*99\.1\.0/);
+  assert.match(r.jobLog("lts-unresolved"), /No Node matching 'lts\/\*' is installed on this machine .*Resolving it needs the npm registry/);
 });
 
 test("actions/setup-python puts a Python of this machine first as python and python3 and sets python-version; fails clearly when none matches", async () => {

@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import { basename, delimiter, dirname, join, resolve } from "node:path";
+import { provideNode } from "../tools/node-tool.js";
 import type { Shim } from "./index.js";
-import { onPath, pick, probe, subdirs, type Installed } from "./versions.js";
+import { onPath, probe, subdirs, type Installed } from "./versions.js";
 
 /** Node installations on this machine: the PATH's, then the usual version managers'. */
 function installedNodes(pathValue: string, home: string): Installed[] {
@@ -28,16 +29,26 @@ function installedNodes(pathValue: string, home: string): Installed[] {
   return out;
 }
 
-/** `node-version-file`: .nvmrc / .node-version / .tool-versions, or package.json's volta / engines. */
-function versionFromFile(file: string): string | undefined {
+/**
+ * `node-version-file` as setup-node reads it: package.json's `volta.node`, else `engines.node`;
+ * `.tool-versions`' `nodejs` line; else (`.nvmrc`, `.node-version`) the first line that is not a
+ * comment, without a leading `v` — `lts/*`, `node` and ranges included.
+ */
+export function versionFromFile(file: string): string | undefined {
   if (!existsSync(file)) return undefined;
   const text = readFileSync(file, "utf8");
   if (file.endsWith(".json")) {
-    const pkg = JSON.parse(text) as { volta?: { node?: string }; engines?: { node?: string } };
-    return pkg.volta?.node ?? pkg.engines?.node;
+    try {
+      const pkg = JSON.parse(text) as { volta?: { node?: string }; engines?: { node?: string } };
+      return pkg.volta?.node ?? pkg.engines?.node;
+    } catch {
+      return undefined;
+    }
   }
-  const tool = /^nodejs\s+(\S+)/m.exec(text);
-  return tool ? tool[1] : text.trim().split(/\s+/)[0];
+  const tool = /^\s*nodejs\s+(\S+)/m.exec(text);
+  if (tool) return tool[1];
+  const line = text.split(/\r?\n/).map((l) => l.replace(/#.*/, "").trim()).find(Boolean);
+  return line?.replace(/^v(?=\d)/, "");
 }
 
 const CACHE_DIRS: Record<string, (home: string) => string> = {
@@ -47,8 +58,10 @@ const CACHE_DIRS: Record<string, (home: string) => string> = {
 };
 
 /**
- * `actions/setup-node`: uses a Node already on this machine (the PATH, nvm, volta, fnm, asdf,
- * nodenv, n) that satisfies `node-version`, puts it first on the PATH and sets `node-version`.
+ * `actions/setup-node`: resolves `node-version` (or `node-version-file`) as setup-node does and
+ * uses a Node already on this machine (the PATH, nvm, volta, fnm, asdf, nodenv, n, or the stax
+ * tool cache) when one matches, else fetches the official build from the npm registry into the
+ * tool cache (tools/node-tool.ts); puts it first on the PATH and sets `node-version`.
  * `cache:` is the package manager's own cache on this machine (it persists between runs anyway).
  */
 export const setupNode: Shim = {
@@ -66,16 +79,19 @@ export const setupNode: Shim = {
       }
       spec = v;
     }
-    scope.log(`stax: using the built-in actions/setup-node (requested ${ref.ref}): a Node installed on this machine, no download`);
+    const toolCache = rt.run.opts.toolCache;
+    scope.log(`stax: using the built-in actions/setup-node (requested ${ref.ref}): a Node on this machine${toolCache ? ", else the official build from the npm registry" : ""}`);
     const installed = installedNodes([...rt.path, rt.run.hostEnv.PATH ?? ""].join(delimiter), home);
-    const found = spec ? pick(installed, spec) : installed[0];
-    if (!found) {
-      const have = [...new Set(installed.map((i) => `${i.version} (${i.from})`))].join(", ") || "none";
-      scope.log(`##[error]No Node matching '${spec}' is installed on this machine (found: ${have}). Install it (e.g. nvm install ${spec}) or change node-version.`);
+    const checkLatest = /^true$/i.test(w["check-latest"] ?? "");
+    // No version asked: the Node first on the PATH, as setup-node leaves it.
+    const choice = spec ? await provideNode(spec, { installed, toolCache, env: rt.run.hostEnv, cwd: rt.temp, checkLatest, log: scope.log }) : installed[0] ? { ok: true as const, node: installed[0] } : { ok: false as const, error: "No Node is installed on this machine" };
+    if (!choice.ok) {
+      scope.log(`##[error]${choice.error}`);
       return { result: "failure" };
     }
+    const found = choice.node;
     rt.path = [found.bin, ...rt.path.filter((p) => p !== found.bin)];
-    scope.log(`Found Node v${found.version} at ${found.exe}${spec ? ` for '${spec}'` : ""}`);
+    scope.log(`Found Node v${found.version} in ${found.from} at ${found.exe}${spec ? ` for '${spec}'` : ""}`);
     const outputs: Record<string, string> = { "node-version": `v${found.version}` };
     const pm = (w.cache ?? "").trim();
     if (pm) {

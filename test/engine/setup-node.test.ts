@@ -1,0 +1,60 @@
+import assert from "node:assert/strict";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { versionFromFile } from "../../src/engine/shims/setup-node.js";
+import { ltsMajors, resolveNodeSpec } from "../../src/engine/tools/node-spec.js";
+
+// A published list as the registry gives it: unsorted, with a pre-release, up to a current odd line.
+const PUBLISHED = ["14.21.3", "16.20.1", "16.20.2", "16.3.0", "17.9.1", "18.19.0", "18.20.4", "19.9.0", "20.11.1", "20.18.0", "21.7.3", "22.11.0", "22.12.0", "23.3.0", "24.0.0-rc.1"];
+
+const resolved = (spec: string): string => {
+  const r = resolveNodeSpec(spec, PUBLISHED);
+  return "version" in r ? r.version : `error: ${r.error}`;
+};
+
+test("setup-node versions: exact, major, major.x, v-prefixed and ranges pick the newest release that matches", () => {
+  assert.equal(resolved("16.3.0"), "16.3.0");
+  assert.equal(resolved("16"), "16.20.2");
+  assert.equal(resolved("16.x"), "16.20.2");
+  assert.equal(resolved("v18"), "18.20.4");
+  assert.equal(resolved("^18.19"), "18.20.4");
+  assert.equal(resolved(">=18 <21"), "20.18.0");
+  assert.equal(resolved("16 - 18"), "18.20.4");
+  assert.equal(resolved("14 || 16"), "16.20.2");
+  assert.match(resolved("15"), /^error: no published Node version matches '15'/);
+});
+
+test("setup-node aliases: latest/current/node is the newest release (never a pre-release); lts/* the newest LTS line, lts/-1 the one before, lts/<codename> by name", () => {
+  assert.equal(resolved("latest"), "23.3.0");
+  assert.equal(resolved("current"), "23.3.0");
+  assert.equal(resolved("node"), "23.3.0");
+  assert.equal(resolved("lts/*"), "22.12.0");
+  assert.equal(resolved("lts/-1"), "20.18.0");
+  assert.equal(resolved("lts/-2"), "18.20.4");
+  assert.equal(resolved("lts/iron"), "20.18.0");
+  assert.equal(resolved("lts/Gallium"), "16.20.2");
+  assert.match(resolved("lts/bogus"), /names no LTS line \(LTS lines: lts\/jod \(22\), lts\/iron \(20\)/);
+});
+
+test("an even line counts as LTS once a newer major is out, or when it has a codename: 24 is current while it is the newest", () => {
+  assert.deepEqual(ltsMajors(["24.1.0", "22.1.0", "20.1.0"]), [24, 22, 20]);
+  assert.deepEqual(ltsMajors(["26.1.0", "25.1.0", "24.1.0"]), [24]);
+  assert.deepEqual(ltsMajors(["28.1.0", "27.0.0", "26.1.0"]), [26]);
+});
+
+test("node-version-file: .nvmrc (v prefix, comments, aliases), .node-version, .tool-versions, package.json volta.node before engines.node", () => {
+  const dir = mkdtempSync(join(tmpdir(), "stax-nvf-"));
+  const file = (name: string, text: string): string => {
+    writeFileSync(join(dir, name), text);
+    return join(dir, name);
+  };
+  assert.equal(versionFromFile(file(".nvmrc", "# pinned\nv16.20.2\n")), "16.20.2");
+  assert.equal(versionFromFile(file(".nvmrc", "lts/iron\n")), "lts/iron");
+  assert.equal(versionFromFile(file(".node-version", "18\n")), "18");
+  assert.equal(versionFromFile(file(".tool-versions", "python 3.12.1\nnodejs 20.11.1\n")), "20.11.1");
+  assert.equal(versionFromFile(file("package.json", JSON.stringify({ engines: { node: ">=18" }, volta: { node: "20.11.1" } }))), "20.11.1");
+  assert.equal(versionFromFile(file("package.json", JSON.stringify({ engines: { node: ">=18" } }))), ">=18");
+  assert.equal(versionFromFile(join(dir, "missing")), undefined);
+});
