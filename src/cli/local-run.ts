@@ -59,6 +59,7 @@ export async function runLocally(plan: RunPlan, sink: EventSink, opts: { runId?:
     docker: opts.docker,
     checkouts: opts.checkouts,
     toolCache: opts.toolCache,
+    platforms: plan.platforms,
   });
   let interrupts = 0;
   const onSignal = (): void => {

@@ -20,6 +20,7 @@ export async function runRemotely(plan: RunPlan, client: RunnerClient, sink: Eve
     actions: plan.actions,
     sandbox: { strategy: sandbox },
     workspaces: { bind: checkouts.mode === "bind", keep: checkouts.keep },
+    platforms: plan.platforms,
   });
   const onSignal = (): void => {
     process.stderr.write("\nstax: asking the runner to cancel the run (Ctrl-C again to insist)\n");

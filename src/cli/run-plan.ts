@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { formatDiagnostic, StaxError } from "../contract/index.js";
-import { resolveWorkflow, validateInputs, workflowFiles, type LoadedWorkflow } from "../workflow/index.js";
+import { resolveWorkflow, validateInputs, workflowFiles, WORKFLOW_EVENTS, type LoadedWorkflow } from "../workflow/index.js";
 import { collect, dotenvFile, jsonFile, pairs } from "./options.js";
 
 export { collect };
@@ -19,6 +19,10 @@ export interface RunFlags {
   job?: string[];
   json?: boolean;
   action?: string[];
+  /** `--strict`: an event the workflow does not trigger on is an error, not a warning. */
+  strict?: boolean;
+  /** `--platform LABEL=host` (repeatable). */
+  platform?: string[];
 }
 
 /** Everything a run needs, resolved and checked from the command line. */
@@ -33,6 +37,10 @@ export interface RunPlan {
   jobs?: string[];
   /** `--action owner/repo@ref=DIR` overrides, folders absolute. */
   actions: Record<string, string>;
+  /** runs-on labels mapped to this machine (`--platform LABEL=host`). */
+  platforms: Record<string, string>;
+  /** Lines to print before the run (e.g. the event is not one of the workflow's triggers). */
+  warnings: string[];
 }
 
 /** `--action owner/repo@ref=DIR` (ref optional: any ref) → the overrides, folders checked and absolute. */
@@ -70,6 +78,7 @@ export async function planRun(ref: string, flags: RunFlags, cwd: string, default
     throw new StaxError("WORKFLOW_INVALID", workflow.errors.map(formatDiagnostic).join("\n"), workflow.errors);
   }
   const event = flags.event ?? defaultEvent(workflow);
+  const warnings = checkEvent(workflow, event, flags.strict === true);
   const eventPayload = jsonFile(flags.eventFile, "--event-file");
   const given: Record<string, unknown> = {};
   const fromEvent = eventPayload?.inputs;
@@ -91,5 +100,29 @@ export async function planRun(ref: string, flags: RunFlags, cwd: string, default
     env: { ...dotenvFile(flags.envFile, "--env-file"), ...pairs(flags.env, "--env") },
     jobs: flags.job?.length ? flags.job : undefined,
     actions: actionOverrides(flags.action, cwd),
+    platforms: platformMap(flags.platform),
+    warnings,
   };
+}
+
+/**
+ * An unknown event name is a usage error; an event the workflow has no trigger for is a
+ * warning naming its triggers (GitHub would not run it), an error with --strict.
+ */
+function checkEvent(workflow: LoadedWorkflow, event: string, strict: boolean): string[] {
+  if (!WORKFLOW_EVENTS.has(event)) throw new StaxError("BAD_REQUEST", `--event: '${event}' is not an event that triggers workflows (e.g. push, pull_request, workflow_dispatch, schedule)`);
+  const triggers = workflow.info.triggers;
+  if (triggers.length === 0 || triggers.includes(event)) return [];
+  const message = `${workflow.relPath} does not trigger on '${event}' (its triggers: ${triggers.join(", ")}); GitHub would not run it for this event`;
+  if (strict) throw new StaxError("BAD_REQUEST", `${message} (--strict)`);
+  return [`stax: warning: ${message}; running it anyway`];
+}
+
+/** `--platform LABEL=host` → the map the engine takes; only `host` is a platform here. */
+function platformMap(specs: string[] | undefined): Record<string, string> {
+  const out = pairs(specs, "--platform");
+  for (const [label, target] of Object.entries(out)) {
+    if (target !== "host") throw new StaxError("BAD_REQUEST", `--platform ${label}=${target}: stax runs jobs on this machine only; use ${label}=host`);
+  }
+  return out;
 }

@@ -26,6 +26,8 @@ export function registerRun(program: Command): void {
     .option("--json", "print the final run as JSON on stdout; progress goes to stderr")
     .option("--sandbox <strategy>", "where a runner runs it: none (default for stax run), auto, worktree or copy")
     .option("--no-sandbox", "run in the workspace itself (the default of stax run)")
+    .option("--strict", "refuse an --event the workflow does not trigger on (default: a warning)")
+    .option("--platform <label=host>", "run jobs whose runs-on has LABEL on this machine (repeatable); other OSes and unknown labels are skipped", collect)
     .option("--bind", "run every job in the workspace itself instead of a checkout per job leg (reuses its node_modules)")
     .option("--keep-workspaces", "keep each job leg's checkout after the run (its path is in the job's log)")
     .option("--local", "run in this process even when a runner serves the workspace")
@@ -39,6 +41,7 @@ export function registerRun(program: Command): void {
       const client = flags.local || !inside ? undefined : await findRunner(config);
       const sandbox = typeof flags.sandbox === "string" ? flags.sandbox : "none";
       const checkouts: CheckoutOptions = { mode: flags.bind ? "bind" : "isolated", root: join(config.dataDir, "checkouts"), keep: flags.keepWorkspaces === true };
+      for (const w of plan.warnings) process.stderr.write(`${w}\n`);
       out.write(`${describeIsolation(plan.workspace, checkouts)}\n`);
       const run = client ? await runRemotely(plan, client, renderer, sandbox, checkouts) : await runInStore(plan, renderer, config, checkouts);
       renderer.finish();

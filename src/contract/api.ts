@@ -53,6 +53,8 @@ export interface CreateRunRequest {
   actions?: Record<string, string>;
   /** Where jobs work: each leg in its own checkout (default), or all in the run's folder (`bind`); `keep` leaves the checkouts. */
   workspaces?: { bind?: boolean; keep?: boolean };
+  /** runs-on labels run on the runner's machine (`LABEL: "host"`); other OSes and unknown labels skip their jobs. */
+  platforms?: Record<string, string>;
 }
 
 /** `POST /api/runs/:id/rerun` */

@@ -50,6 +50,8 @@ export interface RunOptions {
   docker?: DockerEngine;
   /** Where `actions/cache` keeps its entries (the workspace's data folder); absent: cache steps fail. */
   cacheDir?: string;
+  /** `runs-on` labels (any case) mapped to `host`, run here (`stax run --platform LABEL=host`); others this machine lacks skip their job. */
+  platforms?: Record<string, string>;
   /** `$STAX_HOME/tools` (RUNNER_TOOL_CACHE): where setup-node puts the Nodes it fetches; absent: nothing is fetched. */
   toolCache?: string;
   /** Where jobs work: absent or `bind`, the workspace itself; `isolated`, a checkout per job leg (see checkouts.ts). */

@@ -26,7 +26,10 @@ function git(cwd: string, args: string[]): string | undefined {
   }
 }
 
-/** `https://github.com/o/r.git`, `git@github.com:o/r.git`, `ssh://…/o/r` → `o/r`. */
+/**
+ * `owner/name` from a remote URL, on GitHub or not: the last two path parts
+ * (`https://github.com/o/r.git`, `git@gitlab.com:group/sub/r.git` → `sub/r`, `ssh://…/o/r`).
+ */
 export function repositoryFromRemote(url: string | undefined): string | undefined {
   if (!url) return undefined;
   const m = /[/:]([^/:]+)\/([^/]+?)(?:\.git)?\/?$/.exec(url);
@@ -85,7 +88,9 @@ export function readGitInfo(workspace: string, folderName: string): GitInfo {
 
 function queryGit(workspace: string, folderName: string): GitInfo {
   const log = git(workspace, ["log", "-1", "--format=%H%x00%s%x00%cI%x00%an%x00%ae"])?.split("\0");
-  const repository = repositoryFromRemote(git(workspace, ["remote", "get-url", "origin"])) ?? `local/${folderName}`;
+  // origin, else the first remote: a fork's clone may only have `upstream`.
+  const remote = git(workspace, ["remote", "get-url", "origin"]) ?? git(workspace, ["remote"])?.split("\n").filter(Boolean).map((r) => git(workspace, ["remote", "get-url", r]))[0];
+  const repository = repositoryFromRemote(remote) ?? `local/${folderName.replace(/[^A-Za-z0-9._-]+/g, "-")}`;
   const userName = git(workspace, ["config", "user.name"]);
   return {
     sha: log?.[0] ?? "0000000000000000000000000000000000000000",

@@ -95,7 +95,7 @@ export function githubContext(b: GithubBase): GithubContext {
     repository_owner_id: "1",
     repositoryUrl: `git://github.com/${b.git.repository}.git`,
     retention_days: "90",
-    run_id: b.runId,
+    run_id: numericRunId(b.runId),
     run_number: String(b.runNumber),
     run_attempt: "1",
     secret_source: "Actions",
@@ -108,6 +108,17 @@ export function githubContext(b: GithubBase): GithubContext {
     workflow_sha: b.ref.sha,
     workspace: b.workspace,
   };
+}
+
+/**
+ * `github.run_id` as GitHub gives it: digits only (tools parse it as a number). stax's run ids
+ * are hex, so they are read as the number they spell; any other id maps to a stable number.
+ */
+export function numericRunId(runId: string): string {
+  if (/^[0-9a-f]{1,12}$/i.test(runId)) return String(parseInt(runId, 16));
+  let h = 0;
+  for (const c of runId) h = (h * 31 + c.charCodeAt(0)) >>> 0;
+  return String(h);
 }
 
 /** VAR-02: GITHUB_* variables from the github context (skipping event, token and the rest GitHub skips). */

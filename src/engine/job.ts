@@ -8,6 +8,7 @@ import { executeStep, scopeFunctions } from "./step.js";
 import { startJobContainers } from "./docker/job-container.js";
 import { planPreSteps, runPreSteps } from "./pre-steps.js";
 import { evaluatedStepName } from "./step-names.js";
+import { runsOnSkip } from "./runs-on.js";
 
 /**
  * Runs one job (or matrix leg) whose `if` already passed: set up (env, defaults, RUNNER_TEMP),
@@ -18,7 +19,15 @@ export async function runJob(rt: JobRuntime): Promise<JobResult> {
   const scope: StepScope = { rt, steps: {}, post: [], log: () => {} };
   const logTo = (step: Step) => (line: string) => reporter.log(rt.job, step, `${rt.masker.mask(line)}\n`);
 
-  const checkout = await acquireCheckout(rt);
+  let skip: string | undefined;
+  let runsOnError: string | undefined;
+  try {
+    skip = runsOnSkip(rt);
+  } catch (err) {
+    runsOnError = `runs-on: ${err instanceof Error ? err.message : String(err)}`;
+  }
+  if (skip) return skipJob(rt, skip);
+  const checkout = runsOnError ? { error: runsOnError } : await acquireCheckout(rt);
   const setupError = checkout.error ?? setUp(rt);
   // A job that cannot start shows one failed "Set up job" step instead of steps that never ran.
   if (setupError) rt.job.steps = [];
@@ -90,6 +99,19 @@ async function initContainers(rt: JobRuntime, step: Step, logTo: (s: Step) => (l
   }
   reporter.stepCompleted(rt.job, step, "success", "success");
   return { ok: true, cleanup: r.cleanup };
+}
+
+/** A job whose runs-on this machine cannot answer: skipped, with one "Set up job" line saying why. */
+function skipJob(rt: JobRuntime, why: string): JobResult {
+  const { reporter } = rt.run;
+  rt.job.steps = [];
+  reporter.jobStarted(rt.job);
+  const step = reporter.addStep(rt.job, "Set up job");
+  reporter.stepStarted(rt.job, step);
+  reporter.log(rt.job, step, `${why}\n`);
+  reporter.stepCompleted(rt.job, step, "skipped", "skipped");
+  reporter.jobCompleted(rt.job, "skipped");
+  return { result: "skipped", outputs: {} };
 }
 
 /** The leg's own checkout when jobs are isolated: rt.workspace points into it until `release`. */

@@ -44,7 +44,7 @@ export function routes(d: RouteDeps): Route[] {
       sendJson(res, 200, { info: w.info, definition: w.definition ?? null });
     }),
     route("POST", "/api/runs", async ({ res, body }) => {
-      const b = expectObject(body, { workflow: "string", inputs: "object?", event: "string?", eventPayload: "object?", jobs: "array?", sandbox: "object?", env: "object?", secrets: "object?", actions: "object?", workspaces: "object?" });
+      const b = expectObject(body, { workflow: "string", inputs: "object?", event: "string?", eventPayload: "object?", jobs: "array?", sandbox: "object?", env: "object?", secrets: "object?", actions: "object?", workspaces: "object?", platforms: "object?" });
       sendJson(res, 201, await d.runs.create(b as unknown as CreateRunRequest));
     }),
     route("GET", "/api/runs", ({ res, query }) => {

@@ -90,6 +90,7 @@ export class RunManager {
       checkouts: { mode: req.workspaces?.bind ? "bind" : "isolated", root: this.deps.checkoutsDir, keep: req.workspaces?.keep === true },
       artifacts: this.deps.artifacts,
       toolCache: this.deps.toolCache,
+      platforms: stringMap(req.platforms, "platforms"),
       cacheDir: this.deps.cacheDir,
       docker: this.deps.docker,
     });
@@ -119,7 +120,7 @@ export class RunManager {
     const run = this.find(ref);
     if (run.status !== "completed") throw new StaxError("RUN_ACTIVE", `run ${run.number} is still running`);
     const previous = this.requests.get(run.id);
-    const req: CreateRunRequest = { workflow: run.workflowFile, inputs: run.inputs as CreateRunRequest["inputs"], event: run.trigger.event, eventPayload: previous?.eventPayload, sandbox: previous?.sandbox, env: previous?.env, secrets: previous?.secrets, actions: previous?.actions, workspaces: previous?.workspaces };
+    const req: CreateRunRequest = { workflow: run.workflowFile, inputs: run.inputs as CreateRunRequest["inputs"], event: run.trigger.event, eventPayload: previous?.eventPayload, sandbox: previous?.sandbox, env: previous?.env, secrets: previous?.secrets, actions: previous?.actions, workspaces: previous?.workspaces, platforms: previous?.platforms };
     if (failedOnly) {
       const failed = new Set(run.jobs.filter((j) => j.conclusion === "failure" || j.conclusion === "cancelled").map((j) => defId(j.id)));
       if (failed.size === 0) throw new StaxError("BAD_REQUEST", `run ${run.number} has no failed jobs`);

@@ -7,3 +7,4 @@ export { loadAction, type ActionDef, type ActionLoad } from "./action.js";
 export { parseActionText, parseWorkflowText, diagnosticsOf } from "./parse.js";
 export * from "./tokens.js";
 export { validateInputs } from "./validate-inputs.js";
+export { WORKFLOW_EVENTS } from "./events.js";

@@ -57,7 +57,7 @@ test("stax validate reports invalid YAML, schema errors, unknown needs and cycle
 test("inputs are checked: missing required, wrong type, wrong choice exit 2", () => {
   const ws = mkdtempSync(join(tmpdir(), "stax-cli-"));
   mkdirSync(join(ws, ".github/workflows"), { recursive: true });
-  writeFileSync(join(ws, ".github/workflows/d.yml"), "on:\n  workflow_dispatch:\n    inputs:\n      env:\n        type: choice\n        options: [dev, prod]\n        required: true\n      n:\n        type: number\njobs:\n  a:\n    runs-on: x\n    steps:\n      - run: echo ${{ inputs.env }}\n");
+  writeFileSync(join(ws, ".github/workflows/d.yml"), "on:\n  workflow_dispatch:\n    inputs:\n      env:\n        type: choice\n        options: [dev, prod]\n        required: true\n      n:\n        type: number\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ inputs.env }}\n");
   assert.match(stax(["run", "d", "-w", ws]).stderr, /input 'env' is required/);
   assert.match(stax(["run", "d", "-w", ws, "-i", "env=qa"]).stderr, /must be one of 'dev', 'prod'/);
   const wrong = stax(["run", "d", "-w", ws, "-i", "env=dev", "-i", "n=abc"]);

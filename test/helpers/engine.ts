@@ -36,6 +36,8 @@ export interface FixtureOptions {
   actions?: ActionSources;
   cacheDir?: string;
   docker?: DockerEngine;
+  /** runs-on labels mapped to this machine (`--platform LABEL=host`). */
+  platforms?: Record<string, string>;
 }
 
 /** Runs `test/fixtures/<fixture>/.github/workflows/<file>` (or an absolute folder's) with that folder as workspace. */
@@ -65,6 +67,7 @@ export async function runFixture(fixture: string, file: string, opts: FixtureOpt
     actions: opts.actions,
     cacheDir: opts.cacheDir,
     docker: opts.docker,
+    platforms: opts.platforms,
   });
   opts.onStart?.(handle, events);
   const run = await handle.done;
