@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -54,6 +54,23 @@ test("actions/cache: miss then save in a post step on success, exact hit, restor
   assert.ok(!r.job("failing").steps.some((x) => x.name.startsWith("Post")), "no save after a failed job");
   const again = await run("cache.yml", s, { jobs: ["save"] });
   assert.match(again.jobLog("save"), /Cache restored from key: k-/);
+});
+
+test("actions/cache keeps an entry as a gzipped tar: links stay links (one to its own folder too), restore replaces files already there, a broken entry is a warning and a miss", async () => {
+  const s = sandbox();
+  const saved = await run("cache-links.yml", s, { jobs: ["save"] });
+  assert.equal(saved.job("save").conclusion, "success", saved.log);
+  assert.match(saved.log, /Cache saved with key: links-v1 \(6 file\(s\)\)/);
+  const entry = join(s.cacheDir, "links-v1");
+  assert.ok(statSync(join(entry, "home.tar.gz")).size < 64 * 1024, "1 MiB of zeros is stored compressed");
+  rmSync(join(s.home, ".stax-links"), { recursive: true });
+  const restored = await run("cache-links.yml", s, { jobs: ["restore"] });
+  assert.equal(restored.job("restore").conclusion, "success", restored.log);
+  writeFileSync(join(entry, "home.tar.gz"), "not a gzip file");
+  const broken = await run("cache-links.yml", s, { jobs: ["restore-broken"] });
+  assert.equal(broken.job("restore-broken").conclusion, "success", broken.log);
+  assert.deepEqual(broken.job("restore-broken").steps.map((x) => x.conclusion), ["success", "success"]);
+  assert.match(broken.log, /##\[warning\]Failed to restore: /);
 });
 
 test("actions/github-script runs the script with context, core, exec, io and require; result encodings; github fails clearly offline", async () => {

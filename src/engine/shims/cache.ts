@@ -1,27 +1,40 @@
 /**
  * `actions/cache`, `actions/cache/restore`, `actions/cache/save` on this machine: entries live
  * under the run's cache folder (in the workspace's data folder under STAX_HOME), one folder per
- * key. Restore matches the exact key, then each `restore-keys` prefix (newest entry first);
+ * key holding gzipped tar archives (cache-archive.ts). A restore that fails is a warning and a
+ * miss, never a failed step, as on GitHub. Restore matches the exact key, then each `restore-keys` prefix (newest entry first);
  * `actions/cache` saves in a post step, only when the job succeeded and the key was not hit.
  */
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { globFiles } from "../../expressions/index.js";
 import type { ProcessOutcome } from "../run-process.js";
 import type { StepScope } from "../scope.js";
 import { staticStepName } from "../step-names.js";
+import { entriesUnder, packEntry, unpackEntry, type Bases } from "./cache-archive.js";
 import type { Shim, ShimCall } from "./index.js";
 
 interface Meta {
   key: string;
   createdAt: string;
   files: number;
+  /** Entries of earlier stax versions (plain copies) have none and are not used. */
+  format?: "tar.gz";
 }
+
+const readMeta = (dir: string): Meta | undefined => {
+  try {
+    const m = JSON.parse(readFileSync(join(dir, "meta.json"), "utf8")) as Meta;
+    return m.format === "tar.gz" ? m : undefined;
+  } catch {
+    return undefined;
+  }
+};
 
 const lines = (s: string | undefined) => (s ?? "").split("\n").map((l) => l.trim()).filter(Boolean);
 const entryName = (key: string) => encodeURIComponent(key).replace(/\./g, "%2E").slice(0, 200);
 
-/** Absolute paths of the files `path:` names (globs, folders, `~`, `!` excludes). */
+/** Absolute paths `path:` names (globs; folders with all they hold, links not followed; `~`; `!` excludes). */
 function matchFiles(workspace: string, home: string, spec: string): string[] {
   const files = new Set<string>();
   const excludes: string[] = [];
@@ -34,8 +47,7 @@ function matchFiles(workspace: string, home: string, spec: string): string[] {
       excludes.push(abs);
       continue;
     }
-    if (existsSync(abs) && statSync(abs).isDirectory()) for (const f of globFiles(abs, ["**"])) files.add(join(abs, f));
-    else if (existsSync(abs)) files.add(abs);
+    if (lstatSync(abs, { throwIfNoEntry: false })) for (const f of entriesUnder(abs)) files.add(f);
     else {
       const base = abs.split(sep).findIndex((part) => /[*?[{]/.test(part));
       const root = base > 0 ? abs.split(sep).slice(0, base).join(sep) || sep : dirname(abs);
@@ -45,72 +57,51 @@ function matchFiles(workspace: string, home: string, spec: string): string[] {
   return [...files].filter((f) => !excludes.some((x) => f === x || f.startsWith(x + sep)));
 }
 
-/** Where a file goes inside an entry: under the workspace, the home, or its absolute path. */
-function slot(file: string, workspace: string, home: string): string {
-  if (!relative(workspace, file).startsWith("..")) return join("workspace", relative(workspace, file));
-  if (home && !relative(home, file).startsWith("..")) return join("home", relative(home, file));
-  return join("root", file);
-}
-
-function unslot(rel: string, workspace: string, home: string): string {
-  const [kind, ...rest] = rel.split(sep);
-  const tail = rest.join(sep);
-  return kind === "workspace" ? join(workspace, tail) : kind === "home" ? join(home, tail) : join(sep, tail);
-}
-
-function find(root: string, key: string, restoreKeys: string[]): { key: string; dir: string } | undefined {
+function find(root: string, key: string, restoreKeys: string[]): { key: string; dir: string; meta: Meta } | undefined {
   const exact = join(root, entryName(key));
-  if (existsSync(join(exact, "meta.json"))) return { key, dir: exact };
+  const meta = readMeta(exact);
+  if (meta) return { key, dir: exact, meta };
   if (!existsSync(root)) return undefined;
   const metas = readdirSync(root)
     .map((n) => join(root, n))
-    .filter((d) => existsSync(join(d, "meta.json")))
-    .map((dir) => ({ dir, meta: JSON.parse(readFileSync(join(dir, "meta.json"), "utf8")) as Meta }))
+    .map((dir) => ({ dir, meta: readMeta(dir) }))
+    .filter((m): m is { dir: string; meta: Meta } => !!m.meta)
     .sort((a, b) => b.meta.createdAt.localeCompare(a.meta.createdAt));
   for (const prefix of restoreKeys) {
     const hit = metas.find((m) => m.meta.key.startsWith(prefix));
-    if (hit) return { key: hit.meta.key, dir: hit.dir };
+    if (hit) return { key: hit.meta.key, dir: hit.dir, meta: hit.meta };
   }
   return undefined;
 }
 
-function restore(dir: string, workspace: string, home: string): number {
-  const files = join(dir, "files");
-  let n = 0;
-  for (const rel of existsSync(files) ? globFiles(files, ["**"]) : []) {
-    const target = unslot(rel, workspace, home);
-    mkdirSync(dirname(target), { recursive: true });
-    cpSync(join(files, rel), target);
-    n++;
-  }
-  return n;
-}
+const basesOf = (scope: StepScope): Bases => ({ workspace: scope.rt.workspace, home: scope.rt.run.hostEnv.HOME ?? "" });
 
-function save(root: string, key: string, pathSpec: string, scope: StepScope, log: (l: string) => void): boolean {
-  const workspace = scope.rt.workspace;
-  const home = scope.rt.run.hostEnv.HOME ?? "";
+async function save(root: string, key: string, pathSpec: string, scope: StepScope, log: (l: string) => void): Promise<void> {
+  const bases = basesOf(scope);
   const dir = join(root, entryName(key));
-  if (existsSync(join(dir, "meta.json"))) {
+  if (readMeta(dir)) {
     log(`Cache already exists for key '${key}'; not saving again.`);
-    return true;
+    return;
   }
-  const files = matchFiles(workspace, home, pathSpec);
-  if (files.length === 0) {
+  const paths = matchFiles(bases.workspace, bases.home, pathSpec);
+  if (paths.length === 0) {
     log(`##[warning]Path Validation Error: Path(s) specified in the action for caching do(es) not exist, hence no cache is being saved.`);
-    return true;
+    return;
   }
   const tmp = `${dir}.tmp-${process.pid}`;
   rmSync(tmp, { recursive: true, force: true });
-  for (const f of files) {
-    const target = join(tmp, "files", slot(f, workspace, home));
-    mkdirSync(dirname(target), { recursive: true });
-    cpSync(f, target);
+  try {
+    const files = await packEntry(tmp, paths, bases);
+    writeFileSync(join(tmp, "meta.json"), JSON.stringify({ key, createdAt: new Date().toISOString(), files, format: "tar.gz" } satisfies Meta));
+    mkdirSync(root, { recursive: true });
+    rmSync(dir, { recursive: true, force: true });
+    renameSync(tmp, dir);
+    log(`Cache saved with key: ${key} (${files} file(s))`);
+  } catch (err) {
+    // As on GitHub: a cache that cannot be saved warns; the job goes on.
+    rmSync(tmp, { recursive: true, force: true });
+    log(`##[warning]Failed to save: ${err instanceof Error ? err.message : err}`);
   }
-  writeFileSync(join(tmp, "meta.json"), JSON.stringify({ key, createdAt: new Date().toISOString(), files: files.length } satisfies Meta));
-  mkdirSync(root, { recursive: true });
-  renameSync(tmp, dir);
-  log(`Cache saved with key: ${key} (${files.length} file(s))`);
-  return true;
 }
 
 function noStore(scope: StepScope): ProcessOutcome {
@@ -118,7 +109,7 @@ function noStore(scope: StepScope): ProcessOutcome {
   return { result: "failure" };
 }
 
-function doRestore(call: ShimCall, name: string): ProcessOutcome & { hit?: boolean } {
+async function doRestore(call: ShimCall, name: string): Promise<ProcessOutcome & { hit?: boolean }> {
   const { scope, with: w } = call;
   const root = scope.rt.run.opts.cacheDir;
   if (!root) return noStore(scope);
@@ -140,17 +131,27 @@ function doRestore(call: ShimCall, name: string): ProcessOutcome & { hit?: boole
     return { result: "success", effects: { outputs, state: {} }, hit: false };
   }
   const hit = found.key === key;
+  if ((w["lookup-only"] ?? "").toLowerCase() === "true") scope.log(`Cache found (lookup only) for key: ${found.key}`);
+  else {
+    try {
+      await unpackEntry(found.dir, basesOf(scope));
+      scope.log(`Cache restored from key: ${found.key} (${found.meta.files} file(s))`);
+    } catch (err) {
+      // GitHub's cache: a restore that fails is a warning and a miss; the step stays green.
+      scope.log(`##[warning]Failed to restore: ${err instanceof Error ? err.message : err}`);
+      outputs["cache-hit"] = "false";
+      return { result: "success", effects: { outputs, state: {} }, hit: false };
+    }
+  }
   outputs["cache-hit"] = String(hit);
   outputs["cache-matched-key"] = found.key;
-  if ((w["lookup-only"] ?? "").toLowerCase() === "true") scope.log(`Cache found (lookup only) for key: ${found.key}`);
-  else scope.log(`Cache restored from key: ${found.key} (${restore(found.dir, scope.rt.workspace, scope.rt.run.hostEnv.HOME ?? "")} file(s))`);
   return { result: "success", effects: { outputs, state: {} }, hit };
 }
 
 export const cache: Shim = {
   action: "actions/cache",
   async run(call) {
-    const restored = doRestore(call, "actions/cache");
+    const restored = await doRestore(call, "actions/cache");
     if (restored.result !== "success") return restored;
     const { scope, with: w } = call;
     const rt = scope.rt;
@@ -160,7 +161,10 @@ export const cache: Shim = {
       scope.post.push({
         name: `Post ${staticStepName(call.def)}`,
         condition: () => rt.status === "success",
-        run: async (log) => (save(rt.run.opts.cacheDir!, key, w.path ?? "", scope, log) ? "success" : "failure"),
+        run: async (log) => {
+          await save(rt.run.opts.cacheDir!, key, w.path ?? "", scope, log);
+          return "success";
+        },
       });
     }
     return { result: restored.result, effects: restored.effects };
@@ -181,7 +185,7 @@ export const cacheSave: Shim = {
       return { result: "failure" };
     }
     scope.log(`stax: using the built-in actions/cache/save (requested ${call.ref.ref})`);
-    save(root, w.key.trim(), w.path ?? "", scope, scope.log);
+    await save(root, w.key.trim(), w.path ?? "", scope, scope.log);
     return { result: "success", effects: { outputs: {}, state: {} } };
   },
 };
