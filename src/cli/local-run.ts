@@ -7,6 +7,7 @@ import { DockerEngine, dockerAddress, gitFetcher, startRun, type ActionSources, 
 import type { Config } from "../config/config.js";
 import { StoreArtifacts } from "../server/artifacts.js";
 import { claimRun, SecretVault, StoreRecorder, openStore } from "../store/index.js";
+import { onOutputClosed } from "./closed-output.js";
 import type { RunPlan } from "./run-plan.js";
 
 /**
@@ -69,10 +70,13 @@ export async function runLocally(plan: RunPlan, sink: EventSink, opts: { runId?:
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
+  // A closed output cancels once, like a first Ctrl-C (steps with always() and post steps still run).
+  const offClosed = onOutputClosed(() => handle.cancel());
   try {
     return await handle.done;
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
+    offClosed();
   }
 }

@@ -2,6 +2,7 @@ import { relative } from "node:path";
 import type { EventSink, WorkflowRun } from "../contract/index.js";
 import type { RunnerClient } from "../client/index.js";
 import type { CheckoutOptions } from "../engine/index.js";
+import { onOutputClosed } from "./closed-output.js";
 import type { RunPlan } from "./run-plan.js";
 
 /**
@@ -27,6 +28,7 @@ export async function runRemotely(plan: RunPlan, client: RunnerClient, sink: Eve
     client.request("POST", `/api/runs/${created.id}/cancel`, {}).catch(() => {});
   };
   process.on("SIGINT", onSignal);
+  const offClosed = onOutputClosed(() => client.request("POST", `/api/runs/${created.id}/cancel`, {}).catch(() => {}));
   let final: WorkflowRun = created;
   try {
     await client.events({ since: 0, runId: created.id }, (item) => {
@@ -40,6 +42,7 @@ export async function runRemotely(plan: RunPlan, client: RunnerClient, sink: Eve
     });
   } finally {
     process.off("SIGINT", onSignal);
+    offClosed();
   }
   return final;
 }
