@@ -73,11 +73,13 @@ test("actions/cache keeps an entry as a gzipped tar: links stay links (one to it
   assert.match(broken.log, /##\[warning\]Failed to restore: /);
 });
 
-test("actions/github-script runs the script with context, core, exec, io and require; result encodings; github fails clearly offline", async () => {
+test("actions/github-script runs the script with context, core (annotations keep title, file and line), exec, io and require; result encodings; github fails clearly offline", async () => {
   const s = sandbox();
   const r = await run("github-script.yml", s);
   assert.equal(r.run.conclusion, "success", r.log);
   assert.match(r.log, /event push job script/);
+  assert.match(r.log, /^##\[warning\]Lint: a, b \(src\/app\.ts#L12:3\) check this$/m, "core.warning keeps title, file, line and column");
+  assert.match(r.log, /^##\[notice\]\(README\.md\) from an error$/m);
   assert.match(r.log, /github\.rest\.issues\.get\(\): github \(the Octokit client of actions\/github-script\) needs the GitHub API/);
 });
 

@@ -17,6 +17,17 @@ function fileCommand(name, key, value) {
 }
 
 const summaryLines = [];
+// @actions/core's AnnotationProperties → the workflow command's properties (toCommandProperties).
+const PROPERTY_NAMES = { title: "title", file: "file", startLine: "line", endLine: "endLine", startColumn: "col", endColumn: "endColumn" };
+const escProperty = (s) => escData(s).replace(/:/g, "%3A").replace(/,/g, "%2C");
+
+function annotate(kind, message, props) {
+  const pairs = Object.entries(PROPERTY_NAMES)
+    .filter(([k]) => props && props[k] !== undefined && props[k] !== null && props[k] !== "")
+    .map(([k, name]) => `${name}=${escProperty(props[k])}`);
+  console.log(`::${kind}${pairs.length ? ` ${pairs.join(",")}` : ""}::${escData(message instanceof Error ? message.message : message)}`);
+}
+
 const core = {
   getInput(name, opts) {
     const v = (process.env[`INPUT_${name.replace(/ /g, "_").toUpperCase()}`] || "").trim();
@@ -47,9 +58,9 @@ const core = {
   isDebug: () => process.env.RUNNER_DEBUG === "1",
   debug: (m) => console.log(`::debug::${escData(m)}`),
   info: (m) => console.log(m),
-  error: (m) => console.log(`::error::${escData(m instanceof Error ? m.message : m)}`),
-  warning: (m) => console.log(`::warning::${escData(m instanceof Error ? m.message : m)}`),
-  notice: (m) => console.log(`::notice::${escData(m instanceof Error ? m.message : m)}`),
+  error: (m, props) => annotate("error", m, props),
+  warning: (m, props) => annotate("warning", m, props),
+  notice: (m, props) => annotate("notice", m, props),
   startGroup: (n) => console.log(`::group::${n}`),
   endGroup: () => console.log("::endgroup::"),
   async group(n, fn) {
