@@ -1,10 +1,15 @@
 import type { Command } from "commander";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { createWriteStream, mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
-import type { ArtifactInfo, WorkflowRun } from "../contract/index.js";
-import { cliConfig, requireRunner } from "./context.js";
+import { pipeline } from "node:stream/promises";
+import { StaxError } from "../contract/index.js";
+import { openBackend } from "./backend.js";
+import { cliConfig } from "./context.js";
 
-/** `stax artifacts RUN [NAME -o DIR]`: list, or download (a folder artifact comes as a zip). */
+/**
+ * `stax artifacts RUN [NAME -o DIR]`: list, or download (a folder artifact comes as a zip);
+ * through the runner when one serves the workspace, else from the store, like `runs` and `log`.
+ */
 export function registerArtifacts(program: Command): void {
   program
     .command("artifacts")
@@ -15,21 +20,24 @@ export function registerArtifacts(program: Command): void {
     .option("-w, --workspace <dir>", "workspace")
     .option("--json", "as JSON")
     .action(async (ref: string, name: string | undefined, o: { output: string; workspace?: string; json?: boolean }) => {
-      const client = await requireRunner(cliConfig({ workspace: o.workspace }));
-      const run = await client.request<WorkflowRun>("GET", `/api/runs/${encodeURIComponent(ref)}`);
-      if (!name) {
-        const list = await client.request<ArtifactInfo[]>("GET", `/api/runs/${run.id}/artifacts`);
-        if (o.json) console.log(JSON.stringify(list, null, 2));
-        else if (list.length === 0) console.log(`run ${run.number} has no artifacts`);
-        else for (const a of list) console.log(`${a.name}  ${a.size} bytes  ${a.mimeType}  ${a.createdAt}`);
-        return;
+      const b = await openBackend(cliConfig({ workspace: o.workspace }));
+      try {
+        const run = await b.getRun(ref);
+        if (!name) {
+          const list = await b.listArtifacts(run.id);
+          if (o.json) console.log(JSON.stringify(list, null, 2));
+          else if (list.length === 0) console.log(`run ${run.number} has no artifacts`);
+          else for (const a of list) console.log(`${a.name}  ${a.size} bytes  ${a.mimeType}  ${a.createdAt}`);
+          return;
+        }
+        if (name.includes("/") || name.includes("..")) throw new StaxError("INVALID_NAME", `'${name}' is not a valid artifact name`);
+        const dl = await b.artifact(run, name);
+        const dir = resolve(o.output);
+        mkdirSync(dir, { recursive: true });
+        await pipeline(dl.stream, createWriteStream(join(dir, dl.filename)));
+        console.log(`saved ${join(dir, dl.filename)}`);
+      } finally {
+        b.close();
       }
-      const res = await client.fetchRaw(`/api/runs/${run.id}/artifacts/${encodeURIComponent(name)}`);
-      const disposition = res.headers.get("content-disposition") ?? "";
-      const file = /filename="([^"]+)"/.exec(disposition)?.[1] ?? name;
-      const dir = resolve(o.output);
-      mkdirSync(dir, { recursive: true });
-      writeFileSync(join(dir, file), Buffer.from(await res.arrayBuffer()));
-      console.log(`saved ${join(dir, file)}`);
     });
 }

@@ -1,4 +1,6 @@
-import { formatRunLog, StaxError, type ListRunsQuery, type WorkflowRun } from "../contract/index.js";
+import { Readable } from "node:stream";
+import { formatRunLog, StaxError, type ArtifactInfo, type ListRunsQuery, type WorkflowRun } from "../contract/index.js";
+import { artifactDownload } from "../server/artifacts.js";
 import type { RunnerClient } from "../client/index.js";
 import { openStore, type Store } from "../store/index.js";
 import type { Config } from "../config/config.js";
@@ -10,6 +12,9 @@ export interface Backend {
   listRuns(q: ListRunsQuery): Promise<WorkflowRun[]>;
   getRun(ref: string): Promise<WorkflowRun>;
   logText(ref: string, only: { job?: string; step?: number }): Promise<string>;
+  listArtifacts(runId: string): Promise<ArtifactInfo[]>;
+  /** One artifact's download: a file as itself, a folder as a zip (as the runner serves it). */
+  artifact(run: WorkflowRun, name: string): Promise<{ filename: string; stream: Readable }>;
   close(): void;
 }
 
@@ -27,6 +32,12 @@ export async function openBackend(c: Config): Promise<Backend> {
       listRuns: (q) => client.request("GET", `/api/runs?${query(q)}`),
       getRun: (ref) => client.request("GET", `/api/runs/${encodeURIComponent(ref)}`),
       logText: (ref, only) => client.request("GET", `/api/runs/${encodeURIComponent(ref)}/logs?${new URLSearchParams(Object.entries(only).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)]))}`),
+      listArtifacts: (runId) => client.request("GET", `/api/runs/${runId}/artifacts`),
+      artifact: async (run, name) => {
+        const res = await client.fetchRaw(`/api/runs/${run.id}/artifacts/${encodeURIComponent(name)}`);
+        const filename = /filename="([^"]+)"/.exec(res.headers.get("content-disposition") ?? "")?.[1] ?? name;
+        return { filename, stream: Readable.from(Buffer.from(await res.arrayBuffer())) };
+      },
       close() {},
     };
   }
@@ -44,6 +55,12 @@ export async function openBackend(c: Config): Promise<Backend> {
     logText: async (ref, only) => {
       const run = find(ref);
       return formatRunLog(run, (jobId, n) => open().logs(run.id, jobId, n).map((l) => l.line), only);
+    },
+    listArtifacts: async (runId) => open().listArtifacts(runId).map(({ path: _path, isDirectory: _dir, ...info }) => info),
+    artifact: async (run, name) => {
+      const a = open().listArtifacts(run.id).find((x) => x.name === name);
+      if (!a) throw new StaxError("ARTIFACT_NOT_FOUND", `run ${run.number} has no artifact '${name}'`);
+      return artifactDownload(a);
     },
     close: () => store?.close(),
   };

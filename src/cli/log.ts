@@ -1,11 +1,13 @@
 import type { Command } from "commander";
 import { StaxError, type WorkflowRun } from "../contract/index.js";
 import { openBackend } from "./backend.js";
+import { RunRenderer } from "./render.js";
 import { cliConfig } from "./context.js";
 
 /**
  * `stax log RUN [-f]`: the run's log; with `-f`, every line so far exactly once (replay from
- * event 0 of that run), then live lines until the run completes; exits with the run's code.
+ * event 0 of that run), then live lines until the run completes, prefixed with their job as
+ * `stax run` prints them; exits with the run's code.
  */
 export function registerLog(program: Command): void {
   program
@@ -28,15 +30,21 @@ export function registerLog(program: Command): void {
         }
         if (!b.client) throw new StaxError("RUNNER_UNAVAILABLE", "following needs the runner; start it with: stax runner start (or drop -f)");
         let final: WorkflowRun | undefined;
+        // As `stax run` prints when piped: each line prefixed with its job, with step headers and results.
+        const renderer = new RunRenderer(process.stdout, false);
         await b.client.events({ since: 0, runId: run.id }, (e) => {
-          if (e.type === "step.log") {
-            if ((!o.job || e.data.jobId === o.job) && (step === undefined || e.data.stepNumber === step)) process.stdout.write(e.data.line);
-          } else if (e.type === "run.completed") {
+          if (e.type === "ping") return false;
+          const jobId = "jobId" in e.data ? e.data.jobId : undefined;
+          const stepNumber = "stepNumber" in e.data ? e.data.stepNumber : undefined;
+          const shown = (!o.job || jobId === undefined || jobId === o.job) && (step === undefined || stepNumber === undefined || stepNumber === step);
+          if (shown && e.type !== "run.completed") renderer.emit(e);
+          if (e.type === "run.completed") {
             final = e.data.run;
             return true;
           }
           return false;
         });
+        renderer.finish();
         process.exitCode = final?.conclusion === "success" ? 0 : 1;
       } finally {
         b.close();

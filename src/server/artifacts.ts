@@ -1,9 +1,11 @@
 import { randomBytes } from "node:crypto";
-import { cpSync, mkdirSync, rmSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { cpSync, createReadStream, mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
+import { basename, join, relative } from "node:path";
+import type { Readable } from "node:stream";
+import yazl from "yazl";
 import { StaxError } from "../contract/index.js";
 import type { ArtifactStore } from "../engine/index.js";
-import { isSafeName, type Store } from "../store/index.js";
+import { isSafeName, type ArtifactRecord, type Store } from "../store/index.js";
 
 const MIME: Record<string, string> = { ".txt": "text/plain", ".json": "application/json", ".html": "text/html", ".log": "text/plain", ".zip": "application/zip", ".tgz": "application/gzip", ".gz": "application/gzip" };
 
@@ -51,4 +53,20 @@ export function artifactFilesRemover(dataDir: string): (runIds: string[]) => voi
   return (ids) => {
     for (const id of ids) rmSync(join(dataDir, "artifacts", id), { recursive: true, force: true });
   };
+}
+
+/** One artifact as it downloads: a single file as itself, a folder as a zip built on the fly. */
+export function artifactDownload(a: ArtifactRecord): { filename: string; mimeType: string; size?: number; stream: Readable } {
+  if (!a.isDirectory) return { filename: basename(a.path), mimeType: a.mimeType, size: statSync(a.path).size, stream: createReadStream(a.path) };
+  const zip = new yazl.ZipFile();
+  const walk = (dir: string): void => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const p = join(dir, entry.name);
+      if (entry.isDirectory()) walk(p);
+      else if (entry.isFile()) zip.addFile(p, relative(a.path, p));
+    }
+  };
+  walk(a.path);
+  zip.end();
+  return { filename: `${a.name}.zip`, mimeType: "application/zip", stream: zip.outputStream as unknown as Readable };
 }

@@ -1,10 +1,8 @@
-import { createReadStream, readdirSync, statSync } from "node:fs";
-import { basename, join, relative } from "node:path";
-import yazl from "yazl";
 import { formatRunLog, RUN_CONCLUSIONS, STATUSES, StaxError, type CreateRunRequest, type HealthResponse, type ListRunsQuery } from "../contract/index.js";
 import { parseDotenv } from "../config/dotenv.js";
 import { isSafeName, type SecretVault, type Store } from "../store/index.js";
 import { listWorkflows, resolveWorkflow } from "../workflow/index.js";
+import { artifactDownload } from "./artifacts.js";
 import { expectObject, route, sendJson, type Route } from "./http.js";
 import type { EventHub } from "./hub.js";
 import type { RunManager } from "./runs.js";
@@ -81,23 +79,9 @@ export function routes(d: RouteDeps): Route[] {
         if (!isSafeName(name)) throw new StaxError("INVALID_NAME", `'${name}' is not a valid artifact name`);
         const a = d.store.listArtifacts(run.id).find((x) => x.name === name);
         if (!a) throw new StaxError("ARTIFACT_NOT_FOUND", `run ${run.number} has no artifact '${name}'`);
-        if (!a.isDirectory) {
-          res.writeHead(200, { "Content-Type": a.mimeType, "Content-Length": statSync(a.path).size, "Content-Disposition": `attachment; filename="${basename(a.path)}"` });
-          createReadStream(a.path).pipe(res);
-          return;
-        }
-        const zip = new yazl.ZipFile();
-        const walk = (dir: string): void => {
-          for (const entry of readdirSync(dir, { withFileTypes: true })) {
-            const p = join(dir, entry.name);
-            if (entry.isDirectory()) walk(p);
-            else if (entry.isFile()) zip.addFile(p, relative(a.path, p));
-          }
-        };
-        walk(a.path);
-        zip.end();
-        res.writeHead(200, { "Content-Type": "application/zip", "Content-Disposition": `attachment; filename="${name}.zip"` });
-        zip.outputStream.pipe(res);
+        const dl = artifactDownload(a);
+        res.writeHead(200, { "Content-Type": dl.mimeType, ...(dl.size !== undefined ? { "Content-Length": dl.size } : {}), "Content-Disposition": `attachment; filename="${dl.filename}"` });
+        dl.stream.pipe(res);
       },
       true,
     ),

@@ -30,6 +30,8 @@ function stax(args: string[], input?: string): Promise<{ code: number | null; ou
 }
 
 const expectedLines = (n: number) => Array.from({ length: n }, (_, i) => `line ${i + 1}\n`).join("");
+/** The log lines of `stax log -f` output, without their `[job]   ` prefix (headers and results left out). */
+const logLines = (out: string) => out.split("\n").filter((l) => /^\[print\] {3}line \d+$/.test(l)).map((l) => `${l.slice("[print]   ".length)}\n`).join("");
 
 async function startChatty(lines: number, every: number, pause: number): Promise<WorkflowRun> {
   const res = await r.json<WorkflowRun>("POST", "/api/runs", { workflow: "chatty", inputs: { lines: String(lines), every: String(every), pause: String(pause) }, sandbox: { strategy: "none" } });
@@ -49,7 +51,10 @@ test("stax log -f started before the run prints began prints every line exactly 
   const run = await startChatty(400, 50, 60);
   const res = await stax(["log", run.id, "-f"]);
   assert.equal(res.code, 0, res.err);
-  assert.equal(res.out, expectedLines(400));
+  assert.equal(logLines(res.out), expectedLines(400));
+  // Prefixed as `stax run` prints when piped: the job on every line, step headers and results.
+  assert.match(res.out, /^\[print\] ▶ Run node scripts\/print\.mjs/m);
+  assert.match(res.out, /^\[print\] ✓ job success/m);
 });
 
 test("stax log -f started in the middle of the run prints every line exactly once", async () => {
@@ -57,7 +62,7 @@ test("stax log -f started in the middle of the run prints every line exactly onc
   await waitFor(async () => (await r.json<string>("GET", `/api/runs/${run.id}/logs`)).body.includes("line 120\n"), "line 120");
   const res = await stax(["log", String(run.number), "-f"]);
   assert.equal(res.code, 0, res.err);
-  assert.equal(res.out, expectedLines(400));
+  assert.equal(logLines(res.out), expectedLines(400));
   const finished = (await r.json<WorkflowRun>("GET", `/api/runs/${run.id}`)).body;
   assert.equal(finished.status, "completed");
 });
@@ -67,7 +72,7 @@ test("stax log -f after the run completed prints every line once and exits with 
   await waitFor(async () => (await r.json<WorkflowRun>("GET", `/api/runs/${run.id}`)).body.status === "completed", "completion");
   const res = await stax(["log", run.id.slice(0, 8), "-f"]);
   assert.equal(res.code, 0, res.err);
-  assert.equal(res.out, expectedLines(300));
+  assert.equal(logLines(res.out), expectedLines(300));
   const failed = await r.runToEnd("flaky");
   const f = await stax(["log", failed.id, "-f"]);
   assert.equal(f.code, 1, `${failed.conclusion}: ${f.err}`);
@@ -77,7 +82,8 @@ test("stax log without -f prints the sectioned log; --job/--step narrow it", asy
   const run = await r.runToEnd("chatty", { inputs: { lines: "3" } });
   const all = await stax(["log", run.id]);
   assert.equal(all.code, 0, all.err);
-  assert.equal(all.out, "=== Job: print (print) ===\n--- Step 1: Run node scripts/print.mjs 3 0 0 [success] ---\nline 1\nline 2\nline 3\n");
+  // The first line of a job says where it ran (its own checkout).
+  assert.equal(all.out.replace(/^stax: this job runs in its own checkout .*\n/m, ""), "=== Job: print (print) ===\n--- Step 1: Run node scripts/print.mjs 3 0 0 [success] ---\nline 1\nline 2\nline 3\n");
   const one = await stax(["log", "last", "--job", "print", "--step", "1"]);
   assert.match(one.out, /line 3/);
   const none = await stax(["log", "last", "--job", "print", "--step", "2"]);
