@@ -2,7 +2,7 @@ import { data, Evaluator, Lexer, Parser } from "@actions/expressions";
 import { TokenType } from "@actions/expressions/lexer";
 import type { FunctionDefinition, FunctionInfo } from "@actions/expressions/funcs/info";
 import type { Expr } from "@actions/expressions/ast";
-import { isBasicExpression, isMapping, isSequence, literalValue, mapEntries, type TemplateToken } from "../workflow/tokens.js";
+import { isBasicExpression, isInsertKey, isMapping, isSequence, literalValue, mapPairs, type TemplateToken } from "../workflow/tokens.js";
 import { fromData, stringify, toData, truthy } from "./data.js";
 
 /** Every context name an expression may use; all are always present (see stack.md: a missing one crashes). */
@@ -80,18 +80,34 @@ export function evaluateCondition(expression: string, contexts: Contexts, fns: E
   return truthy(evaluate(expression, contexts, fns));
 }
 
-/** Evaluates a template token (literal, expression, or a mapping/sequence holding them) to plain JS. */
+/**
+ * Evaluates a template token (literal, expression, or a mapping/sequence holding them) to plain
+ * JS, as GitHub's template evaluator does (it does so though the docs do not say): a mapping key
+ * that is an expression is evaluated; `${{ insert }}: <object>` merges that object's entries
+ * into the mapping; a sequence item that is an expression evaluating to an array is spliced in.
+ */
 export function evaluateToken(token: TemplateToken | undefined, contexts: Contexts, fns: ExtraFunctions = {}): unknown {
   if (!token) return undefined;
   if (isBasicExpression(token)) return evaluate(token.expression, contexts, fns);
   if (isMapping(token)) {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of mapEntries(token)) out[k] = evaluateToken(v, contexts, fns);
+    for (const [k, v] of mapPairs(token)) {
+      const value = evaluateToken(v, contexts, fns);
+      if (isInsertKey(k)) {
+        if (!value || typeof value !== "object" || Array.isArray(value)) throw new Error("${{ insert }} needs a mapping as its value");
+        Object.assign(out, value);
+      } else out[isBasicExpression(k) ? stringify(evaluate(k.expression, contexts, fns)) : String(literalValue(k) ?? k)] = value;
+    }
     return out;
   }
   if (isSequence(token)) {
     const out: unknown[] = [];
-    for (let i = 0; i < token.count; i++) out.push(evaluateToken(token.get(i), contexts, fns));
+    for (let i = 0; i < token.count; i++) {
+      const item = token.get(i);
+      const value = evaluateToken(item, contexts, fns);
+      if (isBasicExpression(item) && Array.isArray(value)) out.push(...value);
+      else out.push(value);
+    }
     return out;
   }
   return literalValue(token);
@@ -112,6 +128,8 @@ export function evaluateStringMap(token: TemplateToken | undefined, contexts: Co
     if (v && typeof v === "object" && !Array.isArray(v)) for (const [k, x] of Object.entries(v)) out[k] = stringify(x);
     return out;
   }
-  for (const [k, v] of mapEntries(token)) out[k] = stringify(evaluateToken(v, contexts, fns));
+  // Through evaluateToken, so expression keys and `${{ insert }}` work here too.
+  const all = isMapping(token) ? (evaluateToken(token, contexts, fns) as Record<string, unknown>) : {};
+  for (const [k, v] of Object.entries(all)) out[k] = stringify(v);
   return out;
 }

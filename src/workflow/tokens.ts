@@ -2,8 +2,23 @@ import type { MappingToken } from "@actions/workflow-parser/templates/tokens/map
 import type { TemplateToken } from "@actions/workflow-parser/templates/tokens/template-token";
 import { isBasicExpression, isBoolean, isLiteral, isMapping, isNumber, isSequence, isString } from "@actions/workflow-parser/templates/tokens/type-guards";
 
+import { TokenType } from "@actions/workflow-parser/templates/tokens/types";
+
 export type { TemplateToken, MappingToken };
 export { isBasicExpression, isMapping, isSequence, isString };
+
+/** `${{ insert }}` as a mapping key: its value's entries merge into the mapping. */
+export function isInsertKey(token: TemplateToken): boolean {
+  return token.templateTokenType === TokenType.InsertExpression;
+}
+
+/** The key tokens and values of a mapping token, keys unevaluated (they may be expressions). */
+export function mapPairs(token: TemplateToken | undefined): [TemplateToken, TemplateToken][] {
+  if (!token || !isMapping(token)) return [];
+  const out: [TemplateToken, TemplateToken][] = [];
+  for (const pair of token) out.push([pair.key, pair.value]);
+  return out;
+}
 
 /** The value of `key` in a mapping token (keys compared as written). */
 export function mapGet(token: TemplateToken | undefined, key: string): TemplateToken | undefined {

@@ -30,3 +30,13 @@ test("MAT-09 fail-fast cancels the other legs; fail-fast false lets them finish"
   assert.equal(r.job("tolerant (2)").conclusion, "success");
   assert.equal(r.run.conclusion, "failure");
 });
+
+test("MAT-12 expressions inside the matrix: an expression key is evaluated, an array-valued sequence item is spliced, ${{ insert }} merges its mapping", async () => {
+  const r = await runFixture("matrix", "expressions.yml");
+  assert.equal(r.run.conclusion, "success", r.log);
+  const legs = r.run.jobs.filter((j) => j.id.startsWith("use")).map((j) => j.id);
+  assert.deepEqual(legs, ["use (sweet, linux, 1)", "use (sweet, bsd, 1)", "use (sour, linux, 1)", "use (sour, bsd, 1)"]);
+  assert.deepEqual(r.job("use (sour, bsd, 1)").matrix, { flavor: "sour", os: "bsd", level: 1 });
+  assert.match(r.jobLog("use (sweet, bsd, 1)"), /leg sweet-bsd-1\n/);
+  assert.equal(r.job("env-insert").conclusion, "success", "${{ insert }} works in env too");
+});
