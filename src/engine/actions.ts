@@ -1,11 +1,12 @@
 import { join, resolve } from "node:path";
 import type { Contexts, ExtraFunctions } from "../expressions/index.js";
 import { evaluateStringMap, evaluateString, evaluateToken } from "../expressions/index.js";
-import { loadAction, type ActionDef, type StepDef } from "../workflow/index.js";
+import { loadAction, type ActionDef, type ActionLoad, type StepDef } from "../workflow/index.js";
 import { runComposite } from "./composite.js";
 import { runContainerStep, splitArgs } from "./docker/docker-step.js";
 import { inputEnv, runNodeAction } from "./node-action.js";
 import type { ProcessOutcome } from "./run-process.js";
+import type { JobRuntime } from "./runtime.js";
 import type { StepScope } from "./scope.js";
 import { locateRepo } from "./action-source.js";
 import { findShim } from "./shims/index.js";
@@ -48,6 +49,15 @@ export function resolveInputs(action: ActionDef, given: Record<string, string>, 
   return out;
 }
 
+/** A remote action's definition, loaded once per job (the action cache does not change under a run). */
+export function loadRemoteAction(rt: JobRuntime, dir: string, shownAs: string): ActionLoad {
+  const known = rt.remoteActions.get(dir);
+  if (known) return { ok: true, action: known };
+  const loaded = loadAction(dir, shownAs);
+  if (loaded.ok) rt.remoteActions.set(dir, loaded.action);
+  return loaded;
+}
+
 /** A `uses:` step: a built-in shim, a local action, or a cached remote one; Docker needs an engine. */
 export async function runAction(def: StepDef, scope: StepScope, ctx: Contexts, fns: ExtraFunctions, env: Record<string, string>): Promise<ProcessOutcome> {
   const uses = def.uses ?? "";
@@ -75,7 +85,7 @@ export async function runAction(def: StepDef, scope: StepScope, ctx: Contexts, f
     if (found.via === "override") scope.log(`stax: ${ref.slug}@${ref.ref} comes from the local folder ${found.dir} (--action)`);
     if (found.via === "fetch") scope.log(`stax: fetched ${ref.slug}@${ref.ref} into the action cache`);
     const dir = join(found.dir, ref.path);
-    const loaded = loadAction(dir, uses);
+    const loaded = loadRemoteAction(scope.rt, dir, uses);
     if (!loaded.ok) {
       scope.log(`##[error]${loaded.error}`);
       return { result: "failure" };

@@ -145,6 +145,7 @@ export function newJobRuntime(run: RunRuntime, graph: GraphScope, def: JobDef, j
     debug: stringify(graph.secrets.ACTIONS_STEP_DEBUG ?? run.vars.ACTIONS_STEP_DEBUG ?? "").toLowerCase() === "true",
     summaries: [],
     preState: new Map(),
+    remoteActions: new Map(),
     defaults: {},
   };
 }

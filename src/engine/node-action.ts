@@ -31,7 +31,7 @@ export async function runNodeAction(action: ActionDef, info: StepScope["action"]
   const state: Record<string, string> = { ...(ranPre ?? {}) };
   if (runs.pre && !ranPre) {
     if (!info?.repository) scope.log(`##[warning]'pre' is not supported for local actions: ${runs.pre} of ${action.name} is not run.`);
-    else if (scope.composite) scope.log(`##[warning]'pre' of ${action.name} is not run: actions inside composite actions get no pre step.`);
+    else if (scope.composite) scope.log(`##[warning]'pre' of ${action.name} is not run: it is inside a local composite action, whose steps are only known once it runs.`);
     else {
       const pre = await stage(runs.pre, state);
       Object.assign(state, pre.effects?.state ?? {});

@@ -1,7 +1,7 @@
 import type { Job, JobConclusion } from "../contract/index.js";
 import type { Contexts, ExtraFunctions } from "../expressions/index.js";
 import { hashFiles } from "../expressions/index.js";
-import type { JobDef, LoadedWorkflow, StepDef, WorkflowDef } from "../workflow/index.js";
+import type { ActionDef, JobDef, LoadedWorkflow, StepDef, WorkflowDef } from "../workflow/index.js";
 import type { RunOptions } from "./api.js";
 import type { Checkouts } from "./checkouts.js";
 import type { GithubContext } from "./github-context.js";
@@ -96,6 +96,11 @@ export interface JobRuntime {
   container?: { id: string; network: string; shell: "bash" | "sh" };
   /** State saved by the `pre` steps, by the step they belong to (ACT-05). */
   preState: Map<StepDef, Record<string, string>>;
+  /**
+   * Remote actions loaded in this job, by folder: the pre steps and the main steps see the same
+   * step objects, so the state a pre step of an action inside a composite saves reaches its main.
+   */
+  remoteActions: Map<string, ActionDef>;
   /** Evaluated `defaults.run` (job, else workflow), for the job's own run steps (ENV-08). */
   defaults: { shell?: string; workingDirectory?: string };
   /** Stops the process of the step running now, if any. */

@@ -59,6 +59,19 @@ test("COMP-* a cached remote composite action nests a remote node action and its
   assert.match(r.jobLog("composite"), new RegExp(`action path is ${join(cache, "acme", "composite-action@v2")}`));
 });
 
+test("ACT-05 pre: of a node action used inside a remote composite runs as a Pre step before the job's steps, with the inputs the composite passes; its state reaches main and post", async () => {
+  const cache = filledCache();
+  const r = await runFixture(WS, "remote.yml", { actions: { cache }, jobs: ["composite"] });
+  const job = r.job("composite");
+  assert.equal(job.conclusion, "success", r.jobLog("composite"));
+  assert.deepEqual(job.steps.map((s) => s.name), ["Pre Run acme/node-action@v1", "Run acme/composite-action@v2", "Run test \"ADA-hello ada\" = \"ADA-hello ada\"", "Post acme composite"]);
+  const log = r.jobLog("composite");
+  assert.match(log, /pre: who=ada repo=acme\/node-action ref=v1/);
+  assert.match(log, /main: state=pre-for-ada who=ada/);
+  assert.match(log, /post: state=pre-for-ada main=done/);
+  assert.doesNotMatch(log, /is not run/);
+});
+
 test("RW-01/03/07 a cached remote reusable workflow: inputs, secrets, outputs, and its own ./ workflows nested", async () => {
   const cache = filledCache();
   const r = await runFixture(WS, "remote.yml", { actions: { cache }, secrets: { TOKEN: "s3cret-token-value" }, jobs: ["after"] });
