@@ -19,8 +19,6 @@ export interface CheckoutOptions {
 /** One leg's folder, and how to give it back. */
 export interface LegCheckout {
   dir: string;
-  /** Lines for the job's log: where it runs. */
-  notice: string;
   /** Removes the folder (unless kept); returns a line for the log, if any. */
   dispose(failed: boolean): Promise<string | undefined>;
 }
@@ -58,11 +56,10 @@ export class Checkouts {
     if (snap) {
       // No hooks: a post-checkout hook of the user's (husky & co.) has no business in a job's checkout.
       await git(snap.top, ["-c", "core.hooksPath=/dev/null", "worktree", "add", "--detach", "--force", "--quiet", dir, snap.commit], this.env);
-      const what = snap.head ? `HEAD (${snap.commit.slice(0, 7)})` : `the workspace with its uncommitted and untracked files (${snap.commit.slice(0, 7)})`;
-      return { dir, notice: `stax: this job runs in its own checkout of ${what} at ${dir}; ignored files such as node_modules are not there`, dispose: (failed) => this.release(dir, failed, () => removeWorktree(snap.top, dir, this.env)) };
+      return { dir, dispose: (failed) => this.release(dir, failed, () => removeWorktree(snap.top, dir, this.env)) };
     }
     await copyWorkspace(this.workspace, dir);
-    return { dir, notice: `stax: this job runs in its own copy of the workspace (without ${describeCopySkips()} and what .gitignore names) at ${dir}`, dispose: (failed) => this.release(dir, failed, () => rm(dir, { recursive: true, force: true })) };
+    return { dir, dispose: (failed) => this.release(dir, failed, () => rm(dir, { recursive: true, force: true })) };
   }
 
   /** At the end of the run: removes the run's folder when no kept checkout is left in it. */

@@ -120,7 +120,6 @@ async function acquireCheckout(rt: JobRuntime): Promise<{ error?: string; releas
   try {
     const leg = await rt.run.checkouts.acquire(rt.job.id);
     rt.workspace = leg.dir;
-    rt.notices.push(leg.notice);
     return { release: leg.dispose };
   } catch (err) {
     return { error: `could not make this job's checkout: ${err instanceof Error ? err.message : String(err)}` };
@@ -167,7 +166,7 @@ async function runSteps(rt: JobRuntime, scope: StepScope, logTo: (s: Step) => (l
       const result = await executeStep(def, scope, () => {
         step.name = rt.masker.mask(evaluatedStepName(def, stepContexts(scope, rt.env, def.id), scopeFunctions(scope)));
         reporter.stepStarted(rt.job, step);
-        for (const notice of [...rt.run.notices.splice(0), ...rt.notices.splice(0)]) scope.log(notice);
+        for (const notice of rt.run.notices.splice(0)) scope.log(notice);
       });
       reporter.stepCompleted(rt.job, step, result.outcome, result.conclusion);
     }

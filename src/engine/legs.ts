@@ -129,7 +129,6 @@ export function newJobRuntime(run: RunRuntime, graph: GraphScope, def: JobDef, j
     def,
     job,
     workspace: run.opts.workspace,
-    notices: [],
     matrix,
     strategy,
     needs,

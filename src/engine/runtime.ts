@@ -67,8 +67,6 @@ export interface JobRuntime {
   job: Job;
   /** GITHUB_WORKSPACE of this job: the workspace itself, or the leg's own checkout. */
   workspace: string;
-  /** Lines for this job's log, printed at the start of its first step (where it runs). */
-  notices: string[];
   matrix: Record<string, unknown> | null;
   strategy: Record<string, unknown>;
   needs: Record<string, JobResult>;
