@@ -30,8 +30,9 @@ export class RunRenderer implements EventSink {
       case "job.completed": {
         this.jobs.set(e.data.jobId, e.data.job);
         const j = e.data.job;
-        if (e.type === "job.completed" && j.conclusion !== "skipped") this.print(`${this.prefix(e.data.jobId)}${mark(j.status, j.conclusion)} job ${j.conclusion} ${pc.dim(duration(j.startedAt, j.completedAt))}`);
-        if (e.type === "job.completed" && j.conclusion === "skipped") this.print(`${this.prefix(e.data.jobId)}${mark(j.status, j.conclusion)} job skipped`);
+        if (e.type === "job.completed" && j.reusedFrom) this.print(`${this.prefix(e.data.jobId)}${mark(j.status, j.conclusion)} job ${j.conclusion}, reused from run ${j.reusedFrom.runNumber} (not run again)`);
+        else if (e.type === "job.completed" && j.conclusion !== "skipped") this.print(`${this.prefix(e.data.jobId)}${mark(j.status, j.conclusion)} job ${j.conclusion} ${pc.dim(duration(j.startedAt, j.completedAt))}`);
+        else if (e.type === "job.completed" && j.conclusion === "skipped") this.print(`${this.prefix(e.data.jobId)}${mark(j.status, j.conclusion)} job skipped`);
         break;
       }
       case "step.started":

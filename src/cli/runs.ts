@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import pc from "picocolors";
 import { RUN_CONCLUSIONS, STATUSES, StaxError, type ListRunsQuery, type Status, type WorkflowInfo, type WorkflowRun } from "../contract/index.js";
 import { formatDiagnostic } from "../contract/index.js";
+import { rerunPlan } from "../engine/index.js";
 import { listWorkflows } from "../workflow/index.js";
 import { openBackend } from "./backend.js";
 import { cliConfig, requireRunner } from "./context.js";
@@ -77,8 +78,15 @@ export function registerRuns(program: Command): void {
     .option(ws.flags, ws.about)
     .action(async (ref: string, o: { failed?: boolean; workspace?: string }) => {
       const client = await requireRunner(cliConfig({ workspace: o.workspace }));
+      const earlier = await client.request<WorkflowRun>("GET", `/api/runs/${encodeURIComponent(ref)}`);
       const run = await client.request<WorkflowRun>("POST", `/api/runs/${encodeURIComponent(ref)}/rerun`, { failedOnly: !!o.failed });
       console.log(`started run ${run.number} (${run.id}); follow it with: stax log ${run.id} -f`);
+      if (o.failed) {
+        const plan = rerunPlan(earlier);
+        console.log(`running again: ${plan.rerun.join(", ")}`);
+        const kept = Object.entries(plan.reuse.jobs);
+        if (kept.length) console.log(`reused from run ${earlier.number} (not run again; outputs kept): ${kept.map(([id, r]) => `${id} (${r.result})`).join(", ")}`);
+      }
     });
   program
     .command("workflows")

@@ -26,6 +26,8 @@ export interface Job {
   outputs: Record<string, string>;
   /** The job summary: every step's GITHUB_STEP_SUMMARY markdown, joined, masked. */
   summary?: string;
+  /** Set when a re-run of failed jobs did not run this job again: its conclusion and outputs are those of that run. */
+  reusedFrom?: { runId: string; runNumber: number };
   startedAt?: string;
   completedAt?: string;
 }

@@ -2,6 +2,7 @@ import type { EventSink, WorkflowRun } from "../contract/index.js";
 import type { LoadedWorkflow } from "../workflow/index.js";
 import type { ActionFetcher } from "./action-fetch.js";
 import type { CheckoutOptions } from "./checkouts.js";
+import type { Reuse } from "./select.js";
 import type { DockerEngine } from "./docker/engine.js";
 
 /** Remote actions: the cache, local overrides, and a fetcher for when the network allows. */
@@ -50,6 +51,8 @@ export interface RunOptions {
   docker?: DockerEngine;
   /** Where `actions/cache` keeps its entries (the workspace's data folder); absent: cache steps fail. */
   cacheDir?: string;
+  /** Re-run of failed jobs: top-level jobs shown as reused from an earlier run, with its result and outputs, instead of running. */
+  reuse?: Reuse;
   /** `runs-on` labels (any case) mapped to `host`, run here (`stax run --platform LABEL=host`); others this machine lacks skip their job. */
   platforms?: Record<string, string>;
   /** `$STAX_HOME/tools` (RUNNER_TOOL_CACHE): where setup-node puts the Nodes it fetches; absent: nothing is fetched. */

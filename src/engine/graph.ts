@@ -51,7 +51,8 @@ export async function runGraph(run: RunRuntime, graph: GraphScope): Promise<Map<
       p = (async () => {
         const needDefs = def.needs.map((n) => defs.find((d) => d.id.toLowerCase() === n.toLowerCase())).filter((d): d is JobDef => !!d);
         await Promise.all(needDefs.map(start));
-        const result = await runDef(run, graph, def, holders.get(def.id)!, results, workflowEnv, envError);
+        const earlier = graph.depth === 0 ? run.opts.reuse?.jobs[def.id] : undefined;
+        const result = earlier ? reuseJob(run, holders.get(def.id)!, earlier) : await runDef(run, graph, def, holders.get(def.id)!, results, workflowEnv, envError);
         results.set(def.id, result);
         return result;
       })();
@@ -85,6 +86,14 @@ async function runDef(run: RunRuntime, graph: GraphScope, def: JobDef, holder: J
     return failHolder(run, holder, err instanceof Error ? err.message : String(err));
   }
   return runLegs(run, graph, def, holder, needs, strategy, workflowEnv);
+}
+
+/** A job a re-run of failed jobs takes from the earlier run: shown completed as it was, its outputs kept for `needs`. */
+function reuseJob(run: RunRuntime, holder: Job, earlier: JobResult): JobResult {
+  holder.outputs = { ...earlier.outputs };
+  holder.reusedFrom = { runId: run.opts.reuse!.runId, runNumber: run.opts.reuse!.runNumber };
+  run.reporter.jobCompleted(holder, earlier.result);
+  return earlier;
 }
 
 /** A job that could not start: shown with a failed "Set up job" step that says why. */

@@ -4,7 +4,7 @@ export type { RunOptions, RunHandle, ArtifactStore, ActionSources } from "./api.
 export { gitFetcher, type ActionFetcher } from "./action-fetch.js";
 export { DockerEngine, dockerAddress } from "./docker/engine.js";
 export { addToCache, listCache, removeFromCache, parseRepoRef, entryDir, type CacheEntry } from "./action-cache.js";
-export { selectJobs } from "./select.js";
+export { selectJobs, rerunPlan, defIdOf, type Reuse } from "./select.js";
 export { Checkouts, describeIsolation, isolationKind, snapshotOf, type CheckoutOptions } from "./checkouts.js";
 export { copyWorkspace, copyWorkspaceSync, describeCopySkips } from "./workspace-copy.js";
 export { provideNode, addCommand, type NodeChoice } from "./tools/node-tool.js";

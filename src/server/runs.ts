@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { formatDiagnostic, StaxError, type CreateRunRequest, type SandboxStrategy, type WorkflowRun } from "../contract/index.js";
-import { gitFetcher, startRun, type DockerEngine, type ArtifactStore, type RunHandle } from "../engine/index.js";
+import { gitFetcher, rerunPlan, startRun, type DockerEngine, type ArtifactStore, type RunHandle, type Reuse } from "../engine/index.js";
 import { StoreRecorder, type SecretVault, type Store } from "../store/index.js";
 import { resolveWorkflow, validateInputs, type LoadedWorkflow } from "../workflow/index.js";
 import { createSandbox } from "./sandbox.js";
@@ -48,8 +48,8 @@ export class RunManager {
 
   constructor(private readonly deps: RunManagerDeps) {}
 
-  /** Validates a request and starts the run; resolves with the run, `queued`. */
-  async create(req: CreateRunRequest): Promise<WorkflowRun> {
+  /** Validates a request and starts the run; resolves with the run, `queued`. `reuse`: jobs a re-run of failed jobs keeps from the earlier run. */
+  async create(req: CreateRunRequest, reuse?: Reuse): Promise<WorkflowRun> {
     const workflow = await resolveWorkflow(this.deps.workspace, req.workflow);
     if (workflow?.relPath.startsWith("..")) throw new StaxError("WORKFLOW_NOT_FOUND", `'${req.workflow}' is outside the runner's workspace`);
     if (!workflow) throw new StaxError("WORKFLOW_NOT_FOUND", `unknown workflow '${req.workflow}'`);
@@ -91,6 +91,7 @@ export class RunManager {
       artifacts: this.deps.artifacts,
       toolCache: this.deps.toolCache,
       platforms: stringMap(req.platforms, "platforms"),
+      reuse,
       cacheDir: this.deps.cacheDir,
       docker: this.deps.docker,
     });
@@ -121,13 +122,12 @@ export class RunManager {
     if (run.status !== "completed") throw new StaxError("RUN_ACTIVE", `run ${run.number} is still running`);
     const previous = this.requests.get(run.id);
     const req: CreateRunRequest = { workflow: run.workflowFile, inputs: run.inputs as CreateRunRequest["inputs"], event: run.trigger.event, eventPayload: previous?.eventPayload, sandbox: previous?.sandbox, env: previous?.env, secrets: previous?.secrets, actions: previous?.actions, workspaces: previous?.workspaces, platforms: previous?.platforms };
-    if (failedOnly) {
-      const failed = new Set(run.jobs.filter((j) => j.conclusion === "failure" || j.conclusion === "cancelled").map((j) => defId(j.id)));
-      if (failed.size === 0) throw new StaxError("BAD_REQUEST", `run ${run.number} has no failed jobs`);
-      for (const j of run.jobs) if (j.needs.some((n) => failed.has(defId(n)))) failed.add(defId(j.id));
-      req.jobs = [...failed];
-    }
-    return this.create(req);
+    if (!failedOnly) return this.create(req);
+    // GitHub's "re-run failed jobs": the failed jobs and their dependants run; the others keep
+    // their result and outputs from this run (stored with it, in each job), shown as reused.
+    const plan = rerunPlan(run);
+    if (plan.rerun.length === 0) throw new StaxError("BAD_REQUEST", `run ${run.number} has no failed jobs`);
+    return this.create(req, plan.reuse);
   }
 
   delete(ref: string): WorkflowRun {
@@ -171,7 +171,3 @@ function stringMap(v: unknown, field: string): Record<string, string> {
   return v as Record<string, string>;
 }
 
-/** A job's definition id from a run's job id: `test (a, b)` → `test`, `call / work` → `call`. */
-function defId(jobId: string): string {
-  return jobId.split(" / ")[0].replace(/ \(.*\)$/, "");
-}

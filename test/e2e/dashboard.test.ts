@@ -144,7 +144,7 @@ test("cancel a long run from its page and see it cancelled", async () => {
   await page.close();
 });
 
-test("re-run failed jobs: a new run of the failed job and its dependants only", async () => {
+test("re-run failed jobs: the failed job and its dependants run again; the job that succeeded is shown reused from the first run", async () => {
   const first = await r.runToEnd("flaky");
   assert.equal(first.conclusion, "failure");
   const page = await newPage();
@@ -155,7 +155,9 @@ test("re-run failed jobs: a new run of the failed job and its dependants only", 
   const id = new URL(page.url()).pathname.split("/")[2];
   const rerun = (await r.json<WorkflowRun>("GET", `/api/runs/${id}`)).body;
   assert.ok(rerun.number > first.number);
-  assert.deepEqual(rerun.jobs.map((j) => j.id).sort(), ["after", "shaky"]);
+  assert.deepEqual(rerun.jobs.map((j) => j.id).sort(), ["after", "shaky", "steady"]);
+  assert.deepEqual(rerun.jobs.find((j) => j.id === "steady")?.reusedFrom, { runId: first.id, runNumber: first.number });
+  await page.getByText(`reused from #${first.number}`).waitFor();
   await page.close();
 });
 

@@ -99,7 +99,14 @@ export function JobGraph(props: { run: WorkflowRun; now: number }) {
                 <Link href={jobHref(run, n.jobs[0])} class="node-head">
                   <StatusIcon status={n.jobs[0].status} conclusion={n.jobs[0].conclusion} />
                   <span class="node-name">{n.jobs[0].name}</span>
-                  <span class="dur">{duration(n.jobs[0].startedAt, n.jobs[0].completedAt, props.now)}</span>
+                  {/* A re-run of failed jobs keeps this one's result and outputs from the earlier run. */}
+                  {n.jobs[0].reusedFrom ? (
+                    <span class="dur" title={`not run again: result and outputs from run ${n.jobs[0].reusedFrom.runNumber}`}>
+                      reused from #{n.jobs[0].reusedFrom.runNumber}
+                    </span>
+                  ) : (
+                    <span class="dur">{duration(n.jobs[0].startedAt, n.jobs[0].completedAt, props.now)}</span>
+                  )}
                 </Link>
               ) : (
                 <>
