@@ -74,14 +74,28 @@ export class Checkouts {
   }
 }
 
-/** How isolated legs of `workspace` will be made: a worktree in a git repository, else a copy. */
+/**
+ * A workspace inside a repository that ignores it (a home folder kept in git with `*` in its
+ * .gitignore, a scratch folder under `tmp/`): a snapshot would hold nothing, so it is copied.
+ */
+async function ignoredByRepo(workspace: string, env: Record<string, string>): Promise<boolean> {
+  return git(workspace, ["check-ignore", "-q", "."], env).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** How isolated legs of `workspace` will be made: a worktree in a git repository (that does not ignore it), else a copy. */
 export function isolationKind(workspace: string): "worktree" | "copy" {
-  try {
-    execFileSync("git", ["rev-parse", "--show-toplevel"], { cwd: workspace, stdio: "ignore", timeout: 10_000 });
-    return "worktree";
-  } catch {
-    return "copy";
-  }
+  const ok = (args: string[]): boolean => {
+    try {
+      execFileSync("git", args, { cwd: workspace, stdio: "ignore", timeout: 10_000 });
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  return ok(["rev-parse", "--show-toplevel"]) && !ok(["check-ignore", "-q", "."]) ? "worktree" : "copy";
 }
 
 /** The one line `stax run` prints about where jobs run. */
@@ -107,14 +121,15 @@ async function git(cwd: string, args: string[], env: Record<string, string>): Pr
 export async function snapshotOf(workspace: string, tempDir: string, hostEnv: Record<string, string>): Promise<Snapshot | undefined> {
   let top: string;
   let prefix: string;
+  let index: string;
   try {
-    top = await git(workspace, ["rev-parse", "--show-toplevel"], hostEnv);
-    prefix = await git(workspace, ["rev-parse", "--show-prefix"], hostEnv);
+    // One git process for the three answers (a run pays every spawn before its first step).
+    [top, prefix, index] = (await git(workspace, ["rev-parse", "--show-toplevel", "--show-prefix", "--path-format=absolute", "--git-path", "index"], hostEnv)).split("\n");
   } catch {
     return undefined;
   }
+  if (prefix && (await ignoredByRepo(workspace, hostEnv))) return undefined;
   const head = await git(workspace, ["rev-parse", "--verify", "-q", "HEAD"], hostEnv).catch(() => "");
-  const index = await git(workspace, ["rev-parse", "--path-format=absolute", "--git-path", "index"], hostEnv);
   await mkdir(tempDir, { recursive: true });
   const tmp = join(tempDir, `index-${Math.random().toString(36).slice(2)}`);
   // Starting from a copy of the real index lets git reuse its stat data: only changed files are hashed.

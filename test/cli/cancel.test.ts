@@ -6,16 +6,17 @@ import { FIXTURES } from "../helpers/engine.js";
 
 const STAX = resolve(import.meta.dirname, "..", "..", "bin", "stax");
 
-/** Starts `stax run`, sends SIGINT `times` times once "started" is printed, and collects the result. */
+/** Starts `stax run`, sends SIGINT `times` times once "started" is printed, and collects the result; `ms` counts from the first SIGINT. */
 function interrupt(workflow: string, times: number): Promise<{ code: number | null; out: string; ms: number }> {
   return new Promise((done) => {
-    const t0 = Date.now();
+    let t0 = Date.now();
     const child = spawn(process.execPath, [STAX, "run", workflow, "-w", join(FIXTURES, "cancel")], { env: { ...process.env, NO_COLOR: "1" } });
     let out = "";
     let sent = 0;
     const onData = (d: Buffer) => {
       out += d.toString();
       if (sent === 0 && out.includes("started")) {
+        t0 = Date.now();
         const send = () => {
           child.kill("SIGINT");
           if (++sent < times) setTimeout(send, 300);

@@ -80,3 +80,14 @@ test("a workspace that is not a git repository gets a copy per leg, without node
   assert.deepEqual(readdirSync(ws).filter((f) => /^leg-.*\.txt$|^package-lock\.json$/.test(f)), []);
   assert.deepEqual(readdirSync(join(ws, "node_modules")), ["junk"]);
 });
+
+test("a workspace that its enclosing repository ignores is copied, not snapshotted empty (a home folder kept in git)", () => {
+  const repo = mkdtempSync(join(tmpdir(), "stax-iso-outer-"));
+  git(repo, "init", "-q");
+  writeFileSync(join(repo, ".gitignore"), "scratch/\n");
+  const ws = join(repo, "scratch", "ws");
+  cpSync(join(FIXTURES, "isolation"), ws, { recursive: true });
+  const r = stax(["run", "legs", "-w", ws], ws);
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /^stax: each job runs in its own copy of the workspace/m);
+});
