@@ -70,3 +70,10 @@ test("node-version-file reads package.json's engines.node and uses the Node inst
   assert.equal(r.code, 0, r.out);
   assert.match(r.out, /Found Node v\d+\.\d+\.\d+ in PATH .* for '>=20\.19'/);
 });
+
+test("check-latest with a registry that refuses: the local Node that matches is used, with a warning", async () => {
+  const r = stax(["run", "check-latest", "-w", WS, "--env", `NODE_MAJOR=${installedMajor}`], { STAX_HOME: mkdtempSync(join(tmpdir(), "stax-node-latest-")), npm_config_registry: await refusingRegistry() });
+  assert.equal(r.code, 0, r.out);
+  assert.match(r.out, /check-latest: the npm registry did not answer \(ECONNREFUSED/);
+  assert.match(r.out, new RegExp(`Found Node v${process.versions.node.replace(/\./g, "\\.")} in PATH`));
+});
