@@ -25,7 +25,7 @@ export function registerRun(program: Command): void {
     .option("-j, --job <id>", "run only this job and what it needs (repeatable)", collect)
     .option("--json", "print the final run as JSON on stdout; progress goes to stderr")
     .option("--sandbox <strategy>", "where a runner runs it: none (default for stax run), auto, worktree or copy")
-    .option("--no-sandbox", "run in the workspace itself (the default of stax run)")
+    .option("--no-sandbox", "a runner takes the workspace itself as the run's folder (the default of stax run); job legs still get their own checkouts unless --bind")
     .option("--strict", "refuse an --event the workflow does not trigger on (default: a warning)")
     .option("--platform <label=host>", "run jobs whose runs-on has LABEL on this machine (repeatable); other OSes and unknown labels are skipped", collect)
     .option("--bind", "run every job in the workspace itself instead of a checkout per job leg (reuses its node_modules)")
