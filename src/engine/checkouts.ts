@@ -122,14 +122,17 @@ export async function snapshotOf(workspace: string, tempDir: string, hostEnv: Re
   let top: string;
   let prefix: string;
   let index: string;
+  let head = "";
+  let headTree = "";
+  const facts = ["rev-parse", "--show-toplevel", "--show-prefix", "--path-format=absolute", "--git-path", "index"];
   try {
-    // One git process for the three answers (a run pays every spawn before its first step).
-    [top, prefix, index] = (await git(workspace, ["rev-parse", "--show-toplevel", "--show-prefix", "--path-format=absolute", "--git-path", "index"], hostEnv)).split("\n");
+    // One git process for all the answers (a run pays every spawn before its first step); a
+    // repository without a commit has no HEAD, so it is asked again without it.
+    [top, prefix, index, head, headTree] = (await git(workspace, [...facts, "HEAD", "HEAD^{tree}"], hostEnv).catch(() => git(workspace, facts, hostEnv))).split("\n");
   } catch {
     return undefined;
   }
   if (prefix && (await ignoredByRepo(workspace, hostEnv))) return undefined;
-  const head = await git(workspace, ["rev-parse", "--verify", "-q", "HEAD"], hostEnv).catch(() => "");
   await mkdir(tempDir, { recursive: true });
   const tmp = join(tempDir, `index-${Math.random().toString(36).slice(2)}`);
   // Starting from a copy of the real index lets git reuse its stat data: only changed files are hashed.
@@ -138,7 +141,7 @@ export async function snapshotOf(workspace: string, tempDir: string, hostEnv: Re
   try {
     await git(workspace, ["add", "-A", "--", "."], env);
     const tree = await git(workspace, ["write-tree", ...(prefix ? [`--prefix=${prefix}`] : [])], env);
-    if (head && !prefix && tree === (await git(top, ["rev-parse", "HEAD^{tree}"], hostEnv))) return { top, commit: head, head: true };
+    if (head && !prefix && tree === headTree) return { top, commit: head, head: true };
     const parents = head && !prefix ? ["-p", head] : [];
     const commit = await git(workspace, ["commit-tree", tree, ...parents, "-m", "stax: the workspace as it is (HEAD plus uncommitted and untracked files)"], env);
     return { top, commit, head: false };
