@@ -6,7 +6,7 @@ import type { EventSink, WorkflowRun } from "../contract/index.js";
 import { DockerEngine, dockerAddress, gitFetcher, startRun, type ActionSources, type ArtifactStore, type RunHandle } from "../engine/index.js";
 import type { Config } from "../config/config.js";
 import { StoreArtifacts } from "../server/artifacts.js";
-import { claimRun, SecretVault, StoreRecorder, openStore, type Store } from "../store/index.js";
+import { claimRun, SecretVault, StoreRecorder, connectStore, type Store } from "../store/index.js";
 import { assertReadable } from "../server/runs.js";
 import type { RunPlan } from "./run-plan.js";
 
@@ -15,7 +15,7 @@ import type { RunPlan } from "./run-plan.js";
  * dashboard later) with the stored secrets under the command line's.
  */
 export async function runInStore(plan: RunPlan, sink: EventSink, config: Readonly<Config>): Promise<WorkflowRun> {
-  const store = openStore(config.dataDir);
+  const store = await connectStore(config);
   const runId = randomBytes(4).toString("hex");
   const owner = `stax-run:${process.pid}`;
   const release = claimRun(config.dataDir, runId);

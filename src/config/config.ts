@@ -26,9 +26,11 @@ export interface Config {
   runnerUrl?: string;
   /** DOCKER_HOST: the Docker engine for container steps (default: the local socket). */
   dockerHost?: string;
+  /** `STAX_DATABASE_URL` / `--database`: a PostgreSQL store shared by many processes and machines; unset, the embedded SQLite store. */
+  databaseUrl?: string;
 }
 
-export type ConfigFlags = Partial<{ port: string | number; host: string; workspace: string; home: string; token: string }>;
+export type ConfigFlags = Partial<{ port: string | number; host: string; workspace: string; home: string; token: string; database: string }>;
 
 function int(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {
   if (raw === undefined || raw === "") return fallback;
@@ -61,6 +63,10 @@ export function loadConfig(env: Record<string, string | undefined>, flags: Confi
   if (runnerUrl && !/^https?:\/\//.test(runnerUrl)) throw new StaxError("CONFIG_INVALID", `RUNNER_URL must start with http:// or https://, got '${runnerUrl}'`);
   const secretsKey = env.STAX_SECRETS_KEY || undefined;
   if (secretsKey !== undefined && secretsKey.length < 16) throw new StaxError("CONFIG_INVALID", "STAX_SECRETS_KEY must be at least 16 characters");
+  const databaseUrl = flags.database ?? (env.STAX_DATABASE_URL || undefined);
+  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) throw new StaxError("CONFIG_INVALID", `${flags.database !== undefined ? "--database" : "STAX_DATABASE_URL"} must be a postgres:// URL`);
+  // Every process sharing a database must decrypt the same secrets: a key file of one machine cannot be shared.
+  if (databaseUrl !== undefined && secretsKey === undefined) throw new StaxError("CONFIG_INVALID", "STAX_DATABASE_URL needs STAX_SECRETS_KEY (base64 of 32 bytes, e.g. from `openssl rand -base64 32`), the same for every process");
   return Object.freeze({
     port,
     host,
@@ -76,6 +82,7 @@ export function loadConfig(env: Record<string, string | undefined>, flags: Confi
     retention: { maxRuns: int("STAX_RETENTION_RUNS", env.STAX_RETENTION_RUNS, 500, 0, 1_000_000), maxAgeDays: int("STAX_RETENTION_DAYS", env.STAX_RETENTION_DAYS, 90, 0, 36500) },
     runnerUrl,
     dockerHost: env.DOCKER_HOST || undefined,
+    databaseUrl,
   });
 }
 

@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 import { StaxError } from "../contract/index.js";
 import { DockerEngine, dockerAddress } from "../engine/index.js";
 import { isLoopbackHost, type Config } from "../config/config.js";
-import { recoverInterrupted, runOwnedElsewhere, SecretVault, openStore, type Store } from "../store/index.js";
+import { connectStore, recoverInterrupted, runOwnedElsewhere, SecretVault, type Store } from "../store/index.js";
 import { readJson, sendError, type Route } from "./http.js";
 import { EventHub } from "./hub.js";
 import { routes } from "./routes.js";
@@ -47,7 +47,7 @@ export async function startRunner(o: RunnerOptions): Promise<Runner> {
   const loopback = isLoopbackHost(config.host);
   // Off loopback anyone on the network could start runs: that is remote code execution without a token.
   if (!loopback && !o.token) throw new StaxError("CONFIG_INVALID", `STAX_HOST=${config.host} is not a loopback address; binding there requires a token (STAX_TOKEN)`);
-  const store = openStore(config.dataDir);
+  const store = await connectStore(config);
   await recoverInterrupted(store, new Date(), (runId) => runOwnedElsewhere(config.dataDir, runId));
   removeStaleSandboxes(config.workspace, config.sandboxDir);
   const hub = new EventHub(store.events, { maxQueueBytes: o.maxQueueBytes ?? 8 * 1024 * 1024, pingIntervalMs: config.pingIntervalMs });

@@ -3,6 +3,7 @@ import { accessSync, constants, mkdirSync } from "node:fs";
 import { basename, join } from "node:path";
 import { StaxError } from "../contract/index.js";
 import { SqliteStore } from "./sqlite-store.js";
+import { PgStore } from "./pg/pg-store.js";
 import type { Store } from "./store.js";
 
 export type * from "./store.js";
@@ -35,3 +36,12 @@ export function openStore(dataDir: string): Store {
   }
 }
 export { runLogText } from "./log-text.js";
+export { redactUrl } from "./pg/pg-store.js";
+
+/**
+ * The store a configuration names: PostgreSQL when `databaseUrl` is set (the workspace key is the
+ * data folder's name, as in SQLite), else the embedded store of the data folder.
+ */
+export async function connectStore(c: { dataDir: string; databaseUrl?: string }): Promise<Store> {
+  return c.databaseUrl ? PgStore.connect(c.databaseUrl, basename(c.dataDir)) : openStore(c.dataDir);
+}

@@ -1,0 +1,105 @@
+import pg from "pg";
+import { StaxError } from "../../contract/index.js";
+import type { Store } from "../store.js";
+import { CHANNEL, PgEventLog } from "./events.js";
+import { PgArtifacts, PgBlobs, PgQueue, PgRuns, PgSecrets } from "./parts.js";
+import { migrate } from "./schema.js";
+
+/** A database URL with its password replaced, for every message that names it. */
+export function redactUrl(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*:)[^@]*@/i, "$1***@").replace(/([?&]password=)[^&]*/i, "$1***");
+}
+
+/**
+ * The shared store of many machines: PostgreSQL for runs, events, logs, secrets, artifacts and
+ * blobs. Every front-end LISTENs for committed batches (one NOTIFY each) and reconnects with
+ * backoff when the database goes away; the pool reconnects queries by itself.
+ */
+export class PgStore implements Store {
+  readonly events: PgEventLog;
+  readonly logs: PgEventLog;
+  readonly runs: PgRuns;
+  readonly secrets: PgSecrets;
+  readonly artifacts: PgArtifacts;
+  readonly blobs: PgBlobs;
+  readonly queue: PgQueue;
+  private listener: pg.Client | undefined;
+  private following = false;
+  private closed = false;
+
+  private constructor(
+    private readonly pool: pg.Pool,
+    private readonly url: string,
+    readonly workspace: string,
+    start: number,
+  ) {
+    this.events = this.logs = new PgEventLog(pool, workspace, start);
+    this.blobs = new PgBlobs(pool, workspace);
+    this.runs = new PgRuns(pool, workspace, this.blobs);
+    this.secrets = new PgSecrets(pool, workspace);
+    this.artifacts = new PgArtifacts(pool, workspace);
+    this.queue = new PgQueue(pool, workspace);
+  }
+
+  /** Connects, migrates (idempotent, one process at a time) and opens the store of `workspace`. */
+  static async connect(url: string, workspace: string): Promise<PgStore> {
+    const pool = new pg.Pool({ connectionString: url, max: 8, connectionTimeoutMillis: 10_000 });
+    // An idle client losing its connection (database restart) must not crash the process.
+    pool.on("error", () => {});
+    let client: pg.PoolClient | undefined;
+    try {
+      client = await pool.connect();
+      await migrate(client);
+      const { rows } = await client.query<{ value: string }>("SELECT value FROM stax_counters WHERE key = 'event_id'");
+      return new PgStore(pool, url, workspace, Number(rows[0].value));
+    } catch (err) {
+      await pool.end().catch(() => {});
+      throw new StaxError("STORE_UNAVAILABLE", `cannot open the store at ${redactUrl(url)}: ${redactUrl(err instanceof Error ? err.message : String(err))}`);
+    } finally {
+      client?.release();
+    }
+  }
+
+  follow(): void {
+    if (this.following) return;
+    this.following = true;
+    void this.listen(0);
+  }
+
+  private async listen(attempt: number): Promise<void> {
+    if (this.closed) return;
+    const client = new pg.Client({ connectionString: this.url });
+    const retry = () => {
+      if (this.listener !== client || this.closed) return;
+      this.listener = undefined;
+      client.end().catch(() => {});
+      const delay = Math.min(5000, 100 * 2 ** attempt);
+      setTimeout(() => void this.listen(attempt + 1), delay).unref();
+    };
+    this.listener = client;
+    client.on("error", retry);
+    client.on("end", retry);
+    client.on("notification", (n) => {
+      const [ws, id] = (n.payload ?? "").split(" ");
+      if (ws === this.workspace) this.events.feed.notify(Number(id));
+    });
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${CHANNEL}`);
+      attempt = 0;
+      // Whatever was committed while not listening is read now.
+      this.events.feed.notify(await this.events.highWater());
+    } catch {
+      retry();
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const l = this.listener;
+    this.listener = undefined;
+    await l?.end().catch(() => {});
+    await this.events.feed.idle();
+    await this.pool.end();
+  }
+}
