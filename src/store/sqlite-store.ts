@@ -132,7 +132,7 @@ class SqliteRuns implements RunStore {
       for (const table of ["events", "log_chunks", "artifacts", "run_requests"]) this.db.prepare(`DELETE FROM ${table} WHERE run_id = ? AND workspace = ?`).run(id, this.ws);
       this.db.prepare("DELETE FROM runs WHERE id = ? AND workspace = ?").run(id, this.ws);
     })();
-    await this.blobs.deletePrefix(artifactPrefix(id, ""));
+    await this.blobs.deletePrefix(artifactPrefix(id));
   }
 
   async unfinished(): Promise<WorkflowRun[]> {

@@ -106,9 +106,9 @@ export interface ArtifactRecords {
   list(runId: string): Promise<ArtifactRecord[]>;
 }
 
-/** The blob key prefix of an artifact's files. */
-export function artifactPrefix(runId: string, name: string): string {
-  return `artifacts/${runId}/${name}/`;
+/** The blob key prefix of an artifact's files; with no name, of all the run's artifacts. */
+export function artifactPrefix(runId: string, name?: string): string {
+  return name ? `artifacts/${runId}/${name}/` : `artifacts/${runId}/`;
 }
 
 /** Opaque bytes by key (artifacts, caches, source bundles): streams in and out, never local paths. */

@@ -68,7 +68,7 @@ export class PgRuns implements RunStore {
     } finally {
       client.release();
     }
-    await this.blobs.deletePrefix(artifactPrefix(id, ""));
+    await this.blobs.deletePrefix(artifactPrefix(id));
   }
 
   async unfinished(): Promise<WorkflowRun[]> {
