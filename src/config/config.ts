@@ -28,6 +28,8 @@ export interface Config {
   dockerHost?: string;
   /** `STAX_DATABASE_URL` / `--database`: a PostgreSQL store shared by many processes and machines; unset, the embedded SQLite store. */
   databaseUrl?: string;
+  /** Many machines: a leg (or run) whose executor sent no heartbeat for this long is lost (`STAX_LEASE_SECONDS`, default 30). */
+  leaseMs: number;
 }
 
 export type ConfigFlags = Partial<{ port: string | number; host: string; workspace: string; home: string; token: string; database: string }>;
@@ -36,6 +38,13 @@ function int(name: string, raw: string | undefined, fallback: number, min: numbe
   if (raw === undefined || raw === "") return fallback;
   const n = Number(raw);
   if (!Number.isInteger(n) || n < min || n > max) throw new StaxError("CONFIG_INVALID", `${name} must be a whole number from ${min} to ${max}, got '${raw}'`);
+  return n;
+}
+
+function seconds(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {
+  if (raw === undefined || raw === "") return fallback;
+  const n = Number(raw);
+  if (!/^\d+(\.\d+)?$/.test(raw.trim()) || n < min || n > max) throw new StaxError("CONFIG_INVALID", `${name} must be a number of seconds from ${min} to ${max}, got '${raw}'`);
   return n;
 }
 
@@ -83,6 +92,7 @@ export function loadConfig(env: Record<string, string | undefined>, flags: Confi
     runnerUrl,
     dockerHost: env.DOCKER_HOST || undefined,
     databaseUrl,
+    leaseMs: seconds("STAX_LEASE_SECONDS", env.STAX_LEASE_SECONDS, 30, 0.5, 3600) * 1000,
   });
 }
 

@@ -7,7 +7,8 @@ import { PgStore } from "./pg/pg-store.js";
 import type { Store } from "./store.js";
 
 export type * from "./store.js";
-export { artifactPrefix } from "./store.js";
+export { artifactPrefix, sourceKey, runBlobPrefixes } from "./store.js";
+export { PgFleet, type ClaimedLeg } from "./pg/fleet.js";
 export { SecretVault, isSafeName, type SecretValues, type Sealed } from "./secrets.js";
 export { recoverInterrupted, INTERRUPTED_LINE } from "./recover.js";
 export { StoreRecorder } from "./recorder.js";

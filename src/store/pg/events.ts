@@ -103,6 +103,11 @@ export class PgEventLog implements EventLog, LogStore {
     this.feed.onCommit(listener);
   }
 
+  async caughtUp(): Promise<void> {
+    this.feed.notify(await this.highWater());
+    await this.feed.idle();
+  }
+
   async readSince(since: number, q: { runId?: string; jobId?: string; limit?: number } = {}): Promise<StoredEvent[]> {
     const limit = q.limit ?? 100_000;
     const args: unknown[] = [this.ws, since, limit];

@@ -1,7 +1,7 @@
 import { Readable } from "node:stream";
 import type { Pool } from "pg";
 import { STATUSES, type ListRunsQuery, type WorkflowRun } from "../../contract/index.js";
-import { artifactPrefix, type ArtifactRecord, type ArtifactRecords, type BlobStore, type EncryptedSecret, type RunClaim, type RunQueue, type RunStore, type SecretStore, type StoredRunRequest } from "../store.js";
+import { runBlobPrefixes, type ArtifactRecord, type ArtifactRecords, type BlobStore, type EncryptedSecret, type RunClaim, type RunQueue, type RunStore, type SecretStore, type StoredRunRequest } from "../store.js";
 
 /** Bytes of one blob row. */
 const BLOB_CHUNK = 1 << 20;
@@ -68,7 +68,7 @@ export class PgRuns implements RunStore {
     } finally {
       client.release();
     }
-    await this.blobs.deletePrefix(artifactPrefix(id));
+    for (const prefix of runBlobPrefixes(id)) await this.blobs.deletePrefix(prefix);
   }
 
   async unfinished(): Promise<WorkflowRun[]> {
@@ -245,6 +245,10 @@ export class PgQueue implements RunQueue {
   async request(runId: string): Promise<StoredRunRequest | undefined> {
     const { rows } = await this.pool.query<{ request: string }>("SELECT request FROM stax_run_requests WHERE workspace = $1 AND run_id = $2", [this.ws, runId]);
     return rows[0] ? (JSON.parse(rows[0].request) as StoredRunRequest) : undefined;
+  }
+
+  async cancelledFor(owner: string): Promise<string[]> {
+    return (await this.pool.query<{ run_id: string }>("SELECT run_id FROM stax_run_requests WHERE workspace = $1 AND owner = $2 AND cancel AND NOT done", [this.ws, owner])).rows.map((r) => r.run_id);
   }
 
   async owner(runId: string, now: Date): Promise<string | undefined> {

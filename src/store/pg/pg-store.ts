@@ -4,6 +4,7 @@ import type { Store } from "../store.js";
 import { CHANNEL, PgEventLog } from "./events.js";
 import { PgArtifacts, PgBlobs, PgQueue, PgRuns, PgSecrets } from "./parts.js";
 import { migrate } from "./schema.js";
+import { Listener } from "./listen.js";
 
 /** A database URL with its password replaced, for every message that names it. */
 export function redactUrl(url: string): string {
@@ -23,9 +24,7 @@ export class PgStore implements Store {
   readonly artifacts: PgArtifacts;
   readonly blobs: PgBlobs;
   readonly queue: PgQueue;
-  private listener: pg.Client | undefined;
-  private following = false;
-  private closed = false;
+  private listener: Listener | undefined;
 
   private constructor(
     private readonly pool: pg.Pool,
@@ -61,44 +60,20 @@ export class PgStore implements Store {
   }
 
   follow(): void {
-    if (this.following) return;
-    this.following = true;
-    void this.listen(0);
-  }
-
-  private async listen(attempt: number): Promise<void> {
-    if (this.closed) return;
-    const client = new pg.Client({ connectionString: this.url });
-    const retry = () => {
-      if (this.listener !== client || this.closed) return;
-      this.listener = undefined;
-      client.end().catch(() => {});
-      const delay = Math.min(5000, 100 * 2 ** attempt);
-      setTimeout(() => void this.listen(attempt + 1), delay).unref();
-    };
-    this.listener = client;
-    client.on("error", retry);
-    client.on("end", retry);
-    client.on("notification", (n) => {
-      const [ws, id] = (n.payload ?? "").split(" ");
-      if (ws === this.workspace) this.events.feed.notify(Number(id));
-    });
-    try {
-      await client.connect();
-      await client.query(`LISTEN ${CHANNEL}`);
-      attempt = 0;
+    this.listener ??= new Listener(
+      this.url,
+      [CHANNEL],
+      (_, payload) => {
+        const [ws, id] = payload.split(" ");
+        if (ws === this.workspace) this.events.feed.notify(Number(id));
+      },
       // Whatever was committed while not listening is read now.
-      this.events.feed.notify(await this.events.highWater());
-    } catch {
-      retry();
-    }
+      async () => this.events.feed.notify(await this.events.highWater()),
+    );
   }
 
   async close(): Promise<void> {
-    this.closed = true;
-    const l = this.listener;
-    this.listener = undefined;
-    await l?.end().catch(() => {});
+    await this.listener?.close();
     await this.events.feed.idle();
     await this.pool.end();
   }

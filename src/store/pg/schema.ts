@@ -29,6 +29,15 @@ CREATE TABLE stax_blobs (workspace text NOT NULL, key text NOT NULL, seq integer
 CREATE TABLE stax_run_requests (workspace text NOT NULL, run_id text NOT NULL, request text NOT NULL, created_at bigint NOT NULL,
   owner text, lease_until bigint, done boolean NOT NULL DEFAULT false, cancel boolean NOT NULL DEFAULT false, PRIMARY KEY (workspace, run_id));
 `,
+  `
+CREATE TABLE stax_legs (id text PRIMARY KEY, workspace text NOT NULL, run_id text NOT NULL, job_id text NOT NULL, labels text[] NOT NULL,
+  spec text NOT NULL, state text NOT NULL DEFAULT 'queued', worker text, lease_until bigint, cancel integer NOT NULL DEFAULT 0,
+  result text, created_at bigint NOT NULL);
+CREATE INDEX stax_legs_queued ON stax_legs (created_at) WHERE state = 'queued';
+CREATE INDEX stax_legs_worker ON stax_legs (worker) WHERE state = 'running';
+CREATE TABLE stax_workers (name text PRIMARY KEY, labels text[] NOT NULL, slots integer NOT NULL, in_hand integer NOT NULL DEFAULT 0,
+  heartbeat bigint NOT NULL, started_at bigint NOT NULL);
+`,
 ];
 
 /** A fixed key for the migration lock: processes starting at once migrate one after the other. */
