@@ -13,6 +13,7 @@ import type { StoredEvent, WorkerInfo, WorkflowRun } from "../../src/contract/in
 import { FIXTURES } from "../helpers/engine.js";
 import { startFleet, type Fleet } from "../helpers/fleet.js";
 import { startPostgres, type TestPostgres } from "../helpers/postgres.js";
+import { launchBrowser } from "../helpers/browser.js";
 import { openStream, spawnRunner, type ChildRunner } from "../helpers/runner.js";
 
 const WORKSPACE = join(FIXTURES, "fleet");
@@ -131,4 +132,19 @@ test("kill -9 of the front-end that coordinates a run: another front-end marks i
     assert.ok(Date.now() - t < 10_000, `legs still in hand: ${JSON.stringify(workers)}`);
   }
   live.close();
+});
+
+test("the dashboard's Workers page lists the live workers with their labels and slots", async () => {
+  const browser = await launchBrowser();
+  try {
+    const page = await browser.newPage();
+    await page.goto(`${fleet.frontEnds[1].url}/workers`);
+    const row = page.locator("table.workers tbody tr", { hasText: "w1" });
+    await row.waitFor({ timeout: 15_000 });
+    const text = (await row.innerText()).replace(/\s+/g, " ");
+    assert.match(text, /w1 live linux, x64 \d \/ 2/);
+    assert.ok(await page.locator("table.workers tbody tr", { hasText: "w2" }).count());
+  } finally {
+    await browser.close();
+  }
 });
