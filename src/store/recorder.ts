@@ -58,23 +58,34 @@ export class StoreRecorder implements EventSink {
     if (this.failure) throw this.failure;
   }
 
+  private inFlight = false;
+
   private flush(): void {
     this.scheduled = false;
-    if (!this.pending.length && !this.dirty.size) return;
-    const batch = this.pending;
+    // One write at a time: what piles up meanwhile goes out as one batch when it is done (a
+    // networked store's round trips then cost per batch, not per tick).
+    if (this.inFlight || (!this.pending.length && !this.dirty.size)) return;
+    const batch = this.pending.length > MAX_BATCH ? this.pending.splice(0, MAX_BATCH) : this.pending;
+    if (batch === this.pending) this.pending = [];
     // Snapshots as they are now, with the events that made them.
     const runs = [...this.dirty].map((r) => structuredClone(r));
-    this.pending = [];
     this.dirty.clear();
-    this.writing = this.writing.then(async () => {
+    this.inFlight = true;
+    this.writing = (async () => {
       try {
         await persist(() => this.store.events.append(batch));
         for (const run of runs) await persist(() => this.store.runs.save(run));
       } catch (err) {
         this.failure ??= err;
         console.error(`stax: storing events failed: ${err instanceof Error ? err.message : err}`);
+      } finally {
+        this.inFlight = false;
       }
-    });
+      // What came meanwhile; the promise of this write settles after the writes it started.
+      const self = this.writing;
+      this.flush();
+      if (this.writing !== self) await this.writing;
+    })();
   }
 
   /** Applies a job or step change to the run's snapshot (runs this recorder saw start). */
@@ -97,6 +108,9 @@ export class StoreRecorder implements EventSink {
     this.dirty.add(run);
   }
 }
+
+/** Events in one write at most: a burst is stored in transactions of a bounded size. */
+const MAX_BATCH = 50_000;
 
 /** How long a write is retried while the store is away (a database restarting) before the run gives up on it. */
 const RETRY_FOR_MS = 60_000;
