@@ -120,15 +120,22 @@ export class PgEventLog implements EventLog, LogStore {
       return { id: Number(r.id), type: r.type, runId: r.run_id, data, ...(data.jobId !== undefined ? { jobId: data.jobId } : {}), ...(data.stepNumber !== undefined ? { stepNumber: data.stepNumber } : {}) } as StoredEvent;
     });
     const logs: StoredEvent[] = [];
-    // Chunks in id order; a page of `limit` lines needs at most `limit` chunks.
-    const chunks = await this.pool.query<{ first_id: string; run_id: string; job_id: string; step_number: number; lines: string }>(`SELECT first_id, run_id, job_id, step_number, lines FROM stax_log_chunks WHERE workspace = $1 AND last_id > $2${filter} ORDER BY last_id LIMIT $3`, args);
-    for (const c of chunks.rows) {
-      const first = Number(c.first_id);
-      const lines = JSON.parse(c.lines) as string[];
-      for (let i = Math.max(0, since + 1 - first); i < lines.length && logs.length < limit; i++) {
-        logs.push({ id: first + i, type: "step.log", runId: c.run_id, jobId: c.job_id, stepNumber: c.step_number, data: { runId: c.run_id, jobId: c.job_id, stepNumber: c.step_number, line: lines[i] } });
+    // Chunks in id order, a few rows at a time: a chunk holds up to 1,000 lines, and a page needs only `limit` of them.
+    let after = since;
+    while (logs.length < limit) {
+      const chunkArgs: unknown[] = [...args];
+      chunkArgs[1] = after;
+      chunkArgs[2] = Math.max(1, Math.min(64, Math.ceil((limit - logs.length) / 500)));
+      const chunks = await this.pool.query<{ first_id: string; last_id: string; run_id: string; job_id: string; step_number: number; lines: string }>(`SELECT first_id, last_id, run_id, job_id, step_number, lines FROM stax_log_chunks WHERE workspace = $1 AND last_id > $2${filter} ORDER BY last_id LIMIT $3`, chunkArgs);
+      for (const c of chunks.rows) {
+        const first = Number(c.first_id);
+        const lines = JSON.parse(c.lines) as string[];
+        for (let i = Math.max(0, since + 1 - first); i < lines.length && logs.length < limit; i++) {
+          logs.push({ id: first + i, type: "step.log", runId: c.run_id, jobId: c.job_id, stepNumber: c.step_number, data: { runId: c.run_id, jobId: c.job_id, stepNumber: c.step_number, line: lines[i] } });
+        }
+        after = Number(c.last_id);
       }
-      if (logs.length >= limit) break;
+      if (chunks.rows.length < (chunkArgs[2] as number)) break;
     }
     return [...events, ...logs].sort((a, b) => a.id - b.id).slice(0, limit);
   }
