@@ -37,7 +37,7 @@ export function registerArtifacts(program: Command): void {
         await pipeline(dl.stream, createWriteStream(join(dir, dl.filename)));
         console.log(`saved ${join(dir, dl.filename)}`);
       } finally {
-        b.close();
+        await b.close();
       }
     });
 }

@@ -1,8 +1,9 @@
 import { Readable } from "node:stream";
-import { formatRunLog, StaxError, type ArtifactInfo, type ListRunsQuery, type WorkflowRun } from "../contract/index.js";
+import { StaxError, type ArtifactInfo, type ListRunsQuery, type WorkflowRun } from "../contract/index.js";
 import { artifactDownload } from "../server/artifacts.js";
 import type { RunnerClient } from "../client/index.js";
-import { openStore, type Store } from "../store/index.js";
+import { connectStore, runLogText, type Store } from "../store/index.js";
+import { findRun } from "../server/runs.js";
 import type { Config } from "../config/config.js";
 import { findRunner } from "./context.js";
 
@@ -15,7 +16,7 @@ export interface Backend {
   listArtifacts(runId: string): Promise<ArtifactInfo[]>;
   /** One artifact's download: a file as itself, a folder as a zip (as the runner serves it). */
   artifact(run: WorkflowRun, name: string): Promise<{ filename: string; stream: Readable }>;
-  close(): void;
+  close(): Promise<void>;
 }
 
 function query(q: ListRunsQuery): string {
@@ -38,30 +39,22 @@ export async function openBackend(c: Config): Promise<Backend> {
         const filename = /filename="([^"]+)"/.exec(res.headers.get("content-disposition") ?? "")?.[1] ?? name;
         return { filename, stream: Readable.from(Buffer.from(await res.arrayBuffer())) };
       },
-      close() {},
+      async close() {},
     };
   }
-  let store: Store | undefined;
-  const open = () => (store ??= openStore(c.dataDir));
-  const find = (ref: string): WorkflowRun => {
-    const r = open().findRun(ref);
-    if (r === "ambiguous") throw new StaxError("RUN_AMBIGUOUS", `'${ref}' matches more than one run`);
-    if (!r) throw new StaxError("RUN_NOT_FOUND", `no run '${ref}'`);
-    return r;
-  };
+  let store: Promise<Store> | undefined;
+  const open = () => (store ??= connectStore(c));
   return {
-    listRuns: async (q) => open().listRuns(q),
-    getRun: async (ref) => find(ref),
-    logText: async (ref, only) => {
-      const run = find(ref);
-      return formatRunLog(run, (jobId, n) => open().logs(run.id, jobId, n).map((l) => l.line), only);
-    },
-    listArtifacts: async (runId) => open().listArtifacts(runId).map(({ path: _path, isDirectory: _dir, ...info }) => info),
+    listRuns: async (q) => (await open()).runs.list(q),
+    getRun: async (ref) => findRun(await open(), ref),
+    logText: async (ref, only) => runLogText((await open()).logs, await findRun(await open(), ref), only),
+    listArtifacts: async (runId) => (await (await open()).artifacts.list(runId)).map(({ files: _f, isDirectory: _d, ...info }) => info),
     artifact: async (run, name) => {
-      const a = open().listArtifacts(run.id).find((x) => x.name === name);
+      const s = await open();
+      const a = (await s.artifacts.list(run.id)).find((x) => x.name === name);
       if (!a) throw new StaxError("ARTIFACT_NOT_FOUND", `run ${run.number} has no artifact '${name}'`);
-      return artifactDownload(a);
+      return artifactDownload(s, a);
     },
-    close: () => store?.close(),
+    close: async () => (await store)?.close(),
   };
 }

@@ -47,7 +47,7 @@ export function registerLog(program: Command): void {
         renderer.finish();
         process.exitCode = final?.conclusion === "success" ? 0 : 1;
       } finally {
-        b.close();
+        await b.close();
       }
     });
 }

@@ -42,7 +42,9 @@ export function registerRun(program: Command): void {
       const sandbox = typeof flags.sandbox === "string" ? flags.sandbox : "none";
       const checkouts: CheckoutOptions = { mode: flags.bind ? "bind" : "isolated", root: join(config.dataDir, "checkouts"), keep: flags.keepWorkspaces === true };
       for (const w of plan.warnings) process.stderr.write(`${w}\n`);
-      out.write(`${describeIsolation(plan.workspace, checkouts)}\n`);
+      // With a shared store the workers run the legs (when the workflow is part of the run's source), each in its own copy of it.
+      const fleet = !client && !!config.databaseUrl && inside;
+      out.write(`${fleet ? `stax: the workers run each job leg in their own copy of the workspace as it is${flags.bind || flags.keepWorkspaces ? " (--bind and --keep-workspaces apply to legs run in this process only)" : ""}` : describeIsolation(plan.workspace, checkouts)}\n`);
       const run = client ? await runRemotely(plan, client, renderer, sandbox, checkouts) : await runInStore(plan, renderer, config, checkouts);
       renderer.finish();
       out.write(`\n${summary(run)}\n`);

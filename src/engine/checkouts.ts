@@ -139,8 +139,17 @@ export async function snapshotOf(workspace: string, tempDir: string, hostEnv: Re
   await copyFile(index, tmp).catch(() => {});
   const env = { ...hostEnv, GIT_INDEX_FILE: tmp, GIT_AUTHOR_NAME: "stax", GIT_AUTHOR_EMAIL: "stax@localhost", GIT_COMMITTER_NAME: "stax", GIT_COMMITTER_EMAIL: "stax@localhost" };
   try {
-    await git(workspace, ["add", "-A", "--", "."], env);
-    const tree = await git(workspace, ["write-tree", ...(prefix ? [`--prefix=${prefix}`] : [])], env);
+    const writeTree = async (): Promise<string> => {
+      await git(workspace, ["add", "-A", "--", "."], env);
+      return git(workspace, ["write-tree", ...(prefix ? [`--prefix=${prefix}`] : [])], env);
+    };
+    // A repository in the middle of a merge or rebase has conflicted entries that `add` of a
+    // sub-folder leaves in the copied index, and `write-tree` refuses them: start again from HEAD.
+    const tree = await writeTree().catch(async () => {
+      await rm(tmp, { force: true });
+      if (head) await git(workspace, ["read-tree", "HEAD"], env);
+      return writeTree();
+    });
     if (head && !prefix && tree === headTree) return { top, commit: head, head: true };
     const parents = head && !prefix ? ["-p", head] : [];
     const commit = await git(workspace, ["commit-tree", tree, ...parents, "-m", "stax: the workspace as it is (HEAD plus uncommitted and untracked files)"], env);

@@ -10,3 +10,5 @@ export { copyWorkspace, copyWorkspaceSync, describeCopySkips } from "./workspace
 export { provideNode, addCommand, type NodeChoice } from "./tools/node-tool.js";
 export { cachedNodes, nodePackage } from "./tools/node-registry.js";
 export { resolveNodeSpec, ltsMajors } from "./tools/node-spec.js";
+export { runLegSpec, runsOnLabels, type LegEnvironment } from "./remote-leg.js";
+export type { LegDispatcher, LegOutcome, LegRequest } from "./api.js";

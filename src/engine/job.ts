@@ -1,7 +1,7 @@
 import { mkdirSync, rmSync } from "node:fs";
-import type { JobConclusion, Step } from "../contract/index.js";
+import type { Job, JobConclusion, Step } from "../contract/index.js";
 import { evaluateStringMap, evaluateString, stringify, evaluateToken, truthy } from "../expressions/index.js";
-import type { JobResult, JobRuntime } from "./runtime.js";
+import type { JobResult, JobRuntime, RunRuntime } from "./runtime.js";
 import { jobContexts } from "./runtime.js";
 import { stepContexts, type StepScope } from "./scope.js";
 import { executeStep, scopeFunctions } from "./step.js";
@@ -26,7 +26,7 @@ export async function runJob(rt: JobRuntime): Promise<JobResult> {
   } catch (err) {
     runsOnError = `runs-on: ${err instanceof Error ? err.message : String(err)}`;
   }
-  if (skip) return skipJob(rt, skip);
+  if (skip) return skipJob(rt.run, rt.job, skip);
   const checkout = runsOnError ? { error: runsOnError } : await acquireCheckout(rt);
   const setupError = checkout.error ?? setUp(rt);
   // A job that cannot start shows one failed "Set up job" step instead of steps that never ran.
@@ -101,16 +101,16 @@ async function initContainers(rt: JobRuntime, step: Step, logTo: (s: Step) => (l
   return { ok: true, cleanup: r.cleanup };
 }
 
-/** A job whose runs-on this machine cannot answer: skipped, with one "Set up job" line saying why. */
-function skipJob(rt: JobRuntime, why: string): JobResult {
-  const { reporter } = rt.run;
-  rt.job.steps = [];
-  reporter.jobStarted(rt.job);
-  const step = reporter.addStep(rt.job, "Set up job");
-  reporter.stepStarted(rt.job, step);
-  reporter.log(rt.job, step, `${why}\n`);
-  reporter.stepCompleted(rt.job, step, "skipped", "skipped");
-  reporter.jobCompleted(rt.job, "skipped");
+/** A job whose runs-on this machine (or the fleet) cannot answer: skipped, with one "Set up job" line saying why. */
+export function skipJob(run: RunRuntime, job: Job, why: string): JobResult {
+  const { reporter } = run;
+  job.steps = [];
+  reporter.jobStarted(job);
+  const step = reporter.addStep(job, "Set up job");
+  reporter.stepStarted(job, step);
+  reporter.log(job, step, `${why}\n`);
+  reporter.stepCompleted(job, step, "skipped", "skipped");
+  reporter.jobCompleted(job, "skipped");
   return { result: "skipped", outputs: {} };
 }
 

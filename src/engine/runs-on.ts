@@ -33,18 +33,46 @@ export function runsOnLabels(value: unknown): string[] {
   return [];
 }
 
+/** The skip line of a job whose labels ask for what `missing` names, on a machine described by `here`. */
+function skipLine(labels: string[], missing: string[], here: string): string {
+  const other = missing.find((l) => /^(windows|macos|ubuntu)/i.test(l));
+  const why = other ? `'${other}' asks for ${/^windows/i.test(other) ? "Windows" : /^macos/i.test(other) ? "macOS" : "an ARM Ubuntu"} and ${here}` : `this machine has no runner label ${missing.map((l) => `'${l}'`).join(", ")}`;
+  return `stax: skipped: runs-on ${labels.map((l) => `'${l}'`).join(", ")}: ${why}; run it here anyway with --platform ${missing[0]}=host`;
+}
+
+/** Labels (lower case) `--platform LABEL=host` maps to the machine that runs the job. */
+function mappedLabels(platforms: Record<string, string>): Set<string> {
+  return new Set(Object.keys(platforms).map((k) => k.toLowerCase()));
+}
+
 /**
  * Why a job with these labels cannot run on this host (undefined: it can). `platforms` maps
  * labels (case-insensitive) to `host`. Every label must be answered, as a runner must have all.
  */
 export function runsOnMismatch(labels: string[], platforms: Record<string, string>): string | undefined {
-  const mapped = new Set(Object.keys(platforms).map((k) => k.toLowerCase()));
+  const mapped = mappedLabels(platforms);
   const missing = labels.filter((l) => !mapped.has(l.toLowerCase()) && !hostMatches(l));
   if (!missing.length) return undefined;
   const os = platform() === "darwin" ? "macOS" : platform() === "linux" ? "Linux" : platform();
-  const other = missing.find((l) => /^(windows|macos|ubuntu)/i.test(l));
-  const why = other ? `'${other}' asks for ${/^windows/i.test(other) ? "Windows" : /^macos/i.test(other) ? "macOS" : "an ARM Ubuntu"} and this machine is ${os} ${arch()}` : `this machine has no runner label ${missing.map((l) => `'${l}'`).join(", ")}`;
-  return `stax: skipped: runs-on ${labels.map((l) => `'${l}'`).join(", ")}: ${why}; run it here anyway with --platform ${missing[0]}=host`;
+  return skipLine(labels, missing, `this machine is ${os} ${arch()}`);
+}
+
+/**
+ * Many machines: what the coordinator does with a leg whose `runs-on` has these labels, decided
+ * before it is dispatched. A label `--platform` mapped to `host` asks for nothing (any worker runs
+ * it, as one machine would). Another OS (`windows-*`, `macos-*`) is skipped with the same line
+ * as on one machine: stax workers run Linux, so such a leg would wait for a worker that never
+ * comes. The rest become the labels a worker must all have (WorkerOptions.labels): lower case;
+ * `self-hosted` asks for nothing, `ubuntu-*` for `linux`, `ubuntu-*-arm` for `linux` and `arm64`;
+ * any other label waits for a worker started with it (`stax worker --labels`).
+ */
+export function legLabels(labels: string[], platforms: Record<string, string>): { labels: string[]; skip?: string } {
+  const mapped = mappedLabels(platforms);
+  const left = labels.filter((l) => !mapped.has(l.toLowerCase()));
+  const otherOs = left.filter((l) => /^(windows|macos)/i.test(l));
+  if (otherOs.length) return { labels: [], skip: skipLine(labels, otherOs, "stax workers run Linux") };
+  const wanted = left.map((l) => l.toLowerCase()).flatMap((l) => (l === "self-hosted" ? [] : /^ubuntu-.*-arm$/.test(l) ? ["linux", "arm64"] : /^ubuntu-/.test(l) ? ["linux"] : [l]));
+  return { labels: [...new Set(wanted)].sort() };
 }
 
 /** The skip line for this job leg, evaluating `runs-on` with its matrix (CTX-11 J); throws on a bad expression. */

@@ -91,3 +91,25 @@ test("a workspace that its enclosing repository ignores is copied, not snapshott
   assert.equal(r.code, 0, r.stdout + r.stderr);
   assert.match(r.stdout, /^stax: each job runs in its own copy of the workspace/m);
 });
+
+test("a workspace in a sub-folder of a repository in the middle of a conflicted merge still gets its checkouts (the conflict is elsewhere)", () => {
+  const repo = mkdtempSync(join(tmpdir(), "stax-iso-merge-"));
+  git(repo, "init", "-q", "-b", "main");
+  cpSync(join(FIXTURES, "isolation"), join(repo, "ws"), { recursive: true });
+  writeFileSync(join(repo, "other.txt"), "base\n");
+  git(repo, "add", "-A");
+  git(repo, "commit", "-qm", "base");
+  git(repo, "checkout", "-qb", "side");
+  writeFileSync(join(repo, "other.txt"), "side\n");
+  git(repo, "commit", "-qam", "side");
+  git(repo, "checkout", "-q", "main");
+  writeFileSync(join(repo, "other.txt"), "main\n");
+  git(repo, "commit", "-qam", "main");
+  assert.throws(() => git(repo, "merge", "-q", "side"));
+  const before = repoState(repo);
+  const ws = join(repo, "ws");
+  const r = stax(["run", "legs", "-w", ws], ws);
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /^stax: each job runs in its own git worktree/m);
+  assert.equal(repoState(repo), before, "the merge in progress is left as it was");
+});

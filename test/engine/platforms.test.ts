@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { numericRunId } from "../../src/engine/github-context.js";
-import { runsOnMismatch } from "../../src/engine/runs-on.js";
+import { legLabels, runsOnMismatch } from "../../src/engine/runs-on.js";
 import { conclusions, FIXTURES, runFixture } from "../helpers/engine.js";
 
 test("JOB-12: a leg whose runs-on asks for Windows or macOS, or a label this machine lacks, is skipped with one line saying why; never run on Linux as a success", async () => {
@@ -36,6 +36,16 @@ test("runs-on labels the host answers: ubuntu-*, linux, self-hosted, its archite
   assert.equal(runsOnMismatch(["ubuntu-24.04"], {}), undefined);
   assert.equal(runsOnMismatch(["self-hosted", "linux", process.arch === "arm64" ? "ARM64" : "X64"], {}), undefined);
   assert.match(runsOnMismatch(["self-hosted", "linux", "big"], {}) ?? "", /no runner label 'big'/);
+});
+
+test("runs-on over workers: the coordinator skips other OSes unless mapped; mapped labels ask nothing of a worker; the rest are the labels a worker must have", () => {
+  assert.match(legLabels(["macos-latest"], {}).skip ?? "", /^stax: skipped: runs-on 'macos-latest': 'macos-latest' asks for macOS and stax workers run Linux; run it here anyway with --platform macos-latest=host$/);
+  assert.match(legLabels(["self-hosted", "Windows"], {}).skip ?? "", /'Windows' asks for Windows/);
+  assert.deepEqual(legLabels(["windows-latest"], { "Windows-Latest": "host" }), { labels: [] });
+  assert.deepEqual(legLabels(["self-hosted", "gpu"], { GPU: "host" }), { labels: [] });
+  assert.deepEqual(legLabels(["ubuntu-latest"], {}), { labels: ["linux"] });
+  assert.deepEqual(legLabels(["ubuntu-24.04-arm"], {}), { labels: ["arm64", "linux"] });
+  assert.deepEqual(legLabels(["self-hosted", "Linux", "GPU"], {}), { labels: ["gpu", "linux"] }, "a label no worker has yet: the leg waits for one, as on GitHub");
 });
 
 test("CTX-01: github.run_id and run_number are numeric strings, as on GitHub", async () => {
