@@ -31,7 +31,7 @@ export async function runInStore(plan: RunPlan, sink: EventSink, config: Readonl
     await store.queue.enqueue(runId, { workflow: plan.workflow.relPath, event: plan.event, inputs: plan.inputs as Record<string, string>, eventPayload: plan.eventPayload, jobs: plan.jobs, env: plan.env, actions: plan.actions, sandbox: { strategy: "none" }, ...(plan.secrets && Object.keys(plan.secrets).length ? { sealedSecrets: vault.seal(plan.secrets) } : {}) });
     await store.queue.claim(owner, config.leaseMs, runId);
     const recorder = new StoreRecorder(store, (e) => sink.emit(e));
-    const fleet = config.databaseUrl ? await connectFleet(config.databaseUrl, store, vault, plan.workspace, runId, sink) : undefined;
+    const fleet = config.databaseUrl ? await connectFleet(config.databaseUrl, config.leaseMs, store, vault, plan.workspace, runId, sink) : undefined;
     closeFleet = async () => fleet?.close();
     const run = await runLocally({ ...plan, secrets: { ...stored.values, ...plan.secrets } }, recorder, {
       legs: fleet?.dispatcher,
@@ -60,9 +60,9 @@ export async function runInStore(plan: RunPlan, sink: EventSink, config: Readonl
  * workspace goes to the store as the run's source, and the workers' events are shown as they are
  * committed.
  */
-async function connectFleet(databaseUrl: string, store: Store, vault: SecretVault, workspace: string, runId: string, sink: EventSink): Promise<{ dispatcher: FleetDispatcher; close(): Promise<void> }> {
+async function connectFleet(databaseUrl: string, leaseMs: number, store: Store, vault: SecretVault, workspace: string, runId: string, sink: EventSink): Promise<{ dispatcher: FleetDispatcher; close(): Promise<void> }> {
   const fleet = await PgFleet.connect(databaseUrl);
-  const dispatcher = new FleetDispatcher(fleet, store, vault);
+  const dispatcher = new FleetDispatcher(fleet, store, vault, (job, labels) => process.stderr.write(`stax: job '${job}' waits for a worker with the labels ${labels.join(", ") || "(any)"}: none is live now (see stax workers)\n`), leaseMs);
   store.follow();
   store.events.onCommit((batch) => {
     for (const e of batch) if (e.runId === runId && dispatcher.follows(e.runId, e.jobId)) sink.emit(e);
