@@ -51,6 +51,12 @@ export interface CreateRunRequest {
   secrets?: Record<string, string>;
   /** `owner/repo@ref` (or `owner/repo`) → a folder on the runner's machine used instead (`stax run --action`). */
   actions?: Record<string, string>;
+  /** `vars` for this run only, over the stored repository variables (CTX-08). */
+  vars?: Record<string, string>;
+  /** `--matrix key:value`: only the matrix legs with one of these values of each key. */
+  matrix?: Record<string, string[]>;
+  /** `github.actor` (default: git's user.name). */
+  actor?: string;
 }
 
 /** `POST /api/runs/:id/rerun` */
@@ -83,6 +89,18 @@ export interface ArtifactInfo {
 export interface SecretInfo {
   name: string;
   updatedAt: string;
+}
+
+/** `GET /api/vars`: repository variables, values included (they are not secret). */
+export interface VarInfo {
+  name: string;
+  value: string;
+  updatedAt: string;
+}
+
+/** `PUT /api/vars/:name` */
+export interface PutVarRequest {
+  value: string;
 }
 
 export interface PutSecretRequest {

@@ -5,3 +5,7 @@ export { gitFetcher, type ActionFetcher } from "./action-fetch.js";
 export { DockerEngine, dockerAddress } from "./docker/engine.js";
 export { addToCache, listCache, removeFromCache, parseRepoRef, entryDir, type CacheEntry } from "./action-cache.js";
 export { selectJobs } from "./select.js";
+export { defaultBranch, detachedTag, mergeBase, pullRequestChanges, pushChanges, type ChangedFiles } from "./changes.js";
+export { readGitInfo } from "./git.js";
+export { synthesizePayload } from "./github-context.js";
+export { expandMatrix } from "./matrix.js";

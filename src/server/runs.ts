@@ -4,8 +4,8 @@ import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { formatDiagnostic, StaxError, type CreateRunRequest, type SandboxStrategy, type WorkflowRun } from "../contract/index.js";
 import { gitFetcher, startRun, type DockerEngine, type ArtifactStore, type RunHandle } from "../engine/index.js";
-import { StoreRecorder, type SecretVault, type Store } from "../store/index.js";
-import { resolveWorkflow, validateInputs, type LoadedWorkflow } from "../workflow/index.js";
+import { StoreRecorder, storedVars, type SecretVault, type Store } from "../store/index.js";
+import { resolveWorkflow, unknownEvent, validateInputs, type LoadedWorkflow } from "../workflow/index.js";
 import { createSandbox } from "./sandbox.js";
 
 export interface RunManagerDeps {
@@ -51,7 +51,8 @@ export class RunManager {
     if (!workflow) throw new StaxError("WORKFLOW_NOT_FOUND", `unknown workflow '${req.workflow}'`);
     if (workflow.errors.length) throw new StaxError("WORKFLOW_INVALID", `${workflow.relPath} is invalid:\n${workflow.errors.map(formatDiagnostic).join("\n")}`, workflow.errors);
     const event = req.event ?? defaultEvent(workflow);
-    if (!/^[a-z_]+$/.test(event)) throw new StaxError("BAD_REQUEST", `'${event}' is not an event name`);
+    const unknown = unknownEvent(event);
+    if (unknown) throw new StaxError("BAD_REQUEST", unknown);
     const { inputs, errors } = validateInputs(workflow, event, req.inputs ?? {});
     if (errors.length) throw new StaxError("INVALID_INPUT", errors.join("; "), errors);
     const known = new Set(workflow.definition!.jobs.map((j) => j.id.toLowerCase()));
@@ -77,6 +78,9 @@ export class RunManager {
       inputs,
       secrets: { ...this.deps.vault.all(), ...stringMap(req.secrets, "secrets") },
       env: stringMap(req.env, "env"),
+      vars: { ...storedVars(this.deps.store), ...stringMap(req.vars, "vars") },
+      matrix: matrixFilter(req.matrix),
+      actor: req.actor,
       jobs: req.jobs,
       hostEnv: this.deps.hostEnv,
       tempDir: mkdtempSync(join(tmpdir(), "stax-run-")),
@@ -162,6 +166,15 @@ function stringMap(v: unknown, field: string): Record<string, string> {
   if (v === undefined) return {};
   if (!v || typeof v !== "object" || Array.isArray(v) || Object.values(v).some((x) => typeof x !== "string")) throw new StaxError("BAD_REQUEST", `'${field}' must be an object of strings`);
   return v as Record<string, string>;
+}
+
+/** `matrix`: key → the values wanted (`stax run --matrix`). */
+function matrixFilter(v: unknown): Record<string, string[]> | undefined {
+  if (v === undefined) return undefined;
+  if (!v || typeof v !== "object" || Array.isArray(v) || Object.values(v).some((x) => !Array.isArray(x) || x.some((y) => typeof y !== "string"))) {
+    throw new StaxError("BAD_REQUEST", "'matrix' must be an object of string arrays");
+  }
+  return v as Record<string, string[]>;
 }
 
 /** A job's definition id from a run's job id: `test (a, b)` → `test`, `call / work` → `call`. */

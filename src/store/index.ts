@@ -6,6 +6,7 @@ import type { Store } from "./store.js";
 
 export type { Store, LogLine, ArtifactRecord, EncryptedSecret } from "./store.js";
 export { SecretVault, isSafeName } from "./secrets.js";
+export { isVarName, storedVars } from "./vars.js";
 export { recoverInterrupted, INTERRUPTED_LINE } from "./recover.js";
 export { StoreRecorder } from "./recorder.js";
 

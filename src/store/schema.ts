@@ -15,6 +15,8 @@ CREATE TABLE IF NOT EXISTS log_chunks (
 CREATE INDEX IF NOT EXISTS log_chunks_run ON log_chunks (run_id, job_id, step_number, first_id);
 CREATE INDEX IF NOT EXISTS log_chunks_last ON log_chunks (last_id);
 CREATE TABLE IF NOT EXISTS secrets (name TEXT PRIMARY KEY, iv BLOB NOT NULL, tag BLOB NOT NULL, data BLOB NOT NULL, updated_at TEXT NOT NULL);
+-- Repository variables (the vars context): plain text, they are not secret.
+CREATE TABLE IF NOT EXISTS vars (name TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS artifacts (
   id TEXT PRIMARY KEY, run_id TEXT NOT NULL, name TEXT NOT NULL, size INTEGER NOT NULL, mime_type TEXT NOT NULL,
   created_at TEXT NOT NULL, path TEXT NOT NULL, is_dir INTEGER NOT NULL);

@@ -1,5 +1,5 @@
 import Database from "better-sqlite3";
-import { STATUSES, type ArtifactInfo, type ListRunsQuery, type SecretInfo, type SSEEvent, type StoredEvent, type WorkflowRun } from "../contract/index.js";
+import { STATUSES, type ArtifactInfo, type ListRunsQuery, type SecretInfo, type SSEEvent, type StoredEvent, type VarInfo, type WorkflowRun } from "../contract/index.js";
 import type { ArtifactRecord, EncryptedSecret, LogLine, Store } from "./store.js";
 import { SCHEMA } from "./schema.js";
 
@@ -200,6 +200,18 @@ export class SqliteStore implements Store {
 
   deleteSecret(name: string): boolean {
     return this.db.prepare("DELETE FROM secrets WHERE name = ?").run(name).changes > 0;
+  }
+
+  putVar(name: string, value: string): void {
+    this.db.prepare("INSERT INTO vars (name, value, updated_at) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at").run(name, value, new Date().toISOString());
+  }
+
+  listVars(): VarInfo[] {
+    return (this.db.prepare("SELECT name, value, updated_at FROM vars ORDER BY name").all() as Row[]).map((r) => ({ name: r.name as string, value: r.value as string, updatedAt: r.updated_at as string }));
+  }
+
+  deleteVar(name: string): boolean {
+    return this.db.prepare("DELETE FROM vars WHERE name = ?").run(name).changes > 0;
   }
 
   addArtifact(a: ArtifactRecord): void {

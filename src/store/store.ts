@@ -1,4 +1,4 @@
-import type { ArtifactInfo, ListRunsQuery, SecretInfo, SSEEvent, StoredEvent, WorkflowRun } from "../contract/index.js";
+import type { ArtifactInfo, ListRunsQuery, SecretInfo, SSEEvent, StoredEvent, VarInfo, WorkflowRun } from "../contract/index.js";
 
 /** One stored log line of a step. */
 export interface LogLine {
@@ -59,6 +59,12 @@ export interface Store {
   getSecret(name: string): EncryptedSecret | undefined;
   listSecrets(): SecretInfo[];
   deleteSecret(name: string): boolean;
+
+  /** Repository variables (CTX-08), stored in plain text. */
+  putVar(name: string, value: string): void;
+  /** By name. */
+  listVars(): VarInfo[];
+  deleteVar(name: string): boolean;
 
   addArtifact(a: ArtifactRecord): void;
   listArtifacts(runId: string): ArtifactRecord[];
