@@ -6,21 +6,23 @@ import type { EventSink, WorkflowRun } from "../contract/index.js";
 import { DockerEngine, dockerAddress, gitFetcher, startRun, type ActionSources, type ArtifactStore, type RunHandle } from "../engine/index.js";
 import type { Config } from "../config/config.js";
 import { StoreArtifacts } from "../server/artifacts.js";
-import { claimRun, SecretVault, StoreRecorder, openStore } from "../store/index.js";
+import { claimRun, SecretVault, StoreRecorder, openStore, storedVars } from "../store/index.js";
 import type { RunPlan } from "./run-plan.js";
 
 /**
  * Runs a plan in this process, recording it in the workspace's store (so it shows in the
- * dashboard later) with the stored secrets under the command line's.
+ * dashboard later) with the stored secrets and variables under the command line's (CTX-08).
+ * Aborting `signal` cancels the run as Ctrl-C does.
  */
-export async function runInStore(plan: RunPlan, sink: EventSink, config: Readonly<Config>): Promise<WorkflowRun> {
+export async function runInStore(plan: RunPlan, sink: EventSink, config: Readonly<Config>, signal?: AbortSignal): Promise<WorkflowRun> {
   const store = openStore(config.dataDir);
   const runId = randomBytes(4).toString("hex");
   const release = claimRun(config.dataDir, runId);
   try {
     const vault = new SecretVault(store, config.dataDir, config.secretsKey);
     const recorder = new StoreRecorder(store, (e) => sink.emit(e));
-    return await runLocally({ ...plan, secrets: { ...vault.all(), ...plan.secrets } }, recorder, {
+    return await runLocally({ ...plan, secrets: { ...vault.all(), ...plan.secrets }, vars: { ...storedVars(store), ...plan.vars } }, recorder, {
+      signal,
       runId,
       runNumber: store.nextRunNumber(),
       hostEnv: process.env,
@@ -36,7 +38,7 @@ export async function runInStore(plan: RunPlan, sink: EventSink, config: Readonl
 }
 
 /** Runs a plan in this process. SIGINT cancels gracefully; a second SIGINT stops at once. */
-export async function runLocally(plan: RunPlan, sink: EventSink, opts: { runId?: string; runNumber?: number; hostEnv: Record<string, string | undefined>; actions?: ActionSources; artifacts?: ArtifactStore; cacheDir?: string; docker?: DockerEngine }): Promise<WorkflowRun> {
+export async function runLocally(plan: RunPlan, sink: EventSink, opts: { signal?: AbortSignal; runId?: string; runNumber?: number; hostEnv: Record<string, string | undefined>; actions?: ActionSources; artifacts?: ArtifactStore; cacheDir?: string; docker?: DockerEngine }): Promise<WorkflowRun> {
   const handle: RunHandle = startRun({
     runId: opts.runId ?? randomBytes(4).toString("hex"),
     runNumber: opts.runNumber ?? 1,
@@ -47,6 +49,9 @@ export async function runLocally(plan: RunPlan, sink: EventSink, opts: { runId?:
     inputs: plan.inputs,
     secrets: plan.secrets,
     env: plan.env,
+    vars: plan.vars,
+    matrix: plan.matrix,
+    actor: plan.actor,
     jobs: plan.jobs,
     hostEnv: opts.hostEnv,
     tempDir: mkdtempSync(join(tmpdir(), "stax-run-")),
@@ -62,12 +67,15 @@ export async function runLocally(plan: RunPlan, sink: EventSink, opts: { runId?:
     process.stderr.write(interrupts === 1 ? "\nstax: cancelling the run (Ctrl-C again to stop at once)\n" : "\nstax: stopping now\n");
     handle.cancel();
   };
+  const onAbort = (): void => handle.cancel();
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
+  opts.signal?.addEventListener("abort", onAbort);
   try {
     return await handle.done;
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
+    opts.signal?.removeEventListener("abort", onAbort);
   }
 }

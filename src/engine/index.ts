@@ -9,3 +9,4 @@ export { defaultBranch, detachedTag, mergeBase, pullRequestChanges, pushChanges,
 export { readGitInfo } from "./git.js";
 export { synthesizePayload } from "./github-context.js";
 export { expandMatrix } from "./matrix.js";
+export { planJobs, type PlannedJob, type PlanContext } from "./plan.js";
