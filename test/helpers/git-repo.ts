@@ -2,12 +2,18 @@
  * Fixture git repositories made by the tests: real commits on real branches, tags and
  * uncommitted files, and `bin/stax` run against them with a data folder of their own.
  */
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 
 export const STAX = resolve(import.meta.dirname, "..", "..", "bin", "stax");
+
+export interface StaxResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
 
 /** A repository on `main` with one commit holding `files` (path → content). */
 export class FixtureRepo {
@@ -42,15 +48,24 @@ export class FixtureRepo {
     this.git("commit", "-q", "--allow-empty", "-m", message);
   }
 
+  private env(extra: Record<string, string>): NodeJS.ProcessEnv {
+    return { ...process.env, STAX_WORKSPACE: "", STAX_HOME: this.home, NO_COLOR: "1", FORCE_COLOR: "", RUNNER_URL: "", ...extra };
+  }
+
   /** Runs `bin/stax` in this repository. */
-  stax(args: string[], env: Record<string, string> = {}): { code: number | null; stdout: string; stderr: string } {
-    const r = spawnSync(process.execPath, [STAX, ...args], {
-      cwd: this.dir,
-      encoding: "utf8",
-      env: { ...process.env, STAX_WORKSPACE: "", STAX_HOME: this.home, NO_COLOR: "1", FORCE_COLOR: "", RUNNER_URL: "", ...env },
-      timeout: 90_000,
-    });
+  stax(args: string[], env: Record<string, string> = {}): StaxResult {
+    const r = spawnSync(process.execPath, [STAX, ...args], { cwd: this.dir, encoding: "utf8", env: this.env(env), timeout: 90_000 });
     return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  }
+
+  /** The same without blocking this process (needed when the runner it talks to runs in the test). */
+  staxAsync(args: string[], env: Record<string, string> = {}): Promise<StaxResult> {
+    const child = spawn(process.execPath, [STAX, ...args], { cwd: this.dir, env: this.env(env), stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    return new Promise((resolve) => child.on("close", (code) => resolve({ code, stdout, stderr })));
   }
 }
 
