@@ -1,5 +1,5 @@
 import { evaluateToken } from "../expressions/index.js";
-import { literalString, type JobDef, type WorkflowDef } from "../workflow/index.js";
+import { isBasicExpression, literalString, type JobDef, type WorkflowDef } from "../workflow/index.js";
 import { expandMatrix, legName, legSelected } from "./matrix.js";
 import { selectJobs } from "./select.js";
 import { staticStepName } from "./step-names.js";
@@ -48,7 +48,7 @@ export function planJobs(def: WorkflowDef, ctx: PlanContext): PlannedJob[] {
   };
   const planned = jobs.map((j): PlannedJob => {
     const base = { id: j.id, name: literalString(j.name) ?? j.id, needs: j.needs, stage: stageOf(j), ...(j.uses ? { uses: j.uses } : {}) };
-    const steps = j.steps.map((s) => ({ name: staticStepName(s), runs: s.uses ? `uses: ${s.uses}` : `run: ${firstLine(literalString(s.run) ?? "(an expression)")}` }));
+    const steps = j.steps.map((s) => ({ name: staticStepName(s), runs: s.uses ? `uses: ${s.uses}` : `run: ${firstLine(literalString(s.run) ?? (s.run && isBasicExpression(s.run) ? (s.run.source ?? s.run.expression) : ""))}` }));
     return { ...base, ...legsOf(j, ctx), steps };
   });
   return planned.sort((a, b) => a.stage - b.stage);
