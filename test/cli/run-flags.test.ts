@@ -106,3 +106,37 @@ test("--actor sets github.actor; --input-file reads inputs in dotenv syntax unde
   assert.equal(both.code, 2);
   assert.match(both.stderr, /--eventpath is another name for --event-file/);
 });
+
+test("stax log RUN --failed prints only the failed steps' logs, each job's header once", () => {
+  const r = new FixtureRepo({
+    ".github/workflows/f.yml": `on: push
+jobs:
+  good:
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo OK-LINE
+  bad:
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo BEFORE
+      - name: first failure
+        run: echo BROKE-1; exit 1
+      - name: second failure
+        if: always()
+        run: echo BROKE-2; exit 2
+      - if: always()
+        run: echo CLEAN
+`,
+  });
+  assert.equal(r.stax(["run", "f"]).code, 1);
+  const out = r.stax(["log", "last", "--failed"]);
+  assert.equal(out.code, 0, out.stderr);
+  assert.equal(out.stdout.match(/=== Job/g)?.length, 1);
+  assert.match(out.stdout, /=== Job: bad \(bad\) ===\n--- Step 2: first failure \[failure\] ---\nBROKE-1\n##\[error\]Process completed with exit code 1\.\n--- Step 3: second failure \[failure\] ---\nBROKE-2\n/);
+  assert.doesNotMatch(out.stdout, /OK-LINE|BEFORE|CLEAN/);
+  assert.equal(r.stax(["log", "last", "--failed", "-f"]).code, 2);
+  r.stax(["run", "f", "-j", "good"]);
+  const none = r.stax(["log", "last", "--failed"]);
+  assert.equal(none.stdout, "");
+  assert.match(none.stderr, /has no failed step/);
+});
