@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
+import type { WorkflowRun } from "../../src/contract/index.js";
 import { FixtureRepo } from "../helpers/git-repo.js";
 import { startTestRunner } from "../helpers/runner.js";
 
@@ -50,6 +51,15 @@ test("/api/vars lists, sets and deletes variables; runs through the runner get t
     assert.equal(run.conclusion, "success");
     const log = (await runner.json<string>("GET", `/api/runs/${run.id}/logs`)).body;
     assert.match(log, /A=body-a B=api-b C=cli-c/);
+    // A re-run keeps the run's own vars and reads the stored ones again.
+    await runner.json("PUT", "/api/vars/B", { value: "api-b2" });
+    const again = await runner.json<WorkflowRun>("POST", `/api/runs/${run.id}/rerun`, {});
+    assert.equal(again.status, 201);
+    while ((await runner.json<WorkflowRun>("GET", `/api/runs/${again.body.id}`)).body.status !== "completed") await new Promise((res) => setTimeout(res, 30));
+    assert.match((await runner.json<string>("GET", `/api/runs/${again.body.id}/logs`)).body, /A=body-a B=api-b2 C=cli-c/);
+    const bogus = await runner.json<{ error: { code: string; message: string } }>("POST", "/api/runs", { workflow: "v", event: "bogus_event" });
+    assert.equal(bogus.status, 400);
+    assert.match(bogus.body.error.message, /unknown event 'bogus_event'; events: .*push/);
     assert.equal((await runner.json("DELETE", "/api/vars/C")).status, 200);
     const gone = await runner.json<{ error: { code: string } }>("DELETE", "/api/vars/C");
     assert.deepEqual([gone.status, gone.body.error.code], [404, "VAR_NOT_FOUND"]);
