@@ -73,7 +73,11 @@ export async function planByEvent(flags: RunFlags, cwd: string, defaultWorkspace
   const { facts, payload, described } = eventFacts(workspace, event, common, flags.base);
   const shared = { ...common, eventPayload: payload };
   const selection: EventSelection = { event, plans: [], leftOut: [], invalid: [], facts: described };
-  for (const w of await listWorkflows(workspace)) {
+  const workflows = await listWorkflows(workspace);
+  const anyJob = new Set(workflows.flatMap((w) => w.definition?.jobs.map((j) => j.id.toLowerCase()) ?? []));
+  const unknownJobs = (flags.job ?? []).filter((j) => !anyJob.has(j.toLowerCase()));
+  if (unknownJobs.length) throw new StaxError("BAD_REQUEST", `--job: no workflow of ${workspace} has a job ${unknownJobs.map((j) => `'${j}'`).join(", ")}`);
+  for (const w of workflows) {
     if (w.errors.length) {
       if (w.info.triggers.includes(event)) selection.invalid.push(w.relPath);
       else selection.leftOut.push(`${w.relPath}: not triggered by ${event}`);

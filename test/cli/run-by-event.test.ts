@@ -133,6 +133,16 @@ test("workflows an event triggers run concurrently with one summary; exit 1 when
   assert.match(out.stdout, /1 of 2 workflows succeeded: ✗ bad {2}✓ ok/);
   const json = JSON.parse(r.stax(["run", "--json"]).stdout);
   assert.deepEqual(json.map((x: { workflow: string; conclusion: string }) => `${x.workflow}:${x.conclusion}`), ["bad:failure", "ok:success"]);
+  // --job picks jobs across the workflows; a job none of them has is a usage error.
+  const one = r.stax(["run", "-j", "echo"]);
+  assert.equal(one.code, 0, one.stdout);
+  assert.match(one.stdout, /skipped \.github\/workflows\/bad\.yml: has none of the jobs echo/);
+  assert.equal(r.stax(["run", "-j", "nope"]).code, 2);
+  // A triggered workflow with errors is a failure of the event, named, never silently left out.
+  r.write({ ".github/workflows/broken.yml": "on: push\njobs:\n  a:\n    runs-on: x\n    needs: nope\n    steps:\n      - run: true\n" });
+  const broken = r.stax(["run", "-j", "echo"]);
+  assert.equal(broken.code, 1);
+  assert.match(broken.stdout, /✗ invalid \.github\/workflows\/broken\.yml \(stax validate shows its errors\)/);
 });
 
 test("an unknown event name is exit 2 with the valid ones listed, with or without a workflow", () => {
