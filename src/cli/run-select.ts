@@ -50,6 +50,12 @@ export function eventFacts(workspace: string, event: string, common: CommonPlan,
     const files = changed ? `${changed.files.length} changed file(s) (${changed.range})` : `changed files unknown (no '${branch}' to compare with)`;
     return { facts: { event, ref: { type: "branch", name: branch }, changedFiles: changed?.files, action }, payload, described: `${event} into '${branch}' · ${files}` };
   }
+  if (event === "workflow_run") {
+    // The branch filters of workflow_run match the triggering run's head branch.
+    const run = given?.workflow_run as { name?: string; head_branch?: string } | undefined;
+    const ref = run?.head_branch ? { type: "branch" as const, name: run.head_branch } : undefined;
+    return { facts: { event, action, ref, workflow: run?.name }, payload: given, described: run?.name ? `workflow_run of '${run.name}'` : event };
+  }
   if (event !== "push") return { facts: { event, action }, payload: given, described: event };
   const ref = typeof given?.ref === "string" ? given.ref : undefined;
   const tag = ref ? (ref.startsWith("refs/tags/") ? ref.slice(10) : undefined) : detachedTag(workspace);

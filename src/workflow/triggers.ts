@@ -33,12 +33,14 @@ export interface TriggerFacts {
   changedFiles?: string[];
   /** The payload's `action` (activity type), if any. */
   action?: string;
+  /** workflow_run: the name of the workflow whose run triggers this one (for `workflows:`). */
+  workflow?: string;
 }
 
 /** Whether a workflow runs for the event, and if not, the one filter that left it out. */
 export type TriggerDecision = { runs: true } | { runs: false; reason: string };
 
-type Filters = Partial<Record<"branches" | "branches-ignore" | "tags" | "tags-ignore" | "paths" | "paths-ignore" | "types", string[]>>;
+type Filters = Partial<Record<"branches" | "branches-ignore" | "tags" | "tags-ignore" | "paths" | "paths-ignore" | "types" | "workflows", string[]>>;
 
 const list = (patterns: string[]): string => `[${patterns.join(", ")}]`;
 
@@ -55,6 +57,9 @@ export function triggerDecision(on: Record<string, unknown>, facts: TriggerFacts
   const types = f.types ?? DEFAULT_TYPES[facts.event];
   if (types && facts.action && !types.includes(facts.action)) {
     return { runs: false, reason: `types: activity '${facts.action}' is not one of ${list(types)}` };
+  }
+  if (f.workflows && facts.workflow !== undefined && !selects(f.workflows, facts.workflow)) {
+    return { runs: false, reason: `workflows: '${facts.workflow}' is not one of ${list(f.workflows)}` };
   }
   const refReason = refFilter(f, facts);
   if (refReason) return { runs: false, reason: refReason };

@@ -153,3 +153,27 @@ test("an unknown event name is exit 2 with the valid ones listed, with or withou
     assert.match(out.stderr, /unknown event 'bogus_event'; events: .*pull_request.*push/);
   }
 });
+
+test("types for issues and workflows/branches for workflow_run are checked against the --event-file payload", () => {
+  const r = new FixtureRepo({
+    ".github/workflows/opened.yml": echoWorkflow("opened", "issues:\n  types: [opened]"),
+    ".github/workflows/any-issue.yml": echoWorkflow("any-issue", "issues:"),
+    ".github/workflows/after-ci.yml": echoWorkflow("after-ci", "workflow_run:\n  workflows: [CI]\n  types: [completed]\n  branches: [main]"),
+  });
+  const payload = (name: string, body: unknown): string => {
+    r.write({ [`.payloads/${name}.json`]: JSON.stringify(body) });
+    return `.payloads/${name}.json`;
+  };
+  let out = r.stax(["run", "-e", "issues", "--event-file", payload("closed", { action: "closed" })]);
+  assert.deepEqual(ran(out.stdout), ["any-issue@refs/heads/main"]);
+  assert.match(skipped(out.stdout, "opened.yml"), /types: activity 'closed' is not one of \[opened\]/);
+  out = r.stax(["run", "-e", "issues", "--eventpath", payload("opened", { action: "opened" })]);
+  assert.deepEqual(ran(out.stdout), ["any-issue@refs/heads/main", "opened@refs/heads/main"]);
+  out = r.stax(["run", "-e", "workflow_run", "--event-file", payload("lint", { action: "completed", workflow_run: { name: "Lint", head_branch: "main" } })]);
+  assert.match(skipped(out.stdout, "after-ci.yml"), /workflows: 'Lint' is not one of \[CI\]/);
+  out = r.stax(["run", "-e", "workflow_run", "--event-file", payload("ci-dev", { action: "completed", workflow_run: { name: "CI", head_branch: "dev" } })]);
+  assert.match(skipped(out.stdout, "after-ci.yml"), /branches: branch 'dev' is not selected by \[main\]/);
+  out = r.stax(["run", "-e", "workflow_run", "--event-file", payload("ci-main", { action: "completed", workflow_run: { name: "CI", head_branch: "main" } })]);
+  assert.equal(out.code, 0, out.stdout + out.stderr);
+  assert.deepEqual(ran(out.stdout).map((x) => x.split("@")[0]), ["after-ci"]);
+});

@@ -43,3 +43,11 @@ test("TRIG-03/TRIG-05: branches and paths must both pass; with no changed files 
   assert.equal(triggerDecision({ issues: { types: ["opened"] } }, { event: "issues", action: "closed" }).runs, false);
   assert.equal(triggerDecision({ issues: {} }, { event: "issues", action: "closed" }).runs, true);
 });
+
+test("workflow_run: workflows names the triggering workflow, branches its head branch", () => {
+  const on = { workflow_run: { workflows: ["CI"], types: ["completed"], branches: ["main"] } };
+  assert.deepEqual(triggerDecision(on, { event: "workflow_run", workflow: "CI", action: "completed", ref: { type: "branch", name: "main" } }), { runs: true });
+  assert.deepEqual(triggerDecision(on, { event: "workflow_run", workflow: "Lint", action: "completed" }), { runs: false, reason: "workflows: 'Lint' is not one of [CI]" });
+  assert.equal(triggerDecision(on, { event: "workflow_run", workflow: "CI", action: "requested" }).runs, false);
+  assert.equal(triggerDecision(on, { event: "workflow_run", workflow: "CI", action: "completed", ref: { type: "branch", name: "dev" } }).runs, false);
+});
