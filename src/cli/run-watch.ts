@@ -1,6 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { watch, type FSWatcher } from "node:fs";
-import { resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import pc from "picocolors";
 
 /** Quiet time after the last change before running again: an editor's save is several events. */
@@ -15,6 +15,57 @@ export function unignored(workspace: string, files: string[]): string[] {
   if (r.status !== 0 && r.status !== 1) return candidates.filter((f) => !/(^|\/)node_modules(\/|$)/.test(f));
   const ignored = new Set(r.stdout.split("\n").filter(Boolean));
   return candidates.filter((f) => !ignored.has(f));
+}
+
+/**
+ * The folders to watch: those holding files git tracks or would track (so `node_modules` and
+ * other ignored trees, often most of a JavaScript repository, cost no watcher), relative to the
+ * workspace. Undefined outside a git repository.
+ */
+function watchedFolders(workspace: string): string[] | undefined {
+  const r = spawnSync("git", ["ls-files", "-co", "--exclude-standard", "-z"], { cwd: workspace, encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
+  if (r.status !== 0) return undefined;
+  const folders = new Set<string>(["."]);
+  for (const file of r.stdout.split("\0")) {
+    for (let d = dirname(file); d !== "." && !folders.has(d); d = dirname(d)) folders.add(d);
+  }
+  return [...folders];
+}
+
+/** Watches the workspace's non-ignored folders (re-read by `refresh`), or all of it outside git. */
+class Watcher {
+  private readonly watchers = new Map<string, FSWatcher>();
+
+  constructor(
+    private readonly workspace: string,
+    private readonly onChange: (file: string) => void,
+  ) {
+    this.refresh();
+  }
+
+  /** Starts watching folders that appeared since the last call (a new folder is seen by its parent's watcher). */
+  refresh(): void {
+    const folders = watchedFolders(this.workspace);
+    if (!folders) {
+      if (!this.watchers.size) this.watchers.set(".", watch(this.workspace, { recursive: true }, (_t, name) => name && this.onChange(name.toString())));
+      return;
+    }
+    for (const folder of folders) {
+      if (this.watchers.has(folder)) continue;
+      try {
+        const w = watch(join(this.workspace, folder), (_t, name) => name && this.onChange(folder === "." ? name.toString() : join(folder, name.toString())));
+        w.on("error", () => this.watchers.delete(folder));
+        this.watchers.set(folder, w);
+      } catch {
+        // removed meanwhile
+      }
+    }
+  }
+
+  close(): void {
+    for (const w of this.watchers.values()) w.close();
+    this.watchers.clear();
+  }
 }
 
 /**
@@ -43,6 +94,7 @@ export async function watchAndRun(workspaceFlag: string, runOnce: (signal: Abort
   const rerun = async (): Promise<void> => {
     const files = unignored(workspace, [...changed]);
     changed = new Set();
+    watcher.refresh();
     if (files.length === 0 || stopped) return;
     out.write(pc.bold(`\n↻ ${files.length} file(s) changed (${files.slice(0, 3).join(", ")}${files.length > 3 ? ", …" : ""})${current ? "; cancelling the run still going" : ""}\n`));
     const previous = current;
@@ -53,9 +105,8 @@ export async function watchAndRun(workspaceFlag: string, runOnce: (signal: Abort
     if (!stopped && !current) start();
   };
 
-  const watcher: FSWatcher = watch(workspace, { recursive: true }, (_type, name) => {
-    if (!name) return;
-    changed.add(name.toString());
+  const watcher = new Watcher(workspace, (file) => {
+    changed.add(file);
     if (timer) clearTimeout(timer);
     timer = setTimeout(() => void rerun(), DEBOUNCE_MS);
   });

@@ -30,6 +30,14 @@ test("--watch runs again when a file of the workspace changes, not for .gitignor
     assert.equal(starts(), 1, out);
     r.write({ "a.txt": "two" });
     await waitFor(/END two/);
+    // A new folder is seen, and once it is there, files in it too.
+    r.write({ "newdir/b.txt": "b" });
+    await waitFor(/(END two[\s\S]*){2}/);
+    r.write({ "newdir/c.txt": "c" });
+    await waitFor(/(END two[\s\S]*){3}/);
+    r.write({ "ignored/y.txt": "noise" });
+    await new Promise((res) => setTimeout(res, 1500));
+    assert.equal(starts(), 4, out);
     r.write({ "delay.txt": "30", "a.txt": "three" });
     await waitFor(/START three/);
     r.write({ "a.txt": "four" });
