@@ -1,6 +1,8 @@
 import type { Command } from "commander";
 import pc from "picocolors";
 import type { WorkflowRun } from "../contract/index.js";
+import { openStore, storedVars } from "../store/index.js";
+import { cliConfig } from "./context.js";
 import { executePlans } from "./run-exec.js";
 import { collect, commonPlan, planRun, type RunFlags, type RunPlan } from "./run-plan.js";
 import { namedRunPayload, planByEvent } from "./run-select.js";
@@ -23,6 +25,17 @@ async function plan(ref: string | undefined, flags: Flags, out: NodeJS.WriteStre
   for (const file of s.invalid) out.write(`${pc.red("✗ invalid")} ${file} (stax validate shows its errors)\n`);
   if (s.plans.length === 0 && s.invalid.length === 0) out.write(`no workflow runs on ${s.event}\n`);
   return { plans: s.plans, invalid: s.invalid };
+}
+
+/** The plans with the stored variables under their own, as a run would see them (a strategy may use vars). */
+function withStoredVars(plans: RunPlan[]): RunPlan[] {
+  const store = openStore(cliConfig({ workspace: plans[0].workspace }).dataDir);
+  try {
+    const stored = storedVars(store);
+    return plans.map((p) => ({ ...p, vars: { ...stored, ...p.vars } }));
+  } finally {
+    store.close();
+  }
 }
 
 /**
@@ -66,7 +79,7 @@ export function registerRun(program: Command): void {
         const { plans, invalid } = await plan(ref, flags, out);
         const show = flags.list ? listText : flags.dryRun ? dryRunText : flags.graph ? graphText : undefined;
         if (show) {
-          if (plans.length) process.stdout.write(`${show(plans)}\n`);
+          if (plans.length) process.stdout.write(`${show(withStoredVars(plans))}\n`);
           process.exitCode = invalid.length ? 1 : 0;
           return undefined;
         }

@@ -66,6 +66,11 @@ test("-l lists the jobs the event would run with stage, needs and matrix legs, a
   assert.match(out.stdout, /skipped \.github\/workflows\/other\.yml: not triggered by push/);
   assert.doesNotMatch(out.stdout, /BUILD|Summary/);
   assert.match(r.stax(["run", "m", "--list", "--matrix", "os:mac"]).stdout, /^ {2}1 +test +test +build +3 of 6$/m);
+  // A matrix built from vars is counted with the stored variables under --var.
+  r.commit("vars matrix", { ".github/workflows/vm.yml": "on: push\njobs:\n  t:\n    strategy:\n      matrix:\n        v: ${{ fromJSON(vars.VERSIONS) }}\n    runs-on: x\n    steps:\n      - run: echo ${{ matrix.v }}\n" });
+  r.stax(["var", "set", "VERSIONS", "[1, 2, 3]"]);
+  assert.match(r.stax(["run", "vm", "-l"]).stdout, /^ {2}0 +t +t +- +3$/m);
+  assert.match(r.stax(["run", "vm", "-l", "--var", "VERSIONS=[1]"]).stdout, /^ {2}0 +t +t +- +1$/m);
   assert.equal(r.stax(["runs", "--json"]).stdout.trim(), "[]");
 });
 
