@@ -6,7 +6,8 @@ import type { EventSink, WorkflowRun } from "../contract/index.js";
 import { DockerEngine, dockerAddress, gitFetcher, startRun, type ActionSources, type ArtifactStore, type RunHandle } from "../engine/index.js";
 import type { Config } from "../config/config.js";
 import { StoreArtifacts } from "../server/artifacts.js";
-import { claimRun, SecretVault, StoreRecorder, openStore, storedVars } from "../store/index.js";
+import { claimRun, SecretVault, StoreRecorder, openStore, storedVars, type Store } from "../store/index.js";
+import { assertReadable } from "../server/runs.js";
 import type { RunPlan } from "./run-plan.js";
 
 /**
@@ -17,28 +18,61 @@ import type { RunPlan } from "./run-plan.js";
 export async function runInStore(plan: RunPlan, sink: EventSink, config: Readonly<Config>, signal?: AbortSignal): Promise<WorkflowRun> {
   const store = openStore(config.dataDir);
   const runId = randomBytes(4).toString("hex");
+  const owner = `stax-run:${process.pid}`;
   const release = claimRun(config.dataDir, runId);
+  let stopWatching = (): void => {};
   try {
-    const vault = new SecretVault(store, config.dataDir, config.secretsKey);
+    const vault = new SecretVault(store.secrets, config.dataDir, config.secretsKey);
+    const stored = await vault.all();
+    assertReadable(plan.workflow, stored.unreadable, plan.secrets ?? {}, vault.keySource);
+    // The request is kept with the run (re-runs from the dashboard), and the lease tells the runner who executes it.
+    await store.queue.enqueue(runId, { workflow: plan.workflow.relPath, event: plan.event, inputs: plan.inputs as Record<string, string>, eventPayload: plan.eventPayload, jobs: plan.jobs, env: plan.env, actions: plan.actions, vars: plan.vars, ...(plan.matrix ? { matrix: plan.matrix } : {}), ...(plan.actor ? { actor: plan.actor } : {}), sandbox: { strategy: "none" }, ...(plan.secrets && Object.keys(plan.secrets).length ? { sealedSecrets: vault.seal(plan.secrets) } : {}) });
+    await store.queue.claim(owner, LEASE_MS, runId);
     const recorder = new StoreRecorder(store, (e) => sink.emit(e));
-    return await runLocally({ ...plan, secrets: { ...vault.all(), ...plan.secrets }, vars: { ...storedVars(store), ...plan.vars } }, recorder, {
+    const run = await runLocally({ ...plan, secrets: { ...stored.values, ...plan.secrets }, vars: { ...(await storedVars(store)), ...plan.vars } }, recorder, {
       signal,
       runId,
-      runNumber: store.nextRunNumber(),
+      runNumber: await store.runs.nextNumber(),
       hostEnv: process.env,
       actions: { cache: config.actionsCache, overrides: plan.actions, fetch: gitFetcher(config.actionsCache, { token: process.env.GITHUB_TOKEN }) },
-      artifacts: new StoreArtifacts(store, config.dataDir),
+      artifacts: new StoreArtifacts(store),
       cacheDir: join(config.dataDir, "cache"),
       docker: new DockerEngine(dockerAddress(config.dockerHost)),
+      onStart: (handle) => (stopWatching = watchCancel(store, runId, owner, handle)),
     });
+    await recorder.idle();
+    await store.queue.complete(runId);
+    return run;
   } finally {
+    stopWatching();
     release();
-    store.close();
+    await store.close();
   }
 }
 
+const LEASE_MS = 30_000;
+
+/**
+ * Heartbeats the run's lease and polls its cancel flag, so `stax cancel` or the dashboard, through
+ * the runner, cancel a run this process executes.
+ */
+function watchCancel(store: Store, runId: string, owner: string, handle: RunHandle): () => void {
+  let beats = 0;
+  const timer = setInterval(() => {
+    void (async () => {
+      if (++beats % 40 === 0) await store.queue.heartbeat(runId, owner, LEASE_MS);
+      if (await store.queue.cancelRequested(runId)) {
+        clearInterval(timer);
+        process.stderr.write("\nstax: the run was cancelled from the runner\n");
+        handle.cancel();
+      }
+    })().catch(() => {});
+  }, 250);
+  return () => clearInterval(timer);
+}
+
 /** Runs a plan in this process. SIGINT cancels gracefully; a second SIGINT stops at once. */
-export async function runLocally(plan: RunPlan, sink: EventSink, opts: { signal?: AbortSignal; runId?: string; runNumber?: number; hostEnv: Record<string, string | undefined>; actions?: ActionSources; artifacts?: ArtifactStore; cacheDir?: string; docker?: DockerEngine }): Promise<WorkflowRun> {
+export async function runLocally(plan: RunPlan, sink: EventSink, opts: { signal?: AbortSignal; runId?: string; runNumber?: number; hostEnv: Record<string, string | undefined>; actions?: ActionSources; artifacts?: ArtifactStore; cacheDir?: string; docker?: DockerEngine; onStart?: (handle: RunHandle) => void }): Promise<WorkflowRun> {
   const handle: RunHandle = startRun({
     runId: opts.runId ?? randomBytes(4).toString("hex"),
     runNumber: opts.runNumber ?? 1,
@@ -61,6 +95,7 @@ export async function runLocally(plan: RunPlan, sink: EventSink, opts: { signal?
     cacheDir: opts.cacheDir,
     docker: opts.docker,
   });
+  opts.onStart?.(handle);
   let interrupts = 0;
   const onSignal = (): void => {
     interrupts++;

@@ -28,13 +28,13 @@ async function plan(ref: string | undefined, flags: Flags, out: NodeJS.WriteStre
 }
 
 /** The plans with the stored variables under their own, as a run would see them (a strategy may use vars). */
-function withStoredVars(plans: RunPlan[]): RunPlan[] {
+async function withStoredVars(plans: RunPlan[]): Promise<RunPlan[]> {
   const store = openStore(cliConfig({ workspace: plans[0].workspace }).dataDir);
   try {
-    const stored = storedVars(store);
+    const stored = await storedVars(store);
     return plans.map((p) => ({ ...p, vars: { ...stored, ...p.vars } }));
   } finally {
-    store.close();
+    await store.close();
   }
 }
 
@@ -79,7 +79,7 @@ export function registerRun(program: Command): void {
         const { plans, invalid } = await plan(ref, flags, out);
         const show = flags.list ? listText : flags.dryRun ? dryRunText : flags.graph ? graphText : undefined;
         if (show) {
-          if (plans.length) process.stdout.write(`${show(withStoredVars(plans))}\n`);
+          if (plans.length) process.stdout.write(`${show(await withStoredVars(plans))}\n`);
           process.exitCode = invalid.length ? 1 : 0;
           return undefined;
         }

@@ -1,22 +1,22 @@
 import type { Command } from "commander";
 import { StaxError, type VarInfo } from "../contract/index.js";
 import type { RunnerClient } from "../client/index.js";
-import { isVarName, openStore, type Store } from "../store/index.js";
+import { isVarName, openStore, type VarStore } from "../store/index.js";
 import { cliConfig, findRunner } from "./context.js";
 
 /**
  * Repository variables go through the runner when one serves the workspace (its API checks and
  * stores them), else straight into the workspace's store: unlike secrets they need no key.
  */
-async function withVars<T>(workspace: string | undefined, viaApi: (c: RunnerClient) => Promise<T>, viaStore: (s: Store) => T): Promise<T> {
+async function withVars<T>(workspace: string | undefined, viaApi: (c: RunnerClient) => Promise<T>, viaStore: (s: VarStore) => Promise<T>): Promise<T> {
   const config = cliConfig({ workspace });
   const client = await findRunner(config);
   if (client) return viaApi(client);
   const store = openStore(config.dataDir);
   try {
-    return viaStore(store);
+    return await viaStore(store.vars);
   } finally {
-    store.close();
+    await store.close();
   }
 }
 
@@ -43,7 +43,7 @@ export function registerVar(program: Command): void {
     .action(async (name: string, value: string | undefined, o: { workspace?: string }) => {
       checkName(name);
       const text = value ?? (await stdinText());
-      await withVars(o.workspace, (c) => c.request("PUT", `/api/vars/${encodeURIComponent(name)}`, { value: text }), (s) => s.putVar(name, text));
+      await withVars(o.workspace, (c) => c.request("PUT", `/api/vars/${encodeURIComponent(name)}`, { value: text }), (s) => s.put(name, text));
       console.log(`variable ${name} set`);
     });
   v.command("list")
@@ -51,7 +51,7 @@ export function registerVar(program: Command): void {
     .option(...ws)
     .option("--json", "as JSON")
     .action(async (o: { workspace?: string; json?: boolean }) => {
-      const list = await withVars<VarInfo[]>(o.workspace, (c) => c.request("GET", "/api/vars"), (s) => s.listVars());
+      const list = await withVars<VarInfo[]>(o.workspace, (c) => c.request("GET", "/api/vars"), (s) => s.list());
       if (o.json) console.log(JSON.stringify(list, null, 2));
       else for (const x of list) console.log(`${x.name}=${x.value}`);
     });
@@ -64,8 +64,8 @@ export function registerVar(program: Command): void {
       await withVars(
         o.workspace,
         (c) => c.request("DELETE", `/api/vars/${encodeURIComponent(name)}`),
-        (s) => {
-          if (!s.deleteVar(name)) throw new StaxError("VAR_NOT_FOUND", `no variable '${name}'`);
+        async (s) => {
+          if (!(await s.delete(name))) throw new StaxError("VAR_NOT_FOUND", `no variable '${name}'`);
         },
       );
       console.log(`variable ${name} deleted`);

@@ -89,6 +89,8 @@ export interface ArtifactInfo {
 export interface SecretInfo {
   name: string;
   updatedAt: string;
+  /** The secrets key in use cannot decrypt it (it was stored under another key). */
+  unreadable?: true;
 }
 
 /** `GET /api/vars`: repository variables, values included (they are not secret). */

@@ -24,6 +24,8 @@ export const ERROR_CODES = {
   ARTIFACT_NOT_FOUND: { http: 404, exit: 2, summary: "The run has no artifact of that name." },
   SECRET_NOT_FOUND: { http: 404, exit: 2, summary: "No secret has that name." },
   VAR_NOT_FOUND: { http: 404, exit: 2, summary: "No repository variable has that name." },
+  SECRET_UNREADABLE: { http: 409, exit: 2, summary: "A secret the workflow uses does not decrypt with the secrets key in use (it was stored under another key); the message names both." },
+  STORE_UNAVAILABLE: { http: 503, exit: 2, summary: "The store cannot be opened or reached (corrupt or locked file, no permission, database down); the message names it and the cause." },
   RUNNER_UNAVAILABLE: { http: 503, exit: 2, summary: "The runner is not answering." },
   CONFIG_INVALID: { http: 500, exit: 2, summary: "A configuration variable has an invalid value; the message names it." },
   INTERNAL: { http: 500, exit: 2, summary: "A bug in stax; the runner keeps serving." },

@@ -12,7 +12,7 @@ import { RunManager } from "./runs.js";
 import { removeStaleSandboxes } from "./sandbox.js";
 import { guard, type SecurityOptions } from "./security.js";
 import { serveStatic } from "./static.js";
-import { artifactFilesRemover, StoreArtifacts } from "./artifacts.js";
+import { StoreArtifacts } from "./artifacts.js";
 
 const BODY_LIMIT = 1024 * 1024;
 
@@ -48,14 +48,15 @@ export async function startRunner(o: RunnerOptions): Promise<Runner> {
   // Off loopback anyone on the network could start runs: that is remote code execution without a token.
   if (!loopback && !o.token) throw new StaxError("CONFIG_INVALID", `STAX_HOST=${config.host} is not a loopback address; binding there requires a token (STAX_TOKEN)`);
   const store = openStore(config.dataDir);
-  recoverInterrupted(store, new Date(), (runId) => runOwnedElsewhere(config.dataDir, runId));
+  await recoverInterrupted(store, new Date(), (runId) => runOwnedElsewhere(config.dataDir, runId));
   removeStaleSandboxes(config.workspace, config.sandboxDir);
-  const hub = new EventHub(store, { maxQueueBytes: o.maxQueueBytes ?? 8 * 1024 * 1024, pingIntervalMs: config.pingIntervalMs });
-  store.onCommit((batch) => {
+  const hub = new EventHub(store.events, { maxQueueBytes: o.maxQueueBytes ?? 8 * 1024 * 1024, pingIntervalMs: config.pingIntervalMs });
+  store.events.onCommit((batch) => {
     hub.publish(batch);
   });
-  const vault = new SecretVault(store, config.dataDir, config.secretsKey);
-  const removeArtifacts = artifactFilesRemover(config.dataDir);
+  // Events an in-process `stax run` commits to the same store reach this runner's subscribers live.
+  store.follow();
+  const vault = new SecretVault(store.secrets, config.dataDir, config.secretsKey);
   const runs = new RunManager({
     workspace: config.workspace,
     store,
@@ -66,9 +67,8 @@ export async function startRunner(o: RunnerOptions): Promise<Runner> {
     cacheDir: join(config.dataDir, "cache"),
     docker: new DockerEngine(dockerAddress(config.dockerHost)),
     retention: config.retention,
-    onPruned: removeArtifacts,
     defaultSandbox: "auto",
-    artifacts: new StoreArtifacts(store, config.dataDir),
+    artifacts: new StoreArtifacts(store),
   });
   const table: Route[] = routes({ workspace: config.workspace, version: o.version, store, hub, runs, vault });
   const security: SecurityOptions = { allowedHosts: new Set(), allowedOrigins: new Set(config.allowedOrigins), token: o.token, anyHost: !loopback && !!o.token };
@@ -122,7 +122,7 @@ export async function startRunner(o: RunnerOptions): Promise<Runner> {
       hub.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
-      store.close();
+      await store.close();
     },
   };
 }

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { formatDiagnostic, StaxError, type CreateRunRequest, type SandboxStrategy, type WorkflowRun } from "../contract/index.js";
 import { gitFetcher, startRun, type DockerEngine, type ArtifactStore, type RunHandle } from "../engine/index.js";
-import { StoreRecorder, storedVars, type SecretVault, type Store } from "../store/index.js";
+import { StoreRecorder, storedVars, type SecretVault, type Store, type StoredRunRequest } from "../store/index.js";
 import { resolveWorkflow, unknownEvent, validateInputs, type LoadedWorkflow } from "../workflow/index.js";
 import { createSandbox } from "./sandbox.js";
 
@@ -19,8 +19,6 @@ export interface RunManagerDeps {
   /** actions/cache entries of this workspace. */
   cacheDir?: string;
   retention: { maxRuns: number; maxAgeDays: number };
-  /** Called with the ids of runs removed by retention (to delete their artifact files). */
-  onPruned?: (ids: string[]) => void;
   defaultSandbox: SandboxStrategy;
   artifacts?: ArtifactStore;
 }
@@ -40,7 +38,8 @@ export function defaultEvent(w: LoadedWorkflow): string {
  */
 export class RunManager {
   private readonly active = new Map<string, RunHandle>();
-  private readonly requests = new Map<string, CreateRunRequest>();
+  /** Who this runner is in the run queue's leases. */
+  private readonly owner = `runner:${process.pid}:${randomBytes(3).toString("hex")}`;
 
   constructor(private readonly deps: RunManagerDeps) {}
 
@@ -61,6 +60,11 @@ export class RunManager {
     const strategy = req.sandbox?.strategy ?? this.deps.defaultSandbox;
     if (!STRATEGIES.has(strategy)) throw new StaxError("BAD_REQUEST", `sandbox.strategy must be one of auto, worktree, copy, none`);
 
+    const secrets = stringMap(req.secrets, "secrets");
+    const vars = stringMap(req.vars, "vars");
+    const matrix = matrixFilter(req.matrix);
+    const stored = await this.deps.vault.all();
+    assertReadable(workflow, stored.unreadable, secrets, this.deps.vault.keySource);
     const id = randomBytes(4).toString("hex");
     let sandbox;
     try {
@@ -68,56 +72,72 @@ export class RunManager {
     } catch (err) {
       throw new StaxError("BAD_REQUEST", `cannot prepare the '${strategy}' sandbox: ${err instanceof Error ? err.message : err}`);
     }
+    // The request is stored before the run starts, so a re-run after a restart has all of it.
+    const request: StoredRunRequest = { workflow: req.workflow, event, inputs: req.inputs, eventPayload: req.eventPayload, jobs: req.jobs, sandbox: req.sandbox, env: req.env, actions: req.actions, vars: req.vars, matrix: req.matrix, actor: req.actor, ...(Object.keys(secrets).length ? { sealedSecrets: this.deps.vault.seal(secrets) } : {}) };
+    await this.deps.store.queue.enqueue(id, request);
+    await this.deps.store.queue.claim(this.owner, LEASE_MS, id);
+    const recorder = new StoreRecorder(this.deps.store);
     const handle = startRun({
       runId: id,
-      runNumber: this.deps.store.nextRunNumber(),
+      runNumber: await this.deps.store.runs.nextNumber(),
       workspace: sandbox.dir,
       workflow,
       event,
       eventPayload: req.eventPayload,
       inputs,
-      secrets: { ...this.deps.vault.all(), ...stringMap(req.secrets, "secrets") },
+      secrets: { ...stored.values, ...secrets },
       env: stringMap(req.env, "env"),
-      vars: { ...storedVars(this.deps.store), ...stringMap(req.vars, "vars") },
-      matrix: matrixFilter(req.matrix),
+      vars: { ...(await storedVars(this.deps.store)), ...vars },
+      matrix,
       actor: req.actor,
       jobs: req.jobs,
       hostEnv: this.deps.hostEnv,
       tempDir: mkdtempSync(join(tmpdir(), "stax-run-")),
-      sink: new StoreRecorder(this.deps.store),
+      sink: recorder,
       actions: { cache: this.deps.actionsCache, overrides: stringMap(req.actions, "actions"), fetch: this.deps.actionsCache ? gitFetcher(this.deps.actionsCache, { token: this.deps.hostEnv.GITHUB_TOKEN }) : undefined },
       notices: sandbox.notices,
       artifacts: this.deps.artifacts,
       cacheDir: this.deps.cacheDir,
       docker: this.deps.docker,
     });
-    this.deps.store.saveRun(handle.run);
+    await this.deps.store.runs.save(handle.run);
     this.active.set(id, handle);
-    this.requests.set(id, { ...req, event });
-    handle.done.finally(() => {
+    const heartbeat = setInterval(() => void this.deps.store.queue.heartbeat(id, this.owner, LEASE_MS).catch(() => {}), LEASE_MS / 3);
+    void handle.done.finally(async () => {
+      clearInterval(heartbeat);
       this.active.delete(id);
       sandbox.dispose();
-      this.prune();
+      await recorder.idle().catch(() => {});
+      await this.deps.store.queue.complete(id).catch(() => {});
+      await this.prune().catch((err) => console.error(`stax: pruning old runs failed: ${err instanceof Error ? err.message : err}`));
     });
     return structuredClone(handle.run);
   }
 
-  cancel(ref: string): WorkflowRun {
-    const run = this.find(ref);
+  /**
+   * Cancels a run this runner executes at once; one executed by another process (an in-process
+   * `stax run` on the same store) through the queue's cancel flag, which that process polls.
+   */
+  async cancel(ref: string): Promise<WorkflowRun> {
+    const run = await this.find(ref);
     const handle = this.active.get(run.id);
     if (run.status === "completed") throw new StaxError("RUN_FINISHED", `run ${run.number} (${run.id}) has already completed`);
-    // Unfinished but not ours: an in-process `stax run` (its own Ctrl-C cancels it), or a run a crash left behind.
-    if (!handle) throw new StaxError("RUN_NOT_HERE", `run ${run.number} (${run.id}) is not run by this runner (started by \`stax run\` in its own process?); cancel it there`);
+    if (!handle) {
+      if (!(await this.deps.store.queue.owner(run.id, new Date()))) throw new StaxError("RUN_NOT_HERE", `run ${run.number} (${run.id}) is not executed by any live process (a crash left it unfinished; the next runner start marks it cancelled)`);
+      await this.deps.store.queue.requestCancel(run.id);
+      return run;
+    }
     handle.cancel();
     return structuredClone(handle.run);
   }
 
   /** Re-runs with the same workflow, inputs and event; `failedOnly`: the failed jobs and what depends on them. */
   async rerun(ref: string, failedOnly: boolean): Promise<WorkflowRun> {
-    const run = this.find(ref);
+    const run = await this.find(ref);
     if (run.status !== "completed") throw new StaxError("RUN_ACTIVE", `run ${run.number} is still running`);
-    const previous = this.requests.get(run.id);
-    const req: CreateRunRequest = { workflow: run.workflowFile, inputs: run.inputs as CreateRunRequest["inputs"], event: run.trigger.event, eventPayload: previous?.eventPayload, sandbox: previous?.sandbox, env: previous?.env, secrets: previous?.secrets, actions: previous?.actions, vars: previous?.vars, matrix: previous?.matrix, actor: previous?.actor };
+    const previous = await this.deps.store.queue.request(run.id);
+    const secrets = previous?.sealedSecrets ? this.deps.vault.unseal(previous.sealedSecrets) : undefined;
+    const req: CreateRunRequest = { workflow: run.workflowFile, inputs: run.inputs as CreateRunRequest["inputs"], event: run.trigger.event, eventPayload: previous?.eventPayload, sandbox: previous?.sandbox, env: previous?.env, secrets, actions: previous?.actions, vars: previous?.vars, matrix: previous?.matrix, actor: previous?.actor };
     if (failedOnly) {
       const failed = new Set(run.jobs.filter((j) => j.conclusion === "failure" || j.conclusion === "cancelled").map((j) => defId(j.id)));
       if (failed.size === 0) throw new StaxError("BAD_REQUEST", `run ${run.number} has no failed jobs`);
@@ -127,19 +147,16 @@ export class RunManager {
     return this.create(req);
   }
 
-  delete(ref: string): WorkflowRun {
-    const run = this.find(ref);
-    if (this.active.has(run.id)) throw new StaxError("RUN_ACTIVE", `run ${run.number} is still running; cancel it first`);
-    this.deps.store.deleteRun(run.id);
-    this.deps.onPruned?.([run.id]);
+  async delete(ref: string): Promise<WorkflowRun> {
+    const run = await this.find(ref);
+    if (this.active.has(run.id) || run.status !== "completed") throw new StaxError("RUN_ACTIVE", `run ${run.number} is still running; cancel it first`);
+    await this.deps.store.runs.delete(run.id);
     return run;
   }
 
   /** A run by id, prefix, number or `last`; the live object while it runs. */
-  find(ref: string): WorkflowRun {
-    const found = this.deps.store.findRun(ref);
-    if (found === "ambiguous") throw new StaxError("RUN_AMBIGUOUS", `'${ref}' matches more than one run`);
-    if (!found) throw new StaxError("RUN_NOT_FOUND", `no run '${ref}'`);
+  async find(ref: string): Promise<WorkflowRun> {
+    const found = await findRun(this.deps.store, ref);
     const live = this.active.get(found.id);
     return live ? structuredClone(live.run) : found;
   }
@@ -155,11 +172,35 @@ export class RunManager {
     return this.active.size;
   }
 
-  private prune(): void {
-    const ids = this.deps.store.expiredRuns(this.deps.retention.maxRuns, this.deps.retention.maxAgeDays, new Date());
-    for (const id of ids) this.deps.store.deleteRun(id);
-    if (ids.length) this.deps.onPruned?.(ids);
+  private async prune(): Promise<void> {
+    const ids = await this.deps.store.runs.expired(this.deps.retention.maxRuns, this.deps.retention.maxAgeDays, new Date());
+    for (const id of ids) await this.deps.store.runs.delete(id);
   }
+}
+
+/** How long a run's lease lasts without a heartbeat. */
+const LEASE_MS = 30_000;
+
+/** A run by id, unique prefix, number or `last`, or the error that says why there is none. */
+export async function findRun(store: Store, ref: string): Promise<WorkflowRun> {
+  const found = await store.runs.find(ref);
+  if (found === "ambiguous") throw new StaxError("RUN_AMBIGUOUS", `'${ref}' matches more than one run`);
+  if (!found) throw new StaxError("RUN_NOT_FOUND", `no run '${ref}'`);
+  return found;
+}
+
+/**
+ * A stored secret the workflow names (`secrets.X`, `secrets['X']`, or all of them through
+ * `secrets: inherit`) that the key in use cannot decrypt fails the run before it starts, saying so.
+ */
+export function assertReadable(workflow: LoadedWorkflow, unreadable: string[], given: Record<string, string>, keySource: string): void {
+  const missing = unreadable.filter((n) => !(n in given) && usesSecret(workflow.source, n));
+  if (missing.length) throw new StaxError("SECRET_UNREADABLE", `secret${missing.length > 1 ? "s" : ""} ${missing.map((n) => `'${n}'`).join(", ")} cannot be decrypted with ${keySource}; it was stored under another key: set it again (stax secret set ${missing[0]}) or start with the key it was stored under`);
+}
+
+function usesSecret(source: string, name: string): boolean {
+  const esc = name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  return new RegExp(`secrets\\s*(\\.\\s*${esc}\\b|\\[\\s*['"]${esc}['"]\\s*\\])|secrets\\s*:\\s*inherit|toJSON\\(\\s*secrets\\s*\\)`, "i").test(source);
 }
 
 function stringMap(v: unknown, field: string): Record<string, string> {

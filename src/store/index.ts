@@ -1,18 +1,38 @@
-/** The durable store behind an interface, with the SQLite implementation. */
-import { mkdirSync } from "node:fs";
-import { join } from "node:path";
+/** The durable store behind its interfaces, with the SQLite implementation. */
+import { accessSync, constants, mkdirSync } from "node:fs";
+import { basename, join } from "node:path";
+import { StaxError } from "../contract/index.js";
 import { SqliteStore } from "./sqlite-store.js";
 import type { Store } from "./store.js";
 
-export type { Store, LogLine, ArtifactRecord, EncryptedSecret } from "./store.js";
-export { SecretVault, isSafeName } from "./secrets.js";
+export type * from "./store.js";
+export { artifactPrefix } from "./store.js";
+export { SecretVault, isSafeName, type SecretValues, type Sealed } from "./secrets.js";
 export { isVarName, storedVars } from "./vars.js";
 export { recoverInterrupted, INTERRUPTED_LINE } from "./recover.js";
 export { StoreRecorder } from "./recorder.js";
-
-/** Opens (creating if needed) the store of a workspace's data folder. */
-export function openStore(dataDir: string): Store {
-  mkdirSync(dataDir, { recursive: true });
-  return new SqliteStore(join(dataDir, "stax.db"));
-}
+export { CommitFeed } from "./commit-feed.js";
 export { claimRun, runOwnedElsewhere } from "./owners.js";
+
+/**
+ * Opens (creating if needed) the embedded store of a workspace's data folder; its workspace key
+ * is the folder's name. A store that cannot be opened is one StaxError naming the file and the
+ * cause (corrupt, locked beyond the timeout, no permission), never a stack trace.
+ */
+export function openStore(dataDir: string): Store {
+  const file = join(dataDir, "stax.db");
+  try {
+    mkdirSync(dataDir, { recursive: true });
+    accessSync(dataDir, constants.W_OK);
+    return new SqliteStore(file, basename(dataDir), dataDir);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException & { code?: string };
+    const cause =
+      e.code === "SQLITE_NOTADB" || e.code === "SQLITE_CORRUPT" ? "it is not a valid SQLite database (corrupt?)"
+      : e.code === "SQLITE_BUSY" || e.code === "SQLITE_LOCKED" ? "it stayed locked by another process beyond 5 s"
+      : e.code === "EACCES" || e.code === "EPERM" || e.code === "SQLITE_READONLY" || e.code === "SQLITE_CANTOPEN" ? `no permission to write there (${e.message})`
+      : e.message;
+    throw new StaxError("STORE_UNAVAILABLE", `cannot open the store ${file}: ${cause}`);
+  }
+}
+export { runLogText } from "./log-text.js";

@@ -9,6 +9,6 @@ export function isVarName(name: string): boolean {
 }
 
 /** The stored repository variables as the `vars` context (CTX-08: run-level values go over these). */
-export function storedVars(store: Store): Record<string, string> {
-  return Object.fromEntries(store.listVars().map((v) => [v.name, v.value]));
+export async function storedVars(store: Store): Promise<Record<string, string>> {
+  return Object.fromEntries((await store.vars.list()).map((v) => [v.name, v.value]));
 }
