@@ -1,6 +1,6 @@
 import type { ListRunsQuery, WorkflowRun } from "../contract/index.js";
 import type { RunnerClient } from "../client/index.js";
-import { openStore, runLogText, type Store } from "../store/index.js";
+import { connectStore, runLogText, type Store } from "../store/index.js";
 import { findRun } from "../server/runs.js";
 import type { Config } from "../config/config.js";
 import { findRunner } from "./context.js";
@@ -31,12 +31,12 @@ export async function openBackend(c: Config): Promise<Backend> {
       async close() {},
     };
   }
-  let store: Store | undefined;
-  const open = () => (store ??= openStore(c.dataDir));
+  let store: Promise<Store> | undefined;
+  const open = () => (store ??= connectStore(c));
   return {
-    listRuns: (q) => open().runs.list(q),
-    getRun: (ref) => findRun(open(), ref),
-    logText: async (ref, only) => runLogText(open().logs, await findRun(open(), ref), only),
-    close: async () => store?.close(),
+    listRuns: async (q) => (await open()).runs.list(q),
+    getRun: async (ref) => findRun(await open(), ref),
+    logText: async (ref, only) => runLogText((await open()).logs, await findRun(await open(), ref), only),
+    close: async () => (await store)?.close(),
   };
 }

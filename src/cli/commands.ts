@@ -9,6 +9,7 @@ import { registerRuns } from "./runs.js";
 import { registerSecret } from "./secret.js";
 import { registerValidate } from "./validate.js";
 import { registerVar } from "./var.js";
+import { registerWorker } from "./worker.js";
 
 /** Every `stax` sub-command, one file each. */
 export function registerCommands(program: Command): void {
@@ -22,4 +23,5 @@ export function registerCommands(program: Command): void {
   registerArtifacts(program);
   registerDashboard(program);
   registerActions(program);
+  registerWorker(program);
 }

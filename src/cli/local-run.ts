@@ -6,7 +6,7 @@ import type { EventSink, WorkflowRun } from "../contract/index.js";
 import { DockerEngine, dockerAddress, gitFetcher, startRun, type ActionSources, type ArtifactStore, type RunHandle } from "../engine/index.js";
 import type { Config } from "../config/config.js";
 import { StoreArtifacts } from "../server/artifacts.js";
-import { claimRun, SecretVault, StoreRecorder, openStore, storedVars, type Store } from "../store/index.js";
+import { claimRun, SecretVault, StoreRecorder, connectStore, storedVars, type Store } from "../store/index.js";
 import { assertReadable } from "../server/runs.js";
 import type { RunPlan } from "./run-plan.js";
 
@@ -16,7 +16,7 @@ import type { RunPlan } from "./run-plan.js";
  * Aborting `signal` cancels the run as Ctrl-C does.
  */
 export async function runInStore(plan: RunPlan, sink: EventSink, config: Readonly<Config>, signal?: AbortSignal): Promise<WorkflowRun> {
-  const store = openStore(config.dataDir);
+  const store = await connectStore(config);
   const runId = randomBytes(4).toString("hex");
   const owner = `stax-run:${process.pid}`;
   const release = claimRun(config.dataDir, runId);

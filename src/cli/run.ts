@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import pc from "picocolors";
 import type { WorkflowRun } from "../contract/index.js";
-import { openStore, storedVars } from "../store/index.js";
+import { connectStore, storedVars } from "../store/index.js";
 import { cliConfig } from "./context.js";
 import { executePlans } from "./run-exec.js";
 import { collect, commonPlan, planRun, type RunFlags, type RunPlan } from "./run-plan.js";
@@ -29,7 +29,7 @@ async function plan(ref: string | undefined, flags: Flags, out: NodeJS.WriteStre
 
 /** The plans with the stored variables under their own, as a run would see them (a strategy may use vars). */
 async function withStoredVars(plans: RunPlan[]): Promise<RunPlan[]> {
-  const store = openStore(cliConfig({ workspace: plans[0].workspace }).dataDir);
+  const store = await connectStore(cliConfig({ workspace: plans[0].workspace }));
   try {
     const stored = await storedVars(store);
     return plans.map((p) => ({ ...p, vars: { ...stored, ...p.vars } }));

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { StaxError, type VarInfo } from "../contract/index.js";
 import type { RunnerClient } from "../client/index.js";
-import { isVarName, openStore, type VarStore } from "../store/index.js";
+import { connectStore, isVarName, type VarStore } from "../store/index.js";
 import { cliConfig, findRunner } from "./context.js";
 
 /**
@@ -12,7 +12,7 @@ async function withVars<T>(workspace: string | undefined, viaApi: (c: RunnerClie
   const config = cliConfig({ workspace });
   const client = await findRunner(config);
   if (client) return viaApi(client);
-  const store = openStore(config.dataDir);
+  const store = await connectStore(config);
   try {
     return await viaStore(store.vars);
   } finally {

@@ -26,14 +26,25 @@ export interface Config {
   runnerUrl?: string;
   /** DOCKER_HOST: the Docker engine for container steps (default: the local socket). */
   dockerHost?: string;
+  /** `STAX_DATABASE_URL` / `--database`: a PostgreSQL store shared by many processes and machines; unset, the embedded SQLite store. */
+  databaseUrl?: string;
+  /** Many machines: a leg (or run) whose executor sent no heartbeat for this long is lost (`STAX_LEASE_SECONDS`, default 30). */
+  leaseMs: number;
 }
 
-export type ConfigFlags = Partial<{ port: string | number; host: string; workspace: string; home: string; token: string }>;
+export type ConfigFlags = Partial<{ port: string | number; host: string; workspace: string; home: string; token: string; database: string }>;
 
 function int(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {
   if (raw === undefined || raw === "") return fallback;
   const n = Number(raw);
   if (!Number.isInteger(n) || n < min || n > max) throw new StaxError("CONFIG_INVALID", `${name} must be a whole number from ${min} to ${max}, got '${raw}'`);
+  return n;
+}
+
+function seconds(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {
+  if (raw === undefined || raw === "") return fallback;
+  const n = Number(raw);
+  if (!/^\d+(\.\d+)?$/.test(raw.trim()) || n < min || n > max) throw new StaxError("CONFIG_INVALID", `${name} must be a number of seconds from ${min} to ${max}, got '${raw}'`);
   return n;
 }
 
@@ -61,6 +72,10 @@ export function loadConfig(env: Record<string, string | undefined>, flags: Confi
   if (runnerUrl && !/^https?:\/\//.test(runnerUrl)) throw new StaxError("CONFIG_INVALID", `RUNNER_URL must start with http:// or https://, got '${runnerUrl}'`);
   const secretsKey = env.STAX_SECRETS_KEY || undefined;
   if (secretsKey !== undefined && secretsKey.length < 16) throw new StaxError("CONFIG_INVALID", "STAX_SECRETS_KEY must be at least 16 characters");
+  const databaseUrl = flags.database ?? (env.STAX_DATABASE_URL || undefined);
+  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) throw new StaxError("CONFIG_INVALID", `${flags.database !== undefined ? "--database" : "STAX_DATABASE_URL"} must be a postgres:// URL`);
+  // Every process sharing a database must decrypt the same secrets: a key file of one machine cannot be shared.
+  if (databaseUrl !== undefined && secretsKey === undefined) throw new StaxError("CONFIG_INVALID", "STAX_DATABASE_URL needs STAX_SECRETS_KEY (base64 of 32 bytes, e.g. from `openssl rand -base64 32`), the same for every process");
   return Object.freeze({
     port,
     host,
@@ -76,6 +91,8 @@ export function loadConfig(env: Record<string, string | undefined>, flags: Confi
     retention: { maxRuns: int("STAX_RETENTION_RUNS", env.STAX_RETENTION_RUNS, 500, 0, 1_000_000), maxAgeDays: int("STAX_RETENTION_DAYS", env.STAX_RETENTION_DAYS, 90, 0, 36500) },
     runnerUrl,
     dockerHost: env.DOCKER_HOST || undefined,
+    databaseUrl,
+    leaseMs: seconds("STAX_LEASE_SECONDS", env.STAX_LEASE_SECONDS, 30, 0.5, 3600) * 1000,
   });
 }
 

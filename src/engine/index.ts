@@ -10,3 +10,5 @@ export { readGitInfo } from "./git.js";
 export { synthesizePayload } from "./github-context.js";
 export { expandMatrix } from "./matrix.js";
 export { planJobs, type PlannedJob, type PlanContext } from "./plan.js";
+export { runLegSpec, runsOnLabels, type LegEnvironment } from "./remote-leg.js";
+export type { LegDispatcher, LegOutcome, LegRequest } from "./api.js";

@@ -14,6 +14,24 @@ import { selectJobs } from "./select.js";
 /** Host variables a step must not inherit: they would describe a runner around stax, not this run. */
 const INHERITED_DROP = /^(GITHUB_|RUNNER_|INPUT_|STATE_|ACTIONS_)/;
 
+/** The base `runner` context (CTX-03) of a machine; each job sets its own `temp`. */
+export function runnerContext(name: string, tempDir: string, workspace: string): Record<string, string> {
+  return {
+    name,
+    os: platform() === "darwin" ? "macOS" : platform() === "win32" ? "Windows" : "Linux",
+    arch: ({ x64: "X64", arm64: "ARM64", arm: "ARM", ia32: "X86" } as Record<string, string>)[arch()] ?? arch().toUpperCase(),
+    temp: join(tempDir, "jobs"),
+    tool_cache: join(tempDir, "tool_cache"),
+    environment: "self-hosted",
+    workspace,
+  };
+}
+
+/** The host environment steps inherit, without the variables of a runner around stax. */
+export function inheritedEnv(hostEnv: Record<string, string | undefined>): Record<string, string> {
+  return Object.fromEntries(Object.entries(hostEnv).filter((e): e is [string, string] => e[1] !== undefined && !INHERITED_DROP.test(e[0])));
+}
+
 /**
  * Starts a run of a valid workflow and returns at once with the run `queued`; `done` resolves
  * with the completed run. Every state change goes to `opts.sink` as a seed event.
@@ -46,18 +64,10 @@ export function startRun(opts: RunOptions): RunHandle {
     reporter,
     workflow: opts.workflow,
     github: githubContext({ runId: opts.runId, runNumber: opts.runNumber, event: opts.event, payload, eventPath, workspace: opts.workspace, workflowName: opts.workflow.name, workflowRelPath: opts.workflow.relPath, git, ref }),
-    runner: {
-      name: "stax",
-      os: platform() === "darwin" ? "macOS" : platform() === "win32" ? "Windows" : "Linux",
-      arch: ({ x64: "X64", arm64: "ARM64", arm: "ARM", ia32: "X86" } as Record<string, string>)[arch()] ?? arch().toUpperCase(),
-      temp: join(opts.tempDir, "jobs"),
-      tool_cache: join(opts.tempDir, "tool_cache"),
-      environment: "self-hosted",
-      workspace: opts.workspace,
-    },
+    runner: runnerContext("stax", opts.tempDir, opts.workspace),
     vars: opts.vars ?? {},
     masker,
-    hostEnv: Object.fromEntries(Object.entries(opts.hostEnv).filter((e): e is [string, string] => e[1] !== undefined && !INHERITED_DROP.test(e[0]))),
+    hostEnv: inheritedEnv(opts.hostEnv),
     cancelled: false,
     hardStop: false,
     activeJobs: new Set(),

@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 import { StaxError } from "../contract/index.js";
 import { DockerEngine, dockerAddress } from "../engine/index.js";
 import { isLoopbackHost, type Config } from "../config/config.js";
-import { recoverInterrupted, runOwnedElsewhere, SecretVault, openStore, type Store } from "../store/index.js";
+import { connectStore, PgFleet, recoverInterrupted, runOwnedElsewhere, SecretVault, type Store } from "../store/index.js";
 import { readJson, sendError, type Route } from "./http.js";
 import { EventHub } from "./hub.js";
 import { routes } from "./routes.js";
@@ -13,6 +13,7 @@ import { removeStaleSandboxes } from "./sandbox.js";
 import { guard, type SecurityOptions } from "./security.js";
 import { serveStatic } from "./static.js";
 import { StoreArtifacts } from "./artifacts.js";
+import { FleetDispatcher } from "./dispatcher.js";
 
 const BODY_LIMIT = 1024 * 1024;
 
@@ -47,7 +48,7 @@ export async function startRunner(o: RunnerOptions): Promise<Runner> {
   const loopback = isLoopbackHost(config.host);
   // Off loopback anyone on the network could start runs: that is remote code execution without a token.
   if (!loopback && !o.token) throw new StaxError("CONFIG_INVALID", `STAX_HOST=${config.host} is not a loopback address; binding there requires a token (STAX_TOKEN)`);
-  const store = openStore(config.dataDir);
+  const store = await connectStore(config);
   await recoverInterrupted(store, new Date(), (runId) => runOwnedElsewhere(config.dataDir, runId));
   removeStaleSandboxes(config.workspace, config.sandboxDir);
   const hub = new EventHub(store.events, { maxQueueBytes: o.maxQueueBytes ?? 8 * 1024 * 1024, pingIntervalMs: config.pingIntervalMs });
@@ -57,6 +58,9 @@ export async function startRunner(o: RunnerOptions): Promise<Runner> {
   // Events an in-process `stax run` commits to the same store reach this runner's subscribers live.
   store.follow();
   const vault = new SecretVault(store.secrets, config.dataDir, config.secretsKey);
+  // Many machines: legs go to the workers through the fleet tables.
+  const fleet = config.databaseUrl ? await PgFleet.connect(config.databaseUrl) : undefined;
+  const dispatcher = fleet ? new FleetDispatcher(fleet, store, vault) : undefined;
   const runs = new RunManager({
     workspace: config.workspace,
     store,
@@ -69,8 +73,9 @@ export async function startRunner(o: RunnerOptions): Promise<Runner> {
     retention: config.retention,
     defaultSandbox: "auto",
     artifacts: new StoreArtifacts(store),
+    dispatcher,
   });
-  const table: Route[] = routes({ workspace: config.workspace, version: o.version, store, hub, runs, vault });
+  const table: Route[] = routes({ workspace: config.workspace, version: o.version, store, hub, runs, vault, workers: fleet ? () => fleet.workers(config.leaseMs) : undefined });
   const security: SecurityOptions = { allowedHosts: new Set(), allowedOrigins: new Set(config.allowedOrigins), token: o.token, anyHost: !loopback && !!o.token };
 
   const server = createServer(async (req, res) => {
@@ -122,6 +127,7 @@ export async function startRunner(o: RunnerOptions): Promise<Runner> {
       hub.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
+      await fleet?.close();
       await store.close();
     },
   };

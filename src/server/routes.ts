@@ -1,6 +1,6 @@
 import { basename } from "node:path";
 import yazl from "yazl";
-import { RUN_CONCLUSIONS, STATUSES, StaxError, type CreateRunRequest, type HealthResponse, type ListRunsQuery } from "../contract/index.js";
+import { RUN_CONCLUSIONS, STATUSES, StaxError, type CreateRunRequest, type HealthResponse, type ListRunsQuery, type WorkerInfo } from "../contract/index.js";
 import { parseDotenv } from "../config/dotenv.js";
 import { artifactPrefix, isSafeName, isVarName, runLogText, type SecretVault, type Store } from "../store/index.js";
 import { listWorkflows, resolveWorkflow } from "../workflow/index.js";
@@ -15,6 +15,8 @@ export interface RouteDeps {
   hub: EventHub;
   runs: RunManager;
   vault: SecretVault;
+  /** The fleet's workers (many machines); absent with the embedded store. */
+  workers?: () => Promise<WorkerInfo[]>;
 }
 
 const STATUS_FILTERS = new Set<string>([...STATUSES, ...RUN_CONCLUSIONS]);
@@ -107,6 +109,7 @@ export function routes(d: RouteDeps): Route[] {
       },
       true,
     ),
+    route("GET", "/api/workers", async ({ res }) => sendJson(res, 200, d.workers ? await d.workers() : [])),
     route("GET", "/api/secrets", async ({ res }) => sendJson(res, 200, await d.vault.list())),
     route("PUT", "/api/secrets/:name", async ({ res, params, body }) => {
       const name = secretName(params.name);

@@ -7,6 +7,8 @@ import { gitFetcher, startRun, type DockerEngine, type ArtifactStore, type RunHa
 import { StoreRecorder, storedVars, type SecretVault, type Store, type StoredRunRequest } from "../store/index.js";
 import { resolveWorkflow, unknownEvent, validateInputs, type LoadedWorkflow } from "../workflow/index.js";
 import { createSandbox } from "./sandbox.js";
+import type { FleetDispatcher } from "./dispatcher.js";
+import { snapshotSource } from "./source.js";
 
 export interface RunManagerDeps {
   workspace: string;
@@ -21,6 +23,8 @@ export interface RunManagerDeps {
   retention: { maxRuns: number; maxAgeDays: number };
   defaultSandbox: SandboxStrategy;
   artifacts?: ArtifactStore;
+  /** Many machines: legs go to the workers of this fleet instead of running here. */
+  dispatcher?: FleetDispatcher;
 }
 
 const STRATEGIES = new Set(["auto", "worktree", "copy", "none"]);
@@ -41,7 +45,19 @@ export class RunManager {
   /** Who this runner is in the run queue's leases. */
   private readonly owner = `runner:${process.pid}:${randomBytes(3).toString("hex")}`;
 
-  constructor(private readonly deps: RunManagerDeps) {}
+  private readonly cancelPoll: NodeJS.Timeout;
+
+  constructor(private readonly deps: RunManagerDeps) {
+    // A cancel asked of another process (another front-end, or the API while an in-process run goes) is a flag in the store.
+    this.cancelPoll = setInterval(() => {
+      if (!this.active.size) return;
+      void deps.store.queue
+        .cancelledFor(this.owner)
+        .then((ids) => ids.forEach((id) => this.active.get(id)?.cancel()))
+        .catch(() => {});
+    }, 250);
+    this.cancelPoll.unref();
+  }
 
   /** Validates a request and starts the run; resolves with the run, `queued`. */
   async create(req: CreateRunRequest): Promise<WorkflowRun> {
@@ -76,6 +92,14 @@ export class RunManager {
     const request: StoredRunRequest = { workflow: req.workflow, event, inputs: req.inputs, eventPayload: req.eventPayload, jobs: req.jobs, sandbox: req.sandbox, env: req.env, actions: req.actions, vars: req.vars, matrix: req.matrix, actor: req.actor, ...(Object.keys(secrets).length ? { sealedSecrets: this.deps.vault.seal(secrets) } : {}) };
     await this.deps.store.queue.enqueue(id, request);
     await this.deps.store.queue.claim(this.owner, LEASE_MS, id);
+    if (this.deps.dispatcher) {
+      try {
+        this.deps.dispatcher.setSource(id, await snapshotSource(sandbox.dir, this.deps.store.blobs, id));
+      } catch (err) {
+        sandbox.dispose();
+        throw new StaxError("BAD_REQUEST", `cannot snapshot the workspace for the workers: ${err instanceof Error ? err.message : err}`);
+      }
+    }
     const recorder = new StoreRecorder(this.deps.store);
     const handle = startRun({
       runId: id,
@@ -99,12 +123,14 @@ export class RunManager {
       artifacts: this.deps.artifacts,
       cacheDir: this.deps.cacheDir,
       docker: this.deps.docker,
+      legs: this.deps.dispatcher,
     });
     await this.deps.store.runs.save(handle.run);
     this.active.set(id, handle);
     const heartbeat = setInterval(() => void this.deps.store.queue.heartbeat(id, this.owner, LEASE_MS).catch(() => {}), LEASE_MS / 3);
     void handle.done.finally(async () => {
       clearInterval(heartbeat);
+      this.deps.dispatcher?.setSource(id, undefined);
       this.active.delete(id);
       sandbox.dispose();
       await recorder.idle().catch(() => {});
@@ -163,6 +189,8 @@ export class RunManager {
 
   /** Cancels every active run and waits for them to finish (SIGTERM of the runner). */
   async shutdown(): Promise<void> {
+    clearInterval(this.cancelPoll);
+    this.deps.dispatcher?.close();
     const handles = [...this.active.values()];
     for (const h of handles) h.cancel();
     await Promise.all(handles.map((h) => h.done));

@@ -3,10 +3,12 @@ import { accessSync, constants, mkdirSync } from "node:fs";
 import { basename, join } from "node:path";
 import { StaxError } from "../contract/index.js";
 import { SqliteStore } from "./sqlite-store.js";
+import { PgStore } from "./pg/pg-store.js";
 import type { Store } from "./store.js";
 
 export type * from "./store.js";
-export { artifactPrefix } from "./store.js";
+export { artifactPrefix, sourceKey, runBlobPrefixes } from "./store.js";
+export { PgFleet, type ClaimedLeg } from "./pg/fleet.js";
 export { SecretVault, isSafeName, type SecretValues, type Sealed } from "./secrets.js";
 export { isVarName, storedVars } from "./vars.js";
 export { recoverInterrupted, INTERRUPTED_LINE } from "./recover.js";
@@ -36,3 +38,12 @@ export function openStore(dataDir: string): Store {
   }
 }
 export { runLogText } from "./log-text.js";
+export { redactUrl } from "./pg/pg-store.js";
+
+/**
+ * The store a configuration names: PostgreSQL when `databaseUrl` is set (the workspace key is the
+ * data folder's name, as in SQLite), else the embedded store of the data folder.
+ */
+export async function connectStore(c: { dataDir: string; databaseUrl?: string }): Promise<Store> {
+  return c.databaseUrl ? PgStore.connect(c.databaseUrl, basename(c.dataDir)) : openStore(c.dataDir);
+}

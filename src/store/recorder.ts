@@ -41,6 +41,16 @@ export class StoreRecorder implements EventSink {
     }
   }
 
+  /** A worker's job or step event, already stored: the run's snapshot follows it. */
+  applyStored(event: SSEEvent): void {
+    if (event.type === "step.log" || event.type === "run.started" || event.type === "run.completed") return;
+    this.snapshot(event);
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
   /** Resolves once everything emitted so far is committed; rejects if a write failed. */
   async idle(): Promise<void> {
     this.flush();

@@ -94,6 +94,11 @@ export class SqliteEventLog implements EventLog, LogStore {
     this.feed.onCommit(listener);
   }
 
+  async caughtUp(): Promise<void> {
+    this.feed.notify(this.highWaterNow());
+    await this.feed.idle();
+  }
+
   async readSince(since: number, q: { runId?: string; jobId?: string; limit?: number } = {}): Promise<StoredEvent[]> {
     const limit = q.limit ?? 100_000;
     const filter = `workspace = ?${q.runId ? " AND run_id = ?" : ""}`;

@@ -45,6 +45,10 @@ export class SqliteQueue implements RunQueue {
     return row ? (JSON.parse(row.request as string) as StoredRunRequest) : undefined;
   }
 
+  async cancelledFor(owner: string): Promise<string[]> {
+    return (this.db.prepare("SELECT run_id FROM run_requests WHERE workspace = ? AND owner = ? AND cancel = 1 AND done = 0").all(this.ws, owner) as Row[]).map((r) => r.run_id as string);
+  }
+
   async owner(runId: string, now: Date): Promise<string | undefined> {
     const row = this.db.prepare("SELECT owner FROM run_requests WHERE run_id = ? AND done = 0 AND lease_until >= ?").get(runId, now.getTime()) as Row | undefined;
     return (row?.owner as string | null) ?? undefined;

@@ -4,7 +4,7 @@ import { FileBlobs } from "./file-blobs.js";
 import { migrate } from "./schema.js";
 import { SqliteEventLog } from "./sqlite-events.js";
 import { SqliteQueue } from "./sqlite-queue.js";
-import { artifactPrefix, type ArtifactRecord, type ArtifactRecords, type EncryptedSecret, type RunStore, type SecretStore, type Store, type VarStore } from "./store.js";
+import { runBlobPrefixes, type ArtifactRecord, type ArtifactRecords, type EncryptedSecret, type RunStore, type SecretStore, type Store, type VarStore } from "./store.js";
 
 type Row = Record<string, unknown>;
 
@@ -134,7 +134,7 @@ class SqliteRuns implements RunStore {
       for (const table of ["events", "log_chunks", "artifacts", "run_requests"]) this.db.prepare(`DELETE FROM ${table} WHERE run_id = ? AND workspace = ?`).run(id, this.ws);
       this.db.prepare("DELETE FROM runs WHERE id = ? AND workspace = ?").run(id, this.ws);
     })();
-    await this.blobs.deletePrefix(artifactPrefix(id, ""));
+    for (const prefix of runBlobPrefixes(id)) await this.blobs.deletePrefix(prefix);
   }
 
   async unfinished(): Promise<WorkflowRun[]> {

@@ -39,6 +39,8 @@ export interface EventLog {
   delivered(): number;
   /** Calls `listener` with each committed batch, contiguous and in id order. */
   onCommit(listener: (events: readonly StoredEvent[]) => void): void;
+  /** Resolves once every event committed before the call (by any process) reached the listeners. */
+  caughtUp(): Promise<void>;
 }
 
 /** Run snapshots. */
@@ -116,9 +118,19 @@ export interface ArtifactRecords {
   list(runId: string): Promise<ArtifactRecord[]>;
 }
 
-/** The blob key prefix of an artifact's files. */
-export function artifactPrefix(runId: string, name: string): string {
-  return `artifacts/${runId}/${name}/`;
+/** The blob key prefix of an artifact's files; with no name, of all the run's artifacts. */
+export function artifactPrefix(runId: string, name?: string): string {
+  return name ? `artifacts/${runId}/${name}/` : `artifacts/${runId}/`;
+}
+
+/** The blob key of a run's source bundle (what workers check out). */
+export function sourceKey(runId: string): string {
+  return `sources/${runId}/source.bundle`;
+}
+
+/** Every blob prefix that belongs to a run, deleted with it. */
+export function runBlobPrefixes(runId: string): string[] {
+  return [artifactPrefix(runId), `sources/${runId}/`];
 }
 
 /** Opaque bytes by key (artifacts, caches, source bundles): streams in and out, never local paths. */
@@ -163,6 +175,8 @@ export interface RunQueue {
   /** The run finished: its request stays (for re-runs), its lease ends. */
   complete(runId: string): Promise<void>;
   request(runId: string): Promise<StoredRunRequest | undefined>;
+  /** Runs whose cancel flag is set while `owner` executes them. */
+  cancelledFor(owner: string): Promise<string[]>;
   /** Who holds a live lease on the run, if anyone. */
   owner(runId: string, now: Date): Promise<string | undefined>;
   requestCancel(runId: string): Promise<void>;

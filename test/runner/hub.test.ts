@@ -27,6 +27,7 @@ test("events committed while a subscriber's replay read is in flight reach it af
     highWater: () => store.events.highWater(),
     delivered: () => store.events.delivered(),
     onCommit: (l) => store.events.onCommit(l),
+    caughtUp: () => store.events.caughtUp(),
     readSince: async (since, q) => {
       reads++;
       const page = await store.events.readSince(since, q);

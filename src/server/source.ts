@@ -1,0 +1,55 @@
+import { execFile } from "node:child_process";
+import { createReadStream } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { sourceKey, type BlobStore } from "../store/index.js";
+
+const run = promisify(execFile);
+
+/** Left out of a source snapshot on top of `.gitignore`s: what a fresh checkout would not hold either. */
+const EXCLUDE = ["node_modules/", "dist/", "build/", "target/", ".next/", ".turbo/", "coverage/"];
+
+/**
+ * Snapshots a workspace for workers: one commit (no history, as a depth-1 checkout) of the files
+ * as they are now — tracked, changed and untracked ones, minus what `.gitignore` and the usual
+ * build folders name — in a throw-away repository beside it, so nothing in the user's repository
+ * changes. Stored as a git bundle blob of the run; resolves with its key and commit.
+ */
+export async function snapshotSource(workspace: string, blobs: BlobStore, runId: string): Promise<{ key: string; commit: string }> {
+  const tmp = await mkdtemp(join(tmpdir(), "stax-source-"));
+  try {
+    const git = (...args: string[]) => run("git", ["--git-dir", join(tmp, "git"), "--work-tree", workspace, "-c", "core.autocrlf=false", "-c", "user.name=stax", "-c", "user.email=stax@localhost", ...args], { maxBuffer: 64 * 1024 * 1024 });
+    await run("git", ["init", "-q", "--bare", join(tmp, "git")]);
+    await writeFile(join(tmp, "git", "info", "exclude"), EXCLUDE.join("\n") + "\n");
+    await git("add", "-A", ".");
+    const tree = (await git("write-tree")).stdout.trim();
+    const commit = (await git("commit-tree", tree, "-m", `stax run ${runId}`)).stdout.trim();
+    await git("update-ref", "refs/heads/source", commit);
+    const file = join(tmp, "source.bundle");
+    await git("bundle", "create", "-q", file, "refs/heads/source");
+    const key = sourceKey(runId);
+    await blobs.put(key, createReadStream(file));
+    return { key, commit };
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+}
+
+/** Checks a run's source out of its bundle into `dir` (a new folder). */
+export async function checkoutSource(blobs: BlobStore, source: { key: string; commit: string }, dir: string): Promise<void> {
+  const body = await blobs.get(source.key);
+  if (!body) throw new Error(`the run's source (${source.key}) is not in the store`);
+  const bundle = `${dir}.bundle`;
+  const { pipeline } = await import("node:stream/promises");
+  const { createWriteStream } = await import("node:fs");
+  try {
+    await pipeline(body, createWriteStream(bundle));
+    await run("git", ["init", "-q", dir]);
+    await run("git", ["-C", dir, "fetch", "-q", bundle, "refs/heads/source"]);
+    await run("git", ["-C", dir, "-c", "advice.detachedHead=false", "checkout", "-q", "--detach", source.commit]);
+  } finally {
+    await rm(bundle, { force: true });
+  }
+}

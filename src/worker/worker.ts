@@ -1,0 +1,164 @@
+import { mkdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import type { LegResult } from "../contract/index.js";
+import { DockerEngine, dockerAddress, gitFetcher, runLegSpec } from "../engine/index.js";
+import { checkoutSource } from "../server/source.js";
+import { StoreArtifacts } from "../server/artifacts.js";
+import { connectStore, PgFleet, SecretVault, StoreRecorder, type ClaimedLeg, type Store } from "../store/index.js";
+
+export interface WorkerOptions {
+  databaseUrl: string;
+  /** Shown as `runner.name` in its legs and in `stax workers`. */
+  name: string;
+  /** Legs run at once. */
+  concurrency: number;
+  /** What `runs-on` may ask of it (lower case). */
+  labels: string[];
+  /** Checkouts, temp folders, caches; nothing of the front-end's. */
+  workDir: string;
+  /** A leg whose heartbeat is older than this is lost. */
+  leaseMs: number;
+  secretsKey: string;
+  hostEnv: Record<string, string | undefined>;
+  actionsCache?: string;
+  dockerHost?: string;
+  /** One line of progress (claims, ends, faults). */
+  log: (line: string) => void;
+}
+
+export interface Worker {
+  /** Stops claiming and waits for the legs in hand; `hard` cancels them first (a second Ctrl-C). */
+  stop(hard?: boolean): Promise<void>;
+  readonly done: Promise<void>;
+}
+
+interface InHand {
+  cancel(hard: boolean): void;
+  level: number;
+}
+
+/**
+ * `stax worker`: claims job legs whose labels it has, one per free slot, and runs each with the
+ * engine in its own checkout of the run's source, storing events, logs and artifacts in the
+ * shared store. Heartbeats keep its leases; cancel notifications stop a leg within a second.
+ */
+export async function startWorker(o: WorkerOptions): Promise<Worker> {
+  const fleet = await PgFleet.connect(o.databaseUrl);
+  await fleet.registerWorker(o.name, o.labels, o.concurrency);
+  mkdirSync(o.workDir, { recursive: true });
+  const stores = new Map<string, Promise<Store>>();
+  const storeOf = (ws: string) => {
+    let s = stores.get(ws);
+    if (!s) stores.set(ws, (s = connectStore({ dataDir: join(o.workDir, ws), databaseUrl: o.databaseUrl })));
+    return s;
+  };
+  const inHand = new Map<string, InHand>();
+  const running = new Set<Promise<void>>();
+  let stopping = false;
+  let wake: (() => void) | undefined;
+  const nap = (ms: number) => new Promise<void>((r) => ((wake = r), setTimeout(r, ms)));
+
+  const applyCancel = async (id: string) => {
+    const h = inHand.get(id);
+    if (!h) return;
+    const level = await fleet.cancelLevel(id).catch(() => 0);
+    if (level > h.level) {
+      h.level = level;
+      h.cancel(level >= 2);
+    }
+  };
+  fleet.listen((payload) => {
+    if (payload.startsWith("cancel ")) void applyCancel(payload.slice(7));
+    else wake?.();
+  });
+  const beat = setInterval(() => {
+    void fleet.heartbeat(o.name, o.leaseMs, inHand.size).catch(() => {});
+    // Notifications can be missed while the database reconnects: poll the cancel levels too.
+    for (const id of inHand.keys()) void applyCancel(id);
+  }, Math.max(200, Math.min(o.leaseMs / 3, 1000)));
+  beat.unref();
+
+  const runLeg = async (leg: ClaimedLeg): Promise<void> => {
+    const { spec } = leg;
+    const dir = join(o.workDir, "legs", `${spec.runId}-${leg.id}`);
+    const workspace = join(dir, "workspace");
+    mkdirSync(dir, { recursive: true });
+    o.log(`${spec.job.id} (run ${spec.runNumber}): started`);
+    let result: LegResult = { result: "failure", outputs: {} };
+    try {
+      const store = await storeOf(spec.workspace);
+      const vault = new SecretVault(store.secrets, o.workDir, o.secretsKey);
+      const recorder = new StoreRecorder(store);
+      let setupError: string | undefined;
+      try {
+        await checkoutSource(store.blobs, spec.source, workspace);
+      } catch (err) {
+        setupError = `the worker could not check out the run's source: ${err instanceof Error ? err.message : err}`;
+        mkdirSync(workspace, { recursive: true });
+      }
+      const secrets = vault.unseal(spec.sealedSecrets);
+      const handle = await runLegSpec(spec, {
+        workspace,
+        tempDir: join(dir, "temp"),
+        hostEnv: o.hostEnv,
+        sink: recorder,
+        secrets,
+        runnerName: o.name,
+        setupError,
+        actions: o.actionsCache ? { cache: o.actionsCache, fetch: gitFetcher(o.actionsCache, { token: o.hostEnv.GITHUB_TOKEN }) } : undefined,
+        artifacts: new StoreArtifacts(store),
+        cacheDir: join(o.workDir, "cache", spec.workspace),
+        docker: new DockerEngine(dockerAddress(o.dockerHost)),
+      });
+      inHand.set(leg.id, { cancel: handle.cancel, level: 0 });
+      void applyCancel(leg.id);
+      result = await handle.done;
+      await recorder.idle();
+    } catch (err) {
+      o.log(`${spec.job.id} (run ${spec.runNumber}): ${err instanceof Error ? err.message : err}`);
+    } finally {
+      inHand.delete(leg.id);
+      await fleet.finish(leg.id, result).catch((err) => o.log(`could not report the end of ${spec.job.id}: ${err instanceof Error ? err.message : err}`));
+      rmSync(dir, { recursive: true, force: true });
+      o.log(`${spec.job.id} (run ${spec.runNumber}): ${result.result}`);
+    }
+  };
+
+  const loop = async () => {
+    while (!stopping) {
+      if (running.size >= o.concurrency) {
+        await Promise.race(running);
+        continue;
+      }
+      let leg: ClaimedLeg | undefined;
+      try {
+        leg = await fleet.claim(o.name, o.labels, o.leaseMs);
+      } catch {
+        await nap(1000);
+        continue;
+      }
+      if (!leg) {
+        await nap(1000);
+        continue;
+      }
+      const p = runLeg(leg).finally(() => running.delete(p));
+      running.add(p);
+    }
+    await Promise.all(running);
+  };
+  const done = loop().finally(async () => {
+    clearInterval(beat);
+    await fleet.removeWorker(o.name).catch(() => {});
+    await fleet.close().catch(() => {});
+    for (const s of stores.values()) await (await s).close().catch(() => {});
+  });
+  return {
+    done,
+    async stop(hard = false) {
+      stopping = true;
+      wake?.();
+      if (hard) for (const h of inHand.values()) h.cancel(true);
+      await done;
+    },
+  };
+}
