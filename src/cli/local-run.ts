@@ -3,10 +3,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import type { EventSink, WorkflowRun } from "../contract/index.js";
-import { DockerEngine, dockerAddress, gitFetcher, startRun, type ActionSources, type ArtifactStore, type RunHandle } from "../engine/index.js";
+import { DockerEngine, dockerAddress, gitFetcher, startRun, type ActionSources, type ArtifactStore, type LegDispatcher, type RunHandle } from "../engine/index.js";
 import type { Config } from "../config/config.js";
 import { StoreArtifacts } from "../server/artifacts.js";
-import { claimRun, SecretVault, StoreRecorder, connectStore, storedVars, type Store } from "../store/index.js";
+import { claimRun, PgFleet, SecretVault, StoreRecorder, connectStore, storedVars, type Store } from "../store/index.js";
+import { FleetDispatcher } from "../server/dispatcher.js";
+import { snapshotSource } from "../server/source.js";
 import { assertReadable } from "../server/runs.js";
 import type { RunPlan } from "./run-plan.js";
 
@@ -21,6 +23,7 @@ export async function runInStore(plan: RunPlan, sink: EventSink, config: Readonl
   const owner = `stax-run:${process.pid}`;
   const release = claimRun(config.dataDir, runId);
   let stopWatching = (): void => {};
+  let closeFleet = async (): Promise<void> => {};
   try {
     const vault = new SecretVault(store.secrets, config.dataDir, config.secretsKey);
     const stored = await vault.all();
@@ -29,8 +32,11 @@ export async function runInStore(plan: RunPlan, sink: EventSink, config: Readonl
     await store.queue.enqueue(runId, { workflow: plan.workflow.relPath, event: plan.event, inputs: plan.inputs as Record<string, string>, eventPayload: plan.eventPayload, jobs: plan.jobs, env: plan.env, actions: plan.actions, vars: plan.vars, ...(plan.matrix ? { matrix: plan.matrix } : {}), ...(plan.actor ? { actor: plan.actor } : {}), sandbox: { strategy: "none" }, ...(plan.secrets && Object.keys(plan.secrets).length ? { sealedSecrets: vault.seal(plan.secrets) } : {}) });
     await store.queue.claim(owner, LEASE_MS, runId);
     const recorder = new StoreRecorder(store, (e) => sink.emit(e));
+    const fleet = config.databaseUrl ? await connectFleet(config.databaseUrl, store, vault, plan.workspace, runId, sink) : undefined;
+    closeFleet = async () => fleet?.close();
     const run = await runLocally({ ...plan, secrets: { ...stored.values, ...plan.secrets }, vars: { ...(await storedVars(store)), ...plan.vars } }, recorder, {
       signal,
+      legs: fleet?.dispatcher,
       runId,
       runNumber: await store.runs.nextNumber(),
       hostEnv: process.env,
@@ -46,8 +52,31 @@ export async function runInStore(plan: RunPlan, sink: EventSink, config: Readonl
   } finally {
     stopWatching();
     release();
+    await closeFleet();
     await store.close();
   }
+}
+
+/**
+ * With a shared store, this process coordinates the run and the workers run its legs: the
+ * workspace goes to the store as the run's source, and the workers' events are shown as they are
+ * committed.
+ */
+async function connectFleet(databaseUrl: string, store: Store, vault: SecretVault, workspace: string, runId: string, sink: EventSink): Promise<{ dispatcher: FleetDispatcher; close(): Promise<void> }> {
+  const fleet = await PgFleet.connect(databaseUrl);
+  const dispatcher = new FleetDispatcher(fleet, store, vault);
+  store.follow();
+  store.events.onCommit((batch) => {
+    for (const e of batch) if (e.runId === runId && dispatcher.follows(e.runId, e.jobId)) sink.emit(e);
+  });
+  dispatcher.setSource(runId, await snapshotSource(workspace, store.blobs, runId));
+  return {
+    dispatcher,
+    async close() {
+      dispatcher.close();
+      await fleet.close();
+    },
+  };
 }
 
 const LEASE_MS = 30_000;
@@ -72,7 +101,7 @@ function watchCancel(store: Store, runId: string, owner: string, handle: RunHand
 }
 
 /** Runs a plan in this process. SIGINT cancels gracefully; a second SIGINT stops at once. */
-export async function runLocally(plan: RunPlan, sink: EventSink, opts: { signal?: AbortSignal; runId?: string; runNumber?: number; hostEnv: Record<string, string | undefined>; actions?: ActionSources; artifacts?: ArtifactStore; cacheDir?: string; docker?: DockerEngine; onStart?: (handle: RunHandle) => void }): Promise<WorkflowRun> {
+export async function runLocally(plan: RunPlan, sink: EventSink, opts: { signal?: AbortSignal; runId?: string; runNumber?: number; hostEnv: Record<string, string | undefined>; actions?: ActionSources; artifacts?: ArtifactStore; cacheDir?: string; docker?: DockerEngine; onStart?: (handle: RunHandle) => void; legs?: LegDispatcher }): Promise<WorkflowRun> {
   const handle: RunHandle = startRun({
     runId: opts.runId ?? randomBytes(4).toString("hex"),
     runNumber: opts.runNumber ?? 1,
@@ -94,6 +123,7 @@ export async function runLocally(plan: RunPlan, sink: EventSink, opts: { signal?
     artifacts: opts.artifacts,
     cacheDir: opts.cacheDir,
     docker: opts.docker,
+    legs: opts.legs,
   });
   opts.onStart?.(handle);
   let interrupts = 0;

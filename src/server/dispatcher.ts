@@ -44,6 +44,11 @@ export class FleetDispatcher implements LegDispatcher {
     this.timer.unref();
   }
 
+  /** Whether a job of a run is a leg this dispatcher handed to a worker and still follows. */
+  follows(runId: string, jobId: string | undefined): boolean {
+    return jobId !== undefined && this.byJob.has(`${runId}\0${jobId}`);
+  }
+
   /** The source bundle of a run, made before its legs are dispatched. */
   setSource(runId: string, source: { key: string; commit: string } | undefined): void {
     if (source) this.sources.set(runId, source);

@@ -68,8 +68,8 @@ export class StoreRecorder implements EventSink {
     this.dirty.clear();
     this.writing = this.writing.then(async () => {
       try {
-        await this.store.events.append(batch);
-        for (const run of runs) await this.store.runs.save(run);
+        await persist(() => this.store.events.append(batch));
+        for (const run of runs) await persist(() => this.store.runs.save(run));
       } catch (err) {
         this.failure ??= err;
         console.error(`stax: storing events failed: ${err instanceof Error ? err.message : err}`);
@@ -95,5 +95,21 @@ export class StoreRecorder implements EventSink {
       else job.steps.push({ ...event.data.step });
     }
     this.dirty.add(run);
+  }
+}
+
+/** How long a write is retried while the store is away (a database restarting) before the run gives up on it. */
+const RETRY_FOR_MS = 60_000;
+
+/** Retries a write with backoff (100 ms doubling to 2 s): later batches wait behind it, so order holds. */
+async function persist<T>(write: () => Promise<T>): Promise<T> {
+  const until = Date.now() + RETRY_FOR_MS;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await write();
+    } catch (err) {
+      if (Date.now() > until) throw err;
+      await new Promise((r) => setTimeout(r, Math.min(2000, 100 * 2 ** attempt)));
+    }
   }
 }

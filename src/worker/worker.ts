@@ -118,7 +118,7 @@ export async function startWorker(o: WorkerOptions): Promise<Worker> {
       o.log(`${spec.job.id} (run ${spec.runNumber}): ${err instanceof Error ? err.message : err}`);
     } finally {
       inHand.delete(leg.id);
-      await fleet.finish(leg.id, result).catch((err) => o.log(`could not report the end of ${spec.job.id}: ${err instanceof Error ? err.message : err}`));
+      await retry(() => fleet.finish(leg.id, result)).catch((err) => o.log(`could not report the end of ${spec.job.id}: ${err instanceof Error ? err.message : err}`));
       rmSync(dir, { recursive: true, force: true });
       o.log(`${spec.job.id} (run ${spec.runNumber}): ${result.result}`);
     }
@@ -161,4 +161,17 @@ export async function startWorker(o: WorkerOptions): Promise<Worker> {
       await done;
     },
   };
+}
+
+/** Retries while the database is away (up to five minutes, backing off to 2 s). */
+async function retry(f: () => Promise<void>): Promise<void> {
+  const until = Date.now() + 300_000;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await f();
+    } catch (err) {
+      if (Date.now() > until) throw err;
+      await new Promise((r) => setTimeout(r, Math.min(2000, 100 * 2 ** attempt)));
+    }
+  }
 }
