@@ -6,7 +6,7 @@ import type { EventSink, WorkflowRun } from "../contract/index.js";
 import { DockerEngine, dockerAddress, gitFetcher, startRun, type ActionSources, type ArtifactStore, type LegDispatcher, type RunHandle } from "../engine/index.js";
 import type { Config } from "../config/config.js";
 import { StoreArtifacts } from "../server/artifacts.js";
-import { claimRun, PgFleet, SecretVault, StoreRecorder, connectStore, storedVars, type Store } from "../store/index.js";
+import { claimRun, ownerName, PgFleet, SecretVault, StoreRecorder, connectStore, storedVars, type Store } from "../store/index.js";
 import { FleetDispatcher } from "../server/dispatcher.js";
 import { snapshotSource } from "../server/source.js";
 import { assertReadable } from "../server/runs.js";
@@ -20,7 +20,7 @@ import type { RunPlan } from "./run-plan.js";
 export async function runInStore(plan: RunPlan, sink: EventSink, config: Readonly<Config>, signal?: AbortSignal): Promise<WorkflowRun> {
   const store = await connectStore(config);
   const runId = randomBytes(4).toString("hex");
-  const owner = `stax-run:${process.pid}`;
+  const owner = ownerName("stax-run");
   const release = claimRun(config.dataDir, runId);
   let stopWatching = (): void => {};
   let closeFleet = async (): Promise<void> => {};
@@ -30,7 +30,7 @@ export async function runInStore(plan: RunPlan, sink: EventSink, config: Readonl
     assertReadable(plan.workflow, stored.unreadable, plan.secrets ?? {}, vault.keySource);
     // The request is kept with the run (re-runs from the dashboard), and the lease tells the runner who executes it.
     await store.queue.enqueue(runId, { workflow: plan.workflow.relPath, event: plan.event, inputs: plan.inputs as Record<string, string>, eventPayload: plan.eventPayload, jobs: plan.jobs, env: plan.env, actions: plan.actions, vars: plan.vars, ...(plan.matrix ? { matrix: plan.matrix } : {}), ...(plan.actor ? { actor: plan.actor } : {}), sandbox: { strategy: "none" }, ...(plan.secrets && Object.keys(plan.secrets).length ? { sealedSecrets: vault.seal(plan.secrets) } : {}) });
-    await store.queue.claim(owner, LEASE_MS, runId);
+    await store.queue.claim(owner, config.leaseMs, runId);
     const recorder = new StoreRecorder(store, (e) => sink.emit(e));
     const fleet = config.databaseUrl ? await connectFleet(config.databaseUrl, store, vault, plan.workspace, runId, sink) : undefined;
     closeFleet = async () => fleet?.close();
@@ -44,7 +44,7 @@ export async function runInStore(plan: RunPlan, sink: EventSink, config: Readonl
       artifacts: new StoreArtifacts(store),
       cacheDir: join(config.dataDir, "cache"),
       docker: new DockerEngine(dockerAddress(config.dockerHost)),
-      onStart: (handle) => (stopWatching = watchCancel(store, runId, owner, handle)),
+      onStart: (handle) => (stopWatching = watchCancel(store, runId, owner, config.leaseMs, handle)),
     });
     await recorder.idle();
     await store.queue.complete(runId);
@@ -79,17 +79,18 @@ async function connectFleet(databaseUrl: string, store: Store, vault: SecretVaul
   };
 }
 
-const LEASE_MS = 30_000;
-
 /**
  * Heartbeats the run's lease and polls its cancel flag, so `stax cancel` or the dashboard, through
  * the runner, cancel a run this process executes.
  */
-function watchCancel(store: Store, runId: string, owner: string, handle: RunHandle): () => void {
-  let beats = 0;
+function watchCancel(store: Store, runId: string, owner: string, leaseMs: number, handle: RunHandle): () => void {
+  let beat = Date.now();
   const timer = setInterval(() => {
     void (async () => {
-      if (++beats % 40 === 0) await store.queue.heartbeat(runId, owner, LEASE_MS);
+      if (Date.now() - beat >= leaseMs / 3) {
+        beat = Date.now();
+        await store.queue.heartbeat(runId, owner, leaseMs);
+      }
       if (await store.queue.cancelRequested(runId)) {
         clearInterval(timer);
         process.stderr.write("\nstax: the run was cancelled from the runner\n");

@@ -20,7 +20,7 @@ export const ERROR_CODES = {
   RUN_AMBIGUOUS: { http: 400, exit: 2, summary: "The id prefix matches more than one run." },
   RUN_FINISHED: { http: 409, exit: 1, summary: "The run has already completed (cancel of a finished run)." },
   RUN_ACTIVE: { http: 409, exit: 1, summary: "The run is still running (delete of an active run)." },
-  RUN_NOT_HERE: { http: 409, exit: 1, summary: "The run is not executed by this runner (an in-process `stax run`), so it cannot be cancelled from here." },
+  RUN_NOT_HERE: { http: 409, exit: 1, summary: "No live process executes the unfinished run (a crash left it; the next runner start marks it cancelled), so there is nothing to cancel." },
   ARTIFACT_NOT_FOUND: { http: 404, exit: 2, summary: "The run has no artifact of that name." },
   SECRET_NOT_FOUND: { http: 404, exit: 2, summary: "No secret has that name." },
   VAR_NOT_FOUND: { http: 404, exit: 2, summary: "No repository variable has that name." },

@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 import { StaxError } from "../contract/index.js";
 import { DockerEngine, dockerAddress } from "../engine/index.js";
 import { isLoopbackHost, type Config } from "../config/config.js";
-import { connectStore, PgFleet, recoverInterrupted, runOwnedElsewhere, SecretVault, type Store } from "../store/index.js";
+import { connectStore, PgFleet, recoverInterrupted, runStillOwned, SecretVault, type Store } from "../store/index.js";
 import { readJson, sendError, type Route } from "./http.js";
 import { EventHub } from "./hub.js";
 import { routes } from "./routes.js";
@@ -49,7 +49,8 @@ export async function startRunner(o: RunnerOptions): Promise<Runner> {
   // Off loopback anyone on the network could start runs: that is remote code execution without a token.
   if (!loopback && !o.token) throw new StaxError("CONFIG_INVALID", `STAX_HOST=${config.host} is not a loopback address; binding there requires a token (STAX_TOKEN)`);
   const store = await connectStore(config);
-  await recoverInterrupted(store, new Date(), (runId) => runOwnedElsewhere(config.dataDir, runId));
+  const owned = (runId: string) => runStillOwned(store, config.dataDir, runId, new Date());
+  await recoverInterrupted(store, new Date(), owned);
   removeStaleSandboxes(config.workspace, config.sandboxDir);
   const hub = new EventHub(store.events, { maxQueueBytes: o.maxQueueBytes ?? 8 * 1024 * 1024, pingIntervalMs: config.pingIntervalMs });
   store.events.onCommit((batch) => {
@@ -71,10 +72,21 @@ export async function startRunner(o: RunnerOptions): Promise<Runner> {
     cacheDir: join(config.dataDir, "cache"),
     docker: new DockerEngine(dockerAddress(config.dockerHost)),
     retention: config.retention,
+    leaseMs: config.leaseMs,
     defaultSandbox: "auto",
     artifacts: new StoreArtifacts(store),
     dispatcher,
   });
+  // Runs whose executor died since (its lease lapsed: a front-end or `stax run` elsewhere) are
+  // marked cancelled by whichever front-end notices first; their legs on workers are stopped.
+  const sweeper = setInterval(() => {
+    void recoverInterrupted(store, new Date(), owned)
+      .then(async (events) => {
+        for (const id of new Set(events.map((e) => e.runId))) await fleet?.cancelRun(id);
+      })
+      .catch(() => {});
+  }, config.leaseMs);
+  sweeper.unref();
   const table: Route[] = routes({ workspace: config.workspace, version: o.version, store, hub, runs, vault, workers: fleet ? () => fleet.workers(config.leaseMs) : undefined });
   const security: SecurityOptions = { allowedHosts: new Set(), allowedOrigins: new Set(config.allowedOrigins), token: o.token, anyHost: !loopback && !!o.token };
 
@@ -123,6 +135,7 @@ export async function startRunner(o: RunnerOptions): Promise<Runner> {
     hub,
     runs,
     async close() {
+      clearInterval(sweeper);
       await runs.shutdown();
       hub.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { formatDiagnostic, StaxError, type CreateRunRequest, type SandboxStrategy, type WorkflowRun } from "../contract/index.js";
 import { gitFetcher, startRun, type DockerEngine, type ArtifactStore, type RunHandle } from "../engine/index.js";
-import { StoreRecorder, storedVars, type SecretVault, type Store, type StoredRunRequest } from "../store/index.js";
+import { ownerName, StoreRecorder, storedVars, type SecretVault, type Store, type StoredRunRequest } from "../store/index.js";
 import { resolveWorkflow, unknownEvent, validateInputs, type LoadedWorkflow } from "../workflow/index.js";
 import { createSandbox } from "./sandbox.js";
 import type { FleetDispatcher } from "./dispatcher.js";
@@ -23,6 +23,8 @@ export interface RunManagerDeps {
   retention: { maxRuns: number; maxAgeDays: number };
   defaultSandbox: SandboxStrategy;
   artifacts?: ArtifactStore;
+  /** How long a run's lease lasts without a heartbeat. */
+  leaseMs: number;
   /** Many machines: legs go to the workers of this fleet instead of running here. */
   dispatcher?: FleetDispatcher;
 }
@@ -43,7 +45,7 @@ export function defaultEvent(w: LoadedWorkflow): string {
 export class RunManager {
   private readonly active = new Map<string, RunHandle>();
   /** Who this runner is in the run queue's leases. */
-  private readonly owner = `runner:${process.pid}:${randomBytes(3).toString("hex")}`;
+  private readonly owner = ownerName("runner");
 
   private readonly cancelPoll: NodeJS.Timeout;
 
@@ -91,7 +93,7 @@ export class RunManager {
     // The request is stored before the run starts, so a re-run after a restart has all of it.
     const request: StoredRunRequest = { workflow: req.workflow, event, inputs: req.inputs, eventPayload: req.eventPayload, jobs: req.jobs, sandbox: req.sandbox, env: req.env, actions: req.actions, vars: req.vars, matrix: req.matrix, actor: req.actor, ...(Object.keys(secrets).length ? { sealedSecrets: this.deps.vault.seal(secrets) } : {}) };
     await this.deps.store.queue.enqueue(id, request);
-    await this.deps.store.queue.claim(this.owner, LEASE_MS, id);
+    await this.deps.store.queue.claim(this.owner, this.deps.leaseMs, id);
     if (this.deps.dispatcher) {
       try {
         this.deps.dispatcher.setSource(id, await snapshotSource(sandbox.dir, this.deps.store.blobs, id));
@@ -127,7 +129,7 @@ export class RunManager {
     });
     await this.deps.store.runs.save(handle.run);
     this.active.set(id, handle);
-    const heartbeat = setInterval(() => void this.deps.store.queue.heartbeat(id, this.owner, LEASE_MS).catch(() => {}), LEASE_MS / 3);
+    const heartbeat = setInterval(() => void this.deps.store.queue.heartbeat(id, this.owner, this.deps.leaseMs).catch(() => {}), this.deps.leaseMs / 3);
     void handle.done.finally(async () => {
       clearInterval(heartbeat);
       this.deps.dispatcher?.setSource(id, undefined);
@@ -205,9 +207,6 @@ export class RunManager {
     for (const id of ids) await this.deps.store.runs.delete(id);
   }
 }
-
-/** How long a run's lease lasts without a heartbeat. */
-const LEASE_MS = 30_000;
 
 /** A run by id, unique prefix, number or `last`, or the error that says why there is none. */
 export async function findRun(store: Store, ref: string): Promise<WorkflowRun> {

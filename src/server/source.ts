@@ -63,9 +63,8 @@ export async function checkoutSource(blobs: BlobStore, source: { key: string; co
   const { createWriteStream } = await import("node:fs");
   try {
     await pipeline(body, createWriteStream(bundle));
-    await run("git", ["init", "-q", dir]);
-    await run("git", ["-C", dir, "fetch", "-q", bundle, "refs/heads/source"]);
-    await run("git", ["-C", dir, "-c", "advice.detachedHead=false", "checkout", "-q", "--detach", source.commit]);
+    // One process: a clone of the bundle's one branch, checked out.
+    await run("git", ["clone", "-q", "--no-tags", "-b", "source", bundle, dir]);
   } finally {
     await rm(bundle, { force: true });
   }

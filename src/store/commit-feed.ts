@@ -11,6 +11,7 @@ const PAGE = 5000;
 export class CommitFeed {
   private last: number;
   private readonly listeners: ((events: readonly StoredEvent[]) => void)[] = [];
+  private waiters: { id: number; resolve: () => void }[] = [];
   /** Pending catch-ups, serialised so deliveries never interleave. */
   private chain: Promise<void> | undefined;
 
@@ -50,6 +51,12 @@ export class CommitFeed {
     this.enqueue(() => this.catchUp(id));
   }
 
+  /** Resolves once every event up to `id` was delivered (however busy the feed stays meanwhile). */
+  until(id: number): Promise<void> {
+    if (this.last >= id) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push({ id, resolve }));
+  }
+
   /** Resolves once every delivery queued so far is done. */
   async idle(): Promise<void> {
     while (this.chain) await this.chain;
@@ -74,6 +81,7 @@ export class CommitFeed {
       if (page.length < PAGE || wanted.length < page.length) {
         // Nothing more of this workspace up to `upTo`: the rest belongs to other workspaces.
         this.last = Math.max(this.last, upTo);
+        this.wakeWaiters();
         return;
       }
     }
@@ -84,5 +92,13 @@ export class CommitFeed {
     if (!fresh.length) return;
     this.last = fresh[fresh.length - 1].id;
     for (const l of this.listeners) l(fresh);
+    this.wakeWaiters();
+  }
+
+  private wakeWaiters(): void {
+    if (!this.waiters.length) return;
+    const ready = this.waiters.filter((w) => w.id <= this.last);
+    this.waiters = this.waiters.filter((w) => w.id > this.last);
+    for (const w of ready) w.resolve();
   }
 }

@@ -14,7 +14,7 @@ export { isVarName, storedVars } from "./vars.js";
 export { recoverInterrupted, INTERRUPTED_LINE } from "./recover.js";
 export { StoreRecorder } from "./recorder.js";
 export { CommitFeed } from "./commit-feed.js";
-export { claimRun, runOwnedElsewhere } from "./owners.js";
+export { claimRun, runOwnedElsewhere, ownerName, ownerMayLive, runStillOwned } from "./owners.js";
 
 /**
  * Opens (creating if needed) the embedded store of a workspace's data folder; its workspace key

@@ -95,8 +95,9 @@ export class SqliteEventLog implements EventLog, LogStore {
   }
 
   async caughtUp(): Promise<void> {
-    this.feed.notify(this.highWaterNow());
-    await this.feed.idle();
+    const target = this.highWaterNow();
+    this.feed.notify(target);
+    await this.feed.until(target);
   }
 
   async readSince(since: number, q: { runId?: string; jobId?: string; limit?: number } = {}): Promise<StoredEvent[]> {

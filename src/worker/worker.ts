@@ -1,4 +1,5 @@
 import { mkdirSync, rmSync } from "node:fs";
+import { cp } from "node:fs/promises";
 import { join } from "node:path";
 import type { LegResult } from "../contract/index.js";
 import { DockerEngine, dockerAddress, gitFetcher, runLegSpec } from "../engine/index.js";
@@ -32,6 +33,9 @@ export interface Worker {
   readonly done: Promise<void>;
 }
 
+/** Run checkouts a worker keeps for the next legs of the same runs. */
+const KEEP_SOURCES = 8;
+
 interface InHand {
   cancel(hard: boolean): void;
   level: number;
@@ -53,6 +57,24 @@ export async function startWorker(o: WorkerOptions): Promise<Worker> {
     return s;
   };
   const inHand = new Map<string, InHand>();
+  // One checkout per run, copied for each of its legs: no git process on a leg's way to its first step.
+  const sources = new Map<string, Promise<string>>();
+  const sourceOf = (store: Store, spec: ClaimedLeg["spec"]): Promise<string> => {
+    let dir = sources.get(spec.source.key);
+    if (!dir) {
+      const target = join(o.workDir, "sources", `${spec.runId}-${spec.source.commit.slice(0, 12)}`);
+      rmSync(target, { recursive: true, force: true });
+      mkdirSync(join(o.workDir, "sources"), { recursive: true });
+      sources.set(spec.source.key, (dir = checkoutSource(store.blobs, spec.source, target).then(() => target)));
+      dir.catch(() => sources.delete(spec.source.key));
+      // The oldest checkouts go: legs of a run come close together.
+      for (const [key, old] of [...sources].slice(0, Math.max(0, sources.size - KEEP_SOURCES))) {
+        sources.delete(key);
+        void old.then((d) => rmSync(d, { recursive: true, force: true })).catch(() => {});
+      }
+    }
+    return dir;
+  };
   const running = new Set<Promise<void>>();
   let stopping = false;
   let wake: (() => void) | undefined;
@@ -91,7 +113,7 @@ export async function startWorker(o: WorkerOptions): Promise<Worker> {
       const recorder = new StoreRecorder(store);
       let setupError: string | undefined;
       try {
-        await checkoutSource(store.blobs, spec.source, workspace);
+        await cp(await sourceOf(store, spec), workspace, { recursive: true });
       } catch (err) {
         setupError = `the worker could not check out the run's source: ${err instanceof Error ? err.message : err}`;
         mkdirSync(workspace, { recursive: true });

@@ -7,11 +7,14 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import type { StoredEvent, WorkflowRun } from "../../src/contract/index.js";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import type { StoredEvent, WorkerInfo, WorkflowRun } from "../../src/contract/index.js";
 import { FIXTURES } from "../helpers/engine.js";
 import { startFleet, type Fleet } from "../helpers/fleet.js";
 import { startPostgres, type TestPostgres } from "../helpers/postgres.js";
-import { openStream, type ChildRunner } from "../helpers/runner.js";
+import { launchBrowser } from "../helpers/browser.js";
+import { openStream, spawnRunner, type ChildRunner } from "../helpers/runner.js";
 
 const WORKSPACE = join(FIXTURES, "fleet");
 let pg: TestPostgres;
@@ -109,5 +112,39 @@ test("kill -9 of a worker mid-leg: the leg fails within the lease with a line na
     live.close();
   } finally {
     for (const w of ["w1", "w2"]) fleet.workers.get(w)!.child.kill("SIGCONT");
+  }
+});
+
+test("kill -9 of the front-end that coordinates a run: another front-end marks it cancelled within the lease and its legs stop on the workers", async () => {
+  const [, b] = fleet.frontEnds;
+  const coordinator = await spawnRunner(mkdtempSync(join(tmpdir(), "stax-frontend-doomed-")), WORKSPACE, fleet.env);
+  const live = await openStream(b.url, "/api/events");
+  const created = await api<WorkflowRun>(coordinator, "POST", "/api/runs", { workflow: "hold", sandbox: { strategy: "none" } });
+  await live.waitFor((f) => f.event === "step.log" && /holding on/.test((f.data as { line: string }).line));
+  coordinator.child.kill("SIGKILL");
+  const run = await finished(b, created.body.id, 20_000);
+  assert.equal(run.conclusion, "cancelled");
+  const log = (await api<string>(b, "GET", `/api/runs/${run.id}/logs`)).body;
+  assert.match(log, /the runner stopped while this run was in progress/);
+  for (const t = Date.now(); ; await new Promise((r) => setTimeout(r, 100))) {
+    const workers = (await api<WorkerInfo[]>(b, "GET", "/api/workers")).body;
+    if (workers.filter((w) => !w.lost).every((w) => w.inHand === 0)) break;
+    assert.ok(Date.now() - t < 10_000, `legs still in hand: ${JSON.stringify(workers)}`);
+  }
+  live.close();
+});
+
+test("the dashboard's Workers page lists the live workers with their labels and slots", async () => {
+  const browser = await launchBrowser();
+  try {
+    const page = await browser.newPage();
+    await page.goto(`${fleet.frontEnds[1].url}/workers`);
+    const row = page.locator("table.workers tbody tr", { hasText: "w1" });
+    await row.waitFor({ timeout: 15_000 });
+    const text = (await row.innerText()).replace(/\s+/g, " ");
+    assert.match(text, /w1 live linux, x64 \d \/ 2/);
+    assert.ok(await page.locator("table.workers tbody tr", { hasText: "w2" }).count());
+  } finally {
+    await browser.close();
   }
 });

@@ -7,6 +7,7 @@ import { RunPage } from "./pages/run.js";
 import { RunsPage } from "./pages/runs.js";
 import { SecretsPage } from "./pages/secrets.js";
 import { VariablesPage } from "./pages/variables.js";
+import { WorkersPage } from "./pages/workers.js";
 import { WorkflowsPage } from "./pages/workflows.js";
 import { match, useLocation } from "./router.js";
 
@@ -30,6 +31,7 @@ function Page() {
   if (path === "/workflows") return <WorkflowsPage />;
   if (path === "/secrets") return <SecretsPage />;
   if (path === "/variables") return <VariablesPage />;
+  if (path === "/workers") return <WorkersPage />;
   if (path === "/" || path === "") return <RunsPage search={search} />;
   return (
     <main class="page">
@@ -49,7 +51,7 @@ export function App() {
     api.health().then((h) => setWorkspace(h.workspace), () => {});
   }, []);
   const c = useConnection();
-  const section = path.startsWith("/workflows") ? "workflows" : path.startsWith("/secrets") ? "secrets" : path.startsWith("/variables") ? "variables" : "runs";
+  const section = path.startsWith("/workflows") ? "workflows" : path.startsWith("/secrets") ? "secrets" : path.startsWith("/variables") ? "variables" : path.startsWith("/workers") ? "workers" : "runs";
   return (
     <>
       <header class="top">
@@ -68,6 +70,9 @@ export function App() {
           </Link>
           <Link href="/variables" aria-current={section === "variables" ? "page" : undefined}>
             Variables
+          </Link>
+          <Link href="/workers" aria-current={section === "workers" ? "page" : undefined}>
+            Workers
           </Link>
         </nav>
         <span class="workspace muted" title={workspace}>

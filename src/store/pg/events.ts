@@ -104,8 +104,9 @@ export class PgEventLog implements EventLog, LogStore {
   }
 
   async caughtUp(): Promise<void> {
-    this.feed.notify(await this.highWater());
-    await this.feed.idle();
+    const target = await this.highWater();
+    this.feed.notify(target);
+    await this.feed.until(target);
   }
 
   async readSince(since: number, q: { runId?: string; jobId?: string; limit?: number } = {}): Promise<StoredEvent[]> {

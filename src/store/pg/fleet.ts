@@ -87,6 +87,12 @@ export class PgFleet {
     return rows[0]?.state === "cancelled";
   }
 
+  /** Stops every leg of a run (its coordinator is gone): queued ones are cancelled, running ones told to stop at once. */
+  async cancelRun(runId: string): Promise<void> {
+    const { rows } = await this.pool.query<{ id: string }>("UPDATE stax_legs SET cancel = 2, state = CASE WHEN state = 'queued' THEN 'cancelled' ELSE state END WHERE run_id = $1 AND state IN ('queued', 'running') RETURNING id", [runId]);
+    for (const r of rows) await this.pool.query("SELECT pg_notify($1, $2)", [LEGS_CHANNEL, `cancel ${r.id}`]);
+  }
+
   async cancelLevel(id: string): Promise<number> {
     const { rows } = await this.pool.query<{ cancel: number }>("SELECT cancel FROM stax_legs WHERE id = $1", [id]);
     return rows[0]?.cancel ?? 0;
