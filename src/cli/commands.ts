@@ -9,6 +9,7 @@ import { registerRuns } from "./runs.js";
 import { registerSecret } from "./secret.js";
 import { registerTools } from "./tools.js";
 import { registerValidate } from "./validate.js";
+import { registerVar } from "./var.js";
 import { registerWorker } from "./worker.js";
 
 /** Every `stax` sub-command, one file each. */
@@ -19,6 +20,7 @@ export function registerCommands(program: Command): void {
   registerRuns(program);
   registerLog(program);
   registerSecret(program);
+  registerVar(program);
   registerArtifacts(program);
   registerDashboard(program);
   registerActions(program);

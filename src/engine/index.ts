@@ -10,5 +10,10 @@ export { copyWorkspace, copyWorkspaceSync, describeCopySkips } from "./workspace
 export { provideNode, addCommand, type NodeChoice } from "./tools/node-tool.js";
 export { cachedNodes, nodePackage } from "./tools/node-registry.js";
 export { resolveNodeSpec, ltsMajors } from "./tools/node-spec.js";
+export { defaultBranch, detachedTag, mergeBase, pullRequestChanges, pushChanges, type ChangedFiles } from "./changes.js";
+export { readGitInfo } from "./git.js";
+export { synthesizePayload } from "./github-context.js";
+export { expandMatrix } from "./matrix.js";
+export { planJobs, type PlannedJob, type PlanContext } from "./plan.js";
 export { runLegSpec, runsOnLabels, type LegEnvironment } from "./remote-leg.js";
 export type { LegDispatcher, LegOutcome, LegRequest } from "./api.js";

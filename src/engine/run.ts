@@ -41,6 +41,7 @@ export function startRun(opts: RunOptions): RunHandle {
   if (!opts.workflow.definition) throw new Error(`workflow ${opts.workflow.relPath} has errors`);
   const now = opts.now ?? (() => new Date());
   const git = readGitInfo(opts.workspace, basename(opts.workspace));
+  if (opts.actor) git.actor = opts.actor;
   const inputs = opts.inputs ?? {};
   const payload = opts.eventPayload ?? synthesizePayload(opts.event, git, inputs);
   const ref = refOf(opts.event, payload, git);

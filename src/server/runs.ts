@@ -4,8 +4,8 @@ import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { formatDiagnostic, StaxError, type CreateRunRequest, type SandboxStrategy, type WorkflowRun } from "../contract/index.js";
 import { gitFetcher, rerunPlan, startRun, type DockerEngine, type ArtifactStore, type RunHandle, type Reuse } from "../engine/index.js";
-import { ownerName, StoreRecorder, type SecretVault, type Store, type StoredRunRequest } from "../store/index.js";
-import { resolveWorkflow, validateInputs, type LoadedWorkflow } from "../workflow/index.js";
+import { ownerName, StoreRecorder, storedVars, type SecretVault, type Store, type StoredRunRequest } from "../store/index.js";
+import { resolveWorkflow, unknownEvent, validateInputs, type LoadedWorkflow } from "../workflow/index.js";
 import { createSandbox } from "./sandbox.js";
 import type { FleetDispatcher } from "./dispatcher.js";
 import { snapshotSource } from "./source.js";
@@ -72,7 +72,8 @@ export class RunManager {
     if (!workflow) throw new StaxError("WORKFLOW_NOT_FOUND", `unknown workflow '${req.workflow}'`);
     if (workflow.errors.length) throw new StaxError("WORKFLOW_INVALID", `${workflow.relPath} is invalid:\n${workflow.errors.map(formatDiagnostic).join("\n")}`, workflow.errors);
     const event = req.event ?? defaultEvent(workflow);
-    if (!/^[a-z_]+$/.test(event)) throw new StaxError("BAD_REQUEST", `'${event}' is not an event name`);
+    const unknown = unknownEvent(event);
+    if (unknown) throw new StaxError("BAD_REQUEST", unknown);
     const { inputs, errors } = validateInputs(workflow, event, req.inputs ?? {});
     if (errors.length) throw new StaxError("INVALID_INPUT", errors.join("; "), errors);
     const known = new Set(workflow.definition!.jobs.map((j) => j.id.toLowerCase()));
@@ -83,6 +84,8 @@ export class RunManager {
 
     const secrets = stringMap(req.secrets, "secrets");
     const platforms = stringMap(req.platforms, "platforms");
+    const vars = stringMap(req.vars, "vars");
+    const matrix = matrixFilter(req.matrix);
     const stored = await this.deps.vault.all();
     assertReadable(workflow, stored.unreadable, secrets, this.deps.vault.keySource);
     const id = randomBytes(4).toString("hex");
@@ -93,7 +96,7 @@ export class RunManager {
       throw new StaxError("BAD_REQUEST", `cannot prepare the '${strategy}' sandbox: ${err instanceof Error ? err.message : err}`);
     }
     // The request is stored before the run starts, so a re-run after a restart has all of it.
-    const request: StoredRunRequest = { workflow: req.workflow, event, inputs: req.inputs, eventPayload: req.eventPayload, jobs: req.jobs, sandbox: req.sandbox, env: req.env, actions: req.actions, workspaces: req.workspaces, platforms: req.platforms, ...(Object.keys(secrets).length ? { sealedSecrets: this.deps.vault.seal(secrets) } : {}) };
+    const request: StoredRunRequest = { workflow: req.workflow, event, inputs: req.inputs, eventPayload: req.eventPayload, jobs: req.jobs, sandbox: req.sandbox, env: req.env, actions: req.actions, workspaces: req.workspaces, platforms: req.platforms, vars: req.vars, matrix: req.matrix, actor: req.actor, ...(Object.keys(secrets).length ? { sealedSecrets: this.deps.vault.seal(secrets) } : {}) };
     await this.deps.store.queue.enqueue(id, request);
     await this.deps.store.queue.claim(this.owner, this.deps.leaseMs, id);
     if (this.deps.dispatcher) {
@@ -115,6 +118,9 @@ export class RunManager {
       inputs,
       secrets: { ...stored.values, ...secrets },
       env: stringMap(req.env, "env"),
+      vars: { ...(await storedVars(this.deps.store)), ...vars },
+      matrix,
+      actor: req.actor,
       jobs: req.jobs,
       hostEnv: this.deps.hostEnv,
       tempDir: mkdtempSync(join(tmpdir(), "stax-run-")),
@@ -168,7 +174,7 @@ export class RunManager {
     if (run.status !== "completed") throw new StaxError("RUN_ACTIVE", `run ${run.number} is still running`);
     const previous = await this.deps.store.queue.request(run.id);
     const secrets = previous?.sealedSecrets ? this.deps.vault.unseal(previous.sealedSecrets) : undefined;
-    const req: CreateRunRequest = { workflow: run.workflowFile, inputs: run.inputs as CreateRunRequest["inputs"], event: run.trigger.event, eventPayload: previous?.eventPayload, sandbox: previous?.sandbox, env: previous?.env, secrets, actions: previous?.actions, workspaces: previous?.workspaces, platforms: previous?.platforms };
+    const req: CreateRunRequest = { workflow: run.workflowFile, inputs: run.inputs as CreateRunRequest["inputs"], event: run.trigger.event, eventPayload: previous?.eventPayload, sandbox: previous?.sandbox, env: previous?.env, secrets, actions: previous?.actions, workspaces: previous?.workspaces, platforms: previous?.platforms, vars: previous?.vars, matrix: previous?.matrix, actor: previous?.actor };
     if (!failedOnly) return this.create(req);
     // GitHub's "re-run failed jobs": the failed jobs and their dependants run; the others keep
     // their result and outputs from this run (stored with it, in each job), shown as reused.
@@ -238,3 +244,11 @@ function stringMap(v: unknown, field: string): Record<string, string> {
   return v as Record<string, string>;
 }
 
+/** `matrix`: key → the values wanted (`stax run --matrix`). */
+function matrixFilter(v: unknown): Record<string, string[]> | undefined {
+  if (v === undefined) return undefined;
+  if (!v || typeof v !== "object" || Array.isArray(v) || Object.values(v).some((x) => !Array.isArray(x) || x.some((y) => typeof y !== "string"))) {
+    throw new StaxError("BAD_REQUEST", "'matrix' must be an object of string arrays");
+  }
+  return v as Record<string, string[]>;
+}

@@ -5,7 +5,7 @@ import type { LegResult } from "../contract/index.js";
 import { DockerEngine, dockerAddress, gitFetcher, runLegSpec } from "../engine/index.js";
 import { checkoutSource } from "../server/source.js";
 import { StoreArtifacts } from "../server/artifacts.js";
-import { connectStore, PgFleet, SecretVault, StoreRecorder, type ClaimedLeg, type Store } from "../store/index.js";
+import { connectStore, PgFleet, retrying, SecretVault, StoreRecorder, type ClaimedLeg, type Store } from "../store/index.js";
 
 export interface WorkerOptions {
   databaseUrl: string;
@@ -144,7 +144,7 @@ export async function startWorker(o: WorkerOptions): Promise<Worker> {
       o.log(`${spec.job.id} (run ${spec.runNumber}): ${err instanceof Error ? err.message : err}`);
     } finally {
       inHand.delete(leg.id);
-      await retry(() => fleet.finish(leg.id, result)).catch((err) => o.log(`could not report the end of ${spec.job.id}: ${err instanceof Error ? err.message : err}`));
+      await retrying(() => fleet.finish(leg.id, result), 300_000).catch((err) => o.log(`could not report the end of ${spec.job.id}: ${err instanceof Error ? err.message : err}`));
       rmSync(dir, { recursive: true, force: true });
       o.log(`${spec.job.id} (run ${spec.runNumber}): ${result.result}`);
     }
@@ -189,15 +189,3 @@ export async function startWorker(o: WorkerOptions): Promise<Worker> {
   };
 }
 
-/** Retries while the database is away (up to five minutes, backing off to 2 s). */
-async function retry(f: () => Promise<void>): Promise<void> {
-  const until = Date.now() + 300_000;
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await f();
-    } catch (err) {
-      if (Date.now() > until) throw err;
-      await new Promise((r) => setTimeout(r, Math.min(2000, 100 * 2 ** attempt)));
-    }
-  }
-}
