@@ -7,7 +7,8 @@ const ESCAPES: Record<string, string> = { n: "\n", r: "\r", t: "\t", '"': '"', "
  * (and may span lines), inline ` #` comments after unquoted values.
  */
 export function parseDotenv(content: string): { values: Record<string, string>; errors: { line: number; message: string }[] } {
-  const values: Record<string, string> = {};
+  // No prototype: a line `__proto__=x` is a value like any other (the caller decides whether the name is allowed).
+  const values: Record<string, string> = Object.create(null) as Record<string, string>;
   const errors: { line: number; message: string }[] = [];
   const lines = content.replace(/\r\n/g, "\n").split("\n");
   for (let i = 0; i < lines.length; i++) {

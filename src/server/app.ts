@@ -99,6 +99,17 @@ export async function startRunner(o: RunnerOptions): Promise<Runner> {
       }
     }
   });
+  // Node's own parser refuses some requests before any route sees them; answer those in JSON too.
+  server.on("clientError", (err: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable || (err.code === "ECONNRESET" && !socket.bytesRead)) {
+      socket.destroy();
+      return;
+    }
+    const tooLarge = err.code === "HPE_HEADER_OVERFLOW";
+    const e = tooLarge ? new StaxError("HEADERS_TOO_LARGE", "the request's headers are too large") : new StaxError("BAD_REQUEST", `the request could not be parsed (${err.code ?? "bad request"})`);
+    const text = JSON.stringify(e.toBody());
+    socket.end(`HTTP/1.1 ${e.httpStatus} ${tooLarge ? "Request Header Fields Too Large" : "Bad Request"}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`);
+  });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(config.port, config.host, () => resolve());

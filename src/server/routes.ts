@@ -20,12 +20,16 @@ export interface RouteDeps {
 
 const STATUS_FILTERS = new Set<string>([...STATUSES, ...RUN_CONCLUSIONS]);
 
+/** A decimal whole number from `min` to `max`: `0x10`, ` 5`, `1e3` and unsafe integers are refused, not read by `Number()`. */
+function wholeNumber(name: string, raw: string, min: number, max: number): number {
+  const n = /^\d{1,16}$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max) throw new StaxError("BAD_REQUEST", `'${name}' must be a whole number from ${min} to ${max}`);
+  return n;
+}
+
 function int(q: URLSearchParams, name: string, min: number, max: number): number | undefined {
   const raw = q.get(name);
-  if (raw === null) return undefined;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max) throw new StaxError("BAD_REQUEST", `'${name}' must be a whole number from ${min} to ${max}`);
-  return n;
+  return raw === null ? undefined : wholeNumber(name, raw, min, max);
 }
 
 function secretName(name: string): string {
@@ -45,11 +49,12 @@ export function routes(d: RouteDeps): Route[] {
     }),
     route("POST", "/api/runs", async ({ res, body }) => {
       const b = expectObject(body, { workflow: "string", inputs: "object?", event: "string?", eventPayload: "object?", jobs: "array?", sandbox: "object?", env: "object?", secrets: "object?", actions: "object?" });
+      if (b.sandbox !== undefined) expectObject(b.sandbox, { strategy: "string", ref: "string?" }, "'sandbox'");
       sendJson(res, 201, await d.runs.create(b as unknown as CreateRunRequest));
     }),
     route("GET", "/api/runs", ({ res, query }) => {
       const status = query.get("status") ?? undefined;
-      if (status && !STATUS_FILTERS.has(status)) throw new StaxError("BAD_REQUEST", `'status' must be one of ${[...STATUS_FILTERS].join(", ")}`);
+      if (status !== undefined && !STATUS_FILTERS.has(status)) throw new StaxError("BAD_REQUEST", `'status' must be one of ${[...STATUS_FILTERS].join(", ")}`);
       const q: ListRunsQuery = { status: status as ListRunsQuery["status"], workflow: query.get("workflow") ?? undefined, limit: int(query, "limit", 1, 1000) ?? 50, before: int(query, "before", 1, Number.MAX_SAFE_INTEGER) };
       sendJson(res, 200, d.store.listRuns(q));
     }),
@@ -128,11 +133,8 @@ export function routes(d: RouteDeps): Route[] {
       ({ req, res, query }) => {
         const header = req.headers["last-event-id"];
         const raw = (Array.isArray(header) ? header[0] : header) ?? query.get("since") ?? undefined;
-        let since: number | undefined;
-        if (raw !== undefined && raw !== null) {
-          since = Number(raw);
-          if (!Number.isInteger(since) || since < 0) throw new StaxError("BAD_REQUEST", "'since' / Last-Event-ID must be a non-negative whole number");
-        }
+        // An empty Last-Event-ID is not 0: replaying everything to a confused client is the costliest answer.
+        const since = raw === undefined || raw === null ? undefined : wholeNumber("since' / 'Last-Event-ID", raw, 0, Number.MAX_SAFE_INTEGER);
         // A run is named as everywhere else: id, unique prefix, number or `last`.
         const ref = query.get("runId") ?? undefined;
         const runId = ref === undefined ? undefined : d.runs.find(ref).id;
