@@ -7,7 +7,7 @@ import { runJob } from "./job.js";
 import { expandMatrix, legName } from "./matrix.js";
 import { runReusable } from "./reusable.js";
 import type { GraphScope, JobResult, JobRuntime, RunRuntime } from "./runtime.js";
-import { staticStepName } from "./step-names.js";
+import { plainName, staticStepName } from "./step-names.js";
 
 interface Leg {
   matrix: Record<string, unknown> | null;
@@ -46,7 +46,7 @@ export async function runLegs(run: RunRuntime, graph: GraphScope, def: JobDef, h
     const ctx = { github: run.github, vars: run.vars, inputs: graph.inputs, needs, strategy: strategyCtx(leg), matrix: leg.matrix };
     let name = def.id;
     try {
-      name = evaluateString(def.name, ctx) ?? def.id;
+      name = plainName(evaluateString(def.name, ctx) ?? def.id);
     } catch {
       // keep the id; the job reports the error when it runs
     }
