@@ -18,6 +18,9 @@ export interface RouteDeps {
   vault: SecretVault;
 }
 
+/** Secrets one `POST /api/secrets/import` may hold. */
+const MAX_SECRETS_IMPORT = 1000;
+
 const STATUS_FILTERS = new Set<string>([...STATUSES, ...RUN_CONCLUSIONS]);
 
 /** A decimal whole number from `min` to `max`: `0x10`, ` 5`, `1e3` and unsafe integers are refused, not read by `Number()`. */
@@ -123,8 +126,9 @@ export function routes(d: RouteDeps): Route[] {
       const { values, errors } = parseDotenv(b.content as string);
       if (errors.length) throw new StaxError("BAD_REQUEST", errors.map((e) => `line ${e.line}: ${e.message}`).join("; "), errors);
       const names = Object.keys(values);
+      if (names.length > MAX_SECRETS_IMPORT) throw new StaxError("BAD_REQUEST", `an import holds at most ${MAX_SECRETS_IMPORT} secrets; this one has ${names.length}`);
       for (const n of names) if (!isSafeName(n)) throw new StaxError("INVALID_NAME", `'${n}' is not a valid secret name`);
-      for (const n of names) d.vault.set(n, values[n]);
+      d.vault.setMany(names.map((n) => [n, values[n]]));
       sendJson(res, 200, { imported: names });
     }),
     route(

@@ -41,6 +41,8 @@ export function defaultEvent(w: LoadedWorkflow): string {
 export class RunManager {
   private readonly active = new Map<string, RunHandle>();
   private readonly requests = new Map<string, CreateRunRequest>();
+  /** Sandboxes of finished runs being removed (asynchronously: git worktree remove takes time). */
+  private readonly disposing = new Set<Promise<unknown>>();
 
   constructor(private readonly deps: RunManagerDeps) {}
 
@@ -63,7 +65,7 @@ export class RunManager {
     const id = randomBytes(4).toString("hex");
     let sandbox;
     try {
-      sandbox = createSandbox(this.deps.workspace, this.deps.sandboxDir, id, strategy, req.sandbox?.ref);
+      sandbox = await createSandbox(this.deps.workspace, this.deps.sandboxDir, id, strategy, req.sandbox?.ref);
     } catch (err) {
       throw new StaxError("BAD_REQUEST", `cannot prepare the '${strategy}' sandbox: ${err instanceof Error ? err.message : err}`);
     }
@@ -92,7 +94,9 @@ export class RunManager {
     this.requests.set(id, { ...req, event });
     handle.done.finally(() => {
       this.active.delete(id);
-      sandbox.dispose();
+      const disposing = sandbox.dispose().catch(() => undefined);
+      this.disposing.add(disposing);
+      void disposing.finally(() => this.disposing.delete(disposing));
       this.prune();
     });
     return structuredClone(handle.run);
@@ -145,6 +149,7 @@ export class RunManager {
     const handles = [...this.active.values()];
     for (const h of handles) h.cancel();
     await Promise.all(handles.map((h) => h.done));
+    await Promise.all([...this.disposing]);
   }
 
   get activeCount(): number {

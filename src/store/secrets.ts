@@ -32,10 +32,20 @@ export class SecretVault {
   }
 
   set(name: string, value: string): void {
-    const iv = randomBytes(12);
-    const cipher = createCipheriv("aes-256-gcm", this.key, iv);
-    const data = Buffer.concat([cipher.update(value, "utf8"), cipher.final()]);
-    this.store.putSecret({ name, iv, tag: cipher.getAuthTag(), data, updatedAt: new Date().toISOString() });
+    this.setMany([[name, value]]);
+  }
+
+  /** Several secrets at once, in one transaction. */
+  setMany(entries: [string, string][]): void {
+    const updatedAt = new Date().toISOString();
+    this.store.putSecrets(
+      entries.map(([name, value]) => {
+        const iv = randomBytes(12);
+        const cipher = createCipheriv("aes-256-gcm", this.key, iv);
+        const data = Buffer.concat([cipher.update(value, "utf8"), cipher.final()]);
+        return { name, iv, tag: cipher.getAuthTag(), data, updatedAt };
+      }),
+    );
   }
 
   /** Every secret's value, for a run. A secret that no longer decrypts (other key) is skipped. */

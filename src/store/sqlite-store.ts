@@ -186,7 +186,14 @@ export class SqliteStore implements Store {
   }
 
   putSecret(s: EncryptedSecret): void {
-    this.db.prepare("INSERT INTO secrets (name, iv, tag, data, updated_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT(name) DO UPDATE SET iv = excluded.iv, tag = excluded.tag, data = excluded.data, updated_at = excluded.updated_at").run(s.name, s.iv, s.tag, s.data, s.updatedAt);
+    this.putSecrets([s]);
+  }
+
+  putSecrets(list: EncryptedSecret[]): void {
+    const put = this.db.prepare("INSERT INTO secrets (name, iv, tag, data, updated_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT(name) DO UPDATE SET iv = excluded.iv, tag = excluded.tag, data = excluded.data, updated_at = excluded.updated_at");
+    this.db.transaction(() => {
+      for (const s of list) put.run(s.name, s.iv, s.tag, s.data, s.updatedAt);
+    })();
   }
 
   getSecret(name: string): EncryptedSecret | undefined {

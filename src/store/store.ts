@@ -56,6 +56,8 @@ export interface Store {
   logs(runId: string, jobId?: string, stepNumber?: number): LogLine[];
 
   putSecret(secret: EncryptedSecret): void;
+  /** Several secrets in one transaction (an import). */
+  putSecrets(secrets: EncryptedSecret[]): void;
   getSecret(name: string): EncryptedSecret | undefined;
   listSecrets(): SecretInfo[];
   deleteSecret(name: string): boolean;
