@@ -32,12 +32,12 @@ function webRoot(): string {
 }
 
 async function foreground(c: Config): Promise<void> {
-  mkdirSync(c.dataDir, { recursive: true });
+  mkdirSync(c.dataDir, { recursive: true, mode: 0o700 });
   const token = tokenFor(c);
   const runner = await startRunner({ config: c, version: VERSION, hostEnv: process.env, webRoot: webRoot(), token });
   const state: RunnerState = { pid: process.pid, url: runner.url, workspace: c.workspace, startedAt: new Date().toISOString() };
   // Written whole or not at all: \`runner status\`, \`start\` and tests poll for this file.
-  writeFileSync(`${stateFile(c)}.tmp`, JSON.stringify(state));
+  writeFileSync(`${stateFile(c)}.tmp`, JSON.stringify(state), { mode: 0o600 });
   renameSync(`${stateFile(c)}.tmp`, stateFile(c));
   console.log(banner(runner.url, c.workspace, !!token));
   let stopping = false;
@@ -54,9 +54,9 @@ async function foreground(c: Config): Promise<void> {
 }
 
 async function background(c: Config, args: string[]): Promise<void> {
-  mkdirSync(c.dataDir, { recursive: true });
+  mkdirSync(c.dataDir, { recursive: true, mode: 0o700 });
   rmSync(stateFile(c), { force: true });
-  const out = openSync(logFile(c), "a");
+  const out = openSync(logFile(c), "a", 0o600);
   const child = spawn(process.execPath, [process.argv[1], "runner", "start", "--foreground", ...args], { detached: true, stdio: ["ignore", out, out], env: process.env });
   child.unref();
   closeSync(out);

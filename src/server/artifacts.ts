@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { cpSync, mkdirSync, rmSync, statSync } from "node:fs";
+import { chmodSync, copyFileSync, cpSync, mkdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { StaxError } from "../contract/index.js";
 import type { ArtifactStore } from "../engine/index.js";
@@ -18,11 +18,14 @@ export class StoreArtifacts implements ArtifactStore {
     if (!isSafeName(name)) throw new StaxError("INVALID_NAME", `'${name}' is not a valid artifact name (letters, digits, _ . -; no paths)`);
     const dir = join(this.dataDir, "artifacts", runId, name);
     rmSync(dir, { recursive: true, force: true });
-    mkdirSync(dir, { recursive: true });
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
     let size = 0;
     for (const f of files) {
-      mkdirSync(join(dir, f, ".."), { recursive: true });
-      cpSync(join(root, f), join(dir, f));
+      // The content, never a link: a stored link would be followed at download, to whatever it names then.
+      if (!statSync(join(root, f), { throwIfNoEntry: false })?.isFile()) continue;
+      mkdirSync(join(dir, f, ".."), { recursive: true, mode: 0o700 });
+      copyFileSync(join(root, f), join(dir, f));
+      chmodSync(join(dir, f), 0o600);
       size += statSync(join(dir, f)).size;
     }
     const single = files.length === 1;

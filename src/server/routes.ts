@@ -1,4 +1,4 @@
-import { createReadStream, readdirSync, statSync } from "node:fs";
+import { createReadStream, lstatSync, readdirSync } from "node:fs";
 import { basename, join, relative } from "node:path";
 import yazl from "yazl";
 import { formatRunLog, RUN_CONCLUSIONS, STATUSES, StaxError, type CreateRunRequest, type HealthResponse, type ListRunsQuery } from "../contract/index.js";
@@ -89,12 +89,18 @@ export function routes(d: RouteDeps): Route[] {
         if (!isSafeName(name)) throw new StaxError("INVALID_NAME", `'${name}' is not a valid artifact name`);
         const a = d.store.listArtifacts(run.id).find((x) => x.name === name);
         if (!a) throw new StaxError("ARTIFACT_NOT_FOUND", `run ${run.number} has no artifact '${name}'`);
+        const stored = lstatSync(a.path, { throwIfNoEntry: false });
+        if (!stored || !(a.isDirectory ? stored.isDirectory() : stored.isFile())) throw new StaxError("ARTIFACT_GONE", `the files of artifact '${name}' of run ${run.number} are no longer in the data folder`);
+        // A stream error (the run deleted while its artifact downloads) ends that response, never the runner.
+        const abort = () => res.destroy();
         if (!a.isDirectory) {
-          res.writeHead(200, { "Content-Type": a.mimeType, "Content-Length": statSync(a.path).size, "Content-Disposition": `attachment; filename="${basename(a.path)}"` });
-          createReadStream(a.path).pipe(res);
+          res.writeHead(200, { "Content-Type": a.mimeType, "Content-Length": stored.size, "Content-Disposition": `attachment; filename="${basename(a.path)}"` });
+          createReadStream(a.path).on("error", abort).pipe(res);
           return;
         }
         const zip = new yazl.ZipFile();
+        zip.on("error", abort);
+        zip.outputStream.on("error", abort);
         const walk = (dir: string): void => {
           for (const entry of readdirSync(dir, { withFileTypes: true })) {
             const p = join(dir, entry.name);
