@@ -6,6 +6,7 @@ import type { EventSink, WorkflowRun } from "../contract/index.js";
 import { DockerEngine, dockerAddress, gitFetcher, startRun, type ActionSources, type ArtifactStore, type RunHandle } from "../engine/index.js";
 import type { Config } from "../config/config.js";
 import { StoreArtifacts } from "../server/artifacts.js";
+import { makeRunTemp } from "../server/run-temp.js";
 import { claimRun, SecretVault, StoreRecorder, openStore } from "../store/index.js";
 import type { RunPlan } from "./run-plan.js";
 
@@ -24,6 +25,7 @@ export async function runInStore(plan: RunPlan, sink: EventSink, config: Readonl
       runId,
       runNumber: store.nextRunNumber(),
       hostEnv: process.env,
+      tempDir: makeRunTemp(config.dataDir, runId),
       actions: { cache: config.actionsCache, overrides: plan.actions, fetch: gitFetcher(config.actionsCache, { token: process.env.GITHUB_TOKEN }) },
       artifacts: new StoreArtifacts(store, config.dataDir),
       cacheDir: join(config.dataDir, "cache"),
@@ -36,7 +38,7 @@ export async function runInStore(plan: RunPlan, sink: EventSink, config: Readonl
 }
 
 /** Runs a plan in this process. SIGINT cancels gracefully; a second SIGINT stops at once. */
-export async function runLocally(plan: RunPlan, sink: EventSink, opts: { runId?: string; runNumber?: number; hostEnv: Record<string, string | undefined>; actions?: ActionSources; artifacts?: ArtifactStore; cacheDir?: string; docker?: DockerEngine }): Promise<WorkflowRun> {
+export async function runLocally(plan: RunPlan, sink: EventSink, opts: { runId?: string; runNumber?: number; tempDir?: string; hostEnv: Record<string, string | undefined>; actions?: ActionSources; artifacts?: ArtifactStore; cacheDir?: string; docker?: DockerEngine }): Promise<WorkflowRun> {
   const handle: RunHandle = startRun({
     runId: opts.runId ?? randomBytes(4).toString("hex"),
     runNumber: opts.runNumber ?? 1,
@@ -49,7 +51,7 @@ export async function runLocally(plan: RunPlan, sink: EventSink, opts: { runId?:
     env: plan.env,
     jobs: plan.jobs,
     hostEnv: opts.hostEnv,
-    tempDir: mkdtempSync(join(tmpdir(), "stax-run-")),
+    tempDir: opts.tempDir ?? mkdtempSync(join(tmpdir(), "stax-run-")),
     sink,
     actions: opts.actions,
     artifacts: opts.artifacts,

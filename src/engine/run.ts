@@ -66,8 +66,8 @@ export function startRun(opts: RunOptions): RunHandle {
   };
   const done = (async (): Promise<WorkflowRun> => {
     await Promise.resolve();
-    mkdirSync(join(opts.tempDir, "_github_workflow"), { recursive: true });
-    writeFileSync(eventPath, JSON.stringify(payload, null, 2));
+    mkdirSync(join(opts.tempDir, "_github_workflow"), { recursive: true, mode: 0o700 });
+    writeFileSync(eventPath, JSON.stringify(payload, null, 2), { mode: 0o600 });
     let conclusion: RunConclusion = "failure";
     try {
       const def = selectJobs(opts.workflow.definition!, opts.jobs);

@@ -1,11 +1,9 @@
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { formatDiagnostic, StaxError, type CreateRunRequest, type SandboxStrategy, type WorkflowRun } from "../contract/index.js";
 import { gitFetcher, startRun, type DockerEngine, type ArtifactStore, type RunHandle } from "../engine/index.js";
 import { StoreRecorder, type SecretVault, type Store } from "../store/index.js";
 import { resolveWorkflow, validateInputs, type LoadedWorkflow } from "../workflow/index.js";
+import { makeRunTemp } from "./run-temp.js";
 import { createSandbox } from "./sandbox.js";
 
 export interface RunManagerDeps {
@@ -14,6 +12,8 @@ export interface RunManagerDeps {
   vault: SecretVault;
   hostEnv: Record<string, string | undefined>;
   sandboxDir: string;
+  /** The workspace's data folder: run temp folders go to its tmp/. */
+  dataDir: string;
   actionsCache?: string;
   docker?: DockerEngine;
   /** actions/cache entries of this workspace. */
@@ -81,7 +81,7 @@ export class RunManager {
       env: stringMap(req.env, "env"),
       jobs: req.jobs,
       hostEnv: this.deps.hostEnv,
-      tempDir: mkdtempSync(join(tmpdir(), "stax-run-")),
+      tempDir: makeRunTemp(this.deps.dataDir, id),
       sink: new StoreRecorder(this.deps.store),
       actions: { cache: this.deps.actionsCache, overrides: stringMap(req.actions, "actions"), fetch: this.deps.actionsCache ? gitFetcher(this.deps.actionsCache, { token: this.deps.hostEnv.GITHUB_TOKEN }) : undefined },
       notices: sandbox.notices,

@@ -41,7 +41,7 @@ test("a step's environment holds the host's allow-listed variables and none of s
 });
 
 test("run temp folders live in the data folder (0700, files 0600), are removed at the end of a run, and those a crash left are removed at the next start", async () => {
-  const ws = workspace({ "temp.yml": job(['run: echo "::notice::$RUNNER_TEMP"; echo "x=1" >> "$GITHUB_ENV"; stat -c "%a %n" "$RUNNER_TEMP/../.." "$GITHUB_ENV" "$GITHUB_EVENT_PATH" "$0"', "run: echo done"]) });
+  const ws = workspace({ "temp.yml": job(['run: echo "TEMP=$RUNNER_TEMP"; echo "x=1" >> "$GITHUB_ENV"; stat -c "%a %n" "$RUNNER_TEMP/../.." "$GITHUB_ENV" "$GITHUB_EVENT_PATH" "$0"', "run: echo done"]) });
   const home = mkdtempSync(join(tmpdir(), "stax-home-"));
   const dataDir = workspaceDataDir(home, ws);
   const left = join(dataDir, "tmp", "deadbeef");
@@ -53,7 +53,7 @@ test("run temp folders live in the data folder (0700, files 0600), are removed a
     const run = await r.runToEnd("temp");
     assert.equal(run.conclusion, "success");
     const text = await log(r, run);
-    const temp = /::notice::(.*)/.exec(text)?.[1] ?? "";
+    const temp = /^TEMP=(\/.*)$/m.exec(text)?.[1] ?? "";
     assert.ok(temp.startsWith(join(dataDir, "tmp")), `RUNNER_TEMP ${temp} is under the data folder`);
     const modes = [...text.matchAll(/^(\d{3}) (\/.*)$/gm)].map((m) => m[1]);
     assert.deepEqual(modes, ["700", "600", "600", "600"], text);
