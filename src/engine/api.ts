@@ -32,7 +32,7 @@ export interface RunOptions {
   env?: Record<string, string>;
   /** Run only these job ids (and nothing they need is re-run: their results count as skipped). */
   jobs?: string[];
-  /** The environment of the host the steps inherit (PATH, HOME …). */
+  /** The environment of the host; steps inherit only an allow-list of it (PATH, HOME, LANG, LC_* …: see run.ts). */
   hostEnv: Record<string, string | undefined>;
   /** A folder for this run's temporary files (RUNNER_TEMP, file commands, scripts); removed at the end. */
   tempDir: string;

@@ -11,8 +11,14 @@ import { Reporter } from "./report.js";
 import type { RunRuntime } from "./runtime.js";
 import { selectJobs } from "./select.js";
 
-/** Host variables a step must not inherit: they would describe a runner around stax, not this run. */
-const INHERITED_DROP = /^(GITHUB_|RUNNER_|INPUT_|STATE_|ACTIONS_)/;
+/**
+ * The host variables a step inherits, as GitHub's runner passes its own machine's basics: where
+ * programs and the user are, locale, terminal, temp folder, proxies, and the version managers'
+ * homes the setup shims use. Nothing else — above all not stax's own configuration (STAX_TOKEN,
+ * STAX_SECRETS_KEY) nor whatever secrets the shell that started stax holds.
+ */
+const INHERITED = new Set(["PATH", "HOME", "USER", "LOGNAME", "SHELL", "LANG", "LANGUAGE", "TERM", "TZ", "TMPDIR", "TEMP", "TMP", "HOSTNAME", "DISPLAY", "COLORTERM", "NO_COLOR", "FORCE_COLOR", "XDG_RUNTIME_DIR", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME", "SSH_AUTH_SOCK", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy", "NVM_DIR", "FNM_DIR", "VOLTA_HOME", "ASDF_DIR", "ASDF_DATA_DIR", "PYENV_ROOT", "JAVA_HOME", "GOPATH", "GOROOT", "CARGO_HOME", "RUSTUP_HOME", "DOCKER_HOST"]);
+const inherited = (name: string): boolean => INHERITED.has(name) || name.startsWith("LC_");
 
 /**
  * Starts a run of a valid workflow and returns at once with the run `queued`; `done` resolves
@@ -56,7 +62,7 @@ export function startRun(opts: RunOptions): RunHandle {
     },
     vars: opts.vars ?? {},
     masker,
-    hostEnv: Object.fromEntries(Object.entries(opts.hostEnv).filter((e): e is [string, string] => e[1] !== undefined && !INHERITED_DROP.test(e[0]))),
+    hostEnv: Object.fromEntries(Object.entries(opts.hostEnv).filter((e): e is [string, string] => e[1] !== undefined && inherited(e[0]))),
     cancelled: false,
     hardStop: false,
     activeJobs: new Set(),
