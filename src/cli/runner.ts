@@ -84,15 +84,16 @@ export function registerRunner(program: Command): void {
     .option("-H, --host <host>", "address to bind (STAX_HOST; default 127.0.0.1)")
     .option("-w, --workspace <dir>", "workspace (STAX_WORKSPACE; default the current folder)")
     .option("--foreground", "stay in the foreground")
-    .action(async (o: { port?: string; host?: string; workspace?: string; foreground?: boolean }) => {
-      const c = cliConfig({ port: o.port, host: o.host, workspace: o.workspace });
+    .option("--max-jobs <n>", "job legs that run at once across all runs (STAX_MAX_JOBS; default 4 × the cores); more wait, queued")
+    .action(async (o: { port?: string; host?: string; workspace?: string; foreground?: boolean; maxJobs?: string }) => {
+      const c = cliConfig({ port: o.port, host: o.host, workspace: o.workspace, maxJobs: o.maxJobs });
       if (o.foreground) return foreground(c);
       const existing = await findRunner(c);
       if (existing) {
         console.log(`stax runner: already running at ${existing.baseUrl} for ${c.workspace}`);
         return;
       }
-      const args = [...(o.port ? ["--port", o.port] : []), ...(o.host ? ["--host", o.host] : []), "--workspace", c.workspace];
+      const args = [...(o.port ? ["--port", o.port] : []), ...(o.host ? ["--host", o.host] : []), ...(o.maxJobs ? ["--max-jobs", o.maxJobs] : []), "--workspace", c.workspace];
       await background(c, args);
     });
   runner

@@ -2,6 +2,7 @@ import type { EventSink, WorkflowRun } from "../contract/index.js";
 import type { LoadedWorkflow } from "../workflow/index.js";
 import type { ActionFetcher } from "./action-fetch.js";
 import type { DockerEngine } from "./docker/engine.js";
+import type { LegSlots } from "./slots.js";
 
 /** Remote actions: the cache, local overrides, and a fetcher for when the network allows. */
 export interface ActionSources {
@@ -49,6 +50,8 @@ export interface RunOptions {
   docker?: DockerEngine;
   /** Where `actions/cache` keeps its entries (the workspace's data folder); absent: cache steps fail. */
   cacheDir?: string;
+  /** Caps the job legs running at once, shared by every run of a runner; absent: no cap. */
+  legSlots?: LegSlots;
   /** Lines for the run's log, printed at the start of the first step that runs (e.g. what a sandbox leaves out). */
   notices?: string[];
 }

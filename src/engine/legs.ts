@@ -78,6 +78,14 @@ export async function runLegs(run: RunRuntime, graph: GraphScope, def: JobDef, h
         results[i] = { result: "cancelled", outputs: {} };
         continue;
       }
+      // Over the runner's cap the leg waits here, `queued`, for a slot.
+      const release = (await run.opts.legSlots?.acquire()) ?? (() => {});
+      if ((failFast && failed) || run.hardStop) {
+        release();
+        run.reporter.jobCompleted(job, "cancelled");
+        results[i] = { result: "cancelled", outputs: {} };
+        continue;
+      }
       const rt = newJobRuntime(run, graph, def, job, legs[i].matrix, strategyCtx(legs[i]), needs, workflowEnv);
       const handle = { cancel: (hard: boolean) => cancelJob(rt, hard) };
       run.activeJobs.add(handle);
@@ -86,6 +94,7 @@ export async function runLegs(run: RunRuntime, graph: GraphScope, def: JobDef, h
       try {
         results[i] = await runJob(rt);
       } finally {
+        release();
         run.activeJobs.delete(handle);
         runtimes.delete(rt);
       }

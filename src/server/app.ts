@@ -2,7 +2,7 @@ import { createServer, type Server } from "node:http";
 import { join } from "node:path";
 import type { AddressInfo } from "node:net";
 import { StaxError } from "../contract/index.js";
-import { DockerEngine, dockerAddress } from "../engine/index.js";
+import { DockerEngine, dockerAddress, LegSlots } from "../engine/index.js";
 import { isLoopbackHost, type Config } from "../config/config.js";
 import { recoverInterrupted, runOwnedElsewhere, SecretVault, openStore, type Store } from "../store/index.js";
 import { readJson, sendError, type Route } from "./http.js";
@@ -71,6 +71,7 @@ export async function startRunner(o: RunnerOptions): Promise<Runner> {
     retention: config.retention,
     onPruned: removeArtifacts,
     defaultSandbox: "auto",
+    legSlots: new LegSlots(config.maxJobs),
     artifacts: new StoreArtifacts(store, config.dataDir),
   });
   const table: Route[] = routes({ workspace: config.workspace, version: o.version, store, hub, runs, vault });
@@ -104,7 +105,7 @@ export async function startRunner(o: RunnerOptions): Promise<Runner> {
   });
   // Node's own parser refuses some requests before any route sees them; answer those in JSON too.
   server.on("clientError", (err: NodeJS.ErrnoException, socket) => {
-    if (!socket.writable || (err.code === "ECONNRESET" && !socket.bytesRead)) {
+    if (!socket.writable || err.code === "ECONNRESET") {
       socket.destroy();
       return;
     }

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { formatDiagnostic, StaxError, type CreateRunRequest, type SandboxStrategy, type WorkflowRun } from "../contract/index.js";
-import { gitFetcher, startRun, type DockerEngine, type ArtifactStore, type RunHandle } from "../engine/index.js";
+import { gitFetcher, startRun, type LegSlots, type DockerEngine, type ArtifactStore, type RunHandle } from "../engine/index.js";
 import { StoreRecorder, type SecretVault, type Store } from "../store/index.js";
 import { resolveWorkflow, validateInputs, type LoadedWorkflow } from "../workflow/index.js";
 import { makeRunTemp } from "./run-temp.js";
@@ -22,6 +22,8 @@ export interface RunManagerDeps {
   /** Called with the ids of runs removed by retention (to delete their artifact files). */
   onPruned?: (ids: string[]) => void;
   defaultSandbox: SandboxStrategy;
+  /** The runner's cap on job legs running at once, shared by all its runs. */
+  legSlots?: LegSlots;
   artifacts?: ArtifactStore;
 }
 
@@ -88,6 +90,7 @@ export class RunManager {
       artifacts: this.deps.artifacts,
       cacheDir: this.deps.cacheDir,
       docker: this.deps.docker,
+      legSlots: this.deps.legSlots,
     });
     this.deps.store.saveRun(handle.run);
     this.active.set(id, handle);

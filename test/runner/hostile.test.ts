@@ -5,8 +5,8 @@ import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { workspaceDataDir } from "../../src/config/config.js";
-import type { ApiErrorBody, WorkflowRun } from "../../src/contract/index.js";
+import { loadConfig, workspaceDataDir } from "../../src/config/config.js";
+import { StaxError, type ApiErrorBody, type WorkflowRun } from "../../src/contract/index.js";
 import { HOSTILE_WORKFLOWS } from "../helpers/hostile-workflows.js";
 import { startTestRunner, type TestRunner } from "../helpers/runner.js";
 
@@ -254,4 +254,12 @@ test("sandboxes are created without blocking the runner: /health answers while g
     process.env.PATH = path;
     await r.close();
   }
+});
+
+test("STAX_MAX_JOBS and --max-jobs are validated at start-up, naming the variable", () => {
+  for (const [env, flags, name] of [[{ STAX_MAX_JOBS: "0" }, {}, "STAX_MAX_JOBS"], [{ STAX_MAX_JOBS: "lots" }, {}, "STAX_MAX_JOBS"], [{}, { maxJobs: "-1" }, "--max-jobs"]] as const) {
+    assert.throws(() => loadConfig(env, flags), (err: unknown) => err instanceof StaxError && err.code === "CONFIG_INVALID" && err.message.includes(name));
+  }
+  assert.equal(loadConfig({ STAX_MAX_JOBS: "3" }).maxJobs, 3);
+  assert.ok(loadConfig({}).maxJobs >= 4);
 });
