@@ -89,24 +89,43 @@ export function escalate(grace: [number, number], send: (sig: "SIGINT" | "SIGTER
   return [setTimeout(() => send("SIGTERM"), grace[0] * 1000).unref(), setTimeout(() => send("SIGKILL"), (grace[0] + grace[1]) * 1000).unref()];
 }
 
-/** Calls `onLine` per complete line of text arriving in pieces (newline dropped); `end()` flushes the rest. */
+/**
+ * The longest line stax keeps whole (characters): a longer one is cut into pieces of this length,
+ * each but the last ending with LINE_CUT_MARK, so memory per step stays bounded whatever it prints.
+ */
+export const MAX_LINE = 1024 * 1024;
+export const LINE_CUT_MARK = ` [stax: line cut at ${MAX_LINE} characters; it goes on in the next line]`;
+
+/**
+ * Calls `onLine` per complete line of text arriving in pieces (newline dropped); `end()` flushes
+ * the rest. A line longer than MAX_LINE is passed on in marked pieces as it arrives.
+ */
 export function lineSplitter(onLine: (line: string) => void): { push(chunk: string): void; end(): void } {
   let rest = "";
+  /** Adds text without a newline to the pending line, passing on full pieces. */
+  const append = (text: string): void => {
+    while (rest.length + text.length > MAX_LINE) {
+      const take = MAX_LINE - rest.length;
+      onLine(rest + text.slice(0, take) + LINE_CUT_MARK);
+      rest = "";
+      text = text.slice(take);
+    }
+    rest += text;
+  };
   return {
     push(chunk) {
-      let nl = chunk.indexOf("\n");
-      if (nl < 0) {
-        rest += chunk;
-        return;
-      }
-      onLine(rest + chunk.slice(0, nl));
-      rest = "";
-      let start = nl + 1;
+      let start = 0;
+      let nl: number;
       while ((nl = chunk.indexOf("\n", start)) >= 0) {
-        onLine(chunk.slice(start, nl));
+        if (rest === "" && nl - start <= MAX_LINE) onLine(chunk.slice(start, nl));
+        else {
+          append(chunk.slice(start, nl));
+          onLine(rest);
+          rest = "";
+        }
         start = nl + 1;
       }
-      rest = chunk.slice(start);
+      if (start < chunk.length) append(chunk.slice(start));
     },
     end() {
       if (rest) onLine(rest);
