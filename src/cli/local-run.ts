@@ -3,9 +3,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import type { EventSink, WorkflowRun } from "../contract/index.js";
-import { DockerEngine, dockerAddress, gitFetcher, LegSlots, startRun, type ActionSources, type ArtifactStore, type RunHandle } from "../engine/index.js";
+import { DockerEngine, dockerAddress, gitFetcher, LegSlots, startRun, type ActionSources, type ProcessRecorder, type ArtifactStore, type RunHandle } from "../engine/index.js";
 import type { Config } from "../config/config.js";
 import { StoreArtifacts } from "../server/artifacts.js";
+import { processRecorder } from "../server/process-groups.js";
 import { makeRunTemp } from "../server/run-temp.js";
 import { claimRun, SecretVault, StoreRecorder, openStore } from "../store/index.js";
 import type { RunPlan } from "./run-plan.js";
@@ -31,6 +32,7 @@ export async function runInStore(plan: RunPlan, sink: EventSink, config: Readonl
       cacheDir: join(config.dataDir, "cache"),
       docker: new DockerEngine(dockerAddress(config.dockerHost)),
       legSlots: new LegSlots(config.maxJobs),
+      processes: processRecorder(config.dataDir, runId),
     });
   } finally {
     release();
@@ -39,7 +41,7 @@ export async function runInStore(plan: RunPlan, sink: EventSink, config: Readonl
 }
 
 /** Runs a plan in this process. SIGINT cancels gracefully; a second SIGINT stops at once. */
-export async function runLocally(plan: RunPlan, sink: EventSink, opts: { runId?: string; runNumber?: number; tempDir?: string; hostEnv: Record<string, string | undefined>; actions?: ActionSources; artifacts?: ArtifactStore; cacheDir?: string; docker?: DockerEngine; legSlots?: LegSlots }): Promise<WorkflowRun> {
+export async function runLocally(plan: RunPlan, sink: EventSink, opts: { runId?: string; runNumber?: number; tempDir?: string; hostEnv: Record<string, string | undefined>; actions?: ActionSources; artifacts?: ArtifactStore; cacheDir?: string; docker?: DockerEngine; legSlots?: LegSlots; processes?: ProcessRecorder }): Promise<WorkflowRun> {
   const handle: RunHandle = startRun({
     runId: opts.runId ?? randomBytes(4).toString("hex"),
     runNumber: opts.runNumber ?? 1,
@@ -59,6 +61,7 @@ export async function runLocally(plan: RunPlan, sink: EventSink, opts: { runId?:
     cacheDir: opts.cacheDir,
     docker: opts.docker,
     legSlots: opts.legSlots,
+    processes: opts.processes,
   });
   let interrupts = 0;
   const onSignal = (): void => {

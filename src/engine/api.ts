@@ -50,6 +50,8 @@ export interface RunOptions {
   docker?: DockerEngine;
   /** Where `actions/cache` keeps its entries (the workspace's data folder); absent: cache steps fail. */
   cacheDir?: string;
+  /** Told the process group of every host process a step starts, and when it ended (the runner records them to reap after a crash). */
+  processes?: ProcessRecorder;
   /** Caps the job legs running at once, shared by every run of a runner; absent: no cap. */
   legSlots?: LegSlots;
   /** Lines for the run's log, printed at the start of the first step that runs (e.g. what a sandbox leaves out). */
@@ -64,6 +66,12 @@ export interface RunHandle {
   readonly done: Promise<WorkflowRun>;
   /** Cancels gracefully (JOB-15): steps with `always()` and post steps still run. A second call stops at once. */
   cancel(): void;
+}
+
+/** Where the process groups of running steps are recorded (their leaders' pids). */
+export interface ProcessRecorder {
+  started(pid: number): void;
+  ended(pid: number): void;
 }
 
 /** The artifact area the upload/download shims use; the runner implements it over its store. */

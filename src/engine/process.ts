@@ -10,6 +10,8 @@ export interface SpawnSpec {
 }
 
 export interface RunningProcess {
+  /** The host process's pid, which is also its process group's id (absent for container steps). */
+  readonly pid?: number;
   /** Resolves with the exit code (signals map to 128 + n), or an error message when it could not start. */
   readonly exit: Promise<{ code: number; error?: string }>;
   /** JOB-15: SIGINT, then SIGTERM after `grace[0]` s, then SIGKILL after `grace[1]` s more, to the whole group. */
@@ -73,6 +75,7 @@ export function spawnStep(spec: SpawnSpec): RunningProcess {
     });
   });
   return {
+    pid: child.pid,
     exit,
     stop(grace) {
       timers.push(...escalate(grace, signal));

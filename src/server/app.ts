@@ -9,6 +9,7 @@ import { readJson, sendError, type Route } from "./http.js";
 import { EventHub } from "./hub.js";
 import { routes } from "./routes.js";
 import { RunManager } from "./runs.js";
+import { reapProcessGroups } from "./process-groups.js";
 import { removeStaleRunTemps } from "./run-temp.js";
 import { removeStaleSandboxes } from "./sandbox.js";
 import { guard, type SecurityOptions } from "./security.js";
@@ -52,6 +53,7 @@ export async function startRunner(o: RunnerOptions): Promise<Runner> {
   recoverInterrupted(store, new Date(), (runId) => runOwnedElsewhere(config.dataDir, runId));
   removeStaleSandboxes(config.workspace, config.sandboxDir);
   removeStaleRunTemps(config.dataDir, (runId) => runOwnedElsewhere(config.dataDir, runId));
+  reapProcessGroups(config.dataDir, (runId) => runOwnedElsewhere(config.dataDir, runId));
   const hub = new EventHub(store, { maxQueueBytes: o.maxQueueBytes ?? 8 * 1024 * 1024, pingIntervalMs: config.pingIntervalMs });
   store.onCommit((batch) => {
     hub.publish(batch);

@@ -3,6 +3,7 @@ import { formatDiagnostic, StaxError, type CreateRunRequest, type SandboxStrateg
 import { gitFetcher, startRun, type LegSlots, type DockerEngine, type ArtifactStore, type RunHandle } from "../engine/index.js";
 import { StoreRecorder, type SecretVault, type Store } from "../store/index.js";
 import { resolveWorkflow, validateInputs, type LoadedWorkflow } from "../workflow/index.js";
+import { processRecorder } from "./process-groups.js";
 import { makeRunTemp } from "./run-temp.js";
 import { createSandbox } from "./sandbox.js";
 
@@ -91,6 +92,7 @@ export class RunManager {
       cacheDir: this.deps.cacheDir,
       docker: this.deps.docker,
       legSlots: this.deps.legSlots,
+      processes: processRecorder(this.deps.dataDir, id),
     });
     this.deps.store.saveRun(handle.run);
     this.active.set(id, handle);
