@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { connect } from "node:net";
+import { join } from "node:path";
 import { test } from "node:test";
 import { ERROR_CODES, type ApiErrorBody, type WorkflowRun } from "../../src/contract/index.js";
 import { rawRequest, startTestRunner } from "../helpers/runner.js";
@@ -126,6 +128,21 @@ test("requests Node's HTTP parser refuses (a bad request line, headers too large
       assert.equal(ERROR_CODES[body.error.code].http, status, `${name}: ${body.error.code}`);
     }
     assert.equal((await r.json("GET", "/health")).status, 200);
+  } finally {
+    await r.close();
+  }
+});
+
+test("docs/api.md says what GET /api/events answers for a runId that names no run, and the runner does that", async () => {
+  const doc = readFileSync(join(import.meta.dirname, "..", "..", "docs", "api.md"), "utf8");
+  const section = doc.slice(doc.indexOf("### `GET /api/events`"), doc.indexOf("## Data model"));
+  const documented = [...section.matchAll(/`(\d{3}) ([A-Z_]+)` \(([^)]*)\)/g)].find((m) => m[3].includes("`runId`"));
+  assert.ok(documented, "the section documents the answer for runId");
+  const r = await startTestRunner();
+  try {
+    const res = await rawRequest(r.url, { path: "/api/events?runId=zz" });
+    assert.equal(res.status, Number(documented[1]));
+    assert.equal((JSON.parse(res.body) as ApiErrorBody).error.code, documented[2]);
   } finally {
     await r.close();
   }
