@@ -2,6 +2,7 @@ import type { EventSink, WorkflowRun } from "../contract/index.js";
 import type { LoadedWorkflow } from "../workflow/index.js";
 import type { ActionFetcher } from "./action-fetch.js";
 import type { DockerEngine } from "./docker/engine.js";
+import type { GitInfo } from "./git.js";
 import type { LegSlots } from "./slots.js";
 
 /** Remote actions: the cache, local overrides, and a fetcher for when the network allows. */
@@ -52,6 +53,8 @@ export interface RunOptions {
   cacheDir?: string;
   /** Told the process group of every host process a step starts, and when it ended (the runner records them to reap after a crash). */
   processes?: ProcessRecorder;
+  /** The workspace's git facts, read beforehand without blocking (`readGitInfoAsync`); absent: read now, synchronously. */
+  git?: GitInfo;
   /** Caps the job legs running at once, shared by every run of a runner; absent: no cap. */
   legSlots?: LegSlots;
   /** Lines for the run's log, printed at the start of the first step that runs (e.g. what a sandbox leaves out). */

@@ -6,3 +6,4 @@ export { DockerEngine, dockerAddress } from "./docker/engine.js";
 export { addToCache, listCache, removeFromCache, parseRepoRef, entryDir, type CacheEntry } from "./action-cache.js";
 export { selectJobs } from "./select.js";
 export { LegSlots } from "./slots.js";
+export { readGitInfoAsync } from "./git.js";

@@ -27,7 +27,7 @@ const inherited = (name: string): boolean => INHERITED.has(name) || name.startsW
 export function startRun(opts: RunOptions): RunHandle {
   if (!opts.workflow.definition) throw new Error(`workflow ${opts.workflow.relPath} has errors`);
   const now = opts.now ?? (() => new Date());
-  const git = readGitInfo(opts.workspace, basename(opts.workspace));
+  const git = opts.git ?? readGitInfo(opts.workspace, basename(opts.workspace));
   const inputs = opts.inputs ?? {};
   const payload = opts.eventPayload ?? synthesizePayload(opts.event, git, inputs);
   const ref = refOf(opts.event, payload, git);

@@ -1,6 +1,7 @@
+import { basename } from "node:path";
 import { randomBytes } from "node:crypto";
 import { formatDiagnostic, StaxError, type CreateRunRequest, type SandboxStrategy, type WorkflowRun } from "../contract/index.js";
-import { gitFetcher, startRun, type LegSlots, type DockerEngine, type ArtifactStore, type RunHandle } from "../engine/index.js";
+import { gitFetcher, readGitInfoAsync, startRun, type LegSlots, type DockerEngine, type ArtifactStore, type RunHandle } from "../engine/index.js";
 import { StoreRecorder, type SecretVault, type Store } from "../store/index.js";
 import { resolveWorkflow, validateInputs, type LoadedWorkflow } from "../workflow/index.js";
 import { processRecorder } from "./process-groups.js";
@@ -72,6 +73,7 @@ export class RunManager {
     } catch (err) {
       throw new StaxError("BAD_REQUEST", `cannot prepare the '${strategy}' sandbox: ${err instanceof Error ? err.message : err}`);
     }
+    const git = await readGitInfoAsync(sandbox.dir, basename(sandbox.dir));
     const handle = startRun({
       runId: id,
       runNumber: this.deps.store.nextRunNumber(),
@@ -92,6 +94,7 @@ export class RunManager {
       cacheDir: this.deps.cacheDir,
       docker: this.deps.docker,
       legSlots: this.deps.legSlots,
+      git,
       processes: processRecorder(this.deps.dataDir, id),
     });
     this.deps.store.saveRun(handle.run);
