@@ -4,7 +4,7 @@ import yazl from "yazl";
 import { formatRunLog, RUN_CONCLUSIONS, STATUSES, StaxError, type CreateRunRequest, type HealthResponse, type ListRunsQuery } from "../contract/index.js";
 import { parseDotenv } from "../config/dotenv.js";
 import { isSafeName, type SecretVault, type Store } from "../store/index.js";
-import { listWorkflows, resolveWorkflow } from "../workflow/index.js";
+import { listWorkflowsOffThread, resolveWorkflow } from "../workflow/index.js";
 import { expectObject, route, sendJson, type Route } from "./http.js";
 import type { EventHub } from "./hub.js";
 import type { RunManager } from "./runs.js";
@@ -44,7 +44,7 @@ function secretName(name: string): string {
 export function routes(d: RouteDeps): Route[] {
   return [
     route("GET", "/health", ({ res }) => sendJson(res, 200, { status: "ok", workspace: d.workspace, version: d.version } satisfies HealthResponse)),
-    route("GET", "/api/workflows", async ({ res }) => sendJson(res, 200, (await listWorkflows(d.workspace)).map((w) => w.info))),
+    route("GET", "/api/workflows", async ({ res }) => sendJson(res, 200, (await listWorkflowsOffThread(d.workspace)).map((w) => w.info))),
     route("GET", "/api/workflows/:name", async ({ res, params }) => {
       const w = await resolveWorkflow(d.workspace, params.name);
       if (!w || w.relPath.startsWith("..")) throw new StaxError("WORKFLOW_NOT_FOUND", `unknown workflow '${params.name}'`);

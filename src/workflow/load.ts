@@ -182,6 +182,8 @@ export async function resolveWorkflow(workspace: string, ref: string, cwd = work
   const files = await workflowFiles(workspace);
   const byFile = files.find((f) => basename(f) === ref || basename(f).replace(/\.ya?ml$/, "") === ref);
   if (byFile) return loadWorkflow(byFile, workspace);
-  for (const w of await listWorkflows(workspace)) if (w.name.toLowerCase() === ref.toLowerCase()) return w;
-  return undefined;
+  // By `name:`: every file is parsed to find it, in a worker thread; then only that one here.
+  const { listWorkflowsOffThread } = await import("./load-thread.js");
+  const byName = (await listWorkflowsOffThread(workspace)).find((w) => w.name.toLowerCase() === ref.toLowerCase());
+  return byName ? loadWorkflow(byName.filePath, workspace) : undefined;
 }
