@@ -16,13 +16,13 @@ function workspace(files: Record<string, string>): string {
 
 const GOOD = "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ok\n";
 
-test("every hostile workflow file loads in well under a second as that file's positioned errors, and the list keeps the good file", async () => {
+test("every hostile workflow file loads in at most seconds as that file's positioned errors, and the list keeps the good file", async () => {
   const ws = workspace({ "good.yml": GOOD, ...Object.fromEntries(HOSTILE_WORKFLOWS.map((h) => [h.file, h.text])) });
   for (const h of HOSTILE_WORKFLOWS) {
     const started = Date.now();
     const w = await loadWorkflow(join(ws, ".github", "workflows", h.file), ws);
     const ms = Date.now() - started;
-    assert.ok(ms < 1500, `${h.name}: ${ms} ms`);
+    assert.ok(ms < 3000, `${h.name}: ${ms} ms`);
     assert.ok(w.errors.length > 0, `${h.name} is invalid`);
     assert.equal(w.definition, undefined);
     for (const e of w.errors) assert.ok(e.file.endsWith(h.file) && e.line >= 1 && e.column >= 1 && e.message, `${h.name}: ${JSON.stringify(e)}`);
@@ -69,7 +69,7 @@ test("generated mutations of real workflows never make the loader throw, stall o
     } catch (err) {
       assert.fail(`seed ${seed}: the loader threw ${String(err)}\n${text}`);
     }
-    assert.ok(Date.now() - started < 1500, `seed ${seed} took ${Date.now() - started} ms`);
+    assert.ok(Date.now() - started < 3000, `seed ${seed} took ${Date.now() - started} ms`);
     for (const e of w.errors) assert.ok(e.line >= 1 && e.column >= 1 && typeof e.message === "string" && e.message, `seed ${seed}: ${JSON.stringify(e)}`);
     if (!w.errors.length) assert.ok(w.definition, `seed ${seed}: valid means a definition`);
   }

@@ -161,14 +161,14 @@ test("importing 60,000 secret lines is refused at once naming the limit, and 1,0
     const lines = (n: number) => Array.from({ length: n }, (_, i) => `S_${i}=v${i}`).join("\n");
     let started = Date.now();
     const big = await r.json<ApiErrorBody>("POST", "/api/secrets/import", { content: lines(60_000) });
-    assert.ok(Date.now() - started < 1500, `took ${Date.now() - started} ms`);
+    assert.ok(Date.now() - started < 3000, `took ${Date.now() - started} ms`);
     assert.equal(big.status, 400);
     assert.match(big.body.error.message, /1000/);
     started = Date.now();
     const ok = await r.json<{ imported: string[] }>("POST", "/api/secrets/import", { content: lines(1000) });
     assert.equal(ok.status, 200);
     assert.equal(ok.body.imported.length, 1000);
-    assert.ok(Date.now() - started < 1500, `took ${Date.now() - started} ms`);
+    assert.ok(Date.now() - started < 3000, `took ${Date.now() - started} ms`);
   } finally {
     await r.close();
   }
@@ -194,7 +194,7 @@ test("the workflow list answers with an alias bomb and other hostile files among
     assert.equal(res.status, 200);
     assert.equal(res.body.length, HOSTILE_WORKFLOWS.length + 2);
     for (const w of res.body) assert.equal(!!w.errors?.length, w.fileName !== "good.yml" && w.fileName !== "wide.yml", w.fileName);
-    assert.ok(worst < 1000, `/health waited ${worst} ms`);
+    assert.ok(worst < 1500, `/health waited ${worst} ms`);
   } finally {
     await r.close();
   }
@@ -232,10 +232,10 @@ test("sandboxes are created without blocking the runner: /health answers while g
   git("init", "-q");
   git("-c", "user.name=t", "-c", "user.email=t@e", "add", ".");
   git("-c", "user.name=t", "-c", "user.email=t@e", "commit", "-qm", "init");
-  // A git that takes a second to add a worktree, as on a big repository.
+  // A git that takes two seconds to add a worktree, as on a big repository.
   const bin = mkdtempSync(join(tmpdir(), "stax-slow-git-"));
   const realGit = execFileSync("sh", ["-c", "command -v git"], { encoding: "utf8" }).trim();
-  writeFileSync(join(bin, "git"), `#!/bin/sh\ncase "$*" in *"worktree add"*) sleep 1;; esac\nexec ${realGit} "$@"\n`);
+  writeFileSync(join(bin, "git"), `#!/bin/sh\ncase "$*" in *"worktree add"*) sleep 2;; esac\nexec ${realGit} "$@"\n`);
   chmodSync(join(bin, "git"), 0o755);
   const r = await startTestRunner({ workspace: repo });
   const path = process.env.PATH;
@@ -251,7 +251,7 @@ test("sandboxes are created without blocking the runner: /health answers while g
       worst = Math.max(worst, Date.now() - t);
     }
     assert.equal((await created).status, 201);
-    assert.ok(worst < 500, `/health waited ${worst} ms for git`);
+    assert.ok(worst < 1000, `/health waited ${worst} ms for git`);
   } finally {
     process.env.PATH = path;
     await r.close();
