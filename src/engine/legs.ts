@@ -9,6 +9,8 @@ import { runReusable } from "./reusable.js";
 import type { GraphScope, JobResult, JobRuntime, RunRuntime } from "./runtime.js";
 import { plainName, staticStepName } from "./step-names.js";
 
+const RUNS_WHEN_CANCELLED = /\b(always|cancelled)\s*\(/;
+
 interface Leg {
   matrix: Record<string, unknown> | null;
   nameParts: string[];
@@ -78,9 +80,10 @@ export async function runLegs(run: RunRuntime, graph: GraphScope, def: JobDef, h
         results[i] = { result: "cancelled", outputs: {} };
         continue;
       }
-      // Over the runner's cap the leg waits here, `queued`, for a slot.
+      // Over the runner's cap the leg waits here, `queued`, for a slot. A run cancelled meanwhile
+      // does not start it, unless its `if` asks to run then (under cancellation success() is false).
       const release = (await run.opts.legSlots?.acquire()) ?? (() => {});
-      if ((failFast && failed) || run.hardStop) {
+      if ((failFast && failed) || run.hardStop || (run.cancelled && !RUNS_WHEN_CANCELLED.test(def.if))) {
         release();
         run.reporter.jobCompleted(job, "cancelled");
         results[i] = { result: "cancelled", outputs: {} };

@@ -265,3 +265,24 @@ test("STAX_MAX_JOBS and --max-jobs are validated at start-up, naming the variabl
   assert.equal(loadConfig({ STAX_MAX_JOBS: "3" }).maxJobs, 3);
   assert.ok(loadConfig({}).maxJobs >= 4);
 });
+
+test("stopping the runner (SIGTERM) during a 1,000-job run takes well under seconds: legs still queued for a slot do not start", async () => {
+  const jobs = Array.from({ length: 1000 }, (_, i) => `  j${i}:\n    runs-on: ubuntu-latest\n    steps:\n      - run: sleep 30\n`).join("");
+  const ws = workspace({ "huge.yml": `on: push\njobs:\n${jobs}` });
+  const r = await startTestRunner({ workspace: ws, env: { STAX_MAX_JOBS: "4" } });
+  let closed = false;
+  try {
+    const created = await r.json<WorkflowRun>("POST", "/api/runs", { workflow: "huge", sandbox: { strategy: "none" } });
+    for (;;) {
+      const run = (await r.json<WorkflowRun>("GET", `/api/runs/${created.body.id}`)).body;
+      if (run.jobs.filter((j) => j.status === "in_progress").length === 4) break;
+      await new Promise((res) => setTimeout(res, 50));
+    }
+    const started = Date.now();
+    await r.close();
+    closed = true;
+    assert.ok(Date.now() - started < 3000, `stopping took ${Date.now() - started} ms`);
+  } finally {
+    if (!closed) await r.close();
+  }
+});
