@@ -31,7 +31,7 @@ const within = <T>(p: Promise<T>, seconds: number, what: string): Promise<T> =>
   Promise.race([p, new Promise<never>((_, fail) => setTimeout(() => fail(new Error(`bench: ${what} took over ${seconds} s`)), seconds * 1000).unref())]);
 
 // Prints N lines; with `stamp`, each line carries the time it was printed (for delivery delays).
-const PRINT = `const [n, stamp] = process.argv.slice(2);
+export const PRINT = `const [n, stamp] = process.argv.slice(2);
 const total = Number(n);
 let i = 1;
 const write = () => {
@@ -195,7 +195,7 @@ const connect = (lastEventId) => {
 };
 connect();`;
 
-async function subscriber(url: string): Promise<{ file: string; close: () => void }> {
+export async function subscriber(url: string): Promise<{ file: string; close: () => void }> {
   const file = join(mkdtempSync(join(tmpdir(), "stax-bench-sub-")), "stream");
   const child = spawn(process.execPath, ["-e", SUBSCRIBER, url, file], { stdio: ["ignore", "pipe", "inherit"] });
   await new Promise<void>((ok) => child.stdout.once("data", () => ok()));
@@ -203,7 +203,7 @@ async function subscriber(url: string): Promise<{ file: string; close: () => voi
 }
 
 /** Resolves when every stream file ends with the run's `run.completed` (read from its tail only). */
-async function completed(files: string[]): Promise<void> {
+export async function completed(files: string[]): Promise<void> {
   const tail = (f: string) => {
     const fd = openSync(f, "r");
     try {
@@ -219,7 +219,7 @@ async function completed(files: string[]): Promise<void> {
 }
 
 /** step.log frames and overflows in a stream file. */
-function count(file: string): { lines: number; overflows: number } {
+export function count(file: string): { lines: number; overflows: number } {
   const b = readFileSync(file);
   let lines = 0;
   const log = Buffer.from("event: step.log\n");

@@ -13,7 +13,8 @@ export const ALLOWED = {
   store: ["contract"],
   client: ["contract"],
   server: ["contract", "config", "workflow", "expressions", "engine", "store"],
-  cli: ["contract", "config", "client", "workflow", "engine", "store", "server"],
+  worker: ["contract", "config", "workflow", "expressions", "engine", "store", "server"],
+  cli: ["contract", "config", "client", "workflow", "engine", "store", "server", "worker"],
 };
 const ENV_READERS = new Set(["config", "cli"]);
 

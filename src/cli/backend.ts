@@ -1,6 +1,7 @@
-import { formatRunLog, StaxError, type ListRunsQuery, type WorkflowRun } from "../contract/index.js";
+import type { ListRunsQuery, WorkflowRun } from "../contract/index.js";
 import type { RunnerClient } from "../client/index.js";
-import { openStore, type Store } from "../store/index.js";
+import { connectStore, runLogText, type Store } from "../store/index.js";
+import { findRun } from "../server/runs.js";
 import type { Config } from "../config/config.js";
 import { findRunner } from "./context.js";
 
@@ -10,7 +11,7 @@ export interface Backend {
   listRuns(q: ListRunsQuery): Promise<WorkflowRun[]>;
   getRun(ref: string): Promise<WorkflowRun>;
   logText(ref: string, only: { job?: string; step?: number }): Promise<string>;
-  close(): void;
+  close(): Promise<void>;
 }
 
 function query(q: ListRunsQuery): string {
@@ -27,24 +28,15 @@ export async function openBackend(c: Config): Promise<Backend> {
       listRuns: (q) => client.request("GET", `/api/runs?${query(q)}`),
       getRun: (ref) => client.request("GET", `/api/runs/${encodeURIComponent(ref)}`),
       logText: (ref, only) => client.request("GET", `/api/runs/${encodeURIComponent(ref)}/logs?${new URLSearchParams(Object.entries(only).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)]))}`),
-      close() {},
+      async close() {},
     };
   }
-  let store: Store | undefined;
-  const open = () => (store ??= openStore(c.dataDir));
-  const find = (ref: string): WorkflowRun => {
-    const r = open().findRun(ref);
-    if (r === "ambiguous") throw new StaxError("RUN_AMBIGUOUS", `'${ref}' matches more than one run`);
-    if (!r) throw new StaxError("RUN_NOT_FOUND", `no run '${ref}'`);
-    return r;
-  };
+  let store: Promise<Store> | undefined;
+  const open = () => (store ??= connectStore(c));
   return {
-    listRuns: async (q) => open().listRuns(q),
-    getRun: async (ref) => find(ref),
-    logText: async (ref, only) => {
-      const run = find(ref);
-      return formatRunLog(run, (jobId, n) => open().logs(run.id, jobId, n).map((l) => l.line), only);
-    },
-    close: () => store?.close(),
+    listRuns: async (q) => (await open()).runs.list(q),
+    getRun: async (ref) => findRun(await open(), ref),
+    logText: async (ref, only) => runLogText((await open()).logs, await findRun(await open(), ref), only),
+    close: async () => (await store)?.close(),
   };
 }

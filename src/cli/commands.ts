@@ -8,6 +8,7 @@ import { registerRunner } from "./runner.js";
 import { registerRuns } from "./runs.js";
 import { registerSecret } from "./secret.js";
 import { registerValidate } from "./validate.js";
+import { registerWorker } from "./worker.js";
 
 /** Every `stax` sub-command, one file each. */
 export function registerCommands(program: Command): void {
@@ -20,4 +21,5 @@ export function registerCommands(program: Command): void {
   registerArtifacts(program);
   registerDashboard(program);
   registerActions(program);
+  registerWorker(program);
 }

@@ -3,12 +3,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import type { EventSink, WorkflowRun } from "../contract/index.js";
-import { DockerEngine, dockerAddress, gitFetcher, LegSlots, startRun, type ActionSources, type ProcessRecorder, type ArtifactStore, type RunHandle } from "../engine/index.js";
+import { DockerEngine, dockerAddress, gitFetcher, LegSlots, startRun, type ActionSources, type ArtifactStore, type LegDispatcher, type ProcessRecorder, type RunHandle } from "../engine/index.js";
 import type { Config } from "../config/config.js";
 import { StoreArtifacts } from "../server/artifacts.js";
 import { processRecorder } from "../server/process-groups.js";
 import { makeRunTemp } from "../server/run-temp.js";
-import { claimRun, SecretVault, StoreRecorder, openStore } from "../store/index.js";
+import { claimRun, ownerName, PgFleet, SecretVault, StoreRecorder, connectStore, type Store } from "../store/index.js";
+import { FleetDispatcher } from "../server/dispatcher.js";
+import { snapshotSource } from "../server/source.js";
+import { assertReadable } from "../server/runs.js";
 import type { RunPlan } from "./run-plan.js";
 
 /**
@@ -16,32 +19,93 @@ import type { RunPlan } from "./run-plan.js";
  * dashboard later) with the stored secrets under the command line's.
  */
 export async function runInStore(plan: RunPlan, sink: EventSink, config: Readonly<Config>): Promise<WorkflowRun> {
-  const store = openStore(config.dataDir);
+  const store = await connectStore(config);
   const runId = randomBytes(4).toString("hex");
+  const owner = ownerName("stax-run");
   const release = claimRun(config.dataDir, runId);
+  let stopWatching = (): void => {};
+  let closeFleet = async (): Promise<void> => {};
   try {
-    const vault = new SecretVault(store, config.dataDir, config.secretsKey);
+    const vault = new SecretVault(store.secrets, config.dataDir, config.secretsKey);
+    const stored = await vault.all();
+    assertReadable(plan.workflow, stored.unreadable, plan.secrets ?? {}, vault.keySource);
+    // The request is kept with the run (re-runs from the dashboard), and the lease tells the runner who executes it.
+    await store.queue.enqueue(runId, { workflow: plan.workflow.relPath, event: plan.event, inputs: plan.inputs as Record<string, string>, eventPayload: plan.eventPayload, jobs: plan.jobs, env: plan.env, actions: plan.actions, sandbox: { strategy: "none" }, ...(plan.secrets && Object.keys(plan.secrets).length ? { sealedSecrets: vault.seal(plan.secrets) } : {}) });
+    await store.queue.claim(owner, config.leaseMs, runId);
     const recorder = new StoreRecorder(store, (e) => sink.emit(e));
-    return await runLocally({ ...plan, secrets: { ...vault.all(), ...plan.secrets } }, recorder, {
+    const fleet = config.databaseUrl ? await connectFleet(config.databaseUrl, store, vault, plan.workspace, runId, sink) : undefined;
+    closeFleet = async () => fleet?.close();
+    const run = await runLocally({ ...plan, secrets: { ...stored.values, ...plan.secrets } }, recorder, {
+      legs: fleet?.dispatcher,
       runId,
-      runNumber: store.nextRunNumber(),
+      runNumber: await store.runs.nextNumber(),
       hostEnv: process.env,
       tempDir: makeRunTemp(config.dataDir, runId),
       actions: { cache: config.actionsCache, overrides: plan.actions, fetch: gitFetcher(config.actionsCache, { token: process.env.GITHUB_TOKEN }) },
-      artifacts: new StoreArtifacts(store, config.dataDir),
+      artifacts: new StoreArtifacts(store),
       cacheDir: join(config.dataDir, "cache"),
       docker: new DockerEngine(dockerAddress(config.dockerHost)),
       legSlots: new LegSlots(config.maxJobs),
       processes: processRecorder(config.dataDir, runId),
+      onStart: (handle) => (stopWatching = watchCancel(store, runId, owner, config.leaseMs, handle)),
     });
+    await recorder.idle();
+    await store.queue.complete(runId);
+    return run;
   } finally {
+    stopWatching();
     release();
-    store.close();
+    await closeFleet();
+    await store.close();
   }
 }
 
+/**
+ * With a shared store, this process coordinates the run and the workers run its legs: the
+ * workspace goes to the store as the run's source, and the workers' events are shown as they are
+ * committed.
+ */
+async function connectFleet(databaseUrl: string, store: Store, vault: SecretVault, workspace: string, runId: string, sink: EventSink): Promise<{ dispatcher: FleetDispatcher; close(): Promise<void> }> {
+  const fleet = await PgFleet.connect(databaseUrl);
+  const dispatcher = new FleetDispatcher(fleet, store, vault);
+  store.follow();
+  store.events.onCommit((batch) => {
+    for (const e of batch) if (e.runId === runId && dispatcher.follows(e.runId, e.jobId)) sink.emit(e);
+  });
+  dispatcher.setSource(runId, await snapshotSource(workspace, store.blobs, runId));
+  return {
+    dispatcher,
+    async close() {
+      dispatcher.close();
+      await fleet.close();
+    },
+  };
+}
+
+/**
+ * Heartbeats the run's lease and polls its cancel flag, so `stax cancel` or the dashboard, through
+ * the runner, cancel a run this process executes.
+ */
+function watchCancel(store: Store, runId: string, owner: string, leaseMs: number, handle: RunHandle): () => void {
+  let beat = Date.now();
+  const timer = setInterval(() => {
+    void (async () => {
+      if (Date.now() - beat >= leaseMs / 3) {
+        beat = Date.now();
+        await store.queue.heartbeat(runId, owner, leaseMs);
+      }
+      if (await store.queue.cancelRequested(runId)) {
+        clearInterval(timer);
+        process.stderr.write("\nstax: the run was cancelled from the runner\n");
+        handle.cancel();
+      }
+    })().catch(() => {});
+  }, 250);
+  return () => clearInterval(timer);
+}
+
 /** Runs a plan in this process. SIGINT cancels gracefully; a second SIGINT stops at once. */
-export async function runLocally(plan: RunPlan, sink: EventSink, opts: { runId?: string; runNumber?: number; tempDir?: string; hostEnv: Record<string, string | undefined>; actions?: ActionSources; artifacts?: ArtifactStore; cacheDir?: string; docker?: DockerEngine; legSlots?: LegSlots; processes?: ProcessRecorder }): Promise<WorkflowRun> {
+export async function runLocally(plan: RunPlan, sink: EventSink, opts: { runId?: string; runNumber?: number; tempDir?: string; hostEnv: Record<string, string | undefined>; actions?: ActionSources; artifacts?: ArtifactStore; cacheDir?: string; docker?: DockerEngine; legSlots?: LegSlots; processes?: ProcessRecorder; onStart?: (handle: RunHandle) => void; legs?: LegDispatcher }): Promise<WorkflowRun> {
   const handle: RunHandle = startRun({
     runId: opts.runId ?? randomBytes(4).toString("hex"),
     runNumber: opts.runNumber ?? 1,
@@ -62,7 +126,9 @@ export async function runLocally(plan: RunPlan, sink: EventSink, opts: { runId?:
     docker: opts.docker,
     legSlots: opts.legSlots,
     processes: opts.processes,
+    legs: opts.legs,
   });
+  opts.onStart?.(handle);
   let interrupts = 0;
   const onSignal = (): void => {
     interrupts++;

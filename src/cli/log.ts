@@ -39,7 +39,7 @@ export function registerLog(program: Command): void {
         });
         process.exitCode = final?.conclusion === "success" ? 0 : 1;
       } finally {
-        b.close();
+        await b.close();
       }
     });
 }

@@ -9,8 +9,14 @@ async function main(argv: string[]): Promise<void> {
   const program = new Command("stax")
     .description("run GitHub Actions workflows on this machine, live")
     .version(typeof STAX_VERSION === "string" ? STAX_VERSION : "0.0.0-dev")
+    .option("--database <url>", "a PostgreSQL store shared by many machines (STAX_DATABASE_URL); every command that reads runs uses it")
     .exitOverride()
     .showHelpAfterError();
+  // Before or after the command: the URL reaches this process's configuration and the processes it starts.
+  program.hook("preAction", () => {
+    const url = program.opts<{ database?: string }>().database;
+    if (url) process.env.STAX_DATABASE_URL = url;
+  });
   registerCommands(program);
   try {
     await program.parseAsync(argv);

@@ -3,12 +3,14 @@ import { spawn } from "node:child_process";
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { dirname, resolve } from "node:path";
+import { hostname } from "node:os";
 import { fileURLToPath } from "node:url";
 import { StaxError } from "../contract/index.js";
 import { startRunner } from "../server/app.js";
 import { RunnerClient } from "../client/index.js";
 import { cliConfig, findRunner, logFile, readState, stateFile, tokenFile, type RunnerState } from "./context.js";
 import { isLoopbackHost, type Config } from "../config/config.js";
+import { launchWorker } from "./worker.js";
 
 declare const STAX_VERSION: string | undefined;
 export const VERSION = typeof STAX_VERSION === "string" ? STAX_VERSION : "0.0.0-dev";
@@ -31,7 +33,7 @@ function webRoot(): string {
   return resolve(dirname(fileURLToPath(import.meta.url)), "..", "web", "dist");
 }
 
-async function foreground(c: Config): Promise<void> {
+async function foreground(c: Config, withWorker: boolean): Promise<void> {
   mkdirSync(c.dataDir, { recursive: true, mode: 0o700 });
   const token = tokenFor(c);
   const runner = await startRunner({ config: c, version: VERSION, hostEnv: process.env, webRoot: webRoot(), token });
@@ -40,12 +42,14 @@ async function foreground(c: Config): Promise<void> {
   writeFileSync(`${stateFile(c)}.tmp`, JSON.stringify(state), { mode: 0o600 });
   renameSync(`${stateFile(c)}.tmp`, stateFile(c));
   console.log(banner(runner.url, c.workspace, !!token));
+  // A front-end runs no legs itself unless asked to: then a worker in this process takes them.
+  const worker = withWorker ? await launchWorker(c, { name: `${hostname()}-${process.pid}` }, (line) => console.log(`worker: ${line}`)) : undefined;
   let stopping = false;
   const stop = async (): Promise<void> => {
     if (stopping) process.exit(1);
     stopping = true;
     console.log("stax runner: stopping; running runs are cancelled");
-    await runner.close();
+    await Promise.all([runner.close(), worker?.stop(true)]);
     if (readState(c)?.pid === process.pid) rmSync(stateFile(c), { force: true });
     process.exit(0);
   };
@@ -85,15 +89,17 @@ export function registerRunner(program: Command): void {
     .option("-w, --workspace <dir>", "workspace (STAX_WORKSPACE; default the current folder)")
     .option("--foreground", "stay in the foreground")
     .option("--max-jobs <n>", "job legs that run at once across all runs (STAX_MAX_JOBS; default 4 × the cores); more wait, queued")
-    .action(async (o: { port?: string; host?: string; workspace?: string; foreground?: boolean; maxJobs?: string }) => {
+    .option("--with-worker", "with a shared store: also run legs in this process (a front-end runs none by default)")
+    .action(async (o: { port?: string; host?: string; workspace?: string; foreground?: boolean; maxJobs?: string; withWorker?: boolean }) => {
       const c = cliConfig({ port: o.port, host: o.host, workspace: o.workspace, maxJobs: o.maxJobs });
-      if (o.foreground) return foreground(c);
+      if (o.withWorker && !c.databaseUrl) throw new StaxError("BAD_REQUEST", "--with-worker goes with a shared store (STAX_DATABASE_URL or --database); without one the runner runs every leg itself");
+      if (o.foreground) return foreground(c, !!o.withWorker);
       const existing = await findRunner(c);
       if (existing) {
         console.log(`stax runner: already running at ${existing.baseUrl} for ${c.workspace}`);
         return;
       }
-      const args = [...(o.port ? ["--port", o.port] : []), ...(o.host ? ["--host", o.host] : []), ...(o.maxJobs ? ["--max-jobs", o.maxJobs] : []), "--workspace", c.workspace];
+      const args = [...(o.port ? ["--port", o.port] : []), ...(o.host ? ["--host", o.host] : []), ...(o.maxJobs ? ["--max-jobs", o.maxJobs] : []), "--workspace", c.workspace, ...(o.withWorker ? ["--with-worker"] : [])];
       await background(c, args);
     });
   runner

@@ -32,7 +32,7 @@ export function registerRuns(program: Command): void {
         else if (runs.length === 0) console.log("no runs yet");
         else for (const r of runs) console.log(runLine(r));
       } finally {
-        b.close();
+        await b.close();
       }
     });
   program
@@ -56,7 +56,7 @@ export function registerRuns(program: Command): void {
           for (const s of j.steps) console.log(`   ${mark(s.status, s.conclusion)} ${s.number}. ${s.name} ${pc.dim(duration(s.startedAt, s.completedAt))}`);
         }
       } finally {
-        b.close();
+        await b.close();
       }
     });
   program

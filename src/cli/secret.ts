@@ -61,7 +61,7 @@ export function registerSecret(program: Command): void {
       const client = await requireRunner(cliConfig({ workspace: o.workspace }));
       const list = await client.request<SecretInfo[]>("GET", "/api/secrets");
       if (o.json) console.log(JSON.stringify(list, null, 2));
-      else for (const s of list) console.log(`${s.name}  (updated ${s.updatedAt})`);
+      else for (const s of list) console.log(`${s.name}  (updated ${s.updatedAt})${s.unreadable ? "  unreadable: stored under another secrets key" : ""}`);
     });
   secret
     .command("rm")

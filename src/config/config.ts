@@ -28,9 +28,13 @@ export interface Config {
   dockerHost?: string;
   /** Job legs that run at once across all runs (`STAX_MAX_JOBS`, `--max-jobs`); more wait, queued. */
   maxJobs: number;
+  /** `STAX_DATABASE_URL` / `--database`: a PostgreSQL store shared by many processes and machines; unset, the embedded SQLite store. */
+  databaseUrl?: string;
+  /** Many machines: a leg (or run) whose executor sent no heartbeat for this long is lost (`STAX_LEASE_SECONDS`, default 30). */
+  leaseMs: number;
 }
 
-export type ConfigFlags = Partial<{ port: string | number; host: string; workspace: string; home: string; token: string; maxJobs: string | number }>;
+export type ConfigFlags = Partial<{ port: string | number; host: string; workspace: string; home: string; token: string; maxJobs: string | number; database: string }>;
 
 /** The default cap on concurrent job legs: a small multiple of the cores, as most legs wait on I/O. */
 export const defaultMaxJobs = (): number => 4 * availableParallelism();
@@ -39,6 +43,13 @@ function int(name: string, raw: string | undefined, fallback: number, min: numbe
   if (raw === undefined || raw === "") return fallback;
   const n = Number(raw);
   if (!Number.isInteger(n) || n < min || n > max) throw new StaxError("CONFIG_INVALID", `${name} must be a whole number from ${min} to ${max}, got '${raw}'`);
+  return n;
+}
+
+function seconds(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {
+  if (raw === undefined || raw === "") return fallback;
+  const n = Number(raw);
+  if (!/^\d+(\.\d+)?$/.test(raw.trim()) || n < min || n > max) throw new StaxError("CONFIG_INVALID", `${name} must be a number of seconds from ${min} to ${max}, got '${raw}'`);
   return n;
 }
 
@@ -66,6 +77,10 @@ export function loadConfig(env: Record<string, string | undefined>, flags: Confi
   if (runnerUrl && !/^https?:\/\//.test(runnerUrl)) throw new StaxError("CONFIG_INVALID", `RUNNER_URL must start with http:// or https://, got '${runnerUrl}'`);
   const secretsKey = env.STAX_SECRETS_KEY || undefined;
   if (secretsKey !== undefined && secretsKey.length < 16) throw new StaxError("CONFIG_INVALID", "STAX_SECRETS_KEY must be at least 16 characters");
+  const databaseUrl = flags.database ?? (env.STAX_DATABASE_URL || undefined);
+  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) throw new StaxError("CONFIG_INVALID", `${flags.database !== undefined ? "--database" : "STAX_DATABASE_URL"} must be a postgres:// URL`);
+  // Every process sharing a database must decrypt the same secrets: a key file of one machine cannot be shared.
+  if (databaseUrl !== undefined && secretsKey === undefined) throw new StaxError("CONFIG_INVALID", "STAX_DATABASE_URL needs STAX_SECRETS_KEY (base64 of 32 bytes, e.g. from `openssl rand -base64 32`), the same for every process");
   return Object.freeze({
     port,
     host,
@@ -82,6 +97,8 @@ export function loadConfig(env: Record<string, string | undefined>, flags: Confi
     runnerUrl,
     dockerHost: env.DOCKER_HOST || undefined,
     maxJobs: int(flags.maxJobs !== undefined ? "--max-jobs" : "STAX_MAX_JOBS", flags.maxJobs !== undefined ? String(flags.maxJobs) : env.STAX_MAX_JOBS, defaultMaxJobs(), 1, 10_000),
+    databaseUrl,
+    leaseMs: seconds("STAX_LEASE_SECONDS", env.STAX_LEASE_SECONDS, 30, 0.5, 3600) * 1000,
   });
 }
 

@@ -83,6 +83,8 @@ export interface ArtifactInfo {
 export interface SecretInfo {
   name: string;
   updatedAt: string;
+  /** The secrets key in use cannot decrypt it (it was stored under another key). */
+  unreadable?: true;
 }
 
 export interface PutSecretRequest {

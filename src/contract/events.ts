@@ -44,6 +44,8 @@ export type StoredEvent = SSEEvent & { id: number };
 /** Where the engine publishes. The runner's hub, the store and the CLI renderer implement it. */
 export interface EventSink {
   emit(event: SSEEvent): void;
+  /** An event another process stored already (a worker's): update what this sink keeps, store nothing. */
+  applyStored?(event: SSEEvent): void;
 }
 
 /** Sent on connect and every 30 s. */

@@ -5,3 +5,4 @@ export * from "./events.js";
 export * from "./errors.js";
 export * from "./api.js";
 export * from "./logs.js";
+export * from "./legs.js";

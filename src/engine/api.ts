@@ -1,4 +1,4 @@
-import type { EventSink, WorkflowRun } from "../contract/index.js";
+import type { EventSink, LegResult, LegSpec, SSEEvent, WorkflowRun } from "../contract/index.js";
 import type { LoadedWorkflow } from "../workflow/index.js";
 import type { ActionFetcher } from "./action-fetch.js";
 import type { DockerEngine } from "./docker/engine.js";
@@ -59,6 +59,22 @@ export interface RunOptions {
   legSlots?: LegSlots;
   /** Lines for the run's log, printed at the start of the first step that runs (e.g. what a sandbox leaves out). */
   notices?: string[];
+  /** Runs job legs elsewhere (the workers of a shared store); absent: every leg runs in this process. */
+  legs?: LegDispatcher;
+}
+
+/** A leg as the engine hands it out: the spec without what the dispatcher adds (source, sealing). */
+export type LegRequest = Omit<LegSpec, "sealedSecrets" | "source" | "workspace"> & { secrets: Record<string, string> };
+
+/** How a dispatched leg ended, seen from the coordinator. */
+export type LegOutcome = { kind: "finished"; result: LegResult } | { kind: "lost"; message: string } | { kind: "cancelled" };
+
+/**
+ * Sends legs to workers. `onEvent` gets every job and step event the worker stored for the leg,
+ * in order, so the coordinator's view of the run follows it.
+ */
+export interface LegDispatcher {
+  dispatch(leg: LegRequest, onEvent: (e: SSEEvent) => void): { done: Promise<LegOutcome>; cancel(hard: boolean): void };
 }
 
 /** A run in progress. */

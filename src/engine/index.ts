@@ -7,3 +7,5 @@ export { addToCache, listCache, removeFromCache, parseRepoRef, entryDir, type Ca
 export { selectJobs } from "./select.js";
 export { LegSlots } from "./slots.js";
 export { readGitInfoAsync } from "./git.js";
+export { runLegSpec, runsOnLabels, type LegEnvironment } from "./remote-leg.js";
+export type { LegDispatcher, LegOutcome, LegRequest } from "./api.js";

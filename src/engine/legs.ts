@@ -6,7 +6,8 @@ import { failHolder, aggregate } from "./graph.js";
 import { runJob } from "./job.js";
 import { expandMatrix, legName } from "./matrix.js";
 import { runReusable } from "./reusable.js";
-import type { GraphScope, JobResult, JobRuntime, RunRuntime } from "./runtime.js";
+import type { GraphScope, JobCancel, JobResult, JobRuntime, RunRuntime } from "./runtime.js";
+import { dispatchable, dispatchLeg } from "./remote-leg.js";
 import { plainName, staticStepName } from "./step-names.js";
 
 const RUNS_WHEN_CANCELLED = /\b(always|cancelled)\s*\(/;
@@ -70,7 +71,8 @@ export async function runLegs(run: RunRuntime, graph: GraphScope, def: JobDef, h
   const results: JobResult[] = new Array(legs.length);
   let failed = false;
   let next = 0;
-  const runtimes = new Set<JobRuntime>();
+  const running = new Set<JobCancel>();
+  const remote = run.opts.legs && dispatchable(run, graph);
   const worker = async (): Promise<void> => {
     while (next < legs.length) {
       const i = next++;
@@ -80,30 +82,38 @@ export async function runLegs(run: RunRuntime, graph: GraphScope, def: JobDef, h
         results[i] = { result: "cancelled", outputs: {} };
         continue;
       }
-      // Over the runner's cap the leg waits here, `queued`, for a slot. A run cancelled meanwhile
-      // does not start it, unless its `if` asks to run then (under cancellation success() is false).
-      const release = (await run.opts.legSlots?.acquire()) ?? (() => {});
+      // Over the runner's cap a leg it runs itself waits here, `queued`, for a slot (a leg sent to a
+      // worker takes one of the worker's). A run cancelled meanwhile does not start it, unless its
+      // `if` asks to run then (under cancellation success() is false).
+      const release = (!remote && (await run.opts.legSlots?.acquire())) || (() => {});
       if ((failFast && failed) || run.hardStop || (run.cancelled && !RUNS_WHEN_CANCELLED.test(def.if))) {
         release();
         run.reporter.jobCompleted(job, "cancelled");
         results[i] = { result: "cancelled", outputs: {} };
         continue;
       }
-      const rt = newJobRuntime(run, graph, def, job, legs[i].matrix, strategyCtx(legs[i]), needs, workflowEnv);
-      const handle = { cancel: (hard: boolean) => cancelJob(rt, hard) };
+      let done: Promise<JobResult>;
+      let handle: JobCancel;
+      if (remote) {
+        const leg = dispatchLeg(run, graph, def, job, legs[i].matrix, strategyCtx(legs[i]), needs, workflowEnv);
+        [done, handle] = [leg.done, leg];
+      } else {
+        const rt = newJobRuntime(run, graph, def, job, legs[i].matrix, strategyCtx(legs[i]), needs, workflowEnv);
+        [done, handle] = [Promise.resolve().then(() => runJob(rt)), { cancel: (hard: boolean) => cancelJob(rt, hard) }];
+      }
       run.activeJobs.add(handle);
-      runtimes.add(rt);
-      if (run.cancelled) cancelJob(rt, run.hardStop);
+      running.add(handle);
+      if (run.cancelled) handle.cancel(run.hardStop);
       try {
-        results[i] = await runJob(rt);
+        results[i] = await done;
       } finally {
         release();
         run.activeJobs.delete(handle);
-        runtimes.delete(rt);
+        running.delete(handle);
       }
       if (results[i].result === "failure" && failFast && hasMatrix && !failed) {
         failed = true;
-        for (const other of runtimes) cancelJob(other, false);
+        for (const other of running) other.cancel(false);
       }
     }
   };

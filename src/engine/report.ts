@@ -1,4 +1,4 @@
-import { makeEvent, type EventSink, type Job, type JobConclusion, type RunConclusion, type Step, type StepConclusion, type WorkflowRun } from "../contract/index.js";
+import { makeEvent, type EventSink, type SSEEvent, type Job, type JobConclusion, type RunConclusion, type Step, type StepConclusion, type WorkflowRun } from "../contract/index.js";
 
 const copyJob = (j: Job): Job => ({ ...j, needs: [...j.needs], outputs: { ...j.outputs }, steps: j.steps.map((s) => ({ ...s })) });
 const copyRun = (r: WorkflowRun): WorkflowRun => ({ ...r, trigger: { ...r.trigger }, inputs: { ...r.inputs }, jobs: r.jobs.map(copyJob) });
@@ -72,6 +72,20 @@ export class Reporter {
     step.conclusion = conclusion;
     step.completedAt = this.stamp();
     this.sink.emit(makeEvent("step.completed", { runId: this.run.id, jobId: job.id, stepNumber: step.number, step: { ...step } }));
+  }
+
+  /**
+   * A job or step event a worker stored for `job` (a leg run elsewhere): the run object follows it
+   * and the sink updates its views; nothing is emitted again.
+   */
+  applyRemote(job: Job, e: SSEEvent): void {
+    if (e.type === "job.started" || e.type === "job.completed") Object.assign(job, copyJob(e.data.job));
+    else if (e.type === "step.started" || e.type === "step.completed") {
+      const i = job.steps.findIndex((s) => s.number === e.data.stepNumber);
+      if (i >= 0) job.steps[i] = { ...e.data.step };
+      else job.steps.push({ ...e.data.step });
+    } else return;
+    this.sink.applyStored?.(e);
   }
 
   /** One log line; `line` must already be masked and end with a newline. */

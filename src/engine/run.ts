@@ -20,6 +20,24 @@ import { selectJobs } from "./select.js";
 const INHERITED = new Set(["PATH", "HOME", "USER", "LOGNAME", "SHELL", "LANG", "LANGUAGE", "TERM", "TZ", "TMPDIR", "TEMP", "TMP", "HOSTNAME", "DISPLAY", "COLORTERM", "NO_COLOR", "FORCE_COLOR", "XDG_RUNTIME_DIR", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME", "SSH_AUTH_SOCK", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy", "NVM_DIR", "FNM_DIR", "VOLTA_HOME", "ASDF_DIR", "ASDF_DATA_DIR", "PYENV_ROOT", "JAVA_HOME", "GOPATH", "GOROOT", "CARGO_HOME", "RUSTUP_HOME", "DOCKER_HOST"]);
 const inherited = (name: string): boolean => INHERITED.has(name) || name.startsWith("LC_");
 
+/** The base `runner` context (CTX-03) of a machine; each job sets its own `temp`. */
+export function runnerContext(name: string, tempDir: string, workspace: string): Record<string, string> {
+  return {
+    name,
+    os: platform() === "darwin" ? "macOS" : platform() === "win32" ? "Windows" : "Linux",
+    arch: ({ x64: "X64", arm64: "ARM64", arm: "ARM", ia32: "X86" } as Record<string, string>)[arch()] ?? arch().toUpperCase(),
+    temp: join(tempDir, "jobs"),
+    tool_cache: join(tempDir, "tool_cache"),
+    environment: "self-hosted",
+    workspace,
+  };
+}
+
+/** The host environment steps inherit: the allow-list above, on the machine that runs the steps (a runner, `stax run`, a worker). */
+export function inheritedEnv(hostEnv: Record<string, string | undefined>): Record<string, string> {
+  return Object.fromEntries(Object.entries(hostEnv).filter((e): e is [string, string] => e[1] !== undefined && inherited(e[0])));
+}
+
 /**
  * Starts a run of a valid workflow and returns at once with the run `queued`; `done` resolves
  * with the completed run. Every state change goes to `opts.sink` as a seed event.
@@ -51,18 +69,10 @@ export function startRun(opts: RunOptions): RunHandle {
     reporter,
     workflow: opts.workflow,
     github: githubContext({ runId: opts.runId, runNumber: opts.runNumber, event: opts.event, payload, eventPath, workspace: opts.workspace, workflowName: opts.workflow.name, workflowRelPath: opts.workflow.relPath, git, ref }),
-    runner: {
-      name: "stax",
-      os: platform() === "darwin" ? "macOS" : platform() === "win32" ? "Windows" : "Linux",
-      arch: ({ x64: "X64", arm64: "ARM64", arm: "ARM", ia32: "X86" } as Record<string, string>)[arch()] ?? arch().toUpperCase(),
-      temp: join(opts.tempDir, "jobs"),
-      tool_cache: join(opts.tempDir, "tool_cache"),
-      environment: "self-hosted",
-      workspace: opts.workspace,
-    },
+    runner: runnerContext("stax", opts.tempDir, opts.workspace),
     vars: opts.vars ?? {},
     masker,
-    hostEnv: Object.fromEntries(Object.entries(opts.hostEnv).filter((e): e is [string, string] => e[1] !== undefined && inherited(e[0]))),
+    hostEnv: inheritedEnv(opts.hostEnv),
     cancelled: false,
     hardStop: false,
     activeJobs: new Set(),

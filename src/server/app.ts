@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 import { StaxError } from "../contract/index.js";
 import { DockerEngine, dockerAddress, LegSlots } from "../engine/index.js";
 import { isLoopbackHost, type Config } from "../config/config.js";
-import { recoverInterrupted, runOwnedElsewhere, SecretVault, openStore, type Store } from "../store/index.js";
+import { connectStore, PgFleet, recoverInterrupted, runStillOwned, SecretVault, type Store } from "../store/index.js";
 import { readJson, sendError, type Route } from "./http.js";
 import { EventHub } from "./hub.js";
 import { routes } from "./routes.js";
@@ -14,7 +14,8 @@ import { removeStaleRunTemps } from "./run-temp.js";
 import { removeStaleSandboxes } from "./sandbox.js";
 import { guard, type SecurityOptions } from "./security.js";
 import { serveStatic } from "./static.js";
-import { artifactFilesRemover, StoreArtifacts } from "./artifacts.js";
+import { StoreArtifacts } from "./artifacts.js";
+import { FleetDispatcher } from "./dispatcher.js";
 
 const BODY_LIMIT = 1024 * 1024;
 
@@ -49,17 +50,24 @@ export async function startRunner(o: RunnerOptions): Promise<Runner> {
   const loopback = isLoopbackHost(config.host);
   // Off loopback anyone on the network could start runs: that is remote code execution without a token.
   if (!loopback && !o.token) throw new StaxError("CONFIG_INVALID", `STAX_HOST=${config.host} is not a loopback address; binding there requires a token (STAX_TOKEN)`);
-  const store = openStore(config.dataDir);
-  recoverInterrupted(store, new Date(), (runId) => runOwnedElsewhere(config.dataDir, runId));
+  const store = await connectStore(config);
+  const owned = (runId: string) => runStillOwned(store, config.dataDir, runId, new Date());
+  await recoverInterrupted(store, new Date(), owned);
   removeStaleSandboxes(config.workspace, config.sandboxDir);
-  removeStaleRunTemps(config.dataDir, (runId) => runOwnedElsewhere(config.dataDir, runId));
-  reapProcessGroups(config.dataDir, (runId) => runOwnedElsewhere(config.dataDir, runId));
-  const hub = new EventHub(store, { maxQueueBytes: o.maxQueueBytes ?? 8 * 1024 * 1024, pingIntervalMs: config.pingIntervalMs });
-  store.onCommit((batch) => {
+  // What a crash left of runs no live process executes (the same test as crash recovery): their
+  // temp folders (plaintext secrets) and their steps' process groups.
+  await removeStaleRunTemps(config.dataDir, owned);
+  await reapProcessGroups(config.dataDir, owned);
+  const hub = new EventHub(store.events, { maxQueueBytes: o.maxQueueBytes ?? 8 * 1024 * 1024, pingIntervalMs: config.pingIntervalMs });
+  store.events.onCommit((batch) => {
     hub.publish(batch);
   });
-  const vault = new SecretVault(store, config.dataDir, config.secretsKey);
-  const removeArtifacts = artifactFilesRemover(config.dataDir);
+  // Events an in-process `stax run` commits to the same store reach this runner's subscribers live.
+  store.follow();
+  const vault = new SecretVault(store.secrets, config.dataDir, config.secretsKey);
+  // Many machines: legs go to the workers through the fleet tables.
+  const fleet = config.databaseUrl ? await PgFleet.connect(config.databaseUrl) : undefined;
+  const dispatcher = fleet ? new FleetDispatcher(fleet, store, vault) : undefined;
   const runs = new RunManager({
     workspace: config.workspace,
     store,
@@ -71,12 +79,23 @@ export async function startRunner(o: RunnerOptions): Promise<Runner> {
     cacheDir: join(config.dataDir, "cache"),
     docker: new DockerEngine(dockerAddress(config.dockerHost)),
     retention: config.retention,
-    onPruned: removeArtifacts,
+    leaseMs: config.leaseMs,
     defaultSandbox: "auto",
     legSlots: new LegSlots(config.maxJobs),
-    artifacts: new StoreArtifacts(store, config.dataDir),
+    artifacts: new StoreArtifacts(store),
+    dispatcher,
   });
-  const table: Route[] = routes({ workspace: config.workspace, version: o.version, store, hub, runs, vault });
+  // Runs whose executor died since (its lease lapsed: a front-end or `stax run` elsewhere) are
+  // marked cancelled by whichever front-end notices first; their legs on workers are stopped.
+  const sweeper = setInterval(() => {
+    void recoverInterrupted(store, new Date(), owned)
+      .then(async (events) => {
+        for (const id of new Set(events.map((e) => e.runId))) await fleet?.cancelRun(id);
+      })
+      .catch(() => {});
+  }, config.leaseMs);
+  sweeper.unref();
+  const table: Route[] = routes({ workspace: config.workspace, version: o.version, store, hub, runs, vault, workers: fleet ? () => fleet.workers(config.leaseMs) : undefined });
   const security: SecurityOptions = { allowedHosts: new Set(), allowedOrigins: new Set(config.allowedOrigins), token: o.token, anyHost: !loopback && !!o.token };
 
   const server = createServer(async (req, res) => {
@@ -135,11 +154,13 @@ export async function startRunner(o: RunnerOptions): Promise<Runner> {
     hub,
     runs,
     async close() {
+      clearInterval(sweeper);
       await runs.shutdown();
       hub.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
-      store.close();
+      await fleet?.close();
+      await store.close();
     },
   };
 }

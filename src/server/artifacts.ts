@@ -1,57 +1,58 @@
 import { randomBytes } from "node:crypto";
-import { chmodSync, copyFileSync, cpSync, mkdirSync, rmSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { createReadStream, createWriteStream } from "node:fs";
+import { mkdir, stat } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { pipeline } from "node:stream/promises";
 import { StaxError } from "../contract/index.js";
 import type { ArtifactStore } from "../engine/index.js";
-import { isSafeName, type Store } from "../store/index.js";
+import { artifactPrefix, isSafeName, type Store } from "../store/index.js";
 
 const MIME: Record<string, string> = { ".txt": "text/plain", ".json": "application/json", ".html": "text/html", ".log": "text/plain", ".zip": "application/zip", ".tgz": "application/gzip", ".gz": "application/gzip" };
 
-/** Artifacts in `<dataDir>/artifacts/<runId>/<name>`, recorded in the store. A single file stays a file. */
+/**
+ * Artifacts as blobs of the store (`artifacts/<runId>/<name>/<file>`), recorded with the run: the
+ * same on one machine and across many, where `download-artifact` on one host reads what
+ * `upload-artifact` stored on another.
+ */
 export class StoreArtifacts implements ArtifactStore {
-  constructor(
-    private readonly store: Store,
-    private readonly dataDir: string,
-  ) {}
+  constructor(private readonly store: Store) {}
 
   async upload(runId: string, name: string, root: string, files: string[]): Promise<{ id: string; size: number }> {
     if (!isSafeName(name)) throw new StaxError("INVALID_NAME", `'${name}' is not a valid artifact name (letters, digits, _ . -; no paths)`);
-    const dir = join(this.dataDir, "artifacts", runId, name);
-    rmSync(dir, { recursive: true, force: true });
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const prefix = artifactPrefix(runId, name);
+    await this.store.blobs.deletePrefix(prefix);
     let size = 0;
+    const stored: string[] = [];
     for (const f of files) {
-      // The content, never a link: a stored link would be followed at download, to whatever it names then.
-      if (!statSync(join(root, f), { throwIfNoEntry: false })?.isFile()) continue;
-      mkdirSync(join(dir, f, ".."), { recursive: true, mode: 0o700 });
-      copyFileSync(join(root, f), join(dir, f));
-      chmodSync(join(dir, f), 0o600);
-      size += statSync(join(dir, f)).size;
+      // The content, never a link: a link is read through at upload (stat and the read stream follow
+      // it), so a download serves what it named then, never whatever it names later. What is not a
+      // file (a dangling link, a folder) is left out.
+      if (!(await stat(join(root, f)).catch(() => undefined))?.isFile()) continue;
+      size += await this.store.blobs.put(prefix + f, createReadStream(join(root, f)));
+      stored.push(f);
     }
     const single = files.length === 1;
     const id = randomBytes(6).toString("hex");
     const ext = single ? (files[0].match(/\.[A-Za-z0-9]+$/)?.[0] ?? "") : "";
-    this.store.addArtifact({ id, runId, name, size, mimeType: single ? (MIME[ext] ?? "application/octet-stream") : "application/zip", createdAt: new Date().toISOString(), path: single ? join(dir, files[0]) : dir, isDirectory: !single });
+    await this.store.artifacts.add({ id, runId, name, size, mimeType: single ? (MIME[ext] ?? "application/octet-stream") : "application/zip", createdAt: new Date().toISOString(), files: stored, isDirectory: !single });
     return { id, size };
   }
 
   async download(runId: string, name: string | undefined, dest: string): Promise<string[]> {
-    const all = this.store.listArtifacts(runId);
+    const all = await this.store.artifacts.list(runId);
     const chosen = name === undefined ? all : all.filter((a) => a.name === name);
     if (name !== undefined && chosen.length === 0) throw new StaxError("ARTIFACT_NOT_FOUND", `this run has no artifact '${name}'`);
     for (const a of chosen) {
       const target = name === undefined ? join(dest, a.name) : dest;
-      mkdirSync(target, { recursive: true });
-      const src = join(this.dataDir, "artifacts", runId, a.name);
-      cpSync(src, target, { recursive: true });
+      const prefix = artifactPrefix(runId, a.name);
+      for (const b of await this.store.blobs.list(prefix)) {
+        const out = join(target, b.key.slice(prefix.length));
+        await mkdir(dirname(out), { recursive: true });
+        const body = await this.store.blobs.get(b.key);
+        if (body) await pipeline(body, createWriteStream(out));
+      }
+      await mkdir(target, { recursive: true });
     }
     return chosen.map((a) => a.name);
   }
-}
-
-/** Deletes the artifact files of removed runs. */
-export function artifactFilesRemover(dataDir: string): (runIds: string[]) => void {
-  return (ids) => {
-    for (const id of ids) rmSync(join(dataDir, "artifacts", id), { recursive: true, force: true });
-  };
 }

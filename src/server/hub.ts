@@ -1,6 +1,6 @@
 import type { ServerResponse } from "node:http";
 import type { StoredEvent } from "../contract/index.js";
-import type { Store } from "../store/index.js";
+import type { EventLog } from "../store/index.js";
 
 /** One SSE frame; formatted once per event, shared by every subscriber. */
 export function frame(e: StoredEvent): string {
@@ -17,14 +17,22 @@ const REPLAY_PAGE = 5000;
 /** Bytes of frames gathered in one tick before a subscriber is written to without waiting for the tick's end. */
 const FLUSH_AT = 64 * 1024;
 
+interface QueueEntry {
+  first: number;
+  id: number;
+  bytes: Buffer;
+  /** The batch itself, to cut a partly replayed batch down to its new frames. */
+  events: readonly StoredEvent[];
+}
+
 interface Subscriber {
   res: ServerResponse;
   runId?: string;
   /**
-   * Frames waiting for the socket: one entry per published batch, with the batch's last id,
-   * encoded once and shared by every subscriber that gets the same frames.
+   * Frames waiting for the socket: one entry per published batch, with the batch's first and
+   * last id, encoded once and shared by every subscriber that gets the same frames.
    */
-  queue: { id: number; bytes: Buffer }[];
+  queue: QueueEntry[];
   queuedBytes: number;
   /** The last event id written to this subscriber. */
   sent: number;
@@ -50,7 +58,7 @@ export class EventHub {
   private readonly pinger: NodeJS.Timeout;
 
   constructor(
-    private readonly store: Store,
+    private readonly log: EventLog,
     private readonly opts: HubOptions,
   ) {
     this.pinger = setInterval(() => {
@@ -70,14 +78,15 @@ export class EventHub {
     const last = batch[batch.length - 1].id;
     let all: Buffer | undefined;
     const byRun = new Map<string, Buffer>();
+    const first = batch[0].id;
     for (const s of this.subs) {
-      // A replaying subscriber reads the store until it has caught up, committed events included.
-      if (s.replaying) continue;
+      // Replaying subscribers queue live batches too: the store is read asynchronously, so a
+      // batch committed after their last read would otherwise be lost. Ids deduplicate.
       let bytes: Buffer;
       if (!s.runId) bytes = all ??= Buffer.from(frames.join(""));
       else if (byRun.has(s.runId)) bytes = byRun.get(s.runId)!;
       else byRun.set(s.runId, (bytes = Buffer.from(frames.filter((_, i) => batch[i].runId === s.runId).join(""))));
-      if (bytes.length) this.enqueue(s, last, bytes);
+      if (bytes.length) this.enqueue(s, { first, id: last, bytes, events: batch });
     }
     if (!this.scheduled) {
       this.scheduled = true;
@@ -85,13 +94,13 @@ export class EventHub {
     }
   }
 
-  private enqueue(s: Subscriber, id: number, bytes: Buffer): void {
+  private enqueue(s: Subscriber, entry: QueueEntry): void {
     if (s.closed) return;
-    s.queue.push({ id, bytes });
-    s.queuedBytes += bytes.length;
+    s.queue.push(entry);
+    s.queuedBytes += entry.bytes.length;
     // A subscriber that keeps up is written to early when a burst piles up within one tick;
-    // only one whose socket is backed up can overflow.
-    if (s.queuedBytes >= FLUSH_AT && !s.waitingForDrain) this.flush(s);
+    // only one whose socket is backed up (or that is still replaying) can overflow.
+    if (s.queuedBytes >= FLUSH_AT && !s.waitingForDrain && !s.replaying) this.flush(s);
     else if (s.queuedBytes > this.opts.maxQueueBytes) this.overflow(s);
   }
 
@@ -100,10 +109,9 @@ export class EventHub {
    * (when given), then live events: none lost, none twice.
    */
   subscribe(res: ServerResponse, opts: { since?: number; runId?: string }): void {
-    // Events appended but not yet committed are published when they are; start after them.
-    this.store.flush();
+    // Everything delivered so far is behind a live subscriber; every later batch reaches it.
     res.writeHead(200, { "Content-Type": "text/event-stream", "Cache-Control": "no-cache", Connection: "keep-alive", "X-Accel-Buffering": "no" });
-    const s: Subscriber = { res, runId: opts.runId, queue: [], queuedBytes: 0, sent: opts.since ?? this.store.lastEventId(), replaying: opts.since !== undefined, waitingForDrain: false, closed: false };
+    const s: Subscriber = { res, runId: opts.runId, queue: [], queuedBytes: 0, sent: opts.since ?? this.log.delivered(), replaying: opts.since !== undefined, waitingForDrain: false, closed: false };
     res.write(`retry: 2000\n\n${PING}`);
     this.subs.add(s);
     res.on("close", () => this.drop(s));
@@ -111,10 +119,17 @@ export class EventHub {
   }
 
   private async replay(s: Subscriber): Promise<void> {
-    // Live events are not queued for a replaying subscriber: it reads the store until a read
-    // finds it caught up, and turns live in that same tick, so nothing committed in between is missed.
+    // Reads the store until caught up with what was delivered live when the replay began; live
+    // batches meanwhile wait in the subscriber's queue and are sent after it, minus what the
+    // replay already sent.
     for (;;) {
-      const page = this.store.eventsSince(s.sent, s.runId, REPLAY_PAGE);
+      let page: StoredEvent[];
+      try {
+        page = await this.log.readSince(s.sent, { runId: s.runId, limit: REPLAY_PAGE });
+      } catch (err) {
+        s.res.destroy(err instanceof Error ? err : new Error(String(err)));
+        return this.drop(s);
+      }
       if (s.closed) return;
       if (page.length === 0) break;
       s.sent = page[page.length - 1].id;
@@ -133,7 +148,8 @@ export class EventHub {
 
   private flush(s: Subscriber): void {
     if (s.replaying || s.waitingForDrain || s.closed || s.queue.length === 0) return;
-    const queue = s.queue.filter((q) => q.id > s.sent);
+    const sent = s.sent;
+    const queue = s.queue.filter((q) => q.id > sent);
     s.queue = [];
     s.queuedBytes = 0;
     if (queue.length === 0) return;
@@ -141,7 +157,11 @@ export class EventHub {
     // Corked: the queued batches leave in one writev.
     s.res.cork();
     let ok = true;
-    for (const q of queue) ok = s.res.write(q.bytes);
+    for (const q of queue) {
+      // A batch the replay already sent in part: only its newer frames.
+      const bytes = q.first > sent ? q.bytes : Buffer.from(q.events.filter((e) => e.id > sent && (!s.runId || e.runId === s.runId)).map(frame).join(""));
+      ok = s.res.write(bytes);
+    }
     s.res.uncork();
     if (!ok) this.awaitDrain(s);
   }

@@ -36,7 +36,7 @@ export function processRecorder(dataDir: string, runId: string): ProcessRecorder
 }
 
 /** Kills the recorded process groups a dead runner (or `stax run`) left, and forgets them. */
-export function reapProcessGroups(dataDir: string, ownedElsewhere: (runId: string) => boolean): number {
+export async function reapProcessGroups(dataDir: string, stillOwned: (runId: string) => boolean | Promise<boolean>): Promise<number> {
   let names: string[];
   try {
     names = readdirSync(dir(dataDir));
@@ -47,7 +47,7 @@ export function reapProcessGroups(dataDir: string, ownedElsewhere: (runId: strin
   for (const name of names) {
     const m = /^([A-Za-z0-9_-]+)\.(\d+)$/.exec(name);
     if (!m) continue;
-    if (ownedElsewhere(m[1])) continue;
+    if (await stillOwned(m[1])) continue;
     const pid = Number(m[2]);
     let recorded = "";
     try {

@@ -1,9 +1,8 @@
-import { createReadStream, lstatSync, readdirSync } from "node:fs";
-import { basename, join, relative } from "node:path";
+import { basename } from "node:path";
 import yazl from "yazl";
-import { formatRunLog, RUN_CONCLUSIONS, STATUSES, StaxError, type CreateRunRequest, type HealthResponse, type ListRunsQuery } from "../contract/index.js";
+import { RUN_CONCLUSIONS, STATUSES, StaxError, type CreateRunRequest, type HealthResponse, type ListRunsQuery, type WorkerInfo } from "../contract/index.js";
 import { parseDotenv } from "../config/dotenv.js";
-import { isSafeName, type SecretVault, type Store } from "../store/index.js";
+import { artifactPrefix, isSafeName, runLogText, type SecretVault, type Store } from "../store/index.js";
 import { listWorkflowsOffThread, resolveWorkflow } from "../workflow/index.js";
 import { expectObject, route, sendJson, type Route } from "./http.js";
 import type { EventHub } from "./hub.js";
@@ -16,6 +15,8 @@ export interface RouteDeps {
   hub: EventHub;
   runs: RunManager;
   vault: SecretVault;
+  /** The fleet's workers (many machines); absent with the embedded store. */
+  workers?: () => Promise<WorkerInfo[]>;
 }
 
 /** Secrets one `POST /api/secrets/import` may hold. */
@@ -55,99 +56,111 @@ export function routes(d: RouteDeps): Route[] {
       if (b.sandbox !== undefined) expectObject(b.sandbox, { strategy: "string", ref: "string?" }, "'sandbox'");
       sendJson(res, 201, await d.runs.create(b as unknown as CreateRunRequest));
     }),
-    route("GET", "/api/runs", ({ res, query }) => {
+    route("GET", "/api/runs", async ({ res, query }) => {
       const status = query.get("status") ?? undefined;
       if (status !== undefined && !STATUS_FILTERS.has(status)) throw new StaxError("BAD_REQUEST", `'status' must be one of ${[...STATUS_FILTERS].join(", ")}`);
       const q: ListRunsQuery = { status: status as ListRunsQuery["status"], workflow: query.get("workflow") ?? undefined, limit: int(query, "limit", 1, 1000) ?? 50, before: int(query, "before", 1, Number.MAX_SAFE_INTEGER) };
-      sendJson(res, 200, d.store.listRuns(q));
+      sendJson(res, 200, await d.store.runs.list(q));
     }),
-    route("GET", "/api/runs/:id", ({ res, params }) => sendJson(res, 200, d.runs.find(params.id))),
-    route("GET", "/api/runs/:id/logs", ({ res, params, query }) => {
-      const run = d.runs.find(params.id);
+    route("GET", "/api/runs/:id", async ({ res, params }) => sendJson(res, 200, await d.runs.find(params.id))),
+    route("GET", "/api/runs/:id/logs", async ({ res, params, query }) => {
+      const run = await d.runs.find(params.id);
       const job = query.get("job") ?? undefined;
       const step = int(query, "step", 1, 100_000);
-      const text = formatRunLog(run, (jobId, n) => d.store.logs(run.id, jobId, n).map((l) => l.line), { job, step });
+      const text = await runLogText(d.store.logs, run, { job, step });
       res.writeHead(200, { "Content-Type": "text/plain; charset=utf-8" });
       res.end(text);
     }),
-    route("POST", "/api/runs/:id/cancel", ({ res, params }) => sendJson(res, 200, d.runs.cancel(params.id))),
+    route("POST", "/api/runs/:id/cancel", async ({ res, params }) => sendJson(res, 200, await d.runs.cancel(params.id))),
     route("POST", "/api/runs/:id/rerun", async ({ res, params, body }) => {
       const b = expectObject(body ?? {}, { failedOnly: "boolean?" });
       sendJson(res, 201, await d.runs.rerun(params.id, b.failedOnly === true));
     }),
-    route("DELETE", "/api/runs/:id", ({ res, params }) => sendJson(res, 200, d.runs.delete(params.id))),
-    route("GET", "/api/runs/:id/artifacts", ({ res, params }) => {
-      const run = d.runs.find(params.id);
-      sendJson(res, 200, d.store.listArtifacts(run.id).map(({ path: _p, isDirectory: _d, ...info }) => info));
+    route("DELETE", "/api/runs/:id", async ({ res, params }) => sendJson(res, 200, await d.runs.delete(params.id))),
+    route("GET", "/api/runs/:id/artifacts", async ({ res, params }) => {
+      const run = await d.runs.find(params.id);
+      sendJson(res, 200, (await d.store.artifacts.list(run.id)).map(({ files: _f, isDirectory: _d, ...info }) => info));
     }),
     route(
       "GET",
       "/api/runs/:id/artifacts/:name",
-      ({ res, params }) => {
-        const run = d.runs.find(params.id);
+      async ({ res, params }) => {
+        const run = await d.runs.find(params.id);
         const name = params.name;
         if (!isSafeName(name)) throw new StaxError("INVALID_NAME", `'${name}' is not a valid artifact name`);
-        const a = d.store.listArtifacts(run.id).find((x) => x.name === name);
+        const a = (await d.store.artifacts.list(run.id)).find((x) => x.name === name);
         if (!a) throw new StaxError("ARTIFACT_NOT_FOUND", `run ${run.number} has no artifact '${name}'`);
-        const stored = lstatSync(a.path, { throwIfNoEntry: false });
-        if (!stored || !(a.isDirectory ? stored.isDirectory() : stored.isFile())) throw new StaxError("ARTIFACT_GONE", `the files of artifact '${name}' of run ${run.number} are no longer in the data folder`);
+        const prefix = artifactPrefix(run.id, name);
+        const blobs = await d.store.blobs.list(prefix);
+        // Files gone from the store (deleted beside stax) are a 410 with a code; the message names no path.
+        const gone = () => new StaxError("ARTIFACT_GONE", `the files of artifact '${name}' of run ${run.number} are no longer in the store`);
+        if (blobs.length === 0) throw gone();
         // A stream error (the run deleted while its artifact downloads) ends that response, never the runner.
         const abort = () => res.destroy();
-        if (!a.isDirectory) {
-          res.writeHead(200, { "Content-Type": a.mimeType, "Content-Length": stored.size, "Content-Disposition": `attachment; filename="${basename(a.path)}"` });
-          createReadStream(a.path).on("error", abort).pipe(res);
+        if (!a.isDirectory && blobs.length === 1) {
+          const body = await d.store.blobs.get(blobs[0].key);
+          if (!body) throw gone();
+          res.writeHead(200, { "Content-Type": a.mimeType, "Content-Length": blobs[0].size, "Content-Disposition": `attachment; filename="${basename(blobs[0].key)}"` });
+          body.on("error", abort);
+          body.pipe(res);
           return;
         }
         const zip = new yazl.ZipFile();
         zip.on("error", abort);
-        zip.outputStream.on("error", abort);
-        const walk = (dir: string): void => {
-          for (const entry of readdirSync(dir, { withFileTypes: true })) {
-            const p = join(dir, entry.name);
-            if (entry.isDirectory()) walk(p);
-            else if (entry.isFile()) zip.addFile(p, relative(a.path, p));
-          }
-        };
-        walk(a.path);
+        // Each file is opened when the zip reaches it (one open file at a time); one gone meanwhile ends the response.
+        for (const b of blobs) {
+          zip.addReadStreamLazy(b.key.slice(prefix.length), { size: b.size }, (cb) => {
+            d.store.blobs.get(b.key).then(
+              (body) => {
+                if (!body) return cb(new Error("gone"), undefined as never);
+                body.on("error", abort);
+                cb(null, body);
+              },
+              (err: Error) => cb(err, undefined as never),
+            );
+          });
+        }
         zip.end();
         res.writeHead(200, { "Content-Type": "application/zip", "Content-Disposition": `attachment; filename="${name}.zip"` });
+        zip.outputStream.on("error", () => res.destroy());
         zip.outputStream.pipe(res);
       },
       true,
     ),
-    route("GET", "/api/secrets", ({ res }) => sendJson(res, 200, d.store.listSecrets())),
-    route("PUT", "/api/secrets/:name", ({ res, params, body }) => {
+    route("GET", "/api/workers", async ({ res }) => sendJson(res, 200, d.workers ? await d.workers() : [])),
+    route("GET", "/api/secrets", async ({ res }) => sendJson(res, 200, await d.vault.list())),
+    route("PUT", "/api/secrets/:name", async ({ res, params, body }) => {
       const name = secretName(params.name);
       const b = expectObject(body, { value: "string" });
-      d.vault.set(name, b.value as string);
+      await d.vault.set(name, b.value as string);
       sendJson(res, 200, { name });
     }),
-    route("DELETE", "/api/secrets/:name", ({ res, params }) => {
+    route("DELETE", "/api/secrets/:name", async ({ res, params }) => {
       const name = secretName(params.name);
-      if (!d.store.deleteSecret(name)) throw new StaxError("SECRET_NOT_FOUND", `no secret '${name}'`);
+      if (!(await d.store.secrets.delete(name))) throw new StaxError("SECRET_NOT_FOUND", `no secret '${name}'`);
       sendJson(res, 200, { name });
     }),
-    route("POST", "/api/secrets/import", ({ res, body }) => {
+    route("POST", "/api/secrets/import", async ({ res, body }) => {
       const b = expectObject(body, { content: "string" });
       const { values, errors } = parseDotenv(b.content as string);
       if (errors.length) throw new StaxError("BAD_REQUEST", errors.map((e) => `line ${e.line}: ${e.message}`).join("; "), errors);
       const names = Object.keys(values);
       if (names.length > MAX_SECRETS_IMPORT) throw new StaxError("BAD_REQUEST", `an import holds at most ${MAX_SECRETS_IMPORT} secrets; this one has ${names.length}`);
       for (const n of names) if (!isSafeName(n)) throw new StaxError("INVALID_NAME", `'${n}' is not a valid secret name`);
-      d.vault.setMany(names.map((n) => [n, values[n]]));
+      await d.vault.setMany(values);
       sendJson(res, 200, { imported: names });
     }),
     route(
       "GET",
       "/api/events",
-      ({ req, res, query }) => {
+      async ({ req, res, query }) => {
         const header = req.headers["last-event-id"];
         const raw = (Array.isArray(header) ? header[0] : header) ?? query.get("since") ?? undefined;
         // An empty Last-Event-ID is not 0: replaying everything to a confused client is the costliest answer.
         const since = raw === undefined || raw === null ? undefined : wholeNumber("since' / 'Last-Event-ID", raw, 0, Number.MAX_SAFE_INTEGER);
         // A run is named as everywhere else: id, unique prefix, number or `last`.
         const ref = query.get("runId") ?? undefined;
-        const runId = ref === undefined ? undefined : d.runs.find(ref).id;
+        const runId = ref === undefined ? undefined : (await d.runs.find(ref)).id;
         d.hub.subscribe(res, { since, runId });
       },
       true,

@@ -2,11 +2,13 @@ import { basename } from "node:path";
 import { randomBytes } from "node:crypto";
 import { formatDiagnostic, StaxError, type CreateRunRequest, type SandboxStrategy, type WorkflowRun } from "../contract/index.js";
 import { gitFetcher, readGitInfoAsync, startRun, type LegSlots, type DockerEngine, type ArtifactStore, type RunHandle } from "../engine/index.js";
-import { StoreRecorder, type SecretVault, type Store } from "../store/index.js";
+import { ownerName, StoreRecorder, type SecretVault, type Store, type StoredRunRequest } from "../store/index.js";
 import { resolveWorkflow, validateInputs, type LoadedWorkflow } from "../workflow/index.js";
 import { processRecorder } from "./process-groups.js";
 import { makeRunTemp } from "./run-temp.js";
-import { createSandbox } from "./sandbox.js";
+import { createSandbox, type Sandbox } from "./sandbox.js";
+import type { FleetDispatcher } from "./dispatcher.js";
+import { snapshotSource } from "./source.js";
 
 export interface RunManagerDeps {
   workspace: string;
@@ -21,12 +23,14 @@ export interface RunManagerDeps {
   /** actions/cache entries of this workspace. */
   cacheDir?: string;
   retention: { maxRuns: number; maxAgeDays: number };
-  /** Called with the ids of runs removed by retention (to delete their artifact files). */
-  onPruned?: (ids: string[]) => void;
   defaultSandbox: SandboxStrategy;
   /** The runner's cap on job legs running at once, shared by all its runs. */
   legSlots?: LegSlots;
   artifacts?: ArtifactStore;
+  /** How long a run's lease lasts without a heartbeat. */
+  leaseMs: number;
+  /** Many machines: legs go to the workers of this fleet instead of running here. */
+  dispatcher?: FleetDispatcher;
 }
 
 const STRATEGIES = new Set(["auto", "worktree", "copy", "none"]);
@@ -44,11 +48,24 @@ export function defaultEvent(w: LoadedWorkflow): string {
  */
 export class RunManager {
   private readonly active = new Map<string, RunHandle>();
-  private readonly requests = new Map<string, CreateRunRequest>();
   /** Sandboxes of finished runs being removed (asynchronously: git worktree remove takes time). */
   private readonly disposing = new Set<Promise<unknown>>();
+  /** Who this runner is in the run queue's leases. */
+  private readonly owner = ownerName("runner");
 
-  constructor(private readonly deps: RunManagerDeps) {}
+  private readonly cancelPoll: NodeJS.Timeout;
+
+  constructor(private readonly deps: RunManagerDeps) {
+    // A cancel asked of another process (another front-end, or the API while an in-process run goes) is a flag in the store.
+    this.cancelPoll = setInterval(() => {
+      if (!this.active.size) return;
+      void deps.store.queue
+        .cancelledFor(this.owner)
+        .then((ids) => ids.forEach((id) => this.active.get(id)?.cancel()))
+        .catch(() => {});
+    }, 250);
+    this.cancelPoll.unref();
+  }
 
   /** Validates a request and starts the run; resolves with the run, `queued`. */
   async create(req: CreateRunRequest): Promise<WorkflowRun> {
@@ -66,6 +83,9 @@ export class RunManager {
     const strategy = req.sandbox?.strategy ?? this.deps.defaultSandbox;
     if (!STRATEGIES.has(strategy)) throw new StaxError("BAD_REQUEST", `sandbox.strategy must be one of auto, worktree, copy, none`);
 
+    const secrets = stringMap(req.secrets, "secrets");
+    const stored = await this.deps.vault.all();
+    assertReadable(workflow, stored.unreadable, secrets, this.deps.vault.keySource);
     const id = randomBytes(4).toString("hex");
     let sandbox;
     try {
@@ -74,20 +94,33 @@ export class RunManager {
       throw new StaxError("BAD_REQUEST", `cannot prepare the '${strategy}' sandbox: ${err instanceof Error ? err.message : err}`);
     }
     const git = await readGitInfoAsync(sandbox.dir, basename(sandbox.dir));
+    // The request is stored before the run starts, so a re-run after a restart has all of it.
+    const request: StoredRunRequest = { workflow: req.workflow, event, inputs: req.inputs, eventPayload: req.eventPayload, jobs: req.jobs, sandbox: req.sandbox, env: req.env, actions: req.actions, ...(Object.keys(secrets).length ? { sealedSecrets: this.deps.vault.seal(secrets) } : {}) };
+    await this.deps.store.queue.enqueue(id, request);
+    await this.deps.store.queue.claim(this.owner, this.deps.leaseMs, id);
+    if (this.deps.dispatcher) {
+      try {
+        this.deps.dispatcher.setSource(id, await snapshotSource(sandbox.dir, this.deps.store.blobs, id));
+      } catch (err) {
+        this.dispose(sandbox);
+        throw new StaxError("BAD_REQUEST", `cannot snapshot the workspace for the workers: ${err instanceof Error ? err.message : err}`);
+      }
+    }
+    const recorder = new StoreRecorder(this.deps.store);
     const handle = startRun({
       runId: id,
-      runNumber: this.deps.store.nextRunNumber(),
+      runNumber: await this.deps.store.runs.nextNumber(),
       workspace: sandbox.dir,
       workflow,
       event,
       eventPayload: req.eventPayload,
       inputs,
-      secrets: { ...this.deps.vault.all(), ...stringMap(req.secrets, "secrets") },
+      secrets: { ...stored.values, ...secrets },
       env: stringMap(req.env, "env"),
       jobs: req.jobs,
       hostEnv: this.deps.hostEnv,
       tempDir: makeRunTemp(this.deps.dataDir, id),
-      sink: new StoreRecorder(this.deps.store),
+      sink: recorder,
       actions: { cache: this.deps.actionsCache, overrides: stringMap(req.actions, "actions"), fetch: this.deps.actionsCache ? gitFetcher(this.deps.actionsCache, { token: this.deps.hostEnv.GITHUB_TOKEN }) : undefined },
       notices: sandbox.notices,
       artifacts: this.deps.artifacts,
@@ -96,36 +129,54 @@ export class RunManager {
       legSlots: this.deps.legSlots,
       git,
       processes: processRecorder(this.deps.dataDir, id),
+      legs: this.deps.dispatcher,
     });
-    this.deps.store.saveRun(handle.run);
+    await this.deps.store.runs.save(handle.run);
     this.active.set(id, handle);
-    this.requests.set(id, { ...req, event });
-    handle.done.finally(() => {
+    const heartbeat = setInterval(() => void this.deps.store.queue.heartbeat(id, this.owner, this.deps.leaseMs).catch(() => {}), this.deps.leaseMs / 3);
+    void handle.done.finally(async () => {
+      clearInterval(heartbeat);
+      this.deps.dispatcher?.setSource(id, undefined);
       this.active.delete(id);
-      const disposing = sandbox.dispose().catch(() => undefined);
-      this.disposing.add(disposing);
-      void disposing.finally(() => this.disposing.delete(disposing));
-      this.prune();
+      this.dispose(sandbox);
+      await recorder.idle().catch(() => {});
+      await this.deps.store.queue.complete(id).catch(() => {});
+      await this.prune().catch((err) => console.error(`stax: pruning old runs failed: ${err instanceof Error ? err.message : err}`));
     });
     return structuredClone(handle.run);
   }
 
-  cancel(ref: string): WorkflowRun {
-    const run = this.find(ref);
+  /** Removes a sandbox in the background; shutdown waits for the removals under way. */
+  private dispose(sandbox: Sandbox): void {
+    const disposing = sandbox.dispose().catch(() => undefined);
+    this.disposing.add(disposing);
+    void disposing.finally(() => this.disposing.delete(disposing));
+  }
+
+  /**
+   * Cancels a run this runner executes at once; one executed by another process (an in-process
+   * `stax run` on the same store) through the queue's cancel flag, which that process polls.
+   */
+  async cancel(ref: string): Promise<WorkflowRun> {
+    const run = await this.find(ref);
     const handle = this.active.get(run.id);
     if (run.status === "completed") throw new StaxError("RUN_FINISHED", `run ${run.number} (${run.id}) has already completed`);
-    // Unfinished but not ours: an in-process `stax run` (its own Ctrl-C cancels it), or a run a crash left behind.
-    if (!handle) throw new StaxError("RUN_NOT_HERE", `run ${run.number} (${run.id}) is not run by this runner (started by \`stax run\` in its own process?); cancel it there`);
+    if (!handle) {
+      if (!(await this.deps.store.queue.owner(run.id, new Date()))) throw new StaxError("RUN_NOT_HERE", `run ${run.number} (${run.id}) is not executed by any live process (a crash left it unfinished; the next runner start marks it cancelled)`);
+      await this.deps.store.queue.requestCancel(run.id);
+      return run;
+    }
     handle.cancel();
     return structuredClone(handle.run);
   }
 
   /** Re-runs with the same workflow, inputs and event; `failedOnly`: the failed jobs and what depends on them. */
   async rerun(ref: string, failedOnly: boolean): Promise<WorkflowRun> {
-    const run = this.find(ref);
+    const run = await this.find(ref);
     if (run.status !== "completed") throw new StaxError("RUN_ACTIVE", `run ${run.number} is still running`);
-    const previous = this.requests.get(run.id);
-    const req: CreateRunRequest = { workflow: run.workflowFile, inputs: run.inputs as CreateRunRequest["inputs"], event: run.trigger.event, eventPayload: previous?.eventPayload, sandbox: previous?.sandbox, env: previous?.env, secrets: previous?.secrets, actions: previous?.actions };
+    const previous = await this.deps.store.queue.request(run.id);
+    const secrets = previous?.sealedSecrets ? this.deps.vault.unseal(previous.sealedSecrets) : undefined;
+    const req: CreateRunRequest = { workflow: run.workflowFile, inputs: run.inputs as CreateRunRequest["inputs"], event: run.trigger.event, eventPayload: previous?.eventPayload, sandbox: previous?.sandbox, env: previous?.env, secrets, actions: previous?.actions };
     if (failedOnly) {
       const failed = new Set(run.jobs.filter((j) => j.conclusion === "failure" || j.conclusion === "cancelled").map((j) => defId(j.id)));
       if (failed.size === 0) throw new StaxError("BAD_REQUEST", `run ${run.number} has no failed jobs`);
@@ -135,25 +186,24 @@ export class RunManager {
     return this.create(req);
   }
 
-  delete(ref: string): WorkflowRun {
-    const run = this.find(ref);
-    if (this.active.has(run.id)) throw new StaxError("RUN_ACTIVE", `run ${run.number} is still running; cancel it first`);
-    this.deps.store.deleteRun(run.id);
-    this.deps.onPruned?.([run.id]);
+  async delete(ref: string): Promise<WorkflowRun> {
+    const run = await this.find(ref);
+    if (this.active.has(run.id) || run.status !== "completed") throw new StaxError("RUN_ACTIVE", `run ${run.number} is still running; cancel it first`);
+    await this.deps.store.runs.delete(run.id);
     return run;
   }
 
   /** A run by id, prefix, number or `last`; the live object while it runs. */
-  find(ref: string): WorkflowRun {
-    const found = this.deps.store.findRun(ref);
-    if (found === "ambiguous") throw new StaxError("RUN_AMBIGUOUS", `'${ref}' matches more than one run`);
-    if (!found) throw new StaxError("RUN_NOT_FOUND", `no run '${ref}'`);
+  async find(ref: string): Promise<WorkflowRun> {
+    const found = await findRun(this.deps.store, ref);
     const live = this.active.get(found.id);
     return live ? structuredClone(live.run) : found;
   }
 
   /** Cancels every active run and waits for them to finish (SIGTERM of the runner). */
   async shutdown(): Promise<void> {
+    clearInterval(this.cancelPoll);
+    this.deps.dispatcher?.close();
     const handles = [...this.active.values()];
     for (const h of handles) h.cancel();
     await Promise.all(handles.map((h) => h.done));
@@ -164,11 +214,32 @@ export class RunManager {
     return this.active.size;
   }
 
-  private prune(): void {
-    const ids = this.deps.store.expiredRuns(this.deps.retention.maxRuns, this.deps.retention.maxAgeDays, new Date());
-    for (const id of ids) this.deps.store.deleteRun(id);
-    if (ids.length) this.deps.onPruned?.(ids);
+  private async prune(): Promise<void> {
+    const ids = await this.deps.store.runs.expired(this.deps.retention.maxRuns, this.deps.retention.maxAgeDays, new Date());
+    for (const id of ids) await this.deps.store.runs.delete(id);
   }
+}
+
+/** A run by id, unique prefix, number or `last`, or the error that says why there is none. */
+export async function findRun(store: Store, ref: string): Promise<WorkflowRun> {
+  const found = await store.runs.find(ref);
+  if (found === "ambiguous") throw new StaxError("RUN_AMBIGUOUS", `'${ref}' matches more than one run`);
+  if (!found) throw new StaxError("RUN_NOT_FOUND", `no run '${ref}'`);
+  return found;
+}
+
+/**
+ * A stored secret the workflow names (`secrets.X`, `secrets['X']`, or all of them through
+ * `secrets: inherit`) that the key in use cannot decrypt fails the run before it starts, saying so.
+ */
+export function assertReadable(workflow: LoadedWorkflow, unreadable: string[], given: Record<string, string>, keySource: string): void {
+  const missing = unreadable.filter((n) => !(n in given) && usesSecret(workflow.source, n));
+  if (missing.length) throw new StaxError("SECRET_UNREADABLE", `secret${missing.length > 1 ? "s" : ""} ${missing.map((n) => `'${n}'`).join(", ")} cannot be decrypted with ${keySource}; it was stored under another key: set it again (stax secret set ${missing[0]}) or start with the key it was stored under`);
+}
+
+function usesSecret(source: string, name: string): boolean {
+  const esc = name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  return new RegExp(`secrets\\s*(\\.\\s*${esc}\\b|\\[\\s*['"]${esc}['"]\\s*\\])|secrets\\s*:\\s*inherit|toJSON\\(\\s*secrets\\s*\\)`, "i").test(source);
 }
 
 function stringMap(v: unknown, field: string): Record<string, string> {

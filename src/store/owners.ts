@@ -3,8 +3,11 @@
  * to `<dataDir>/running/<runId>` while it runs. A runner starting meanwhile must not take that
  * run for one a crash interrupted.
  */
+import { randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { hostname } from "node:os";
 import { join } from "node:path";
+import type { Store } from "./store.js";
 
 const file = (dataDir: string, runId: string) => join(dataDir, "running", runId);
 
@@ -34,4 +37,31 @@ export function runOwnedElsewhere(dataDir: string, runId: string): boolean {
   }
   rmSync(file(dataDir, runId), { force: true });
   return false;
+}
+
+/** A lease owner's name: what it is, and where and as which process it runs. */
+export function ownerName(kind: string): string {
+  return `${kind}:${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
+}
+
+/** Whether a lease owner may still be alive: on this host its process must exist; elsewhere the lease decides. */
+export function ownerMayLive(owner: string): boolean {
+  const [, host, pid] = owner.split(":");
+  if (host !== hostname() || !/^\d+$/.test(pid ?? "")) return true;
+  try {
+    process.kill(Number(pid), 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * Whether a run that is not completed is still executed by someone: an in-process `stax run`
+ * of this data folder, or a live lease (another front-end, or `stax run` on another machine).
+ */
+export async function runStillOwned(store: Store, dataDir: string, runId: string, now: Date): Promise<boolean> {
+  if (runOwnedElsewhere(dataDir, runId)) return true;
+  const owner = await store.queue.owner(runId, now);
+  return owner !== undefined && ownerMayLive(owner);
 }

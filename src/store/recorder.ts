@@ -1,24 +1,29 @@
-import type { EventSink, SSEEvent, StoredEvent, WorkflowRun } from "../contract/index.js";
+import type { EventSink, SSEEvent, WorkflowRun } from "../contract/index.js";
 import type { Store } from "./store.js";
 
 /**
- * Stores every event of a run: the event itself (batched by the store) and, for run/job/step
- * changes, the run snapshot, so a crash loses nothing that was reported. Passes each stored
- * event (with its id) on to `next`, e.g. the SSE hub.
+ * Stores every event of the runs it is given: the events of one tick are appended as one batch,
+ * and with them the snapshots of the runs they changed, so a crash loses nothing that was
+ * reported. Batches are written one after the other, in order. Passes each event on to `next`
+ * (e.g. the CLI's renderer) as it comes; subscribers get events from the store once committed.
  */
 export class StoreRecorder implements EventSink {
   /** Snapshots of the runs in progress, kept here so each change costs no read. */
   private readonly live = new Map<string, WorkflowRun>();
-  /** Runs changed in this tick: written once at its end, with the tick's batch of events. */
+  /** Runs changed since the last batch: saved with it. */
   private readonly dirty = new Set<WorkflowRun>();
+  private pending: SSEEvent[] = [];
+  private scheduled = false;
+  private writing: Promise<void> = Promise.resolve();
+  private failure: unknown;
 
   constructor(
     private readonly store: Store,
-    private readonly next?: (e: StoredEvent) => void,
+    private readonly next?: (e: SSEEvent) => void,
   ) {}
 
   emit(event: SSEEvent): void {
-    const stored = this.store.appendEvent(event);
+    this.pending.push(event);
     if (event.type === "run.started" || event.type === "run.completed") {
       const run = structuredClone(event.data.run);
       if (event.type === "run.started") this.live.set(run.id, run);
@@ -27,19 +32,69 @@ export class StoreRecorder implements EventSink {
         if (old) this.dirty.delete(old);
         this.live.delete(run.id);
       }
-      this.store.saveRun(run);
+      this.dirty.add(run);
     } else if (event.type !== "step.log") this.snapshot(event);
-    this.next?.(stored);
+    this.next?.(event);
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => this.flush());
+    }
   }
 
-  /** Applies a job or step change to the stored run snapshot. */
+  /** A worker's job or step event, already stored: the run's snapshot follows it. */
+  applyStored(event: SSEEvent): void {
+    if (event.type === "step.log" || event.type === "run.started" || event.type === "run.completed") return;
+    this.snapshot(event);
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  /** Resolves once everything emitted so far is committed; rejects if a write failed. */
+  async idle(): Promise<void> {
+    this.flush();
+    await this.writing;
+    if (this.failure) throw this.failure;
+  }
+
+  private inFlight = false;
+
+  private flush(): void {
+    this.scheduled = false;
+    // One write at a time: what piles up meanwhile goes out as one batch when it is done (a
+    // networked store's round trips then cost per batch, not per tick).
+    if (this.inFlight || (!this.pending.length && !this.dirty.size)) return;
+    const batch = this.pending.length > MAX_BATCH ? this.pending.splice(0, MAX_BATCH) : this.pending;
+    if (batch === this.pending) this.pending = [];
+    // Snapshots as they are now, with the events that made them.
+    const runs = [...this.dirty].map((r) => structuredClone(r));
+    this.dirty.clear();
+    this.inFlight = true;
+    this.writing = (async () => {
+      try {
+        await persist(() => this.store.events.append(batch));
+        for (const run of runs) await persist(() => this.store.runs.save(run));
+      } catch (err) {
+        this.failure ??= err;
+        console.error(`stax: storing events failed: ${err instanceof Error ? err.message : err}`);
+      } finally {
+        this.inFlight = false;
+      }
+      // What came meanwhile; the promise of this write settles after the writes it started.
+      const self = this.writing;
+      this.flush();
+      if (this.writing !== self) await this.writing;
+    })();
+  }
+
+  /** Applies a job or step change to the run's snapshot (runs this recorder saw start). */
   private snapshot(event: Exclude<SSEEvent, { type: "step.log" | "run.started" | "run.completed" }>): void {
-    const run = this.live.get(event.runId) ?? this.store.getRun(event.runId);
+    const run = this.live.get(event.runId);
     if (!run) return;
     const jobId = event.data.jobId;
     if (event.type === "job.started" || event.type === "job.completed") {
       const i = run.jobs.findIndex((j) => j.id === jobId);
-      // Copies: the event itself may still be waiting in the store's write batch.
       const job = structuredClone(event.data.job);
       if (i >= 0) run.jobs[i] = job;
       else run.jobs.push(job);
@@ -50,13 +105,25 @@ export class StoreRecorder implements EventSink {
       if (i >= 0) job.steps[i] = { ...event.data.step };
       else job.steps.push({ ...event.data.step });
     }
-    if (!this.live.has(run.id)) return this.store.saveRun(run);
-    if (this.dirty.size === 0) setImmediate(() => this.saveDirty());
     this.dirty.add(run);
   }
+}
 
-  private saveDirty(): void {
-    for (const run of this.dirty) this.store.saveRun(run);
-    this.dirty.clear();
+/** Events in one write at most: a burst is stored in transactions of a bounded size. */
+const MAX_BATCH = 50_000;
+
+/** How long a write is retried while the store is away (a database restarting) before the run gives up on it. */
+const RETRY_FOR_MS = 60_000;
+
+/** Retries a write with backoff (100 ms doubling to 2 s): later batches wait behind it, so order holds. */
+async function persist<T>(write: () => Promise<T>): Promise<T> {
+  const until = Date.now() + RETRY_FOR_MS;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await write();
+    } catch (err) {
+      if (Date.now() > until) throw err;
+      await new Promise((r) => setTimeout(r, Math.min(2000, 100 * 2 ** attempt)));
+    }
   }
 }

@@ -7,33 +7,32 @@ export const INTERRUPTED_LINE = "stax: the runner stopped while this run was in 
  * After a crash: every run that was not completed is marked completed/cancelled, with its
  * unfinished jobs and steps, and a log line saying why on each step that was running. Every
  * line logged before the crash stays; runs another live process executes are left alone.
- * Returns the events it appended (also stored).
+ * Returns the events it appended.
  */
-export function recoverInterrupted(store: Store, now: Date, runningElsewhere: (runId: string) => boolean = () => false): SSEEvent[] {
+export async function recoverInterrupted(store: Store, now: Date, runningElsewhere: (runId: string) => boolean | Promise<boolean> = () => false): Promise<SSEEvent[]> {
   const emitted: SSEEvent[] = [];
-  const emit = (e: SSEEvent) => {
-    store.appendEvent(e);
-    emitted.push(e);
-  };
   const at = now.toISOString();
-  for (const run of store.unfinishedRuns()) {
+  for (const run of await store.runs.unfinished()) {
     // An in-process `stax run` still going is not interrupted.
-    if (runningElsewhere(run.id)) continue;
+    if (await runningElsewhere(run.id)) continue;
+    const events: SSEEvent[] = [];
     for (const job of run.jobs) {
       if (job.status === "completed") continue;
       for (const step of job.steps) {
         if (step.status === "completed") continue;
-        if (step.status === "in_progress") emit(makeEvent("step.log", { runId: run.id, jobId: job.id, stepNumber: step.number, line: INTERRUPTED_LINE }));
+        if (step.status === "in_progress") events.push(makeEvent("step.log", { runId: run.id, jobId: job.id, stepNumber: step.number, line: INTERRUPTED_LINE }));
         Object.assign(step, { status: "completed", conclusion: "cancelled", outcome: "cancelled", completedAt: at });
-        emit(makeEvent("step.completed", { runId: run.id, jobId: job.id, stepNumber: step.number, step: { ...step } }));
+        events.push(makeEvent("step.completed", { runId: run.id, jobId: job.id, stepNumber: step.number, step: { ...step } }));
       }
       Object.assign(job, { status: "completed", conclusion: "cancelled", completedAt: at });
-      emit(makeEvent("job.completed", { runId: run.id, jobId: job.id, job: structuredClone(job) }));
+      events.push(makeEvent("job.completed", { runId: run.id, jobId: job.id, job: structuredClone(job) }));
     }
     const done: WorkflowRun = { ...run, status: "completed", conclusion: "cancelled", completedAt: at };
-    store.saveRun(done);
-    emit(makeEvent("run.completed", { runId: run.id, run: done }));
+    events.push(makeEvent("run.completed", { runId: run.id, run: done }));
+    await store.events.append(events);
+    await store.runs.save(done);
+    await store.queue.complete(run.id);
+    emitted.push(...events);
   }
-  store.flush();
   return emitted;
 }

@@ -1,5 +1,7 @@
-/** The SQLite schema; `CREATE … IF NOT EXISTS` so opening an existing store is a no-op. */
-export const SCHEMA = `
+import type Database from "better-sqlite3";
+
+/** Version 1: the first schema (`CREATE … IF NOT EXISTS`, so an existing store opens as is). */
+const V1 = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS runs (
   id TEXT PRIMARY KEY, number INTEGER NOT NULL, workflow TEXT NOT NULL, status TEXT NOT NULL,
@@ -20,3 +22,45 @@ CREATE TABLE IF NOT EXISTS artifacts (
   created_at TEXT NOT NULL, path TEXT NOT NULL, is_dir INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS artifacts_run ON artifacts (run_id);
 `;
+
+/**
+ * Version 2: a workspace key on every table (one database may serve many workspaces); each log
+ * chunk knows its first line's number in the step and its line count (pages of a step's log are
+ * read without reading the step); durable run requests with their lease and cancel flag.
+ */
+const V2 = `
+ALTER TABLE runs ADD COLUMN workspace TEXT NOT NULL DEFAULT '';
+ALTER TABLE events ADD COLUMN workspace TEXT NOT NULL DEFAULT '';
+ALTER TABLE log_chunks ADD COLUMN workspace TEXT NOT NULL DEFAULT '';
+ALTER TABLE log_chunks ADD COLUMN first_line INTEGER;
+ALTER TABLE log_chunks ADD COLUMN n INTEGER;
+ALTER TABLE secrets ADD COLUMN workspace TEXT NOT NULL DEFAULT '';
+ALTER TABLE artifacts ADD COLUMN workspace TEXT NOT NULL DEFAULT '';
+CREATE TABLE run_requests (
+  run_id TEXT PRIMARY KEY, workspace TEXT NOT NULL, request TEXT NOT NULL, created_at INTEGER NOT NULL,
+  owner TEXT, lease_until INTEGER, done INTEGER NOT NULL DEFAULT 0, cancel INTEGER NOT NULL DEFAULT 0);
+CREATE INDEX run_requests_open ON run_requests (workspace, done, created_at);
+`;
+
+/** Brings a store to the current schema, in one transaction per version. */
+export function migrate(db: Database.Database, workspace: string): void {
+  const version = db.pragma("user_version", { simple: true }) as number;
+  if (version < 1) db.transaction(() => (db.exec(V1), db.pragma("user_version = 1")))();
+  if (version < 2) {
+    db.transaction(() => {
+      db.exec(V2);
+      for (const t of ["runs", "events", "log_chunks", "secrets", "artifacts"]) db.prepare(`UPDATE ${t} SET workspace = ?`).run(workspace);
+      // Line numbers of chunks written before version 2, step by step in id order.
+      const next = new Map<string, number>();
+      const set = db.prepare("UPDATE log_chunks SET first_line = ?, n = ? WHERE first_id = ?");
+      for (const c of db.prepare("SELECT first_id, run_id, job_id, step_number, json_array_length(lines) AS n FROM log_chunks ORDER BY first_id").all() as { first_id: number; run_id: string; job_id: string; step_number: number; n: number }[]) {
+        const key = `${c.run_id}\0${c.job_id}\0${c.step_number}`;
+        const first = next.get(key) ?? 0;
+        set.run(first, c.n, c.first_id);
+        next.set(key, first + c.n);
+      }
+      db.exec("CREATE INDEX log_chunks_step ON log_chunks (run_id, job_id, step_number, first_line)");
+      db.pragma("user_version = 2");
+    })();
+  }
+}

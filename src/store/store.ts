@@ -1,4 +1,65 @@
-import type { ArtifactInfo, ListRunsQuery, SecretInfo, SSEEvent, StoredEvent, WorkflowRun } from "../contract/index.js";
+import type { Readable } from "node:stream";
+import type { ArtifactInfo, CreateRunRequest, ListRunsQuery, SSEEvent, StoredEvent, WorkflowRun } from "../contract/index.js";
+
+/**
+ * The durable store, split by responsibility. Every method is async so that a networked database
+ * (PostgreSQL, `pg-store.ts`) implements the same interfaces as the embedded SQLite store; the
+ * engine, the routes and the SSE hub only see these. Every row belongs to one workspace: a store
+ * is opened for a workspace key, and one database may serve many.
+ */
+export interface Store {
+  /** The workspace key every row of this store carries. */
+  readonly workspace: string;
+  readonly events: EventLog;
+  readonly runs: RunStore;
+  readonly logs: LogStore;
+  readonly secrets: SecretStore;
+  readonly artifacts: ArtifactRecords;
+  readonly blobs: BlobStore;
+  readonly queue: RunQueue;
+  /** Follows commits of other processes too (the runner does; a one-shot CLI command does not). */
+  follow(intervalMs?: number): void;
+  close(): Promise<void>;
+}
+
+/**
+ * The event log. Ids are assigned when a batch commits, in commit order: a reader that has seen id
+ * N never later meets an id below N, so `Last-Event-ID` resume is exact. Listeners get every
+ * committed batch exactly once and in id order, whichever process committed it (once `follow`ed).
+ */
+export interface EventLog {
+  /** Appends a batch in one transaction; resolves with the events and their ids once committed. */
+  append(events: SSEEvent[]): Promise<StoredEvent[]>;
+  /** Events after `since` (exclusive), in id order, optionally of one run (and job). */
+  readSince(since: number, q?: { runId?: string; jobId?: string; limit?: number }): Promise<StoredEvent[]>;
+  /** The id of the newest committed event (0 when none). */
+  highWater(): Promise<number>;
+  /** The newest id delivered to listeners so far (what a live subscriber starting now has seen). */
+  delivered(): number;
+  /** Calls `listener` with each committed batch, contiguous and in id order. */
+  onCommit(listener: (events: readonly StoredEvent[]) => void): void;
+  /** Resolves once every event committed before the call (by any process) reached the listeners. */
+  caughtUp(): Promise<void>;
+}
+
+/** Run snapshots. */
+export interface RunStore {
+  /** The next run number of this workspace, drawn atomically (no two processes get the same). */
+  nextNumber(): Promise<number>;
+  /** Inserts or replaces a run snapshot. */
+  save(run: WorkflowRun): Promise<void>;
+  get(id: string): Promise<WorkflowRun | undefined>;
+  /** Newest first. */
+  list(q: ListRunsQuery): Promise<WorkflowRun[]>;
+  /** A run by full id, unique id prefix, number or `last`; `ambiguous` when a prefix matches several. */
+  find(ref: string): Promise<WorkflowRun | "ambiguous" | undefined>;
+  /** Removes a run with its events, logs, request, artifacts' records and blobs. */
+  delete(id: string): Promise<void>;
+  /** Runs not completed (left by a crash, or still running elsewhere). */
+  unfinished(): Promise<WorkflowRun[]>;
+  /** Ids of completed runs past the retention limits. */
+  expired(maxRuns: number, maxAgeDays: number, now: Date): Promise<string[]>;
+}
 
 /** One stored log line of a step. */
 export interface LogLine {
@@ -7,11 +68,14 @@ export interface LogLine {
   line: string;
 }
 
-/** An artifact as recorded; its files live under `path`. */
-export interface ArtifactRecord extends ArtifactInfo {
-  /** A file or a folder in the store's artifact area. */
-  path: string;
-  isDirectory: boolean;
+/** Step logs, as the event log stored them. */
+export interface LogStore {
+  /** A step's lines `from` (0-based) on, at most `limit`, with their numbers (1-based, as shown). */
+  lines(runId: string, jobId: string, stepNumber: number, from: number, limit: number): Promise<{ n: number; text: string }[]>;
+  /** How many lines a step has. */
+  count(runId: string, jobId: string, stepNumber: number): Promise<number>;
+  /** A run's lines in order, optionally of one job / step. */
+  all(runId: string, jobId?: string, stepNumber?: number): Promise<LogLine[]>;
 }
 
 /** A secret as stored: encrypted. */
@@ -23,53 +87,88 @@ export interface EncryptedSecret {
   updatedAt: string;
 }
 
+export interface SecretStore {
+  put(secret: EncryptedSecret): Promise<void>;
+  /** Many at once, in one transaction. */
+  putMany(secrets: EncryptedSecret[]): Promise<void>;
+  get(name: string): Promise<EncryptedSecret | undefined>;
+  list(): Promise<EncryptedSecret[]>;
+  delete(name: string): Promise<boolean>;
+}
+
+/** An artifact as recorded; its files are blobs under `artifactPrefix(runId, name)`. */
+export interface ArtifactRecord extends ArtifactInfo {
+  /** Paths of its files relative to the artifact's root (one for a single-file artifact). */
+  files: string[];
+  isDirectory: boolean;
+}
+
+export interface ArtifactRecords {
+  add(a: ArtifactRecord): Promise<void>;
+  list(runId: string): Promise<ArtifactRecord[]>;
+}
+
+/** The blob key prefix of an artifact's files; with no name, of all the run's artifacts. */
+export function artifactPrefix(runId: string, name?: string): string {
+  return name ? `artifacts/${runId}/${name}/` : `artifacts/${runId}/`;
+}
+
+/** The blob key of a run's source bundle (what workers check out). */
+export function sourceKey(runId: string): string {
+  return `sources/${runId}/source.bundle`;
+}
+
+/** Every blob prefix that belongs to a run, deleted with it. */
+export function runBlobPrefixes(runId: string): string[] {
+  return [artifactPrefix(runId), `sources/${runId}/`];
+}
+
+/** Opaque bytes by key (artifacts, caches, source bundles): streams in and out, never local paths. */
+export interface BlobStore {
+  /** Stores a stream under `key` (replacing it); resolves with its size. */
+  put(key: string, body: Readable | Buffer): Promise<number>;
+  /** The blob's bytes, or undefined when there is none. */
+  get(key: string): Promise<Readable | undefined>;
+  size(key: string): Promise<number | undefined>;
+  /** Keys starting with `prefix`, sorted, with their sizes. */
+  list(prefix: string): Promise<{ key: string; size: number }[]>;
+  /** Deletes every blob whose key starts with `prefix`. */
+  deletePrefix(prefix: string): Promise<void>;
+}
+
 /**
- * The durable store. SQLite implements it now (`sqlite-store.ts`); a PostgreSQL store for a
- * scaled-out mode implements the same interface. Writes of events are batched by the
- * implementation; `flush()` makes everything appended so far durable and queryable.
+ * What a run was started with, kept with the run so re-runs survive restarts. Run-only secrets
+ * are sealed with the secrets key (`SecretVault.seal`).
  */
-export interface Store {
-  /** The next run number of this workspace (1, 2, 3 …). */
-  nextRunNumber(): number;
-  /** Inserts or replaces a run snapshot. */
-  saveRun(run: WorkflowRun): void;
-  getRun(id: string): WorkflowRun | undefined;
-  /** Newest first. */
-  listRuns(q: ListRunsQuery): WorkflowRun[];
-  /** A run by full id, unique id prefix, number or `last`; `ambiguous` when a prefix matches several. */
-  findRun(ref: string): WorkflowRun | "ambiguous" | undefined;
-  /** Removes a run with its events, logs and artifacts' records (the caller removes artifact files). */
-  deleteRun(id: string): void;
+export interface StoredRunRequest extends Omit<CreateRunRequest, "secrets"> {
+  event: string;
+  sealedSecrets?: { iv: string; tag: string; data: string };
+}
 
-  /** Gives each event its monotonic id and queues it for the next batch write. */
-  appendEvent(event: SSEEvent): StoredEvent;
-  /** Events after `since` (exclusive), optionally of one run, in id order. */
-  eventsSince(since: number, runId?: string, limit?: number): StoredEvent[];
-  /** The id of the newest event (0 when none). */
-  lastEventId(): number;
-  /**
-   * Calls `listener` with each batch of events once it is committed, in id order. The SSE hub
-   * listens here, so no client ever sees an event a crash could still lose.
-   */
-  onCommit(listener: (events: readonly StoredEvent[]) => void): void;
-  /** A run's log lines in order, optionally of one job / step. */
-  logs(runId: string, jobId?: string, stepNumber?: number): LogLine[];
+/** A claimed run request. */
+export interface RunClaim {
+  runId: string;
+  request: StoredRunRequest;
+}
 
-  putSecret(secret: EncryptedSecret): void;
-  /** Several secrets in one transaction (an import). */
-  putSecrets(secrets: EncryptedSecret[]): void;
-  getSecret(name: string): EncryptedSecret | undefined;
-  listSecrets(): SecretInfo[];
-  deleteSecret(name: string): boolean;
-
-  addArtifact(a: ArtifactRecord): void;
-  listArtifacts(runId: string): ArtifactRecord[];
-
-  /** Runs left unfinished by a crash; see `recoverInterrupted`. */
-  unfinishedRuns(): WorkflowRun[];
-  /** Ids of runs past the retention limits, oldest first. */
-  expiredRuns(maxRuns: number, maxAgeDays: number, now: Date): string[];
-
-  flush(): void;
-  close(): void;
+/**
+ * Durable run requests, claimed with a lease: a process that executes a run heartbeats; one whose
+ * lease lapsed has died. Cancellation is a flag any process can set and the executor polls.
+ */
+export interface RunQueue {
+  /** Stores the request of a new run (unclaimed). */
+  enqueue(runId: string, request: StoredRunRequest): Promise<void>;
+  /** Claims the oldest request that is not done and not held by a live lease (or this one by id). */
+  claim(owner: string, leaseMs: number, runId?: string): Promise<RunClaim | undefined>;
+  /** Extends the lease; false when `owner` no longer holds it. */
+  heartbeat(runId: string, owner: string, leaseMs: number): Promise<boolean>;
+  /** The run finished: its request stays (for re-runs), its lease ends. */
+  complete(runId: string): Promise<void>;
+  request(runId: string): Promise<StoredRunRequest | undefined>;
+  /** Runs whose cancel flag is set while `owner` executes them. */
+  cancelledFor(owner: string): Promise<string[]>;
+  /** Who holds a live lease on the run, if anyone. */
+  owner(runId: string, now: Date): Promise<string | undefined>;
+  requestCancel(runId: string): Promise<void>;
+  cancelRequested(runId: string): Promise<boolean>;
 }

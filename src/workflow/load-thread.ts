@@ -8,6 +8,8 @@ export interface WorkflowSummary {
   relPath: string;
   name: string;
   info: WorkflowInfo;
+  /** The file's text ("" when it was not read), as `LoadedWorkflow.source`. */
+  source: string;
 }
 
 /** The loader thread: the script beside the bundle (dist/workflow-loader.js), or the TypeScript source. */
@@ -36,6 +38,6 @@ export async function listWorkflowsOffThread(workspace: string): Promise<Workflo
       worker.once("exit", (code) => reject(new Error(`the workflow loader exited with ${code}`)));
     });
   } catch {
-    return (await listWorkflows(workspace)).map((w) => ({ filePath: w.filePath, relPath: w.relPath, name: w.name, info: w.info }));
+    return (await listWorkflows(workspace)).map((w) => ({ filePath: w.filePath, relPath: w.relPath, name: w.name, info: w.info, source: w.source }));
   }
 }

@@ -8,4 +8,4 @@ import type { WorkflowSummary } from "./load-thread.js";
 
 const { workspace } = workerData as { workspace: string };
 const list = await listWorkflows(workspace);
-parentPort!.postMessage(list.map((w): WorkflowSummary => ({ filePath: w.filePath, relPath: w.relPath, name: w.name, info: w.info })));
+parentPort!.postMessage(list.map((w): WorkflowSummary => ({ filePath: w.filePath, relPath: w.relPath, name: w.name, info: w.info, source: w.source })));

@@ -22,6 +22,8 @@ export interface LoadedWorkflow {
   definition?: WorkflowDef;
   /** Declared inputs per event that takes them. */
   inputs: { workflow_dispatch: WorkflowInput[]; workflow_call: WorkflowInput[] };
+  /** The file's text ("" when it could not be read). */
+  source: string;
 }
 
 /** JOB-02: unknown needs and cycles, with the position of the offending job. */
@@ -92,12 +94,12 @@ export async function loadWorkflow(filePath: string, workspace: string): Promise
   try {
     const size = (await stat(abs)).size;
     if (size > MAX_WORKFLOW_BYTES) {
-      return finish(abs, relPath, undefined, [{ file: shown, line: 1, column: 1, message: `the file is ${size} bytes; stax reads workflow files of at most ${MAX_WORKFLOW_BYTES} bytes` }], undefined);
+      return finish(abs, relPath, undefined, [{ file: shown, line: 1, column: 1, message: `the file is ${size} bytes; stax reads workflow files of at most ${MAX_WORKFLOW_BYTES} bytes` }], undefined, "");
     }
     content = await readFile(abs, "utf8");
   } catch (err) {
     const message = `cannot read workflow: ${(err as NodeJS.ErrnoException).code ?? String(err)}`;
-    return finish(abs, relPath, undefined, [{ file: shown, line: 1, column: 1, message }], undefined);
+    return finish(abs, relPath, undefined, [{ file: shown, line: 1, column: 1, message }], undefined, "");
   }
   try {
     const parsed = parseWorkflowText(shown, content);
@@ -109,12 +111,12 @@ export async function loadWorkflow(filePath: string, workspace: string): Promise
       if (template.jobs) definition = buildWorkflow(parsed.root, template);
     }
     const errors = dedupe([...diagnosticsOf(parsed.context, shown).filter((d) => !untypedCallInput(parsed.root, d)), ...extra]).sort((a, b) => a.line - b.line || a.column - b.column);
-    return finish(abs, relPath, parsed.root, errors, errors.length ? undefined : definition);
+    return finish(abs, relPath, parsed.root, errors, errors.length ? undefined : definition, content);
   } catch (err) {
     // A fault of the parser or of stax on this file (a stack overflow on deep nesting…) is an error of this file, never of the list.
     const where = deepestLine(content);
     const message = `stax cannot load this workflow: ${err instanceof RangeError ? "it nests too deeply" : err instanceof Error ? err.message : String(err)}`;
-    return finish(abs, relPath, undefined, [{ file: shown, ...where, message }], undefined);
+    return finish(abs, relPath, undefined, [{ file: shown, ...where, message }], undefined, content);
   }
 }
 
@@ -131,7 +133,7 @@ function deepestLine(content: string): { line: number; column: number } {
   return { line: best.line, column: best.column };
 }
 
-function finish(abs: string, relPath: string, root: TemplateToken | undefined, errors: Diagnostic[], definition: WorkflowDef | undefined): LoadedWorkflow {
+function finish(abs: string, relPath: string, root: TemplateToken | undefined, errors: Diagnostic[], definition: WorkflowDef | undefined, source: string): LoadedWorkflow {
   const name = literalString(mapGet(root, "name")) || relPath;
   const inputs = { workflow_dispatch: declaredInputs(root, "workflow_dispatch"), workflow_call: declaredInputs(root, "workflow_call") };
   const info: WorkflowInfo = {
@@ -146,7 +148,7 @@ function finish(abs: string, relPath: string, root: TemplateToken | undefined, e
     inputs: inputs.workflow_dispatch.length ? inputs.workflow_dispatch : inputs.workflow_call,
   };
   if (errors.length) info.errors = errors;
-  return { filePath: abs, fileName: basename(abs), relPath, name, errors, info, definition, inputs };
+  return { filePath: abs, fileName: basename(abs), relPath, name, errors, info, definition, inputs, source };
 }
 
 /** The workflow files of a workspace: `.github/workflows/*.yml|yaml`, sorted (YAML-01). */

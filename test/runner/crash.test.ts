@@ -84,7 +84,7 @@ test("kill -9 of the runner mid-run, ten times: each interrupted run is marked c
   }
 });
 
-test("a runner started while an in-process `stax run` of the workspace is going leaves that run alone (no false crash recovery); cancel there answers RUN_NOT_HERE", async () => {
+test("a runner started while an in-process `stax run` of the workspace is going leaves that run alone (no false crash recovery); a cancel through the runner reaches it through the store", async () => {
   const home = mkdtempSync(join(tmpdir(), "stax-owner-"));
   const local = spawn(process.execPath, [STAX_BIN, "run", "slow", "--workspace", WORKSPACE], { env: { ...process.env, STAX_HOME: home, NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
@@ -95,8 +95,11 @@ test("a runner started while an in-process `stax run` of the workspace is going 
     r = await spawnRunner(home, WORKSPACE);
     const [run] = await api<WorkflowRun[]>(r, "GET", "/api/runs");
     assert.equal(run.status, "in_progress", "the in-process run is not taken for an interrupted one");
-    const cancel = await api<{ error: { code: string } }>(r, "POST", `/api/runs/${run.id}/cancel`, {});
-    assert.equal(cancel.error.code, "RUN_NOT_HERE");
+    const cancel = await api<WorkflowRun>(r, "POST", `/api/runs/${run.id}/cancel`, {});
+    assert.equal(cancel.id, run.id);
+    const code = await new Promise((res) => local.once("close", res));
+    assert.equal(code, 1, "the in-process run ended cancelled");
+    assert.equal((await waitCompleted(r, run.id)).conclusion, "cancelled");
   } finally {
     local.kill("SIGKILL");
     r?.child.kill("SIGTERM");

@@ -1,5 +1,5 @@
 /** The REST API, typed by the shared contract. Errors become `ApiError` with the runner's code. */
-import type { ApiErrorBody, ArtifactInfo, CreateRunRequest, ListRunsQuery, SecretInfo, WorkflowInfo, WorkflowRun } from "../../src/contract/index.js";
+import type { ApiErrorBody, ArtifactInfo, CreateRunRequest, ListRunsQuery, SecretInfo, WorkflowInfo, WorkflowRun, WorkerInfo } from "../../src/contract/index.js";
 
 export class ApiError extends Error {
   constructor(
@@ -45,6 +45,7 @@ export const api = {
   secrets: () => call<SecretInfo[]>("GET", "/api/secrets"),
   putSecret: (name: string, value: string) => call<unknown>("PUT", `/api/secrets/${encodeURIComponent(name)}`, { value }),
   deleteSecret: (name: string) => call<unknown>("DELETE", `/api/secrets/${encodeURIComponent(name)}`),
+  workers: () => call<WorkerInfo[]>("GET", "/api/workers"),
 };
 
 export const artifactUrl = (runId: string, name: string) => `/api/runs/${encodeURIComponent(runId)}/artifacts/${encodeURIComponent(name)}`;

@@ -59,6 +59,11 @@ export function SecretsPage() {
           <li key={s.name} class="secret-row">
             <code>{s.name}</code>
             <span class="muted">updated {relativeTime(s.updatedAt)}</span>
+            {s.unreadable ? (
+              <span class="error" title="stored under another STAX_SECRETS_KEY: set it again">
+                unreadable with the key in use
+              </span>
+            ) : null}
             <button onClick={() => setName(s.name)} aria-label={`replace ${s.name}`}>
               Replace
             </button>

@@ -1,0 +1,151 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import { isAbsolute, join, relative } from "node:path";
+import type { Job, LegSpec, WorkflowRun } from "../contract/index.js";
+import { evaluateToken } from "../expressions/index.js";
+import { loadWorkflow, type JobDef } from "../workflow/index.js";
+import type { ActionSources, ArtifactStore, LegRequest, ProcessRecorder, RunOptions } from "./api.js";
+import type { DockerEngine } from "./docker/engine.js";
+import type { EventSink } from "../contract/index.js";
+import { failHolder } from "./graph.js";
+import { runJob } from "./job.js";
+import { cancelJob, newJobRuntime } from "./legs.js";
+import { Masker } from "./mask.js";
+import { Reporter } from "./report.js";
+import { inheritedEnv, runnerContext } from "./run.js";
+import type { GraphScope, JobResult, RunRuntime } from "./runtime.js";
+
+/** Whether a graph's legs can run on another machine: its workflow file is part of the run's source. */
+export function dispatchable(run: RunRuntime, graph: GraphScope): boolean {
+  const rel = relative(run.opts.workspace, graph.workflow.filePath);
+  return !rel.startsWith("..") && !isAbsolute(rel);
+}
+
+/**
+ * `runs-on` as the labels a worker must have: lower case; `ubuntu-*` asks for any Linux worker
+ * (`linux`) and `self-hosted` for any worker at all, as GitHub's hosted and self-hosted labels do.
+ */
+export function runsOnLabels(value: unknown): string[] {
+  const raw = typeof value === "string" ? [value] : Array.isArray(value) ? value : value && typeof value === "object" ? ((value as { labels?: unknown }).labels ?? []) : [];
+  const list = (typeof raw === "string" ? [raw] : (raw as unknown[])).map((l) => String(l).toLowerCase());
+  return [...new Set(list.flatMap((l) => (l === "self-hosted" ? [] : /^ubuntu-/.test(l) ? ["linux"] : [l])))].sort();
+}
+
+/** Sends one leg to the dispatcher and shows its progress on the coordinator's run as the worker stores it. */
+export function dispatchLeg(run: RunRuntime, graph: GraphScope, def: JobDef, job: Job, matrix: Record<string, unknown> | null, strategy: Record<string, unknown>, needs: Record<string, JobResult>, workflowEnv: Record<string, string>): { done: Promise<JobResult>; cancel(hard: boolean): void } {
+  let labels: string[];
+  try {
+    labels = runsOnLabels(evaluateToken(def.runsOn, { github: run.github, vars: run.vars, inputs: graph.inputs, needs, strategy, matrix }));
+  } catch (err) {
+    return { done: Promise.resolve(failHolder(run, job, `runs-on: ${err instanceof Error ? err.message : String(err)}`)), cancel() {} };
+  }
+  const request: LegRequest = {
+    runId: run.opts.runId,
+    runNumber: run.opts.runNumber,
+    event: run.opts.event,
+    workflowPath: relative(run.opts.workspace, graph.workflow.filePath),
+    jobDefId: def.id,
+    job: structuredClone(job),
+    matrix,
+    strategy,
+    needs,
+    workflowEnv,
+    github: run.github,
+    vars: run.vars,
+    inputs: graph.inputs,
+    scope: { idPrefix: graph.idPrefix, namePrefix: graph.namePrefix, depth: graph.depth },
+    labels,
+    secrets: graph.secrets,
+    killGraceSeconds: run.grace,
+  };
+  const leg = run.opts.legs!.dispatch(request, (e) => run.reporter.applyRemote(job, e));
+  const done = leg.done.then((outcome): JobResult => {
+    if (outcome.kind === "finished") return outcome.result;
+    if (outcome.kind === "cancelled") {
+      run.reporter.jobCompleted(job, "cancelled");
+      return { result: "cancelled", outputs: {} };
+    }
+    if (job.status === "queued") return failHolder(run, job, outcome.message);
+    // The worker is gone mid-job: its running step fails with the reason, the rest never ran.
+    const step = job.steps.find((s) => s.status === "in_progress") ?? run.reporter.addStep(job, "Lost worker");
+    if (step.status === "queued") run.reporter.stepStarted(job, step);
+    run.reporter.log(job, step, `##[error]${outcome.message}\n`);
+    run.reporter.stepCompleted(job, step, "failure", "failure");
+    for (const s of job.steps) if (s.status === "queued") run.reporter.stepCompleted(job, s, "skipped", "skipped");
+    run.reporter.jobCompleted(job, "failure");
+    return { result: "failure", outputs: {} };
+  });
+  return { done, cancel: (hard) => leg.cancel(hard) };
+}
+
+/** What a worker brings to a leg: its checkout of the run's source, its folders, its sinks. */
+export interface LegEnvironment {
+  /** The leg's own checkout of the run's source (GITHUB_WORKSPACE). */
+  workspace: string;
+  /** The leg's temporary folder (RUNNER_TEMP and the rest), removed by the caller. */
+  tempDir: string;
+  hostEnv: Record<string, string | undefined>;
+  sink: EventSink;
+  /** The leg's secrets, decrypted. */
+  secrets: Record<string, string>;
+  /** `runner.name`: the worker's name. */
+  runnerName: string;
+  actions?: ActionSources;
+  artifacts?: ArtifactStore;
+  cacheDir?: string;
+  docker?: DockerEngine;
+  /** Told the process group of every host process a step starts (the worker records them to reap after a crash). */
+  processes?: ProcessRecorder;
+  /** Why the leg cannot run here (e.g. the checkout failed): it fails with that, as a "Set up job" step. */
+  setupError?: string;
+}
+
+/**
+ * Runs a leg another process planned: loads its job from the checkout, rebuilds the contexts the
+ * coordinator resolved, and runs the steps with the engine as in one process.
+ */
+export async function runLegSpec(spec: LegSpec, env: LegEnvironment): Promise<{ done: Promise<JobResult>; cancel(hard: boolean): void }> {
+  const workflow = await loadWorkflow(join(env.workspace, spec.workflowPath), env.workspace);
+  const def = workflow.definition?.jobs.find((j) => j.id === spec.jobDefId);
+  const run: WorkflowRun = { id: spec.runId, number: spec.runNumber, workflow: workflow.name, workflowFile: workflow.relPath, status: "in_progress", jobs: [spec.job], createdAt: new Date().toISOString(), trigger: { event: spec.event, ref: String(spec.github.ref ?? ""), sha: String(spec.github.sha ?? "") }, inputs: {} };
+  const reporter = new Reporter(run, env.sink, () => new Date());
+  const job = run.jobs[0];
+  const eventPath = join(env.tempDir, "_github_workflow", "event.json");
+  // As in one process: the temp folder (file commands, step scripts: secrets in plain text) is 0700, its files 0600.
+  mkdirSync(join(env.tempDir, "_github_workflow"), { recursive: true, mode: 0o700 });
+  writeFileSync(eventPath, JSON.stringify(spec.github.event ?? {}, null, 2), { mode: 0o600 });
+  const masker = new Masker();
+  for (const v of Object.values(env.secrets)) masker.add(v);
+  const opts: RunOptions = { runId: spec.runId, runNumber: spec.runNumber, workspace: env.workspace, workflow, event: spec.event, inputs: spec.inputs, secrets: env.secrets, vars: spec.vars, hostEnv: env.hostEnv, tempDir: env.tempDir, sink: env.sink, actions: env.actions, artifacts: env.artifacts, cacheDir: env.cacheDir, docker: env.docker, processes: env.processes, killGraceSeconds: spec.killGraceSeconds };
+  const rt: RunRuntime = {
+    opts,
+    reporter,
+    workflow,
+    github: { ...spec.github, workspace: env.workspace, event_path: eventPath },
+    runner: runnerContext(env.runnerName, env.tempDir, env.workspace),
+    vars: spec.vars,
+    masker,
+    // The same allow-list as in one process: a worker's STAX_DATABASE_URL or STAX_SECRETS_KEY never reach a step.
+    hostEnv: inheritedEnv(env.hostEnv),
+    cancelled: false,
+    hardStop: false,
+    activeJobs: new Set(),
+    grace: spec.killGraceSeconds ?? [7.5, 2.5],
+    nodePath: process.execPath,
+    notices: [],
+  };
+  if (env.setupError) return { done: Promise.resolve(failHolder(rt, job, env.setupError)), cancel() {} };
+  if (!def || !workflow.definition) {
+    const why = workflow.errors.length ? workflow.errors.map((d) => `${d.file}:${d.line}:${d.column}: ${d.message}`).join("\n") : `job '${spec.jobDefId}' is not in ${spec.workflowPath}`;
+    return { done: Promise.resolve(failHolder(rt, job, `the worker cannot load the job from the run's source: ${why}`)), cancel() {} };
+  }
+  const graph: GraphScope = { def: workflow.definition, workflow, inputs: spec.inputs, secrets: env.secrets, ...spec.scope, root: env.workspace };
+  const jobRt = newJobRuntime(rt, graph, def, job, spec.matrix, spec.strategy, spec.needs, spec.workflowEnv);
+  return {
+    done: Promise.resolve().then(() => runJob(jobRt)),
+    cancel: (hard) => {
+      rt.cancelled = true;
+      rt.hardStop = hard;
+      cancelJob(jobRt, hard);
+    },
+  };
+}

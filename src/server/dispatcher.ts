@@ -1,0 +1,119 @@
+import { randomBytes } from "node:crypto";
+import type { LegDispatcher, LegOutcome, LegRequest } from "../engine/index.js";
+import type { SSEEvent } from "../contract/index.js";
+import type { PgFleet, SecretVault, Store } from "../store/index.js";
+
+interface Pending {
+  id: string;
+  onEvent: (e: SSEEvent) => void;
+  resolve: (o: LegOutcome) => void;
+  settled: boolean;
+}
+
+/** How often running legs' leases are checked, and leg states polled in case a notification was lost. */
+const CHECK_MS = 1000;
+
+/**
+ * The coordinator's side of many machines: each leg the engine hands out is queued in the fleet
+ * tables with the run's source and its sealed secrets; the worker's job and step events come
+ * back through the store's commit feed and are applied to the run; a leg whose worker's lease
+ * lapses is reported lost (never retried: steps have side effects).
+ */
+export class FleetDispatcher implements LegDispatcher {
+  private readonly pending = new Map<string, Pending>();
+  private readonly byJob = new Map<string, Pending>();
+  private readonly sources = new Map<string, { key: string; commit: string }>();
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(
+    private readonly fleet: PgFleet,
+    private readonly store: Store,
+    private readonly vault: SecretVault,
+  ) {
+    store.events.onCommit((batch) => {
+      for (const e of batch) {
+        if (e.type === "step.log" || !e.jobId) continue;
+        this.byJob.get(`${e.runId}\0${e.jobId}`)?.onEvent(e);
+      }
+    });
+    fleet.listen((payload) => {
+      if (payload.startsWith("done ")) void this.settle(payload.slice(5));
+      else if (payload === "connected") for (const id of this.pending.keys()) void this.settle(id);
+    });
+    this.timer = setInterval(() => void this.check(), CHECK_MS);
+    this.timer.unref();
+  }
+
+  /** Whether a job of a run is a leg this dispatcher handed to a worker and still follows. */
+  follows(runId: string, jobId: string | undefined): boolean {
+    return jobId !== undefined && this.byJob.has(`${runId}\0${jobId}`);
+  }
+
+  /** The source bundle of a run, made before its legs are dispatched. */
+  setSource(runId: string, source: { key: string; commit: string } | undefined): void {
+    if (source) this.sources.set(runId, source);
+    else this.sources.delete(runId);
+  }
+
+  dispatch(leg: LegRequest, onEvent: (e: SSEEvent) => void): { done: Promise<LegOutcome>; cancel(hard: boolean): void } {
+    const id = randomBytes(8).toString("hex");
+    let resolve!: (o: LegOutcome) => void;
+    const done = new Promise<LegOutcome>((r) => (resolve = r));
+    const p: Pending = { id, onEvent, resolve, settled: false };
+    const jobKey = `${leg.runId}\0${leg.job.id}`;
+    this.pending.set(id, p);
+    this.byJob.set(jobKey, p);
+    void done.then(() => {
+      this.pending.delete(id);
+      if (this.byJob.get(jobKey) === p) this.byJob.delete(jobKey);
+    });
+    const source = this.sources.get(leg.runId);
+    const { secrets, ...rest } = leg;
+    if (!source) this.finish(p, { kind: "lost", message: "stax: the run's source was not stored, so no worker can check it out" });
+    else {
+      this.fleet.enqueue(id, { ...rest, workspace: this.store.workspace, source, sealedSecrets: this.vault.seal(secrets) }).catch((err) => this.finish(p, { kind: "lost", message: `stax: the job could not be queued for a worker: ${err instanceof Error ? err.message : err}` }));
+    }
+    return {
+      done,
+      cancel: (hard) => {
+        void this.fleet
+          .cancel(id, hard)
+          .then((unclaimed) => unclaimed && this.finish(p, { kind: "cancelled" }))
+          .catch(() => {});
+      },
+    };
+  }
+
+  private finish(p: Pending, o: LegOutcome): void {
+    if (p.settled) return;
+    p.settled = true;
+    p.resolve(o);
+  }
+
+  /** A leg changed state: when it is over, its outcome, once every event its worker stored was applied. */
+  private async settle(id: string): Promise<void> {
+    const p = this.pending.get(id);
+    if (!p || p.settled) return;
+    const s = await this.fleet.state(id).catch(() => undefined);
+    if (!s || s.state === "queued" || s.state === "running") return;
+    await this.store.events.caughtUp().catch(() => {});
+    if (s.state === "done" && s.result) this.finish(p, { kind: "finished", result: s.result });
+    else if (s.state === "cancelled") this.finish(p, { kind: "cancelled" });
+    else this.finish(p, { kind: "lost", message: `stax: worker '${s.worker ?? "?"}' stopped answering: no heartbeat within its lease, so the job is marked failed (steps are never retried)` });
+  }
+
+  private async check(): Promise<void> {
+    const ids = [...this.pending.keys()];
+    if (!ids.length) return;
+    try {
+      for (const lost of await this.fleet.lapse(ids)) void this.settle(lost.id);
+      for (const id of ids) void this.settle(id);
+    } catch {
+      // the database is away: the next check tries again
+    }
+  }
+
+  close(): void {
+    clearInterval(this.timer);
+  }
+}

@@ -1,0 +1,71 @@
+import { execFile } from "node:child_process";
+import { createReadStream } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { sourceKey, type BlobStore } from "../store/index.js";
+
+const run = promisify(execFile);
+
+/** Left out of the snapshot of a folder that is not a git repository: what a checkout would not hold. */
+const EXCLUDE = ["node_modules/", "dist/", "build/", "target/", ".next/", ".turbo/", "coverage/"];
+
+/**
+ * Snapshots a workspace for workers: one commit (no history, as a depth-1 checkout) of the files
+ * as they are now — tracked ones (changed or not) and untracked ones `.gitignore` does not name;
+ * outside git, everything but the usual build folders — made in a throw-away repository that
+ * borrows the user's objects, so nothing in the user's repository changes. Stored as a git
+ * bundle blob of the run; resolves with its key and commit.
+ */
+export async function snapshotSource(workspace: string, blobs: BlobStore, runId: string): Promise<{ key: string; commit: string }> {
+  const tmp = await mkdtemp(join(tmpdir(), "stax-source-"));
+  try {
+    const git = (...args: string[]) => run("git", ["--git-dir", join(tmp, "git"), "--work-tree", workspace, "-c", "core.autocrlf=false", "-c", "user.name=stax", "-c", "user.email=stax@localhost", ...args], { maxBuffer: 64 * 1024 * 1024 });
+    await run("git", ["init", "-q", "--bare", join(tmp, "git")]);
+    const base = await headTree(workspace);
+    if (base) {
+      // Start from the tracked files (kept even where a .gitignore names them), then add the rest.
+      await writeFile(join(tmp, "git", "objects", "info", "alternates"), `${base.objects}\n`);
+      await git("read-tree", base.tree);
+    } else await writeFile(join(tmp, "git", "info", "exclude"), EXCLUDE.join("\n") + "\n");
+    await git("add", "-A", ".");
+    const tree = (await git("write-tree")).stdout.trim();
+    const commit = (await git("commit-tree", tree, "-m", `stax run ${runId}`)).stdout.trim();
+    await git("update-ref", "refs/heads/source", commit);
+    const file = join(tmp, "source.bundle");
+    await git("bundle", "create", "-q", file, "refs/heads/source");
+    const key = sourceKey(runId);
+    await blobs.put(key, createReadStream(file));
+    return { key, commit };
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+}
+
+/** The tree of HEAD at the workspace (a subfolder's own tree when the workspace is one) and the repository's object folder. */
+async function headTree(workspace: string): Promise<{ tree: string; objects: string } | undefined> {
+  try {
+    const [objects, prefix] = (await run("git", ["-C", workspace, "rev-parse", "--path-format=absolute", "--git-path", "objects", "--show-prefix"])).stdout.trim().split("\n");
+    const tree = (await run("git", ["-C", workspace, "rev-parse", "--verify", "-q", `HEAD:${prefix ?? ""}`])).stdout.trim();
+    return tree ? { tree, objects } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Checks a run's source out of its bundle into `dir` (a new folder). */
+export async function checkoutSource(blobs: BlobStore, source: { key: string; commit: string }, dir: string): Promise<void> {
+  const body = await blobs.get(source.key);
+  if (!body) throw new Error(`the run's source (${source.key}) is not in the store`);
+  const bundle = `${dir}.bundle`;
+  const { pipeline } = await import("node:stream/promises");
+  const { createWriteStream } = await import("node:fs");
+  try {
+    await pipeline(body, createWriteStream(bundle));
+    // One process: a clone of the bundle's one branch, checked out.
+    await run("git", ["clone", "-q", "--no-tags", "-b", "source", bundle, dir]);
+  } finally {
+    await rm(bundle, { force: true });
+  }
+}

@@ -1,0 +1,132 @@
+import pg from "pg";
+import { StaxError, type LegResult, type LegSpec, type WorkerInfo } from "../../contract/index.js";
+import { Listener } from "./listen.js";
+import { redactUrl } from "./pg-store.js";
+import { migrate } from "./schema.js";
+
+/** The channel of leg changes; payloads `queued`, `cancel <id>`, `done <id>`. */
+export const LEGS_CHANNEL = "stax_legs";
+/** Milliseconds of the database's clock: leases compare times of one clock, whatever the hosts' skew. */
+const NOW = "(extract(epoch from clock_timestamp()) * 1000)::bigint";
+
+export type LegState = "queued" | "running" | "done" | "lost" | "cancelled";
+
+/** A leg a worker claimed. */
+export interface ClaimedLeg {
+  id: string;
+  spec: LegSpec;
+}
+
+/**
+ * The job legs of every workspace and the workers that run them, in PostgreSQL. A leg is claimed
+ * with `FOR UPDATE SKIP LOCKED` by a worker whose labels include all the leg's (`labels <@`),
+ * held by a lease the worker's heartbeat extends, never retried; cancel is a level (1 graceful,
+ * 2 at once) plus a notification.
+ */
+export class PgFleet {
+  private listener: Listener | undefined;
+
+  private constructor(
+    private readonly pool: pg.Pool,
+    private readonly url: string,
+  ) {}
+
+  static async connect(url: string): Promise<PgFleet> {
+    const pool = new pg.Pool({ connectionString: url, max: 4, connectionTimeoutMillis: 10_000 });
+    pool.on("error", () => {});
+    try {
+      const client = await pool.connect();
+      try {
+        await migrate(client);
+      } finally {
+        client.release();
+      }
+    } catch (err) {
+      await pool.end().catch(() => {});
+      throw new StaxError("STORE_UNAVAILABLE", `cannot reach the database at ${redactUrl(url)}: ${redactUrl(err instanceof Error ? err.message : String(err))}`);
+    }
+    return new PgFleet(pool, url);
+  }
+
+  /** Calls `onChange` with each leg notification, and with `connected` after each (re)connect. */
+  listen(onChange: (payload: string) => void): void {
+    this.listener ??= new Listener(this.url, [LEGS_CHANNEL], (_, p) => onChange(p), () => onChange("connected"));
+  }
+
+  async enqueue(id: string, spec: LegSpec): Promise<void> {
+    await this.pool.query(`INSERT INTO stax_legs (id, workspace, run_id, job_id, labels, spec, created_at) VALUES ($1, $2, $3, $4, $5, $6, ${NOW})`, [id, spec.workspace, spec.runId, spec.job.id, spec.labels, JSON.stringify(spec)]);
+    await this.pool.query("SELECT pg_notify($1, 'queued')", [LEGS_CHANNEL]);
+  }
+
+  async claim(worker: string, labels: string[], leaseMs: number): Promise<ClaimedLeg | undefined> {
+    const { rows } = await this.pool.query<{ id: string; spec: string }>(
+      `UPDATE stax_legs SET state = 'running', worker = $1, lease_until = ${NOW} + $3 WHERE id = (
+         SELECT id FROM stax_legs WHERE state = 'queued' AND labels <@ $2::text[] ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED)
+       RETURNING id, spec`,
+      [worker, labels, leaseMs],
+    );
+    return rows[0] ? { id: rows[0].id, spec: JSON.parse(rows[0].spec) as LegSpec } : undefined;
+  }
+
+  /** Extends the leases of the worker's legs and records its heartbeat. */
+  async heartbeat(worker: string, leaseMs: number, inHand: number): Promise<void> {
+    await this.pool.query(`UPDATE stax_legs SET lease_until = ${NOW} + $2 WHERE worker = $1 AND state = 'running'`, [worker, leaseMs]);
+    await this.pool.query(`UPDATE stax_workers SET heartbeat = ${NOW}, in_hand = $2 WHERE name = $1`, [worker, inHand]);
+  }
+
+  async finish(id: string, result: LegResult): Promise<void> {
+    await this.pool.query("UPDATE stax_legs SET state = 'done', result = $2 WHERE id = $1 AND state = 'running'", [id, JSON.stringify(result)]);
+    await this.pool.query("SELECT pg_notify($1, $2)", [LEGS_CHANNEL, `done ${id}`]);
+  }
+
+  /** Asks for a leg to stop; a leg no worker claimed yet is cancelled at once (returns true). */
+  async cancel(id: string, hard: boolean): Promise<boolean> {
+    const level = hard ? 2 : 1;
+    const { rows } = await this.pool.query<{ state: string }>("UPDATE stax_legs SET cancel = GREATEST(cancel, $2), state = CASE WHEN state = 'queued' THEN 'cancelled' ELSE state END WHERE id = $1 RETURNING state", [id, level]);
+    await this.pool.query("SELECT pg_notify($1, $2)", [LEGS_CHANNEL, `cancel ${id}`]);
+    return rows[0]?.state === "cancelled";
+  }
+
+  /** Stops every leg of a run (its coordinator is gone): queued ones are cancelled, running ones told to stop at once. */
+  async cancelRun(runId: string): Promise<void> {
+    const { rows } = await this.pool.query<{ id: string }>("UPDATE stax_legs SET cancel = 2, state = CASE WHEN state = 'queued' THEN 'cancelled' ELSE state END WHERE run_id = $1 AND state IN ('queued', 'running') RETURNING id", [runId]);
+    for (const r of rows) await this.pool.query("SELECT pg_notify($1, $2)", [LEGS_CHANNEL, `cancel ${r.id}`]);
+  }
+
+  async cancelLevel(id: string): Promise<number> {
+    const { rows } = await this.pool.query<{ cancel: number }>("SELECT cancel FROM stax_legs WHERE id = $1", [id]);
+    return rows[0]?.cancel ?? 0;
+  }
+
+  async state(id: string): Promise<{ state: LegState; worker?: string; result?: LegResult } | undefined> {
+    const { rows } = await this.pool.query<{ state: LegState; worker: string | null; result: string | null }>("SELECT state, worker, result FROM stax_legs WHERE id = $1", [id]);
+    const r = rows[0];
+    return r ? { state: r.state, ...(r.worker ? { worker: r.worker } : {}), ...(r.result ? { result: JSON.parse(r.result) as LegResult } : {}) } : undefined;
+  }
+
+  /** Marks the running legs among `ids` whose lease lapsed as lost; returns them with their worker. */
+  async lapse(ids: string[]): Promise<{ id: string; worker: string }[]> {
+    if (!ids.length) return [];
+    const { rows } = await this.pool.query<{ id: string; worker: string }>(`UPDATE stax_legs SET state = 'lost' WHERE id = ANY($1) AND state = 'running' AND lease_until < ${NOW} RETURNING id, worker`, [ids]);
+    return rows;
+  }
+
+  async registerWorker(name: string, labels: string[], slots: number): Promise<void> {
+    await this.pool.query(`INSERT INTO stax_workers (name, labels, slots, heartbeat, started_at) VALUES ($1, $2, $3, ${NOW}, ${NOW}) ON CONFLICT (name) DO UPDATE SET labels = excluded.labels, slots = excluded.slots, in_hand = 0, heartbeat = excluded.heartbeat, started_at = excluded.started_at`, [name, labels, slots]);
+  }
+
+  async removeWorker(name: string): Promise<void> {
+    await this.pool.query("DELETE FROM stax_workers WHERE name = $1", [name]);
+  }
+
+  /** Workers seen within `forgetMs`, newest heartbeat first; `lost` past `leaseMs` without one. */
+  async workers(leaseMs: number, forgetMs = 3_600_000): Promise<WorkerInfo[]> {
+    const { rows } = await this.pool.query<{ name: string; labels: string[]; slots: number; in_hand: number; heartbeat: string; started_at: string; age: string }>(`SELECT *, ${NOW} - heartbeat AS age FROM stax_workers WHERE heartbeat > ${NOW} - $1 ORDER BY heartbeat DESC`, [forgetMs]);
+    return rows.map((r) => ({ name: r.name, labels: r.labels, slots: r.slots, inHand: r.in_hand, lastHeartbeat: new Date(Number(r.heartbeat)).toISOString(), startedAt: new Date(Number(r.started_at)).toISOString(), lost: Number(r.age) > leaseMs }));
+  }
+
+  async close(): Promise<void> {
+    await this.listener?.close();
+    await this.pool.end();
+  }
+}

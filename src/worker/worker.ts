@@ -1,0 +1,225 @@
+import { mkdirSync, readdirSync, rmSync } from "node:fs";
+import { cp } from "node:fs/promises";
+import { join } from "node:path";
+import type { LegResult } from "../contract/index.js";
+import { DockerEngine, dockerAddress, gitFetcher, runLegSpec } from "../engine/index.js";
+import { checkoutSource } from "../server/source.js";
+import { StoreArtifacts } from "../server/artifacts.js";
+import { processRecorder, reapProcessGroups } from "../server/process-groups.js";
+import { claimRun, connectStore, PgFleet, runOwnedElsewhere, SecretVault, StoreRecorder, type ClaimedLeg, type Store } from "../store/index.js";
+
+export interface WorkerOptions {
+  databaseUrl: string;
+  /** Shown as `runner.name` in its legs and in `stax workers`. */
+  name: string;
+  /** Legs run at once. */
+  concurrency: number;
+  /** What `runs-on` may ask of it (lower case). */
+  labels: string[];
+  /** Checkouts, temp folders, caches; nothing of the front-end's. */
+  workDir: string;
+  /** A leg whose heartbeat is older than this is lost. */
+  leaseMs: number;
+  secretsKey: string;
+  hostEnv: Record<string, string | undefined>;
+  actionsCache?: string;
+  dockerHost?: string;
+  /** One line of progress (claims, ends, faults). */
+  log: (line: string) => void;
+}
+
+export interface Worker {
+  /** Stops claiming and waits for the legs in hand; `hard` cancels them first (a second Ctrl-C). */
+  stop(hard?: boolean): Promise<void>;
+  readonly done: Promise<void>;
+}
+
+/** Run checkouts a worker keeps for the next legs of the same runs. */
+const KEEP_SOURCES = 8;
+
+interface InHand {
+  cancel(hard: boolean): void;
+  level: number;
+}
+
+/**
+ * `stax worker`: claims job legs whose labels it has, one per free slot, and runs each with the
+ * engine in its own checkout of the run's source, storing events, logs and artifacts in the
+ * shared store. Heartbeats keep its leases; cancel notifications stop a leg within a second.
+ */
+export async function startWorker(o: WorkerOptions): Promise<Worker> {
+  const fleet = await PgFleet.connect(o.databaseUrl);
+  await fleet.registerWorker(o.name, o.labels, o.concurrency);
+  // Checkouts and leg temp folders (secrets in plain text) are no other local user's to read.
+  mkdirSync(o.workDir, { recursive: true, mode: 0o700 });
+  await cleanUpAfterCrash(o.workDir);
+  const stores = new Map<string, Promise<Store>>();
+  const storeOf = (ws: string) => {
+    let s = stores.get(ws);
+    if (!s) stores.set(ws, (s = connectStore({ dataDir: join(o.workDir, ws), databaseUrl: o.databaseUrl })));
+    return s;
+  };
+  const inHand = new Map<string, InHand>();
+  // One checkout per run, copied for each of its legs: no git process on a leg's way to its first step.
+  const sources = new Map<string, Promise<string>>();
+  const sourceOf = (store: Store, spec: ClaimedLeg["spec"]): Promise<string> => {
+    let dir = sources.get(spec.source.key);
+    if (!dir) {
+      const target = join(o.workDir, "sources", `${spec.runId}-${spec.source.commit.slice(0, 12)}`);
+      rmSync(target, { recursive: true, force: true });
+      mkdirSync(join(o.workDir, "sources"), { recursive: true });
+      sources.set(spec.source.key, (dir = checkoutSource(store.blobs, spec.source, target).then(() => target)));
+      dir.catch(() => sources.delete(spec.source.key));
+      // The oldest checkouts go: legs of a run come close together.
+      for (const [key, old] of [...sources].slice(0, Math.max(0, sources.size - KEEP_SOURCES))) {
+        sources.delete(key);
+        void old.then((d) => rmSync(d, { recursive: true, force: true })).catch(() => {});
+      }
+    }
+    return dir;
+  };
+  const running = new Set<Promise<void>>();
+  let stopping = false;
+  let wake: (() => void) | undefined;
+  const nap = (ms: number) => new Promise<void>((r) => ((wake = r), setTimeout(r, ms)));
+
+  const applyCancel = async (id: string) => {
+    const h = inHand.get(id);
+    if (!h) return;
+    const level = await fleet.cancelLevel(id).catch(() => 0);
+    if (level > h.level) {
+      h.level = level;
+      h.cancel(level >= 2);
+    }
+  };
+  fleet.listen((payload) => {
+    if (payload.startsWith("cancel ")) void applyCancel(payload.slice(7));
+    else wake?.();
+  });
+  const beat = setInterval(() => {
+    void fleet.heartbeat(o.name, o.leaseMs, inHand.size).catch(() => {});
+    // Notifications can be missed while the database reconnects: poll the cancel levels too.
+    for (const id of inHand.keys()) void applyCancel(id);
+  }, Math.max(200, Math.min(o.leaseMs / 3, 1000)));
+  beat.unref();
+
+  const runLeg = async (leg: ClaimedLeg): Promise<void> => {
+    const { spec } = leg;
+    // While the leg runs this process claims it in the work folder (as `stax run` claims a run in a
+    // data folder): the next start of a worker there reaps what a crash left, but never a live leg's.
+    const key = `${spec.runId}-${leg.id}`;
+    const release = claimRun(o.workDir, key);
+    const dir = join(o.workDir, "legs", key);
+    const workspace = join(dir, "workspace");
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    o.log(`${spec.job.id} (run ${spec.runNumber}): started`);
+    let result: LegResult = { result: "failure", outputs: {} };
+    try {
+      const store = await storeOf(spec.workspace);
+      const vault = new SecretVault(store.secrets, o.workDir, o.secretsKey);
+      const recorder = new StoreRecorder(store);
+      let setupError: string | undefined;
+      try {
+        await cp(await sourceOf(store, spec), workspace, { recursive: true });
+      } catch (err) {
+        setupError = `the worker could not check out the run's source: ${err instanceof Error ? err.message : err}`;
+        mkdirSync(workspace, { recursive: true });
+      }
+      const secrets = vault.unseal(spec.sealedSecrets);
+      const handle = await runLegSpec(spec, {
+        workspace,
+        tempDir: join(dir, "temp"),
+        hostEnv: o.hostEnv,
+        sink: recorder,
+        secrets,
+        runnerName: o.name,
+        setupError,
+        actions: o.actionsCache ? { cache: o.actionsCache, fetch: gitFetcher(o.actionsCache, { token: o.hostEnv.GITHUB_TOKEN }) } : undefined,
+        artifacts: new StoreArtifacts(store),
+        cacheDir: join(o.workDir, "cache", spec.workspace),
+        docker: new DockerEngine(dockerAddress(o.dockerHost)),
+        processes: processRecorder(o.workDir, key),
+      });
+      inHand.set(leg.id, { cancel: handle.cancel, level: 0 });
+      void applyCancel(leg.id);
+      result = await handle.done;
+      await recorder.idle();
+    } catch (err) {
+      o.log(`${spec.job.id} (run ${spec.runNumber}): ${err instanceof Error ? err.message : err}`);
+    } finally {
+      inHand.delete(leg.id);
+      await retry(() => fleet.finish(leg.id, result)).catch((err) => o.log(`could not report the end of ${spec.job.id}: ${err instanceof Error ? err.message : err}`));
+      rmSync(dir, { recursive: true, force: true });
+      release();
+      o.log(`${spec.job.id} (run ${spec.runNumber}): ${result.result}`);
+    }
+  };
+
+  const loop = async () => {
+    while (!stopping) {
+      if (running.size >= o.concurrency) {
+        await Promise.race(running);
+        continue;
+      }
+      let leg: ClaimedLeg | undefined;
+      try {
+        leg = await fleet.claim(o.name, o.labels, o.leaseMs);
+      } catch {
+        await nap(1000);
+        continue;
+      }
+      if (!leg) {
+        await nap(1000);
+        continue;
+      }
+      const p = runLeg(leg).finally(() => running.delete(p));
+      running.add(p);
+    }
+    await Promise.all(running);
+  };
+  const done = loop().finally(async () => {
+    clearInterval(beat);
+    await fleet.removeWorker(o.name).catch(() => {});
+    await fleet.close().catch(() => {});
+    for (const s of stores.values()) await (await s).close().catch(() => {});
+  });
+  return {
+    done,
+    async stop(hard = false) {
+      stopping = true;
+      wake?.();
+      if (hard) for (const h of inHand.values()) h.cancel(true);
+      await done;
+    },
+  };
+}
+
+/**
+ * What a worker killed mid-leg (kill -9, power) left in its work folder: its steps' process groups
+ * are killed and its legs' folders (checkout, temp folder with plaintext secrets) removed, except
+ * those of legs another live worker process of the same folder runs.
+ */
+async function cleanUpAfterCrash(workDir: string): Promise<void> {
+  const live = (key: string) => runOwnedElsewhere(workDir, key);
+  await reapProcessGroups(workDir, live);
+  let names: string[] = [];
+  try {
+    names = readdirSync(join(workDir, "legs"));
+  } catch {
+    return;
+  }
+  for (const name of names) if (!live(name)) rmSync(join(workDir, "legs", name), { recursive: true, force: true });
+}
+
+/** Retries while the database is away (up to five minutes, backing off to 2 s). */
+async function retry(f: () => Promise<void>): Promise<void> {
+  const until = Date.now() + 300_000;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await f();
+    } catch (err) {
+      if (Date.now() > until) throw err;
+      await new Promise((r) => setTimeout(r, Math.min(2000, 100 * 2 ** attempt)));
+    }
+  }
+}

@@ -1,0 +1,56 @@
+/**
+ * Many machines on one: front-ends (`stax runner start --foreground`) and workers (`stax worker`)
+ * as child processes sharing a real PostgreSQL, each with its own STAX_HOME and work folder. As
+ * root, each worker runs in its own mount namespace where the workspace and the front-ends' data
+ * folders are covered by empty tmpfs mounts: a worker that read them would find nothing.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync } from "node:fs";
+import { tmpdir, userInfo } from "node:os";
+import { join } from "node:path";
+import { spawnRunner, STAX_BIN, type ChildRunner } from "./runner.js";
+
+export interface Fleet {
+  env: Record<string, string>;
+  frontEnds: ChildRunner[];
+  workers: Map<string, { child: ChildProcess; output(): string }>;
+  /** Whether workers run with the front-ends' folders hidden. */
+  isolated: boolean;
+  startWorker(name: string, args?: string[]): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startFleet(o: { databaseUrl: string; workspace: string; frontEnds: number; leaseSeconds?: number }): Promise<Fleet> {
+  const env = { STAX_DATABASE_URL: o.databaseUrl, STAX_SECRETS_KEY: randomBytes(32).toString("base64"), STAX_LEASE_SECONDS: String(o.leaseSeconds ?? 30), NO_COLOR: "1" };
+  const homes = Array.from({ length: o.frontEnds }, () => mkdtempSync(join(tmpdir(), "stax-frontend-")));
+  const frontEnds = await Promise.all(homes.map((h) => spawnRunner(h, o.workspace, env)));
+  const workers = new Map<string, { child: ChildProcess; output(): string }>();
+  const isolated = userInfo().uid === 0;
+  const hidden = [o.workspace, ...homes];
+  const startWorker = async (name: string, args: string[] = []): Promise<void> => {
+    const home = mkdtempSync(join(tmpdir(), `stax-worker-${name}-`));
+    const cmd = [process.execPath, STAX_BIN, "worker", "--name", name, "--work-dir", join(home, "work"), ...args];
+    const script = `${hidden.map((_, i) => `mount -t tmpfs tmpfs "$${i + 1}"`).join(" && ")} && shift ${hidden.length} && exec "$@"`;
+    const child = isolated ? spawn("unshare", ["-m", "--propagation", "private", "sh", "-c", script, "sh", ...hidden, ...cmd], { env: { ...process.env, ...env, STAX_HOME: home }, stdio: ["ignore", "pipe", "pipe"] }) : spawn(cmd[0], cmd.slice(1), { env: { ...process.env, ...env, STAX_HOME: home }, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    child.stdout!.on("data", (d) => (out += d));
+    child.stderr!.on("data", (d) => (out += d));
+    workers.set(name, { child, output: () => out });
+    for (const t = Date.now(); !out.includes("ready"); await new Promise((r) => setTimeout(r, 50))) {
+      if (child.exitCode !== null || Date.now() - t > 20_000) throw new Error(`worker ${name} did not start:\n${out}`);
+    }
+  };
+  return {
+    env,
+    frontEnds,
+    workers,
+    isolated,
+    startWorker,
+    async stop() {
+      for (const w of workers.values()) w.child.kill("SIGKILL");
+      for (const f of frontEnds) f.child.kill("SIGTERM");
+      await Promise.all(frontEnds.map((f) => f.exited));
+    },
+  };
+}

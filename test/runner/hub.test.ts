@@ -1,0 +1,58 @@
+/**
+ * The SSE hub over an event log whose reads are asynchronous: batches committed while a
+ * subscriber replays are queued for it and deduplicated by id, so none is lost or sent twice.
+ */
+import assert from "node:assert/strict";
+import { mkdtempSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { makeEvent } from "../../src/contract/index.js";
+import { EventHub } from "../../src/server/hub.js";
+import { openStore, type EventLog } from "../../src/store/index.js";
+import { openStream } from "../helpers/runner.js";
+
+const line = (i: number) => makeEvent("step.log", { runId: "r", jobId: "j", stepNumber: 1, line: `line ${i}\n` });
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+test("events committed while a subscriber's replay read is in flight reach it after the replay: none lost, none twice", async () => {
+  const store = openStore(mkdtempSync(join(tmpdir(), "stax-hub-")));
+  await store.events.append(Array.from({ length: 10 }, (_, i) => line(i + 1)));
+  let reads = 0;
+  // A read that answers what was committed when it began, but late: as a networked database may.
+  const slow: EventLog = {
+    append: (e) => store.events.append(e),
+    highWater: () => store.events.highWater(),
+    delivered: () => store.events.delivered(),
+    onCommit: (l) => store.events.onCommit(l),
+    caughtUp: () => store.events.caughtUp(),
+    readSince: async (since, q) => {
+      reads++;
+      const page = await store.events.readSince(since, q);
+      await sleep(200);
+      return page;
+    },
+  };
+  const hub = new EventHub(slow, { maxQueueBytes: 1 << 20, pingIntervalMs: 60_000 });
+  store.events.onCommit((b) => hub.publish(b));
+  const server = createServer((req, res) => hub.subscribe(res, { since: 0 }));
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  try {
+    const stream = await openStream(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, "/");
+    await sleep(50);
+    assert.equal(reads, 1, "the replay's first read is in flight");
+    await store.events.append([line(11), line(12)]);
+    await sleep(250);
+    await store.events.append([line(13)]);
+    await stream.waitFor((f) => f.id === 13, 5000);
+    await sleep(100);
+    assert.deepEqual(stream.events().map((e) => e.id), Array.from({ length: 13 }, (_, i) => i + 1));
+    stream.close();
+  } finally {
+    hub.close();
+    server.close();
+    await store.close();
+  }
+});

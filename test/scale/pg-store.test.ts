@@ -1,0 +1,100 @@
+/**
+ * The PostgreSQL store on a real server: the same contract as the embedded store (commit-ordered
+ * ids across connections, every batch delivered once and in order through NOTIFY, atomic run
+ * numbers, logs by range, leases, blobs), concurrent migrations, and a password never shown.
+ */
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { makeEvent, StaxError } from "../../src/contract/index.js";
+import { PgStore } from "../../src/store/pg/pg-store.js";
+import { startPostgres, type TestPostgres } from "../helpers/postgres.js";
+
+let pgServer: TestPostgres;
+before(async () => {
+  pgServer = await startPostgres();
+});
+after(async () => {
+  await pgServer.stop();
+});
+
+const log = (runId: string, i: number, stepNumber = 1) => makeEvent("step.log", { runId, jobId: "j", stepNumber, line: `${runId} ${i}\n` });
+
+test("two processes migrating one empty database at once both open it; ids from two connections are unique, in commit order, and each one's listeners get every batch once, in order", async () => {
+  const [a, b] = await Promise.all([PgStore.connect(pgServer.url, "ws-a"), PgStore.connect(pgServer.url, "ws-a")]);
+  const other = await PgStore.connect(pgServer.url, "ws-other");
+  const seen: number[] = [];
+  a.events.onCommit((batch) => seen.push(...batch.map((e) => e.id)));
+  a.follow();
+  try {
+    await new Promise((r) => setTimeout(r, 100));
+    const start = await a.events.highWater();
+    await Promise.all(
+      Array.from({ length: 10 }, async (_, round) => {
+        await a.events.append(Array.from({ length: 30 }, (_, i) => log("ra", round * 30 + i)));
+        await b.events.append(Array.from({ length: 20 }, (_, i) => log("rb", round * 20 + i)));
+        await other.events.append([log("elsewhere", round)]);
+      }),
+    );
+    const mine = await a.events.readSince(start, { limit: 10_000 });
+    assert.equal(mine.length, 500, "only this workspace's events");
+    assert.ok(mine.every((e, i) => i === 0 || e.id > mine[i - 1].id));
+    assert.deepEqual((await b.logs.all("ra")).map((l) => l.line).sort(), Array.from({ length: 300 }, (_, i) => `ra ${i}\n`).sort());
+    for (const t = Date.now(); seen.length < 500 && Date.now() - t < 5000; ) await new Promise((r) => setTimeout(r, 20));
+    assert.deepEqual(seen, mine.map((e) => e.id), "a's listeners got b's batches too, between its own, in id order, once");
+  } finally {
+    await Promise.all([a.close(), b.close(), other.close()]);
+  }
+});
+
+test("run numbers drawn by two connections at once are all different; each workspace counts on its own", async () => {
+  const [a, b] = await Promise.all([PgStore.connect(pgServer.url, "numbers"), PgStore.connect(pgServer.url, "numbers")]);
+  const c = await PgStore.connect(pgServer.url, "numbers-2");
+  try {
+    const draw = (s: PgStore) => Promise.all(Array.from({ length: 200 }, () => s.runs.nextNumber()));
+    const [x, y] = await Promise.all([draw(a), draw(b)]);
+    assert.deepEqual([...x, ...y].sort((p, q) => p - q), Array.from({ length: 400 }, (_, i) => i + 1));
+    assert.equal(await c.runs.nextNumber(), 1);
+  } finally {
+    await Promise.all([a.close(), b.close(), c.close()]);
+  }
+});
+
+test("step logs by range, run snapshots, leases, and blobs of several MiB round-trip", async () => {
+  const s = await PgStore.connect(pgServer.url, "parts");
+  try {
+    for (let batch = 0; batch < 3; batch++) await s.events.append([...Array.from({ length: 1500 }, (_, i) => log("r", batch * 1500 + i)), log("r", 0, 2)]);
+    assert.equal(await s.logs.count("r", "j", 1), 4500);
+    assert.deepEqual((await s.logs.lines("r", "j", 1, 2990, 3)).map((l) => [l.n, l.text]), [[2991, "r 2990\n"], [2992, "r 2991\n"], [2993, "r 2992\n"]]);
+    const run = { id: "abc123", number: await s.runs.nextNumber(), workflow: "ci", workflowFile: ".github/workflows/ci.yml", status: "completed" as const, conclusion: "failure" as const, jobs: [], createdAt: new Date().toISOString(), trigger: { event: "push", ref: "", sha: "" }, inputs: {} };
+    await s.runs.save(run);
+    assert.equal((await s.runs.find("abc"))?.toString(), run.toString());
+    assert.equal((await s.runs.list({ status: "failure" })).length, 1);
+    assert.equal((await s.runs.list({ status: "success" })).length, 0);
+    await s.queue.enqueue("abc123", { workflow: "ci", event: "push" });
+    assert.equal((await s.queue.claim("one", 100))?.runId, "abc123");
+    assert.equal(await s.queue.claim("two", 100), undefined);
+    await new Promise((r) => setTimeout(r, 150));
+    assert.equal((await s.queue.claim("two", 1000))?.runId, "abc123", "a lapsed lease is taken over");
+    const big = Buffer.alloc(3 * 1024 * 1024 + 7, 0x61);
+    big[big.length - 1] = 0x7a;
+    assert.equal(await s.blobs.put("artifacts/abc123/site/index.html", big), big.length);
+    const back: Buffer[] = [];
+    for await (const c of (await s.blobs.get("artifacts/abc123/site/index.html"))!) back.push(c as Buffer);
+    assert.ok(Buffer.concat(back).equals(big));
+    assert.deepEqual(await s.blobs.list("artifacts/abc123/"), [{ key: "artifacts/abc123/site/index.html", size: big.length }]);
+    await s.runs.delete("abc123");
+    assert.deepEqual(await s.blobs.list("artifacts/abc123/"), [], "deleting a run deletes its blobs");
+  } finally {
+    await s.close();
+  }
+});
+
+test("a database that does not answer is one STORE_UNAVAILABLE error with the password replaced by ***", async () => {
+  const url = pgServer.url.replace(`:${pgServer.port}/`, ":1/");
+  await assert.rejects(PgStore.connect(url, "x"), (err: unknown) => {
+    assert.ok(err instanceof StaxError && err.code === "STORE_UNAVAILABLE");
+    assert.ok(!err.message.includes("not-the-real-password"), err.message);
+    assert.match(err.message, /postgres:\/\/stax:\*\*\*@127\.0\.0\.1:1\/postgres/);
+    return true;
+  });
+});

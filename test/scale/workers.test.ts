@@ -1,0 +1,150 @@
+/**
+ * Many machines (scale-out.md): two front-ends and workers as separate processes over a real
+ * PostgreSQL. Legs spread over workers that cannot see the front-ends' files; needs outputs,
+ * artifacts and secrets cross machines; every front-end streams every event; cancel from either
+ * front-end stops a leg; a worker killed mid-leg fails its leg within the lease.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import type { StoredEvent, WorkerInfo, WorkflowRun } from "../../src/contract/index.js";
+import { FIXTURES } from "../helpers/engine.js";
+import { startFleet, type Fleet } from "../helpers/fleet.js";
+import { startPostgres, type TestPostgres } from "../helpers/postgres.js";
+import { launchBrowser } from "../helpers/browser.js";
+import { openStream, spawnRunner, type ChildRunner } from "../helpers/runner.js";
+
+const WORKSPACE = join(FIXTURES, "fleet");
+let pg: TestPostgres;
+let fleet: Fleet;
+
+before(async () => {
+  pg = await startPostgres();
+  fleet = await startFleet({ databaseUrl: pg.url, workspace: WORKSPACE, frontEnds: 2, leaseSeconds: 2 });
+  await fleet.startWorker("w1", ["--concurrency", "2"]);
+  await fleet.startWorker("w2", ["--concurrency", "2"]);
+});
+after(async () => {
+  await fleet?.stop();
+  await pg?.stop();
+});
+
+async function api<T>(r: ChildRunner, method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
+  const res = await fetch(`${r.url}${path}`, { method, headers: body === undefined ? {} : { "Content-Type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await res.text();
+  return { status: res.status, body: (res.headers.get("content-type")?.includes("json") ? JSON.parse(text) : text) as T };
+}
+
+async function finished(r: ChildRunner, id: string, ms = 60_000): Promise<WorkflowRun> {
+  for (const t = Date.now(); Date.now() - t < ms; await new Promise((res) => setTimeout(res, 50))) {
+    const run = (await api<WorkflowRun>(r, "GET", `/api/runs/${id}`)).body;
+    if (run.status === "completed") return run;
+  }
+  throw new Error(`run ${id} did not finish`);
+}
+
+test("a matrix spreads over workers that cannot see the front-end's files; outputs, artifacts and secrets cross machines; the other front-end streams every event in order and resumes by id", async () => {
+  const [a, b] = fleet.frontEnds;
+  assert.equal((await api(a, "PUT", "/api/secrets/FLEET_SECRET", { value: "fleet-value" })).status, 200);
+  const live = await openStream(b.url, "/api/events");
+  const created = await api<WorkflowRun>(a, "POST", "/api/runs", { workflow: "spread", sandbox: { strategy: "none" } });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  const run = await finished(a, created.body.id);
+  const log = (await api<string>(a, "GET", `/api/runs/${run.id}/logs`)).body;
+  assert.equal(run.conclusion, "success", log);
+  assert.deepEqual(run.jobs.map((j) => [j.id, j.conclusion]), [["build (1)", "success"], ["build (2)", "success"], ["build (3)", "success"], ["build (4)", "success"], ["collect", "success"]]);
+  const on = new Set([...log.matchAll(/leg \d on (w\d)/g)].map((m) => m[1]));
+  assert.deepEqual([...on].sort(), ["w1", "w2"], "legs ran on both workers");
+  assert.match(log, /secret: \*\*\*/, "the secret reached the worker, masked there");
+  assert.doesNotMatch(log, /fleet-value/);
+  assert.match(log, /needs output: [1-4]/);
+  if (fleet.isolated) assert.doesNotMatch(log, new RegExp(`in ${WORKSPACE}`), "legs ran in the workers' own checkouts");
+  const viaB = (await api<WorkflowRun>(b, "GET", `/api/runs/${run.id}`)).body;
+  assert.equal(viaB.conclusion, "success", "the other front-end serves the run");
+  assert.deepEqual(viaB.jobs.map((j) => j.steps.map((s) => s.conclusion)), run.jobs.map((j) => j.steps.map((s) => s.conclusion)));
+
+  await live.waitFor((f) => f.event === "run.completed" && (f.data as { runId: string }).runId === run.id);
+  const seen = live.events().filter((e) => e.runId === run.id);
+  const replay = await openStream(a.url, `/api/events?runId=${run.id}&since=0`);
+  await replay.waitFor((f) => f.event === "run.completed");
+  const all = replay.events();
+  assert.deepEqual(seen.map((e) => e.id), all.map((e) => e.id), "front-end B got, live, exactly what front-end A replays: no gap, no duplicate");
+  const middle = all[all.length >> 1].id;
+  const resumed = await openStream(b.url, `/api/events?runId=${run.id}`, { "Last-Event-ID": String(middle) });
+  await resumed.waitFor((f) => f.event === "run.completed");
+  assert.deepEqual(resumed.events().map((e: StoredEvent) => e.id), all.filter((e) => e.id > middle).map((e) => e.id), "resume on B from an id A sent");
+  for (const s of [live, replay, resumed]) s.close();
+});
+
+test("a cancel sent to the other front-end stops the leg on its worker within a second; `if: always()` jobs still run", async () => {
+  const [a, b] = fleet.frontEnds;
+  const live = await openStream(a.url, "/api/events");
+  const created = await api<WorkflowRun>(a, "POST", "/api/runs", { workflow: "hold", sandbox: { strategy: "none" } });
+  await live.waitFor((f) => f.event === "step.log" && /holding on/.test((f.data as { line: string }).line));
+  const asked = Date.now();
+  assert.equal((await api(b, "POST", `/api/runs/${created.body.id}/cancel`, {})).status, 200);
+  await live.waitFor((f) => f.event === "step.completed" && (f.data as { jobId: string }).jobId === "wait");
+  const took = Date.now() - asked;
+  const run = await finished(a, created.body.id);
+  assert.equal(run.conclusion, "cancelled");
+  assert.equal(run.jobs.find((j) => j.id === "wait")?.conclusion, "cancelled");
+  assert.ok(took <= 1500, `the leg stopped ${took} ms after the cancel`);
+  live.close();
+});
+
+test("kill -9 of a worker mid-leg: the leg fails within the lease with a line naming the lost worker, and the run goes on as needs and if say", async () => {
+  const [a] = fleet.frontEnds;
+  await fleet.startWorker("doomed", ["--labels", "linux,doomed"]);
+  for (const w of ["w1", "w2"]) fleet.workers.get(w)!.child.kill("SIGSTOP");
+  try {
+    const live = await openStream(a.url, "/api/events");
+    const created = await api<WorkflowRun>(a, "POST", "/api/runs", { workflow: "hold", sandbox: { strategy: "none" } });
+    await live.waitFor((f) => f.event === "step.log" && /holding on doomed/.test((f.data as { line: string }).line));
+    fleet.workers.get("doomed")!.child.kill("SIGKILL");
+    for (const w of ["w1", "w2"]) fleet.workers.get(w)!.child.kill("SIGCONT");
+    const run = await finished(a, created.body.id, 30_000);
+    const log = (await api<string>(a, "GET", `/api/runs/${run.id}/logs`)).body;
+    assert.equal(run.jobs.find((j) => j.id === "wait")?.conclusion, "failure");
+    assert.match(log, /worker 'doomed' stopped answering/);
+    assert.equal(run.jobs.find((j) => j.id === "after")?.conclusion, "success", "`if: always()` ran after the lost leg");
+    live.close();
+  } finally {
+    for (const w of ["w1", "w2"]) fleet.workers.get(w)!.child.kill("SIGCONT");
+  }
+});
+
+test("kill -9 of the front-end that coordinates a run: another front-end marks it cancelled within the lease and its legs stop on the workers", async () => {
+  const [, b] = fleet.frontEnds;
+  const coordinator = await spawnRunner(mkdtempSync(join(tmpdir(), "stax-frontend-doomed-")), WORKSPACE, fleet.env);
+  const live = await openStream(b.url, "/api/events");
+  const created = await api<WorkflowRun>(coordinator, "POST", "/api/runs", { workflow: "hold", sandbox: { strategy: "none" } });
+  await live.waitFor((f) => f.event === "step.log" && /holding on/.test((f.data as { line: string }).line));
+  coordinator.child.kill("SIGKILL");
+  const run = await finished(b, created.body.id, 20_000);
+  assert.equal(run.conclusion, "cancelled");
+  const log = (await api<string>(b, "GET", `/api/runs/${run.id}/logs`)).body;
+  assert.match(log, /the runner stopped while this run was in progress/);
+  for (const t = Date.now(); ; await new Promise((r) => setTimeout(r, 100))) {
+    const workers = (await api<WorkerInfo[]>(b, "GET", "/api/workers")).body;
+    if (workers.filter((w) => !w.lost).every((w) => w.inHand === 0)) break;
+    assert.ok(Date.now() - t < 10_000, `legs still in hand: ${JSON.stringify(workers)}`);
+  }
+  live.close();
+});
+
+test("the dashboard's Workers page lists the live workers with their labels and slots", async () => {
+  const browser = await launchBrowser();
+  try {
+    const page = await browser.newPage();
+    await page.goto(`${fleet.frontEnds[1].url}/workers`);
+    const row = page.locator("table.workers tbody tr", { hasText: "w1" });
+    await row.waitFor({ timeout: 15_000 });
+    const text = (await row.innerText()).replace(/\s+/g, " ");
+    assert.match(text, /w1 live linux, x64 \d \/ 2/);
+    assert.ok(await page.locator("table.workers tbody tr", { hasText: "w2" }).count());
+  } finally {
+    await browser.close();
+  }
+});
