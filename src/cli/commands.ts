@@ -8,6 +8,7 @@ import { registerRunner } from "./runner.js";
 import { registerRuns } from "./runs.js";
 import { registerSecret } from "./secret.js";
 import { registerValidate } from "./validate.js";
+import { registerVar } from "./var.js";
 import { registerWorker } from "./worker.js";
 
 /** Every `stax` sub-command, one file each. */
@@ -18,6 +19,7 @@ export function registerCommands(program: Command): void {
   registerRuns(program);
   registerLog(program);
   registerSecret(program);
+  registerVar(program);
   registerArtifacts(program);
   registerDashboard(program);
   registerActions(program);

@@ -8,7 +8,7 @@ import type { Config } from "../config/config.js";
 import { StoreArtifacts } from "../server/artifacts.js";
 import { processRecorder } from "../server/process-groups.js";
 import { makeRunTemp } from "../server/run-temp.js";
-import { claimRun, ownerName, PgFleet, SecretVault, StoreRecorder, connectStore, type Store } from "../store/index.js";
+import { claimRun, ownerName, PgFleet, SecretVault, StoreRecorder, connectStore, storedVars, type Store } from "../store/index.js";
 import { FleetDispatcher } from "../server/dispatcher.js";
 import { snapshotSource } from "../server/source.js";
 import { assertReadable } from "../server/runs.js";
@@ -16,9 +16,10 @@ import type { RunPlan } from "./run-plan.js";
 
 /**
  * Runs a plan in this process, recording it in the workspace's store (so it shows in the
- * dashboard later) with the stored secrets under the command line's.
+ * dashboard later) with the stored secrets and variables under the command line's (CTX-08).
+ * Aborting `signal` cancels the run as Ctrl-C does.
  */
-export async function runInStore(plan: RunPlan, sink: EventSink, config: Readonly<Config>): Promise<WorkflowRun> {
+export async function runInStore(plan: RunPlan, sink: EventSink, config: Readonly<Config>, signal?: AbortSignal): Promise<WorkflowRun> {
   const store = await connectStore(config);
   const runId = randomBytes(4).toString("hex");
   const owner = ownerName("stax-run");
@@ -30,12 +31,13 @@ export async function runInStore(plan: RunPlan, sink: EventSink, config: Readonl
     const stored = await vault.all();
     assertReadable(plan.workflow, stored.unreadable, plan.secrets ?? {}, vault.keySource);
     // The request is kept with the run (re-runs from the dashboard), and the lease tells the runner who executes it.
-    await store.queue.enqueue(runId, { workflow: plan.workflow.relPath, event: plan.event, inputs: plan.inputs as Record<string, string>, eventPayload: plan.eventPayload, jobs: plan.jobs, env: plan.env, actions: plan.actions, sandbox: { strategy: "none" }, ...(plan.secrets && Object.keys(plan.secrets).length ? { sealedSecrets: vault.seal(plan.secrets) } : {}) });
+    await store.queue.enqueue(runId, { workflow: plan.workflow.relPath, event: plan.event, inputs: plan.inputs as Record<string, string>, eventPayload: plan.eventPayload, jobs: plan.jobs, env: plan.env, actions: plan.actions, vars: plan.vars, ...(plan.matrix ? { matrix: plan.matrix } : {}), ...(plan.actor ? { actor: plan.actor } : {}), sandbox: { strategy: "none" }, ...(plan.secrets && Object.keys(plan.secrets).length ? { sealedSecrets: vault.seal(plan.secrets) } : {}) });
     await store.queue.claim(owner, config.leaseMs, runId);
     const recorder = new StoreRecorder(store, (e) => sink.emit(e));
-    const fleet = config.databaseUrl ? await connectFleet(config.databaseUrl, store, vault, plan.workspace, runId, sink) : undefined;
+    const fleet = config.databaseUrl ? await connectFleet(config.databaseUrl, config.leaseMs, store, vault, plan.workspace, runId, sink) : undefined;
     closeFleet = async () => fleet?.close();
-    const run = await runLocally({ ...plan, secrets: { ...stored.values, ...plan.secrets } }, recorder, {
+    const run = await runLocally({ ...plan, secrets: { ...stored.values, ...plan.secrets }, vars: { ...(await storedVars(store)), ...plan.vars } }, recorder, {
+      signal,
       legs: fleet?.dispatcher,
       runId,
       runNumber: await store.runs.nextNumber(),
@@ -65,9 +67,9 @@ export async function runInStore(plan: RunPlan, sink: EventSink, config: Readonl
  * workspace goes to the store as the run's source, and the workers' events are shown as they are
  * committed.
  */
-async function connectFleet(databaseUrl: string, store: Store, vault: SecretVault, workspace: string, runId: string, sink: EventSink): Promise<{ dispatcher: FleetDispatcher; close(): Promise<void> }> {
+async function connectFleet(databaseUrl: string, leaseMs: number, store: Store, vault: SecretVault, workspace: string, runId: string, sink: EventSink): Promise<{ dispatcher: FleetDispatcher; close(): Promise<void> }> {
   const fleet = await PgFleet.connect(databaseUrl);
-  const dispatcher = new FleetDispatcher(fleet, store, vault);
+  const dispatcher = new FleetDispatcher(fleet, store, vault, (job, labels) => process.stderr.write(`stax: job '${job}' waits for a worker with the labels ${labels.join(", ") || "(any)"}: none is live now (see stax workers)\n`), leaseMs);
   store.follow();
   store.events.onCommit((batch) => {
     for (const e of batch) if (e.runId === runId && dispatcher.follows(e.runId, e.jobId)) sink.emit(e);
@@ -105,7 +107,7 @@ function watchCancel(store: Store, runId: string, owner: string, leaseMs: number
 }
 
 /** Runs a plan in this process. SIGINT cancels gracefully; a second SIGINT stops at once. */
-export async function runLocally(plan: RunPlan, sink: EventSink, opts: { runId?: string; runNumber?: number; tempDir?: string; hostEnv: Record<string, string | undefined>; actions?: ActionSources; artifacts?: ArtifactStore; cacheDir?: string; docker?: DockerEngine; legSlots?: LegSlots; processes?: ProcessRecorder; onStart?: (handle: RunHandle) => void; legs?: LegDispatcher }): Promise<WorkflowRun> {
+export async function runLocally(plan: RunPlan, sink: EventSink, opts: { signal?: AbortSignal; runId?: string; runNumber?: number; tempDir?: string; hostEnv: Record<string, string | undefined>; actions?: ActionSources; artifacts?: ArtifactStore; cacheDir?: string; docker?: DockerEngine; legSlots?: LegSlots; processes?: ProcessRecorder; onStart?: (handle: RunHandle) => void; legs?: LegDispatcher }): Promise<WorkflowRun> {
   const handle: RunHandle = startRun({
     runId: opts.runId ?? randomBytes(4).toString("hex"),
     runNumber: opts.runNumber ?? 1,
@@ -116,6 +118,9 @@ export async function runLocally(plan: RunPlan, sink: EventSink, opts: { runId?:
     inputs: plan.inputs,
     secrets: plan.secrets,
     env: plan.env,
+    vars: plan.vars,
+    matrix: plan.matrix,
+    actor: plan.actor,
     jobs: plan.jobs,
     hostEnv: opts.hostEnv,
     tempDir: opts.tempDir ?? mkdtempSync(join(tmpdir(), "stax-run-")),
@@ -135,12 +140,15 @@ export async function runLocally(plan: RunPlan, sink: EventSink, opts: { runId?:
     process.stderr.write(interrupts === 1 ? "\nstax: cancelling the run (Ctrl-C again to stop at once)\n" : "\nstax: stopping now\n");
     handle.cancel();
   };
+  const onAbort = (): void => handle.cancel();
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
+  opts.signal?.addEventListener("abort", onAbort);
   try {
     return await handle.done;
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
+    opts.signal?.removeEventListener("abort", onAbort);
   }
 }

@@ -1,7 +1,20 @@
 import type { Command } from "commander";
 import { StaxError, type WorkflowRun } from "../contract/index.js";
-import { openBackend } from "./backend.js";
+import { openBackend, type Backend } from "./backend.js";
 import { cliConfig } from "./context.js";
+
+/** `--failed`: the log of each failed step only (as `gh run view --log-failed`), each job's header once. */
+async function failedLog(b: Backend, run: WorkflowRun): Promise<string> {
+  let text = "";
+  for (const j of run.jobs) {
+    const failed = j.steps.filter((s) => s.conclusion === "failure");
+    for (const [i, s] of failed.entries()) {
+      const part = await b.logText(run.id, { job: j.id, step: s.number });
+      text += i === 0 ? part : part.slice(part.indexOf("\n") + 1);
+    }
+  }
+  return text;
+}
 
 /**
  * `stax log RUN [-f]`: the run's log; with `-f`, every line so far exactly once (replay from
@@ -15,13 +28,21 @@ export function registerLog(program: Command): void {
     .option("-f, --follow", "follow live; exit 0 on success, 1 on failure or cancel")
     .option("--job <id>", "only this job")
     .option("--step <n>", "only this step number")
+    .option("--failed", "only the failed steps' logs (as gh run view --log-failed)")
     .option("-w, --workspace <dir>", "workspace")
-    .action(async (ref: string, o: { follow?: boolean; job?: string; step?: string; workspace?: string }) => {
+    .action(async (ref: string, o: { follow?: boolean; failed?: boolean; job?: string; step?: string; workspace?: string }) => {
+      if (o.failed && (o.follow || o.job || o.step)) throw new StaxError("BAD_REQUEST", "--failed goes with none of -f, --job, --step");
       const step = o.step === undefined ? undefined : Number(o.step);
       if (step !== undefined && (!Number.isInteger(step) || step < 1)) throw new StaxError("BAD_REQUEST", "--step must be a step number (1, 2, …)");
       const b = await openBackend(cliConfig({ workspace: o.workspace }));
       try {
         const run = await b.getRun(ref);
+        if (o.failed) {
+          const text = await failedLog(b, run);
+          if (text) process.stdout.write(text);
+          else process.stderr.write(`run ${run.number} has no failed step\n`);
+          return;
+        }
         if (!o.follow) {
           process.stdout.write(await b.logText(run.id, { job: o.job, step }));
           return;

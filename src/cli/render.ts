@@ -17,6 +17,8 @@ export class RunRenderer implements EventSink {
   constructor(
     private readonly out: NodeJS.WriteStream | { write(s: string): unknown; isTTY?: boolean; columns?: number },
     private readonly live = !!out.isTTY,
+    /** Put before each job id when several workflows print at once (`stax run` by event). */
+    private readonly label?: string,
   ) {}
 
   emit(e: SSEEvent): void {
@@ -63,7 +65,7 @@ export class RunRenderer implements EventSink {
   }
 
   private prefix(jobId: string): string {
-    return pc.dim(`[${jobId}] `);
+    return pc.dim(`[${this.label ? `${this.label} / ` : ""}${jobId}] `);
   }
 
   private print(line: string): void {

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { formatDiagnostic, StaxError } from "../contract/index.js";
-import { resolveWorkflow, validateInputs, workflowFiles, type LoadedWorkflow } from "../workflow/index.js";
+import { resolveWorkflow, unknownEvent, validateInputs, workflowFiles, type LoadedWorkflow } from "../workflow/index.js";
 import { collect, dotenvFile, jsonFile, pairs } from "./options.js";
 
 export { collect };
@@ -19,6 +19,15 @@ export interface RunFlags {
   job?: string[];
   json?: boolean;
   action?: string[];
+  var?: string[];
+  varFile?: string;
+  matrix?: string[];
+  inputFile?: string;
+  actor?: string;
+  /** act's name for --event-file. */
+  eventpath?: string;
+  /** pull_request: the base branch (default: the repository's default branch). */
+  base?: string;
 }
 
 /** Everything a run needs, resolved and checked from the command line. */
@@ -33,6 +42,65 @@ export interface RunPlan {
   jobs?: string[];
   /** `--action owner/repo@ref=DIR` overrides, folders absolute. */
   actions: Record<string, string>;
+  /** `--var`, `--var-file`: run-level variables, over the stored ones (CTX-08). */
+  vars: Record<string, string>;
+  /** `--matrix key:value`: the legs to run. */
+  matrix?: Record<string, string[]>;
+  actor?: string;
+}
+
+/** The parts of a plan that come from the flags alone, the same for every workflow of a run. */
+export type CommonPlan = Pick<RunPlan, "eventPayload" | "secrets" | "env" | "actions" | "vars" | "matrix" | "actor"> & { given: Record<string, unknown> };
+
+/** `--matrix key:value` (repeatable, act's syntax) → key → values. */
+function matrixFilter(specs: string[] | undefined): Record<string, string[]> | undefined {
+  if (!specs?.length) return undefined;
+  const out: Record<string, string[]> = {};
+  for (const spec of specs) {
+    const colon = spec.indexOf(":");
+    if (colon <= 0) throw new StaxError("BAD_REQUEST", `--matrix expects key:value, got '${spec}'`);
+    (out[spec.slice(0, colon)] ??= []).push(spec.slice(colon + 1));
+  }
+  return out;
+}
+
+/** The event named by `-e` (checked against GitHub's events: unknown is exit 2), if any. */
+export function checkedEvent(event: string | undefined): string | undefined {
+  const unknown = event === undefined ? undefined : unknownEvent(event);
+  if (unknown) throw new StaxError("BAD_REQUEST", unknown);
+  return event;
+}
+
+/** Reads and checks the flags every planned workflow shares. */
+export function commonPlan(flags: RunFlags, cwd: string): CommonPlan {
+  if (flags.eventFile && flags.eventpath && flags.eventFile !== flags.eventpath) throw new StaxError("BAD_REQUEST", "--eventpath is another name for --event-file; give one");
+  const eventPayload = jsonFile(flags.eventFile ?? flags.eventpath, flags.eventFile ? "--event-file" : "--eventpath");
+  const given: Record<string, unknown> = {};
+  const fromEvent = eventPayload?.inputs;
+  if (fromEvent && typeof fromEvent === "object") Object.assign(given, fromEvent);
+  Object.assign(given, dotenvFile(flags.inputFile, "--input-file"), pairs(flags.input, "--input"));
+  return {
+    eventPayload,
+    given,
+    secrets: { ...dotenvFile(flags.secretFile, "--secret-file"), ...pairs(flags.secret, "--secret") },
+    env: { ...dotenvFile(flags.envFile, "--env-file"), ...pairs(flags.env, "--env") },
+    vars: { ...dotenvFile(flags.varFile, "--var-file"), ...pairs(flags.var, "--var") },
+    actions: actionOverrides(flags.action, cwd),
+    matrix: matrixFilter(flags.matrix),
+    ...(flags.actor ? { actor: flags.actor } : {}),
+  };
+}
+
+/** A plan for one valid workflow and event; bad inputs or unknown `--job` ids are usage errors. */
+export function planFor(workspace: string, workflow: LoadedWorkflow, event: string, common: CommonPlan, jobs: string[] | undefined): RunPlan {
+  const { given, ...rest } = common;
+  const { inputs, errors } = validateInputs(workflow, event, given);
+  if (errors.length) throw new StaxError("INVALID_INPUT", `${workflow.relPath}: ${errors.join("; ")}`);
+  const jobIds = new Set(workflow.definition!.jobs.map((j) => j.id.toLowerCase()));
+  for (const j of jobs ?? []) {
+    if (!jobIds.has(j.toLowerCase())) throw new StaxError("BAD_REQUEST", `--job: workflow ${workflow.relPath} has no job '${j}' (jobs: ${workflow.definition!.jobs.map((d) => d.id).join(", ")})`);
+  }
+  return { workspace, workflow, event, inputs, jobs: jobs?.length ? jobs : undefined, ...rest };
 }
 
 /** `--action owner/repo@ref=DIR` (ref optional: any ref) → the overrides, folders checked and absolute. */
@@ -56,11 +124,12 @@ function defaultEvent(w: LoadedWorkflow): string {
 }
 
 /**
- * Resolves `stax run`'s arguments. Throws StaxError (exit 2) for an unknown or invalid
- * workflow, bad inputs, unknown jobs and unreadable files.
+ * Resolves `stax run WORKFLOW`'s arguments. Throws StaxError (exit 2) for an unknown or invalid
+ * workflow or event, bad inputs, unknown jobs and unreadable files.
  */
-export async function planRun(ref: string, flags: RunFlags, cwd: string, defaultWorkspace: string): Promise<RunPlan> {
+export async function planRun(ref: string, flags: RunFlags, cwd: string, defaultWorkspace: string, common = commonPlan(flags, cwd)): Promise<RunPlan> {
   const workspace = resolve(flags.workspace ?? defaultWorkspace);
+  checkedEvent(flags.event);
   const workflow = await resolveWorkflow(workspace, ref, cwd);
   if (!workflow) {
     const known = (await workflowFiles(workspace)).map((f) => f.slice(workspace.length + 1));
@@ -69,27 +138,5 @@ export async function planRun(ref: string, flags: RunFlags, cwd: string, default
   if (workflow.errors.length) {
     throw new StaxError("WORKFLOW_INVALID", workflow.errors.map(formatDiagnostic).join("\n"), workflow.errors);
   }
-  const event = flags.event ?? defaultEvent(workflow);
-  const eventPayload = jsonFile(flags.eventFile, "--event-file");
-  const given: Record<string, unknown> = {};
-  const fromEvent = eventPayload?.inputs;
-  if (fromEvent && typeof fromEvent === "object") Object.assign(given, fromEvent);
-  Object.assign(given, pairs(flags.input, "--input"));
-  const { inputs, errors } = validateInputs(workflow, event, given);
-  if (errors.length) throw new StaxError("INVALID_INPUT", `${workflow.relPath}: ${errors.join("; ")}`);
-  const jobIds = new Set(workflow.definition!.jobs.map((j) => j.id.toLowerCase()));
-  for (const j of flags.job ?? []) {
-    if (!jobIds.has(j.toLowerCase())) throw new StaxError("BAD_REQUEST", `--job: workflow ${workflow.relPath} has no job '${j}' (jobs: ${workflow.definition!.jobs.map((d) => d.id).join(", ")})`);
-  }
-  return {
-    workspace,
-    workflow,
-    event,
-    eventPayload,
-    inputs,
-    secrets: { ...dotenvFile(flags.secretFile, "--secret-file"), ...pairs(flags.secret, "--secret") },
-    env: { ...dotenvFile(flags.envFile, "--env-file"), ...pairs(flags.env, "--env") },
-    jobs: flags.job?.length ? flags.job : undefined,
-    actions: actionOverrides(flags.action, cwd),
-  };
+  return planFor(workspace, workflow, flags.event ?? defaultEvent(workflow), common, flags.job);
 }

@@ -1,44 +1,94 @@
 import type { Command } from "commander";
-import { summary } from "./format.js";
-import { relative } from "node:path";
-import { runInStore } from "./local-run.js";
-import { runRemotely } from "./remote-run.js";
-import { cliConfig, findRunner } from "./context.js";
-import { collect, planRun, type RunFlags } from "./run-plan.js";
-import { RunRenderer } from "./render.js";
+import pc from "picocolors";
+import type { WorkflowRun } from "../contract/index.js";
+import { connectStore, storedVars } from "../store/index.js";
+import { cliConfig } from "./context.js";
+import { executePlans } from "./run-exec.js";
+import { collect, commonPlan, planRun, type RunFlags, type RunPlan } from "./run-plan.js";
+import { namedRunPayload, planByEvent } from "./run-select.js";
+import { dryRunText, graphText, listText } from "./run-show.js";
+import { watchAndRun } from "./run-watch.js";
 
-/** `stax run <workflow>`: runs a workflow and exits 0 on success, 1 on failure or cancel, 2 on bad input. */
+type Flags = RunFlags & { sandbox?: string | boolean; local?: boolean; list?: boolean; dryRun?: boolean; graph?: boolean; watch?: boolean };
+
+/** The plans of one `stax run`: the named workflow, or every workflow the event triggers (with a line per one left out). */
+async function plan(ref: string | undefined, flags: Flags, out: NodeJS.WriteStream): Promise<{ plans: RunPlan[]; invalid: string[] }> {
+  if (ref !== undefined) {
+    const common = commonPlan(flags, process.cwd());
+    const p = await planRun(ref, flags, process.cwd(), process.cwd(), common);
+    p.eventPayload = namedRunPayload(p.workspace, p.event, common, flags.base);
+    return { plans: [p], invalid: [] };
+  }
+  const s = await planByEvent(flags, process.cwd(), process.cwd());
+  out.write(`${pc.dim(`${s.facts}`)}\n`);
+  for (const line of s.leftOut) out.write(`${pc.dim("− skipped")} ${line}\n`);
+  for (const file of s.invalid) out.write(`${pc.red("✗ invalid")} ${file} (stax validate shows its errors)\n`);
+  if (s.plans.length === 0 && s.invalid.length === 0) out.write(`no workflow runs on ${s.event}\n`);
+  return { plans: s.plans, invalid: s.invalid };
+}
+
+/** The plans with the stored variables under their own, as a run would see them (a strategy may use vars). */
+async function withStoredVars(plans: RunPlan[]): Promise<RunPlan[]> {
+  const store = await connectStore(cliConfig({ workspace: plans[0].workspace }));
+  try {
+    const stored = await storedVars(store);
+    return plans.map((p) => ({ ...p, vars: { ...stored, ...p.vars } }));
+  } finally {
+    await store.close();
+  }
+}
+
+/**
+ * `stax run [workflow]`: runs a workflow, or with none every workflow the event triggers (act's
+ * default). Exits 0 when every run succeeded, 1 when one failed or was cancelled (or a triggered
+ * workflow is invalid), 2 on bad input.
+ */
 export function registerRun(program: Command): void {
   program
     .command("run")
-    .description("run a workflow: a file path, a file name in .github/workflows (with or without extension), or its name:")
-    .argument("<workflow>", "workflow to run")
+    .description("run a workflow (a file path, a file name in .github/workflows, or its name:), or with none every workflow the event triggers")
+    .argument("[workflow]", "workflow to run; default: every workflow the event triggers, filters checked")
     .option("-w, --workspace <dir>", "workspace folder (GITHUB_WORKSPACE)", process.env.STAX_WORKSPACE)
-    .option("-e, --event <name>", "event that triggers the run (default: push, or the workflow's only trigger)")
+    .option("-e, --event <name>", "event that triggers the run (default: push, or the named workflow's only trigger)")
     .option("--event-file <file>", "JSON webhook payload for github.event")
+    .option("--eventpath <file>", "the same as --event-file (act's name)")
+    .option("--base <branch>", "pull_request: the base branch for branch and path filters (default: the default branch)")
     .option("-i, --input <key=value>", "workflow_dispatch / workflow_call input (repeatable)", collect)
+    .option("--input-file <file>", "inputs in dotenv syntax (--input wins)")
     .option("-s, --secret <key=value>", "secret (repeatable)", collect)
     .option("--secret-file <file>", "secrets in dotenv syntax")
+    .option("--var <key=value>", "variable for the vars context, over stored ones (repeatable)", collect)
+    .option("--var-file <file>", "variables in dotenv syntax")
     .option("--env <key=value>", "environment variable for every step (repeatable)", collect)
     .option("--env-file <file>", "environment variables in dotenv syntax")
     .option("-j, --job <id>", "run only this job and what it needs (repeatable)", collect)
-    .option("--json", "print the final run as JSON on stdout; progress goes to stderr")
+    .option("--matrix <key:value>", "run only the matrix legs with this value (repeatable; several values of one key: any)", collect)
+    .option("--actor <name>", "github.actor (default: git's user.name)")
+    .option("-l, --list", "list the workflows and jobs the event would run; run nothing")
+    .option("-n, --dry-run", "print the plan: jobs by stage, matrix legs, steps in order; run nothing")
+    .option("--graph", "draw the job graph; run nothing")
+    .option("--watch", "run again when files of the workspace change (not .gitignored ones), cancelling a run still going")
+    .option("--json", "print the final run as JSON on stdout (an array for several workflows); progress goes to stderr")
     .option("--sandbox <strategy>", "where a runner runs it: none (default for stax run), auto, worktree or copy")
     .option("--no-sandbox", "run in the workspace itself (the default of stax run)")
     .option("--local", "run in this process even when a runner serves the workspace")
     .option("--action <owner/repo@ref=DIR>", "use a local folder for a remote action or reusable workflow (repeatable)", collect)
-    .action(async (ref: string, flags: RunFlags & { sandbox?: string | boolean; local?: boolean }) => {
-      const plan = await planRun(ref, flags, process.cwd(), process.cwd());
+    .action(async (ref: string | undefined, flags: Flags) => {
       const out = flags.json ? process.stderr : process.stdout;
-      const renderer = new RunRenderer(out);
-      const config = cliConfig({ workspace: plan.workspace });
-      const inside = !relative(plan.workspace, plan.workflow.filePath).startsWith("..");
-      const client = flags.local || !inside ? undefined : await findRunner(config);
-      const sandbox = typeof flags.sandbox === "string" ? flags.sandbox : "none";
-      const run = client ? await runRemotely(plan, client, renderer, sandbox) : await runInStore(plan, renderer, config);
-      renderer.finish();
-      out.write(`\n${summary(run)}\n`);
-      if (flags.json) process.stdout.write(`${JSON.stringify(run, null, 2)}\n`);
-      process.exitCode = run.conclusion === "success" ? 0 : 1;
+      const once = async (signal?: AbortSignal): Promise<WorkflowRun[] | undefined> => {
+        const { plans, invalid } = await plan(ref, flags, out);
+        const show = flags.list ? listText : flags.dryRun ? dryRunText : flags.graph ? graphText : undefined;
+        if (show) {
+          if (plans.length) process.stdout.write(`${show(await withStoredVars(plans))}\n`);
+          process.exitCode = invalid.length ? 1 : 0;
+          return undefined;
+        }
+        const runs = await executePlans(plans, { out, local: flags.local, sandbox: typeof flags.sandbox === "string" ? flags.sandbox : "none", signal });
+        if (flags.json) process.stdout.write(`${JSON.stringify(ref !== undefined ? runs[0] : runs, null, 2)}\n`);
+        process.exitCode = invalid.length === 0 && runs.every((r) => r.conclusion === "success") ? 0 : 1;
+        return runs;
+      };
+      if (flags.watch) await watchAndRun(flags.workspace ?? process.cwd(), once, out);
+      else await once();
     });
 }

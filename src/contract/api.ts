@@ -51,6 +51,12 @@ export interface CreateRunRequest {
   secrets?: Record<string, string>;
   /** `owner/repo@ref` (or `owner/repo`) → a folder on the runner's machine used instead (`stax run --action`). */
   actions?: Record<string, string>;
+  /** `vars` for this run only, over the stored repository variables (CTX-08). */
+  vars?: Record<string, string>;
+  /** `--matrix key:value`: only the matrix legs with one of these values of each key. */
+  matrix?: Record<string, string[]>;
+  /** `github.actor` (default: git's user.name). */
+  actor?: string;
 }
 
 /** `POST /api/runs/:id/rerun` */
@@ -85,6 +91,18 @@ export interface SecretInfo {
   updatedAt: string;
   /** The secrets key in use cannot decrypt it (it was stored under another key). */
   unreadable?: true;
+}
+
+/** `GET /api/vars`: repository variables, values included (they are not secret). */
+export interface VarInfo {
+  name: string;
+  value: string;
+  updatedAt: string;
+}
+
+/** `PUT /api/vars/:name` */
+export interface PutVarRequest {
+  value: string;
 }
 
 export interface PutSecretRequest {

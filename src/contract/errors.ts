@@ -6,7 +6,7 @@
 export const ERROR_CODES = {
   BAD_REQUEST: { http: 400, exit: 2, summary: "The request is malformed (bad JSON, JSON nested deeper than 64 levels, wrong types, unknown fields)." },
   INVALID_INPUT: { http: 400, exit: 2, summary: "A workflow input is unknown, missing, of the wrong type, or not one of its choices." },
-  INVALID_NAME: { http: 400, exit: 2, summary: "A secret or artifact name is not allowed (path traversal, absolute path, bad characters)." },
+  INVALID_NAME: { http: 400, exit: 2, summary: "A secret, variable or artifact name is not allowed (path traversal, absolute path, bad characters, a GITHUB_ prefix)." },
   UNSUPPORTED_MEDIA_TYPE: { http: 415, exit: 2, summary: "A mutating request was not sent as application/json." },
   PAYLOAD_TOO_LARGE: { http: 413, exit: 2, summary: "The request body is larger than the runner accepts." },
   HEADERS_TOO_LARGE: { http: 431, exit: 2, summary: "The request's headers are larger than the runner accepts." },
@@ -25,6 +25,7 @@ export const ERROR_CODES = {
   ARTIFACT_NOT_FOUND: { http: 404, exit: 2, summary: "The run has no artifact of that name." },
   ARTIFACT_GONE: { http: 410, exit: 2, summary: "The artifact is recorded but its files are no longer in the store (deleted beside stax); the message names no path." },
   SECRET_NOT_FOUND: { http: 404, exit: 2, summary: "No secret has that name." },
+  VAR_NOT_FOUND: { http: 404, exit: 2, summary: "No repository variable has that name." },
   SECRET_UNREADABLE: { http: 409, exit: 2, summary: "A secret the workflow uses does not decrypt with the secrets key in use (it was stored under another key); the message names both." },
   STORE_UNAVAILABLE: { http: 503, exit: 2, summary: "The store cannot be opened or reached (corrupt or locked file, no permission, database down); the message names it and the cause." },
   RUNNER_UNAVAILABLE: { http: 503, exit: 2, summary: "The runner is not answering." },

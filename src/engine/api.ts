@@ -32,6 +32,13 @@ export interface RunOptions {
   vars?: Record<string, string>;
   /** Extra environment for every step (`stax run --env`), like act's `--env`. */
   env?: Record<string, string>;
+  /**
+   * `--matrix key:value`: only the matrix legs whose value of each named key is one of those
+   * given (keys a job's matrix lacks do not filter it); a job left with no leg is skipped.
+   */
+  matrix?: Record<string, string[]>;
+  /** `github.actor` and `triggering_actor` (`--actor`); default: git's user.name. */
+  actor?: string;
   /** Run only these job ids (and nothing they need is re-run: their results count as skipped). */
   jobs?: string[];
   /** The environment of the host; steps inherit only an allow-list of it (PATH, HOME, LANG, LC_* …: see run.ts). */

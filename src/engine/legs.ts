@@ -4,7 +4,7 @@ import { evaluateString, stringify } from "../expressions/index.js";
 import { isBasicExpression, type JobDef } from "../workflow/index.js";
 import { failHolder, aggregate } from "./graph.js";
 import { runJob } from "./job.js";
-import { expandMatrix, legName } from "./matrix.js";
+import { expandMatrix, legName, legSelected } from "./matrix.js";
 import { runReusable } from "./reusable.js";
 import type { GraphScope, JobCancel, JobResult, JobRuntime, RunRuntime } from "./runtime.js";
 import { dispatchable, dispatchLeg } from "./remote-leg.js";
@@ -32,9 +32,19 @@ export async function runLegs(run: RunRuntime, graph: GraphScope, def: JobDef, h
     if (expanded.legs.length === 0) return failHolder(run, holder, `job '${def.id}': the matrix has no combinations`);
     legs = expanded.legs.map((l, index) => ({ matrix: l.values, nameParts: l.nameParts, index }));
   }
+  // MAT-08 numbers legs over the whole matrix, so a leg picked with --matrix keeps its job-index and job-total.
+  const total = legs.length;
+  const wanted = run.opts.matrix;
+  if (hasMatrix && wanted && Object.keys(wanted).length) {
+    legs = legs.filter((l) => legSelected(l.matrix, wanted));
+    if (legs.length === 0) {
+      run.reporter.jobCompleted(holder, "skipped");
+      return { result: "skipped", outputs: {} };
+    }
+  }
   const failFast = strategy["fail-fast"] === undefined ? true : strategy["fail-fast"] !== false && strategy["fail-fast"] !== "false";
   const maxParallel = Number(strategy["max-parallel"]) > 0 ? Number(strategy["max-parallel"]) : legs.length;
-  const strategyCtx = (leg: Leg) => ({ "fail-fast": failFast, "job-index": leg.index, "job-total": legs.length, "max-parallel": hasMatrix ? maxParallel : 1 });
+  const strategyCtx = (leg: Leg) => ({ "fail-fast": failFast, "job-index": leg.index, "job-total": total, "max-parallel": hasMatrix ? maxParallel : 1 });
 
   if (def.uses) {
     const results: JobResult[] = [];

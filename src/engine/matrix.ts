@@ -123,3 +123,19 @@ export function legName(base: string, parts: string[]): string {
   const name = `${base} (${parts.join(", ")})`;
   return name.length > 100 ? `${name.slice(0, 97)}...` : name;
 }
+
+/**
+ * `--matrix key:value` (act's syntax): whether a leg is wanted. Each named key the leg has must
+ * equal one of the given values (compared as MAT-05 compares include entries, keys
+ * case-insensitive per MAT-06); keys the leg lacks do not filter it.
+ */
+export function legSelected(values: Record<string, unknown> | null, wanted: Record<string, string[]>): boolean {
+  if (!values) return true;
+  const keys = new Map(Object.keys(values).map((k) => [k.toLowerCase(), k]));
+  return Object.entries(wanted).every(([key, options]) => {
+    const k = keys.get(key.toLowerCase());
+    if (k === undefined) return true;
+    const v = values[k];
+    return options.some((o) => looseEquals(v !== null && typeof v === "object" ? JSON.stringify(v) : v, o));
+  });
+}

@@ -45,7 +45,8 @@ export function inheritedEnv(hostEnv: Record<string, string | undefined>): Recor
 export function startRun(opts: RunOptions): RunHandle {
   if (!opts.workflow.definition) throw new Error(`workflow ${opts.workflow.relPath} has errors`);
   const now = opts.now ?? (() => new Date());
-  const git = opts.git ?? readGitInfo(opts.workspace, basename(opts.workspace));
+  const git = opts.git ? { ...opts.git } : readGitInfo(opts.workspace, basename(opts.workspace));
+  if (opts.actor) git.actor = opts.actor;
   const inputs = opts.inputs ?? {};
   const payload = opts.eventPayload ?? synthesizePayload(opts.event, git, inputs);
   const ref = refOf(opts.event, payload, git);

@@ -67,7 +67,7 @@ export async function startRunner(o: RunnerOptions): Promise<Runner> {
   const vault = new SecretVault(store.secrets, config.dataDir, config.secretsKey);
   // Many machines: legs go to the workers through the fleet tables.
   const fleet = config.databaseUrl ? await PgFleet.connect(config.databaseUrl) : undefined;
-  const dispatcher = fleet ? new FleetDispatcher(fleet, store, vault) : undefined;
+  const dispatcher = fleet ? new FleetDispatcher(fleet, store, vault, (job, labels) => console.log(`stax runner: job '${job}' waits: no live worker has the labels ${labels.join(", ") || "(any)"}`), config.leaseMs) : undefined;
   const runs = new RunManager({
     workspace: config.workspace,
     store,

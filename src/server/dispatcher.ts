@@ -29,6 +29,9 @@ export class FleetDispatcher implements LegDispatcher {
     private readonly fleet: PgFleet,
     private readonly store: Store,
     private readonly vault: SecretVault,
+    /** Told when a leg was queued while no live worker has its labels (it waits for one). */
+    private readonly onWaiting: (jobId: string, labels: string[]) => void = () => {},
+    private readonly leaseMs = 30_000,
   ) {
     store.events.onCommit((batch) => {
       for (const e of batch) {
@@ -71,7 +74,13 @@ export class FleetDispatcher implements LegDispatcher {
     const { secrets, ...rest } = leg;
     if (!source) this.finish(p, { kind: "lost", message: "stax: the run's source was not stored, so no worker can check it out" });
     else {
-      this.fleet.enqueue(id, { ...rest, workspace: this.store.workspace, source, sealedSecrets: this.vault.seal(secrets) }).catch((err) => this.finish(p, { kind: "lost", message: `stax: the job could not be queued for a worker: ${err instanceof Error ? err.message : err}` }));
+      this.fleet
+        .enqueue(id, { ...rest, workspace: this.store.workspace, source, sealedSecrets: this.vault.seal(secrets) })
+        .then(async () => {
+          const workers = await this.fleet.workers(this.leaseMs);
+          if (!workers.some((w) => !w.lost && leg.labels.every((l) => w.labels.includes(l)))) this.onWaiting(leg.job.id, leg.labels);
+        })
+        .catch((err) => this.finish(p, { kind: "lost", message: `stax: the job could not be queued for a worker: ${err instanceof Error ? err.message : err}` }));
     }
     return {
       done,

@@ -2,7 +2,7 @@ import { basename } from "node:path";
 import yazl from "yazl";
 import { RUN_CONCLUSIONS, STATUSES, StaxError, type CreateRunRequest, type HealthResponse, type ListRunsQuery, type WorkerInfo } from "../contract/index.js";
 import { parseDotenv } from "../config/dotenv.js";
-import { artifactPrefix, isSafeName, runLogText, type SecretVault, type Store } from "../store/index.js";
+import { artifactPrefix, isSafeName, isVarName, runLogText, type SecretVault, type Store } from "../store/index.js";
 import { listWorkflowsOffThread, resolveWorkflow } from "../workflow/index.js";
 import { expectObject, route, sendJson, type Route } from "./http.js";
 import type { EventHub } from "./hub.js";
@@ -36,6 +36,11 @@ function int(q: URLSearchParams, name: string, min: number, max: number): number
   return raw === null ? undefined : wholeNumber(name, raw, min, max);
 }
 
+function varName(name: string): string {
+  if (!isVarName(name)) throw new StaxError("INVALID_NAME", `'${name}' is not a valid variable name (letters, digits and _, not starting with a digit or GITHUB_)`);
+  return name;
+}
+
 function secretName(name: string): string {
   if (!isSafeName(name)) throw new StaxError("INVALID_NAME", `'${name}' is not a valid secret name (letters, digits, _ . -; no paths)`);
   return name;
@@ -52,7 +57,7 @@ export function routes(d: RouteDeps): Route[] {
       sendJson(res, 200, { info: w.info, definition: w.definition ?? null });
     }),
     route("POST", "/api/runs", async ({ res, body }) => {
-      const b = expectObject(body, { workflow: "string", inputs: "object?", event: "string?", eventPayload: "object?", jobs: "array?", sandbox: "object?", env: "object?", secrets: "object?", actions: "object?" });
+      const b = expectObject(body, { workflow: "string", inputs: "object?", event: "string?", eventPayload: "object?", jobs: "array?", sandbox: "object?", env: "object?", secrets: "object?", actions: "object?", vars: "object?", matrix: "object?", actor: "string?" });
       if (b.sandbox !== undefined) expectObject(b.sandbox, { strategy: "string", ref: "string?" }, "'sandbox'");
       sendJson(res, 201, await d.runs.create(b as unknown as CreateRunRequest));
     }),
@@ -149,6 +154,18 @@ export function routes(d: RouteDeps): Route[] {
       for (const n of names) if (!isSafeName(n)) throw new StaxError("INVALID_NAME", `'${n}' is not a valid secret name`);
       await d.vault.setMany(values);
       sendJson(res, 200, { imported: names });
+    }),
+    route("GET", "/api/vars", async ({ res }) => sendJson(res, 200, await d.store.vars.list())),
+    route("PUT", "/api/vars/:name", async ({ res, params, body }) => {
+      const name = varName(params.name);
+      const b = expectObject(body, { value: "string" });
+      await d.store.vars.put(name, b.value as string);
+      sendJson(res, 200, { name, value: b.value });
+    }),
+    route("DELETE", "/api/vars/:name", async ({ res, params }) => {
+      const name = varName(params.name);
+      if (!(await d.store.vars.delete(name))) throw new StaxError("VAR_NOT_FOUND", `no variable '${name}'`);
+      sendJson(res, 200, { name });
     }),
     route(
       "GET",

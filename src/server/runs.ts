@@ -2,8 +2,8 @@ import { basename } from "node:path";
 import { randomBytes } from "node:crypto";
 import { formatDiagnostic, StaxError, type CreateRunRequest, type SandboxStrategy, type WorkflowRun } from "../contract/index.js";
 import { gitFetcher, readGitInfoAsync, startRun, type LegSlots, type DockerEngine, type ArtifactStore, type RunHandle } from "../engine/index.js";
-import { ownerName, StoreRecorder, type SecretVault, type Store, type StoredRunRequest } from "../store/index.js";
-import { resolveWorkflow, validateInputs, type LoadedWorkflow } from "../workflow/index.js";
+import { ownerName, StoreRecorder, storedVars, type SecretVault, type Store, type StoredRunRequest } from "../store/index.js";
+import { resolveWorkflow, unknownEvent, validateInputs, type LoadedWorkflow } from "../workflow/index.js";
 import { processRecorder } from "./process-groups.js";
 import { makeRunTemp } from "./run-temp.js";
 import { createSandbox, type Sandbox } from "./sandbox.js";
@@ -74,7 +74,8 @@ export class RunManager {
     if (!workflow) throw new StaxError("WORKFLOW_NOT_FOUND", `unknown workflow '${req.workflow}'`);
     if (workflow.errors.length) throw new StaxError("WORKFLOW_INVALID", `${workflow.relPath} is invalid:\n${workflow.errors.map(formatDiagnostic).join("\n")}`, workflow.errors);
     const event = req.event ?? defaultEvent(workflow);
-    if (!/^[a-z_]+$/.test(event)) throw new StaxError("BAD_REQUEST", `'${event}' is not an event name`);
+    const unknown = unknownEvent(event);
+    if (unknown) throw new StaxError("BAD_REQUEST", unknown);
     const { inputs, errors } = validateInputs(workflow, event, req.inputs ?? {});
     if (errors.length) throw new StaxError("INVALID_INPUT", errors.join("; "), errors);
     const known = new Set(workflow.definition!.jobs.map((j) => j.id.toLowerCase()));
@@ -84,6 +85,8 @@ export class RunManager {
     if (!STRATEGIES.has(strategy)) throw new StaxError("BAD_REQUEST", `sandbox.strategy must be one of auto, worktree, copy, none`);
 
     const secrets = stringMap(req.secrets, "secrets");
+    const vars = stringMap(req.vars, "vars");
+    const matrix = matrixFilter(req.matrix);
     const stored = await this.deps.vault.all();
     assertReadable(workflow, stored.unreadable, secrets, this.deps.vault.keySource);
     const id = randomBytes(4).toString("hex");
@@ -95,7 +98,7 @@ export class RunManager {
     }
     const git = await readGitInfoAsync(sandbox.dir, basename(sandbox.dir));
     // The request is stored before the run starts, so a re-run after a restart has all of it.
-    const request: StoredRunRequest = { workflow: req.workflow, event, inputs: req.inputs, eventPayload: req.eventPayload, jobs: req.jobs, sandbox: req.sandbox, env: req.env, actions: req.actions, ...(Object.keys(secrets).length ? { sealedSecrets: this.deps.vault.seal(secrets) } : {}) };
+    const request: StoredRunRequest = { workflow: req.workflow, event, inputs: req.inputs, eventPayload: req.eventPayload, jobs: req.jobs, sandbox: req.sandbox, env: req.env, actions: req.actions, vars: req.vars, matrix: req.matrix, actor: req.actor, ...(Object.keys(secrets).length ? { sealedSecrets: this.deps.vault.seal(secrets) } : {}) };
     await this.deps.store.queue.enqueue(id, request);
     await this.deps.store.queue.claim(this.owner, this.deps.leaseMs, id);
     if (this.deps.dispatcher) {
@@ -117,6 +120,9 @@ export class RunManager {
       inputs,
       secrets: { ...stored.values, ...secrets },
       env: stringMap(req.env, "env"),
+      vars: { ...(await storedVars(this.deps.store)), ...vars },
+      matrix,
+      actor: req.actor,
       jobs: req.jobs,
       hostEnv: this.deps.hostEnv,
       tempDir: makeRunTemp(this.deps.dataDir, id),
@@ -176,7 +182,7 @@ export class RunManager {
     if (run.status !== "completed") throw new StaxError("RUN_ACTIVE", `run ${run.number} is still running`);
     const previous = await this.deps.store.queue.request(run.id);
     const secrets = previous?.sealedSecrets ? this.deps.vault.unseal(previous.sealedSecrets) : undefined;
-    const req: CreateRunRequest = { workflow: run.workflowFile, inputs: run.inputs as CreateRunRequest["inputs"], event: run.trigger.event, eventPayload: previous?.eventPayload, sandbox: previous?.sandbox, env: previous?.env, secrets, actions: previous?.actions };
+    const req: CreateRunRequest = { workflow: run.workflowFile, inputs: run.inputs as CreateRunRequest["inputs"], event: run.trigger.event, eventPayload: previous?.eventPayload, sandbox: previous?.sandbox, env: previous?.env, secrets, actions: previous?.actions, vars: previous?.vars, matrix: previous?.matrix, actor: previous?.actor };
     if (failedOnly) {
       const failed = new Set(run.jobs.filter((j) => j.conclusion === "failure" || j.conclusion === "cancelled").map((j) => defId(j.id)));
       if (failed.size === 0) throw new StaxError("BAD_REQUEST", `run ${run.number} has no failed jobs`);
@@ -246,6 +252,15 @@ function stringMap(v: unknown, field: string): Record<string, string> {
   if (v === undefined) return {};
   if (!v || typeof v !== "object" || Array.isArray(v) || Object.values(v).some((x) => typeof x !== "string")) throw new StaxError("BAD_REQUEST", `'${field}' must be an object of strings`);
   return v as Record<string, string>;
+}
+
+/** `matrix`: key → the values wanted (`stax run --matrix`). */
+function matrixFilter(v: unknown): Record<string, string[]> | undefined {
+  if (v === undefined) return undefined;
+  if (!v || typeof v !== "object" || Array.isArray(v) || Object.values(v).some((x) => !Array.isArray(x) || x.some((y) => typeof y !== "string"))) {
+    throw new StaxError("BAD_REQUEST", "'matrix' must be an object of string arrays");
+  }
+  return v as Record<string, string[]>;
 }
 
 /** A job's definition id from a run's job id: `test (a, b)` → `test`, `call / work` → `call`. */

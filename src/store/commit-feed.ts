@@ -1,6 +1,7 @@
 import type { StoredEvent } from "../contract/index.js";
 
-const PAGE = 5000;
+/** Events per read when catching up: large, since a networked store pays per round trip. */
+const PAGE = 20_000;
 
 /**
  * Delivers committed events to listeners exactly once, contiguous and in id order, whoever

@@ -73,8 +73,8 @@ export class StoreRecorder implements EventSink {
     this.inFlight = true;
     this.writing = (async () => {
       try {
-        await persist(() => this.store.events.append(batch));
-        for (const run of runs) await persist(() => this.store.runs.save(run));
+        await retrying(() => this.store.events.append(batch), RETRY_FOR_MS);
+        for (const run of runs) await retrying(() => this.store.runs.save(run), RETRY_FOR_MS);
       } catch (err) {
         this.failure ??= err;
         console.error(`stax: storing events failed: ${err instanceof Error ? err.message : err}`);
@@ -115,9 +115,9 @@ const MAX_BATCH = 50_000;
 /** How long a write is retried while the store is away (a database restarting) before the run gives up on it. */
 const RETRY_FOR_MS = 60_000;
 
-/** Retries a write with backoff (100 ms doubling to 2 s): later batches wait behind it, so order holds. */
-async function persist<T>(write: () => Promise<T>): Promise<T> {
-  const until = Date.now() + RETRY_FOR_MS;
+/** Retries a write with backoff (100 ms doubling to 2 s) for up to `forMs`: while the store is away (a database restarting). */
+export async function retrying<T>(write: () => Promise<T>, forMs: number): Promise<T> {
+  const until = Date.now() + forMs;
   for (let attempt = 0; ; attempt++) {
     try {
       return await write();

@@ -42,6 +42,21 @@ CREATE TABLE run_requests (
 CREATE INDEX run_requests_open ON run_requests (workspace, done, created_at);
 `;
 
+/**
+ * Version 3: repository variables (the `vars` context), plain text: they are not secret. A store
+ * written by a development build before versioning may hold a `vars` table without the workspace
+ * key: its rows are kept, under this store's workspace.
+ */
+function v3(db: Database.Database, workspace: string): void {
+  const old = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'vars'").get() !== undefined;
+  if (old) db.exec("ALTER TABLE vars RENAME TO vars_unkeyed");
+  db.exec("CREATE TABLE vars (workspace TEXT NOT NULL, name TEXT NOT NULL, value TEXT NOT NULL, updated_at TEXT NOT NULL, PRIMARY KEY (workspace, name))");
+  if (old) {
+    db.prepare("INSERT INTO vars (workspace, name, value, updated_at) SELECT ?, name, value, updated_at FROM vars_unkeyed").run(workspace);
+    db.exec("DROP TABLE vars_unkeyed");
+  }
+}
+
 /** Brings a store to the current schema, in one transaction per version. */
 export function migrate(db: Database.Database, workspace: string): void {
   const version = db.pragma("user_version", { simple: true }) as number;
@@ -63,4 +78,5 @@ export function migrate(db: Database.Database, workspace: string): void {
       db.pragma("user_version = 2");
     })();
   }
+  if (version < 3) db.transaction(() => (v3(db, workspace), db.pragma("user_version = 3")))();
 }

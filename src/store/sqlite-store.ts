@@ -1,10 +1,10 @@
 import Database from "better-sqlite3";
-import { STATUSES, type ListRunsQuery, type WorkflowRun } from "../contract/index.js";
+import { STATUSES, type ListRunsQuery, type VarInfo, type WorkflowRun } from "../contract/index.js";
 import { FileBlobs } from "./file-blobs.js";
 import { migrate } from "./schema.js";
 import { SqliteEventLog } from "./sqlite-events.js";
 import { SqliteQueue } from "./sqlite-queue.js";
-import { runBlobPrefixes, type ArtifactRecord, type ArtifactRecords, type EncryptedSecret, type RunStore, type SecretStore, type Store } from "./store.js";
+import { runBlobPrefixes, type ArtifactRecord, type ArtifactRecords, type EncryptedSecret, type RunStore, type SecretStore, type Store, type VarStore } from "./store.js";
 
 type Row = Record<string, unknown>;
 
@@ -18,6 +18,7 @@ export class SqliteStore implements Store {
   readonly runs: RunStore;
   readonly logs: SqliteEventLog;
   readonly secrets: SecretStore;
+  readonly vars: VarStore;
   readonly artifacts: ArtifactRecords;
   readonly blobs: FileBlobs;
   readonly queue: SqliteQueue;
@@ -37,6 +38,7 @@ export class SqliteStore implements Store {
     this.blobs = new FileBlobs(blobRoot);
     this.runs = new SqliteRuns(this.db, workspace, this.blobs);
     this.secrets = new SqliteSecrets(this.db, workspace);
+    this.vars = new SqliteVars(this.db, workspace);
     this.artifacts = new SqliteArtifacts(this.db, workspace);
     this.queue = new SqliteQueue(this.db, workspace);
   }
@@ -185,6 +187,25 @@ class SqliteSecrets implements SecretStore {
 }
 
 const secret = (r: Row): EncryptedSecret => ({ name: r.name as string, iv: r.iv as Buffer, tag: r.tag as Buffer, data: r.data as Buffer, updatedAt: r.updated_at as string });
+
+class SqliteVars implements VarStore {
+  constructor(
+    private readonly db: Database.Database,
+    private readonly ws: string,
+  ) {}
+
+  async put(name: string, value: string): Promise<void> {
+    this.db.prepare("INSERT INTO vars (workspace, name, value, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT(workspace, name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at").run(this.ws, name, value, new Date().toISOString());
+  }
+
+  async list(): Promise<VarInfo[]> {
+    return (this.db.prepare("SELECT name, value, updated_at FROM vars WHERE workspace = ? ORDER BY name").all(this.ws) as Row[]).map((r) => ({ name: r.name as string, value: r.value as string, updatedAt: r.updated_at as string }));
+  }
+
+  async delete(name: string): Promise<boolean> {
+    return this.db.prepare("DELETE FROM vars WHERE workspace = ? AND name = ?").run(this.ws, name).changes > 0;
+  }
+}
 
 class SqliteArtifacts implements ArtifactRecords {
   constructor(

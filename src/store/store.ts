@@ -1,5 +1,5 @@
 import type { Readable } from "node:stream";
-import type { ArtifactInfo, CreateRunRequest, ListRunsQuery, SSEEvent, StoredEvent, WorkflowRun } from "../contract/index.js";
+import type { ArtifactInfo, CreateRunRequest, ListRunsQuery, SSEEvent, StoredEvent, VarInfo, WorkflowRun } from "../contract/index.js";
 
 /**
  * The durable store, split by responsibility. Every method is async so that a networked database
@@ -14,6 +14,7 @@ export interface Store {
   readonly runs: RunStore;
   readonly logs: LogStore;
   readonly secrets: SecretStore;
+  readonly vars: VarStore;
   readonly artifacts: ArtifactRecords;
   readonly blobs: BlobStore;
   readonly queue: RunQueue;
@@ -93,6 +94,15 @@ export interface SecretStore {
   putMany(secrets: EncryptedSecret[]): Promise<void>;
   get(name: string): Promise<EncryptedSecret | undefined>;
   list(): Promise<EncryptedSecret[]>;
+  delete(name: string): Promise<boolean>;
+}
+
+/** Repository variables (CTX-08), in plain text: they are not secret. */
+export interface VarStore {
+  /** Creates or replaces a variable. */
+  put(name: string, value: string): Promise<void>;
+  /** Sorted by name. */
+  list(): Promise<VarInfo[]>;
   delete(name: string): Promise<boolean>;
 }
 

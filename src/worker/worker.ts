@@ -6,7 +6,7 @@ import { DockerEngine, dockerAddress, gitFetcher, runLegSpec } from "../engine/i
 import { checkoutSource } from "../server/source.js";
 import { StoreArtifacts } from "../server/artifacts.js";
 import { processRecorder, reapProcessGroups } from "../server/process-groups.js";
-import { claimRun, connectStore, PgFleet, runOwnedElsewhere, SecretVault, StoreRecorder, type ClaimedLeg, type Store } from "../store/index.js";
+import { claimRun, connectStore, PgFleet, retrying, runOwnedElsewhere, SecretVault, StoreRecorder, type ClaimedLeg, type Store } from "../store/index.js";
 
 export interface WorkerOptions {
   databaseUrl: string;
@@ -148,7 +148,7 @@ export async function startWorker(o: WorkerOptions): Promise<Worker> {
       o.log(`${spec.job.id} (run ${spec.runNumber}): ${err instanceof Error ? err.message : err}`);
     } finally {
       inHand.delete(leg.id);
-      await retry(() => fleet.finish(leg.id, result)).catch((err) => o.log(`could not report the end of ${spec.job.id}: ${err instanceof Error ? err.message : err}`));
+      await retrying(() => fleet.finish(leg.id, result), 300_000).catch((err) => o.log(`could not report the end of ${spec.job.id}: ${err instanceof Error ? err.message : err}`));
       rmSync(dir, { recursive: true, force: true });
       release();
       o.log(`${spec.job.id} (run ${spec.runNumber}): ${result.result}`);
@@ -209,17 +209,4 @@ async function cleanUpAfterCrash(workDir: string): Promise<void> {
     return;
   }
   for (const name of names) if (!live(name)) rmSync(join(workDir, "legs", name), { recursive: true, force: true });
-}
-
-/** Retries while the database is away (up to five minutes, backing off to 2 s). */
-async function retry(f: () => Promise<void>): Promise<void> {
-  const until = Date.now() + 300_000;
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await f();
-    } catch (err) {
-      if (Date.now() > until) throw err;
-      await new Promise((r) => setTimeout(r, Math.min(2000, 100 * 2 ** attempt)));
-    }
-  }
 }

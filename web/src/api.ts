@@ -1,5 +1,5 @@
 /** The REST API, typed by the shared contract. Errors become `ApiError` with the runner's code. */
-import type { ApiErrorBody, ArtifactInfo, CreateRunRequest, ListRunsQuery, SecretInfo, WorkflowInfo, WorkflowRun, WorkerInfo } from "../../src/contract/index.js";
+import type { ApiErrorBody, ArtifactInfo, CreateRunRequest, ListRunsQuery, SecretInfo, VarInfo, WorkflowInfo, WorkflowRun, WorkerInfo } from "../../src/contract/index.js";
 
 export class ApiError extends Error {
   constructor(
@@ -45,6 +45,9 @@ export const api = {
   secrets: () => call<SecretInfo[]>("GET", "/api/secrets"),
   putSecret: (name: string, value: string) => call<unknown>("PUT", `/api/secrets/${encodeURIComponent(name)}`, { value }),
   deleteSecret: (name: string) => call<unknown>("DELETE", `/api/secrets/${encodeURIComponent(name)}`),
+  vars: () => call<VarInfo[]>("GET", "/api/vars"),
+  putVar: (name: string, value: string) => call<unknown>("PUT", `/api/vars/${encodeURIComponent(name)}`, { value }),
+  deleteVar: (name: string) => call<unknown>("DELETE", `/api/vars/${encodeURIComponent(name)}`),
   workers: () => call<WorkerInfo[]>("GET", "/api/workers"),
 };
 

@@ -6,6 +6,7 @@ import { ensureConnected, useConnection, type Connection } from "./events.js";
 import { RunPage } from "./pages/run.js";
 import { RunsPage } from "./pages/runs.js";
 import { SecretsPage } from "./pages/secrets.js";
+import { VariablesPage } from "./pages/variables.js";
 import { WorkersPage } from "./pages/workers.js";
 import { WorkflowsPage } from "./pages/workflows.js";
 import { match, useLocation } from "./router.js";
@@ -29,6 +30,7 @@ function Page() {
   if ((m = match("/workflows/:name", path))) return <WorkflowsPage selected={m.name} />;
   if (path === "/workflows") return <WorkflowsPage />;
   if (path === "/secrets") return <SecretsPage />;
+  if (path === "/variables") return <VariablesPage />;
   if (path === "/workers") return <WorkersPage />;
   if (path === "/" || path === "") return <RunsPage search={search} />;
   return (
@@ -49,7 +51,7 @@ export function App() {
     api.health().then((h) => setWorkspace(h.workspace), () => {});
   }, []);
   const c = useConnection();
-  const section = path.startsWith("/workflows") ? "workflows" : path.startsWith("/secrets") ? "secrets" : path.startsWith("/workers") ? "workers" : "runs";
+  const section = path.startsWith("/workflows") ? "workflows" : path.startsWith("/secrets") ? "secrets" : path.startsWith("/variables") ? "variables" : path.startsWith("/workers") ? "workers" : "runs";
   return (
     <>
       <header class="top">
@@ -65,6 +67,9 @@ export function App() {
           </Link>
           <Link href="/secrets" aria-current={section === "secrets" ? "page" : undefined}>
             Secrets
+          </Link>
+          <Link href="/variables" aria-current={section === "variables" ? "page" : undefined}>
+            Variables
           </Link>
           <Link href="/workers" aria-current={section === "workers" ? "page" : undefined}>
             Workers

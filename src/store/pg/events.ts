@@ -1,6 +1,7 @@
 import type { Pool } from "pg";
 import type { SSEEvent, StoredEvent } from "../../contract/index.js";
 import { CommitFeed } from "../commit-feed.js";
+import { transaction } from "./tx.js";
 import type { EventLog, LogLine, LogStore } from "../store.js";
 
 type LogEvent = Extract<StoredEvent, { type: "step.log" }>;
@@ -29,62 +30,58 @@ export class PgEventLog implements EventLog, LogStore {
   async append(events: SSEEvent[]): Promise<StoredEvent[]> {
     if (!events.length) return [];
     const stored = events as StoredEvent[];
-    const client = await this.pool.connect();
     let previous = 0;
     try {
-      await client.query("BEGIN");
-      const { rows } = await client.query<{ value: string }>("UPDATE stax_counters SET value = value + $1 WHERE key = 'event_id' RETURNING value", [events.length]);
-      const last = Number(rows[0].value);
-      previous = last - events.length;
-      let id = previous;
-      for (const e of stored) e.id = ++id;
-      const ev: { id: number[]; run: string[]; job: (string | null)[]; type: string[]; data: string[] } = { id: [], run: [], job: [], type: [], data: [] };
-      const ch: { first: number[]; last: number[]; run: string[]; job: string[]; step: number[]; line: number[]; n: number[]; lines: string[] } = { first: [], last: [], run: [], job: [], step: [], line: [], n: [], lines: [] };
-      let chunk: LogEvent[] = [];
-      const flushChunk = async () => {
-        if (!chunk.length) return;
-        const [a, z] = [chunk[0], chunk[chunk.length - 1]];
-        const key = `${a.runId}\0${a.data.jobId}\0${a.data.stepNumber}`;
-        let first = this.nextLine.get(key);
-        if (first === undefined) {
-          const r = await client.query<{ v: number }>("SELECT COALESCE(MAX(first_line + n), 0)::int AS v FROM stax_log_chunks WHERE workspace = $1 AND run_id = $2 AND job_id = $3 AND step_number = $4", [this.ws, a.runId, a.data.jobId, a.data.stepNumber]);
-          first = r.rows[0].v;
+      await transaction(this.pool, async (client) => {
+        const { rows } = await client.query<{ value: string }>("UPDATE stax_counters SET value = value + $1 WHERE key = 'event_id' RETURNING value", [events.length]);
+        const last = Number(rows[0].value);
+        previous = last - events.length;
+        let id = previous;
+        for (const e of stored) e.id = ++id;
+        const ev: { id: number[]; run: string[]; job: (string | null)[]; type: string[]; data: string[] } = { id: [], run: [], job: [], type: [], data: [] };
+        const ch: { first: number[]; last: number[]; run: string[]; job: string[]; step: number[]; line: number[]; n: number[]; lines: string[] } = { first: [], last: [], run: [], job: [], step: [], line: [], n: [], lines: [] };
+        let chunk: LogEvent[] = [];
+        const flushChunk = async () => {
+          if (!chunk.length) return;
+          const [a, z] = [chunk[0], chunk[chunk.length - 1]];
+          const key = `${a.runId}\0${a.data.jobId}\0${a.data.stepNumber}`;
+          let first = this.nextLine.get(key);
+          if (first === undefined) {
+            const r = await client.query<{ v: number }>("SELECT COALESCE(MAX(first_line + n), 0)::int AS v FROM stax_log_chunks WHERE workspace = $1 AND run_id = $2 AND job_id = $3 AND step_number = $4", [this.ws, a.runId, a.data.jobId, a.data.stepNumber]);
+            first = r.rows[0].v;
+          }
+          this.nextLine.set(key, first + chunk.length);
+          ch.first.push(a.id), ch.last.push(z.id), ch.run.push(a.runId), ch.job.push(a.data.jobId), ch.step.push(a.data.stepNumber), ch.line.push(first), ch.n.push(chunk.length);
+          ch.lines.push(JSON.stringify(chunk.map((e) => e.data.line)));
+          chunk = [];
+        };
+        for (const e of stored) {
+          if (e.type === "step.log") {
+            const prev = chunk[chunk.length - 1];
+            if (prev && (chunk.length >= CHUNK_LINES || prev.runId !== e.runId || prev.data.jobId !== e.data.jobId || prev.data.stepNumber !== e.data.stepNumber)) await flushChunk();
+            chunk.push(e);
+          } else {
+            await flushChunk();
+            ev.id.push(e.id), ev.run.push(e.runId), ev.job.push((e.data as { jobId?: string }).jobId ?? null), ev.type.push(e.type), ev.data.push(JSON.stringify(e.data));
+            if (e.type === "step.completed") this.nextLine.delete(`${e.runId}\0${e.data.jobId}\0${e.data.stepNumber}`);
+          }
         }
-        this.nextLine.set(key, first + chunk.length);
-        ch.first.push(a.id), ch.last.push(z.id), ch.run.push(a.runId), ch.job.push(a.data.jobId), ch.step.push(a.data.stepNumber), ch.line.push(first), ch.n.push(chunk.length);
-        ch.lines.push(JSON.stringify(chunk.map((e) => e.data.line)));
-        chunk = [];
-      };
-      for (const e of stored) {
-        if (e.type === "step.log") {
-          const prev = chunk[chunk.length - 1];
-          if (prev && (chunk.length >= CHUNK_LINES || prev.runId !== e.runId || prev.data.jobId !== e.data.jobId || prev.data.stepNumber !== e.data.stepNumber)) await flushChunk();
-          chunk.push(e);
-        } else {
-          await flushChunk();
-          ev.id.push(e.id), ev.run.push(e.runId), ev.job.push((e.data as { jobId?: string }).jobId ?? null), ev.type.push(e.type), ev.data.push(JSON.stringify(e.data));
-          if (e.type === "step.completed") this.nextLine.delete(`${e.runId}\0${e.data.jobId}\0${e.data.stepNumber}`);
+        await flushChunk();
+        if (ev.id.length) {
+          await client.query("INSERT INTO stax_events (id, workspace, run_id, job_id, type, data) SELECT id, $1, r, j, t, d FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[]) AS x(id, r, j, t, d)", [this.ws, ev.id, ev.run, ev.job, ev.type, ev.data]);
         }
-      }
-      await flushChunk();
-      if (ev.id.length) {
-        await client.query("INSERT INTO stax_events (id, workspace, run_id, job_id, type, data) SELECT id, $1, r, j, t, d FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[]) AS x(id, r, j, t, d)", [this.ws, ev.id, ev.run, ev.job, ev.type, ev.data]);
-      }
-      if (ch.first.length) {
-        await client.query(
-          "INSERT INTO stax_log_chunks (first_id, last_id, workspace, run_id, job_id, step_number, first_line, n, lines) SELECT f, l, $1, r, j, s, fl, n, ls FROM unnest($2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::int[], $7::int[], $8::int[], $9::text[]) AS x(f, l, r, j, s, fl, n, ls)",
-          [this.ws, ch.first, ch.last, ch.run, ch.job, ch.step, ch.line, ch.n, ch.lines],
-        );
-      }
-      await client.query("SELECT pg_notify($1, $2)", [CHANNEL, `${this.ws} ${last}`]);
-      await client.query("COMMIT");
+        if (ch.first.length) {
+          await client.query(
+            "INSERT INTO stax_log_chunks (first_id, last_id, workspace, run_id, job_id, step_number, first_line, n, lines) SELECT f, l, $1, r, j, s, fl, n, ls FROM unnest($2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::int[], $7::int[], $8::int[], $9::text[]) AS x(f, l, r, j, s, fl, n, ls)",
+            [this.ws, ch.first, ch.last, ch.run, ch.job, ch.step, ch.line, ch.n, ch.lines],
+          );
+        }
+        await client.query("SELECT pg_notify($1, $2)", [CHANNEL, `${this.ws} ${last}`]);
+      });
     } catch (err) {
-      await client.query("ROLLBACK").catch(() => {});
       // Line counters may have moved for a batch that did not commit.
       this.nextLine.clear();
       throw err;
-    } finally {
-      client.release();
     }
     this.feed.committed(stored, previous);
     return stored;
@@ -120,15 +117,22 @@ export class PgEventLog implements EventLog, LogStore {
       return { id: Number(r.id), type: r.type, runId: r.run_id, data, ...(data.jobId !== undefined ? { jobId: data.jobId } : {}), ...(data.stepNumber !== undefined ? { stepNumber: data.stepNumber } : {}) } as StoredEvent;
     });
     const logs: StoredEvent[] = [];
-    // Chunks in id order; a page of `limit` lines needs at most `limit` chunks.
-    const chunks = await this.pool.query<{ first_id: string; run_id: string; job_id: string; step_number: number; lines: string }>(`SELECT first_id, run_id, job_id, step_number, lines FROM stax_log_chunks WHERE workspace = $1 AND last_id > $2${filter} ORDER BY last_id LIMIT $3`, args);
-    for (const c of chunks.rows) {
-      const first = Number(c.first_id);
-      const lines = JSON.parse(c.lines) as string[];
-      for (let i = Math.max(0, since + 1 - first); i < lines.length && logs.length < limit; i++) {
-        logs.push({ id: first + i, type: "step.log", runId: c.run_id, jobId: c.job_id, stepNumber: c.step_number, data: { runId: c.run_id, jobId: c.job_id, stepNumber: c.step_number, line: lines[i] } });
+    // Chunks in id order, a few rows at a time: a chunk holds up to 1,000 lines, and a page needs only `limit` of them.
+    let after = since;
+    while (logs.length < limit) {
+      const chunkArgs: unknown[] = [...args];
+      chunkArgs[1] = after;
+      chunkArgs[2] = Math.max(1, Math.min(64, Math.ceil((limit - logs.length) / 500)));
+      const chunks = await this.pool.query<{ first_id: string; last_id: string; run_id: string; job_id: string; step_number: number; lines: string }>(`SELECT first_id, last_id, run_id, job_id, step_number, lines FROM stax_log_chunks WHERE workspace = $1 AND last_id > $2${filter} ORDER BY last_id LIMIT $3`, chunkArgs);
+      for (const c of chunks.rows) {
+        const first = Number(c.first_id);
+        const lines = JSON.parse(c.lines) as string[];
+        for (let i = Math.max(0, since + 1 - first); i < lines.length && logs.length < limit; i++) {
+          logs.push({ id: first + i, type: "step.log", runId: c.run_id, jobId: c.job_id, stepNumber: c.step_number, data: { runId: c.run_id, jobId: c.job_id, stepNumber: c.step_number, line: lines[i] } });
+        }
+        after = Number(c.last_id);
       }
-      if (logs.length >= limit) break;
+      if (chunks.rows.length < (chunkArgs[2] as number)) break;
     }
     return [...events, ...logs].sort((a, b) => a.id - b.id).slice(0, limit);
   }

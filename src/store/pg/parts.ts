@@ -1,5 +1,6 @@
 import { Readable } from "node:stream";
 import type { Pool } from "pg";
+import { transaction } from "./tx.js";
 import { STATUSES, type ListRunsQuery, type WorkflowRun } from "../../contract/index.js";
 import { runBlobPrefixes, type ArtifactRecord, type ArtifactRecords, type BlobStore, type EncryptedSecret, type RunClaim, type RunQueue, type RunStore, type SecretStore, type StoredRunRequest } from "../store.js";
 
@@ -56,18 +57,10 @@ export class PgRuns implements RunStore {
   }
 
   async delete(id: string): Promise<void> {
-    const client = await this.pool.connect();
-    try {
-      await client.query("BEGIN");
+    await transaction(this.pool, async (client) => {
       for (const t of ["stax_events", "stax_log_chunks", "stax_artifacts", "stax_run_requests"]) await client.query(`DELETE FROM ${t} WHERE workspace = $1 AND run_id = $2`, [this.ws, id]);
       await client.query("DELETE FROM stax_runs WHERE workspace = $1 AND id = $2", [this.ws, id]);
-      await client.query("COMMIT");
-    } catch (err) {
-      await client.query("ROLLBACK").catch(() => {});
-      throw err;
-    } finally {
-      client.release();
-    }
+    });
     for (const prefix of runBlobPrefixes(id)) await this.blobs.deletePrefix(prefix);
   }
 
@@ -147,10 +140,8 @@ export class PgBlobs implements BlobStore {
   ) {}
 
   async put(key: string, body: Readable | Buffer): Promise<number> {
-    const client = await this.pool.connect();
     let size = 0;
-    try {
-      await client.query("BEGIN");
+    await transaction(this.pool, async (client) => {
       await client.query("DELETE FROM stax_blobs WHERE workspace = $1 AND key = $2", [this.ws, key]);
       let seq = 0;
       let pending: Buffer[] = [];
@@ -173,13 +164,7 @@ export class PgBlobs implements BlobStore {
       }
       await write(true);
       if (seq === 0) await client.query("INSERT INTO stax_blobs (workspace, key, seq, data) VALUES ($1, $2, 0, '')", [this.ws, key]);
-      await client.query("COMMIT");
-    } catch (err) {
-      await client.query("ROLLBACK").catch(() => {});
-      throw err;
-    } finally {
-      client.release();
-    }
+    });
     return size;
   }
 

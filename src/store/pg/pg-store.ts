@@ -5,6 +5,7 @@ import { CHANNEL, PgEventLog } from "./events.js";
 import { PgArtifacts, PgBlobs, PgQueue, PgRuns, PgSecrets } from "./parts.js";
 import { migrate } from "./schema.js";
 import { Listener } from "./listen.js";
+import { PgVars } from "./vars.js";
 
 /** A database URL with its password replaced, for every message that names it. */
 export function redactUrl(url: string): string {
@@ -12,8 +13,8 @@ export function redactUrl(url: string): string {
 }
 
 /**
- * The shared store of many machines: PostgreSQL for runs, events, logs, secrets, artifacts and
- * blobs. Every front-end LISTENs for committed batches (one NOTIFY each) and reconnects with
+ * The shared store of many machines: PostgreSQL for runs, events, logs, secrets, variables,
+ * artifacts and blobs. Every front-end LISTENs for committed batches (one NOTIFY each) and reconnects with
  * backoff when the database goes away; the pool reconnects queries by itself.
  */
 export class PgStore implements Store {
@@ -21,6 +22,7 @@ export class PgStore implements Store {
   readonly logs: PgEventLog;
   readonly runs: PgRuns;
   readonly secrets: PgSecrets;
+  readonly vars: PgVars;
   readonly artifacts: PgArtifacts;
   readonly blobs: PgBlobs;
   readonly queue: PgQueue;
@@ -36,6 +38,7 @@ export class PgStore implements Store {
     this.blobs = new PgBlobs(pool, workspace);
     this.runs = new PgRuns(pool, workspace, this.blobs);
     this.secrets = new PgSecrets(pool, workspace);
+    this.vars = new PgVars(pool, workspace);
     this.artifacts = new PgArtifacts(pool, workspace);
     this.queue = new PgQueue(pool, workspace);
   }

@@ -38,6 +38,10 @@ CREATE INDEX stax_legs_worker ON stax_legs (worker) WHERE state = 'running';
 CREATE TABLE stax_workers (name text PRIMARY KEY, labels text[] NOT NULL, slots integer NOT NULL, in_hand integer NOT NULL DEFAULT 0,
   heartbeat bigint NOT NULL, started_at bigint NOT NULL);
 `,
+  // Repository variables (the vars context): plain text, they are not secret.
+  `
+CREATE TABLE stax_vars (workspace text NOT NULL, name text NOT NULL, value text NOT NULL, updated_at text NOT NULL, PRIMARY KEY (workspace, name));
+`,
 ];
 
 /** A fixed key for the migration lock: processes starting at once migrate one after the other. */

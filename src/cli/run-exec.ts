@@ -1,0 +1,45 @@
+import { relative } from "node:path";
+import pc from "picocolors";
+import type { WorkflowRun } from "../contract/index.js";
+import { cliConfig, findRunner } from "./context.js";
+import { mark, summary } from "./format.js";
+import { runInStore } from "./local-run.js";
+import { runRemotely } from "./remote-run.js";
+import { RunRenderer } from "./render.js";
+import type { RunPlan } from "./run-plan.js";
+
+/** How `stax run` executes its plans. */
+export interface ExecOptions {
+  /** Progress goes here (stderr with --json). */
+  out: NodeJS.WriteStream;
+  /** In this process even when a runner serves the workspace. */
+  local?: boolean;
+  /** The runner's sandbox strategy for submitted runs. */
+  sandbox: string;
+  /** Aborting cancels every run (`--watch` starting over). */
+  signal?: AbortSignal;
+}
+
+/**
+ * Runs the plans concurrently, as GitHub runs the workflows an event triggers: on the runner of
+ * the workspace when one answers, else in this process. Prints each run's summary, then one line
+ * for all of them; resolves with the completed runs in plan order.
+ */
+export async function executePlans(plans: RunPlan[], o: ExecOptions): Promise<WorkflowRun[]> {
+  if (plans.length === 0) return [];
+  const workspace = plans[0].workspace;
+  const config = cliConfig({ workspace });
+  const inside = plans.every((p) => !relative(workspace, p.workflow.filePath).startsWith(".."));
+  const client = o.local || !inside ? undefined : await findRunner(config);
+  const many = plans.length > 1;
+  // Several workflows at once print plain prefixed lines: one live tree per run would fight over the terminal.
+  const renderers = plans.map((p) => new RunRenderer(o.out, many ? false : !!o.out.isTTY, many ? p.workflow.name : undefined));
+  const runs = await Promise.all(plans.map((p, i) => (client ? runRemotely(p, client, renderers[i], o.sandbox, o.signal) : runInStore(p, renderers[i], config, o.signal))));
+  for (const r of renderers) r.finish();
+  for (const run of runs) o.out.write(`\n${summary(run)}\n`);
+  if (many) {
+    const ok = runs.filter((r) => r.conclusion === "success").length;
+    o.out.write(`\n${pc.bold(`${ok} of ${runs.length} workflows succeeded:`)} ${runs.map((r) => `${mark(r.status, r.conclusion)} ${r.workflow}`).join("  ")}\n`);
+  }
+  return runs;
+}
