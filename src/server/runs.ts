@@ -101,45 +101,56 @@ export class RunManager {
     const request: StoredRunRequest = { workflow: req.workflow, event, inputs: req.inputs, eventPayload: req.eventPayload, jobs: req.jobs, sandbox: req.sandbox, env: req.env, actions: req.actions, vars: req.vars, matrix: req.matrix, actor: req.actor, ...(Object.keys(secrets).length ? { sealedSecrets: this.deps.vault.seal(secrets) } : {}) };
     await this.deps.store.queue.enqueue(id, request);
     await this.deps.store.queue.claim(this.owner, this.deps.leaseMs, id);
+    // The lease is kept from the claim on: snapshotting the source for the workers can take longer
+    // than a short lease, and another front-end would take the run for one whose runner died.
+    const beat = () => void this.deps.store.queue.heartbeat(id, this.owner, this.deps.leaseMs).catch(() => {});
+    const heartbeat = setInterval(beat, this.deps.leaseMs / 3);
     if (this.deps.dispatcher) {
       try {
         this.deps.dispatcher.setSource(id, await snapshotSource(sandbox.dir, this.deps.store.blobs, id));
       } catch (err) {
+        clearInterval(heartbeat);
         this.dispose(sandbox);
         throw new StaxError("BAD_REQUEST", `cannot snapshot the workspace for the workers: ${err instanceof Error ? err.message : err}`);
       }
     }
     const recorder = new StoreRecorder(this.deps.store);
-    const handle = startRun({
-      runId: id,
-      runNumber: await this.deps.store.runs.nextNumber(),
-      workspace: sandbox.dir,
-      workflow,
-      event,
-      eventPayload: req.eventPayload,
-      inputs,
-      secrets: { ...stored.values, ...secrets },
-      env: stringMap(req.env, "env"),
-      vars: { ...(await storedVars(this.deps.store)), ...vars },
-      matrix,
-      actor: req.actor,
-      jobs: req.jobs,
-      hostEnv: this.deps.hostEnv,
-      tempDir: makeRunTemp(this.deps.dataDir, id),
-      sink: recorder,
-      actions: { cache: this.deps.actionsCache, overrides: stringMap(req.actions, "actions"), fetch: this.deps.actionsCache ? gitFetcher(this.deps.actionsCache, { token: this.deps.hostEnv.GITHUB_TOKEN }) : undefined },
-      notices: sandbox.notices,
-      artifacts: this.deps.artifacts,
-      cacheDir: this.deps.cacheDir,
-      docker: this.deps.docker,
-      legSlots: this.deps.legSlots,
-      git,
-      processes: processRecorder(this.deps.dataDir, id),
-      legs: this.deps.dispatcher,
-    });
+    let handle: RunHandle;
+    try {
+      handle = startRun({
+        runId: id,
+        runNumber: await this.deps.store.runs.nextNumber(),
+        workspace: sandbox.dir,
+        workflow,
+        event,
+        eventPayload: req.eventPayload,
+        inputs,
+        secrets: { ...stored.values, ...secrets },
+        env: stringMap(req.env, "env"),
+        vars: { ...(await storedVars(this.deps.store)), ...vars },
+        matrix,
+        actor: req.actor,
+        jobs: req.jobs,
+        hostEnv: this.deps.hostEnv,
+        tempDir: makeRunTemp(this.deps.dataDir, id),
+        sink: recorder,
+        actions: { cache: this.deps.actionsCache, overrides: stringMap(req.actions, "actions"), fetch: this.deps.actionsCache ? gitFetcher(this.deps.actionsCache, { token: this.deps.hostEnv.GITHUB_TOKEN }) : undefined },
+        notices: sandbox.notices,
+        artifacts: this.deps.artifacts,
+        cacheDir: this.deps.cacheDir,
+        docker: this.deps.docker,
+        legSlots: this.deps.legSlots,
+        git,
+        processes: processRecorder(this.deps.dataDir, id),
+        legs: this.deps.dispatcher,
+      });
+    } catch (err) {
+      clearInterval(heartbeat);
+      throw err;
+    }
     await this.deps.store.runs.save(handle.run);
     this.active.set(id, handle);
-    const heartbeat = setInterval(() => void this.deps.store.queue.heartbeat(id, this.owner, this.deps.leaseMs).catch(() => {}), this.deps.leaseMs / 3);
+    beat();
     void handle.done.finally(async () => {
       clearInterval(heartbeat);
       this.deps.dispatcher?.setSource(id, undefined);
