@@ -20,6 +20,21 @@ await build({
   logLevel: "warning",
 });
 
+// The workflow loader's worker thread (src/workflow/load-thread.ts), beside the bundle.
+await build({
+  entryPoints: ["src/workflow/load-worker.ts"],
+  outfile: "dist/workflow-loader.js",
+  bundle: true,
+  platform: "node",
+  format: "esm",
+  target: "node20",
+  sourcemap: true,
+  banner: {
+    js: "import { createRequire as __staxCreateRequire } from 'node:module'; const require = __staxCreateRequire(import.meta.url);",
+  },
+  logLevel: "warning",
+});
+
 // The dashboard: static files in web/dist, served by the runner at `/`.
 const { build: viteBuild } = await import("vite");
 await viteBuild({ configFile: new URL("../web/vite.config.mjs", import.meta.url).pathname });

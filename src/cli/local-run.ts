@@ -3,9 +3,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import type { EventSink, WorkflowRun } from "../contract/index.js";
-import { DockerEngine, dockerAddress, gitFetcher, startRun, type ActionSources, type ArtifactStore, type CheckoutOptions, type LegDispatcher, type RunHandle } from "../engine/index.js";
+import { DockerEngine, dockerAddress, gitFetcher, LegSlots, startRun, type ActionSources, type ArtifactStore, type CheckoutOptions, type LegDispatcher, type ProcessRecorder, type RunHandle } from "../engine/index.js";
 import type { Config } from "../config/config.js";
 import { StoreArtifacts } from "../server/artifacts.js";
+import { processRecorder } from "../server/process-groups.js";
+import { makeRunTemp } from "../server/run-temp.js";
 import { claimRun, ownerName, PgFleet, SecretVault, StoreRecorder, connectStore, storedVars, type Store } from "../store/index.js";
 import { FleetDispatcher } from "../server/dispatcher.js";
 import { snapshotSource } from "../server/source.js";
@@ -41,12 +43,15 @@ export async function runInStore(plan: RunPlan, sink: EventSink, config: Readonl
       runId,
       runNumber: await store.runs.nextNumber(),
       hostEnv: process.env,
+      tempDir: makeRunTemp(config.dataDir, runId),
       actions: { cache: config.actionsCache, overrides: plan.actions, fetch: gitFetcher(config.actionsCache, { token: process.env.GITHUB_TOKEN }) },
       artifacts: new StoreArtifacts(store),
       cacheDir: join(config.dataDir, "cache"),
       docker: new DockerEngine(dockerAddress(config.dockerHost)),
       checkouts,
       toolCache: join(config.home, "tools"),
+      legSlots: new LegSlots(config.maxJobs),
+      processes: processRecorder(config.dataDir, runId),
       onStart: (handle) => (stopWatching = watchCancel(store, runId, owner, config.leaseMs, handle)),
     });
     await recorder.idle();
@@ -105,7 +110,7 @@ function watchCancel(store: Store, runId: string, owner: string, leaseMs: number
 }
 
 /** Runs a plan in this process. SIGINT cancels gracefully; a second SIGINT stops at once. */
-export async function runLocally(plan: RunPlan, sink: EventSink, opts: { signal?: AbortSignal; runId?: string; runNumber?: number; hostEnv: Record<string, string | undefined>; actions?: ActionSources; artifacts?: ArtifactStore; cacheDir?: string; docker?: DockerEngine; checkouts?: CheckoutOptions; toolCache?: string; onStart?: (handle: RunHandle) => void; legs?: LegDispatcher }): Promise<WorkflowRun> {
+export async function runLocally(plan: RunPlan, sink: EventSink, opts: { signal?: AbortSignal; runId?: string; runNumber?: number; tempDir?: string; hostEnv: Record<string, string | undefined>; actions?: ActionSources; artifacts?: ArtifactStore; cacheDir?: string; docker?: DockerEngine; checkouts?: CheckoutOptions; toolCache?: string; legSlots?: LegSlots; processes?: ProcessRecorder; onStart?: (handle: RunHandle) => void; legs?: LegDispatcher }): Promise<WorkflowRun> {
   const handle: RunHandle = startRun({
     runId: opts.runId ?? randomBytes(4).toString("hex"),
     runNumber: opts.runNumber ?? 1,
@@ -121,7 +126,7 @@ export async function runLocally(plan: RunPlan, sink: EventSink, opts: { signal?
     actor: plan.actor,
     jobs: plan.jobs,
     hostEnv: opts.hostEnv,
-    tempDir: mkdtempSync(join(tmpdir(), "stax-run-")),
+    tempDir: opts.tempDir ?? mkdtempSync(join(tmpdir(), "stax-run-")),
     sink,
     actions: opts.actions,
     artifacts: opts.artifacts,
@@ -130,6 +135,8 @@ export async function runLocally(plan: RunPlan, sink: EventSink, opts: { signal?
     checkouts: opts.checkouts,
     toolCache: opts.toolCache,
     platforms: plan.platforms,
+    legSlots: opts.legSlots,
+    processes: opts.processes,
     legs: opts.legs,
   });
   opts.onStart?.(handle);

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { parseDotenv } from "../config/dotenv.js";
-import { StaxError } from "../contract/index.js";
+import { JSON_MAX_DEPTH, jsonTooDeep, StaxError } from "../contract/index.js";
 
 /** Collects repeated `--flag K=V` options. */
 export function collect(value: string, previous: string[] = []): string[] {
@@ -38,6 +38,7 @@ export function jsonFile(path: string | undefined, flag: string): Record<string,
   try {
     const v = JSON.parse(readFileSync(path, "utf8"));
     if (!v || typeof v !== "object" || Array.isArray(v)) throw new Error("not a JSON object");
+    if (jsonTooDeep(v)) throw new Error(`the JSON nests deeper than ${JSON_MAX_DEPTH} levels`);
     return v;
   } catch (err) {
     throw new StaxError("BAD_REQUEST", `${flag}: ${path}: ${err instanceof Error ? err.message : err}`);

@@ -34,12 +34,12 @@ function webRoot(): string {
 }
 
 async function foreground(c: Config, withWorker: boolean): Promise<void> {
-  mkdirSync(c.dataDir, { recursive: true });
+  mkdirSync(c.dataDir, { recursive: true, mode: 0o700 });
   const token = tokenFor(c);
   const runner = await startRunner({ config: c, version: VERSION, hostEnv: process.env, webRoot: webRoot(), token });
   const state: RunnerState = { pid: process.pid, url: runner.url, workspace: c.workspace, startedAt: new Date().toISOString() };
   // Written whole or not at all: \`runner status\`, \`start\` and tests poll for this file.
-  writeFileSync(`${stateFile(c)}.tmp`, JSON.stringify(state));
+  writeFileSync(`${stateFile(c)}.tmp`, JSON.stringify(state), { mode: 0o600 });
   renameSync(`${stateFile(c)}.tmp`, stateFile(c));
   console.log(banner(runner.url, c.workspace, !!token));
   // A front-end runs no legs itself unless asked to: then a worker in this process takes them.
@@ -58,9 +58,9 @@ async function foreground(c: Config, withWorker: boolean): Promise<void> {
 }
 
 async function background(c: Config, args: string[]): Promise<void> {
-  mkdirSync(c.dataDir, { recursive: true });
+  mkdirSync(c.dataDir, { recursive: true, mode: 0o700 });
   rmSync(stateFile(c), { force: true });
-  const out = openSync(logFile(c), "a");
+  const out = openSync(logFile(c), "a", 0o600);
   const child = spawn(process.execPath, [process.argv[1], "runner", "start", "--foreground", ...args], { detached: true, stdio: ["ignore", out, out], env: process.env });
   child.unref();
   closeSync(out);
@@ -88,9 +88,10 @@ export function registerRunner(program: Command): void {
     .option("-H, --host <host>", "address to bind (STAX_HOST; default 127.0.0.1)")
     .option("-w, --workspace <dir>", "workspace (STAX_WORKSPACE; default the current folder)")
     .option("--foreground", "stay in the foreground")
+    .option("--max-jobs <n>", "job legs that run at once across all runs (STAX_MAX_JOBS; default 4 × the cores); more wait, queued")
     .option("--with-worker", "with a shared store: also run legs in this process (a front-end runs none by default)")
-    .action(async (o: { port?: string; host?: string; workspace?: string; foreground?: boolean; withWorker?: boolean }) => {
-      const c = cliConfig({ port: o.port, host: o.host, workspace: o.workspace });
+    .action(async (o: { port?: string; host?: string; workspace?: string; foreground?: boolean; maxJobs?: string; withWorker?: boolean }) => {
+      const c = cliConfig({ port: o.port, host: o.host, workspace: o.workspace, maxJobs: o.maxJobs });
       if (o.withWorker && !c.databaseUrl) throw new StaxError("BAD_REQUEST", "--with-worker goes with a shared store (STAX_DATABASE_URL or --database); without one the runner runs every leg itself");
       if (o.foreground) return foreground(c, !!o.withWorker);
       const existing = await findRunner(c);
@@ -98,7 +99,7 @@ export function registerRunner(program: Command): void {
         console.log(`stax runner: already running at ${existing.baseUrl} for ${c.workspace}`);
         return;
       }
-      const args = [...(o.port ? ["--port", o.port] : []), ...(o.host ? ["--host", o.host] : []), "--workspace", c.workspace, ...(o.withWorker ? ["--with-worker"] : [])];
+      const args = [...(o.port ? ["--port", o.port] : []), ...(o.host ? ["--host", o.host] : []), ...(o.maxJobs ? ["--max-jobs", o.maxJobs] : []), "--workspace", c.workspace, ...(o.withWorker ? ["--with-worker"] : [])];
       await background(c, args);
     });
   runner

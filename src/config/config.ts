@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { homedir } from "node:os";
+import { availableParallelism, homedir } from "node:os";
 import { basename, join, resolve } from "node:path";
 import { StaxError } from "../contract/index.js";
 
@@ -26,13 +26,18 @@ export interface Config {
   runnerUrl?: string;
   /** DOCKER_HOST: the Docker engine for container steps (default: the local socket). */
   dockerHost?: string;
+  /** Job legs that run at once across all runs (`STAX_MAX_JOBS`, `--max-jobs`); more wait, queued. */
+  maxJobs: number;
   /** `STAX_DATABASE_URL` / `--database`: a PostgreSQL store shared by many processes and machines; unset, the embedded SQLite store. */
   databaseUrl?: string;
   /** Many machines: a leg (or run) whose executor sent no heartbeat for this long is lost (`STAX_LEASE_SECONDS`, default 30). */
   leaseMs: number;
 }
 
-export type ConfigFlags = Partial<{ port: string | number; host: string; workspace: string; home: string; token: string; database: string }>;
+export type ConfigFlags = Partial<{ port: string | number; host: string; workspace: string; home: string; token: string; maxJobs: string | number; database: string }>;
+
+/** The default cap on concurrent job legs: a small multiple of the cores, as most legs wait on I/O. */
+export const defaultMaxJobs = (): number => 4 * availableParallelism();
 
 function int(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {
   if (raw === undefined || raw === "") return fallback;
@@ -91,6 +96,7 @@ export function loadConfig(env: Record<string, string | undefined>, flags: Confi
     retention: { maxRuns: int("STAX_RETENTION_RUNS", env.STAX_RETENTION_RUNS, 500, 0, 1_000_000), maxAgeDays: int("STAX_RETENTION_DAYS", env.STAX_RETENTION_DAYS, 90, 0, 36500) },
     runnerUrl,
     dockerHost: env.DOCKER_HOST || undefined,
+    maxJobs: int(flags.maxJobs !== undefined ? "--max-jobs" : "STAX_MAX_JOBS", flags.maxJobs !== undefined ? String(flags.maxJobs) : env.STAX_MAX_JOBS, defaultMaxJobs(), 1, 10_000),
     databaseUrl,
     leaseMs: seconds("STAX_LEASE_SECONDS", env.STAX_LEASE_SECONDS, 30, 0.5, 3600) * 1000,
   });

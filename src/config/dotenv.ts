@@ -8,6 +8,8 @@ const ESCAPES: Record<string, string> = { n: "\n", r: "\r", t: "\t", '"': '"', "
  */
 export function parseDotenv(content: string): { values: Record<string, string>; errors: { line: number; message: string }[] } {
   const values: Record<string, string> = {};
+  // Defined, not assigned: a line `__proto__=x` is an entry like any other (the caller decides whether the name is allowed).
+  const set = (key: string, value: string) => Object.defineProperty(values, key, { value, enumerable: true, writable: true, configurable: true });
   const errors: { line: number; message: string }[] = [];
   const lines = content.replace(/\r\n/g, "\n").split("\n");
   for (let i = 0; i < lines.length; i++) {
@@ -50,15 +52,15 @@ export function parseDotenv(content: string): { values: Record<string, string>; 
         out += "\n";
         text = lines[++i];
       }
-      values[key] = out;
+      set(key, out);
     } else if (rest.startsWith("'")) {
       const end = rest.indexOf("'", 1);
       if (end < 0) errors.push({ line: lineNo, message: `unterminated single quote for '${key}'` });
-      else values[key] = rest.slice(1, end);
+      else set(key, rest.slice(1, end));
     } else {
       const hash = rest.search(/\s#/);
       if (hash >= 0) rest = rest.slice(0, hash);
-      values[key] = rest.trim();
+      set(key, rest.trim());
     }
   }
   return { values, errors };

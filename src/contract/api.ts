@@ -116,3 +116,18 @@ export interface PutSecretRequest {
 export interface ImportSecretsRequest {
   content: string;
 }
+
+/** How deep a JSON document the runner and the CLI accept (API bodies, `--event-file`): deeper ones overflow the stack where they are copied. */
+export const JSON_MAX_DEPTH = 64;
+
+/** Whether a parsed JSON value nests objects and arrays deeper than `max` levels (checked without recursion). */
+export function jsonTooDeep(value: unknown, max = JSON_MAX_DEPTH): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length) {
+    const [v, depth] = stack.pop()!;
+    if (v === null || typeof v !== "object") continue;
+    if (depth >= max) return true;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) if (child !== null && typeof child === "object") stack.push([child, depth + 1]);
+  }
+  return false;
+}

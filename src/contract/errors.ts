@@ -4,11 +4,12 @@
  * `docs/errors.md` lists the same codes; a test keeps the two in step.
  */
 export const ERROR_CODES = {
-  BAD_REQUEST: { http: 400, exit: 2, summary: "The request is malformed (bad JSON, wrong types, unknown fields)." },
+  BAD_REQUEST: { http: 400, exit: 2, summary: "The request is malformed (bad JSON, JSON nested deeper than 64 levels, wrong types, unknown fields)." },
   INVALID_INPUT: { http: 400, exit: 2, summary: "A workflow input is unknown, missing, of the wrong type, or not one of its choices." },
   INVALID_NAME: { http: 400, exit: 2, summary: "A secret, variable or artifact name is not allowed (path traversal, absolute path, bad characters, a GITHUB_ prefix)." },
   UNSUPPORTED_MEDIA_TYPE: { http: 415, exit: 2, summary: "A mutating request was not sent as application/json." },
   PAYLOAD_TOO_LARGE: { http: 413, exit: 2, summary: "The request body is larger than the runner accepts." },
+  HEADERS_TOO_LARGE: { http: 431, exit: 2, summary: "The request's headers are larger than the runner accepts." },
   UNAUTHORIZED: { http: 401, exit: 2, summary: "A token is required and was missing or wrong." },
   FORBIDDEN_HOST: { http: 403, exit: 2, summary: "The Host header does not name the runner (DNS rebinding guard)." },
   FORBIDDEN_ORIGIN: { http: 403, exit: 2, summary: "The Origin is not in the CORS allow-list." },
@@ -22,6 +23,7 @@ export const ERROR_CODES = {
   RUN_ACTIVE: { http: 409, exit: 1, summary: "The run is still running (delete of an active run)." },
   RUN_NOT_HERE: { http: 409, exit: 1, summary: "No live process executes the unfinished run (a crash left it; the next runner start marks it cancelled), so there is nothing to cancel." },
   ARTIFACT_NOT_FOUND: { http: 404, exit: 2, summary: "The run has no artifact of that name." },
+  ARTIFACT_GONE: { http: 410, exit: 2, summary: "The artifact is recorded but its files are no longer in the store (deleted beside stax); the message names no path." },
   SECRET_NOT_FOUND: { http: 404, exit: 2, summary: "No secret has that name." },
   VAR_NOT_FOUND: { http: 404, exit: 2, summary: "No repository variable has that name." },
   SECRET_UNREADABLE: { http: 409, exit: 2, summary: "A secret the workflow uses does not decrypt with the secrets key in use (it was stored under another key); the message names both." },

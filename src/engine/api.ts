@@ -4,6 +4,8 @@ import type { ActionFetcher } from "./action-fetch.js";
 import type { CheckoutOptions } from "./checkouts.js";
 import type { Reuse } from "./select.js";
 import type { DockerEngine } from "./docker/engine.js";
+import type { GitInfo } from "./git.js";
+import type { LegSlots } from "./slots.js";
 
 /** Remote actions: the cache, local overrides, and a fetcher for when the network allows. */
 export interface ActionSources {
@@ -41,7 +43,7 @@ export interface RunOptions {
   actor?: string;
   /** Run only these job ids (and nothing they need is re-run: their results count as skipped). */
   jobs?: string[];
-  /** The environment of the host the steps inherit (PATH, HOME …). */
+  /** The environment of the host; steps inherit only an allow-list of it (PATH, HOME, LANG, LC_* …: see run.ts). */
   hostEnv: Record<string, string | undefined>;
   /** A folder for this run's temporary files (RUNNER_TEMP, file commands, scripts); removed at the end. */
   tempDir: string;
@@ -66,6 +68,12 @@ export interface RunOptions {
   toolCache?: string;
   /** Where jobs work: absent or `bind`, the workspace itself; `isolated`, a checkout per job leg (see checkouts.ts). */
   checkouts?: CheckoutOptions;
+  /** Told the process group of every host process a step starts, and when it ended (the runner records them to reap after a crash). */
+  processes?: ProcessRecorder;
+  /** The workspace's git facts, read beforehand without blocking (`readGitInfoAsync`); absent: read now, synchronously. */
+  git?: GitInfo;
+  /** Caps the job legs running at once, shared by every run of a runner; absent: no cap. */
+  legSlots?: LegSlots;
   /** Lines for the run's log, printed at the start of the first step that runs (e.g. what a sandbox leaves out). */
   notices?: string[];
   /** Runs job legs elsewhere (the workers of a shared store); absent: every leg runs in this process. */
@@ -94,6 +102,12 @@ export interface RunHandle {
   readonly done: Promise<WorkflowRun>;
   /** Cancels gracefully (JOB-15): steps with `always()` and post steps still run. A second call stops at once. */
   cancel(): void;
+}
+
+/** Where the process groups of running steps are recorded (their leaders' pids). */
+export interface ProcessRecorder {
+  started(pid: number): void;
+  ended(pid: number): void;
 }
 
 /** The artifact area the upload/download shims use; the runner implements it over its store. */

@@ -29,7 +29,7 @@ export function prepareFileCommands(dir: string): FileCommandPaths {
     GITHUB_STEP_SUMMARY: join(dir, "step_summary"),
   };
   if (!created.has(dir)) {
-    for (const p of Object.values(paths)) writeFileSync(p, "");
+    for (const p of Object.values(paths)) writeFileSync(p, "", { mode: 0o600 });
     created.add(dir);
   }
   return paths;
@@ -42,7 +42,7 @@ function take(path: string): string {
     if (content) writeFileSync(path, "");
     return content;
   } catch {
-    writeFileSync(path, "");
+    writeFileSync(path, "", { mode: 0o600 });
     return "";
   }
 }

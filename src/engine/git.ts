@@ -1,4 +1,4 @@
-import { execFileSync } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { readFileSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
@@ -86,15 +86,38 @@ export function readGitInfo(workspace: string, folderName: string): GitInfo {
   return { ...info };
 }
 
+/** The same facts without blocking the event loop (the runner: a sandbox's worktree is never cached). */
+export async function readGitInfoAsync(workspace: string, folderName: string): Promise<GitInfo> {
+  const key = stateKey(workspace);
+  const slot = `${workspace}\0${folderName}`;
+  const hit = cache.get(slot);
+  if (key !== undefined && hit?.key === key) return { ...hit.info };
+  const ask = (args: string[]) => new Promise<string | undefined>((resolve) => execFile("git", args, { cwd: workspace, encoding: "utf8", timeout: 5000 }, (err, out) => resolve(err ? undefined : out.trim())));
+  const [log, remote, user, branch] = await Promise.all(QUERIES.map(ask));
+  const info = fromAnswers(log, remote, user, branch, folderName);
+  if (key !== undefined) cache.set(slot, { key, info });
+  return { ...info };
+}
+
+const QUERIES = [["log", "-1", "--format=%H%x00%s%x00%cI%x00%an%x00%ae"], ["config", "--get-regexp", "^remote\\..*\\.url$"], ["config", "user.name"], ["symbolic-ref", "--short", "-q", "HEAD"]];
+
 function queryGit(workspace: string, folderName: string): GitInfo {
-  const log = git(workspace, ["log", "-1", "--format=%H%x00%s%x00%cI%x00%an%x00%ae"])?.split("\0");
-  // origin, else the first remote: a fork's clone may only have `upstream`.
-  const remote = git(workspace, ["remote", "get-url", "origin"]) ?? git(workspace, ["remote"])?.split("\n").filter(Boolean).map((r) => git(workspace, ["remote", "get-url", r]))[0];
-  const repository = repositoryFromRemote(remote) ?? `local/${folderName.replace(/[^A-Za-z0-9._-]+/g, "-")}`;
-  const userName = git(workspace, ["config", "user.name"]);
+  const [log, remote, user, branch] = QUERIES.map((q) => git(workspace, q));
+  return fromAnswers(log, remote, user, branch, folderName);
+}
+
+/** `origin`'s URL, else the first remote's (a fork's clone may only have `upstream`), from `git config --get-regexp`. */
+function remoteUrl(list: string | undefined): string | undefined {
+  const remotes = (list ?? "").split("\n").map((l) => /^remote\.(.+)\.url (.+)$/.exec(l.trim())).filter((m): m is RegExpExecArray => !!m);
+  return (remotes.find((m) => m[1] === "origin") ?? remotes[0])?.[2];
+}
+
+function fromAnswers(logLine: string | undefined, remotes: string | undefined, userName: string | undefined, branch: string | undefined, folderName: string): GitInfo {
+  const log = logLine?.split("\0");
+  const repository = repositoryFromRemote(remoteUrl(remotes)) ?? `local/${folderName.replace(/[^A-Za-z0-9._-]+/g, "-")}`;
   return {
     sha: log?.[0] ?? "0000000000000000000000000000000000000000",
-    branch: git(workspace, ["symbolic-ref", "--short", "-q", "HEAD"]) || undefined,
+    branch: branch || undefined,
     repository,
     owner: repository.split("/")[0],
     actor: userName?.replace(/\s+/g, "-") || "stax",

@@ -1,6 +1,6 @@
 /** The engine: runs a loaded workflow with GitHub's semantics and reports every state change. */
 export { startRun } from "./run.js";
-export type { RunOptions, RunHandle, ArtifactStore, ActionSources } from "./api.js";
+export type { RunOptions, RunHandle, ArtifactStore, ActionSources, ProcessRecorder } from "./api.js";
 export { gitFetcher, type ActionFetcher } from "./action-fetch.js";
 export { DockerEngine, dockerAddress } from "./docker/engine.js";
 export { addToCache, listCache, removeFromCache, parseRepoRef, entryDir, type CacheEntry } from "./action-cache.js";
@@ -10,8 +10,9 @@ export { copyWorkspace, copyWorkspaceSync, describeCopySkips } from "./workspace
 export { provideNode, addCommand, type NodeChoice } from "./tools/node-tool.js";
 export { cachedNodes, nodePackage } from "./tools/node-registry.js";
 export { resolveNodeSpec, ltsMajors } from "./tools/node-spec.js";
+export { LegSlots } from "./slots.js";
 export { defaultBranch, detachedTag, mergeBase, pullRequestChanges, pushChanges, type ChangedFiles } from "./changes.js";
-export { readGitInfo } from "./git.js";
+export { readGitInfo, readGitInfoAsync } from "./git.js";
 export { synthesizePayload } from "./github-context.js";
 export { expandMatrix } from "./matrix.js";
 export { planJobs, type PlannedJob, type PlanContext } from "./plan.js";

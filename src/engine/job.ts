@@ -129,7 +129,7 @@ async function acquireCheckout(rt: JobRuntime): Promise<{ error?: string; releas
 /** Prepares the job: RUNNER_TEMP emptied (JOB-17), job env (ENV-01..03), defaults.run. */
 function setUp(rt: JobRuntime): string | undefined {
   rmSync(rt.temp, { recursive: true, force: true });
-  mkdirSync(rt.commandDir, { recursive: true });
+  mkdirSync(rt.commandDir, { recursive: true, mode: 0o700 });
   try {
     const ctx = { ...jobContexts(rt), secrets: rt.graph.secrets, env: rt.env };
     rt.env = { ...rt.env, ...evaluateStringMap(rt.def.env, ctx) };

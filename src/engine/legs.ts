@@ -8,7 +8,9 @@ import { expandMatrix, legName, legSelected } from "./matrix.js";
 import { runReusable } from "./reusable.js";
 import type { GraphScope, JobCancel, JobResult, JobRuntime, RunRuntime } from "./runtime.js";
 import { dispatchable, dispatchLeg } from "./remote-leg.js";
-import { staticStepName } from "./step-names.js";
+import { plainName, staticStepName } from "./step-names.js";
+
+const RUNS_WHEN_CANCELLED = /\b(always|cancelled)\s*\(/;
 
 interface Leg {
   matrix: Record<string, unknown> | null;
@@ -57,7 +59,7 @@ export async function runLegs(run: RunRuntime, graph: GraphScope, def: JobDef, h
     const ctx = { github: run.github, vars: run.vars, inputs: graph.inputs, needs, strategy: strategyCtx(leg), matrix: leg.matrix };
     let name = def.id;
     try {
-      name = evaluateString(def.name, ctx) ?? def.id;
+      name = plainName(evaluateString(def.name, ctx) ?? def.id);
     } catch {
       // keep the id; the job reports the error when it runs
     }
@@ -90,6 +92,16 @@ export async function runLegs(run: RunRuntime, graph: GraphScope, def: JobDef, h
         results[i] = { result: "cancelled", outputs: {} };
         continue;
       }
+      // Over the runner's cap a leg it runs itself waits here, `queued`, for a slot (a leg sent to a
+      // worker takes one of the worker's). A run cancelled meanwhile does not start it, unless its
+      // `if` asks to run then (under cancellation success() is false).
+      const release = (!remote && (await run.opts.legSlots?.acquire())) || (() => {});
+      if ((failFast && failed) || run.hardStop || (run.cancelled && !RUNS_WHEN_CANCELLED.test(def.if))) {
+        release();
+        run.reporter.jobCompleted(job, "cancelled");
+        results[i] = { result: "cancelled", outputs: {} };
+        continue;
+      }
       let done: Promise<JobResult>;
       let handle: JobCancel;
       if (remote) {
@@ -105,6 +117,7 @@ export async function runLegs(run: RunRuntime, graph: GraphScope, def: JobDef, h
       try {
         results[i] = await done;
       } finally {
+        release();
         run.activeJobs.delete(handle);
         running.delete(handle);
       }

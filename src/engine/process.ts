@@ -10,6 +10,8 @@ export interface SpawnSpec {
 }
 
 export interface RunningProcess {
+  /** The host process's pid, which is also its process group's id (absent for container steps). */
+  readonly pid?: number;
   /** Resolves with the exit code (signals map to 128 + n), or an error message when it could not start. */
   readonly exit: Promise<{ code: number; error?: string }>;
   /** JOB-15: SIGINT, then SIGTERM after `grace[0]` s, then SIGKILL after `grace[1]` s more, to the whole group. */
@@ -73,6 +75,7 @@ export function spawnStep(spec: SpawnSpec): RunningProcess {
     });
   });
   return {
+    pid: child.pid,
     exit,
     stop(grace) {
       timers.push(...escalate(grace, signal));
@@ -89,24 +92,43 @@ export function escalate(grace: [number, number], send: (sig: "SIGINT" | "SIGTER
   return [setTimeout(() => send("SIGTERM"), grace[0] * 1000).unref(), setTimeout(() => send("SIGKILL"), (grace[0] + grace[1]) * 1000).unref()];
 }
 
-/** Calls `onLine` per complete line of text arriving in pieces (newline dropped); `end()` flushes the rest. */
+/**
+ * The longest line stax keeps whole (characters): a longer one is cut into pieces of this length,
+ * each but the last ending with LINE_CUT_MARK, so memory per step stays bounded whatever it prints.
+ */
+export const MAX_LINE = 1024 * 1024;
+export const LINE_CUT_MARK = ` [stax: line cut at ${MAX_LINE} characters; it goes on in the next line]`;
+
+/**
+ * Calls `onLine` per complete line of text arriving in pieces (newline dropped); `end()` flushes
+ * the rest. A line longer than MAX_LINE is passed on in marked pieces as it arrives.
+ */
 export function lineSplitter(onLine: (line: string) => void): { push(chunk: string): void; end(): void } {
   let rest = "";
+  /** Adds text without a newline to the pending line, passing on full pieces. */
+  const append = (text: string): void => {
+    while (rest.length + text.length > MAX_LINE) {
+      const take = MAX_LINE - rest.length;
+      onLine(rest + text.slice(0, take) + LINE_CUT_MARK);
+      rest = "";
+      text = text.slice(take);
+    }
+    rest += text;
+  };
   return {
     push(chunk) {
-      let nl = chunk.indexOf("\n");
-      if (nl < 0) {
-        rest += chunk;
-        return;
-      }
-      onLine(rest + chunk.slice(0, nl));
-      rest = "";
-      let start = nl + 1;
+      let start = 0;
+      let nl: number;
       while ((nl = chunk.indexOf("\n", start)) >= 0) {
-        onLine(chunk.slice(start, nl));
+        if (rest === "" && nl - start <= MAX_LINE) onLine(chunk.slice(start, nl));
+        else {
+          append(chunk.slice(start, nl));
+          onLine(rest);
+          rest = "";
+        }
         start = nl + 1;
       }
-      rest = chunk.slice(start);
+      if (start < chunk.length) append(chunk.slice(start));
     },
     end() {
       if (rest) onLine(rest);

@@ -3,7 +3,7 @@ import { isAbsolute, join, relative } from "node:path";
 import type { Job, LegSpec, WorkflowRun } from "../contract/index.js";
 import { evaluateToken } from "../expressions/index.js";
 import { loadWorkflow, type JobDef } from "../workflow/index.js";
-import type { ActionSources, ArtifactStore, LegRequest, RunOptions } from "./api.js";
+import type { ActionSources, ArtifactStore, LegRequest, ProcessRecorder, RunOptions } from "./api.js";
 import type { DockerEngine } from "./docker/engine.js";
 import type { EventSink } from "../contract/index.js";
 import { failHolder } from "./graph.js";
@@ -101,6 +101,8 @@ export interface LegEnvironment {
   artifacts?: ArtifactStore;
   cacheDir?: string;
   docker?: DockerEngine;
+  /** Told the process group of every host process a step starts (the worker records them to reap after a crash). */
+  processes?: ProcessRecorder;
   /** Why the leg cannot run here (e.g. the checkout failed): it fails with that, as a "Set up job" step. */
   setupError?: string;
 }
@@ -116,14 +118,15 @@ export async function runLegSpec(spec: LegSpec, env: LegEnvironment): Promise<{ 
   const reporter = new Reporter(run, env.sink, () => new Date());
   const job = run.jobs[0];
   const eventPath = join(env.tempDir, "_github_workflow", "event.json");
-  mkdirSync(join(env.tempDir, "_github_workflow"), { recursive: true });
-  writeFileSync(eventPath, JSON.stringify(spec.github.event ?? {}, null, 2));
+  // As in one process: the temp folder (file commands, step scripts: secrets in plain text) is 0700, its files 0600.
+  mkdirSync(join(env.tempDir, "_github_workflow"), { recursive: true, mode: 0o700 });
+  writeFileSync(eventPath, JSON.stringify(spec.github.event ?? {}, null, 2), { mode: 0o600 });
   const masker = new Masker();
   for (const v of Object.values(env.secrets)) masker.add(v);
   // The worker decides runs-on as the coordinator did: the run's --platform mappings, and its own labels as this machine's.
   const platforms = { ...spec.platforms, ...Object.fromEntries((env.labels ?? []).map((l) => [l, "host"])) };
   // No per-leg checkout here: the worker already gave this leg its own copy of the run's source.
-  const opts: RunOptions = { runId: spec.runId, runNumber: spec.runNumber, workspace: env.workspace, workflow, event: spec.event, inputs: spec.inputs, secrets: env.secrets, vars: spec.vars, hostEnv: env.hostEnv, tempDir: env.tempDir, sink: env.sink, actions: env.actions, artifacts: env.artifacts, cacheDir: env.cacheDir, docker: env.docker, killGraceSeconds: spec.killGraceSeconds, platforms, toolCache: env.toolCache };
+  const opts: RunOptions = { runId: spec.runId, runNumber: spec.runNumber, workspace: env.workspace, workflow, event: spec.event, inputs: spec.inputs, secrets: env.secrets, vars: spec.vars, hostEnv: env.hostEnv, tempDir: env.tempDir, sink: env.sink, actions: env.actions, artifacts: env.artifacts, cacheDir: env.cacheDir, docker: env.docker, processes: env.processes, killGraceSeconds: spec.killGraceSeconds, platforms, toolCache: env.toolCache };
   const rt: RunRuntime = {
     opts,
     reporter,
@@ -132,6 +135,7 @@ export async function runLegSpec(spec: LegSpec, env: LegEnvironment): Promise<{ 
     runner: runnerContext(env.runnerName, env.tempDir, env.workspace, env.toolCache),
     vars: spec.vars,
     masker,
+    // The same allow-list as in one process: a worker's STAX_DATABASE_URL or STAX_SECRETS_KEY never reach a step.
     hostEnv: inheritedEnv(env.hostEnv),
     cancelled: false,
     hardStop: false,

@@ -33,6 +33,8 @@ export async function runProcess(
   const procEnv = processEnv(scope, env, stepId, files, spec.extraEnv);
   const onLine = (line: string) => commands.line(line);
   const proc = spec.start ? spec.start(procEnv, onLine) : spawnStep({ command: spec.command, args: spec.args, cwd: spec.cwd, env: procEnv, onLine });
+  const recorder = proc.pid === undefined ? undefined : rt.run.opts.processes;
+  recorder?.started(proc.pid!);
   let stopped = false;
   rt.stopCurrent = (hard) => {
     stopped = true;
@@ -41,6 +43,7 @@ export async function runProcess(
   };
   if (rt.run.hardStop) proc.kill();
   const { code, error } = await proc.exit;
+  recorder?.ended(proc.pid!);
   rt.stopCurrent = undefined;
   if (error) scope.log(`##[error]${error}`);
   processFileCommands(files, rt, effects, commands, scope.log);

@@ -35,7 +35,8 @@ export async function runScript(def: StepDef, scope: StepScope, ctx: Contexts, f
   // One script file per job and extension, rewritten for each step: steps of a job run one at a
   // time, and rewriting a file is far cheaper than creating one (STEP-10 uses a new GUID name).
   const file = join(rt.temp, `step-script${shell.ext}`);
-  writeFileSync(file, script);
+  // 0600: a script holds the step's expanded secrets.
+  writeFileSync(file, script, { mode: 0o600 });
   const args = shell.args.map((a) => a.replace("{0}", file));
   const container = rt.container;
   if (container && rt.run.opts.docker) {

@@ -12,8 +12,14 @@ import { Reporter } from "./report.js";
 import type { RunRuntime } from "./runtime.js";
 import { selectJobs } from "./select.js";
 
-/** Host variables a step must not inherit: they would describe a runner around stax, not this run. */
-const INHERITED_DROP = /^(GITHUB_|RUNNER_|INPUT_|STATE_|ACTIONS_)/;
+/**
+ * The host variables a step inherits, as GitHub's runner passes its own machine's basics: where
+ * programs and the user are, locale, terminal, temp folder, proxies, and the version managers'
+ * homes the setup shims use. Nothing else — above all not stax's own configuration (STAX_TOKEN,
+ * STAX_SECRETS_KEY) nor whatever secrets the shell that started stax holds.
+ */
+const INHERITED = new Set(["PATH", "HOME", "USER", "LOGNAME", "SHELL", "LANG", "LANGUAGE", "TERM", "TZ", "TMPDIR", "TEMP", "TMP", "HOSTNAME", "DISPLAY", "COLORTERM", "NO_COLOR", "FORCE_COLOR", "XDG_RUNTIME_DIR", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME", "SSH_AUTH_SOCK", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy", "NVM_DIR", "FNM_DIR", "VOLTA_HOME", "ASDF_DIR", "ASDF_DATA_DIR", "PYENV_ROOT", "JAVA_HOME", "GOPATH", "GOROOT", "CARGO_HOME", "RUSTUP_HOME", "DOCKER_HOST"]);
+const inherited = (name: string): boolean => INHERITED.has(name) || name.startsWith("LC_");
 
 /** The base `runner` context (CTX-03) of a machine; each job sets its own `temp`. */
 export function runnerContext(name: string, tempDir: string, workspace: string, toolCache?: string): Record<string, string> {
@@ -28,9 +34,9 @@ export function runnerContext(name: string, tempDir: string, workspace: string, 
   };
 }
 
-/** The host environment steps inherit, without the variables of a runner around stax. */
+/** The host environment steps inherit: the allow-list above, on the machine that runs the steps (a runner, `stax run`, a worker). */
 export function inheritedEnv(hostEnv: Record<string, string | undefined>): Record<string, string> {
-  return Object.fromEntries(Object.entries(hostEnv).filter((e): e is [string, string] => e[1] !== undefined && !INHERITED_DROP.test(e[0])));
+  return Object.fromEntries(Object.entries(hostEnv).filter((e): e is [string, string] => e[1] !== undefined && inherited(e[0])));
 }
 
 /**
@@ -40,7 +46,7 @@ export function inheritedEnv(hostEnv: Record<string, string | undefined>): Recor
 export function startRun(opts: RunOptions): RunHandle {
   if (!opts.workflow.definition) throw new Error(`workflow ${opts.workflow.relPath} has errors`);
   const now = opts.now ?? (() => new Date());
-  const git = readGitInfo(opts.workspace, basename(opts.workspace));
+  const git = opts.git ? { ...opts.git } : readGitInfo(opts.workspace, basename(opts.workspace));
   if (opts.actor) git.actor = opts.actor;
   const inputs = opts.inputs ?? {};
   const payload = opts.eventPayload ?? synthesizePayload(opts.event, git, inputs);
@@ -79,8 +85,8 @@ export function startRun(opts: RunOptions): RunHandle {
   };
   const done = (async (): Promise<WorkflowRun> => {
     await Promise.resolve();
-    mkdirSync(join(opts.tempDir, "_github_workflow"), { recursive: true });
-    writeFileSync(eventPath, JSON.stringify(payload, null, 2));
+    mkdirSync(join(opts.tempDir, "_github_workflow"), { recursive: true, mode: 0o700 });
+    writeFileSync(eventPath, JSON.stringify(payload, null, 2), { mode: 0o600 });
     let conclusion: RunConclusion = "failure";
     try {
       const def = selectJobs(opts.workflow.definition!, opts.jobs);

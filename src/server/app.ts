@@ -2,13 +2,15 @@ import { createServer, type Server } from "node:http";
 import { join } from "node:path";
 import type { AddressInfo } from "node:net";
 import { StaxError } from "../contract/index.js";
-import { DockerEngine, dockerAddress } from "../engine/index.js";
+import { DockerEngine, dockerAddress, LegSlots } from "../engine/index.js";
 import { isLoopbackHost, type Config } from "../config/config.js";
 import { connectStore, PgFleet, recoverInterrupted, runStillOwned, SecretVault, type Store } from "../store/index.js";
 import { readJson, sendError, type Route } from "./http.js";
 import { EventHub } from "./hub.js";
 import { routes } from "./routes.js";
 import { RunManager } from "./runs.js";
+import { reapProcessGroups } from "./process-groups.js";
+import { removeStaleRunTemps } from "./run-temp.js";
 import { removeStaleSandboxes } from "./sandbox.js";
 import { guard, type SecurityOptions } from "./security.js";
 import { serveStatic } from "./static.js";
@@ -52,6 +54,10 @@ export async function startRunner(o: RunnerOptions): Promise<Runner> {
   const owned = (runId: string) => runStillOwned(store, config.dataDir, runId, new Date());
   await recoverInterrupted(store, new Date(), owned);
   removeStaleSandboxes(config.workspace, config.sandboxDir);
+  // What a crash left of runs no live process executes (the same test as crash recovery): their
+  // temp folders (plaintext secrets) and their steps' process groups.
+  await removeStaleRunTemps(config.dataDir, owned);
+  await reapProcessGroups(config.dataDir, owned);
   const hub = new EventHub(store.events, { maxQueueBytes: o.maxQueueBytes ?? 8 * 1024 * 1024, pingIntervalMs: config.pingIntervalMs });
   store.events.onCommit((batch) => {
     hub.publish(batch);
@@ -70,12 +76,14 @@ export async function startRunner(o: RunnerOptions): Promise<Runner> {
     sandboxDir: config.sandboxDir,
     checkoutsDir: join(config.dataDir, "checkouts"),
     toolCache: join(config.home, "tools"),
+    dataDir: config.dataDir,
     actionsCache: config.actionsCache,
     cacheDir: join(config.dataDir, "cache"),
     docker: new DockerEngine(dockerAddress(config.dockerHost)),
     retention: config.retention,
     leaseMs: config.leaseMs,
     defaultSandbox: "auto",
+    legSlots: new LegSlots(config.maxJobs),
     artifacts: new StoreArtifacts(store),
     dispatcher,
   });
@@ -117,6 +125,17 @@ export async function startRunner(o: RunnerOptions): Promise<Runner> {
         sendError(res, new StaxError("INTERNAL", err instanceof Error ? err.message : String(err)));
       }
     }
+  });
+  // Node's own parser refuses some requests before any route sees them; answer those in JSON too.
+  server.on("clientError", (err: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable || err.code === "ECONNRESET") {
+      socket.destroy();
+      return;
+    }
+    const tooLarge = err.code === "HPE_HEADER_OVERFLOW";
+    const e = tooLarge ? new StaxError("HEADERS_TOO_LARGE", "the request's headers are too large") : new StaxError("BAD_REQUEST", `the request could not be parsed (${err.code ?? "bad request"})`);
+    const text = JSON.stringify(e.toBody());
+    socket.end(`HTTP/1.1 ${e.httpStatus} ${tooLarge ? "Request Header Fields Too Large" : "Bad Request"}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`);
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);

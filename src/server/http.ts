@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { StaxError } from "../contract/index.js";
+import { JSON_MAX_DEPTH, jsonTooDeep, StaxError } from "../contract/index.js";
 
 export type Handler = (ctx: RequestContext) => Promise<void> | void;
 
@@ -58,23 +58,30 @@ export async function readJson(req: IncomingMessage, limit: number): Promise<unk
   }
   const text = Buffer.concat(chunks).toString("utf8");
   if (!text.trim()) return {};
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch (err) {
     throw new StaxError("BAD_REQUEST", `malformed JSON: ${err instanceof Error ? err.message : err}`);
   }
+  // Deeper documents overflow the stack wherever they are copied or stored, killing every run.
+  if (jsonTooDeep(value)) throw new StaxError("BAD_REQUEST", `the JSON body nests deeper than ${JSON_MAX_DEPTH} levels`);
+  return value;
 }
 
+type FieldSpec = "string" | "object" | "boolean" | "array" | "string?" | "object?" | "boolean?" | "array?";
+
 /** Checks that a body is an object and its listed fields have the expected types. */
-export function expectObject(body: unknown, fields: Record<string, "string" | "object" | "boolean" | "array" | "string?" | "object?" | "boolean?" | "array?">): Record<string, unknown> {
-  if (!body || typeof body !== "object" || Array.isArray(body)) throw new StaxError("BAD_REQUEST", "the body must be a JSON object");
+export function expectObject(body: unknown, fields: Record<string, FieldSpec>, what = "the body"): Record<string, unknown> {
+  if (!body || typeof body !== "object" || Array.isArray(body)) throw new StaxError("BAD_REQUEST", `${what} must be a JSON object`);
   const b = body as Record<string, unknown>;
-  const unknown = Object.keys(b).filter((k) => !(k in fields));
+  // Own properties only: `__proto__`, `constructor` or `toString` are not fields just because every object inherits them.
+  const unknown = Object.keys(b).filter((k) => !Object.hasOwn(fields, k));
   if (unknown.length) throw new StaxError("BAD_REQUEST", `unknown field${unknown.length > 1 ? "s" : ""} ${unknown.map((k) => `'${k}'`).join(", ")}; allowed: ${Object.keys(fields).join(", ")}`);
   for (const [key, spec] of Object.entries(fields)) {
     const optional = spec.endsWith("?");
     const type = spec.replace("?", "");
-    const v = b[key];
+    const v = Object.hasOwn(b, key) ? b[key] : undefined;
     if (v === undefined) {
       if (!optional) throw new StaxError("BAD_REQUEST", `'${key}' is required`);
       continue;

@@ -1,7 +1,7 @@
 import { RUN_CONCLUSIONS, STATUSES, StaxError, type CreateRunRequest, type HealthResponse, type ListRunsQuery, type WorkerInfo } from "../contract/index.js";
 import { parseDotenv } from "../config/dotenv.js";
 import { isSafeName, isVarName, runLogText, type SecretVault, type Store } from "../store/index.js";
-import { listWorkflows, resolveWorkflow } from "../workflow/index.js";
+import { listWorkflowsOffThread, resolveWorkflow } from "../workflow/index.js";
 import { artifactDownload } from "./artifacts.js";
 import { expectObject, route, sendJson, type Route } from "./http.js";
 import type { EventHub } from "./hub.js";
@@ -18,14 +18,21 @@ export interface RouteDeps {
   workers?: () => Promise<WorkerInfo[]>;
 }
 
+/** Secrets one `POST /api/secrets/import` may hold. */
+const MAX_SECRETS_IMPORT = 1000;
+
 const STATUS_FILTERS = new Set<string>([...STATUSES, ...RUN_CONCLUSIONS]);
+
+/** A decimal whole number from `min` to `max`: `0x10`, ` 5`, `1e3` and unsafe integers are refused, not read by `Number()`. */
+function wholeNumber(name: string, raw: string, min: number, max: number): number {
+  const n = /^\d{1,16}$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max) throw new StaxError("BAD_REQUEST", `'${name}' must be a whole number from ${min} to ${max}`);
+  return n;
+}
 
 function int(q: URLSearchParams, name: string, min: number, max: number): number | undefined {
   const raw = q.get(name);
-  if (raw === null) return undefined;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max) throw new StaxError("BAD_REQUEST", `'${name}' must be a whole number from ${min} to ${max}`);
-  return n;
+  return raw === null ? undefined : wholeNumber(name, raw, min, max);
 }
 
 function varName(name: string): string {
@@ -42,7 +49,7 @@ function secretName(name: string): string {
 export function routes(d: RouteDeps): Route[] {
   return [
     route("GET", "/health", ({ res }) => sendJson(res, 200, { status: "ok", workspace: d.workspace, version: d.version } satisfies HealthResponse)),
-    route("GET", "/api/workflows", async ({ res }) => sendJson(res, 200, (await listWorkflows(d.workspace)).map((w) => w.info))),
+    route("GET", "/api/workflows", async ({ res }) => sendJson(res, 200, (await listWorkflowsOffThread(d.workspace)).map((w) => w.info))),
     route("GET", "/api/workflows/:name", async ({ res, params }) => {
       const w = await resolveWorkflow(d.workspace, params.name);
       if (!w || w.relPath.startsWith("..")) throw new StaxError("WORKFLOW_NOT_FOUND", `unknown workflow '${params.name}'`);
@@ -50,11 +57,12 @@ export function routes(d: RouteDeps): Route[] {
     }),
     route("POST", "/api/runs", async ({ res, body }) => {
       const b = expectObject(body, { workflow: "string", inputs: "object?", event: "string?", eventPayload: "object?", jobs: "array?", sandbox: "object?", env: "object?", secrets: "object?", actions: "object?", workspaces: "object?", platforms: "object?", vars: "object?", matrix: "object?", actor: "string?" });
+      if (b.sandbox !== undefined) expectObject(b.sandbox, { strategy: "string", ref: "string?" }, "'sandbox'");
       sendJson(res, 201, await d.runs.create(b as unknown as CreateRunRequest));
     }),
     route("GET", "/api/runs", async ({ res, query }) => {
       const status = query.get("status") ?? undefined;
-      if (status && !STATUS_FILTERS.has(status)) throw new StaxError("BAD_REQUEST", `'status' must be one of ${[...STATUS_FILTERS].join(", ")}`);
+      if (status !== undefined && !STATUS_FILTERS.has(status)) throw new StaxError("BAD_REQUEST", `'status' must be one of ${[...STATUS_FILTERS].join(", ")}`);
       const q: ListRunsQuery = { status: status as ListRunsQuery["status"], workflow: query.get("workflow") ?? undefined, limit: int(query, "limit", 1, 1000) ?? 50, before: int(query, "before", 1, Number.MAX_SAFE_INTEGER) };
       sendJson(res, 200, await d.store.runs.list(q));
     }),
@@ -86,8 +94,9 @@ export function routes(d: RouteDeps): Route[] {
         if (!isSafeName(name)) throw new StaxError("INVALID_NAME", `'${name}' is not a valid artifact name`);
         const a = (await d.store.artifacts.list(run.id)).find((x) => x.name === name);
         if (!a) throw new StaxError("ARTIFACT_NOT_FOUND", `run ${run.number} has no artifact '${name}'`);
-        const dl = await artifactDownload(d.store, a);
+        const dl = await artifactDownload(d.store, a, run.number);
         res.writeHead(200, { "Content-Type": dl.mimeType, ...(dl.size !== undefined ? { "Content-Length": dl.size } : {}), "Content-Disposition": `attachment; filename="${dl.filename}"` });
+        // A stream error (the run deleted while its artifact downloads) ends that response, never the runner.
         dl.stream.on("error", () => res.destroy());
         dl.stream.pipe(res);
       },
@@ -111,6 +120,7 @@ export function routes(d: RouteDeps): Route[] {
       const { values, errors } = parseDotenv(b.content as string);
       if (errors.length) throw new StaxError("BAD_REQUEST", errors.map((e) => `line ${e.line}: ${e.message}`).join("; "), errors);
       const names = Object.keys(values);
+      if (names.length > MAX_SECRETS_IMPORT) throw new StaxError("BAD_REQUEST", `an import holds at most ${MAX_SECRETS_IMPORT} secrets; this one has ${names.length}`);
       for (const n of names) if (!isSafeName(n)) throw new StaxError("INVALID_NAME", `'${n}' is not a valid secret name`);
       await d.vault.setMany(values);
       sendJson(res, 200, { imported: names });
@@ -133,11 +143,8 @@ export function routes(d: RouteDeps): Route[] {
       async ({ req, res, query }) => {
         const header = req.headers["last-event-id"];
         const raw = (Array.isArray(header) ? header[0] : header) ?? query.get("since") ?? undefined;
-        let since: number | undefined;
-        if (raw !== undefined && raw !== null) {
-          since = Number(raw);
-          if (!Number.isInteger(since) || since < 0) throw new StaxError("BAD_REQUEST", "'since' / Last-Event-ID must be a non-negative whole number");
-        }
+        // An empty Last-Event-ID is not 0: replaying everything to a confused client is the costliest answer.
+        const since = raw === undefined || raw === null ? undefined : wholeNumber("since' / 'Last-Event-ID", raw, 0, Number.MAX_SAFE_INTEGER);
         // A run is named as everywhere else: id, unique prefix, number or `last`.
         const ref = query.get("runId") ?? undefined;
         const runId = ref === undefined ? undefined : (await d.runs.find(ref)).id;

@@ -1,12 +1,12 @@
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename } from "node:path";
 import { randomBytes } from "node:crypto";
 import { formatDiagnostic, StaxError, type CreateRunRequest, type SandboxStrategy, type WorkflowRun } from "../contract/index.js";
-import { gitFetcher, rerunPlan, startRun, type DockerEngine, type ArtifactStore, type RunHandle, type Reuse } from "../engine/index.js";
+import { gitFetcher, readGitInfoAsync, rerunPlan, startRun, type LegSlots, type DockerEngine, type ArtifactStore, type RunHandle, type Reuse } from "../engine/index.js";
 import { ownerName, StoreRecorder, storedVars, type SecretVault, type Store, type StoredRunRequest } from "../store/index.js";
 import { resolveWorkflow, unknownEvent, validateInputs, type LoadedWorkflow } from "../workflow/index.js";
-import { createSandbox } from "./sandbox.js";
+import { processRecorder } from "./process-groups.js";
+import { makeRunTemp } from "./run-temp.js";
+import { createSandbox, type Sandbox } from "./sandbox.js";
 import type { FleetDispatcher } from "./dispatcher.js";
 import { snapshotSource } from "./source.js";
 
@@ -20,12 +20,16 @@ export interface RunManagerDeps {
   checkoutsDir: string;
   /** `$STAX_HOME/tools`: Nodes setup-node fetched. */
   toolCache?: string;
+  /** The workspace's data folder: run temp folders go to its tmp/. */
+  dataDir: string;
   actionsCache?: string;
   docker?: DockerEngine;
   /** actions/cache entries of this workspace. */
   cacheDir?: string;
   retention: { maxRuns: number; maxAgeDays: number };
   defaultSandbox: SandboxStrategy;
+  /** The runner's cap on job legs running at once, shared by all its runs. */
+  legSlots?: LegSlots;
   artifacts?: ArtifactStore;
   /** How long a run's lease lasts without a heartbeat. */
   leaseMs: number;
@@ -48,6 +52,8 @@ export function defaultEvent(w: LoadedWorkflow): string {
  */
 export class RunManager {
   private readonly active = new Map<string, RunHandle>();
+  /** Sandboxes of finished runs being removed (asynchronously: git worktree remove takes time). */
+  private readonly disposing = new Set<Promise<unknown>>();
   /** Who this runner is in the run queue's leases. */
   private readonly owner = ownerName("runner");
 
@@ -91,64 +97,86 @@ export class RunManager {
     const id = randomBytes(4).toString("hex");
     let sandbox;
     try {
-      sandbox = createSandbox(this.deps.workspace, this.deps.sandboxDir, id, strategy, req.sandbox?.ref);
+      sandbox = await createSandbox(this.deps.workspace, this.deps.sandboxDir, id, strategy, req.sandbox?.ref);
     } catch (err) {
       throw new StaxError("BAD_REQUEST", `cannot prepare the '${strategy}' sandbox: ${err instanceof Error ? err.message : err}`);
     }
+    const git = await readGitInfoAsync(sandbox.dir, basename(sandbox.dir));
     // The request is stored before the run starts, so a re-run after a restart has all of it.
     const request: StoredRunRequest = { workflow: req.workflow, event, inputs: req.inputs, eventPayload: req.eventPayload, jobs: req.jobs, sandbox: req.sandbox, env: req.env, actions: req.actions, workspaces: req.workspaces, platforms: req.platforms, vars: req.vars, matrix: req.matrix, actor: req.actor, ...(Object.keys(secrets).length ? { sealedSecrets: this.deps.vault.seal(secrets) } : {}) };
     await this.deps.store.queue.enqueue(id, request);
     await this.deps.store.queue.claim(this.owner, this.deps.leaseMs, id);
+    // The lease is kept from the claim on: snapshotting the source for the workers can take longer
+    // than a short lease, and another front-end would take the run for one whose runner died.
+    const beat = () => void this.deps.store.queue.heartbeat(id, this.owner, this.deps.leaseMs).catch(() => {});
+    const heartbeat = setInterval(beat, this.deps.leaseMs / 3);
     if (this.deps.dispatcher) {
       try {
         this.deps.dispatcher.setSource(id, await snapshotSource(sandbox.dir, this.deps.store.blobs, id));
       } catch (err) {
-        sandbox.dispose();
+        clearInterval(heartbeat);
+        this.dispose(sandbox);
         throw new StaxError("BAD_REQUEST", `cannot snapshot the workspace for the workers: ${err instanceof Error ? err.message : err}`);
       }
     }
     const recorder = new StoreRecorder(this.deps.store);
-    const handle = startRun({
-      runId: id,
-      runNumber: await this.deps.store.runs.nextNumber(),
-      workspace: sandbox.dir,
-      workflow,
-      event,
-      eventPayload: req.eventPayload,
-      inputs,
-      secrets: { ...stored.values, ...secrets },
-      env: stringMap(req.env, "env"),
-      vars: { ...(await storedVars(this.deps.store)), ...vars },
-      matrix,
-      actor: req.actor,
-      jobs: req.jobs,
-      hostEnv: this.deps.hostEnv,
-      tempDir: mkdtempSync(join(tmpdir(), "stax-run-")),
-      sink: recorder,
-      actions: { cache: this.deps.actionsCache, overrides: stringMap(req.actions, "actions"), fetch: this.deps.actionsCache ? gitFetcher(this.deps.actionsCache, { token: this.deps.hostEnv.GITHUB_TOKEN }) : undefined },
-      notices: sandbox.notices,
-      checkouts: { mode: req.workspaces?.bind ? "bind" : "isolated", root: this.deps.checkoutsDir, keep: req.workspaces?.keep === true },
-      artifacts: this.deps.artifacts,
-      toolCache: this.deps.toolCache,
-      platforms,
-      reuse,
-      cacheDir: this.deps.cacheDir,
-      docker: this.deps.docker,
-      legs: this.deps.dispatcher,
-    });
+    let handle: RunHandle;
+    try {
+      handle = startRun({
+        runId: id,
+        runNumber: await this.deps.store.runs.nextNumber(),
+        workspace: sandbox.dir,
+        workflow,
+        event,
+        eventPayload: req.eventPayload,
+        inputs,
+        secrets: { ...stored.values, ...secrets },
+        env: stringMap(req.env, "env"),
+        vars: { ...(await storedVars(this.deps.store)), ...vars },
+        matrix,
+        actor: req.actor,
+        jobs: req.jobs,
+        hostEnv: this.deps.hostEnv,
+        tempDir: makeRunTemp(this.deps.dataDir, id),
+        sink: recorder,
+        actions: { cache: this.deps.actionsCache, overrides: stringMap(req.actions, "actions"), fetch: this.deps.actionsCache ? gitFetcher(this.deps.actionsCache, { token: this.deps.hostEnv.GITHUB_TOKEN }) : undefined },
+        notices: sandbox.notices,
+        checkouts: { mode: req.workspaces?.bind ? "bind" : "isolated", root: this.deps.checkoutsDir, keep: req.workspaces?.keep === true },
+        artifacts: this.deps.artifacts,
+        toolCache: this.deps.toolCache,
+        platforms,
+        reuse,
+        cacheDir: this.deps.cacheDir,
+        docker: this.deps.docker,
+        legSlots: this.deps.legSlots,
+        git,
+        processes: processRecorder(this.deps.dataDir, id),
+        legs: this.deps.dispatcher,
+      });
+    } catch (err) {
+      clearInterval(heartbeat);
+      throw err;
+    }
     await this.deps.store.runs.save(handle.run);
     this.active.set(id, handle);
-    const heartbeat = setInterval(() => void this.deps.store.queue.heartbeat(id, this.owner, this.deps.leaseMs).catch(() => {}), this.deps.leaseMs / 3);
+    beat();
     void handle.done.finally(async () => {
       clearInterval(heartbeat);
       this.deps.dispatcher?.setSource(id, undefined);
       this.active.delete(id);
-      sandbox.dispose();
+      this.dispose(sandbox);
       await recorder.idle().catch(() => {});
       await this.deps.store.queue.complete(id).catch(() => {});
       await this.prune().catch((err) => console.error(`stax: pruning old runs failed: ${err instanceof Error ? err.message : err}`));
     });
     return structuredClone(handle.run);
+  }
+
+  /** Removes a sandbox in the background; shutdown waits for the removals under way. */
+  private dispose(sandbox: Sandbox): void {
+    const disposing = sandbox.dispose().catch(() => undefined);
+    this.disposing.add(disposing);
+    void disposing.finally(() => this.disposing.delete(disposing));
   }
 
   /**
@@ -204,6 +232,7 @@ export class RunManager {
     const handles = [...this.active.values()];
     for (const h of handles) h.cancel();
     await Promise.all(handles.map((h) => h.done));
+    await Promise.all([...this.disposing]);
   }
 
   get activeCount(): number {

@@ -36,5 +36,6 @@ export function serveStatic(root: string | undefined, path: string, res: ServerR
   const target = inside && existsSync(file) && statSync(file).isFile() ? file : index;
   const cache = target !== index && /\/assets\//.test(target) ? "public, max-age=31536000, immutable" : "no-cache";
   res.writeHead(200, { "Content-Type": TYPES[extname(target)] ?? "application/octet-stream", "Cache-Control": cache });
-  createReadStream(target).pipe(res);
+  // A file replaced or removed meanwhile ends this response, never the runner.
+  createReadStream(target).on("error", () => res.destroy()).pipe(res);
 }

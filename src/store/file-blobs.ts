@@ -19,7 +19,8 @@ export class FileBlobs implements BlobStore {
 
   async put(key: string, body: Readable | Buffer): Promise<number> {
     const file = this.path(key);
-    await mkdir(dirname(file), { recursive: true });
+    // Folders 0700 and files 0600 whatever the umask: artifacts and bundles are no other user's to read.
+    await mkdir(dirname(file), { recursive: true, mode: 0o700 });
     // Written beside and renamed: a reader never sees half a blob.
     const tmp = `${file}.${process.pid}.part`;
     await pipeline(Buffer.isBuffer(body) ? Readable.from([body]) : body, createWriteStream(tmp, { mode: 0o600 }));

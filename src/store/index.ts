@@ -1,5 +1,5 @@
 /** The durable store behind its interfaces, with the SQLite implementation. */
-import { accessSync, constants, mkdirSync } from "node:fs";
+import { accessSync, chmodSync, closeSync, constants, existsSync, mkdirSync, openSync } from "node:fs";
 import { basename, join } from "node:path";
 import { StaxError } from "../contract/index.js";
 import { SqliteStore } from "./sqlite-store.js";
@@ -24,8 +24,14 @@ export { claimRun, runOwnedElsewhere, ownerName, ownerMayLive, runStillOwned } f
 export function openStore(dataDir: string): Store {
   const file = join(dataDir, "stax.db");
   try {
-    mkdirSync(dataDir, { recursive: true });
+    // Logs, artifacts and secrets are readable by no other local user, whatever the umask: the
+    // folder is 0700 and the database 0600 (SQLite creates its -wal and -shm files with the
+    // database's mode).
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     accessSync(dataDir, constants.W_OK);
+    chmodSync(dataDir, 0o700);
+    closeSync(openSync(file, "a", 0o600));
+    for (const f of [file, `${file}-wal`, `${file}-shm`]) if (existsSync(f)) chmodSync(f, 0o600);
     return new SqliteStore(file, basename(dataDir), dataDir);
   } catch (err) {
     const e = err as NodeJS.ErrnoException & { code?: string };

@@ -13,8 +13,8 @@ const file = (dataDir: string, runId: string) => join(dataDir, "running", runId)
 
 /** Records this process as the run's executor; the returned function releases it. */
 export function claimRun(dataDir: string, runId: string): () => void {
-  mkdirSync(join(dataDir, "running"), { recursive: true });
-  writeFileSync(file(dataDir, runId), String(process.pid));
+  mkdirSync(join(dataDir, "running"), { recursive: true, mode: 0o700 });
+  writeFileSync(file(dataDir, runId), String(process.pid), { mode: 0o600 });
   return () => rmSync(file(dataDir, runId), { force: true });
 }
 

@@ -8,7 +8,8 @@ import type { EncryptedSecret, SecretStore } from "./store.js";
 export const SAFE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 
 export function isSafeName(name: string): boolean {
-  return SAFE_NAME.test(name) && !name.includes("..");
+  // `__proto__` would vanish into an object's prototype wherever names become keys.
+  return SAFE_NAME.test(name) && !name.includes("..") && name !== "__proto__";
 }
 
 /** Stored secrets decrypted for a run; `unreadable` names those the key in use cannot decrypt. */

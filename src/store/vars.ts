@@ -5,7 +5,8 @@ import type { Store } from "./store.js";
  * digit nor with the reserved `GITHUB_` prefix.
  */
 export function isVarName(name: string): boolean {
-  return /^[A-Za-z_][A-Za-z0-9_]{0,127}$/.test(name) && !/^GITHUB_/i.test(name);
+  // `__proto__` would vanish into an object's prototype wherever names become keys (as for secrets).
+  return /^[A-Za-z_][A-Za-z0-9_]{0,127}$/.test(name) && !/^GITHUB_/i.test(name) && name !== "__proto__";
 }
 
 /** The stored repository variables as the `vars` context (CTX-08: run-level values go over these). */

@@ -1,11 +1,12 @@
-import { mkdirSync, rmSync } from "node:fs";
+import { mkdirSync, readdirSync, rmSync } from "node:fs";
 import { cp } from "node:fs/promises";
 import { join } from "node:path";
 import type { LegResult } from "../contract/index.js";
 import { DockerEngine, dockerAddress, gitFetcher, runLegSpec } from "../engine/index.js";
 import { checkoutSource } from "../server/source.js";
 import { StoreArtifacts } from "../server/artifacts.js";
-import { connectStore, PgFleet, retrying, SecretVault, StoreRecorder, type ClaimedLeg, type Store } from "../store/index.js";
+import { processRecorder, reapProcessGroups } from "../server/process-groups.js";
+import { claimRun, connectStore, PgFleet, retrying, runOwnedElsewhere, SecretVault, StoreRecorder, type ClaimedLeg, type Store } from "../store/index.js";
 
 export interface WorkerOptions {
   databaseUrl: string;
@@ -51,7 +52,9 @@ interface InHand {
 export async function startWorker(o: WorkerOptions): Promise<Worker> {
   const fleet = await PgFleet.connect(o.databaseUrl);
   await fleet.registerWorker(o.name, o.labels, o.concurrency);
-  mkdirSync(o.workDir, { recursive: true });
+  // Checkouts and leg temp folders (secrets in plain text) are no other local user's to read.
+  mkdirSync(o.workDir, { recursive: true, mode: 0o700 });
+  await cleanUpAfterCrash(o.workDir);
   const stores = new Map<string, Promise<Store>>();
   const storeOf = (ws: string) => {
     let s = stores.get(ws);
@@ -104,9 +107,13 @@ export async function startWorker(o: WorkerOptions): Promise<Worker> {
 
   const runLeg = async (leg: ClaimedLeg): Promise<void> => {
     const { spec } = leg;
-    const dir = join(o.workDir, "legs", `${spec.runId}-${leg.id}`);
+    // While the leg runs this process claims it in the work folder (as `stax run` claims a run in a
+    // data folder): the next start of a worker there reaps what a crash left, but never a live leg's.
+    const key = `${spec.runId}-${leg.id}`;
+    const release = claimRun(o.workDir, key);
+    const dir = join(o.workDir, "legs", key);
     const workspace = join(dir, "workspace");
-    mkdirSync(dir, { recursive: true });
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
     o.log(`${spec.job.id} (run ${spec.runNumber}): started`);
     let result: LegResult = { result: "failure", outputs: {} };
     try {
@@ -135,6 +142,7 @@ export async function startWorker(o: WorkerOptions): Promise<Worker> {
         artifacts: new StoreArtifacts(store),
         cacheDir: join(o.workDir, "cache", spec.workspace),
         docker: new DockerEngine(dockerAddress(o.dockerHost)),
+        processes: processRecorder(o.workDir, key),
       });
       inHand.set(leg.id, { cancel: handle.cancel, level: 0 });
       void applyCancel(leg.id);
@@ -146,6 +154,7 @@ export async function startWorker(o: WorkerOptions): Promise<Worker> {
       inHand.delete(leg.id);
       await retrying(() => fleet.finish(leg.id, result), 300_000).catch((err) => o.log(`could not report the end of ${spec.job.id}: ${err instanceof Error ? err.message : err}`));
       rmSync(dir, { recursive: true, force: true });
+      release();
       o.log(`${spec.job.id} (run ${spec.runNumber}): ${result.result}`);
     }
   };
@@ -189,3 +198,19 @@ export async function startWorker(o: WorkerOptions): Promise<Worker> {
   };
 }
 
+/**
+ * What a worker killed mid-leg (kill -9, power) left in its work folder: its steps' process groups
+ * are killed and its legs' folders (checkout, temp folder with plaintext secrets) removed, except
+ * those of legs another live worker process of the same folder runs.
+ */
+async function cleanUpAfterCrash(workDir: string): Promise<void> {
+  const live = (key: string) => runOwnedElsewhere(workDir, key);
+  await reapProcessGroups(workDir, live);
+  let names: string[] = [];
+  try {
+    names = readdirSync(join(workDir, "legs"));
+  } catch {
+    return;
+  }
+  for (const name of names) if (!live(name)) rmSync(join(workDir, "legs", name), { recursive: true, force: true });
+}

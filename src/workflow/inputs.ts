@@ -1,6 +1,7 @@
 import type { WorkflowInput } from "../contract/index.js";
 import { literalValue, mapEntries, mapGet, type TemplateToken } from "./tokens.js";
 
+const DECIMAL = /^-?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 const TYPES = new Set(["string", "boolean", "number", "choice", "environment"]);
 
 /** The `on` token as event name → config token (TRIG-01: string, list or mapping). */
@@ -37,8 +38,9 @@ function zero(type: WorkflowInput["type"]): unknown {
  * Types and checks given inputs against the declaration: unknown names, missing required ones,
  * wrong types, values outside a choice's options. Strings from a CLI or an event file are coerced
  * ("true" → true for booleans, "3" → 3 for numbers). Missing optional inputs get their default.
+ * `strictTypes` (inputs from the API or the CLI): null, objects and arrays are refused, not turned into text.
  */
-export function coerceInputs(declared: WorkflowInput[], given: Record<string, unknown>, strictUnknown = true): { inputs: Record<string, unknown>; errors: string[] } {
+export function coerceInputs(declared: WorkflowInput[], given: Record<string, unknown>, strictUnknown = true, strictTypes = false): { inputs: Record<string, unknown>; errors: string[] } {
   const errors: string[] = [];
   const inputs: Record<string, unknown> = {};
   const byName = new Map(declared.map((d) => [d.name.toLowerCase(), d]));
@@ -48,6 +50,10 @@ export function coerceInputs(declared: WorkflowInput[], given: Record<string, un
   for (const d of declared) {
     const key = Object.keys(given).find((k) => k.toLowerCase() === d.name.toLowerCase());
     let value = key === undefined ? undefined : given[key];
+    if (value === null && strictTypes) {
+      errors.push(`input '${d.name}' must be a ${d.type === "boolean" || d.type === "number" ? d.type : "string"}, got null`);
+      continue;
+    }
     if (value === undefined || value === null) {
       if (d.default !== undefined) value = d.default;
       else if (d.required) {
@@ -62,9 +68,14 @@ export function coerceInputs(declared: WorkflowInput[], given: Record<string, un
       if (typeof value === "string" && /^(true|false)$/i.test(value.trim())) value = value.trim().toLowerCase() === "true";
       if (typeof value !== "boolean") errors.push(`input '${d.name}' must be a boolean, got '${String(value)}'`);
     } else if (d.type === "number") {
-      if (typeof value === "string" && value.trim() !== "" && !Number.isNaN(Number(value))) value = Number(value);
-      if (typeof value !== "number") errors.push(`input '${d.name}' must be a number, got '${String(value)}'`);
+      // Decimal only, and finite: `0x10` or `1e999` are not what a form's number field sends.
+      if (typeof value === "string" && DECIMAL.test(value.trim())) value = Number(value);
+      if (typeof value !== "number" || !Number.isFinite(value)) errors.push(`input '${d.name}' must be a number, got '${String(value)}'`);
     } else {
+      if (typeof value === "object" && value !== null && strictTypes) {
+        errors.push(`input '${d.name}' must be a string, got ${Array.isArray(value) ? "an array" : "an object"}`);
+        continue;
+      }
       value = typeof value === "object" ? JSON.stringify(value) : String(value);
       if (d.type === "choice" && d.options && !d.options.includes(value as string)) {
         errors.push(`input '${d.name}' must be one of ${d.options.map((o) => `'${o}'`).join(", ")}, got '${String(value)}'`);

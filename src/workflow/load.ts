@@ -1,10 +1,11 @@
 import { convertWorkflowTemplate } from "@actions/workflow-parser";
 import { ErrorPolicy } from "@actions/workflow-parser/model/convert";
-import { readdir, readFile } from "node:fs/promises";
+import { readdir, readFile, stat } from "node:fs/promises";
 import { basename, isAbsolute, join, relative, resolve } from "node:path";
 import type { Diagnostic, WorkflowInfo, WorkflowInput } from "../contract/index.js";
 import { buildWorkflow, type WorkflowDef } from "./model.js";
 import { declaredInputs, eventsOf } from "./inputs.js";
+import { checkLimits, MAX_WORKFLOW_BYTES } from "./limits.js";
 import { diagnosticsOf, parseWorkflowText } from "./parse.js";
 import { isSequence, literalString, mapEntries, mapGet, type TemplateToken } from "./tokens.js";
 
@@ -91,21 +92,45 @@ export async function loadWorkflow(filePath: string, workspace: string): Promise
   const shown = relPath.startsWith("..") ? abs : relPath;
   let content: string;
   try {
+    const size = (await stat(abs)).size;
+    if (size > MAX_WORKFLOW_BYTES) {
+      return finish(abs, relPath, undefined, [{ file: shown, line: 1, column: 1, message: `the file is ${size} bytes; stax reads workflow files of at most ${MAX_WORKFLOW_BYTES} bytes` }], undefined, "");
+    }
     content = await readFile(abs, "utf8");
   } catch (err) {
     const message = `cannot read workflow: ${(err as NodeJS.ErrnoException).code ?? String(err)}`;
     return finish(abs, relPath, undefined, [{ file: shown, line: 1, column: 1, message }], undefined, "");
   }
-  const parsed = parseWorkflowText(shown, content);
-  let definition: WorkflowDef | undefined;
-  const extra: Diagnostic[] = [];
-  if (parsed.root) {
-    extra.push(...checkNeeds(parsed.root, shown));
-    const template = await convertWorkflowTemplate(parsed.context, parsed.root, undefined, { errorPolicy: ErrorPolicy.TryConversion });
-    if (template.jobs) definition = buildWorkflow(parsed.root, template);
+  try {
+    const parsed = parseWorkflowText(shown, content);
+    let definition: WorkflowDef | undefined;
+    const extra: Diagnostic[] = [];
+    if (parsed.root) {
+      extra.push(...checkNeeds(parsed.root, shown), ...checkLimits(parsed.root, shown));
+      const template = await convertWorkflowTemplate(parsed.context, parsed.root, undefined, { errorPolicy: ErrorPolicy.TryConversion });
+      if (template.jobs) definition = buildWorkflow(parsed.root, template);
+    }
+    const errors = dedupe([...diagnosticsOf(parsed.context, shown).filter((d) => !untypedCallInput(parsed.root, d)), ...extra]).sort((a, b) => a.line - b.line || a.column - b.column);
+    return finish(abs, relPath, parsed.root, errors, errors.length ? undefined : definition, content);
+  } catch (err) {
+    // A fault of the parser or of stax on this file (a stack overflow on deep nesting…) is an error of this file, never of the list.
+    const where = deepestLine(content);
+    const message = `stax cannot load this workflow: ${err instanceof RangeError ? "it nests too deeply" : err instanceof Error ? err.message : String(err)}`;
+    return finish(abs, relPath, undefined, [{ file: shown, ...where, message }], undefined, content);
   }
-  const errors = dedupe([...diagnosticsOf(parsed.context, shown).filter((d) => !untypedCallInput(parsed.root, d)), ...extra]).sort((a, b) => a.line - b.line || a.column - b.column);
-  return finish(abs, relPath, parsed.root, errors, errors.length ? undefined : definition, content);
+}
+
+/** Where a file nests deepest (indentation plus open brackets): the best position for a nesting fault. */
+function deepestLine(content: string): { line: number; column: number } {
+  let best = { line: 1, column: 1, depth: -1 };
+  let brackets = 0;
+  content.split("\n").forEach((text, i) => {
+    const indent = text.length - text.trimStart().length;
+    for (const c of text) brackets += c === "[" || c === "{" ? 1 : c === "]" || c === "}" ? -1 : 0;
+    const depth = indent + Math.max(brackets, 0);
+    if (depth > best.depth) best = { line: i + 1, column: indent + 1, depth };
+  });
+  return { line: best.line, column: best.column };
 }
 
 function finish(abs: string, relPath: string, root: TemplateToken | undefined, errors: Diagnostic[], definition: WorkflowDef | undefined, source: string): LoadedWorkflow {
@@ -138,7 +163,13 @@ export async function workflowFiles(workspace: string): Promise<string[]> {
 
 /** Every workflow of the workspace, invalid ones included with their errors. */
 export async function listWorkflows(workspace: string): Promise<LoadedWorkflow[]> {
-  return Promise.all((await workflowFiles(workspace)).map((f) => loadWorkflow(f, workspace)));
+  // One file after another, yielding between them: parsing is synchronous, and requests and SSE streams wait meanwhile.
+  const out: LoadedWorkflow[] = [];
+  for (const f of await workflowFiles(workspace)) {
+    out.push(await loadWorkflow(f, workspace));
+    await new Promise((r) => setImmediate(r));
+  }
+  return out;
 }
 
 /**
@@ -146,7 +177,6 @@ export async function listWorkflows(workspace: string): Promise<LoadedWorkflow[]
  * without extension in `.github/workflows`, or `name:` (case-insensitive). Undefined when none.
  */
 export async function resolveWorkflow(workspace: string, ref: string, cwd = workspace): Promise<LoadedWorkflow | undefined> {
-  const { stat } = await import("node:fs/promises");
   const candidates = isAbsolute(ref) ? [ref] : [resolve(cwd, ref), resolve(workspace, ref)];
   for (const c of candidates) {
     if (/\.ya?ml$/.test(c) && (await stat(c).catch(() => undefined))?.isFile()) return loadWorkflow(c, workspace);
@@ -154,6 +184,8 @@ export async function resolveWorkflow(workspace: string, ref: string, cwd = work
   const files = await workflowFiles(workspace);
   const byFile = files.find((f) => basename(f) === ref || basename(f).replace(/\.ya?ml$/, "") === ref);
   if (byFile) return loadWorkflow(byFile, workspace);
-  for (const w of await listWorkflows(workspace)) if (w.name.toLowerCase() === ref.toLowerCase()) return w;
-  return undefined;
+  // By `name:`: every file is parsed to find it, in a worker thread; then only that one here.
+  const { listWorkflowsOffThread } = await import("./load-thread.js");
+  const byName = (await listWorkflowsOffThread(workspace)).find((w) => w.name.toLowerCase() === ref.toLowerCase());
+  return byName ? loadWorkflow(byName.filePath, workspace) : undefined;
 }

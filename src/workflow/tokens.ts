@@ -31,7 +31,11 @@ export function mapGet(token: TemplateToken | undefined, key: string): TemplateT
 export function mapEntries(token: TemplateToken | undefined): [string, TemplateToken][] {
   if (!token || !isMapping(token)) return [];
   const out: [string, TemplateToken][] = [];
-  for (const pair of token) out.push([isString(pair.key) ? pair.key.value : String(pair.key), pair.value]);
+  // A complex key (`? [a, b]`) reads as a string token without a value: the schema reports it; it is no entry.
+  for (const pair of token) {
+    const key = isString(pair.key) ? pair.key.value : String(pair.key);
+    if (typeof key === "string") out.push([key, pair.value]);
+  }
   return out;
 }
 

@@ -6,7 +6,7 @@ import type { LoadedWorkflow } from "./load.js";
  * errors). Events other than workflow_dispatch and workflow_call take no inputs.
  */
 export function validateInputs(wf: LoadedWorkflow, event: string, given: Record<string, unknown>): { inputs: Record<string, unknown>; errors: string[] } {
-  if (event === "workflow_dispatch" || event === "workflow_call") return coerceInputs(wf.inputs[event], given);
+  if (event === "workflow_dispatch" || event === "workflow_call") return coerceInputs(wf.inputs[event], given, true, true);
   const names = Object.keys(given);
   return { inputs: {}, errors: names.length ? [`event '${event}' takes no inputs (got ${names.join(", ")})`] : [] };
 }

@@ -135,6 +135,11 @@ test("kill -9 of the front-end that coordinates a run: another front-end marks i
   const live = await openStream(b.url, "/api/events");
   const created = await api<WorkflowRun>(coordinator, "POST", "/api/runs", { workflow: "hold", sandbox: { strategy: "none" } });
   await live.waitFor((f) => f.event === "step.log" && /holding on/.test((f.data as { line: string }).line));
+  // The coordinator saves the worker's progress into the run's snapshot on its next tick; the
+  // surviving front-end marks the steps that snapshot shows running.
+  for (const t = Date.now(); (await api<WorkflowRun>(b, "GET", `/api/runs/${created.body.id}`)).body.jobs.find((j) => j.id === "wait")?.steps[0]?.status !== "in_progress"; await new Promise((r) => setTimeout(r, 50))) {
+    assert.ok(Date.now() - t < 10_000, "the snapshot never showed the step running");
+  }
   coordinator.child.kill("SIGKILL");
   const run = await finished(b, created.body.id, 20_000);
   assert.equal(run.conclusion, "cancelled");

@@ -1,0 +1,72 @@
+/**
+ * Step processes must not outlive the runner. Each step runs in its own process group (see
+ * engine/process.ts); while it runs, `<dataDir>/pgroups/<runId>.<pgid>` records the group with
+ * its leader's start time. A runner that dies (kill -9) cannot clean up, so the next start kills
+ * every recorded group still alive — checking the start time, so a recycled pid is never hit —
+ * except those of runs an in-process `stax run` still executes.
+ */
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { ProcessRecorder } from "../engine/index.js";
+
+const dir = (dataDir: string) => join(dataDir, "pgroups");
+
+/** The start time of a process (clock ticks since boot, /proc/<pid>/stat field 22); "" where /proc is absent. */
+function startTime(pid: number): string {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19] ?? "";
+  } catch {
+    return "";
+  }
+}
+
+/** Records the process groups of one run's steps in the data folder while they run. */
+export function processRecorder(dataDir: string, runId: string): ProcessRecorder {
+  mkdirSync(dir(dataDir), { recursive: true, mode: 0o700 });
+  const file = (pid: number) => join(dir(dataDir), `${runId}.${pid}`);
+  return {
+    started(pid) {
+      writeFileSync(file(pid), startTime(pid), { mode: 0o600 });
+    },
+    ended(pid) {
+      rmSync(file(pid), { force: true });
+    },
+  };
+}
+
+/** Kills the recorded process groups a dead runner (or `stax run`) left, and forgets them. */
+export async function reapProcessGroups(dataDir: string, stillOwned: (runId: string) => boolean | Promise<boolean>): Promise<number> {
+  let names: string[];
+  try {
+    names = readdirSync(dir(dataDir));
+  } catch {
+    return 0;
+  }
+  let killed = 0;
+  for (const name of names) {
+    const m = /^([A-Za-z0-9_-]+)\.(\d+)$/.exec(name);
+    if (!m) continue;
+    if (await stillOwned(m[1])) continue;
+    const pid = Number(m[2]);
+    let recorded = "";
+    try {
+      recorded = readFileSync(join(dir(dataDir), name), "utf8").trim();
+    } catch {
+      // gone meanwhile
+    }
+    // The leader may have exited while its children live on; a live leader must be the same process.
+    const now = startTime(pid);
+    const same = now === "" || recorded === "" || now === recorded;
+    if (same) {
+      try {
+        process.kill(-pid, "SIGKILL");
+        killed++;
+      } catch {
+        // the group is gone
+      }
+    }
+    rmSync(join(dir(dataDir), name), { force: true });
+  }
+  return killed;
+}

@@ -1,0 +1,55 @@
+import assert from "node:assert/strict";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { workspaceDataDir } from "../../src/config/config.js";
+import type { WorkflowRun } from "../../src/contract/index.js";
+import { spawnRunner } from "../helpers/runner.js";
+
+/** Alive and not a zombie (a reparented zombie waits for an init that may never reap it). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
+  } catch {
+    return false;
+  }
+}
+
+test("after kill -9 of the runner mid-step and a restart, no process the step started is left", async () => {
+  const ws = mkdtempSync(join(tmpdir(), "stax-reap-"));
+  mkdirSync(join(ws, ".github", "workflows"), { recursive: true });
+  writeFileSync(join(ws, ".github", "workflows", "bg.yml"), 'on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: |\n          sleep 300 &\n          echo "$$ $!" > "$GITHUB_WORKSPACE/pids"\n          wait\n');
+  const home = mkdtempSync(join(tmpdir(), "stax-home-"));
+  let r = await spawnRunner(home, ws);
+  let pids: number[] = [];
+  try {
+    const res = await fetch(`${r.url}/api/runs`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ workflow: "bg", sandbox: { strategy: "none" } }) });
+    const run = (await res.json()) as WorkflowRun;
+    const file = join(ws, "pids");
+    for (let i = 0; i < 400 && !existsSync(file); i++) await new Promise((res) => setTimeout(res, 25));
+    await new Promise((res) => setTimeout(res, 50));
+    pids = readFileSync(file, "utf8").trim().split(" ").map(Number);
+    assert.equal(pids.length, 2);
+    const dataDir = workspaceDataDir(home, ws);
+    assert.equal((statSync(join(dataDir, "runner.json")).mode & 0o777).toString(8), "600");
+    assert.equal((statSync(dataDir).mode & 0o777).toString(8), "700");
+
+    r.child.kill("SIGKILL");
+    await r.exited;
+    r = await spawnRunner(home, ws);
+    for (let i = 0; i < 100 && pids.some(alive); i++) await new Promise((res) => setTimeout(res, 50));
+    assert.deepEqual(pids.filter(alive), [], "the step's shell and its background sleep are gone");
+    const after = (await (await fetch(`${r.url}/api/runs/${run.id}`)).json()) as WorkflowRun;
+    assert.equal(after.conclusion, "cancelled");
+  } finally {
+    for (const pid of pids) if (alive(pid)) process.kill(pid, "SIGKILL");
+    r.child.kill("SIGTERM");
+    await r.exited;
+  }
+});
