@@ -19,7 +19,8 @@ import { selectJobs } from "./select.js";
  * STAX_SECRETS_KEY) nor whatever secrets the shell that started stax holds.
  */
 const INHERITED = new Set(["PATH", "HOME", "USER", "LOGNAME", "SHELL", "LANG", "LANGUAGE", "TERM", "TZ", "TMPDIR", "TEMP", "TMP", "HOSTNAME", "DISPLAY", "COLORTERM", "NO_COLOR", "FORCE_COLOR", "XDG_RUNTIME_DIR", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME", "SSH_AUTH_SOCK", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy", "NVM_DIR", "FNM_DIR", "VOLTA_HOME", "ASDF_DIR", "ASDF_DATA_DIR", "PYENV_ROOT", "JAVA_HOME", "GOPATH", "GOROOT", "CARGO_HOME", "RUSTUP_HOME", "DOCKER_HOST"]);
-const inherited = (name: string): boolean => INHERITED.has(name) || name.startsWith("LC_");
+/** Locale variables, and npm's configuration (its registry, proxy and auth, as the user's npm is set up). */
+const inherited = (name: string): boolean => INHERITED.has(name) || name.startsWith("LC_") || /^npm_config_/i.test(name);
 
 /** The base `runner` context (CTX-03) of a machine; each job sets its own `temp`. */
 export function runnerContext(name: string, tempDir: string, workspace: string, toolCache?: string): Record<string, string> {

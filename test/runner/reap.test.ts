@@ -24,7 +24,8 @@ function alive(pid: number): boolean {
 test("after kill -9 of the runner mid-step and a restart, no process the step started is left", async () => {
   const ws = mkdtempSync(join(tmpdir(), "stax-reap-"));
   mkdirSync(join(ws, ".github", "workflows"), { recursive: true });
-  writeFileSync(join(ws, ".github", "workflows", "bg.yml"), 'on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: |\n          sleep 300 &\n          echo "$$ $!" > "$GITHUB_WORKSPACE/pids"\n          wait\n');
+  // The step's folder is a checkout of its own (each job leg gets one): the pids go to the test's folder by its path.
+  writeFileSync(join(ws, ".github", "workflows", "bg.yml"), `on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: |\n          sleep 300 &\n          echo "$$ $!" > "${join(ws, "pids")}"\n          wait\n`);
   const home = mkdtempSync(join(tmpdir(), "stax-home-"));
   let r = await spawnRunner(home, ws);
   let pids: number[] = [];

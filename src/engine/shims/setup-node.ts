@@ -84,7 +84,7 @@ export const setupNode: Shim = {
     const installed = installedNodes([...rt.path, rt.run.hostEnv.PATH ?? ""].join(delimiter), home);
     const checkLatest = /^true$/i.test(w["check-latest"] ?? "");
     // No version asked: the Node first on the PATH, as setup-node leaves it.
-    const choice = spec ? await provideNode(spec, { installed, toolCache, env: rt.run.hostEnv, cwd: rt.temp, checkLatest, log: scope.log }) : installed[0] ? { ok: true as const, node: installed[0] } : { ok: false as const, error: "No Node is installed on this machine" };
+    const choice = spec ? await provideNode(spec, { installed, toolCache, env: npmEnv(rt.run.opts.hostEnv), cwd: rt.temp, checkLatest, log: scope.log }) : installed[0] ? { ok: true as const, node: installed[0] } : { ok: false as const, error: "No Node is installed on this machine" };
     if (!choice.ok) {
       scope.log(`##[error]${choice.error}`);
       return { result: "failure" };
@@ -106,3 +106,8 @@ export const setupNode: Shim = {
     return { result: "success", effects: { outputs, state: {} } };
   },
 };
+
+/** stax's own environment for its own npm calls (fetching a Node): the registry, proxy and auth npm is set up with here. */
+function npmEnv(hostEnv: Record<string, string | undefined>): Record<string, string> {
+  return Object.fromEntries(Object.entries(hostEnv).filter((e): e is [string, string] => e[1] !== undefined));
+}
