@@ -9,6 +9,7 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync } from "node:fs";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
+import type { WorkflowRun } from "../../src/contract/index.js";
 import { spawnRunner, STAX_BIN, type ChildRunner } from "./runner.js";
 
 export interface Fleet {
@@ -56,4 +57,20 @@ export async function startFleet(o: { databaseUrl: string; workspace: string; fr
       await Promise.all(frontEnds.map((f) => f.exited));
     },
   };
+}
+
+/** A JSON (or text) request to a front-end. */
+export async function api<T>(r: ChildRunner, method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
+  const res = await fetch(`${r.url}${path}`, { method, headers: body === undefined ? {} : { "Content-Type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await res.text();
+  return { status: res.status, body: (res.headers.get("content-type")?.includes("json") ? JSON.parse(text) : text) as T };
+}
+
+/** The run once completed, through a front-end's API (or an error after `ms`). */
+export async function finished(r: ChildRunner, id: string, ms = 60_000): Promise<WorkflowRun> {
+  for (const t = Date.now(); Date.now() - t < ms; await new Promise((res) => setTimeout(res, 50))) {
+    const run = (await api<WorkflowRun>(r, "GET", `/api/runs/${id}`)).body;
+    if (run.status === "completed") return run;
+  }
+  throw new Error(`run ${id} did not finish`);
 }

@@ -11,9 +11,9 @@ import { join } from "node:path";
 import { after, before, test } from "node:test";
 import type { WorkflowRun } from "../../src/contract/index.js";
 import { FIXTURES } from "../helpers/engine.js";
-import { startFleet, type Fleet } from "../helpers/fleet.js";
+import { api, finished, startFleet, type Fleet } from "../helpers/fleet.js";
 import { startPostgres, type TestPostgres } from "../helpers/postgres.js";
-import { openStream, type ChildRunner } from "../helpers/runner.js";
+import { openStream } from "../helpers/runner.js";
 
 const WORKSPACE = join(FIXTURES, "fleet");
 const workDir = join(mkdtempSync(join(tmpdir(), "stax-guard-")), "work");
@@ -29,20 +29,6 @@ after(async () => {
   await fleet?.stop();
   await pg?.stop();
 });
-
-async function api<T>(r: ChildRunner, method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
-  const res = await fetch(`${r.url}${path}`, { method, headers: body === undefined ? {} : { "Content-Type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
-  const text = await res.text();
-  return { status: res.status, body: (res.headers.get("content-type")?.includes("json") ? JSON.parse(text) : text) as T };
-}
-
-async function finished(r: ChildRunner, id: string, ms = 60_000): Promise<WorkflowRun> {
-  for (const t = Date.now(); Date.now() - t < ms; await new Promise((res) => setTimeout(res, 50))) {
-    const run = (await api<WorkflowRun>(r, "GET", `/api/runs/${id}`)).body;
-    if (run.status === "completed") return run;
-  }
-  throw new Error(`run ${id} did not finish`);
-}
 
 /** Alive and not a zombie. */
 function alive(pid: number): boolean {

@@ -11,10 +11,10 @@ import { mkdtempSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import type { StoredEvent, WorkerInfo, WorkflowRun } from "../../src/contract/index.js";
 import { FIXTURES } from "../helpers/engine.js";
-import { startFleet, type Fleet } from "../helpers/fleet.js";
+import { api, finished, startFleet, type Fleet } from "../helpers/fleet.js";
 import { startPostgres, type TestPostgres } from "../helpers/postgres.js";
 import { launchBrowser } from "../helpers/browser.js";
-import { openStream, spawnRunner, type ChildRunner } from "../helpers/runner.js";
+import { openStream, spawnRunner } from "../helpers/runner.js";
 
 const WORKSPACE = join(FIXTURES, "fleet");
 let pg: TestPostgres;
@@ -30,20 +30,6 @@ after(async () => {
   await fleet?.stop();
   await pg?.stop();
 });
-
-async function api<T>(r: ChildRunner, method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
-  const res = await fetch(`${r.url}${path}`, { method, headers: body === undefined ? {} : { "Content-Type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
-  const text = await res.text();
-  return { status: res.status, body: (res.headers.get("content-type")?.includes("json") ? JSON.parse(text) : text) as T };
-}
-
-async function finished(r: ChildRunner, id: string, ms = 60_000): Promise<WorkflowRun> {
-  for (const t = Date.now(); Date.now() - t < ms; await new Promise((res) => setTimeout(res, 50))) {
-    const run = (await api<WorkflowRun>(r, "GET", `/api/runs/${id}`)).body;
-    if (run.status === "completed") return run;
-  }
-  throw new Error(`run ${id} did not finish`);
-}
 
 test("a matrix spreads over workers that cannot see the front-end's files; outputs, artifacts and secrets cross machines; the other front-end streams every event in order and resumes by id", async () => {
   const [a, b] = fleet.frontEnds;
