@@ -10,8 +10,10 @@ interface Pending {
   settled: boolean;
 }
 
-/** How often running legs' leases are checked, and leg states polled in case a notification was lost. */
+/** How often running legs' leases are checked. */
 const CHECK_MS = 1000;
+/** Every this many checks, every pending leg's state is read too: a safety net under the `done` notifications. */
+const POLL_EVERY = 10;
 
 /**
  * The coordinator's side of many machines: each leg the engine hands out is queued in the fleet
@@ -24,6 +26,7 @@ export class FleetDispatcher implements LegDispatcher {
   private readonly byJob = new Map<string, Pending>();
   private readonly sources = new Map<string, { key: string; commit: string }>();
   private readonly timer: NodeJS.Timeout;
+  private checks = 0;
 
   constructor(
     private readonly fleet: PgFleet,
@@ -116,7 +119,7 @@ export class FleetDispatcher implements LegDispatcher {
     if (!ids.length) return;
     try {
       for (const lost of await this.fleet.lapse(ids)) void this.settle(lost.id);
-      for (const id of ids) void this.settle(id);
+      if (++this.checks % POLL_EVERY === 0) for (const id of ids) void this.settle(id);
     } catch {
       // the database is away: the next check tries again
     }

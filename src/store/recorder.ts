@@ -35,20 +35,14 @@ export class StoreRecorder implements EventSink {
       this.dirty.add(run);
     } else if (event.type !== "step.log") this.snapshot(event);
     this.next?.(event);
-    if (!this.scheduled) {
-      this.scheduled = true;
-      setImmediate(() => this.flush());
-    }
+    this.schedule();
   }
 
   /** A worker's job or step event, already stored: the run's snapshot follows it. */
   applyStored(event: SSEEvent): void {
     if (event.type === "step.log" || event.type === "run.started" || event.type === "run.completed") return;
     this.snapshot(event);
-    if (!this.scheduled) {
-      this.scheduled = true;
-      setImmediate(() => this.flush());
-    }
+    this.schedule();
   }
 
   /** Resolves once everything emitted so far is committed; rejects if a write failed. */
@@ -59,6 +53,13 @@ export class StoreRecorder implements EventSink {
   }
 
   private inFlight = false;
+
+  /** The events and snapshots of this tick are written at its end, together. */
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => this.flush());
+  }
 
   private flush(): void {
     this.scheduled = false;

@@ -65,11 +65,6 @@ export class SqliteEventLog implements EventLog, LogStore {
   }
 
   async append(events: SSEEvent[]): Promise<StoredEvent[]> {
-    return this.appendNow(events);
-  }
-
-  /** The synchronous core of `append` (SQLite needs no round trip). */
-  appendNow(events: SSEEvent[]): StoredEvent[] {
     if (!events.length) return [];
     // The events are the engine's own, made for this call: each gets its id in place (no copy per log line).
     const stored = events as StoredEvent[];

@@ -79,12 +79,11 @@ class SqliteRuns implements RunStore {
     const read = db.prepare("SELECT MAX(COALESCE((SELECT MAX(number) FROM runs WHERE workspace = ?), 0), COALESCE((SELECT CAST(value AS INTEGER) FROM meta WHERE key = ?), 0), COALESCE((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'run_number'), 0)) AS m");
     const write = db.prepare("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value");
     // Read and write under one write lock (an IMMEDIATE transaction): two processes never draw the same number.
-    const tx = db.transaction(() => {
+    this.drawNumber = db.transaction(() => {
       const n = ((read.get(ws, key) as Row).m as number) + 1;
       write.run(key, String(n));
       return n;
     });
-    this.drawNumber = tx;
   }
 
   async nextNumber(): Promise<number> {
@@ -92,10 +91,6 @@ class SqliteRuns implements RunStore {
   }
 
   async save(run: WorkflowRun): Promise<void> {
-    this.saveNow(run);
-  }
-
-  saveNow(run: WorkflowRun): void {
     this.upsert.run(run.id, this.ws, run.number, run.workflow, run.status, run.createdAt, JSON.stringify(run));
   }
 
