@@ -87,6 +87,8 @@ test("kill -9 of the runner mid-run, ten times: each interrupted run is marked c
 test("a runner started while an in-process `stax run` of the workspace is going leaves that run alone (no false crash recovery); a cancel through the runner reaches it through the store", async () => {
   const home = mkdtempSync(join(tmpdir(), "stax-owner-"));
   const local = spawn(process.execPath, [STAX_BIN, "run", "slow", "--workspace", WORKSPACE], { env: { ...process.env, STAX_HOME: home, NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] });
+  // Listened for from the start: the process may end before the test gets to wait for it.
+  const closed = new Promise<number | null>((res) => local.once("close", res));
   let out = "";
   local.stdout.on("data", (d: Buffer) => (out += d.toString()));
   let r: ChildRunner | undefined;
@@ -97,7 +99,7 @@ test("a runner started while an in-process `stax run` of the workspace is going 
     assert.equal(run.status, "in_progress", "the in-process run is not taken for an interrupted one");
     const cancel = await api<WorkflowRun>(r, "POST", `/api/runs/${run.id}/cancel`, {});
     assert.equal(cancel.id, run.id);
-    const code = await new Promise((res) => local.once("close", res));
+    const code = await closed;
     assert.equal(code, 1, "the in-process run ended cancelled");
     assert.equal((await waitCompleted(r, run.id)).conclusion, "cancelled");
   } finally {

@@ -18,6 +18,8 @@ test("a runner streams live the events of a `stax run --local` in another proces
   const home = mkdtempSync(join(tmpdir(), "stax-xproc-"));
   const r = await spawnRunner(home, WORKSPACE);
   const local = spawn(process.execPath, [STAX_BIN, "run", "ticker", "--local", "--workspace", WORKSPACE], { env: { ...process.env, STAX_HOME: home, NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] });
+  // Listened for from the start: the process may end before the test gets to wait for it.
+  const closed = new Promise<number | null>((res) => local.once("close", res));
   try {
     const live = await openStream(r.url, "/api/events");
     const delays: number[] = [];
@@ -34,7 +36,7 @@ test("a runner streams live the events of a `stax run --local` in another proces
     const cancelled = await fetch(`${r.url}/api/runs/${runId}/cancel`, { method: "POST", headers: { "Content-Type": "application/json" }, body: "{}" });
     assert.equal(cancelled.status, 200);
     await live.waitFor((f) => f.event === "run.completed");
-    const exit = await new Promise((res) => local.once("close", res));
+    const exit = await closed;
     assert.equal(exit, 1);
     delays.sort((a, b) => a - b);
     assert.ok(delays[delays.length - 1] < 1000, `slowest line took ${delays[delays.length - 1]} ms`);
