@@ -4,9 +4,13 @@
  * that speaks the same HTTP API over a unix socket and runs "containers" as host processes.
  */
 import assert from "node:assert/strict";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import { after, before, test } from "node:test";
 import { DockerEngine } from "../../src/engine/index.js";
-import { FakeDocker } from "../helpers/fake-docker.js";
+import { tarFolder } from "../../src/engine/docker/tar.js";
+import { FakeDocker, untar } from "../helpers/fake-docker.js";
 import { conclusions, runFixture } from "../helpers/engine.js";
 
 let fake: FakeDocker;
@@ -56,4 +60,25 @@ test("without an engine, one clear error per job or step names what needs Docker
   assert.deepEqual(conclusions(r.run), { steps: "failure", "in-container": "failure" });
   assert.match(r.jobLog("in-container"), /job 'in-container' \('container: node:20', service 'db' \(postgres:16\)\) needs a Docker engine; none answers at \/nonexistent\/docker\.sock/);
   assert.match(r.jobLog("steps"), /step 'docker:\/\/alpine:3\.20' needs a Docker engine/);
+});
+
+test("a build context keeps paths of 150 and 300 characters (ustar prefix, PAX path), not cut to their last 100", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "stax-tar-"));
+  try {
+    const mid = `${"a".repeat(60)}/${"b".repeat(60)}/file-150.txt`.padStart(150, "m");
+    const long = Array.from({ length: 10 }, (_, i) => `${i}`.repeat(29)).join("/") + "f";
+    assert.equal(mid.length, 150);
+    assert.equal(long.length, 300);
+    for (const [rel, text] of [["Dockerfile", "FROM alpine\n"], [mid, "one-fifty"], [long, "three-hundred"]]) {
+      mkdirSync(dirname(join(dir, rel)), { recursive: true });
+      writeFileSync(join(dir, rel), text);
+    }
+    await new DockerEngine({ socketPath: fake.socketPath }).build(await tarFolder(dir), "stax-long-paths:1", "Dockerfile", () => {});
+    const ctx = fake.contexts.get("stax-long-paths:1")!;
+    assert.equal(readFileSync(join(ctx, mid), "utf8"), "one-fifty");
+    assert.equal(readFileSync(join(ctx, long), "utf8"), "three-hundred");
+    assert.deepEqual([...untar(await tarFolder(dir)).keys()].sort(), ["Dockerfile", long, mid].sort());
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

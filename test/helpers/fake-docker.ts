@@ -7,7 +7,7 @@
  * flow back. Images built from a Dockerfile honour its `COPY` and `ENTRYPOINT` lines.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -36,15 +36,23 @@ function frame(text: string, stream = 1): Buffer {
   return Buffer.concat([h, data]);
 }
 
-/** Files of a tar stream (regular files only). */
-function untar(tar: Buffer): Map<string, Buffer> {
+/** Files of a tar stream (regular files only), with ustar's name prefix and PAX `path` records, as an engine reads them. */
+export function untar(tar: Buffer): Map<string, Buffer> {
   const out = new Map<string, Buffer>();
+  const text = (off: number, length: number) => tar.toString("utf8", off, off + length).replace(/\0.*$/s, "");
+  let paxPath: string | undefined;
   for (let off = 0; off + 512 <= tar.length; ) {
-    const name = tar.toString("utf8", off, off + 100).replace(/\0.*$/s, "");
+    const name = text(off, 100);
     if (!name) break;
-    const size = parseInt(tar.toString("utf8", off + 124, off + 136).replace(/\0.*$/s, "").trim() || "0", 8);
+    const size = parseInt(text(off + 124, 12).trim() || "0", 8);
     const type = tar.toString("utf8", off + 156, off + 157);
-    if (type === "0" || type === "\0") out.set(name, tar.subarray(off + 512, off + 512 + size));
+    const prefix = text(off + 257, 6) === "ustar" ? text(off + 345, 155) : "";
+    const data = tar.subarray(off + 512, off + 512 + size);
+    if (type === "x") paxPath = /(?:^|\n)\d+ path=([^\n]*)\n/.exec(data.toString("utf8"))?.[1];
+    else {
+      if (type === "0" || type === "\0") out.set(paxPath ?? (prefix ? `${prefix}/${name}` : name), data);
+      paxPath = undefined;
+    }
     off += 512 + Math.ceil(size / 512) * 512;
   }
   return out;
@@ -55,6 +63,8 @@ export class FakeDocker {
   readonly containers = new Map<string, Container>();
   readonly networks = new Map<string, { name: string; removed: boolean }>();
   readonly images = new Set<string>(["alpine:3.20"]);
+  /** Each built image's context, extracted to a folder. */
+  readonly contexts = new Map<string, string>();
   /** Built images: their ENTRYPOINT, mapped to the extracted context. */
   private readonly built = new Map<string, string[]>();
   private readonly execs = new Map<string, { container: Container; spec: { Cmd: string[]; Env?: string[]; WorkingDir?: string }; code?: number }>();
@@ -77,9 +87,11 @@ export class FakeDocker {
     return this;
   }
 
-  close(): Promise<void> {
+  /** Stops the server and its "containers", and removes its temporary folders. */
+  async close(): Promise<void> {
     for (const c of this.containers.values()) c.proc?.kill("SIGKILL");
-    return new Promise((r) => this.server.close(() => r()));
+    await new Promise<void>((r) => this.server.close(() => r()));
+    for (const dir of [dirname(this.socketPath), ...this.contexts.values()]) rmSync(dir, { recursive: true, force: true });
   }
 
   private async body(req: IncomingMessage): Promise<Buffer> {
@@ -149,6 +161,7 @@ export class FakeDocker {
       const tag = url.searchParams.get("t")!;
       const files = untar(raw);
       const ctx = mkdtempSync(join(tmpdir(), "fake-docker-ctx-"));
+      this.contexts.set(tag, ctx);
       const copies = new Map<string, string>();
       const dockerfile = files.get(url.searchParams.get("dockerfile") ?? "Dockerfile")?.toString("utf8") ?? "";
       for (const [name, data] of files) {

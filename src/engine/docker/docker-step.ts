@@ -46,7 +46,7 @@ export async function runContainerStep(def: StepDef, scope: StepScope, env: Reco
       const dir = step.actionDir!;
       image = `stax-action-${createHash("sha256").update(dir).digest("hex").slice(0, 12)}:latest`;
       scope.log(`Building ${step.image} of ${step.label}`);
-      await engine.build(tarFolder(dir), image, step.image, scope.log);
+      await engine.build(await tarFolder(dir), image, step.image, scope.log);
     }
   } catch (err) {
     scope.log(`##[error]${err instanceof Error ? err.message : String(err)}`);
