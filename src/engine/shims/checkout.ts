@@ -1,16 +1,38 @@
-import { execFileSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync } from "node:fs";
-import { relative, resolve } from "node:path";
+import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
+import { cp, mkdir, readdir } from "node:fs/promises";
+import { join, relative, resolve, sep } from "node:path";
+import { promisify } from "node:util";
 import type { Shim } from "./index.js";
 
 const SKIP = new Set([".git", "node_modules"]);
+const execFileAsync = promisify(execFile);
+
+/** git without blocking the event loop (the runner streams every client from it). */
+async function git(args: string[]): Promise<string> {
+  return (await execFileAsync("git", args, { encoding: "utf8", maxBuffer: 16 * 1024 * 1024 })).stdout.trim();
+}
 
 /** The commit `ref` names in the workspace's repository, if it is one and has it. */
-function commitOf(workspace: string, ref: string): string | undefined {
-  try {
-    return execFileSync("git", ["-C", workspace, "rev-parse", "--verify", "--quiet", `${ref}^{commit}`], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim() || undefined;
-  } catch {
-    return undefined;
+async function commitOf(workspace: string, ref: string): Promise<string | undefined> {
+  return git(["-C", workspace, "rev-parse", "--verify", "--quiet", `${ref}^{commit}`]).then(
+    (out) => out || undefined,
+    () => undefined,
+  );
+}
+
+/**
+ * Copies `from` into `to` (a folder inside it), without SKIP's folders and without `to` itself:
+ * `cp` refuses a destination inside its source, so the folders on the way to `to` are walked and
+ * everything beside them is copied whole, asynchronously.
+ */
+async function copyInto(from: string, to: string, dest = to): Promise<void> {
+  const inside = relative(from, to).split(sep)[0];
+  await mkdir(dest, { recursive: true });
+  for (const name of await readdir(from)) {
+    if (SKIP.has(name)) continue;
+    if (name !== inside) await cp(join(from, name), join(dest, name), { recursive: true, verbatimSymlinks: true, filter: (src) => !relative(from, src).split(sep).some((part) => SKIP.has(part)) });
+    else if (join(from, name) !== to) await copyInto(join(from, name), to, join(dest, name));
   }
 }
 
@@ -29,12 +51,12 @@ export const checkout: Shim = {
       scope.log(`##[error]checking out another repository ('${w.repository}') needs the network; only the workspace's own repository is available offline`);
       return { result: "failure" };
     }
-    const wanted = w.ref ? commitOf(workspace, w.ref) : undefined;
+    const wanted = w.ref ? await commitOf(workspace, w.ref) : undefined;
     if (w.ref && !wanted) {
       scope.log(`##[error]ref '${w.ref}' is not in the local repository (fetching it needs the network)`);
       return { result: "failure" };
     }
-    const other = wanted && wanted !== commitOf(workspace, "HEAD") ? wanted : undefined;
+    const other = wanted && wanted !== (await commitOf(workspace, "HEAD")) ? wanted : undefined;
     if (other && !w.path) scope.log(`##[warning]ref '${w.ref}' differs from the workspace's HEAD; stax leaves your working tree as it is. Give 'path:' to get that ref in a worktree.`);
     if (w.path) {
       const target = resolve(workspace, w.path);
@@ -44,7 +66,7 @@ export const checkout: Shim = {
       }
       if (other && !existsSync(target)) {
         try {
-          execFileSync("git", ["-C", workspace, "worktree", "add", "--detach", target, other], { stdio: "ignore" });
+          await git(["-C", workspace, "worktree", "add", "--detach", target, other]);
         } catch (err) {
           scope.log(`##[error]could not make a worktree of '${w.ref}' at ${w.path}: ${err instanceof Error ? err.message : err}`);
           return { result: "failure" };
@@ -56,7 +78,7 @@ export const checkout: Shim = {
           condition: () => true,
           run: async (log) => {
             try {
-              execFileSync("git", ["-C", workspace, "worktree", "remove", "--force", target], { stdio: "ignore" });
+              await git(["-C", workspace, "worktree", "remove", "--force", target]);
               log(`stax: removed the worktree at ${w.path}`);
             } catch {
               log(`##[warning]could not remove the worktree at ${w.path}`);
@@ -67,14 +89,7 @@ export const checkout: Shim = {
         return { result: "success", effects: { outputs: { ref: w.ref, commit: other }, state: {} } };
       }
       if (target !== workspace && !existsSync(target)) {
-        mkdirSync(target, { recursive: true });
-        cpSync(workspace, target, {
-          recursive: true,
-          filter: (src) => {
-            const rel = relative(workspace, src);
-            return !rel.split("/").some((part) => SKIP.has(part)) && !resolve(src).startsWith(target);
-          },
-        });
+        await copyInto(workspace, target);
         scope.log(`stax: copied the workspace to ${w.path}`);
       }
     }

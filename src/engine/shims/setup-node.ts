@@ -5,10 +5,10 @@ import type { Shim } from "./index.js";
 import { onPath, probe, subdirs, type Installed } from "./versions.js";
 
 /** Node installations on this machine: the PATH's, then the usual version managers'. */
-function installedNodes(pathValue: string, home: string): Installed[] {
+async function installedNodes(pathValue: string, home: string): Promise<Installed[]> {
   const out: Installed[] = [];
   for (const exe of onPath(pathValue, ["node"])) {
-    const p = probe(exe, ["-e", "console.log(process.version); console.log(process.execPath)"]);
+    const p = await probe(exe, ["-e", "console.log(process.version); console.log(process.execPath)"]);
     if (p) out.push({ version: p.version, bin: dirname(p.real), exe: p.real, from: "PATH" });
   }
   const managers: [string, (d: string) => string][] = [
@@ -81,7 +81,7 @@ export const setupNode: Shim = {
     }
     const toolCache = rt.run.opts.toolCache;
     scope.log(`stax: using the built-in actions/setup-node (requested ${ref.ref}): a Node on this machine${toolCache ? ", else the official build from the npm registry" : ""}`);
-    const installed = installedNodes([...rt.path, rt.run.hostEnv.PATH ?? ""].join(delimiter), home);
+    const installed = await installedNodes([...rt.path, rt.run.hostEnv.PATH ?? ""].join(delimiter), home);
     const checkLatest = /^true$/i.test(w["check-latest"] ?? "");
     // No version asked: the Node first on the PATH, as setup-node leaves it.
     const choice = spec ? await provideNode(spec, { installed, toolCache, env: npmEnv(rt.run.opts.hostEnv), cwd: rt.temp, checkLatest, log: scope.log }) : installed[0] ? { ok: true as const, node: installed[0] } : { ok: false as const, error: "No Node is installed on this machine" };

@@ -5,12 +5,12 @@ import type { Shim } from "./index.js";
 import { onPath, pick, probe, subdirs, type Installed } from "./versions.js";
 
 /** Pythons on this machine: `python3.X`, `python3`, `python` on the PATH, then pyenv's and asdf's. */
-function installedPythons(pathValue: string, home: string): Installed[] {
+async function installedPythons(pathValue: string, home: string): Promise<Installed[]> {
   const names = ["python3", "python", ...Array.from({ length: 15 }, (_, i) => `python3.${i + 6}`)];
   const out: Installed[] = [];
   const seen = new Set<string>();
   for (const exe of onPath(pathValue, names)) {
-    const p = probe(exe, ["-c", "import platform, sys; print(platform.python_version()); print(sys.executable)"]);
+    const p = await probe(exe, ["-c", "import platform, sys; print(platform.python_version()); print(sys.executable)"]);
     if (!p || seen.has(p.real)) continue;
     seen.add(p.real);
     out.push({ version: p.version, bin: dirname(p.real), exe: p.real, from: "PATH" });
@@ -38,7 +38,7 @@ export const setupPython: Shim = {
       spec = existsSync(file) ? readFileSync(file, "utf8").trim().split(/\s+/)[0] : "";
     }
     scope.log(`stax: using the built-in actions/setup-python (requested ${ref.ref}): a Python installed on this machine, no download`);
-    const installed = installedPythons([...rt.path, rt.run.hostEnv.PATH ?? ""].join(delimiter), rt.run.hostEnv.HOME ?? "");
+    const installed = await installedPythons([...rt.path, rt.run.hostEnv.PATH ?? ""].join(delimiter), rt.run.hostEnv.HOME ?? "");
     const found = spec ? pick(installed, spec.replace(/^(\d+\.\d+)-dev$/, "$1")) : installed[0];
     if (!found) {
       const have = [...new Set(installed.map((i) => i.version))].join(", ") || "none";

@@ -2,7 +2,7 @@
  * Finding an installed tool version that satisfies a setup-* spec, the way setup-node and
  * setup-python read them: `20`, `20.x`, `3.11.4`, `^18`, `>=18 <21`, `lts/*`, `latest`.
  */
-import { spawnSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import { delimiter, join } from "node:path";
 
@@ -69,10 +69,11 @@ export function pick(installed: Installed[], spec: string): Installed | undefine
  * executable it reports — so a version manager's shim (pyenv, volta) is replaced by the
  * interpreter it would start.
  */
-export function probe(exe: string, args: string[]): { version: string; real: string } | undefined {
-  const r = spawnSync(exe, args, { encoding: "utf8", timeout: 5000 });
-  if (r.status !== 0) return undefined;
-  const out = `${r.stdout ?? ""}\n${r.stderr ?? ""}`;
+export async function probe(exe: string, args: string[]): Promise<{ version: string; real: string } | undefined> {
+  // Asynchronous: a runner serves every SSE stream from the event loop this would block.
+  const r = await new Promise<{ ok: boolean; stdout: string; stderr: string }>((done) => execFile(exe, args, { encoding: "utf8", timeout: 5000 }, (err, stdout, stderr) => done({ ok: !err, stdout, stderr })));
+  if (!r.ok) return undefined;
+  const out = `${r.stdout}\n${r.stderr}`;
   const version = /(\d+\.\d+\.\d+)/.exec(out)?.[1];
   if (!version) return undefined;
   const real = out.split("\n").map((l) => l.trim()).find((l) => l.startsWith("/") && existsSync(l));
