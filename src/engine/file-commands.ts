@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseEnvFile } from "./envfile.js";
+import { Lru } from "./lru.js";
 import type { CommandProcessor, StepEffects } from "./command-processor.js";
 import type { JobRuntime } from "./runtime.js";
 
@@ -12,7 +13,8 @@ export interface FileCommandPaths {
   GITHUB_STEP_SUMMARY: string;
 }
 
-const created = new Set<string>();
+/** Folders whose five files exist (one per job); a folder forgotten here only gets its files created again, empty. */
+export const fileCommandDirs = new Lru<string, true>(256);
 
 /**
  * FILE-01: empty files for one step in `$RUNNER_TEMP/_runner_file_commands/`. GitHub names them
@@ -28,9 +30,9 @@ export function prepareFileCommands(dir: string): FileCommandPaths {
     GITHUB_STATE: join(dir, "save_state"),
     GITHUB_STEP_SUMMARY: join(dir, "step_summary"),
   };
-  if (!created.has(dir)) {
+  if (!fileCommandDirs.get(dir)) {
     for (const p of Object.values(paths)) writeFileSync(p, "", { mode: 0o600 });
-    created.add(dir);
+    fileCommandDirs.set(dir, true);
   }
   return paths;
 }

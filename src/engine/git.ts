@@ -2,6 +2,7 @@ import { execFile, execFileSync } from "node:child_process";
 import { readFileSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
+import { Lru } from "./lru.js";
 
 /** What stax reads from the workspace's git repository; every field falls back when git can't say. */
 export interface GitInfo {
@@ -36,7 +37,9 @@ export function repositoryFromRemote(url: string | undefined): string | undefine
   return m ? `${m[1]}/${m[2]}` : undefined;
 }
 
-const cache = new Map<string, { key: string; info: GitInfo }>();
+/** Git facts per workspace folder (the runner's sandboxes are new folders every run), the most recent kept. */
+export const gitFacts = new Lru<string, { key: string; info: GitInfo }>(32);
+const cache = gitFacts;
 
 const read = (f: string): string | undefined => {
   try {

@@ -1,5 +1,6 @@
 import { accessSync, constants } from "node:fs";
 import { delimiter, isAbsolute, join } from "node:path";
+import { Lru } from "./lru.js";
 
 /** A resolved shell: the program, its arguments with `{0}` replaced later, and the script file extension. */
 export interface ShellCommand {
@@ -26,7 +27,9 @@ export function which(name: string, path: string | undefined): string | undefine
   return undefined;
 }
 
-const found = new Map<string, string>();
+/** Shell lookups by name and PATH (a step's GITHUB_PATH makes a new PATH), the most recent kept. */
+export const shellLookups = new Lru<string, string>(64);
+const found = shellLookups;
 
 function executable(p: string): boolean {
   try {
