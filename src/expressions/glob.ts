@@ -1,4 +1,4 @@
-import { readdirSync, statSync } from "node:fs";
+import { lstatSync, readdirSync, realpathSync, statSync } from "node:fs";
 import { join, relative, sep } from "node:path";
 
 /**
@@ -32,7 +32,20 @@ export function globToRegExp(pattern: string): RegExp {
 
 const SKIP = new Set([".git"]);
 
-function walk(root: string, dir: string, out: string[], follow: boolean): void {
+const realOf = (p: string): string => {
+  try {
+    return realpathSync(p);
+  } catch {
+    return p;
+  }
+};
+
+/**
+ * Files under `dir`, sorted. Following symbolic links, a linked folder is entered (once per real
+ * folder on the way down, so a link cycle ends); not following, as `@actions/glob` without
+ * `followSymbolicLinks`, a linked folder is not entered while a linked file is still listed.
+ */
+function walk(root: string, dir: string, out: string[], follow: boolean, ancestors = new Set<string>()): void {
   let names: string[];
   try {
     names = readdirSync(dir);
@@ -45,13 +58,17 @@ function walk(root: string, dir: string, out: string[], follow: boolean): void {
     const p = join(dir, name);
     let st;
     try {
-      st = statSync(p, { throwIfNoEntry: false });
+      st = (follow ? statSync : lstatSync)(p, { throwIfNoEntry: false });
+      if (st?.isSymbolicLink()) st = statSync(p, { throwIfNoEntry: false })?.isFile() ? st : undefined;
     } catch {
       continue;
     }
     if (!st) continue;
-    if (st.isDirectory()) walk(root, p, out, follow);
-    else if (st.isFile()) out.push(relative(root, p).split(sep).join("/"));
+    if (st.isDirectory()) {
+      const real = follow ? realOf(p) : p;
+      if (ancestors.has(real)) continue;
+      walk(root, p, out, follow, new Set(ancestors).add(real));
+    } else if (st.isFile() || st.isSymbolicLink()) out.push(relative(root, p).split(sep).join("/"));
   }
 }
 
@@ -73,7 +90,7 @@ export function globFiles(root: string, patterns: string[], followSymlinks = tru
     });
   if (!rules.some((r) => !r.negate)) return [];
   const files: string[] = [];
-  walk(root, root, files, followSymlinks);
+  walk(root, root, files, followSymlinks, new Set([followSymlinks ? realOf(root) : root]));
   return files.filter((f) => {
     let keep = false;
     for (const r of rules) if (r.re.test(f)) keep = !r.negate;

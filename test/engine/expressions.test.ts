@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { mkdtempSync, writeFileSync, mkdirSync } from "node:fs";
+import { mkdtempSync, writeFileSync, mkdirSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { evaluate, hashFiles } from "../../src/expressions/index.js";
@@ -41,16 +41,47 @@ test("EXPR-12..16 functions: contains, startsWith, format, join, toJSON, fromJSO
   assert.throws(() => ev("fromJSON('')"));
 });
 
-test("EXPR-17 hashFiles: SHA-256 of the files' digests, '' when nothing matches", () => {
+// The digests below were computed apart from stax, with coreutils:
+// d() { printf "$1" | sha256sum | cut -c1-64 | xxd -r -p; }; (d one; d two) | sha256sum
+const D_ONE = "fe8d7a873dc48961a6af334c996b2cb3ce37149d5ce9c9253952a54c6a92c1ad"; // d one
+const D_ONE_TWO = "11914c19a28a98c57d12f3cce6c32b7944784f4b4781a706c24eb1dc284e2856"; // (d one; d two)
+const D_TWO = "313db63e0283ab2a9bc72e9a0ac749da1d3acf708fcd1a7848767244dd2f17e8"; // d two
+const D_ONE_ONE = "4cf80b947361f4e038d7ff9257fd5665c599e365301c0e316173974b328948e7"; // (d one; d one)
+const D_ONE_TWO_TWO = "35f4c6849415b73fb696d15ea4deb6389298738cb9d3d9f061b7de351656df71"; // (d one; d two; d two)
+
+function lockWorkspace(): string {
   const ws = mkdtempSync(join(tmpdir(), "stax-hash-"));
   mkdirSync(join(ws, "a/b"), { recursive: true });
   writeFileSync(join(ws, "a/b/x.lock"), "one");
   writeFileSync(join(ws, "y.lock"), "two");
-  const both = hashFiles(ws, ["**/*.lock"]);
-  assert.match(both, /^[0-9a-f]{64}$/);
-  assert.notEqual(both, hashFiles(ws, ["y.lock"]));
-  assert.equal(hashFiles(ws, ["**/*.lock", "!a/**"]), hashFiles(ws, ["y.lock"]));
-  assert.equal(hashFiles(ws, ["*.none"]), "");
+  return ws;
+}
+
+test("EXPR-17 hashFiles: SHA-256 of the files' SHA-256 digests in match order, '' when nothing matches", () => {
+  const ws = lockWorkspace();
+  try {
+    assert.equal(hashFiles(ws, ["**/*.lock"]), D_ONE_TWO);
+    assert.equal(hashFiles(ws, ["y.lock"]), D_TWO);
+    assert.equal(hashFiles(ws, ["**/*.lock", "!a/**"]), D_TWO);
+    assert.equal(hashFiles(ws, ["a/**\ny.lock"]), D_ONE_TWO, "one argument may hold several patterns, one per line");
+    assert.equal(hashFiles(ws, ["*.none"]), "");
+  } finally {
+    rmSync(ws, { recursive: true, force: true });
+  }
+});
+
+test("EXPR-17 hashFiles follows symbolic links to folders only with --follow-symbolic-links; a linked file counts either way; a link cycle ends", () => {
+  const ws = lockWorkspace();
+  try {
+    symlinkSync("a/b", join(ws, "linkdir"));
+    symlinkSync("y.lock", join(ws, "link.lock"));
+    symlinkSync("..", join(ws, "a/b/up"));
+    assert.equal(hashFiles(ws, ["**/x.lock"]), D_ONE, "linkdir/x.lock is not reached without the flag");
+    assert.equal(hashFiles(ws, ["--follow-symbolic-links", "**/x.lock"]), D_ONE_ONE, "a/b/x.lock and linkdir/x.lock");
+    assert.equal(hashFiles(ws, ["**/*.lock"]), D_ONE_TWO_TWO, "a/b/x.lock, link.lock, y.lock");
+  } finally {
+    rmSync(ws, { recursive: true, force: true });
+  }
 });
 
 test("YAML-06 an unknown context is an error, not null", () => {
