@@ -18,15 +18,13 @@ export interface Route {
   pattern: RegExp;
   keys: string[];
   handler: Handler;
-  /** Raw routes (SSE, downloads) write their own headers. */
-  raw?: boolean;
 }
 
 /** `/api/runs/:id/logs` → a route matching that path with `id` captured. */
-export function route(method: string, path: string, handler: Handler, raw = false): Route {
+export function route(method: string, path: string, handler: Handler): Route {
   const keys: string[] = [];
   const pattern = new RegExp(`^${path.replace(/:([a-zA-Z]+)/g, (_, k: string) => (keys.push(k), "([^/]+)"))}$`);
-  return { method, pattern, keys, handler, raw };
+  return { method, pattern, keys, handler };
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {

@@ -100,7 +100,6 @@ export function routes(d: RouteDeps): Route[] {
         dl.stream.on("error", () => res.destroy());
         dl.stream.pipe(res);
       },
-      true,
     ),
     route("GET", "/api/workers", async ({ res }) => sendJson(res, 200, d.workers ? await d.workers() : [])),
     route("GET", "/api/secrets", async ({ res }) => sendJson(res, 200, await d.vault.list())),
@@ -150,7 +149,6 @@ export function routes(d: RouteDeps): Route[] {
         const runId = ref === undefined ? undefined : (await d.runs.find(ref)).id;
         d.hub.subscribe(res, { since, runId });
       },
-      true,
     ),
   ];
 }

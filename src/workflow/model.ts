@@ -151,8 +151,3 @@ export function buildWorkflow(root: TemplateToken, template: WorkflowTemplate): 
     callOutputs: mapEntries(mapGet(eventsOf(root).get("workflow_call"), "outputs")).map(([name, def]) => [name, mapGet(def, "value")]),
   };
 }
-
-/** Raw `jobs` keys with their positions, used to validate needs before conversion succeeds. */
-export function jobKeys(root: TemplateToken): string[] {
-  return mapEntries(mapGet(root, "jobs")).map(([k]) => k);
-}

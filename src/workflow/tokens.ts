@@ -63,15 +63,3 @@ export function literalString(token: TemplateToken | undefined): string | undefi
   if (v === null) return "";
   return typeof v === "object" ? undefined : String(v);
 }
-
-/** Does this token (or anything inside it) hold an expression? */
-export function hasExpression(token: TemplateToken | undefined): boolean {
-  if (!token) return false;
-  if (isBasicExpression(token)) return true;
-  if (isSequence(token)) {
-    for (let i = 0; i < token.count; i++) if (hasExpression(token.get(i))) return true;
-    return false;
-  }
-  if (isMapping(token)) return mapEntries(token).some(([, v]) => hasExpression(v));
-  return false;
-}
