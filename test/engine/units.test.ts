@@ -58,9 +58,16 @@ test("MAT-01 row-major cross product; MAT-02 exclude partial match; MAT-03/04 in
   assert.deepEqual(r.legs.map((l) => l.nameParts), [["a", "1"], ["a", "2"], ["b", "2"], ["9", "true"]]);
 });
 
-test("MAT-03 include never overwrites original values; MAT-01/07 errors", () => {
-  const r = expandMatrix({ os: ["a"], include: [{ os: "a", os2: "z" }, { extra: 1 }] });
-  assert.ok(r.ok && r.legs.length === 1 && r.legs[0].values.extra === 1 && r.legs[0].values.os === "a");
+test("MAT-03 include never overwrites original values (an entry that would becomes a new leg, MAT-04); later extras overwrite earlier ones; MAT-01/07 errors", () => {
+  const r = expandMatrix({ os: ["a", "b"], v: [1], include: [{ extra: 1 }, { os: "a", extra: 2 }, { os: "a", v: 2, extra: 3 }, { v: 1, os: "B", extra: 4 }] });
+  assert.ok(r.ok);
+  // { os: a, v: 2 } would overwrite the original v = 1 of the leg os = a: it matches no leg and is added;
+  // { v: 1, os: "B" } only filters (MAT-05 loose ==) and adds an extra to the leg os = b.
+  assert.deepEqual(r.legs.map((l) => l.values), [
+    { os: "a", v: 1, extra: 2 },
+    { os: "b", v: 1, extra: 4 },
+    { os: "a", v: 2, extra: 3 },
+  ]);
   assert.deepEqual(expandMatrix({ os: [] }), { ok: false, error: "matrix vector 'os' must be a non-empty list" });
   const big = expandMatrix({ a: Array.from({ length: 17 }, (_, i) => i), b: Array.from({ length: 16 }, (_, i) => i) });
   assert.equal(big.ok, false);
