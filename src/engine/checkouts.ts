@@ -1,5 +1,5 @@
 import { execFile, execFileSync } from "node:child_process";
-import { copyFile, mkdir, rm, rmdir } from "node:fs/promises";
+import { copyFile, mkdir, rm, rmdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { copyWorkspace, describeCopySkips } from "./workspace-copy.js";
@@ -15,6 +15,9 @@ export interface CheckoutOptions {
   /** Keep each leg's checkout after the job (debugging); its path is logged. */
   keep?: boolean;
 }
+
+/** A file in a run's checkouts folder whose legs are kept (--keep-workspaces): a runner's start-up cleaning leaves it. */
+export const KEPT_MARK = ".stax-kept";
 
 /** One leg's folder, and how to give it back. */
 export interface LegCheckout {
@@ -52,6 +55,7 @@ export class Checkouts {
     const dir = join(this.runDir, legId.replace(/[^A-Za-z0-9._-]+/g, "_"));
     await rm(dir, { recursive: true, force: true });
     await mkdir(this.runDir, { recursive: true });
+    if (this.opts.keep) await writeFile(join(this.runDir, KEPT_MARK), "");
     const snap = await (this.snapshot ??= snapshotOf(this.workspace, this.runDir, this.env));
     if (snap) {
       // No hooks: a post-checkout hook of the user's (husky & co.) has no business in a job's checkout.
@@ -64,7 +68,7 @@ export class Checkouts {
 
   /** At the end of the run: removes the run's folder when no kept checkout is left in it. */
   async close(): Promise<void> {
-    await rmdir(this.runDir).catch(() => {});
+    if (!this.opts.keep) await rmdir(this.runDir).catch(() => {});
   }
 
   private async release(dir: string, failed: boolean, remove: () => Promise<unknown>): Promise<string | undefined> {

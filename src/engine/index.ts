@@ -5,7 +5,7 @@ export { gitFetcher, type ActionFetcher } from "./action-fetch.js";
 export { DockerEngine, dockerAddress } from "./docker/engine.js";
 export { addToCache, listCache, removeFromCache, parseRepoRef, entryDir, type CacheEntry } from "./action-cache.js";
 export { selectJobs, rerunPlan, defIdOf, type Reuse } from "./select.js";
-export { Checkouts, describeIsolation, isolationKind, snapshotOf, type CheckoutOptions } from "./checkouts.js";
+export { Checkouts, describeIsolation, isolationKind, KEPT_MARK, snapshotOf, type CheckoutOptions } from "./checkouts.js";
 export { copyWorkspace, copyWorkspaceSync, describeCopySkips } from "./workspace-copy.js";
 export { provideNode, addCommand, type NodeChoice } from "./tools/node-tool.js";
 export { cachedNodes, nodePackage } from "./tools/node-registry.js";

@@ -53,7 +53,7 @@ export async function startRunner(o: RunnerOptions): Promise<Runner> {
   const store = await connectStore(config);
   const owned = (runId: string) => runStillOwned(store, config.dataDir, runId, new Date());
   await recoverInterrupted(store, new Date(), owned);
-  removeStaleSandboxes(config.workspace, config.sandboxDir);
+  await removeStaleSandboxes(config.workspace, config.sandboxDir, join(config.dataDir, "checkouts"), owned);
   // What a crash left of runs no live process executes (the same test as crash recovery): their
   // temp folders (plaintext secrets) and their steps' process groups.
   await removeStaleRunTemps(config.dataDir, owned);

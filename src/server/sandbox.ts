@@ -1,10 +1,10 @@
-import { execFile, execFileSync } from "node:child_process";
-import { existsSync, readdirSync, rmSync } from "node:fs";
-import { mkdir, rm } from "node:fs/promises";
+import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdir, readdir, rm } from "node:fs/promises";
 import { promisify } from "node:util";
 import { join } from "node:path";
 import type { SandboxStrategy } from "../contract/index.js";
-import { copyWorkspace, describeCopySkips } from "../engine/index.js";
+import { copyWorkspace, describeCopySkips, KEPT_MARK } from "../engine/index.js";
 
 export interface Sandbox {
   /** Where the run's steps run (GITHUB_WORKSPACE). */
@@ -62,14 +62,19 @@ export async function createSandbox(workspace: string, root: string, runId: stri
   return { dir, notices: [`stax: running in a copy of the workspace without ${describeCopySkips()} (and what .gitignore names)`], dispose: () => rm(dir, { recursive: true, force: true }) };
 }
 
-/** Removes sandboxes left by a runner that stopped without cleaning up. */
-export function removeStaleSandboxes(workspace: string, root: string): void {
-  if (!existsSync(root)) return;
-  for (const name of readdirSync(root)) rmSync(join(root, name), { recursive: true, force: true });
-  try {
-    // At start-up, before serving: nothing waits on it.
-    execFileSync("git", ["worktree", "prune"], { cwd: workspace, stdio: "ignore", timeout: 30_000 });
-  } catch {
-    // not a git repository
+/**
+ * Removes what a runner or `stax run` that stopped without cleaning up left: every sandbox, and
+ * the per-leg checkouts of runs no live process executes (`stillOwned`, as crash recovery decides)
+ * unless they were kept on purpose (--keep-workspaces); then git forgets the worktrees that were
+ * in them, so the workspace's `git worktree list` does not fill up with crashed runs.
+ */
+export async function removeStaleSandboxes(workspace: string, root: string, checkoutsRoot: string, stillOwned: (runId: string) => boolean | Promise<boolean>): Promise<void> {
+  const names = (dir: string) => readdir(dir).catch(() => [] as string[]);
+  for (const name of await names(root)) await rm(join(root, name), { recursive: true, force: true });
+  for (const runId of await names(checkoutsRoot)) {
+    const dir = join(checkoutsRoot, runId);
+    if (existsSync(join(dir, KEPT_MARK)) || (await stillOwned(runId))) continue;
+    await rm(dir, { recursive: true, force: true });
   }
+  await git(workspace, ["worktree", "prune"]).catch(() => undefined); // not a git repository
 }

@@ -4,10 +4,10 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { test } from "node:test";
-import { FIXTURES } from "../helpers/engine.js";
+import { fixtureWorkspace } from "../helpers/engine.js";
 
 const STAX = resolve(import.meta.dirname, "..", "..", "bin", "stax");
-const WS = join(FIXTURES, "runner-api");
+const WS = fixtureWorkspace("runner-api");
 
 test("stax artifacts lists and downloads from the store when no runner is running, like runs, show and log", () => {
   const home = mkdtempSync(join(tmpdir(), "stax-art-home-"));

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import { test } from "node:test";
-import { FIXTURES } from "../helpers/engine.js";
+import { fixtureWorkspace } from "../helpers/engine.js";
 
 const STAX = resolve(import.meta.dirname, "..", "..", "bin", "stax");
 
@@ -10,7 +10,7 @@ const STAX = resolve(import.meta.dirname, "..", "..", "bin", "stax");
 function interrupt(workflow: string, times: number): Promise<{ code: number | null; out: string; ms: number }> {
   return new Promise((done) => {
     let t0 = Date.now();
-    const child = spawn(process.execPath, [STAX, "run", workflow, "-w", join(FIXTURES, "cancel")], { env: { ...process.env, NO_COLOR: "1" } });
+    const child = spawn(process.execPath, [STAX, "run", workflow, "-w", fixtureWorkspace("cancel")], { env: { ...process.env, NO_COLOR: "1" } });
     let out = "";
     let sent = 0;
     const onData = (d: Buffer) => {

@@ -4,10 +4,10 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { test } from "node:test";
-import { FIXTURES } from "../helpers/engine.js";
+import { fixtureWorkspace } from "../helpers/engine.js";
 
 const STAX = resolve(import.meta.dirname, "..", "..", "bin", "stax");
-const WS = join(FIXTURES, "epipe");
+const WS = fixtureWorkspace("epipe");
 
 const alive = (pid: number): boolean => {
   try {

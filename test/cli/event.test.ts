@@ -4,10 +4,10 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { test } from "node:test";
-import { FIXTURES } from "../helpers/engine.js";
+import { fixtureWorkspace } from "../helpers/engine.js";
 
 const STAX = resolve(import.meta.dirname, "..", "..", "bin", "stax");
-const WS = join(FIXTURES, "platforms");
+const WS = fixtureWorkspace("platforms");
 const home = mkdtempSync(join(tmpdir(), "stax-event-home-"));
 
 function stax(args: string[]): { code: number | null; stdout: string; stderr: string } {

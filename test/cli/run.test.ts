@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { test } from "node:test";
-import { FIXTURES } from "../helpers/engine.js";
+import { FIXTURES, fixtureWorkspace } from "../helpers/engine.js";
 
 const STAX = resolve(import.meta.dirname, "..", "..", "bin", "stax");
 
@@ -14,7 +14,7 @@ function stax(args: string[], cwd = FIXTURES): { code: number | null; stdout: st
 }
 
 test("stax run exits 0 on success and --json prints the WorkflowRun on stdout only", () => {
-  const r = stax(["run", "good", "--workspace", join(FIXTURES, "bad"), "--json"]);
+  const r = stax(["run", "good", "--workspace", fixtureWorkspace("bad"), "--json"]);
   assert.equal(r.code, 0, r.stderr);
   const run = JSON.parse(r.stdout);
   assert.equal(run.conclusion, "success");
@@ -24,20 +24,20 @@ test("stax run exits 0 on success and --json prints the WorkflowRun on stdout on
 });
 
 test("stax run exits 1 when the run fails and prints each job's conclusion in the summary", () => {
-  const r = stax(["run", "steps", "--workspace", join(FIXTURES, "steps"), "--job", "conditions"]);
+  const r = stax(["run", "steps", "--workspace", fixtureWorkspace("steps"), "--job", "conditions"]);
   assert.equal(r.code, 1);
   assert.match(r.stdout, /\[conditions\] .*cleanup after failure/);
   assert.match(r.stdout, /✗ conditions\s+failure/);
 });
 
 test("an unknown workflow name exits 2 and lists the workflows", () => {
-  const r = stax(["run", "nope", "--workspace", join(FIXTURES, "bad")]);
+  const r = stax(["run", "nope", "--workspace", fixtureWorkspace("bad")]);
   assert.equal(r.code, 2);
   assert.match(r.stderr, /unknown workflow 'nope'.*good\.yml/);
 });
 
 test("an invalid workflow exits 2 with every error as file:line:col", () => {
-  const r = stax(["run", "schema", "--workspace", join(FIXTURES, "bad")]);
+  const r = stax(["run", "schema", "--workspace", fixtureWorkspace("bad")]);
   assert.equal(r.code, 2);
   assert.match(r.stderr, /\.github\/workflows\/schema\.yml:6:\d+: Unrecognized named-value: 'nope'/);
   assert.match(r.stderr, /schema\.yml:7:9: Unexpected value 'bogus'/);
@@ -45,13 +45,13 @@ test("an invalid workflow exits 2 with every error as file:line:col", () => {
 });
 
 test("stax validate reports invalid YAML, schema errors, unknown needs and cycles with positions, exit 1", () => {
-  const r = stax(["validate", "--workspace", join(FIXTURES, "bad")]);
+  const r = stax(["validate", "--workspace", fixtureWorkspace("bad")]);
   assert.equal(r.code, 1);
   assert.match(r.stdout, /needs\.yml:\d+:\d+: job 'deploy' needs unknown job 'biuld'/);
   assert.match(r.stdout, /needs\.yml:\d+:\d+: jobs form a cycle: x → y → x|needs\.yml:\d+:\d+: jobs form a cycle: y → x → y/);
   assert.match(r.stdout, /yaml\.yml:\d+:\d+: /);
   assert.match(r.stderr, /1 valid, 3 invalid/);
-  assert.equal(stax(["validate", join(FIXTURES, "bad", ".github/workflows/good.yml"), "--workspace", join(FIXTURES, "bad")]).code, 0);
+  assert.equal(stax(["validate", join(fixtureWorkspace("bad"), ".github/workflows/good.yml"), "--workspace", fixtureWorkspace("bad")]).code, 0);
 });
 
 test("inputs are checked: missing required, wrong type, wrong choice exit 2", () => {
@@ -69,7 +69,7 @@ test("inputs are checked: missing required, wrong type, wrong choice exit 2", ()
 });
 
 test("a malformed secret file and a bad --input exit 2 with the file and line", () => {
-  const ws = join(FIXTURES, "bad");
+  const ws = fixtureWorkspace("bad");
   const file = join(mkdtempSync(join(tmpdir(), "stax-cli-")), ".secrets");
   writeFileSync(file, "GOOD=1\n9BAD=2\n");
   const r = stax(["run", "good", "-w", ws, "--secret-file", file]);

@@ -11,10 +11,10 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { test } from "node:test";
-import { FIXTURES } from "../helpers/engine.js";
+import { fixtureWorkspace } from "../helpers/engine.js";
 
 const STAX = resolve(import.meta.dirname, "..", "..", "bin", "stax");
-const WS = join(FIXTURES, "setup-node");
+const WS = fixtureWorkspace("setup-node");
 
 function stax(args: string[], env: Record<string, string>): { code: number | null; out: string } {
   const r = spawnSync(process.execPath, [STAX, ...args], { cwd: WS, encoding: "utf8", env: { ...process.env, STAX_WORKSPACE: "", RUNNER_URL: "", NO_COLOR: "1", ...env }, timeout: 300_000 });

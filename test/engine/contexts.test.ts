@@ -10,7 +10,7 @@ import { readGitInfo, repositoryFromRemote } from "../../src/engine/git.js";
 test("TRIG-02 push: a payload synthesised from the repository, ref and sha of HEAD", async () => {
   const r = await runFixture("contexts", "contexts.yml");
   assert.equal(r.run.conclusion, "success", r.log);
-  const head = execFileSync("git", ["rev-parse", "HEAD"], { cwd: FIXTURES, encoding: "utf8" }).trim();
+  const head = execFileSync("git", ["rev-parse", "HEAD"], { cwd: r.workspace, encoding: "utf8" }).trim();
   assert.match(r.log, new RegExp(`event=push ref=refs/heads/\\S+ ref_name=\\S+ sha=${head}`));
   assert.match(r.log, new RegExp(`after=${head}`));
   assert.match(r.log, /file_event_keys \['after', 'before', 'commits'\]/);

@@ -12,10 +12,10 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { addToCache, listCache } from "../../src/engine/index.js";
 import { findCached } from "../../src/engine/action-cache.js";
-import { conclusions, FIXTURES, runFixture } from "../helpers/engine.js";
+import { conclusions, runFixture, fixtureWorkspace } from "../helpers/engine.js";
 import { STAX_BIN } from "../helpers/runner.js";
 
-const WS = join(FIXTURES, "marketplace");
+const WS = fixtureWorkspace("marketplace");
 const REPOS = join(WS, "repos");
 
 function filledCache(): string {

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { numericRunId } from "../../src/engine/github-context.js";
 import { legLabels, runsOnMismatch } from "../../src/engine/runs-on.js";
-import { conclusions, FIXTURES, runFixture } from "../helpers/engine.js";
+import { FIXTURES, conclusions, runFixture } from "../helpers/engine.js";
 
 test("JOB-12: a leg whose runs-on asks for Windows or macOS, or a label this machine lacks, is skipped with one line saying why; never run on Linux as a success", async () => {
   const r = await runFixture("platforms", "os.yml");

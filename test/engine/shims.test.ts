@@ -8,7 +8,7 @@ import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { conclusions, FIXTURES, runFixture, type FixtureOptions } from "../helpers/engine.js";
+import { FIXTURES, conclusions, runFixture, type FixtureOptions } from "../helpers/engine.js";
 
 function sandbox(): { workspace: string; home: string; cacheDir: string } {
   const root = mkdtempSync(join(tmpdir(), "stax-shims-"));

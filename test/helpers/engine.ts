@@ -2,17 +2,27 @@
  * Runs a fixture workflow through the real engine (real shells, real files) and collects its
  * events, so tests can assert on the run, the event stream and the log.
  */
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { isAbsolute, join, resolve } from "node:path";
+import { isAbsolute, join } from "node:path";
 import type { SSEEvent, WorkflowRun } from "../../src/contract/index.js";
 import { startRun, type ActionSources, type DockerEngine, type RunHandle } from "../../src/engine/index.js";
 import { loadWorkflow, validateInputs } from "../../src/workflow/index.js";
 
-export const FIXTURES = resolve(import.meta.dirname, "..", "fixtures");
+import { FIXTURES, fixtureCopy, tempDir } from "./temp.js";
+
+export { FIXTURES };
+
+/** One copy of each fixture per test process (a git repository of its own), made on first use. */
+const copies = new Map<string, string>();
+export function fixtureWorkspace(name: string): string {
+  let dir = copies.get(name);
+  if (!dir) copies.set(name, (dir = fixtureCopy(name)));
+  return dir;
+}
 
 export interface FixtureRun {
   run: WorkflowRun;
+  /** The folder the run used as its workspace. */
+  workspace: string;
   events: SSEEvent[];
   /** Every step.log line of the run, in order, newlines kept. */
   log: string;
@@ -40,9 +50,13 @@ export interface FixtureOptions {
   platforms?: Record<string, string>;
 }
 
-/** Runs `test/fixtures/<fixture>/.github/workflows/<file>` (or an absolute folder's) with that folder as workspace. */
+/**
+ * Runs `.github/workflows/<file>` of `test/fixtures/<fixture>` (copied once per test process to a
+ * temporary git repository of its own, see fixtureWorkspace) or of an absolute folder, with that
+ * folder as workspace.
+ */
 export async function runFixture(fixture: string, file: string, opts: FixtureOptions = {}): Promise<FixtureRun> {
-  const workspace = isAbsolute(fixture) ? fixture : join(FIXTURES, fixture);
+  const workspace = isAbsolute(fixture) ? fixture : fixtureWorkspace(fixture);
   const workflow = await loadWorkflow(join(workspace, ".github", "workflows", file), workspace);
   if (workflow.errors.length) throw new Error(`fixture ${fixture}/${file} is invalid: ${JSON.stringify(workflow.errors)}`);
   const event = opts.event ?? "push";
@@ -61,7 +75,7 @@ export async function runFixture(fixture: string, file: string, opts: FixtureOpt
     env: opts.env,
     jobs: opts.jobs,
     hostEnv: opts.hostEnv ?? process.env,
-    tempDir: mkdtempSync(join(tmpdir(), "stax-test-")),
+    tempDir: tempDir("stax-test-"),
     sink: { emit: (e) => events.push(e) },
     killGraceSeconds: opts.killGraceSeconds,
     actions: opts.actions,
@@ -74,6 +88,7 @@ export async function runFixture(fixture: string, file: string, opts: FixtureOpt
   const logs = events.filter((e): e is Extract<SSEEvent, { type: "step.log" }> => e.type === "step.log");
   return {
     run,
+    workspace,
     events,
     log: logs.map((e) => e.data.line).join(""),
     jobLog: (jobId) => logs.filter((e) => e.jobId === jobId).map((e) => e.data.line).join(""),

@@ -3,14 +3,13 @@
  * its SSE stream raw, so tests see exactly the frames a client gets.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { request } from "node:http";
-import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { loadConfig, workspaceDataDir } from "../../src/config/config.js";
 import type { StoredEvent, WorkflowRun } from "../../src/contract/index.js";
 import { startRunner, type Runner } from "../../src/server/app.js";
-import { FIXTURES } from "./engine.js";
+import { fixtureCopy, tempDir, until } from "./temp.js";
 
 export interface TestRunner extends Runner {
   home: string;
@@ -18,11 +17,14 @@ export interface TestRunner extends Runner {
   json<T = unknown>(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: T }>;
   /** Starts a run and waits for it to complete (via the API). */
   runToEnd(workflow: string, extra?: Record<string, unknown>): Promise<WorkflowRun>;
+  /** Polls the run until it is completed; throws after `ms`. */
+  waitCompleted(id: string, ms?: number): Promise<WorkflowRun>;
 }
 
 export async function startTestRunner(opts: { workspace?: string; env?: Record<string, string>; maxQueueBytes?: number; host?: string; token?: string; webRoot?: string; home?: string; hostEnv?: Record<string, string | undefined> } = {}): Promise<TestRunner> {
-  const home = opts.home ?? mkdtempSync(join(tmpdir(), "stax-home-"));
-  const workspace = opts.workspace ?? join(FIXTURES, "runner-api");
+  const home = opts.home ?? tempDir("stax-home-");
+  // The default workspace: a copy of test/fixtures/runner-api in a git repository of its own.
+  const workspace = opts.workspace ?? fixtureCopy("runner-api");
   const config = loadConfig({ STAX_HOME: home, STAX_PING_INTERVAL_MS: "60000", ...opts.env }, { port: 0, workspace, host: opts.host });
   const runner = await startRunner({ config, version: "test", hostEnv: opts.hostEnv ?? process.env, maxQueueBytes: opts.maxQueueBytes, token: opts.token, webRoot: opts.webRoot });
   const json = async <T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
@@ -36,16 +38,18 @@ export async function startTestRunner(opts: { workspace?: string; env?: Record<s
     }
     return { status: res.status, body: parsed as T };
   };
+  let last: WorkflowRun | undefined;
+  const waitCompleted = (id: string, ms = 120_000) =>
+    until(() => `run ${id} to complete (last seen: ${last?.status ?? "nothing"})`, async () => {
+      last = (await json<WorkflowRun>("GET", `/api/runs/${id}`)).body;
+      return last.status === "completed" ? last : undefined;
+    }, ms);
   const runToEnd = async (workflow: string, extra: Record<string, unknown> = {}) => {
     const created = await json<WorkflowRun>("POST", "/api/runs", { workflow, sandbox: { strategy: "none" }, ...extra });
     if (created.status !== 201) throw new Error(`POST /api/runs: ${created.status} ${JSON.stringify(created.body)}`);
-    for (;;) {
-      const r = await json<WorkflowRun>("GET", `/api/runs/${created.body.id}`);
-      if (r.body.status === "completed") return r.body;
-      await new Promise((res) => setTimeout(res, 30));
-    }
+    return waitCompleted(created.body.id);
   };
-  return Object.assign(runner, { home, workspace, json, runToEnd });
+  return Object.assign(runner, { home, workspace, json, runToEnd, waitCompleted });
 }
 
 /** A raw SSE connection: every byte received, parsed frames, and control over reading. */

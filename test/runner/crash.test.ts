@@ -1,15 +1,13 @@
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { execFileSync, spawn } from "node:child_process";
 import { test } from "node:test";
 import type { WorkflowRun } from "../../src/contract/index.js";
 import { INTERRUPTED_LINE } from "../../src/store/index.js";
-import { FIXTURES } from "../helpers/engine.js";
+import { fixtureWorkspace } from "../helpers/engine.js";
 import { openStream, spawnRunner, STAX_BIN, type ChildRunner } from "../helpers/runner.js";
+import { tempDir, until } from "../helpers/temp.js";
 
-const WORKSPACE = join(FIXTURES, "runner-api");
+const WORKSPACE = fixtureWorkspace("runner-api");
 
 async function api<T>(r: ChildRunner, method: string, path: string, body?: unknown): Promise<T> {
   const res = await fetch(`${r.url}${path}`, { method, headers: body ? { "Content-Type": "application/json" } : {}, body: body ? JSON.stringify(body) : undefined });
@@ -17,16 +15,18 @@ async function api<T>(r: ChildRunner, method: string, path: string, body?: unkno
   return (type.includes("json") ? res.json() : res.text()) as Promise<T>;
 }
 
-async function waitCompleted(r: ChildRunner, id: string): Promise<WorkflowRun> {
-  for (;;) {
+function waitCompleted(r: ChildRunner, id: string): Promise<WorkflowRun> {
+  return until(`run ${id} to complete`, async () => {
     const run = await api<WorkflowRun>(r, "GET", `/api/runs/${id}`);
-    if (run.status === "completed") return run;
-    await new Promise((res) => setTimeout(res, 25));
-  }
+    return run.status === "completed" ? run : undefined;
+  });
 }
 
-test("kill -9 of the runner mid-run, ten times: each interrupted run is marked cancelled with every line it logged, older runs untouched", async () => {
-  const home = mkdtempSync(join(tmpdir(), "stax-crash-"));
+/** The worktrees git has registered for the workspace's repository (its own folder first). */
+const worktrees = () => execFileSync("git", ["worktree", "list", "--porcelain"], { cwd: WORKSPACE, encoding: "utf8" }).split("\n").filter((l) => l.startsWith("worktree "));
+
+test("kill -9 of the runner mid-run, ten times: each interrupted run is marked cancelled with every line it logged, older runs untouched, no worktree of its legs left registered", async () => {
+  const home = tempDir("stax-crash-");
   let r = await spawnRunner(home, WORKSPACE);
   try {
     const old = await waitCompleted(r, (await api<WorkflowRun>(r, "POST", "/api/runs", { workflow: "two-jobs", sandbox: { strategy: "none" } })).id);
@@ -46,7 +46,9 @@ test("kill -9 of the runner mid-run, ten times: each interrupted run is marked c
       assert.ok(seen.length >= target);
       interrupted.push({ id: run.id, seen });
 
+      assert.equal(worktrees().length, 2, `round ${round}: the killed run's leg had a worktree of its own`);
       r = await spawnRunner(home, WORKSPACE);
+      assert.deepEqual(worktrees(), [`worktree ${WORKSPACE}`], `round ${round}: the restart removed the killed leg's worktree`);
       const after = await api<WorkflowRun>(r, "GET", `/api/runs/${run.id}`);
       assert.equal(after.status, "completed", `round ${round}`);
       assert.equal(after.conclusion, "cancelled");
@@ -85,7 +87,7 @@ test("kill -9 of the runner mid-run, ten times: each interrupted run is marked c
 });
 
 test("a runner started while an in-process `stax run` of the workspace is going leaves that run alone (no false crash recovery); a cancel through the runner reaches it through the store", async () => {
-  const home = mkdtempSync(join(tmpdir(), "stax-owner-"));
+  const home = tempDir("stax-owner-");
   const local = spawn(process.execPath, [STAX_BIN, "run", "slow", "--workspace", WORKSPACE], { env: { ...process.env, STAX_HOME: home, NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] });
   // Listened for from the start: the process may end before the test gets to wait for it.
   const closed = new Promise<number | null>((res) => local.once("close", res));
@@ -93,7 +95,7 @@ test("a runner started while an in-process `stax run` of the workspace is going 
   local.stdout.on("data", (d: Buffer) => (out += d.toString()));
   let r: ChildRunner | undefined;
   try {
-    for (const t = Date.now(); !out.includes("started"); await new Promise((res) => setTimeout(res, 50))) assert.ok(Date.now() - t < 15_000, `stax run did not start: ${out}`);
+    await until(() => `stax run to start (its output: ${out})`, () => (out.includes("started") ? true : undefined), 15_000, 50);
     r = await spawnRunner(home, WORKSPACE);
     const [run] = await api<WorkflowRun[]>(r, "GET", "/api/runs");
     assert.equal(run.status, "in_progress", "the in-process run is not taken for an interrupted one");

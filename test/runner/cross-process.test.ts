@@ -9,10 +9,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import type { WorkflowRun } from "../../src/contract/index.js";
-import { FIXTURES } from "../helpers/engine.js";
+import { fixtureWorkspace } from "../helpers/engine.js";
 import { openStream, spawnRunner, STAX_BIN } from "../helpers/runner.js";
 
-const WORKSPACE = join(FIXTURES, "runner-api");
+const WORKSPACE = fixtureWorkspace("runner-api");
 
 test("a runner streams live the events of a `stax run --local` in another process: every line within 1 s of being printed (median ≤ 200 ms), ids without gap or duplicate, and its cancel stops that run", async () => {
   const home = mkdtempSync(join(tmpdir(), "stax-xproc-"));

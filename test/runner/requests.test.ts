@@ -12,9 +12,9 @@ import { loadConfig, workspaceDataDir } from "../../src/config/config.js";
 import type { SecretInfo, WorkflowRun } from "../../src/contract/index.js";
 import { startRunner, type Runner } from "../../src/server/app.js";
 import { openStore } from "../../src/store/index.js";
-import { FIXTURES } from "../helpers/engine.js";
+import { fixtureWorkspace } from "../helpers/engine.js";
 
-const WORKSPACE = join(FIXTURES, "runner-api");
+const WORKSPACE = fixtureWorkspace("runner-api");
 
 async function start(home: string, env: Record<string, string> = {}): Promise<Runner> {
   return startRunner({ config: loadConfig({ STAX_HOME: home, STAX_PING_INTERVAL_MS: "60000", ...env }, { port: 0, workspace: WORKSPACE }), version: "test", hostEnv: process.env });

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { loadConfig } from "../../src/config/config.js";
 import { StaxError, type WorkflowRun } from "../../src/contract/index.js";
 import { startRunner } from "../../src/server/app.js";
-import { FIXTURES } from "../helpers/engine.js";
+import { fixtureWorkspace } from "../helpers/engine.js";
 import { openStream, rawRequest, startTestRunner } from "../helpers/runner.js";
 
 test("a cross-origin POST is refused and a loopback origin is allowed with its CORS header", async () => {
@@ -72,7 +72,7 @@ test("a text/plain POST is refused, so no page can start a run with a simple for
 
 test("binding off loopback without a token is refused at start-up", async () => {
   const home = mkdtempSync(join(tmpdir(), "stax-home-"));
-  const config = loadConfig({ STAX_HOME: home }, { port: 0, host: "0.0.0.0", workspace: join(FIXTURES, "runner-api") });
+  const config = loadConfig({ STAX_HOME: home }, { port: 0, host: "0.0.0.0", workspace: fixtureWorkspace("runner-api") });
   await assert.rejects(startRunner({ config, version: "test", hostEnv: {} }), (err: unknown) => err instanceof StaxError && err.code === "CONFIG_INVALID" && /token/.test(err.message));
 });
 

@@ -3,10 +3,9 @@
  * nothing committed is lost, no process crashes, and a live subscriber sees every line once.
  */
 import assert from "node:assert/strict";
-import { join } from "node:path";
 import { after, before, test } from "node:test";
 import type { WorkflowRun } from "../../src/contract/index.js";
-import { FIXTURES } from "../helpers/engine.js";
+import { fixtureWorkspace } from "../helpers/engine.js";
 import { startFleet, type Fleet } from "../helpers/fleet.js";
 import { startPostgres, type TestPostgres } from "../helpers/postgres.js";
 import { openStream } from "../helpers/runner.js";
@@ -15,7 +14,7 @@ let pg: TestPostgres;
 let fleet: Fleet;
 before(async () => {
   pg = await startPostgres();
-  fleet = await startFleet({ databaseUrl: pg.url, workspace: join(FIXTURES, "fleet"), frontEnds: 1 });
+  fleet = await startFleet({ databaseUrl: pg.url, workspace: fixtureWorkspace("fleet"), frontEnds: 1 });
   await fleet.startWorker("w1");
 });
 after(async () => {

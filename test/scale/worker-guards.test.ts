@@ -10,12 +10,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import type { WorkflowRun } from "../../src/contract/index.js";
-import { FIXTURES } from "../helpers/engine.js";
+import { fixtureWorkspace } from "../helpers/engine.js";
 import { api, finished, startFleet, type Fleet } from "../helpers/fleet.js";
 import { startPostgres, type TestPostgres } from "../helpers/postgres.js";
 import { openStream } from "../helpers/runner.js";
 
-const WORKSPACE = join(FIXTURES, "fleet");
+const WORKSPACE = fixtureWorkspace("fleet");
 const workDir = join(mkdtempSync(join(tmpdir(), "stax-guard-")), "work");
 let pg: TestPostgres;
 let fleet: Fleet;

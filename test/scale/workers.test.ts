@@ -10,13 +10,13 @@ import { after, before, test } from "node:test";
 import { mkdtempSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import type { StoredEvent, WorkerInfo, WorkflowRun } from "../../src/contract/index.js";
-import { FIXTURES } from "../helpers/engine.js";
+import { fixtureWorkspace } from "../helpers/engine.js";
 import { api, finished, startFleet, type Fleet } from "../helpers/fleet.js";
 import { startPostgres, type TestPostgres } from "../helpers/postgres.js";
 import { launchBrowser } from "../helpers/browser.js";
 import { openStream, spawnRunner } from "../helpers/runner.js";
 
-const WORKSPACE = join(FIXTURES, "fleet");
+const WORKSPACE = fixtureWorkspace("fleet");
 let pg: TestPostgres;
 let fleet: Fleet;
 
