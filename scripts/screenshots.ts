@@ -27,10 +27,13 @@ const browser = await launchBrowser();
 try {
   const created = await r.json<WorkflowRun>("POST", "/api/runs", { workflow: "greet", inputs: { greeting: "Ada", loud: "true", level: "high", count: "8" }, sandbox: { strategy: "none" } });
   if (created.status !== 201) throw new Error(`POST /api/runs: ${created.status} ${JSON.stringify(created.body)}`);
-  await r.waitCompleted(created.body.id, 60_000);
+  const done = await r.waitCompleted(created.body.id, 60_000);
+  if (done.conclusion !== "success") throw new Error(`the greet run ended ${done.conclusion}`);
   const page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
   await page.goto(`${r.url}/runs/${created.body.id}/jobs/hello`);
-  await page.getByText("done greeting").waitFor({ timeout: 20_000 });
+  // A finished job shows its steps folded: unfold the first, as a user would.
+  await page.getByText("Say hello", { exact: true }).click();
+  await page.getByText("hello Ada 3").waitFor({ timeout: 20_000 });
   mkdirSync(DOCS_IMG, { recursive: true });
   await page.screenshot({ path: join(DOCS_IMG, "job-log.png") });
   await page.getByRole("link", { name: "Summary" }).click();

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { test } from "node:test";
 import { fixtureWorkspace } from "../helpers/engine.js";
+import { tempDir } from "../helpers/temp.js";
 
 const STAX = resolve(import.meta.dirname, "..", "..", "bin", "stax");
 const WS = fixtureWorkspace("epipe");
@@ -19,8 +19,8 @@ const alive = (pid: number): boolean => {
 };
 
 test("stax run | head: the closed output cancels the run like Ctrl-C — steps stopped, always() steps run, the run recorded as cancelled, no temp folders left", () => {
-  const home = mkdtempSync(join(tmpdir(), "stax-epipe-home-"));
-  const tmp = mkdtempSync(join(tmpdir(), "stax-epipe-tmp-"));
+  const home = tempDir("stax-epipe-home-");
+  const tmp = tempDir("stax-epipe-tmp-");
   const pidFile = join(tmp, "step.pid");
   const env = { ...process.env, STAX_HOME: home, TMPDIR: tmp, STAX_WORKSPACE: "", RUNNER_URL: "", NO_COLOR: "1" };
   const t0 = Date.now();

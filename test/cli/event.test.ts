@@ -1,14 +1,13 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import { test } from "node:test";
 import { fixtureWorkspace } from "../helpers/engine.js";
+import { tempDir } from "../helpers/temp.js";
 
 const STAX = resolve(import.meta.dirname, "..", "..", "bin", "stax");
 const WS = fixtureWorkspace("platforms");
-const home = mkdtempSync(join(tmpdir(), "stax-event-home-"));
+const home = tempDir("stax-event-home-");
 
 function stax(args: string[]): { code: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [STAX, ...args], { cwd: WS, encoding: "utf8", env: { ...process.env, STAX_HOME: home, STAX_WORKSPACE: "", RUNNER_URL: "", NO_COLOR: "1" }, timeout: 60_000 });

@@ -1,15 +1,15 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { STAX_BIN } from "../helpers/runner.js";
 import { HOSTILE_WORKFLOWS } from "../helpers/hostile-workflows.js";
+import { tempDir } from "../helpers/temp.js";
 
 /** A workspace holding `files` under .github/workflows. */
 function workspace(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), "stax-hostile-"));
+  const dir = tempDir("stax-hostile-");
   mkdirSync(join(dir, ".github", "workflows"), { recursive: true });
   for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, ".github", "workflows", name), text);
   return dir;
@@ -17,7 +17,7 @@ function workspace(files: Record<string, string>): string {
 
 function stax(args: string[], cwd: string): { code: number | null; stdout: string; stderr: string; ms: number } {
   const started = Date.now();
-  const r = spawnSync(process.execPath, [STAX_BIN, ...args], { cwd, encoding: "utf8", env: { ...process.env, STAX_HOME: mkdtempSync(join(tmpdir(), "stax-home-")), STAX_WORKSPACE: "", NO_COLOR: "1", FORCE_COLOR: "" }, timeout: 60_000 });
+  const r = spawnSync(process.execPath, [STAX_BIN, ...args], { cwd, encoding: "utf8", env: { ...process.env, STAX_HOME: tempDir("stax-home-"), STAX_WORKSPACE: "", NO_COLOR: "1", FORCE_COLOR: "" }, timeout: 60_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr, ms: Date.now() - started };
 }
 

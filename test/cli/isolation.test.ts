@@ -1,13 +1,13 @@
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { test } from "node:test";
 import { FIXTURES } from "../helpers/engine.js";
+import { tempDir } from "../helpers/temp.js";
 
 const STAX = resolve(import.meta.dirname, "..", "..", "bin", "stax");
-const home = mkdtempSync(join(tmpdir(), "stax-iso-home-"));
+const home = tempDir("stax-iso-home-");
 
 function stax(args: string[], cwd: string): { code: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [STAX, ...args], { cwd, encoding: "utf8", env: { ...process.env, STAX_HOME: home, STAX_WORKSPACE: "", NO_COLOR: "1", FORCE_COLOR: "", RUNNER_URL: "" }, timeout: 120_000 });
@@ -18,7 +18,7 @@ const git = (cwd: string, ...args: string[]): string => execFileSync("git", ["-c
 
 /** The isolation fixture in a fresh git repository: committed, plus a changed, an untracked and an ignored file. */
 function gitWorkspace(): string {
-  const ws = mkdtempSync(join(tmpdir(), "stax-iso-"));
+  const ws = tempDir("stax-iso-");
   cpSync(join(FIXTURES, "isolation"), ws, { recursive: true });
   writeFileSync(join(ws, ".gitignore"), "node_modules/\nignored.txt\n");
   git(ws, "init", "-q", "-b", "main");
@@ -71,7 +71,7 @@ test("--bind runs every leg in the workspace itself, so the same legs see each o
 });
 
 test("a workspace that is not a git repository gets a copy per leg, without node_modules, and stays as it was", () => {
-  const ws = mkdtempSync(join(tmpdir(), "stax-iso-plain-"));
+  const ws = tempDir("stax-iso-plain-");
   cpSync(join(FIXTURES, "isolation"), ws, { recursive: true });
   mkdirSync(join(ws, "node_modules", "junk"), { recursive: true });
   const r = stax(["run", "legs", "-w", ws], ws);
@@ -82,7 +82,7 @@ test("a workspace that is not a git repository gets a copy per leg, without node
 });
 
 test("a workspace that its enclosing repository ignores is copied, not snapshotted empty (a home folder kept in git)", () => {
-  const repo = mkdtempSync(join(tmpdir(), "stax-iso-outer-"));
+  const repo = tempDir("stax-iso-outer-");
   git(repo, "init", "-q");
   writeFileSync(join(repo, ".gitignore"), "scratch/\n");
   const ws = join(repo, "scratch", "ws");
@@ -93,7 +93,7 @@ test("a workspace that its enclosing repository ignores is copied, not snapshott
 });
 
 test("a workspace in a sub-folder of a repository in the middle of a conflicted merge still gets its checkouts (the conflict is elsewhere)", () => {
-  const repo = mkdtempSync(join(tmpdir(), "stax-iso-merge-"));
+  const repo = tempDir("stax-iso-merge-");
   git(repo, "init", "-q", "-b", "main");
   cpSync(join(FIXTURES, "isolation"), join(repo, "ws"), { recursive: true });
   writeFileSync(join(repo, "other.txt"), "base\n");

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync, mkdirSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync, mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { test } from "node:test";
 import { FIXTURES, fixtureWorkspace } from "../helpers/engine.js";
+import { tempDir } from "../helpers/temp.js";
 
 const STAX = resolve(import.meta.dirname, "..", "..", "bin", "stax");
 
@@ -55,7 +55,7 @@ test("stax validate reports invalid YAML, schema errors, unknown needs and cycle
 });
 
 test("inputs are checked: missing required, wrong type, wrong choice exit 2", () => {
-  const ws = mkdtempSync(join(tmpdir(), "stax-cli-"));
+  const ws = tempDir("stax-cli-");
   mkdirSync(join(ws, ".github/workflows"), { recursive: true });
   writeFileSync(join(ws, ".github/workflows/d.yml"), "on:\n  workflow_dispatch:\n    inputs:\n      env:\n        type: choice\n        options: [dev, prod]\n        required: true\n      n:\n        type: number\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ inputs.env }}\n");
   assert.match(stax(["run", "d", "-w", ws]).stderr, /input 'env' is required/);
@@ -70,7 +70,7 @@ test("inputs are checked: missing required, wrong type, wrong choice exit 2", ()
 
 test("a malformed secret file and a bad --input exit 2 with the file and line", () => {
   const ws = fixtureWorkspace("bad");
-  const file = join(mkdtempSync(join(tmpdir(), "stax-cli-")), ".secrets");
+  const file = join(tempDir("stax-cli-"), ".secrets");
   writeFileSync(file, "GOOD=1\n9BAD=2\n");
   const r = stax(["run", "good", "-w", ws, "--secret-file", file]);
   assert.equal(r.code, 2);

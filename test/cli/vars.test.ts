@@ -55,7 +55,7 @@ test("/api/vars lists, sets and deletes variables; runs through the runner get t
     await runner.json("PUT", "/api/vars/B", { value: "api-b2" });
     const again = await runner.json<WorkflowRun>("POST", `/api/runs/${run.id}/rerun`, {});
     assert.equal(again.status, 201);
-    while ((await runner.json<WorkflowRun>("GET", `/api/runs/${again.body.id}`)).body.status !== "completed") await new Promise((res) => setTimeout(res, 30));
+    await runner.waitCompleted(again.body.id);
     assert.match((await runner.json<string>("GET", `/api/runs/${again.body.id}/logs`)).body, /A=body-a B=api-b2 C=cli-c/);
     const bogus = await runner.json<{ error: { code: string; message: string } }>("POST", "/api/runs", { workflow: "v", event: "bogus_event" });
     assert.equal(bogus.status, 400);

@@ -5,8 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { after, before, test } from "node:test";
 import type { Browser, Page } from "playwright-core";
@@ -14,14 +13,14 @@ import type { SecretInfo, WorkflowRun } from "../../src/contract/index.js";
 import { launchBrowser, WEB_DIST } from "../helpers/browser.js";
 import { FIXTURES } from "../helpers/engine.js";
 import { startTestRunner, type TestRunner } from "../helpers/runner.js";
+import { tempDir } from "../helpers/temp.js";
 
 let r: TestRunner;
 let browser: Browser;
-const DOCS_IMG = resolve(import.meta.dirname, "..", "..", "docs", "img");
 
 before(async () => {
   // A git repository of its own in a temporary folder, so runs get a real ref and sha.
-  const workspace = join(mkdtempSync(join(tmpdir(), "stax-e2e-")), "demo");
+  const workspace = join(tempDir("stax-e2e-"), "demo");
   cpSync(resolve(FIXTURES, "dashboard"), workspace, { recursive: true });
   const git = (...args: string[]) => execFileSync("git", args, { cwd: workspace, stdio: "ignore" });
   git("init", "-q", "-b", "main");
@@ -86,12 +85,10 @@ test("trigger a workflow with inputs from the form: it appears in the runs list 
   assert.deepEqual(greetRun.inputs, { greeting: "Ada", loud: true, level: "high", count: 8 });
   assert.deepEqual(greetRun.jobs.map((j) => j.id), ["hello", "test (linux)", "test (mac)"]);
 
-  mkdirSync(DOCS_IMG, { recursive: true });
-  await page.screenshot({ path: resolve(DOCS_IMG, "job-log.png") });
+  // The README's pictures of these pages are taken by `npm run screenshots`, never by a test.
   await page.getByRole("link", { name: "Summary" }).click();
   await page.getByRole("group", { name: "job graph" }).waitFor();
   await page.getByRole("heading", { name: "Greeting" }).waitFor();
-  await page.screenshot({ path: resolve(DOCS_IMG, "run-detail.png") });
   await list.close();
   await page.close();
 });
@@ -193,10 +190,7 @@ test("a dropped SSE connection resumes from the last event id: no line lost, non
 
 test("a 100,000-line log renders and scrolls without freezing the page", async (t) => {
   const run = await start("big");
-  for (;;) {
-    if ((await r.json<WorkflowRun>("GET", `/api/runs/${run.id}`)).body.status === "completed") break;
-    await new Promise((res) => setTimeout(res, 100));
-  }
+  await r.waitCompleted(run.id, 120_000);
   const page = await newPage();
   const t0 = Date.now();
   await page.goto(`${r.url}/runs/${run.id}/jobs/big#L1`);
@@ -219,6 +213,9 @@ test("a 100,000-line log renders and scrolls without freezing the page", async (
   });
   await page.locator("#L100000").waitFor();
   assert.equal(await page.locator(".log-box .row").count() < 400, true, "only rows near the view are in the DOM");
+  // Without freezing: every jump paints within two frames plus slack for a loaded CI machine
+  // (measured: ~100 ms on 2 busy cores; a viewer that lays out all rows takes seconds per jump).
+  assert.ok(Math.max(...jumps) < 1000, `a scroll jump took ${Math.round(Math.max(...jumps))} ms`);
   t.diagnostic(`100k-line log: first rows painted ${firstPaint} ms after navigation, all rows loaded at ${allRows} ms, scroll jump max ${Math.round(Math.max(...jumps))} ms`);
   console.log(`dashboard-bench: firstPaint=${firstPaint}ms allRows=${allRows}ms jumpMax=${Math.round(Math.max(...jumps))}ms`);
   await page.close();

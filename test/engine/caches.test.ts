@@ -1,15 +1,15 @@
 /** The engine's module-level caches live as long as a runner: each keeps a bounded number of entries. */
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { fileCommandDirs, prepareFileCommands } from "../../src/engine/file-commands.js";
 import { gitFacts, readGitInfoAsync } from "../../src/engine/git.js";
 import { Lru } from "../../src/engine/lru.js";
 import { shellLookups, which } from "../../src/engine/shell.js";
+import { tempDir } from "../helpers/temp.js";
 
-const tmp = mkdtempSync(join(tmpdir(), "stax-caches-"));
+const tmp = tempDir("stax-caches-");
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
 test("Lru keeps the most recently used entries up to its capacity", () => {

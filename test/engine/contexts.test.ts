@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { cpSync, mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { FIXTURES, runFixture } from "../helpers/engine.js";
 import { readGitInfo, repositoryFromRemote } from "../../src/engine/git.js";
+import { tempDir } from "../helpers/temp.js";
 
 test("TRIG-02 push: a payload synthesised from the repository, ref and sha of HEAD", async () => {
   const r = await runFixture("contexts", "contexts.yml");
@@ -32,7 +32,7 @@ test("CTX-01 github.repository comes from the origin remote", () => {
 });
 
 test("outside a git repository the run still has a repository, ref and sha", async () => {
-  const dir = mkdtempSync(join(tmpdir(), "stax-nogit-"));
+  const dir = tempDir("stax-nogit-");
   cpSync(join(FIXTURES, "contexts"), join(dir, "contexts"), { recursive: true });
   const r = await runFixture(join(dir, "contexts"), "contexts.yml");
   assert.equal(r.run.conclusion, "success", r.log);
@@ -41,7 +41,7 @@ test("outside a git repository the run still has a repository, ref and sha", asy
 });
 
 test("TRIG-02 the event's sha, branch and repository follow new commits, checkouts and remotes (git facts are cached per repository state)", () => {
-  const repo = mkdtempSync(join(tmpdir(), "stax-git-"));
+  const repo = tempDir("stax-git-");
   const git = (...args: string[]) => execFileSync("git", ["-C", repo, "-c", "user.name=T", "-c", "user.email=t@x", ...args], { encoding: "utf8" }).trim();
   git("init", "-q", "-b", "main");
   git("commit", "-q", "--allow-empty", "-m", "one");

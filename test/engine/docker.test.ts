@@ -4,14 +4,14 @@
  * that speaks the same HTTP API over a unix socket and runs "containers" as host processes.
  */
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { after, before, test } from "node:test";
 import { DockerEngine } from "../../src/engine/index.js";
 import { tarFolder } from "../../src/engine/docker/tar.js";
 import { FakeDocker, untar } from "../helpers/fake-docker.js";
 import { conclusions, runFixture } from "../helpers/engine.js";
+import { tempDir } from "../helpers/temp.js";
 
 let fake: FakeDocker;
 before(async () => {
@@ -63,7 +63,7 @@ test("without an engine, one clear error per job or step names what needs Docker
 });
 
 test("a build context keeps paths of 150 and 300 characters (ustar prefix, PAX path), not cut to their last 100", async () => {
-  const dir = mkdtempSync(join(tmpdir(), "stax-tar-"));
+  const dir = tempDir("stax-tar-");
   try {
     const mid = `${"a".repeat(60)}/${"b".repeat(60)}/file-150.txt`.padStart(150, "m");
     const long = Array.from({ length: 10 }, (_, i) => `${i}`.repeat(29)).join("/") + "f";

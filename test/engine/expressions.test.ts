@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { mkdtempSync, writeFileSync, mkdirSync, rmSync, symlinkSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync, mkdirSync, rmSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { evaluate, hashFiles } from "../../src/expressions/index.js";
+import { tempDir } from "../helpers/temp.js";
 
 const ctx = { github: { event_name: "push", event: { commits: [{ id: "a" }, { id: "b" }] } }, matrix: { os: "linux" }, steps: { s1: { outputs: { v: "3" } } }, env: { Name: "x" } };
 const ev = (e: string) => evaluate(e, ctx);
@@ -50,7 +50,7 @@ const D_ONE_ONE = "4cf80b947361f4e038d7ff9257fd5665c599e365301c0e316173974b32894
 const D_ONE_TWO_TWO = "35f4c6849415b73fb696d15ea4deb6389298738cb9d3d9f061b7de351656df71"; // (d one; d two; d two)
 
 function lockWorkspace(): string {
-  const ws = mkdtempSync(join(tmpdir(), "stax-hash-"));
+  const ws = tempDir("stax-hash-");
   mkdirSync(join(ws, "a/b"), { recursive: true });
   writeFileSync(join(ws, "a/b/x.lock"), "one");
   writeFileSync(join(ws, "y.lock"), "two");

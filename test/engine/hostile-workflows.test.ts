@@ -1,14 +1,14 @@
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { listWorkflows, loadWorkflow } from "../../src/workflow/index.js";
 import { FIXTURES } from "../helpers/engine.js";
 import { HOSTILE_WORKFLOWS } from "../helpers/hostile-workflows.js";
+import { tempDir } from "../helpers/temp.js";
 
 function workspace(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), "stax-loader-"));
+  const dir = tempDir("stax-loader-");
   mkdirSync(join(dir, ".github", "workflows"), { recursive: true });
   for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, ".github", "workflows", name), text);
   return dir;

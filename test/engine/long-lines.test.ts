@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { lineSplitter, MAX_LINE, LINE_CUT_MARK } from "../../src/engine/process.js";
 import { runFixture } from "../helpers/engine.js";
+import { tempDir } from "../helpers/temp.js";
 
 test("the line splitter cuts a line at MAX_LINE characters, marks each cut, and loses nothing", () => {
   const got: string[] = [];
@@ -23,7 +23,7 @@ test("the line splitter cuts a line at MAX_LINE characters, marks each cut, and 
 });
 
 test("a step printing megabytes without a newline is logged as marked pieces of at most MAX_LINE characters", async () => {
-  const ws = mkdtempSync(join(tmpdir(), "stax-lines-"));
+  const ws = tempDir("stax-lines-");
   mkdirSync(join(ws, ".github", "workflows"), { recursive: true });
   writeFileSync(join(ws, ".github", "workflows", "long.yml"), "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: printf '%3500000s' | tr ' ' a; echo; echo after\n");
   const r = await runFixture(ws, "long.yml");

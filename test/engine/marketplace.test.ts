@@ -6,20 +6,20 @@
  */
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
-import { cpSync, mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { addToCache, listCache } from "../../src/engine/index.js";
 import { findCached } from "../../src/engine/action-cache.js";
 import { conclusions, runFixture, fixtureWorkspace } from "../helpers/engine.js";
 import { STAX_BIN } from "../helpers/runner.js";
+import { tempDir } from "../helpers/temp.js";
 
 const WS = fixtureWorkspace("marketplace");
 const REPOS = join(WS, "repos");
 
 function filledCache(): string {
-  const cache = mkdtempSync(join(tmpdir(), "stax-actions-"));
+  const cache = tempDir("stax-actions-");
   addToCache(cache, "acme/node-action@v1", join(REPOS, "node-action"));
   addToCache(cache, "acme/composite-action@v2", join(REPOS, "composite-action"));
   addToCache(cache, "acme/workflows@main", join(REPOS, "workflows"));
@@ -80,7 +80,7 @@ test("RW-01/03/07 a cached remote reusable workflow: inputs, secrets, outputs, a
 });
 
 test("an uncached remote action or workflow fails its step/job with the cache path and the command that fills it", async () => {
-  const cache = mkdtempSync(join(tmpdir(), "stax-actions-"));
+  const cache = tempDir("stax-actions-");
   const r = await runFixture(WS, "missing.yml", { actions: { cache } });
   assert.deepEqual(conclusions(r.run), { "uses-missing": "failure", "calls-missing": "failure" });
   assert.match(r.jobLog("uses-missing"), new RegExp(`Action 'nobody/not-cached@v9' is not available offline.*${join(cache, "nobody", "not-cached@v9")}`));
@@ -89,7 +89,7 @@ test("an uncached remote action or workflow fails its step/job with the cache pa
 });
 
 test("stax run with an uncached remote action fails fast offline (no hang on the missing network)", () => {
-  const home = mkdtempSync(join(tmpdir(), "stax-home-"));
+  const home = tempDir("stax-home-");
   const t0 = Date.now();
   const res = spawnSync(process.execPath, [STAX_BIN, "run", "missing", "-w", WS, "--job", "uses-missing"], { encoding: "utf8", env: { ...process.env, STAX_HOME: home, NO_COLOR: "1" } });
   const ms = Date.now() - t0;
@@ -100,7 +100,7 @@ test("stax run with an uncached remote action fails fast offline (no hang on the
 });
 
 test("stax actions add/list/rm fill and show the cache; --action points an action at a local folder (like act --local-repository)", () => {
-  const home = mkdtempSync(join(tmpdir(), "stax-home-"));
+  const home = tempDir("stax-home-");
   const env = { ...process.env, STAX_HOME: home, NO_COLOR: "1" };
   const stax = (...args: string[]) => spawnSync(process.execPath, [STAX_BIN, ...args], { encoding: "utf8", env });
   assert.equal(stax("actions", "add", "acme/node-action@v1", join(REPOS, "node-action")).status, 0);
@@ -114,14 +114,14 @@ test("stax actions add/list/rm fill and show the cache; --action points an actio
 });
 
 test("a ref given as a short or full SHA finds the cached checkout of that commit", () => {
-  const repo = join(mkdtempSync(join(tmpdir(), "stax-repo-")), "node-action");
+  const repo = join(tempDir("stax-repo-"), "node-action");
   cpSync(join(REPOS, "node-action"), repo, { recursive: true });
   const git = (...args: string[]) => execFileSync("git", args, { cwd: repo, encoding: "utf8" }).trim();
   git("init", "-q");
   git("add", ".");
   git("-c", "user.name=t", "-c", "user.email=t@example.invalid", "commit", "-q", "-m", "v1");
   const sha = git("rev-parse", "HEAD");
-  const cache = mkdtempSync(join(tmpdir(), "stax-actions-"));
+  const cache = tempDir("stax-actions-");
   const entry = addToCache(cache, "acme/node-action@v1", repo);
   assert.equal(entry.commit, sha);
   assert.equal(findCached(cache, "acme", "node-action", sha.slice(0, 7)), entry.dir);

@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { cpSync, mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { numericRunId } from "../../src/engine/github-context.js";
 import { legLabels, runsOnMismatch } from "../../src/engine/runs-on.js";
 import { FIXTURES, conclusions, runFixture } from "../helpers/engine.js";
+import { tempDir } from "../helpers/temp.js";
 
 test("JOB-12: a leg whose runs-on asks for Windows or macOS, or a label this machine lacks, is skipped with one line saying why; never run on Linux as a success", async () => {
   const r = await runFixture("platforms", "os.yml");
@@ -56,7 +56,7 @@ test("CTX-01: github.run_id and run_number are numeric strings, as on GitHub", a
 });
 
 test("CTX-01: github.repository for a remote that is not on GitHub is owner/name from the URL's last two path parts", async () => {
-  const ws = mkdtempSync(join(tmpdir(), "stax-remote-"));
+  const ws = tempDir("stax-remote-");
   cpSync(join(FIXTURES, "platforms"), ws, { recursive: true });
   const git = (...a: string[]): string => execFileSync("git", a, { cwd: ws, encoding: "utf8" });
   git("init", "-q");

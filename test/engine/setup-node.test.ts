@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { versionFromFile } from "../../src/engine/shims/setup-node.js";
 import { ltsMajors, resolveNodeSpec } from "../../src/engine/tools/node-spec.js";
+import { tempDir } from "../helpers/temp.js";
 
 // A published list as the registry gives it: unsorted, with a pre-release, up to a current odd line.
 const PUBLISHED = ["14.21.3", "16.20.1", "16.20.2", "16.3.0", "17.9.1", "18.19.0", "18.20.4", "19.9.0", "20.11.1", "20.18.0", "21.7.3", "22.11.0", "22.12.0", "23.3.0", "24.0.0-rc.1"];
@@ -45,7 +45,7 @@ test("an even line counts as LTS once a newer major is out, or when it has a cod
 });
 
 test("node-version-file: .nvmrc (v prefix, comments, aliases), .node-version, .tool-versions, package.json volta.node before engines.node", () => {
-  const dir = mkdtempSync(join(tmpdir(), "stax-nvf-"));
+  const dir = tempDir("stax-nvf-");
   const file = (name: string, text: string): string => {
     writeFileSync(join(dir, name), text);
     return join(dir, name);

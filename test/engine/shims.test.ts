@@ -4,14 +4,14 @@
  */
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { chmodSync, cpSync, existsSync, mkdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { FIXTURES, conclusions, runFixture, type FixtureOptions } from "../helpers/engine.js";
+import { tempDir } from "../helpers/temp.js";
 
 function sandbox(): { workspace: string; home: string; cacheDir: string } {
-  const root = mkdtempSync(join(tmpdir(), "stax-shims-"));
+  const root = tempDir("stax-shims-");
   const workspace = join(root, "ws");
   cpSync(join(FIXTURES, "shims"), workspace, { recursive: true });
   const home = join(root, "home");

@@ -11,6 +11,7 @@ import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
 import type { WorkflowRun } from "../../src/contract/index.js";
 import { spawnRunner, STAX_BIN, type ChildRunner } from "./runner.js";
+import { tempDir } from "./temp.js";
 
 export interface Fleet {
   env: Record<string, string>;
@@ -26,7 +27,7 @@ export interface Fleet {
 
 export async function startFleet(o: { databaseUrl: string; workspace: string; frontEnds: number; leaseSeconds?: number }): Promise<Fleet> {
   const env = { STAX_DATABASE_URL: o.databaseUrl, STAX_SECRETS_KEY: randomBytes(32).toString("base64"), STAX_LEASE_SECONDS: String(o.leaseSeconds ?? 30), NO_COLOR: "1" };
-  const homes = Array.from({ length: o.frontEnds }, () => mkdtempSync(join(tmpdir(), "stax-frontend-")));
+  const homes = Array.from({ length: o.frontEnds }, () => tempDir("stax-frontend-"));
   const frontEnds = await Promise.all(homes.map((h) => spawnRunner(h, o.workspace, env)));
   const workers = new Map<string, { child: ChildProcess; output(): string }>();
   const isolated = userInfo().uid === 0;

@@ -3,9 +3,9 @@
  * uncommitted files, and `bin/stax` run against them with a data folder of their own.
  */
 import { execFileSync, spawn, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
+import { tempDir } from "./temp.js";
 
 export const STAX = resolve(import.meta.dirname, "..", "..", "bin", "stax");
 
@@ -17,9 +17,9 @@ export interface StaxResult {
 
 /** A repository on `main` with one commit holding `files` (path → content). */
 export class FixtureRepo {
-  readonly dir = mkdtempSync(join(tmpdir(), "stax-repo-"));
+  readonly dir = tempDir("stax-repo-");
   /** STAX_HOME of this repository's runs, so tests never share a store. */
-  readonly home = mkdtempSync(join(tmpdir(), "stax-home-"));
+  readonly home = tempDir("stax-home-");
 
   constructor(files: Record<string, string>) {
     this.git("init", "-q", "-b", "main");

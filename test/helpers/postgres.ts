@@ -4,11 +4,12 @@
  * installs it). The server refuses to run as root, so as root it runs with the `postgres` user's ids.
  */
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { chownSync, existsSync, mkdtempSync, readdirSync } from "node:fs";
+import { chownSync, existsSync, readdirSync } from "node:fs";
 import { createServer } from "node:net";
-import { tmpdir, userInfo } from "node:os";
+import { userInfo } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
+import { tempDir } from "./temp.js";
 
 export interface TestPostgres {
   /** With a password in it, so tests can check that it is never shown (trust auth ignores it). */
@@ -38,7 +39,7 @@ async function freePort(): Promise<number> {
 export async function startPostgres(): Promise<TestPostgres> {
   const bin = binDir();
   const root = userInfo().uid === 0;
-  const dir = mkdtempSync(join(tmpdir(), "stax-pg-"));
+  const dir = tempDir("stax-pg-");
   const user = root ? { uid: Number(execFileSync("id", ["-u", "postgres"]).toString()), gid: Number(execFileSync("id", ["-g", "postgres"]).toString()) } : {};
   if (root) chownSync(dir, user.uid!, user.gid!);
   const data = join(dir, "data");

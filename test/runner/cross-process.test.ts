@@ -4,18 +4,16 @@
  */
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { test } from "node:test";
 import type { WorkflowRun } from "../../src/contract/index.js";
 import { fixtureWorkspace } from "../helpers/engine.js";
 import { openStream, spawnRunner, STAX_BIN } from "../helpers/runner.js";
+import { tempDir } from "../helpers/temp.js";
 
 const WORKSPACE = fixtureWorkspace("runner-api");
 
 test("a runner streams live the events of a `stax run --local` in another process: every line within 1 s of being printed (median ≤ 200 ms), ids without gap or duplicate, and its cancel stops that run", async () => {
-  const home = mkdtempSync(join(tmpdir(), "stax-xproc-"));
+  const home = tempDir("stax-xproc-");
   const r = await spawnRunner(home, WORKSPACE);
   const local = spawn(process.execPath, [STAX_BIN, "run", "ticker", "--local", "--workspace", WORKSPACE], { env: { ...process.env, STAX_HOME: home, NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] });
   // Listened for from the start: the process may end before the test gets to wait for it.

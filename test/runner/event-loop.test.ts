@@ -3,18 +3,18 @@
  * checkout shim's copy, git and version probes) must not block it, or every client stalls.
  */
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import type { WorkflowRun } from "../../src/contract/index.js";
 import { openStream, startTestRunner } from "../helpers/runner.js";
+import { tempDir } from "../helpers/temp.js";
 
 const FILES = 4000;
 
 /** A workspace outside git with many small files, whose workflow copies itself with actions/checkout `path:`. */
 function bigWorkspace(): string {
-  const ws = mkdtempSync(join(tmpdir(), "stax-bigws-"));
+  const ws = tempDir("stax-bigws-");
   mkdirSync(join(ws, ".github", "workflows"), { recursive: true });
   writeFileSync(
     join(ws, ".github", "workflows", "copy.yml"),

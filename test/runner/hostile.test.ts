@@ -1,18 +1,18 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { loadConfig, workspaceDataDir } from "../../src/config/config.js";
 import { StaxError, type ApiErrorBody, type WorkflowRun } from "../../src/contract/index.js";
 import { HOSTILE_WORKFLOWS } from "../helpers/hostile-workflows.js";
 import { startTestRunner, type TestRunner } from "../helpers/runner.js";
+import { until, tempDir } from "../helpers/temp.js";
 
 /** A workspace holding `files` under .github/workflows. */
 function workspace(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), "stax-hostile-"));
+  const dir = tempDir("stax-hostile-");
   mkdirSync(join(dir, ".github", "workflows"), { recursive: true });
   for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, ".github", "workflows", name), text);
   return dir;
@@ -42,7 +42,7 @@ test("a step's environment holds the host's allow-listed variables and none of s
 
 test("run temp folders live in the data folder (0700, files 0600), are removed at the end of a run, and those a crash left are removed at the next start", async () => {
   const ws = workspace({ "temp.yml": job(['run: echo "TEMP=$RUNNER_TEMP"; echo "x=1" >> "$GITHUB_ENV"; stat -c "%a %n" "$RUNNER_TEMP/../.." "$GITHUB_ENV" "$GITHUB_EVENT_PATH" "$0"', "run: echo done"]) });
-  const home = mkdtempSync(join(tmpdir(), "stax-home-"));
+  const home = tempDir("stax-home-");
   const dataDir = workspaceDataDir(home, ws);
   const left = join(dataDir, "tmp", "deadbeef");
   mkdirSync(left, { recursive: true });
@@ -208,17 +208,14 @@ test("a runner runs at most STAX_MAX_JOBS job legs at once and queues the rest v
     const created = await r.json<WorkflowRun>("POST", "/api/runs", { workflow: "wide", sandbox: { strategy: "none" } });
     let most = 0;
     let sawQueued = false;
-    for (;;) {
+    const run = await until(`run ${created.body.id} to complete`, async () => {
       const run = (await r.json<WorkflowRun>("GET", `/api/runs/${created.body.id}`)).body;
       const running = run.jobs.filter((j) => j.status === "in_progress").length;
       most = Math.max(most, running);
       if (running > 0 && run.jobs.some((j) => j.status === "queued")) sawQueued = true;
-      if (run.status === "completed") {
-        assert.equal(run.conclusion, "success");
-        break;
-      }
-      await new Promise((res) => setTimeout(res, 20));
-    }
+      return run.status === "completed" ? run : undefined;
+    }, 120_000, 20);
+    assert.equal(run.conclusion, "success");
     assert.ok(most <= 2, `${most} legs ran at once`);
     assert.ok(sawQueued, "legs waiting for a slot show as queued");
   } finally {
@@ -233,7 +230,7 @@ test("sandboxes are created without blocking the runner: /health answers while g
   git("-c", "user.name=t", "-c", "user.email=t@e", "add", ".");
   git("-c", "user.name=t", "-c", "user.email=t@e", "commit", "-qm", "init");
   // A git that takes two seconds to add a worktree, as on a big repository.
-  const bin = mkdtempSync(join(tmpdir(), "stax-slow-git-"));
+  const bin = tempDir("stax-slow-git-");
   const realGit = execFileSync("sh", ["-c", "command -v git"], { encoding: "utf8" }).trim();
   writeFileSync(join(bin, "git"), `#!/bin/sh\ncase "$*" in *"worktree add"*) sleep 2;; esac\nexec ${realGit} "$@"\n`);
   chmodSync(join(bin, "git"), 0o755);
@@ -273,11 +270,10 @@ test("stopping the runner (SIGTERM) during a 1,000-job run takes well under seco
   let closed = false;
   try {
     const created = await r.json<WorkflowRun>("POST", "/api/runs", { workflow: "huge", sandbox: { strategy: "none" } });
-    for (;;) {
+    await until("4 legs in progress", async () => {
       const run = (await r.json<WorkflowRun>("GET", `/api/runs/${created.body.id}`)).body;
-      if (run.jobs.filter((j) => j.status === "in_progress").length === 4) break;
-      await new Promise((res) => setTimeout(res, 50));
-    }
+      return run.jobs.filter((j) => j.status === "in_progress").length === 4 ? true : undefined;
+    }, 60_000, 50);
     const started = Date.now();
     await r.close();
     closed = true;

@@ -3,22 +3,20 @@
  * subscriber replays are queued for it and deduplicated by id, so none is lost or sent twice.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { test } from "node:test";
 import { makeEvent } from "../../src/contract/index.js";
 import { EventHub } from "../../src/server/hub.js";
 import { openStore, type EventLog } from "../../src/store/index.js";
 import { openStream } from "../helpers/runner.js";
+import { tempDir } from "../helpers/temp.js";
 
 const line = (i: number) => makeEvent("step.log", { runId: "r", jobId: "j", stepNumber: 1, line: `line ${i}\n` });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 test("events committed while a subscriber's replay read is in flight reach it after the replay: none lost, none twice", async () => {
-  const store = openStore(mkdtempSync(join(tmpdir(), "stax-hub-")));
+  const store = openStore(tempDir("stax-hub-"));
   await store.events.append(Array.from({ length: 10 }, (_, i) => line(i + 1)));
   let reads = 0;
   // A read that answers what was committed when it began, but late: as a networked database may.

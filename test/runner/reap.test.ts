@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { workspaceDataDir } from "../../src/config/config.js";
 import type { WorkflowRun } from "../../src/contract/index.js";
 import { spawnRunner } from "../helpers/runner.js";
+import { tempDir } from "../helpers/temp.js";
 
 /** Alive and not a zombie (a reparented zombie waits for an init that may never reap it). */
 function alive(pid: number): boolean {
@@ -22,11 +22,11 @@ function alive(pid: number): boolean {
 }
 
 test("after kill -9 of the runner mid-step and a restart, no process the step started is left", async () => {
-  const ws = mkdtempSync(join(tmpdir(), "stax-reap-"));
+  const ws = tempDir("stax-reap-");
   mkdirSync(join(ws, ".github", "workflows"), { recursive: true });
   // The step's folder is a checkout of its own (each job leg gets one): the pids go to the test's folder by its path.
   writeFileSync(join(ws, ".github", "workflows", "bg.yml"), `on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: |\n          sleep 300 &\n          echo "$$ $!" > "${join(ws, "pids")}"\n          wait\n`);
-  const home = mkdtempSync(join(tmpdir(), "stax-home-"));
+  const home = tempDir("stax-home-");
   let r = await spawnRunner(home, ws);
   let pids: number[] = [];
   try {

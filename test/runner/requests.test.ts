@@ -4,15 +4,13 @@
  */
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { test } from "node:test";
 import { loadConfig, workspaceDataDir } from "../../src/config/config.js";
 import type { SecretInfo, WorkflowRun } from "../../src/contract/index.js";
 import { startRunner, type Runner } from "../../src/server/app.js";
 import { openStore } from "../../src/store/index.js";
 import { fixtureWorkspace } from "../helpers/engine.js";
+import { tempDir } from "../helpers/temp.js";
 
 const WORKSPACE = fixtureWorkspace("runner-api");
 
@@ -35,7 +33,7 @@ async function finished(r: Runner, id: string): Promise<WorkflowRun> {
 }
 
 test("a re-run after a restart of the runner has the original env, run-only secrets and event payload; the stored request holds no plaintext secret", async () => {
-  const home = mkdtempSync(join(tmpdir(), "stax-requests-"));
+  const home = tempDir("stax-requests-");
   let r = await start(home);
   const created = await call<WorkflowRun>(r, "POST", "/api/runs", { workflow: "request", env: { E: "from-request" }, secrets: { RUN_ONLY: "only-this-run" }, eventPayload: { note: "kept" }, sandbox: { strategy: "none" } });
   assert.equal(created.status, 201);
@@ -63,7 +61,7 @@ test("a re-run after a restart of the runner has the original env, run-only secr
 });
 
 test("a secret stored under another STAX_SECRETS_KEY is listed as unreadable, and a run that uses it fails to start naming the secret and the key in use", async () => {
-  const home = mkdtempSync(join(tmpdir(), "stax-keys-"));
+  const home = tempDir("stax-keys-");
   const keyA = randomBytes(32).toString("base64");
   const keyB = randomBytes(32).toString("base64");
   let r = await start(home, { STAX_SECRETS_KEY: keyA });

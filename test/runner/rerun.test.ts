@@ -1,11 +1,10 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import type { WorkflowRun } from "../../src/contract/index.js";
 import { STAX_BIN, startTestRunner, type TestRunner } from "../helpers/runner.js";
+import { tempDir } from "../helpers/temp.js";
 
 let r: TestRunner;
 before(async () => {
@@ -13,16 +12,10 @@ before(async () => {
 });
 after(() => r.close());
 
-async function finished(id: string): Promise<WorkflowRun> {
-  for (;;) {
-    const run = (await r.json<WorkflowRun>("GET", `/api/runs/${id}`)).body;
-    if (run.status === "completed") return run;
-    await new Promise((res) => setTimeout(res, 30));
-  }
-}
+const finished = (id: string): Promise<WorkflowRun> => r.waitCompleted(id);
 
 test("re-run failed jobs: the failed job runs again, the successful upstream job is reused (not run) and its outputs still reach it", async () => {
-  const flag = join(mkdtempSync(join(tmpdir(), "stax-rerun-")), "ran-once");
+  const flag = join(tempDir("stax-rerun-"), "ran-once");
   const first = await r.runToEnd("rerun", { env: { RERUN_FLAG: flag } });
   assert.deepEqual(first.jobs.map((j) => [j.id, j.conclusion]), [["prepare", "success"], ["use", "failure"]]);
   const stamp = first.jobs[0].outputs.stamp;

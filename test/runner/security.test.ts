@@ -2,13 +2,12 @@ import assert from "node:assert/strict";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { loadConfig } from "../../src/config/config.js";
 import { StaxError, type WorkflowRun } from "../../src/contract/index.js";
 import { startRunner } from "../../src/server/app.js";
 import { fixtureWorkspace } from "../helpers/engine.js";
 import { openStream, rawRequest, startTestRunner } from "../helpers/runner.js";
+import { tempDir } from "../helpers/temp.js";
 
 test("a cross-origin POST is refused and a loopback origin is allowed with its CORS header", async () => {
   const r = await startTestRunner();
@@ -71,7 +70,7 @@ test("a text/plain POST is refused, so no page can start a run with a simple for
 });
 
 test("binding off loopback without a token is refused at start-up", async () => {
-  const home = mkdtempSync(join(tmpdir(), "stax-home-"));
+  const home = tempDir("stax-home-");
   const config = loadConfig({ STAX_HOME: home }, { port: 0, host: "0.0.0.0", workspace: fixtureWorkspace("runner-api") });
   await assert.rejects(startRunner({ config, version: "test", hostEnv: {} }), (err: unknown) => err instanceof StaxError && err.code === "CONFIG_INVALID" && /token/.test(err.message));
 });

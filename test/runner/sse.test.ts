@@ -2,11 +2,11 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { request } from "node:http";
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { openStream, startTestRunner } from "../helpers/runner.js";
 import type { WorkflowRun } from "../../src/contract/index.js";
+import { tempDir } from "../helpers/temp.js";
 
 test("SSE: a run with two jobs, one a matrix, streams the seed's headers, frames and payloads, each frame with an id", async () => {
   const r = await startTestRunner();
@@ -159,7 +159,7 @@ test("SSE: ?runId filters to one run", async () => {
 
 /** An SSE client in a child process that appends the stream to a file. */
 async function streamToFile(url: string): Promise<{ until(marker: string, ms: number): Promise<string>; close(): void }> {
-  const file = join(mkdtempSync(join(tmpdir(), "stax-sse-")), "stream.txt");
+  const file = join(tempDir("stax-sse-"), "stream.txt");
   const script = `const out = require("fs").createWriteStream(process.argv[2]);
 require("http").get(process.argv[1], (res) => { res.pipe(out); process.stdout.write("open\\n"); });`;
   const child = spawn(process.execPath, ["-e", script, url, file], { stdio: ["ignore", "pipe", "inherit"] });

@@ -6,19 +6,19 @@
  */
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import Database from "better-sqlite3";
 import { makeEvent, StaxError, type StoredEvent } from "../../src/contract/index.js";
 import { openStore } from "../../src/store/index.js";
+import { tempDir } from "../helpers/temp.js";
 
 const log = (runId: string, i: number, stepNumber = 1) => makeEvent("step.log", { runId, jobId: "j", stepNumber, line: `${runId} ${i}\n` });
 const ROOT = join(import.meta.dirname, "..", "..");
 
 test("two connections appending to one store interleave by batch with unique ids in commit order; each one's feed delivers every event once, in order", async () => {
-  const dir = mkdtempSync(join(tmpdir(), "stax-store-"));
+  const dir = tempDir("stax-store-");
   const a = openStore(dir);
   const b = openStore(dir);
   const seenByA: number[] = [];
@@ -44,7 +44,7 @@ test("two connections appending to one store interleave by batch with unique ids
 });
 
 test("run numbers are drawn atomically: two processes drawing 200 numbers each at once get 400 different numbers", async () => {
-  const dir = mkdtempSync(join(tmpdir(), "stax-numbers-"));
+  const dir = tempDir("stax-numbers-");
   openStore(dir).close();
   const script = `import { openStore } from ${JSON.stringify(join(ROOT, "src/store/index.ts"))};
 const s = openStore(process.argv[1]); const out = [];
@@ -64,7 +64,7 @@ await s.close(); console.log(JSON.stringify(out));`;
 });
 
 test("a step's log lines are read by range with their line numbers, without reading the whole step", async () => {
-  const dir = mkdtempSync(join(tmpdir(), "stax-lines-"));
+  const dir = tempDir("stax-lines-");
   const s = openStore(dir);
   try {
     // Three batches, interleaved with another step: chunks of one step carry their first line's number.
@@ -83,7 +83,7 @@ test("a step's log lines are read by range with their line numbers, without read
 });
 
 test("run requests are durable and claimed with a lease: another owner cannot claim a live lease, can claim a lapsed one; cancel is a flag any process sees", async () => {
-  const dir = mkdtempSync(join(tmpdir(), "stax-queue-"));
+  const dir = tempDir("stax-queue-");
   const a = openStore(dir);
   await a.queue.enqueue("r1", { workflow: "ci.yml", event: "push", inputs: { x: "1" }, env: { E: "2" }, actions: { "o/r@v1": "/tmp/x" } });
   await a.close();
@@ -114,7 +114,7 @@ test("run requests are durable and claimed with a lease: another owner cannot cl
 });
 
 test("a version-1 store opens migrated: runs, events and log lines kept, lines numbered per step, the event counter goes on", async () => {
-  const dir = mkdtempSync(join(tmpdir(), "stax-migrate-"));
+  const dir = tempDir("stax-migrate-");
   const db = new Database(join(dir, "stax.db"));
   db.exec(`CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE runs (id TEXT PRIMARY KEY, number INTEGER NOT NULL, workflow TEXT NOT NULL, status TEXT NOT NULL, created_at TEXT NOT NULL, data TEXT NOT NULL);
@@ -141,7 +141,7 @@ CREATE TABLE artifacts (id TEXT PRIMARY KEY, run_id TEXT NOT NULL, name TEXT NOT
 });
 
 test("a store that cannot be opened is one STORE_UNAVAILABLE error naming the file and the cause", () => {
-  const dir = mkdtempSync(join(tmpdir(), "stax-corrupt-"));
+  const dir = tempDir("stax-corrupt-");
   writeFileSync(join(dir, "stax.db"), "this is not a database, just text that is long enough to have a header ".repeat(20));
   assert.throws(
     () => openStore(dir),

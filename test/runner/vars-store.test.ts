@@ -1,13 +1,12 @@
 import assert from "node:assert/strict";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import Database from "better-sqlite3";
 import { openStore, storedVars } from "../../src/store/index.js";
+import { tempDir } from "../helpers/temp.js";
 
 test("CTX-08: stored variables are kept per workspace key, replaced by name, deleted once", async () => {
-  const dir = join(mkdtempSync(join(tmpdir(), "stax-vars-")), "ws-a");
+  const dir = join(tempDir("stax-vars-"), "ws-a");
   const store = openStore(dir);
   try {
     await store.vars.put("B", "1");
@@ -23,7 +22,7 @@ test("CTX-08: stored variables are kept per workspace key, replaced by name, del
 });
 
 test("a store whose vars table predates the workspace key keeps its variables after the migration", async () => {
-  const dir = join(mkdtempSync(join(tmpdir(), "stax-vars-")), "ws-old");
+  const dir = join(tempDir("stax-vars-"), "ws-old");
   await openStore(dir).close();
   const db = new Database(join(dir, "stax.db"));
   db.exec("DROP TABLE vars; CREATE TABLE vars (name TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at TEXT NOT NULL)");

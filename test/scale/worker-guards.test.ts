@@ -5,8 +5,7 @@
  * folder kills the step's processes and removes the leg's folder.
  */
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import type { WorkflowRun } from "../../src/contract/index.js";
@@ -14,9 +13,10 @@ import { fixtureWorkspace } from "../helpers/engine.js";
 import { api, finished, startFleet, type Fleet } from "../helpers/fleet.js";
 import { startPostgres, type TestPostgres } from "../helpers/postgres.js";
 import { openStream } from "../helpers/runner.js";
+import { tempDir } from "../helpers/temp.js";
 
 const WORKSPACE = fixtureWorkspace("fleet");
-const workDir = join(mkdtempSync(join(tmpdir(), "stax-guard-")), "work");
+const workDir = join(tempDir("stax-guard-"), "work");
 let pg: TestPostgres;
 let fleet: Fleet;
 

@@ -5,16 +5,16 @@
  * front-end stops a leg; a worker killed mid-leg fails its leg within the lease.
  */
 import assert from "node:assert/strict";
-import { basename, join } from "node:path";
+import { basename } from "node:path";
 import { after, before, test } from "node:test";
-import { mkdtempSync, readdirSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync } from "node:fs";
 import type { StoredEvent, WorkerInfo, WorkflowRun } from "../../src/contract/index.js";
 import { fixtureWorkspace } from "../helpers/engine.js";
 import { api, finished, startFleet, type Fleet } from "../helpers/fleet.js";
 import { startPostgres, type TestPostgres } from "../helpers/postgres.js";
 import { launchBrowser } from "../helpers/browser.js";
 import { openStream, spawnRunner } from "../helpers/runner.js";
+import { tempDir } from "../helpers/temp.js";
 
 const WORKSPACE = fixtureWorkspace("fleet");
 let pg: TestPostgres;
@@ -117,7 +117,7 @@ test("kill -9 of a worker mid-leg: the leg fails within the lease with a line na
 
 test("kill -9 of the front-end that coordinates a run: another front-end marks it cancelled within the lease and its legs stop on the workers", async () => {
   const [, b] = fleet.frontEnds;
-  const coordinator = await spawnRunner(mkdtempSync(join(tmpdir(), "stax-frontend-doomed-")), WORKSPACE, fleet.env);
+  const coordinator = await spawnRunner(tempDir("stax-frontend-doomed-"), WORKSPACE, fleet.env);
   const live = await openStream(b.url, "/api/events");
   const created = await api<WorkflowRun>(coordinator, "POST", "/api/runs", { workflow: "hold", sandbox: { strategy: "none" } });
   await live.waitFor((f) => f.event === "step.log" && /holding on/.test((f.data as { line: string }).line));
