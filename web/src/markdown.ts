@@ -6,18 +6,27 @@
 
 const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;");
 
-function inline(text: string): string {
-  const codes: string[] = [];
-  let s = esc(text).replace(/`([^`]+)`/g, (_, c: string) => `\u0000${codes.push(c) - 1}\u0000`);
-  s = s
+const emphasis = (s: string) =>
+  s
     .replace(/\*\*(.+?)\*\*/g, "<strong>$1</strong>")
     .replace(/(^|[^*])\*([^*]+)\*/g, "$1<em>$2</em>")
-    .replace(/~~(.+?)~~/g, "<del>$1</del>")
-    .replace(/\[([^\]]+)\]\(([^)\s]+)\)/g, (_, label: string, href: string) => {
+    .replace(/~~(.+?)~~/g, "<del>$1</del>");
+
+function inline(text: string): string {
+  // Code spans and links are set aside first (as \0n\0 and \1n\1), so emphasis never reaches
+  // inside them: a `*` in a URL must not put markup into an href. The text is NUL-free before.
+  const codes: string[] = [];
+  const links: string[] = [];
+  const s = esc(text.replace(/[\u0000\u0001]/g, ""))
+    .replace(/`([^`]+)`/g, (_, c: string) => `\u0000${codes.push(c) - 1}\u0000`)
+    .replace(/\[([^\]]+)\]\(([^)\s]+)\)/g, (_, label: string, target: string) => {
+      const href = target.replace(/\u0000(\d+)\u0000/g, (_, i: string) => `\`${codes[Number(i)]}\``);
       const safe = /^(https?:\/\/|\/|#|\.)/i.test(href.replace(/&amp;/g, "&")) ? href : "#";
-      return `<a href="${safe}" rel="noopener noreferrer" target="_blank">${label}</a>`;
+      return `\u0001${links.push(`<a href="${safe}" rel="noopener noreferrer" target="_blank">${emphasis(label)}</a>`) - 1}\u0001`;
     });
-  return s.replace(/\u0000(\d+)\u0000/g, (_, i: string) => `<code>${codes[Number(i)]}</code>`);
+  return emphasis(s)
+    .replace(/\u0001(\d+)\u0001/g, (_, i: string) => links[Number(i)])
+    .replace(/\u0000(\d+)\u0000/g, (_, i: string) => `<code>${codes[Number(i)]}</code>`);
 }
 
 const cells = (row: string) => row.trim().replace(/^\||\|$/g, "").split("|").map((c) => c.trim());
