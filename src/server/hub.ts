@@ -154,15 +154,12 @@ export class EventHub {
     s.queuedBytes = 0;
     if (queue.length === 0) return;
     s.sent = queue[queue.length - 1].id;
-    // Corked: the queued batches leave in one writev.
-    s.res.cork();
-    let ok = true;
-    for (const q of queue) {
-      // A batch the replay already sent in part: only its newer frames.
-      const bytes = q.first > sent ? q.bytes : Buffer.from(q.events.filter((e) => e.id > sent && (!s.runId || e.runId === s.runId)).map(frame).join(""));
-      ok = s.res.write(bytes);
-    }
-    s.res.uncork();
+    // A batch the replay already sent in part: only its newer frames.
+    const parts = queue.map((q) => (q.first > sent ? q.bytes : Buffer.from(q.events.filter((e) => e.id > sent && (!s.runId || e.runId === s.runId)).map(frame).join(""))));
+    // The queued batches leave in one write. Not cork()/uncork(): on Node 22 and later a
+    // ServerResponse written while corked never emits 'drain' (nodejs/node#60432), and the
+    // subscriber, waiting for it, would overflow although it reads everything.
+    const ok = s.res.write(parts.length === 1 ? parts[0] : Buffer.concat(parts));
     if (!ok) this.awaitDrain(s);
   }
 
