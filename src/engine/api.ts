@@ -78,6 +78,12 @@ export interface RunOptions {
   notices?: string[];
   /** Runs job legs elsewhere (the workers of a shared store); absent: every leg runs in this process. */
   legs?: LegDispatcher;
+  /**
+   * The run as it stood when its coordinator died (its snapshot with every stored event applied):
+   * this process takes it over and plans it again; jobs keep the state they had (see Reporter),
+   * legs already handed to workers are followed (`legs` must find them by job), not sent again.
+   */
+  resume?: WorkflowRun;
 }
 
 /** A leg as the engine hands it out: the spec without what the dispatcher adds (source, sealing). */

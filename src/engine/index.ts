@@ -12,7 +12,7 @@ export { cachedNodes, nodePackage } from "./tools/node-registry.js";
 export { resolveNodeSpec, ltsMajors } from "./tools/node-spec.js";
 export { LegSlots } from "./slots.js";
 export { defaultBranch, detachedTag, mergeBase, pullRequestChanges, pushChanges, type ChangedFiles } from "./changes.js";
-export { readGitInfo, readGitInfoAsync } from "./git.js";
+export { readGitInfo, readGitInfoAsync, type GitInfo } from "./git.js";
 export { synthesizePayload } from "./github-context.js";
 export { expandMatrix } from "./matrix.js";
 export { planJobs, type PlannedJob, type PlanContext } from "./plan.js";

@@ -52,7 +52,6 @@ export async function startRunner(o: RunnerOptions): Promise<Runner> {
   if (!loopback && !o.token) throw new StaxError("CONFIG_INVALID", `STAX_HOST=${config.host} is not a loopback address; binding there requires a token (STAX_TOKEN)`);
   const store = await connectStore(config);
   const owned = (runId: string) => runStillOwned(store, config.dataDir, runId, new Date());
-  await recoverInterrupted(store, new Date(), owned);
   removeStaleSandboxes(config.workspace, config.sandboxDir);
   // What a crash left of runs no live process executes (the same test as crash recovery): their
   // temp folders (plaintext secrets) and their steps' process groups.
@@ -87,10 +86,13 @@ export async function startRunner(o: RunnerOptions): Promise<Runner> {
     artifacts: new StoreArtifacts(store),
     dispatcher,
   });
-  // Runs whose executor died since (its lease lapsed: a front-end or `stax run` elsewhere) are
-  // marked cancelled by whichever front-end notices first; their legs on workers are stopped.
+  // Runs no live process executes (a crash here, or a lease that lapsed: a front-end or `stax run`
+  // elsewhere died). With many machines, the first front-end to notice takes such a run over and
+  // carries it on; a run it cannot take over is marked cancelled and its legs on workers stopped.
+  const executed = async (runId: string) => (await owned(runId)) || (await runs.takeOver(runId)) !== "no";
+  await recoverInterrupted(store, new Date(), executed);
   const sweeper = setInterval(() => {
-    void recoverInterrupted(store, new Date(), owned)
+    void recoverInterrupted(store, new Date(), executed)
       .then(async (events) => {
         for (const id of new Set(events.map((e) => e.runId))) await fleet?.cancelRun(id);
       })

@@ -1,14 +1,14 @@
-import { basename } from "node:path";
+import { basename, join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { formatDiagnostic, StaxError, type CreateRunRequest, type SandboxStrategy, type WorkflowRun } from "../contract/index.js";
-import { gitFetcher, readGitInfoAsync, rerunPlan, startRun, type LegSlots, type DockerEngine, type ArtifactStore, type RunHandle, type Reuse } from "../engine/index.js";
-import { ownerName, StoreRecorder, storedVars, type SecretVault, type Store, type StoredRunRequest } from "../store/index.js";
-import { resolveWorkflow, unknownEvent, validateInputs, type LoadedWorkflow } from "../workflow/index.js";
+import { gitFetcher, readGitInfoAsync, rerunPlan, startRun, type LegSlots, type DockerEngine, type ArtifactStore, type GitInfo, type RunHandle, type Reuse } from "../engine/index.js";
+import { applyToSnapshot, ownerName, StoreRecorder, storedVars, type SecretVault, type Store, type StoredRunRequest } from "../store/index.js";
+import { loadWorkflow, resolveWorkflow, unknownEvent, validateInputs, type LoadedWorkflow } from "../workflow/index.js";
 import { processRecorder } from "./process-groups.js";
 import { makeRunTemp } from "./run-temp.js";
 import { createSandbox, type Sandbox } from "./sandbox.js";
 import type { FleetDispatcher } from "./dispatcher.js";
-import { snapshotSource } from "./source.js";
+import { checkoutSource, snapshotSource } from "./source.js";
 
 export interface RunManagerDeps {
   workspace: string;
@@ -89,8 +89,8 @@ export class RunManager {
     if (!STRATEGIES.has(strategy)) throw new StaxError("BAD_REQUEST", `sandbox.strategy must be one of auto, worktree, copy, none`);
 
     const secrets = stringMap(req.secrets, "secrets");
-    const platforms = stringMap(req.platforms, "platforms");
-    const vars = stringMap(req.vars, "vars");
+    stringMap(req.platforms, "platforms");
+    const vars0 = stringMap(req.vars, "vars");
     const matrix = matrixFilter(req.matrix);
     const stored = await this.deps.vault.all();
     assertReadable(workflow, stored.unreadable, secrets, this.deps.vault.keySource);
@@ -101,18 +101,21 @@ export class RunManager {
     } catch (err) {
       throw new StaxError("BAD_REQUEST", `cannot prepare the '${strategy}' sandbox: ${err instanceof Error ? err.message : err}`);
     }
-    const git = await readGitInfoAsync(sandbox.dir, basename(sandbox.dir));
     // The request is stored before the run starts, so a re-run after a restart has all of it.
     const request: StoredRunRequest = { workflow: req.workflow, event, inputs: req.inputs, eventPayload: req.eventPayload, jobs: req.jobs, sandbox: req.sandbox, env: req.env, actions: req.actions, workspaces: req.workspaces, platforms: req.platforms, vars: req.vars, matrix: req.matrix, actor: req.actor, ...(Object.keys(secrets).length ? { sealedSecrets: this.deps.vault.seal(secrets) } : {}) };
     await this.deps.store.queue.enqueue(id, request);
     await this.deps.store.queue.claim(this.owner, this.deps.leaseMs, id);
     // The lease is kept from the claim on: snapshotting the source for the workers can take longer
     // than a short lease, and another front-end would take the run for one whose runner died.
-    const beat = () => void this.deps.store.queue.heartbeat(id, this.owner, this.deps.leaseMs).catch(() => {});
-    const heartbeat = setInterval(beat, this.deps.leaseMs / 3);
+    const heartbeat = this.keepLease(id);
+    const git = await readGitInfoAsync(sandbox.dir, basename(sandbox.dir));
+    const vars = { ...(await storedVars(this.deps.store)), ...vars0 };
     if (this.deps.dispatcher) {
       try {
-        this.deps.dispatcher.setSource(id, await snapshotSource(sandbox.dir, this.deps.store.blobs, id));
+        const source = await snapshotSource(sandbox.dir, this.deps.store.blobs, id);
+        this.deps.dispatcher.setSource(id, source);
+        // What another front-end needs to take the run over if this one dies (many machines).
+        await this.deps.store.queue.update(id, { ...request, coordination: { workflowPath: workflow.relPath, source, git: { ...git }, vars, ...(reuse ? { reuse } : {}) } });
       } catch (err) {
         clearInterval(heartbeat);
         this.dispose(sandbox);
@@ -123,53 +126,128 @@ export class RunManager {
     let handle: RunHandle;
     try {
       handle = startRun({
-        runId: id,
+        ...this.runOptions(id, request),
         runNumber: await this.deps.store.runs.nextNumber(),
         workspace: sandbox.dir,
         workflow,
-        event,
-        eventPayload: req.eventPayload,
         inputs,
         secrets: { ...stored.values, ...secrets },
-        env: stringMap(req.env, "env"),
-        vars: { ...(await storedVars(this.deps.store)), ...vars },
+        vars,
         matrix,
-        actor: req.actor,
-        jobs: req.jobs,
-        hostEnv: this.deps.hostEnv,
         tempDir: makeRunTemp(this.deps.dataDir, id),
         sink: recorder,
-        actions: { cache: this.deps.actionsCache, overrides: stringMap(req.actions, "actions"), fetch: this.deps.actionsCache ? gitFetcher(this.deps.actionsCache, { token: this.deps.hostEnv.GITHUB_TOKEN }) : undefined },
         notices: sandbox.notices,
         checkouts: { mode: req.workspaces?.bind ? "bind" : "isolated", root: this.deps.checkoutsDir, keep: req.workspaces?.keep === true },
-        artifacts: this.deps.artifacts,
-        toolCache: this.deps.toolCache,
-        platforms,
         reuse,
-        cacheDir: this.deps.cacheDir,
-        docker: this.deps.docker,
-        legSlots: this.deps.legSlots,
         git,
-        processes: processRecorder(this.deps.dataDir, id),
-        legs: this.deps.dispatcher,
       });
     } catch (err) {
       clearInterval(heartbeat);
       throw err;
     }
     await this.deps.store.runs.save(handle.run);
-    this.active.set(id, handle);
+    this.follow(id, handle, recorder, heartbeat, () => this.dispose(sandbox));
+    return structuredClone(handle.run);
+  }
+
+  /** Keeps this runner's lease on a run until the returned timer is cleared. */
+  private keepLease(id: string): NodeJS.Timeout {
+    const beat = () => void this.deps.store.queue.heartbeat(id, this.owner, this.deps.leaseMs).catch(() => {});
     beat();
+    return setInterval(beat, this.deps.leaseMs / 3);
+  }
+
+  /** The options of a run that come from its stored request and this runner, the same for a new run and one taken over. */
+  private runOptions(id: string, request: StoredRunRequest) {
+    const d = this.deps;
+    return {
+      runId: id,
+      event: request.event,
+      eventPayload: request.eventPayload,
+      env: stringMap(request.env, "env"),
+      actor: request.actor,
+      jobs: request.jobs,
+      hostEnv: d.hostEnv,
+      actions: { cache: d.actionsCache, overrides: stringMap(request.actions, "actions"), fetch: d.actionsCache ? gitFetcher(d.actionsCache, { token: d.hostEnv.GITHUB_TOKEN }) : undefined },
+      artifacts: d.artifacts,
+      toolCache: d.toolCache,
+      platforms: stringMap(request.platforms, "platforms"),
+      cacheDir: d.cacheDir,
+      docker: d.docker,
+      legSlots: d.legSlots,
+      processes: processRecorder(d.dataDir, id),
+      legs: d.dispatcher,
+    };
+  }
+
+  /** Tracks a started run until it ends, then releases what it held. */
+  private follow(id: string, handle: RunHandle, recorder: StoreRecorder, heartbeat: NodeJS.Timeout, release: () => void): void {
+    this.active.set(id, handle);
     void handle.done.finally(async () => {
       clearInterval(heartbeat);
       this.deps.dispatcher?.setSource(id, undefined);
+      this.deps.dispatcher?.resumed(id);
       this.active.delete(id);
-      this.dispose(sandbox);
+      release();
       await recorder.idle().catch(() => {});
       await this.deps.store.queue.complete(id).catch(() => {});
       await this.prune().catch((err) => console.error(`stax: pruning old runs failed: ${err instanceof Error ? err.message : err}`));
     });
-    return structuredClone(handle.run);
+  }
+
+  /**
+   * Many machines: takes over a run whose coordinator died (its lease lapsed). The run is planned
+   * again from its stored request and source; jobs keep the state the event log shows, legs
+   * already on workers are followed where they are, the others are sent. `no`: not a run this
+   * runner can take over (no fleet, or started without coordination), so crash recovery marks it
+   * cancelled; `elsewhere`: another process holds it (or its lease has not lapsed yet).
+   */
+  async takeOver(id: string): Promise<"taken" | "elsewhere" | "no"> {
+    const dispatcher = this.deps.dispatcher;
+    if (this.active.has(id)) return "elsewhere";
+    const c = dispatcher && (await this.deps.store.queue.request(id))?.coordination;
+    if (!dispatcher || !c) return "no";
+    const claim = await this.deps.store.queue.claim(this.owner, this.deps.leaseMs, id);
+    if (!claim) return "elsewhere";
+    const heartbeat = this.keepLease(id);
+    dispatcher.resume(id, dispatcher.delivered());
+    try {
+      const prior = await storedState(this.deps.store, id);
+      if (!prior) throw new Error("its snapshot is not in the store");
+      const tempDir = makeRunTemp(this.deps.dataDir, id);
+      const workspace = join(tempDir, "source");
+      await checkoutSource(this.deps.store.blobs, c.source, workspace);
+      const workflow = await loadWorkflow(join(workspace, c.workflowPath), workspace);
+      if (!workflow.definition) throw new Error(`${c.workflowPath} in the run's source is invalid`);
+      const request = claim.request;
+      const stored = await this.deps.vault.all();
+      const recorder = new StoreRecorder(this.deps.store);
+      recorder.adopt(prior);
+      dispatcher.setSource(id, c.source);
+      const handle = startRun({
+        ...this.runOptions(id, request),
+        runNumber: prior.number,
+        workspace,
+        workflow,
+        inputs: prior.inputs,
+        secrets: { ...stored.values, ...(request.sealedSecrets ? this.deps.vault.unseal(request.sealedSecrets) : {}) },
+        vars: c.vars,
+        matrix: request.matrix,
+        tempDir,
+        sink: recorder,
+        reuse: c.reuse as Reuse | undefined,
+        git: c.git as unknown as GitInfo,
+        resume: prior,
+      });
+      this.follow(id, handle, recorder, heartbeat, () => {});
+      console.log(`stax runner: took over run ${prior.number} (${id}): the front-end that coordinated it stopped answering`);
+      return "taken";
+    } catch (err) {
+      clearInterval(heartbeat);
+      dispatcher.resumed(id);
+      console.error(`stax runner: cannot take over run ${id}: ${err instanceof Error ? err.message : err}`);
+      return "no";
+    }
   }
 
   /** Removes a sandbox in the background; shutdown waits for the removals under way. */
@@ -242,6 +320,18 @@ export class RunManager {
   private async prune(): Promise<void> {
     const ids = await this.deps.store.runs.expired(this.deps.retention.maxRuns, this.deps.retention.maxAgeDays, new Date());
     for (const id of ids) await this.deps.store.runs.delete(id);
+  }
+}
+
+/** A run as the store last knew it: its snapshot with every stored job and step event applied (a snapshot may lag its events). */
+async function storedState(store: Store, id: string): Promise<WorkflowRun | undefined> {
+  const run = await store.runs.get(id);
+  if (!run) return undefined;
+  for (let after = 0; ; ) {
+    const batch = await store.events.readSince(after, { runId: id, noLogs: true, limit: 10_000 });
+    for (const e of batch) applyToSnapshot(run, e);
+    if (batch.length < 10_000) return run;
+    after = batch[batch.length - 1].id;
   }
 }
 

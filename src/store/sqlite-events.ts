@@ -1,7 +1,7 @@
 import type Database from "better-sqlite3";
 import type { SSEEvent, StoredEvent } from "../contract/index.js";
 import { CommitFeed } from "./commit-feed.js";
-import type { EventLog, LogLine, LogStore } from "./store.js";
+import type { EventLog, LogLine, LogStore, ReadQuery } from "./store.js";
 
 type Row = Record<string, unknown>;
 type LogEvent = Extract<StoredEvent, { type: "step.log" }>;
@@ -95,7 +95,7 @@ export class SqliteEventLog implements EventLog, LogStore {
     await this.feed.until(target);
   }
 
-  async readSince(since: number, q: { runId?: string; jobId?: string; limit?: number } = {}): Promise<StoredEvent[]> {
+  async readSince(since: number, q: ReadQuery = {}): Promise<StoredEvent[]> {
     const limit = q.limit ?? 100_000;
     const filter = `workspace = ?${q.runId ? " AND run_id = ?" : ""}`;
     const args: unknown[] = q.runId ? [since, this.ws, q.runId] : [since, this.ws];
@@ -104,6 +104,7 @@ export class SqliteEventLog implements EventLog, LogStore {
     );
     if (q.jobId !== undefined) events = events.filter((e) => (e.data as { jobId?: string }).jobId === q.jobId);
     const logs: StoredEvent[] = [];
+    if (q.noLogs) return events.map((e) => Object.assign(e, routing(e)));
     const jobFilter = q.jobId !== undefined ? " AND job_id = ?" : "";
     // Chunks in id order, read only until `limit` lines are found (a chunk holds many).
     for (const c of this.db.prepare(`SELECT first_id, run_id, job_id, step_number, lines FROM log_chunks WHERE last_id > ? AND ${filter}${jobFilter} ORDER BY last_id`).iterate(...args, ...(q.jobId !== undefined ? [q.jobId] : [])) as IterableIterator<Row>) {

@@ -32,7 +32,7 @@ export interface EventLog {
   /** Appends a batch in one transaction; resolves with the events and their ids once committed. */
   append(events: SSEEvent[]): Promise<StoredEvent[]>;
   /** Events after `since` (exclusive), in id order, optionally of one run (and job). */
-  readSince(since: number, q?: { runId?: string; jobId?: string; limit?: number }): Promise<StoredEvent[]>;
+  readSince(since: number, q?: ReadQuery): Promise<StoredEvent[]>;
   /** The id of the newest committed event (0 when none). */
   highWater(): Promise<number>;
   /** The newest id delivered to listeners so far (what a live subscriber starting now has seen). */
@@ -41,6 +41,15 @@ export interface EventLog {
   onCommit(listener: (events: readonly StoredEvent[]) => void): void;
   /** Resolves once every event committed before the call (by any process) reached the listeners. */
   caughtUp(): Promise<void>;
+}
+
+/** Which events `readSince` reads: of one run (and job), at most `limit`, and with or without the log lines. */
+export interface ReadQuery {
+  runId?: string;
+  jobId?: string;
+  limit?: number;
+  /** Only the run, job and step events (a run's state, without its log). */
+  noLogs?: boolean;
 }
 
 /** Run snapshots. */
@@ -153,6 +162,25 @@ export interface BlobStore {
 export interface StoredRunRequest extends Omit<CreateRunRequest, "secrets"> {
   event: string;
   sealedSecrets?: { iv: string; tag: string; data: string };
+  /** Many machines: what another front-end needs to take the run over if its coordinator dies. */
+  coordination?: RunCoordination;
+}
+
+/**
+ * Everything a run's coordination was started from, resolved at its start and nothing on the
+ * coordinator's disk: a front-end that takes the run over plans it again from this alone.
+ */
+export interface RunCoordination {
+  /** The workflow file, relative to the root of the run's source. */
+  workflowPath: string;
+  /** The run's source bundle (a blob). */
+  source: { key: string; commit: string };
+  /** The git facts the run's `github` context was built from (the engine's GitInfo). */
+  git: Record<string, string | undefined>;
+  /** The variables the run started with (stored ones and the request's). */
+  vars: Record<string, string>;
+  /** A re-run of failed jobs: the jobs it keeps from the earlier run (the engine's Reuse). */
+  reuse?: unknown;
 }
 
 /** A claimed run request. */
@@ -172,6 +200,8 @@ export interface RunQueue {
   claim(owner: string, leaseMs: number, runId?: string): Promise<RunClaim | undefined>;
   /** Extends the lease; false when `owner` no longer holds it. */
   heartbeat(runId: string, owner: string, leaseMs: number): Promise<boolean>;
+  /** Replaces the stored request of a run (e.g. adds its coordination once the source is stored). */
+  update(runId: string, request: StoredRunRequest): Promise<void>;
   /** The run finished: its request stays (for re-runs), its lease ends. */
   complete(runId: string): Promise<void>;
   request(runId: string): Promise<StoredRunRequest | undefined>;

@@ -2,7 +2,7 @@ import type { Pool } from "pg";
 import type { SSEEvent, StoredEvent } from "../../contract/index.js";
 import { CommitFeed } from "../commit-feed.js";
 import { transaction } from "./tx.js";
-import type { EventLog, LogLine, LogStore } from "../store.js";
+import type { EventLog, LogLine, LogStore, ReadQuery } from "../store.js";
 
 type LogEvent = Extract<StoredEvent, { type: "step.log" }>;
 
@@ -106,7 +106,7 @@ export class PgEventLog implements EventLog, LogStore {
     await this.feed.until(target);
   }
 
-  async readSince(since: number, q: { runId?: string; jobId?: string; limit?: number } = {}): Promise<StoredEvent[]> {
+  async readSince(since: number, q: ReadQuery = {}): Promise<StoredEvent[]> {
     const limit = q.limit ?? 100_000;
     const args: unknown[] = [this.ws, since, limit];
     let filter = "";
@@ -116,6 +116,7 @@ export class PgEventLog implements EventLog, LogStore {
       const data = JSON.parse(r.data) as { jobId?: string; stepNumber?: number };
       return { id: Number(r.id), type: r.type, runId: r.run_id, data, ...(data.jobId !== undefined ? { jobId: data.jobId } : {}), ...(data.stepNumber !== undefined ? { stepNumber: data.stepNumber } : {}) } as StoredEvent;
     });
+    if (q.noLogs) return events;
     const logs: StoredEvent[] = [];
     // Chunks in id order, a few rows at a time: a chunk holds up to 1,000 lines, and a page needs only `limit` of them.
     let after = since;
