@@ -107,7 +107,8 @@ export class RunManager {
     await this.deps.store.queue.claim(this.owner, this.deps.leaseMs, id);
     // The lease is kept from the claim on: snapshotting the source for the workers can take longer
     // than a short lease, and another front-end would take the run for one whose runner died.
-    const heartbeat = this.keepLease(id);
+    let recorder: StoreRecorder | undefined;
+    const heartbeat = this.keepLease(id, () => recorder?.fence());
     const git = await readGitInfoAsync(sandbox.dir, basename(sandbox.dir));
     const vars = { ...(await storedVars(this.deps.store)), ...vars0 };
     if (this.deps.dispatcher) {
@@ -122,7 +123,7 @@ export class RunManager {
         throw new StaxError("BAD_REQUEST", `cannot snapshot the workspace for the workers: ${err instanceof Error ? err.message : err}`);
       }
     }
-    const recorder = new StoreRecorder(this.deps.store);
+    recorder = new StoreRecorder(this.deps.store);
     let handle: RunHandle;
     try {
       handle = startRun({
@@ -150,11 +151,25 @@ export class RunManager {
     return structuredClone(handle.run);
   }
 
-  /** Keeps this runner's lease on a run until the returned timer is cleared. */
-  private keepLease(id: string): NodeJS.Timeout {
-    const beat = () => void this.deps.store.queue.heartbeat(id, this.owner, this.deps.leaseMs).catch(() => {});
+  /**
+   * Keeps this runner's lease on a run until the returned timer is cleared. A lease found taken
+   * (this process stalled past it and another front-end took the run over) ends this runner's
+   * part: `lost` is called once, and the run must record nothing more.
+   */
+  private keepLease(id: string, lost: () => void = () => {}): NodeJS.Timeout {
+    const timer: NodeJS.Timeout = setInterval(() => beat(), this.deps.leaseMs / 3);
+    const beat = () =>
+      void this.deps.store.queue
+        .heartbeat(id, this.owner, this.deps.leaseMs)
+        .then((held) => {
+          if (held || !this.active.has(id)) return;
+          clearInterval(timer);
+          console.error(`stax runner: run ${id} was taken over by another front-end while this one did not answer; it records nothing more of it`);
+          lost();
+        })
+        .catch(() => {});
     beat();
-    return setInterval(beat, this.deps.leaseMs / 3);
+    return timer;
   }
 
   /** The options of a run that come from its stored request and this runner, the same for a new run and one taken over. */
@@ -209,7 +224,8 @@ export class RunManager {
     if (!dispatcher || !c) return "no";
     const claim = await this.deps.store.queue.claim(this.owner, this.deps.leaseMs, id);
     if (!claim) return "elsewhere";
-    const heartbeat = this.keepLease(id);
+    let recorder: StoreRecorder | undefined;
+    const heartbeat = this.keepLease(id, () => recorder?.fence());
     dispatcher.resume(id, dispatcher.delivered());
     try {
       const prior = await storedState(this.deps.store, id);
@@ -221,7 +237,7 @@ export class RunManager {
       if (!workflow.definition) throw new Error(`${c.workflowPath} in the run's source is invalid`);
       const request = claim.request;
       const stored = await this.deps.vault.all();
-      const recorder = new StoreRecorder(this.deps.store);
+      recorder = new StoreRecorder(this.deps.store);
       recorder.adopt(prior);
       dispatcher.setSource(id, c.source);
       const handle = startRun({
@@ -266,7 +282,9 @@ export class RunManager {
     const handle = this.active.get(run.id);
     if (run.status === "completed") throw new StaxError("RUN_FINISHED", `run ${run.number} (${run.id}) has already completed`);
     if (!handle) {
-      if (!(await this.deps.store.queue.owner(run.id, new Date()))) throw new StaxError("RUN_NOT_HERE", `run ${run.number} (${run.id}) is not executed by any live process (a crash left it unfinished; the next runner start marks it cancelled)`);
+      // A run between coordinators (its front-end died, another takes it over within a lease) keeps the flag for the next one.
+      const between = this.deps.dispatcher && (await this.deps.store.queue.request(run.id))?.coordination;
+      if (!between && !(await this.deps.store.queue.owner(run.id, new Date()))) throw new StaxError("RUN_NOT_HERE", `run ${run.number} (${run.id}) is not executed by any live process (a crash left it unfinished; the next runner start marks it cancelled)`);
       await this.deps.store.queue.requestCancel(run.id);
       return run;
     }

@@ -22,7 +22,17 @@ export class StoreRecorder implements EventSink {
     private readonly next?: (e: SSEEvent) => void,
   ) {}
 
+  /** Drops everything from now on: another process took the run over (its lease was lost). */
+  fence(): void {
+    this.fenced = true;
+    this.pending = [];
+    this.dirty.clear();
+  }
+
+  private fenced = false;
+
   emit(event: SSEEvent): void {
+    if (this.fenced) return;
     this.pending.push(event);
     if (event.type === "run.started" || event.type === "run.completed") {
       const run = structuredClone(event.data.run);
@@ -40,6 +50,7 @@ export class StoreRecorder implements EventSink {
 
   /** A worker's job or step event, already stored: the run's snapshot follows it. */
   applyStored(event: SSEEvent): void {
+    if (this.fenced) return;
     if (event.type === "step.log" || event.type === "run.started" || event.type === "run.completed") return;
     this.snapshot(event);
     this.schedule();
