@@ -1,5 +1,6 @@
 import { mkdirSync, readdirSync, rmSync } from "node:fs";
-import { cp } from "node:fs/promises";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import { join } from "node:path";
 import type { LegResult } from "../contract/index.js";
 import { DockerEngine, dockerAddress, gitFetcher, runLegSpec } from "../engine/index.js";
@@ -122,7 +123,8 @@ export async function startWorker(o: WorkerOptions): Promise<Worker> {
       const recorder = new StoreRecorder(store);
       let setupError: string | undefined;
       try {
-        await cp(await sourceOf(store, spec), workspace, { recursive: true });
+        // cp -a: one process copying natively, several times faster than fs.cp's walk on a checkout's many small files.
+        await copyTree(await sourceOf(store, spec), workspace);
       } catch (err) {
         setupError = `the worker could not check out the run's source: ${err instanceof Error ? err.message : err}`;
         mkdirSync(workspace, { recursive: true });
@@ -197,6 +199,8 @@ export async function startWorker(o: WorkerOptions): Promise<Worker> {
     },
   };
 }
+
+const copyTree = (from: string, to: string) => promisify(execFile)("cp", ["-a", from, to]);
 
 /**
  * What a worker killed mid-leg (kill -9, power) left in its work folder: its steps' process groups
