@@ -1,6 +1,6 @@
 /** The engine: runs a loaded workflow with GitHub's semantics and reports every state change. */
 export { startRun } from "./run.js";
-export type { RunOptions, RunHandle, ArtifactStore, ActionSources, ProcessRecorder } from "./api.js";
+export type { RunOptions, RunHandle, ArtifactStore, ActionSources, ProcessRecorder, SharedCache } from "./api.js";
 export { gitFetcher, type ActionFetcher } from "./action-fetch.js";
 export { DockerEngine, dockerAddress } from "./docker/engine.js";
 export { addToCache, listCache, removeFromCache, parseRepoRef, entryDir, type CacheEntry } from "./action-cache.js";

@@ -6,6 +6,7 @@ import type { LegResult } from "../contract/index.js";
 import { DockerEngine, dockerAddress, gitFetcher, runLegSpec } from "../engine/index.js";
 import { checkoutSource } from "../server/source.js";
 import { StoreArtifacts } from "../server/artifacts.js";
+import { BlobCache } from "../server/shared-cache.js";
 import { processRecorder, reapProcessGroups } from "../server/process-groups.js";
 import { claimRun, connectStore, PgFleet, retrying, runOwnedElsewhere, SecretVault, StoreRecorder, type ClaimedLeg, type Store } from "../store/index.js";
 
@@ -62,6 +63,8 @@ export async function startWorker(o: WorkerOptions): Promise<Worker> {
     if (!s) stores.set(ws, (s = connectStore({ dataDir: join(o.workDir, ws), databaseUrl: o.databaseUrl })));
     return s;
   };
+  // actions/cache entries shared with the other workers, one per workspace (it remembers the entries it read).
+  const caches = new Map<string, BlobCache>();
   const inHand = new Map<string, InHand>();
   // One checkout per run, copied for each of its legs: no git process on a leg's way to its first step.
   const sources = new Map<string, Promise<string>>();
@@ -143,6 +146,7 @@ export async function startWorker(o: WorkerOptions): Promise<Worker> {
         actions: o.actionsCache ? { cache: o.actionsCache, fetch: gitFetcher(o.actionsCache, { token: o.hostEnv.GITHUB_TOKEN }) } : undefined,
         artifacts: new StoreArtifacts(store),
         cacheDir: join(o.workDir, "cache", spec.workspace),
+        sharedCache: caches.get(spec.workspace) ?? caches.set(spec.workspace, new BlobCache(store.blobs)).get(spec.workspace),
         docker: new DockerEngine(dockerAddress(o.dockerHost)),
         processes: processRecorder(o.workDir, key),
       });

@@ -151,6 +151,22 @@ async function takeOver(killAt: RegExp): Promise<void> {
   replay.close();
 }
 
+test("actions/cache across machines: an entry a leg saves on one worker is restored on another, by exact key and by prefix, through the store's blobs", async () => {
+  const [a] = fleet.frontEnds;
+  await fleet.startWorker("ca", ["--labels", "linux,cache-a"]);
+  await fleet.startWorker("cb", ["--labels", "linux,cache-b"]);
+  const created = await api<WorkflowRun>(a, "POST", "/api/runs", { workflow: "cached", sandbox: { strategy: "none" } });
+  const run = await finished(a, created.body.id);
+  const log = (await api<string>(a, "GET", `/api/runs/${run.id}/logs`)).body;
+  assert.equal(run.conclusion, "success", log);
+  assert.match(log, /Cache saved with key: deps-/);
+  assert.match(log, /exact hit: true/, "the other worker found the entry");
+  assert.match(log, /restored: built on ca/, "with the files the first worker saved");
+  assert.match(log, /prefix hit false from deps-/, "a restore-keys prefix finds it too");
+  fleet.workers.get("ca")!.child.kill("SIGKILL");
+  fleet.workers.get("cb")!.child.kill("SIGKILL");
+});
+
 test("the dashboard's Workers page lists the live workers with their labels and slots", async () => {
   const browser = await launchBrowser();
   try {
