@@ -1,3 +1,4 @@
+import { inContainer } from "./docker/context.js";
 import type { StepConclusion } from "../contract/index.js";
 import { type Contexts } from "../expressions/index.js";
 import type { JobRuntime, PostEntry } from "./runtime.js";
@@ -37,9 +38,12 @@ export interface StepScope {
 /** The contexts a step key sees (CTX-11), with `env` as given. */
 export function stepContexts(scope: StepScope, env: Record<string, string>, stepId: string): Contexts {
   const rt = scope.rt;
+  // In a job container, the paths its steps see (GitHub's /__w/…).
+  const mounts = rt.container?.mounts ?? [];
   const github = {
     ...rt.run.github,
-    workspace: rt.workspace,
+    workspace: inContainer(mounts, rt.workspace),
+    event_path: inContainer(mounts, String(rt.run.github.event_path ?? "")),
     job: rt.def.id,
     action: stepId,
     action_path: scope.action?.path ?? "",
@@ -58,7 +62,7 @@ export function stepContexts(scope: StepScope, env: Record<string, string>, step
     needs: scope.composite ? {} : rt.needs,
     steps: scope.steps,
     job: { status: rt.status },
-    runner: rt.runner,
+    runner: mounts.length ? { ...rt.runner, temp: inContainer(mounts, rt.runner.temp) } : rt.runner,
   };
 }
 
