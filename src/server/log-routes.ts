@@ -1,4 +1,5 @@
 import { MAX_LINES_PAGE, MAX_SEARCH_MATCHES, StaxError, type Job, type StepLinesResponse, type StepSearchResponse, type WorkflowRun } from "../contract/index.js";
+import type { ServerResponse } from "node:http";
 import type { Store } from "../store/index.js";
 import { int, route, sendJson, type Route } from "./http.js";
 import type { RunManager } from "./runs.js";
@@ -14,6 +15,17 @@ async function stepOf(d: { runs: RunManager }, params: Record<string, string>): 
   const step = /^\d{1,6}$/.test(params.n) ? Number(params.n) : NaN;
   if (!job.steps.some((s) => s.number === step)) throw new StaxError("STEP_NOT_FOUND", `job '${job.id}' of run ${run.number} has no step ${params.n}`);
   return { run, job, step };
+}
+
+/** Resolves when the response drains or closes (listeners removed either way). */
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off("drain", done).off("close", done);
+      resolve();
+    };
+    res.on("drain", done).on("close", done);
+  });
 }
 
 /** A `limit` from 1 on; larger than `cap` reads as `cap`. */
@@ -55,7 +67,7 @@ export function logRoutes(d: { store: Store; runs: RunManager }): Route[] {
           // Chunk by chunk, waiting for the socket: a 1M-line step never sits in memory whole.
           for await (const text of d.store.logs.text(run.id, job.id, step)) {
             if (res.destroyed) return;
-            if (!res.write(text)) await new Promise((r) => res.once("drain", r).once("close", r));
+            if (!res.write(text)) await drained(res);
           }
           res.end();
         } catch {
