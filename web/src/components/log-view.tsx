@@ -34,7 +34,7 @@ export function LogView(props: { runId: string; job: Job; logs: JobLogs; version
   const [matchAt, setMatchAt] = useState(0);
   const [target, setTarget] = useState<Match | undefined>();
   /** A line to scroll to once its step's rows are known. */
-  const reveal = useRef<Match | undefined>(undefined);
+  const [reveal, setReveal] = useState<Match | undefined>();
 
   // A step seen running stays open when it succeeds, so the lines being watched don't fold away.
   useEffect(() => {
@@ -56,7 +56,7 @@ export function LogView(props: { runId: string; job: Job; logs: JobLogs; version
     setStepOverride((o) => new Map(o).set(m.step, true));
     logs.open(m.step);
     setFollow(false);
-    reveal.current = m;
+    setReveal({ ...m });
   };
 
   // Line links: #step2-L120, after a reload too (the step's count is fetched, then the page around the line).
@@ -82,7 +82,7 @@ export function LogView(props: { runId: string; job: Job; logs: JobLogs; version
   useLayoutEffect(() => {
     const el = box.current;
     if (!el) return;
-    const m = reveal.current;
+    const m = reveal;
     if (m) {
       const s = logs.step(m.step);
       const group = s.total !== undefined ? groupAt(groupsOf(s.markers, s.total), m.n) : undefined;
@@ -91,14 +91,14 @@ export function LogView(props: { runId: string; job: Job; logs: JobLogs; version
         const at = rows.rowOf(m.step, m.n);
         if (at !== undefined) {
           el.scrollTop = Math.max(0, scrollFor(Math.max(0, at - visible / 3)));
-          reveal.current = undefined;
+          setReveal(undefined);
         }
       }
     } else if (follow) {
       el.scrollTop = el.scrollHeight;
     }
     setScrollTop(el.scrollTop);
-  }, [rows, follow]);
+  }, [rows, follow, reveal]);
 
   useEffect(() => {
     const el = box.current;
