@@ -1,5 +1,5 @@
 import type { Readable } from "node:stream";
-import type { ArtifactInfo, CreateRunRequest, ListRunsQuery, SSEEvent, StoredEvent, VarInfo, WorkflowRun } from "../contract/index.js";
+import type { ArtifactInfo, CreateRunRequest, ListRunsQuery, SSEEvent, StepGroupsResponse, StepLinesResponse, StepSearchResponse, StoredEvent, VarInfo, WorkflowRun } from "../contract/index.js";
 
 /**
  * The durable store, split by responsibility. Every method is async so that a networked database
@@ -31,7 +31,10 @@ export interface Store {
 export interface EventLog {
   /** Appends a batch in one transaction; resolves with the events and their ids once committed. */
   append(events: SSEEvent[]): Promise<StoredEvent[]>;
-  /** Events after `since` (exclusive), in id order, optionally of one run (and job). */
+  /**
+   * Events after `since` (exclusive), in id order, optionally of one run; with `jobId` too, the
+   * step events (`step.*`) of the run's other jobs are left out (its run.* and job.* events stay).
+   */
   readSince(since: number, q?: ReadQuery): Promise<StoredEvent[]>;
   /** The id of the newest committed event (0 when none). */
   highWater(): Promise<number>;
@@ -86,6 +89,17 @@ export interface LogStore {
   count(runId: string, jobId: string, stepNumber: number): Promise<number>;
   /** A run's lines in order, optionally of one job / step. */
   all(runId: string, jobId?: string, stepNumber?: number): Promise<LogLine[]>;
+  /**
+   * A page of a step's lines (as `lines`), with the step's line count and the newest event id
+   * read in one snapshot: `total` counts exactly the step's lines with an id up to `lastEventId`.
+   */
+  page(runId: string, jobId: string, stepNumber: number, from: number, limit: number): Promise<StepLinesResponse>;
+  /** A step's lines from index `from` whose shown text contains `query` (case-insensitive), at most `limit`; chunks stream through. */
+  search(runId: string, jobId: string, stepNumber: number, query: string, from: number, limit: number): Promise<StepSearchResponse>;
+  /** A step's `##[group]` / `##[endgroup]` lines, with `total` and `lastEventId` as in `page`. */
+  groups(runId: string, jobId: string, stepNumber: number): Promise<StepGroupsResponse>;
+  /** A step's text, chunk by chunk. */
+  text(runId: string, jobId: string, stepNumber: number): AsyncIterable<string>;
 }
 
 /** A secret as stored: encrypted. */
