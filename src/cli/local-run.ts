@@ -3,10 +3,9 @@ import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { randomBytes } from "node:crypto";
 import type { EventSink, WorkflowRun } from "../contract/index.js";
-import { DockerEngine, dockerAddress, gitFetcher, LegSlots, readGitInfoAsync, startRun, type GitInfo, type ActionSources, type ArtifactStore, type CheckoutOptions, type LegDispatcher, type ProcessRecorder, type RunHandle } from "../engine/index.js";
+import { DockerEngine, LegSlots, readGitInfoAsync, startRun, type GitInfo, type ActionSources, type ArtifactStore, type CheckoutOptions, type LegDispatcher, type ProcessRecorder, type RunHandle } from "../engine/index.js";
 import type { Config } from "../config/config.js";
-import { StoreArtifacts } from "../server/artifacts.js";
-import { processRecorder } from "../server/process-groups.js";
+import { hostOptions, runHost } from "../server/launch.js";
 import { makeRunTemp } from "../server/run-temp.js";
 import { claimRun, ownerName, PgFleet, SecretVault, StoreRecorder, connectStore, storedVars, type Store, type StoredRunRequest } from "../store/index.js";
 import { FleetDispatcher } from "../server/dispatcher.js";
@@ -43,21 +42,14 @@ export async function runInStore(plan: RunPlan, sink: EventSink, config: Readonl
     // What a front-end needs to take the run over if this process dies (many machines).
     if (fleet && git) await store.queue.update(runId, { ...request, coordination: { workflowPath: plan.workflow.relPath, source: fleet.source, git: { ...git }, vars } });
     const run = await runLocally({ ...plan, secrets: { ...stored.values, ...plan.secrets }, vars }, recorder, {
+      ...hostOptions(runHost(config, store, process.env), runId, plan.actions),
       git,
       signal,
       legs: fleet?.dispatcher,
       runId,
       runNumber: await store.runs.nextNumber(),
-      hostEnv: process.env,
       tempDir: makeRunTemp(config.dataDir, runId),
-      actions: { cache: config.actionsCache, overrides: plan.actions, fetch: gitFetcher(config.actionsCache, { token: process.env.GITHUB_TOKEN }) },
-      artifacts: new StoreArtifacts(store),
-      cacheDir: join(config.dataDir, "cache"),
-      docker: new DockerEngine(dockerAddress(config.dockerHost)),
       checkouts,
-      toolCache: join(config.home, "tools"),
-      legSlots: new LegSlots(config.maxJobs),
-      processes: processRecorder(config.dataDir, runId),
       onStart: (handle) => (stopWatching = watchCancel(store, runId, owner, config.leaseMs, handle)),
     });
     await recorder.idle();

@@ -2,7 +2,6 @@ import { createServer, type Server } from "node:http";
 import { join } from "node:path";
 import type { AddressInfo } from "node:net";
 import { StaxError } from "../contract/index.js";
-import { DockerEngine, dockerAddress, LegSlots } from "../engine/index.js";
 import { isLoopbackHost, type Config } from "../config/config.js";
 import { connectStore, PgFleet, recoverInterrupted, runStillOwned, SecretVault, type Store } from "../store/index.js";
 import { readJson, sendError, type Route } from "./http.js";
@@ -14,8 +13,8 @@ import { removeStaleRunTemps } from "./run-temp.js";
 import { removeStaleSandboxes } from "./sandbox.js";
 import { guard, type SecurityOptions } from "./security.js";
 import { serveStatic } from "./static.js";
-import { StoreArtifacts } from "./artifacts.js";
 import { FleetDispatcher } from "./dispatcher.js";
+import { runHost } from "./launch.js";
 
 const BODY_LIMIT = 1024 * 1024;
 
@@ -71,19 +70,12 @@ export async function startRunner(o: RunnerOptions): Promise<Runner> {
     workspace: config.workspace,
     store,
     vault,
-    hostEnv: o.hostEnv,
+    host: runHost(config, store, o.hostEnv),
     sandboxDir: config.sandboxDir,
     checkoutsDir: join(config.dataDir, "checkouts"),
-    toolCache: join(config.home, "tools"),
-    dataDir: config.dataDir,
-    actionsCache: config.actionsCache,
-    cacheDir: join(config.dataDir, "cache"),
-    docker: new DockerEngine(dockerAddress(config.dockerHost)),
     retention: config.retention,
     leaseMs: config.leaseMs,
     defaultSandbox: "auto",
-    legSlots: new LegSlots(config.maxJobs),
-    artifacts: new StoreArtifacts(store),
     dispatcher,
   });
   // Runs no live process executes (a crash here, or a lease that lapsed: a front-end or `stax run`

@@ -1,10 +1,10 @@
 import { basename, join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { formatDiagnostic, StaxError, type CreateRunRequest, type SandboxStrategy, type WorkflowRun } from "../contract/index.js";
-import { gitFetcher, readGitInfoAsync, rerunPlan, startRun, type LegSlots, type DockerEngine, type ArtifactStore, type GitInfo, type RunHandle, type Reuse } from "../engine/index.js";
+import { readGitInfoAsync, rerunPlan, startRun, type GitInfo, type RunHandle, type Reuse } from "../engine/index.js";
 import { applyToSnapshot, ownerName, StoreRecorder, storedVars, type SecretVault, type Store, type StoredRunRequest } from "../store/index.js";
-import { loadWorkflow, resolveWorkflow, unknownEvent, validateInputs, type LoadedWorkflow } from "../workflow/index.js";
-import { processRecorder } from "./process-groups.js";
+import { checkRunRequest, loadWorkflow, resolveWorkflow, type LoadedWorkflow } from "../workflow/index.js";
+import { hostOptions, type RunHost } from "./launch.js";
 import { makeRunTemp } from "./run-temp.js";
 import { createSandbox, type Sandbox } from "./sandbox.js";
 import type { FleetDispatcher } from "./dispatcher.js";
@@ -14,23 +14,13 @@ export interface RunManagerDeps {
   workspace: string;
   store: Store;
   vault: SecretVault;
-  hostEnv: Record<string, string | undefined>;
+  /** What every run takes from this machine and the store (launch.ts). */
+  host: RunHost;
   sandboxDir: string;
   /** Where each job leg's own checkout is made (CreateRunRequest.workspaces). */
   checkoutsDir: string;
-  /** `$STAX_HOME/tools`: Nodes setup-node fetched. */
-  toolCache?: string;
-  /** The workspace's data folder: run temp folders go to its tmp/. */
-  dataDir: string;
-  actionsCache?: string;
-  docker?: DockerEngine;
-  /** actions/cache entries of this workspace. */
-  cacheDir?: string;
   retention: { maxRuns: number; maxAgeDays: number };
   defaultSandbox: SandboxStrategy;
-  /** The runner's cap on job legs running at once, shared by all its runs. */
-  legSlots?: LegSlots;
-  artifacts?: ArtifactStore;
   /** How long a run's lease lasts without a heartbeat. */
   leaseMs: number;
   /** Many machines: legs go to the workers of this fleet instead of running here. */
@@ -38,13 +28,6 @@ export interface RunManagerDeps {
 }
 
 const STRATEGIES = new Set(["auto", "worktree", "copy", "none"]);
-
-/** Default event for a workflow: push, else its only trigger (as `stax run` does). */
-export function defaultEvent(w: LoadedWorkflow): string {
-  const t = w.info.triggers;
-  if (t.includes("push") || t.length === 0) return "push";
-  return t.includes("workflow_dispatch") ? "workflow_dispatch" : t[0];
-}
 
 /**
  * Starts, tracks, cancels and re-runs runs. Runs execute concurrently and independently; every
@@ -77,14 +60,7 @@ export class RunManager {
     if (workflow?.relPath.startsWith("..")) throw new StaxError("WORKFLOW_NOT_FOUND", `'${req.workflow}' is outside the runner's workspace`);
     if (!workflow) throw new StaxError("WORKFLOW_NOT_FOUND", `unknown workflow '${req.workflow}'`);
     if (workflow.errors.length) throw new StaxError("WORKFLOW_INVALID", `${workflow.relPath} is invalid:\n${workflow.errors.map(formatDiagnostic).join("\n")}`, workflow.errors);
-    const event = req.event ?? defaultEvent(workflow);
-    const unknown = unknownEvent(event);
-    if (unknown) throw new StaxError("BAD_REQUEST", unknown);
-    const { inputs, errors } = validateInputs(workflow, event, req.inputs ?? {});
-    if (errors.length) throw new StaxError("INVALID_INPUT", errors.join("; "), errors);
-    const known = new Set(workflow.definition!.jobs.map((j) => j.id.toLowerCase()));
-    const unknownJobs = (req.jobs ?? []).filter((j) => typeof j !== "string" || !known.has(j.toLowerCase()));
-    if (unknownJobs.length) throw new StaxError("BAD_REQUEST", `unknown job(s): ${unknownJobs.join(", ")}`);
+    const { event, inputs } = checkRunRequest(workflow, req.event, req.inputs ?? {}, req.jobs);
     const strategy = req.sandbox?.strategy ?? this.deps.defaultSandbox;
     if (!STRATEGIES.has(strategy)) throw new StaxError("BAD_REQUEST", `sandbox.strategy must be one of auto, worktree, copy, none`);
 
@@ -135,7 +111,7 @@ export class RunManager {
         secrets: { ...stored.values, ...secrets },
         vars,
         matrix,
-        tempDir: makeRunTemp(this.deps.dataDir, id),
+        tempDir: makeRunTemp(this.deps.host.dataDir, id),
         sink: recorder,
         notices: sandbox.notices,
         checkouts: { mode: req.workspaces?.bind ? "bind" : "isolated", root: this.deps.checkoutsDir, keep: req.workspaces?.keep === true },
@@ -174,24 +150,16 @@ export class RunManager {
 
   /** The options of a run that come from its stored request and this runner, the same for a new run and one taken over. */
   private runOptions(id: string, request: StoredRunRequest) {
-    const d = this.deps;
     return {
+      ...hostOptions(this.deps.host, id, stringMap(request.actions, "actions")),
       runId: id,
       event: request.event,
       eventPayload: request.eventPayload,
       env: stringMap(request.env, "env"),
       actor: request.actor,
       jobs: request.jobs,
-      hostEnv: d.hostEnv,
-      actions: { cache: d.actionsCache, overrides: stringMap(request.actions, "actions"), fetch: d.actionsCache ? gitFetcher(d.actionsCache, { token: d.hostEnv.GITHUB_TOKEN }) : undefined },
-      artifacts: d.artifacts,
-      toolCache: d.toolCache,
       platforms: stringMap(request.platforms, "platforms"),
-      cacheDir: d.cacheDir,
-      docker: d.docker,
-      legSlots: d.legSlots,
-      processes: processRecorder(d.dataDir, id),
-      legs: d.dispatcher,
+      legs: this.deps.dispatcher,
     };
   }
 
@@ -230,7 +198,7 @@ export class RunManager {
     try {
       const prior = await storedState(this.deps.store, id);
       if (!prior) throw new Error("its snapshot is not in the store");
-      const tempDir = makeRunTemp(this.deps.dataDir, id);
+      const tempDir = makeRunTemp(this.deps.host.dataDir, id);
       const workspace = join(tempDir, "source");
       await checkoutSource(this.deps.store.blobs, c.source, workspace);
       const workflow = await loadWorkflow(join(workspace, c.workflowPath), workspace);
