@@ -20,6 +20,10 @@ if (existsSync(new URL("./runner.ts", import.meta.url))) {
   const { benchRunner } = (await import(new URL("./runner.ts", import.meta.url).href)) as { benchRunner: () => Promise<Row[]> };
   table("Runner: latency, throughput, fan-out (issue 3)", await benchRunner());
 }
+if (process.env.STAX_BENCH_SKIP_LOGS !== "1") {
+  const { benchLogs } = await import("./logs.js");
+  table("Dashboard: logs of any size (issue 14)", await benchLogs());
+}
 if (process.env.STAX_BENCH_SKIP_FLEET !== "1") {
   const { benchFleet } = await import("./fleet.js");
   table("Many machines: PostgreSQL, workers (issue 12)", await benchFleet());

@@ -1,5 +1,5 @@
 import { Readable } from "node:stream";
-import { StaxError, type ArtifactInfo, type ListRunsQuery, type WorkflowRun } from "../contract/index.js";
+import { StaxError, type ArtifactInfo, type ListRunsQuery, type RunSnapshot, type WorkflowRun } from "../contract/index.js";
 import { artifactDownload } from "../server/artifacts.js";
 import type { RunnerClient } from "../client/index.js";
 import { connectStore, runLogText, type Store } from "../store/index.js";
@@ -31,7 +31,11 @@ export async function openBackend(c: Config): Promise<Backend> {
     return {
       client,
       listRuns: (q) => client.request("GET", `/api/runs?${query(q)}`),
-      getRun: (ref) => client.request("GET", `/api/runs/${encodeURIComponent(ref)}`),
+      // The run as the store has it, as without a runner: `lastEventId` is for subscribers.
+      getRun: async (ref) => {
+        const { lastEventId: _id, ...run } = await client.request<RunSnapshot>("GET", `/api/runs/${encodeURIComponent(ref)}`);
+        return run;
+      },
       logText: (ref, only) => client.request("GET", `/api/runs/${encodeURIComponent(ref)}/logs?${new URLSearchParams(Object.entries(only).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)]))}`),
       listArtifacts: (runId) => client.request("GET", `/api/runs/${runId}/artifacts`),
       artifact: async (run, name) => {

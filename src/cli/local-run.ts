@@ -1,14 +1,13 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { randomBytes } from "node:crypto";
 import type { EventSink, WorkflowRun } from "../contract/index.js";
-import { DockerEngine, dockerAddress, gitFetcher, LegSlots, startRun, type ActionSources, type ArtifactStore, type CheckoutOptions, type LegDispatcher, type ProcessRecorder, type RunHandle } from "../engine/index.js";
+import { DockerEngine, LegSlots, readGitInfoAsync, startRun, type GitInfo, type ActionSources, type ArtifactStore, type CheckoutOptions, type LegDispatcher, type ProcessRecorder, type RunHandle } from "../engine/index.js";
 import type { Config } from "../config/config.js";
-import { StoreArtifacts } from "../server/artifacts.js";
-import { processRecorder } from "../server/process-groups.js";
+import { hostOptions, runHost } from "../server/launch.js";
 import { makeRunTemp } from "../server/run-temp.js";
-import { claimRun, ownerName, PgFleet, SecretVault, StoreRecorder, connectStore, storedVars, type Store } from "../store/index.js";
+import { claimRun, ownerName, PgFleet, SecretVault, StoreRecorder, connectStore, storedVars, type Store, type StoredRunRequest } from "../store/index.js";
 import { FleetDispatcher } from "../server/dispatcher.js";
 import { snapshotSource } from "../server/source.js";
 import { assertReadable } from "../server/runs.js";
@@ -32,26 +31,25 @@ export async function runInStore(plan: RunPlan, sink: EventSink, config: Readonl
     const stored = await vault.all();
     assertReadable(plan.workflow, stored.unreadable, plan.secrets ?? {}, vault.keySource);
     // The request is kept with the run (re-runs from the dashboard), and the lease tells the runner who executes it.
-    await store.queue.enqueue(runId, { workflow: plan.workflow.relPath, event: plan.event, inputs: plan.inputs as Record<string, string>, eventPayload: plan.eventPayload, jobs: plan.jobs, env: plan.env, actions: plan.actions, vars: plan.vars, ...(plan.matrix ? { matrix: plan.matrix } : {}), ...(plan.actor ? { actor: plan.actor } : {}), sandbox: { strategy: "none" }, platforms: plan.platforms, ...(checkouts ? { workspaces: { bind: checkouts.mode === "bind", keep: checkouts.keep === true } } : {}), ...(plan.secrets && Object.keys(plan.secrets).length ? { sealedSecrets: vault.seal(plan.secrets) } : {}) });
+    const request: StoredRunRequest = { workflow: plan.workflow.relPath, event: plan.event, inputs: plan.inputs as Record<string, string>, eventPayload: plan.eventPayload, jobs: plan.jobs, env: plan.env, actions: plan.actions, vars: plan.vars, ...(plan.matrix ? { matrix: plan.matrix } : {}), ...(plan.actor ? { actor: plan.actor } : {}), sandbox: { strategy: "none" }, platforms: plan.platforms, ...(checkouts ? { workspaces: { bind: checkouts.mode === "bind", keep: checkouts.keep === true } } : {}), ...(plan.secrets && Object.keys(plan.secrets).length ? { sealedSecrets: vault.seal(plan.secrets) } : {}) };
+    await store.queue.enqueue(runId, request);
     await store.queue.claim(owner, config.leaseMs, runId);
     const recorder = new StoreRecorder(store, (e) => sink.emit(e));
     const fleet = config.databaseUrl ? await connectFleet(config.databaseUrl, config.leaseMs, store, vault, plan.workspace, runId, sink) : undefined;
     closeFleet = async () => fleet?.close();
-    const run = await runLocally({ ...plan, secrets: { ...stored.values, ...plan.secrets }, vars: { ...(await storedVars(store)), ...plan.vars } }, recorder, {
+    const vars = { ...(await storedVars(store)), ...plan.vars };
+    const git = fleet ? await readGitInfoAsync(plan.workspace, basename(plan.workspace)) : undefined;
+    // What a front-end needs to take the run over if this process dies (many machines).
+    if (fleet && git) await store.queue.update(runId, { ...request, coordination: { workflowPath: plan.workflow.relPath, source: fleet.source, git: { ...git }, vars } });
+    const run = await runLocally({ ...plan, secrets: { ...stored.values, ...plan.secrets }, vars }, recorder, {
+      ...hostOptions(runHost(config, store, process.env), runId, plan.actions),
+      git,
       signal,
       legs: fleet?.dispatcher,
       runId,
       runNumber: await store.runs.nextNumber(),
-      hostEnv: process.env,
       tempDir: makeRunTemp(config.dataDir, runId),
-      actions: { cache: config.actionsCache, overrides: plan.actions, fetch: gitFetcher(config.actionsCache, { token: process.env.GITHUB_TOKEN }) },
-      artifacts: new StoreArtifacts(store),
-      cacheDir: join(config.dataDir, "cache"),
-      docker: new DockerEngine(dockerAddress(config.dockerHost)),
       checkouts,
-      toolCache: join(config.home, "tools"),
-      legSlots: new LegSlots(config.maxJobs),
-      processes: processRecorder(config.dataDir, runId),
       onStart: (handle) => (stopWatching = watchCancel(store, runId, owner, config.leaseMs, handle)),
     });
     await recorder.idle();
@@ -70,16 +68,18 @@ export async function runInStore(plan: RunPlan, sink: EventSink, config: Readonl
  * workspace goes to the store as the run's source, and the workers' events are shown as they are
  * committed.
  */
-async function connectFleet(databaseUrl: string, leaseMs: number, store: Store, vault: SecretVault, workspace: string, runId: string, sink: EventSink): Promise<{ dispatcher: FleetDispatcher; close(): Promise<void> }> {
+async function connectFleet(databaseUrl: string, leaseMs: number, store: Store, vault: SecretVault, workspace: string, runId: string, sink: EventSink): Promise<{ dispatcher: FleetDispatcher; source: { key: string; commit: string }; close(): Promise<void> }> {
   const fleet = await PgFleet.connect(databaseUrl);
   const dispatcher = new FleetDispatcher(fleet, store, vault, (job, labels) => process.stderr.write(`stax: job '${job}' waits for a worker with the labels ${labels.join(", ") || "(any)"}: none is live now (see stax workers)\n`), leaseMs);
   store.follow();
   store.events.onCommit((batch) => {
     for (const e of batch) if (e.runId === runId && dispatcher.follows(e.runId, e.jobId)) sink.emit(e);
   });
-  dispatcher.setSource(runId, await snapshotSource(workspace, store.blobs, runId));
+  const source = await snapshotSource(workspace, store.blobs, runId);
+  dispatcher.setSource(runId, source);
   return {
     dispatcher,
+    source,
     async close() {
       dispatcher.close();
       await fleet.close();
@@ -110,7 +110,7 @@ function watchCancel(store: Store, runId: string, owner: string, leaseMs: number
 }
 
 /** Runs a plan in this process. SIGINT cancels gracefully; a second SIGINT stops at once. */
-export async function runLocally(plan: RunPlan, sink: EventSink, opts: { signal?: AbortSignal; runId?: string; runNumber?: number; tempDir?: string; hostEnv: Record<string, string | undefined>; actions?: ActionSources; artifacts?: ArtifactStore; cacheDir?: string; docker?: DockerEngine; checkouts?: CheckoutOptions; toolCache?: string; legSlots?: LegSlots; processes?: ProcessRecorder; onStart?: (handle: RunHandle) => void; legs?: LegDispatcher }): Promise<WorkflowRun> {
+export async function runLocally(plan: RunPlan, sink: EventSink, opts: { signal?: AbortSignal; runId?: string; runNumber?: number; tempDir?: string; hostEnv: Record<string, string | undefined>; actions?: ActionSources; artifacts?: ArtifactStore; cacheDir?: string; docker?: DockerEngine; checkouts?: CheckoutOptions; toolCache?: string; legSlots?: LegSlots; processes?: ProcessRecorder; onStart?: (handle: RunHandle) => void; legs?: LegDispatcher; git?: GitInfo }): Promise<WorkflowRun> {
   const handle: RunHandle = startRun({
     runId: opts.runId ?? randomBytes(4).toString("hex"),
     runNumber: opts.runNumber ?? 1,
@@ -138,6 +138,7 @@ export async function runLocally(plan: RunPlan, sink: EventSink, opts: { signal?
     legSlots: opts.legSlots,
     processes: opts.processes,
     legs: opts.legs,
+    git: opts.git,
   });
   opts.onStart?.(handle);
   let interrupts = 0;

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { formatDiagnostic, StaxError } from "../contract/index.js";
-import { resolveWorkflow, unknownEvent, validateInputs, workflowFiles, type LoadedWorkflow } from "../workflow/index.js";
+import { checkRunRequest, defaultEvent, resolveWorkflow, unknownEvent, workflowFiles, type LoadedWorkflow } from "../workflow/index.js";
 import { collect, dotenvFile, jsonFile, pairs } from "./options.js";
 
 export { collect };
@@ -103,12 +103,7 @@ export function commonPlan(flags: RunFlags, cwd: string): CommonPlan {
 /** A plan for one valid workflow and event; bad inputs or unknown `--job` ids are usage errors. */
 export function planFor(workspace: string, workflow: LoadedWorkflow, event: string, common: CommonPlan, jobs: string[] | undefined): RunPlan {
   const { given, ...rest } = common;
-  const { inputs, errors } = validateInputs(workflow, event, given);
-  if (errors.length) throw new StaxError("INVALID_INPUT", `${workflow.relPath}: ${errors.join("; ")}`);
-  const jobIds = new Set(workflow.definition!.jobs.map((j) => j.id.toLowerCase()));
-  for (const j of jobs ?? []) {
-    if (!jobIds.has(j.toLowerCase())) throw new StaxError("BAD_REQUEST", `--job: workflow ${workflow.relPath} has no job '${j}' (jobs: ${workflow.definition!.jobs.map((d) => d.id).join(", ")})`);
-  }
+  const { inputs } = checkRunRequest(workflow, event, given, jobs);
   return { workspace, workflow, event, inputs, jobs: jobs?.length ? jobs : undefined, ...rest };
 }
 
@@ -123,13 +118,6 @@ function actionOverrides(specs: string[] | undefined, cwd: string): Record<strin
     out[m[1]] = dir;
   }
   return out;
-}
-
-/** Default event: push, else the workflow's only trigger (workflow_dispatch-only workflows). */
-function defaultEvent(w: LoadedWorkflow): string {
-  const triggers = w.info.triggers;
-  if (triggers.includes("push") || triggers.length === 0) return "push";
-  return triggers.includes("workflow_dispatch") ? "workflow_dispatch" : triggers[0];
 }
 
 /**

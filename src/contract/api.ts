@@ -79,6 +79,50 @@ export interface ListRunsQuery {
 
 export type ListRunsResponse = WorkflowRun[];
 
+/** `GET /api/runs/:id`: the run, and the newest event id of the store when it was read (subscribe with `since=` it). */
+export type RunSnapshot = WorkflowRun & { lastEventId: number };
+
+/** One stored log line of a step: its number in the step (from 1) and its masked text, newline kept (as `step.log` carries it). */
+export interface NumberedLine {
+  n: number;
+  text: string;
+}
+
+/**
+ * `GET /api/runs/:id/jobs/:job/steps/:n/lines`: lines `from` (0-based) on. `total` is the step's
+ * line count and `lastEventId` the newest event id, read together: every `step.log` of the step
+ * with an id up to `lastEventId` is counted in `total`, every later one is not.
+ */
+export interface StepLinesResponse {
+  lines: NumberedLine[];
+  total: number;
+  lastEventId: number;
+}
+
+/** `GET /api/runs/:id/jobs/:job/steps/:n/search`: matching lines in order, at most `limit`; `total` counts every match. */
+export interface StepSearchResponse {
+  matches: NumberedLine[];
+  total: number;
+}
+
+/** A `##[group]` or `##[endgroup]` line of a step (what the viewer folds). */
+export interface GroupMarker {
+  n: number;
+  kind: "group" | "endgroup";
+}
+
+/** `GET /api/runs/:id/jobs/:job/steps/:n/groups`: every group marker of the step, with `total` and `lastEventId` as in `StepLinesResponse`. */
+export interface StepGroupsResponse {
+  markers: GroupMarker[];
+  total: number;
+  lastEventId: number;
+}
+
+/** The most lines one `lines` request returns. */
+export const MAX_LINES_PAGE = 5000;
+/** The most matches one `search` request returns. */
+export const MAX_SEARCH_MATCHES = 1000;
+
 /** One entry of `GET /api/runs/:id/artifacts`. */
 export interface ArtifactInfo {
   id: string;

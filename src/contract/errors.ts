@@ -22,6 +22,7 @@ export const ERROR_CODES = {
   RUN_FINISHED: { http: 409, exit: 1, summary: "The run has already completed (cancel of a finished run)." },
   RUN_ACTIVE: { http: 409, exit: 1, summary: "The run is still running (delete of an active run)." },
   RUN_NOT_HERE: { http: 409, exit: 1, summary: "No live process executes the unfinished run (a crash left it; the next runner start marks it cancelled), so there is nothing to cancel." },
+  STEP_NOT_FOUND: { http: 404, exit: 2, summary: "The run has no job of that id, or the job no step of that number." },
   ARTIFACT_NOT_FOUND: { http: 404, exit: 2, summary: "The run has no artifact of that name." },
   ARTIFACT_GONE: { http: 410, exit: 2, summary: "The artifact is recorded but its files are no longer in the store (deleted beside stax); the message names no path." },
   SECRET_NOT_FOUND: { http: 404, exit: 2, summary: "No secret has that name." },

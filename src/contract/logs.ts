@@ -17,3 +17,22 @@ export function formatRunLog(run: WorkflowRun, linesOf: (jobId: string, step: nu
   }
   return text;
 }
+
+/** ANSI escape sequences: SGR colours (`ESC[…m`), other CSI sequences, OSC strings and charset selections. */
+// eslint-disable-next-line no-control-regex
+export const ANSI_ESCAPE = /\x1b\[([0-9;?]*)([A-Za-z])|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[()][A-Z0-9]/g;
+
+/** The text without ANSI escapes. */
+export function stripAnsi(line: string): string {
+  return line.includes("\x1b") ? line.replace(ANSI_ESCAPE, "") : line;
+}
+
+/** The `##[…]` marker a stored line starts with (GitHub's form of `::group::` and annotations). */
+export const LOG_MARKER = /^##\[(group|endgroup|error|warning|notice|debug|command)\]/;
+
+/** A line as the log viewer shows it: without its `##[…]` marker, ANSI escapes and trailing newline. */
+export function displayText(line: string): string {
+  const text = line.endsWith("\n") ? line.slice(0, -1) : line;
+  const m = LOG_MARKER.exec(text);
+  return stripAnsi(m ? text.slice(m[0].length) : text);
+}

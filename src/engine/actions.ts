@@ -1,3 +1,4 @@
+import { onHost, type Mount } from "./docker/context.js";
 import { join, resolve } from "node:path";
 import type { Contexts, ExtraFunctions } from "../expressions/index.js";
 import { evaluateStringMap, evaluateString, evaluateToken } from "../expressions/index.js";
@@ -58,6 +59,11 @@ export function loadRemoteAction(rt: JobRuntime, dir: string, shownAs: string): 
   return loaded;
 }
 
+const mapValues = (o: Record<string, string>, f: (v: string) => string) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, f(v)]));
+
+/** Each line of a value (a `path:` list, `!` excludes too) that names a container path, as the host sees it. */
+const hostPaths = (mounts: Mount[], value: string): string => value.replace(/^(\s*!?)(\/\S.*?)(\s*)$/gm, (_, lead: string, path: string, tail: string) => lead + onHost(mounts, path) + tail);
+
 /** A `uses:` step: a built-in shim, a local action, or a cached remote one; Docker needs an engine. */
 export async function runAction(def: StepDef, scope: StepScope, ctx: Contexts, fns: ExtraFunctions, env: Record<string, string>): Promise<ProcessOutcome> {
   const uses = def.uses ?? "";
@@ -76,7 +82,9 @@ export async function runAction(def: StepDef, scope: StepScope, ctx: Contexts, f
   const workspace = scope.rt.workspace;
   if (ref.kind === "remote") {
     const shim = findShim(ref.slug, ref.path);
-    if (shim) return shim.run({ scope, def, ref, with: withValues, env, ctx });
+    // Built-in actions run on the host: in a job container, the container's paths they are given are the host's again.
+    const mounts = scope.rt.container?.mounts;
+    if (shim) return shim.run({ scope, def, ref, with: mounts ? mapValues(withValues, (v) => hostPaths(mounts, v)) : withValues, env, ctx });
     const found = await locateRepo(scope.rt.run.opts.actions, ref.owner, ref.repo, ref.ref, "Action");
     if ("error" in found) {
       for (const line of found.error) scope.log(`##[error]${line}`);

@@ -60,6 +60,8 @@ export interface RunOptions {
   docker?: DockerEngine;
   /** Where `actions/cache` keeps its entries (the workspace's data folder); absent: cache steps fail. */
   cacheDir?: string;
+  /** Many machines: where cache entries are shared beyond this machine's `cacheDir`; absent: that folder alone. */
+  sharedCache?: SharedCache;
   /** Re-run of failed jobs: top-level jobs shown as reused from an earlier run, with its result and outputs, instead of running. */
   reuse?: Reuse;
   /** `runs-on` labels (any case) mapped to `host`, run here (`stax run --platform LABEL=host`); others this machine lacks skip their job. */
@@ -78,6 +80,12 @@ export interface RunOptions {
   notices?: string[];
   /** Runs job legs elsewhere (the workers of a shared store); absent: every leg runs in this process. */
   legs?: LegDispatcher;
+  /**
+   * The run as it stood when its coordinator died (its snapshot with every stored event applied):
+   * this process takes it over and plans it again; jobs keep the state they had (see Reporter),
+   * legs already handed to workers are followed (`legs` must find them by job), not sent again.
+   */
+  resume?: WorkflowRun;
 }
 
 /** A leg as the engine hands it out: the spec without what the dispatcher adds (source, sealing). */
@@ -111,6 +119,20 @@ export interface ProcessRecorder {
 }
 
 /** The artifact area the upload/download shims use; the runner implements it over its store. */
+/**
+ * actions/cache entries shared between machines (the store's blobs). An entry is a folder of the
+ * cache folder (`meta.json` and its archives), named from its key; the local folder stays the
+ * working copy.
+ */
+export interface SharedCache {
+  /** The metadata (`meta.json`, parsed) of every shared entry, by folder name. */
+  entries(): Promise<Map<string, unknown>>;
+  /** Copies a shared entry into `<root>/<name>` (complete, or not at all). */
+  fetch(root: string, name: string): Promise<void>;
+  /** Shares the entry folder `<root>/<name>` just saved here. */
+  share(root: string, name: string): Promise<void>;
+}
+
 export interface ArtifactStore {
   /** Stores `files` (relative to `root`) as artifact `name` of the run. */
   upload(runId: string, name: string, root: string, files: string[]): Promise<{ id: string; size: number }>;

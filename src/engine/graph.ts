@@ -1,24 +1,16 @@
-import type { Job, JobConclusion } from "../contract/index.js";
+import type { Job } from "../contract/index.js";
 import { evaluateStringMap, evaluateToken } from "../expressions/index.js";
 import type { JobDef } from "../workflow/index.js";
 import { jobCondition } from "./job-if.js";
 import { runLegs } from "./legs.js";
+import { jobDefOf, needsOf } from "./needs.js";
+import { failHolder } from "./setup-step.js";
 import type { GraphScope, JobResult, RunRuntime } from "./runtime.js";
 
 /** The placeholder job shown for a job definition until it is expanded or skipped. */
 export function placeholder(graph: GraphScope, def: JobDef): Job {
   const name = def.name && !("expression" in def.name) ? String((def.name as { value?: unknown }).value ?? def.id) : def.id;
   return { id: graph.idPrefix + def.id, name: graph.namePrefix + name, status: "queued", needs: def.needs.map((n) => graph.idPrefix + n), steps: [], outputs: {} };
-}
-
-/** JOB-06: a matrix's or a called workflow's jobs folded into one result for `needs`. */
-export function aggregate(results: JobResult[]): JobResult {
-  const order: JobConclusion[] = ["failure", "cancelled", "success", "skipped"];
-  const result = order.find((c) => results.some((r) => r.result === c)) ?? "skipped";
-  const outputs: Record<string, string> = {};
-  // JOB-10: legs merge, the last to finish wins, empty values never overwrite.
-  for (const r of results) for (const [k, v] of Object.entries(r.outputs)) if (v !== "") outputs[k] = v;
-  return { result, outputs };
 }
 
 /**
@@ -49,7 +41,7 @@ export async function runGraph(run: RunRuntime, graph: GraphScope): Promise<Map<
     let p = promises.get(def.id);
     if (!p) {
       p = (async () => {
-        const needDefs = def.needs.map((n) => defs.find((d) => d.id.toLowerCase() === n.toLowerCase())).filter((d): d is JobDef => !!d);
+        const needDefs = def.needs.map((n) => jobDefOf(defs, n)).filter((d): d is JobDef => !!d);
         await Promise.all(needDefs.map(start));
         const earlier = graph.depth === 0 ? run.opts.reuse?.jobs[def.id] : undefined;
         const result = earlier ? reuseJob(run, holders.get(def.id)!, earlier) : await runDef(run, graph, def, holders.get(def.id)!, results, workflowEnv, envError);
@@ -77,7 +69,7 @@ async function runDef(run: RunRuntime, graph: GraphScope, def: JobDef, holder: J
     return { result: conclusion, outputs: {} };
   }
   if (envError || !workflowEnv) return failHolder(run, holder, `workflow env: ${envError}`);
-  const needs = Object.fromEntries(def.needs.map((n) => [n, results.get(graph.def.jobs.find((d) => d.id.toLowerCase() === n.toLowerCase())?.id ?? n)!]));
+  const needs = needsOf(graph, def, results);
   let strategy: Record<string, unknown> = {};
   try {
     const s = evaluateToken(def.strategy, { github: run.github, vars: run.vars, inputs: graph.inputs, needs });
@@ -94,15 +86,4 @@ function reuseJob(run: RunRuntime, holder: Job, earlier: JobResult): JobResult {
   holder.reusedFrom = { runId: run.opts.reuse!.runId, runNumber: run.opts.reuse!.runNumber };
   run.reporter.jobCompleted(holder, earlier.result);
   return earlier;
-}
-
-/** A job that could not start: shown with a failed "Set up job" step that says why. */
-export function failHolder(run: RunRuntime, holder: Job, message: string): JobResult {
-  run.reporter.jobStarted(holder);
-  const step = run.reporter.addStep(holder, "Set up job");
-  run.reporter.stepStarted(holder, step);
-  for (const line of message.split("\n")) run.reporter.log(holder, step, `##[error]${run.masker.mask(line)}\n`);
-  run.reporter.stepCompleted(holder, step, "failure", "failure");
-  run.reporter.jobCompleted(holder, "failure");
-  return { result: "failure", outputs: {} };
 }

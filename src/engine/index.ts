@@ -1,6 +1,6 @@
 /** The engine: runs a loaded workflow with GitHub's semantics and reports every state change. */
 export { startRun } from "./run.js";
-export type { RunOptions, RunHandle, ArtifactStore, ActionSources, ProcessRecorder } from "./api.js";
+export type { RunOptions, RunHandle, ArtifactStore, ActionSources, ProcessRecorder, SharedCache } from "./api.js";
 export { gitFetcher, type ActionFetcher } from "./action-fetch.js";
 export { DockerEngine, dockerAddress } from "./docker/engine.js";
 export { addToCache, listCache, removeFromCache, parseRepoRef, entryDir, type CacheEntry } from "./action-cache.js";
@@ -12,7 +12,7 @@ export { cachedNodes, nodePackage } from "./tools/node-registry.js";
 export { resolveNodeSpec, ltsMajors } from "./tools/node-spec.js";
 export { LegSlots } from "./slots.js";
 export { defaultBranch, detachedTag, mergeBase, pullRequestChanges, pushChanges, type ChangedFiles } from "./changes.js";
-export { readGitInfo, readGitInfoAsync } from "./git.js";
+export { readGitInfo, readGitInfoAsync, type GitInfo } from "./git.js";
 export { synthesizePayload } from "./github-context.js";
 export { expandMatrix } from "./matrix.js";
 export { planJobs, type PlannedJob, type PlanContext } from "./plan.js";

@@ -1,3 +1,4 @@
+import { needsOf, resultOf } from "./needs.js";
 import { evaluateCondition, type ExtraFunctions } from "../expressions/index.js";
 import type { JobDef } from "../workflow/index.js";
 import type { GraphScope, JobResult, RunRuntime } from "./runtime.js";
@@ -26,14 +27,12 @@ export function ancestors(def: JobDef, defs: JobDef[]): string[] {
  */
 export function jobCondition(run: RunRuntime, graph: GraphScope, def: JobDef, results: Map<string, JobResult>): boolean {
   const upstream = ancestors(def, graph.def.jobs);
-  const resultOf = (id: string) => results.get(graph.def.jobs.find((d) => d.id.toLowerCase() === id.toLowerCase())?.id ?? id)?.result;
-  const pick = (ids: string[]) => (ids.length ? ids : upstream).map(resultOf);
+  const pick = (ids: string[]) => (ids.length ? ids : upstream).map((id) => resultOf(graph, results, id)?.result);
   const fns: ExtraFunctions = {
     success: (...ids) => !run.cancelled && pick(ids).every((r) => r === "success"),
     failure: (...ids) => !run.cancelled && pick(ids).some((r) => r === "failure"),
     cancelled: () => run.cancelled,
     always: () => true,
   };
-  const needs = Object.fromEntries(def.needs.map((n) => [n, results.get(graph.def.jobs.find((d) => d.id.toLowerCase() === n.toLowerCase())?.id ?? n) ?? { result: "skipped", outputs: {} }]));
-  return evaluateCondition(def.if, { github: run.github, vars: run.vars, inputs: graph.inputs, needs }, fns);
+  return evaluateCondition(def.if, { github: run.github, vars: run.vars, inputs: graph.inputs, needs: needsOf(graph, def, results) }, fns);
 }

@@ -1,7 +1,7 @@
 import { mkdirSync, rmSync } from "node:fs";
-import type { Job, JobConclusion, Step } from "../contract/index.js";
+import type { JobConclusion, Step } from "../contract/index.js";
 import { evaluateStringMap, evaluateString, stringify, evaluateToken, truthy } from "../expressions/index.js";
-import type { JobResult, JobRuntime, RunRuntime } from "./runtime.js";
+import type { JobResult, JobRuntime } from "./runtime.js";
 import { jobContexts } from "./runtime.js";
 import { stepContexts, type StepScope } from "./scope.js";
 import { executeStep, scopeFunctions } from "./step.js";
@@ -9,6 +9,7 @@ import { startJobContainers } from "./docker/job-container.js";
 import { planPreSteps, runPreSteps } from "./pre-steps.js";
 import { evaluatedStepName } from "./step-names.js";
 import { runsOnSkip } from "./runs-on.js";
+import { setupStep, skipJob } from "./setup-step.js";
 
 /**
  * Runs one job (or matrix leg) whose `if` already passed: set up (env, defaults, RUNNER_TEMP),
@@ -38,10 +39,7 @@ export async function runJob(rt: JobRuntime): Promise<JobResult> {
   if (head.length) rt.job.steps = [...head.map((name) => ({ number: 0, name, status: "queued" as const })), ...rt.job.steps].map((s, i) => ({ ...s, number: i + 1 }));
   reporter.jobStarted(rt.job);
   if (setupError) {
-    const step = reporter.addStep(rt.job, "Set up job");
-    reporter.stepStarted(rt.job, step);
-    logTo(step)(`##[error]${setupError}`);
-    reporter.stepCompleted(rt.job, step, "failure", "failure");
+    setupStep(rt.run, rt.job, "failure", setupError.split("\n").map((l) => `##[error]${l}`));
     rt.status = "failure";
   } else {
     const started = containers ? await initContainers(rt, rt.job.steps[0], logTo) : { ok: true, cleanup: async () => {} };
@@ -99,19 +97,6 @@ async function initContainers(rt: JobRuntime, step: Step, logTo: (s: Step) => (l
   }
   reporter.stepCompleted(rt.job, step, "success", "success");
   return { ok: true, cleanup: r.cleanup };
-}
-
-/** A job whose runs-on this machine (or the fleet) cannot answer: skipped, with one "Set up job" line saying why. */
-export function skipJob(run: RunRuntime, job: Job, why: string): JobResult {
-  const { reporter } = run;
-  job.steps = [];
-  reporter.jobStarted(job);
-  const step = reporter.addStep(job, "Set up job");
-  reporter.stepStarted(job, step);
-  reporter.log(job, step, `${why}\n`);
-  reporter.stepCompleted(job, step, "skipped", "skipped");
-  reporter.jobCompleted(job, "skipped");
-  return { result: "skipped", outputs: {} };
 }
 
 /** The leg's own checkout when jobs are isolated: rt.workspace points into it until `release`. */

@@ -3,11 +3,11 @@ import { isAbsolute, join, relative } from "node:path";
 import type { Job, LegSpec, WorkflowRun } from "../contract/index.js";
 import { evaluateToken } from "../expressions/index.js";
 import { loadWorkflow, type JobDef } from "../workflow/index.js";
-import type { ActionSources, ArtifactStore, LegRequest, ProcessRecorder, RunOptions } from "./api.js";
+import type { ActionSources, ArtifactStore, LegRequest, ProcessRecorder, RunOptions, SharedCache } from "./api.js";
 import type { DockerEngine } from "./docker/engine.js";
 import type { EventSink } from "../contract/index.js";
-import { failHolder } from "./graph.js";
-import { runJob, skipJob } from "./job.js";
+import { failHolder, skipJob } from "./setup-step.js";
+import { runJob } from "./job.js";
 import { legLabels, runsOnLabels as rawLabels } from "./runs-on.js";
 import { cancelJob, newJobRuntime } from "./legs.js";
 import { Masker } from "./mask.js";
@@ -100,6 +100,7 @@ export interface LegEnvironment {
   actions?: ActionSources;
   artifacts?: ArtifactStore;
   cacheDir?: string;
+  sharedCache?: SharedCache;
   docker?: DockerEngine;
   /** Told the process group of every host process a step starts (the worker records them to reap after a crash). */
   processes?: ProcessRecorder;
@@ -126,7 +127,7 @@ export async function runLegSpec(spec: LegSpec, env: LegEnvironment): Promise<{ 
   // The worker decides runs-on as the coordinator did: the run's --platform mappings, and its own labels as this machine's.
   const platforms = { ...spec.platforms, ...Object.fromEntries((env.labels ?? []).map((l) => [l, "host"])) };
   // No per-leg checkout here: the worker already gave this leg its own copy of the run's source.
-  const opts: RunOptions = { runId: spec.runId, runNumber: spec.runNumber, workspace: env.workspace, workflow, event: spec.event, inputs: spec.inputs, secrets: env.secrets, vars: spec.vars, hostEnv: env.hostEnv, tempDir: env.tempDir, sink: env.sink, actions: env.actions, artifacts: env.artifacts, cacheDir: env.cacheDir, docker: env.docker, processes: env.processes, killGraceSeconds: spec.killGraceSeconds, platforms, toolCache: env.toolCache };
+  const opts: RunOptions = { runId: spec.runId, runNumber: spec.runNumber, workspace: env.workspace, workflow, event: spec.event, inputs: spec.inputs, secrets: env.secrets, vars: spec.vars, hostEnv: env.hostEnv, tempDir: env.tempDir, sink: env.sink, actions: env.actions, artifacts: env.artifacts, cacheDir: env.cacheDir, sharedCache: env.sharedCache, docker: env.docker, processes: env.processes, killGraceSeconds: spec.killGraceSeconds, platforms, toolCache: env.toolCache };
   const rt: RunRuntime = {
     opts,
     reporter,

@@ -8,17 +8,31 @@ const copyRun = (r: WorkflowRun): WorkflowRun => ({ ...r, trigger: { ...r.trigge
  * and the events it received always agree. Payloads are copies: a consumer may keep them.
  */
 export class Reporter {
+  /** A run taken over: its jobs as the event log last showed them, by id. */
+  private readonly prior: Map<string, Job> | undefined;
+  /** Jobs restored from `prior` that were over: nothing about them is reported again. */
+  private readonly settled = new WeakSet<Job>();
+
+  /**
+   * `prior`: the run is taken over from a coordinator that died, and planned again from the
+   * start. Each job the plan makes again takes the state it had; what already happened (a job
+   * started or completed, a step run) is not reported twice, so the event log reads as one run.
+   */
   constructor(
     readonly run: WorkflowRun,
     private readonly sink: EventSink,
     private readonly now: () => Date,
-  ) {}
+    prior?: WorkflowRun,
+  ) {
+    if (prior) this.prior = new Map(prior.jobs.map((j) => [j.id, copyJob(j)]));
+  }
 
   private stamp(): string {
     return this.now().toISOString();
   }
 
   runStarted(): void {
+    if (this.prior && this.run.status === "in_progress") return;
     this.run.status = "in_progress";
     this.run.startedAt = this.stamp();
     this.sink.emit(makeEvent("run.started", { runId: this.run.id, run: copyRun(this.run) }));
@@ -33,18 +47,29 @@ export class Reporter {
 
   /** Adds jobs (a placeholder per job at start, matrix legs when they are known) after `replace` if given. */
   addJobs(jobs: Job[], replace?: Job): void {
+    for (const job of jobs) this.restore(job);
     const at = replace ? this.run.jobs.indexOf(replace) : -1;
     if (at >= 0) this.run.jobs.splice(at, 1, ...jobs);
     else this.run.jobs.push(...jobs);
   }
 
+  /** A job of a run taken over takes the state it had in the event log. */
+  private restore(job: Job): void {
+    const was = this.prior?.get(job.id);
+    if (!was || was.status === "queued") return;
+    Object.assign(job, copyJob(was));
+    if (was.status === "completed") this.settled.add(job);
+  }
+
   jobStarted(job: Job): void {
+    if (this.settled.has(job) || (this.prior && job.status === "in_progress")) return;
     job.status = "in_progress";
     job.startedAt = this.stamp();
     this.sink.emit(makeEvent("job.started", { runId: this.run.id, jobId: job.id, job: copyJob(job) }));
   }
 
   jobCompleted(job: Job, conclusion: JobConclusion): void {
+    if (this.settled.has(job)) return;
     if (job.status === "queued") job.startedAt = undefined;
     job.status = "completed";
     job.conclusion = conclusion;
@@ -54,18 +79,24 @@ export class Reporter {
 
   /** Appends a step to a job (post steps, set-up steps) and returns it, queued. */
   addStep(job: Job, name: string): Step {
+    // A job taken over mid-way keeps the steps it had: the same step is not added twice.
+    const had = this.prior && job.steps.find((s) => s.name === name && s.status !== "completed");
+    if (had) return had;
+    if (this.settled.has(job)) return { number: job.steps.length + 1, name, status: "completed" };
     const step: Step = { number: job.steps.length + 1, name, status: "queued" };
     job.steps.push(step);
     return step;
   }
 
   stepStarted(job: Job, step: Step): void {
+    if (this.settled.has(job) || (this.prior && step.status !== "queued")) return;
     step.status = "in_progress";
     step.startedAt = this.stamp();
     this.sink.emit(makeEvent("step.started", { runId: this.run.id, jobId: job.id, stepNumber: step.number, step: { ...step } }));
   }
 
   stepCompleted(job: Job, step: Step, outcome: StepConclusion, conclusion: StepConclusion): void {
+    if (this.settled.has(job) || (this.prior && step.status === "completed")) return;
     if (step.status === "queued") step.startedAt = step.startedAt ?? this.stamp();
     step.status = "completed";
     step.outcome = outcome;
@@ -90,6 +121,7 @@ export class Reporter {
 
   /** One log line; `line` must already be masked and end with a newline. */
   log(job: Job, step: Step, line: string): void {
+    if (this.settled.has(job)) return;
     this.sink.emit({ type: "step.log", runId: this.run.id, jobId: job.id, stepNumber: step.number, data: { runId: this.run.id, jobId: job.id, stepNumber: step.number, line } });
   }
 }

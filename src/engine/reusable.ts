@@ -4,7 +4,9 @@ import { formatDiagnostic } from "../contract/index.js";
 import { evaluateString, evaluateStringMap, evaluateToken } from "../expressions/index.js";
 import { coerceInputs, loadWorkflow, type JobDef } from "../workflow/index.js";
 import { locateRepo } from "./action-source.js";
-import { aggregate, failHolder, runGraph } from "./graph.js";
+import { runGraph } from "./graph.js";
+import { aggregate } from "./needs.js";
+import { failHolder } from "./setup-step.js";
 import type { GraphScope, JobResult, RunRuntime } from "./runtime.js";
 
 /** RW-09: caller plus nine levels. */

@@ -6,7 +6,7 @@ import { resolveShell } from "./shell.js";
 import type { StepScope } from "./scope.js";
 import { runProcess, type ProcessOutcome, type StartProcess } from "./run-process.js";
 import { execInContainer } from "./docker/container-process.js";
-import { containerEnv } from "./docker/context.js";
+import { containerEnv, inContainer, onHost } from "./docker/context.js";
 import type { Contexts, ExtraFunctions } from "../expressions/index.js";
 
 /**
@@ -27,7 +27,9 @@ export async function runScript(def: StepDef, scope: StepScope, ctx: Contexts, f
   }
   const workspace = rt.workspace;
   const wd = evaluateString(def.workingDirectory, ctx, fns) ?? defaults.workingDirectory;
-  const cwd = wd ? resolve(workspace, wd) : workspace;
+  const mounts = rt.container?.mounts ?? [];
+  // A working directory may name the container's paths (`${{ github.workspace }}/sub` in a job container).
+  const cwd = wd ? onHost(mounts, resolve(workspace, wd)) : workspace;
   if (!existsSync(cwd) || !statSync(cwd).isDirectory()) {
     scope.log(`##[error]An error occurred trying to start process '${shell.command}' with working directory '${cwd}'. No such file or directory`);
     return { result: "failure" };
@@ -41,7 +43,8 @@ export async function runScript(def: StepDef, scope: StepScope, ctx: Contexts, f
   const container = rt.container;
   if (container && rt.run.opts.docker) {
     const engine = rt.run.opts.docker;
-    const start: StartProcess = (procEnv, onLine) => execInContainer(engine, container.id, { Cmd: [basename(shell.command), ...args], Env: containerEnv(procEnv, rt.run.hostEnv, []), WorkingDir: cwd }, onLine);
+    const inside = shell.args.map((a) => a.replace("{0}", inContainer(mounts, file)));
+    const start: StartProcess = (procEnv, onLine) => execInContainer(engine, container.id, { Cmd: [basename(shell.command), ...inside], Env: containerEnv(procEnv, rt.run.hostEnv, mounts), WorkingDir: inContainer(mounts, cwd) }, onLine);
     return runProcess(scope, def.id, env, { command: shell.command, args, cwd, start });
   }
   return runProcess(scope, def.id, env, { command: shell.command, args, cwd });

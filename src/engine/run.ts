@@ -57,13 +57,14 @@ export function startRun(opts: RunOptions): RunHandle {
     number: opts.runNumber,
     workflow: opts.workflow.name,
     workflowFile: opts.workflow.relPath,
-    status: "queued",
+    status: opts.resume?.status ?? "queued",
     jobs: [],
-    createdAt: now().toISOString(),
+    createdAt: opts.resume?.createdAt ?? now().toISOString(),
+    ...(opts.resume?.startedAt ? { startedAt: opts.resume.startedAt } : {}),
     trigger: { event: opts.event, ref: ref.ref, sha: ref.sha },
     inputs,
   };
-  const reporter = new Reporter(run, opts.sink, now);
+  const reporter = new Reporter(run, opts.sink, now, opts.resume);
   const masker = new Masker();
   for (const v of Object.values(opts.secrets ?? {})) masker.add(v);
   const eventPath = join(opts.tempDir, "_github_workflow", "event.json");

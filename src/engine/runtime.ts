@@ -1,3 +1,4 @@
+import type { Mount } from "./docker/context.js";
 import type { Job, JobConclusion } from "../contract/index.js";
 import type { Contexts, ExtraFunctions } from "../expressions/index.js";
 import { hashFiles } from "../expressions/index.js";
@@ -91,7 +92,7 @@ export interface JobRuntime {
   debug: boolean;
   summaries: string[];
   /** The job's container (`container:`), when it has one: run steps execute in it. */
-  container?: { id: string; network: string; shell: "bash" | "sh" };
+  container?: { id: string; network: string; shell: "bash" | "sh"; mounts: Mount[]; node: string };
   /** State saved by the `pre` steps, by the step they belong to (ACT-05). */
   preState: Map<StepDef, Record<string, string>>;
   /**

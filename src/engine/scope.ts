@@ -1,3 +1,4 @@
+import { inContainer } from "./docker/context.js";
 import type { StepConclusion } from "../contract/index.js";
 import { type Contexts } from "../expressions/index.js";
 import type { JobRuntime, PostEntry } from "./runtime.js";
@@ -34,10 +35,10 @@ export interface StepScope {
   log: (line: string) => void;
 }
 
-/** The contexts a step key sees (CTX-11), with `env` as given. */
-export function stepContexts(scope: StepScope, env: Record<string, string>, stepId: string): Contexts {
+/** The `github` context of a step: the run's, with the job's workspace and the step's action_* fields. */
+export function stepGithub(scope: StepScope, stepId: string): Record<string, unknown> {
   const rt = scope.rt;
-  const github = {
+  return {
     ...rt.run.github,
     workspace: rt.workspace,
     job: rt.def.id,
@@ -47,6 +48,14 @@ export function stepContexts(scope: StepScope, env: Record<string, string>, step
     action_ref: scope.action?.ref ?? "",
     ...(scope.composite ? { action_status: scope.composite.status } : {}),
   };
+}
+
+/** The contexts a step key sees (CTX-11), with `env` as given. */
+export function stepContexts(scope: StepScope, env: Record<string, string>, stepId: string): Contexts {
+  const rt = scope.rt;
+  // In a job container, the paths its steps see (GitHub's /__w/…).
+  const mounts = rt.container?.mounts ?? [];
+  const github = { ...stepGithub(scope, stepId), workspace: inContainer(mounts, rt.workspace), event_path: inContainer(mounts, String(rt.run.github.event_path ?? "")) };
   return {
     github,
     env,
@@ -58,7 +67,7 @@ export function stepContexts(scope: StepScope, env: Record<string, string>, step
     needs: scope.composite ? {} : rt.needs,
     steps: scope.steps,
     job: { status: rt.status },
-    runner: rt.runner,
+    runner: mounts.length ? { ...rt.runner, temp: inContainer(mounts, rt.runner.temp) } : rt.runner,
   };
 }
 

@@ -1,6 +1,6 @@
 import type { WorkflowRun } from "../contract/index.js";
 import type { WorkflowDef } from "../workflow/index.js";
-import { aggregate } from "./graph.js";
+import { aggregate } from "./needs.js";
 import type { JobResult } from "./runtime.js";
 
 /**

@@ -1,7 +1,7 @@
 import { delimiter } from "node:path";
 import { githubEnv } from "./github-context.js";
 import type { FileCommandPaths } from "./file-commands.js";
-import type { StepScope } from "./scope.js";
+import { stepGithub, type StepScope } from "./scope.js";
 
 /**
  * ENV-05: the process environment of a step: host env, then the env context, then the action's
@@ -10,16 +10,7 @@ import type { StepScope } from "./scope.js";
  */
 export function processEnv(scope: StepScope, env: Record<string, string>, stepId: string, files: FileCommandPaths | undefined, extra: Record<string, string> = {}): Record<string, string> {
   const rt = scope.rt;
-  const github = {
-    ...rt.run.github,
-    workspace: rt.workspace,
-    job: rt.def.id,
-    action: stepId,
-    action_path: scope.action?.path ?? "",
-    action_repository: scope.action?.repository ?? "",
-    action_ref: scope.action?.ref ?? "",
-  };
-  const out: Record<string, string> = { ...rt.run.hostEnv, ...env, ...extra, ...githubEnv(github) };
+  const out: Record<string, string> = { ...rt.run.hostEnv, ...env, ...extra, ...githubEnv(stepGithub(scope, stepId)) };
   out.CI = "true";
   out.GITHUB_ACTIONS = "true";
   for (const [k, v] of Object.entries(rt.runner)) out[`RUNNER_${k.toUpperCase()}`] = v;

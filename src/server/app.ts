@@ -2,7 +2,6 @@ import { createServer, type Server } from "node:http";
 import { join } from "node:path";
 import type { AddressInfo } from "node:net";
 import { StaxError } from "../contract/index.js";
-import { DockerEngine, dockerAddress, LegSlots } from "../engine/index.js";
 import { isLoopbackHost, type Config } from "../config/config.js";
 import { connectStore, PgFleet, recoverInterrupted, runStillOwned, SecretVault, type Store } from "../store/index.js";
 import { readJson, sendError, type Route } from "./http.js";
@@ -14,8 +13,8 @@ import { removeStaleRunTemps } from "./run-temp.js";
 import { removeStaleSandboxes } from "./sandbox.js";
 import { guard, type SecurityOptions } from "./security.js";
 import { serveStatic } from "./static.js";
-import { StoreArtifacts } from "./artifacts.js";
 import { FleetDispatcher } from "./dispatcher.js";
+import { runHost } from "./launch.js";
 
 const BODY_LIMIT = 1024 * 1024;
 
@@ -52,7 +51,6 @@ export async function startRunner(o: RunnerOptions): Promise<Runner> {
   if (!loopback && !o.token) throw new StaxError("CONFIG_INVALID", `STAX_HOST=${config.host} is not a loopback address; binding there requires a token (STAX_TOKEN)`);
   const store = await connectStore(config);
   const owned = (runId: string) => runStillOwned(store, config.dataDir, runId, new Date());
-  await recoverInterrupted(store, new Date(), owned);
   await removeStaleSandboxes(config.workspace, config.sandboxDir, join(config.dataDir, "checkouts"), owned);
   // What a crash left of runs no live process executes (the same test as crash recovery): their
   // temp folders (plaintext secrets) and their steps' process groups.
@@ -72,25 +70,21 @@ export async function startRunner(o: RunnerOptions): Promise<Runner> {
     workspace: config.workspace,
     store,
     vault,
-    hostEnv: o.hostEnv,
+    host: runHost(config, store, o.hostEnv),
     sandboxDir: config.sandboxDir,
     checkoutsDir: join(config.dataDir, "checkouts"),
-    toolCache: join(config.home, "tools"),
-    dataDir: config.dataDir,
-    actionsCache: config.actionsCache,
-    cacheDir: join(config.dataDir, "cache"),
-    docker: new DockerEngine(dockerAddress(config.dockerHost)),
     retention: config.retention,
     leaseMs: config.leaseMs,
     defaultSandbox: "auto",
-    legSlots: new LegSlots(config.maxJobs),
-    artifacts: new StoreArtifacts(store),
     dispatcher,
   });
-  // Runs whose executor died since (its lease lapsed: a front-end or `stax run` elsewhere) are
-  // marked cancelled by whichever front-end notices first; their legs on workers are stopped.
+  // Runs no live process executes (a crash here, or a lease that lapsed: a front-end or `stax run`
+  // elsewhere died). With many machines, the first front-end to notice takes such a run over and
+  // carries it on; a run it cannot take over is marked cancelled and its legs on workers stopped.
+  const executed = async (runId: string) => (await owned(runId)) || (await runs.takeOver(runId)) !== "no";
+  await recoverInterrupted(store, new Date(), executed);
   const sweeper = setInterval(() => {
-    void recoverInterrupted(store, new Date(), owned)
+    void recoverInterrupted(store, new Date(), executed)
       .then(async (events) => {
         for (const id of new Set(events.map((e) => e.runId))) await fleet?.cancelRun(id);
       })

@@ -1,6 +1,6 @@
-import { randomBytes } from "node:crypto";
+import { createHash } from "node:crypto";
 import type { LegDispatcher, LegOutcome, LegRequest } from "../engine/index.js";
-import type { SSEEvent } from "../contract/index.js";
+import type { SSEEvent, StoredEvent } from "../contract/index.js";
 import type { PgFleet, SecretVault, Store } from "../store/index.js";
 
 interface Pending {
@@ -8,6 +8,11 @@ interface Pending {
   onEvent: (e: SSEEvent) => void;
   resolve: (o: LegOutcome) => void;
   settled: boolean;
+}
+
+/** A leg's id: the same for the same job of the same run, so a front-end taking a run over finds the legs already sent. */
+export function legId(workspace: string, runId: string, jobId: string): string {
+  return createHash("sha256").update(`${workspace}\0${runId}\0${jobId}`).digest("hex").slice(0, 24);
 }
 
 /** How often running legs' leases are checked. */
@@ -25,6 +30,8 @@ export class FleetDispatcher implements LegDispatcher {
   private readonly pending = new Map<string, Pending>();
   private readonly byJob = new Map<string, Pending>();
   private readonly sources = new Map<string, { key: string; commit: string }>();
+  /** Runs being taken over: the job and step events stored since their state was read, until their legs are followed again. */
+  private readonly resuming = new Map<string, { after: number; events: StoredEvent[] }>();
   private readonly timer: NodeJS.Timeout;
   private checks = 0;
 
@@ -39,7 +46,9 @@ export class FleetDispatcher implements LegDispatcher {
     store.events.onCommit((batch) => {
       for (const e of batch) {
         if (e.type === "step.log" || !e.jobId) continue;
-        this.byJob.get(`${e.runId}\0${e.jobId}`)?.onEvent(e);
+        const p = this.byJob.get(`${e.runId}\0${e.jobId}`);
+        if (p) p.onEvent(e);
+        else this.resuming.get(e.runId)?.events.push(e);
       }
     });
     fleet.listen((payload) => {
@@ -61,14 +70,34 @@ export class FleetDispatcher implements LegDispatcher {
     else this.sources.delete(runId);
   }
 
+  /**
+   * A run is being taken over: from now until `resumed`, its job and step events that no leg
+   * follows yet are kept, and a leg followed again first gets those stored after `after` (the
+   * newest event the run's state was read with), so nothing between the two is lost.
+   */
+  resume(runId: string, after: number): void {
+    this.resuming.set(runId, { after, events: [] });
+  }
+
+  resumed(runId: string): void {
+    this.resuming.delete(runId);
+  }
+
+  /** The newest event id delivered to this dispatcher: a state read after it misses nothing `resume` keeps. */
+  delivered(): number {
+    return this.store.events.delivered();
+  }
+
   dispatch(leg: LegRequest, onEvent: (e: SSEEvent) => void): { done: Promise<LegOutcome>; cancel(hard: boolean): void } {
-    const id = randomBytes(8).toString("hex");
+    const id = legId(this.store.workspace, leg.runId, leg.job.id);
     let resolve!: (o: LegOutcome) => void;
     const done = new Promise<LegOutcome>((r) => (resolve = r));
     const p: Pending = { id, onEvent, resolve, settled: false };
     const jobKey = `${leg.runId}\0${leg.job.id}`;
     this.pending.set(id, p);
     this.byJob.set(jobKey, p);
+    const held = this.resuming.get(leg.runId);
+    if (held) for (const e of held.events) if (e.jobId === leg.job.id && e.id > held.after) onEvent(e);
     void done.then(() => {
       this.pending.delete(id);
       if (this.byJob.get(jobKey) === p) this.byJob.delete(jobKey);
@@ -79,7 +108,9 @@ export class FleetDispatcher implements LegDispatcher {
     else {
       this.fleet
         .enqueue(id, { ...rest, workspace: this.store.workspace, source, sealedSecrets: this.vault.seal(secrets) })
-        .then(async () => {
+        .then(async (queued) => {
+          // Sent before this run was taken over: followed where it is now (running, or over).
+          if (!queued) return void this.settle(id);
           const workers = await this.fleet.workers(this.leaseMs);
           if (!workers.some((w) => !w.lost && leg.labels.every((l) => w.labels.includes(l)))) this.onWaiting(leg.job.id, leg.labels);
         })

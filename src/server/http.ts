@@ -89,3 +89,16 @@ export function expectObject(body: unknown, fields: Record<string, FieldSpec>, w
   }
   return b;
 }
+
+/** A decimal whole number from `min` to `max`: `0x10`, ` 5`, `1e3` and unsafe integers are refused, not read by `Number()`. */
+export function wholeNumber(name: string, raw: string, min: number, max: number): number {
+  const n = /^\d{1,16}$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max) throw new StaxError("BAD_REQUEST", `'${name}' must be a whole number from ${min} to ${max}`);
+  return n;
+}
+
+/** An optional whole-number query parameter (see `wholeNumber`). */
+export function int(q: URLSearchParams, name: string, min: number, max: number): number | undefined {
+  const raw = q.get(name);
+  return raw === null ? undefined : wholeNumber(name, raw, min, max);
+}

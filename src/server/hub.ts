@@ -12,6 +12,13 @@ export function frame(e: StoredEvent): string {
   return `id: ${e.id}\nevent: ${e.type}\ndata: ${JSON.stringify(e.data)}\n\n`;
 }
 
+/** Whether a subscriber gets an event: everything, one run, or one job of a run (with the run's run.* and job.* events). */
+function wants(s: { runId?: string; jobId?: string }, e: StoredEvent): boolean {
+  if (!s.runId) return true;
+  if (e.runId !== s.runId) return false;
+  return s.jobId === undefined || !e.type.startsWith("step.") || (e.data as { jobId?: string }).jobId === s.jobId;
+}
+
 const PING = "event: ping\ndata: {}\n\n";
 const REPLAY_PAGE = 5000;
 /** Bytes of frames gathered in one tick before a subscriber is written to without waiting for the tick's end. */
@@ -28,6 +35,8 @@ interface QueueEntry {
 interface Subscriber {
   res: ServerResponse;
   runId?: string;
+  /** With `runId`: the step events (`step.*`) of the run's other jobs are left out. */
+  jobId?: string;
   /**
    * Frames waiting for the socket: one entry per published batch, with the batch's first and
    * last id, encoded once and shared by every subscriber that gets the same frames.
@@ -77,15 +86,16 @@ export class EventHub {
     const frames = batch.map(frame);
     const last = batch[batch.length - 1].id;
     let all: Buffer | undefined;
-    const byRun = new Map<string, Buffer>();
+    const byFilter = new Map<string, Buffer>();
     const first = batch[0].id;
     for (const s of this.subs) {
       // Replaying subscribers queue live batches too: the store is read asynchronously, so a
       // batch committed after their last read would otherwise be lost. Ids deduplicate.
       let bytes: Buffer;
+      const key = `${s.runId}\0${s.jobId ?? ""}`;
       if (!s.runId) bytes = all ??= Buffer.from(frames.join(""));
-      else if (byRun.has(s.runId)) bytes = byRun.get(s.runId)!;
-      else byRun.set(s.runId, (bytes = Buffer.from(frames.filter((_, i) => batch[i].runId === s.runId).join(""))));
+      else if (byFilter.has(key)) bytes = byFilter.get(key)!;
+      else byFilter.set(key, (bytes = Buffer.from(frames.filter((_, i) => wants(s, batch[i])).join(""))));
       if (bytes.length) this.enqueue(s, { first, id: last, bytes, events: batch });
     }
     if (!this.scheduled) {
@@ -108,10 +118,10 @@ export class EventHub {
    * Starts a stream on `res`: headers, `retry`, a ping, then every stored event after `since`
    * (when given), then live events: none lost, none twice.
    */
-  subscribe(res: ServerResponse, opts: { since?: number; runId?: string }): void {
+  subscribe(res: ServerResponse, opts: { since?: number; runId?: string; jobId?: string }): void {
     // Everything delivered so far is behind a live subscriber; every later batch reaches it.
     res.writeHead(200, { "Content-Type": "text/event-stream", "Cache-Control": "no-cache", Connection: "keep-alive", "X-Accel-Buffering": "no" });
-    const s: Subscriber = { res, runId: opts.runId, queue: [], queuedBytes: 0, sent: opts.since ?? this.log.delivered(), replaying: opts.since !== undefined, waitingForDrain: false, closed: false };
+    const s: Subscriber = { res, runId: opts.runId, jobId: opts.runId ? opts.jobId : undefined, queue: [], queuedBytes: 0, sent: opts.since ?? this.log.delivered(), replaying: opts.since !== undefined, waitingForDrain: false, closed: false };
     res.write(`retry: 2000\n\n${PING}`);
     this.subs.add(s);
     res.on("close", () => this.drop(s));
@@ -125,7 +135,7 @@ export class EventHub {
     for (;;) {
       let page: StoredEvent[];
       try {
-        page = await this.log.readSince(s.sent, { runId: s.runId, limit: REPLAY_PAGE });
+        page = await this.log.readSince(s.sent, { runId: s.runId, jobId: s.jobId, limit: REPLAY_PAGE });
       } catch (err) {
         s.res.destroy(err instanceof Error ? err : new Error(String(err)));
         return this.drop(s);
@@ -155,7 +165,7 @@ export class EventHub {
     if (queue.length === 0) return;
     s.sent = queue[queue.length - 1].id;
     // A batch the replay already sent in part: only its newer frames.
-    const parts = queue.map((q) => (q.first > sent ? q.bytes : Buffer.from(q.events.filter((e) => e.id > sent && (!s.runId || e.runId === s.runId)).map(frame).join(""))));
+    const parts = queue.map((q) => (q.first > sent ? q.bytes : Buffer.from(q.events.filter((e) => e.id > sent && wants(s, e)).map(frame).join(""))));
     // The queued batches leave in one write. Not cork()/uncork(): on Node 22 and later a
     // ServerResponse written while corked never emits 'drain' (nodejs/node#60432), and the
     // subscriber, waiting for it, would overflow although it reads everything.

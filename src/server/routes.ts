@@ -1,9 +1,10 @@
-import { RUN_CONCLUSIONS, STATUSES, StaxError, type CreateRunRequest, type HealthResponse, type ListRunsQuery, type WorkerInfo } from "../contract/index.js";
+import { RUN_CONCLUSIONS, STATUSES, StaxError, type CreateRunRequest, type HealthResponse, type ListRunsQuery, type RunSnapshot, type WorkerInfo } from "../contract/index.js";
 import { parseDotenv } from "../config/dotenv.js";
 import { isSafeName, isVarName, runLogText, type SecretVault, type Store } from "../store/index.js";
 import { listWorkflowsOffThread, resolveWorkflow } from "../workflow/index.js";
 import { artifactDownload } from "./artifacts.js";
-import { expectObject, route, sendJson, type Route } from "./http.js";
+import { expectObject, int, route, sendJson, wholeNumber, type Route } from "./http.js";
+import { logRoutes } from "./log-routes.js";
 import type { EventHub } from "./hub.js";
 import type { RunManager } from "./runs.js";
 
@@ -22,18 +23,6 @@ export interface RouteDeps {
 const MAX_SECRETS_IMPORT = 1000;
 
 const STATUS_FILTERS = new Set<string>([...STATUSES, ...RUN_CONCLUSIONS]);
-
-/** A decimal whole number from `min` to `max`: `0x10`, ` 5`, `1e3` and unsafe integers are refused, not read by `Number()`. */
-function wholeNumber(name: string, raw: string, min: number, max: number): number {
-  const n = /^\d{1,16}$/.test(raw) ? Number(raw) : NaN;
-  if (!Number.isSafeInteger(n) || n < min || n > max) throw new StaxError("BAD_REQUEST", `'${name}' must be a whole number from ${min} to ${max}`);
-  return n;
-}
-
-function int(q: URLSearchParams, name: string, min: number, max: number): number | undefined {
-  const raw = q.get(name);
-  return raw === null ? undefined : wholeNumber(name, raw, min, max);
-}
 
 function varName(name: string): string {
   if (!isVarName(name)) throw new StaxError("INVALID_NAME", `'${name}' is not a valid variable name (letters, digits and _, not starting with a digit or GITHUB_)`);
@@ -66,7 +55,13 @@ export function routes(d: RouteDeps): Route[] {
       const q: ListRunsQuery = { status: status as ListRunsQuery["status"], workflow: query.get("workflow") ?? undefined, limit: int(query, "limit", 1, 1000) ?? 50, before: int(query, "before", 1, Number.MAX_SAFE_INTEGER) };
       sendJson(res, 200, await d.store.runs.list(q));
     }),
-    route("GET", "/api/runs/:id", async ({ res, params }) => sendJson(res, 200, await d.runs.find(params.id))),
+    route("GET", "/api/runs/:id", async ({ res, params }) => {
+      // Read before the run: an event committed in between is sent again to a page that
+      // subscribes with `since=lastEventId` (state events are idempotent), never lost.
+      const lastEventId = await d.store.events.highWater();
+      sendJson(res, 200, { ...(await d.runs.find(params.id)), lastEventId } satisfies RunSnapshot);
+    }),
+    ...logRoutes(d),
     route("GET", "/api/runs/:id/logs", async ({ res, params, query }) => {
       const run = await d.runs.find(params.id);
       const job = query.get("job") ?? undefined;
@@ -147,7 +142,9 @@ export function routes(d: RouteDeps): Route[] {
         // A run is named as everywhere else: id, unique prefix, number or `last`.
         const ref = query.get("runId") ?? undefined;
         const runId = ref === undefined ? undefined : (await d.runs.find(ref)).id;
-        d.hub.subscribe(res, { since, runId });
+        const jobId = query.get("jobId") ?? undefined;
+        if (jobId !== undefined && runId === undefined) throw new StaxError("BAD_REQUEST", "'jobId' needs 'runId'");
+        d.hub.subscribe(res, { since, runId, jobId });
       },
     ),
   ];

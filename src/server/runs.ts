@@ -1,36 +1,26 @@
-import { basename } from "node:path";
+import { basename, join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { formatDiagnostic, StaxError, type CreateRunRequest, type SandboxStrategy, type WorkflowRun } from "../contract/index.js";
-import { gitFetcher, readGitInfoAsync, rerunPlan, startRun, type LegSlots, type DockerEngine, type ArtifactStore, type RunHandle, type Reuse } from "../engine/index.js";
-import { ownerName, StoreRecorder, storedVars, type SecretVault, type Store, type StoredRunRequest } from "../store/index.js";
-import { resolveWorkflow, unknownEvent, validateInputs, type LoadedWorkflow } from "../workflow/index.js";
-import { processRecorder } from "./process-groups.js";
+import { readGitInfoAsync, rerunPlan, startRun, type GitInfo, type RunHandle, type Reuse } from "../engine/index.js";
+import { applyToSnapshot, ownerName, StoreRecorder, storedVars, type SecretVault, type Store, type StoredRunRequest } from "../store/index.js";
+import { checkRunRequest, loadWorkflow, resolveWorkflow, type LoadedWorkflow } from "../workflow/index.js";
+import { hostOptions, type RunHost } from "./launch.js";
 import { makeRunTemp } from "./run-temp.js";
 import { createSandbox, type Sandbox } from "./sandbox.js";
 import type { FleetDispatcher } from "./dispatcher.js";
-import { snapshotSource } from "./source.js";
+import { checkoutSource, snapshotSource } from "./source.js";
 
 export interface RunManagerDeps {
   workspace: string;
   store: Store;
   vault: SecretVault;
-  hostEnv: Record<string, string | undefined>;
+  /** What every run takes from this machine and the store (launch.ts). */
+  host: RunHost;
   sandboxDir: string;
   /** Where each job leg's own checkout is made (CreateRunRequest.workspaces). */
   checkoutsDir: string;
-  /** `$STAX_HOME/tools`: Nodes setup-node fetched. */
-  toolCache?: string;
-  /** The workspace's data folder: run temp folders go to its tmp/. */
-  dataDir: string;
-  actionsCache?: string;
-  docker?: DockerEngine;
-  /** actions/cache entries of this workspace. */
-  cacheDir?: string;
   retention: { maxRuns: number; maxAgeDays: number };
   defaultSandbox: SandboxStrategy;
-  /** The runner's cap on job legs running at once, shared by all its runs. */
-  legSlots?: LegSlots;
-  artifacts?: ArtifactStore;
   /** How long a run's lease lasts without a heartbeat. */
   leaseMs: number;
   /** Many machines: legs go to the workers of this fleet instead of running here. */
@@ -38,13 +28,6 @@ export interface RunManagerDeps {
 }
 
 const STRATEGIES = new Set(["auto", "worktree", "copy", "none"]);
-
-/** Default event for a workflow: push, else its only trigger (as `stax run` does). */
-export function defaultEvent(w: LoadedWorkflow): string {
-  const t = w.info.triggers;
-  if (t.includes("push") || t.length === 0) return "push";
-  return t.includes("workflow_dispatch") ? "workflow_dispatch" : t[0];
-}
 
 /**
  * Starts, tracks, cancels and re-runs runs. Runs execute concurrently and independently; every
@@ -77,20 +60,13 @@ export class RunManager {
     if (workflow?.relPath.startsWith("..")) throw new StaxError("WORKFLOW_NOT_FOUND", `'${req.workflow}' is outside the runner's workspace`);
     if (!workflow) throw new StaxError("WORKFLOW_NOT_FOUND", `unknown workflow '${req.workflow}'`);
     if (workflow.errors.length) throw new StaxError("WORKFLOW_INVALID", `${workflow.relPath} is invalid:\n${workflow.errors.map(formatDiagnostic).join("\n")}`, workflow.errors);
-    const event = req.event ?? defaultEvent(workflow);
-    const unknown = unknownEvent(event);
-    if (unknown) throw new StaxError("BAD_REQUEST", unknown);
-    const { inputs, errors } = validateInputs(workflow, event, req.inputs ?? {});
-    if (errors.length) throw new StaxError("INVALID_INPUT", errors.join("; "), errors);
-    const known = new Set(workflow.definition!.jobs.map((j) => j.id.toLowerCase()));
-    const unknownJobs = (req.jobs ?? []).filter((j) => typeof j !== "string" || !known.has(j.toLowerCase()));
-    if (unknownJobs.length) throw new StaxError("BAD_REQUEST", `unknown job(s): ${unknownJobs.join(", ")}`);
+    const { event, inputs } = checkRunRequest(workflow, req.event, req.inputs ?? {}, req.jobs);
     const strategy = req.sandbox?.strategy ?? this.deps.defaultSandbox;
     if (!STRATEGIES.has(strategy)) throw new StaxError("BAD_REQUEST", `sandbox.strategy must be one of auto, worktree, copy, none`);
 
     const secrets = stringMap(req.secrets, "secrets");
-    const platforms = stringMap(req.platforms, "platforms");
-    const vars = stringMap(req.vars, "vars");
+    stringMap(req.platforms, "platforms");
+    const vars0 = stringMap(req.vars, "vars");
     const matrix = matrixFilter(req.matrix);
     const stored = await this.deps.vault.all();
     assertReadable(workflow, stored.unreadable, secrets, this.deps.vault.keySource);
@@ -101,75 +77,161 @@ export class RunManager {
     } catch (err) {
       throw new StaxError("BAD_REQUEST", `cannot prepare the '${strategy}' sandbox: ${err instanceof Error ? err.message : err}`);
     }
-    const git = await readGitInfoAsync(sandbox.dir, basename(sandbox.dir));
     // The request is stored before the run starts, so a re-run after a restart has all of it.
     const request: StoredRunRequest = { workflow: req.workflow, event, inputs: req.inputs, eventPayload: req.eventPayload, jobs: req.jobs, sandbox: req.sandbox, env: req.env, actions: req.actions, workspaces: req.workspaces, platforms: req.platforms, vars: req.vars, matrix: req.matrix, actor: req.actor, ...(Object.keys(secrets).length ? { sealedSecrets: this.deps.vault.seal(secrets) } : {}) };
     await this.deps.store.queue.enqueue(id, request);
     await this.deps.store.queue.claim(this.owner, this.deps.leaseMs, id);
     // The lease is kept from the claim on: snapshotting the source for the workers can take longer
     // than a short lease, and another front-end would take the run for one whose runner died.
-    const beat = () => void this.deps.store.queue.heartbeat(id, this.owner, this.deps.leaseMs).catch(() => {});
-    const heartbeat = setInterval(beat, this.deps.leaseMs / 3);
+    let recorder: StoreRecorder | undefined;
+    const heartbeat = this.keepLease(id, () => recorder?.fence());
+    const git = await readGitInfoAsync(sandbox.dir, basename(sandbox.dir));
+    const vars = { ...(await storedVars(this.deps.store)), ...vars0 };
     if (this.deps.dispatcher) {
       try {
-        this.deps.dispatcher.setSource(id, await snapshotSource(sandbox.dir, this.deps.store.blobs, id));
+        const source = await snapshotSource(sandbox.dir, this.deps.store.blobs, id);
+        this.deps.dispatcher.setSource(id, source);
+        // What another front-end needs to take the run over if this one dies (many machines).
+        await this.deps.store.queue.update(id, { ...request, coordination: { workflowPath: workflow.relPath, source, git: { ...git }, vars, ...(reuse ? { reuse } : {}) } });
       } catch (err) {
         clearInterval(heartbeat);
         this.dispose(sandbox);
         throw new StaxError("BAD_REQUEST", `cannot snapshot the workspace for the workers: ${err instanceof Error ? err.message : err}`);
       }
     }
-    const recorder = new StoreRecorder(this.deps.store);
+    recorder = new StoreRecorder(this.deps.store);
     let handle: RunHandle;
     try {
       handle = startRun({
-        runId: id,
+        ...this.runOptions(id, request),
         runNumber: await this.deps.store.runs.nextNumber(),
         workspace: sandbox.dir,
         workflow,
-        event,
-        eventPayload: req.eventPayload,
         inputs,
         secrets: { ...stored.values, ...secrets },
-        env: stringMap(req.env, "env"),
-        vars: { ...(await storedVars(this.deps.store)), ...vars },
+        vars,
         matrix,
-        actor: req.actor,
-        jobs: req.jobs,
-        hostEnv: this.deps.hostEnv,
-        tempDir: makeRunTemp(this.deps.dataDir, id),
+        tempDir: makeRunTemp(this.deps.host.dataDir, id),
         sink: recorder,
-        actions: { cache: this.deps.actionsCache, overrides: stringMap(req.actions, "actions"), fetch: this.deps.actionsCache ? gitFetcher(this.deps.actionsCache, { token: this.deps.hostEnv.GITHUB_TOKEN }) : undefined },
         notices: sandbox.notices,
         checkouts: { mode: req.workspaces?.bind ? "bind" : "isolated", root: this.deps.checkoutsDir, keep: req.workspaces?.keep === true },
-        artifacts: this.deps.artifacts,
-        toolCache: this.deps.toolCache,
-        platforms,
         reuse,
-        cacheDir: this.deps.cacheDir,
-        docker: this.deps.docker,
-        legSlots: this.deps.legSlots,
         git,
-        processes: processRecorder(this.deps.dataDir, id),
-        legs: this.deps.dispatcher,
       });
     } catch (err) {
       clearInterval(heartbeat);
       throw err;
     }
     await this.deps.store.runs.save(handle.run);
-    this.active.set(id, handle);
+    this.follow(id, handle, recorder, heartbeat, () => this.dispose(sandbox));
+    return structuredClone(handle.run);
+  }
+
+  /**
+   * Keeps this runner's lease on a run until the returned timer is cleared. A lease found taken
+   * (this process stalled past it and another front-end took the run over) ends this runner's
+   * part: `lost` is called once, and the run must record nothing more.
+   */
+  private keepLease(id: string, lost: () => void = () => {}): NodeJS.Timeout {
+    const timer: NodeJS.Timeout = setInterval(() => beat(), this.deps.leaseMs / 3);
+    const beat = () =>
+      void this.deps.store.queue
+        .heartbeat(id, this.owner, this.deps.leaseMs)
+        .then((held) => {
+          if (held || !this.active.has(id)) return;
+          clearInterval(timer);
+          console.error(`stax runner: run ${id} was taken over by another front-end while this one did not answer; it records nothing more of it`);
+          lost();
+        })
+        .catch(() => {});
     beat();
+    return timer;
+  }
+
+  /** The options of a run that come from its stored request and this runner, the same for a new run and one taken over. */
+  private runOptions(id: string, request: StoredRunRequest) {
+    return {
+      ...hostOptions(this.deps.host, id, stringMap(request.actions, "actions")),
+      runId: id,
+      event: request.event,
+      eventPayload: request.eventPayload,
+      env: stringMap(request.env, "env"),
+      actor: request.actor,
+      jobs: request.jobs,
+      platforms: stringMap(request.platforms, "platforms"),
+      legs: this.deps.dispatcher,
+    };
+  }
+
+  /** Tracks a started run until it ends, then releases what it held. */
+  private follow(id: string, handle: RunHandle, recorder: StoreRecorder, heartbeat: NodeJS.Timeout, release: () => void): void {
+    this.active.set(id, handle);
     void handle.done.finally(async () => {
       clearInterval(heartbeat);
       this.deps.dispatcher?.setSource(id, undefined);
+      this.deps.dispatcher?.resumed(id);
       this.active.delete(id);
-      this.dispose(sandbox);
+      release();
       await recorder.idle().catch(() => {});
       await this.deps.store.queue.complete(id).catch(() => {});
       await this.prune().catch((err) => console.error(`stax: pruning old runs failed: ${err instanceof Error ? err.message : err}`));
     });
-    return structuredClone(handle.run);
+  }
+
+  /**
+   * Many machines: takes over a run whose coordinator died (its lease lapsed). The run is planned
+   * again from its stored request and source; jobs keep the state the event log shows, legs
+   * already on workers are followed where they are, the others are sent. `no`: not a run this
+   * runner can take over (no fleet, or started without coordination), so crash recovery marks it
+   * cancelled; `elsewhere`: another process holds it (or its lease has not lapsed yet).
+   */
+  async takeOver(id: string): Promise<"taken" | "elsewhere" | "no"> {
+    const dispatcher = this.deps.dispatcher;
+    if (this.active.has(id)) return "elsewhere";
+    const c = dispatcher && (await this.deps.store.queue.request(id))?.coordination;
+    if (!dispatcher || !c) return "no";
+    const claim = await this.deps.store.queue.claim(this.owner, this.deps.leaseMs, id);
+    if (!claim) return "elsewhere";
+    let recorder: StoreRecorder | undefined;
+    const heartbeat = this.keepLease(id, () => recorder?.fence());
+    dispatcher.resume(id, dispatcher.delivered());
+    try {
+      const prior = await storedState(this.deps.store, id);
+      if (!prior) throw new Error("its snapshot is not in the store");
+      const tempDir = makeRunTemp(this.deps.host.dataDir, id);
+      const workspace = join(tempDir, "source");
+      await checkoutSource(this.deps.store.blobs, c.source, workspace);
+      const workflow = await loadWorkflow(join(workspace, c.workflowPath), workspace);
+      if (!workflow.definition) throw new Error(`${c.workflowPath} in the run's source is invalid`);
+      const request = claim.request;
+      const stored = await this.deps.vault.all();
+      recorder = new StoreRecorder(this.deps.store);
+      recorder.adopt(prior);
+      dispatcher.setSource(id, c.source);
+      const handle = startRun({
+        ...this.runOptions(id, request),
+        runNumber: prior.number,
+        workspace,
+        workflow,
+        inputs: prior.inputs,
+        secrets: { ...stored.values, ...(request.sealedSecrets ? this.deps.vault.unseal(request.sealedSecrets) : {}) },
+        vars: c.vars,
+        matrix: request.matrix,
+        tempDir,
+        sink: recorder,
+        reuse: c.reuse as Reuse | undefined,
+        git: c.git as unknown as GitInfo,
+        resume: prior,
+      });
+      this.follow(id, handle, recorder, heartbeat, () => {});
+      console.log(`stax runner: took over run ${prior.number} (${id}): the front-end that coordinated it stopped answering`);
+      return "taken";
+    } catch (err) {
+      clearInterval(heartbeat);
+      dispatcher.resumed(id);
+      console.error(`stax runner: cannot take over run ${id}: ${err instanceof Error ? err.message : err}`);
+      return "no";
+    }
   }
 
   /** Removes a sandbox in the background; shutdown waits for the removals under way. */
@@ -188,7 +250,9 @@ export class RunManager {
     const handle = this.active.get(run.id);
     if (run.status === "completed") throw new StaxError("RUN_FINISHED", `run ${run.number} (${run.id}) has already completed`);
     if (!handle) {
-      if (!(await this.deps.store.queue.owner(run.id, new Date()))) throw new StaxError("RUN_NOT_HERE", `run ${run.number} (${run.id}) is not executed by any live process (a crash left it unfinished; the next runner start marks it cancelled)`);
+      // A run between coordinators (its front-end died, another takes it over within a lease) keeps the flag for the next one.
+      const between = this.deps.dispatcher && (await this.deps.store.queue.request(run.id))?.coordination;
+      if (!between && !(await this.deps.store.queue.owner(run.id, new Date()))) throw new StaxError("RUN_NOT_HERE", `run ${run.number} (${run.id}) is not executed by any live process (a crash left it unfinished; the next runner start marks it cancelled)`);
       await this.deps.store.queue.requestCancel(run.id);
       return run;
     }
@@ -242,6 +306,18 @@ export class RunManager {
   private async prune(): Promise<void> {
     const ids = await this.deps.store.runs.expired(this.deps.retention.maxRuns, this.deps.retention.maxAgeDays, new Date());
     for (const id of ids) await this.deps.store.runs.delete(id);
+  }
+}
+
+/** A run as the store last knew it: its snapshot with every stored job and step event applied (a snapshot may lag its events). */
+async function storedState(store: Store, id: string): Promise<WorkflowRun | undefined> {
+  const run = await store.runs.get(id);
+  if (!run) return undefined;
+  for (let after = 0; ; ) {
+    const batch = await store.events.readSince(after, { runId: id, noLogs: true, limit: 10_000 });
+    for (const e of batch) applyToSnapshot(run, e);
+    if (batch.length < 10_000) return run;
+    after = batch[batch.length - 1].id;
   }
 }
 

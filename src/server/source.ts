@@ -63,8 +63,8 @@ export async function checkoutSource(blobs: BlobStore, source: { key: string; co
   const { createWriteStream } = await import("node:fs");
   try {
     await pipeline(body, createWriteStream(bundle));
-    // One process: a clone of the bundle's one branch, checked out.
-    await run("git", ["clone", "-q", "--no-tags", "-b", "source", bundle, dir]);
+    // One process: a clone of the bundle's one branch, checked out; no hook samples to copy.
+    await run("git", ["clone", "-q", "--no-tags", "--template=", "-b", "source", bundle, dir]);
   } finally {
     await rm(bundle, { force: true });
   }

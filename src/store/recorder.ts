@@ -22,7 +22,17 @@ export class StoreRecorder implements EventSink {
     private readonly next?: (e: SSEEvent) => void,
   ) {}
 
+  /** Drops everything from now on: another process took the run over (its lease was lost). */
+  fence(): void {
+    this.fenced = true;
+    this.pending = [];
+    this.dirty.clear();
+  }
+
+  private fenced = false;
+
   emit(event: SSEEvent): void {
+    if (this.fenced) return;
     this.pending.push(event);
     if (event.type === "run.started" || event.type === "run.completed") {
       const run = structuredClone(event.data.run);
@@ -40,6 +50,7 @@ export class StoreRecorder implements EventSink {
 
   /** A worker's job or step event, already stored: the run's snapshot follows it. */
   applyStored(event: SSEEvent): void {
+    if (this.fenced) return;
     if (event.type === "step.log" || event.type === "run.started" || event.type === "run.completed") return;
     this.snapshot(event);
     this.schedule();
@@ -89,25 +100,44 @@ export class StoreRecorder implements EventSink {
     })();
   }
 
-  /** Applies a job or step change to the run's snapshot (runs this recorder saw start). */
-  private snapshot(event: Exclude<SSEEvent, { type: "step.log" | "run.started" | "run.completed" }>): void {
+  /** Applies a job or step change to the run's snapshot (runs this recorder saw start or adopted). */
+  private snapshot(event: SSEEvent): void {
     const run = this.live.get(event.runId);
-    if (!run) return;
-    const jobId = event.data.jobId;
-    if (event.type === "job.started" || event.type === "job.completed") {
-      const i = run.jobs.findIndex((j) => j.id === jobId);
-      const job = structuredClone(event.data.job);
-      if (i >= 0) run.jobs[i] = job;
-      else run.jobs.push(job);
-    } else {
-      const job = run.jobs.find((j) => j.id === jobId);
-      if (!job) return;
-      const i = job.steps.findIndex((s) => s.number === event.data.stepNumber);
-      if (i >= 0) job.steps[i] = { ...event.data.step };
-      else job.steps.push({ ...event.data.step });
-    }
-    this.dirty.add(run);
+    if (run && applyToSnapshot(run, event)) this.dirty.add(run);
   }
+
+  /** A run another process started, taken over here: its snapshot follows the events from now on. */
+  adopt(run: WorkflowRun): void {
+    this.live.set(run.id, structuredClone(run));
+  }
+}
+
+/**
+ * A run's snapshot after one of its events: run events replace the run's own fields, job and
+ * step events the job or step they carry (each carries a whole copy, so applying an event twice
+ * changes nothing). Returns whether the snapshot changed.
+ */
+export function applyToSnapshot(run: WorkflowRun, event: SSEEvent): boolean {
+  if (event.type === "step.log") return false;
+  if (event.type === "run.started" || event.type === "run.completed") {
+    const { jobs: _jobs, ...fields } = event.data.run;
+    Object.assign(run, structuredClone(fields));
+    return true;
+  }
+  const jobId = event.data.jobId;
+  if (event.type === "job.started" || event.type === "job.completed") {
+    const i = run.jobs.findIndex((j) => j.id === jobId);
+    const job = structuredClone(event.data.job);
+    if (i >= 0) run.jobs[i] = job;
+    else run.jobs.push(job);
+    return true;
+  }
+  const job = run.jobs.find((j) => j.id === jobId);
+  if (!job) return false;
+  const i = job.steps.findIndex((s) => s.number === event.data.stepNumber);
+  if (i >= 0) job.steps[i] = { ...event.data.step };
+  else job.steps.push({ ...event.data.step });
+  return true;
 }
 
 /** Events in one write at most: a burst is stored in transactions of a bounded size. */

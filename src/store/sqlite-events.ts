@@ -1,7 +1,8 @@
 import type Database from "better-sqlite3";
-import type { SSEEvent, StoredEvent } from "../contract/index.js";
+import type { SSEEvent, StepGroupsResponse, StepLinesResponse, StepSearchResponse, StoredEvent } from "../contract/index.js";
 import { CommitFeed } from "./commit-feed.js";
-import type { EventLog, LogLine, LogStore } from "./store.js";
+import { groupMarkers, readLines, searchLines, stepText, type ChunkFilter, type ChunkRow, type ReadChunks } from "./log-scan.js";
+import type { EventLog, LogLine, LogStore, ReadQuery } from "./store.js";
 
 type Row = Record<string, unknown>;
 type LogEvent = Extract<StoredEvent, { type: "step.log" }>;
@@ -20,6 +21,8 @@ export class SqliteEventLog implements EventLog, LogStore {
   private readonly counter: Database.Statement;
   /** Next line index of each step being written (dropped when the step completes). */
   private readonly nextLine = new Map<string, number>();
+  /** The chunk reads of `chunkReader`, prepared once per filter. */
+  private readonly chunkStatements = new Map<string, Database.Statement>();
 
   constructor(
     private readonly db: Database.Database,
@@ -95,18 +98,21 @@ export class SqliteEventLog implements EventLog, LogStore {
     await this.feed.until(target);
   }
 
-  async readSince(since: number, q: { runId?: string; jobId?: string; limit?: number } = {}): Promise<StoredEvent[]> {
+  async readSince(since: number, q: ReadQuery = {}): Promise<StoredEvent[]> {
     const limit = q.limit ?? 100_000;
     const filter = `workspace = ?${q.runId ? " AND run_id = ?" : ""}`;
     const args: unknown[] = q.runId ? [since, this.ws, q.runId] : [since, this.ws];
-    let events = (this.db.prepare(`SELECT id, run_id, type, data FROM events WHERE id > ? AND ${filter} ORDER BY id LIMIT ?`).all(...args, limit) as Row[]).map(
+    // One job: its step events, and the run's run.* and job.* events (in SQL, so `limit` counts only what is returned).
+    const jobEvents = q.jobId !== undefined ? " AND (type NOT LIKE 'step.%' OR json_extract(data, '$.jobId') = ?)" : "";
+    const jobArgs = q.jobId !== undefined ? [q.jobId] : [];
+    const events = (this.db.prepare(`SELECT id, run_id, type, data FROM events WHERE id > ? AND ${filter}${jobEvents} ORDER BY id LIMIT ?`).all(...args, ...jobArgs, limit) as Row[]).map(
       (r) => ({ id: r.id, type: r.type, runId: r.run_id, data: JSON.parse(r.data as string) }) as StoredEvent,
     );
-    if (q.jobId !== undefined) events = events.filter((e) => (e.data as { jobId?: string }).jobId === q.jobId);
     const logs: StoredEvent[] = [];
+    if (q.noLogs) return events.map((e) => Object.assign(e, routing(e)));
     const jobFilter = q.jobId !== undefined ? " AND job_id = ?" : "";
     // Chunks in id order, read only until `limit` lines are found (a chunk holds many).
-    for (const c of this.db.prepare(`SELECT first_id, run_id, job_id, step_number, lines FROM log_chunks WHERE last_id > ? AND ${filter}${jobFilter} ORDER BY last_id`).iterate(...args, ...(q.jobId !== undefined ? [q.jobId] : [])) as IterableIterator<Row>) {
+    for (const c of this.db.prepare(`SELECT first_id, run_id, job_id, step_number, lines FROM log_chunks WHERE last_id > ? AND ${filter}${jobFilter} ORDER BY last_id`).iterate(...args, ...jobArgs) as IterableIterator<Row>) {
       const [runId, jobId, stepNumber] = [c.run_id as string, c.job_id as string, c.step_number as number];
       const lines = JSON.parse(c.lines as string) as string[];
       for (let i = Math.max(0, since + 1 - (c.first_id as number)); i < lines.length && logs.length < limit; i++) {
@@ -120,19 +126,56 @@ export class SqliteEventLog implements EventLog, LogStore {
   }
 
   async lines(runId: string, jobId: string, stepNumber: number, from: number, limit: number): Promise<{ n: number; text: string }[]> {
-    const out: { n: number; text: string }[] = [];
-    const rows = this.db.prepare("SELECT first_line, lines FROM log_chunks WHERE run_id = ? AND job_id = ? AND step_number = ? AND first_line + n > ? ORDER BY first_line").iterate(runId, jobId, stepNumber, from) as IterableIterator<Row>;
-    for (const c of rows) {
-      const first = c.first_line as number;
-      const lines = JSON.parse(c.lines as string) as string[];
-      for (let i = Math.max(0, from - first); i < lines.length && out.length < limit; i++) out.push({ n: first + i + 1, text: lines[i] });
-      if (out.length >= limit) break;
-    }
-    return out;
+    return readLines(this.chunkReader(runId, jobId, stepNumber), from, limit);
+  }
+
+  async page(runId: string, jobId: string, stepNumber: number, from: number, limit: number): Promise<StepLinesResponse> {
+    const lines = await this.lines(runId, jobId, stepNumber, from, limit);
+    return { lines, ...this.countAt(runId, jobId, stepNumber) };
+  }
+
+  async search(runId: string, jobId: string, stepNumber: number, query: string, from: number, limit: number): Promise<StepSearchResponse> {
+    return searchLines(this.chunkReader(runId, jobId, stepNumber), query, from, limit);
+  }
+
+  async groups(runId: string, jobId: string, stepNumber: number): Promise<StepGroupsResponse> {
+    const at = this.countAt(runId, jobId, stepNumber);
+    return { markers: await groupMarkers(this.chunkReader(runId, jobId, stepNumber)), ...at };
+  }
+
+  text(runId: string, jobId: string, stepNumber: number): AsyncIterable<string> {
+    return stepText(this.chunkReader(runId, jobId, stepNumber));
+  }
+
+  /** The step's line count and the newest event id, in one read transaction (so they agree). */
+  private countAt(runId: string, jobId: string, stepNumber: number): { total: number; lastEventId: number } {
+    return this.db.transaction(() => ({ total: this.countNow(runId, jobId, stepNumber), lastEventId: this.highWaterNow() }))();
+  }
+
+  /** Reads a step's chunks from the one holding a line index, through the step index (no scan of the step). */
+  private chunkReader(runId: string, jobId: string, stepNumber: number): ReadChunks {
+    return async (from: number, batch: number, filter?: ChunkFilter) => {
+      const step = "run_id = ? AND job_id = ? AND step_number = ?";
+      let sql = `SELECT first_line, n, lines FROM log_chunks WHERE ${step} AND first_line >= COALESCE((SELECT first_line FROM log_chunks WHERE ${step} AND first_line <= ? ORDER BY first_line DESC LIMIT 1), 0)`;
+      const args: unknown[] = [runId, jobId, stepNumber, runId, jobId, stepNumber, from];
+      if (filter?.needle !== undefined) (sql += " AND (instr(lower(lines), ?) > 0 OR instr(lines, '\\u001b') > 0)"), args.push(filter.needle);
+      if (filter?.markers) sql += ` AND instr(lines, '"##[') > 0`;
+      sql += " ORDER BY first_line LIMIT ?";
+      let stmt = this.chunkStatements.get(sql);
+      if (!stmt) this.chunkStatements.set(sql, (stmt = this.db.prepare(sql)));
+      const rows = stmt.all(...args, batch) as Row[];
+      return rows.map((r): ChunkRow => ({ first: r.first_line as number, n: r.n as number, json: r.lines as string }));
+    };
   }
 
   async count(runId: string, jobId: string, stepNumber: number): Promise<number> {
-    return (this.db.prepare("SELECT COALESCE(MAX(first_line + n), 0) AS v FROM log_chunks WHERE run_id = ? AND job_id = ? AND step_number = ?").get(runId, jobId, stepNumber) as Row).v as number;
+    return this.countNow(runId, jobId, stepNumber);
+  }
+
+  private countNow(runId: string, jobId: string, stepNumber: number): number {
+    // Chunks of a step are contiguous: the last one ends where the step does.
+    const row = this.db.prepare("SELECT first_line + n AS v FROM log_chunks WHERE run_id = ? AND job_id = ? AND step_number = ? ORDER BY first_line DESC LIMIT 1").get(runId, jobId, stepNumber) as Row | undefined;
+    return (row?.v as number | undefined) ?? 0;
   }
 
   async all(runId: string, jobId?: string, stepNumber?: number): Promise<LogLine[]> {

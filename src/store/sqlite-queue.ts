@@ -36,6 +36,10 @@ export class SqliteQueue implements RunQueue {
     return this.db.prepare("UPDATE run_requests SET lease_until = ? WHERE run_id = ? AND owner = ? AND done = 0").run(Date.now() + leaseMs, runId, owner).changes > 0;
   }
 
+  async update(runId: string, request: StoredRunRequest): Promise<void> {
+    this.db.prepare("UPDATE run_requests SET request = ? WHERE run_id = ? AND workspace = ?").run(JSON.stringify(request), runId, this.ws);
+  }
+
   async complete(runId: string): Promise<void> {
     this.db.prepare("UPDATE run_requests SET done = 1, owner = NULL, lease_until = NULL WHERE run_id = ?").run(runId);
   }

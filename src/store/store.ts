@@ -1,5 +1,5 @@
 import type { Readable } from "node:stream";
-import type { ArtifactInfo, CreateRunRequest, ListRunsQuery, SSEEvent, StoredEvent, VarInfo, WorkflowRun } from "../contract/index.js";
+import type { ArtifactInfo, CreateRunRequest, ListRunsQuery, SSEEvent, StepGroupsResponse, StepLinesResponse, StepSearchResponse, StoredEvent, VarInfo, WorkflowRun } from "../contract/index.js";
 
 /**
  * The durable store, split by responsibility. Every method is async so that a networked database
@@ -31,8 +31,11 @@ export interface Store {
 export interface EventLog {
   /** Appends a batch in one transaction; resolves with the events and their ids once committed. */
   append(events: SSEEvent[]): Promise<StoredEvent[]>;
-  /** Events after `since` (exclusive), in id order, optionally of one run (and job). */
-  readSince(since: number, q?: { runId?: string; jobId?: string; limit?: number }): Promise<StoredEvent[]>;
+  /**
+   * Events after `since` (exclusive), in id order, optionally of one run; with `jobId` too, the
+   * step events (`step.*`) of the run's other jobs are left out (its run.* and job.* events stay).
+   */
+  readSince(since: number, q?: ReadQuery): Promise<StoredEvent[]>;
   /** The id of the newest committed event (0 when none). */
   highWater(): Promise<number>;
   /** The newest id delivered to listeners so far (what a live subscriber starting now has seen). */
@@ -41,6 +44,15 @@ export interface EventLog {
   onCommit(listener: (events: readonly StoredEvent[]) => void): void;
   /** Resolves once every event committed before the call (by any process) reached the listeners. */
   caughtUp(): Promise<void>;
+}
+
+/** Which events `readSince` reads: of one run (and job), at most `limit`, and with or without the log lines. */
+export interface ReadQuery {
+  runId?: string;
+  jobId?: string;
+  limit?: number;
+  /** Only the run, job and step events (a run's state, without its log). */
+  noLogs?: boolean;
 }
 
 /** Run snapshots. */
@@ -77,6 +89,17 @@ export interface LogStore {
   count(runId: string, jobId: string, stepNumber: number): Promise<number>;
   /** A run's lines in order, optionally of one job / step. */
   all(runId: string, jobId?: string, stepNumber?: number): Promise<LogLine[]>;
+  /**
+   * A page of a step's lines (as `lines`), with the step's line count and the newest event id
+   * read in one snapshot: `total` counts exactly the step's lines with an id up to `lastEventId`.
+   */
+  page(runId: string, jobId: string, stepNumber: number, from: number, limit: number): Promise<StepLinesResponse>;
+  /** A step's lines from index `from` whose shown text contains `query` (case-insensitive), at most `limit`; chunks stream through. */
+  search(runId: string, jobId: string, stepNumber: number, query: string, from: number, limit: number): Promise<StepSearchResponse>;
+  /** A step's `##[group]` / `##[endgroup]` lines, with `total` and `lastEventId` as in `page`. */
+  groups(runId: string, jobId: string, stepNumber: number): Promise<StepGroupsResponse>;
+  /** A step's text, chunk by chunk. */
+  text(runId: string, jobId: string, stepNumber: number): AsyncIterable<string>;
 }
 
 /** A secret as stored: encrypted. */
@@ -153,6 +176,25 @@ export interface BlobStore {
 export interface StoredRunRequest extends Omit<CreateRunRequest, "secrets"> {
   event: string;
   sealedSecrets?: { iv: string; tag: string; data: string };
+  /** Many machines: what another front-end needs to take the run over if its coordinator dies. */
+  coordination?: RunCoordination;
+}
+
+/**
+ * Everything a run's coordination was started from, resolved at its start and nothing on the
+ * coordinator's disk: a front-end that takes the run over plans it again from this alone.
+ */
+export interface RunCoordination {
+  /** The workflow file, relative to the root of the run's source. */
+  workflowPath: string;
+  /** The run's source bundle (a blob). */
+  source: { key: string; commit: string };
+  /** The git facts the run's `github` context was built from (the engine's GitInfo). */
+  git: Record<string, string | undefined>;
+  /** The variables the run started with (stored ones and the request's). */
+  vars: Record<string, string>;
+  /** A re-run of failed jobs: the jobs it keeps from the earlier run (the engine's Reuse). */
+  reuse?: unknown;
 }
 
 /** A claimed run request. */
@@ -172,6 +214,8 @@ export interface RunQueue {
   claim(owner: string, leaseMs: number, runId?: string): Promise<RunClaim | undefined>;
   /** Extends the lease; false when `owner` no longer holds it. */
   heartbeat(runId: string, owner: string, leaseMs: number): Promise<boolean>;
+  /** Replaces the stored request of a run (e.g. adds its coordination once the source is stored). */
+  update(runId: string, request: StoredRunRequest): Promise<void>;
   /** The run finished: its request stays (for re-runs), its lease ends. */
   complete(runId: string): Promise<void>;
   request(runId: string): Promise<StoredRunRequest | undefined>;

@@ -8,5 +8,6 @@ export { loadAction, type ActionDef, type ActionLoad } from "./action.js";
 export { parseActionText, parseWorkflowText, diagnosticsOf } from "./parse.js";
 export * from "./tokens.js";
 export { validateInputs } from "./validate-inputs.js";
+export { checkRunRequest, defaultEvent } from "./run-request.js";
 export { patternRegExp, selects } from "./patterns.js";
 export { KNOWN_EVENTS, PATH_FILTER_LIMIT, triggerDecision, unknownEvent, type TriggerDecision, type TriggerFacts } from "./triggers.js";

@@ -107,9 +107,9 @@ test("groups fold and unfold; annotations are highlighted; a line link survives 
   const warning = page.locator(".line.kind-warning");
   assert.match(await warning.textContent() ?? "", /Warning\s*careful, high level/);
 
-  // The line's number (the sandbox notice comes first in a run started from the dashboard).
-  const n = (await page.locator(".line", { hasText: "hello Ada 3" }).getAttribute("id"))!.slice(1);
-  await page.goto(`${r.url}/runs/${greetRun.id}/jobs/hello#L${n}`);
+  // The line's id, `step<n>-L<line>` (the sandbox notice comes first in a run started from the dashboard).
+  const lineId = (await page.locator(".line", { hasText: "hello Ada 3" }).getAttribute("id"))!;
+  await page.goto(`${r.url}/runs/${greetRun.id}/jobs/hello#${lineId}`);
   await page.locator(".line.target", { hasText: "hello Ada 3" }).waitFor();
   await page.reload();
   await page.locator(".line.target", { hasText: "hello Ada 3" }).waitFor();
@@ -193,8 +193,8 @@ test("a 100,000-line log renders and scrolls without freezing the page", async (
   await r.waitCompleted(run.id, 120_000);
   const page = await newPage();
   const t0 = Date.now();
-  await page.goto(`${r.url}/runs/${run.id}/jobs/big#L1`);
-  await page.locator("#L1").waitFor();
+  await page.goto(`${r.url}/runs/${run.id}/jobs/big#step1-L1`);
+  await page.locator("#step1-L1").waitFor();
   const firstPaint = Date.now() - t0;
   await page.locator('.log-box[data-rows="100001"]').waitFor({ timeout: 60_000 });
   const allRows = Date.now() - t0;
@@ -211,7 +211,7 @@ test("a 100,000-line log renders and scrolls without freezing the page", async (
     }
     return times;
   });
-  await page.locator("#L100000").waitFor();
+  await page.locator("#step1-L100000").waitFor();
   assert.equal(await page.locator(".log-box .row").count() < 400, true, "only rows near the view are in the DOM");
   // Without freezing: every jump paints within two frames plus slack for a loaded CI machine
   // (measured: ~100 ms on 2 busy cores; a viewer that lays out all rows takes seconds per jump).

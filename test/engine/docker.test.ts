@@ -48,6 +48,34 @@ test("container: and services: a network, the service by its id, run steps execu
   assert.ok([...fake.networks.values()].every((n) => n.removed) && [...fake.containers.values()].every((c) => c.removed));
 });
 
+test("a job container sees GitHub's paths (/__w/<repo>/<repo>, /__w/_temp, /github/workflow) in its env and contexts; JavaScript actions run inside it; built-in actions given those paths find the host's files", async () => {
+  const cacheDir = tempDir("stax-container-cache-");
+  try {
+    const r = await runFixture("docker", "docker.yml", { jobs: ["container-paths"], docker: new DockerEngine({ socketPath: fake.socketPath }), cacheDir });
+    assert.equal(r.job("container-paths").conclusion, "success", r.log);
+    const create = fake.calls.filter((c) => c.path === "/containers/create").map((c) => c.body as { Image: string; WorkingDir: string; HostConfig: { Binds: string[] } }).at(-1)!;
+    const workspace = create.WorkingDir;
+    assert.match(workspace, /^\/__w\/([^/]+)\/\1$/, "the workspace is mounted at /__w/<repo>/<repo>");
+    assert.ok(create.HostConfig.Binds.some((b) => b.endsWith(`:${workspace}`)) && create.HostConfig.Binds.some((b) => b.endsWith(":/__w/_temp")));
+    assert.ok(create.HostConfig.Binds.some((b) => b.endsWith(":/github/workflow:ro")));
+    assert.match(r.log, new RegExp(`expr workspace=${workspace} temp=/__w/_temp\n`), "github.workspace and runner.temp say so inside it");
+    const execs = fake.calls.filter((c) => /\/containers\/\w+\/exec$/.test(c.path)).map((c) => c.body as { Cmd: string[]; Env: string[]; WorkingDir?: string });
+    const script = execs.find((e) => e.Cmd.some((a) => /step-script/.test(a)))!;
+    assert.equal(script.WorkingDir, workspace);
+    assert.ok(script.Cmd.includes("/__w/_temp/step-script.sh"), script.Cmd.join(" "));
+    for (const v of [`GITHUB_WORKSPACE=${workspace}`, "RUNNER_TEMP=/__w/_temp", "GITHUB_EVENT_PATH=/github/workflow/event.json"]) assert.ok(script.Env.includes(v), `${v} in ${script.Env.join(" ")}`);
+    assert.ok(script.Env.some((e) => e.startsWith("GITHUB_OUTPUT=/__w/_temp/")));
+    const action = execs.find((e) => e.Cmd.some((a) => /main\.js$/.test(a)))!;
+    assert.ok(action, "the JavaScript action ran through exec in the job container");
+    assert.match(action.Cmd[1], /^\/__w\/_temp\/_actions\/[0-9a-f]+\/main\.js$/);
+    assert.equal(action.WorkingDir, workspace);
+    assert.match(r.log, /greeting=hello from a container/, "its output came back through the file commands");
+    assert.match(r.log, /Cache saved with key: container-paths-/, "actions/cache on the host found ${{ github.workspace }}/… of the container");
+  } finally {
+    rmSync(cacheDir, { recursive: true, force: true });
+  }
+});
+
 test("a failing pull fails the step with the engine's message", async () => {
   const r = await runFixture("docker", "docker.yml", { jobs: ["bad-image"], docker: new DockerEngine({ socketPath: fake.socketPath }) });
   assert.equal(r.job("bad-image").conclusion, "failure");

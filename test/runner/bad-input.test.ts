@@ -137,7 +137,7 @@ test("requests Node's HTTP parser refuses (a bad request line, headers too large
 test("docs/api.md says what GET /api/events answers for a runId that names no run, and the runner does that", async () => {
   const doc = readFileSync(join(import.meta.dirname, "..", "..", "docs", "api.md"), "utf8");
   const section = doc.slice(doc.indexOf("### `GET /api/events`"), doc.indexOf("## Data model"));
-  const documented = [...section.matchAll(/`(\d{3}) ([A-Z_]+)` \(([^)]*)\)/g)].find((m) => m[3].includes("`runId`"));
+  const documented = [...section.matchAll(/`(\d{3}) ([A-Z_]+)` \(([^)]*)\)/g)].find((m) => m[3].includes("`runId` names no run"));
   assert.ok(documented, "the section documents the answer for runId");
   const r = await startTestRunner();
   try {

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { basename } from "node:path";
 import { after, before, test } from "node:test";
 import { readdirSync } from "node:fs";
-import type { StoredEvent, WorkerInfo, WorkflowRun } from "../../src/contract/index.js";
+import type { StoredEvent, WorkflowRun } from "../../src/contract/index.js";
 import { fixtureWorkspace } from "../helpers/engine.js";
 import { api, finished, startFleet, type Fleet } from "../helpers/fleet.js";
 import { startPostgres, type TestPostgres } from "../helpers/postgres.js";
@@ -115,28 +115,56 @@ test("kill -9 of a worker mid-leg: the leg fails within the lease with a line na
   }
 });
 
-test("kill -9 of the front-end that coordinates a run: another front-end marks it cancelled within the lease and its legs stop on the workers", async () => {
+for (const [when, line] of [["while its first leg runs", /^first on /], ["after the first leg, while a matrix runs on the workers", /^leg \d got /]] as const) {
+  test(`kill -9 of the front-end that coordinates a run ${when}: another front-end takes it over, the run finishes as needs and if say, and subscribers of the surviving front-end miss nothing`, () => takeOver(line));
+}
+
+async function takeOver(killAt: RegExp): Promise<void> {
   const [, b] = fleet.frontEnds;
   const coordinator = await spawnRunner(tempDir("stax-frontend-doomed-"), WORKSPACE, fleet.env);
   const live = await openStream(b.url, "/api/events");
-  const created = await api<WorkflowRun>(coordinator, "POST", "/api/runs", { workflow: "hold", sandbox: { strategy: "none" } });
-  await live.waitFor((f) => f.event === "step.log" && /holding on/.test((f.data as { line: string }).line));
-  // The coordinator saves the worker's progress into the run's snapshot on its next tick; the
-  // surviving front-end marks the steps that snapshot shows running.
-  for (const t = Date.now(); (await api<WorkflowRun>(b, "GET", `/api/runs/${created.body.id}`)).body.jobs.find((j) => j.id === "wait")?.steps[0]?.status !== "in_progress"; await new Promise((r) => setTimeout(r, 50))) {
-    assert.ok(Date.now() - t < 10_000, "the snapshot never showed the step running");
-  }
+  const created = await api<WorkflowRun>(coordinator, "POST", "/api/runs", { workflow: "relay", sandbox: { strategy: "none" } });
+  const id = created.body.id;
+  await live.waitFor((f) => f.event === "step.log" && killAt.test((f.data as { line: string }).line));
   coordinator.child.kill("SIGKILL");
-  const run = await finished(b, created.body.id, 20_000);
-  assert.equal(run.conclusion, "cancelled");
-  const log = (await api<string>(b, "GET", `/api/runs/${run.id}/logs`)).body;
-  assert.match(log, /the runner stopped while this run was in progress/);
-  for (const t = Date.now(); ; await new Promise((r) => setTimeout(r, 100))) {
-    const workers = (await api<WorkerInfo[]>(b, "GET", "/api/workers")).body;
-    if (workers.filter((w) => !w.lost).every((w) => w.inHand === 0)) break;
-    assert.ok(Date.now() - t < 10_000, `legs still in hand: ${JSON.stringify(workers)}`);
-  }
+  const run = await finished(b, id, 60_000);
+  const log = (await api<string>(b, "GET", `/api/runs/${id}/logs`)).body;
+  assert.equal(run.conclusion, "success", log);
+  assert.deepEqual(run.jobs.map((j) => [j.id, j.conclusion]), [["first", "success"], ["fan (1)", "success"], ["fan (2)", "success"], ["never", "skipped"], ["last", "success"]]);
+  assert.match(log, /leg 1 got relay-42/, "the output of the leg done before reached the jobs that need it");
+  assert.match(log, /leg 2 got relay-42/);
+  assert.match(log, /last saw fan success and never skipped/);
+  assert.doesNotMatch(log, /runner stopped while this run was in progress/);
+  for (const once of [/^first on /gm, /^leg 1 got /gm, /^leg 2 got /gm]) assert.equal((log.match(once) ?? []).length, 1, `legs sent before were followed, not sent again:\n${log}`);
+
+  await live.waitFor((f) => f.event === "run.completed" && (f.data as { runId: string }).runId === id);
+  const seen = live.events().filter((e) => e.runId === id);
+  const replay = await openStream(b.url, `/api/events?runId=${id}&since=0`);
+  await replay.waitFor((f) => f.event === "run.completed");
+  assert.deepEqual(seen.map((e) => e.id), replay.events().map((e) => e.id), "the surviving front-end's subscriber got every stored event live, once, in order");
+  const count = (type: string, jobId?: string) => seen.filter((e) => e.type === type && (jobId === undefined || e.jobId === jobId)).length;
+  assert.equal(count("run.started"), 1, "one run.started: the run reads as one run");
+  assert.equal(count("run.completed"), 1);
+  for (const job of run.jobs) assert.equal(count("job.completed", job.id), 1, `one job.completed for ${job.id}`);
+  for (const job of ["first", "fan (1)", "fan (2)"]) assert.equal(count("job.started", job), 1, `${job} was not started again`);
   live.close();
+  replay.close();
+}
+
+test("actions/cache across machines: an entry a leg saves on one worker is restored on another, by exact key and by prefix, through the store's blobs", async () => {
+  const [a] = fleet.frontEnds;
+  await fleet.startWorker("ca", ["--labels", "linux,cache-a"]);
+  await fleet.startWorker("cb", ["--labels", "linux,cache-b"]);
+  const created = await api<WorkflowRun>(a, "POST", "/api/runs", { workflow: "cached", sandbox: { strategy: "none" } });
+  const run = await finished(a, created.body.id);
+  const log = (await api<string>(a, "GET", `/api/runs/${run.id}/logs`)).body;
+  assert.equal(run.conclusion, "success", log);
+  assert.match(log, /Cache saved with key: deps-/);
+  assert.match(log, /exact hit: true/, "the other worker found the entry");
+  assert.match(log, /restored: built on ca/, "with the files the first worker saved");
+  assert.match(log, /prefix hit false from deps-/, "a restore-keys prefix finds it too");
+  fleet.workers.get("ca")!.child.kill("SIGKILL");
+  fleet.workers.get("cb")!.child.kill("SIGKILL");
 });
 
 test("the dashboard's Workers page lists the live workers with their labels and slots", async () => {

@@ -1,5 +1,5 @@
 /** The REST API, typed by the shared contract. Errors become `ApiError` with the runner's code. */
-import type { ApiErrorBody, ArtifactInfo, CreateRunRequest, ListRunsQuery, SecretInfo, VarInfo, WorkflowInfo, WorkflowRun, WorkerInfo } from "../../src/contract/index.js";
+import type { ApiErrorBody, ArtifactInfo, CreateRunRequest, ListRunsQuery, RunSnapshot, SecretInfo, StepGroupsResponse, StepLinesResponse, StepSearchResponse, VarInfo, WorkflowInfo, WorkflowRun, WorkerInfo } from "../../src/contract/index.js";
 
 export class ApiError extends Error {
   constructor(
@@ -33,11 +33,16 @@ const qs = (q: Record<string, unknown>) => {
   return s ? `?${s}` : "";
 };
 
+const stepPath = (runId: string, job: string, step: number) => `/api/runs/${encodeURIComponent(runId)}/jobs/${encodeURIComponent(job)}/steps/${step}`;
+
 export const api = {
   health: () => call<{ status: string; workspace: string; version: string }>("GET", "/health"),
   workflows: () => call<WorkflowInfo[]>("GET", "/api/workflows"),
   runs: (q: ListRunsQuery) => call<WorkflowRun[]>("GET", `/api/runs${qs({ ...q })}`),
-  run: (id: string) => call<WorkflowRun>("GET", `/api/runs/${encodeURIComponent(id)}`),
+  run: (id: string) => call<RunSnapshot>("GET", `/api/runs/${encodeURIComponent(id)}`),
+  stepLines: (runId: string, job: string, step: number, from: number, limit: number) => call<StepLinesResponse>("GET", `${stepPath(runId, job, step)}/lines${qs({ from, limit })}`),
+  stepGroups: (runId: string, job: string, step: number) => call<StepGroupsResponse>("GET", `${stepPath(runId, job, step)}/groups`),
+  stepSearch: (runId: string, job: string, step: number, q: string, limit: number) => call<StepSearchResponse>("GET", `${stepPath(runId, job, step)}/search${qs({ q, limit })}`),
   startRun: (req: CreateRunRequest) => call<WorkflowRun>("POST", "/api/runs", req),
   cancel: (id: string) => call<WorkflowRun>("POST", `/api/runs/${encodeURIComponent(id)}/cancel`, {}),
   rerun: (id: string, failedOnly: boolean) => call<WorkflowRun>("POST", `/api/runs/${encodeURIComponent(id)}/rerun`, { failedOnly }),
@@ -53,3 +58,4 @@ export const api = {
 
 export const artifactUrl = (runId: string, name: string) => `/api/runs/${encodeURIComponent(runId)}/artifacts/${encodeURIComponent(name)}`;
 export const logUrl = (runId: string, job?: string) => `/api/runs/${encodeURIComponent(runId)}/logs${qs({ job })}`;
+export const stepLogUrl = (runId: string, job: string, step: number) => `${stepPath(runId, job, step)}/log`;

@@ -1,6 +1,6 @@
 /**
  * The dashboard's one `EventSource` on `/api/events`. Pages say what they want (everything live,
- * or one run replayed from its start); the browser's own reconnect sends `Last-Event-ID`, so a
+ * or one run, or one job of a run, from the id of the snapshot they hold); the browser's own reconnect sends `Last-Event-ID`, so a
  * dropped connection resumes with no gap and no duplicate. When the browser gives up (runner down,
  * overflow), we reopen ourselves from the last id we saw.
  */
@@ -12,7 +12,7 @@ export type Connection = "connecting" | "healthy" | "reconnecting" | "offline";
 type Handler = (events: StoredEvent[]) => void;
 
 let source: EventSource | undefined;
-let wanted: { runId?: string; since?: number } = {};
+let wanted: { runId?: string; jobId?: string; since?: number } = {};
 let lastId: number | undefined;
 let handler: Handler | undefined;
 let state: Connection = "connecting";
@@ -41,6 +41,7 @@ function open(): void {
   clearTimeout(retryTimer);
   const p = new URLSearchParams();
   if (wanted.runId) p.set("runId", wanted.runId);
+  if (wanted.runId && wanted.jobId) p.set("jobId", wanted.jobId);
   const since = lastId ?? wanted.since;
   if (since !== undefined) p.set("since", String(since));
   const es = new EventSource(`/api/events${p.size ? `?${p}` : ""}`);
@@ -73,11 +74,12 @@ function open(): void {
 }
 
 /**
- * Streams events to `onEvents` until the returned function is called. With `runId`, the run's
- * whole history first (`since=0`), then live events; without, live events of every run.
+ * Streams events to `onEvents` until the returned function is called: of one run (and, with
+ * `jobId`, without the other jobs' step events) or of every run; from `since` (the snapshot's
+ * `lastEventId`, so nothing the snapshot holds is replayed), else live only.
  */
-export function subscribe(opts: { runId?: string }, onEvents: Handler): () => void {
-  wanted = opts.runId ? { runId: opts.runId, since: 0 } : {};
+export function subscribe(opts: { runId?: string; jobId?: string; since?: number }, onEvents: Handler): () => void {
+  wanted = opts;
   lastId = undefined;
   pending = [];
   handler = onEvents;

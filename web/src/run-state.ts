@@ -1,20 +1,23 @@
 /**
- * One run as the detail page shows it: the REST snapshot, then every event of the run applied in
- * order (the stream replays the run from its start, so logs arrive exactly once).
+ * One run as the detail page shows it: the REST snapshot (the stored status, whatever it is),
+ * then only the events committed after it (`since=lastEventId`): a finished run is not replayed.
+ * On a job's page the stream leaves out the other jobs' step events; log lines go to the job's
+ * log (`log/job-logs.ts`), which fetches the rest by range.
  */
 import { useEffect, useState } from "preact/hooks";
 import type { Job, StoredEvent, WorkflowRun } from "../../src/contract/index.js";
 import { api } from "./api.js";
 import { subscribe } from "./events.js";
-import { appendLine, newJobLog, type JobLog } from "./log/model.js";
 
 export interface RunState {
   run?: WorkflowRun;
   error?: string;
-  logs: Map<string, JobLog>;
   /** Bumped on every change, so components re-render. */
   version: number;
 }
+
+/** Where a job page's log takes its live events. */
+export type LogSink = (e: StoredEvent) => void;
 
 function upsertJob(run: WorkflowRun, job: Job): void {
   const i = run.jobs.findIndex((j) => j.id === job.id);
@@ -22,9 +25,12 @@ function upsertJob(run: WorkflowRun, job: Job): void {
   else run.jobs.push(job);
 }
 
-export function applyEvent(s: RunState, e: StoredEvent): void {
+export function applyEvent(s: RunState, e: StoredEvent, log?: LogSink): void {
   switch (e.type) {
     case "run.started":
+      // A run seen completed stays so (an event older than the snapshot can arrive after it).
+      if (s.run?.status !== "completed") s.run = e.data.run;
+      break;
     case "run.completed":
       s.run = e.data.run;
       break;
@@ -40,32 +46,34 @@ export function applyEvent(s: RunState, e: StoredEvent): void {
       if (i >= 0) job.steps[i] = e.data.step;
       else job.steps.push(e.data.step);
       if (e.type === "step.started" && job.status === "queued") job.status = "in_progress";
+      log?.(e);
       break;
     }
-    case "step.log": {
-      let log = s.logs.get(e.data.jobId);
-      if (!log) s.logs.set(e.data.jobId, (log = newJobLog()));
-      appendLine(log, e.data.stepNumber, e.data.line);
+    case "step.log":
+      log?.(e);
       break;
-    }
   }
 }
 
-/** Loads a run and keeps it live: the snapshot first (ids, numbers and prefixes all work), then its events from the start. */
-export function useRun(ref: string): RunState {
-  const [state, setState] = useState<RunState>({ logs: new Map(), version: 0 });
+/**
+ * Loads a run and keeps it live: the snapshot first (ids, numbers and prefixes all work), then
+ * the events after it, of the whole run or (with `jobId`) of that job and the run's run and job events.
+ */
+export function useRun(ref: string, jobId: string | undefined, log: { current: LogSink | undefined }): RunState {
+  const [state, setState] = useState<RunState>({ version: 0 });
   useEffect(() => {
-    const s: RunState = { logs: new Map(), version: 0 };
+    // A new job of the same run keeps showing the run while its snapshot is read again.
+    const s: RunState = { run: state.run && (state.run.id === ref || String(state.run.number) === ref) ? state.run : undefined, version: state.version };
     const bump = () => setState({ ...s, version: ++s.version });
     let stop: (() => void) | undefined;
     let gone = false;
     api.run(ref).then(
-      (run) => {
+      ({ lastEventId, ...run }) => {
         if (gone) return;
         s.run = run;
         bump();
-        stop = subscribe({ runId: run.id }, (events) => {
-          for (const e of events) applyEvent(s, e);
+        stop = subscribe({ runId: run.id, jobId, since: lastEventId }, (events) => {
+          for (const e of events) applyEvent(s, e, log.current);
           bump();
         });
       },
@@ -78,6 +86,6 @@ export function useRun(ref: string): RunState {
       gone = true;
       stop?.();
     };
-  }, [ref]);
+  }, [ref, jobId]);
   return state;
 }

@@ -24,17 +24,24 @@ export interface Mount {
   container: string;
 }
 
+/** A host path as a container sees it through `mounts` (the longest mount that holds it); others unchanged. */
+export function inContainer(mounts: Mount[], path: string): string {
+  const m = [...mounts].sort((a, b) => b.host.length - a.host.length).find((m) => path === m.host || path.startsWith(`${m.host}/`));
+  return m ? m.container + path.slice(m.host.length) : path;
+}
+
+/** A container path as the host sees it through `mounts` (e.g. `${{ github.workspace }}` given to a step that runs on the host); others unchanged. */
+export function onHost(mounts: Mount[], path: string): string {
+  const m = [...mounts].sort((a, b) => b.container.length - a.container.length).find((m) => path === m.container || path.startsWith(`${m.container}/`));
+  return m ? m.host + path.slice(m.container.length) : path;
+}
+
 /** `KEY=value` entries for a container: the step's env without what came from the host, host paths mapped. */
 export function containerEnv(env: Record<string, string>, hostEnv: Record<string, string | undefined>, mounts: Mount[], extra: Record<string, string> = {}): string[] {
-  const sorted = [...mounts].sort((a, b) => b.host.length - a.host.length);
-  const map = (v: string) => {
-    for (const m of sorted) if (v === m.host || v.startsWith(`${m.host}/`)) return m.container + v.slice(m.host.length);
-    return v;
-  };
   const out: string[] = [];
   for (const [k, v] of Object.entries({ ...env, ...extra })) {
     if (k === "PATH" || (hostEnv[k] === v && !(k in extra))) continue;
-    out.push(`${k}=${map(v)}`);
+    out.push(`${k}=${inContainer(mounts, v)}`);
   }
   return out;
 }

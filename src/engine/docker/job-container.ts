@@ -1,13 +1,17 @@
 /**
  * `container:` and `services:` of a job: a network of its own, the service containers on it
  * (reachable by their ids as host names), and the job container, kept alive with `tail -f
- * /dev/null` while `run:` steps execute in it. The workspace and RUNNER_TEMP are mounted at the
- * same paths, so scripts and file-command files need no translation. Everything is removed at
- * the end of the job, whatever happened.
+ * /dev/null` while `run:` steps and JavaScript actions execute in it. As on GitHub the container
+ * sees the workspace at `/__w/<repo>/<repo>`, the job's temp folder (RUNNER_TEMP, file commands,
+ * step scripts) at `/__w/_temp`, the event at `/github/workflow/event.json` and, for JavaScript
+ * actions when the image has no `node`, the Node that runs stax at `/__e/node`; paths are mapped
+ * between host and container (`rt.container.mounts`). Everything is removed at the end of the
+ * job, whatever happened.
  */
+import { basename, dirname, join } from "node:path";
 import { evaluateToken } from "../../expressions/index.js";
 import { jobContexts, type JobRuntime } from "../runtime.js";
-import { dockerFor } from "./context.js";
+import { dockerFor, type Mount } from "./context.js";
 import type { DockerEngine } from "./engine.js";
 
 interface ContainerDef {
@@ -34,6 +38,23 @@ function portBindings(ports: (string | number)[] | undefined): Record<string, { 
     out[`${container.includes("/") ? container : `${container}/tcp`}`] = [{ HostPort: host }];
   }
   return out;
+}
+
+/**
+ * What the job container mounts, workspace first: GitHub's paths for the workspace, the job's
+ * temp folder and the event, and the Node that runs stax (its whole install when it is one of
+ * its own, the binary alone when it lives among the system's programs).
+ */
+function jobMounts(rt: JobRuntime): (Mount & { readOnly?: boolean })[] {
+  const repo = String(rt.run.github.repository ?? "").split("/").pop() || basename(rt.workspace);
+  const prefix = dirname(dirname(rt.run.nodePath));
+  const systemNode = ["/usr", "/usr/local", "/"].includes(prefix);
+  return [
+    { host: rt.workspace, container: `/__w/${repo}/${repo}` },
+    { host: rt.temp, container: "/__w/_temp" },
+    { host: join(rt.run.opts.tempDir, "_github_workflow"), container: "/github/workflow", readOnly: true },
+    systemNode ? { host: rt.run.nodePath, container: "/__e/node/bin/node", readOnly: true } : { host: prefix, container: "/__e/node", readOnly: true },
+  ];
 }
 
 /** Starts what the job declares; returns the cleanup (always call it) or the error that fails the job. */
@@ -65,20 +86,23 @@ export async function startJobContainers(rt: JobRuntime, log: (l: string) => voi
     }
     if (container) {
       await engine.ensureImage(container.image, log);
-      const workspace = rt.workspace;
+      const mounts = jobMounts(rt);
       const cid = await engine.create({
         Image: container.image,
         Entrypoint: ["tail"],
         Cmd: ["-f", "/dev/null"],
         Env: envList(container.env),
-        WorkingDir: workspace,
+        WorkingDir: mounts[0].container,
         Labels: { "stax.run": rt.run.opts.runId },
-        HostConfig: { NetworkMode: name, Binds: [`${workspace}:${workspace}`, `${rt.temp}:${rt.temp}`, ...(container.volumes ?? [])], PortBindings: portBindings(container.ports) },
+        HostConfig: { NetworkMode: name, Binds: [...mounts.map((m) => `${m.host}:${m.container}${m.readOnly ? ":ro" : ""}`), ...(container.volumes ?? [])], PortBindings: portBindings(container.ports) },
       });
       created.push(cid);
       await engine.start(cid);
-      const hasBash = (await engine.exec(cid, { Cmd: ["sh", "-c", "command -v bash"], Env: [] }, () => {})) === 0;
-      rt.container = { id: cid, network: name, shell: hasBash ? "bash" : "sh" };
+      const has = async (cmd: string) => (await engine.exec(cid, { Cmd: ["sh", "-c", `command -v ${cmd}`], Env: [] }, () => {})) === 0;
+      const shell = (await has("bash")) ? "bash" : "sh";
+      // JavaScript actions: the image's own Node, else the mounted one (GitHub mounts its own at /__e).
+      const node = (await has("node")) ? "node" : "/__e/node/bin/node";
+      rt.container = { id: cid, network: name, shell, mounts, node };
       log(`Started the job container (${container.image}); run steps execute in it`);
     }
     return { cleanup };

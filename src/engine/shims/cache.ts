@@ -4,6 +4,8 @@
  * key holding gzipped tar archives (cache-archive.ts). A restore that fails is a warning and a
  * miss, never a failed step, as on GitHub. Restore matches the exact key, then each `restore-keys` prefix (newest entry first);
  * `actions/cache` saves in a post step, only when the job succeeded and the key was not hit.
+ * With many machines (`RunOptions.sharedCache`) entries are also shared through the store: a
+ * restore brings the entry it would take into this folder first, a save shares what it saved.
  */
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
@@ -13,6 +15,7 @@ import type { StepScope } from "../scope.js";
 import { staticStepName } from "../step-names.js";
 import { entriesUnder, packEntry, unpackEntry, type Bases } from "./cache-archive.js";
 import type { Shim, ShimCall } from "./index.js";
+import type { SharedCache } from "../api.js";
 
 interface Meta {
   key: string;
@@ -57,21 +60,46 @@ function matchFiles(workspace: string, home: string, spec: string): string[] {
   return [...files].filter((f) => !excludes.some((x) => f === x || f.startsWith(x + sep)));
 }
 
+/** The entry a restore takes: the exact key, else the newest entry each `restore-keys` prefix matches, in order. */
+function choose<T extends { meta: Meta }>(entries: T[], key: string, restoreKeys: string[]): T | undefined {
+  const exact = entries.find((e) => e.meta.key === key);
+  if (exact) return exact;
+  const newest = [...entries].sort((a, b) => b.meta.createdAt.localeCompare(a.meta.createdAt));
+  for (const prefix of restoreKeys) {
+    const hit = newest.find((e) => e.meta.key.startsWith(prefix));
+    if (hit) return hit;
+  }
+  return undefined;
+}
+
 function find(root: string, key: string, restoreKeys: string[]): { key: string; dir: string; meta: Meta } | undefined {
   const exact = join(root, entryName(key));
   const meta = readMeta(exact);
   if (meta) return { key, dir: exact, meta };
   if (!existsSync(root)) return undefined;
-  const metas = readdirSync(root)
+  const local = readdirSync(root)
     .map((n) => join(root, n))
     .map((dir) => ({ dir, meta: readMeta(dir) }))
-    .filter((m): m is { dir: string; meta: Meta } => !!m.meta)
-    .sort((a, b) => b.meta.createdAt.localeCompare(a.meta.createdAt));
-  for (const prefix of restoreKeys) {
-    const hit = metas.find((m) => m.meta.key.startsWith(prefix));
-    if (hit) return { key: hit.meta.key, dir: hit.dir, meta: hit.meta };
+    .filter((m): m is { dir: string; meta: Meta } => !!m.meta);
+  const hit = choose(local, key, restoreKeys);
+  return hit && { key: hit.meta.key, dir: hit.dir, meta: hit.meta };
+}
+
+/** The shared entries (many machines) by folder name, those of this format only. */
+async function sharedEntries(shared: SharedCache): Promise<{ name: string; meta: Meta }[]> {
+  return [...(await shared.entries())].map(([name, m]) => ({ name, meta: m as Meta })).filter((e) => e.meta?.format === "tar.gz" && typeof e.meta.key === "string");
+}
+
+/** With a shared cache, the entry a restore would take from it is brought into the local folder first. */
+async function bringShared(scope: StepScope, root: string, key: string, restoreKeys: string[]): Promise<void> {
+  const shared = scope.rt.run.opts.sharedCache;
+  if (!shared) return;
+  try {
+    const hit = choose(await sharedEntries(shared), key, restoreKeys);
+    if (hit && !readMeta(join(root, hit.name))) await shared.fetch(root, hit.name);
+  } catch (err) {
+    scope.log(`##[warning]The shared cache did not answer; only this machine's entries are used: ${err instanceof Error ? err.message : err}`);
   }
-  return undefined;
 }
 
 const basesOf = (scope: StepScope): Bases => ({ workspace: scope.rt.workspace, home: scope.rt.run.hostEnv.HOME ?? "" });
@@ -79,7 +107,8 @@ const basesOf = (scope: StepScope): Bases => ({ workspace: scope.rt.workspace, h
 async function save(root: string, key: string, pathSpec: string, scope: StepScope, log: (l: string) => void): Promise<void> {
   const bases = basesOf(scope);
   const dir = join(root, entryName(key));
-  if (readMeta(dir)) {
+  const shared = scope.rt.run.opts.sharedCache;
+  if (readMeta(dir) || (shared && (await sharedEntries(shared).catch(() => [])).some((e) => e.meta.key === key))) {
     log(`Cache already exists for key '${key}'; not saving again.`);
     return;
   }
@@ -96,6 +125,7 @@ async function save(root: string, key: string, pathSpec: string, scope: StepScop
     mkdirSync(root, { recursive: true });
     rmSync(dir, { recursive: true, force: true });
     renameSync(tmp, dir);
+    await shared?.share(root, entryName(key));
     log(`Cache saved with key: ${key} (${files} file(s))`);
   } catch (err) {
     // As on GitHub: a cache that cannot be saved warns; the job goes on.
@@ -118,7 +148,9 @@ async function doRestore(call: ShimCall, name: string): Promise<ProcessOutcome &
     scope.log("##[error]Input required and not supplied: key");
     return { result: "failure" };
   }
-  scope.log(`stax: using the built-in ${name} (requested ${call.ref.ref}); entries are kept on this machine`);
+  const shared = scope.rt.run.opts.sharedCache;
+  scope.log(`stax: using the built-in ${name} (requested ${call.ref.ref}); entries are kept ${shared ? "in the shared store" : "on this machine"}`);
+  await bringShared(scope, root, key, lines(w["restore-keys"]));
   const found = find(root, key, lines(w["restore-keys"]));
   const outputs: Record<string, string> = { "cache-primary-key": key };
   if (!found) {

@@ -2,7 +2,7 @@ import type { Pool } from "pg";
 import type { SSEEvent, StoredEvent } from "../../contract/index.js";
 import { CommitFeed } from "../commit-feed.js";
 import { transaction } from "./tx.js";
-import type { EventLog, LogLine, LogStore } from "../store.js";
+import type { EventLog, ReadQuery } from "../store.js";
 
 type LogEvent = Extract<StoredEvent, { type: "step.log" }>;
 
@@ -15,7 +15,7 @@ export const CHANNEL = "stax_events";
  * it holds until commit: batches commit in id order, so a reader that saw id N never meets a
  * smaller one later. One NOTIFY per batch, never one per line.
  */
-export class PgEventLog implements EventLog, LogStore {
+export class PgEventLog implements EventLog {
   readonly feed: CommitFeed;
   private readonly nextLine = new Map<string, number>();
 
@@ -106,16 +106,23 @@ export class PgEventLog implements EventLog, LogStore {
     await this.feed.until(target);
   }
 
-  async readSince(since: number, q: { runId?: string; jobId?: string; limit?: number } = {}): Promise<StoredEvent[]> {
+  async readSince(since: number, q: ReadQuery = {}): Promise<StoredEvent[]> {
     const limit = q.limit ?? 100_000;
     const args: unknown[] = [this.ws, since, limit];
     let filter = "";
     if (q.runId !== undefined) (args.push(q.runId), (filter += ` AND run_id = $${args.length}`));
-    if (q.jobId !== undefined) (args.push(q.jobId), (filter += ` AND job_id = $${args.length}`));
-    const events = (await this.pool.query<{ id: string; run_id: string; type: string; data: string }>(`SELECT id, run_id, type, data FROM stax_events WHERE workspace = $1 AND id > $2${filter} ORDER BY id LIMIT $3`, args)).rows.map((r) => {
+    let eventFilter = filter;
+    if (q.jobId !== undefined) {
+      args.push(q.jobId);
+      // One job: its step events, and the run's run.* and job.* events; its chunks only.
+      eventFilter += ` AND (type NOT LIKE 'step.%' OR job_id = $${args.length})`;
+      filter += ` AND job_id = $${args.length}`;
+    }
+    const events = (await this.pool.query<{ id: string; run_id: string; type: string; data: string }>(`SELECT id, run_id, type, data FROM stax_events WHERE workspace = $1 AND id > $2${eventFilter} ORDER BY id LIMIT $3`, args)).rows.map((r) => {
       const data = JSON.parse(r.data) as { jobId?: string; stepNumber?: number };
       return { id: Number(r.id), type: r.type, runId: r.run_id, data, ...(data.jobId !== undefined ? { jobId: data.jobId } : {}), ...(data.stepNumber !== undefined ? { stepNumber: data.stepNumber } : {}) } as StoredEvent;
     });
+    if (q.noLogs) return events;
     const logs: StoredEvent[] = [];
     // Chunks in id order, a few rows at a time: a chunk holds up to 1,000 lines, and a page needs only `limit` of them.
     let after = since;
@@ -135,36 +142,5 @@ export class PgEventLog implements EventLog, LogStore {
       if (chunks.rows.length < (chunkArgs[2] as number)) break;
     }
     return [...events, ...logs].sort((a, b) => a.id - b.id).slice(0, limit);
-  }
-
-  async lines(runId: string, jobId: string, stepNumber: number, from: number, limit: number): Promise<{ n: number; text: string }[]> {
-    const out: { n: number; text: string }[] = [];
-    const { rows } = await this.pool.query<{ first_line: number; lines: string }>(
-      "SELECT first_line, lines FROM stax_log_chunks WHERE workspace = $1 AND run_id = $2 AND job_id = $3 AND step_number = $4 AND first_line + n > $5 ORDER BY first_line LIMIT $6",
-      [this.ws, runId, jobId, stepNumber, from, limit],
-    );
-    for (const c of rows) {
-      const lines = JSON.parse(c.lines) as string[];
-      for (let i = Math.max(0, from - c.first_line); i < lines.length && out.length < limit; i++) out.push({ n: c.first_line + i + 1, text: lines[i] });
-      if (out.length >= limit) break;
-    }
-    return out;
-  }
-
-  async count(runId: string, jobId: string, stepNumber: number): Promise<number> {
-    const { rows } = await this.pool.query<{ v: number }>("SELECT COALESCE(MAX(first_line + n), 0)::int AS v FROM stax_log_chunks WHERE workspace = $1 AND run_id = $2 AND job_id = $3 AND step_number = $4", [this.ws, runId, jobId, stepNumber]);
-    return rows[0].v;
-  }
-
-  async all(runId: string, jobId?: string, stepNumber?: number): Promise<LogLine[]> {
-    const args: unknown[] = [this.ws, runId];
-    let sql = "SELECT job_id, step_number, lines FROM stax_log_chunks WHERE workspace = $1 AND run_id = $2";
-    if (jobId !== undefined) (args.push(jobId), (sql += ` AND job_id = $${args.length}`));
-    if (stepNumber !== undefined) (args.push(stepNumber), (sql += ` AND step_number = $${args.length}`));
-    const out: LogLine[] = [];
-    for (const c of (await this.pool.query<{ job_id: string; step_number: number; lines: string }>(`${sql} ORDER BY first_id`, args)).rows) {
-      for (const line of JSON.parse(c.lines) as string[]) out.push({ jobId: c.job_id, stepNumber: c.step_number, line });
-    }
-    return out;
   }
 }

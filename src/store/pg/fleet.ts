@@ -53,9 +53,12 @@ export class PgFleet {
     this.listener ??= new Listener(this.url, [LEGS_CHANNEL], (_, p) => onChange(p), () => onChange("connected"));
   }
 
-  async enqueue(id: string, spec: LegSpec): Promise<void> {
-    await this.pool.query(`INSERT INTO stax_legs (id, workspace, run_id, job_id, labels, spec, created_at) VALUES ($1, $2, $3, $4, $5, $6, ${NOW})`, [id, spec.workspace, spec.runId, spec.job.id, spec.labels, JSON.stringify(spec)]);
+  /** Queues a leg; false when a leg of that id was queued before (its run is being taken over). */
+  async enqueue(id: string, spec: LegSpec): Promise<boolean> {
+    const { rowCount } = await this.pool.query(`INSERT INTO stax_legs (id, workspace, run_id, job_id, labels, spec, created_at) VALUES ($1, $2, $3, $4, $5, $6, ${NOW}) ON CONFLICT (id) DO NOTHING`, [id, spec.workspace, spec.runId, spec.job.id, spec.labels, JSON.stringify(spec)]);
+    if (!rowCount) return false;
     await this.pool.query("SELECT pg_notify($1, 'queued')", [LEGS_CHANNEL]);
+    return true;
   }
 
   async claim(worker: string, labels: string[], leaseMs: number): Promise<ClaimedLeg | undefined> {

@@ -223,6 +223,10 @@ export class PgQueue implements RunQueue {
     return ((await this.pool.query("UPDATE stax_run_requests SET lease_until = $4 WHERE workspace = $1 AND run_id = $2 AND owner = $3 AND NOT done", [this.ws, runId, owner, Date.now() + leaseMs])).rowCount ?? 0) > 0;
   }
 
+  async update(runId: string, request: StoredRunRequest): Promise<void> {
+    await this.pool.query("UPDATE stax_run_requests SET request = $3 WHERE workspace = $1 AND run_id = $2", [this.ws, runId, JSON.stringify(request)]);
+  }
+
   async complete(runId: string): Promise<void> {
     await this.pool.query("UPDATE stax_run_requests SET done = true, owner = NULL, lease_until = NULL WHERE workspace = $1 AND run_id = $2", [this.ws, runId]);
   }

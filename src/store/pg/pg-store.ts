@@ -5,6 +5,7 @@ import { CHANNEL, PgEventLog } from "./events.js";
 import { PgArtifacts, PgBlobs, PgQueue, PgRuns, PgSecrets } from "./parts.js";
 import { migrate } from "./schema.js";
 import { Listener } from "./listen.js";
+import { PgLogs } from "./logs.js";
 import { PgVars } from "./vars.js";
 
 /** A database URL with its password replaced, for every message that names it. */
@@ -19,7 +20,7 @@ export function redactUrl(url: string): string {
  */
 export class PgStore implements Store {
   readonly events: PgEventLog;
-  readonly logs: PgEventLog;
+  readonly logs: PgLogs;
   readonly runs: PgRuns;
   readonly secrets: PgSecrets;
   readonly vars: PgVars;
@@ -34,7 +35,8 @@ export class PgStore implements Store {
     readonly workspace: string,
     start: number,
   ) {
-    this.events = this.logs = new PgEventLog(pool, workspace, start);
+    this.events = new PgEventLog(pool, workspace, start);
+    this.logs = new PgLogs(pool, workspace);
     this.blobs = new PgBlobs(pool, workspace);
     this.runs = new PgRuns(pool, workspace, this.blobs);
     this.secrets = new PgSecrets(pool, workspace);

@@ -1,112 +1,104 @@
 /**
  * A job's log: steps as foldable sections, `##[group]` folds, ANSI colours, annotations, line
- * links (`#L120`), search, follow-tail, raw download. Only the rows in view are in the DOM, so
- * 100k-line logs scroll smoothly.
+ * links (`#step2-L120`), search on the runner, follow-tail, downloads. Rows are virtual over
+ * each step's known line count; only the rows in view are in the DOM and only their pages are
+ * fetched, so opening a log costs the same at 10 lines and at 1,000,000.
  */
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
 import type { Job, Step } from "../../../src/contract/index.js";
-import { logUrl } from "../api.js";
+import { logUrl, stepLogUrl } from "../api.js";
 import { duration } from "../format.js";
-import { parseAnsi } from "../log/ansi.js";
-import { search, visibleRows, type JobLog, type LogLine, type Row } from "../log/model.js";
+import type { JobLogs } from "../log/job-logs.js";
+import { groupAt, groupsOf, RowIndex } from "../log/rows.js";
+import { useLogSearch, type Match } from "../log/search.js";
+import { LogLine } from "./log-line.js";
 import { StatusIcon } from "./status.js";
 
 const ROW = 20;
 const OVERSCAN = 30;
-const EMPTY: JobLog = { lines: [], byStep: new Map(), openGroup: new Map() };
-
-function Line(props: { line: LogLine; open: boolean; onToggle: () => void; current: boolean; target: boolean }) {
-  const { line } = props;
-  const cls = `line kind-${line.kind}${line.group !== undefined ? " in-group" : ""}${props.current ? " match" : ""}${props.target ? " target" : ""}`;
-  return (
-    <div class={cls} id={`L${line.n}`}>
-      <a class="ln" href={`#L${line.n}`} aria-label={`line ${line.n}`}>
-        {line.n}
-      </a>
-      {line.kind === "group" ? (
-        <button class="fold" aria-expanded={props.open} onClick={props.onToggle} aria-label={`${props.open ? "collapse" : "expand"} group ${line.text}`}>
-          {props.open ? "▾" : "▸"} {line.text}
-        </button>
-      ) : (
-        <span class="text">
-          {line.kind === "error" || line.kind === "warning" || line.kind === "notice" ? <span class="badge">{line.kind === "error" ? "Error" : line.kind === "warning" ? "Warning" : "Notice"}</span> : null}
-          {parseAnsi(line.text).map((s, i) => (
-            <span key={i} style={{ color: s.fg, background: s.bg, fontWeight: s.bold ? 600 : undefined, opacity: s.dim ? 0.7 : undefined, fontStyle: s.italic ? "italic" : undefined, textDecoration: s.underline ? "underline" : undefined }}>
-              {s.text}
-            </span>
-          ))}
-        </span>
-      )}
-    </div>
-  );
-}
+/** Taller content is scrolled proportionally: browsers cap an element's height near 16–33M px. */
+const MAX_PX = 10_000_000;
 
 /** A running or failed step shows its lines; the others are folded until clicked. */
 const openByDefault = (s: Step) => s.status === "in_progress" || s.conclusion === "failure";
 
-export function LogView(props: { runId: string; job: Job; log: JobLog | undefined; version: number; now: number; hash: string }) {
-  const { job } = props;
-  const log = props.log ?? EMPTY;
+export function LogView(props: { runId: string; job: Job; logs: JobLogs; version: number; now: number; hash: string }) {
+  const { job, logs } = props;
   const box = useRef<HTMLDivElement>(null);
   const [scrollTop, setScrollTop] = useState(0);
   const [height, setHeight] = useState(600);
   const [follow, setFollow] = useState(job.status !== "completed");
   const [stepOverride, setStepOverride] = useState<Map<number, boolean>>(new Map());
-  const [openGroups, setOpenGroups] = useState<Set<number>>(new Set());
+  const [openGroups, setOpenGroups] = useState<Set<string>>(new Set());
   const [query, setQuery] = useState("");
   const [matchAt, setMatchAt] = useState(0);
-  const [target, setTarget] = useState<number | undefined>();
-  const pendingScroll = useRef<number | undefined>(undefined);
+  const [target, setTarget] = useState<Match | undefined>();
+  /** A line to scroll to once its step's rows are known. */
+  const [reveal, setReveal] = useState<Match | undefined>();
 
-  const steps = job.steps.map((s) => s.number);
   // A step seen running stays open when it succeeds, so the lines being watched don't fold away.
   useEffect(() => {
     const running = job.steps.filter((s) => s.status === "in_progress" && !stepOverride.has(s.number));
     if (running.length) setStepOverride((m) => new Map([...m, ...running.map((s) => [s.number, true] as const)]));
   }, [job]);
   const openSteps = new Set(job.steps.filter((s) => stepOverride.get(s.number) ?? openByDefault(s)).map((s) => s.number));
-  const rows: Row[] = useMemo(() => visibleRows(log, steps, openSteps, openGroups), [props.version, job, stepOverride, openGroups, log]);
-  const matches = useMemo(() => search(log, query), [query, props.version, log]);
+  useEffect(() => openSteps.forEach((n) => logs.open(n)), [[...openSteps].join(), logs]);
 
-  /** Opens the step and group of a line and scrolls it into view once rendered. */
-  const reveal = (index: number) => {
-    const line = log.lines[index];
-    if (!line) return;
-    setStepOverride((m) => new Map(m).set(line.step, true));
-    if (line.group !== undefined) setOpenGroups((g) => new Set(g).add(line.group!));
+  const rows = useMemo(
+    () => new RowIndex(job.steps.map((s) => ({ step: s.number, open: openSteps.has(s.number), total: logs.step(s.number).total ?? 0, markers: logs.step(s.number).markers })), openGroups),
+    [props.version, job, stepOverride, openGroups, logs],
+  );
+  const search = useLogSearch(props.runId, job, query);
+  const current = search.matches.length ? search.matches[Math.min(matchAt, search.matches.length - 1)] : undefined;
+
+  /** Opens a line's step (and later its group) and scrolls to it once its rows are known. */
+  const goTo = (m: Match) => {
+    setStepOverride((o) => new Map(o).set(m.step, true));
+    logs.open(m.step);
     setFollow(false);
-    pendingScroll.current = index;
+    setReveal({ ...m });
   };
 
-  // Deep links: #L120 (waits for the line when the log is still replaying).
+  // Line links: #step2-L120, after a reload too (the step's count is fetched, then the page around the line).
   useEffect(() => {
-    const m = /^#L(\d+)$/.exec(props.hash);
+    const m = /^#step(\d+)-L(\d+)$/.exec(props.hash);
     if (!m) return;
-    const index = Number(m[1]) - 1;
-    if (index < log.lines.length && target !== index) {
-      setTarget(index);
-      reveal(index);
-    }
-  }, [props.hash, props.version]);
+    const t = { step: Number(m[1]), n: Number(m[2]) };
+    setTarget(t);
+    goTo(t);
+  }, [props.hash]);
 
   useEffect(() => {
-    if (matches.length) reveal(matches[Math.min(matchAt, matches.length - 1)]);
-  }, [query, matchAt]);
+    if (current) goTo(current);
+  }, [current?.step, current?.n]);
+
+  const full = rows.length * ROW;
+  const scrollable = Math.min(full, MAX_PX);
+  const visible = height / ROW;
+  /** The (fractional) row at the top of the view. */
+  const anchor = full <= MAX_PX ? scrollTop / ROW : (scrollTop / Math.max(1, scrollable - height)) * Math.max(0, rows.length - visible);
+  const scrollFor = (row: number) => (full <= MAX_PX ? row * ROW : (row / Math.max(1, rows.length - visible)) * (scrollable - height));
 
   useLayoutEffect(() => {
     const el = box.current;
     if (!el) return;
-    if (pendingScroll.current !== undefined) {
-      const at = rows.findIndex((r) => r.type === "line" && r.index === pendingScroll.current);
-      if (at >= 0) {
-        el.scrollTop = Math.max(0, at * ROW - el.clientHeight / 3);
-        pendingScroll.current = undefined;
+    const m = reveal;
+    if (m) {
+      const s = logs.step(m.step);
+      const group = s.total !== undefined ? groupAt(groupsOf(s.markers, s.total), m.n) : undefined;
+      if (group && !openGroups.has(`${m.step}:${group.start}`)) setOpenGroups((g) => new Set(g).add(`${m.step}:${group.start}`));
+      else if (s.total !== undefined && s.total >= m.n) {
+        const at = rows.rowOf(m.step, m.n);
+        if (at !== undefined) {
+          el.scrollTop = Math.max(0, scrollFor(Math.max(0, at - visible / 3)));
+          setReveal(undefined);
+        }
       }
     } else if (follow) {
       el.scrollTop = el.scrollHeight;
     }
     setScrollTop(el.scrollTop);
-  }, [rows, follow]);
+  }, [rows, follow, reveal]);
 
   useEffect(() => {
     const el = box.current;
@@ -123,17 +115,52 @@ export function LogView(props: { runId: string; job: Job; log: JobLog | undefine
     if (atBottom !== follow && job.status !== "completed") setFollow(atBottom);
   };
 
-  const first = Math.max(0, Math.floor(scrollTop / ROW) - OVERSCAN);
-  const last = Math.min(rows.length, Math.ceil((scrollTop + height) / ROW) + OVERSCAN);
-  const current = matches.length ? matches[Math.min(matchAt, matches.length - 1)] : undefined;
-
+  const first = Math.max(0, Math.floor(anchor) - OVERSCAN);
+  const last = Math.min(rows.length, Math.ceil(anchor + visible) + OVERSCAN);
   const toggleStep = (n: number) => setStepOverride((m) => new Map(m).set(n, !openSteps.has(n)));
-  const toggleGroup = (i: number) =>
+  const toggleGroup = (key: string) =>
     setOpenGroups((g) => {
       const next = new Set(g);
-      if (!next.delete(i)) next.add(i);
+      if (!next.delete(key)) next.add(key);
       return next;
     });
+  const step = (delta: number) => setMatchAt((m) => (m + delta + search.matches.length) % Math.max(1, search.matches.length));
+
+  const groups = new Map<number, ReturnType<typeof groupsOf>>();
+  const groupsOfStep = (n: number) => {
+    let g = groups.get(n);
+    if (!g) groups.set(n, (g = groupsOf(logs.step(n).markers, logs.step(n).total ?? 0)));
+    return g;
+  };
+  const shown = [];
+  for (let r = first; r < last; r++) {
+    const row = rows.at(r);
+    const top = `${scrollTop + (r - anchor) * ROW}px`;
+    if (row.type === "step") {
+      const s = job.steps.find((x) => x.number === row.step)!;
+      shown.push(
+        <div key={`s${row.step}`} class="step-row" style={{ top }}>
+          <button class="step-toggle" aria-expanded={openSteps.has(row.step)} onClick={() => toggleStep(row.step)} data-step={row.step}>
+            <span class="chev">{openSteps.has(row.step) ? "▾" : "▸"}</span>
+            <StatusIcon status={s.status} conclusion={s.conclusion} />
+            <span class="step-name">{s.name}</span>
+          </button>
+          <span class="dur">{duration(s.startedAt, s.completedAt, props.now)}</span>
+          <a class="step-dl" href={stepLogUrl(props.runId, job.id, row.step)} download aria-label={`download step ${row.step}`} title={`download the log of step ${row.step}`}>
+            ⤓
+          </a>
+        </div>,
+      );
+      continue;
+    }
+    const group = logs.step(row.step).markers.size ? groupAt(groupsOfStep(row.step), row.n) : undefined;
+    const key = `${row.step}:${row.n}`;
+    shown.push(
+      <div key={`l${key}`} class="row" style={{ top }}>
+        <LogLine step={row.step} n={row.n} text={logs.text(row.step, row.n)} inGroup={group !== undefined} open={openGroups.has(key)} onToggle={() => toggleGroup(key)} current={current?.step === row.step && current.n === row.n} target={target?.step === row.step && target.n === row.n} />
+      </div>,
+    );
+  }
 
   return (
     <section class="log" aria-label={`log of ${job.name}`}>
@@ -148,16 +175,16 @@ export function LogView(props: { runId: string; job: Job; log: JobLog | undefine
             setMatchAt(0);
           }}
           onKeyDown={(e) => {
-            if (e.key === "Enter" && matches.length) setMatchAt((m) => (e.shiftKey ? (m - 1 + matches.length) % matches.length : (m + 1) % matches.length));
+            if (e.key === "Enter" && search.matches.length) step(e.shiftKey ? -1 : 1);
           }}
         />
         <span class="matches" aria-live="polite">
-          {query ? `${matches.length ? Math.min(matchAt, matches.length - 1) + 1 : 0} / ${matches.length}` : ""}
+          {query && !search.busy ? `${search.matches.length ? Math.min(matchAt, search.matches.length - 1) + 1 : 0} / ${search.total}` : ""}
         </span>
-        <button onClick={() => setMatchAt((m) => (m - 1 + matches.length) % Math.max(1, matches.length))} disabled={!matches.length} aria-label="previous match">
+        <button onClick={() => step(-1)} disabled={!search.matches.length} aria-label="previous match">
           ↑
         </button>
-        <button onClick={() => setMatchAt((m) => (m + 1) % Math.max(1, matches.length))} disabled={!matches.length} aria-label="next match">
+        <button onClick={() => step(1)} disabled={!search.matches.length} aria-label="next match">
           ↓
         </button>
         <label class="follow">
@@ -168,28 +195,7 @@ export function LogView(props: { runId: string; job: Job; log: JobLog | undefine
         </a>
       </div>
       <div class="log-box" ref={box} onScroll={onScroll} tabIndex={0} aria-label="log lines" data-rows={rows.length}>
-        <div style={{ height: `${rows.length * ROW}px`, position: "relative" }}>
-          {rows.slice(first, last).map((r, k) => {
-            const top = `${(first + k) * ROW}px`;
-            if (r.type === "step") {
-              const s = job.steps.find((x) => x.number === r.step)!;
-              return (
-                <button key={`s${r.step}`} class="step-row" style={{ top }} aria-expanded={openSteps.has(r.step)} onClick={() => toggleStep(r.step)} data-step={r.step}>
-                  <span class="chev">{openSteps.has(r.step) ? "▾" : "▸"}</span>
-                  <StatusIcon status={s.status} conclusion={s.conclusion} />
-                  <span class="step-name">{s.name}</span>
-                  <span class="dur">{duration(s.startedAt, s.completedAt, props.now)}</span>
-                </button>
-              );
-            }
-            const line = log.lines[r.index];
-            return (
-              <div key={`l${r.index}`} class="row" style={{ top }}>
-                <Line line={line} open={openGroups.has(r.index)} onToggle={() => toggleGroup(r.index)} current={current === r.index} target={target === r.index} />
-              </div>
-            );
-          })}
-        </div>
+        <div style={{ height: `${scrollable}px`, position: "relative" }}>{shown}</div>
       </div>
     </section>
   );

@@ -1,4 +1,5 @@
 /** ANSI SGR colours → styled segments. Other escape sequences are dropped. */
+import { ANSI_ESCAPE as ESCAPE } from "../../../src/contract/index.js";
 
 export interface Segment {
   text: string;
@@ -26,8 +27,6 @@ function color256(n: number): string {
   return `rgb(${c(Math.floor(i / 36))},${c(Math.floor(i / 6) % 6)},${c(i % 6)})`;
 }
 
-// eslint-disable-next-line no-control-regex
-const ESCAPE = /\x1b\[([0-9;?]*)([A-Za-z])|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[()][A-Z0-9]/g;
 
 /** Splits a line into segments carrying the style in force. */
 export function parseAnsi(line: string): Segment[] {
@@ -67,9 +66,4 @@ export function parseAnsi(line: string): Segment[] {
   }
   if (last < line.length) out.push({ text: line.slice(last), ...style });
   return out;
-}
-
-/** The text without escapes (for search). */
-export function stripAnsi(line: string): string {
-  return line.includes("\x1b") ? line.replace(ESCAPE, "") : line;
 }

@@ -1,6 +1,6 @@
 /** One run: header, actions, job graph, jobs, logs, artifacts and job summaries, all live. */
-import { useEffect, useState } from "preact/hooks";
-import type { ArtifactInfo, WorkflowRun } from "../../../src/contract/index.js";
+import { useEffect, useMemo, useRef, useState } from "preact/hooks";
+import type { ArtifactInfo, Job, WorkflowRun } from "../../../src/contract/index.js";
 import { api, artifactUrl } from "../api.js";
 import { JobGraph } from "../components/graph.js";
 import { Link } from "../components/link.js";
@@ -10,7 +10,8 @@ import { useTick } from "../components/tick.js";
 import { duration } from "../format.js";
 import { renderMarkdown } from "../markdown.js";
 import { navigate } from "../router.js";
-import { useRun } from "../run-state.js";
+import { JobLogs } from "../log/job-logs.js";
+import { useRun, type LogSink } from "../run-state.js";
 
 function Actions(props: { run: WorkflowRun }) {
   const { run } = props;
@@ -73,8 +74,18 @@ function Artifacts(props: { run: WorkflowRun }) {
   );
 }
 
+/** A job's log: its own `JobLogs`, fed by the run's stream while it is shown. */
+function JobLog(props: { runId: string; job: Job; sink: { current: LogSink | undefined }; now: number; hash: string }) {
+  const [version, setVersion] = useState(0);
+  const logs = useMemo(() => new JobLogs(props.runId, props.job.id, () => setVersion((v) => v + 1)), [props.runId, props.job.id]);
+  props.sink.current = (e) => logs.live(e);
+  useEffect(() => () => void (props.sink.current = undefined), [logs]);
+  return <LogView runId={props.runId} job={props.job} logs={logs} version={version} now={props.now} hash={props.hash} />;
+}
+
 export function RunPage(props: { id: string; job?: string; hash: string }) {
-  const state = useRun(props.id);
+  const sink = useRef<LogSink | undefined>(undefined);
+  const state = useRun(props.id, props.job, sink);
   const run = state.run;
   const now = useTick(1000, run?.status !== "completed");
   if (state.error) return <main class="page"><p class="error" role="alert">{state.error}</p><Link href="/">Back to runs</Link></main>;
@@ -110,7 +121,7 @@ export function RunPage(props: { id: string; job?: string; hash: string }) {
         </nav>
         <div class="run-main">
           {job ? (
-            <LogView key={job.id} runId={run.id} job={job} log={state.logs.get(job.id)} version={state.version} now={now} hash={props.hash} />
+            <JobLog key={job.id} runId={run.id} job={job} sink={sink} now={now} hash={props.hash} />
           ) : props.job ? (
             <p class="error" role="alert">This run has no job '{props.job}'.</p>
           ) : (

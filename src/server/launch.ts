@@ -1,0 +1,52 @@
+/**
+ * What a run takes from this machine and the workspace's store, the same whoever starts it: the
+ * runner's API, an in-process `stax run`, a front-end taking a run over. One place, so a run
+ * started one way never lacks what another way gives it.
+ */
+import { join } from "node:path";
+import type { Config } from "../config/config.js";
+import { DockerEngine, dockerAddress, gitFetcher, LegSlots, type RunOptions } from "../engine/index.js";
+import type { Store } from "../store/index.js";
+import { StoreArtifacts } from "./artifacts.js";
+import { processRecorder } from "./process-groups.js";
+
+/** The machine's and the store's part of every run of a workspace. */
+export interface RunHost {
+  hostEnv: Record<string, string | undefined>;
+  /** The workspace's data folder: run temp folders, process-group records, cache entries. */
+  dataDir: string;
+  actionsCache?: string;
+  toolCache: string;
+  cacheDir: string;
+  docker: DockerEngine;
+  artifacts: StoreArtifacts;
+  /** The cap on job legs running at once, shared by every run of this process. */
+  legSlots: LegSlots;
+}
+
+export function runHost(config: Readonly<Config>, store: Store, hostEnv: Record<string, string | undefined>): RunHost {
+  return {
+    hostEnv,
+    dataDir: config.dataDir,
+    actionsCache: config.actionsCache,
+    toolCache: join(config.home, "tools"),
+    cacheDir: join(config.dataDir, "cache"),
+    docker: new DockerEngine(dockerAddress(config.dockerHost)),
+    artifacts: new StoreArtifacts(store),
+    legSlots: new LegSlots(config.maxJobs),
+  };
+}
+
+/** A run's options that come from its host; `overrides`: its `--action` folders. */
+export function hostOptions(host: RunHost, runId: string, overrides: Record<string, string> = {}): Pick<RunOptions, "hostEnv" | "actions" | "artifacts" | "cacheDir" | "docker" | "toolCache" | "legSlots" | "processes"> {
+  return {
+    hostEnv: host.hostEnv,
+    actions: { cache: host.actionsCache, overrides, fetch: host.actionsCache ? gitFetcher(host.actionsCache, { token: host.hostEnv.GITHUB_TOKEN }) : undefined },
+    artifacts: host.artifacts,
+    cacheDir: host.cacheDir,
+    docker: host.docker,
+    toolCache: host.toolCache,
+    legSlots: host.legSlots,
+    processes: processRecorder(host.dataDir, runId),
+  };
+}

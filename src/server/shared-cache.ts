@@ -1,0 +1,69 @@
+import { createReadStream, createWriteStream, existsSync } from "node:fs";
+import { mkdir, readdir, rename, rm } from "node:fs/promises";
+import { join } from "node:path";
+import type { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import type { SharedCache } from "../engine/index.js";
+import type { BlobStore } from "../store/index.js";
+
+const PREFIX = "cache/";
+const META = "meta.json";
+
+/**
+ * actions/cache entries shared through the store's blobs (`cache/<entry>/<file>`), so what a leg
+ * saves on one worker a leg on another restores. An entry's `meta.json` is stored last and read
+ * first: an entry is listed only once all of it is stored. Entries never change once saved, so
+ * their metadata is read once per process.
+ */
+export class BlobCache implements SharedCache {
+  private readonly metas = new Map<string, unknown>();
+
+  constructor(private readonly blobs: BlobStore) {}
+
+  async entries(): Promise<Map<string, unknown>> {
+    for (const { key } of await this.blobs.list(PREFIX)) {
+      const [name, file] = key.slice(PREFIX.length).split("/");
+      if (file !== META || this.metas.has(name)) continue;
+      const body = await this.blobs.get(key);
+      if (!body) continue;
+      try {
+        this.metas.set(name, JSON.parse((await text(body)) || "null"));
+      } catch {
+        // not an entry of ours: left out
+      }
+    }
+    return new Map(this.metas);
+  }
+
+  async fetch(root: string, name: string): Promise<void> {
+    const files = (await this.blobs.list(`${PREFIX}${name}/`)).map((b) => b.key.slice(`${PREFIX}${name}/`.length));
+    if (!files.includes(META)) throw new Error(`cache entry ${name} is not in the store`);
+    const tmp = join(root, `${name}.fetch-${process.pid}`);
+    await rm(tmp, { recursive: true, force: true });
+    await mkdir(tmp, { recursive: true });
+    try {
+      for (const f of files) {
+        const body = await this.blobs.get(`${PREFIX}${name}/${f}`);
+        if (!body) throw new Error(`cache entry ${name} lost its ${f}`);
+        await pipeline(body, createWriteStream(join(tmp, f)));
+      }
+      // Another leg of this machine may have brought it meanwhile: theirs stays.
+      if (existsSync(join(root, name))) await rm(tmp, { recursive: true, force: true });
+      else await rename(tmp, join(root, name));
+    } catch (err) {
+      await rm(tmp, { recursive: true, force: true });
+      throw err;
+    }
+  }
+
+  async share(root: string, name: string): Promise<void> {
+    const files = (await readdir(join(root, name))).filter((f) => f !== META);
+    for (const f of [...files, META]) await this.blobs.put(`${PREFIX}${name}/${f}`, createReadStream(join(root, name, f)));
+  }
+}
+
+async function text(body: Readable): Promise<string> {
+  const parts: Buffer[] = [];
+  for await (const c of body) parts.push(Buffer.from(c as Buffer));
+  return Buffer.concat(parts).toString("utf8");
+}
