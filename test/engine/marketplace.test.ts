@@ -96,7 +96,8 @@ test("stax run with an uncached remote action fails fast offline (no hang on the
   assert.equal(res.status, 1, res.stdout + res.stderr);
   assert.match(res.stdout, /not available offline/);
   assert.match(res.stdout, /stax actions add nobody\/not-cached@v9/);
-  assert.ok(ms < 5000, `took ${ms} ms`);
+  // A guard against waiting on the network (minutes), not a speed check: a loaded machine takes several seconds.
+  assert.ok(ms < 20_000, `took ${ms} ms`);
 });
 
 test("stax actions add/list/rm fill and show the cache; --action points an action at a local folder (like act --local-repository)", () => {

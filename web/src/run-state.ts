@@ -17,7 +17,12 @@ export interface RunState {
 }
 
 /** Where a job page's log takes its live events. */
-export type LogSink = (e: StoredEvent) => void;
+/** Where a shown job's log gets the stream: each event, and each (re)start of the stream at `since`. */
+export interface LogSink {
+  live(e: StoredEvent): void;
+  /** The stream starts again after `since`: what was counted as of an earlier event must be read again. */
+  resync(since: number): void;
+}
 
 function upsertJob(run: WorkflowRun, job: Job): void {
   const i = run.jobs.findIndex((j) => j.id === job.id);
@@ -46,11 +51,11 @@ export function applyEvent(s: RunState, e: StoredEvent, log?: LogSink): void {
       if (i >= 0) job.steps[i] = e.data.step;
       else job.steps.push(e.data.step);
       if (e.type === "step.started" && job.status === "queued") job.status = "in_progress";
-      log?.(e);
+      log?.live(e);
       break;
     }
     case "step.log":
-      log?.(e);
+      log?.live(e);
       break;
   }
 }
@@ -72,6 +77,8 @@ export function useRun(ref: string, jobId: string | undefined, log: { current: L
         if (gone) return;
         s.run = run;
         bump();
+        // Events up to lastEventId come with the snapshot, not the stream: a log counted before must catch up.
+        log.current?.resync(lastEventId);
         stop = subscribe({ runId: run.id, jobId, since: lastEventId }, (events) => {
           for (const e of events) applyEvent(s, e, log.current);
           bump();

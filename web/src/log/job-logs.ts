@@ -25,6 +25,8 @@ export interface StepLog {
   loading: boolean;
   /** Live lines that arrived while the first fetch was out. */
   early: StoredEvent[];
+  /** A count read before this event id is too old (the stream started again after it). */
+  after: number;
 }
 
 export class JobLogs {
@@ -42,7 +44,7 @@ export class JobLogs {
 
   step(n: number): StepLog {
     let s = this.steps.get(n);
-    if (!s) this.steps.set(n, (s = { base: 0, markers: new Map(), loading: false, early: [] }));
+    if (!s) this.steps.set(n, (s = { base: 0, markers: new Map(), loading: false, early: [], after: 0 }));
     return s;
   }
 
@@ -54,6 +56,8 @@ export class JobLogs {
     api.stepGroups(this.runId, this.jobId, n).then(
       (g) => {
         s.loading = false;
+        // Read before the stream's new start: lines between the two would be missed; read again.
+        if (g.lastEventId < s.after) return this.open(n);
         for (const m of g.markers) s.markers.set(m.n, m.kind);
         this.count(s, g.total, g.lastEventId);
         for (const e of s.early.splice(0)) this.live(e);
@@ -64,6 +68,21 @@ export class JobLogs {
         this.changed();
       },
     );
+  }
+
+  /**
+   * The stream starts again after `since` (a new subscription): a step counted as of an earlier
+   * event may have lines in between that neither the count nor the stream brings, so it is
+   * counted again (the lines fetched so far stay: line numbers do not change).
+   */
+  resync(since: number): void {
+    for (const [n, s] of this.steps) {
+      s.after = Math.max(s.after, since);
+      if (s.total === undefined || s.base >= since) continue;
+      s.total = undefined;
+      s.early = [];
+      this.open(n);
+    }
   }
 
   /** A line's text (with its marker, without the newline), or undefined while its page is fetched. */

@@ -78,7 +78,7 @@ function Artifacts(props: { run: WorkflowRun }) {
 function JobLog(props: { runId: string; job: Job; sink: { current: LogSink | undefined }; now: number; hash: string }) {
   const [version, setVersion] = useState(0);
   const logs = useMemo(() => new JobLogs(props.runId, props.job.id, () => setVersion((v) => v + 1)), [props.runId, props.job.id]);
-  props.sink.current = (e) => logs.live(e);
+  props.sink.current = { live: (e) => logs.live(e), resync: (since) => logs.resync(since) };
   useEffect(() => () => void (props.sink.current = undefined), [logs]);
   return <LogView runId={props.runId} job={props.job} logs={logs} version={version} now={props.now} hash={props.hash} />;
 }
