@@ -2,15 +2,15 @@ import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { arch, platform } from "node:os";
 import { basename, join } from "node:path";
 import type { RunConclusion, WorkflowRun } from "../contract/index.js";
-import type { RunHandle, RunOptions } from "./api.js";
-import { Checkouts } from "./checkouts.js";
-import { readGitInfo } from "./git.js";
-import { githubContext, refOf, synthesizePayload } from "./github-context.js";
-import { runGraph } from "./graph.js";
-import { Masker } from "./mask.js";
+import type { RunHandle, RunOptions } from "./options.js";
+import { Checkouts } from "./job/checkouts.js";
+import { readGitInfo } from "./context/git.js";
+import { githubContext, refOf, synthesizePayload } from "./context/github-context.js";
+import { runGraph } from "./plan/graph.js";
+import { Masker } from "./io/mask.js";
 import { Reporter } from "./report.js";
 import type { RunRuntime } from "./runtime.js";
-import { selectJobs } from "./select.js";
+import { selectJobs } from "./plan/select.js";
 
 /**
  * The host variables a step inherits, as GitHub's runner passes its own machine's basics: where

@@ -3,7 +3,7 @@
  * workflow-command, file-command and cancel handling applies: a one-shot container (Docker
  * actions, `docker://`), or a command executed in the job's container.
  */
-import { escalate, lineSplitter, type RunningProcess } from "../process.js";
+import { escalate, lineSplitter, type RunningProcess } from "../io/process.js";
 import type { DockerEngine } from "./engine.js";
 
 /** Creates, starts and follows a container; removes it when done. */

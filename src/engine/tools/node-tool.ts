@@ -1,4 +1,4 @@
-import { pick, type Installed } from "../shims/versions.js";
+import { pick, type Installed } from "./versions.js";
 import { cachedNodes, fetchNode, publishedNodes, RegistryError } from "./node-registry.js";
 import { isAlias, resolveNodeSpec } from "./node-spec.js";
 
