@@ -1,10 +1,10 @@
 /** The engine: runs a loaded workflow with GitHub's semantics and reports every state change. */
 export { startRun } from "./run.js";
-export type { RunOptions, RunHandle, ArtifactStore, ActionSources, ProcessRecorder, SharedCache } from "./options.js";
+export type { RunOptions, RunHandle, ArtifactStore, ActionSources, ProcessRecorder, SharedCache, Reuse } from "./options.js";
 export { gitFetcher, type ActionFetcher } from "./actions/action-fetch.js";
 export { DockerEngine, dockerAddress } from "./docker/engine.js";
 export { addToCache, listCache, removeFromCache, parseRepoRef, entryDir, type CacheEntry } from "./actions/action-cache.js";
-export { selectJobs, rerunPlan, defIdOf, type Reuse } from "./plan/select.js";
+export { selectJobs, rerunPlan, defIdOf } from "./plan/select.js";
 export { Checkouts, describeIsolation, isolationKind, KEPT_MARK, snapshotOf, type CheckoutOptions } from "./job/checkouts.js";
 export { copyWorkspace, copyWorkspaceSync, describeCopySkips } from "./job/workspace-copy.js";
 export { provideNode, addCommand, type NodeChoice } from "./tools/node-tool.js";
@@ -16,5 +16,6 @@ export { readGitInfo, readGitInfoAsync, type GitInfo } from "./context/git.js";
 export { synthesizePayload } from "./context/github-context.js";
 export { expandMatrix } from "./plan/matrix.js";
 export { planJobs, type PlannedJob, type PlanContext } from "./plan/plan.js";
-export { runLegSpec, runsOnLabels, type LegEnvironment } from "./remote-leg.js";
+export { runLegSpec, type LegEnvironment } from "./remote-leg.js";
+export { runsOnLabels } from "./plan/dispatch.js";
 export type { LegDispatcher, LegOutcome, LegRequest } from "./options.js";

@@ -2,7 +2,6 @@ import type { EventSink, LegResult, LegSpec, SSEEvent, WorkflowRun } from "../co
 import type { LoadedWorkflow } from "../workflow/index.js";
 import type { ActionFetcher } from "./actions/action-fetch.js";
 import type { CheckoutOptions } from "./job/checkouts.js";
-import type { Reuse } from "./plan/select.js";
 import type { DockerEngine } from "./docker/engine.js";
 import type { GitInfo } from "./context/git.js";
 import type { LegSlots } from "./plan/slots.js";
@@ -138,4 +137,12 @@ export interface ArtifactStore {
   upload(runId: string, name: string, root: string, files: string[]): Promise<{ id: string; size: number }>;
   /** Copies one artifact (or all, each into `dest/<name>`) of the run into `dest`; returns the names. */
   download(runId: string, name: string | undefined, dest: string): Promise<string[]>;
+}
+
+/** Jobs a re-run takes from an earlier run instead of running them (RunOptions.reuse). */
+export interface Reuse {
+  runId: string;
+  runNumber: number;
+  /** By job definition id: the earlier result and outputs (matrix legs folded, JOB-10). */
+  jobs: Record<string, LegResult>;
 }

@@ -3,7 +3,7 @@ import { join, resolve } from "node:path";
 import type { Contexts, ExtraFunctions } from "../../expressions/index.js";
 import { evaluateStringMap, evaluateString, evaluateToken } from "../../expressions/index.js";
 import { loadAction, type ActionDef, type ActionLoad, type StepDef } from "../../workflow/index.js";
-import { runComposite } from "./composite.js";
+import { runComposite, type StepRunner } from "./composite.js";
 import { runContainerStep, splitArgs } from "./docker-step.js";
 import { inputEnv, runNodeAction } from "./node-action.js";
 import type { ProcessOutcome } from "../steps/run-process.js";
@@ -12,20 +12,7 @@ import type { StepScope } from "../steps/scope.js";
 import { locateRepo } from "./action-source.js";
 import { findShim } from "./shims/index.js";
 import { stepContexts } from "../steps/scope.js";
-
-/** A parsed `uses:` value (STEP-16). */
-export type ActionRef =
-  | { kind: "local"; path: string }
-  | { kind: "docker"; image: string }
-  | { kind: "remote"; owner: string; repo: string; path: string; ref: string; slug: string };
-
-export function parseUses(uses: string): ActionRef | { error: string } {
-  if (uses.startsWith("./") || uses === ".") return { kind: "local", path: uses };
-  if (uses.startsWith("docker://")) return { kind: "docker", image: uses.slice("docker://".length) };
-  const m = /^([^/@\s]+)\/([^/@\s]+)(\/[^@\s]*)?@(\S+)$/.exec(uses);
-  if (!m) return { error: `'${uses}' is not a valid action reference: use ./path, owner/repo[/path]@ref or docker://image` };
-  return { kind: "remote", owner: m[1], repo: m[2], path: (m[3] ?? "").replace(/^\//, ""), ref: m[4], slug: `${m[1]}/${m[2]}` };
-}
+import { parseUses } from "./uses.js";
 
 /**
  * STEP-18: the action's inputs: `with` values (names case-insensitive), else the declared
@@ -65,7 +52,7 @@ const mapValues = (o: Record<string, string>, f: (v: string) => string) => Objec
 const hostPaths = (mounts: Mount[], value: string): string => value.replace(/^(\s*!?)(\/\S.*?)(\s*)$/gm, (_, lead: string, path: string, tail: string) => lead + onHost(mounts, path) + tail);
 
 /** A `uses:` step: a built-in shim, a local action, or a cached remote one; Docker needs an engine. */
-export async function runAction(def: StepDef, scope: StepScope, ctx: Contexts, fns: ExtraFunctions, env: Record<string, string>): Promise<ProcessOutcome> {
+export async function runAction(def: StepDef, scope: StepScope, ctx: Contexts, fns: ExtraFunctions, env: Record<string, string>, runStep: StepRunner): Promise<ProcessOutcome> {
   const uses = def.uses ?? "";
   const ref = parseUses(uses);
   if ("error" in ref) {
@@ -111,17 +98,38 @@ export async function runAction(def: StepDef, scope: StepScope, ctx: Contexts, f
     actionInfo = { path: dir, repository: "", ref: "" };
   }
   const inputs = resolveInputs(action, withValues, stepContexts(scope, env, def.id), fns, scope.log);
-  switch (action.runs.using) {
-    case "node":
-      return runNodeAction(action, actionInfo, inputs, def, scope, env);
-    case "composite":
-      return runComposite(action, actionInfo, inputs, def, scope, env);
-    case "docker": {
-      const runs = action.runs;
-      const actx = { ...stepContexts(scope, env, def.id), inputs };
-      const args = withValues.args !== undefined ? splitArgs(withValues.args) : ((evaluateToken(runs.args, actx, fns) as unknown[] | undefined) ?? []).map(String);
-      const actionEnv = evaluateStringMap(runs.env, actx, fns);
-      return runContainerStep(def, scope, env, { image: runs.image, actionDir: action.dir, entrypoint: withValues.entrypoint || runs.entrypoint, args, extraEnv: { ...inputEnv(inputs), ...actionEnv }, label: `Docker action '${uses}'` });
-    }
-  }
+  return HANDLERS[action.runs.using]({ action, info: actionInfo, inputs, with: withValues, uses, def, scope, env, fns, runStep });
+}
+
+/** What an action handler gets: the loaded action, where it lives, its resolved inputs, the step and its scope. */
+export interface ActionCall {
+  action: ActionDef;
+  info: StepScope["action"];
+  inputs: Record<string, string>;
+  /** The step's evaluated `with` (a Docker action's `args` and `entrypoint` come from it). */
+  with: Record<string, string>;
+  uses: string;
+  def: StepDef;
+  scope: StepScope;
+  env: Record<string, string>;
+  fns: ExtraFunctions;
+  /** Runs a step of a composite action (the job's step runner, passed in rather than imported). */
+  runStep: StepRunner;
+}
+
+/** How each kind of action runs, by its `runs.using` (ACT-01, COMP-*, DOCKER-*). */
+const HANDLERS: Record<ActionDef["runs"]["using"], (call: ActionCall) => Promise<ProcessOutcome>> = {
+  node: (c) => runNodeAction(c.action, c.info, c.inputs, c.def, c.scope, c.env),
+  composite: (c) => runComposite(c.action, c.info, c.inputs, c.def, c.scope, c.env, c.runStep),
+  docker: runDockerAction,
+};
+
+/** A Docker action: its image (or Dockerfile) with `args`/`entrypoint` from `with`, else from the action. */
+function runDockerAction({ action, inputs, with: withValues, uses, def, scope, env, fns }: ActionCall): Promise<ProcessOutcome> {
+  if (action.runs.using !== "docker") throw new Error("not a Docker action");
+  const runs = action.runs;
+  const actx = { ...stepContexts(scope, env, def.id), inputs };
+  const args = withValues.args !== undefined ? splitArgs(withValues.args) : ((evaluateToken(runs.args, actx, fns) as unknown[] | undefined) ?? []).map(String);
+  const actionEnv = evaluateStringMap(runs.env, actx, fns);
+  return runContainerStep(def, scope, env, { image: runs.image, actionDir: action.dir, entrypoint: withValues.entrypoint || runs.entrypoint, args, extraEnv: { ...inputEnv(inputs), ...actionEnv }, label: `Docker action '${uses}'` });
 }

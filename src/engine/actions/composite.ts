@@ -3,8 +3,10 @@ import type { ActionDef, StepDef } from "../../workflow/index.js";
 import type { ProcessOutcome } from "../steps/run-process.js";
 import type { PostEntry } from "../runtime.js";
 import type { StepScope } from "../steps/scope.js";
-import { stepContexts } from "../steps/scope.js";
-import { executeStep, scopeFunctions } from "../job/step.js";
+import { scopeFunctions, stepContexts } from "../steps/scope.js";
+
+/** Runs one step in a scope (the job's `executeStep`): a composite's steps run as the job's do. */
+export type StepRunner = (def: StepDef, scope: StepScope) => Promise<unknown>;
 
 /** COMP-09: the runner refuses more than 10 nested composite levels. */
 export const MAX_COMPOSITE_DEPTH = 10;
@@ -15,7 +17,7 @@ export const MAX_COMPOSITE_DEPTH = 10;
  * Their outputs become the calling step's outputs; posts of inner actions run in one
  * `Post` step of the composite, last first (COMP-10).
  */
-export async function runComposite(action: ActionDef, info: StepScope["action"], inputs: Record<string, string>, def: StepDef, scope: StepScope, env: Record<string, string>): Promise<ProcessOutcome> {
+export async function runComposite(action: ActionDef, info: StepScope["action"], inputs: Record<string, string>, def: StepDef, scope: StepScope, env: Record<string, string>, runStep: StepRunner): Promise<ProcessOutcome> {
   if (action.runs.using !== "composite") throw new Error("not a composite action");
   const depth = (scope.composite?.depth ?? 0) + 1;
   if (depth > MAX_COMPOSITE_DEPTH) {
@@ -34,7 +36,7 @@ export async function runComposite(action: ActionDef, info: StepScope["action"],
   };
   for (const step of action.runs.steps) {
     if (scope.rt.run.hardStop) break;
-    await executeStep(step, inner);
+    await runStep(step, inner);
   }
   const outputs: Record<string, string> = {};
   for (const o of action.outputs) {

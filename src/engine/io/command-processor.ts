@@ -1,5 +1,12 @@
 import { KNOWN_COMMANDS, parseCommand } from "./commands.js";
-import type { JobRuntime } from "../runtime.js";
+import type { Masker } from "./mask.js";
+
+/** What a step's commands change in its job (the job's runtime): the env, the PATH entries, the masks. */
+export interface CommandTarget {
+  env: Record<string, string>;
+  path: string[];
+  masker: Masker;
+}
 
 /** What a step's commands and file commands produce. */
 export interface StepEffects {
@@ -18,7 +25,7 @@ export class CommandProcessor {
   private echo = false;
 
   constructor(
-    private readonly rt: JobRuntime,
+    private readonly rt: CommandTarget,
     private readonly effects: StepEffects,
     /** Logs one line (masked by the callee). */
     private readonly log: (line: string) => void,

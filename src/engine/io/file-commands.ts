@@ -2,8 +2,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseEnvFile } from "./envfile.js";
 import { Lru } from "./lru.js";
-import type { CommandProcessor, StepEffects } from "./command-processor.js";
-import type { JobRuntime } from "../runtime.js";
+import type { CommandProcessor, CommandTarget, StepEffects } from "./command-processor.js";
 
 export interface FileCommandPaths {
   GITHUB_ENV: string;
@@ -53,7 +52,7 @@ function take(path: string): string {
  * FILE-02..08: applies what the step wrote, after its process exited (also after a failure).
  * A malformed file fails the step with GitHub's message and the parser's reason.
  */
-export function processFileCommands(paths: FileCommandPaths, rt: JobRuntime, effects: StepEffects, commands: CommandProcessor, log: (line: string) => void): void {
+export function processFileCommands(paths: FileCommandPaths, rt: CommandTarget & { summaries: string[] }, effects: StepEffects, commands: CommandProcessor, log: (line: string) => void): void {
   const files: [keyof FileCommandPaths, string, (k: string, v: string) => void][] = [
     ["GITHUB_ENV", "env", (k, v) => commands.setEnv(k, v)],
     ["GITHUB_OUTPUT", "output", (k, v) => (effects.outputs[k] = v)],

@@ -1,21 +1,15 @@
 import type { StepConclusion } from "../../contract/index.js";
-import { evaluateCondition, evaluateStringMap, evaluateToken, truthy, type ExtraFunctions } from "../../expressions/index.js";
+import { evaluateCondition, evaluateStringMap, evaluateToken, truthy } from "../../expressions/index.js";
 import type { StepDef } from "../../workflow/index.js";
 import { runAction } from "../actions/actions.js";
 import { runScript } from "../steps/run-script.js";
-import { stepStatusFunctions } from "../runtime.js";
-import { scopeStatus, stepContexts, type StepScope } from "../steps/scope.js";
+import { scopeFunctions, stepContexts, type StepScope } from "../steps/scope.js";
 import type { ProcessOutcome } from "../steps/run-process.js";
 
 export interface StepResult {
   outcome: StepConclusion;
   conclusion: StepConclusion;
   outputs: Record<string, string>;
-}
-
-/** Status functions and hashFiles for a step in this scope. */
-export function scopeFunctions(scope: StepScope): ExtraFunctions {
-  return stepStatusFunctions(scope.rt.workspace, () => scopeStatus(scope), () => scope.rt.status === "cancelled");
 }
 
 function fault(scope: StepScope, err: unknown): StepResult {
@@ -68,7 +62,7 @@ export async function executeStep(def: StepDef, scope: StepScope, onStart?: () =
         rt.stopCurrent?.(false);
       }, minutes * 60_000);
     }
-    outcome = def.run !== undefined ? await runScript(def, scope, ctx, fns, env) : await runAction(def, scope, ctx, fns, env);
+    outcome = def.run !== undefined ? await runScript(def, scope, ctx, fns, env) : await runAction(def, scope, ctx, fns, env, executeStep);
   } catch (err) {
     outcome = { result: "failure" };
     scope.log(`##[error]${err instanceof Error ? err.message : String(err)}`);

@@ -1,6 +1,7 @@
 import type { WorkflowRun } from "../../contract/index.js";
 import type { WorkflowDef } from "../../workflow/index.js";
 import { aggregate } from "./needs.js";
+import type { Reuse } from "../options.js";
 import type { JobResult } from "../runtime.js";
 
 /**
@@ -24,14 +25,6 @@ export function selectJobs(def: WorkflowDef, ids: string[] | undefined): Workflo
 /** A job's definition id from a run's job id: `test (a, b)` → `test`, `call / work` → `call`. */
 export function defIdOf(jobId: string): string {
   return jobId.split(" / ")[0].replace(/ \(.*\)$/, "");
-}
-
-/** Jobs a re-run takes from an earlier run instead of running them (RunOptions.reuse). */
-export interface Reuse {
-  runId: string;
-  runNumber: number;
-  /** By job definition id: the earlier result and outputs (matrix legs folded, JOB-10). */
-  jobs: Record<string, JobResult>;
 }
 
 /**

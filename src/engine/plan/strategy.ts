@@ -8,7 +8,7 @@ import { runJob } from "../job/job.js";
 import { expandMatrix, legName, legSelected } from "./matrix.js";
 import { runReusable } from "./reusable.js";
 import type { GraphScope, JobCancel, JobResult, JobRuntime, RunRuntime } from "../runtime.js";
-import { dispatchable, dispatchLeg } from "../remote-leg.js";
+import { dispatchable, dispatchLeg } from "./dispatch.js";
 import { plainName, staticStepName } from "../steps/step-names.js";
 
 const RUNS_WHEN_CANCELLED = /\b(always|cancelled)\s*\(/;

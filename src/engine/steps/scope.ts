@@ -1,7 +1,7 @@
 import { inContainer } from "../docker/context.js";
 import type { StepConclusion } from "../../contract/index.js";
-import { type Contexts } from "../../expressions/index.js";
-import type { JobRuntime, PostEntry } from "../runtime.js";
+import type { Contexts, ExtraFunctions } from "../../expressions/index.js";
+import { stepStatusFunctions, type JobRuntime, type PostEntry } from "../runtime.js";
 
 /** An entry of the `steps` context (CTX-04). */
 export interface StepContextEntry {
@@ -75,4 +75,9 @@ export function stepContexts(scope: StepScope, env: Record<string, string>, step
 export function scopeStatus(scope: StepScope): "success" | "failure" | "cancelled" {
   if (scope.rt.status === "cancelled") return "cancelled";
   return scope.composite ? scope.composite.status : scope.rt.status;
+}
+
+/** Status functions and hashFiles for a step in this scope. */
+export function scopeFunctions(scope: StepScope): ExtraFunctions {
+  return stepStatusFunctions(scope.rt.workspace, () => scopeStatus(scope), () => scope.rt.status === "cancelled");
 }

@@ -1,6 +1,6 @@
 import type { Contexts } from "../../../expressions/index.js";
 import type { StepDef } from "../../../workflow/index.js";
-import type { ActionRef } from "../actions.js";
+import type { ActionRef } from "../uses.js";
 import type { ProcessOutcome } from "../../steps/run-process.js";
 import type { StepScope } from "../../steps/scope.js";
 import { checkout } from "./checkout.js";
