@@ -60,7 +60,7 @@ export async function runLegSpec(spec: LegSpec, env: LegEnvironment): Promise<{ 
   const platforms = { ...spec.platforms, ...Object.fromEntries((env.labels ?? []).map((l) => [l, "host"])) };
   // No per-leg checkout here: the worker already gave this leg its own copy of the run's source.
   const opts: RunOptions = { runId: spec.runId, runNumber: spec.runNumber, workspace: env.workspace, workflow, event: spec.event, inputs: spec.inputs, secrets: env.secrets, vars: spec.vars, hostEnv: env.hostEnv, tempDir: env.tempDir, sink: env.sink, actions: env.actions, artifacts: env.artifacts, cacheDir: env.cacheDir, sharedCache: env.sharedCache, docker: env.docker, processes: env.processes, killGraceSeconds: spec.killGraceSeconds, platforms, toolCache: env.toolCache };
-  const rt: RunRuntime = {
+  const runtime: RunRuntime = {
     opts,
     reporter,
     workflow,
@@ -77,19 +77,19 @@ export async function runLegSpec(spec: LegSpec, env: LegEnvironment): Promise<{ 
     nodePath: process.execPath,
     notices: [],
   };
-  if (env.setupError) return { done: Promise.resolve(failHolder(rt, job, env.setupError)), cancel() {} };
+  if (env.setupError) return { done: Promise.resolve(failHolder(runtime, job, env.setupError)), cancel() {} };
   if (!def || !workflow.definition) {
     const why = workflow.errors.length ? workflow.errors.map((d) => `${d.file}:${d.line}:${d.column}: ${d.message}`).join("\n") : `job '${spec.jobDefId}' is not in ${spec.workflowPath}`;
-    return { done: Promise.resolve(failHolder(rt, job, `the worker cannot load the job from the run's source: ${why}`)), cancel() {} };
+    return { done: Promise.resolve(failHolder(runtime, job, `the worker cannot load the job from the run's source: ${why}`)), cancel() {} };
   }
   const graph: GraphScope = { def: workflow.definition, workflow, inputs: spec.inputs, secrets: env.secrets, ...spec.scope, root: env.workspace };
-  const jobRt = newJobRuntime(rt, graph, def, job, spec.matrix, spec.strategy, spec.needs, spec.workflowEnv);
+  const jobRuntime = newJobRuntime(runtime, graph, def, job, spec.matrix, spec.strategy, spec.needs, spec.workflowEnv);
   return {
-    done: Promise.resolve().then(() => runJob(jobRt)),
+    done: Promise.resolve().then(() => runJob(jobRuntime)),
     cancel: (hard) => {
-      rt.cancelled = true;
-      rt.hardStop = hard;
-      cancelJob(jobRt, hard);
+      runtime.cancelled = true;
+      runtime.hardStop = hard;
+      cancelJob(jobRuntime, hard);
     },
   };
 }

@@ -68,7 +68,7 @@ export function startRun(opts: RunOptions): RunHandle {
   const masker = new Masker();
   for (const v of Object.values(opts.secrets ?? {})) masker.add(v);
   const eventPath = join(opts.tempDir, "_github_workflow", "event.json");
-  const rt: RunRuntime = {
+  const runtime: RunRuntime = {
     opts,
     reporter,
     workflow: opts.workflow,
@@ -92,11 +92,11 @@ export function startRun(opts: RunOptions): RunHandle {
     let conclusion: RunConclusion = "failure";
     try {
       const def = selectJobs(opts.workflow.definition!, opts.jobs);
-      const results = await runGraph(rt, { def, workflow: opts.workflow, inputs, secrets: opts.secrets ?? {}, idPrefix: "", namePrefix: "", depth: 0 });
+      const results = await runGraph(runtime, { def, workflow: opts.workflow, inputs, secrets: opts.secrets ?? {}, idPrefix: "", namePrefix: "", depth: 0 });
       const all = [...results.values()].map((r) => r.result);
-      conclusion = rt.cancelled ? "cancelled" : all.includes("failure") ? "failure" : all.includes("cancelled") ? "cancelled" : "success";
+      conclusion = runtime.cancelled ? "cancelled" : all.includes("failure") ? "failure" : all.includes("cancelled") ? "cancelled" : "success";
     } finally {
-      await rt.checkouts?.close();
+      await runtime.checkouts?.close();
       reporter.runCompleted(conclusion);
       rmSync(opts.tempDir, { recursive: true, force: true });
     }
@@ -106,9 +106,9 @@ export function startRun(opts: RunOptions): RunHandle {
     run,
     done,
     cancel() {
-      rt.hardStop = rt.cancelled;
-      rt.cancelled = true;
-      for (const job of rt.activeJobs) job.cancel(rt.hardStop);
+      runtime.hardStop = runtime.cancelled;
+      runtime.cancelled = true;
+      for (const job of runtime.activeJobs) job.cancel(runtime.hardStop);
     },
   };
 }
