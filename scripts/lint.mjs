@@ -65,6 +65,8 @@ function check(file) {
       const target = relative(src, resolve(dirname(file), m[1])).split("/")[0];
       if (target !== area && !allowed.includes(target)) {
         problems.push(`${where}: src/${area} may not import src/${target} (allowed: ${allowed.join(", ") || "nothing"})`);
+      } else if (target === "engine" && area !== "engine" && relative(src, resolve(dirname(file), m[1])) !== "engine/index.js") {
+        problems.push(`${where}: src/${area} imports the engine through src/engine/index.ts only`);
       }
     }
     if (/process\.env\b/.test(line) && !ENV_READERS.has(area) && !/^\s*(\/\/|\*)/.test(line)) {
