@@ -4,6 +4,7 @@ import type { ProcessOutcome } from "../steps/run-process.js";
 import type { PostEntry } from "../runtime.js";
 import type { StepScope } from "../steps/scope.js";
 import { scopeFunctions, stepContexts } from "../steps/scope.js";
+import { errorMessage } from "../../contract/index.js";
 
 /** Runs one step in a scope (the job's `executeStep`): a composite's steps run as the job's do. */
 export type StepRunner = (def: StepDef, scope: StepScope) => Promise<unknown>;
@@ -43,7 +44,7 @@ export async function runComposite(action: ActionDef, info: StepScope["action"],
     try {
       outputs[o.id] = evaluateString(o.value, stepContexts(inner, { ...scope.rt.env, ...inner.composite!.envOverlay }, def.id), scopeFunctions(inner)) ?? "";
     } catch (err) {
-      scope.log(`##[error]${err instanceof Error ? err.message : String(err)}`);
+      scope.log(`##[error]${errorMessage(err)}`);
     }
   }
   if (innerPost.length) {

@@ -12,6 +12,7 @@ import type { StepScope } from "../steps/scope.js";
 import { runContainer } from "../docker/container-process.js";
 import { containerEnv, dockerFor, type Mount } from "../docker/context.js";
 import { tarFolder } from "../docker/tar.js";
+import { errorMessage } from "../../contract/index.js";
 
 export interface ContainerStep {
   /** `docker://image`, or a Dockerfile path in `actionDir`. */
@@ -49,7 +50,7 @@ export async function runContainerStep(def: StepDef, scope: StepScope, env: Reco
       await engine.build(await tarFolder(dir), image, step.image, scope.log);
     }
   } catch (err) {
-    scope.log(`##[error]${err instanceof Error ? err.message : String(err)}`);
+    scope.log(`##[error]${errorMessage(err)}`);
     return { result: "failure" };
   }
   const workspace = rt.workspace;

@@ -1,5 +1,6 @@
 import { KNOWN_COMMANDS, parseCommand } from "./commands.js";
 import type { Masker } from "./mask.js";
+import { errorMessage } from "../../contract/index.js";
 
 /** What a step's commands change in its job (the job's runtime): the env, the PATH entries, the masks. */
 export interface CommandTarget {
@@ -52,7 +53,7 @@ export class CommandProcessor {
       this.handle(cmd.name, cmd.props, cmd.data);
     } catch (err) {
       this.log(`##[error]Unable to process command '${text}' successfully.`);
-      this.log(`##[error]${err instanceof Error ? err.message : String(err)}`);
+      this.log(`##[error]${errorMessage(err)}`);
       this.effects.failure ??= `Unable to process command '${cmd.name}'`;
     }
   }

@@ -10,6 +10,7 @@ import { planPreSteps, runPreSteps } from "./pre-steps.js";
 import { evaluatedStepName } from "../steps/step-names.js";
 import { runsOnSkip } from "./runs-on.js";
 import { setupStep, skipJob } from "./setup-step.js";
+import { errorMessage } from "../../contract/index.js";
 
 /**
  * Runs one job (or matrix leg) whose `if` already passed: set up (env, defaults, RUNNER_TEMP),
@@ -25,7 +26,7 @@ export async function runJob(rt: JobRuntime): Promise<JobResult> {
   try {
     skip = runsOnSkip(rt);
   } catch (err) {
-    runsOnError = `runs-on: ${err instanceof Error ? err.message : String(err)}`;
+    runsOnError = `runs-on: ${errorMessage(err)}`;
   }
   if (skip) return skipJob(rt.run, rt.job, skip);
   const checkout = runsOnError ? { error: runsOnError } : await acquireCheckout(rt);
@@ -87,7 +88,7 @@ async function initContainers(rt: JobRuntime, step: Step, logTo: (s: Step) => (l
   try {
     r = await startJobContainers(rt, log);
   } catch (err) {
-    r = { cleanup: async () => {}, error: err instanceof Error ? err.message : String(err) };
+    r = { cleanup: async () => {}, error: errorMessage(err) };
   }
   if (r.error) {
     log(`##[error]${r.error}`);
@@ -107,7 +108,7 @@ async function acquireCheckout(rt: JobRuntime): Promise<{ error?: string; releas
     rt.workspace = leg.dir;
     return { release: leg.dispose };
   } catch (err) {
-    return { error: `could not make this job's checkout: ${err instanceof Error ? err.message : String(err)}` };
+    return { error: `could not make this job's checkout: ${errorMessage(err)}` };
   }
 }
 
@@ -124,7 +125,7 @@ function setUp(rt: JobRuntime): string | undefined {
       workingDirectory: evaluateString(rt.def.defaults.workingDirectory, withEnv) ?? evaluateString(rt.graph.def.defaults.workingDirectory, withEnv),
     };
   } catch (err) {
-    return err instanceof Error ? err.message : String(err);
+    return errorMessage(err);
   }
   return undefined;
 }

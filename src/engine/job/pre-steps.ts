@@ -20,6 +20,7 @@ import { stepStatusFunctions, type JobRuntime } from "../runtime.js";
 import { stepContexts, type StepScope } from "../steps/scope.js";
 import { findShim } from "../actions/shims/index.js";
 import { staticStepName } from "../steps/step-names.js";
+import { errorMessage } from "../../contract/index.js";
 
 export interface PrePlan {
   def: StepDef;
@@ -93,7 +94,7 @@ export async function runPreSteps(rt: JobRuntime, scope: StepScope, plans: PrePl
       run = evaluateCondition(action.runs.preIf ?? "always()", { ...pre.ctx, inputs, steps: {} }, fns);
     } catch (err) {
       reporter.stepStarted(rt.job, step);
-      log(`##[error]${err instanceof Error ? err.message : String(err)}`);
+      log(`##[error]${errorMessage(err)}`);
       reporter.stepCompleted(rt.job, step, "failure", "failure");
       rt.status = "failure";
       continue;

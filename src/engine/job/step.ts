@@ -5,6 +5,7 @@ import { runAction } from "../actions/actions.js";
 import { runScript } from "../steps/run-script.js";
 import { scopeFunctions, stepContexts, type StepScope } from "../steps/scope.js";
 import type { ProcessOutcome } from "../steps/run-process.js";
+import { errorMessage } from "../../contract/index.js";
 
 export interface StepResult {
   outcome: StepConclusion;
@@ -13,7 +14,7 @@ export interface StepResult {
 }
 
 function fault(scope: StepScope, err: unknown): StepResult {
-  scope.log(`##[error]${err instanceof Error ? err.message : String(err)}`);
+  scope.log(`##[error]${errorMessage(err)}`);
   return { outcome: "failure", conclusion: "failure", outputs: {} };
 }
 
@@ -65,7 +66,7 @@ export async function executeStep(def: StepDef, scope: StepScope, onStart?: () =
     outcome = def.run !== undefined ? await runScript(def, scope, ctx, fns, env) : await runAction(def, scope, ctx, fns, env, executeStep);
   } catch (err) {
     outcome = { result: "failure" };
-    scope.log(`##[error]${err instanceof Error ? err.message : String(err)}`);
+    scope.log(`##[error]${errorMessage(err)}`);
   } finally {
     if (timer) clearTimeout(timer);
     if (!scope.composite) rt.currentCondition = undefined;
@@ -81,7 +82,7 @@ export async function executeStep(def: StepDef, scope: StepScope, onStart?: () =
     try {
       coe = truthy(evaluateToken(def.continueOnError, ctx, fns));
     } catch (err) {
-      scope.log(`##[error]${err instanceof Error ? err.message : String(err)}`);
+      scope.log(`##[error]${errorMessage(err)}`);
     }
     if (coe) conclusion = "success";
   }

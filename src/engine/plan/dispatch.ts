@@ -7,6 +7,7 @@ import type { LegRequest } from "../options.js";
 import { failHolder, skipJob } from "../job/setup-step.js";
 import { legLabels, runsOnLabels as rawLabels } from "../job/runs-on.js";
 import type { GraphScope, JobResult, RunRuntime } from "../runtime.js";
+import { errorMessage } from "../../contract/index.js";
 
 /** Whether a graph's legs can run on another machine: its workflow file is part of the run's source. */
 export function dispatchable(run: RunRuntime, graph: GraphScope): boolean {
@@ -32,7 +33,7 @@ export function dispatchLeg(run: RunRuntime, graph: GraphScope, def: JobDef, job
     if (wanted.skip) return { done: Promise.resolve(skipJob(run, job, wanted.skip)), cancel() {} };
     labels = wanted.labels;
   } catch (err) {
-    return { done: Promise.resolve(failHolder(run, job, `runs-on: ${err instanceof Error ? err.message : String(err)}`)), cancel() {} };
+    return { done: Promise.resolve(failHolder(run, job, `runs-on: ${errorMessage(err)}`)), cancel() {} };
   }
   const request: LegRequest = {
     runId: run.opts.runId,

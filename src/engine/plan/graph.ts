@@ -6,6 +6,7 @@ import { runLegs } from "./strategy.js";
 import { jobDefOf, needsOf } from "./needs.js";
 import { failHolder } from "../job/setup-step.js";
 import type { GraphScope, JobResult, RunRuntime } from "../runtime.js";
+import { errorMessage } from "../../contract/index.js";
 
 /** The placeholder job shown for a job definition until it is expanded or skipped. */
 export function placeholder(graph: GraphScope, def: JobDef): Job {
@@ -35,7 +36,7 @@ export async function runGraph(run: RunRuntime, graph: GraphScope): Promise<Map<
     const base = graph.depth === 0 ? { ...(run.opts.env ?? {}) } : {};
     workflowEnv = { ...base, ...evaluateStringMap(graph.def.env, { github: run.github, vars: run.vars, inputs: graph.inputs, secrets: graph.secrets, env: base }) };
   } catch (err) {
-    envError = err instanceof Error ? err.message : String(err);
+    envError = errorMessage(err);
   }
   const start = (def: JobDef): Promise<JobResult> => {
     let p = promises.get(def.id);
@@ -61,7 +62,7 @@ async function runDef(run: RunRuntime, graph: GraphScope, def: JobDef, holder: J
   try {
     go = jobCondition(run, graph, def, results);
   } catch (err) {
-    return failHolder(run, holder, err instanceof Error ? err.message : String(err));
+    return failHolder(run, holder, errorMessage(err));
   }
   if (!go) {
     const conclusion = run.cancelled ? "cancelled" : "skipped";
@@ -75,7 +76,7 @@ async function runDef(run: RunRuntime, graph: GraphScope, def: JobDef, holder: J
     const s = evaluateToken(def.strategy, { github: run.github, vars: run.vars, inputs: graph.inputs, needs });
     if (s && typeof s === "object") strategy = s as Record<string, unknown>;
   } catch (err) {
-    return failHolder(run, holder, err instanceof Error ? err.message : String(err));
+    return failHolder(run, holder, errorMessage(err));
   }
   return runLegs(run, graph, def, holder, needs, strategy, workflowEnv);
 }

@@ -8,6 +8,7 @@ import { runGraph } from "./graph.js";
 import { aggregate } from "./needs.js";
 import { failHolder } from "../job/setup-step.js";
 import type { GraphScope, JobResult, RunRuntime } from "../runtime.js";
+import { errorMessage } from "../../contract/index.js";
 
 /** RW-09: caller plus nine levels. */
 export const MAX_REUSABLE_DEPTH = 9;
@@ -47,7 +48,7 @@ export async function runReusable(run: RunRuntime, graph: GraphScope, def: JobDe
     secrets = def.inheritSecrets ? { ...graph.secrets } : evaluateStringMap(def.secrets, { ...ctx, secrets: graph.secrets });
     name = evaluateString(def.name, ctx) ?? def.id;
   } catch (err) {
-    return failHolder(run, holder, err instanceof Error ? err.message : String(err));
+    return failHolder(run, holder, errorMessage(err));
   }
   run.reporter.addJobs([], holder);
   const prefix = `${holder.id}${legSuffix ? ` ${legSuffix}` : ""} / `;
@@ -70,7 +71,7 @@ export async function runReusable(run: RunRuntime, graph: GraphScope, def: JobDe
       const v = evaluateString(token, { github: run.github, vars: run.vars, inputs, jobs });
       if (v) outputs[key] = v;
     } catch (err) {
-      return failHolder(run, holder, `output '${key}' of '${uses}': ${err instanceof Error ? err.message : String(err)}`);
+      return failHolder(run, holder, `output '${key}' of '${uses}': ${errorMessage(err)}`);
     }
   }
   return { result: folded.result, outputs };

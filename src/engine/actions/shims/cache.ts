@@ -16,6 +16,7 @@ import { staticStepName } from "../../steps/step-names.js";
 import { entriesUnder, packEntry, unpackEntry, type Bases } from "./cache-archive.js";
 import type { Shim, ShimCall } from "./index.js";
 import type { SharedCache } from "../../options.js";
+import { errorMessage } from "../../../contract/index.js";
 
 interface Meta {
   key: string;
@@ -98,7 +99,7 @@ async function bringShared(scope: StepScope, root: string, key: string, restoreK
     const hit = choose(await sharedEntries(shared), key, restoreKeys);
     if (hit && !readMeta(join(root, hit.name))) await shared.fetch(root, hit.name);
   } catch (err) {
-    scope.log(`##[warning]The shared cache did not answer; only this machine's entries are used: ${err instanceof Error ? err.message : err}`);
+    scope.log(`##[warning]The shared cache did not answer; only this machine's entries are used: ${errorMessage(err)}`);
   }
 }
 
@@ -130,7 +131,7 @@ async function save(root: string, key: string, pathSpec: string, scope: StepScop
   } catch (err) {
     // As on GitHub: a cache that cannot be saved warns; the job goes on.
     rmSync(tmp, { recursive: true, force: true });
-    log(`##[warning]Failed to save: ${err instanceof Error ? err.message : err}`);
+    log(`##[warning]Failed to save: ${errorMessage(err)}`);
   }
 }
 
@@ -170,7 +171,7 @@ async function doRestore(call: ShimCall, name: string): Promise<ProcessOutcome &
       scope.log(`Cache restored from key: ${found.key} (${found.meta.files} file(s))`);
     } catch (err) {
       // GitHub's cache: a restore that fails is a warning and a miss; the step stays green.
-      scope.log(`##[warning]Failed to restore: ${err instanceof Error ? err.message : err}`);
+      scope.log(`##[warning]Failed to restore: ${errorMessage(err)}`);
       outputs["cache-hit"] = "false";
       return { result: "success", effects: { outputs, state: {} }, hit: false };
     }

@@ -4,6 +4,7 @@ import { cp, mkdir, readdir } from "node:fs/promises";
 import { join, relative, resolve, sep } from "node:path";
 import { promisify } from "node:util";
 import type { Shim } from "./index.js";
+import { errorMessage } from "../../../contract/index.js";
 
 const SKIP = new Set([".git", "node_modules"]);
 const execFileAsync = promisify(execFile);
@@ -68,7 +69,7 @@ export const checkout: Shim = {
         try {
           await git(["-C", workspace, "worktree", "add", "--detach", target, other]);
         } catch (err) {
-          scope.log(`##[error]could not make a worktree of '${w.ref}' at ${w.path}: ${err instanceof Error ? err.message : err}`);
+          scope.log(`##[error]could not make a worktree of '${w.ref}' at ${w.path}: ${errorMessage(err)}`);
           return { result: "failure" };
         }
         scope.log(`stax: checked out ${w.ref} (${other.slice(0, 7)}) in a git worktree at ${w.path}`);
