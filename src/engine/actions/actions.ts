@@ -6,7 +6,7 @@ import { loadAction, type ActionDef, type ActionLoad, type StepDef } from "../..
 import { runComposite, type StepRunner } from "./composite.js";
 import { runContainerStep, splitArgs } from "./docker-step.js";
 import { inputEnv, runNodeAction } from "./node-action.js";
-import type { ProcessOutcome } from "../steps/run-process.js";
+import { failStep, type ProcessOutcome } from "../steps/run-process.js";
 import type { JobRuntime } from "../runtime.js";
 import type { StepScope } from "../steps/scope.js";
 import { locateRepo } from "./action-source.js";
@@ -56,8 +56,7 @@ export async function runAction(def: StepDef, scope: StepScope, ctx: Contexts, f
   const uses = def.uses ?? "";
   const ref = parseUses(uses);
   if ("error" in ref) {
-    scope.log(`##[error]${ref.error}`);
-    return { result: "failure" };
+    return failStep(scope, ref.error);
   }
   const withValues = evaluateStringMap(def.with, ctx, fns);
   if (ref.kind === "docker") {
@@ -74,16 +73,14 @@ export async function runAction(def: StepDef, scope: StepScope, ctx: Contexts, f
     if (shim) return shim.run({ scope, def, ref, with: mounts ? mapValues(withValues, (v) => hostPaths(mounts, v)) : withValues, env, ctx });
     const found = await locateRepo(scope.rt.run.opts.actions, ref.owner, ref.repo, ref.ref, "Action");
     if ("error" in found) {
-      for (const line of found.error) scope.log(`##[error]${line}`);
-      return { result: "failure" };
+      return failStep(scope, ...found.error);
     }
     if (found.via === "override") scope.log(`stax: ${ref.slug}@${ref.ref} comes from the local folder ${found.dir} (--action)`);
     if (found.via === "fetch") scope.log(`stax: fetched ${ref.slug}@${ref.ref} into the action cache`);
     const dir = join(found.dir, ref.path);
     const loaded = loadRemoteAction(scope.rt, dir, uses);
     if (!loaded.ok) {
-      scope.log(`##[error]${loaded.error}`);
-      return { result: "failure" };
+      return failStep(scope, loaded.error);
     }
     action = loaded.action;
     actionInfo = { path: dir, repository: ref.slug, ref: ref.ref };
@@ -91,8 +88,7 @@ export async function runAction(def: StepDef, scope: StepScope, ctx: Contexts, f
     const dir = resolve(workspace, ref.path);
     const loaded = loadAction(dir, ref.path);
     if (!loaded.ok) {
-      scope.log(`##[error]${loaded.error}`);
-      return { result: "failure" };
+      return failStep(scope, loaded.error);
     }
     action = loaded.action;
     actionInfo = { path: dir, repository: "", ref: "" };

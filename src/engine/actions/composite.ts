@@ -1,6 +1,6 @@
 import { evaluateString } from "../../expressions/index.js";
 import type { ActionDef, StepDef } from "../../workflow/index.js";
-import type { ProcessOutcome } from "../steps/run-process.js";
+import { failStep, type ProcessOutcome } from "../steps/run-process.js";
 import type { PostEntry } from "../runtime.js";
 import type { StepScope } from "../steps/scope.js";
 import { scopeFunctions, stepContexts } from "../steps/scope.js";
@@ -22,8 +22,7 @@ export async function runComposite(action: ActionDef, info: StepScope["action"],
   if (action.runs.using !== "composite") throw new Error("not a composite action");
   const depth = (scope.composite?.depth ?? 0) + 1;
   if (depth > MAX_COMPOSITE_DEPTH) {
-    scope.log(`##[error]Composite action '${action.name}' is nested more than ${MAX_COMPOSITE_DEPTH} levels deep.`);
-    return { result: "failure" };
+    return failStep(scope, `Composite action '${action.name}' is nested more than ${MAX_COMPOSITE_DEPTH} levels deep.`);
   }
   const innerPost: PostEntry[] = [];
   const inner: StepScope = {

@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { StepDef } from "../../workflow/index.js";
-import { runProcess, type ProcessOutcome } from "../steps/run-process.js";
+import { failStep, runProcess, type ProcessOutcome } from "../steps/run-process.js";
 import type { StepScope } from "../steps/scope.js";
 import { runContainer } from "../docker/container-process.js";
 import { containerEnv, dockerFor, type Mount } from "../docker/context.js";
@@ -34,8 +34,7 @@ export async function runContainerStep(def: StepDef, scope: StepScope, env: Reco
   const rt = scope.rt;
   const docker = await dockerFor(rt.run, step.label);
   if ("error" in docker) {
-    scope.log(`##[error]${docker.error}`);
-    return { result: "failure" };
+    return failStep(scope, docker.error);
   }
   const { engine } = docker;
   let image: string;
@@ -50,8 +49,7 @@ export async function runContainerStep(def: StepDef, scope: StepScope, env: Reco
       await engine.build(await tarFolder(dir), image, step.image, scope.log);
     }
   } catch (err) {
-    scope.log(`##[error]${errorMessage(err)}`);
-    return { result: "failure" };
+    return failStep(scope, errorMessage(err));
   }
   const workspace = rt.workspace;
   const home = join(rt.temp, "_github_home");

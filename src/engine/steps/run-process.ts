@@ -14,6 +14,15 @@ export interface ProcessOutcome {
 }
 
 /**
+ * A step that fails for a reason stax states (a missing input, an action it cannot find, Docker it
+ * cannot reach): each line logged as `##[error]…`, then the failure, as a step process's own would.
+ */
+export function failStep(scope: { log: (line: string) => void }, ...lines: string[]): ProcessOutcome {
+  for (const line of lines) scope.log(`##[error]${line}`);
+  return { result: "failure" };
+}
+
+/**
  * Runs one step process with GitHub's I/O around it: fresh file-command files, workflow
  * commands on every output line, cancel (JOB-15) and exit code handling (STEP-15), then the
  * file commands (FILE-02) — even when the process failed.

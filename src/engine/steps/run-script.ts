@@ -4,7 +4,7 @@ import { evaluateString } from "../../expressions/index.js";
 import type { StepDef } from "../../workflow/index.js";
 import { resolveShell } from "./shell.js";
 import type { StepScope } from "./scope.js";
-import { runProcess, type ProcessOutcome, type StartProcess } from "./run-process.js";
+import { failStep, runProcess, type ProcessOutcome, type StartProcess } from "./run-process.js";
 import { execInContainer } from "../docker/container-process.js";
 import { containerEnv, inContainer, onHost } from "../docker/context.js";
 import type { Contexts, ExtraFunctions } from "../../expressions/index.js";
@@ -22,8 +22,7 @@ export async function runScript(def: StepDef, scope: StepScope, ctx: Contexts, f
   const shellName = evaluateString(def.shell, ctx, fns) ?? defaults.shell ?? (rt.container?.shell === "sh" ? "sh" : undefined);
   const shell = resolveShell(shellName, [...rt.path, env.PATH ?? rt.run.hostEnv.PATH ?? ""].join(delimiter));
   if ("error" in shell) {
-    scope.log(`##[error]${shell.error}`);
-    return { result: "failure" };
+    return failStep(scope, shell.error);
   }
   const workspace = rt.workspace;
   const wd = evaluateString(def.workingDirectory, ctx, fns) ?? defaults.workingDirectory;
@@ -31,8 +30,7 @@ export async function runScript(def: StepDef, scope: StepScope, ctx: Contexts, f
   // A working directory may name the container's paths (`${{ github.workspace }}/sub` in a job container).
   const cwd = wd ? onHost(mounts, resolve(workspace, wd)) : workspace;
   if (!existsSync(cwd) || !statSync(cwd).isDirectory()) {
-    scope.log(`##[error]An error occurred trying to start process '${shell.command}' with working directory '${cwd}'. No such file or directory`);
-    return { result: "failure" };
+    return failStep(scope, `An error occurred trying to start process '${shell.command}' with working directory '${cwd}'. No such file or directory`);
   }
   // One script file per job and extension, rewritten for each step: steps of a job run one at a
   // time, and rewriting a file is far cheaper than creating one (STEP-10 uses a new GUID name).

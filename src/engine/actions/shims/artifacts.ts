@@ -1,7 +1,7 @@
 import { existsSync, statSync } from "node:fs";
 import { dirname, isAbsolute, relative, resolve, sep } from "node:path";
 import { globFiles } from "../../../expressions/index.js";
-import type { ProcessOutcome } from "../../steps/run-process.js";
+import { failStep, type ProcessOutcome } from "../../steps/run-process.js";
 import type { Shim, ShimCall } from "./index.js";
 
 /** Absolute paths of the files `path:` names: globs, folders (everything below), `!` excludes. */
@@ -31,8 +31,7 @@ function commonRoot(files: string[]): string {
 }
 
 function unavailable(call: ShimCall): ProcessOutcome {
-  call.scope.log("##[error]artifacts need the stax store; this run has none");
-  return { result: "failure" };
+  return failStep(call.scope, "artifacts need the stax store; this run has none");
 }
 
 /** `actions/upload-artifact` (v3/v4 inputs): stores the files in the runner's artifact area. */
@@ -49,8 +48,7 @@ export const uploadArtifact: Shim = {
       const mode = (w["if-no-files-found"] || "warn").toLowerCase();
       const msg = `No files were found with the provided path: ${w.path}. No artifacts will be uploaded.`;
       if (mode === "error") {
-        scope.log(`##[error]${msg}`);
-        return { result: "failure" };
+        return failStep(scope, msg);
       }
       if (mode === "warn") scope.log(`##[warning]${msg}`);
       return { result: "success", effects: { outputs: {}, state: {} } };

@@ -10,7 +10,7 @@
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { globFiles } from "../../../expressions/index.js";
-import type { ProcessOutcome } from "../../steps/run-process.js";
+import { failStep, type ProcessOutcome } from "../../steps/run-process.js";
 import type { StepScope } from "../../steps/scope.js";
 import { staticStepName } from "../../steps/step-names.js";
 import { entriesUnder, packEntry, unpackEntry, type Bases } from "./cache-archive.js";
@@ -136,8 +136,7 @@ async function save(root: string, key: string, pathSpec: string, scope: StepScop
 }
 
 function noStore(scope: StepScope): ProcessOutcome {
-  scope.log("##[error]actions/cache needs a cache folder; this run has none");
-  return { result: "failure" };
+  return failStep(scope, "actions/cache needs a cache folder; this run has none");
 }
 
 async function doRestore(call: ShimCall, name: string): Promise<ProcessOutcome & { hit?: boolean }> {
@@ -146,8 +145,7 @@ async function doRestore(call: ShimCall, name: string): Promise<ProcessOutcome &
   if (!root) return noStore(scope);
   const key = (w.key ?? "").trim();
   if (!key) {
-    scope.log("##[error]Input required and not supplied: key");
-    return { result: "failure" };
+    return failStep(scope, "Input required and not supplied: key");
   }
   const shared = scope.rt.run.opts.sharedCache;
   scope.log(`stax: using the built-in ${name} (requested ${call.ref.ref}); entries are kept ${shared ? "in the shared store" : "on this machine"}`);
@@ -157,8 +155,7 @@ async function doRestore(call: ShimCall, name: string): Promise<ProcessOutcome &
   if (!found) {
     scope.log(`Cache not found for input keys: ${[key, ...lines(w["restore-keys"])].join(", ")}`);
     if ((w["fail-on-cache-miss"] ?? "").toLowerCase() === "true") {
-      scope.log(`##[error]Failed to restore cache entry. Exiting as fail-on-cache-miss is set. Input key: ${key}`);
-      return { result: "failure" };
+      return failStep(scope, `Failed to restore cache entry. Exiting as fail-on-cache-miss is set. Input key: ${key}`);
     }
     outputs["cache-hit"] = "false";
     return { result: "success", effects: { outputs, state: {} }, hit: false };
@@ -214,8 +211,7 @@ export const cacheSave: Shim = {
     const root = scope.rt.run.opts.cacheDir;
     if (!root) return noStore(scope);
     if (!(w.key ?? "").trim()) {
-      scope.log("##[error]Input required and not supplied: key");
-      return { result: "failure" };
+      return failStep(scope, "Input required and not supplied: key");
     }
     scope.log(`stax: using the built-in actions/cache/save (requested ${call.ref.ref})`);
     await save(root, w.key.trim(), w.path ?? "", scope, scope.log);

@@ -5,6 +5,7 @@ import { join, relative, resolve, sep } from "node:path";
 import { promisify } from "node:util";
 import type { Shim } from "./index.js";
 import { errorMessage } from "../../../contract/index.js";
+import { failStep } from "../../steps/run-process.js";
 
 const SKIP = new Set([".git", "node_modules"]);
 const execFileAsync = promisify(execFile);
@@ -49,28 +50,24 @@ export const checkout: Shim = {
     scope.log(`stax: using the built-in actions/checkout (requested ${ref.ref}); the workspace is already available at ${workspace}`);
     if (w["fetch-depth"] && w["fetch-depth"] !== "1") scope.log(`stax: fetch-depth ${w["fetch-depth"]} is ignored: the local repository is used as it is`);
     if (w.repository && w.repository !== scope.rt.run.github.repository) {
-      scope.log(`##[error]checking out another repository ('${w.repository}') needs the network; only the workspace's own repository is available offline`);
-      return { result: "failure" };
+      return failStep(scope, `checking out another repository ('${w.repository}') needs the network; only the workspace's own repository is available offline`);
     }
     const wanted = w.ref ? await commitOf(workspace, w.ref) : undefined;
     if (w.ref && !wanted) {
-      scope.log(`##[error]ref '${w.ref}' is not in the local repository (fetching it needs the network)`);
-      return { result: "failure" };
+      return failStep(scope, `ref '${w.ref}' is not in the local repository (fetching it needs the network)`);
     }
     const other = wanted && wanted !== (await commitOf(workspace, "HEAD")) ? wanted : undefined;
     if (other && !w.path) scope.log(`##[warning]ref '${w.ref}' differs from the workspace's HEAD; stax leaves your working tree as it is. Give 'path:' to get that ref in a worktree.`);
     if (w.path) {
       const target = resolve(workspace, w.path);
       if (relative(workspace, target).startsWith("..")) {
-        scope.log(`##[error]path '${w.path}' is outside the workspace`);
-        return { result: "failure" };
+        return failStep(scope, `path '${w.path}' is outside the workspace`);
       }
       if (other && !existsSync(target)) {
         try {
           await git(["-C", workspace, "worktree", "add", "--detach", target, other]);
         } catch (err) {
-          scope.log(`##[error]could not make a worktree of '${w.ref}' at ${w.path}: ${errorMessage(err)}`);
-          return { result: "failure" };
+          return failStep(scope, `could not make a worktree of '${w.ref}' at ${w.path}: ${errorMessage(err)}`);
         }
         scope.log(`stax: checked out ${w.ref} (${other.slice(0, 7)}) in a git worktree at ${w.path}`);
         // Like the real action's post step, but here it also keeps the user's repository free of stale worktrees.

@@ -1,7 +1,7 @@
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { runProcess } from "../../steps/run-process.js";
+import { failStep, runProcess } from "../../steps/run-process.js";
 import type { Shim } from "./index.js";
 
 /** The script runner, next to this module in the sources and copied next to dist/cli.js by the build. */
@@ -17,12 +17,10 @@ export const githubScript: Shim = {
   async run({ scope, def, with: w, env, ref }) {
     const rt = scope.rt;
     if (!existsSync(RUNTIME)) {
-      scope.log(`##[error]the github-script runner is missing (${RUNTIME}); rebuild stax`);
-      return { result: "failure" };
+      return failStep(scope, `the github-script runner is missing (${RUNTIME}); rebuild stax`);
     }
     if (!w.script) {
-      scope.log("##[error]Input required and not supplied: script");
-      return { result: "failure" };
+      return failStep(scope, "Input required and not supplied: script");
     }
     scope.log(`stax: using the built-in actions/github-script (requested ${ref.ref}); \`github\` API calls are not available offline`);
     const contextFile = join(rt.temp, `_stax_github_context_${def.id.replace(/[^\w-]/g, "_")}.json`);

@@ -3,6 +3,7 @@ import { basename, delimiter, dirname, join, resolve } from "node:path";
 import { provideNode } from "../../tools/node-tool.js";
 import type { Shim } from "./index.js";
 import { onPath, probe, subdirs, type Installed } from "../../tools/versions.js";
+import { failStep } from "../../steps/run-process.js";
 
 /** Node installations on this machine: the PATH's, then the usual version managers'. */
 async function installedNodes(pathValue: string, home: string): Promise<Installed[]> {
@@ -74,8 +75,7 @@ export const setupNode: Shim = {
     if (!spec && w["node-version-file"]) {
       const v = versionFromFile(resolve(workspace, w["node-version-file"]));
       if (!v) {
-        scope.log(`##[error]The specified node version file at: ${resolve(workspace, w["node-version-file"])} does not exist or names no version`);
-        return { result: "failure" };
+        return failStep(scope, `The specified node version file at: ${resolve(workspace, w["node-version-file"])} does not exist or names no version`);
       }
       spec = v;
     }
@@ -86,8 +86,7 @@ export const setupNode: Shim = {
     // No version asked: the Node first on the PATH, as setup-node leaves it.
     const choice = spec ? await provideNode(spec, { installed, toolCache, env: npmEnv(rt.run.opts.hostEnv), cwd: rt.temp, checkLatest, log: scope.log }) : installed[0] ? { ok: true as const, node: installed[0] } : { ok: false as const, error: "No Node is installed on this machine" };
     if (!choice.ok) {
-      scope.log(`##[error]${choice.error}`);
-      return { result: "failure" };
+      return failStep(scope, choice.error);
     }
     const found = choice.node;
     rt.path = [found.bin, ...rt.path.filter((p) => p !== found.bin)];
@@ -97,8 +96,7 @@ export const setupNode: Shim = {
     if (pm) {
       const dir = CACHE_DIRS[pm]?.(home);
       if (!dir) {
-        scope.log(`##[error]Caching for '${pm}' is not supported`);
-        return { result: "failure" };
+        return failStep(scope, `Caching for '${pm}' is not supported`);
       }
       outputs["cache-hit"] = String(existsSync(dir));
       scope.log(`stax: cache '${pm}' is this machine's own ${pm} cache (${dir}); it persists between runs`);

@@ -3,6 +3,7 @@ import { basename, delimiter, dirname, join, resolve } from "node:path";
 import { readFileSync } from "node:fs";
 import type { Shim } from "./index.js";
 import { onPath, pick, probe, subdirs, type Installed } from "../../tools/versions.js";
+import { failStep } from "../../steps/run-process.js";
 
 /** Pythons on this machine: `python3.X`, `python3`, `python` on the PATH, then pyenv's and asdf's. */
 async function installedPythons(pathValue: string, home: string): Promise<Installed[]> {
@@ -42,8 +43,7 @@ export const setupPython: Shim = {
     const found = spec ? pick(installed, spec.replace(/^(\d+\.\d+)-dev$/, "$1")) : installed[0];
     if (!found) {
       const have = [...new Set(installed.map((i) => i.version))].join(", ") || "none";
-      scope.log(`##[error]No Python matching '${spec}' is installed on this machine (found: ${have}). Install it (e.g. pyenv install ${spec}) or change python-version.`);
-      return { result: "failure" };
+      return failStep(scope, `No Python matching '${spec}' is installed on this machine (found: ${have}). Install it (e.g. pyenv install ${spec}) or change python-version.`);
     }
     // `python` and `python3` must both be this one, whatever the folder calls it.
     const shimDir = join(rt.temp, "_stax_tools", `python-${found.version}`);
