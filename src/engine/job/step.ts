@@ -41,14 +41,14 @@ export async function executeStep(def: StepDef, scope: StepScope, onStart?: () =
     return record(def, scope, fault(scope, err));
   }
   const ctx = stepContexts(scope, env, def.id);
-  let run: boolean;
+  let runs: boolean;
   try {
-    run = evaluateCondition(def.if, ctx, fns);
+    runs = evaluateCondition(def.if, ctx, fns);
   } catch (err) {
     onStart?.();
     return record(def, scope, fault(scope, err));
   }
-  if (!run) return record(def, scope, { outcome: "skipped", conclusion: "skipped", outputs: {} });
+  if (!runs) return record(def, scope, { outcome: "skipped", conclusion: "skipped", outputs: {} });
   onStart?.();
   if (!scope.composite) rt.currentCondition = () => evaluateCondition(def.if, stepContexts(scope, env, def.id), fns);
 
