@@ -1,5 +1,5 @@
 /**
- * The cost of a job leg's own checkout (src/engine/checkouts.ts) on a repository of 5,000 files
+ * The cost of a job leg's own checkout (src/engine/job/checkouts.ts) on a repository of 5,000 files
  * with a few uncommitted and untracked ones: the snapshot (temporary index, write-tree,
  * commit-tree) plus `git worktree add`, against `git worktree add` of the same commit alone.
  * The snapshot is counted in full for the one leg, as a run with a single job pays it; legs

@@ -39,5 +39,5 @@ await build({
 const { build: viteBuild } = await import("vite");
 await viteBuild({ configFile: new URL("../web/vite.config.mjs", import.meta.url).pathname });
 
-// actions/github-script's runner is a plain CommonJS file the shim starts with node (src/engine/shims/github-script.ts).
-copyFileSync("src/engine/shims/github-script-runtime.cjs", "dist/github-script-runtime.cjs");
+// actions/github-script's runner is a plain CommonJS file the shim starts with node (src/engine/actions/shims/github-script.ts).
+copyFileSync("src/engine/actions/shims/github-script-runtime.cjs", "dist/github-script-runtime.cjs");

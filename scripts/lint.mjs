@@ -18,6 +18,26 @@ export const ALLOWED = {
 };
 const ENV_READERS = new Set(["config", "cli"]);
 
+// Inside src/engine: the rooms (sub-folders) and what each may import of the others, as in
+// docs/architecture.md. A room may also import the shared state modules named with it
+// (options.ts: RunOptions; runtime.ts: run, graph and job state), never the entry points
+// (index.ts, run.ts, remote-leg.ts) nor report.ts. The shared modules import the rooms' types only.
+export const ENGINE_ROOMS = {
+  io: [],
+  context: ["io"],
+  docker: ["io", "runtime.ts"],
+  tools: [],
+  steps: ["io", "context", "docker", "runtime.ts"],
+  actions: ["steps", "docker", "tools", "options.ts", "runtime.ts"],
+  job: ["steps", "actions", "docker", "runtime.ts"],
+  plan: ["job", "actions", "steps", "options.ts", "runtime.ts"],
+};
+const ENGINE_SHARED = new Set(["options.ts", "runtime.ts"]);
+const ENGINE_ENTRIES = new Set(["index.ts", "run.ts", "remote-leg.ts", "report.ts"]);
+// The one import cycle the engine keeps (value imports; `import type` is erased): a job that calls
+// a reusable workflow schedules that workflow's graph.
+const ENGINE_CYCLES = [["plan/graph.ts", "plan/strategy.ts", "plan/reusable.ts"]];
+
 const root = resolve(dirname(new URL(import.meta.url).pathname), "..");
 const src = join(root, "src");
 const problems = [];
@@ -45,6 +65,8 @@ function check(file) {
       const target = relative(src, resolve(dirname(file), m[1])).split("/")[0];
       if (target !== area && !allowed.includes(target)) {
         problems.push(`${where}: src/${area} may not import src/${target} (allowed: ${allowed.join(", ") || "nothing"})`);
+      } else if (target === "engine" && area !== "engine" && relative(src, resolve(dirname(file), m[1])) !== "engine/index.js") {
+        problems.push(`${where}: src/${area} imports the engine through src/engine/index.ts only`);
       }
     }
     if (/process\.env\b/.test(line) && !ENV_READERS.has(area) && !/^\s*(\/\/|\*)/.test(line)) {
@@ -54,6 +76,83 @@ function check(file) {
 }
 
 walk(src);
+checkEngine();
+
+/** The engine's rooms: allowed imports between them, and no import cycle but the known ones. */
+function checkEngine() {
+  const engine = join(src, "engine");
+  const files = [];
+  const collect = (dir) => {
+    for (const name of readdirSync(dir)) {
+      const p = join(dir, name);
+      if (statSync(p).isDirectory()) collect(p);
+      else if (/\.ts$/.test(name)) files.push(p);
+    }
+  };
+  collect(engine);
+  const edges = new Map();
+  for (const file of files) {
+    const rel = relative(engine, file);
+    const room = rel.includes("/") ? rel.split("/")[0] : undefined;
+    const text = readFileSync(file, "utf8");
+    const values = new Set();
+    if (room !== undefined && !(room in ENGINE_ROOMS)) problems.push(`${relative(root, file)}:1: src/engine/${room} is not in the rooms table of scripts/lint.mjs`);
+    for (const m of text.matchAll(/^(?:import|export)\s+(type\s+)?([^;]*?)\s+from\s+["'](\.[^"']+)["']/gms)) {
+      const target = resolve(dirname(file), m[3]).replace(/\.js$/, ".ts");
+      if (!target.startsWith(engine + "/")) continue;
+      const to = relative(engine, target);
+      const toRoom = to.includes("/") ? to.split("/")[0] : to;
+      const typeOnly = Boolean(m[1]) || /^\{[^}]*\}$/s.test(m[2].trim()) && m[2].trim().slice(1, -1).split(",").map((n) => n.trim()).filter(Boolean).every((n) => /^type\s/.test(n));
+      if (!typeOnly) values.add(to);
+      const where = `${relative(root, file)}:${text.slice(0, m.index).split("\n").length}`;
+      if (room === undefined) {
+        if (ENGINE_SHARED.has(rel) && to.includes("/") && !typeOnly) problems.push(`${where}: src/engine/${rel} may import only types of the rooms (import type)`);
+        continue;
+      }
+      if (toRoom === room) continue;
+      if (!ENGINE_ROOMS[room]?.includes(toRoom)) {
+        const why = ENGINE_ENTRIES.has(toRoom) ? "an entry point of the engine" : "not in its row of the rooms table";
+        problems.push(`${where}: src/engine/${room} may not import src/engine/${to} (${why}; allowed: ${ENGINE_ROOMS[room]?.join(", ") || "nothing"})`);
+      }
+    }
+    edges.set(relative(engine, file), values);
+  }
+  for (const cycle of cyclesOf(edges)) {
+    const known = ENGINE_CYCLES.some((k) => k.length === cycle.length && k.every((f) => cycle.includes(f)));
+    if (!known) problems.push(`src/engine: an import cycle among ${cycle.join(", ")} (break it with a parameter or a registry, or name it in ENGINE_CYCLES)`);
+  }
+}
+
+/** The strongly connected components of more than one file (Tarjan). */
+function cyclesOf(edges) {
+  let next = 0;
+  const index = new Map(), low = new Map(), stack = [], onStack = new Set(), out = [];
+  const visit = (v) => {
+    index.set(v, next);
+    low.set(v, next++);
+    stack.push(v);
+    onStack.add(v);
+    for (const w of edges.get(v) ?? []) {
+      if (!edges.has(w)) continue;
+      if (!index.has(w)) {
+        visit(w);
+        low.set(v, Math.min(low.get(v), low.get(w)));
+      } else if (onStack.has(w)) low.set(v, Math.min(low.get(v), index.get(w)));
+    }
+    if (low.get(v) === index.get(v)) {
+      const scc = [];
+      let w;
+      do {
+        w = stack.pop();
+        onStack.delete(w);
+        scc.push(w);
+      } while (w !== v);
+      if (scc.length > 1) out.push(scc.sort());
+    }
+  };
+  for (const v of [...edges.keys()].sort()) if (!index.has(v)) visit(v);
+  return out;
+}
 // The dashboard knows only the contract.
 try {
   const webSrc = join(root, "web", "src");

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { StaxError } from "../contract/index.js";
 import { addToCache, gitFetcher, listCache, parseRepoRef, removeFromCache } from "../engine/index.js";
-import { cliConfig } from "./context.js";
+import { cliConfig } from "./discovery.js";
 
 function spec(s: string): string {
   try {

@@ -4,7 +4,7 @@ import { join, resolve } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { StaxError } from "../contract/index.js";
 import { openBackend } from "./backend.js";
-import { cliConfig } from "./context.js";
+import { cliConfig } from "./discovery.js";
 
 /**
  * `stax artifacts RUN [NAME -o DIR]`: list, or download (a folder artifact comes as a zip);

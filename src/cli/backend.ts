@@ -5,7 +5,7 @@ import type { RunnerClient } from "../client/index.js";
 import { connectStore, runLogText, type Store } from "../store/index.js";
 import { findRun } from "../server/runs.js";
 import type { Config } from "../config/config.js";
-import { findRunner } from "./context.js";
+import { findRunner } from "./discovery.js";
 
 /** Read access to runs: through the runner when one serves the workspace, else the store itself. */
 export interface Backend {

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { spawn } from "node:child_process";
-import { cliConfig, findRunner } from "./context.js";
+import { cliConfig, findRunner } from "./discovery.js";
 
 /** `stax dashboard`: prints (and opens) the dashboard's URL, starting the runner if needed. */
 export function registerDashboard(program: Command): void {

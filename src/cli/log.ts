@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { StaxError, type WorkflowRun } from "../contract/index.js";
 import { openBackend, type Backend } from "./backend.js";
 import { RunRenderer } from "./render.js";
-import { cliConfig } from "./context.js";
+import { cliConfig } from "./discovery.js";
 
 /** `--failed`: the log of each failed step only (as `gh run view --log-failed`), each job's header once. */
 async function failedLog(b: Backend, run: WorkflowRun): Promise<string> {

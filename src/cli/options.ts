@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { parseDotenv } from "../config/dotenv.js";
-import { JSON_MAX_DEPTH, jsonTooDeep, StaxError } from "../contract/index.js";
+import { JSON_MAX_DEPTH, jsonTooDeep, StaxError, errorMessage } from "../contract/index.js";
 
 /** Collects repeated `--flag K=V` options. */
 export function collect(value: string, previous: string[] = []): string[] {
@@ -41,6 +41,6 @@ export function jsonFile(path: string | undefined, flag: string): Record<string,
     if (jsonTooDeep(v)) throw new Error(`the JSON nests deeper than ${JSON_MAX_DEPTH} levels`);
     return v;
   } catch (err) {
-    throw new StaxError("BAD_REQUEST", `${flag}: ${path}: ${err instanceof Error ? err.message : err}`);
+    throw new StaxError("BAD_REQUEST", `${flag}: ${path}: ${errorMessage(err)}`);
   }
 }

@@ -2,7 +2,7 @@ import { join, relative } from "node:path";
 import pc from "picocolors";
 import type { WorkflowRun } from "../contract/index.js";
 import { describeIsolation, type CheckoutOptions } from "../engine/index.js";
-import { cliConfig, findRunner } from "./context.js";
+import { cliConfig, findRunner } from "./discovery.js";
 import { mark, summary } from "./format.js";
 import { runInStore } from "./local-run.js";
 import { runRemotely } from "./remote-run.js";

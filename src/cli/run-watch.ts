@@ -2,6 +2,7 @@ import { spawnSync } from "node:child_process";
 import { watch, type FSWatcher } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import pc from "picocolors";
+import { errorMessage } from "../contract/index.js";
 
 /** Quiet time after the last change before running again: an editor's save is several events. */
 const DEBOUNCE_MS = 300;
@@ -83,7 +84,7 @@ export async function watchAndRun(workspaceFlag: string, runOnce: (signal: Abort
   const start = (): void => {
     const controller = new AbortController();
     const done = runOnce(controller.signal)
-      .catch((err) => void out.write(`${pc.red("stax:")} ${err instanceof Error ? err.message : err}\n`))
+      .catch((err) => void out.write(`${pc.red("stax:")} ${errorMessage(err)}\n`))
       .then(() => {
         if (current?.controller === controller) current = undefined;
         if (!stopped) out.write(pc.dim(`\nwatching ${workspace} for changes (Ctrl-C to stop)\n`));

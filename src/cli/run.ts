@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import pc from "picocolors";
 import type { WorkflowRun } from "../contract/index.js";
 import { connectStore, storedVars } from "../store/index.js";
-import { cliConfig } from "./context.js";
+import { cliConfig } from "./discovery.js";
 import { executePlans } from "./run-exec.js";
 import { collect, commonPlan, planRun, type RunFlags, type RunPlan } from "./run-plan.js";
 import { namedRunPayload, planByEvent } from "./run-select.js";

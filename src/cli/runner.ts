@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import { StaxError } from "../contract/index.js";
 import { startRunner } from "../server/app.js";
 import { RunnerClient } from "../client/index.js";
-import { cliConfig, findRunner, logFile, readState, stateFile, tokenFile, type RunnerState } from "./context.js";
+import { cliConfig, findRunner, logFile, readState, stateFile, tokenFile, type RunnerState } from "./discovery.js";
 import { isLoopbackHost, type Config } from "../config/config.js";
 import { launchWorker } from "./worker.js";
 

@@ -5,7 +5,7 @@ import { formatDiagnostic } from "../contract/index.js";
 import { rerunPlan } from "../engine/index.js";
 import { listWorkflows } from "../workflow/index.js";
 import { openBackend } from "./backend.js";
-import { cliConfig, requireRunner } from "./context.js";
+import { cliConfig, requireRunner } from "./discovery.js";
 import { duration, mark } from "./format.js";
 
 const ws = { flags: "-w, --workspace <dir>", about: "workspace (default: the current folder)" };

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { readFileSync } from "node:fs";
 import { StaxError, type SecretInfo } from "../contract/index.js";
-import { cliConfig, requireRunner } from "./context.js";
+import { cliConfig, requireRunner } from "./discovery.js";
 
 /** Reads a secret value from stdin (piped) or a prompt that does not echo. */
 async function readValue(name: string): Promise<string> {

@@ -3,7 +3,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { StaxError } from "../contract/index.js";
 import { cachedNodes, nodePackage, provideNode } from "../engine/index.js";
-import { cliConfig } from "./context.js";
+import { cliConfig } from "./discovery.js";
 
 /** `stax tools add|list`: the tool cache (`$STAX_HOME/tools`) that setup-node fills and reads. */
 export function registerTools(program: Command): void {

@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { StaxError, type VarInfo } from "../contract/index.js";
 import type { RunnerClient } from "../client/index.js";
 import { connectStore, isVarName, type VarStore } from "../store/index.js";
-import { cliConfig, findRunner } from "./context.js";
+import { cliConfig, findRunner } from "./discovery.js";
 
 /**
  * Repository variables go through the runner when one serves the workspace (its API checks and

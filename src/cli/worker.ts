@@ -6,7 +6,7 @@ import { StaxError, type WorkerInfo } from "../contract/index.js";
 import type { Config } from "../config/config.js";
 import { PgFleet } from "../store/index.js";
 import { startWorker, type Worker } from "../worker/worker.js";
-import { cliConfig } from "./context.js";
+import { cliConfig } from "./discovery.js";
 
 /** The labels a worker has unless told: its OS and architecture, as `runs-on` names them. */
 export function defaultLabels(): string[] {

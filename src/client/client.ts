@@ -1,4 +1,4 @@
-import { StaxError, type ApiErrorBody, type ErrorCode, type HealthResponse, type StoredEvent } from "../contract/index.js";
+import { StaxError, type ApiErrorBody, type ErrorCode, type HealthResponse, type StoredEvent, errorMessage } from "../contract/index.js";
 
 /** What the SSE reader hands out: stored events, and the stream's own `ping` / `overflow`. */
 export type StreamItem = StoredEvent | { type: "ping" } | { type: "overflow"; data: { lastEventId: number } };
@@ -30,7 +30,7 @@ export class RunnerClient {
     try {
       res = await fetch(`${this.baseUrl}${path}`, { method, headers: this.headers(body !== undefined), body: body === undefined ? undefined : JSON.stringify(body) });
     } catch (err) {
-      throw new StaxError("RUNNER_UNAVAILABLE", `the runner at ${this.baseUrl} is not answering (${err instanceof Error ? err.message : err})`);
+      throw new StaxError("RUNNER_UNAVAILABLE", `the runner at ${this.baseUrl} is not answering (${errorMessage(err)})`);
     }
     const type = res.headers.get("content-type") ?? "";
     if (!res.ok) {

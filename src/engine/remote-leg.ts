@@ -1,85 +1,17 @@
 import { mkdirSync, writeFileSync } from "node:fs";
-import { isAbsolute, join, relative } from "node:path";
-import type { Job, LegSpec, WorkflowRun } from "../contract/index.js";
-import { evaluateToken } from "../expressions/index.js";
-import { loadWorkflow, type JobDef } from "../workflow/index.js";
-import type { ActionSources, ArtifactStore, LegRequest, ProcessRecorder, RunOptions, SharedCache } from "./api.js";
+import { join } from "node:path";
+import type { LegSpec, WorkflowRun } from "../contract/index.js";
+import { loadWorkflow } from "../workflow/index.js";
+import type { ActionSources, ArtifactStore, ProcessRecorder, RunOptions, SharedCache } from "./options.js";
 import type { DockerEngine } from "./docker/engine.js";
 import type { EventSink } from "../contract/index.js";
-import { failHolder, skipJob } from "./setup-step.js";
-import { runJob } from "./job.js";
-import { legLabels, runsOnLabels as rawLabels } from "./runs-on.js";
-import { cancelJob, newJobRuntime } from "./legs.js";
-import { Masker } from "./mask.js";
+import { failHolder } from "./job/setup-step.js";
+import { runJob } from "./job/job.js";
+import { cancelJob, newJobRuntime } from "./plan/strategy.js";
+import { Masker } from "./io/mask.js";
 import { Reporter } from "./report.js";
 import { inheritedEnv, runnerContext } from "./run.js";
 import type { GraphScope, JobResult, RunRuntime } from "./runtime.js";
-
-/** Whether a graph's legs can run on another machine: its workflow file is part of the run's source. */
-export function dispatchable(run: RunRuntime, graph: GraphScope): boolean {
-  const rel = relative(run.opts.workspace, graph.workflow.filePath);
-  return !rel.startsWith("..") && !isAbsolute(rel);
-}
-
-/**
- * `runs-on` as the labels a worker must have (see `legLabels`), or why the coordinator skips the
- * leg; `platforms` is the run's `--platform LABEL=host`.
- */
-export function runsOnLabels(value: unknown, platforms: Record<string, string> = {}): { labels: string[]; skip?: string } {
-  return legLabels(rawLabels(value), platforms);
-}
-
-/** Sends one leg to the dispatcher and shows its progress on the coordinator's run as the worker stores it. */
-export function dispatchLeg(run: RunRuntime, graph: GraphScope, def: JobDef, job: Job, matrix: Record<string, unknown> | null, strategy: Record<string, unknown>, needs: Record<string, JobResult>, workflowEnv: Record<string, string>): { done: Promise<JobResult>; cancel(hard: boolean): void } {
-  let labels: string[];
-  const platforms = run.opts.platforms ?? {};
-  try {
-    // Decided here, before a worker sees it: a leg no worker will ever claim must not wait for one.
-    const wanted = runsOnLabels(evaluateToken(def.runsOn, { github: run.github, vars: run.vars, inputs: graph.inputs, needs, strategy, matrix }), platforms);
-    if (wanted.skip) return { done: Promise.resolve(skipJob(run, job, wanted.skip)), cancel() {} };
-    labels = wanted.labels;
-  } catch (err) {
-    return { done: Promise.resolve(failHolder(run, job, `runs-on: ${err instanceof Error ? err.message : String(err)}`)), cancel() {} };
-  }
-  const request: LegRequest = {
-    runId: run.opts.runId,
-    runNumber: run.opts.runNumber,
-    event: run.opts.event,
-    workflowPath: relative(run.opts.workspace, graph.workflow.filePath),
-    jobDefId: def.id,
-    job: structuredClone(job),
-    matrix,
-    strategy,
-    needs,
-    workflowEnv,
-    github: run.github,
-    vars: run.vars,
-    inputs: graph.inputs,
-    scope: { idPrefix: graph.idPrefix, namePrefix: graph.namePrefix, depth: graph.depth },
-    labels,
-    platforms,
-    secrets: graph.secrets,
-    killGraceSeconds: run.grace,
-  };
-  const leg = run.opts.legs!.dispatch(request, (e) => run.reporter.applyRemote(job, e));
-  const done = leg.done.then((outcome): JobResult => {
-    if (outcome.kind === "finished") return outcome.result;
-    if (outcome.kind === "cancelled") {
-      run.reporter.jobCompleted(job, "cancelled");
-      return { result: "cancelled", outputs: {} };
-    }
-    if (job.status === "queued") return failHolder(run, job, outcome.message);
-    // The worker is gone mid-job: its running step fails with the reason, the rest never ran.
-    const step = job.steps.find((s) => s.status === "in_progress") ?? run.reporter.addStep(job, "Lost worker");
-    if (step.status === "queued") run.reporter.stepStarted(job, step);
-    run.reporter.log(job, step, `##[error]${outcome.message}\n`);
-    run.reporter.stepCompleted(job, step, "failure", "failure");
-    for (const s of job.steps) if (s.status === "queued") run.reporter.stepCompleted(job, s, "skipped", "skipped");
-    run.reporter.jobCompleted(job, "failure");
-    return { result: "failure", outputs: {} };
-  });
-  return { done, cancel: (hard) => leg.cancel(hard) };
-}
 
 /** What a worker brings to a leg: its checkout of the run's source, its folders, its sinks. */
 export interface LegEnvironment {
@@ -128,7 +60,7 @@ export async function runLegSpec(spec: LegSpec, env: LegEnvironment): Promise<{ 
   const platforms = { ...spec.platforms, ...Object.fromEntries((env.labels ?? []).map((l) => [l, "host"])) };
   // No per-leg checkout here: the worker already gave this leg its own copy of the run's source.
   const opts: RunOptions = { runId: spec.runId, runNumber: spec.runNumber, workspace: env.workspace, workflow, event: spec.event, inputs: spec.inputs, secrets: env.secrets, vars: spec.vars, hostEnv: env.hostEnv, tempDir: env.tempDir, sink: env.sink, actions: env.actions, artifacts: env.artifacts, cacheDir: env.cacheDir, sharedCache: env.sharedCache, docker: env.docker, processes: env.processes, killGraceSeconds: spec.killGraceSeconds, platforms, toolCache: env.toolCache };
-  const rt: RunRuntime = {
+  const runtime: RunRuntime = {
     opts,
     reporter,
     workflow,
@@ -145,19 +77,19 @@ export async function runLegSpec(spec: LegSpec, env: LegEnvironment): Promise<{ 
     nodePath: process.execPath,
     notices: [],
   };
-  if (env.setupError) return { done: Promise.resolve(failHolder(rt, job, env.setupError)), cancel() {} };
+  if (env.setupError) return { done: Promise.resolve(failHolder(runtime, job, env.setupError)), cancel() {} };
   if (!def || !workflow.definition) {
     const why = workflow.errors.length ? workflow.errors.map((d) => `${d.file}:${d.line}:${d.column}: ${d.message}`).join("\n") : `job '${spec.jobDefId}' is not in ${spec.workflowPath}`;
-    return { done: Promise.resolve(failHolder(rt, job, `the worker cannot load the job from the run's source: ${why}`)), cancel() {} };
+    return { done: Promise.resolve(failHolder(runtime, job, `the worker cannot load the job from the run's source: ${why}`)), cancel() {} };
   }
   const graph: GraphScope = { def: workflow.definition, workflow, inputs: spec.inputs, secrets: env.secrets, ...spec.scope, root: env.workspace };
-  const jobRt = newJobRuntime(rt, graph, def, job, spec.matrix, spec.strategy, spec.needs, spec.workflowEnv);
+  const jobRuntime = newJobRuntime(runtime, graph, def, job, spec.matrix, spec.strategy, spec.needs, spec.workflowEnv);
   return {
-    done: Promise.resolve().then(() => runJob(jobRt)),
+    done: Promise.resolve().then(() => runJob(jobRuntime)),
     cancel: (hard) => {
-      rt.cancelled = true;
-      rt.hardStop = hard;
-      cancelJob(jobRt, hard);
+      runtime.cancelled = true;
+      runtime.hardStop = hard;
+      cancelJob(jobRuntime, hard);
     },
   };
 }

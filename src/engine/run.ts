@@ -2,15 +2,15 @@ import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { arch, platform } from "node:os";
 import { basename, join } from "node:path";
 import type { RunConclusion, WorkflowRun } from "../contract/index.js";
-import type { RunHandle, RunOptions } from "./api.js";
-import { Checkouts } from "./checkouts.js";
-import { readGitInfo } from "./git.js";
-import { githubContext, refOf, synthesizePayload } from "./github-context.js";
-import { runGraph } from "./graph.js";
-import { Masker } from "./mask.js";
+import type { RunHandle, RunOptions } from "./options.js";
+import { Checkouts } from "./job/checkouts.js";
+import { readGitInfo } from "./context/git.js";
+import { githubContext, refOf, synthesizePayload } from "./context/github-context.js";
+import { runGraph } from "./plan/graph.js";
+import { Masker } from "./io/mask.js";
 import { Reporter } from "./report.js";
 import type { RunRuntime } from "./runtime.js";
-import { selectJobs } from "./select.js";
+import { selectJobs } from "./plan/select.js";
 
 /**
  * The host variables a step inherits, as GitHub's runner passes its own machine's basics: where
@@ -68,7 +68,7 @@ export function startRun(opts: RunOptions): RunHandle {
   const masker = new Masker();
   for (const v of Object.values(opts.secrets ?? {})) masker.add(v);
   const eventPath = join(opts.tempDir, "_github_workflow", "event.json");
-  const rt: RunRuntime = {
+  const runtime: RunRuntime = {
     opts,
     reporter,
     workflow: opts.workflow,
@@ -92,11 +92,11 @@ export function startRun(opts: RunOptions): RunHandle {
     let conclusion: RunConclusion = "failure";
     try {
       const def = selectJobs(opts.workflow.definition!, opts.jobs);
-      const results = await runGraph(rt, { def, workflow: opts.workflow, inputs, secrets: opts.secrets ?? {}, idPrefix: "", namePrefix: "", depth: 0 });
+      const results = await runGraph(runtime, { def, workflow: opts.workflow, inputs, secrets: opts.secrets ?? {}, idPrefix: "", namePrefix: "", depth: 0 });
       const all = [...results.values()].map((r) => r.result);
-      conclusion = rt.cancelled ? "cancelled" : all.includes("failure") ? "failure" : all.includes("cancelled") ? "cancelled" : "success";
+      conclusion = runtime.cancelled ? "cancelled" : all.includes("failure") ? "failure" : all.includes("cancelled") ? "cancelled" : "success";
     } finally {
-      await rt.checkouts?.close();
+      await runtime.checkouts?.close();
       reporter.runCompleted(conclusion);
       rmSync(opts.tempDir, { recursive: true, force: true });
     }
@@ -106,9 +106,9 @@ export function startRun(opts: RunOptions): RunHandle {
     run,
     done,
     cancel() {
-      rt.hardStop = rt.cancelled;
-      rt.cancelled = true;
-      for (const job of rt.activeJobs) job.cancel(rt.hardStop);
+      runtime.hardStop = runtime.cancelled;
+      runtime.cancelled = true;
+      for (const job of runtime.activeJobs) job.cancel(runtime.hardStop);
     },
   };
 }

@@ -3,10 +3,10 @@ import type { Job, JobConclusion } from "../contract/index.js";
 import type { Contexts, ExtraFunctions } from "../expressions/index.js";
 import { hashFiles } from "../expressions/index.js";
 import type { ActionDef, JobDef, LoadedWorkflow, StepDef, WorkflowDef } from "../workflow/index.js";
-import type { RunOptions } from "./api.js";
-import type { Checkouts } from "./checkouts.js";
-import type { GithubContext } from "./github-context.js";
-import type { Masker } from "./mask.js";
+import type { RunOptions } from "./options.js";
+import type { Checkouts } from "./job/checkouts.js";
+import type { GithubContext } from "./context/github-context.js";
+import type { Masker } from "./io/mask.js";
 import type { Reporter } from "./report.js";
 
 /** What a finished job leaves for the jobs that need it (JOB-06). */

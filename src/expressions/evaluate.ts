@@ -4,6 +4,7 @@ import type { FunctionDefinition, FunctionInfo } from "@actions/expressions/func
 import type { Expr } from "@actions/expressions/ast";
 import { isBasicExpression, isInsertKey, isMapping, isSequence, literalValue, mapPairs, type TemplateToken } from "../workflow/tokens.js";
 import { fromData, stringify, toData, truthy } from "./data.js";
+import { errorMessage } from "../contract/index.js";
 
 /** Every context name an expression may use; all are always present (see stack.md: a missing one crashes). */
 export const CONTEXT_NAMES = ["github", "env", "vars", "secrets", "inputs", "matrix", "strategy", "needs", "steps", "job", "jobs", "runner"] as const;
@@ -29,7 +30,7 @@ const EXTRA_INFO: FunctionInfo[] = [
 /** An expression error with the expression text, for step logs. */
 export class ExpressionFault extends Error {
   constructor(readonly expression: string, cause: unknown) {
-    super(`${cause instanceof Error ? cause.message : String(cause)} (in expression: ${expression})`);
+    super(`${errorMessage(cause)} (in expression: ${expression})`);
     this.name = "ExpressionFault";
   }
 }

@@ -1,7 +1,7 @@
 import { createServer, type Server } from "node:http";
 import { join } from "node:path";
 import type { AddressInfo } from "node:net";
-import { StaxError } from "../contract/index.js";
+import { StaxError, errorMessage } from "../contract/index.js";
 import { isLoopbackHost, type Config } from "../config/config.js";
 import { connectStore, PgFleet, recoverInterrupted, runStillOwned, SecretVault, type Store } from "../store/index.js";
 import { readJson, sendError, type Route } from "./http.js";
@@ -116,7 +116,7 @@ export async function startRunner(o: RunnerOptions): Promise<Runner> {
       if (err instanceof StaxError) sendError(res, err);
       else {
         console.error(err);
-        sendError(res, new StaxError("INTERNAL", err instanceof Error ? err.message : String(err)));
+        sendError(res, new StaxError("INTERNAL", errorMessage(err)));
       }
     }
   });

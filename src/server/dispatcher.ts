@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import type { LegDispatcher, LegOutcome, LegRequest } from "../engine/index.js";
 import type { SSEEvent, StoredEvent } from "../contract/index.js";
 import type { PgFleet, SecretVault, Store } from "../store/index.js";
+import { errorMessage } from "../contract/index.js";
 
 interface Pending {
   id: string;
@@ -114,7 +115,7 @@ export class FleetDispatcher implements LegDispatcher {
           const workers = await this.fleet.workers(this.leaseMs);
           if (!workers.some((w) => !w.lost && leg.labels.every((l) => w.labels.includes(l)))) this.onWaiting(leg.job.id, leg.labels);
         })
-        .catch((err) => this.finish(p, { kind: "lost", message: `stax: the job could not be queued for a worker: ${err instanceof Error ? err.message : err}` }));
+        .catch((err) => this.finish(p, { kind: "lost", message: `stax: the job could not be queued for a worker: ${errorMessage(err)}` }));
     }
     return {
       done,

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { JSON_MAX_DEPTH, jsonTooDeep, StaxError } from "../contract/index.js";
+import { JSON_MAX_DEPTH, jsonTooDeep, StaxError, errorMessage } from "../contract/index.js";
 
 export type Handler = (ctx: RequestContext) => Promise<void> | void;
 
@@ -60,7 +60,7 @@ export async function readJson(req: IncomingMessage, limit: number): Promise<unk
   try {
     value = JSON.parse(text);
   } catch (err) {
-    throw new StaxError("BAD_REQUEST", `malformed JSON: ${err instanceof Error ? err.message : err}`);
+    throw new StaxError("BAD_REQUEST", `malformed JSON: ${errorMessage(err)}`);
   }
   // Deeper documents overflow the stack wherever they are copied or stored, killing every run.
   if (jsonTooDeep(value)) throw new StaxError("BAD_REQUEST", `the JSON body nests deeper than ${JSON_MAX_DEPTH} levels`);

@@ -1,6 +1,6 @@
 /**
  * Step processes must not outlive the runner. Each step runs in its own process group (see
- * engine/process.ts); while it runs, `<dataDir>/pgroups/<runId>.<pgid>` records the group with
+ * engine/io/process.ts); while it runs, `<dataDir>/pgroups/<runId>.<pgid>` records the group with
  * its leader's start time. A runner that dies (kill -9) cannot clean up, so the next start kills
  * every recorded group still alive — checking the start time, so a recycled pid is never hit —
  * except those of runs an in-process `stax run` still executes.

@@ -1,6 +1,6 @@
 import { basename, join } from "node:path";
 import { randomBytes } from "node:crypto";
-import { formatDiagnostic, StaxError, type CreateRunRequest, type SandboxStrategy, type WorkflowRun } from "../contract/index.js";
+import { formatDiagnostic, StaxError, type CreateRunRequest, type SandboxStrategy, type WorkflowRun, errorMessage } from "../contract/index.js";
 import { readGitInfoAsync, rerunPlan, startRun, type GitInfo, type RunHandle, type Reuse } from "../engine/index.js";
 import { applyToSnapshot, ownerName, StoreRecorder, storedVars, type SecretVault, type Store, type StoredRunRequest } from "../store/index.js";
 import { checkRunRequest, loadWorkflow, resolveWorkflow, type LoadedWorkflow } from "../workflow/index.js";
@@ -75,7 +75,7 @@ export class RunManager {
     try {
       sandbox = await createSandbox(this.deps.workspace, this.deps.sandboxDir, id, strategy, req.sandbox?.ref);
     } catch (err) {
-      throw new StaxError("BAD_REQUEST", `cannot prepare the '${strategy}' sandbox: ${err instanceof Error ? err.message : err}`);
+      throw new StaxError("BAD_REQUEST", `cannot prepare the '${strategy}' sandbox: ${errorMessage(err)}`);
     }
     // The request is stored before the run starts, so a re-run after a restart has all of it.
     const request: StoredRunRequest = { workflow: req.workflow, event, inputs: req.inputs, eventPayload: req.eventPayload, jobs: req.jobs, sandbox: req.sandbox, env: req.env, actions: req.actions, workspaces: req.workspaces, platforms: req.platforms, vars: req.vars, matrix: req.matrix, actor: req.actor, ...(Object.keys(secrets).length ? { sealedSecrets: this.deps.vault.seal(secrets) } : {}) };
@@ -96,7 +96,7 @@ export class RunManager {
       } catch (err) {
         clearInterval(heartbeat);
         this.dispose(sandbox);
-        throw new StaxError("BAD_REQUEST", `cannot snapshot the workspace for the workers: ${err instanceof Error ? err.message : err}`);
+        throw new StaxError("BAD_REQUEST", `cannot snapshot the workspace for the workers: ${errorMessage(err)}`);
       }
     }
     recorder = new StoreRecorder(this.deps.store);
@@ -174,7 +174,7 @@ export class RunManager {
       release();
       await recorder.idle().catch(() => {});
       await this.deps.store.queue.complete(id).catch(() => {});
-      await this.prune().catch((err) => console.error(`stax: pruning old runs failed: ${err instanceof Error ? err.message : err}`));
+      await this.prune().catch((err) => console.error(`stax: pruning old runs failed: ${errorMessage(err)}`));
     });
   }
 
@@ -229,7 +229,7 @@ export class RunManager {
     } catch (err) {
       clearInterval(heartbeat);
       dispatcher.resumed(id);
-      console.error(`stax runner: cannot take over run ${id}: ${err instanceof Error ? err.message : err}`);
+      console.error(`stax runner: cannot take over run ${id}: ${errorMessage(err)}`);
       return "no";
     }
   }

@@ -57,7 +57,7 @@ export async function createSandbox(workspace: string, root: string, runId: stri
       },
     };
   }
-  // The same copy a job leg gets in a workspace that is not a git repository (src/engine/workspace-copy.ts), without blocking.
+  // The same copy a job leg gets in a workspace that is not a git repository (src/engine/job/workspace-copy.ts), without blocking.
   await copyWorkspace(workspace, dir);
   return { dir, notices: [`stax: running in a copy of the workspace without ${describeCopySkips()} (and what .gitignore names)`], dispose: () => rm(dir, { recursive: true, force: true }) };
 }

@@ -9,6 +9,7 @@ import { StoreArtifacts } from "../server/artifacts.js";
 import { BlobCache } from "../server/shared-cache.js";
 import { processRecorder, reapProcessGroups } from "../server/process-groups.js";
 import { claimRun, connectStore, PgFleet, retrying, runOwnedElsewhere, SecretVault, StoreRecorder, type ClaimedLeg, type Store } from "../store/index.js";
+import { errorMessage } from "../contract/index.js";
 
 export interface WorkerOptions {
   databaseUrl: string;
@@ -129,7 +130,7 @@ export async function startWorker(o: WorkerOptions): Promise<Worker> {
         // cp -a: one process copying natively, several times faster than fs.cp's walk on a checkout's many small files.
         await copyTree(await sourceOf(store, spec), workspace);
       } catch (err) {
-        setupError = `the worker could not check out the run's source: ${err instanceof Error ? err.message : err}`;
+        setupError = `the worker could not check out the run's source: ${errorMessage(err)}`;
         mkdirSync(workspace, { recursive: true });
       }
       const secrets = vault.unseal(spec.sealedSecrets);
@@ -155,10 +156,10 @@ export async function startWorker(o: WorkerOptions): Promise<Worker> {
       result = await handle.done;
       await recorder.idle();
     } catch (err) {
-      o.log(`${spec.job.id} (run ${spec.runNumber}): ${err instanceof Error ? err.message : err}`);
+      o.log(`${spec.job.id} (run ${spec.runNumber}): ${errorMessage(err)}`);
     } finally {
       inHand.delete(leg.id);
-      await retrying(() => fleet.finish(leg.id, result), 300_000).catch((err) => o.log(`could not report the end of ${spec.job.id}: ${err instanceof Error ? err.message : err}`));
+      await retrying(() => fleet.finish(leg.id, result), 300_000).catch((err) => o.log(`could not report the end of ${spec.job.id}: ${errorMessage(err)}`));
       rmSync(dir, { recursive: true, force: true });
       release();
       o.log(`${spec.job.id} (run ${spec.runNumber}): ${result.result}`);

@@ -8,6 +8,7 @@ import { declaredInputs, eventsOf } from "./inputs.js";
 import { checkLimits, MAX_WORKFLOW_BYTES } from "./limits.js";
 import { diagnosticsOf, parseWorkflowText } from "./parse.js";
 import { isSequence, literalString, mapEntries, mapGet, type TemplateToken } from "./tokens.js";
+import { errorMessage } from "../contract/index.js";
 
 /** A workflow file, loaded and validated. `definition` is set only when `errors` is empty. */
 export interface LoadedWorkflow {
@@ -115,7 +116,7 @@ export async function loadWorkflow(filePath: string, workspace: string): Promise
   } catch (err) {
     // A fault of the parser or of stax on this file (a stack overflow on deep nesting…) is an error of this file, never of the list.
     const where = deepestLine(content);
-    const message = `stax cannot load this workflow: ${err instanceof RangeError ? "it nests too deeply" : err instanceof Error ? err.message : String(err)}`;
+    const message = `stax cannot load this workflow: ${err instanceof RangeError ? "it nests too deeply" : errorMessage(err)}`;
     return finish(abs, relPath, undefined, [{ file: shown, ...where, message }], undefined, content);
   }
 }

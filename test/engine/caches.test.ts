@@ -3,10 +3,10 @@ import assert from "node:assert/strict";
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import { fileCommandDirs, prepareFileCommands } from "../../src/engine/file-commands.js";
-import { gitFacts, readGitInfoAsync } from "../../src/engine/git.js";
-import { Lru } from "../../src/engine/lru.js";
-import { shellLookups, which } from "../../src/engine/shell.js";
+import { fileCommandDirs, prepareFileCommands } from "../../src/engine/io/file-commands.js";
+import { gitFacts, readGitInfoAsync } from "../../src/engine/context/git.js";
+import { Lru } from "../../src/engine/io/lru.js";
+import { shellLookups, which } from "../../src/engine/steps/shell.js";
 import { tempDir } from "../helpers/temp.js";
 
 const tmp = tempDir("stax-caches-");

@@ -4,7 +4,7 @@ import { cpSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { FIXTURES, runFixture } from "../helpers/engine.js";
-import { readGitInfo, repositoryFromRemote } from "../../src/engine/git.js";
+import { readGitInfo, repositoryFromRemote } from "../../src/engine/context/git.js";
 import { tempDir } from "../helpers/temp.js";
 
 test("TRIG-02 push: a payload synthesised from the repository, ref and sha of HEAD", async () => {

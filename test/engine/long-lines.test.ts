@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { lineSplitter, MAX_LINE, LINE_CUT_MARK } from "../../src/engine/process.js";
+import { lineSplitter, MAX_LINE, LINE_CUT_MARK } from "../../src/engine/io/process.js";
 import { runFixture } from "../helpers/engine.js";
 import { tempDir } from "../helpers/temp.js";
 

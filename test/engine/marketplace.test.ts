@@ -10,7 +10,7 @@ import { cpSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { addToCache, listCache } from "../../src/engine/index.js";
-import { findCached } from "../../src/engine/action-cache.js";
+import { findCached } from "../../src/engine/actions/action-cache.js";
 import { conclusions, runFixture, fixtureWorkspace } from "../helpers/engine.js";
 import { STAX_BIN } from "../helpers/runner.js";
 import { tempDir } from "../helpers/temp.js";

@@ -3,8 +3,8 @@ import { execFileSync } from "node:child_process";
 import { cpSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { numericRunId } from "../../src/engine/github-context.js";
-import { legLabels, runsOnMismatch } from "../../src/engine/runs-on.js";
+import { numericRunId } from "../../src/engine/context/github-context.js";
+import { legLabels, runsOnMismatch } from "../../src/engine/job/runs-on.js";
 import { FIXTURES, conclusions, runFixture } from "../helpers/engine.js";
 import { tempDir } from "../helpers/temp.js";
 

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { versionFromFile } from "../../src/engine/shims/setup-node.js";
+import { versionFromFile } from "../../src/engine/actions/shims/setup-node.js";
 import { ltsMajors, resolveNodeSpec } from "../../src/engine/tools/node-spec.js";
 import { tempDir } from "../helpers/temp.js";
 

@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { parseDotenv } from "../../src/config/dotenv.js";
-import { parseCommand } from "../../src/engine/commands.js";
-import { parseEnvFile } from "../../src/engine/envfile.js";
-import { Masker } from "../../src/engine/mask.js";
-import { expandMatrix, legName, looseEquals } from "../../src/engine/matrix.js";
-import { resolveShell } from "../../src/engine/shell.js";
-import { parseUses } from "../../src/engine/actions.js";
+import { parseCommand } from "../../src/engine/io/commands.js";
+import { parseEnvFile } from "../../src/engine/io/envfile.js";
+import { Masker } from "../../src/engine/io/mask.js";
+import { expandMatrix, legName, looseEquals } from "../../src/engine/plan/matrix.js";
+import { resolveShell } from "../../src/engine/steps/shell.js";
+import { parseUses } from "../../src/engine/actions/uses.js";
 
 test("CMD-01/02 command lines: both syntaxes, case-insensitive names, unescaping", () => {
   assert.deepEqual(parseCommand("  ::Warning file=a%3Ab.js,line=3::50%25 done%0Anext"), { name: "warning", props: { file: "a:b.js", line: "3" }, data: "50% done\nnext" });

@@ -3,8 +3,9 @@
  * workflow-command, file-command and cancel handling applies: a one-shot container (Docker
  * actions, `docker://`), or a command executed in the job's container.
  */
-import { escalate, lineSplitter, type RunningProcess } from "../process.js";
+import { escalate, lineSplitter, type RunningProcess } from "../io/process.js";
 import type { DockerEngine } from "./engine.js";
+import { errorMessage } from "../../contract/index.js";
 
 /** Creates, starts and follows a container; removes it when done. */
 export function runContainer(engine: DockerEngine, spec: Record<string, unknown>, onLine: (line: string) => void): RunningProcess {
@@ -21,7 +22,7 @@ export function runContainer(engine: DockerEngine, spec: Record<string, unknown>
       return { code: await engine.wait(id) };
     } catch (err) {
       lines.end();
-      return { code: 1, error: err instanceof Error ? err.message : String(err) };
+      return { code: 1, error: errorMessage(err) };
     } finally {
       if (id) await engine.remove(id);
     }

@@ -2,13 +2,17 @@
  * What the engine knows about Docker for a run: whether an engine answers (asked once), and how
  * a step's environment looks inside a container (host-only variables dropped, host paths mapped).
  */
-import type { RunRuntime } from "../runtime.js";
 import { describeAddress, type DockerEngine } from "./engine.js";
 
-const answers = new WeakMap<RunRuntime, Promise<boolean>>();
+/** What `dockerFor` reads of a run (the run's runtime): its Docker engine, if any; the answer is kept per run. */
+export interface DockerHolder {
+  opts: { docker?: DockerEngine };
+}
+
+const answers = new WeakMap<DockerHolder, Promise<boolean>>();
 
 /** The engine when one answers, else the one clear message naming what needs it. */
-export async function dockerFor(run: RunRuntime, what: string): Promise<{ engine: DockerEngine } | { error: string }> {
+export async function dockerFor(run: DockerHolder, what: string): Promise<{ engine: DockerEngine } | { error: string }> {
   const engine = run.opts.docker;
   if (engine) {
     let ok = answers.get(run);

@@ -13,6 +13,7 @@ import { evaluateToken } from "../../expressions/index.js";
 import { jobContexts, type JobRuntime } from "../runtime.js";
 import { dockerFor, type Mount } from "./context.js";
 import type { DockerEngine } from "./engine.js";
+import { errorMessage } from "../../contract/index.js";
 
 interface ContainerDef {
   image: string;
@@ -108,6 +109,6 @@ export async function startJobContainers(rt: JobRuntime, log: (l: string) => voi
     return { cleanup };
   } catch (err) {
     await cleanup();
-    return { cleanup: async () => {}, error: err instanceof Error ? err.message : String(err) };
+    return { cleanup: async () => {}, error: errorMessage(err) };
   }
 }

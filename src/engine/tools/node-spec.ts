@@ -3,7 +3,7 @@
  * actions/setup-node does: exact versions, `16`, `16.x`, ranges, `latest` / `current` / `node`,
  * `lts/*`, `lts/-N` and `lts/<codename>`.
  */
-import { parseVersion, satisfies } from "../shims/versions.js";
+import { parseVersion, satisfies } from "./versions.js";
 
 /** LTS codenames by major (Node's release plan names each even line when it enters LTS). */
 export const LTS_CODENAMES: Record<number, string> = { 4: "argon", 6: "boron", 8: "carbon", 10: "dubnium", 12: "erbium", 14: "fermium", 16: "gallium", 18: "hydrogen", 20: "iron", 22: "jod", 24: "krypton" };

@@ -1,6 +1,7 @@
-import { pick, type Installed } from "../shims/versions.js";
+import { pick, type Installed } from "./versions.js";
 import { cachedNodes, fetchNode, publishedNodes, RegistryError } from "./node-registry.js";
 import { isAlias, resolveNodeSpec } from "./node-spec.js";
+import { errorMessage } from "../../contract/index.js";
 
 /** Where `provideNode` may look and fetch. */
 export interface NodeSources {
@@ -45,10 +46,10 @@ export async function provideNode(spec: string, o: NodeSources): Promise<NodeCho
     versions = await publishedNodes(o.env, o.cwd);
   } catch (err) {
     if (localMatch) {
-      o.log(`##[warning]check-latest: the npm registry did not answer (${err instanceof Error ? err.message : err}); using Node ${localMatch.version}`);
+      o.log(`##[warning]check-latest: the npm registry did not answer (${errorMessage(err)}); using Node ${localMatch.version}`);
       return { ok: true, node: localMatch };
     }
-    return { ok: false, error: `No Node matching '${spec}' is on this machine (found: ${have}) and the npm registry could not be asked for it (${err instanceof Error ? err.message : err}). Fetch it once while online with: ${addCommand(spec)}` };
+    return { ok: false, error: `No Node matching '${spec}' is on this machine (found: ${have}) and the npm registry could not be asked for it (${errorMessage(err)}). Fetch it once while online with: ${addCommand(spec)}` };
   }
   const resolved = resolveNodeSpec(spec, versions);
   if ("error" in resolved) return { ok: false, error: `Unable to find Node version '${spec}': ${resolved.error} (on this machine: ${have})` };
@@ -58,7 +59,7 @@ export async function provideNode(spec: string, o: NodeSources): Promise<NodeCho
     const bin = await fetchNode(resolved.version, o.toolCache, o.env, o.log);
     return { ok: true, node: { version: resolved.version, bin, exe: `${bin}/node`, from: "the npm registry, now in the stax tool cache" } };
   } catch (err) {
-    const why = err instanceof RegistryError || err instanceof Error ? err.message : String(err);
+    const why = err instanceof RegistryError || errorMessage(err);
     return { ok: false, error: `Could not fetch Node ${resolved.version} for '${spec}': ${why}. Retry while online with: ${addCommand(resolved.version)}` };
   }
 }

@@ -1,0 +1,131 @@
+import { onHost, type Mount } from "../docker/context.js";
+import { join, resolve } from "node:path";
+import type { Contexts, ExtraFunctions } from "../../expressions/index.js";
+import { evaluateStringMap, evaluateString, evaluateToken } from "../../expressions/index.js";
+import { loadAction, type ActionDef, type ActionLoad, type StepDef } from "../../workflow/index.js";
+import { runComposite, type StepRunner } from "./composite.js";
+import { runContainerStep, splitArgs } from "./docker-step.js";
+import { inputEnv, runNodeAction } from "./node-action.js";
+import { failStep, type ProcessOutcome } from "../steps/run-process.js";
+import type { JobRuntime } from "../runtime.js";
+import type { StepScope } from "../steps/scope.js";
+import { locateRepo } from "./action-source.js";
+import { findShim } from "./shims/index.js";
+import { stepContexts } from "../steps/scope.js";
+import { parseUses } from "./uses.js";
+
+/**
+ * STEP-18: the action's inputs: `with` values (names case-insensitive), else the declared
+ * default evaluated with the contexts ACT-04 allows, else "".
+ */
+export function resolveInputs(action: ActionDef, given: Record<string, string>, ctx: Contexts, fns: ExtraFunctions, log: (l: string) => void): Record<string, string> {
+  const out: Record<string, string> = {};
+  const lower = new Map(Object.entries(given).map(([k, v]) => [k.toLowerCase(), v]));
+  for (const input of action.inputs) {
+    const v = lower.get(input.id.toLowerCase());
+    lower.delete(input.id.toLowerCase());
+    if (v !== undefined) {
+      out[input.id] = v;
+      if (input.deprecationMessage) log(`##[warning]Input '${input.id}' has been deprecated with message: ${input.deprecationMessage}`);
+    } else {
+      out[input.id] = evaluateString(input.default, { ...ctx, env: {}, steps: {}, secrets: {} }, fns) ?? "";
+    }
+  }
+  const unexpected = [...lower.keys()].filter((k) => action.runs.using !== "docker" || (k !== "args" && k !== "entrypoint"));
+  if (unexpected.length) log(`##[warning]Unexpected input(s) '${unexpected.join("', '")}', valid inputs are ['${action.inputs.map((i) => i.id).join("', '")}']`);
+  for (const [k, v] of Object.entries(given)) if (!(k in out)) out[k] = v;
+  return out;
+}
+
+/** A remote action's definition, loaded once per job (the action cache does not change under a run). */
+export function loadRemoteAction(rt: JobRuntime, dir: string, shownAs: string): ActionLoad {
+  const known = rt.remoteActions.get(dir);
+  if (known) return { ok: true, action: known };
+  const loaded = loadAction(dir, shownAs);
+  if (loaded.ok) rt.remoteActions.set(dir, loaded.action);
+  return loaded;
+}
+
+const mapValues = (o: Record<string, string>, f: (v: string) => string) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, f(v)]));
+
+/** Each line of a value (a `path:` list, `!` excludes too) that names a container path, as the host sees it. */
+const hostPaths = (mounts: Mount[], value: string): string => value.replace(/^(\s*!?)(\/\S.*?)(\s*)$/gm, (_, lead: string, path: string, tail: string) => lead + onHost(mounts, path) + tail);
+
+/** A `uses:` step: a built-in shim, a local action, or a cached remote one; Docker needs an engine. */
+export async function runAction(def: StepDef, scope: StepScope, ctx: Contexts, fns: ExtraFunctions, env: Record<string, string>, runStep: StepRunner): Promise<ProcessOutcome> {
+  const uses = def.uses ?? "";
+  const ref = parseUses(uses);
+  if ("error" in ref) {
+    return failStep(scope, ref.error);
+  }
+  const withValues = evaluateStringMap(def.with, ctx, fns);
+  if (ref.kind === "docker") {
+    // STEP-16: `with: args` and `entrypoint` for docker:// steps.
+    return runContainerStep(def, scope, env, { image: uses, entrypoint: withValues.entrypoint || undefined, args: splitArgs(withValues.args ?? ""), extraEnv: {}, label: `step '${uses}'` });
+  }
+  let action: ActionDef;
+  let actionInfo: StepScope["action"];
+  const workspace = scope.rt.workspace;
+  if (ref.kind === "remote") {
+    const shim = findShim(ref.slug, ref.path);
+    // Built-in actions run on the host: in a job container, the container's paths they are given are the host's again.
+    const mounts = scope.rt.container?.mounts;
+    if (shim) return shim.run({ scope, def, ref, with: mounts ? mapValues(withValues, (v) => hostPaths(mounts, v)) : withValues, env, ctx });
+    const found = await locateRepo(scope.rt.run.opts.actions, ref.owner, ref.repo, ref.ref, "Action");
+    if ("error" in found) {
+      return failStep(scope, ...found.error);
+    }
+    if (found.via === "override") scope.log(`stax: ${ref.slug}@${ref.ref} comes from the local folder ${found.dir} (--action)`);
+    if (found.via === "fetch") scope.log(`stax: fetched ${ref.slug}@${ref.ref} into the action cache`);
+    const dir = join(found.dir, ref.path);
+    const loaded = loadRemoteAction(scope.rt, dir, uses);
+    if (!loaded.ok) {
+      return failStep(scope, loaded.error);
+    }
+    action = loaded.action;
+    actionInfo = { path: dir, repository: ref.slug, ref: ref.ref };
+  } else {
+    const dir = resolve(workspace, ref.path);
+    const loaded = loadAction(dir, ref.path);
+    if (!loaded.ok) {
+      return failStep(scope, loaded.error);
+    }
+    action = loaded.action;
+    actionInfo = { path: dir, repository: "", ref: "" };
+  }
+  const inputs = resolveInputs(action, withValues, stepContexts(scope, env, def.id), fns, scope.log);
+  return HANDLERS[action.runs.using]({ action, info: actionInfo, inputs, with: withValues, uses, def, scope, env, fns, runStep });
+}
+
+/** What an action handler gets: the loaded action, where it lives, its resolved inputs, the step and its scope. */
+export interface ActionCall {
+  action: ActionDef;
+  info: StepScope["action"];
+  inputs: Record<string, string>;
+  /** The step's evaluated `with` (a Docker action's `args` and `entrypoint` come from it). */
+  with: Record<string, string>;
+  uses: string;
+  def: StepDef;
+  scope: StepScope;
+  env: Record<string, string>;
+  fns: ExtraFunctions;
+  /** Runs a step of a composite action (the job's step runner, passed in rather than imported). */
+  runStep: StepRunner;
+}
+
+/** How each kind of action runs, by its `runs.using` (ACT-01, COMP-*, DOCKER-*). */
+const HANDLERS: Record<ActionDef["runs"]["using"], (call: ActionCall) => Promise<ProcessOutcome>> = {
+  node: (c) => runNodeAction(c.action, c.info, c.inputs, c.def, c.scope, c.env),
+  composite: (c) => runComposite(c.action, c.info, c.inputs, c.def, c.scope, c.env, c.runStep),
+  docker: runDockerAction,
+};
+
+/** A Docker action: its image (or Dockerfile) with `args`/`entrypoint` from `with`, else from the action. */
+function runDockerAction({ action, inputs, with: withValues, uses, def, scope, env, fns }: ActionCall): Promise<ProcessOutcome> {
+  if (action.runs.using !== "docker") throw new Error("not a Docker action");
+  const runs = action.runs;
+  const actx = { ...stepContexts(scope, env, def.id), inputs };
+  const args = withValues.args !== undefined ? splitArgs(withValues.args) : ((evaluateToken(runs.args, actx, fns) as unknown[] | undefined) ?? []).map(String);
+  const actionEnv = evaluateStringMap(runs.env, actx, fns);
+  return runContainerStep(def, scope, env, { image: runs.image, actionDir: action.dir, entrypoint: withValues.entrypoint || runs.entrypoint, args, extraEnv: { ...inputEnv(inputs), ...actionEnv }, label: `Docker action '${uses}'` });
+}

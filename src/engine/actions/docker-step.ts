@@ -1,0 +1,72 @@
+/**
+ * Steps that run in a container of their own (ACT docker actions, `uses: docker://image`): the
+ * image pulled or built, the workspace at /github/workspace, RUNNER_TEMP (with the file-command
+ * files) at /github/runner_temp, a home at /github/home, as GitHub lays them out.
+ */
+import { createHash } from "node:crypto";
+import { mkdirSync } from "node:fs";
+import { join, resolve } from "node:path";
+import type { StepDef } from "../../workflow/index.js";
+import { failStep, runProcess, type ProcessOutcome } from "../steps/run-process.js";
+import type { StepScope } from "../steps/scope.js";
+import { runContainer } from "../docker/container-process.js";
+import { containerEnv, dockerFor, type Mount } from "../docker/context.js";
+import { tarFolder } from "../docker/tar.js";
+import { errorMessage } from "../../contract/index.js";
+
+export interface ContainerStep {
+  /** `docker://image`, or a Dockerfile path in `actionDir`. */
+  image: string;
+  actionDir?: string;
+  entrypoint?: string;
+  args: string[];
+  /** INPUT_* and the action's `runs.env`. */
+  extraEnv: Record<string, string>;
+  label: string;
+}
+
+/** Splits a `with: args` string as the runner does: spaces, with double quotes grouping. */
+export function splitArgs(s: string): string[] {
+  return [...s.matchAll(/"([^"]*)"|(\S+)/g)].map((m) => m[1] ?? m[2]);
+}
+
+export async function runContainerStep(def: StepDef, scope: StepScope, env: Record<string, string>, step: ContainerStep): Promise<ProcessOutcome> {
+  const rt = scope.rt;
+  const docker = await dockerFor(rt.run, step.label);
+  if ("error" in docker) {
+    return failStep(scope, docker.error);
+  }
+  const { engine } = docker;
+  let image: string;
+  try {
+    if (step.image.startsWith("docker://")) {
+      image = step.image.slice("docker://".length);
+      await engine.ensureImage(image, scope.log);
+    } else {
+      const dir = step.actionDir!;
+      image = `stax-action-${createHash("sha256").update(dir).digest("hex").slice(0, 12)}:latest`;
+      scope.log(`Building ${step.image} of ${step.label}`);
+      await engine.build(await tarFolder(dir), image, step.image, scope.log);
+    }
+  } catch (err) {
+    return failStep(scope, errorMessage(err));
+  }
+  const workspace = rt.workspace;
+  const home = join(rt.temp, "_github_home");
+  mkdirSync(home, { recursive: true });
+  const mounts: Mount[] = [
+    { host: workspace, container: "/github/workspace" },
+    { host: rt.temp, container: "/github/runner_temp" },
+    { host: resolve(home), container: "/github/home" },
+  ];
+  const spec = (procEnv: Record<string, string>) => ({
+    Image: image,
+    ...(step.entrypoint ? { Entrypoint: [step.entrypoint] } : {}),
+    ...(step.args.length ? { Cmd: step.args } : {}),
+    Env: containerEnv(procEnv, rt.run.hostEnv, mounts, { HOME: home }),
+    WorkingDir: "/github/workspace",
+    Labels: { "stax.run": rt.run.opts.runId },
+    HostConfig: { Binds: mounts.map((m) => `${m.host}:${m.container}`), ...(rt.container ? { NetworkMode: rt.container.network } : {}) },
+  });
+  return runProcess(scope, def.id, env, { command: image, args: step.args, cwd: workspace, extraEnv: step.extraEnv, start: (procEnv, onLine) => runContainer(engine, spec(procEnv), onLine) });
+}

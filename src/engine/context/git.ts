@@ -1,0 +1,132 @@
+import { execFile, execFileSync } from "node:child_process";
+import { readFileSync, statSync } from "node:fs";
+import { homedir } from "node:os";
+import { dirname, join } from "node:path";
+import { Lru } from "../io/lru.js";
+
+/** What stax reads from the workspace's git repository; every field falls back when git can't say. */
+export interface GitInfo {
+  sha: string;
+  /** Branch name, or undefined on a detached HEAD or outside a repository. */
+  branch?: string;
+  /** `owner/repo` from the `origin` remote, else `local/<folder>`. */
+  repository: string;
+  owner: string;
+  actor: string;
+  commitMessage: string;
+  commitTime: string;
+  authorName: string;
+  authorEmail: string;
+}
+
+function git(cwd: string, args: string[]): string | undefined {
+  try {
+    return execFileSync("git", args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"], timeout: 5000 }).trim();
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * `owner/name` from a remote URL, on GitHub or not: the last two path parts
+ * (`https://github.com/o/r.git`, `git@gitlab.com:group/sub/r.git` → `sub/r`, `ssh://…/o/r`).
+ */
+export function repositoryFromRemote(url: string | undefined): string | undefined {
+  if (!url) return undefined;
+  const m = /[/:]([^/:]+)\/([^/]+?)(?:\.git)?\/?$/.exec(url);
+  return m ? `${m[1]}/${m[2]}` : undefined;
+}
+
+/** Git facts per workspace folder (the runner's sandboxes are new folders every run), the most recent kept. */
+export const gitFacts = new Lru<string, { key: string; info: GitInfo }>(32);
+const cache = gitFacts;
+
+const read = (f: string): string | undefined => {
+  try {
+    return readFileSync(f, "utf8");
+  } catch {
+    return undefined;
+  }
+};
+const mtime = (f: string): number => {
+  try {
+    return statSync(f).mtimeMs;
+  } catch {
+    return 0;
+  }
+};
+
+/**
+ * What the git answers depend on, read from files without running git: HEAD, the commit it points
+ * to, the repository's and the user's config. Undefined when that can't be told cheaply (a linked
+ * worktree or submodule, whose `.git` is a file), so git is asked every time.
+ */
+function stateKey(workspace: string): string | undefined {
+  let dir = workspace;
+  let head: string | undefined;
+  for (; !(head = read(join(dir, ".git", "HEAD"))?.trim()); dir = dirname(dir)) {
+    if (dirname(dir) === dir) return "no repository";
+    try {
+      if (statSync(join(dir, ".git")).isFile()) return undefined;
+    } catch {
+      // no .git here: look further up
+    }
+  }
+  const gitDir = join(dir, ".git");
+  const ref = head.startsWith("ref: ") ? head.slice(5) : undefined;
+  const target = ref ? (read(join(gitDir, ref)) ?? `packed ${mtime(join(gitDir, "packed-refs"))}`) : "";
+  return [dir, head, target, mtime(join(gitDir, "config")), mtime(join(homedir(), ".gitconfig")), mtime(join(homedir(), ".config", "git", "config"))].join("\0");
+}
+
+/** The workspace's git facts; cached until HEAD, its commit or a config changes (a run starts faster). */
+export function readGitInfo(workspace: string, folderName: string): GitInfo {
+  const key = stateKey(workspace);
+  const slot = `${workspace}\0${folderName}`;
+  const hit = cache.get(slot);
+  if (key !== undefined && hit?.key === key) return { ...hit.info };
+  const info = queryGit(workspace, folderName);
+  if (key !== undefined) cache.set(slot, { key, info });
+  return { ...info };
+}
+
+/** The same facts without blocking the event loop (the runner: a sandbox's worktree is never cached). */
+export async function readGitInfoAsync(workspace: string, folderName: string): Promise<GitInfo> {
+  const key = stateKey(workspace);
+  const slot = `${workspace}\0${folderName}`;
+  const hit = cache.get(slot);
+  if (key !== undefined && hit?.key === key) return { ...hit.info };
+  const ask = (args: string[]) => new Promise<string | undefined>((resolve) => execFile("git", args, { cwd: workspace, encoding: "utf8", timeout: 5000 }, (err, out) => resolve(err ? undefined : out.trim())));
+  const [log, remote, user, branch] = await Promise.all(QUERIES.map(ask));
+  const info = fromAnswers(log, remote, user, branch, folderName);
+  if (key !== undefined) cache.set(slot, { key, info });
+  return { ...info };
+}
+
+const QUERIES = [["log", "-1", "--format=%H%x00%s%x00%cI%x00%an%x00%ae"], ["config", "--get-regexp", "^remote\\..*\\.url$"], ["config", "user.name"], ["symbolic-ref", "--short", "-q", "HEAD"]];
+
+function queryGit(workspace: string, folderName: string): GitInfo {
+  const [log, remote, user, branch] = QUERIES.map((q) => git(workspace, q));
+  return fromAnswers(log, remote, user, branch, folderName);
+}
+
+/** `origin`'s URL, else the first remote's (a fork's clone may only have `upstream`), from `git config --get-regexp`. */
+function remoteUrl(list: string | undefined): string | undefined {
+  const remotes = (list ?? "").split("\n").map((l) => /^remote\.(.+)\.url (.+)$/.exec(l.trim())).filter((m): m is RegExpExecArray => !!m);
+  return (remotes.find((m) => m[1] === "origin") ?? remotes[0])?.[2];
+}
+
+function fromAnswers(logLine: string | undefined, remotes: string | undefined, userName: string | undefined, branch: string | undefined, folderName: string): GitInfo {
+  const log = logLine?.split("\0");
+  const repository = repositoryFromRemote(remoteUrl(remotes)) ?? `local/${folderName.replace(/[^A-Za-z0-9._-]+/g, "-")}`;
+  return {
+    sha: log?.[0] ?? "0000000000000000000000000000000000000000",
+    branch: branch || undefined,
+    repository,
+    owner: repository.split("/")[0],
+    actor: userName?.replace(/\s+/g, "-") || "stax",
+    commitMessage: log?.[1] ?? "",
+    commitTime: log?.[2] ?? new Date(0).toISOString(),
+    authorName: log?.[3] ?? userName ?? "stax",
+    authorEmail: log?.[4] ?? "stax@localhost",
+  };
+}

@@ -1,0 +1,138 @@
+import { KNOWN_COMMANDS, parseCommand } from "./commands.js";
+import type { Masker } from "./mask.js";
+import { errorMessage } from "../../contract/index.js";
+
+/** What a step's commands change in its job (the job's runtime): the env, the PATH entries, the masks. */
+export interface CommandTarget {
+  env: Record<string, string>;
+  path: string[];
+  masker: Masker;
+}
+
+/** What a step's commands and file commands produce. */
+export interface StepEffects {
+  outputs: Record<string, string>;
+  state: Record<string, string>;
+  /** Set when a command failed the step (CMD-10, CMD-11). */
+  failure?: string;
+}
+
+/**
+ * Handles the workflow commands in a step's output lines (CMD-01..12) and logs everything else.
+ * One per process: stop-commands and echo state do not outlive the step.
+ */
+export class CommandProcessor {
+  private stopToken: string | undefined;
+  private echo = false;
+
+  constructor(
+    private readonly rt: CommandTarget,
+    private readonly effects: StepEffects,
+    /** Logs one line (masked by the callee). */
+    private readonly log: (line: string) => void,
+    private readonly options: { allowUnsecure: boolean; debug: boolean },
+  ) {}
+
+  line(raw: string): void {
+    const text = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
+    if (this.stopToken !== undefined) {
+      if (text.trim() === `::${this.stopToken}::`) {
+        this.stopToken = undefined;
+        return;
+      }
+      this.log(text);
+      return;
+    }
+    const cmd = parseCommand(text);
+    if (!cmd || !KNOWN_COMMANDS.has(cmd.name)) {
+      this.log(text);
+      return;
+    }
+    if (this.echo) this.log(text);
+    try {
+      this.handle(cmd.name, cmd.props, cmd.data);
+    } catch (err) {
+      this.log(`##[error]Unable to process command '${text}' successfully.`);
+      this.log(`##[error]${errorMessage(err)}`);
+      this.effects.failure ??= `Unable to process command '${cmd.name}'`;
+    }
+  }
+
+  private handle(name: string, props: Record<string, string>, data: string): void {
+    switch (name) {
+      case "set-output":
+        if (!props.name) throw new Error("set-output requires a 'name'");
+        this.effects.outputs[props.name] = data;
+        return;
+      case "save-state":
+        if (!props.name) throw new Error("save-state requires a 'name'");
+        this.effects.state[props.name] = data;
+        return;
+      case "set-env":
+      case "add-path":
+        if (!this.options.allowUnsecure) {
+          this.log(`##[error]The \`${name}\` command is disabled. Please upgrade to using Environment Files or opt into unsecure command execution by setting the \`ACTIONS_ALLOW_UNSECURE_COMMANDS\` environment variable to \`true\`.`);
+          this.effects.failure ??= `The '${name}' command is disabled`;
+          return;
+        }
+        if (name === "add-path") this.addPath(data);
+        else {
+          if (!props.name) throw new Error("set-env requires a 'name'");
+          this.setEnv(props.name, data);
+        }
+        return;
+      case "add-mask":
+        if (!data.trim()) this.log("##[warning]Can't add secret mask for empty string in ##[add-mask] command.");
+        else this.rt.masker.add(data);
+        return;
+      case "debug":
+        if (this.options.debug) this.log(`##[debug]${data}`);
+        return;
+      case "notice":
+      case "warning":
+      case "error":
+        this.log(`##[${name}]${annotationPrefix(props)}${data}`);
+        return;
+      case "group":
+        this.log(`##[group]${data}`);
+        return;
+      case "endgroup":
+        this.log("##[endgroup]");
+        return;
+      case "echo":
+        this.echo = data.trim().toLowerCase() === "on";
+        return;
+      case "stop-commands":
+        if (!data || data === "pause-logging" || KNOWN_COMMANDS.has(data.toLowerCase())) {
+          throw new Error(`Invalid stop-commands token '${data}'`);
+        }
+        if (data.length > 6) this.rt.masker.add(data);
+        this.stopToken = data;
+        return;
+      default:
+        // add-matcher / remove-matcher: problem matchers are not implemented; the line is dropped as on GitHub.
+        return;
+    }
+  }
+
+  /** GITHUB_ENV semantics (FILE-04): later steps see it; NODE_OPTIONS is refused (CMD-12). */
+  setEnv(name: string, value: string): void {
+    if (name === "NODE_OPTIONS") {
+      this.log("##[error]Can't store NODE_OPTIONS output parameter using '$GITHUB_ENV' command.");
+      return;
+    }
+    this.rt.env = { ...this.rt.env, [name]: value };
+  }
+
+  /** GITHUB_PATH semantics (FILE-05): newest first, a re-added directory moves to the front. */
+  addPath(dir: string): void {
+    if (!dir) return;
+    this.rt.path = [dir, ...this.rt.path.filter((p) => p !== dir)];
+  }
+}
+
+function annotationPrefix(props: Record<string, string>): string {
+  if (!props.file) return props.title ? `${props.title}: ` : "";
+  const at = props.line ? `#L${props.line}${props.col ? `:${props.col}` : ""}` : "";
+  return `${props.title ? `${props.title} ` : ""}(${props.file}${at}) `;
+}

@@ -1,0 +1,82 @@
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { parseEnvFile } from "./envfile.js";
+import { Lru } from "./lru.js";
+import type { CommandProcessor, CommandTarget, StepEffects } from "./command-processor.js";
+
+export interface FileCommandPaths {
+  GITHUB_ENV: string;
+  GITHUB_OUTPUT: string;
+  GITHUB_PATH: string;
+  GITHUB_STATE: string;
+  GITHUB_STEP_SUMMARY: string;
+}
+
+/** Folders whose five files exist (one per job); a folder forgotten here only gets its files created again, empty. */
+export const fileCommandDirs = new Lru<string, true>(256);
+
+/**
+ * FILE-01: empty files for one step in `$RUNNER_TEMP/_runner_file_commands/`. GitHub names them
+ * with a new GUID per step; stax reuses the same five files of the job instead (a job's steps run
+ * one after another): they are created once, and emptied after a step only when it wrote to
+ * them. Creating and truncating files was most of stax's per-step overhead (`npm run bench`).
+ */
+export function prepareFileCommands(dir: string): FileCommandPaths {
+  const paths = {
+    GITHUB_ENV: join(dir, "set_env"),
+    GITHUB_OUTPUT: join(dir, "set_output"),
+    GITHUB_PATH: join(dir, "add_path"),
+    GITHUB_STATE: join(dir, "save_state"),
+    GITHUB_STEP_SUMMARY: join(dir, "step_summary"),
+  };
+  if (!fileCommandDirs.get(dir)) {
+    for (const p of Object.values(paths)) writeFileSync(p, "", { mode: 0o600 });
+    fileCommandDirs.set(dir, true);
+  }
+  return paths;
+}
+
+/** Reads what a step wrote and leaves the file empty (recreated if the step deleted it). */
+function take(path: string): string {
+  try {
+    const content = readFileSync(path, "utf8");
+    if (content) writeFileSync(path, "");
+    return content;
+  } catch {
+    writeFileSync(path, "", { mode: 0o600 });
+    return "";
+  }
+}
+
+/**
+ * FILE-02..08: applies what the step wrote, after its process exited (also after a failure).
+ * A malformed file fails the step with GitHub's message and the parser's reason.
+ */
+export function processFileCommands(paths: FileCommandPaths, rt: CommandTarget & { summaries: string[] }, effects: StepEffects, commands: CommandProcessor, log: (line: string) => void): void {
+  const files: [keyof FileCommandPaths, string, (k: string, v: string) => void][] = [
+    ["GITHUB_ENV", "env", (k, v) => commands.setEnv(k, v)],
+    ["GITHUB_OUTPUT", "output", (k, v) => (effects.outputs[k] = v)],
+    ["GITHUB_STATE", "state", (k, v) => (effects.state[k] = v)],
+  ];
+  for (const [key, label, apply] of files) {
+    const content = take(paths[key]);
+    if (!content) continue;
+    const parsed = parseEnvFile(content);
+    if (!parsed.ok) {
+      log(`##[error]Unable to process file command '${label}' successfully.`);
+      log(`##[error]${parsed.error} (${key} line ${parsed.line})`);
+      effects.failure ??= `Unable to process file command '${label}'`;
+      continue;
+    }
+    for (const [k, v] of parsed.pairs) apply(k, v);
+  }
+  for (const line of take(paths.GITHUB_PATH).split("\n")) {
+    const dir = line.replace(/\r$/, "").trim();
+    if (dir) commands.addPath(dir);
+  }
+  const summary = take(paths.GITHUB_STEP_SUMMARY);
+  if (summary.trim()) {
+    if (Buffer.byteLength(summary) > 1024 * 1024) log("##[error]$GITHUB_STEP_SUMMARY upload aborted, supports content up to a size of 1024k");
+    else rt.summaries.push(summary.split("\n").map((l) => rt.masker.mask(l)).join("\n"));
+  }
+}

@@ -1,0 +1,114 @@
+/**
+ * ACT-05: `pre` of repository node actions runs as its own `Pre <step>` step before all main
+ * steps, in step order, under `pre-if` (default `always()`, no implicit `success() &&`, ACT-07).
+ * The state it saves reaches the action's main and post (FILE-07). Node actions used inside
+ * a remote composite action get their Pre step too, as at top level, with the inputs the
+ * composite passes them.
+ */
+import { join } from "node:path";
+import type { Step } from "../../contract/index.js";
+import { evaluateCondition, evaluateStringMap } from "../../expressions/index.js";
+import type { Contexts, ExtraFunctions } from "../../expressions/index.js";
+import type { ActionDef, StepDef } from "../../workflow/index.js";
+import { loadRemoteAction, resolveInputs } from "../actions/actions.js";
+import { parseUses } from "../actions/uses.js";
+import { MAX_COMPOSITE_DEPTH } from "../actions/composite.js";
+import { locateRepo } from "../actions/action-source.js";
+import { inputEnv } from "../actions/node-action.js";
+import { runProcess } from "../steps/run-process.js";
+import { stepStatusFunctions, type JobRuntime } from "../runtime.js";
+import { stepContexts, type StepScope } from "../steps/scope.js";
+import { findShim } from "../actions/shims/index.js";
+import { staticStepName } from "../steps/step-names.js";
+import { errorMessage } from "../../contract/index.js";
+
+export interface PrePlan {
+  def: StepDef;
+  action: ActionDef;
+  repository: string;
+  ref: string;
+  name: string;
+  /** The composite steps (outermost first) the action is used inside; empty at top level. */
+  parents: { def: StepDef; action: ActionDef }[];
+}
+
+/**
+ * The repository node actions with `pre` among the job's steps and, recursively, the steps of
+ * the remote composite actions it uses (resolved offline; misses are left to the main step).
+ */
+export async function planPreSteps(rt: JobRuntime): Promise<PrePlan[]> {
+  const out: PrePlan[] = [];
+  const collect = async (defs: StepDef[], parents: PrePlan["parents"]): Promise<void> => {
+    for (const def of defs) {
+      if (!def.uses) continue;
+      const ref = parseUses(def.uses);
+      if ("error" in ref || ref.kind !== "remote" || findShim(ref.slug, ref.path)) continue;
+      const found = await locateRepo(rt.run.opts.actions, ref.owner, ref.repo, ref.ref, "Action");
+      if ("error" in found) continue;
+      const loaded = loadRemoteAction(rt, join(found.dir, ref.path), def.uses);
+      if (!loaded.ok) continue;
+      const { runs } = loaded.action;
+      if (runs.using === "node" && runs.pre) out.push({ def, action: loaded.action, repository: ref.slug, ref: ref.ref, name: `Pre ${staticStepName(def)}`, parents });
+      else if (runs.using === "composite" && parents.length < MAX_COMPOSITE_DEPTH) await collect(runs.steps, [...parents, { def, action: loaded.action }]);
+    }
+  };
+  await collect(rt.def.steps, []);
+  return out;
+}
+
+/**
+ * The env and inputs a planned pre step runs with: each enclosing composite's `with` evaluated
+ * as its step would (its inputs feeding the next level), then the action's own `with`.
+ */
+function preContext(scope: StepScope, plan: PrePlan, fns: ExtraFunctions): { env: Record<string, string>; inputs: Record<string, string>; ctx: Contexts } {
+  let env = scope.rt.env;
+  let level = scope;
+  for (const [depth, p] of plan.parents.entries()) {
+    env = { ...env, ...evaluateStringMap(p.def.env, stepContexts(level, env, p.def.id), fns) };
+    const pctx = stepContexts(level, env, p.def.id);
+    const inputs = resolveInputs(p.action, evaluateStringMap(p.def.with, pctx, fns), pctx, fns, () => {});
+    level = { ...scope, steps: {}, inputs, composite: { status: "success", envOverlay: {}, depth: depth + 1 } };
+  }
+  env = { ...env, ...evaluateStringMap(plan.def.env, stepContexts(level, env, plan.def.id), fns) };
+  const ctx = stepContexts(level, env, plan.def.id);
+  return { env, inputs: resolveInputs(plan.action, evaluateStringMap(plan.def.with, ctx, fns), ctx, fns, () => {}), ctx };
+}
+
+/** Runs the planned pre steps; `steps` are their Step records, in the same order. */
+export async function runPreSteps(rt: JobRuntime, scope: StepScope, plans: PrePlan[], steps: Step[], logTo: (s: Step) => (l: string) => void): Promise<void> {
+  const { reporter } = rt.run;
+  const workspace = rt.workspace;
+  const fns = stepStatusFunctions(workspace, () => rt.status, () => rt.status === "cancelled");
+  for (let i = 0; i < plans.length; i++) {
+    const { def, action } = plans[i];
+    const step = steps[i];
+    if (action.runs.using !== "node" || !action.runs.pre || rt.run.hardStop) continue;
+    const log = logTo(step);
+    let run = false;
+    let env: Record<string, string> = rt.env;
+    let inputs: Record<string, string> = {};
+    try {
+      const pre = preContext(scope, plans[i], fns);
+      env = pre.env;
+      inputs = pre.inputs;
+      run = evaluateCondition(action.runs.preIf ?? "always()", { ...pre.ctx, inputs, steps: {} }, fns);
+    } catch (err) {
+      reporter.stepStarted(rt.job, step);
+      log(`##[error]${errorMessage(err)}`);
+      reporter.stepCompleted(rt.job, step, "failure", "failure");
+      rt.status = "failure";
+      continue;
+    }
+    if (!run) {
+      reporter.stepCompleted(rt.job, step, "skipped", "skipped");
+      continue;
+    }
+    reporter.stepStarted(rt.job, step);
+    for (const notice of rt.run.notices.splice(0)) log(notice);
+    const preScope: StepScope = { ...scope, log, action: { path: "", repository: plans[i].repository, ref: plans[i].ref } };
+    const result = await runProcess(preScope, def.id, env, { command: rt.run.nodePath, args: [join(action.dir, action.runs.pre)], cwd: workspace, extraEnv: inputEnv(inputs) });
+    rt.preState.set(def, result.effects?.state ?? {});
+    reporter.stepCompleted(rt.job, step, result.result, result.result);
+    if (result.result === "failure") rt.status = "failure";
+  }
+}

@@ -1,0 +1,101 @@
+import type { StepConclusion } from "../../contract/index.js";
+import { evaluateCondition, evaluateStringMap, evaluateToken, truthy } from "../../expressions/index.js";
+import type { StepDef } from "../../workflow/index.js";
+import { runAction } from "../actions/actions.js";
+import { runScript } from "../steps/run-script.js";
+import { scopeFunctions, stepContexts, type StepScope } from "../steps/scope.js";
+import type { ProcessOutcome } from "../steps/run-process.js";
+import { errorMessage } from "../../contract/index.js";
+
+export interface StepResult {
+  outcome: StepConclusion;
+  conclusion: StepConclusion;
+  outputs: Record<string, string>;
+}
+
+function fault(scope: StepScope, err: unknown): StepResult {
+  scope.log(`##[error]${errorMessage(err)}`);
+  return { outcome: "failure", conclusion: "failure", outputs: {} };
+}
+
+/** STEP-08: minutes from `timeout-minutes`, undefined for none. */
+function timeoutOf(v: unknown): number | undefined {
+  const n = typeof v === "number" ? v : Number(v);
+  return Number.isFinite(n) && n > 0 ? n : undefined;
+}
+
+/**
+ * Runs one step in a scope: env (ENV-04), then `if` (STEP-03/05), then the step kind, then
+ * continue-on-error (STEP-06). Updates the scope's status and `steps` context. Never throws.
+ * `onStart` is called once the step is known to run, with its evaluated display name.
+ */
+export async function executeStep(def: StepDef, scope: StepScope, onStart?: () => void): Promise<StepResult> {
+  const rt = scope.rt;
+  const fns = scopeFunctions(scope);
+  const base = { ...rt.env, ...(scope.composite?.envOverlay ?? {}) };
+  let env: Record<string, string>;
+  try {
+    env = { ...base, ...evaluateStringMap(def.env, stepContexts(scope, base, def.id), fns) };
+  } catch (err) {
+    onStart?.();
+    return record(def, scope, fault(scope, err));
+  }
+  const ctx = stepContexts(scope, env, def.id);
+  let runs: boolean;
+  try {
+    runs = evaluateCondition(def.if, ctx, fns);
+  } catch (err) {
+    onStart?.();
+    return record(def, scope, fault(scope, err));
+  }
+  if (!runs) return record(def, scope, { outcome: "skipped", conclusion: "skipped", outputs: {} });
+  onStart?.();
+  if (!scope.composite) rt.currentCondition = () => evaluateCondition(def.if, stepContexts(scope, env, def.id), fns);
+
+  let outcome: ProcessOutcome;
+  let timedOut = false;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const minutes = timeoutOf(evaluateToken(def.timeoutMinutes, ctx, fns));
+    if (minutes && !scope.composite) {
+      timer = setTimeout(() => {
+        timedOut = true;
+        rt.stopCurrent?.(false);
+      }, minutes * 60_000);
+    }
+    outcome = def.run !== undefined ? await runScript(def, scope, ctx, fns, env) : await runAction(def, scope, ctx, fns, env, executeStep);
+  } catch (err) {
+    outcome = { result: "failure" };
+    scope.log(`##[error]${errorMessage(err)}`);
+  } finally {
+    if (timer) clearTimeout(timer);
+    if (!scope.composite) rt.currentCondition = undefined;
+  }
+  let result = outcome.result;
+  if (timedOut) {
+    scope.log(`##[error]The action '${def.id}' has timed out after ${timeoutOf(evaluateToken(def.timeoutMinutes, ctx, fns))} minutes.`);
+    result = "failure";
+  }
+  let conclusion: StepConclusion = result;
+  if (result === "failure") {
+    let coe = false;
+    try {
+      coe = truthy(evaluateToken(def.continueOnError, ctx, fns));
+    } catch (err) {
+      scope.log(`##[error]${errorMessage(err)}`);
+    }
+    if (coe) conclusion = "success";
+  }
+  return record(def, scope, { outcome: result, conclusion, outputs: outcome.effects?.outputs ?? {} });
+}
+
+/** Applies a step's result to its scope: status (STEP-04, COMP-07) and the `steps` context (STEP-02). */
+function record(def: StepDef, scope: StepScope, r: StepResult): StepResult {
+  if (r.conclusion === "failure") {
+    if (scope.composite) scope.composite.status = "failure";
+    else if (scope.rt.status !== "cancelled") scope.rt.status = "failure";
+  }
+  // A new object, not a mutation: evaluation caches context objects by identity.
+  if (def.explicitId) scope.steps = { ...scope.steps, [def.id]: { outputs: r.outputs, outcome: r.outcome, conclusion: r.conclusion } };
+  return r;
+}

@@ -1,0 +1,76 @@
+/** The coordinator's side of a leg that runs on another machine: whether it may, and sending it (the worker's side is remote-leg.ts). */
+import { isAbsolute, relative } from "node:path";
+import type { Job } from "../../contract/index.js";
+import { evaluateToken } from "../../expressions/index.js";
+import type { JobDef } from "../../workflow/index.js";
+import type { LegRequest } from "../options.js";
+import { failHolder, skipJob } from "../job/setup-step.js";
+import { legLabels, runsOnLabels as rawLabels } from "../job/runs-on.js";
+import type { GraphScope, JobResult, RunRuntime } from "../runtime.js";
+import { errorMessage } from "../../contract/index.js";
+
+/** Whether a graph's legs can run on another machine: its workflow file is part of the run's source. */
+export function dispatchable(run: RunRuntime, graph: GraphScope): boolean {
+  const rel = relative(run.opts.workspace, graph.workflow.filePath);
+  return !rel.startsWith("..") && !isAbsolute(rel);
+}
+
+/**
+ * `runs-on` as the labels a worker must have (see `legLabels`), or why the coordinator skips the
+ * leg; `platforms` is the run's `--platform LABEL=host`.
+ */
+export function runsOnLabels(value: unknown, platforms: Record<string, string> = {}): { labels: string[]; skip?: string } {
+  return legLabels(rawLabels(value), platforms);
+}
+
+/** Sends one leg to the dispatcher and shows its progress on the coordinator's run as the worker stores it. */
+export function dispatchLeg(run: RunRuntime, graph: GraphScope, def: JobDef, job: Job, matrix: Record<string, unknown> | null, strategy: Record<string, unknown>, needs: Record<string, JobResult>, workflowEnv: Record<string, string>): { done: Promise<JobResult>; cancel(hard: boolean): void } {
+  let labels: string[];
+  const platforms = run.opts.platforms ?? {};
+  try {
+    // Decided here, before a worker sees it: a leg no worker will ever claim must not wait for one.
+    const wanted = runsOnLabels(evaluateToken(def.runsOn, { github: run.github, vars: run.vars, inputs: graph.inputs, needs, strategy, matrix }), platforms);
+    if (wanted.skip) return { done: Promise.resolve(skipJob(run, job, wanted.skip)), cancel() {} };
+    labels = wanted.labels;
+  } catch (err) {
+    return { done: Promise.resolve(failHolder(run, job, `runs-on: ${errorMessage(err)}`)), cancel() {} };
+  }
+  const request: LegRequest = {
+    runId: run.opts.runId,
+    runNumber: run.opts.runNumber,
+    event: run.opts.event,
+    workflowPath: relative(run.opts.workspace, graph.workflow.filePath),
+    jobDefId: def.id,
+    job: structuredClone(job),
+    matrix,
+    strategy,
+    needs,
+    workflowEnv,
+    github: run.github,
+    vars: run.vars,
+    inputs: graph.inputs,
+    scope: { idPrefix: graph.idPrefix, namePrefix: graph.namePrefix, depth: graph.depth },
+    labels,
+    platforms,
+    secrets: graph.secrets,
+    killGraceSeconds: run.grace,
+  };
+  const leg = run.opts.legs!.dispatch(request, (e) => run.reporter.applyRemote(job, e));
+  const done = leg.done.then((outcome): JobResult => {
+    if (outcome.kind === "finished") return outcome.result;
+    if (outcome.kind === "cancelled") {
+      run.reporter.jobCompleted(job, "cancelled");
+      return { result: "cancelled", outputs: {} };
+    }
+    if (job.status === "queued") return failHolder(run, job, outcome.message);
+    // The worker is gone mid-job: its running step fails with the reason, the rest never ran.
+    const step = job.steps.find((s) => s.status === "in_progress") ?? run.reporter.addStep(job, "Lost worker");
+    if (step.status === "queued") run.reporter.stepStarted(job, step);
+    run.reporter.log(job, step, `##[error]${outcome.message}\n`);
+    run.reporter.stepCompleted(job, step, "failure", "failure");
+    for (const s of job.steps) if (s.status === "queued") run.reporter.stepCompleted(job, s, "skipped", "skipped");
+    run.reporter.jobCompleted(job, "failure");
+    return { result: "failure", outputs: {} };
+  });
+  return { done, cancel: (hard) => leg.cancel(hard) };
+}

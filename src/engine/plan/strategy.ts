@@ -1,0 +1,183 @@
+import { join } from "node:path";
+import type { Job } from "../../contract/index.js";
+import { evaluateString, stringify } from "../../expressions/index.js";
+import { isBasicExpression, type JobDef } from "../../workflow/index.js";
+import { aggregate } from "./needs.js";
+import { failHolder } from "../job/setup-step.js";
+import { runJob } from "../job/job.js";
+import { expandMatrix, legName, legSelected } from "./matrix.js";
+import { runReusable } from "./reusable.js";
+import type { GraphScope, JobCancel, JobResult, JobRuntime, RunRuntime } from "../runtime.js";
+import { dispatchable, dispatchLeg } from "./dispatch.js";
+import { plainName, staticStepName } from "../steps/step-names.js";
+
+const RUNS_WHEN_CANCELLED = /\b(always|cancelled)\s*\(/;
+
+interface Leg {
+  matrix: Record<string, unknown> | null;
+  nameParts: string[];
+  index: number;
+}
+
+/**
+ * Expands a ready job into its matrix legs (MAT-*), shows them in place of the placeholder,
+ * and runs them with max-parallel (MAT-10) and fail-fast (MAT-09). Reusable-workflow calls
+ * run the called workflow once per leg.
+ */
+export async function runLegs(run: RunRuntime, graph: GraphScope, def: JobDef, holder: Job, needs: Record<string, JobResult>, strategy: Record<string, unknown>, workflowEnv: Record<string, string>): Promise<JobResult> {
+  const hasMatrix = strategy.matrix !== undefined && strategy.matrix !== null;
+  let legs: Leg[] = [{ matrix: null, nameParts: [], index: 0 }];
+  if (hasMatrix) {
+    const expanded = expandMatrix(strategy.matrix);
+    if (!expanded.ok) return failHolder(run, holder, `job '${def.id}': ${expanded.error}`);
+    if (expanded.legs.length === 0) return failHolder(run, holder, `job '${def.id}': the matrix has no combinations`);
+    legs = expanded.legs.map((l, index) => ({ matrix: l.values, nameParts: l.nameParts, index }));
+  }
+  // MAT-08 numbers legs over the whole matrix, so a leg picked with --matrix keeps its job-index and job-total.
+  const total = legs.length;
+  const wanted = run.opts.matrix;
+  if (hasMatrix && wanted && Object.keys(wanted).length) {
+    legs = legs.filter((l) => legSelected(l.matrix, wanted));
+    if (legs.length === 0) {
+      run.reporter.jobCompleted(holder, "skipped");
+      return { result: "skipped", outputs: {} };
+    }
+  }
+  const failFast = strategy["fail-fast"] === undefined ? true : strategy["fail-fast"] !== false && strategy["fail-fast"] !== "false";
+  const maxParallel = Number(strategy["max-parallel"]) > 0 ? Number(strategy["max-parallel"]) : legs.length;
+  const strategyCtx = (leg: Leg) => ({ "fail-fast": failFast, "job-index": leg.index, "job-total": total, "max-parallel": hasMatrix ? maxParallel : 1 });
+
+  if (def.uses) {
+    const results: JobResult[] = [];
+    for (const leg of legs) {
+      const suffix = leg.nameParts.length ? legName("", leg.nameParts).trim() : "";
+      results.push(await runReusable(run, graph, def, holder, needs, leg.matrix, strategyCtx(leg), suffix));
+    }
+    return aggregate(results);
+  }
+
+  const jobs: Job[] = legs.map((leg) => {
+    const ctx = { github: run.github, vars: run.vars, inputs: graph.inputs, needs, strategy: strategyCtx(leg), matrix: leg.matrix };
+    let name = def.id;
+    try {
+      name = plainName(evaluateString(def.name, ctx) ?? def.id);
+    } catch {
+      // keep the id; the job reports the error when it runs
+    }
+    const dynamicName = def.name !== undefined && isBasicExpression(def.name);
+    const shown = hasMatrix && !dynamicName ? legName(name, leg.nameParts) : name;
+    const id = hasMatrix ? legName(def.id, leg.nameParts.length ? leg.nameParts : [String(leg.index + 1)]) : def.id;
+    return {
+      id: uniqueId(run, graph.idPrefix + id, holder),
+      name: graph.namePrefix + shown,
+      status: "queued",
+      needs: holder.needs,
+      ...(leg.matrix ? { matrix: leg.matrix } : {}),
+      steps: def.steps.map((s, i) => ({ number: i + 1, name: staticStepName(s), status: "queued" as const })),
+      outputs: {},
+    };
+  });
+  run.reporter.addJobs(jobs, holder);
+
+  const results: JobResult[] = new Array(legs.length);
+  let failed = false;
+  let next = 0;
+  const running = new Set<JobCancel>();
+  const remote = run.opts.legs && dispatchable(run, graph);
+  const worker = async (): Promise<void> => {
+    while (next < legs.length) {
+      const i = next++;
+      const job = jobs[i];
+      if ((failFast && failed) || run.hardStop) {
+        run.reporter.jobCompleted(job, "cancelled");
+        results[i] = { result: "cancelled", outputs: {} };
+        continue;
+      }
+      // Over the runner's cap a leg it runs itself waits here, `queued`, for a slot (a leg sent to a
+      // worker takes one of the worker's). A run cancelled meanwhile does not start it, unless its
+      // `if` asks to run then (under cancellation success() is false).
+      const release = (!remote && (await run.opts.legSlots?.acquire())) || (() => {});
+      if ((failFast && failed) || run.hardStop || (run.cancelled && !RUNS_WHEN_CANCELLED.test(def.if))) {
+        release();
+        run.reporter.jobCompleted(job, "cancelled");
+        results[i] = { result: "cancelled", outputs: {} };
+        continue;
+      }
+      let done: Promise<JobResult>;
+      let handle: JobCancel;
+      if (remote) {
+        const leg = dispatchLeg(run, graph, def, job, legs[i].matrix, strategyCtx(legs[i]), needs, workflowEnv);
+        [done, handle] = [leg.done, leg];
+      } else {
+        const rt = newJobRuntime(run, graph, def, job, legs[i].matrix, strategyCtx(legs[i]), needs, workflowEnv);
+        [done, handle] = [Promise.resolve().then(() => runJob(rt)), { cancel: (hard: boolean) => cancelJob(rt, hard) }];
+      }
+      run.activeJobs.add(handle);
+      running.add(handle);
+      if (run.cancelled) handle.cancel(run.hardStop);
+      try {
+        results[i] = await done;
+      } finally {
+        release();
+        run.activeJobs.delete(handle);
+        running.delete(handle);
+      }
+      if (results[i].result === "failure" && failFast && hasMatrix && !failed) {
+        failed = true;
+        for (const other of running) other.cancel(false);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(maxParallel, legs.length) }, worker));
+  return aggregate(results);
+}
+
+/** JOB-15/STEP-20: the running step stops unless its `if` still holds under cancellation. */
+export function cancelJob(rt: JobRuntime, hard: boolean): void {
+  rt.status = "cancelled";
+  if (hard) rt.stopCurrent?.(true);
+  else {
+    let keep = false;
+    try {
+      keep = rt.currentCondition?.() ?? false;
+    } catch {
+      keep = false;
+    }
+    if (!keep) rt.stopCurrent?.(false);
+  }
+}
+
+function uniqueId(run: RunRuntime, id: string, except: Job): string {
+  const taken = new Set(run.reporter.run.jobs.filter((j) => j !== except).map((j) => j.id));
+  let out = id;
+  for (let n = 2; taken.has(out); n++) out = `${id} ${n}`;
+  return out;
+}
+
+export function newJobRuntime(run: RunRuntime, graph: GraphScope, def: JobDef, job: Job, matrix: Record<string, unknown> | null, strategy: Record<string, unknown>, needs: Record<string, JobResult>, workflowEnv: Record<string, string>): JobRuntime {
+  const temp = join(run.opts.tempDir, "jobs", job.id.replace(/[^A-Za-z0-9._-]+/g, "_"));
+  return {
+    run,
+    graph,
+    def,
+    job,
+    workspace: run.opts.workspace,
+    matrix,
+    strategy,
+    needs,
+    env: { ...workflowEnv },
+    path: [],
+    masker: run.masker.clone(),
+    status: "success",
+    timedOut: false,
+    post: [],
+    temp,
+    commandDir: join(temp, "_runner_file_commands"),
+    runner: { ...run.runner, temp },
+    debug: stringify(graph.secrets.ACTIONS_STEP_DEBUG ?? run.vars.ACTIONS_STEP_DEBUG ?? "").toLowerCase() === "true",
+    summaries: [],
+    preState: new Map(),
+    remoteActions: new Map(),
+    defaults: {},
+  };
+}

@@ -1,0 +1,65 @@
+import { CommandProcessor, type StepEffects } from "../io/command-processor.js";
+import { prepareFileCommands, processFileCommands } from "../io/file-commands.js";
+import { spawnStep, type RunningProcess } from "../io/process.js";
+import type { StepScope } from "./scope.js";
+import { processEnv } from "./step-env.js";
+
+/** Starts a step somewhere else than a host process (a container), given its env and line sink. */
+export type StartProcess = (env: Record<string, string>, onLine: (line: string) => void) => RunningProcess;
+
+/** How a step's process ended, with what its commands and files produced. */
+export interface ProcessOutcome {
+  result: "success" | "failure" | "cancelled";
+  effects?: StepEffects;
+}
+
+/**
+ * A step that fails for a reason stax states (a missing input, an action it cannot find, Docker it
+ * cannot reach): each line logged as `##[error]…`, then the failure, as a step process's own would.
+ */
+export function failStep(scope: { log: (line: string) => void }, ...lines: string[]): ProcessOutcome {
+  for (const line of lines) scope.log(`##[error]${line}`);
+  return { result: "failure" };
+}
+
+/**
+ * Runs one step process with GitHub's I/O around it: fresh file-command files, workflow
+ * commands on every output line, cancel (JOB-15) and exit code handling (STEP-15), then the
+ * file commands (FILE-02) — even when the process failed.
+ */
+export async function runProcess(
+  scope: StepScope,
+  stepId: string,
+  env: Record<string, string>,
+  spec: { command: string; args: string[]; cwd: string; extraEnv?: Record<string, string>; start?: StartProcess },
+): Promise<ProcessOutcome> {
+  const rt = scope.rt;
+  const files = prepareFileCommands(rt.commandDir);
+  const effects: StepEffects = { outputs: {}, state: {} };
+  const allowUnsecure = (env.ACTIONS_ALLOW_UNSECURE_COMMANDS ?? "").toLowerCase() === "true";
+  const debug = rt.debug;
+  const commands = new CommandProcessor(rt, effects, scope.log, { allowUnsecure, debug });
+  const procEnv = processEnv(scope, env, stepId, files, spec.extraEnv);
+  const onLine = (line: string) => commands.line(line);
+  const proc = spec.start ? spec.start(procEnv, onLine) : spawnStep({ command: spec.command, args: spec.args, cwd: spec.cwd, env: procEnv, onLine });
+  const recorder = proc.pid === undefined ? undefined : rt.run.opts.processes;
+  recorder?.started(proc.pid!);
+  let stopped = false;
+  rt.stopCurrent = (hard) => {
+    stopped = true;
+    if (hard) proc.kill();
+    else proc.stop(rt.run.grace);
+  };
+  if (rt.run.hardStop) proc.kill();
+  const { code, error } = await proc.exit;
+  recorder?.ended(proc.pid!);
+  rt.stopCurrent = undefined;
+  if (error) scope.log(`##[error]${error}`);
+  processFileCommands(files, rt, effects, commands, scope.log);
+  if (stopped && code !== 0) return { result: "cancelled", effects };
+  if (code !== 0) {
+    scope.log(`##[error]Process completed with exit code ${code}.`);
+    return { result: "failure", effects };
+  }
+  return { result: effects.failure ? "failure" : "success", effects };
+}

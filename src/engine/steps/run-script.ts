@@ -1,0 +1,49 @@
+import { existsSync, statSync, writeFileSync } from "node:fs";
+import { basename, delimiter, join, resolve } from "node:path";
+import { evaluateString } from "../../expressions/index.js";
+import type { StepDef } from "../../workflow/index.js";
+import { resolveShell } from "./shell.js";
+import type { StepScope } from "./scope.js";
+import { failStep, runProcess, type ProcessOutcome, type StartProcess } from "./run-process.js";
+import { execInContainer } from "../docker/container-process.js";
+import { containerEnv, inContainer, onHost } from "../docker/context.js";
+import type { Contexts, ExtraFunctions } from "../../expressions/index.js";
+
+/**
+ * A `run:` step (STEP-10..15): the script, after `${{ }}` substitution, is written to
+ * `$RUNNER_TEMP/<uuid><ext>` and run by the shell template, in the working directory.
+ */
+export async function runScript(def: StepDef, scope: StepScope, ctx: Contexts, fns: ExtraFunctions, env: Record<string, string>): Promise<ProcessOutcome> {
+  const rt = scope.rt;
+  const script = evaluateString(def.run, ctx, fns) ?? "";
+  // Composite steps get neither defaults.run (ENV-08, COMP-06).
+  const defaults = scope.composite ? {} : rt.defaults;
+  // In a job container without bash, the default shell is sh (as on GitHub).
+  const shellName = evaluateString(def.shell, ctx, fns) ?? defaults.shell ?? (rt.container?.shell === "sh" ? "sh" : undefined);
+  const shell = resolveShell(shellName, [...rt.path, env.PATH ?? rt.run.hostEnv.PATH ?? ""].join(delimiter));
+  if ("error" in shell) {
+    return failStep(scope, shell.error);
+  }
+  const workspace = rt.workspace;
+  const wd = evaluateString(def.workingDirectory, ctx, fns) ?? defaults.workingDirectory;
+  const mounts = rt.container?.mounts ?? [];
+  // A working directory may name the container's paths (`${{ github.workspace }}/sub` in a job container).
+  const cwd = wd ? onHost(mounts, resolve(workspace, wd)) : workspace;
+  if (!existsSync(cwd) || !statSync(cwd).isDirectory()) {
+    return failStep(scope, `An error occurred trying to start process '${shell.command}' with working directory '${cwd}'. No such file or directory`);
+  }
+  // One script file per job and extension, rewritten for each step: steps of a job run one at a
+  // time, and rewriting a file is far cheaper than creating one (STEP-10 uses a new GUID name).
+  const file = join(rt.temp, `step-script${shell.ext}`);
+  // 0600: a script holds the step's expanded secrets.
+  writeFileSync(file, script, { mode: 0o600 });
+  const args = shell.args.map((a) => a.replace("{0}", file));
+  const container = rt.container;
+  if (container && rt.run.opts.docker) {
+    const engine = rt.run.opts.docker;
+    const inside = shell.args.map((a) => a.replace("{0}", inContainer(mounts, file)));
+    const start: StartProcess = (procEnv, onLine) => execInContainer(engine, container.id, { Cmd: [basename(shell.command), ...inside], Env: containerEnv(procEnv, rt.run.hostEnv, mounts), WorkingDir: inContainer(mounts, cwd) }, onLine);
+    return runProcess(scope, def.id, env, { command: shell.command, args, cwd, start });
+  }
+  return runProcess(scope, def.id, env, { command: shell.command, args, cwd });
+}
