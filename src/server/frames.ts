@@ -39,7 +39,9 @@ export function encodeFrames(batch: readonly StoredEvent[], keep?: (e: StoredEve
     }
     at += scratch.write(text, at);
   }
-  const out = Buffer.from(scratch.subarray(0, at));
+  // Not Buffer.from(scratch.subarray(…)): that zero-fills a new buffer before copying into it.
+  const out = Buffer.allocUnsafe(at);
+  scratch.copy(out, 0, 0, at);
   // A batch with one huge line does not keep its scratch space for good.
   if (scratch.length > SCRATCH_KEPT) scratch = Buffer.allocUnsafe(1 << 20);
   return out;
