@@ -34,14 +34,15 @@ export function encodeFrames(batch: readonly StoredEvent[], keep?: (e: StoredEve
     // UTF-8 takes at most 3 bytes per UTF-16 unit.
     if (at + text.length * 3 > scratch.length) {
       const grown = Buffer.allocUnsafe(Math.max(2 * scratch.length, at + text.length * 3));
-      scratch.copy(grown, 0, 0, at);
+      grown.set(scratch.subarray(0, at));
       scratch = grown;
     }
     at += scratch.write(text, at);
   }
-  // Not Buffer.from(scratch.subarray(…)): that zero-fills a new buffer before copying into it.
+  // Neither Buffer.from(scratch.subarray(…)), which zero-fills a new buffer before copying into it,
+  // nor scratch.copy(…), several times slower than a typed array's set on Node 20.
   const out = Buffer.allocUnsafe(at);
-  scratch.copy(out, 0, 0, at);
+  out.set(scratch.subarray(0, at));
   // A batch with one huge line does not keep its scratch space for good.
   if (scratch.length > SCRATCH_KEPT) scratch = Buffer.allocUnsafe(1 << 20);
   return out;
