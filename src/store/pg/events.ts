@@ -143,6 +143,8 @@ export class PgEventLog implements EventLog {
       }
       if (chunks.rows.length < (chunkArgs[2] as number)) break;
     }
+    // Only log lines (a step printing): they are in id order already.
+    if (!events.length) return logs;
     return [...events, ...logs].sort((a, b) => a.id - b.id).slice(0, limit);
   }
 }
