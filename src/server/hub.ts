@@ -14,7 +14,7 @@ const PING = "event: ping\ndata: {}\n\n";
 const REPLAY_PAGE = 5000;
 /** Bytes of frames gathered in one tick before a subscriber is written to without waiting for the tick's end. */
 const FLUSH_AT = 64 * 1024;
-/** How long after the last subscriber left the recent batches are still kept (it may be resuming after an overflow). */
+/** How long after the last unfiltered subscriber left the recent batches are still kept (it may be resuming after an overflow). */
 const KEEP_RECENT_MS = 5000;
 
 /** The frames of one published batch (or of its events a subscriber's filter keeps): ids `first`..`id`. */
@@ -54,8 +54,9 @@ export interface HubOptions {
  * leave in one write per subscriber. A slow subscriber only grows its own bounded queue: the
  * engine and the other subscribers never wait for it.
  *
- * The unfiltered stream's newest batches (twice `maxQueueBytes`) stay in memory, so a subscriber
- * told `overflow` that resumes soon after is served from there, not from the store.
+ * While anyone subscribes to the unfiltered stream, its newest batches (twice `maxQueueBytes`)
+ * stay in memory, so a subscriber told `overflow` that resumes soon after is served from there,
+ * not from the store.
  */
 export class EventHub {
   private readonly subs = new Set<Subscriber>();
@@ -67,7 +68,9 @@ export class EventHub {
   private recentFrom: number;
   /** The newest event id published. */
   private published: number;
-  /** When the last subscriber left: the recent batches are kept up for a while after (a resume is on its way). */
+  /** Subscribers to the unfiltered stream: while there are none, it is not encoded. */
+  private unfiltered = 0;
+  /** When the last of them left: the recent batches are kept up for a while after (a resume is on its way). */
   private lastLeft = 0;
 
   constructor(
@@ -91,20 +94,20 @@ export class EventHub {
     const first = batch[0].id;
     const last = batch[batch.length - 1].id;
     this.published = last;
-    if (this.subs.size === 0 && Date.now() - this.lastLeft > KEEP_RECENT_MS) {
-      // Nobody to serve: nothing is encoded, and what is kept starts after this batch.
+    let all: QueueEntry | undefined;
+    if (this.unfiltered > 0 || Date.now() - this.lastLeft <= KEEP_RECENT_MS) this.remember((all = { first, id: last, bytes: encodeFrames(batch) }));
+    else {
+      // No unfiltered stream to serve: it is not encoded, and what is kept starts after this batch.
       this.recent = [];
       this.recentBytes = 0;
       this.recentFrom = last;
-      return;
     }
-    const all: QueueEntry = { first, id: last, bytes: encodeFrames(batch) };
-    this.remember(all);
     const byFilter = new Map<string, QueueEntry>();
     for (const s of this.subs) {
       // Replaying subscribers queue live batches too: the store is read asynchronously, so a
       // batch committed after their last read would otherwise be lost. Ids deduplicate.
-      let entry = all;
+      // Without a filter it gets the unfiltered stream, which is encoded while such a subscriber exists.
+      let entry = all!;
       if (s.runId) {
         const key = `${s.runId}\0${s.jobId ?? ""}`;
         let filtered = byFilter.get(key);
@@ -150,6 +153,7 @@ export class EventHub {
     const s: Subscriber = { res, runId: opts.runId, jobId: opts.runId ? opts.jobId : undefined, queue: [], queuedBytes: 0, sent: opts.since ?? this.log.delivered(), replaying: opts.since !== undefined, waitingForDrain: false, closed: false };
     res.write(`retry: 2000\n\n${PING}`);
     this.subs.add(s);
+    if (!s.runId) this.unfiltered++;
     res.on("close", () => this.drop(s));
     if (!s.replaying) return;
     // An unfiltered resume from within the recent batches (which reach up to what was delivered): they are its replay.
@@ -229,7 +233,7 @@ export class EventHub {
   private drop(s: Subscriber): void {
     s.closed = true;
     s.queue = [];
-    if (this.subs.delete(s) && this.subs.size === 0) this.lastLeft = Date.now();
+    if (this.subs.delete(s) && !s.runId && --this.unfiltered === 0) this.lastLeft = Date.now();
   }
 
   close(): void {
