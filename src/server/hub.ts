@@ -1,16 +1,7 @@
 import type { ServerResponse } from "node:http";
 import type { StoredEvent } from "../contract/index.js";
 import type { EventLog } from "../store/index.js";
-
-/** One SSE frame; formatted once per event, shared by every subscriber. */
-export function frame(e: StoredEvent): string {
-  if (e.type === "step.log") {
-    // The hot path (one per log line): only the line needs escaping; same text as JSON.stringify(e.data).
-    const d = e.data;
-    return `id: ${e.id}\nevent: step.log\ndata: {"runId":${JSON.stringify(d.runId)},"jobId":${JSON.stringify(d.jobId)},"stepNumber":${d.stepNumber},"line":${JSON.stringify(d.line)}}\n\n`;
-  }
-  return `id: ${e.id}\nevent: ${e.type}\ndata: ${JSON.stringify(e.data)}\n\n`;
-}
+import { encodeFrames, framesAfter } from "./frames.js";
 
 /** Whether a subscriber gets an event: everything, one run, or one job of a run (with the run's run.* and job.* events). */
 function wants(s: { runId?: string; jobId?: string }, e: StoredEvent): boolean {
@@ -23,13 +14,14 @@ const PING = "event: ping\ndata: {}\n\n";
 const REPLAY_PAGE = 5000;
 /** Bytes of frames gathered in one tick before a subscriber is written to without waiting for the tick's end. */
 const FLUSH_AT = 64 * 1024;
+/** How long after the last unfiltered subscriber left the recent batches are still kept (it may be resuming after an overflow). */
+const KEEP_RECENT_MS = 5000;
 
+/** The frames of one published batch (or of its events a subscriber's filter keeps): ids `first`..`id`. */
 interface QueueEntry {
   first: number;
   id: number;
   bytes: Buffer;
-  /** The batch itself, to cut a partly replayed batch down to its new frames. */
-  events: readonly StoredEvent[];
 }
 
 interface Subscriber {
@@ -57,19 +49,35 @@ export interface HubOptions {
 }
 
 /**
- * The SSE hub: every stored event goes to every matching subscriber. Each event is formatted
- * once; the frames of one tick are joined into one write per subscriber. A slow subscriber only
- * grows its own bounded queue: the engine and the other subscribers never wait for it.
+ * The SSE hub: every stored event goes to every matching subscriber. Each batch is encoded once
+ * per filter into one buffer that every subscriber with that filter shares; the frames of one tick
+ * leave in one write per subscriber. A slow subscriber only grows its own bounded queue: the
+ * engine and the other subscribers never wait for it.
+ *
+ * While anyone subscribes to the unfiltered stream, its newest batches (twice `maxQueueBytes`)
+ * stay in memory, so a subscriber told `overflow` that resumes soon after is served from there,
+ * not from the store.
  */
 export class EventHub {
   private readonly subs = new Set<Subscriber>();
   private scheduled = false;
   private readonly pinger: NodeJS.Timeout;
+  /** The unfiltered stream of every event after `recentFrom` up to `published`, oldest batch first. */
+  private recent: QueueEntry[] = [];
+  private recentBytes = 0;
+  private recentFrom: number;
+  /** The newest event id published. */
+  private published: number;
+  /** Subscribers to the unfiltered stream: while there are none, it is not encoded. */
+  private unfiltered = 0;
+  /** When the last of them left: the recent batches are kept up for a while after (a resume is on its way). */
+  private lastLeft = 0;
 
   constructor(
     private readonly log: EventLog,
     private readonly opts: HubOptions,
   ) {
+    this.published = this.recentFrom = log.delivered();
     this.pinger = setInterval(() => {
       for (const s of this.subs) if (!s.replaying) this.write(s, PING);
     }, opts.pingIntervalMs);
@@ -82,25 +90,46 @@ export class EventHub {
 
   /** Publishes a committed batch of events, in id order. */
   publish(batch: readonly StoredEvent[]): void {
-    if (this.subs.size === 0 || batch.length === 0) return;
-    const frames = batch.map(frame);
-    const last = batch[batch.length - 1].id;
-    let all: Buffer | undefined;
-    const byFilter = new Map<string, Buffer>();
+    if (batch.length === 0) return;
     const first = batch[0].id;
+    const last = batch[batch.length - 1].id;
+    this.published = last;
+    let all: QueueEntry | undefined;
+    if (this.unfiltered > 0 || Date.now() - this.lastLeft <= KEEP_RECENT_MS) this.remember((all = { first, id: last, bytes: encodeFrames(batch) }));
+    else {
+      // No unfiltered stream to serve: it is not encoded, and what is kept starts after this batch.
+      this.recent = [];
+      this.recentBytes = 0;
+      this.recentFrom = last;
+    }
+    const byFilter = new Map<string, QueueEntry>();
     for (const s of this.subs) {
       // Replaying subscribers queue live batches too: the store is read asynchronously, so a
       // batch committed after their last read would otherwise be lost. Ids deduplicate.
-      let bytes: Buffer;
-      const key = `${s.runId}\0${s.jobId ?? ""}`;
-      if (!s.runId) bytes = all ??= Buffer.from(frames.join(""));
-      else if (byFilter.has(key)) bytes = byFilter.get(key)!;
-      else byFilter.set(key, (bytes = Buffer.from(frames.filter((_, i) => wants(s, batch[i])).join(""))));
-      if (bytes.length) this.enqueue(s, { first, id: last, bytes, events: batch });
+      // Without a filter it gets the unfiltered stream, which is encoded while such a subscriber exists.
+      let entry = all!;
+      if (s.runId) {
+        const key = `${s.runId}\0${s.jobId ?? ""}`;
+        let filtered = byFilter.get(key);
+        if (!filtered) byFilter.set(key, (filtered = { first, id: last, bytes: encodeFrames(batch, (e) => wants(s, e)) }));
+        entry = filtered;
+      }
+      if (entry.bytes.length) this.enqueue(s, entry);
     }
     if (!this.scheduled) {
       this.scheduled = true;
       setImmediate(() => this.flushAll());
+    }
+  }
+
+  /** Keeps a batch of the unfiltered stream among the recent ones, dropping the oldest beyond the bound. */
+  private remember(entry: QueueEntry): void {
+    this.recent.push(entry);
+    this.recentBytes += entry.bytes.length;
+    while (this.recent.length > 1 && this.recentBytes > 2 * this.opts.maxQueueBytes) {
+      const old = this.recent.shift()!;
+      this.recentBytes -= old.bytes.length;
+      this.recentFrom = old.id;
     }
   }
 
@@ -124,8 +153,16 @@ export class EventHub {
     const s: Subscriber = { res, runId: opts.runId, jobId: opts.runId ? opts.jobId : undefined, queue: [], queuedBytes: 0, sent: opts.since ?? this.log.delivered(), replaying: opts.since !== undefined, waitingForDrain: false, closed: false };
     res.write(`retry: 2000\n\n${PING}`);
     this.subs.add(s);
+    if (!s.runId) this.unfiltered++;
     res.on("close", () => this.drop(s));
-    if (s.replaying) void this.replay(s);
+    if (!s.replaying) return;
+    // An unfiltered resume from within the recent batches (which reach up to what was delivered): they are its replay.
+    if (!s.runId && this.recentFrom <= s.sent && s.sent <= this.published && this.published === this.log.delivered()) {
+      // Written at once, as a replay page is: the queue bound applies to what comes after.
+      s.queue = this.recent.filter((q) => q.id > s.sent);
+      s.replaying = false;
+      this.flush(s);
+    } else void this.replay(s);
   }
 
   private async replay(s: Subscriber): Promise<void> {
@@ -143,7 +180,7 @@ export class EventHub {
       if (s.closed) return;
       if (page.length === 0) break;
       s.sent = page[page.length - 1].id;
-      const ok = s.res.write(page.map(frame).join(""));
+      const ok = s.res.write(encodeFrames(page));
       if (ok && page.length < REPLAY_PAGE) break;
       if (!ok) await new Promise((r) => s.res.once("drain", r));
     }
@@ -164,8 +201,8 @@ export class EventHub {
     s.queuedBytes = 0;
     if (queue.length === 0) return;
     s.sent = queue[queue.length - 1].id;
-    // A batch the replay already sent in part: only its newer frames.
-    const parts = queue.map((q) => (q.first > sent ? q.bytes : Buffer.from(q.events.filter((e) => e.id > sent && wants(s, e)).map(frame).join(""))));
+    // A batch partly sent already (by the replay): only its newer frames.
+    const parts = queue.map((q) => (q.first > sent ? q.bytes : framesAfter(q.bytes, sent)));
     // The queued batches leave in one write. Not cork()/uncork(): on Node 22 and later a
     // ServerResponse written while corked never emits 'drain' (nodejs/node#60432), and the
     // subscriber, waiting for it, would overflow although it reads everything.
@@ -196,7 +233,7 @@ export class EventHub {
   private drop(s: Subscriber): void {
     s.closed = true;
     s.queue = [];
-    this.subs.delete(s);
+    if (this.subs.delete(s) && !s.runId && --this.unfiltered === 0) this.lastLeft = Date.now();
   }
 
   close(): void {

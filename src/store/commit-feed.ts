@@ -77,7 +77,7 @@ export class CommitFeed {
   private async catchUp(upTo: number): Promise<void> {
     while (this.last < upTo) {
       const page = await this.read(this.last, PAGE);
-      const wanted = page.filter((e) => e.id <= upTo);
+      const wanted = page.length && page[page.length - 1].id > upTo ? page.filter((e) => e.id <= upTo) : page;
       if (wanted.length) this.deliver(wanted);
       if (page.length < PAGE || wanted.length < page.length) {
         // Nothing more of this workspace up to `upTo`: the rest belongs to other workspaces.

@@ -45,7 +45,10 @@ export class StoreRecorder implements EventSink {
       this.dirty.add(run);
     } else if (event.type !== "step.log") this.snapshot(event);
     this.next?.(event);
-    this.schedule();
+    // A burst (a step printing fast) is written as it piles up, not at the tick's end: held for a
+    // whole tick, hundreds of thousands of events would outlive the young generation of the heap.
+    if (this.pending.length >= EARLY_BATCH) this.flush();
+    else this.schedule();
   }
 
   /** A worker's job or step event, already stored: the run's snapshot follows it. */
@@ -139,6 +142,9 @@ export function applyToSnapshot(run: WorkflowRun, event: SSEEvent): boolean {
   else job.steps.push({ ...event.data.step });
   return true;
 }
+
+/** Events that are written without waiting for the tick's end (when no write is in flight). */
+const EARLY_BATCH = 8192;
 
 /** Events in one write at most: a burst is stored in transactions of a bounded size. */
 const MAX_BATCH = 50_000;

@@ -120,6 +120,8 @@ export class SqliteEventLog implements EventLog, LogStore {
       }
       if (logs.length >= limit) break;
     }
+    // Only log lines (a step printing): they are in id order already.
+    if (!events.length) return logs;
     const all = [...events, ...logs].sort((a, b) => a.id - b.id).slice(0, limit);
     for (const e of all) if (e.type !== "step.log") Object.assign(e, routing(e));
     return all;

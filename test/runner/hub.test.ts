@@ -54,3 +54,43 @@ test("events committed while a subscriber's replay read is in flight reach it af
     await store.close();
   }
 });
+
+test("a subscriber resuming within the newest batches is served from memory, from just after its Last-Event-ID; an older resume reads the store", async () => {
+  const store = openStore(tempDir("stax-hub-"));
+  let reads = 0;
+  const counted: EventLog = { ...store.events, delivered: () => store.events.delivered(), readSince: (since, q) => (reads++, store.events.readSince(since, q)) };
+  const hub = new EventHub(counted, { maxQueueBytes: 128 * 1024, pingIntervalMs: 60_000 });
+  store.events.onCommit((b) => hub.publish(b));
+  const server = createServer((req, res) => {
+    const since = req.headers["last-event-id"];
+    hub.subscribe(res, since === undefined ? {} : { since: Number(since) });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  try {
+    const live = await openStream(url, "/");
+    await live.waitFor((f) => f.event === "ping");
+    for (let b = 0; b < 100; b++) {
+      await store.events.append(Array.from({ length: 100 }, (_, i) => line(b * 100 + i + 1)));
+      await sleep(1);
+    }
+    await live.waitFor((f) => f.id === 10_000);
+    // Id 9950 is in the middle of the newest batch: the frames after it, none before.
+    const resumed = await openStream(url, "/", { "Last-Event-ID": "9950" });
+    await resumed.waitFor((f) => f.id === 10_000);
+    await store.events.append([line(10_001)]);
+    await resumed.waitFor((f) => f.id === 10_001);
+    assert.deepEqual(resumed.events().map((e) => e.id), Array.from({ length: 51 }, (_, i) => 9951 + i));
+    assert.equal(reads, 0, "the store was not read");
+    // 10,000 lines are more than the 256 KiB kept: a resume from the start reads the store.
+    const old = await openStream(url, "/", { "Last-Event-ID": "0" });
+    await old.waitFor((f) => f.id === 10_001);
+    assert.deepEqual(old.events().map((e) => e.id), Array.from({ length: 10_001 }, (_, i) => i + 1));
+    assert.ok(reads > 0);
+    for (const s of [live, resumed, old]) s.close();
+  } finally {
+    hub.close();
+    server.close();
+    await store.close();
+  }
+});

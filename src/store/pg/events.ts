@@ -132,6 +132,8 @@ export class PgEventLog implements EventLog {
       chunkArgs[2] = Math.max(1, Math.min(64, Math.ceil((limit - logs.length) / 500)));
       const chunks = await this.pool.query<{ first_id: string; last_id: string; run_id: string; job_id: string; step_number: number; lines: string }>(`SELECT first_id, last_id, run_id, job_id, step_number, lines FROM stax_log_chunks WHERE workspace = $1 AND last_id > $2${filter} ORDER BY last_id LIMIT $3`, chunkArgs);
       for (const c of chunks.rows) {
+        // The rows were asked for by a guess of the lines per chunk: the rest are not parsed.
+        if (logs.length >= limit) break;
         const first = Number(c.first_id);
         const lines = JSON.parse(c.lines) as string[];
         for (let i = Math.max(0, since + 1 - first); i < lines.length && logs.length < limit; i++) {
@@ -141,6 +143,8 @@ export class PgEventLog implements EventLog {
       }
       if (chunks.rows.length < (chunkArgs[2] as number)) break;
     }
+    // Only log lines (a step printing): they are in id order already.
+    if (!events.length) return logs;
     return [...events, ...logs].sort((a, b) => a.id - b.id).slice(0, limit);
   }
 }
