@@ -286,7 +286,10 @@ export class RunManager {
   async find(ref: string): Promise<WorkflowRun> {
     const found = await findRun(this.deps.store, ref);
     const live = this.active.get(found.id);
-    return live ? structuredClone(live.run) : found;
+    // A run is shown completed once the store has all of it (its snapshot is saved with its last
+    // events), never while its last lines are still being written: a client that sees it done
+    // and reads the log gets every line.
+    return live && live.run.status !== "completed" ? structuredClone(live.run) : found;
   }
 
   /** Cancels every active run and waits for them to finish (SIGTERM of the runner). */

@@ -81,10 +81,13 @@ export class StoreRecorder implements EventSink {
     // networked store's round trips then cost per batch, not per tick).
     if (this.inFlight || (!this.pending.length && !this.dirty.size)) return;
     const batch = this.pending.length > MAX_BATCH ? this.pending.splice(0, MAX_BATCH) : this.pending;
-    if (batch === this.pending) this.pending = [];
-    // Snapshots as they are now, with the events that made them.
-    const runs = [...this.dirty].map((r) => structuredClone(r));
-    this.dirty.clear();
+    const whole = batch === this.pending;
+    if (whole) this.pending = [];
+    // Snapshots as they are now, with the events that made them: only with the batch that takes
+    // the last of those events, so a snapshot never shows a run further on (say completed) than
+    // the events stored so far (its last lines still to come).
+    const runs = whole ? [...this.dirty].map((r) => structuredClone(r)) : [];
+    if (whole) this.dirty.clear();
     this.inFlight = true;
     this.writing = (async () => {
       try {

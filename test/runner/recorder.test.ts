@@ -8,8 +8,8 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { makeEvent } from "../../src/contract/index.js";
-import { openStore } from "../../src/store/index.js";
+import { makeEvent, type WorkflowRun } from "../../src/contract/index.js";
+import { openStore, type Store } from "../../src/store/index.js";
 import { StoreRecorder } from "../../src/store/recorder.js";
 
 test("a burst of log lines within one tick is stored while it piles up, every line once and in order", async () => {
@@ -21,6 +21,26 @@ test("a burst of log lines within one tick is stored while it piles up, every li
     await recorder.idle();
     const lines = await store.logs.all("r");
     assert.deepEqual(lines.map((l) => l.line), Array.from({ length: 20_000 }, (_, i) => `line ${i + 1}\n`));
+  } finally {
+    await store.close();
+  }
+});
+
+test("a run's snapshot is never stored ahead of its events: shown completed only once its last line is stored, even when a burst is written in parts", async () => {
+  const store = openStore(mkdtempSync(join(tmpdir(), "stax-recorder-")));
+  try {
+    const savedAt: { status: string; stored: number }[] = [];
+    const runs = { ...store.runs, save: async (run: WorkflowRun) => (savedAt.push({ status: run.status, stored: await store.events.highWater() }), store.runs.save(run)) };
+    const recorder = new StoreRecorder({ ...store, runs } as Store);
+    const run: WorkflowRun = { id: "r", number: 1, workflow: "w", workflowFile: "w.yml", status: "in_progress", jobs: [], createdAt: new Date().toISOString(), trigger: { event: "push", ref: "refs/heads/main", sha: "0" }, inputs: {} };
+    recorder.emit(makeEvent("run.started", { runId: "r", run }));
+    const lines = 120_000;
+    for (let i = 1; i <= lines; i++) recorder.emit(makeEvent("step.log", { runId: "r", jobId: "j", stepNumber: 1, line: `line ${i}\n` }));
+    recorder.emit(makeEvent("run.completed", { runId: "r", run: { ...run, status: "completed", conclusion: "success" } }));
+    await recorder.idle();
+    const completed = savedAt.filter((s) => s.status === "completed");
+    assert.ok(completed.length > 0, "the completed snapshot was stored");
+    for (const s of completed) assert.equal(s.stored, lines + 2, `stored as completed with ${s.stored} of ${lines + 2} events`);
   } finally {
     await store.close();
   }

@@ -136,3 +136,17 @@ test("GET /api/runs/:id carries lastEventId; an SSE stream since it with runId a
   const bad = await r.json<{ error: { code: string } }>("GET", "/api/events?jobId=other");
   assert.equal(bad.status, 400);
 });
+
+test("a run is shown completed only once every line of it is stored: its step's total, read at once, counts them all", async () => {
+  const created = await r.json<WorkflowRun>("POST", "/api/runs", { workflow: "logs", inputs: { lines: 200_000 }, sandbox: { strategy: "none" } });
+  assert.equal(created.status, 201);
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    const got = await r.json<WorkflowRun>("GET", `/api/runs/${created.body.id}`);
+    if (got.body.status === "completed") break;
+    assert.ok(Date.now() < deadline, "the run did not complete within 2 minutes");
+    await new Promise((res) => setTimeout(res, 2));
+  }
+  const at = await r.json<StepLinesResponse>("GET", `/api/runs/${created.body.id}/jobs/print/steps/2/lines?from=0&limit=1`);
+  assert.ok(at.body.total >= 200_004, `every line is stored when the run shows completed (${at.body.total})`);
+});
