@@ -3,7 +3,7 @@ import { availableParallelism, homedir } from "node:os";
 import { basename, join, resolve } from "node:path";
 import { StaxError } from "../contract/index.js";
 
-/** Everything configurable, validated once at start-up and frozen (product.md, Configuration). */
+/** Everything configurable, validated once at start-up and frozen (README, Configuration). */
 export interface Config {
   port: number;
   host: string;

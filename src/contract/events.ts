@@ -1,7 +1,7 @@
 import type { Job, Step, WorkflowRun } from "./model.js";
 
 /**
- * The SSE event contract of the seed document, exactly: the payload of each event type.
+ * The SSE event contract (docs/events.md), exactly: the payload of each event type.
  * `data` of an event is what goes on the wire after `data: `.
  */
 export interface EventPayloads {
@@ -27,7 +27,7 @@ export const SSE_EVENT_TYPES: readonly SSEEventType[] = [
   "step.log",
 ];
 
-/** The seed's `SSEEvent<T>`, discriminated by `type`. */
+/** An event of the contract, `SSEEvent<T>`, discriminated by `type`. */
 export type SSEEvent = {
   [K in SSEEventType]: {
     type: K;
@@ -56,7 +56,7 @@ export interface OverflowPayload {
   lastEventId: number;
 }
 
-/** Builds an event with the routing fields the seed's `SSEEvent` carries. */
+/** Builds an event with the routing fields (`runId`, `jobId`, `stepNumber`) an `SSEEvent` carries. */
 export function makeEvent<K extends SSEEventType>(type: K, data: EventPayloads[K]): SSEEvent {
   const d = data as { runId: string; jobId?: string; stepNumber?: number };
   return { type, runId: d.runId, jobId: d.jobId, stepNumber: d.stepNumber, data } as SSEEvent;

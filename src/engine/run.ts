@@ -42,7 +42,7 @@ export function inheritedEnv(hostEnv: Record<string, string | undefined>): Recor
 
 /**
  * Starts a run of a valid workflow and returns at once with the run `queued`; `done` resolves
- * with the completed run. Every state change goes to `opts.sink` as a seed event.
+ * with the completed run. Every state change goes to `opts.sink` as an event of the contract (docs/events.md).
  */
 export function startRun(opts: RunOptions): RunHandle {
   if (!opts.workflow.definition) throw new Error(`workflow ${opts.workflow.relPath} has errors`);

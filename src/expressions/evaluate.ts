@@ -6,7 +6,7 @@ import { isBasicExpression, isInsertKey, isMapping, isSequence, literalValue, ma
 import { fromData, stringify, toData, truthy } from "./data.js";
 import { errorMessage } from "../contract/index.js";
 
-/** Every context name an expression may use; all are always present (see stack.md: a missing one crashes). */
+/** Every context name an expression may use; all are always present (the expressions library throws on a context it is not given, rather than yielding null). */
 export const CONTEXT_NAMES = ["github", "env", "vars", "secrets", "inputs", "matrix", "strategy", "needs", "steps", "job", "jobs", "runner"] as const;
 export type Contexts = Partial<Record<(typeof CONTEXT_NAMES)[number], unknown>>;
 

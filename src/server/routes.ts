@@ -34,7 +34,7 @@ function secretName(name: string): string {
   return name;
 }
 
-/** Every REST route of product.md. */
+/** Every REST route (docs/api.md). */
 export function routes(d: RouteDeps): Route[] {
   return [
     route("GET", "/health", ({ res }) => sendJson(res, 200, { status: "ok", workspace: d.workspace, version: d.version } satisfies HealthResponse)),

@@ -15,7 +15,7 @@ export interface SecurityOptions {
 
 const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])(?::\d+)?$/i;
 
-/** Loopback origins (`http://localhost:5173`, `http://127.0.0.1:…`) are allowed by default (product.md). */
+/** Loopback origins (`http://localhost:5173`, `http://127.0.0.1:…`) are allowed by default (README, Security). */
 export function originAllowed(origin: string, opts: SecurityOptions): boolean {
   if (opts.allowedOrigins.has(origin)) return true;
   try {
@@ -27,7 +27,7 @@ export function originAllowed(origin: string, opts: SecurityOptions): boolean {
 }
 
 /**
- * Refuses what the security rules of product.md refuse: a foreign Host (DNS rebinding), a
+ * Refuses what the security rules (README, Security) refuse: a foreign Host (DNS rebinding), a
  * foreign Origin, a missing or wrong token. Sets CORS headers for allowed origins.
  * Throws a StaxError; answers preflight requests itself (returns true when it did).
  */

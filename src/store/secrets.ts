@@ -4,7 +4,7 @@ import { join } from "node:path";
 import type { SecretInfo } from "../contract/index.js";
 import type { EncryptedSecret, SecretStore } from "./store.js";
 
-/** Secret and artifact names: no path separators, no `..`, nothing absolute (product.md, Security). */
+/** Secret and artifact names: no path separators, no `..`, nothing absolute (README, Security). */
 export const SAFE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 
 export function isSafeName(name: string): boolean {

@@ -193,7 +193,7 @@ export class SqliteEventLog implements EventLog, LogStore {
   }
 }
 
-/** The seed's routing fields of an event, from its payload. */
+/** The routing fields of an event (`runId`, `jobId`, `stepNumber`), from its payload. */
 function routing(e: StoredEvent): Partial<StoredEvent> {
   const d = e.data as { jobId?: string; stepNumber?: number };
   return { ...(d.jobId !== undefined ? { jobId: d.jobId } : {}), ...(d.stepNumber !== undefined ? { stepNumber: d.stepNumber } : {}) };

@@ -6,7 +6,7 @@ import { literalString, mapEntries, mapGet, type TemplateToken } from "./tokens.
  * The typed model the engine runs. Fields that may hold `${{ }}` stay tokens (with positions)
  * until run time; the rest is plain data. Built from the parser's converted template (ids,
  * needs, normalised `if`) plus the raw token tree for the keys the converter drops
- * (see stack.md: with, shell, working-directory, timeouts, continue-on-error, defaults).
+ * (the converter keeps none of: with, shell, working-directory, timeouts, continue-on-error, defaults).
  */
 export interface WorkflowDef {
   name?: string;

@@ -8,7 +8,7 @@ import { openStream, startTestRunner } from "../helpers/runner.js";
 import type { WorkflowRun } from "../../src/contract/index.js";
 import { tempDir } from "../helpers/temp.js";
 
-test("SSE: a run with two jobs, one a matrix, streams the seed's headers, frames and payloads, each frame with an id", async () => {
+test("SSE: a run with two jobs, one a matrix, streams the contract's headers, frames and payloads, each frame with an id", async () => {
   const r = await startTestRunner();
   try {
     const s = await openStream(r.url, "/api/events");
@@ -39,7 +39,7 @@ test("SSE: a run with two jobs, one a matrix, streams the seed's headers, frames
       "step.log": ["runId", "jobId", "stepNumber", "line"],
     };
     frames.forEach((f, i) => {
-      assert.deepEqual(Object.keys(data[i]), keys[f.event], `${f.event} payload keys in the seed's order`);
+      assert.deepEqual(Object.keys(data[i]), keys[f.event], `${f.event} payload keys in the contract's order`);
       assert.equal(data[i].runId, run.id);
     });
     assert.equal(frames[0].event, "run.started");
