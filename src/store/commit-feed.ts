@@ -1,4 +1,5 @@
 import type { StoredEvent } from "../contract/index.js";
+import { errorMessage } from "../contract/index.js";
 
 /** Events per read when catching up: large, since a networked store pays per round trip. */
 const PAGE = 20_000;
@@ -66,7 +67,7 @@ export class CommitFeed {
   private enqueue(task: () => Promise<void>): void {
     const next: Promise<void> = (this.chain ?? Promise.resolve()).then(task).catch((err) => {
       // A failed read is retried by the next commit or poll: the high-water mark only moves on delivery.
-      console.error(`stax: reading committed events failed: ${err instanceof Error ? err.message : err}`);
+      console.error(`stax: reading committed events failed: ${errorMessage(err)}`);
     });
     this.chain = next;
     void next.then(() => {

@@ -1,4 +1,5 @@
 import type { EventSink, SSEEvent, WorkflowRun } from "../contract/index.js";
+import { errorMessage } from "../contract/index.js";
 import type { Store } from "./store.js";
 
 /**
@@ -95,7 +96,7 @@ export class StoreRecorder implements EventSink {
         for (const run of runs) await retrying(() => this.store.runs.save(run), RETRY_FOR_MS);
       } catch (err) {
         this.failure ??= err;
-        console.error(`stax: storing events failed: ${err instanceof Error ? err.message : err}`);
+        console.error(`stax: storing events failed: ${errorMessage(err)}`);
       } finally {
         this.inFlight = false;
       }

@@ -1,5 +1,5 @@
 import pg from "pg";
-import { StaxError, type LegResult, type LegSpec, type WorkerInfo } from "../../contract/index.js";
+import { StaxError, type LegResult, type LegSpec, type WorkerInfo, errorMessage } from "../../contract/index.js";
 import { Listener } from "./listen.js";
 import { redactUrl } from "./pg-store.js";
 import { migrate } from "./schema.js";
@@ -43,7 +43,7 @@ export class PgFleet {
       }
     } catch (err) {
       await pool.end().catch(() => {});
-      throw new StaxError("STORE_UNAVAILABLE", `cannot reach the database at ${redactUrl(url)}: ${redactUrl(err instanceof Error ? err.message : String(err))}`);
+      throw new StaxError("STORE_UNAVAILABLE", `cannot reach the database at ${redactUrl(url)}: ${redactUrl(errorMessage(err))}`);
     }
     return new PgFleet(pool, url);
   }

@@ -1,5 +1,5 @@
 import pg from "pg";
-import { StaxError } from "../../contract/index.js";
+import { StaxError, errorMessage } from "../../contract/index.js";
 import type { Store } from "../store.js";
 import { CHANNEL, PgEventLog } from "./events.js";
 import { PgArtifacts, PgBlobs, PgQueue, PgRuns, PgSecrets } from "./parts.js";
@@ -58,7 +58,7 @@ export class PgStore implements Store {
       return new PgStore(pool, url, workspace, Number(rows[0].value));
     } catch (err) {
       await pool.end().catch(() => {});
-      throw new StaxError("STORE_UNAVAILABLE", `cannot open the store at ${redactUrl(url)}: ${redactUrl(err instanceof Error ? err.message : String(err))}`);
+      throw new StaxError("STORE_UNAVAILABLE", `cannot open the store at ${redactUrl(url)}: ${redactUrl(errorMessage(err))}`);
     } finally {
       client?.release();
     }
