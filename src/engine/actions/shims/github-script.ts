@@ -2,6 +2,7 @@ import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { failStep, runProcess } from "../../steps/run-process.js";
+import { inputEnv } from "../node-action.js";
 import type { Shim } from "./index.js";
 
 /** The script runner, next to this module in the sources and copied next to dist/cli.js by the build. */
@@ -26,8 +27,7 @@ export const githubScript: Shim = {
     const contextFile = join(rt.temp, `_stax_github_context_${def.id.replace(/[^\w-]/g, "_")}.json`);
     writeFileSync(contextFile, JSON.stringify({ ...rt.run.github, job: rt.def.id }));
     const inputs: Record<string, string> = { "result-encoding": "json", ...w };
-    const extraEnv: Record<string, string> = { STAX_GITHUB_CONTEXT_FILE: contextFile };
-    for (const [k, v] of Object.entries(inputs)) extraEnv[`INPUT_${k.replace(/ /g, "_").toUpperCase()}`] = v;
+    const extraEnv: Record<string, string> = { STAX_GITHUB_CONTEXT_FILE: contextFile, ...inputEnv(inputs) };
     return runProcess({ ...scope, action: { path: "", repository: "actions/github-script", ref: ref.ref } }, def.id, env, { command: rt.run.nodePath, args: [RUNTIME], cwd: rt.workspace, extraEnv });
   },
 };
