@@ -1,4 +1,4 @@
-import { RUN_CONCLUSIONS, STATUSES, StaxError, type CreateRunRequest, type HealthResponse, type ListRunsQuery, type RunSnapshot, type WorkerInfo } from "../contract/index.js";
+import { RUN_CONCLUSIONS, STATUSES, StaxError, type CreateRunRequest, type HealthResponse, type ListRunsQuery, type WorkerInfo } from "../contract/index.js";
 import { parseDotenv } from "../config/dotenv.js";
 import { isSafeName, isVarName, runLogText, type SecretVault, type Store } from "../store/index.js";
 import { listWorkflowsOffThread, resolveWorkflow } from "../workflow/index.js";
@@ -55,12 +55,7 @@ export function routes(d: RouteDeps): Route[] {
       const q: ListRunsQuery = { status: status as ListRunsQuery["status"], workflow: query.get("workflow") ?? undefined, limit: int(query, "limit", 1, 1000) ?? 50, before: int(query, "before", 1, Number.MAX_SAFE_INTEGER) };
       sendJson(res, 200, await d.store.runs.list(q));
     }),
-    route("GET", "/api/runs/:id", async ({ res, params }) => {
-      // Read before the run: an event committed in between is sent again to a page that
-      // subscribes with `since=lastEventId` (state events are idempotent), never lost.
-      const lastEventId = await d.store.events.highWater();
-      sendJson(res, 200, { ...(await d.runs.find(params.id)), lastEventId } satisfies RunSnapshot);
-    }),
+    route("GET", "/api/runs/:id", async ({ res, params }) => sendJson(res, 200, await d.runs.snapshot(params.id))),
     ...logRoutes(d),
     route("GET", "/api/runs/:id/logs", async ({ res, params, query }) => {
       const run = await d.runs.find(params.id);

@@ -1,6 +1,6 @@
 import { basename, join } from "node:path";
 import { randomBytes } from "node:crypto";
-import { formatDiagnostic, StaxError, type CreateRunRequest, type SandboxStrategy, type WorkflowRun, errorMessage } from "../contract/index.js";
+import { formatDiagnostic, StaxError, type CreateRunRequest, type RunSnapshot, type SandboxStrategy, type WorkflowRun, errorMessage } from "../contract/index.js";
 import { readGitInfoAsync, rerunPlan, startRun, type GitInfo, type RunHandle, type Reuse } from "../engine/index.js";
 import { applyToSnapshot, ownerName, StoreRecorder, storedVars, type SecretVault, type Store, type StoredRunRequest } from "../store/index.js";
 import { checkRunRequest, loadWorkflow, resolveWorkflow, type LoadedWorkflow } from "../workflow/index.js";
@@ -290,6 +290,26 @@ export class RunManager {
     // events), never while its last lines are still being written: a client that sees it done
     // and reads the log gets every line.
     return live && live.run.status !== "completed" ? structuredClone(live.run) : found;
+  }
+
+  /**
+   * A run with the newest event id it agrees with (`GET /api/runs/:id`): a page that subscribes
+   * with `since=lastEventId` misses nothing. Every event up to that id shows in the run: a stored
+   * snapshot of a run still going trails its events by a write, so the run's stored job and step
+   * events up to the id are applied to it (events the run already shows are applied again, and
+   * those after the id come again on the stream: both are idempotent).
+   */
+  async snapshot(ref: string): Promise<RunSnapshot> {
+    const lastEventId = await this.deps.store.events.highWater();
+    const run = await this.find(ref);
+    if (run.status === "completed") return { ...run, lastEventId };
+    for (let after = 0; after < lastEventId; ) {
+      const batch = await this.deps.store.events.readSince(after, { runId: run.id, noLogs: true, limit: 10_000 });
+      for (const e of batch) if (e.id <= lastEventId) applyToSnapshot(run, e);
+      if (batch.length < 10_000) break;
+      after = batch[batch.length - 1].id;
+    }
+    return { ...run, lastEventId };
   }
 
   /** Cancels every active run and waits for them to finish (SIGTERM of the runner). */
