@@ -303,13 +303,7 @@ export class RunManager {
     const lastEventId = await this.deps.store.events.highWater();
     const run = await this.find(ref);
     if (run.status === "completed") return { ...run, lastEventId };
-    for (let after = 0; after < lastEventId; ) {
-      const batch = await this.deps.store.events.readSince(after, { runId: run.id, noLogs: true, limit: 10_000 });
-      for (const e of batch) if (e.id <= lastEventId) applyToSnapshot(run, e);
-      if (batch.length < 10_000) break;
-      after = batch[batch.length - 1].id;
-    }
-    return { ...run, lastEventId };
+    return { ...(await withStoredEvents(this.deps.store, run, lastEventId)), lastEventId };
   }
 
   /** Cancels every active run and waits for them to finish (SIGTERM of the runner). */
@@ -335,13 +329,18 @@ export class RunManager {
 /** A run as the store last knew it: its snapshot with every stored job and step event applied (a snapshot may lag its events). */
 async function storedState(store: Store, id: string): Promise<WorkflowRun | undefined> {
   const run = await store.runs.get(id);
-  if (!run) return undefined;
-  for (let after = 0; ; ) {
-    const batch = await store.events.readSince(after, { runId: id, noLogs: true, limit: 10_000 });
-    for (const e of batch) applyToSnapshot(run, e);
-    if (batch.length < 10_000) return run;
+  return run && withStoredEvents(store, run, Infinity);
+}
+
+/** `run` with its stored job and step events up to `upTo` applied (each carries a whole copy: one applied again changes nothing). */
+async function withStoredEvents(store: Store, run: WorkflowRun, upTo: number): Promise<WorkflowRun> {
+  for (let after = 0; after < upTo; ) {
+    const batch = await store.events.readSince(after, { runId: run.id, noLogs: true, limit: 10_000 });
+    for (const e of batch) if (e.id <= upTo) applyToSnapshot(run, e);
+    if (batch.length < 10_000) break;
     after = batch[batch.length - 1].id;
   }
+  return run;
 }
 
 /** A run by id, unique prefix, number or `last`, or the error that says why there is none. */
