@@ -70,3 +70,34 @@ export interface Diagnostic {
 export function formatDiagnostic(d: Diagnostic): string {
   return `${d.file}:${d.line}:${d.column}: ${d.message}`;
 }
+
+/**
+ * Puts a job event's copy of a job into a run's list. A job the list lacks was added after the
+ * run started: a matrix leg (`build (1)`) or a called workflow's job (`call / build`). It takes
+ * the place of its placeholder (`build`, `call`: the longest id it extends), as the run's own
+ * list does; without one it follows the last job of its top-level job, else it goes last.
+ */
+export function upsertJob(run: WorkflowRun, job: Job): void {
+  const jobs = run.jobs;
+  const at = jobs.findIndex((j) => j.id === job.id);
+  if (at >= 0) {
+    jobs[at] = job;
+    return;
+  }
+  let holder = -1;
+  for (const [i, j] of jobs.entries()) {
+    if ((job.id.startsWith(`${j.id} (`) || job.id.startsWith(`${j.id} / `)) && (holder < 0 || j.id.length > jobs[holder].id.length)) holder = i;
+  }
+  if (holder >= 0) {
+    jobs[holder] = job;
+    return;
+  }
+  const family = topJob(job.id);
+  let after = jobs.length - 1;
+  while (after >= 0 && topJob(jobs[after].id) !== family) after--;
+  if (after >= 0) jobs.splice(after + 1, 0, job);
+  else jobs.push(job);
+}
+
+/** The workflow's own job a job id belongs to: `build` of `build (1)` and of `build / test`. */
+const topJob = (id: string): string => /^[^ ]*/.exec(id)![0];

@@ -1,5 +1,5 @@
 import type { EventSink, SSEEvent, WorkflowRun } from "../contract/index.js";
-import { errorMessage } from "../contract/index.js";
+import { errorMessage, upsertJob } from "../contract/index.js";
 import type { Store } from "./store.js";
 
 /**
@@ -127,16 +127,14 @@ export class StoreRecorder implements EventSink {
 export function applyToSnapshot(run: WorkflowRun, event: SSEEvent): boolean {
   if (event.type === "step.log") return false;
   if (event.type === "run.started" || event.type === "run.completed") {
-    const { jobs: _jobs, ...fields } = event.data.run;
-    Object.assign(run, structuredClone(fields));
+    // The run's jobs as they started are older than the snapshot's; as it completed, the last word.
+    const { jobs, ...fields } = structuredClone(event.data.run);
+    Object.assign(run, fields, event.type === "run.completed" ? { jobs } : {});
     return true;
   }
   const jobId = event.data.jobId;
   if (event.type === "job.started" || event.type === "job.completed") {
-    const i = run.jobs.findIndex((j) => j.id === jobId);
-    const job = structuredClone(event.data.job);
-    if (i >= 0) run.jobs[i] = job;
-    else run.jobs.push(job);
+    upsertJob(run, structuredClone(event.data.job));
     return true;
   }
   const job = run.jobs.find((j) => j.id === jobId);

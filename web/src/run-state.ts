@@ -5,7 +5,7 @@
  * log (`log/job-logs.ts`), which fetches the rest by range.
  */
 import { useEffect, useState } from "preact/hooks";
-import type { Job, StoredEvent, WorkflowRun } from "../../src/contract/index.js";
+import { upsertJob, type StoredEvent, type WorkflowRun } from "../../src/contract/index.js";
 import { api } from "./api.js";
 import { subscribe } from "./events.js";
 
@@ -22,12 +22,6 @@ export interface LogSink {
   live(e: StoredEvent): void;
   /** The stream starts again after `since`: what was counted as of an earlier event must be read again. */
   resync(since: number): void;
-}
-
-function upsertJob(run: WorkflowRun, job: Job): void {
-  const i = run.jobs.findIndex((j) => j.id === job.id);
-  if (i >= 0) run.jobs[i] = job;
-  else run.jobs.push(job);
 }
 
 export function applyEvent(s: RunState, e: StoredEvent, log?: LogSink): void {
