@@ -17,6 +17,14 @@ export interface Step {
 export interface Job {
   /** Unique in the run: the job id, a matrix leg id, or `caller / callee` for reusable workflows. */
   id: string;
+  /**
+   * The job definition this job or matrix leg runs, named as the run names it: `build` for the
+   * legs `build (1)` and `build (2)`, `call / build` for the job `build` of a workflow that the
+   * job `call` calls. The legs of one definition share it; `needs` name definitions this way.
+   */
+  definitionId: string;
+  /** For a job of a called workflow: the top-level job that called it, directly or through nested calls (`call`). */
+  callerId?: string;
   name: string;
   status: Status;
   conclusion?: JobConclusion;

@@ -4,7 +4,7 @@ export type { RunOptions, RunHandle, ArtifactStore, ActionSources, ProcessRecord
 export { gitFetcher, type ActionFetcher } from "./actions/action-fetch.js";
 export { DockerEngine, dockerAddress } from "./docker/engine.js";
 export { addToCache, listCache, removeFromCache, parseRepoRef, entryDir, type CacheEntry } from "./actions/action-cache.js";
-export { selectJobs, rerunPlan, defIdOf } from "./plan/select.js";
+export { selectJobs, rerunPlan } from "./plan/select.js";
 export { Checkouts, describeIsolation, isolationKind, KEPT_MARK, snapshotOf, type CheckoutOptions } from "./job/checkouts.js";
 export { copyWorkspace, copyWorkspaceSync, describeCopySkips } from "./job/workspace-copy.js";
 export { provideNode, addCommand, type NodeChoice } from "./tools/node-tool.js";

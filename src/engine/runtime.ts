@@ -54,6 +54,8 @@ export interface GraphScope {
   /** `caller / ` prefix for job ids and names of a called workflow (RW-06). */
   idPrefix: string;
   namePrefix: string;
+  /** For a called workflow: the top-level job that called it (each job's `callerId`). */
+  caller?: string;
   /** Reusable nesting depth, 0 for the top level (RW-09). */
   depth: number;
   /** Where `./.github/workflows/…` of this workflow resolve: the workspace, or a called workflow's repository. */

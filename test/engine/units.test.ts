@@ -7,6 +7,8 @@ import { Masker } from "../../src/engine/io/mask.js";
 import { expandMatrix, legName, looseEquals } from "../../src/engine/plan/matrix.js";
 import { resolveShell } from "../../src/engine/steps/shell.js";
 import { parseUses } from "../../src/engine/actions/uses.js";
+import { rerunPlan } from "../../src/engine/plan/select.js";
+import type { Job, JobConclusion, WorkflowRun } from "../../src/contract/index.js";
 
 test("CMD-01/02 command lines: both syntaxes, case-insensitive names, unescaping", () => {
   assert.deepEqual(parseCommand("  ::Warning file=a%3Ab.js,line=3::50%25 done%0Anext"), { name: "warning", props: { file: "a:b.js", line: "3" }, data: "50% done\nnext" });
@@ -103,4 +105,24 @@ test("STEP-16 uses forms", () => {
   assert.deepEqual(parseUses("docker://alpine:3"), { kind: "docker", image: "alpine:3" });
   assert.deepEqual(parseUses("actions/cache/restore@v4"), { kind: "remote", owner: "actions", repo: "cache", path: "restore", ref: "v4", slug: "actions/cache" });
   assert.ok("error" in parseUses("actions/checkout"));
+});
+
+test("re-run of failed jobs chooses top-level jobs by each job's definitionId and callerId: a failed leg re-runs its matrix and every job needing it; the rest are reused", () => {
+  const job = (id: string, definitionId: string, conclusion: JobConclusion, more: Partial<Job> = {}): Job => ({ id, definitionId, name: id, status: "completed", conclusion, needs: [], steps: [], outputs: { o: id }, ...more });
+  const run: WorkflowRun = {
+    id: "r1", number: 7, workflow: "w", workflowFile: "w.yml", status: "completed", conclusion: "failure", createdAt: "", trigger: { event: "push", ref: "refs/heads/main", sha: "0" }, inputs: {},
+    jobs: [
+      job("build (a, 1)", "build", "failure", { matrix: { a: 1 } }),
+      job("build (a, 2)", "build", "success", { matrix: { a: 2 } }),
+      job("lint", "lint", "success"),
+      job("after", "after", "success", { needs: ["build"] }),
+      job("call / inner", "call / inner", "failure", { callerId: "call" }),
+      job("report", "report", "success", { needs: ["call"] }),
+      job("docs", "docs", "success", { needs: ["lint"] }),
+    ],
+  };
+  const plan = rerunPlan(run);
+  assert.deepEqual(plan.rerun.sort(), ["after", "build", "call", "report"]);
+  assert.deepEqual(Object.keys(plan.reuse.jobs).sort(), ["docs", "lint"]);
+  assert.deepEqual(plan.reuse.jobs.lint, { result: "success", outputs: { o: "lint" } });
 });

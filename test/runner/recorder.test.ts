@@ -47,7 +47,7 @@ test("a run's snapshot is never stored ahead of its events: shown completed only
 });
 
 test("MAT-11: a run folded from its events shows matrix legs and called jobs in place of their placeholders, and the jobs it completed with", () => {
-  const job = (id: string, status: Job["status"] = "queued"): Job => ({ id, name: id, status, needs: [], steps: [], outputs: {} });
+  const job = (id: string, status: Job["status"] = "queued"): Job => ({ id, definitionId: id.replace(/ \(.*/, ""), name: id, status, needs: [], steps: [], outputs: {} });
   const run: WorkflowRun = { id: "r", number: 1, workflow: "w", workflowFile: "w.yml", status: "in_progress", jobs: [job("build"), job("call"), job("collect")], createdAt: "", trigger: { event: "push", ref: "refs/heads/main", sha: "0" }, inputs: {} };
   const started = (j: Job) => makeEvent("job.started", { runId: "r", jobId: j.id, job: j });
   for (const id of ["build (1)", "build (2)", "call / a", "call / b (x)", "build (3)"]) applyToSnapshot(run, started(job(id, "in_progress")));

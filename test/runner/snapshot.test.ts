@@ -17,7 +17,7 @@ test("a run executed elsewhere is served with every event up to its lastEventId 
   const workspace = fixtureCopy("runner-api");
   const dataDir = workspaceDataDir(loadConfig({ STAX_HOME: home }, { workspace }).home, workspace);
   const store = openStore(dataDir);
-  const queued: Job = { id: "build", name: "build", status: "queued", needs: [], steps: [{ number: 1, name: "Run make", status: "queued" }], outputs: {} };
+  const queued: Job = { id: "build", definitionId: "build", name: "build", status: "queued", needs: [], steps: [{ number: 1, name: "Run make", status: "queued" }], outputs: {} };
   const run: WorkflowRun = { id: "elsewhere", number: 1, workflow: "w", workflowFile: ".github/workflows/w.yml", status: "in_progress", jobs: [queued], createdAt: new Date().toISOString(), trigger: { event: "push", ref: "refs/heads/main", sha: "0" }, inputs: {} };
   // Executed by a live process (this one, under another owner name): the runner must leave it alone.
   await store.queue.enqueue(run.id, { workflow: "w", event: "push" });

@@ -11,7 +11,8 @@ import { errorMessage } from "../../contract/index.js";
 /** The placeholder job shown for a job definition until it is expanded or skipped. */
 export function placeholder(graph: GraphScope, def: JobDef): Job {
   const name = def.name && !("expression" in def.name) ? String((def.name as { value?: unknown }).value ?? def.id) : def.id;
-  return { id: graph.idPrefix + def.id, name: graph.namePrefix + name, status: "queued", needs: def.needs.map((n) => graph.idPrefix + n), steps: [], outputs: {} };
+  const id = graph.idPrefix + def.id;
+  return { id, definitionId: id, ...(graph.caller ? { callerId: graph.caller } : {}), name: graph.namePrefix + name, status: "queued", needs: def.needs.map((n) => graph.idPrefix + n), steps: [], outputs: {} };
 }
 
 /**

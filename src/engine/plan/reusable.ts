@@ -58,6 +58,7 @@ export async function runReusable(run: RunRuntime, graph: GraphScope, def: JobDe
     inputs,
     secrets,
     idPrefix: prefix,
+    caller: graph.caller ?? holder.definitionId,
     namePrefix: `${graph.namePrefix}${name}${legSuffix ? ` ${legSuffix}` : ""} / `,
     depth: graph.depth + 1,
     root,

@@ -1,4 +1,4 @@
-import type { WorkflowRun } from "../../contract/index.js";
+import type { Job, WorkflowRun } from "../../contract/index.js";
 import type { WorkflowDef } from "../../workflow/index.js";
 import { aggregate } from "./needs.js";
 import type { Reuse } from "../options.js";
@@ -22,34 +22,30 @@ export function selectJobs(def: WorkflowDef, ids: string[] | undefined): Workflo
   return { ...def, jobs: def.jobs.filter((j) => keep.has(j.id)) };
 }
 
-/** A job's definition id from a run's job id: `test (a, b)` → `test`, `call / work` → `call`. */
-export function defIdOf(jobId: string): string {
-  return jobId.split(" / ")[0].replace(/ \(.*\)$/, "");
-}
-
 /**
  * Re-run of failed jobs, as GitHub does it: the failed (or cancelled) jobs and every job that
  * depends on them run again; every other job keeps its result and outputs from `run`, so the
- * jobs that need it still get them. Jobs of called workflows (`call / …`) are not reused: a
- * caller's outputs are not kept per job, so a caller always runs again.
+ * jobs that need it still get them. Jobs of called workflows are not reused: a caller's outputs
+ * are not kept per job, so a caller always runs again.
  */
 export function rerunPlan(run: WorkflowRun): { rerun: string[]; reuse: Reuse } {
-  const again = new Set(run.jobs.filter((j) => j.conclusion === "failure" || j.conclusion === "cancelled").map((j) => defIdOf(j.id)));
+  // Re-runs choose top-level jobs: a called workflow's job stands for the job that called it.
+  const top = (j: Job) => j.callerId ?? j.definitionId;
+  const again = new Set(run.jobs.filter((j) => j.conclusion === "failure" || j.conclusion === "cancelled").map(top));
   for (let grew = true; grew; ) {
     grew = false;
     for (const j of run.jobs) {
-      const id = defIdOf(j.id);
-      if (!again.has(id) && j.needs.some((n) => again.has(defIdOf(n)))) {
-        again.add(id);
+      if (!again.has(top(j)) && j.needs.some((n) => again.has(n))) {
+        again.add(top(j));
         grew = true;
       }
     }
   }
-  const byDef = new Map<string, WorkflowRun["jobs"]>();
-  for (const j of run.jobs) byDef.set(defIdOf(j.id), [...(byDef.get(defIdOf(j.id)) ?? []), j]);
+  const byDef = new Map<string, Job[]>();
+  for (const j of run.jobs) byDef.set(top(j), [...(byDef.get(top(j)) ?? []), j]);
   const jobs: Record<string, JobResult> = {};
   for (const [id, legs] of byDef) {
-    if (again.has(id) || legs.some((l) => l.id.includes(" / ") || l.status !== "completed")) continue;
+    if (again.has(id) || legs.some((l) => l.callerId !== undefined || l.status !== "completed")) continue;
     jobs[id] = aggregate(legs.map((l) => ({ result: l.conclusion ?? "skipped", outputs: l.outputs ?? {} })));
   }
   return { rerun: [...again], reuse: { runId: run.id, runNumber: run.number, jobs } };

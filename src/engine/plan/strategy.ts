@@ -69,6 +69,8 @@ export async function runLegs(run: RunRuntime, graph: GraphScope, def: JobDef, h
     const id = hasMatrix ? legName(def.id, leg.nameParts.length ? leg.nameParts : [String(leg.index + 1)]) : def.id;
     return {
       id: uniqueId(run, graph.idPrefix + id, holder),
+      definitionId: holder.definitionId,
+      ...(holder.callerId ? { callerId: holder.callerId } : {}),
       name: graph.namePrefix + shown,
       status: "queued",
       needs: holder.needs,

@@ -23,8 +23,8 @@ const HEAD = 30;
 const LEG = 28;
 const GAP_Y = 18;
 
-/** Legs `test (a, b)` group under `test`. */
-export const baseKey = (j: Job): string => (j.matrix ? j.id.replace(/ \(.*\)$/, "") : j.id);
+/** Legs `test (a, b)` group under their definition `test`, which is also how `needs` name them. */
+export const baseKey = (j: Job): string => j.definitionId;
 
 export function layout(jobs: Job[]): { nodes: Node[]; width: number; height: number } {
   const byKey = new Map<string, Node>();
