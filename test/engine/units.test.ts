@@ -5,7 +5,7 @@ import { parseCommand } from "../../src/engine/io/commands.js";
 import { parseEnvFile } from "../../src/engine/io/envfile.js";
 import { Masker } from "../../src/engine/io/mask.js";
 import { expandMatrix, legName, looseEquals } from "../../src/engine/plan/matrix.js";
-import { resolveShell } from "../../src/engine/steps/shell.js";
+import { resolveShell, splitCommandLine } from "../../src/engine/steps/shell.js";
 import { parseUses } from "../../src/engine/actions/uses.js";
 import { rerunPlan } from "../../src/engine/plan/select.js";
 import type { Job, JobConclusion, WorkflowRun } from "../../src/contract/index.js";
@@ -125,4 +125,15 @@ test("re-run of failed jobs chooses top-level jobs by each job's definitionId an
   assert.deepEqual(plan.rerun.sort(), ["after", "build", "call", "report"]);
   assert.deepEqual(Object.keys(plan.reuse.jobs).sort(), ["docs", "lint"]);
   assert.deepEqual(plan.reuse.jobs.lint, { result: "success", outputs: { o: "lint" } });
+});
+
+test("STEP-12 a custom shell's arguments and a Docker step's `with: args` split as the runner's process start splits them", () => {
+  assert.deepEqual(splitCommandLine("-x {0}"), ["-x", "{0}"]);
+  assert.deepEqual(splitCommandLine(`-command ". '{0}'"`), ["-command", ". '{0}'"]);
+  assert.deepEqual(splitCommandLine(`  a   "b c"\td  `), ["a", "b c", "d"]);
+  assert.deepEqual(splitCommandLine("'a b'"), ["'a", "b'"], "single quotes are text");
+  assert.deepEqual(splitCommandLine(`"say ""hi"""`), [`say "hi"`]);
+  assert.deepEqual(splitCommandLine(`a\\"b`), [`a"b`], "an odd run of backslashes escapes the quote");
+  assert.deepEqual(splitCommandLine(`a\\\\"b c"`), [`a\\b c`], "an even run halves and the quote groups");
+  assert.deepEqual(splitCommandLine(`x\\y ""`), [`x\\y`, ""], "backslashes elsewhere are text; empty quotes are an argument");
 });

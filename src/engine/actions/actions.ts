@@ -4,7 +4,8 @@ import type { Contexts, ExtraFunctions } from "../../expressions/index.js";
 import { evaluateStringMap, evaluateString, evaluateToken } from "../../expressions/index.js";
 import { loadAction, type ActionDef, type ActionLoad, type StepDef } from "../../workflow/index.js";
 import { runComposite, type StepRunner } from "./composite.js";
-import { runContainerStep, splitArgs } from "./docker-step.js";
+import { runContainerStep } from "./docker-step.js";
+import { splitCommandLine } from "../steps/shell.js";
 import { inputEnv, runNodeAction } from "./node-action.js";
 import { failStep, type ProcessOutcome } from "../steps/run-process.js";
 import type { JobRuntime } from "../runtime.js";
@@ -61,7 +62,7 @@ export async function runAction(def: StepDef, scope: StepScope, ctx: Contexts, f
   const withValues = evaluateStringMap(def.with, ctx, fns);
   if (ref.kind === "docker") {
     // STEP-16: `with: args` and `entrypoint` for docker:// steps.
-    return runContainerStep(def, scope, env, { image: uses, entrypoint: withValues.entrypoint || undefined, args: splitArgs(withValues.args ?? ""), extraEnv: {}, label: `step '${uses}'` });
+    return runContainerStep(def, scope, env, { image: uses, entrypoint: withValues.entrypoint || undefined, args: splitCommandLine(withValues.args ?? ""), extraEnv: {}, label: `step '${uses}'` });
   }
   let action: ActionDef;
   let actionInfo: StepScope["action"];
@@ -125,7 +126,7 @@ function runDockerAction({ action, inputs, with: withValues, uses, def, scope, e
   if (action.runs.using !== "docker") throw new Error("not a Docker action");
   const runs = action.runs;
   const actx = { ...stepContexts(scope, env, def.id), inputs };
-  const args = withValues.args !== undefined ? splitArgs(withValues.args) : ((evaluateToken(runs.args, actx, fns) as unknown[] | undefined) ?? []).map(String);
+  const args = withValues.args !== undefined ? splitCommandLine(withValues.args) : ((evaluateToken(runs.args, actx, fns) as unknown[] | undefined) ?? []).map(String);
   const actionEnv = evaluateStringMap(runs.env, actx, fns);
   return runContainerStep(def, scope, env, { image: runs.image, actionDir: action.dir, entrypoint: withValues.entrypoint || runs.entrypoint, args, extraEnv: { ...inputEnv(inputs), ...actionEnv }, label: `Docker action '${uses}'` });
 }

@@ -25,11 +25,6 @@ export interface ContainerStep {
   label: string;
 }
 
-/** Splits a `with: args` string as the runner does: spaces, with double quotes grouping. */
-export function splitArgs(s: string): string[] {
-  return [...s.matchAll(/"([^"]*)"|(\S+)/g)].map((m) => m[1] ?? m[2]);
-}
-
 export async function runContainerStep(def: StepDef, scope: StepScope, env: Record<string, string>, step: ContainerStep): Promise<ProcessOutcome> {
   const rt = scope.rt;
   const docker = await dockerFor(rt.run, step.label);

@@ -72,28 +72,50 @@ export function resolveShell(shell: string | undefined, path: string | undefined
   if (!rest.includes("{0}")) return { error: `Invalid shell option. Shell must be a valid built-in (bash, sh, python, pwsh) or a format string containing '{0}': '${trimmed}'` };
   const command = which(program, path);
   if (!command) return { error: `shell '${program}' was not found on PATH` };
-  return { command, args: splitArgs(rest), ext: "" };
+  return { command, args: splitCommandLine(rest), ext: "" };
 }
 
-/** Splits the argument part of a custom shell like a POSIX shell would for simple quoting. */
-function splitArgs(s: string): string[] {
+/**
+ * Splits a command line into arguments as the runner's process start does (the rules of .NET's
+ * argument parsing, which a custom shell's arguments (STEP-12) and a Docker step's `with: args`
+ * both go through): blanks separate; double quotes group, `""` inside them is one quote; a run
+ * of backslashes before a quote halves and, if odd, escapes it; single quotes are plain text.
+ */
+export function splitCommandLine(s: string): string[] {
   const out: string[] = [];
   let cur = "";
-  let quote: string | undefined;
-  let has = false;
-  for (const c of s) {
-    if (quote) {
-      if (c === quote) quote = undefined;
-      else cur += c;
-    } else if (c === "'" || c === '"') {
-      quote = c;
-      has = true;
-    } else if (c === " " || c === "\t") {
-      if (cur || has) out.push(cur);
+  let quoted = false;
+  let started = false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i];
+    if (c === "\\") {
+      let n = 0;
+      while (s[i + n] === "\\") n++;
+      if (s[i + n] === '"') {
+        cur += "\\".repeat(n >> 1);
+        if (n % 2) cur += '"';
+        else quoted = !quoted;
+        i += n;
+      } else {
+        cur += "\\".repeat(n);
+        i += n - 1;
+      }
+      started = true;
+    } else if (c === '"') {
+      if (quoted && s[i + 1] === '"') {
+        cur += '"';
+        i++;
+      } else quoted = !quoted;
+      started = true;
+    } else if (!quoted && (c === " " || c === "\t" || c === "\n")) {
+      if (started) out.push(cur);
       cur = "";
-      has = false;
-    } else cur += c;
+      started = false;
+    } else {
+      cur += c;
+      started = true;
+    }
   }
-  if (cur || has) out.push(cur);
+  if (started) out.push(cur);
   return out;
 }

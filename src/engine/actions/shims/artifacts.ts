@@ -1,27 +1,8 @@
-import { existsSync, statSync } from "node:fs";
-import { dirname, isAbsolute, relative, resolve, sep } from "node:path";
-import { globFiles } from "../../../expressions/index.js";
+import { homedir } from "node:os";
+import { dirname, relative, resolve, sep } from "node:path";
+import { matchPaths } from "./match-paths.js";
 import { failStep, type ProcessOutcome } from "../../steps/run-process.js";
 import type { Shim, ShimCall } from "./index.js";
-
-/** Absolute paths of the files `path:` names: globs, folders (everything below), `!` excludes. */
-function matchFiles(workspace: string, spec: string): string[] {
-  const lines = spec.split("\n").map((l) => l.trim()).filter((l) => l && !l.startsWith("#"));
-  const inside = lines.map((l) => {
-    const neg = l.startsWith("!");
-    const body = neg ? l.slice(1) : l;
-    const abs = isAbsolute(body) ? body : resolve(workspace, body);
-    return { neg, rel: relative(workspace, abs), abs };
-  });
-  const outside = inside.filter((p) => p.rel.startsWith("..") && !p.neg);
-  const files = globFiles(workspace, inside.filter((p) => !p.rel.startsWith("..")).map((p) => (p.neg ? `!${p.rel}` : p.rel))).map((f) => resolve(workspace, f));
-  for (const o of outside) {
-    if (!existsSync(o.abs)) continue;
-    if (statSync(o.abs).isFile()) files.push(o.abs);
-    else files.push(...globFiles(o.abs, ["**"]).map((f) => resolve(o.abs, f)));
-  }
-  return [...new Set(files)];
-}
 
 /** The deepest folder holding every file (actions/upload-artifact's root). */
 function commonRoot(files: string[]): string {
@@ -42,7 +23,9 @@ export const uploadArtifact: Shim = {
     const store = scope.rt.run.opts.artifacts;
     if (!store) return unavailable(call);
     const name = w.name || "artifact";
-    const files = matchFiles(scope.rt.workspace, w.path ?? "");
+    // v4.4 and later leave hidden files out unless asked (`include-hidden-files`); earlier majors took them.
+    const hidden = w["include-hidden-files"] === "true" || /^v[1-3](\.|$)/.test(call.ref.ref);
+    const files = matchPaths(w.path ?? "", { workspace: scope.rt.workspace, home: homedir(), list: "files", hidden });
     scope.log(`stax: using the built-in actions/upload-artifact (requested ${call.ref.ref})`);
     if (files.length === 0) {
       const mode = (w["if-no-files-found"] || "warn").toLowerCase();

@@ -5,7 +5,7 @@
  * to that base, so an entry restores into another leg's workspace or another checkout.
  */
 import { spawn } from "node:child_process";
-import { createReadStream, createWriteStream, lstatSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { createReadStream, createWriteStream, lstatSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, relative, sep } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { createGunzip, createGzip } from "node:zlib";
@@ -25,14 +25,6 @@ function place(file: string, b: Bases): [Kind, string] {
   if (!relative(b.workspace, file).startsWith("..")) return ["workspace", relative(b.workspace, file)];
   if (b.home && !relative(b.home, file).startsWith("..")) return ["home", relative(b.home, file)];
   return ["root", relative(sep, file)];
-}
-
-/** `path` and, for a real folder, everything under it — files, links (not followed) and folders. */
-export function entriesUnder(path: string): string[] {
-  const out = [path];
-  const st = lstatSync(path, { throwIfNoEntry: false });
-  if (st?.isDirectory()) for (const name of readdirSync(path).sort()) out.push(...entriesUnder(join(path, name)));
-  return out;
 }
 
 /** Runs `tar args`, feeding or draining it through `io`; rejects with tar's own message. */

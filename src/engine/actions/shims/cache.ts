@@ -7,13 +7,13 @@
  * With many machines (`RunOptions.sharedCache`) entries are also shared through the store: a
  * restore brings the entry it would take into this folder first, a save shares what it saved.
  */
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
-import { globFiles } from "../../../expressions/index.js";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { failStep, type ProcessOutcome } from "../../steps/run-process.js";
 import type { StepScope } from "../../steps/scope.js";
 import { staticStepName } from "../../steps/step-names.js";
-import { entriesUnder, packEntry, unpackEntry, type Bases } from "./cache-archive.js";
+import { packEntry, unpackEntry, type Bases } from "./cache-archive.js";
+import { matchPaths } from "./match-paths.js";
 import type { Shim, ShimCall } from "./index.js";
 import type { SharedCache } from "../../options.js";
 import { errorMessage } from "../../../contract/index.js";
@@ -37,29 +37,6 @@ const readMeta = (dir: string): Meta | undefined => {
 
 const lines = (s: string | undefined) => (s ?? "").split("\n").map((l) => l.trim()).filter(Boolean);
 const entryName = (key: string) => encodeURIComponent(key).replace(/\./g, "%2E").slice(0, 200);
-
-/** Absolute paths `path:` names (globs; folders with all they hold, links not followed; `~`; `!` excludes). */
-function matchFiles(workspace: string, home: string, spec: string): string[] {
-  const files = new Set<string>();
-  const excludes: string[] = [];
-  for (let p of lines(spec)) {
-    const neg = p.startsWith("!");
-    if (neg) p = p.slice(1);
-    p = p.replace(/^~(?=\/|$)/, home);
-    const abs = isAbsolute(p) ? p : resolve(workspace, p);
-    if (neg) {
-      excludes.push(abs);
-      continue;
-    }
-    if (lstatSync(abs, { throwIfNoEntry: false })) for (const f of entriesUnder(abs)) files.add(f);
-    else {
-      const base = abs.split(sep).findIndex((part) => /[*?[{]/.test(part));
-      const root = base > 0 ? abs.split(sep).slice(0, base).join(sep) || sep : dirname(abs);
-      if (existsSync(root)) for (const f of globFiles(root, [relative(root, abs)])) files.add(join(root, f));
-    }
-  }
-  return [...files].filter((f) => !excludes.some((x) => f === x || f.startsWith(x + sep)));
-}
 
 /** The entry a restore takes: the exact key, else the newest entry each `restore-keys` prefix matches, in order. */
 function choose<T extends { meta: Meta }>(entries: T[], key: string, restoreKeys: string[]): T | undefined {
@@ -113,7 +90,7 @@ async function save(root: string, key: string, pathSpec: string, scope: StepScop
     log(`Cache already exists for key '${key}'; not saving again.`);
     return;
   }
-  const paths = matchFiles(bases.workspace, bases.home, pathSpec);
+  const paths = matchPaths(pathSpec, { workspace: bases.workspace, home: bases.home, list: "entries" });
   if (paths.length === 0) {
     log(`##[warning]Path Validation Error: Path(s) specified in the action for caching do(es) not exist, hence no cache is being saved.`);
     return;
