@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { spawn } from "node:child_process";
 import { cliConfig, findRunner } from "./discovery.js";
+import { StaxError } from "../contract/index.js";
 
 /** `stax dashboard`: prints (and opens) the dashboard's URL, starting the runner if needed. */
 export function registerDashboard(program: Command): void {
@@ -17,10 +18,7 @@ export function registerDashboard(program: Command): void {
         await new Promise((r) => start.on("close", r));
         client = await findRunner(c);
       }
-      if (!client) {
-        process.exitCode = 2;
-        return;
-      }
+      if (!client) throw new StaxError("RUNNER_UNAVAILABLE", "the runner did not start (its output is above)");
       const url = `${client.baseUrl}/`;
       console.log(`dashboard: ${url}`);
       if (o.open && process.stdout.isTTY) {

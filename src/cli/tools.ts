@@ -20,11 +20,7 @@ export function registerTools(program: Command): void {
       const env = Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined));
       // Only the tool cache counts as "there": the point is to have the version for offline runs.
       const choice = await provideNode(spec, { installed: [], toolCache, env, cwd: toolCache, log: (l) => console.log(l) });
-      if (!choice.ok) {
-        console.error(`stax: ${choice.error.replace(/ Fetch it once while online with: .*$| Retry while online with: .*$/, "")}`);
-        process.exitCode = 1;
-        return;
-      }
+      if (!choice.ok) throw new StaxError("FETCH_FAILED", choice.error.replace(/ Fetch it once while online with: .*$| Retry while online with: .*$/, ""));
       console.log(`node ${choice.node.version} (${nodePackage()}) is in the tool cache: ${choice.node.bin}`);
     });
   tools

@@ -30,6 +30,7 @@ export const ERROR_CODES = {
   SECRET_UNREADABLE: { http: 409, exit: 2, summary: "A secret the workflow uses does not decrypt with the secrets key in use (it was stored under another key); the message names both." },
   STORE_UNAVAILABLE: { http: 503, exit: 2, summary: "The store cannot be opened or reached (corrupt or locked file, no permission, database down); the message names it and the cause." },
   RUNNER_UNAVAILABLE: { http: 503, exit: 2, summary: "The runner is not answering." },
+  FETCH_FAILED: { http: 502, exit: 1, summary: "What a command fetches (an action's repository, a Node build from the registry) could not be had: offline, not there, or not matching its integrity; the message says which and how to do without." },
   CONFIG_INVALID: { http: 500, exit: 2, summary: "A configuration variable has an invalid value; the message names it." },
   INTERNAL: { http: 500, exit: 2, summary: "A bug in stax; the runner keeps serving." },
 } as const;
