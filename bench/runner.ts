@@ -47,7 +47,7 @@ const write = () => {
 write();
 `;
 
-function workspace(): string {
+export function workspace(): string {
   const ws = mkdtempSync(join(tmpdir(), "stax-bench-runner-"));
   mkdirSync(join(ws, ".github/workflows"), { recursive: true });
   writeFileSync(join(ws, "print.cjs"), PRINT);
@@ -58,7 +58,7 @@ function workspace(): string {
   return ws;
 }
 
-class Runner {
+export class Runner {
   private constructor(
     readonly proc: ChildProcess,
     readonly url: string,
@@ -228,7 +228,7 @@ export function count(file: string): { lines: number; overflows: number } {
 }
 
 /** 1M lines through the runner with `n` subscribers: lines/s from trigger to the last subscriber's `run.completed`. */
-async function millionLines(r: Runner, n: number): Promise<{ rate: number; lost: number; overflows: number; persisted: number; peakMiB: number }> {
+export async function millionLines(r: Runner, n: number): Promise<{ rate: number; lost: number; overflows: number; persisted: number; peakMiB: number }> {
   const subs = await Promise.all(Array.from({ length: n }, () => subscriber(r.url)));
   const t0 = performance.now();
   const runId = await r.post("million");

@@ -32,6 +32,8 @@ export interface Config {
   databaseUrl?: string;
   /** Many machines: a leg (or run) whose executor sent no heartbeat for this long is lost (`STAX_LEASE_SECONDS`, default 30). */
   leaseMs: number;
+  /** actions/cache on this machine (and shared, with many machines): `STAX_CACHE_MAX_MB` (default 10240) in all, entries unused for `STAX_CACHE_IDLE_DAYS` (default 7) removed. */
+  cacheLimits: { maxBytes: number; idleDays: number };
 }
 
 export type ConfigFlags = Partial<{ port: string | number; host: string; workspace: string; home: string; token: string; maxJobs: string | number; database: string }>;
@@ -99,6 +101,7 @@ export function loadConfig(env: Record<string, string | undefined>, flags: Confi
     maxJobs: int(flags.maxJobs !== undefined ? "--max-jobs" : "STAX_MAX_JOBS", flags.maxJobs !== undefined ? String(flags.maxJobs) : env.STAX_MAX_JOBS, defaultMaxJobs(), 1, 10_000),
     databaseUrl,
     leaseMs: seconds("STAX_LEASE_SECONDS", env.STAX_LEASE_SECONDS, 30, 0.5, 3600) * 1000,
+    cacheLimits: { maxBytes: int("STAX_CACHE_MAX_MB", env.STAX_CACHE_MAX_MB, 10_240, 1, 100_000_000) * 1024 ** 2, idleDays: int("STAX_CACHE_IDLE_DAYS", env.STAX_CACHE_IDLE_DAYS, 7, 1, 36_500) },
   });
 }
 

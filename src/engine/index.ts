@@ -1,6 +1,8 @@
 /** The engine: runs a loaded workflow with GitHub's semantics and reports every state change. */
 export { startRun } from "./run.js";
-export type { RunOptions, RunHandle, ArtifactStore, ActionSources, ProcessRecorder, SharedCache, Reuse } from "./options.js";
+export type { RunOptions, RunHandle, ArtifactStore, ActionSources, ProcessRecorder, SharedCache, CacheLimits, Reuse } from "./options.js";
+export { GITHUB_CACHE_LIMITS } from "./options.js";
+export { toEvict, type CacheEntryUse } from "./actions/shims/cache-evict.js";
 export { gitFetcher, type ActionFetcher } from "./actions/action-fetch.js";
 export { DockerEngine, dockerAddress } from "./docker/engine.js";
 export { addToCache, listCache, removeFromCache, parseRepoRef, entryDir, type CacheEntry } from "./actions/action-cache.js";

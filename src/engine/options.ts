@@ -61,6 +61,8 @@ export interface RunOptions {
   cacheDir?: string;
   /** Many machines: where cache entries are shared beyond this machine's `cacheDir`; absent: that folder alone. */
   sharedCache?: SharedCache;
+  /** How much `actions/cache` keeps (in `cacheDir` and in `sharedCache` each); absent: GitHub's limits. */
+  cacheLimits?: CacheLimits;
   /** Re-run of failed jobs: top-level jobs shown as reused from an earlier run, with its result and outputs, instead of running. */
   reuse?: Reuse;
   /** `runs-on` labels (any case) mapped to `host`, run here (`stax run --platform LABEL=host`); others this machine lacks skip their job. */
@@ -130,7 +132,20 @@ export interface SharedCache {
   fetch(root: string, name: string): Promise<void>;
   /** Shares the entry folder `<root>/<name>` just saved here. */
   share(root: string, name: string): Promise<void>;
+  /** Notes that a leg restored the entry `name` now (what eviction goes by). */
+  used(name: string, at: Date): Promise<void>;
+  /** Removes the shared entries `limits` no longer allow, never `keep`; resolves with their names. */
+  evict(limits: CacheLimits, keep: string, now: Date): Promise<string[]>;
 }
+
+/** How much actions/cache keeps, as GitHub's cache does: entries unused for `idleDays` go, and beyond `maxBytes` in all the least recently used. */
+export interface CacheLimits {
+  maxBytes: number;
+  idleDays: number;
+}
+
+/** GitHub's: 10 GB per repository, 7 days without use. */
+export const GITHUB_CACHE_LIMITS: CacheLimits = { maxBytes: 10 * 1024 ** 3, idleDays: 7 };
 
 export interface ArtifactStore {
   /** Stores `files` (relative to `root`) as artifact `name` of the run. */

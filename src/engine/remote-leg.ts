@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { LegSpec, WorkflowRun } from "../contract/index.js";
 import { loadWorkflow } from "../workflow/index.js";
-import type { ActionSources, ArtifactStore, ProcessRecorder, RunOptions, SharedCache } from "./options.js";
+import type { ActionSources, ArtifactStore, CacheLimits, ProcessRecorder, RunOptions, SharedCache } from "./options.js";
 import type { DockerEngine } from "./docker/engine.js";
 import type { EventSink } from "../contract/index.js";
 import { failHolder } from "./job/setup-step.js";
@@ -33,6 +33,7 @@ export interface LegEnvironment {
   artifacts?: ArtifactStore;
   cacheDir?: string;
   sharedCache?: SharedCache;
+  cacheLimits?: CacheLimits;
   docker?: DockerEngine;
   /** Told the process group of every host process a step starts (the worker records them to reap after a crash). */
   processes?: ProcessRecorder;
@@ -59,7 +60,7 @@ export async function runLegSpec(spec: LegSpec, env: LegEnvironment): Promise<{ 
   // The worker decides runs-on as the coordinator did: the run's --platform mappings, and its own labels as this machine's.
   const platforms = { ...spec.platforms, ...Object.fromEntries((env.labels ?? []).map((l) => [l, "host"])) };
   // No per-leg checkout here: the worker already gave this leg its own copy of the run's source.
-  const opts: RunOptions = { runId: spec.runId, runNumber: spec.runNumber, workspace: env.workspace, workflow, event: spec.event, inputs: spec.inputs, secrets: env.secrets, vars: spec.vars, hostEnv: env.hostEnv, tempDir: env.tempDir, sink: env.sink, actions: env.actions, artifacts: env.artifacts, cacheDir: env.cacheDir, sharedCache: env.sharedCache, docker: env.docker, processes: env.processes, killGraceSeconds: spec.killGraceSeconds, platforms, toolCache: env.toolCache };
+  const opts: RunOptions = { runId: spec.runId, runNumber: spec.runNumber, workspace: env.workspace, workflow, event: spec.event, inputs: spec.inputs, secrets: env.secrets, vars: spec.vars, hostEnv: env.hostEnv, tempDir: env.tempDir, sink: env.sink, actions: env.actions, artifacts: env.artifacts, cacheDir: env.cacheDir, sharedCache: env.sharedCache, cacheLimits: env.cacheLimits, docker: env.docker, processes: env.processes, killGraceSeconds: spec.killGraceSeconds, platforms, toolCache: env.toolCache };
   const runtime: RunRuntime = {
     opts,
     reporter,

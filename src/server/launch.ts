@@ -5,7 +5,7 @@
  */
 import { join } from "node:path";
 import type { Config } from "../config/config.js";
-import { DockerEngine, dockerAddress, gitFetcher, LegSlots, type RunOptions } from "../engine/index.js";
+import { DockerEngine, dockerAddress, gitFetcher, LegSlots, type CacheLimits, type RunOptions } from "../engine/index.js";
 import type { Store } from "../store/index.js";
 import { StoreArtifacts } from "./artifacts.js";
 import { processRecorder } from "./process-groups.js";
@@ -18,6 +18,7 @@ export interface RunHost {
   actionsCache?: string;
   toolCache: string;
   cacheDir: string;
+  cacheLimits: CacheLimits;
   docker: DockerEngine;
   artifacts: StoreArtifacts;
   /** The cap on job legs running at once, shared by every run of this process. */
@@ -31,6 +32,7 @@ export function runHost(config: Readonly<Config>, store: Store, hostEnv: Record<
     actionsCache: config.actionsCache,
     toolCache: join(config.home, "tools"),
     cacheDir: join(config.dataDir, "cache"),
+    cacheLimits: config.cacheLimits,
     docker: new DockerEngine(dockerAddress(config.dockerHost)),
     artifacts: new StoreArtifacts(store),
     legSlots: new LegSlots(config.maxJobs),
@@ -38,12 +40,13 @@ export function runHost(config: Readonly<Config>, store: Store, hostEnv: Record<
 }
 
 /** A run's options that come from its host; `overrides`: its `--action` folders. */
-export function hostOptions(host: RunHost, runId: string, overrides: Record<string, string> = {}): Pick<RunOptions, "hostEnv" | "actions" | "artifacts" | "cacheDir" | "docker" | "toolCache" | "legSlots" | "processes"> {
+export function hostOptions(host: RunHost, runId: string, overrides: Record<string, string> = {}): Pick<RunOptions, "hostEnv" | "actions" | "artifacts" | "cacheDir" | "cacheLimits" | "docker" | "toolCache" | "legSlots" | "processes"> {
   return {
     hostEnv: host.hostEnv,
     actions: { cache: host.actionsCache, overrides, fetch: host.actionsCache ? gitFetcher(host.actionsCache, { token: host.hostEnv.GITHUB_TOKEN }) : undefined },
     artifacts: host.artifacts,
     cacheDir: host.cacheDir,
+    cacheLimits: host.cacheLimits,
     docker: host.docker,
     toolCache: host.toolCache,
     legSlots: host.legSlots,

@@ -3,17 +3,20 @@ import { mkdir, readdir, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import type { SharedCache } from "../engine/index.js";
+import { toEvict, type CacheEntryUse, type CacheLimits, type SharedCache } from "../engine/index.js";
 import type { BlobStore } from "../store/index.js";
 
 const PREFIX = "cache/";
 const META = "meta.json";
+/** When a leg last restored the entry (ISO time); absent: never since it was saved. */
+const USED = "used";
 
 /**
  * actions/cache entries shared through the store's blobs (`cache/<entry>/<file>`), so what a leg
  * saves on one worker a leg on another restores. An entry's `meta.json` is stored last and read
  * first: an entry is listed only once all of it is stored. Entries never change once saved, so
- * their metadata is read once per process.
+ * their metadata is read once per process. Eviction goes by the entry's last restore (its `used`
+ * blob), else its creation.
  */
 export class BlobCache implements SharedCache {
   private readonly metas = new Map<string, unknown>();
@@ -21,7 +24,11 @@ export class BlobCache implements SharedCache {
   constructor(private readonly blobs: BlobStore) {}
 
   async entries(): Promise<Map<string, unknown>> {
-    for (const { key } of await this.blobs.list(PREFIX)) {
+    const listed = await this.blobs.list(PREFIX);
+    const stored = new Set(listed.filter((b) => b.key.endsWith(`/${META}`)).map((b) => b.key.slice(PREFIX.length).split("/")[0]));
+    // Evicted (here or by another machine) since they were read.
+    for (const name of this.metas.keys()) if (!stored.has(name)) this.metas.delete(name);
+    for (const { key } of listed) {
       const [name, file] = key.slice(PREFIX.length).split("/");
       if (file !== META || this.metas.has(name)) continue;
       const body = await this.blobs.get(key);
@@ -59,6 +66,35 @@ export class BlobCache implements SharedCache {
   async share(root: string, name: string): Promise<void> {
     const files = (await readdir(join(root, name))).filter((f) => f !== META);
     for (const f of [...files, META]) await this.blobs.put(`${PREFIX}${name}/${f}`, createReadStream(join(root, name, f)));
+  }
+
+  async used(name: string, at: Date): Promise<void> {
+    if (await this.blobs.size(`${PREFIX}${name}/${META}`)) await this.blobs.put(`${PREFIX}${name}/${USED}`, Buffer.from(at.toISOString()));
+  }
+
+  async evict(limits: CacheLimits, keep: string, now: Date): Promise<string[]> {
+    const byName = new Map<string, CacheEntryUse>();
+    for (const { key, size } of await this.blobs.list(PREFIX)) {
+      const name = key.slice(PREFIX.length).split("/")[0];
+      const e = byName.get(name) ?? byName.set(name, { name, bytes: 0, usedAt: NaN }).get(name)!;
+      e.bytes += size;
+    }
+    const entries = await this.entries();
+    for (const e of byName.values()) {
+      const meta = entries.get(e.name) as { createdAt?: string } | undefined;
+      // Not listed yet (being shared) or not an entry of ours: left alone.
+      if (!meta) continue;
+      const used = await this.blobs.get(`${PREFIX}${e.name}/${USED}`);
+      e.usedAt = Date.parse(used ? await text(used) : (meta.createdAt ?? ""));
+    }
+    const gone = toEvict([...byName.values()].filter((e) => !Number.isNaN(e.usedAt)), limits, keep, now);
+    for (const name of gone) {
+      // The meta first: a half-deleted entry is never listed.
+      await this.blobs.deletePrefix(`${PREFIX}${name}/${META}`);
+      await this.blobs.deletePrefix(`${PREFIX}${name}/`);
+      this.metas.delete(name);
+    }
+    return gone;
   }
 }
 

@@ -3,7 +3,7 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { join } from "node:path";
 import type { LegResult } from "../contract/index.js";
-import { DockerEngine, dockerAddress, gitFetcher, runLegSpec } from "../engine/index.js";
+import { DockerEngine, dockerAddress, gitFetcher, runLegSpec, type CacheLimits } from "../engine/index.js";
 import { checkoutSource } from "../server/source.js";
 import { StoreArtifacts } from "../server/artifacts.js";
 import { BlobCache } from "../server/shared-cache.js";
@@ -28,6 +28,8 @@ export interface WorkerOptions {
   actionsCache?: string;
   /** `$STAX_HOME/tools` of this machine: the Nodes setup-node fetched (RUNNER_TOOL_CACHE). */
   toolCache?: string;
+  /** actions/cache limits, for this worker's cache folder and the shared entries. */
+  cacheLimits?: CacheLimits;
   dockerHost?: string;
   /** One line of progress (claims, ends, faults). */
   log: (line: string) => void;
@@ -143,6 +145,7 @@ export async function startWorker(o: WorkerOptions): Promise<Worker> {
         runnerName: o.name,
         labels: o.labels,
         toolCache: o.toolCache,
+        cacheLimits: o.cacheLimits,
         setupError,
         actions: o.actionsCache ? { cache: o.actionsCache, fetch: gitFetcher(o.actionsCache, { token: o.hostEnv.GITHUB_TOKEN }) } : undefined,
         artifacts: new StoreArtifacts(store),

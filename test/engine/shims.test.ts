@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { chmodSync, cpSync, existsSync, mkdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { FIXTURES, conclusions, runFixture, type FixtureOptions } from "../helpers/engine.js";
@@ -98,4 +98,25 @@ test("actions/checkout: the workspace as it is; another ref in a worktree at pat
   assert.match(r.jobLog("same"), /fetch-depth 0 is ignored/);
   assert.match(r.jobLog("missing-ref"), /ref 'no-such-branch' is not in the local repository/);
   assert.ok(!existsSync(join(s.workspace, "old")), "the worktree is removed after the job");
+});
+
+test("actions/cache eviction by GitHub's rules: beyond the size limit the least recently used entry goes (a restore counts as a use), an entry unused for 7 days goes, the entry just saved stays", async () => {
+  const s = sandbox();
+  const cacheLimits = { maxBytes: 1536 * 1024, idleDays: 7 };
+  const save = async (key: string, kib: number) => {
+    const r = await run("cache-evict.yml", s, { event: "workflow_dispatch", inputs: { key, kib }, jobs: ["save"], cacheLimits });
+    assert.equal(r.job("save").conclusion, "success", r.log);
+    return r.log;
+  };
+  const entries = () => readdirSync(s.cacheDir).sort();
+  await save("a", 700);
+  assert.doesNotMatch(await save("b", 700), /Removed/);
+  const restored = await run("cache-evict.yml", s, { event: "workflow_dispatch", inputs: { key: "a" }, jobs: ["restore"], cacheLimits });
+  assert.equal(restored.job("restore").conclusion, "success", restored.log);
+  assert.match(await save("c", 700), /Removed 1 cache entry unused for 7 days or beyond 1\.5 MiB in all \(least recently used first\)/);
+  assert.deepEqual(entries(), ["a", "c"], "b, used least recently, went; a was restored after it was saved");
+  const eightDaysAgo = new Date(Date.now() - 8 * 86_400_000);
+  utimesSync(join(s.cacheDir, "c", "meta.json"), eightDaysAgo, eightDaysAgo);
+  await save("d", 1);
+  assert.deepEqual(entries(), ["a", "d"], "c, unused for 8 days, went though the cache is under its size limit");
 });

@@ -4,7 +4,7 @@
  */
 import { isAbsolute, join } from "node:path";
 import type { SSEEvent, WorkflowRun } from "../../src/contract/index.js";
-import { startRun, type ActionSources, type DockerEngine, type RunHandle } from "../../src/engine/index.js";
+import { startRun, type ActionSources, type CacheLimits, type DockerEngine, type RunHandle } from "../../src/engine/index.js";
 import { loadWorkflow, validateInputs } from "../../src/workflow/index.js";
 
 import { FIXTURES, fixtureCopy, tempDir } from "./temp.js";
@@ -45,6 +45,7 @@ export interface FixtureOptions {
   /** Remote actions: cache, overrides (no fetcher unless given: tests never touch the network). */
   actions?: ActionSources;
   cacheDir?: string;
+  cacheLimits?: CacheLimits;
   docker?: DockerEngine;
   /** runs-on labels mapped to this machine (`--platform LABEL=host`). */
   platforms?: Record<string, string>;
@@ -80,6 +81,7 @@ export async function runFixture(fixture: string, file: string, opts: FixtureOpt
     killGraceSeconds: opts.killGraceSeconds,
     actions: opts.actions,
     cacheDir: opts.cacheDir,
+    cacheLimits: opts.cacheLimits,
     docker: opts.docker,
     platforms: opts.platforms,
   });

@@ -8,14 +8,15 @@
  * restore brings the entry it would take into this folder first, a save shares what it saved.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { failStep, type ProcessOutcome } from "../../steps/run-process.js";
 import type { StepScope } from "../../steps/scope.js";
 import { staticStepName } from "../../steps/step-names.js";
 import { packEntry, unpackEntry, type Bases } from "./cache-archive.js";
 import { matchPaths } from "./match-paths.js";
+import { evictLocal, touchEntry } from "./cache-evict.js";
 import type { Shim, ShimCall } from "./index.js";
-import type { SharedCache } from "../../options.js";
+import { GITHUB_CACHE_LIMITS, type SharedCache } from "../../options.js";
 import { errorMessage } from "../../../contract/index.js";
 
 interface Meta {
@@ -105,10 +106,26 @@ async function save(root: string, key: string, pathSpec: string, scope: StepScop
     renameSync(tmp, dir);
     await shared?.share(root, entryName(key));
     log(`Cache saved with key: ${key} (${files} file(s))`);
+    await evict(scope, root, entryName(key), log);
   } catch (err) {
     // As on GitHub: a cache that cannot be saved warns; the job goes on.
     rmSync(tmp, { recursive: true, force: true });
     log(`##[warning]Failed to save: ${errorMessage(err)}`);
+  }
+}
+
+const nowOf = (scope: StepScope): Date => scope.rt.run.opts.now?.() ?? new Date();
+
+/** After a save: the entries GitHub's limits (or `cacheLimits`) no longer allow go, here and in the shared store. */
+async function evict(scope: StepScope, root: string, keep: string, log: (l: string) => void): Promise<void> {
+  const limits = scope.rt.run.opts.cacheLimits ?? GITHUB_CACHE_LIMITS;
+  const now = nowOf(scope);
+  try {
+    const gone = [...evictLocal(root, limits, keep, now), ...((await scope.rt.run.opts.sharedCache?.evict(limits, keep, now)) ?? [])];
+    const size = limits.maxBytes >= 1024 ** 3 ? `${+(limits.maxBytes / 1024 ** 3).toFixed(1)} GiB` : `${+(limits.maxBytes / 1024 ** 2).toFixed(1)} MiB`;
+    if (gone.length) log(`Removed ${new Set(gone).size} cache entr${new Set(gone).size === 1 ? "y" : "ies"} unused for ${limits.idleDays} days or beyond ${size} in all (least recently used first)`);
+  } catch (err) {
+    log(`##[warning]Cache eviction failed: ${errorMessage(err)}`);
   }
 }
 
@@ -143,6 +160,9 @@ async function doRestore(call: ShimCall, name: string): Promise<ProcessOutcome &
     try {
       await unpackEntry(found.dir, basesOf(scope));
       scope.log(`Cache restored from key: ${found.key} (${found.meta.files} file(s))`);
+      const now = nowOf(scope);
+      touchEntry(found.dir, now);
+      await shared?.used(basename(found.dir), now).catch(() => {});
     } catch (err) {
       // GitHub's cache: a restore that fails is a warning and a miss; the step stays green.
       scope.log(`##[warning]Failed to restore: ${errorMessage(err)}`);
