@@ -7,7 +7,7 @@ import { runComposite, type StepRunner } from "./composite.js";
 import { runContainerStep, splitArgs } from "./docker-step.js";
 import { inputEnv, runNodeAction } from "./node-action.js";
 import { failStep, type ProcessOutcome } from "../steps/run-process.js";
-import type { JobRuntime } from "../runtime.js";
+import type { JobState } from "../job-state.js";
 import type { StepScope } from "../steps/scope.js";
 import { locateRepo } from "./action-source.js";
 import { findShim } from "./shims/index.js";
@@ -38,11 +38,11 @@ export function resolveInputs(action: ActionDef, given: Record<string, string>, 
 }
 
 /** A remote action's definition, loaded once per job (the action cache does not change under a run). */
-export function loadRemoteAction(rt: JobRuntime, dir: string, shownAs: string): ActionLoad {
-  const known = rt.remoteActions.get(dir);
+export function loadRemoteAction(state: JobState, dir: string, shownAs: string): ActionLoad {
+  const known = state.knownAction(dir);
   if (known) return { ok: true, action: known };
   const loaded = loadAction(dir, shownAs);
-  if (loaded.ok) rt.remoteActions.set(dir, loaded.action);
+  if (loaded.ok) state.rememberAction(dir, loaded.action);
   return loaded;
 }
 
@@ -70,15 +70,19 @@ export async function runAction(def: StepDef, scope: StepScope, ctx: Contexts, f
     const shim = findShim(ref.slug, ref.path);
     // Built-in actions run on the host: in a job container, the container's paths they are given are the host's again.
     const mounts = scope.rt.container?.mounts;
-    if (shim) return shim.run({ scope, def, ref, with: mounts ? mapValues(withValues, (v) => hostPaths(mounts, v)) : withValues, env, ctx });
-    const found = await locateRepo(scope.rt.run.opts.actions, ref.owner, ref.repo, ref.ref, "Action");
+    if (shim) {
+      const outcome = await shim.run({ scope, def, ref, with: mounts ? mapValues(withValues, (v) => hostPaths(mounts, v)) : withValues, env, ctx });
+      if (outcome.changes) scope.rt.state.apply(outcome.changes);
+      return outcome;
+    }
+    const found = await locateRepo(scope.rt.services.actions, ref.owner, ref.repo, ref.ref, "Action");
     if ("error" in found) {
       return failStep(scope, ...found.error);
     }
     if (found.via === "override") scope.log(`stax: ${ref.slug}@${ref.ref} comes from the local folder ${found.dir} (--action)`);
     if (found.via === "fetch") scope.log(`stax: fetched ${ref.slug}@${ref.ref} into the action cache`);
     const dir = join(found.dir, ref.path);
-    const loaded = loadRemoteAction(scope.rt, dir, uses);
+    const loaded = loadRemoteAction(scope.rt.state, dir, uses);
     if (!loaded.ok) {
       return failStep(scope, loaded.error);
     }

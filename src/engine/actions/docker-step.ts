@@ -32,7 +32,7 @@ export function splitArgs(s: string): string[] {
 
 export async function runContainerStep(def: StepDef, scope: StepScope, env: Record<string, string>, step: ContainerStep): Promise<ProcessOutcome> {
   const rt = scope.rt;
-  const docker = await dockerFor(rt.run, step.label);
+  const docker = await dockerFor(rt.services, step.label);
   if ("error" in docker) {
     return failStep(scope, docker.error);
   }
@@ -65,7 +65,7 @@ export async function runContainerStep(def: StepDef, scope: StepScope, env: Reco
     ...(step.args.length ? { Cmd: step.args } : {}),
     Env: containerEnv(procEnv, rt.run.hostEnv, mounts, { HOME: home }),
     WorkingDir: "/github/workspace",
-    Labels: { "stax.run": rt.run.opts.runId },
+    Labels: { "stax.run": rt.services.runId },
     HostConfig: { Binds: mounts.map((m) => `${m.host}:${m.container}`), ...(rt.container ? { NetworkMode: rt.container.network } : {}) },
   });
   return runProcess(scope, def.id, env, { command: image, args: step.args, cwd: workspace, extraEnv: step.extraEnv, start: (procEnv, onLine) => runContainer(engine, spec(procEnv), onLine) });

@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseEnvFile } from "./envfile.js";
 import { Lru } from "./lru.js";
-import type { CommandProcessor, CommandTarget, StepEffects } from "./command-processor.js";
+import type { CommandProcessor, JobEffects, StepEffects } from "./command-processor.js";
 
 export interface FileCommandPaths {
   GITHUB_ENV: string;
@@ -52,7 +52,7 @@ function take(path: string): string {
  * FILE-02..08: applies what the step wrote, after its process exited (also after a failure).
  * A malformed file fails the step with GitHub's message and the parser's reason.
  */
-export function processFileCommands(paths: FileCommandPaths, rt: CommandTarget & { summaries: string[] }, effects: StepEffects, commands: CommandProcessor, log: (line: string) => void): void {
+export function processFileCommands(paths: FileCommandPaths, effects: StepEffects, changes: JobEffects, commands: CommandProcessor, log: (line: string) => void): void {
   const files: [keyof FileCommandPaths, string, (k: string, v: string) => void][] = [
     ["GITHUB_ENV", "env", (k, v) => commands.setEnv(k, v)],
     ["GITHUB_OUTPUT", "output", (k, v) => (effects.outputs[k] = v)],
@@ -77,6 +77,6 @@ export function processFileCommands(paths: FileCommandPaths, rt: CommandTarget &
   const summary = take(paths.GITHUB_STEP_SUMMARY);
   if (summary.trim()) {
     if (Buffer.byteLength(summary) > 1024 * 1024) log("##[error]$GITHUB_STEP_SUMMARY upload aborted, supports content up to a size of 1024k");
-    else rt.summaries.push(summary.split("\n").map((l) => rt.masker.mask(l)).join("\n"));
+    else changes.summary = summary;
   }
 }

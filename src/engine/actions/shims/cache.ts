@@ -93,7 +93,7 @@ async function sharedEntries(shared: SharedCache): Promise<{ name: string; meta:
 
 /** With a shared cache, the entry a restore would take from it is brought into the local folder first. */
 async function bringShared(scope: StepScope, root: string, key: string, restoreKeys: string[]): Promise<void> {
-  const shared = scope.rt.run.opts.sharedCache;
+  const shared = scope.rt.services.sharedCache;
   if (!shared) return;
   try {
     const hit = choose(await sharedEntries(shared), key, restoreKeys);
@@ -108,7 +108,7 @@ const basesOf = (scope: StepScope): Bases => ({ workspace: scope.rt.workspace, h
 async function save(root: string, key: string, pathSpec: string, scope: StepScope, log: (l: string) => void): Promise<void> {
   const bases = basesOf(scope);
   const dir = join(root, entryName(key));
-  const shared = scope.rt.run.opts.sharedCache;
+  const shared = scope.rt.services.sharedCache;
   if (readMeta(dir) || (shared && (await sharedEntries(shared).catch(() => [])).some((e) => e.meta.key === key))) {
     log(`Cache already exists for key '${key}'; not saving again.`);
     return;
@@ -141,13 +141,13 @@ function noStore(scope: StepScope): ProcessOutcome {
 
 async function doRestore(call: ShimCall, name: string): Promise<ProcessOutcome & { hit?: boolean }> {
   const { scope, with: w } = call;
-  const root = scope.rt.run.opts.cacheDir;
+  const root = scope.rt.services.cacheDir;
   if (!root) return noStore(scope);
   const key = (w.key ?? "").trim();
   if (!key) {
     return failStep(scope, "Input required and not supplied: key");
   }
-  const shared = scope.rt.run.opts.sharedCache;
+  const shared = scope.rt.services.sharedCache;
   scope.log(`stax: using the built-in ${name} (requested ${call.ref.ref}); entries are kept ${shared ? "in the shared store" : "on this machine"}`);
   await bringShared(scope, root, key, lines(w["restore-keys"]));
   const found = find(root, key, lines(w["restore-keys"]));
@@ -190,9 +190,9 @@ export const cache: Shim = {
       // The real action's post step: `post-if: success()` — the job must still be succeeding.
       scope.post.push({
         name: `Post ${staticStepName(call.def)}`,
-        condition: () => rt.status === "success",
+        condition: () => rt.state.status === "success",
         run: async (log) => {
-          await save(rt.run.opts.cacheDir!, key, w.path ?? "", scope, log);
+          await save(rt.services.cacheDir!, key, w.path ?? "", scope, log);
           return "success";
         },
       });
@@ -208,7 +208,7 @@ export const cacheSave: Shim = {
   path: "save",
   async run(call) {
     const { scope, with: w } = call;
-    const root = scope.rt.run.opts.cacheDir;
+    const root = scope.rt.services.cacheDir;
     if (!root) return noStore(scope);
     if (!(w.key ?? "").trim()) {
       return failStep(scope, "Input required and not supplied: key");
