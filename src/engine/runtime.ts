@@ -19,6 +19,7 @@ export interface JobResult {
 
 /** Run-wide state shared by every job of one run. */
 export interface RunRuntime {
+  /** What the run was started with: the planner (`plan/`) and the entry points read it; jobs read `services`. */
   opts: RunOptions;
   reporter: Reporter;
   workflow: LoadedWorkflow;
@@ -155,13 +156,13 @@ export function stepStatusFunctions(workspace: string, status: () => "success" |
 }
 
 /** The contexts of job-level keys with a matrix (CTX-11 `J`). */
-export function jobContexts(rt: JobStart): Contexts {
+export function jobContexts(start: JobStart): Contexts {
   return {
-    github: rt.run.github,
-    vars: rt.run.vars,
-    inputs: rt.graph.inputs,
-    needs: rt.needs,
-    strategy: rt.strategy,
-    matrix: rt.matrix,
+    github: start.run.github,
+    vars: start.run.vars,
+    inputs: start.graph.inputs,
+    needs: start.needs,
+    strategy: start.strategy,
+    matrix: start.matrix,
   };
 }
