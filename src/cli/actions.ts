@@ -38,12 +38,12 @@ export function registerActions(program: Command): void {
       const c = cliConfig();
       const { owner, repo, ref } = parseRepoRef(spec(s));
       const got = await gitFetcher(c.actionsCache, { token: process.env.GITHUB_TOKEN, probeMs: 3000 })(owner, repo, ref);
-      if ("error" in got) {
+      if (!got.ok) {
         console.error(`stax: could not pull ${s}: ${got.error}\nwithout the network, use: stax actions add ${s} <dir>`);
         process.exitCode = 1;
         return;
       }
-      console.log(`cached ${s} in ${got.dir}`);
+      console.log(`cached ${s} in ${got.value}`);
     });
   actions
     .command("list")

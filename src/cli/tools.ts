@@ -25,7 +25,7 @@ export function registerTools(program: Command): void {
         process.exitCode = 1;
         return;
       }
-      console.log(`node ${choice.node.version} (${nodePackage()}) is in the tool cache: ${choice.node.bin}`);
+      console.log(`node ${choice.value.version} (${nodePackage()}) is in the tool cache: ${choice.value.bin}`);
     });
   tools
     .command("list")

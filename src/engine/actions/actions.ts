@@ -2,7 +2,8 @@ import { onHost, type Mount } from "../docker/context.js";
 import { join, resolve } from "node:path";
 import type { Contexts, ExtraFunctions } from "../../expressions/index.js";
 import { evaluateStringMap, evaluateString, evaluateToken } from "../../expressions/index.js";
-import { loadAction, type ActionDef, type ActionLoad, type StepDef } from "../../workflow/index.js";
+import { loadAction, type ActionDef, type StepDef } from "../../workflow/index.js";
+import type { Result } from "../../contract/index.js";
 import { runComposite, type StepRunner } from "./composite.js";
 import { runContainerStep, splitArgs } from "./docker-step.js";
 import { inputEnv, runNodeAction } from "./node-action.js";
@@ -38,11 +39,11 @@ export function resolveInputs(action: ActionDef, given: Record<string, string>, 
 }
 
 /** A remote action's definition, loaded once per job (the action cache does not change under a run). */
-export function loadRemoteAction(state: JobState, dir: string, shownAs: string): ActionLoad {
+export function loadRemoteAction(state: JobState, dir: string, shownAs: string): Result<ActionDef> {
   const known = state.knownAction(dir);
-  if (known) return { ok: true, action: known };
+  if (known) return { ok: true, value: known };
   const loaded = loadAction(dir, shownAs);
-  if (loaded.ok) state.rememberAction(dir, loaded.action);
+  if (loaded.ok) state.rememberAction(dir, loaded.value);
   return loaded;
 }
 
@@ -54,10 +55,11 @@ const hostPaths = (mounts: Mount[], value: string): string => value.replace(/^(\
 /** A `uses:` step: a built-in shim, a local action, or a cached remote one; Docker needs an engine. */
 export async function runAction(def: StepDef, scope: StepScope, ctx: Contexts, fns: ExtraFunctions, env: Record<string, string>, runStep: StepRunner): Promise<ProcessOutcome> {
   const uses = def.uses ?? "";
-  const ref = parseUses(uses);
-  if ("error" in ref) {
-    return failStep(scope, ref.error);
+  const parsed = parseUses(uses);
+  if (!parsed.ok) {
+    return failStep(scope, parsed.error);
   }
+  const ref = parsed.value;
   const withValues = evaluateStringMap(def.with, ctx, fns);
   if (ref.kind === "docker") {
     // STEP-16: `with: args` and `entrypoint` for docker:// steps.
@@ -75,10 +77,11 @@ export async function runAction(def: StepDef, scope: StepScope, ctx: Contexts, f
       if (outcome.changes) scope.rt.state.apply(outcome.changes);
       return outcome;
     }
-    const found = await locateRepo(scope.rt.services.actions, ref.owner, ref.repo, ref.ref, "Action");
-    if ("error" in found) {
-      return failStep(scope, ...found.error);
+    const located = await locateRepo(scope.rt.services.actions, ref.owner, ref.repo, ref.ref, "Action");
+    if (!located.ok) {
+      return failStep(scope, ...located.error);
     }
+    const found = located.value;
     if (found.via === "override") scope.log(`stax: ${ref.slug}@${ref.ref} comes from the local folder ${found.dir} (--action)`);
     if (found.via === "fetch") scope.log(`stax: fetched ${ref.slug}@${ref.ref} into the action cache`);
     const dir = join(found.dir, ref.path);
@@ -86,7 +89,7 @@ export async function runAction(def: StepDef, scope: StepScope, ctx: Contexts, f
     if (!loaded.ok) {
       return failStep(scope, loaded.error);
     }
-    action = loaded.action;
+    action = loaded.value;
     actionInfo = { path: dir, repository: ref.slug, ref: ref.ref };
   } else {
     const dir = resolve(workspace, ref.path);
@@ -94,7 +97,7 @@ export async function runAction(def: StepDef, scope: StepScope, ctx: Contexts, f
     if (!loaded.ok) {
       return failStep(scope, loaded.error);
     }
-    action = loaded.action;
+    action = loaded.value;
     actionInfo = { path: dir, repository: "", ref: "" };
   }
   const inputs = resolveInputs(action, withValues, stepContexts(scope, env, def.id), fns, scope.log);

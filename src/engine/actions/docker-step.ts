@@ -33,10 +33,10 @@ export function splitArgs(s: string): string[] {
 export async function runContainerStep(def: StepDef, scope: StepScope, env: Record<string, string>, step: ContainerStep): Promise<ProcessOutcome> {
   const rt = scope.rt;
   const docker = await dockerFor(rt.services, step.label);
-  if ("error" in docker) {
+  if (!docker.ok) {
     return failStep(scope, docker.error);
   }
-  const { engine } = docker;
+  const engine = docker.value;
   let image: string;
   try {
     if (step.image.startsWith("docker://")) {

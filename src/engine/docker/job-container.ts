@@ -13,7 +13,7 @@ import { evaluateToken } from "../../expressions/index.js";
 import { jobContexts, type JobContainer, type JobContext } from "../runtime.js";
 import { dockerFor, type Mount } from "./context.js";
 import type { DockerEngine } from "./engine.js";
-import { errorMessage } from "../../contract/index.js";
+import { errorMessage, type Result } from "../../contract/index.js";
 
 interface ContainerDef {
   image: string;
@@ -58,15 +58,21 @@ function jobMounts(rt: JobContext): (Mount & { readOnly?: boolean })[] {
   ];
 }
 
-/** Starts what the job declares; returns the cleanup (always call it) and the job container, or the error that fails the job. */
-export async function startJobContainers(rt: JobContext, log: (l: string) => void): Promise<{ cleanup: () => Promise<void>; container?: JobContainer; error?: string }> {
+/** What the job's containers leave it: their cleanup (always call it) and the job container, if it has one. */
+export interface JobContainers {
+  cleanup: () => Promise<void>;
+  container?: JobContainer;
+}
+
+/** Starts what the job declares, or says why that failed the job (what it started is removed by then). */
+export async function startJobContainers(rt: JobContext, log: (l: string) => void): Promise<Result<JobContainers>> {
   const ctx = jobContexts(rt);
   const container = rt.def.container ? asDef(evaluateToken(rt.def.container, ctx), "container") : undefined;
   const services = rt.def.services ? (evaluateToken(rt.def.services, ctx) as Record<string, unknown>) : {};
   const needs = [container ? `'container: ${container.image}'` : "", ...Object.entries(services).map(([id, s]) => `service '${id}' (${asDef(s, `service ${id}`).image})`)].filter(Boolean);
   const docker = await dockerFor(rt.services, `job '${rt.def.id}' (${needs.join(", ")})`);
-  if ("error" in docker) return { cleanup: async () => {}, error: docker.error };
-  const engine: DockerEngine = docker.engine;
+  if (!docker.ok) return docker;
+  const engine: DockerEngine = docker.value;
   const created: string[] = [];
   let network: string | undefined;
   const cleanup = async () => {
@@ -103,11 +109,11 @@ export async function startJobContainers(rt: JobContext, log: (l: string) => voi
       // JavaScript actions: the image's own Node, else the mounted one (GitHub mounts its own at /__e).
       const node = (await has("node")) ? "node" : "/__e/node/bin/node";
       log(`Started the job container (${container.image}); run steps execute in it`);
-      return { cleanup, container: { id: cid, network: name, shell, mounts, node } };
+      return { ok: true, value: { cleanup, container: { id: cid, network: name, shell, mounts, node } } };
     }
-    return { cleanup };
+    return { ok: true, value: { cleanup } };
   } catch (err) {
     await cleanup();
-    return { cleanup: async () => {}, error: errorMessage(err) };
+    return { ok: false, error: errorMessage(err) };
   }
 }

@@ -64,11 +64,11 @@ export function processFileCommands(paths: FileCommandPaths, effects: StepEffect
     const parsed = parseEnvFile(content);
     if (!parsed.ok) {
       log(`##[error]Unable to process file command '${label}' successfully.`);
-      log(`##[error]${parsed.error} (${key} line ${parsed.line})`);
+      log(`##[error]${parsed.error.message} (${key} line ${parsed.error.line})`);
       effects.failure ??= `Unable to process file command '${label}'`;
       continue;
     }
-    for (const [k, v] of parsed.pairs) apply(k, v);
+    for (const [k, v] of parsed.value) apply(k, v);
   }
   for (const line of take(paths.GITHUB_PATH).split("\n")) {
     const dir = line.replace(/\r$/, "").trim();

@@ -1,16 +1,16 @@
 import { mkdirSync, rmSync } from "node:fs";
 import type { JobConclusion, Step } from "../../contract/index.js";
 import { evaluateStringMap, evaluateString, stringify, evaluateToken, truthy } from "../../expressions/index.js";
-import type { JobContainer, JobContext, JobResult, JobStart } from "../runtime.js";
+import type { JobContext, JobResult, JobStart } from "../runtime.js";
 import { jobContexts } from "../runtime.js";
 import { scopeFunctions, stepContexts, type StepScope } from "../steps/scope.js";
 import { executeStep } from "./step.js";
-import { startJobContainers } from "../docker/job-container.js";
+import { startJobContainers, type JobContainers } from "../docker/job-container.js";
 import { planPreSteps, runPreSteps } from "./pre-steps.js";
 import { evaluatedStepName } from "../steps/step-names.js";
 import { runsOnSkip } from "./runs-on.js";
 import { setupStep, skipJob } from "./setup-step.js";
-import { errorMessage } from "../../contract/index.js";
+import { errorMessage, type Result } from "../../contract/index.js";
 
 /**
  * Runs one job (or matrix leg) whose `if` already passed: set up (env, defaults, RUNNER_TEMP),
@@ -29,12 +29,12 @@ export async function runJob(start: JobStart): Promise<JobResult> {
     runsOnError = `runs-on: ${errorMessage(err)}`;
   }
   if (skip) return skipJob(start.run, job, skip);
-  const checkout = runsOnError ? { error: runsOnError } : await acquireCheckout(start);
-  const workspace = checkout.workspace ?? start.services.workspace;
-  const setup = checkout.error !== undefined ? { error: checkout.error, defaults: {} } : setUp(start);
-  const rt: JobContext = { ...start, workspace, defaults: setup.defaults };
+  const checkout: Result<Checkout> = runsOnError ? { ok: false, error: runsOnError } : await acquireCheckout(start);
+  const setup = checkout.ok ? setUp(start) : checkout;
+  const workspace = (checkout.ok ? checkout.value.workspace : undefined) ?? start.services.workspace;
+  const rt: JobContext = { ...start, workspace, defaults: setup.ok ? setup.value : {} };
   const scope: StepScope = { rt, steps: {}, post: [], log: () => {} };
-  const setupError = setup.error;
+  const setupError = setup.ok ? undefined : setup.error;
   // A job that cannot start shows one failed "Set up job" step instead of steps that never ran.
   if (setupError) job.steps = [];
   const pres = setupError ? [] : await planPreSteps(rt);
@@ -47,11 +47,12 @@ export async function runJob(start: JobStart): Promise<JobResult> {
     setupStep(rt.run, job, "failure", setupError.split("\n").map((l) => `##[error]${l}`));
     state.fail();
   } else {
-    const started = containers ? await initContainers(rt, job.steps[0], logTo) : { ok: true, cleanup: async () => {} };
+    const started: Result<JobContainers> = containers ? await initContainers(rt, job.steps[0], logTo) : { ok: true, value: { cleanup: async () => {} } };
     try {
       if (started.ok) {
         // The steps see the job container while it exists; the job outputs, evaluated once it is gone, see the host's paths.
-        if (started.container) scope.rt = { ...rt, container: started.container };
+        const { container } = started.value;
+        if (container) scope.rt = { ...rt, container };
         await runPreSteps(scope.rt, scope, pres, job.steps.slice(head.length - pres.length, head.length), logTo);
         await runSteps(scope.rt, scope, logTo, head.length);
       } else {
@@ -61,7 +62,7 @@ export async function runJob(start: JobStart): Promise<JobResult> {
       if (containers && started.ok) {
         const stop = reporter.addStep(job, "Stop containers");
         reporter.stepStarted(job, stop);
-        await started.cleanup();
+        await started.value.cleanup();
         scope.rt = rt;
         reporter.stepCompleted(job, stop, "success", "success");
       }
@@ -78,7 +79,7 @@ export async function runJob(start: JobStart): Promise<JobResult> {
     // an invalid expression here is reported by the job's failure already
   }
   const last = job.steps.filter((s) => s.status === "completed").at(-1);
-  const parting = await checkout.release?.(conclusion === "failure").catch((err: Error) => `##[warning]could not remove this job's checkout: ${err.message}`);
+  const parting = await (checkout.ok ? checkout.value.release : undefined)?.(conclusion === "failure").catch((err: Error) => `##[warning]could not remove this job's checkout: ${err.message}`);
   if (parting && last) logTo(last)(parting);
   reporter.jobCompleted(job, conclusion);
   rmSync(rt.temp, { recursive: true, force: true });
@@ -87,39 +88,44 @@ export async function runJob(start: JobStart): Promise<JobResult> {
 }
 
 /** "Initialize containers": the job's services and container (JOB `container:` / `services:`), or the one error that fails the job. */
-async function initContainers(rt: JobContext, step: Step, logTo: (s: Step) => (l: string) => void): Promise<{ ok: boolean; cleanup: () => Promise<void>; container?: JobContainer }> {
+async function initContainers(rt: JobContext, step: Step, logTo: (s: Step) => (l: string) => void): Promise<Result<JobContainers>> {
   const { reporter } = rt.run;
   reporter.stepStarted(rt.job, step);
   const log = logTo(step);
-  let r: Awaited<ReturnType<typeof startJobContainers>>;
+  let r: Result<JobContainers>;
   try {
     r = await startJobContainers(rt, log);
   } catch (err) {
-    r = { cleanup: async () => {}, error: errorMessage(err) };
+    r = { ok: false, error: errorMessage(err) };
   }
-  if (r.error) {
+  if (!r.ok) {
     log(`##[error]${r.error}`);
     reporter.stepCompleted(rt.job, step, "failure", "failure");
     rt.state.fail();
-    return { ok: false, cleanup: r.cleanup };
+    return r;
   }
   reporter.stepCompleted(rt.job, step, "success", "success");
-  return { ok: true, cleanup: r.cleanup, container: r.container };
+  return r;
 }
 
-/** The leg's own checkout when jobs are isolated: the job's workspace until `release`. */
-async function acquireCheckout(start: JobStart): Promise<{ error?: string; workspace?: string; release?: (failed: boolean) => Promise<string | undefined> }> {
-  if (!start.run.checkouts) return {};
+/** A leg's own checkout, when jobs are isolated: the job's workspace until `release`. */
+interface Checkout {
+  workspace?: string;
+  release?: (failed: boolean) => Promise<string | undefined>;
+}
+
+async function acquireCheckout(start: JobStart): Promise<Result<Checkout>> {
+  if (!start.run.checkouts) return { ok: true, value: {} };
   try {
     const leg = await start.run.checkouts.acquire(start.job.id);
-    return { workspace: leg.dir, release: leg.dispose };
+    return { ok: true, value: { workspace: leg.dir, release: leg.dispose } };
   } catch (err) {
-    return { error: `could not make this job's checkout: ${errorMessage(err)}` };
+    return { ok: false, error: `could not make this job's checkout: ${errorMessage(err)}` };
   }
 }
 
-/** Prepares the job: RUNNER_TEMP emptied (JOB-17), job env (ENV-01..03), defaults.run. */
-function setUp(start: JobStart): { error?: string; defaults: JobContext["defaults"] } {
+/** Prepares the job: RUNNER_TEMP emptied (JOB-17), job env (ENV-01..03); returns its defaults.run. */
+function setUp(start: JobStart): Result<JobContext["defaults"]> {
   rmSync(start.temp, { recursive: true, force: true });
   mkdirSync(start.commandDir, { recursive: true, mode: 0o700 });
   const { state } = start;
@@ -128,13 +134,14 @@ function setUp(start: JobStart): { error?: string; defaults: JobContext["default
     state.setEnv(evaluateStringMap(start.def.env, ctx));
     const withEnv = { ...ctx, env: state.env, job: {}, runner: start.runner };
     return {
-      defaults: {
+      ok: true,
+      value: {
         shell: evaluateString(start.def.defaults.shell, withEnv) ?? evaluateString(start.graph.def.defaults.shell, withEnv),
         workingDirectory: evaluateString(start.def.defaults.workingDirectory, withEnv) ?? evaluateString(start.graph.def.defaults.workingDirectory, withEnv),
       },
     };
   } catch (err) {
-    return { error: errorMessage(err), defaults: {} };
+    return { ok: false, error: errorMessage(err) };
   }
 }
 

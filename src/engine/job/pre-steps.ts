@@ -41,15 +41,18 @@ export async function planPreSteps(rt: JobContext): Promise<PrePlan[]> {
   const collect = async (defs: StepDef[], parents: PrePlan["parents"]): Promise<void> => {
     for (const def of defs) {
       if (!def.uses) continue;
-      const ref = parseUses(def.uses);
-      if ("error" in ref || ref.kind !== "remote" || findShim(ref.slug, ref.path)) continue;
+      const parsed = parseUses(def.uses);
+      if (!parsed.ok || parsed.value.kind !== "remote") continue;
+      const ref = parsed.value;
+      if (findShim(ref.slug, ref.path)) continue;
       const found = await locateRepo(rt.services.actions, ref.owner, ref.repo, ref.ref, "Action");
-      if ("error" in found) continue;
-      const loaded = loadRemoteAction(rt.state, join(found.dir, ref.path), def.uses);
+      if (!found.ok) continue;
+      const loaded = loadRemoteAction(rt.state, join(found.value.dir, ref.path), def.uses);
       if (!loaded.ok) continue;
-      const { runs } = loaded.action;
-      if (runs.using === "node" && runs.pre) out.push({ def, action: loaded.action, repository: ref.slug, ref: ref.ref, name: `Pre ${staticStepName(def)}`, parents });
-      else if (runs.using === "composite" && parents.length < MAX_COMPOSITE_DEPTH) await collect(runs.steps, [...parents, { def, action: loaded.action }]);
+      const action = loaded.value;
+      const { runs } = action;
+      if (runs.using === "node" && runs.pre) out.push({ def, action, repository: ref.slug, ref: ref.ref, name: `Pre ${staticStepName(def)}`, parents });
+      else if (runs.using === "composite" && parents.length < MAX_COMPOSITE_DEPTH) await collect(runs.steps, [...parents, { def, action }]);
     }
   };
   await collect(rt.def.steps, []);

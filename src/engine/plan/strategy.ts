@@ -31,8 +31,8 @@ export async function runLegs(run: RunRuntime, graph: GraphScope, def: JobDef, h
   if (hasMatrix) {
     const expanded = expandMatrix(strategy.matrix);
     if (!expanded.ok) return failHolder(run, holder, `job '${def.id}': ${expanded.error}`);
-    if (expanded.legs.length === 0) return failHolder(run, holder, `job '${def.id}': the matrix has no combinations`);
-    legs = expanded.legs.map((l, index) => ({ matrix: l.values, nameParts: l.nameParts, index }));
+    if (expanded.value.length === 0) return failHolder(run, holder, `job '${def.id}': the matrix has no combinations`);
+    legs = expanded.value.map((l, index) => ({ matrix: l.values, nameParts: l.nameParts, index }));
   }
   // MAT-08 numbers legs over the whole matrix, so a leg picked with --matrix keeps its job-index and job-total.
   const total = legs.length;

@@ -20,10 +20,11 @@ export async function runScript(def: StepDef, scope: StepScope, ctx: Contexts, f
   const defaults = scope.composite ? {} : rt.defaults;
   // In a job container without bash, the default shell is sh (as on GitHub).
   const shellName = evaluateString(def.shell, ctx, fns) ?? defaults.shell ?? (rt.container?.shell === "sh" ? "sh" : undefined);
-  const shell = resolveShell(shellName, [...rt.state.path, env.PATH ?? rt.run.hostEnv.PATH ?? ""].join(delimiter));
-  if ("error" in shell) {
-    return failStep(scope, shell.error);
+  const resolved = resolveShell(shellName, [...rt.state.path, env.PATH ?? rt.run.hostEnv.PATH ?? ""].join(delimiter));
+  if (!resolved.ok) {
+    return failStep(scope, resolved.error);
   }
+  const shell = resolved.value;
   const workspace = rt.workspace;
   const wd = evaluateString(def.workingDirectory, ctx, fns) ?? defaults.workingDirectory;
   const mounts = rt.container?.mounts ?? [];
