@@ -1,6 +1,7 @@
 import type { ActionDef, StepDef } from "../workflow/index.js";
 import type { JobEffects } from "./io/command-processor.js";
 import type { Masker } from "./io/mask.js";
+import type { PostEntry } from "./runtime.js";
 
 /** The job status the status functions read (STEP-04). */
 export type JobStatus = "success" | "failure" | "cancelled";
@@ -19,6 +20,7 @@ export class JobState {
   private readonly masker: Masker;
   private readonly preStates = new Map<StepDef, Record<string, string>>();
   private readonly actions = new Map<string, ActionDef>();
+  private readonly postEntries: PostEntry[] = [];
   private stop: ((hard: boolean) => void) | undefined;
   private condition: (() => boolean) | undefined;
 
@@ -136,6 +138,16 @@ export class JobState {
   /** The running top-level step's `if`, re-evaluated under cancellation (STEP-20); undefined between steps. */
   watchCondition(condition: (() => boolean) | undefined): void {
     this.condition = condition;
+  }
+
+  /** A post step an action registered (ACT-06); they run after the job's steps, last-registered first (JOB-16). */
+  addPost(entry: PostEntry): void {
+    this.postEntries.push(entry);
+  }
+
+  /** The post steps registered so far, in the order registered. */
+  get posts(): readonly PostEntry[] {
+    return this.postEntries;
   }
 
   /** ACT-05: the state a `pre` step saved, for its action's main and post. */

@@ -31,7 +31,7 @@ export async function runComposite(action: ActionDef, info: StepScope["action"],
     inputs,
     action: info,
     composite: { status: "success", envOverlay: { ...(scope.composite?.envOverlay ?? {}), ...stepEnvOnly(env, scope) }, depth },
-    post: innerPost,
+    addPost: (entry) => innerPost.push(entry),
     log: scope.log,
   };
   for (const step of action.runs.steps) {
@@ -47,7 +47,7 @@ export async function runComposite(action: ActionDef, info: StepScope["action"],
     }
   }
   if (innerPost.length) {
-    scope.post.push({
+    scope.addPost({
       name: `Post ${action.name}`,
       condition: () => true,
       run: async (log) => {

@@ -64,7 +64,7 @@ export async function runNodeAction(action: ActionDef, info: StepScope["action"]
   if (runs.post) {
     const post = runs.post;
     const condition = runs.postIf ?? "always()";
-    scope.post.push({
+    scope.addPost({
       name: `Post ${action.name}`,
       condition: () => evaluateCondition(condition, { ...stepContexts(scope, env, def.id), inputs, steps: {} }, stepStatusFunctions(workspace, () => rt.state.status, () => rt.state.cancelled)),
       run: async (log) => (await stage(post, { ...state }, log)).result === "success" ? "success" : "failure",

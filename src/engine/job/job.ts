@@ -33,7 +33,7 @@ export async function runJob(start: JobStart): Promise<JobResult> {
   const setup = checkout.ok ? setUp(start) : checkout;
   const workspace = (checkout.ok ? checkout.value.workspace : undefined) ?? start.services.workspace;
   const rt: JobContext = { ...start, workspace, defaults: setup.ok ? setup.value : {} };
-  const scope: StepScope = { rt, steps: {}, post: [], log: () => {} };
+  const scope: StepScope = { rt, steps: {}, addPost: (entry) => state.addPost(entry), log: () => {} };
   const setupError = setup.ok ? undefined : setup.error;
   // A job that cannot start shows one failed "Set up job" step instead of steps that never ran.
   if (setupError) job.steps = [];
@@ -169,7 +169,7 @@ async function runSteps(rt: JobContext, scope: StepScope, logTo: (s: Step) => (l
       });
       reporter.stepCompleted(rt.job, step, result.outcome, result.conclusion);
     }
-    for (const entry of [...scope.post].reverse()) {
+    for (const entry of [...rt.state.posts].reverse()) {
       if (rt.run.hardStop) break;
       let run = false;
       try {

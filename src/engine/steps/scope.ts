@@ -30,7 +30,8 @@ export interface StepScope {
   /** GITHUB_ACTION_PATH & co. inside a composite action (ACT-09, ACT-10). */
   action?: { path: string; repository: string; ref: string };
   composite?: CompositeState;
-  post: PostEntry[];
+  /** Registers a post step: the job's (`JobState.addPost`), or at the top level of a composite, its own (COMP-10). */
+  addPost: (entry: PostEntry) => void;
   /** Logs one line of the top-level step (masking happens here). */
   log: (line: string) => void;
 }

@@ -188,7 +188,7 @@ export const cache: Shim = {
     const key = w.key.trim();
     if (!restored.hit && (w["lookup-only"] ?? "").toLowerCase() !== "true") {
       // The real action's post step: `post-if: success()` — the job must still be succeeding.
-      scope.post.push({
+      scope.addPost({
         name: `Post ${staticStepName(call.def)}`,
         condition: () => rt.state.status === "success",
         run: async (log) => {
