@@ -30,7 +30,10 @@ export class JobState {
     this.masker = masker;
   }
 
-  /** Job-wide env context: workflow env + job env + GITHUB_ENV writes so far (ENV-04). A new object on every change: evaluation caches context objects by identity. */
+  /**
+   * Job-wide env context: workflow env + job env + GITHUB_ENV writes so far (ENV-04). A new
+   * object on every change, never changed in place: evaluation caches context objects by identity.
+   */
   get env(): Record<string, string> {
     return this.currentEnv;
   }

@@ -49,8 +49,9 @@ function take(path: string): string {
 }
 
 /**
- * FILE-02..08: applies what the step wrote, after its process exited (also after a failure).
- * A malformed file fails the step with GitHub's message and the parser's reason.
+ * FILE-02..08: reads what the step wrote, after its process exited (also after a failure): its
+ * outputs and state into `effects`, what it changes in the job into `changes`. A malformed file
+ * fails the step with GitHub's message and the parser's reason.
  */
 export function processFileCommands(paths: FileCommandPaths, effects: StepEffects, changes: JobEffects, commands: CommandProcessor, log: (line: string) => void): void {
   const files: [keyof FileCommandPaths, string, (k: string, v: string) => void][] = [

@@ -89,7 +89,7 @@ export const setupNode: Shim = {
       return failStep(scope, choice.error);
     }
     const found = choice.value;
-    // Its folder goes first on the PATH of the steps that follow, whatever happens next.
+    // Its folder goes first on the PATH of the steps that follow, even when the `cache:` check below fails the step.
     const changes = { env: {}, path: [found.bin] };
     scope.log(`Found Node v${found.version} in ${found.from} at ${found.exe}${spec ? ` for '${spec}'` : ""}`);
     const outputs: Record<string, string> = { "node-version": `v${found.version}` };
