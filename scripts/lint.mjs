@@ -20,19 +20,20 @@ const ENV_READERS = new Set(["config", "cli"]);
 
 // Inside src/engine: the rooms (sub-folders) and what each may import of the others, as in
 // docs/architecture.md. A room may also import the shared state modules named with it
-// (options.ts: RunOptions; runtime.ts: run, graph and job state), never the entry points
+// (options.ts: RunOptions; runtime.ts: the run's runtime, graph scope and job context;
+// job-state.ts: what changes while a job runs), never the entry points
 // (index.ts, run.ts, remote-leg.ts) nor report.ts. The shared modules import the rooms' types only.
 export const ENGINE_ROOMS = {
   io: [],
   context: ["io"],
   docker: ["io", "runtime.ts"],
   tools: [],
-  steps: ["io", "context", "docker", "runtime.ts"],
-  actions: ["steps", "docker", "tools", "options.ts", "runtime.ts"],
-  job: ["steps", "actions", "docker", "runtime.ts"],
-  plan: ["job", "actions", "steps", "options.ts", "runtime.ts"],
+  steps: ["io", "context", "docker", "runtime.ts", "job-state.ts"],
+  actions: ["steps", "docker", "tools", "options.ts", "runtime.ts", "job-state.ts"],
+  job: ["steps", "actions", "docker", "runtime.ts", "job-state.ts"],
+  plan: ["job", "actions", "steps", "options.ts", "runtime.ts", "job-state.ts"],
 };
-const ENGINE_SHARED = new Set(["options.ts", "runtime.ts"]);
+const ENGINE_SHARED = new Set(["options.ts", "runtime.ts", "job-state.ts"]);
 const ENGINE_ENTRIES = new Set(["index.ts", "run.ts", "remote-leg.ts", "report.ts"]);
 // The one import cycle the engine keeps (value imports; `import type` is erased): a job that calls
 // a reusable workflow schedules that workflow's graph.

@@ -38,8 +38,8 @@ export function registerActions(program: Command): void {
       const c = cliConfig();
       const { owner, repo, ref } = parseRepoRef(spec(s));
       const got = await gitFetcher(c.actionsCache, { token: process.env.GITHUB_TOKEN, probeMs: 3000 })(owner, repo, ref);
-      if ("error" in got) throw new StaxError("FETCH_FAILED", `could not pull ${s}: ${got.error}\nwithout the network, use: stax actions add ${s} <dir>`);
-      console.log(`cached ${s} in ${got.dir}`);
+      if (!got.ok) throw new StaxError("FETCH_FAILED", `could not pull ${s}: ${got.error}\nwithout the network, use: stax actions add ${s} <dir>`);
+      console.log(`cached ${s} in ${got.value}`);
     });
   actions
     .command("list")

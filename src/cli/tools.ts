@@ -21,7 +21,7 @@ export function registerTools(program: Command): void {
       // Only the tool cache counts as "there": the point is to have the version for offline runs.
       const choice = await provideNode(spec, { installed: [], toolCache, env, cwd: toolCache, log: (l) => console.log(l) });
       if (!choice.ok) throw new StaxError("FETCH_FAILED", choice.error.replace(/ Fetch it once while online with: .*$| Retry while online with: .*$/, ""));
-      console.log(`node ${choice.node.version} (${nodePackage()}) is in the tool cache: ${choice.node.bin}`);
+      console.log(`node ${choice.value.version} (${nodePackage()}) is in the tool cache: ${choice.value.bin}`);
     });
   tools
     .command("list")

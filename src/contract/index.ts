@@ -6,3 +6,4 @@ export * from "./errors.js";
 export * from "./api.js";
 export * from "./logs.js";
 export * from "./legs.js";
+export * from "./result.js";

@@ -9,7 +9,7 @@ export { addToCache, listCache, removeFromCache, parseRepoRef, entryDir, type Ca
 export { selectJobs, rerunPlan } from "./plan/select.js";
 export { Checkouts, describeIsolation, isolationKind, KEPT_MARK, snapshotOf, type CheckoutOptions } from "./job/checkouts.js";
 export { copyWorkspace, copyWorkspaceSync, describeCopySkips } from "./job/workspace-copy.js";
-export { provideNode, addCommand, type NodeChoice } from "./tools/node-tool.js";
+export { provideNode, addCommand } from "./tools/node-tool.js";
 export { cachedNodes, nodePackage } from "./tools/node-registry.js";
 export { resolveNodeSpec, ltsMajors } from "./tools/node-spec.js";
 export { LegSlots } from "./plan/slots.js";

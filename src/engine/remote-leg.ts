@@ -7,11 +7,11 @@ import type { DockerEngine } from "./docker/engine.js";
 import type { EventSink } from "../contract/index.js";
 import { failHolder } from "./job/setup-step.js";
 import { runJob } from "./job/job.js";
-import { cancelJob, newJobRuntime } from "./plan/strategy.js";
+import { newJob } from "./plan/strategy.js";
 import { Masker } from "./io/mask.js";
 import { Reporter } from "./report.js";
 import { inheritedEnv, runnerContext } from "./run.js";
-import type { GraphScope, JobResult, RunRuntime } from "./runtime.js";
+import { jobServices, type GraphScope, type JobResult, type RunRuntime } from "./runtime.js";
 
 /** What a worker brings to a leg: its checkout of the run's source, its folders, its sinks. */
 export interface LegEnvironment {
@@ -63,6 +63,7 @@ export async function runLegSpec(spec: LegSpec, env: LegEnvironment): Promise<{ 
   const opts: RunOptions = { runId: spec.runId, runNumber: spec.runNumber, workspace: env.workspace, workflow, event: spec.event, inputs: spec.inputs, secrets: env.secrets, vars: spec.vars, hostEnv: env.hostEnv, tempDir: env.tempDir, sink: env.sink, actions: env.actions, artifacts: env.artifacts, cacheDir: env.cacheDir, sharedCache: env.sharedCache, cacheLimits: env.cacheLimits, docker: env.docker, processes: env.processes, killGraceSeconds: spec.killGraceSeconds, platforms, toolCache: env.toolCache };
   const runtime: RunRuntime = {
     opts,
+    services: jobServices(opts),
     reporter,
     workflow,
     github: { ...spec.github, workspace: env.workspace, event_path: eventPath },
@@ -84,13 +85,13 @@ export async function runLegSpec(spec: LegSpec, env: LegEnvironment): Promise<{ 
     return { done: Promise.resolve(failHolder(runtime, job, `the worker cannot load the job from the run's source: ${why}`)), cancel() {} };
   }
   const graph: GraphScope = { def: workflow.definition, workflow, inputs: spec.inputs, secrets: env.secrets, ...spec.scope, root: env.workspace };
-  const jobRuntime = newJobRuntime(runtime, graph, def, job, spec.matrix, spec.strategy, spec.needs, spec.workflowEnv);
+  const start = newJob(runtime, graph, def, job, spec.matrix, spec.strategy, spec.needs, spec.workflowEnv);
   return {
-    done: Promise.resolve().then(() => runJob(jobRuntime)),
+    done: Promise.resolve().then(() => runJob(start)),
     cancel: (hard) => {
       runtime.cancelled = true;
       runtime.hardStop = hard;
-      cancelJob(jobRuntime, hard);
+      start.state.cancel(hard);
     },
   };
 }

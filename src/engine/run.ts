@@ -9,7 +9,7 @@ import { githubContext, refOf, synthesizePayload } from "./context/github-contex
 import { runGraph } from "./plan/graph.js";
 import { Masker } from "./io/mask.js";
 import { Reporter } from "./report.js";
-import type { RunRuntime } from "./runtime.js";
+import { jobServices, type RunRuntime } from "./runtime.js";
 import { selectJobs } from "./plan/select.js";
 
 /**
@@ -70,6 +70,7 @@ export function startRun(opts: RunOptions): RunHandle {
   const eventPath = join(opts.tempDir, "_github_workflow", "event.json");
   const runtime: RunRuntime = {
     opts,
+    services: jobServices(opts),
     reporter,
     workflow: opts.workflow,
     github: githubContext({ runId: opts.runId, runNumber: opts.runNumber, event: opts.event, payload, eventPath, workspace: opts.workspace, workflowName: opts.workflow.name, workflowRelPath: opts.workflow.relPath, git, ref }),

@@ -2,8 +2,10 @@ import type { Mount } from "./docker/context.js";
 import type { Job, JobConclusion } from "../contract/index.js";
 import type { Contexts, ExtraFunctions } from "../expressions/index.js";
 import { hashFiles } from "../expressions/index.js";
-import type { ActionDef, JobDef, LoadedWorkflow, StepDef, WorkflowDef } from "../workflow/index.js";
-import type { RunOptions } from "./options.js";
+import type { JobDef, LoadedWorkflow, WorkflowDef } from "../workflow/index.js";
+import { GITHUB_CACHE_LIMITS, type ActionSources, type ArtifactStore, type CacheLimits, type ProcessRecorder, type RunOptions, type SharedCache } from "./options.js";
+import type { DockerEngine } from "./docker/engine.js";
+import type { JobState } from "./job-state.js";
 import type { Checkouts } from "./job/checkouts.js";
 import type { GithubContext } from "./context/github-context.js";
 import type { Masker } from "./io/mask.js";
@@ -17,6 +19,7 @@ export interface JobResult {
 
 /** Run-wide state shared by every job of one run. */
 export interface RunRuntime {
+  /** What the run was started with: the planner (`plan/`) and the entry points read it; jobs read `services`. */
   opts: RunOptions;
   reporter: Reporter;
   workflow: LoadedWorkflow;
@@ -39,6 +42,8 @@ export interface RunRuntime {
   nodePath: string;
   /** Per-leg checkouts, when jobs are isolated (RunOptions.checkouts). */
   checkouts?: Checkouts;
+  /** What every job's steps may use of `opts` (`jobServices`), one object for the run. */
+  services: JobServices;
 }
 
 export interface JobCancel {
@@ -62,52 +67,76 @@ export interface GraphScope {
   root?: string;
 }
 
-/** State of one job (or matrix leg) while it runs. */
-export interface JobRuntime {
-  run: RunRuntime;
-  graph: GraphScope;
-  def: JobDef;
-  job: Job;
-  /** GITHUB_WORKSPACE of this job: the workspace itself, or the leg's own checkout. */
+/**
+ * What a job's steps may use of the run's options: where actions, artifacts, caches and tools
+ * come from and go, Docker, the process recorder. Jobs read these, never the options themselves.
+ */
+export interface JobServices {
+  runId: string;
+  /** The run's workspace: a job's GITHUB_WORKSPACE, unless the job gets a checkout of its own. */
   workspace: string;
-  matrix: Record<string, unknown> | null;
-  strategy: Record<string, unknown>;
-  needs: Record<string, JobResult>;
-  /** Job-wide env context: workflow env + job env + GITHUB_ENV writes so far (ENV-04). */
-  env: Record<string, string>;
-  /** GITHUB_PATH entries, newest first (FILE-05). */
-  path: string[];
-  masker: Masker;
-  /** The job status the status functions read (STEP-04). */
-  status: "success" | "failure" | "cancelled";
-  /** Set when the job was cancelled by a timeout: it then concludes as failure (JOB-08). */
-  timedOut: boolean;
-  /** Post steps registered by actions, run in reverse order (ACT-06). */
-  post: PostEntry[];
+  /** The run's temporary folder (its `_github_workflow/event.json` is mounted into job containers). */
+  tempDir: string;
+  actions?: ActionSources;
+  artifacts?: ArtifactStore;
+  cacheDir?: string;
+  sharedCache?: SharedCache;
+  cacheLimits: CacheLimits;
+  /** RUNNER_TOOL_CACHE, where setup-node puts the Nodes it fetches. */
+  toolCache?: string;
+  docker?: DockerEngine;
+  processes?: ProcessRecorder;
+  /** `--platform` mappings of `runs-on` labels (runs-on.ts). */
+  platforms: Record<string, string>;
+  /** The host's whole environment, for stax's own npm calls (setup-node fetching a Node); steps get `RunRuntime.hostEnv`. */
+  machineEnv: Record<string, string | undefined>;
+}
+
+/** The services of a run, made once per run (Docker's answer is kept per services object, docker/context.ts). */
+export function jobServices(opts: RunOptions): JobServices {
+  const { runId, workspace, tempDir, actions, artifacts, cacheDir, sharedCache, toolCache, docker, processes } = opts;
+  return { runId, workspace, tempDir, actions, artifacts, cacheDir, sharedCache, cacheLimits: opts.cacheLimits ?? GITHUB_CACHE_LIMITS, toolCache, docker, processes, platforms: opts.platforms ?? {}, machineEnv: opts.hostEnv };
+}
+
+/** What one job (or matrix leg) is started with, before its checkout and set-up; never changed. */
+export interface JobStart {
+  readonly run: RunRuntime;
+  readonly graph: GraphScope;
+  readonly def: JobDef;
+  /** The job as the run shows it (the Reporter changes it, nothing else). */
+  readonly job: Job;
+  readonly matrix: Record<string, unknown> | null;
+  readonly strategy: Record<string, unknown>;
+  readonly needs: Record<string, JobResult>;
   /** RUNNER_TEMP of this job, emptied at its start (JOB-17). */
-  temp: string;
+  readonly temp: string;
   /** `$RUNNER_TEMP/_runner_file_commands` (FILE-01). */
-  commandDir: string;
+  readonly commandDir: string;
   /** The `runner` context; `temp` is this job's RUNNER_TEMP (CTX-03). */
-  runner: Record<string, string>;
+  readonly runner: Record<string, string>;
   /** Step debug (ACTIONS_STEP_DEBUG): shows `::debug::` lines (CMD-04). */
-  debug: boolean;
-  summaries: string[];
-  /** The job's container (`container:`), when it has one: run steps execute in it. */
-  container?: { id: string; network: string; shell: "bash" | "sh"; mounts: Mount[]; node: string };
-  /** State saved by the `pre` steps, by the step they belong to (ACT-05). */
-  preState: Map<StepDef, Record<string, string>>;
-  /**
-   * Remote actions loaded in this job, by folder: the pre steps and the main steps see the same
-   * step objects, so the state a pre step of an action inside a composite saves reaches its main.
-   */
-  remoteActions: Map<string, ActionDef>;
+  readonly debug: boolean;
+  readonly services: JobServices;
+  /** Everything that changes while the job runs (env, PATH, status, masks, …), through its named methods. */
+  readonly state: JobState;
+}
+
+/** The job's container (`container:`), when it has one: run steps execute in it. */
+export interface JobContainer {
+  id: string;
+  network: string;
+  shell: "bash" | "sh";
+  mounts: Mount[];
+  node: string;
+}
+
+/** A job once set up (job.ts): its start, its workspace, its defaults and its container; never changed. */
+export interface JobContext extends JobStart {
+  /** GITHUB_WORKSPACE of this job: the workspace itself, or the leg's own checkout. */
+  readonly workspace: string;
   /** Evaluated `defaults.run` (job, else workflow), for the job's own run steps (ENV-08). */
-  defaults: { shell?: string; workingDirectory?: string };
-  /** Stops the process of the step running now, if any. */
-  stopCurrent?: (hard: boolean) => void;
-  /** Re-evaluates the running step's `if` under cancellation (STEP-20). */
-  currentCondition?: () => boolean;
+  readonly defaults: { shell?: string; workingDirectory?: string };
+  readonly container?: JobContainer;
 }
 
 /** A post step registered by an action (or a composite holding actions with posts). */
@@ -130,13 +159,13 @@ export function stepStatusFunctions(workspace: string, status: () => "success" |
 }
 
 /** The contexts of job-level keys with a matrix (CTX-11 `J`). */
-export function jobContexts(rt: JobRuntime): Contexts {
+export function jobContexts(start: JobStart): Contexts {
   return {
-    github: rt.run.github,
-    vars: rt.run.vars,
-    inputs: rt.graph.inputs,
-    needs: rt.needs,
-    strategy: rt.strategy,
-    matrix: rt.matrix,
+    github: start.run.github,
+    vars: start.run.vars,
+    inputs: start.graph.inputs,
+    needs: start.needs,
+    strategy: start.strategy,
+    matrix: start.matrix,
   };
 }

@@ -3,7 +3,7 @@ import { ErrorPolicy } from "@actions/workflow-parser/model/convert";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Step as ParserStep } from "@actions/workflow-parser/model/workflow-template";
-import { formatDiagnostic } from "../contract/index.js";
+import { formatDiagnostic, type Result } from "../contract/index.js";
 import { buildSteps, type StepDef } from "./model.js";
 import { diagnosticsOf, parseActionText } from "./parse.js";
 import { literalString, mapGet, type TemplateToken } from "./tokens.js";
@@ -21,17 +21,15 @@ export interface ActionDef {
     | { using: "docker"; image: string; entrypoint?: string; args?: TemplateToken; env?: TemplateToken };
 }
 
-export type ActionLoad = { ok: true; action: ActionDef } | { ok: false; error: string };
-
 /**
  * Loads `action.yml`, else `action.yaml`, else a Dockerfile (STEP-17) from a folder.
  * Errors are messages that name the file and position.
  */
-export function loadAction(dir: string, shownAs: string): ActionLoad {
+export function loadAction(dir: string, shownAs: string): Result<ActionDef> {
   const file = ["action.yml", "action.yaml"].map((f) => join(dir, f)).find((f) => existsSync(f));
   if (!file) {
     if (existsSync(join(dir, "Dockerfile")) || existsSync(join(dir, "dockerfile"))) {
-      return { ok: true, action: { name: shownAs, dir, inputs: [], outputs: [], runs: { using: "docker", image: "Dockerfile" } } };
+      return { ok: true, value: { name: shownAs, dir, inputs: [], outputs: [], runs: { using: "docker", image: "Dockerfile" } } };
     }
     return { ok: false, error: `Can't find 'action.yml', 'action.yaml' or 'Dockerfile' under '${dir}'. Did you forget to run actions/checkout before running your local action?` };
   }
@@ -56,7 +54,7 @@ export function loadAction(dir: string, shownAs: string): ActionLoad {
   }
   return {
     ok: true,
-    action: {
+    value: {
       name: t.name || shownAs,
       dir,
       inputs: (t.inputs ?? []).map((i) => ({ id: i.id, default: i.default, required: i.required === true, deprecationMessage: i.deprecationMessage })),

@@ -4,7 +4,7 @@ export { listWorkflowsOffThread, type WorkflowSummary } from "./load-thread.js";
 export { coerceInputs, declaredInputs, eventsOf } from "./inputs.js";
 export type { WorkflowDef, JobDef, StepDef, RunDefaults } from "./model.js";
 export { buildSteps } from "./model.js";
-export { loadAction, type ActionDef, type ActionLoad } from "./action.js";
+export { loadAction, type ActionDef } from "./action.js";
 export { parseActionText, parseWorkflowText, diagnosticsOf } from "./parse.js";
 export * from "./tokens.js";
 export { validateInputs } from "./validate-inputs.js";

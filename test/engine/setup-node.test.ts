@@ -11,7 +11,7 @@ const PUBLISHED = ["14.21.3", "16.20.1", "16.20.2", "16.3.0", "17.9.1", "18.19.0
 
 const resolved = (spec: string): string => {
   const r = resolveNodeSpec(spec, PUBLISHED);
-  return "version" in r ? r.version : `error: ${r.error}`;
+  return r.ok ? r.value : `error: ${r.error}`;
 };
 
 test("setup-node versions: exact, major, major.x, v-prefixed and ranges pick the newest release that matches", () => {

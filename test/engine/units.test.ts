@@ -19,9 +19,9 @@ test("CMD-01/02 command lines: both syntaxes, case-insensitive names, unescaping
 });
 
 test("FILE-03 env files: first of = and << wins, heredocs join with LF, errors name the problem", () => {
-  assert.deepEqual(parseEnvFile("A=1=2\n\nB<<EOF\nx\ny\nEOF\nC<<X=Y\nz\nX=Y\n"), { ok: true, pairs: [["A", "1=2"], ["B", "x\ny"], ["C", "z"]] });
-  assert.deepEqual(parseEnvFile("K=with cr\r\n"), { ok: true, pairs: [["K", "with cr\r"]] });
-  assert.deepEqual(parseEnvFile("K<<EOF\nnever closed\n"), { ok: false, error: "Matching delimiter not found 'EOF'", line: 1 });
+  assert.deepEqual(parseEnvFile("A=1=2\n\nB<<EOF\nx\ny\nEOF\nC<<X=Y\nz\nX=Y\n"), { ok: true, value: [["A", "1=2"], ["B", "x\ny"], ["C", "z"]] });
+  assert.deepEqual(parseEnvFile("K=with cr\r\n"), { ok: true, value: [["K", "with cr\r"]] });
+  assert.deepEqual(parseEnvFile("K<<EOF\nnever closed\n"), { ok: false, error: { message: "Matching delimiter not found 'EOF'", line: 1 } });
   assert.equal(parseEnvFile("=value\n").ok, false);
   assert.equal(parseEnvFile("K<<\n").ok, false);
   assert.equal(parseEnvFile("just words\n").ok, false);
@@ -51,13 +51,13 @@ test("EXPR-06/MAT-05 loose equality", () => {
 test("MAT-01 row-major cross product; MAT-02 exclude partial match; MAT-03/04 include", () => {
   const r = expandMatrix({ os: ["a", "b"], v: [1, 2], exclude: [{ os: "B", v: "1" }], include: [{ os: "a", extra: "x" }, { os: "a", extra: "y" }, { v: 9, other: true }] });
   assert.ok(r.ok);
-  assert.deepEqual(r.legs.map((l) => l.values), [
+  assert.deepEqual(r.value.map((l) => l.values), [
     { os: "a", v: 1, extra: "y" },
     { os: "a", v: 2, extra: "y" },
     { os: "b", v: 2 },
     { v: 9, other: true },
   ]);
-  assert.deepEqual(r.legs.map((l) => l.nameParts), [["a", "1"], ["a", "2"], ["b", "2"], ["9", "true"]]);
+  assert.deepEqual(r.value.map((l) => l.nameParts), [["a", "1"], ["a", "2"], ["b", "2"], ["9", "true"]]);
 });
 
 test("MAT-03 include never overwrites original values (an entry that would becomes a new leg, MAT-04); later extras overwrite earlier ones; MAT-01/07 errors", () => {
@@ -65,7 +65,7 @@ test("MAT-03 include never overwrites original values (an entry that would becom
   assert.ok(r.ok);
   // { os: a, v: 2 } would overwrite the original v = 1 of the leg os = a: it matches no leg and is added;
   // { v: 1, os: "B" } only filters (MAT-05 loose ==) and adds an extra to the leg os = b.
-  assert.deepEqual(r.legs.map((l) => l.values), [
+  assert.deepEqual(r.value.map((l) => l.values), [
     { os: "a", v: 1, extra: 2 },
     { os: "b", v: 1, extra: 4 },
     { os: "a", v: 2, extra: 3 },
@@ -73,7 +73,7 @@ test("MAT-03 include never overwrites original values (an entry that would becom
   assert.deepEqual(expandMatrix({ os: [] }), { ok: false, error: "matrix vector 'os' must be a non-empty list" });
   const big = expandMatrix({ a: Array.from({ length: 17 }, (_, i) => i), b: Array.from({ length: 16 }, (_, i) => i) });
   assert.equal(big.ok, false);
-  assert.deepEqual(expandMatrix(null), { ok: true, legs: [] });
+  assert.deepEqual(expandMatrix(null), { ok: true, value: [] });
 });
 
 test("MAT-11 leg names are cut to 100 characters", () => {
@@ -91,20 +91,22 @@ test("dotenv files: quotes, escapes, comments, export, errors with lines", () =>
 test("STEP-11/12 shell command lines", () => {
   const path = process.env.PATH;
   const bash = resolveShell("bash", path);
-  assert.ok(!("error" in bash) && bash.args.join(" ") === "--noprofile --norc -e -o pipefail {0}" && bash.ext === ".sh");
+  assert.ok(bash.ok && bash.value.args.join(" ") === "--noprofile --norc -e -o pipefail {0}" && bash.value.ext === ".sh");
   const def = resolveShell(undefined, path);
-  assert.ok(!("error" in def) && def.args.join(" ") === "-e {0}");
+  assert.ok(def.ok && def.value.args.join(" ") === "-e {0}");
   const custom = resolveShell("bash -x {0}", path);
-  assert.ok(!("error" in custom) && custom.args.join(" ") === "-x {0}" && custom.ext === "");
-  assert.match((resolveShell("bash -x", path) as { error: string }).error, /Invalid shell option/);
-  assert.match((resolveShell("no-such-shell-here {0}", path) as { error: string }).error, /not found/);
+  assert.ok(custom.ok && custom.value.args.join(" ") === "-x {0}" && custom.value.ext === "");
+  const invalid = resolveShell("bash -x", path);
+  assert.match(invalid.ok ? "" : invalid.error, /Invalid shell option/);
+  const missing = resolveShell("no-such-shell-here {0}", path);
+  assert.match(missing.ok ? "" : missing.error, /not found/);
 });
 
 test("STEP-16 uses forms", () => {
-  assert.deepEqual(parseUses("./local/x"), { kind: "local", path: "./local/x" });
-  assert.deepEqual(parseUses("docker://alpine:3"), { kind: "docker", image: "alpine:3" });
-  assert.deepEqual(parseUses("actions/cache/restore@v4"), { kind: "remote", owner: "actions", repo: "cache", path: "restore", ref: "v4", slug: "actions/cache" });
-  assert.ok("error" in parseUses("actions/checkout"));
+  assert.deepEqual(parseUses("./local/x"), { ok: true, value: { kind: "local", path: "./local/x" } });
+  assert.deepEqual(parseUses("docker://alpine:3"), { ok: true, value: { kind: "docker", image: "alpine:3" } });
+  assert.deepEqual(parseUses("actions/cache/restore@v4"), { ok: true, value: { kind: "remote", owner: "actions", repo: "cache", path: "restore", ref: "v4", slug: "actions/cache" } });
+  assert.equal(parseUses("actions/checkout").ok, false);
 });
 
 test("re-run of failed jobs chooses top-level jobs by each job's definitionId and callerId: a failed leg re-runs its matrix and every job needing it; the rest are reused", () => {

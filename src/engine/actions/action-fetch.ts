@@ -8,6 +8,7 @@ import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { join } from "node:path";
 import { entryDir } from "./action-cache.js";
+import type { Result } from "../../contract/index.js";
 
 export interface FetchOptions {
   /** GITHUB_TOKEN for private repositories. */
@@ -18,7 +19,8 @@ export interface FetchOptions {
   timeoutMs?: number;
 }
 
-export type ActionFetcher = (owner: string, repo: string, ref: string) => Promise<{ dir: string } | { error: string }>;
+/** Fetches `owner/repo@ref` into the cache: the folder it is in, or why it could not. */
+export type ActionFetcher = (owner: string, repo: string, ref: string) => Promise<Result<string>>;
 
 function reachable(host: string, ms: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -34,17 +36,18 @@ function reachable(host: string, ms: number): Promise<boolean> {
   });
 }
 
-function git(args: string[], cwd: string, timeoutMs: number): Promise<{ ok: boolean; err: string }> {
+/** Runs git quietly: nothing, or its error output (or why it did not finish). */
+function git(args: string[], cwd: string, timeoutMs: number): Promise<Result<void>> {
   return new Promise((resolve) => {
     // `core.askPass=true` answers any credential prompt with nothing: a private repository without a token fails, never waits.
     const child = spawn("git", ["-c", "core.askPass=true", ...args], { cwd, stdio: ["ignore", "ignore", "pipe"] });
     let err = "";
     child.stderr.on("data", (d: Buffer) => (err += d.toString()));
     const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
-    child.on("error", (e) => resolve({ ok: false, err: e.message }));
+    child.on("error", (e) => resolve({ ok: false, error: e.message }));
     child.on("close", (code) => {
       clearTimeout(timer);
-      resolve({ ok: code === 0, err: code === null ? `timed out after ${timeoutMs} ms` : err.trim() });
+      resolve(code === 0 ? { ok: true, value: undefined } : { ok: false, error: code === null ? `timed out after ${timeoutMs} ms` : err.trim() });
     });
   });
 }
@@ -53,7 +56,7 @@ function git(args: string[], cwd: string, timeoutMs: number): Promise<{ ok: bool
 export function gitFetcher(cache: string, o: FetchOptions = {}): ActionFetcher {
   const host = o.host ?? "github.com";
   return async (owner, repo, ref) => {
-    if (!(await reachable(host, o.probeMs ?? 700))) return { error: `${host} is not reachable (offline?)` };
+    if (!(await reachable(host, o.probeMs ?? 700))) return { ok: false, error: `${host} is not reachable (offline?)` };
     const dir = entryDir(cache, owner, repo, ref);
     const tmp = `${dir}.fetch-${process.pid}`;
     rmSync(tmp, { recursive: true, force: true });
@@ -65,7 +68,7 @@ export function gitFetcher(cache: string, o: FetchOptions = {}): ActionFetcher {
       const r = await git(args, tmp, timeout);
       if (!r.ok) {
         rmSync(tmp, { recursive: true, force: true });
-        return { error: `git ${args[0]} ${owner}/${repo}@${ref}: ${(o.token ? r.err.replaceAll(o.token, "***") : r.err) || "failed"}` };
+        return { ok: false, error: `git ${args[0]} ${owner}/${repo}@${ref}: ${(o.token ? r.error.replaceAll(o.token, "***") : r.error) || "failed"}` };
       }
     }
     const head = await new Promise<string>((resolve) => {
@@ -78,6 +81,6 @@ export function gitFetcher(cache: string, o: FetchOptions = {}): ActionFetcher {
     writeFileSync(join(tmp, ".stax-action.json"), JSON.stringify({ commit: head, source: `${host}/${owner}/${repo}`, addedAt: new Date().toISOString() }, null, 2));
     rmSync(dir, { recursive: true, force: true });
     renameSync(tmp, dir);
-    return { dir };
+    return { ok: true, value: dir };
   };
 }

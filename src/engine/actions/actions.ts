@@ -2,13 +2,14 @@ import { onHost, type Mount } from "../docker/context.js";
 import { join, resolve } from "node:path";
 import type { Contexts, ExtraFunctions } from "../../expressions/index.js";
 import { evaluateStringMap, evaluateString, evaluateToken } from "../../expressions/index.js";
-import { loadAction, type ActionDef, type ActionLoad, type StepDef } from "../../workflow/index.js";
+import { loadAction, type ActionDef, type StepDef } from "../../workflow/index.js";
+import type { Result } from "../../contract/index.js";
 import { runComposite, type StepRunner } from "./composite.js";
 import { runContainerStep } from "./docker-step.js";
 import { splitCommandLine } from "../steps/shell.js";
 import { inputEnv, runNodeAction } from "./node-action.js";
 import { failStep, type ProcessOutcome } from "../steps/run-process.js";
-import type { JobRuntime } from "../runtime.js";
+import type { JobState } from "../job-state.js";
 import type { StepScope } from "../steps/scope.js";
 import { locateRepo } from "./action-source.js";
 import { findShim } from "./shims/index.js";
@@ -39,11 +40,11 @@ export function resolveInputs(action: ActionDef, given: Record<string, string>, 
 }
 
 /** A remote action's definition, loaded once per job (the action cache does not change under a run). */
-export function loadRemoteAction(rt: JobRuntime, dir: string, shownAs: string): ActionLoad {
-  const known = rt.remoteActions.get(dir);
-  if (known) return { ok: true, action: known };
+export function loadRemoteAction(state: JobState, dir: string, shownAs: string): Result<ActionDef> {
+  const known = state.knownAction(dir);
+  if (known) return { ok: true, value: known };
   const loaded = loadAction(dir, shownAs);
-  if (loaded.ok) rt.remoteActions.set(dir, loaded.action);
+  if (loaded.ok) state.rememberAction(dir, loaded.value);
   return loaded;
 }
 
@@ -55,10 +56,11 @@ const hostPaths = (mounts: Mount[], value: string): string => value.replace(/^(\
 /** A `uses:` step: a built-in shim, a local action, or a cached remote one; Docker needs an engine. */
 export async function runAction(def: StepDef, scope: StepScope, ctx: Contexts, fns: ExtraFunctions, env: Record<string, string>, runStep: StepRunner): Promise<ProcessOutcome> {
   const uses = def.uses ?? "";
-  const ref = parseUses(uses);
-  if ("error" in ref) {
-    return failStep(scope, ref.error);
+  const parsed = parseUses(uses);
+  if (!parsed.ok) {
+    return failStep(scope, parsed.error);
   }
+  const ref = parsed.value;
   const withValues = evaluateStringMap(def.with, ctx, fns);
   if (ref.kind === "docker") {
     // STEP-16: `with: args` and `entrypoint` for docker:// steps.
@@ -71,19 +73,24 @@ export async function runAction(def: StepDef, scope: StepScope, ctx: Contexts, f
     const shim = findShim(ref.slug, ref.path);
     // Built-in actions run on the host: in a job container, the container's paths they are given are the host's again.
     const mounts = scope.rt.container?.mounts;
-    if (shim) return shim.run({ scope, def, ref, with: mounts ? mapValues(withValues, (v) => hostPaths(mounts, v)) : withValues, env, ctx });
-    const found = await locateRepo(scope.rt.run.opts.actions, ref.owner, ref.repo, ref.ref, "Action");
-    if ("error" in found) {
-      return failStep(scope, ...found.error);
+    if (shim) {
+      const outcome = await shim.run({ scope, def, ref, with: mounts ? mapValues(withValues, (v) => hostPaths(mounts, v)) : withValues, env, ctx });
+      if (outcome.changes) scope.rt.state.apply(outcome.changes);
+      return outcome;
     }
+    const located = await locateRepo(scope.rt.services.actions, ref.owner, ref.repo, ref.ref, "Action");
+    if (!located.ok) {
+      return failStep(scope, ...located.error);
+    }
+    const found = located.value;
     if (found.via === "override") scope.log(`stax: ${ref.slug}@${ref.ref} comes from the local folder ${found.dir} (--action)`);
     if (found.via === "fetch") scope.log(`stax: fetched ${ref.slug}@${ref.ref} into the action cache`);
     const dir = join(found.dir, ref.path);
-    const loaded = loadRemoteAction(scope.rt, dir, uses);
+    const loaded = loadRemoteAction(scope.rt.state, dir, uses);
     if (!loaded.ok) {
       return failStep(scope, loaded.error);
     }
-    action = loaded.action;
+    action = loaded.value;
     actionInfo = { path: dir, repository: ref.slug, ref: ref.ref };
   } else {
     const dir = resolve(workspace, ref.path);
@@ -91,7 +98,7 @@ export async function runAction(def: StepDef, scope: StepScope, ctx: Contexts, f
     if (!loaded.ok) {
       return failStep(scope, loaded.error);
     }
-    action = loaded.action;
+    action = loaded.value;
     actionInfo = { path: dir, repository: "", ref: "" };
   }
   const inputs = resolveInputs(action, withValues, stepContexts(scope, env, def.id), fns, scope.log);

@@ -31,7 +31,7 @@ export async function runComposite(action: ActionDef, info: StepScope["action"],
     inputs,
     action: info,
     composite: { status: "success", envOverlay: { ...(scope.composite?.envOverlay ?? {}), ...stepEnvOnly(env, scope) }, depth },
-    post: innerPost,
+    addPost: (entry) => innerPost.push(entry),
     log: scope.log,
   };
   for (const step of action.runs.steps) {
@@ -41,13 +41,13 @@ export async function runComposite(action: ActionDef, info: StepScope["action"],
   const outputs: Record<string, string> = {};
   for (const o of action.outputs) {
     try {
-      outputs[o.id] = evaluateString(o.value, stepContexts(inner, { ...scope.rt.env, ...inner.composite!.envOverlay }, def.id), scopeFunctions(inner)) ?? "";
+      outputs[o.id] = evaluateString(o.value, stepContexts(inner, { ...scope.rt.state.env, ...inner.composite!.envOverlay }, def.id), scopeFunctions(inner)) ?? "";
     } catch (err) {
       scope.log(`##[error]${errorMessage(err)}`);
     }
   }
   if (innerPost.length) {
-    scope.post.push({
+    scope.addPost({
       name: `Post ${action.name}`,
       condition: () => true,
       run: async (log) => {
@@ -60,13 +60,14 @@ export async function runComposite(action: ActionDef, info: StepScope["action"],
       },
     });
   }
-  const cancelled = scope.rt.status === "cancelled" && inner.composite!.status !== "failure";
+  const cancelled = scope.rt.state.cancelled && inner.composite!.status !== "failure";
   return { result: inner.composite!.status === "failure" ? "failure" : cancelled ? "cancelled" : "success", effects: { outputs, state: {} } };
 }
 
 /** The calling step's own env values: what differs from the job env (COMP-05; the job env is read live). */
 function stepEnvOnly(env: Record<string, string>, scope: StepScope): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(env)) if (scope.rt.env[k] !== v) out[k] = v;
+  const jobEnv = scope.rt.state.env;
+  for (const [k, v] of Object.entries(env)) if (jobEnv[k] !== v) out[k] = v;
   return out;
 }

@@ -27,11 +27,11 @@ export interface ContainerStep {
 
 export async function runContainerStep(def: StepDef, scope: StepScope, env: Record<string, string>, step: ContainerStep): Promise<ProcessOutcome> {
   const rt = scope.rt;
-  const docker = await dockerFor(rt.run, step.label);
-  if ("error" in docker) {
+  const docker = await dockerFor(rt.services, step.label);
+  if (!docker.ok) {
     return failStep(scope, docker.error);
   }
-  const { engine } = docker;
+  const engine = docker.value;
   let image: string;
   try {
     if (step.image.startsWith("docker://")) {
@@ -60,7 +60,7 @@ export async function runContainerStep(def: StepDef, scope: StepScope, env: Reco
     ...(step.args.length ? { Cmd: step.args } : {}),
     Env: containerEnv(procEnv, rt.run.hostEnv, mounts, { HOME: home }),
     WorkingDir: "/github/workspace",
-    Labels: { "stax.run": rt.run.opts.runId },
+    Labels: { "stax.run": rt.services.runId },
     HostConfig: { Binds: mounts.map((m) => `${m.host}:${m.container}`), ...(rt.container ? { NetworkMode: rt.container.network } : {}) },
   });
   return runProcess(scope, def.id, env, { command: image, args: step.args, cwd: workspace, extraEnv: step.extraEnv, start: (procEnv, onLine) => runContainer(engine, spec(procEnv), onLine) });

@@ -36,19 +36,19 @@ export async function runNodeAction(action: ActionDef, info: StepScope["action"]
   const runs = action.runs;
   const rt = scope.rt;
   const workspace = rt.workspace;
-  const container = rt.container && rt.run.opts.docker ? rt.container : undefined;
+  const container = rt.container && rt.services.docker ? rt.container : undefined;
   const dir = container ? await copyIntoJob(action.dir, rt.temp) : action.dir;
   const nodeScope: StepScope = { ...scope, action: { path: container ? dir : (scope.action?.path ?? ""), repository: info?.repository ?? "", ref: info?.ref ?? "" } };
   const inside = (file: string): StartProcess | undefined => {
     if (!container) return undefined;
-    const engine = rt.run.opts.docker!;
+    const engine = rt.services.docker!;
     return (procEnv, onLine) => execInContainer(engine, container.id, { Cmd: [container.node, inContainer(container.mounts, join(dir, file))], Env: containerEnv(procEnv, rt.run.hostEnv, container.mounts), WorkingDir: inContainer(container.mounts, workspace) }, onLine);
   };
   const stage = (file: string, state: Record<string, string>, log = scope.log) =>
     runProcess({ ...nodeScope, log }, def.id, env, { command: container?.node ?? rt.run.nodePath, args: [join(dir, file)], cwd: workspace, extraEnv: { ...inputEnv(inputs), ...stateEnv(state) }, start: inside(file) });
 
   // ACT-05: a repository action's `pre` ran as its own step at the start of the job (pre-steps.ts).
-  const ranPre = scope.rt.preState.get(def);
+  const ranPre = rt.state.preStateOf(def);
   const state: Record<string, string> = { ...(ranPre ?? {}) };
   if (runs.pre && !ranPre) {
     if (!info?.repository) scope.log(`##[warning]'pre' is not supported for local actions: ${runs.pre} of ${action.name} is not run.`);
@@ -64,9 +64,9 @@ export async function runNodeAction(action: ActionDef, info: StepScope["action"]
   if (runs.post) {
     const post = runs.post;
     const condition = runs.postIf ?? "always()";
-    scope.post.push({
+    scope.addPost({
       name: `Post ${action.name}`,
-      condition: () => evaluateCondition(condition, { ...stepContexts(scope, env, def.id), inputs, steps: {} }, stepStatusFunctions(workspace, () => rt.status, () => rt.status === "cancelled")),
+      condition: () => evaluateCondition(condition, { ...stepContexts(scope, env, def.id), inputs, steps: {} }, stepStatusFunctions(workspace, () => rt.state.status, () => rt.state.cancelled)),
       run: async (log) => (await stage(post, { ...state }, log)).result === "success" ? "success" : "failure",
     });
   }

@@ -3,24 +3,25 @@
  * a step's environment looks inside a container (host-only variables dropped, host paths mapped).
  */
 import { describeAddress, type DockerEngine } from "./engine.js";
+import type { Result } from "../../contract/index.js";
 
-/** What `dockerFor` reads of a run (the run's runtime): its Docker engine, if any; the answer is kept per run. */
+/** What `dockerFor` reads (a run's `JobServices`, one object per run): its Docker engine, if any; the answer is kept per holder. */
 export interface DockerHolder {
-  opts: { docker?: DockerEngine };
+  docker?: DockerEngine;
 }
 
 const answers = new WeakMap<DockerHolder, Promise<boolean>>();
 
 /** The engine when one answers, else the one clear message naming what needs it. */
-export async function dockerFor(run: DockerHolder, what: string): Promise<{ engine: DockerEngine } | { error: string }> {
-  const engine = run.opts.docker;
+export async function dockerFor(holder: DockerHolder, what: string): Promise<Result<DockerEngine>> {
+  const engine = holder.docker;
   if (engine) {
-    let ok = answers.get(run);
-    if (!ok) answers.set(run, (ok = engine.ping()));
-    if (await ok) return { engine };
+    let ok = answers.get(holder);
+    if (!ok) answers.set(holder, (ok = engine.ping()));
+    if (await ok) return { ok: true, value: engine };
   }
   const where = engine ? describeAddress(engine.address) : "/var/run/docker.sock";
-  return { error: `${what} needs a Docker engine; none answers at ${where} (start Docker or set DOCKER_HOST)` };
+  return { ok: false, error: `${what} needs a Docker engine; none answers at ${where} (start Docker or set DOCKER_HOST)` };
 }
 
 export interface Mount {

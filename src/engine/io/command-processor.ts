@@ -1,20 +1,25 @@
 import { KNOWN_COMMANDS, parseCommand } from "./commands.js";
-import type { Masker } from "./mask.js";
 import { errorMessage } from "../../contract/index.js";
 
-/** What a step's commands change in its job (the job's runtime): the env, the PATH entries, the masks. */
-export interface CommandTarget {
-  env: Record<string, string>;
-  path: string[];
-  masker: Masker;
-}
-
-/** What a step's commands and file commands produce. */
+/** What a step's commands and file commands produce for the step itself. */
 export interface StepEffects {
   outputs: Record<string, string>;
   state: Record<string, string>;
   /** Set when a command failed the step (CMD-10, CMD-11). */
   failure?: string;
+}
+
+/**
+ * What a step changes in its job, collected while its process runs and applied by the job's
+ * state once the process ended (`JobState.apply`): nothing reads them in between.
+ */
+export interface JobEffects {
+  /** GITHUB_ENV and `set-env`: the last value written of each name. */
+  env: Record<string, string>;
+  /** GITHUB_PATH and `add-path`, in the order added. */
+  path: string[];
+  /** GITHUB_STEP_SUMMARY, as the step wrote it (the job masks it). */
+  summary?: string;
 }
 
 /**
@@ -26,8 +31,10 @@ export class CommandProcessor {
   private echo = false;
 
   constructor(
-    private readonly rt: CommandTarget,
     private readonly effects: StepEffects,
+    private readonly changes: JobEffects,
+    /** Masks a value in the job's log from now on: a mask takes effect at once, for the step's next line. */
+    private readonly addMask: (value: string) => void,
     /** Logs one line (masked by the callee). */
     private readonly log: (line: string) => void,
     private readonly options: { allowUnsecure: boolean; debug: boolean },
@@ -83,7 +90,7 @@ export class CommandProcessor {
         return;
       case "add-mask":
         if (!data.trim()) this.log("##[warning]Can't add secret mask for empty string in ##[add-mask] command.");
-        else this.rt.masker.add(data);
+        else this.addMask(data);
         return;
       case "debug":
         if (this.options.debug) this.log(`##[debug]${data}`);
@@ -106,7 +113,7 @@ export class CommandProcessor {
         if (!data || data === "pause-logging" || KNOWN_COMMANDS.has(data.toLowerCase())) {
           throw new Error(`Invalid stop-commands token '${data}'`);
         }
-        if (data.length > 6) this.rt.masker.add(data);
+        if (data.length > 6) this.addMask(data);
         this.stopToken = data;
         return;
       default:
@@ -121,13 +128,12 @@ export class CommandProcessor {
       this.log("##[error]Can't store NODE_OPTIONS output parameter using '$GITHUB_ENV' command.");
       return;
     }
-    this.rt.env = { ...this.rt.env, [name]: value };
+    this.changes.env[name] = value;
   }
 
-  /** GITHUB_PATH semantics (FILE-05): newest first, a re-added directory moves to the front. */
+  /** GITHUB_PATH semantics (FILE-05); the job puts the newest first. */
   addPath(dir: string): void {
-    if (!dir) return;
-    this.rt.path = [dir, ...this.rt.path.filter((p) => p !== dir)];
+    if (dir) this.changes.path.push(dir);
   }
 }
 

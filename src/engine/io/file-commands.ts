@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseEnvFile } from "./envfile.js";
 import { Lru } from "./lru.js";
-import type { CommandProcessor, CommandTarget, StepEffects } from "./command-processor.js";
+import type { CommandProcessor, JobEffects, StepEffects } from "./command-processor.js";
 
 export interface FileCommandPaths {
   GITHUB_ENV: string;
@@ -49,10 +49,11 @@ function take(path: string): string {
 }
 
 /**
- * FILE-02..08: applies what the step wrote, after its process exited (also after a failure).
- * A malformed file fails the step with GitHub's message and the parser's reason.
+ * FILE-02..08: reads what the step wrote, after its process exited (also after a failure): its
+ * outputs and state into `effects`, what it changes in the job into `changes`. A malformed file
+ * fails the step with GitHub's message and the parser's reason.
  */
-export function processFileCommands(paths: FileCommandPaths, rt: CommandTarget & { summaries: string[] }, effects: StepEffects, commands: CommandProcessor, log: (line: string) => void): void {
+export function processFileCommands(paths: FileCommandPaths, effects: StepEffects, changes: JobEffects, commands: CommandProcessor, log: (line: string) => void): void {
   const files: [keyof FileCommandPaths, string, (k: string, v: string) => void][] = [
     ["GITHUB_ENV", "env", (k, v) => commands.setEnv(k, v)],
     ["GITHUB_OUTPUT", "output", (k, v) => (effects.outputs[k] = v)],
@@ -64,11 +65,11 @@ export function processFileCommands(paths: FileCommandPaths, rt: CommandTarget &
     const parsed = parseEnvFile(content);
     if (!parsed.ok) {
       log(`##[error]Unable to process file command '${label}' successfully.`);
-      log(`##[error]${parsed.error} (${key} line ${parsed.line})`);
+      log(`##[error]${parsed.error.message} (${key} line ${parsed.error.line})`);
       effects.failure ??= `Unable to process file command '${label}'`;
       continue;
     }
-    for (const [k, v] of parsed.pairs) apply(k, v);
+    for (const [k, v] of parsed.value) apply(k, v);
   }
   for (const line of take(paths.GITHUB_PATH).split("\n")) {
     const dir = line.replace(/\r$/, "").trim();
@@ -77,6 +78,6 @@ export function processFileCommands(paths: FileCommandPaths, rt: CommandTarget &
   const summary = take(paths.GITHUB_STEP_SUMMARY);
   if (summary.trim()) {
     if (Buffer.byteLength(summary) > 1024 * 1024) log("##[error]$GITHUB_STEP_SUMMARY upload aborted, supports content up to a size of 1024k");
-    else rt.summaries.push(summary.split("\n").map((l) => rt.masker.mask(l)).join("\n"));
+    else changes.summary = summary;
   }
 }

@@ -16,7 +16,7 @@ import { MAX_COMPOSITE_DEPTH } from "../actions/composite.js";
 import { locateRepo } from "../actions/action-source.js";
 import { inputEnv } from "../actions/node-action.js";
 import { runProcess } from "../steps/run-process.js";
-import { stepStatusFunctions, type JobRuntime } from "../runtime.js";
+import { stepStatusFunctions, type JobContext } from "../runtime.js";
 import { stepContexts, type StepScope } from "../steps/scope.js";
 import { findShim } from "../actions/shims/index.js";
 import { staticStepName } from "../steps/step-names.js";
@@ -36,20 +36,23 @@ export interface PrePlan {
  * The repository node actions with `pre` among the job's steps and, recursively, the steps of
  * the remote composite actions it uses (resolved offline; misses are left to the main step).
  */
-export async function planPreSteps(rt: JobRuntime): Promise<PrePlan[]> {
+export async function planPreSteps(rt: JobContext): Promise<PrePlan[]> {
   const out: PrePlan[] = [];
   const collect = async (defs: StepDef[], parents: PrePlan["parents"]): Promise<void> => {
     for (const def of defs) {
       if (!def.uses) continue;
-      const ref = parseUses(def.uses);
-      if ("error" in ref || ref.kind !== "remote" || findShim(ref.slug, ref.path)) continue;
-      const found = await locateRepo(rt.run.opts.actions, ref.owner, ref.repo, ref.ref, "Action");
-      if ("error" in found) continue;
-      const loaded = loadRemoteAction(rt, join(found.dir, ref.path), def.uses);
+      const parsed = parseUses(def.uses);
+      if (!parsed.ok || parsed.value.kind !== "remote") continue;
+      const ref = parsed.value;
+      if (findShim(ref.slug, ref.path)) continue;
+      const found = await locateRepo(rt.services.actions, ref.owner, ref.repo, ref.ref, "Action");
+      if (!found.ok) continue;
+      const loaded = loadRemoteAction(rt.state, join(found.value.dir, ref.path), def.uses);
       if (!loaded.ok) continue;
-      const { runs } = loaded.action;
-      if (runs.using === "node" && runs.pre) out.push({ def, action: loaded.action, repository: ref.slug, ref: ref.ref, name: `Pre ${staticStepName(def)}`, parents });
-      else if (runs.using === "composite" && parents.length < MAX_COMPOSITE_DEPTH) await collect(runs.steps, [...parents, { def, action: loaded.action }]);
+      const action = loaded.value;
+      const { runs } = action;
+      if (runs.using === "node" && runs.pre) out.push({ def, action, repository: ref.slug, ref: ref.ref, name: `Pre ${staticStepName(def)}`, parents });
+      else if (runs.using === "composite" && parents.length < MAX_COMPOSITE_DEPTH) await collect(runs.steps, [...parents, { def, action }]);
     }
   };
   await collect(rt.def.steps, []);
@@ -61,7 +64,7 @@ export async function planPreSteps(rt: JobRuntime): Promise<PrePlan[]> {
  * as its step would (its inputs feeding the next level), then the action's own `with`.
  */
 function preContext(scope: StepScope, plan: PrePlan, fns: ExtraFunctions): { env: Record<string, string>; inputs: Record<string, string>; ctx: Contexts } {
-  let env = scope.rt.env;
+  let env = scope.rt.state.env;
   let level = scope;
   for (const [depth, p] of plan.parents.entries()) {
     env = { ...env, ...evaluateStringMap(p.def.env, stepContexts(level, env, p.def.id), fns) };
@@ -75,17 +78,17 @@ function preContext(scope: StepScope, plan: PrePlan, fns: ExtraFunctions): { env
 }
 
 /** Runs the planned pre steps; `steps` are their Step records, in the same order. */
-export async function runPreSteps(rt: JobRuntime, scope: StepScope, plans: PrePlan[], steps: Step[], logTo: (s: Step) => (l: string) => void): Promise<void> {
+export async function runPreSteps(rt: JobContext, scope: StepScope, plans: PrePlan[], steps: Step[], logTo: (s: Step) => (l: string) => void): Promise<void> {
   const { reporter } = rt.run;
   const workspace = rt.workspace;
-  const fns = stepStatusFunctions(workspace, () => rt.status, () => rt.status === "cancelled");
+  const fns = stepStatusFunctions(workspace, () => rt.state.status, () => rt.state.cancelled);
   for (let i = 0; i < plans.length; i++) {
     const { def, action } = plans[i];
     const step = steps[i];
     if (action.runs.using !== "node" || !action.runs.pre || rt.run.hardStop) continue;
     const log = logTo(step);
     let run = false;
-    let env: Record<string, string> = rt.env;
+    let env: Record<string, string> = rt.state.env;
     let inputs: Record<string, string> = {};
     try {
       const pre = preContext(scope, plans[i], fns);
@@ -96,7 +99,7 @@ export async function runPreSteps(rt: JobRuntime, scope: StepScope, plans: PrePl
       reporter.stepStarted(rt.job, step);
       log(`##[error]${errorMessage(err)}`);
       reporter.stepCompleted(rt.job, step, "failure", "failure");
-      rt.status = "failure";
+      rt.state.fail();
       continue;
     }
     if (!run) {
@@ -107,8 +110,8 @@ export async function runPreSteps(rt: JobRuntime, scope: StepScope, plans: PrePl
     for (const notice of rt.run.notices.splice(0)) log(notice);
     const preScope: StepScope = { ...scope, log, action: { path: "", repository: plans[i].repository, ref: plans[i].ref } };
     const result = await runProcess(preScope, def.id, env, { command: rt.run.nodePath, args: [join(action.dir, action.runs.pre)], cwd: workspace, extraEnv: inputEnv(inputs) });
-    rt.preState.set(def, result.effects?.state ?? {});
+    rt.state.savePreState(def, result.effects?.state ?? {});
     reporter.stepCompleted(rt.job, step, result.result, result.result);
-    if (result.result === "failure") rt.status = "failure";
+    if (result.result === "failure") rt.state.fail();
   }
 }

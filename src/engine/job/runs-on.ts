@@ -5,7 +5,7 @@
  */
 import { arch, platform } from "node:os";
 import { evaluateToken } from "../../expressions/index.js";
-import { jobContexts, type JobRuntime } from "../runtime.js";
+import { jobContexts, type JobStart } from "../runtime.js";
 
 /** The labels the host answers by itself, lower-cased: its OS family, its architecture, `self-hosted`. */
 function hostMatches(label: string): boolean {
@@ -76,8 +76,8 @@ export function legLabels(labels: string[], platforms: Record<string, string>): 
 }
 
 /** The skip line for this job leg, evaluating `runs-on` with its matrix (CTX-11 J); throws on a bad expression. */
-export function runsOnSkip(rt: JobRuntime): string | undefined {
-  if (rt.def.runsOn === undefined) return undefined;
-  const labels = runsOnLabels(evaluateToken(rt.def.runsOn, jobContexts(rt)));
-  return labels.length ? runsOnMismatch(labels, rt.run.opts.platforms ?? {}) : undefined;
+export function runsOnSkip(start: JobStart): string | undefined {
+  if (start.def.runsOn === undefined) return undefined;
+  const labels = runsOnLabels(evaluateToken(start.def.runsOn, jobContexts(start)));
+  return labels.length ? runsOnMismatch(labels, start.services.platforms) : undefined;
 }

@@ -32,7 +32,7 @@ function timeoutOf(v: unknown): number | undefined {
 export async function executeStep(def: StepDef, scope: StepScope, onStart?: () => void): Promise<StepResult> {
   const rt = scope.rt;
   const fns = scopeFunctions(scope);
-  const base = { ...rt.env, ...(scope.composite?.envOverlay ?? {}) };
+  const base = { ...rt.state.env, ...(scope.composite?.envOverlay ?? {}) };
   let env: Record<string, string>;
   try {
     env = { ...base, ...evaluateStringMap(def.env, stepContexts(scope, base, def.id), fns) };
@@ -50,7 +50,7 @@ export async function executeStep(def: StepDef, scope: StepScope, onStart?: () =
   }
   if (!runs) return record(def, scope, { outcome: "skipped", conclusion: "skipped", outputs: {} });
   onStart?.();
-  if (!scope.composite) rt.currentCondition = () => evaluateCondition(def.if, stepContexts(scope, env, def.id), fns);
+  if (!scope.composite) rt.state.watchCondition(() => evaluateCondition(def.if, stepContexts(scope, env, def.id), fns));
 
   let outcome: ProcessOutcome;
   let timedOut = false;
@@ -60,7 +60,7 @@ export async function executeStep(def: StepDef, scope: StepScope, onStart?: () =
     if (minutes && !scope.composite) {
       timer = setTimeout(() => {
         timedOut = true;
-        rt.stopCurrent?.(false);
+        rt.state.stopProcess();
       }, minutes * 60_000);
     }
     outcome = def.run !== undefined ? await runScript(def, scope, ctx, fns, env) : await runAction(def, scope, ctx, fns, env, executeStep);
@@ -69,7 +69,7 @@ export async function executeStep(def: StepDef, scope: StepScope, onStart?: () =
     scope.log(`##[error]${errorMessage(err)}`);
   } finally {
     if (timer) clearTimeout(timer);
-    if (!scope.composite) rt.currentCondition = undefined;
+    if (!scope.composite) rt.state.watchCondition(undefined);
   }
   let result = outcome.result;
   if (timedOut) {
@@ -93,7 +93,7 @@ export async function executeStep(def: StepDef, scope: StepScope, onStart?: () =
 function record(def: StepDef, scope: StepScope, r: StepResult): StepResult {
   if (r.conclusion === "failure") {
     if (scope.composite) scope.composite.status = "failure";
-    else if (scope.rt.status !== "cancelled") scope.rt.status = "failure";
+    else scope.rt.state.stepFailed();
   }
   // A new object, not a mutation: evaluation caches context objects by identity.
   if (def.explicitId) scope.steps = { ...scope.steps, [def.id]: { outputs: r.outputs, outcome: r.outcome, conclusion: r.conclusion } };

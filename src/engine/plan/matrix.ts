@@ -1,11 +1,11 @@
+import type { Result } from "../../contract/index.js";
+
 /** One leg of an expanded matrix. */
 export interface MatrixLeg {
   values: Record<string, unknown>;
   /** What the leg's name shows (MAT-11). */
   nameParts: string[];
 }
-
-export type MatrixResult = { ok: true; legs: MatrixLeg[] } | { ok: false; error: string };
 
 /** MAT-07 */
 export const MAX_LEGS = 256;
@@ -71,8 +71,8 @@ function show(v: unknown): string[] {
  * order (first key slowest), minus `exclude`, plus `include` extras merged into matching legs or
  * appended as new legs. `null`/`undefined` gives no legs: the job is not a matrix job.
  */
-export function expandMatrix(matrix: unknown): MatrixResult {
-  if (matrix === null || matrix === undefined) return { ok: true, legs: [] };
+export function expandMatrix(matrix: unknown): Result<MatrixLeg[]> {
+  if (matrix === null || matrix === undefined) return { ok: true, value: [] };
   if (typeof matrix !== "object" || Array.isArray(matrix)) return { ok: false, error: "the matrix must be a mapping" };
   const m = matrix as Record<string, unknown>;
   const vectors: [string, unknown[]][] = [];
@@ -114,7 +114,7 @@ export function expandMatrix(matrix: unknown): MatrixResult {
     if (!matched) legs.push({ values: { ...inc }, nameParts: Object.values(inc).flatMap(show) });
   }
   if (legs.length > MAX_LEGS) return { ok: false, error: `the matrix has ${legs.length} combinations; at most ${MAX_LEGS} are allowed` };
-  return { ok: true, legs };
+  return { ok: true, value: legs };
 }
 
 /** MAT-11: `base (p1, p2)` cut to 100 characters with `...`. */

@@ -71,6 +71,6 @@ function legsOf(j: JobDef, ctx: PlanContext): Pick<PlannedJob, "legs" | "totalLe
   if (matrix === undefined || matrix === null) return {};
   const expanded = expandMatrix(matrix);
   if (!expanded.ok) return { legs: "dynamic" };
-  const kept = expanded.legs.filter((l) => !ctx.matrix || legSelected(l.values, ctx.matrix));
-  return { legs: kept.map((l) => legName(j.id, l.nameParts)), totalLegs: expanded.legs.length };
+  const kept = expanded.value.filter((l) => !ctx.matrix || legSelected(l.values, ctx.matrix));
+  return { legs: kept.map((l) => legName(j.id, l.nameParts)), totalLegs: expanded.value.length };
 }

@@ -28,9 +28,9 @@ export async function runReusable(run: RunRuntime, graph: GraphScope, def: JobDe
   if (uses.startsWith("./")) file = resolve(root, uses);
   else if (remote) {
     const found = await locateRepo(run.opts.actions, remote[1], remote[2], remote[4], "Reusable workflow");
-    if ("error" in found) return failHolder(run, holder, found.error.join("\n"));
-    root = found.dir;
-    file = join(found.dir, remote[3]);
+    if (!found.ok) return failHolder(run, holder, found.error.join("\n"));
+    root = found.value.dir;
+    file = join(found.value.dir, remote[3]);
   } else return failHolder(run, holder, `'${uses}' is not a reusable workflow reference: use ./.github/workflows/x.yml or owner/repo/.github/workflows/x.yml@ref`);
   const callee = await loadWorkflow(file, root);
   if (callee.errors.length || !callee.definition) return failHolder(run, holder, `invalid reusable workflow '${uses}':\n${callee.errors.map(formatDiagnostic).join("\n")}`);

@@ -7,7 +7,8 @@ import { failHolder } from "../job/setup-step.js";
 import { runJob } from "../job/job.js";
 import { expandMatrix, legName, legSelected } from "./matrix.js";
 import { runReusable } from "./reusable.js";
-import type { GraphScope, JobCancel, JobResult, JobRuntime, RunRuntime } from "../runtime.js";
+import type { GraphScope, JobCancel, JobResult, JobStart, RunRuntime } from "../runtime.js";
+import { JobState } from "../job-state.js";
 import { dispatchable, dispatchLeg } from "./dispatch.js";
 import { plainName, staticStepName } from "../steps/step-names.js";
 
@@ -30,8 +31,8 @@ export async function runLegs(run: RunRuntime, graph: GraphScope, def: JobDef, h
   if (hasMatrix) {
     const expanded = expandMatrix(strategy.matrix);
     if (!expanded.ok) return failHolder(run, holder, `job '${def.id}': ${expanded.error}`);
-    if (expanded.legs.length === 0) return failHolder(run, holder, `job '${def.id}': the matrix has no combinations`);
-    legs = expanded.legs.map((l, index) => ({ matrix: l.values, nameParts: l.nameParts, index }));
+    if (expanded.value.length === 0) return failHolder(run, holder, `job '${def.id}': the matrix has no combinations`);
+    legs = expanded.value.map((l, index) => ({ matrix: l.values, nameParts: l.nameParts, index }));
   }
   // MAT-08 numbers legs over the whole matrix, so a leg picked with --matrix keeps its job-index and job-total.
   const total = legs.length;
@@ -111,8 +112,8 @@ export async function runLegs(run: RunRuntime, graph: GraphScope, def: JobDef, h
         const leg = dispatchLeg(run, graph, def, job, legs[i].matrix, strategyCtx(legs[i]), needs, workflowEnv);
         [done, handle] = [leg.done, leg];
       } else {
-        const rt = newJobRuntime(run, graph, def, job, legs[i].matrix, strategyCtx(legs[i]), needs, workflowEnv);
-        [done, handle] = [Promise.resolve().then(() => runJob(rt)), { cancel: (hard: boolean) => cancelJob(rt, hard) }];
+        const start = newJob(run, graph, def, job, legs[i].matrix, strategyCtx(legs[i]), needs, workflowEnv);
+        [done, handle] = [Promise.resolve().then(() => runJob(start)), { cancel: (hard: boolean) => start.state.cancel(hard) }];
       }
       run.activeJobs.add(handle);
       running.add(handle);
@@ -134,21 +135,6 @@ export async function runLegs(run: RunRuntime, graph: GraphScope, def: JobDef, h
   return aggregate(results);
 }
 
-/** JOB-15/STEP-20: the running step stops unless its `if` still holds under cancellation. */
-export function cancelJob(rt: JobRuntime, hard: boolean): void {
-  rt.status = "cancelled";
-  if (hard) rt.stopCurrent?.(true);
-  else {
-    let keep = false;
-    try {
-      keep = rt.currentCondition?.() ?? false;
-    } catch {
-      keep = false;
-    }
-    if (!keep) rt.stopCurrent?.(false);
-  }
-}
-
 function uniqueId(run: RunRuntime, id: string, except: Job): string {
   const taken = new Set(run.reporter.run.jobs.filter((j) => j !== except).map((j) => j.id));
   let out = id;
@@ -156,30 +142,22 @@ function uniqueId(run: RunRuntime, id: string, except: Job): string {
   return out;
 }
 
-export function newJobRuntime(run: RunRuntime, graph: GraphScope, def: JobDef, job: Job, matrix: Record<string, unknown> | null, strategy: Record<string, unknown>, needs: Record<string, JobResult>, workflowEnv: Record<string, string>): JobRuntime {
-  const temp = join(run.opts.tempDir, "jobs", job.id.replace(/[^A-Za-z0-9._-]+/g, "_"));
+/** What a leg run in this process is started with; its state starts from the workflow's env and the run's masks. */
+export function newJob(run: RunRuntime, graph: GraphScope, def: JobDef, job: Job, matrix: Record<string, unknown> | null, strategy: Record<string, unknown>, needs: Record<string, JobResult>, workflowEnv: Record<string, string>): JobStart {
+  const temp = join(run.services.tempDir, "jobs", job.id.replace(/[^A-Za-z0-9._-]+/g, "_"));
   return {
     run,
     graph,
     def,
     job,
-    workspace: run.opts.workspace,
     matrix,
     strategy,
     needs,
-    env: { ...workflowEnv },
-    path: [],
-    masker: run.masker.clone(),
-    status: "success",
-    timedOut: false,
-    post: [],
     temp,
     commandDir: join(temp, "_runner_file_commands"),
     runner: { ...run.runner, temp },
     debug: stringify(graph.secrets.ACTIONS_STEP_DEBUG ?? run.vars.ACTIONS_STEP_DEBUG ?? "").toLowerCase() === "true",
-    summaries: [],
-    preState: new Map(),
-    remoteActions: new Map(),
-    defaults: {},
+    services: run.services,
+    state: new JobState(workflowEnv, run.masker.clone()),
   };
 }

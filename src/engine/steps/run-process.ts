@@ -1,4 +1,4 @@
-import { CommandProcessor, type StepEffects } from "../io/command-processor.js";
+import { CommandProcessor, type JobEffects, type StepEffects } from "../io/command-processor.js";
 import { prepareFileCommands, processFileCommands } from "../io/file-commands.js";
 import { spawnStep, type RunningProcess } from "../io/process.js";
 import type { StepScope } from "./scope.js";
@@ -11,6 +11,11 @@ export type StartProcess = (env: Record<string, string>, onLine: (line: string) 
 export interface ProcessOutcome {
   result: "success" | "failure" | "cancelled";
   effects?: StepEffects;
+  /**
+   * What a built-in action changes in its job (setup-node's PATH entry), applied by `runAction`.
+   * A process's changes are applied by `runProcess` as it ends and never returned here.
+   */
+  changes?: JobEffects;
 }
 
 /**
@@ -36,26 +41,28 @@ export async function runProcess(
   const rt = scope.rt;
   const files = prepareFileCommands(rt.commandDir);
   const effects: StepEffects = { outputs: {}, state: {} };
+  const changes: JobEffects = { env: {}, path: [] };
   const allowUnsecure = (env.ACTIONS_ALLOW_UNSECURE_COMMANDS ?? "").toLowerCase() === "true";
   const debug = rt.debug;
-  const commands = new CommandProcessor(rt, effects, scope.log, { allowUnsecure, debug });
+  const commands = new CommandProcessor(effects, changes, (value) => rt.state.addMask(value), scope.log, { allowUnsecure, debug });
   const procEnv = processEnv(scope, env, stepId, files, spec.extraEnv);
   const onLine = (line: string) => commands.line(line);
   const proc = spec.start ? spec.start(procEnv, onLine) : spawnStep({ command: spec.command, args: spec.args, cwd: spec.cwd, env: procEnv, onLine });
-  const recorder = proc.pid === undefined ? undefined : rt.run.opts.processes;
+  const recorder = proc.pid === undefined ? undefined : rt.services.processes;
   recorder?.started(proc.pid!);
   let stopped = false;
-  rt.stopCurrent = (hard) => {
+  rt.state.processStarted((hard) => {
     stopped = true;
     if (hard) proc.kill();
     else proc.stop(rt.run.grace);
-  };
+  });
   if (rt.run.hardStop) proc.kill();
   const { code, error } = await proc.exit;
   recorder?.ended(proc.pid!);
-  rt.stopCurrent = undefined;
+  rt.state.processEnded();
   if (error) scope.log(`##[error]${error}`);
-  processFileCommands(files, rt, effects, commands, scope.log);
+  processFileCommands(files, effects, changes, commands, scope.log);
+  rt.state.apply(changes);
   if (stopped && code !== 0) return { result: "cancelled", effects };
   if (code !== 0) {
     scope.log(`##[error]Process completed with exit code ${code}.`);

@@ -20,10 +20,11 @@ export async function runScript(def: StepDef, scope: StepScope, ctx: Contexts, f
   const defaults = scope.composite ? {} : rt.defaults;
   // In a job container without bash, the default shell is sh (as on GitHub).
   const shellName = evaluateString(def.shell, ctx, fns) ?? defaults.shell ?? (rt.container?.shell === "sh" ? "sh" : undefined);
-  const shell = resolveShell(shellName, [...rt.path, env.PATH ?? rt.run.hostEnv.PATH ?? ""].join(delimiter));
-  if ("error" in shell) {
-    return failStep(scope, shell.error);
+  const resolved = resolveShell(shellName, [...rt.state.path, env.PATH ?? rt.run.hostEnv.PATH ?? ""].join(delimiter));
+  if (!resolved.ok) {
+    return failStep(scope, resolved.error);
   }
+  const shell = resolved.value;
   const workspace = rt.workspace;
   const wd = evaluateString(def.workingDirectory, ctx, fns) ?? defaults.workingDirectory;
   const mounts = rt.container?.mounts ?? [];
@@ -39,8 +40,8 @@ export async function runScript(def: StepDef, scope: StepScope, ctx: Contexts, f
   writeFileSync(file, script, { mode: 0o600 });
   const args = shell.args.map((a) => a.replace("{0}", file));
   const container = rt.container;
-  if (container && rt.run.opts.docker) {
-    const engine = rt.run.opts.docker;
+  if (container && rt.services.docker) {
+    const engine = rt.services.docker;
     const inside = shell.args.map((a) => a.replace("{0}", inContainer(mounts, file)));
     const start: StartProcess = (procEnv, onLine) => execInContainer(engine, container.id, { Cmd: [basename(shell.command), ...inside], Env: containerEnv(procEnv, rt.run.hostEnv, mounts), WorkingDir: inContainer(mounts, cwd) }, onLine);
     return runProcess(scope, def.id, env, { command: shell.command, args, cwd, start });

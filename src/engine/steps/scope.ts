@@ -1,7 +1,7 @@
 import { inContainer } from "../docker/context.js";
 import type { StepConclusion } from "../../contract/index.js";
 import type { Contexts, ExtraFunctions } from "../../expressions/index.js";
-import { stepStatusFunctions, type JobRuntime, type PostEntry } from "../runtime.js";
+import { stepStatusFunctions, type JobContext, type PostEntry } from "../runtime.js";
 
 /** An entry of the `steps` context (CTX-04). */
 export interface StepContextEntry {
@@ -23,14 +23,15 @@ export interface CompositeState {
  * belongs to, and where its log lines and post steps go.
  */
 export interface StepScope {
-  rt: JobRuntime;
+  rt: JobContext;
   steps: Record<string, StepContextEntry>;
   /** Composite inputs (CTX-09); undefined at the top level (the workflow's inputs apply). */
   inputs?: Record<string, string>;
   /** GITHUB_ACTION_PATH & co. inside a composite action (ACT-09, ACT-10). */
   action?: { path: string; repository: string; ref: string };
   composite?: CompositeState;
-  post: PostEntry[];
+  /** Registers a post step: the job's (`JobState.addPost`), or at the top level of a composite, its own (COMP-10). */
+  addPost: (entry: PostEntry) => void;
   /** Logs one line of the top-level step (masking happens here). */
   log: (line: string) => void;
 }
@@ -66,18 +67,18 @@ export function stepContexts(scope: StepScope, env: Record<string, string>, step
     strategy: rt.strategy,
     needs: scope.composite ? {} : rt.needs,
     steps: scope.steps,
-    job: { status: rt.status },
+    job: { status: rt.state.status },
     runner: mounts.length ? { ...rt.runner, temp: inContainer(mounts, rt.runner.temp) } : rt.runner,
   };
 }
 
 /** The status the status functions of a step read: the composite's own, else the job's (COMP-07, STEP-04). */
 export function scopeStatus(scope: StepScope): "success" | "failure" | "cancelled" {
-  if (scope.rt.status === "cancelled") return "cancelled";
-  return scope.composite ? scope.composite.status : scope.rt.status;
+  if (scope.rt.state.cancelled) return "cancelled";
+  return scope.composite ? scope.composite.status : scope.rt.state.status;
 }
 
 /** Status functions and hashFiles for a step in this scope. */
 export function scopeFunctions(scope: StepScope): ExtraFunctions {
-  return stepStatusFunctions(scope.rt.workspace, () => scopeStatus(scope), () => scope.rt.status === "cancelled");
+  return stepStatusFunctions(scope.rt.workspace, () => scopeStatus(scope), () => scope.rt.state.cancelled);
 }

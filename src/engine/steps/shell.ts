@@ -1,6 +1,7 @@
 import { accessSync, constants } from "node:fs";
 import { delimiter, isAbsolute, join } from "node:path";
 import { Lru } from "../io/lru.js";
+import type { Result } from "../../contract/index.js";
 
 /** A resolved shell: the program, its arguments with `{0}` replaced later, and the script file extension. */
 export interface ShellCommand {
@@ -50,29 +51,29 @@ const TEMPLATES: Record<string, { args: string[]; ext: string }> = {
 
 /**
  * STEP-11/12/13: the command line GitHub uses on Linux for a `shell:` value (undefined = the
- * platform default: `bash -e {0}` when bash is on PATH, else `sh -e {0}`). Returns an error
- * message for an invalid custom shell.
+ * platform default: `bash -e {0}` when bash is on PATH, else `sh -e {0}`), or why there is none
+ * (an invalid custom shell, a program not on PATH).
  */
-export function resolveShell(shell: string | undefined, path: string | undefined): ShellCommand | { error: string } {
+export function resolveShell(shell: string | undefined, path: string | undefined): Result<ShellCommand> {
   if (!shell) {
     const bash = which("bash", path);
-    if (bash) return { command: bash, args: ["-e", "{0}"], ext: ".sh" };
-    return { command: which("sh", path) ?? "sh", args: ["-e", "{0}"], ext: ".sh" };
+    if (bash) return { ok: true, value: { command: bash, args: ["-e", "{0}"], ext: ".sh" } };
+    return { ok: true, value: { command: which("sh", path) ?? "sh", args: ["-e", "{0}"], ext: ".sh" } };
   }
   const trimmed = shell.trim();
   const builtin = TEMPLATES[trimmed];
   if (builtin) {
     const command = which(trimmed, path) ?? (trimmed === "python" ? which("python3", path) : undefined);
-    if (!command) return { error: `shell '${trimmed}' was not found on PATH` };
-    return { command, args: builtin.args, ext: builtin.ext };
+    if (!command) return { ok: false, error: `shell '${trimmed}' was not found on PATH` };
+    return { ok: true, value: { command, args: builtin.args, ext: builtin.ext } };
   }
   const space = trimmed.indexOf(" ");
   const program = space < 0 ? trimmed : trimmed.slice(0, space);
   const rest = space < 0 ? "" : trimmed.slice(space + 1).trim();
-  if (!rest.includes("{0}")) return { error: `Invalid shell option. Shell must be a valid built-in (bash, sh, python, pwsh) or a format string containing '{0}': '${trimmed}'` };
+  if (!rest.includes("{0}")) return { ok: false, error: `Invalid shell option. Shell must be a valid built-in (bash, sh, python, pwsh) or a format string containing '{0}': '${trimmed}'` };
   const command = which(program, path);
-  if (!command) return { error: `shell '${program}' was not found on PATH` };
-  return { command, args: splitCommandLine(rest), ext: "" };
+  if (!command) return { ok: false, error: `shell '${program}' was not found on PATH` };
+  return { ok: true, value: { command, args: splitCommandLine(rest), ext: "" } };
 }
 
 /**

@@ -17,6 +17,6 @@ export function processEnv(scope: StepScope, env: Record<string, string>, stepId
   if (scope.action?.path) out.GITHUB_ACTION_PATH = scope.action.path;
   if (files) Object.assign(out, files);
   const basePath = env.PATH ?? rt.run.hostEnv.PATH ?? "/usr/local/bin:/usr/bin:/bin";
-  out.PATH = rt.path.length ? `${rt.path.join(delimiter)}${delimiter}${basePath}` : basePath;
+  out.PATH = rt.state.path.length ? `${rt.state.path.join(delimiter)}${delimiter}${basePath}` : basePath;
   return out;
 }

@@ -4,6 +4,7 @@
  * `lts/*`, `lts/-N` and `lts/<codename>`.
  */
 import { parseVersion, satisfies } from "./versions.js";
+import type { Result } from "../../contract/index.js";
 
 /** LTS codenames by major (Node's release plan names each even line when it enters LTS). */
 export const LTS_CODENAMES: Record<number, string> = { 4: "argon", 6: "boron", 8: "carbon", 10: "dubnium", 12: "erbium", 14: "fermium", 16: "gallium", 18: "hydrogen", 20: "iron", 22: "jod", 24: "krypton" };
@@ -36,11 +37,11 @@ export function ltsMajors(versions: string[]): number[] {
  * The version `spec` selects from `versions` (setup-node's rules), or an error naming why none.
  * Pre-releases are never chosen.
  */
-export function resolveNodeSpec(spec: string, versions: string[]): { version: string } | { error: string } {
+export function resolveNodeSpec(spec: string, versions: string[]): Result<string> {
   const s = spec.trim().replace(/^v(?=\d)/i, "");
   const all = versions.filter(release).sort(newestFirst);
   const newestOf = (m: number): string | undefined => all.find((v) => major(v) === m);
-  if (/^(latest|current|node)$/i.test(s)) return all[0] ? { version: all[0] } : { error: "the registry lists no Node versions" };
+  if (/^(latest|current|node)$/i.test(s)) return all[0] ? { ok: true, value: all[0] } : { ok: false, error: "the registry lists no Node versions" };
   const lts = /^lts\/(.+)$/i.exec(s);
   if (lts) {
     const lines = ltsMajors(all);
@@ -51,13 +52,13 @@ export function resolveNodeSpec(spec: string, versions: string[]): { version: st
     else m = Number(Object.entries(LTS_CODENAMES).find(([, name]) => name === which)?.[0]) || undefined;
     if (m === undefined) {
       const known = lines.map((l) => (LTS_CODENAMES[l] ? `lts/${LTS_CODENAMES[l]} (${l})` : `${l}`)).join(", ");
-      return { error: `'${spec}' names no LTS line (LTS lines: ${known || "none"})` };
+      return { ok: false, error: `'${spec}' names no LTS line (LTS lines: ${known || "none"})` };
     }
     const v = newestOf(m);
-    return v ? { version: v } : { error: `no Node ${m} is published` };
+    return v ? { ok: true, value: v } : { ok: false, error: `no Node ${m} is published` };
   }
   const found = all.find((v) => satisfies(v, rangeOf(s)));
-  return found ? { version: found } : { error: `no published Node version matches '${spec}'` };
+  return found ? { ok: true, value: found } : { ok: false, error: `no published Node version matches '${spec}'` };
 }
 
 /** `16 - 18` (a hyphen range) → `>=16 <19`; other specs as they are. */

@@ -1,7 +1,7 @@
 import { pick, type Installed } from "./versions.js";
 import { cachedNodes, fetchNode, publishedNodes, RegistryError } from "./node-registry.js";
 import { isAlias, resolveNodeSpec } from "./node-spec.js";
-import { errorMessage } from "../../contract/index.js";
+import { errorMessage, type Result } from "../../contract/index.js";
 
 /** Where `provideNode` may look and fetch. */
 export interface NodeSources {
@@ -18,27 +18,24 @@ export interface NodeSources {
   log: (line: string) => void;
 }
 
-/** The Node chosen for a spec, or why there is none. */
-export type NodeChoice = { ok: true; node: Installed } | { ok: false; error: string };
-
 /** The one command that fills the tool cache with what `spec` asks for. */
 export const addCommand = (spec: string): string => `stax tools add node ${/\s/.test(spec) ? `'${spec}'` : spec}`;
 
 /**
- * The Node `spec` asks for, as setup-node chooses it: a local one (installed, or in the tool
+ * The Node `spec` asks for (or why there is none), as setup-node chooses it: a local one (installed, or in the tool
  * cache) that matches a version or range; otherwise — and for `latest`, `current` and `lts/…`,
  * which only the registry can answer, or with `check-latest` — the version the registry's list
  * resolves to, used locally when present and else fetched into the tool cache.
  */
-export async function provideNode(spec: string, o: NodeSources): Promise<NodeChoice> {
+export async function provideNode(spec: string, o: NodeSources): Promise<Result<Installed>> {
   const cached: Installed[] = o.toolCache ? cachedNodes(o.toolCache).map((c) => ({ version: c.version, bin: c.bin, exe: `${c.bin}/node`, from: "the stax tool cache" })) : [];
   const local = [...o.installed, ...cached];
   const alias = isAlias(spec);
   const localMatch = alias ? undefined : pick(local, spec);
-  if (localMatch && !o.checkLatest) return { ok: true, node: localMatch };
+  if (localMatch && !o.checkLatest) return { ok: true, value: localMatch };
   const have = [...new Set(local.map((i) => `${i.version} (${i.from})`))].join(", ") || "none";
   if (!o.toolCache) {
-    if (localMatch) return { ok: true, node: localMatch };
+    if (localMatch) return { ok: true, value: localMatch };
     return { ok: false, error: `No Node matching '${spec}' is installed on this machine (found: ${have}).${alias ? " Resolving it needs the npm registry." : ""} Install it (e.g. nvm install ${spec}) or change node-version.` };
   }
   let versions: string[];
@@ -47,19 +44,20 @@ export async function provideNode(spec: string, o: NodeSources): Promise<NodeCho
   } catch (err) {
     if (localMatch) {
       o.log(`##[warning]check-latest: the npm registry did not answer (${errorMessage(err)}); using Node ${localMatch.version}`);
-      return { ok: true, node: localMatch };
+      return { ok: true, value: localMatch };
     }
     return { ok: false, error: `No Node matching '${spec}' is on this machine (found: ${have}) and the npm registry could not be asked for it (${errorMessage(err)}). Fetch it once while online with: ${addCommand(spec)}` };
   }
   const resolved = resolveNodeSpec(spec, versions);
-  if ("error" in resolved) return { ok: false, error: `Unable to find Node version '${spec}': ${resolved.error} (on this machine: ${have})` };
-  const present = local.find((i) => i.version === resolved.version);
-  if (present) return { ok: true, node: present };
+  if (!resolved.ok) return { ok: false, error: `Unable to find Node version '${spec}': ${resolved.error} (on this machine: ${have})` };
+  const version = resolved.value;
+  const present = local.find((i) => i.version === version);
+  if (present) return { ok: true, value: present };
   try {
-    const bin = await fetchNode(resolved.version, o.toolCache, o.env, o.log);
-    return { ok: true, node: { version: resolved.version, bin, exe: `${bin}/node`, from: "the npm registry, now in the stax tool cache" } };
+    const bin = await fetchNode(version, o.toolCache, o.env, o.log);
+    return { ok: true, value: { version, bin, exe: `${bin}/node`, from: "the npm registry, now in the stax tool cache" } };
   } catch (err) {
     const why = err instanceof RegistryError || errorMessage(err);
-    return { ok: false, error: `Could not fetch Node ${resolved.version} for '${spec}': ${why}. Retry while online with: ${addCommand(resolved.version)}` };
+    return { ok: false, error: `Could not fetch Node ${version} for '${spec}': ${why}. Retry while online with: ${addCommand(version)}` };
   }
 }

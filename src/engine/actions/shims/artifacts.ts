@@ -20,7 +20,7 @@ export const uploadArtifact: Shim = {
   action: "actions/upload-artifact",
   async run(call): Promise<ProcessOutcome> {
     const { scope, with: w } = call;
-    const store = scope.rt.run.opts.artifacts;
+    const store = scope.rt.services.artifacts;
     if (!store) return unavailable(call);
     const name = w.name || "artifact";
     // v4.4 and later leave hidden files out unless asked (`include-hidden-files`); earlier majors took them.
@@ -37,9 +37,9 @@ export const uploadArtifact: Shim = {
       return { result: "success", effects: { outputs: {}, state: {} } };
     }
     const root = commonRoot(files);
-    const { id, size } = await store.upload(scope.rt.run.opts.runId, name, root, files.map((f) => relative(root, f)));
+    const { id, size } = await store.upload(scope.rt.services.runId, name, root, files.map((f) => relative(root, f)));
     scope.log(`Uploaded artifact '${name}': ${files.length} file(s), ${size} bytes${w["retention-days"] ? ` (retention-days ${w["retention-days"]} noted; the runner's retention setting applies)` : ""}`);
-    return { result: "success", effects: { outputs: { "artifact-id": id, "artifact-url": `/api/runs/${scope.rt.run.opts.runId}/artifacts/${name}` }, state: {} } };
+    return { result: "success", effects: { outputs: { "artifact-id": id, "artifact-url": `/api/runs/${scope.rt.services.runId}/artifacts/${name}` }, state: {} } };
   },
 };
 
@@ -48,11 +48,11 @@ export const downloadArtifact: Shim = {
   action: "actions/download-artifact",
   async run(call): Promise<ProcessOutcome> {
     const { scope, with: w } = call;
-    const store = scope.rt.run.opts.artifacts;
+    const store = scope.rt.services.artifacts;
     if (!store) return unavailable(call);
     const dest = resolve(scope.rt.workspace, w.path || ".");
     scope.log(`stax: using the built-in actions/download-artifact (requested ${call.ref.ref})`);
-    const names = await store.download(scope.rt.run.opts.runId, w.name || undefined, dest);
+    const names = await store.download(scope.rt.services.runId, w.name || undefined, dest);
     scope.log(`Downloaded ${names.length} artifact(s) to ${dest}: ${names.join(", ")}`);
     return { result: "success", effects: { outputs: { "download-path": dest }, state: {} } };
   },

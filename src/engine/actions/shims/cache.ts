@@ -16,7 +16,7 @@ import { packEntry, unpackEntry, type Bases } from "./cache-archive.js";
 import { matchPaths } from "./match-paths.js";
 import { evictLocal, touchEntry } from "./cache-evict.js";
 import type { Shim, ShimCall } from "./index.js";
-import { GITHUB_CACHE_LIMITS, type SharedCache } from "../../options.js";
+import type { SharedCache } from "../../options.js";
 import { errorMessage } from "../../../contract/index.js";
 
 interface Meta {
@@ -71,7 +71,7 @@ async function sharedEntries(shared: SharedCache): Promise<{ name: string; meta:
 
 /** With a shared cache, the entry a restore would take from it is brought into the local folder first. */
 async function bringShared(scope: StepScope, root: string, key: string, restoreKeys: string[]): Promise<void> {
-  const shared = scope.rt.run.opts.sharedCache;
+  const shared = scope.rt.services.sharedCache;
   if (!shared) return;
   try {
     const hit = choose(await sharedEntries(shared), key, restoreKeys);
@@ -86,7 +86,7 @@ const basesOf = (scope: StepScope): Bases => ({ workspace: scope.rt.workspace, h
 async function save(root: string, key: string, pathSpec: string, scope: StepScope, log: (l: string) => void): Promise<void> {
   const bases = basesOf(scope);
   const dir = join(root, entryName(key));
-  const shared = scope.rt.run.opts.sharedCache;
+  const shared = scope.rt.services.sharedCache;
   if (readMeta(dir) || (shared && (await sharedEntries(shared).catch(() => [])).some((e) => e.meta.key === key))) {
     log(`Cache already exists for key '${key}'; not saving again.`);
     return;
@@ -114,14 +114,12 @@ async function save(root: string, key: string, pathSpec: string, scope: StepScop
   }
 }
 
-const nowOf = (scope: StepScope): Date => scope.rt.run.opts.now?.() ?? new Date();
-
-/** After a save: the entries GitHub's limits (or `cacheLimits`) no longer allow go, here and in the shared store. */
+/** After a save: the entries the limits (GitHub's unless `RunOptions.cacheLimits`) no longer allow go, here and in the shared store. */
 async function evict(scope: StepScope, root: string, keep: string, log: (l: string) => void): Promise<void> {
-  const limits = scope.rt.run.opts.cacheLimits ?? GITHUB_CACHE_LIMITS;
-  const now = nowOf(scope);
+  const limits = scope.rt.services.cacheLimits;
+  const now = new Date();
   try {
-    const gone = [...evictLocal(root, limits, keep, now), ...((await scope.rt.run.opts.sharedCache?.evict(limits, keep, now)) ?? [])];
+    const gone = [...evictLocal(root, limits, keep, now), ...((await scope.rt.services.sharedCache?.evict(limits, keep, now)) ?? [])];
     const size = limits.maxBytes >= 1024 ** 3 ? `${+(limits.maxBytes / 1024 ** 3).toFixed(1)} GiB` : `${+(limits.maxBytes / 1024 ** 2).toFixed(1)} MiB`;
     if (gone.length) log(`Removed ${new Set(gone).size} cache entr${new Set(gone).size === 1 ? "y" : "ies"} unused for ${limits.idleDays} days or beyond ${size} in all (least recently used first)`);
   } catch (err) {
@@ -135,13 +133,13 @@ function noStore(scope: StepScope): ProcessOutcome {
 
 async function doRestore(call: ShimCall, name: string): Promise<ProcessOutcome & { hit?: boolean }> {
   const { scope, with: w } = call;
-  const root = scope.rt.run.opts.cacheDir;
+  const root = scope.rt.services.cacheDir;
   if (!root) return noStore(scope);
   const key = (w.key ?? "").trim();
   if (!key) {
     return failStep(scope, "Input required and not supplied: key");
   }
-  const shared = scope.rt.run.opts.sharedCache;
+  const shared = scope.rt.services.sharedCache;
   scope.log(`stax: using the built-in ${name} (requested ${call.ref.ref}); entries are kept ${shared ? "in the shared store" : "on this machine"}`);
   await bringShared(scope, root, key, lines(w["restore-keys"]));
   const found = find(root, key, lines(w["restore-keys"]));
@@ -160,7 +158,7 @@ async function doRestore(call: ShimCall, name: string): Promise<ProcessOutcome &
     try {
       await unpackEntry(found.dir, basesOf(scope));
       scope.log(`Cache restored from key: ${found.key} (${found.meta.files} file(s))`);
-      const now = nowOf(scope);
+      const now = new Date();
       touchEntry(found.dir, now);
       await shared?.used(basename(found.dir), now).catch(() => {});
     } catch (err) {
@@ -185,11 +183,11 @@ export const cache: Shim = {
     const key = w.key.trim();
     if (!restored.hit && (w["lookup-only"] ?? "").toLowerCase() !== "true") {
       // The real action's post step: `post-if: success()` — the job must still be succeeding.
-      scope.post.push({
+      scope.addPost({
         name: `Post ${staticStepName(call.def)}`,
-        condition: () => rt.status === "success",
+        condition: () => rt.state.status === "success",
         run: async (log) => {
-          await save(rt.run.opts.cacheDir!, key, w.path ?? "", scope, log);
+          await save(rt.services.cacheDir!, key, w.path ?? "", scope, log);
           return "success";
         },
       });
@@ -205,7 +203,7 @@ export const cacheSave: Shim = {
   path: "save",
   async run(call) {
     const { scope, with: w } = call;
-    const root = scope.rt.run.opts.cacheDir;
+    const root = scope.rt.services.cacheDir;
     if (!root) return noStore(scope);
     if (!(w.key ?? "").trim()) {
       return failStep(scope, "Input required and not supplied: key");

@@ -71,7 +71,7 @@ export const checkout: Shim = {
         }
         scope.log(`stax: checked out ${w.ref} (${other.slice(0, 7)}) in a git worktree at ${w.path}`);
         // Like the real action's post step, but here it also keeps the user's repository free of stale worktrees.
-        scope.post.push({
+        scope.addPost({
           name: "Post Run actions/checkout",
           condition: () => true,
           run: async (log) => {

@@ -79,29 +79,30 @@ export const setupNode: Shim = {
       }
       spec = v;
     }
-    const toolCache = rt.run.opts.toolCache;
+    const toolCache = rt.services.toolCache;
     scope.log(`stax: using the built-in actions/setup-node (requested ${ref.ref}): a Node on this machine${toolCache ? ", else the official build from the npm registry" : ""}`);
-    const installed = await installedNodes([...rt.path, rt.run.hostEnv.PATH ?? ""].join(delimiter), home);
+    const installed = await installedNodes([...rt.state.path, rt.run.hostEnv.PATH ?? ""].join(delimiter), home);
     const checkLatest = /^true$/i.test(w["check-latest"] ?? "");
     // No version asked: the Node first on the PATH, as setup-node leaves it.
-    const choice = spec ? await provideNode(spec, { installed, toolCache, env: npmEnv(rt.run.opts.hostEnv), cwd: rt.temp, checkLatest, log: scope.log }) : installed[0] ? { ok: true as const, node: installed[0] } : { ok: false as const, error: "No Node is installed on this machine" };
+    const choice = spec ? await provideNode(spec, { installed, toolCache, env: npmEnv(rt.services.machineEnv), cwd: rt.temp, checkLatest, log: scope.log }) : installed[0] ? { ok: true as const, value: installed[0] } : { ok: false as const, error: "No Node is installed on this machine" };
     if (!choice.ok) {
       return failStep(scope, choice.error);
     }
-    const found = choice.node;
-    rt.path = [found.bin, ...rt.path.filter((p) => p !== found.bin)];
+    const found = choice.value;
+    // Its folder goes first on the PATH of the steps that follow, even when the `cache:` check below fails the step.
+    const changes = { env: {}, path: [found.bin] };
     scope.log(`Found Node v${found.version} in ${found.from} at ${found.exe}${spec ? ` for '${spec}'` : ""}`);
     const outputs: Record<string, string> = { "node-version": `v${found.version}` };
     const pm = (w.cache ?? "").trim();
     if (pm) {
       const dir = CACHE_DIRS[pm]?.(home);
       if (!dir) {
-        return failStep(scope, `Caching for '${pm}' is not supported`);
+        return { ...failStep(scope, `Caching for '${pm}' is not supported`), changes };
       }
       outputs["cache-hit"] = String(existsSync(dir));
       scope.log(`stax: cache '${pm}' is this machine's own ${pm} cache (${dir}); it persists between runs`);
     }
-    return { result: "success", effects: { outputs, state: {} } };
+    return { result: "success", effects: { outputs, state: {} }, changes };
   },
 };
 

@@ -39,7 +39,7 @@ export const setupPython: Shim = {
       spec = existsSync(file) ? readFileSync(file, "utf8").trim().split(/\s+/)[0] : "";
     }
     scope.log(`stax: using the built-in actions/setup-python (requested ${ref.ref}): a Python installed on this machine, no download`);
-    const installed = await installedPythons([...rt.path, rt.run.hostEnv.PATH ?? ""].join(delimiter), rt.run.hostEnv.HOME ?? "");
+    const installed = await installedPythons([...rt.state.path, rt.run.hostEnv.PATH ?? ""].join(delimiter), rt.run.hostEnv.HOME ?? "");
     const found = spec ? pick(installed, spec.replace(/^(\d+\.\d+)-dev$/, "$1")) : installed[0];
     if (!found) {
       const have = [...new Set(installed.map((i) => i.version))].join(", ") || "none";
@@ -56,9 +56,7 @@ export const setupPython: Shim = {
         for (const n of ["pip", "pip3"]) if (!existsSync(join(shimDir, n))) symlinkSync(join(found.bin, pip), join(shimDir, n));
       }
     }
-    rt.path = [shimDir, ...rt.path.filter((p) => p !== shimDir)];
-    rt.env = { ...rt.env, pythonLocation: dirname(found.bin) };
     scope.log(`Found Python ${found.version} at ${found.exe}${spec ? ` for '${spec}'` : ""}`);
-    return { result: "success", effects: { outputs: { "python-version": found.version, "python-path": found.exe }, state: {} } };
+    return { result: "success", effects: { outputs: { "python-version": found.version, "python-path": found.exe }, state: {} }, changes: { env: { pythonLocation: dirname(found.bin) }, path: [shimDir] } };
   },
 };
