@@ -113,3 +113,15 @@ test("a workspace in a sub-folder of a repository in the middle of a conflicted 
   assert.match(r.stdout, /^stax: each job runs in its own git worktree/m);
   assert.equal(repoState(repo), before, "the merge in progress is left as it was");
 });
+
+test("a wide matrix of isolated legs starts every leg's worktree at once without git tripping over another's half-made one, run after run", () => {
+  const ws = gitWorkspace();
+  mkdirSync(join(ws, ".github", "workflows"), { recursive: true });
+  const legs = Array.from({ length: 16 }, (_, i) => i + 1).join(", ");
+  writeFileSync(join(ws, ".github", "workflows", "wide.yml"), `on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    strategy:\n      matrix:\n        n: [${legs}]\n    steps:\n      - run: test -f untracked.txt\n  b:\n    runs-on: ubuntu-latest\n    strategy:\n      matrix:\n        n: [${legs}]\n    steps:\n      - run: test -f untracked.txt\n`);
+  for (let round = 0; round < 3; round++) {
+    const r = stax(["run", "wide", "-w", ws], ws);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+  }
+  assert.equal(git(ws, "worktree", "list", "--porcelain").split("\n").filter((l) => l.startsWith("worktree ")).length, 1, "every leg's worktree is gone");
+});

@@ -58,9 +58,8 @@ export class Checkouts {
     if (this.opts.keep) await writeFile(join(this.runDir, KEPT_MARK), "");
     const snap = await (this.snapshot ??= snapshotOf(this.workspace, this.runDir, this.env));
     if (snap) {
-      // No hooks: a post-checkout hook of the user's (husky & co.) has no business in a job's checkout.
-      await git(snap.top, ["-c", "core.hooksPath=/dev/null", "worktree", "add", "--detach", "--force", "--quiet", dir, snap.commit], this.env);
-      return { dir, dispose: (failed) => this.release(dir, failed, () => removeWorktree(snap.top, dir, this.env)) };
+      await addWorktree(snap.top, dir, snap.commit, this.env);
+      return { dir, dispose: (failed) => this.release(dir, failed, () => inTurn(snap.top, () => removeWorktree(snap.top, dir, this.env))) };
     }
     await copyWorkspace(this.workspace, dir);
     return { dir, dispose: (failed) => this.release(dir, failed, () => rm(dir, { recursive: true, force: true })) };
@@ -161,6 +160,38 @@ export async function snapshotOf(workspace: string, tempDir: string, hostEnv: Re
   } finally {
     await rm(tmp, { force: true });
   }
+}
+
+/**
+ * git's worktree bookkeeping (`.git/worktrees/`) is not safe for changes at once: a `worktree add`
+ * reads every entry, and one that another `add` has half made fails it ("failed to read
+ * …/commondir"). So the bookkeeping of one repository changes in turns, in this process; the
+ * files, the slow part, are checked out in parallel. Another process may still be mid-change:
+ * an add that fails is tried again.
+ */
+async function addWorktree(top: string, dir: string, commit: string, env: Record<string, string>): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await inTurn(top, () => git(top, ["worktree", "add", "--detach", "--force", "--no-checkout", "--quiet", dir, commit], env));
+      break;
+    } catch (err) {
+      if (attempt === 3) throw err;
+      await inTurn(top, () => removeWorktree(top, dir, env));
+      await new Promise((r) => setTimeout(r, 50 * attempt));
+    }
+  }
+  // No hooks: a post-checkout hook of the user's (husky & co.) has no business in a job's checkout.
+  await git(dir, ["-c", "core.hooksPath=/dev/null", "reset", "--hard", "--quiet"], env);
+}
+
+const turns = new Map<string, Promise<unknown>>();
+
+/** Runs `work` after every earlier one for the same repository has settled. */
+function inTurn<T>(top: string, work: () => Promise<T>): Promise<T> {
+  const mine = (turns.get(top) ?? Promise.resolve()).catch(() => {}).then(work);
+  turns.set(top, mine);
+  void mine.catch(() => {}).finally(() => turns.get(top) === mine && turns.delete(top));
+  return mine;
 }
 
 async function removeWorktree(top: string, dir: string, env: Record<string, string>): Promise<void> {
