@@ -68,8 +68,21 @@ export class Reporter {
     this.sink.emit(makeEvent("job.started", { runId: this.run.id, jobId: job.id, job: copyJob(job) }));
   }
 
-  jobCompleted(job: Job, conclusion: JobConclusion): void {
+  /**
+   * The steps a job shows before it starts: its own, after set-up steps (containers, Pre steps),
+   * or none when it cannot start (its one "Set up job" step comes with `addStep`).
+   */
+  planSteps(job: Job, setUp: string[], own: boolean): void {
+    if (this.settled.has(job) || (this.prior && job.status !== "queued")) return;
+    job.steps = [...setUp.map((name) => ({ number: 0, name, status: "queued" as const })), ...(own ? job.steps : [])].map((s, i) => ({ ...s, number: i + 1 }));
+  }
+
+  /** `what`: the job's outputs and summary, or (a re-run's reused job) those of an earlier run, which it names. */
+  jobCompleted(job: Job, conclusion: JobConclusion, what: Partial<Pick<Job, "outputs" | "summary" | "reusedFrom">> = {}): void {
     if (this.settled.has(job)) return;
+    if (what.outputs) job.outputs = what.outputs;
+    if (what.summary !== undefined) job.summary = what.summary;
+    if (what.reusedFrom) job.reusedFrom = what.reusedFrom;
     if (job.status === "queued") job.startedAt = undefined;
     job.status = "completed";
     job.conclusion = conclusion;

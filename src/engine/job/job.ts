@@ -36,12 +36,11 @@ export async function runJob(start: JobStart): Promise<JobResult> {
   const scope: StepScope = { rt, steps: {}, addPost: (entry) => state.addPost(entry), log: () => {} };
   const setupError = setup.ok ? undefined : setup.error;
   // A job that cannot start shows one failed "Set up job" step instead of steps that never ran.
-  if (setupError) job.steps = [];
   const pres = setupError ? [] : await planPreSteps(rt);
   const containers = !setupError && !!(rt.def.container || rt.def.services);
   // Like GitHub: "Initialize containers" and the Pre steps come before the job's own steps.
   const head = [...(containers ? ["Initialize containers"] : []), ...pres.map((p) => p.name)];
-  if (head.length) job.steps = [...head.map((name) => ({ number: 0, name, status: "queued" as const })), ...job.steps].map((s, i) => ({ ...s, number: i + 1 }));
+  if (head.length || setupError) reporter.planSteps(job, head, !setupError);
   reporter.jobStarted(job);
   if (setupError) {
     setupStep(rt.run, job, "failure", setupError.split("\n").map((l) => `##[error]${l}`));
@@ -70,8 +69,6 @@ export async function runJob(start: JobStart): Promise<JobResult> {
   }
   const outputs = jobOutputs(rt, scope);
   const conclusion: JobConclusion = state.conclusion;
-  job.outputs = outputs;
-  if (state.summary !== undefined) job.summary = state.summary;
   let coe = false;
   try {
     coe = truthy(evaluateToken(rt.def.continueOnError, jobContexts(rt)));
@@ -81,7 +78,7 @@ export async function runJob(start: JobStart): Promise<JobResult> {
   const last = job.steps.filter((s) => s.status === "completed").at(-1);
   const parting = await (checkout.ok ? checkout.value.release : undefined)?.(conclusion === "failure").catch((err: Error) => `##[warning]could not remove this job's checkout: ${err.message}`);
   if (parting && last) logTo(last)(parting);
-  reporter.jobCompleted(job, conclusion);
+  reporter.jobCompleted(job, conclusion, { outputs, summary: state.summary });
   rmSync(rt.temp, { recursive: true, force: true });
   // JOB-07: with continue-on-error the run and the dependants see success.
   return { result: conclusion === "failure" && coe ? "success" : conclusion, outputs };

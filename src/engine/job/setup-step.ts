@@ -23,7 +23,7 @@ export function failHolder(run: RunRuntime, holder: Job, message: string): JobRe
 
 /** A job whose runs-on this machine (or the fleet) cannot answer: skipped, with one "Set up job" line saying why. */
 export function skipJob(run: RunRuntime, job: Job, why: string): JobResult {
-  job.steps = [];
+  run.reporter.planSteps(job, [], false);
   setupStep(run, job, "skipped", [why]);
   run.reporter.jobCompleted(job, "skipped");
   return { result: "skipped", outputs: {} };

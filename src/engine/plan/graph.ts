@@ -84,8 +84,6 @@ async function runDef(run: RunRuntime, graph: GraphScope, def: JobDef, holder: J
 
 /** A job a re-run of failed jobs takes from the earlier run: shown completed as it was, its outputs kept for `needs`. */
 function reuseJob(run: RunRuntime, holder: Job, earlier: JobResult): JobResult {
-  holder.outputs = { ...earlier.outputs };
-  holder.reusedFrom = { runId: run.opts.reuse!.runId, runNumber: run.opts.reuse!.runNumber };
-  run.reporter.jobCompleted(holder, earlier.result);
+  run.reporter.jobCompleted(holder, earlier.result, { outputs: { ...earlier.outputs }, reusedFrom: { runId: run.opts.reuse!.runId, runNumber: run.opts.reuse!.runNumber } });
   return earlier;
 }
