@@ -89,6 +89,21 @@ test("step logs by range, run snapshots, leases, and blobs of several MiB round-
   }
 });
 
+test("log lines holding quotes, backslashes, commas, braces, tabs, NULL, other scripts and a lone surrogate are read back exactly, from chunks of several steps written in one batch", async () => {
+  const s = await PgStore.connect(pgServer.url, "odd-lines");
+  try {
+    const odd = ['say "hi", {x}\n', "C:\\dir\\\"q\"\n", "NULL\n", "\t{}\n", "\\\n", "日本語 ✓ 😀\n", "\ud800 alone\n", '","\\",\n', "\u2028\u0001\n"];
+    const line = (step: number, i: number) => makeEvent("step.log", { runId: "odd", jobId: "j", stepNumber: step, line: odd[i % odd.length] });
+    await s.events.append([...Array.from({ length: 2500 }, (_, i) => line(1, i)), ...Array.from({ length: 30 }, (_, i) => line(2, i))]);
+    const want = (step: number, n: number) => Array.from({ length: n }, (_, i) => odd[i % odd.length]);
+    assert.deepEqual((await s.logs.lines("odd", "j", 1, 0, 3000)).map((l) => l.text), want(1, 2500));
+    assert.deepEqual((await s.logs.lines("odd", "j", 2, 0, 100)).map((l) => l.text), want(2, 30));
+    assert.deepEqual((await s.events.readSince(0, { limit: 5000 })).map((e) => (e.type === "step.log" ? e.data.line : "")), [...want(1, 2500), ...want(2, 30)]);
+  } finally {
+    await s.close();
+  }
+});
+
 test("a database that does not answer is one STORE_UNAVAILABLE error with the password replaced by ***", async () => {
   const url = pgServer.url.replace(`:${pgServer.port}/`, ":1/");
   await assert.rejects(PgStore.connect(url, "x"), (err: unknown) => {
