@@ -7,6 +7,8 @@ import type { EventLog, ReadQuery } from "../store.js";
 type LogEvent = Extract<StoredEvent, { type: "step.log" }>;
 
 const CHUNK_LINES = 1000;
+/** Chunks read in one round trip at most. */
+const CHUNKS_PER_READ = 64;
 /** The channel every front-end LISTENs on; the payload is `<workspace> <last id>` of a batch. */
 export const CHANNEL = "stax_events";
 
@@ -127,16 +129,22 @@ export class PgEventLog implements EventLog {
     });
     if (q.noLogs) return events;
     const logs: StoredEvent[] = [];
-    // Chunks in id order, a few rows at a time: a chunk holds up to 1,000 lines, and a page needs only `limit` of them.
+    // Chunks in id order, only those the page needs: a chunk holds up to 1,000 lines, and the lines
+    // each adds after `since` are counted in SQL, so no chunk is sent (and read again for the next
+    // page) that this page leaves out. Up to 64 chunks a round trip, for steps printing slowly.
     let after = since;
     while (logs.length < limit) {
       const chunkArgs: unknown[] = [...args];
       chunkArgs[1] = after;
-      chunkArgs[2] = Math.max(1, Math.min(64, Math.ceil((limit - logs.length) / 500)));
-      const chunks = await this.pool.query<{ first_id: string; last_id: string; run_id: string; job_id: string; step_number: number; lines: string }>(`SELECT first_id, last_id, run_id, job_id, step_number, lines FROM stax_log_chunks WHERE workspace = $1 AND last_id > $2${filter} ORDER BY last_id LIMIT $3`, chunkArgs);
+      chunkArgs[2] = limit - logs.length;
+      const chunks = await this.pool.query<{ first_id: string; last_id: string; run_id: string; job_id: string; step_number: number; lines: string; candidates: string }>(
+        `SELECT first_id, last_id, run_id, job_id, step_number, lines, candidates FROM (
+           SELECT *, sum(last_id - GREATEST(first_id - 1, $2)) OVER (ORDER BY last_id) - (last_id - GREATEST(first_id - 1, $2)) AS before, count(*) OVER () AS candidates FROM (
+             SELECT first_id, last_id, run_id, job_id, step_number, lines FROM stax_log_chunks WHERE workspace = $1 AND last_id > $2${filter} ORDER BY last_id LIMIT ${CHUNKS_PER_READ}) c) w
+         WHERE before < $3 ORDER BY last_id`,
+        chunkArgs,
+      );
       for (const c of chunks.rows) {
-        // The rows were asked for by a guess of the lines per chunk: the rest are not parsed.
-        if (logs.length >= limit) break;
         const first = Number(c.first_id);
         const lines = JSON.parse(c.lines) as string[];
         for (let i = Math.max(0, since + 1 - first); i < lines.length && logs.length < limit; i++) {
@@ -144,10 +152,20 @@ export class PgEventLog implements EventLog {
         }
         after = Number(c.last_id);
       }
-      if (chunks.rows.length < (chunkArgs[2] as number)) break;
+      // Fewer chunks than asked for: there are no more.
+      if (!chunks.rows.length || Number(chunks.rows[0].candidates) < CHUNKS_PER_READ) break;
     }
     // Only log lines (a step printing): they are in id order already.
     if (!events.length) return logs;
-    return [...events, ...logs].sort((a, b) => a.id - b.id).slice(0, limit);
+    return mergeById(events, logs, limit);
   }
+}
+
+/** The first `limit` events of two lists in id order, in id order. */
+function mergeById(a: StoredEvent[], b: StoredEvent[], limit: number): StoredEvent[] {
+  const out: StoredEvent[] = [];
+  let i = 0;
+  let j = 0;
+  while (out.length < limit && (i < a.length || j < b.length)) out.push(j >= b.length || (i < a.length && a[i].id < b[j].id) ? a[i++] : b[j++]);
+  return out;
 }
