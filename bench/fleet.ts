@@ -10,9 +10,9 @@
  *   subscribers (each a process of its own), against the same script piped to `wc -l`.
  */
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import pg from "pg";
 import { startFleet, type Fleet } from "../test/helpers/fleet.js";
 import { startPostgres } from "../test/helpers/postgres.js";
@@ -76,6 +76,8 @@ async function throughPg(databaseUrl: string, ws: string): Promise<Row[]> {
       const rate = 1_000_000 / ((performance.now() - t0) / 1000);
       subs.forEach((x) => x.close());
       const results = subs.map((x) => count(x.file));
+      // Each stream holds the whole 1M-line log (some 100 MB): left in the temp folder, ten per run would fill the disk.
+      for (const x of subs) rmSync(dirname(x.file), { recursive: true, force: true });
       const text = await (await fetch(`${f.frontEnds[1].url}/api/runs/${id}/logs`)).text();
       const persisted = text.split("\n").filter((l) => /^line \d+$/.test(l)).length;
       return [
