@@ -3,6 +3,7 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { join } from "node:path";
 import type { LegResult } from "../contract/index.js";
+import { warmUpParser } from "../workflow/index.js";
 import { DockerEngine, dockerAddress, gitFetcher, runLegSpec } from "../engine/index.js";
 import { cloneBundle, fetchBundle } from "../server/source.js";
 import { StoreArtifacts } from "../server/artifacts.js";
@@ -65,6 +66,8 @@ export async function startWorker(o: WorkerOptions): Promise<Worker> {
   // Checkouts and leg temp folders (secrets in plain text) are no other local user's to read.
   mkdirSync(o.workDir, { recursive: true, mode: 0o700 });
   await cleanUpAfterCrash(o.workDir);
+  // Before the first claim: a leg's way to its first step loads its workflow.
+  await warmUpParser();
   const stores = new Map<string, Promise<Store>>();
   const storeOf = (ws: string) => {
     let s = stores.get(ws);
