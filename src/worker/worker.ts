@@ -83,7 +83,7 @@ export async function startWorker(o: WorkerOptions): Promise<Worker> {
   const sources = new Map<string, RunSource>();
   const sourceDir = join(o.workDir, "sources");
   const checkout = async (store: Store, spec: ClaimedLeg["spec"], workspace: string): Promise<void> => {
-    let src = sources.get(spec.source.key);
+    const src = sources.get(spec.source.key);
     if (!src) {
       const base = join(sourceDir, `${spec.runId}-${spec.source.commit.slice(0, 12)}`);
       rmSync(base, { recursive: true, force: true });
@@ -102,11 +102,14 @@ export async function startWorker(o: WorkerOptions): Promise<Worker> {
       }
       return cloneBundle(await fresh.bundle, workspace);
     }
-    const from = src;
-    from.pristine ??= from.bundle.then((bundle) => cloneBundle(bundle, from.base)).then(() => from.base);
-    from.pristine.catch(() => (from.pristine = undefined));
+    if (!src.pristine) {
+      const pristine = src.bundle.then((bundle) => cloneBundle(bundle, src.base)).then(() => src.base);
+      src.pristine = pristine;
+      // A clone that failed is tried again by the run's next leg.
+      pristine.catch(() => src.pristine === pristine && (src.pristine = undefined));
+    }
     // cp -a: one process copying natively, several times faster than fs.cp's walk on a checkout's many small files.
-    await copyTree(await from.pristine, workspace);
+    await copyTree(await src.pristine, workspace);
   };
   const running = new Set<Promise<void>>();
   let stopping = false;
