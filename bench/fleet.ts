@@ -10,9 +10,9 @@
  *   subscribers (each a process of its own), against the same script piped to `wc -l`.
  */
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import pg from "pg";
 import { startFleet, type Fleet } from "../test/helpers/fleet.js";
 import { startPostgres } from "../test/helpers/postgres.js";
@@ -30,6 +30,8 @@ function workspace(legs: number): string {
   writeFileSync(join(ws, "print.cjs"), PRINT);
   writeFileSync(join(ws, ".github/workflows/million.yml"), "name: million\non: push\njobs:\n  j:\n    runs-on: ubuntu-latest\n    steps:\n      - run: node print.cjs 1000000\n");
   writeFileSync(join(ws, ".github/workflows/one.yml"), "name: one\non: push\njobs:\n  j:\n    runs-on: ubuntu-latest\n    steps:\n      - run: true\n");
+  // More legs than one worker has slots, each long enough that the other worker claims some.
+  writeFileSync(join(ws, ".github/workflows/warm.yml"), "name: warm\non: push\njobs:\n  j:\n    runs-on: ubuntu-latest\n    strategy:\n      matrix:\n        n: [1, 2, 3, 4]\n    steps:\n      - run: sleep 0.5\n");
   return ws;
 }
 
@@ -76,6 +78,8 @@ async function throughPg(databaseUrl: string, ws: string): Promise<Row[]> {
       const rate = 1_000_000 / ((performance.now() - t0) / 1000);
       subs.forEach((x) => x.close());
       const results = subs.map((x) => count(x.file));
+      // Each stream holds the whole 1M-line log (some 100 MB): left in the temp folder, ten per run would fill the disk.
+      for (const x of subs) rmSync(dirname(x.file), { recursive: true, force: true });
       const text = await (await fetch(`${f.frontEnds[1].url}/api/runs/${id}/logs`)).text();
       const persisted = text.split("\n").filter((l) => /^line \d+$/.test(l)).length;
       return [
@@ -98,7 +102,7 @@ export async function benchFleet(): Promise<Row[]> {
     const eight = await withFleet(server.url, ws, { n: 4, slots: 2 }, async (f) => (await runToEnd(f.frontEnds[0].url, "wide")).ms);
     const { delays, rtt } = await withFleet(server.url, ws, { n: 2, slots: 2 }, async (f) => {
       const url = f.frontEnds[0].url;
-      await runToEnd(url, "one"); // warm: the workers' first leg loads the parser and opens the store
+      await runToEnd(url, "warm"); // warm: each worker's first leg opens its store
       const delays: number[] = [];
       for (let i = 0; i < 40; i++) {
         const { id, run } = await runToEnd(url, "one");

@@ -1,8 +1,9 @@
 import { execFile } from "node:child_process";
-import { createReadStream } from "node:fs";
+import { createReadStream, createWriteStream } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { pipeline } from "node:stream/promises";
 import { promisify } from "node:util";
 import { sourceKey, type BlobStore } from "../store/index.js";
 
@@ -56,16 +57,28 @@ async function headTree(workspace: string): Promise<{ tree: string; objects: str
 
 /** Checks a run's source out of its bundle into `dir` (a new folder). */
 export async function checkoutSource(blobs: BlobStore, source: { key: string; commit: string }, dir: string): Promise<void> {
-  const body = await blobs.get(source.key);
-  if (!body) throw new Error(`the run's source (${source.key}) is not in the store`);
   const bundle = `${dir}.bundle`;
-  const { pipeline } = await import("node:stream/promises");
-  const { createWriteStream } = await import("node:fs");
   try {
-    await pipeline(body, createWriteStream(bundle));
-    // One process: a clone of the bundle's one branch, checked out; no hook samples to copy.
-    await run("git", ["clone", "-q", "--no-tags", "--template=", "-b", "source", bundle, dir]);
+    await fetchBundle(blobs, source, bundle);
+    await cloneBundle(bundle, dir);
   } finally {
     await rm(bundle, { force: true });
   }
+}
+
+/** Writes a run's source bundle from the store to `file`. */
+export async function fetchBundle(blobs: BlobStore, source: { key: string }, file: string): Promise<void> {
+  const body = await blobs.get(source.key);
+  if (!body) throw new Error(`the run's source (${source.key}) is not in the store`);
+  await pipeline(body, createWriteStream(file));
+}
+
+/**
+ * Checks the source out of a bundle file into `dir` (a new folder): one process, a clone of the
+ * bundle's one branch. These checkouts are thrown away after the run's legs (or its planning), so
+ * the clone writes no hook samples and no reflogs and flushes nothing to disk: on a busy disk each
+ * file it creates cost up to 0.6 ms, on a leg's way to its first step.
+ */
+export async function cloneBundle(file: string, dir: string): Promise<void> {
+  await run("git", ["-c", "core.logAllRefUpdates=false", "-c", "core.fsync=none", "clone", "-q", "--no-tags", "--template=", "-b", "source", file, dir]);
 }

@@ -3,8 +3,9 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { join } from "node:path";
 import type { LegResult } from "../contract/index.js";
+import { warmUpParser } from "../workflow/index.js";
 import { DockerEngine, dockerAddress, gitFetcher, runLegSpec, type CacheLimits } from "../engine/index.js";
-import { checkoutSource } from "../server/source.js";
+import { cloneBundle, fetchBundle } from "../server/source.js";
 import { StoreArtifacts } from "../server/artifacts.js";
 import { BlobCache } from "../server/shared-cache.js";
 import { processRecorder, reapProcessGroups } from "../server/process-groups.js";
@@ -41,8 +42,15 @@ export interface Worker {
   readonly done: Promise<void>;
 }
 
-/** Run checkouts a worker keeps for the next legs of the same runs. */
+/** Runs whose sources (bundle, pristine checkout) a worker keeps for their next legs. */
 const KEEP_SOURCES = 8;
+
+/** A run's source on this worker: its bundle file, and once a second leg of the run came, a pristine checkout at `base`. */
+interface RunSource {
+  base: string;
+  bundle: Promise<string>;
+  pristine?: Promise<string>;
+}
 
 interface InHand {
   cancel(hard: boolean): void;
@@ -60,6 +68,8 @@ export async function startWorker(o: WorkerOptions): Promise<Worker> {
   // Checkouts and leg temp folders (secrets in plain text) are no other local user's to read.
   mkdirSync(o.workDir, { recursive: true, mode: 0o700 });
   await cleanUpAfterCrash(o.workDir);
+  // Before the first claim: a leg's way to its first step loads its workflow.
+  await warmUpParser();
   const stores = new Map<string, Promise<Store>>();
   const storeOf = (ws: string) => {
     let s = stores.get(ws);
@@ -69,23 +79,39 @@ export async function startWorker(o: WorkerOptions): Promise<Worker> {
   // actions/cache entries shared with the other workers, one per workspace (it remembers the entries it read).
   const caches = new Map<string, BlobCache>();
   const inHand = new Map<string, InHand>();
-  // One checkout per run, copied for each of its legs: no git process on a leg's way to its first step.
-  const sources = new Map<string, Promise<string>>();
-  const sourceOf = (store: Store, spec: ClaimedLeg["spec"]): Promise<string> => {
-    let dir = sources.get(spec.source.key);
-    if (!dir) {
-      const target = join(o.workDir, "sources", `${spec.runId}-${spec.source.commit.slice(0, 12)}`);
-      rmSync(target, { recursive: true, force: true });
-      mkdirSync(join(o.workDir, "sources"), { recursive: true });
-      sources.set(spec.source.key, (dir = checkoutSource(store.blobs, spec.source, target).then(() => target)));
-      dir.catch(() => sources.delete(spec.source.key));
-      // The oldest checkouts go: legs of a run come close together.
+  // Each run's bundle is fetched once. The first leg of a run here clones it straight into its
+  // workspace (one git process on its way to the first step); the run's next legs copy a pristine
+  // checkout of it, cloned once (a copy costs no index-pack of a large repository's history).
+  const sources = new Map<string, RunSource>();
+  const sourceDir = join(o.workDir, "sources");
+  const checkout = async (store: Store, spec: ClaimedLeg["spec"], workspace: string): Promise<void> => {
+    const src = sources.get(spec.source.key);
+    if (!src) {
+      const base = join(sourceDir, `${spec.runId}-${spec.source.commit.slice(0, 12)}`);
+      rmSync(base, { recursive: true, force: true });
+      rmSync(`${base}.bundle`, { force: true });
+      mkdirSync(sourceDir, { recursive: true });
+      const fresh: RunSource = { base, bundle: fetchBundle(store.blobs, spec.source, `${base}.bundle`).then(() => `${base}.bundle`) };
+      sources.set(spec.source.key, fresh);
+      fresh.bundle.catch(() => sources.get(spec.source.key) === fresh && sources.delete(spec.source.key));
+      // The oldest runs' sources go: legs of a run come close together.
       for (const [key, old] of [...sources].slice(0, Math.max(0, sources.size - KEEP_SOURCES))) {
         sources.delete(key);
-        void old.then((d) => rmSync(d, { recursive: true, force: true })).catch(() => {});
+        void Promise.allSettled([old.bundle, old.pristine]).then(() => {
+          rmSync(old.base, { recursive: true, force: true });
+          rmSync(`${old.base}.bundle`, { force: true });
+        });
       }
+      return cloneBundle(await fresh.bundle, workspace);
     }
-    return dir;
+    if (!src.pristine) {
+      const pristine = src.bundle.then((bundle) => cloneBundle(bundle, src.base)).then(() => src.base);
+      src.pristine = pristine;
+      // A clone that failed is tried again by the run's next leg.
+      pristine.catch(() => src.pristine === pristine && (src.pristine = undefined));
+    }
+    // cp -a: one process copying natively, several times faster than fs.cp's walk on a checkout's many small files.
+    await copyTree(await src.pristine, workspace);
   };
   const running = new Set<Promise<void>>();
   let stopping = false;
@@ -129,8 +155,7 @@ export async function startWorker(o: WorkerOptions): Promise<Worker> {
       const recorder = new StoreRecorder(store);
       let setupError: string | undefined;
       try {
-        // cp -a: one process copying natively, several times faster than fs.cp's walk on a checkout's many small files.
-        await copyTree(await sourceOf(store, spec), workspace);
+        await checkout(store, spec, workspace);
       } catch (err) {
         setupError = `the worker could not check out the run's source: ${errorMessage(err)}`;
         mkdirSync(workspace, { recursive: true });

@@ -102,6 +102,11 @@ export async function loadWorkflow(filePath: string, workspace: string): Promise
     const message = `cannot read workflow: ${(err as NodeJS.ErrnoException).code ?? String(err)}`;
     return finish(abs, relPath, undefined, [{ file: shown, line: 1, column: 1, message }], undefined, "");
   }
+  return fromText(abs, relPath, shown, content);
+}
+
+/** A workflow file's text, loaded and validated (`shown`: its path in messages). */
+async function fromText(abs: string, relPath: string, shown: string, content: string): Promise<LoadedWorkflow> {
   try {
     const parsed = parseWorkflowText(shown, content);
     let definition: WorkflowDef | undefined;
@@ -119,6 +124,37 @@ export async function loadWorkflow(filePath: string, workspace: string): Promise
     const message = `stax cannot load this workflow: ${err instanceof RangeError ? "it nests too deeply" : errorMessage(err)}`;
     return finish(abs, relPath, undefined, [{ file: shown, ...where, message }], undefined, content);
   }
+}
+
+/** A small workflow with the common parts (triggers, env, matrix, needs, run and uses steps, expressions) for `warmUpParser`. */
+const WARM_UP = `name: warm-up
+on: [push, pull_request]
+env: { A: "1" }
+jobs:
+  build:
+    runs-on: \${{ matrix.os }}
+    strategy: { matrix: { os: [ubuntu-latest], n: [1, 2] } }
+    outputs: { out: "\${{ steps.s.outputs.x }}" }
+    steps:
+      - uses: actions/checkout@v4
+      - id: s
+        if: \${{ github.event_name == 'push' && matrix.n > 0 }}
+        run: echo "x=\${{ env.A }}" >> "$GITHUB_OUTPUT"
+        env: { B: "\${{ format('{0}', matrix.n) }}" }
+  after:
+    needs: build
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo "\${{ needs.build.outputs.out }}"
+`;
+
+/**
+ * Runs the parser over a small workflow a few times. Its first runs read its schema and compile
+ * its code (some 100 ms): a process that loads workflows on a latency path (a worker about to
+ * start a leg) pays that when it starts instead.
+ */
+export async function warmUpParser(): Promise<void> {
+  for (let i = 0; i < 3; i++) await fromText("/warm-up.yml", "warm-up.yml", "warm-up.yml", WARM_UP);
 }
 
 /** Where a file nests deepest (indentation plus open brackets): the best position for a nesting fault. */

@@ -40,3 +40,9 @@ test("a batch with a line far longer than the encoder's first buffer is encoded 
   assert.deepEqual(encodeFrames(big), expected(big));
   assert.deepEqual(framesAfter(encodeFrames(big), 1), expected(big.slice(1)));
 });
+
+test("frames of ids of every length, 0 to 2^53 - 1, are the contract's frames byte for byte", () => {
+  const ids = [0, 1, 9, 10, 99, 100, 999_999, 1_000_000, 123_456_789_012, Number.MAX_SAFE_INTEGER];
+  const lines = ids.map((id) => ({ ...log("a", 1, `line ${id}\n`), id }) as StoredEvent);
+  assert.deepEqual(encodeFrames(lines), expected(lines));
+});

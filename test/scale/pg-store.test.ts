@@ -89,6 +89,56 @@ test("step logs by range, run snapshots, leases, and blobs of several MiB round-
   }
 });
 
+test("log lines holding quotes, backslashes, commas, braces, tabs, NULL, other scripts and a lone surrogate are read back exactly, from chunks of several steps written in one batch", async () => {
+  const s = await PgStore.connect(pgServer.url, "odd-lines");
+  try {
+    const odd = ['say "hi", {x}\n', "C:\\dir\\\"q\"\n", "NULL\n", "\t{}\n", "\\\n", "日本語 ✓ 😀\n", "\ud800 alone\n", '","\\",\n', "\u2028\u0001\n"];
+    const line = (step: number, i: number) => makeEvent("step.log", { runId: "odd", jobId: "j", stepNumber: step, line: odd[i % odd.length] });
+    await s.events.append([...Array.from({ length: 2500 }, (_, i) => line(1, i)), ...Array.from({ length: 30 }, (_, i) => line(2, i))]);
+    const want = (step: number, n: number) => Array.from({ length: n }, (_, i) => odd[i % odd.length]);
+    assert.deepEqual((await s.logs.lines("odd", "j", 1, 0, 3000)).map((l) => l.text), want(1, 2500));
+    assert.deepEqual((await s.logs.lines("odd", "j", 2, 0, 100)).map((l) => l.text), want(2, 30));
+    assert.deepEqual((await s.events.readSince(0, { limit: 5000 })).map((e) => (e.type === "step.log" ? e.data.line : "")), [...want(1, 2500), ...want(2, 30)]);
+  } finally {
+    await s.close();
+  }
+});
+
+test("the event log read page by page, with any page size, gives every event once and in id order: chunks of many sizes and steps, other events between them, another workspace's ids in between", async () => {
+  const s = await PgStore.connect(pgServer.url, "paging");
+  const other = await PgStore.connect(pgServer.url, "paging-other");
+  try {
+    const start = await s.events.highWater();
+    let n = 0;
+    for (let batch = 0; batch < 6; batch++) {
+      const events = [];
+      // Lines of two steps (chunks of 1 to 2,500 lines), a step event between them now and then.
+      for (let k = 0; k < 1 + ((batch * 7) % 4); k++) {
+        for (let i = 0; i < [1, 3, 999, 1000, 1001, 2500][(batch + k) % 6]; i++) events.push(makeEvent("step.log", { runId: "p", jobId: "j", stepNumber: 1 + (k % 2), line: `${n++}\n` }));
+        if ((batch + k) % 3 === 0) events.push(makeEvent("step.started", { runId: "p", jobId: "j", stepNumber: 3, step: { number: 3, name: `s${n}`, status: "in_progress" } }));
+      }
+      await s.events.append(events);
+      await other.events.append([makeEvent("step.log", { runId: "q", jobId: "j", stepNumber: 1, line: "elsewhere\n" })]);
+    }
+    const all = await s.events.readSince(start, { limit: 100_000 });
+    assert.ok(all.every((e, i) => i === 0 || e.id > all[i - 1].id));
+    assert.deepEqual(all.filter((e) => e.type === "step.log").map((e) => (e.type === "step.log" ? e.data.line : "")), Array.from({ length: n }, (_, i) => `${i}\n`));
+    for (const limit of [13, 999, 1000, 1001, 4321]) {
+      const ids: number[] = [];
+      for (let since = start; ; ) {
+        const page = await s.events.readSince(since, { limit });
+        assert.ok(page.length <= limit);
+        ids.push(...page.map((e) => e.id));
+        if (page.length < limit) break;
+        since = page[page.length - 1].id;
+      }
+      assert.deepEqual(ids, all.map((e) => e.id), `pages of ${limit}`);
+    }
+  } finally {
+    await Promise.all([s.close(), other.close()]);
+  }
+});
+
 test("a database that does not answer is one STORE_UNAVAILABLE error with the password replaced by ***", async () => {
   const url = pgServer.url.replace(`:${pgServer.port}/`, ":1/");
   await assert.rejects(PgStore.connect(url, "x"), (err: unknown) => {

@@ -7,6 +7,8 @@ import type { EventLog, ReadQuery } from "../store.js";
 type LogEvent = Extract<StoredEvent, { type: "step.log" }>;
 
 const CHUNK_LINES = 1000;
+/** Chunks read in one round trip at most. */
+const CHUNKS_PER_READ = 64;
 /** The channel every front-end LISTENs on; the payload is `<workspace> <last id>` of a batch. */
 export const CHANNEL = "stax_events";
 
@@ -71,9 +73,12 @@ export class PgEventLog implements EventLog {
           await client.query("INSERT INTO stax_events (id, workspace, run_id, job_id, type, data) SELECT id, $1, r, j, t, d FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[]) AS x(id, r, j, t, d)", [this.ws, ev.id, ev.run, ev.job, ev.type, ev.data]);
         }
         if (ch.first.length) {
+          // The chunks' texts go as one parameter, one per line: JSON has no raw newline. As a text[]
+          // the driver would escape every quote of every line, which cost a worker more than the rest
+          // of a printing step's lines together.
           await client.query(
-            "INSERT INTO stax_log_chunks (first_id, last_id, workspace, run_id, job_id, step_number, first_line, n, lines) SELECT f, l, $1, r, j, s, fl, n, ls FROM unnest($2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::int[], $7::int[], $8::int[], $9::text[]) AS x(f, l, r, j, s, fl, n, ls)",
-            [this.ws, ch.first, ch.last, ch.run, ch.job, ch.step, ch.line, ch.n, ch.lines],
+            "INSERT INTO stax_log_chunks (first_id, last_id, workspace, run_id, job_id, step_number, first_line, n, lines) SELECT f, l, $1, r, j, s, fl, n, ls FROM unnest($2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::int[], $7::int[], $8::int[], string_to_array($9, chr(10))) AS x(f, l, r, j, s, fl, n, ls)",
+            [this.ws, ch.first, ch.last, ch.run, ch.job, ch.step, ch.line, ch.n, ch.lines.join("\n")],
           );
         }
         await client.query("SELECT pg_notify($1, $2)", [CHANNEL, `${this.ws} ${last}`]);
@@ -124,16 +129,22 @@ export class PgEventLog implements EventLog {
     });
     if (q.noLogs) return events;
     const logs: StoredEvent[] = [];
-    // Chunks in id order, a few rows at a time: a chunk holds up to 1,000 lines, and a page needs only `limit` of them.
+    // Chunks in id order, only those the page needs: a chunk holds up to 1,000 lines, and the lines
+    // each adds after `since` are counted in SQL, so no chunk is sent (and read again for the next
+    // page) that this page leaves out. Up to 64 chunks a round trip, for steps printing slowly.
     let after = since;
     while (logs.length < limit) {
       const chunkArgs: unknown[] = [...args];
       chunkArgs[1] = after;
-      chunkArgs[2] = Math.max(1, Math.min(64, Math.ceil((limit - logs.length) / 500)));
-      const chunks = await this.pool.query<{ first_id: string; last_id: string; run_id: string; job_id: string; step_number: number; lines: string }>(`SELECT first_id, last_id, run_id, job_id, step_number, lines FROM stax_log_chunks WHERE workspace = $1 AND last_id > $2${filter} ORDER BY last_id LIMIT $3`, chunkArgs);
+      chunkArgs[2] = limit - logs.length;
+      const chunks = await this.pool.query<{ first_id: string; last_id: string; run_id: string; job_id: string; step_number: number; lines: string; candidates: string }>(
+        `SELECT first_id, last_id, run_id, job_id, step_number, lines, candidates FROM (
+           SELECT *, sum(last_id - GREATEST(first_id - 1, $2)) OVER (ORDER BY last_id) - (last_id - GREATEST(first_id - 1, $2)) AS before, count(*) OVER () AS candidates FROM (
+             SELECT first_id, last_id, run_id, job_id, step_number, lines FROM stax_log_chunks WHERE workspace = $1 AND last_id > $2${filter} ORDER BY last_id LIMIT ${CHUNKS_PER_READ}) c) w
+         WHERE before < $3 ORDER BY last_id`,
+        chunkArgs,
+      );
       for (const c of chunks.rows) {
-        // The rows were asked for by a guess of the lines per chunk: the rest are not parsed.
-        if (logs.length >= limit) break;
         const first = Number(c.first_id);
         const lines = JSON.parse(c.lines) as string[];
         for (let i = Math.max(0, since + 1 - first); i < lines.length && logs.length < limit; i++) {
@@ -141,10 +152,20 @@ export class PgEventLog implements EventLog {
         }
         after = Number(c.last_id);
       }
-      if (chunks.rows.length < (chunkArgs[2] as number)) break;
+      // Fewer chunks than asked for: there are no more.
+      if (!chunks.rows.length || Number(chunks.rows[0].candidates) < CHUNKS_PER_READ) break;
     }
     // Only log lines (a step printing): they are in id order already.
     if (!events.length) return logs;
-    return [...events, ...logs].sort((a, b) => a.id - b.id).slice(0, limit);
+    return mergeById(events, logs, limit);
   }
+}
+
+/** The first `limit` events of two lists in id order, in id order. */
+function mergeById(a: StoredEvent[], b: StoredEvent[], limit: number): StoredEvent[] {
+  const out: StoredEvent[] = [];
+  let i = 0;
+  let j = 0;
+  while (out.length < limit && (i < a.length || j < b.length)) out.push(j >= b.length || (i < a.length && a[i].id < b[j].id) ? a[i++] : b[j++]);
+  return out;
 }

@@ -55,10 +55,13 @@ export class PgFleet {
 
   /** Queues a leg; false when a leg of that id was queued before (its run is being taken over). */
   async enqueue(id: string, spec: LegSpec): Promise<boolean> {
-    const { rowCount } = await this.pool.query(`INSERT INTO stax_legs (id, workspace, run_id, job_id, labels, spec, created_at) VALUES ($1, $2, $3, $4, $5, $6, ${NOW}) ON CONFLICT (id) DO NOTHING`, [id, spec.workspace, spec.runId, spec.job.id, spec.labels, JSON.stringify(spec)]);
-    if (!rowCount) return false;
-    await this.pool.query("SELECT pg_notify($1, 'queued')", [LEGS_CHANNEL]);
-    return true;
+    // One statement, one round trip: the notification goes out with the row's commit, and only for a new row.
+    const { rowCount } = await this.pool.query(
+      `WITH queued AS (INSERT INTO stax_legs (id, workspace, run_id, job_id, labels, spec, created_at) VALUES ($1, $2, $3, $4, $5, $6, ${NOW}) ON CONFLICT (id) DO NOTHING RETURNING id)
+       SELECT pg_notify($7, 'queued') FROM queued`,
+      [id, spec.workspace, spec.runId, spec.job.id, spec.labels, JSON.stringify(spec), LEGS_CHANNEL],
+    );
+    return rowCount === 1;
   }
 
   async claim(worker: string, labels: string[], leaseMs: number): Promise<ClaimedLeg | undefined> {

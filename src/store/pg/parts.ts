@@ -169,11 +169,15 @@ export class PgBlobs implements BlobStore {
   }
 
   async get(key: string): Promise<Readable | undefined> {
-    if ((await this.size(key)) === undefined) return undefined;
+    // The first row and the number of rows in one round trip: a small blob (a run's source bundle on a leg's way to its first step) takes one.
     const { pool, ws } = this;
+    const { rows } = await pool.query<{ data: Buffer; parts: number }>("SELECT data, (SELECT count(*) FROM stax_blobs WHERE workspace = $1 AND key = $2)::int AS parts FROM stax_blobs WHERE workspace = $1 AND key = $2 AND seq = 0", [ws, key]);
+    if (!rows.length) return undefined;
+    const { data, parts } = rows[0];
     return Readable.from(
       (async function* () {
-        for (let seq = 0; ; seq++) {
+        yield data;
+        for (let seq = 1; seq < parts; seq++) {
           const { rows } = await pool.query<{ data: Buffer }>("SELECT data FROM stax_blobs WHERE workspace = $1 AND key = $2 AND seq = $3", [ws, key, seq]);
           if (!rows.length) return;
           yield rows[0].data;
