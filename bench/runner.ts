@@ -136,7 +136,7 @@ async function healthRtt(url: string, n: number): Promise<number[]> {
   return out;
 }
 
-async function triggerLatency(r: Runner): Promise<Row[]> {
+export async function triggerLatency(r: Runner): Promise<Row[]> {
   // When each run's first step started and when it completed, as the stream tells.
   const firstStep = new Map<string, number>();
   const completed = new Set<string>();

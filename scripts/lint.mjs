@@ -30,7 +30,7 @@ export const ENGINE_ROOMS = {
   tools: [],
   steps: ["io", "context", "docker", "runtime.ts", "job-state.ts"],
   actions: ["steps", "docker", "tools", "options.ts", "runtime.ts", "job-state.ts"],
-  job: ["steps", "actions", "docker", "runtime.ts", "job-state.ts"],
+  job: ["steps", "actions", "docker", "context", "runtime.ts", "job-state.ts"],
   plan: ["job", "actions", "steps", "options.ts", "runtime.ts", "job-state.ts"],
 };
 const ENGINE_SHARED = new Set(["options.ts", "runtime.ts", "job-state.ts"]);

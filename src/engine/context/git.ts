@@ -78,6 +78,11 @@ function stateKey(workspace: string): string | undefined {
   return [dir, head, target, mtime(join(gitDir, "config")), mtime(join(homedir(), ".gitconfig")), mtime(join(homedir(), ".config", "git", "config"))].join("\0");
 }
 
+/** Whether no folder from the workspace up holds a `.git`: git would answer "not a repository", so it need not be asked. */
+export function outsideGit(workspace: string): boolean {
+  return stateKey(workspace) === "no repository";
+}
+
 /** The workspace's git facts; cached until HEAD, its commit or a config changes (a run starts faster). */
 export function readGitInfo(workspace: string, folderName: string): GitInfo {
   const key = stateKey(workspace);

@@ -3,6 +3,7 @@ import { copyFile, mkdir, rm, rmdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { copyWorkspace, describeCopySkips } from "./workspace-copy.js";
+import { outsideGit } from "../context/git.js";
 
 const run = promisify(execFile);
 
@@ -127,6 +128,8 @@ export async function snapshotOf(workspace: string, tempDir: string, hostEnv: Re
   let index: string;
   let head = "";
   let headTree = "";
+  // Outside a repository (told from the files, no git process on a run's way to its first step).
+  if (outsideGit(workspace) && !hostEnv.GIT_DIR) return undefined;
   const facts = ["rev-parse", "--show-toplevel", "--show-prefix", "--path-format=absolute", "--git-path", "index"];
   try {
     // One git process for all the answers (a run pays every spawn before its first step); a
