@@ -24,7 +24,11 @@ export class BlobCache implements SharedCache {
   constructor(private readonly blobs: BlobStore) {}
 
   async entries(): Promise<Map<string, unknown>> {
-    const listed = await this.blobs.list(PREFIX);
+    return this.metasOf(await this.blobs.list(PREFIX));
+  }
+
+  /** The metadata of the entries in a listing of the `cache/` blobs (read once per entry and process). */
+  private async metasOf(listed: { key: string }[]): Promise<Map<string, unknown>> {
     const stored = new Set(listed.filter((b) => b.key.endsWith(`/${META}`)).map((b) => b.key.slice(PREFIX.length).split("/")[0]));
     // Evicted (here or by another machine) since they were read.
     for (const name of this.metas.keys()) if (!stored.has(name)) this.metas.delete(name);
@@ -73,18 +77,20 @@ export class BlobCache implements SharedCache {
   }
 
   async evict(limits: CacheLimits, keep: string, now: Date): Promise<string[]> {
-    const byName = new Map<string, CacheEntryUse>();
-    for (const { key, size } of await this.blobs.list(PREFIX)) {
-      const name = key.slice(PREFIX.length).split("/")[0];
-      const e = byName.get(name) ?? byName.set(name, { name, bytes: 0, usedAt: NaN }).get(name)!;
+    const listed = await this.blobs.list(PREFIX);
+    const byName = new Map<string, CacheEntryUse & { used: boolean }>();
+    for (const { key, size } of listed) {
+      const [name, file] = key.slice(PREFIX.length).split("/");
+      const e = byName.get(name) ?? byName.set(name, { name, bytes: 0, usedAt: NaN, used: false }).get(name)!;
       e.bytes += size;
+      if (file === USED) e.used = true;
     }
-    const entries = await this.entries();
+    const entries = await this.metasOf(listed);
     for (const e of byName.values()) {
       const meta = entries.get(e.name) as { createdAt?: string } | undefined;
       // Not listed yet (being shared) or not an entry of ours: left alone.
       if (!meta) continue;
-      const used = await this.blobs.get(`${PREFIX}${e.name}/${USED}`);
+      const used = e.used ? await this.blobs.get(`${PREFIX}${e.name}/${USED}`) : undefined;
       e.usedAt = Date.parse(used ? await text(used) : (meta.createdAt ?? ""));
     }
     const gone = toEvict([...byName.values()].filter((e) => !Number.isNaN(e.usedAt)), limits, keep, now);

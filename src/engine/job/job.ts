@@ -35,11 +35,11 @@ export async function runJob(start: JobStart): Promise<JobResult> {
   const rt: JobContext = { ...start, workspace, defaults: setup.ok ? setup.value : {} };
   const scope: StepScope = { rt, steps: {}, addPost: (entry) => state.addPost(entry), log: () => {} };
   const setupError = setup.ok ? undefined : setup.error;
-  // A job that cannot start shows one failed "Set up job" step instead of steps that never ran.
   const pres = setupError ? [] : await planPreSteps(rt);
   const containers = !setupError && !!(rt.def.container || rt.def.services);
   // Like GitHub: "Initialize containers" and the Pre steps come before the job's own steps.
   const head = [...(containers ? ["Initialize containers"] : []), ...pres.map((p) => p.name)];
+  // A job that cannot start shows one failed "Set up job" step instead of steps that never ran.
   if (head.length || setupError) reporter.planSteps(job, head, !setupError);
   reporter.jobStarted(job);
   if (setupError) {

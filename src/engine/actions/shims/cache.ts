@@ -119,9 +119,10 @@ async function evict(scope: StepScope, root: string, keep: string, log: (l: stri
   const limits = scope.rt.services.cacheLimits;
   const now = new Date();
   try {
-    const gone = [...evictLocal(root, limits, keep, now), ...((await scope.rt.services.sharedCache?.evict(limits, keep, now)) ?? [])];
+    // An entry can go from this machine's folder and from the shared store: counted once.
+    const gone = new Set([...evictLocal(root, limits, keep, now), ...((await scope.rt.services.sharedCache?.evict(limits, keep, now)) ?? [])]).size;
     const size = limits.maxBytes >= 1024 ** 3 ? `${+(limits.maxBytes / 1024 ** 3).toFixed(1)} GiB` : `${+(limits.maxBytes / 1024 ** 2).toFixed(1)} MiB`;
-    if (gone.length) log(`Removed ${new Set(gone).size} cache entr${new Set(gone).size === 1 ? "y" : "ies"} unused for ${limits.idleDays} days or beyond ${size} in all (least recently used first)`);
+    if (gone) log(`Removed ${gone} cache entr${gone === 1 ? "y" : "ies"} unused for ${limits.idleDays} days or beyond ${size} in all (least recently used first)`);
   } catch (err) {
     log(`##[warning]Cache eviction failed: ${errorMessage(err)}`);
   }
