@@ -37,9 +37,10 @@ export function encodeFrames(batch: readonly StoredEvent[], keep?: (e: StoredEve
     if (e.type === "step.log") {
       const d = e.data;
       if (!step || step.runId !== d.runId || step.jobId !== d.jobId || step.stepNumber !== d.stepNumber) (step = d), (prefix = Buffer.from(logPrefix(d)));
-      const json = JSON.stringify(d.line);
-      // "id: ", at most 16 digits, the prefix, the line (UTF-8 takes at most 3 bytes per UTF-16 unit), "}\n\n".
-      room(20 + prefix.length + 3 * json.length + 3);
+      const line = d.line;
+      // "id: ", at most 16 digits, the prefix, the line's JSON (UTF-8 takes at most 3 bytes per
+      // UTF-16 unit, an escape at most 6 per unit: `\u001b`), its quotes, "}\n\n".
+      room(20 + prefix.length + 6 * line.length + 5);
       scratch[at++] = 0x69; // i
       scratch[at++] = 0x64; // d
       scratch[at++] = 0x3a; // :
@@ -47,7 +48,7 @@ export function encodeFrames(batch: readonly StoredEvent[], keep?: (e: StoredEve
       at = writeDigits(e.id, at);
       scratch.set(prefix, at);
       at += prefix.length;
-      at += scratch.write(json, at);
+      at = writeJsonString(line, at);
       scratch[at++] = 0x7d; // }
       scratch[at++] = 0x0a;
       scratch[at++] = 0x0a;
@@ -68,14 +69,33 @@ export function encodeFrames(batch: readonly StoredEvent[], keep?: (e: StoredEve
 
 const EMPTY = Buffer.alloc(0);
 
+/**
+ * Writes `text` as a JSON string (JSON.stringify's bytes) into the scratch buffer at `at`; returns
+ * the end. Printable ASCII and newlines, what most log lines are, are copied a byte at a time, with
+ * no string made for the line's JSON; any other line is left to JSON.stringify.
+ */
+function writeJsonString(text: string, at: number): number {
+  const start = at;
+  scratch[at++] = 0x22;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0x20 && c < 0x7f && c !== 0x22 && c !== 0x5c) scratch[at++] = c;
+    else if (c === 0x0a) (scratch[at++] = 0x5c), (scratch[at++] = 0x6e); // \n
+    else return start + scratch.write(JSON.stringify(text), start);
+  }
+  scratch[at++] = 0x22;
+  return at;
+}
+
 /** Writes a non-negative integer's decimal digits into the scratch buffer at `at`; returns the end. */
 function writeDigits(n: number, at: number): number {
   let digits = 1;
-  for (let t = n; t >= 10; t = Math.floor(t / 10)) digits++;
+  for (let p = 10; p <= n; p *= 10) digits++;
   const end = at + digits;
   for (let i = end - 1; i >= at; i--) {
-    scratch[i] = 0x30 + (n % 10);
-    n = Math.floor(n / 10);
+    const d = n % 10;
+    scratch[i] = 0x30 + d;
+    n = (n - d) / 10;
   }
   return end;
 }
