@@ -2,13 +2,20 @@
  * `npm run bench`: every benchmark prints its result next to a baseline measured in the same
  * run, so the ratios hold on any machine. Benchmarks, not timed tests: nothing here fails CI.
  */
+import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { benchIsolation } from "./isolation.js";
 import { benchSteps } from "./steps.js";
 
 type Row = { name: string; value: string };
 
+/**
+ * Prints a section's rows, then lets the disk settle: a section that wrote many files (the
+ * isolation one writes some 20,000) leaves the kernel writing them back, which slowed the next
+ * section's file-creating steps by 2-3× (trigger → first step p50 12 ms alone, 33 ms after it).
+ */
 function table(title: string, rows: Row[]): void {
+  spawnSync("sync");
   const w = Math.max(...rows.map((r) => r.name.length));
   console.log(`\n${title}`);
   for (const r of rows) console.log(`  ${r.name.padEnd(w)}  ${r.value}`);

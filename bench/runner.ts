@@ -5,9 +5,9 @@
  * - trigger → first `step.started`: POST /api/runs until the stream shows the run's first step,
  *   against the round trip of GET /health (the cost of any request to this runner);
  * - 1M log lines with 0, 1 and 10 subscribers (each a process of its own, each case on a fresh
- *   runner): lines per second through the runner (engine, store, hub) against the same script's
- *   output piped straight to `wc -l`, with lost and persisted lines, overflows, and the runner's
- *   peak memory (VmHWM);
+ *   runner; 10 × `curl -N` too where there is curl): lines per second through the runner
+ *   (engine, store, hub) against the same script's output piped straight to `wc -l`, with lost
+ *   and persisted lines, overflows, the runner's peak memory (VmHWM) and its CPU time;
  * - 200 subscribers: the p99 delay from a line's print to its arrival, against 1 subscriber.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
@@ -215,8 +215,9 @@ export async function subscriber(url: string, client: Client = "socket"): Promis
   // Detached, so that closing it stops the shell's curl too (the process group).
   const child = client === "curl" ? spawn("sh", ["-c", CURL_SUBSCRIBER, "sh", url, file], { stdio: "ignore", detached: true }) : spawn(process.execPath, ["-e", SUBSCRIBER, url, file], { stdio: ["ignore", "ignore", "inherit"], detached: true });
   live.add(child.pid!);
-  for (let i = 0; i < 400 && !(existsSync(file) && statSync(file).size > 0); i++) await sleep(5);
-  if (!existsSync(file)) throw new Error(`bench: a ${client} subscriber did not connect`);
+  const connected = () => existsSync(file) && statSync(file).size > 0;
+  for (let i = 0; i < 400 && !connected(); i++) await sleep(5);
+  if (!connected()) throw new Error(`bench: a ${client} subscriber did not connect in 2 s`);
   return { file, pid: child.pid!, close: () => (live.delete(child.pid!), kill(child.pid!)), cpuSeconds: () => cpuSeconds(child.pid!) };
 }
 
