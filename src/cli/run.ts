@@ -1,7 +1,8 @@
 import type { Command } from "commander";
 import pc from "picocolors";
-import type { WorkflowRun } from "../contract/index.js";
+import { StaxError, type WorkflowRun } from "../contract/index.js";
 import { connectStore, storedVars } from "../store/index.js";
+import { KNOWN_EVENTS } from "../workflow/index.js";
 import { cliConfig } from "./discovery.js";
 import { executePlans } from "./run-exec.js";
 import { collect, commonPlan, planRun, type RunFlags, type RunPlan } from "./run-plan.js";
@@ -11,21 +12,31 @@ import { watchAndRun } from "./run-watch.js";
 
 type Flags = RunFlags & { sandbox?: string | boolean; local?: boolean; list?: boolean; dryRun?: boolean; graph?: boolean; watch?: boolean; bind?: boolean; keepWorkspaces?: boolean };
 
-/** The plans of one `stax run`: the named workflow, or every workflow the event triggers (with a line per one left out). */
-async function plan(ref: string | undefined, flags: Flags, out: NodeJS.WriteStream): Promise<{ plans: RunPlan[]; invalid: string[] }> {
+/**
+ * The plans of one `stax run`: the named workflow, or every workflow the event triggers (with a
+ * line per one left out; `byEvent`).
+ */
+async function plan(ref: string | undefined, flags: Flags, out: NodeJS.WriteStream): Promise<{ plans: RunPlan[]; invalid: string[]; byEvent: boolean }> {
   if (ref !== undefined) {
     const common = commonPlan(flags, process.cwd());
-    const p = await planRun(ref, flags, process.cwd(), process.cwd(), common);
+    let p: RunPlan;
+    try {
+      p = await planRun(ref, flags, process.cwd(), process.cwd(), common);
+    } catch (err) {
+      // `act pull_request`: an event's name where no workflow has it is that event, as act reads it.
+      if (!(err instanceof StaxError && err.code === "WORKFLOW_NOT_FOUND" && flags.event === undefined && KNOWN_EVENTS.includes(ref))) throw err;
+      return plan(undefined, { ...flags, event: ref }, out);
+    }
     for (const w of p.warnings ?? []) process.stderr.write(`${w}\n`);
     p.eventPayload = namedRunPayload(p.workspace, p.event, common, flags.base);
-    return { plans: [p], invalid: [] };
+    return { plans: [p], invalid: [], byEvent: false };
   }
   const s = await planByEvent(flags, process.cwd(), process.cwd());
   out.write(`${pc.dim(`${s.facts}`)}\n`);
   for (const line of s.leftOut) out.write(`${pc.dim("− skipped")} ${line}\n`);
   for (const file of s.invalid) out.write(`${pc.red("✗ invalid")} ${file} (stax validate shows its errors)\n`);
   if (s.plans.length === 0 && s.invalid.length === 0) out.write(`no workflow runs on ${s.event}\n`);
-  return { plans: s.plans, invalid: s.invalid };
+  return { plans: s.plans, invalid: s.invalid, byEvent: true };
 }
 
 /** The plans with the stored variables under their own, as a run would see them (a strategy may use vars). */
@@ -41,14 +52,14 @@ async function withStoredVars(plans: RunPlan[]): Promise<RunPlan[]> {
 
 /**
  * `stax run [workflow]`: runs a workflow, or with none every workflow the event triggers (act's
- * default). Exits 0 when every run succeeded, 1 when one failed or was cancelled (or a triggered
+ * default; `stax run pull_request` is `act pull_request`). Exits 0 when every run succeeded, 1 when one failed or was cancelled (or a triggered
  * workflow is invalid), 2 on bad input.
  */
 export function registerRun(program: Command): void {
   program
     .command("run")
     .description("run a workflow (a file path, a file name in .github/workflows, or its name:), or with none every workflow the event triggers")
-    .argument("[workflow]", "workflow to run; default: every workflow the event triggers, filters checked")
+    .argument("[workflow]", "workflow to run; default: every workflow the event triggers, filters checked (an event's name that names no workflow: that event, as act reads it)")
     .option("-w, --workspace <dir>", "workspace folder (GITHUB_WORKSPACE)", process.env.STAX_WORKSPACE)
     .option("-e, --event <name>", "event that triggers the run (default: push, or the named workflow's only trigger)")
     .option("--event-file <file>", "JSON webhook payload for github.event")
@@ -81,7 +92,7 @@ export function registerRun(program: Command): void {
     .action(async (ref: string | undefined, flags: Flags) => {
       const out = flags.json ? process.stderr : process.stdout;
       const once = async (signal?: AbortSignal): Promise<WorkflowRun[] | undefined> => {
-        const { plans, invalid } = await plan(ref, flags, out);
+        const { plans, invalid, byEvent } = await plan(ref, flags, out);
         const show = flags.list ? listText : flags.dryRun ? dryRunText : flags.graph ? graphText : undefined;
         if (show) {
           if (plans.length) process.stdout.write(`${show(await withStoredVars(plans))}\n`);
@@ -89,7 +100,7 @@ export function registerRun(program: Command): void {
           return undefined;
         }
         const runs = await executePlans(plans, { out, local: flags.local, sandbox: typeof flags.sandbox === "string" ? flags.sandbox : "none", signal, bind: flags.bind, keepWorkspaces: flags.keepWorkspaces });
-        if (flags.json) process.stdout.write(`${JSON.stringify(ref !== undefined ? runs[0] : runs, null, 2)}\n`);
+        if (flags.json) process.stdout.write(`${JSON.stringify(byEvent ? runs : runs[0], null, 2)}\n`);
         process.exitCode = invalid.length === 0 && runs.every((r) => r.conclusion === "success") ? 0 : 1;
         return runs;
       };

@@ -117,6 +117,11 @@ test("TRIG-07: pull_request compares with the merge base of the base branch, mat
   assert.match(out.stdout, /pull_request into 'main' · 2 changed file\(s\) \(main\.\.\.HEAD\)/);
   assert.match(skipped(out.stdout, "pr-closed.yml"), /types: activity 'opened' is not one of \[closed\]/);
   assert.match(skipped(out.stdout, "pr-dev.yml"), /branches: branch 'main' is not selected by \[develop\]/);
+  // act's habit: the event as the argument, where no workflow is named so.
+  const actWay = r.stax(["run", "pull_request", "--json"]);
+  assert.equal(actWay.code, 0, actWay.stdout + actWay.stderr);
+  assert.deepEqual(JSON.parse(actWay.stdout).map((x: { workflow: string; trigger: { event: string } }) => `${x.workflow}:${x.trigger.event}`), ["pr-docs:pull_request"]);
+  assert.match(actWay.stderr, /skipped \.github\/workflows\/pr-dev\.yml/);
   out = r.stax(["run", "-e", "pull_request", "--base", "develop"]);
   assert.deepEqual(ran(out.stdout), ["pr-dev@refs/pull/1/merge"]);
   assert.equal(r.stax(["run", "-e", "pull_request", "--base", "nope"]).code, 2);
@@ -152,6 +157,10 @@ test("an unknown event name is exit 2 with the valid ones listed, with or withou
     assert.equal(out.code, 2, out.stdout);
     assert.match(out.stderr, /unknown event 'bogus_event'; events: .*pull_request.*push/);
   }
+  // A name that is neither a workflow nor an event stays an unknown workflow.
+  const none = r.stax(["run", "bogus_event"]);
+  assert.equal(none.code, 2);
+  assert.match(none.stderr, /unknown workflow 'bogus_event'/);
 });
 
 test("types for issues and workflows/branches for workflow_run are checked against the --event-file payload", () => {
