@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { formatDiagnostic, StaxError } from "../contract/index.js";
 import { checkRunRequest, defaultEvent, resolveWorkflow, unknownEvent, workflowFiles, type LoadedWorkflow } from "../workflow/index.js";
 import { collect, dotenvFile, jsonFile, pairs } from "./options.js";
@@ -79,8 +79,33 @@ export function checkedEvent(event: string | undefined): string | undefined {
   return event;
 }
 
-/** Reads and checks the flags every planned workflow shares. */
-export function commonPlan(flags: RunFlags, cwd: string): CommonPlan {
+/** act's default files: read from the workspace when there and their flag is not given. */
+const ACT_FILES = [
+  ["secretFile", "--secret-file", ".secrets"],
+  ["envFile", "--env-file", ".env"],
+  ["varFile", "--var-file", ".vars"],
+  ["inputFile", "--input-file", ".input"],
+] as const;
+
+/** Default files already said on stderr (a `--watch` plans again on every change). */
+const announced = new Set<string>();
+
+/** The flags with act's default files filled in, each one read said once on stderr (`--env-file ''` reads none). */
+function withActFiles(flags: RunFlags, cwd: string): RunFlags {
+  const dir = resolve(flags.workspace ?? cwd);
+  const out = { ...flags };
+  for (const [key, flag, name] of ACT_FILES) {
+    const path = join(dir, name);
+    if (out[key] !== undefined || !existsSync(path)) continue;
+    out[key] = path;
+    if (!announced.has(path)) announced.add(path), process.stderr.write(`stax: reading ${name} as act does (${flag} ${name}; ${flag} '' reads none)\n`);
+  }
+  return out;
+}
+
+/** Reads and checks the flags every planned workflow shares, with act's default files. */
+export function commonPlan(cliFlags: RunFlags, cwd: string): CommonPlan {
+  const flags = withActFiles(cliFlags, cwd);
   if (flags.eventFile && flags.eventpath && flags.eventFile !== flags.eventpath) throw new StaxError("BAD_REQUEST", "--eventpath is another name for --event-file; give one");
   const eventPayload = jsonFile(flags.eventFile ?? flags.eventpath, flags.eventFile ? "--event-file" : "--eventpath");
   const given: Record<string, unknown> = {};

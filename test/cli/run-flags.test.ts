@@ -112,6 +112,41 @@ test("--actor sets github.actor; --input-file reads inputs in dotenv syntax unde
   assert.match(both.stderr, /--eventpath is another name for --event-file/);
 });
 
+test("act's default files: .secrets, .env, .vars and .input of the workspace are read when their flag is not given, each said once; a flag given, even '', wins", () => {
+  const r = new FixtureRepo({
+    ".github/workflows/d.yml": `on:
+  workflow_dispatch:
+    inputs:
+      who:
+        default: nobody
+jobs:
+  show:
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo "SHOW secret=\${{ secrets.TOKEN }} env=$GREETING var=\${{ vars.REGION }} who=\${{ inputs.who }}"
+`,
+    ".secrets": "TOKEN=s3cr3t-value\n",
+    ".env": "GREETING=hello\n",
+    ".vars": "REGION=eu\n",
+    ".input": "who=from-dot-input\n",
+  });
+  const show = (args: string[]) => {
+    const out = r.stax(["run", "d", ...args]);
+    assert.equal(out.code, 0, out.stdout + out.stderr);
+    return { line: out.stdout.match(/\] +SHOW (.*)$/m)?.[1], stderr: out.stderr };
+  };
+  const all = show([]);
+  // The secret is masked like any other.
+  assert.equal(all.line, "secret=*** env=hello var=eu who=from-dot-input");
+  for (const [name, flag] of [[".secrets", "--secret-file"], [".env", "--env-file"], [".vars", "--var-file"], [".input", "--input-file"]]) {
+    assert.equal(all.stderr.split(`stax: reading ${name} as act does (${flag} ${name}; ${flag} '' reads none)`).length, 2, all.stderr);
+  }
+  writeFileSync(join(r.home, "other.env"), "GREETING=other\n");
+  const chosen = show(["--env-file", join(r.home, "other.env"), "--secret-file", "", "--input-file", ""]);
+  assert.equal(chosen.line, "secret= env=other var=eu who=nobody");
+  assert.doesNotMatch(chosen.stderr, /reading \.env|reading \.secrets|reading \.input/);
+});
+
 test("stax log RUN --failed prints only the failed steps' logs, each job's header once", () => {
   const r = new FixtureRepo({
     ".github/workflows/f.yml": `on: push
