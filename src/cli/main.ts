@@ -1,5 +1,6 @@
 import { Command, CommanderError } from "commander";
 import { ERROR_CODES, StaxError } from "../contract/index.js";
+import { withActrc } from "./actrc.js";
 import { registerCommands } from "./commands.js";
 
 declare const STAX_VERSION: string | undefined;
@@ -19,7 +20,9 @@ async function main(argv: string[]): Promise<void> {
   });
   registerCommands(program);
   try {
-    await program.parseAsync(argv);
+    const actrc = withActrc(argv, process.cwd());
+    for (const line of actrc.said) process.stderr.write(`${line}\n`);
+    await program.parseAsync(actrc.argv);
   } catch (err) {
     if (err instanceof CommanderError) {
       process.exitCode = err.exitCode === 0 ? 0 : 2;
