@@ -28,6 +28,8 @@ const SHARED: Record<string, [string, boolean]> = {
   "--actor": ["--actor", true],
   "--matrix": ["--matrix", true],
   "--bind": ["--bind", false],
+  "-W": ["--workflows", true],
+  "--workflows": ["--workflows", true],
 };
 
 /** Where act looks, in its order. */

@@ -1,5 +1,5 @@
-import { existsSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { existsSync, statSync } from "node:fs";
+import { isAbsolute, join, resolve } from "node:path";
 import { formatDiagnostic, StaxError } from "../contract/index.js";
 import { checkRunRequest, defaultEvent, resolveWorkflow, unknownEvent, workflowFiles, type LoadedWorkflow } from "../workflow/index.js";
 import { collect, dotenvFile, jsonFile, pairs } from "./options.js";
@@ -32,6 +32,8 @@ export interface RunFlags {
   eventpath?: string;
   /** pull_request: the base branch (default: the repository's default branch). */
   base?: string;
+  /** `-W` (act's): a workflow file, or a folder whose workflows the event may trigger. */
+  workflows?: string;
 }
 
 /** Everything a run needs, resolved and checked from the command line. */
@@ -123,6 +125,19 @@ export function commonPlan(cliFlags: RunFlags, cwd: string): CommonPlan {
     platforms: platformMap(flags.platform),
     ...(flags.actor ? { actor: flags.actor } : {}),
   };
+}
+
+/**
+ * What `-W PATH` names (relative to the current folder, else the workspace): a workflow file (as if
+ * given as the argument) or a folder of workflows (instead of `.github/workflows`).
+ */
+export function workflowsFlag(path: string, cwd: string, workspace: string): { file: string } | { dir: string } {
+  for (const p of isAbsolute(path) ? [path] : [resolve(cwd, path), resolve(workspace, path)]) {
+    const st = statSync(p, { throwIfNoEntry: false });
+    if (st?.isDirectory()) return { dir: p };
+    if (st?.isFile()) return { file: p };
+  }
+  throw new StaxError("WORKFLOW_NOT_FOUND", `-W ${path}: no such workflow file or folder`);
 }
 
 /** A plan for one valid workflow and event; bad inputs or unknown `--job` ids are usage errors. */

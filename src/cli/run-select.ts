@@ -69,17 +69,18 @@ export function eventFacts(workspace: string, event: string, common: CommonPlan,
 }
 
 /**
- * `stax run` with no workflow (act's default): every workflow of the workspace that the event
- * (`-e`, default push) triggers, with its filters checked against the repository (TRIG-03…07).
+ * `stax run` with no workflow (act's default): every workflow of the workspace (or of `dir`: `-W
+ * DIR`) that the event (`-e`, default push) triggers, with its filters checked against the
+ * repository (TRIG-03…07).
  */
-export async function planByEvent(flags: RunFlags, cwd: string, defaultWorkspace: string): Promise<EventSelection> {
+export async function planByEvent(flags: RunFlags, cwd: string, defaultWorkspace: string, dir?: string): Promise<EventSelection> {
   const workspace = resolve(flags.workspace ?? defaultWorkspace);
   const event = checkedEvent(flags.event) ?? "push";
   const common = commonPlan(flags, cwd);
   const { facts, payload, described } = eventFacts(workspace, event, common, flags.base);
   const shared = { ...common, eventPayload: payload };
   const selection: EventSelection = { event, plans: [], leftOut: [], invalid: [], facts: described };
-  const workflows = await listWorkflows(workspace);
+  const workflows = await listWorkflows(workspace, dir);
   const anyJob = new Set(workflows.flatMap((w) => w.definition?.jobs.map((j) => j.id.toLowerCase()) ?? []));
   const unknownJobs = (flags.job ?? []).filter((j) => !anyJob.has(j.toLowerCase()));
   if (unknownJobs.length) throw new StaxError("BAD_REQUEST", `--job: no workflow of ${workspace} has a job ${unknownJobs.map((j) => `'${j}'`).join(", ")}`);

@@ -1,3 +1,4 @@
+import { resolve } from "node:path";
 import type { Command } from "commander";
 import pc from "picocolors";
 import { StaxError, type WorkflowRun } from "../contract/index.js";
@@ -5,7 +6,7 @@ import { connectStore, storedVars } from "../store/index.js";
 import { KNOWN_EVENTS } from "../workflow/index.js";
 import { cliConfig } from "./discovery.js";
 import { executePlans } from "./run-exec.js";
-import { collect, commonPlan, planRun, type RunFlags, type RunPlan } from "./run-plan.js";
+import { collect, commonPlan, planRun, workflowsFlag, type RunFlags, type RunPlan } from "./run-plan.js";
 import { namedRunPayload, planByEvent } from "./run-select.js";
 import { dryRunText, graphText, listText } from "./run-show.js";
 import { watchAndRun } from "./run-watch.js";
@@ -17,6 +18,9 @@ type Flags = RunFlags & { sandbox?: string | boolean; local?: boolean; list?: bo
  * line per one left out; `byEvent`).
  */
 async function plan(ref: string | undefined, flags: Flags, out: NodeJS.WriteStream): Promise<{ plans: RunPlan[]; invalid: string[]; byEvent: boolean }> {
+  // -W: a file is the workflow (unless one is named), a folder the one whose workflows the event may trigger.
+  const w = ref === undefined && flags.workflows !== undefined ? workflowsFlag(flags.workflows, process.cwd(), resolve(flags.workspace ?? process.cwd())) : undefined;
+  if (w && "file" in w) ref = w.file;
   if (ref !== undefined) {
     const common = commonPlan(flags, process.cwd());
     let p: RunPlan;
@@ -31,7 +35,7 @@ async function plan(ref: string | undefined, flags: Flags, out: NodeJS.WriteStre
     p.eventPayload = namedRunPayload(p.workspace, p.event, common, flags.base);
     return { plans: [p], invalid: [], byEvent: false };
   }
-  const s = await planByEvent(flags, process.cwd(), process.cwd());
+  const s = await planByEvent(flags, process.cwd(), process.cwd(), w && "dir" in w ? w.dir : undefined);
   out.write(`${pc.dim(`${s.facts}`)}\n`);
   for (const line of s.leftOut) out.write(`${pc.dim("− skipped")} ${line}\n`);
   for (const file of s.invalid) out.write(`${pc.red("✗ invalid")} ${file} (stax validate shows its errors)\n`);
@@ -61,6 +65,7 @@ export function registerRun(program: Command): void {
     .description("run a workflow (a file path, a file name in .github/workflows, or its name:), or with none every workflow the event triggers")
     .argument("[workflow]", "workflow to run; default: every workflow the event triggers, filters checked (an event's name that names no workflow: that event, as act reads it)")
     .option("-w, --workspace <dir>", "workspace folder (GITHUB_WORKSPACE)", process.env.STAX_WORKSPACE)
+    .option("-W, --workflows <path>", "a workflow file, or a folder of workflows instead of .github/workflows (act's -W; a named workflow wins)")
     .option("-e, --event <name>", "event that triggers the run (default: push, or the named workflow's only trigger)")
     .option("--event-file <file>", "JSON webhook payload for github.event")
     .option("--eventpath <file>", "the same as --event-file (act's name)")

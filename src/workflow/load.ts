@@ -188,9 +188,8 @@ function finish(abs: string, relPath: string, root: TemplateToken | undefined, e
   return { filePath: abs, fileName: basename(abs), relPath, name, errors, info, definition, inputs, source };
 }
 
-/** The workflow files of a workspace: `.github/workflows/*.yml|yaml`, sorted (YAML-01). */
-export async function workflowFiles(workspace: string): Promise<string[]> {
-  const dir = join(workspace, ".github", "workflows");
+/** The workflow files of a workspace: `.github/workflows/*.yml|yaml` (or another folder's), sorted (YAML-01). */
+export async function workflowFiles(workspace: string, dir = join(workspace, ".github", "workflows")): Promise<string[]> {
   try {
     return (await readdir(dir)).filter((f) => /\.ya?ml$/.test(f)).sort().map((f) => join(dir, f));
   } catch {
@@ -198,11 +197,11 @@ export async function workflowFiles(workspace: string): Promise<string[]> {
   }
 }
 
-/** Every workflow of the workspace, invalid ones included with their errors. */
-export async function listWorkflows(workspace: string): Promise<LoadedWorkflow[]> {
+/** Every workflow of the workspace (or of another folder: `stax run -W DIR`), invalid ones included with their errors. */
+export async function listWorkflows(workspace: string, dir?: string): Promise<LoadedWorkflow[]> {
   // One file after another, yielding between them: parsing is synchronous, and requests and SSE streams wait meanwhile.
   const out: LoadedWorkflow[] = [];
-  for (const f of await workflowFiles(workspace)) {
+  for (const f of await workflowFiles(workspace, dir)) {
     out.push(await loadWorkflow(f, workspace));
     await new Promise((r) => setImmediate(r));
   }

@@ -150,6 +150,27 @@ test("workflows an event triggers run concurrently with one summary; exit 1 when
   assert.match(broken.stdout, /✗ invalid \.github\/workflows\/broken\.yml \(stax validate shows its errors\)/);
 });
 
+test("-W (act's) names a workflow file, or a folder of workflows the event may trigger instead of .github/workflows", () => {
+  const r = repo();
+  r.write({ "ci/alt.yml": echoWorkflow("alt", "push:"), "ci/alt-pr.yml": echoWorkflow("alt-pr", "pull_request:") });
+  // A folder: its workflows, by event, with the usual lines for those left out.
+  let out = r.stax(["run", "-W", "ci"]);
+  assert.equal(out.code, 0, out.stdout + out.stderr);
+  assert.deepEqual(ran(out.stdout), ["alt@refs/heads/main"]);
+  assert.match(out.stdout, /skipped ci\/alt-pr\.yml: not triggered by push/);
+  // act's way with both: the event as the argument and -W.
+  out = r.stax(["run", "pull_request", "-W", "ci"]);
+  assert.deepEqual(ran(out.stdout), ["alt-pr@refs/pull/1/merge"]);
+  // A file: that workflow, as if named; a named workflow wins over -W.
+  out = r.stax(["run", "-W", ".github/workflows/pr.yml"]);
+  assert.equal(out.code, 0, out.stdout + out.stderr);
+  assert.deepEqual(ran(out.stdout), ["pr@refs/pull/1/merge"]);
+  assert.deepEqual(ran(r.stax(["run", "main-only", "-W", "ci"]).stdout), ["main-only@refs/heads/main"]);
+  const none = r.stax(["run", "-W", "nowhere"]);
+  assert.equal(none.code, 2);
+  assert.match(none.stderr, /-W nowhere: no such workflow file or folder/);
+});
+
 test("an unknown event name is exit 2 with the valid ones listed, with or without a workflow", () => {
   const r = repo();
   for (const args of [["run", "-e", "bogus_event"], ["run", "main-only", "-e", "bogus_event"]]) {
