@@ -83,7 +83,7 @@ export function registerRun(program: Command): void {
     .option("--actor <name>", "github.actor (default: git's user.name)")
     .option("-l, --list", "list the workflows and jobs the event would run; run nothing")
     .option("-n, --dry-run", "print the plan: jobs by stage, matrix legs, steps in order; run nothing")
-    .option("--graph", "draw the job graph; run nothing")
+    .option("-g, --graph", "draw the job graph; run nothing (act's -g)")
     .option("--watch", "run again when files of the workspace change (not .gitignored ones), cancelling a run still going")
     .option("--json", "print the final run as JSON on stdout (an array for several workflows); progress goes to stderr")
     .option("--sandbox <strategy>", "where a runner runs it: none (default for stax run), auto, worktree or copy")

@@ -90,9 +90,11 @@ test("-n prints the plan: jobs by stage with their legs and steps in order, exec
   assert.doesNotMatch(out.stdout, /Summary/);
 });
 
-test("--graph draws the jobs as boxes by stage with arrows, legs and needs", () => {
-  const out = repo().stax(["run", "m", "--graph"]);
+test("--graph (-g, act's) draws the jobs as boxes by stage with arrows, legs and needs", () => {
+  const r = repo();
+  const out = r.stax(["run", "m", "--graph"]);
   assert.equal(out.code, 0, out.stderr);
+  assert.equal(r.stax(["run", "m", "-g"]).stdout, out.stdout);
   assert.equal(
     out.stdout,
     ["m (.github/workflows/m.yml) on push", "╭───────╮", "│ build │", "╰───────╯", "   │", "   ▼", "╭─────────╮", "│ test    │", "│ × 6     │", "│ ← build │", "╰─────────╯", "   │", "   ▼", "╭────────╮", "│ deploy │", "│ ← test │", "╰────────╯", ""].join("\n"),
