@@ -7,7 +7,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { actrcArgs, withActrc } from "../../src/cli/actrc.js";
-import { FixtureRepo } from "../helpers/git-repo.js";
+import { FixtureRepo, shown } from "../helpers/git-repo.js";
 import { tempDir } from "../helpers/temp.js";
 
 test("an .actrc line is a flag and its value split at the first space, or --flag=value; $VARS expand; act's -e is --eventpath; Docker's flags are left out", () => {
@@ -62,11 +62,7 @@ jobs:
     "ci.secrets": "TOKEN=from-actrc-file\n",
     ".actrc": "-P ubuntu-latest=catthehacker/ubuntu:act-latest\n--secret-file ci.secrets\n--var REGION=eu\n-a octo\n",
   });
-  const show = (args: string[]) => {
-    const out = r.stax(["run", "d", ...args]);
-    assert.equal(out.code, 0, out.stdout + out.stderr);
-    return { line: out.stdout.match(/\] +SHOW (.*)$/m)?.[1], stderr: out.stderr };
-  };
+  const show = (args: string[]) => shown(r, ["d", ...args]);
   const plain = show([]);
   assert.equal(plain.line, "secret=*** var=eu actor=octo");
   assert.match(plain.stderr, /\.actrc: --secret-file ci\.secrets --var REGION=eu --actor octo \(act's \.actrc\)/);

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { FixtureRepo } from "../helpers/git-repo.js";
+import { FixtureRepo, shown } from "../helpers/git-repo.js";
 
 const WORKFLOW = `name: m
 on:
@@ -132,11 +132,7 @@ jobs:
     ".vars": "REGION=eu\n",
     ".input": "who=from-dot-input\n",
   });
-  const show = (args: string[]) => {
-    const out = r.stax(["run", "d", ...args]);
-    assert.equal(out.code, 0, out.stdout + out.stderr);
-    return { line: out.stdout.match(/\] +SHOW (.*)$/m)?.[1], stderr: out.stderr };
-  };
+  const show = (args: string[]) => shown(r, ["d", ...args]);
   const all = show([]);
   // The secret is masked like any other.
   assert.equal(all.line, "secret=*** env=hello var=eu who=from-dot-input");

@@ -69,6 +69,16 @@ export class FixtureRepo {
   }
 }
 
+/**
+ * `stax run ARGS` in `r`, which must succeed: the text a step printed after `SHOW ` (undefined
+ * when none did) and what stax wrote on stderr.
+ */
+export function shown(r: FixtureRepo, args: string[]): { line: string | undefined; stderr: string } {
+  const out = r.stax(["run", ...args]);
+  if (out.code !== 0) throw new Error(`stax run ${args.join(" ")}: exit ${out.code}\n${out.stdout}${out.stderr}`);
+  return { line: out.stdout.match(/\] +SHOW (.*)$/m)?.[1], stderr: out.stderr };
+}
+
 /** A workflow that only echoes `RAN <name>` (and the ref), triggered by `on` (YAML). */
 export function echoWorkflow(name: string, on: string): string {
   return `name: ${name}\non:\n${on.replace(/^/gm, "  ")}\njobs:\n  echo:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo "RAN ${name} at \${{ github.ref }}"\n`;
