@@ -2,8 +2,8 @@ const KEY = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 const ESCAPES: Record<string, string> = { n: "\n", r: "\r", t: "\t", '"': '"', "\\": "\\" };
 
 /**
- * dotenv syntax for `--secret-file`, `--env-file` and secret imports: `KEY=value`, optional
- * `export `, `#` comments, single quotes literal, double quotes with `\n \r \t \" \\` escapes
+ * dotenv syntax for `--secret-file`, `--env-file` and secret imports: `KEY=value` (or `KEY: value`,
+ * as godotenv reads it for act), optional `export `, `#` comments, single quotes literal, double quotes with `\n \r \t \" \\` escapes
  * (and may span lines), inline ` #` comments after unquoted values.
  */
 export function parseDotenv(content: string): { values: Record<string, string>; errors: { line: number; message: string }[] } {
@@ -17,9 +17,10 @@ export function parseDotenv(content: string): { values: Record<string, string>; 
     const line = lines[i].trim();
     if (!line || line.startsWith("#")) continue;
     const body = line.startsWith("export ") ? line.slice(7).trimStart() : line;
-    const eq = body.indexOf("=");
+    // The first `=` or `:` (godotenv's `KEY: value`, which act reads): a value may hold either.
+    const eq = body.search(/[=:]/);
     if (eq < 0) {
-      errors.push({ line: lineNo, message: `expected KEY=value, got '${body}'` });
+      errors.push({ line: lineNo, message: `expected KEY=value or KEY: value, got '${body}'` });
       continue;
     }
     const key = body.slice(0, eq).trim();

@@ -86,6 +86,10 @@ test("dotenv files: quotes, escapes, comments, export, errors with lines", () =>
   const { values, errors } = parseDotenv('# c\nexport A=1\nB="foo\\nbar"\nC=\'lit\\n\'\nD={"foo": "bar"}\nE=val # comment\nF="multi\nline"\n9X=bad\n');
   assert.deepEqual(values, { A: "1", B: "foo\nbar", C: "lit\\n", D: '{"foo": "bar"}', E: "val", F: "multi\nline" });
   assert.deepEqual(errors, [{ line: 9, message: "invalid name '9X'" }]);
+  // godotenv's YAML-like lines, as act reads a .env; the first `=` or `:` separates.
+  const yamlish = parseDotenv("URL=http://host:1/x\nNAME: 'quoted value'\nPLAIN:  a=b\nnothing here\n");
+  assert.deepEqual(yamlish.values, { URL: "http://host:1/x", NAME: "quoted value", PLAIN: "a=b" });
+  assert.deepEqual(yamlish.errors, [{ line: 4, message: "expected KEY=value or KEY: value, got 'nothing here'" }]);
 });
 
 test("STEP-11/12 shell command lines", () => {
