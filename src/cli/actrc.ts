@@ -7,7 +7,7 @@
  * (act's "on this machine") is `--platform LABEL=host`. A Docker image for `-P` and act's other
  * flags (containers, its artifact and cache servers) mean nothing here and are left out silently.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 
@@ -78,11 +78,21 @@ export function withActrc(argv: string[], cwd: string, env: NodeJS.ProcessEnv = 
   const added: string[] = [];
   const said: string[] = [];
   for (const file of actrcFiles(cwd, env, home)) {
-    if (!existsSync(file)) continue;
-    const args = actrcArgs(readFileSync(file, "utf8"), env);
+    const text = readable(file);
+    if (text === undefined) continue;
+    const args = actrcArgs(text, env);
     if (!args.length) continue;
     added.push(...args);
     said.push(`stax: ${file}: ${args.map((a, k) => (args[k - 1] === "--secret" ? a.replace(/=.*/s, "=***") : a)).join(" ")} (act's .actrc)`);
   }
   return { argv: [...argv.slice(0, i + 1), ...added, ...argv.slice(i + 1)], said };
+}
+
+/** A file's text; undefined when there is none or it cannot be read (act reads on without it). */
+function readable(file: string): string | undefined {
+  try {
+    return readFileSync(file, "utf8");
+  } catch {
+    return undefined;
+  }
 }
