@@ -19,8 +19,8 @@ type Flags = RunFlags & { sandbox?: string | boolean; local?: boolean; list?: bo
  */
 async function plan(ref: string | undefined, flags: Flags, out: NodeJS.WriteStream): Promise<{ plans: RunPlan[]; invalid: string[]; byEvent: boolean }> {
   // -W: a file is the workflow (unless one is named), a folder the one whose workflows the event may trigger.
-  const w = ref === undefined && flags.workflows !== undefined ? workflowsFlag(flags.workflows, process.cwd(), resolve(flags.workspace ?? process.cwd())) : undefined;
-  if (w && "file" in w) ref = w.file;
+  const named = ref === undefined && flags.workflows !== undefined ? workflowsFlag(flags.workflows, process.cwd(), resolve(flags.workspace ?? process.cwd())) : undefined;
+  if (named && "file" in named) ref = named.file;
   if (ref !== undefined) {
     const common = commonPlan(flags, process.cwd());
     let p: RunPlan;
@@ -35,7 +35,7 @@ async function plan(ref: string | undefined, flags: Flags, out: NodeJS.WriteStre
     p.eventPayload = namedRunPayload(p.workspace, p.event, common, flags.base);
     return { plans: [p], invalid: [], byEvent: false };
   }
-  const s = await planByEvent(flags, process.cwd(), process.cwd(), w && "dir" in w ? w.dir : undefined);
+  const s = await planByEvent(flags, process.cwd(), process.cwd(), named && "dir" in named ? named.dir : undefined);
   out.write(`${pc.dim(`${s.facts}`)}\n`);
   for (const line of s.leftOut) out.write(`${pc.dim("− skipped")} ${line}\n`);
   for (const file of s.invalid) out.write(`${pc.red("✗ invalid")} ${file} (stax validate shows its errors)\n`);
@@ -56,8 +56,8 @@ async function withStoredVars(plans: RunPlan[]): Promise<RunPlan[]> {
 
 /**
  * `stax run [workflow]`: runs a workflow, or with none every workflow the event triggers (act's
- * default; `stax run pull_request` is `act pull_request`). Exits 0 when every run succeeded, 1 when one failed or was cancelled (or a triggered
- * workflow is invalid), 2 on bad input.
+ * default; `stax run pull_request` is `act pull_request`). Exits 0 when every run succeeded, 1
+ * when one failed or was cancelled (or a triggered workflow is invalid), 2 on bad input.
  */
 export function registerRun(program: Command): void {
   program

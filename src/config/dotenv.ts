@@ -3,8 +3,9 @@ const ESCAPES: Record<string, string> = { n: "\n", r: "\r", t: "\t", '"': '"', "
 
 /**
  * dotenv syntax for `--secret-file`, `--env-file` and secret imports: `KEY=value` (or `KEY: value`,
- * as godotenv reads it for act), optional `export `, `#` comments, single quotes literal, double quotes with `\n \r \t \" \\` escapes
- * (and may span lines), inline ` #` comments after unquoted values.
+ * as godotenv reads it for act), optional `export `, `#` comments, single quotes literal, double
+ * quotes with `\n \r \t \" \\` escapes (and may span lines), inline ` #` comments after unquoted
+ * values.
  */
 export function parseDotenv(content: string): { values: Record<string, string>; errors: { line: number; message: string }[] } {
   const values: Record<string, string> = {};
