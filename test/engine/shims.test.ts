@@ -44,6 +44,28 @@ test("actions/setup-python puts a Python of this machine first as python and pyt
   assert.match(r.jobLog("missing"), /No Python matching '2\.6'/);
 });
 
+test("actions/setup-java uses a JDK of this machine (its release file), of the distribution asked for when there is one; sets JAVA_HOME and the PATH; fails clearly when none matches", async () => {
+  const s = sandbox();
+  // Fake SDKMAN JDKs with versions no machine has: two vendors of 99, and an old-style 1.8.
+  const jdk = (name: string, version: string, implementor: string) => {
+    const dir = join(s.home, ".sdkman", "candidates", "java", name);
+    mkdirSync(join(dir, "bin"), { recursive: true });
+    writeFileSync(join(dir, "release"), `IMPLEMENTOR="${implementor}"\nJAVA_VERSION="${version}"\n`);
+    writeFileSync(join(dir, "bin", "java"), `#!/bin/sh\necho "fake java ${version}" >&2\n`);
+    chmodSync(join(dir, "bin", "java"), 0o755);
+  };
+  jdk("99.0.1-tem", "99.0.1", "Eclipse Adoptium");
+  jdk("99.0.2-zulu", "99.0.2", "Azul Systems, Inc.");
+  jdk("8.0.999-zulu", "1.8.0_999", "Azul Systems, Inc.");
+  const r = await run("setup-java.yml", s);
+  assert.deepEqual(conclusions(r.run), { temurin: "success", "other-vendor": "success", "old-style": "success", missing: "failure" }, r.log);
+  assert.match(r.jobLog("temurin"), /built-in actions\/setup-java .*Found Java 99\.0\.1 \(Eclipse Adoptium\)/s);
+  assert.match(r.jobLog("temurin"), /cache 'maven' is this machine's own maven folder/);
+  // No Corretto 99 here: the highest 99 of another vendor, said so.
+  assert.match(r.jobLog("other-vendor"), /no corretto JDK 99 here; using Azul Systems, Inc\.'s/);
+  assert.match(r.jobLog("missing"), /No JDK matching '5' is installed on this machine \(found: .*99\.0\.1 \(Eclipse Adoptium\)/);
+});
+
 test("actions/cache: miss then save in a post step on success, exact hit, restore-keys prefix, ~ paths, cache/save, nothing saved when the job failed", async () => {
   const s = sandbox();
   const r = await run("cache.yml", s);
