@@ -66,6 +66,26 @@ test("actions/setup-java uses a JDK of this machine (its release file), of the d
   assert.match(r.jobLog("missing"), /No JDK matching '5' is installed on this machine \(found: .*99\.0\.1 \(Eclipse Adoptium\)/);
 });
 
+test("actions/setup-go uses a Go of this machine (its VERSION file): stable, oldstable, go.mod's version; its bin first on the PATH; fails clearly when none matches", async () => {
+  const s = sandbox();
+  // Fake Go roots with versions no machine has: golang.org/dl's ~/sdk and goenv's.
+  const goroot = (dir: string, version: string) => {
+    mkdirSync(join(dir, "bin"), { recursive: true });
+    writeFileSync(join(dir, "VERSION"), `go${version}\ntime 2030-01-01T00:00:00Z\n`);
+    writeFileSync(join(dir, "bin", "go"), `#!/bin/sh\necho "go version go${version} linux/amd64"\n`);
+    chmodSync(join(dir, "bin", "go"), 0o755);
+  };
+  goroot(join(s.home, "sdk", "go99.1.2"), "99.1.2");
+  goroot(join(s.home, "sdk", "go99.0.5"), "99.0.5");
+  goroot(join(s.home, ".goenv", "versions", "98.3.0"), "98.3.0");
+  const r = await run("setup-go.yml", s);
+  assert.deepEqual(conclusions(r.run), { stable: "success", oldstable: "success", "from-go-mod": "success", missing: "failure" }, r.log);
+  assert.match(r.jobLog("stable"), /built-in actions\/setup-go .*Found Go 99\.1\.2 in .*sdk.* for 'stable'/s);
+  assert.match(r.jobLog("stable"), /Go module and build caches are this machine's own/);
+  assert.doesNotMatch(r.jobLog("oldstable"), /caches are this machine's own/);
+  assert.match(r.jobLog("missing"), /No Go matching '1\.2' is installed on this machine \(found: .*99\.1\.2/);
+});
+
 test("actions/cache: miss then save in a post step on success, exact hit, restore-keys prefix, ~ paths, cache/save, nothing saved when the job failed", async () => {
   const s = sandbox();
   const r = await run("cache.yml", s);

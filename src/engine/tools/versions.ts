@@ -3,7 +3,7 @@
  * setup-python read them: `20`, `20.x`, `3.11.4`, `^18`, `>=18 <21`, `lts/*`, `latest`.
  */
 import { execFile } from "node:child_process";
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, realpathSync } from "node:fs";
 import { delimiter, join } from "node:path";
 
 export interface Installed {
@@ -94,4 +94,37 @@ export function subdirs(root: string): string[] {
   } catch {
     return [];
   }
+}
+
+/** The real path of `p` (links resolved), or `p` itself when it cannot be resolved. */
+export function realOf(p: string): string {
+  try {
+    return realpathSync(p);
+  } catch {
+    return p;
+  }
+}
+
+/** The text of a tool root's marker file (a JDK's `release`, Go's `VERSION`) when `bin/<exe>` is there too. */
+export function rootFile(root: string, exe: string, file: string): string | undefined {
+  if (!existsSync(join(root, "bin", exe))) return undefined;
+  try {
+    return readFileSync(join(root, file), "utf8");
+  } catch {
+    return undefined;
+  }
+}
+
+/** What `read` makes of each candidate root (`[folder, where it was found]`), once per real folder. */
+export function distinctRoots<T>(candidates: (readonly [string, string])[], read: (root: string, from: string) => T | undefined): T[] {
+  const seen = new Set<string>();
+  const out: T[] = [];
+  for (const [dir, from] of candidates) {
+    const real = realOf(dir);
+    if (seen.has(real)) continue;
+    seen.add(real);
+    const found = read(real, from);
+    if (found) out.push(found);
+  }
+  return out;
 }

@@ -1,7 +1,7 @@
-import { existsSync, readFileSync, realpathSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { basename, delimiter, dirname, join, resolve } from "node:path";
 import type { Shim } from "./index.js";
-import { onPath, pick, subdirs, type Installed } from "../../tools/versions.js";
+import { distinctRoots, onPath, pick, realOf, rootFile, subdirs, type Installed } from "../../tools/versions.js";
 import { failStep } from "../../steps/run-process.js";
 
 /** setup-java's `distribution` → the `IMPLEMENTOR` a JDK's `release` file names. */
@@ -38,17 +38,10 @@ function javaVersion(v: string): string {
 
 /** A JDK folder's version and vendor from its `release` file; undefined when it is not a JDK. */
 function readJdk(home: string, from: string): Jdk | undefined {
-  const exe = join(home, "bin", "java");
-  if (!existsSync(exe)) return undefined;
-  let release = "";
-  try {
-    release = readFileSync(join(home, "release"), "utf8");
-  } catch {
-    return undefined;
-  }
+  const release = rootFile(home, "java", "release") ?? "";
   const field = (name: string) => new RegExp(`^${name}="?([^"\\n]*)"?`, "m").exec(release)?.[1] ?? "";
   const version = field("JAVA_VERSION");
-  return version ? { version: javaVersion(version), bin: join(home, "bin"), exe, from, implementor: field("IMPLEMENTOR") } : undefined;
+  return version ? { version: javaVersion(version), bin: join(home, "bin"), exe: join(home, "bin", "java"), from, implementor: field("IMPLEMENTOR") } : undefined;
 }
 
 /**
@@ -63,25 +56,8 @@ function installedJdks(env: Record<string, string | undefined>, pathValue: strin
   const roots = ["/usr/lib/jvm", "/usr/java", "/opt/java", join(home, ".sdkman", "candidates", "java"), join(home, ".asdf", "installs", "java"), join(home, ".jdks"), join(home, ".gradle", "jdks")];
   const fromRoots = roots.flatMap((r) => subdirs(r).map((d) => [d, r] as const));
   const macos = subdirs("/Library/Java/JavaVirtualMachines").map((d) => [join(d, "Contents", "Home"), "/Library/Java/JavaVirtualMachines"] as const);
-  const seen = new Set<string>();
-  const out: Jdk[] = [];
-  for (const [dir, from] of [...fromEnv, ...fromPath, ...fromRoots, ...macos]) {
-    const real = realOf(dir);
-    if (seen.has(real)) continue;
-    seen.add(real);
-    const jdk = readJdk(real, from);
-    if (jdk) out.push(jdk);
-  }
-  return out;
+  return distinctRoots([...fromEnv, ...fromPath, ...fromRoots, ...macos], readJdk);
 }
-
-const realOf = (p: string): string => {
-  try {
-    return realpathSync(p);
-  } catch {
-    return p;
-  }
-};
 
 /** The version a `.java-version`, `.tool-versions` (`java temurin-21.0.2`) or `.sdkmanrc` (`java=21.0.2-tem`) names. */
 function versionFromFile(file: string): string | undefined {
