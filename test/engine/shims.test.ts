@@ -86,6 +86,22 @@ test("actions/setup-go uses a Go of this machine (its VERSION file): stable, old
   assert.match(r.jobLog("missing"), /No Go matching '1\.2' is installed on this machine \(found: .*99\.1\.2/);
 });
 
+test("pnpm/action-setup uses a pnpm of this machine for version or packageManager, PNPM_HOME of the run's own, run_install as the action reads it; fails clearly on two versions or none", async () => {
+  const s = sandbox();
+  // A fake pnpm on the PATH: its version, and what an install was asked to do, and where.
+  const bin = join(s.home, "fake-bin");
+  mkdirSync(bin);
+  writeFileSync(join(bin, "pnpm"), `#!/bin/sh\nif [ "$1" = --version ]; then echo 99.2.0; else echo "fake pnpm $* in $PWD"; fi\n`);
+  chmodSync(join(bin, "pnpm"), 0o755);
+  const r = await run("setup-pnpm.yml", s, { hostEnv: { ...process.env, HOME: s.home, PATH: `${bin}:${process.env.PATH}` } });
+  assert.deepEqual(conclusions(r.run), { "from-path": "success", recursive: "success", "package-manager": "success", conflict: "failure", missing: "failure" }, r.log);
+  assert.match(r.jobLog("from-path"), /Found pnpm 99\.2\.0 in PATH .* for '99'.*fake pnpm install in /s);
+  assert.match(r.jobLog("recursive"), /fake pnpm recursive install --frozen-lockfile in \S+\/sub$/m);
+  assert.match(r.jobLog("package-manager"), /Found pnpm 99\.2\.0 in PATH .* for '99\.2\.0'/);
+  assert.match(r.jobLog("conflict"), /Multiple versions of pnpm specified: version 98 in the workflow, version 99\.2\.0 in the packageManager field/);
+  assert.match(r.jobLog("missing"), /No pnpm matching '7' is on this machine \(found: 99\.2\.0 \(PATH\)/);
+});
+
 test("actions/cache: miss then save in a post step on success, exact hit, restore-keys prefix, ~ paths, cache/save, nothing saved when the job failed", async () => {
   const s = sandbox();
   const r = await run("cache.yml", s);

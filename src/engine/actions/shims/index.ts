@@ -7,6 +7,7 @@ import { checkout } from "./checkout.js";
 import { downloadArtifact, uploadArtifact } from "./artifacts.js";
 import { cache, cacheRestore, cacheSave } from "./cache.js";
 import { githubScript } from "./github-script.js";
+import { pnpmSetup } from "./pnpm-setup.js";
 import { setupGo } from "./setup-go.js";
 import { setupJava } from "./setup-java.js";
 import { setupNode } from "./setup-node.js";
@@ -32,7 +33,7 @@ export interface Shim {
   run(call: ShimCall): Promise<ProcessOutcome>;
 }
 
-const SHIMS: Shim[] = [checkout, uploadArtifact, downloadArtifact, setupNode, setupPython, setupJava, setupGo, cache, cacheRestore, cacheSave, githubScript];
+const SHIMS: Shim[] = [checkout, uploadArtifact, downloadArtifact, setupNode, setupPython, setupJava, setupGo, pnpmSetup, cache, cacheRestore, cacheSave, githubScript];
 
 /** The shim for `owner/repo[/path]`, if stax has one. */
 export function findShim(slug: string, path: string): Shim | undefined {

@@ -1,0 +1,83 @@
+/**
+ * Packages from the npm registry, fetched with the `npm` on this machine so its registry, proxy
+ * and auth settings apply, each checked against the integrity the registry gives and unpacked
+ * into a tool cache entry that is complete only once its `.complete` marker is written.
+ */
+import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
+import { createReadStream, existsSync, writeFileSync } from "node:fs";
+import { mkdir, mkdtemp, rename, rm } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { promisify } from "node:util";
+
+const run = promisify(execFile);
+
+/** Why the registry could not be used, for the user. */
+export class RegistryError extends Error {}
+
+/**
+ * Runs `npm` with `args` and parses its `--json` output. Retries are kept short: a registry
+ * that refuses should fail the step in seconds, not minutes.
+ */
+export async function npmJson(args: string[], env: Record<string, string>, cwd: string): Promise<unknown> {
+  try {
+    const { stdout } = await run("npm", [...args, "--json", "--fetch-retries=1", "--fetch-retry-mintimeout=500", "--fetch-retry-maxtimeout=2000", "--fetch-timeout=60000"], { env, cwd, maxBuffer: 64 * 1024 * 1024, timeout: 10 * 60_000 });
+    return JSON.parse(stdout || "null");
+  } catch (err) {
+    const e = err as { stdout?: string; stderr?: string; message: string; code?: string };
+    let detail = e.code === "ENOENT" ? "npm is not on the PATH" : "";
+    try {
+      const j = JSON.parse(e.stdout ?? "") as { error?: { code?: string; summary?: string } };
+      detail ||= [j.error?.code, j.error?.summary].filter(Boolean).join(": ");
+    } catch {
+      // not JSON: use stderr
+    }
+    detail ||= (e.stderr ?? e.message).split("\n").find((l) => /npm (error|ERR!)/.test(l))?.replace(/^npm (error|ERR!)\s*/, "") ?? e.message;
+    throw new RegistryError(detail);
+  }
+}
+
+/** Every published version of `name`. */
+export async function publishedVersions(name: string, env: Record<string, string>, cwd: string): Promise<string[]> {
+  const v = await npmJson(["view", name, "versions"], env, cwd);
+  if (!Array.isArray(v)) throw new RegistryError(`the registry did not list the versions of ${name}`);
+  return v.map(String);
+}
+
+const sha512 = (file: string): Promise<string> =>
+  new Promise((resolve, reject) => {
+    const h = createHash("sha512");
+    createReadStream(file).on("data", (c) => h.update(c)).on("error", reject).on("end", () => resolve(`sha512-${h.digest("base64")}`));
+  });
+
+/**
+ * Downloads `spec` (`name@version`) into the tool cache folder `dest`, once: an entry with its
+ * `<dest>.complete` marker is reused. The tarball is checked against the registry's sha512
+ * integrity, and must hold `expect` (a path inside the package).
+ */
+export async function fetchPackage(spec: string, dest: string, expect: string, env: Record<string, string>, log: (line: string) => void): Promise<void> {
+  if (existsSync(`${dest}.complete`)) return;
+  await mkdir(dirname(dest), { recursive: true });
+  const tmp = await mkdtemp(join(dirname(dest), ".download-"));
+  try {
+    const integrity = await npmJson(["view", spec, "dist.integrity"], env, tmp);
+    if (typeof integrity !== "string" || !integrity.startsWith("sha512-")) throw new RegistryError(`the registry gives no sha512 integrity for ${spec}`);
+    log(`Downloading ${spec} from the npm registry`);
+    const packed = (await npmJson(["pack", spec, "--pack-destination", tmp], env, tmp)) as { filename?: string }[];
+    const file = join(tmp, packed?.[0]?.filename ?? "");
+    if (!packed?.[0]?.filename || !existsSync(file)) throw new RegistryError(`npm pack ${spec} produced no tarball`);
+    const got = await sha512(file);
+    if (got !== integrity) throw new RegistryError(`${spec}: integrity mismatch (registry ${integrity.slice(0, 20)}…, download ${got.slice(0, 20)}…)`);
+    log(`Verified ${spec} (${integrity.slice(0, 20)}…)`);
+    const unpacked = join(tmp, "unpacked");
+    await mkdir(unpacked);
+    await run("tar", ["-xzf", file, "-C", unpacked, "--strip-components=1"]);
+    if (!existsSync(join(unpacked, expect))) throw new RegistryError(`${spec} holds no ${expect}`);
+    await rm(dest, { recursive: true, force: true });
+    await rename(unpacked, dest);
+    // The marker comes last, as in GitHub's tool cache: an entry without it is never used.
+    writeFileSync(`${dest}.complete`, "");
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+}
