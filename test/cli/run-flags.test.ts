@@ -145,6 +145,27 @@ jobs:
   assert.doesNotMatch(chosen.stderr, /reading \.env|reading \.secrets|reading \.input/);
 });
 
+test("ACT=true is in every step's environment and the env context, as act sets it, so `if: ${{ !env.ACT }}` skips publishing steps; --env ACT= clears it", () => {
+  const r = new FixtureRepo({
+    ".github/workflows/d.yml": `on: push
+jobs:
+  j:
+    runs-on: ubuntu-latest
+    steps:
+      - if: \${{ !env.ACT }}
+        run: echo PUBLISHED
+      - run: echo "SHOW act=$ACT ctx=\${{ env.ACT }}"
+`,
+  });
+  const local = r.stax(["run", "d"]);
+  assert.equal(local.code, 0, local.stdout + local.stderr);
+  assert.match(local.stdout, /SHOW act=true ctx=true/);
+  assert.doesNotMatch(local.stdout, /\] +PUBLISHED/);
+  const cleared = r.stax(["run", "d", "--env", "ACT="]);
+  assert.match(cleared.stdout, /SHOW act= ctx=$/m);
+  assert.match(cleared.stdout, /\] +PUBLISHED/);
+});
+
 test("stax log RUN --failed prints only the failed steps' logs, each job's header once", () => {
   const r = new FixtureRepo({
     ".github/workflows/f.yml": `on: push

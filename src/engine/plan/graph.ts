@@ -34,7 +34,9 @@ export async function runGraph(run: RunRuntime, graph: GraphScope): Promise<Map<
   let workflowEnv: Record<string, string> | undefined;
   let envError: string | undefined;
   try {
-    const base = graph.depth === 0 ? { ...(run.opts.env ?? {}) } : {};
+    // `ACT=true`, as act sets it: workflows written for act skip their publishing steps here too
+    // (`if: ${{ !env.ACT }}`); `--env ACT=…` overrides it.
+    const base = { ACT: "true", ...(graph.depth === 0 ? run.opts.env : {}) };
     workflowEnv = { ...base, ...evaluateStringMap(graph.def.env, { github: run.github, vars: run.vars, inputs: graph.inputs, secrets: graph.secrets, env: base }) };
   } catch (err) {
     envError = errorMessage(err);
