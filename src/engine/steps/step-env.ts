@@ -16,7 +16,12 @@ export function processEnv(scope: StepScope, env: Record<string, string>, stepId
   for (const [k, v] of Object.entries(rt.runner)) out[`RUNNER_${k.toUpperCase()}`] = v;
   if (scope.action?.path) out.GITHUB_ACTION_PATH = scope.action.path;
   if (files) Object.assign(out, files);
-  const basePath = env.PATH ?? rt.run.hostEnv.PATH ?? "/usr/local/bin:/usr/bin:/bin";
-  out.PATH = rt.state.path.length ? `${rt.state.path.join(delimiter)}${delimiter}${basePath}` : basePath;
+  out.PATH = stepPath(scope.rt, env);
   return out;
+}
+
+/** The PATH a step process gets: the job's GITHUB_PATH entries, then the env context's PATH (else the host's). */
+export function stepPath(rt: StepScope["rt"], env: Record<string, string>): string {
+  const basePath = env.PATH ?? rt.run.hostEnv.PATH ?? "/usr/local/bin:/usr/bin:/bin";
+  return rt.state.path.length ? `${rt.state.path.join(delimiter)}${delimiter}${basePath}` : basePath;
 }

@@ -5,10 +5,10 @@
  * the `node` on the PATH).
  */
 import { chmodSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
-import { basename, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { errorMessage, type Result } from "../../contract/index.js";
 import { fetchPackage, publishedVersions } from "./registry.js";
-import { onPath, pick, probe, satisfies, subdirs, type Installed } from "./versions.js";
+import { onPath, pick, probe, subdirs, type Installed } from "./versions.js";
 
 export interface PnpmSources {
   /** The PATH the step would see. */
@@ -49,7 +49,7 @@ export async function providePnpm(spec: string, o: PnpmSources): Promise<Result<
   const onThePath: Pnpm[] = [];
   for (const exe of onPath(o.pathValue, ["pnpm"])) {
     const p = await probe(exe, ["--version"]);
-    if (p) onThePath.push({ version: p.version, bin: exe.slice(0, -"/pnpm".length), exe, from: "PATH" });
+    if (p) onThePath.push({ version: p.version, bin: dirname(exe), exe, from: "PATH" });
   }
   const local = [...(o.toolCache ? cachedPnpms(o.toolCache) : []), ...onThePath];
   const found = pick(local, spec);
@@ -57,10 +57,9 @@ export async function providePnpm(spec: string, o: PnpmSources): Promise<Result<
   const have = local.map((p) => `${p.version} (${p.from})`).join(", ") || "none";
   if (!o.toolCache) return { ok: false, error: `No pnpm matching '${spec}' is on this machine (found: ${have})` };
   try {
-    const version = pick(
-      (await publishedVersions("pnpm", o.env, o.cwd)).filter((v) => /^\d+\.\d+\.\d+$/.test(v) && satisfies(v, spec)).map((v) => ({ version: v, bin: "", exe: "", from: "" })),
-      spec,
-    )?.version;
+    // Releases only: `pick` reads a pre-release (10.0.0-rc.1) as its release.
+    const releases = (await publishedVersions("pnpm", o.env, o.cwd)).filter((v) => /^\d+\.\d+\.\d+$/.test(v));
+    const version = pick(releases.map((v) => ({ version: v, bin: "", exe: "", from: "" })), spec)?.version;
     if (!version) return { ok: false, error: `No published pnpm matches '${spec}' (on this machine: ${have})` };
     const root = join(o.toolCache, "pnpm", version);
     await fetchPackage(`pnpm@${version}`, join(root, "pkg"), "bin/pnpm.cjs", o.env, o.log);

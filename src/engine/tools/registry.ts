@@ -12,6 +12,11 @@ import { promisify } from "node:util";
 
 const run = promisify(execFile);
 
+/** stax's own environment for its own npm calls: the registry, proxy and auth npm is set up with here. */
+export function npmEnv(machineEnv: Record<string, string | undefined>): Record<string, string> {
+  return Object.fromEntries(Object.entries(machineEnv).filter((e): e is [string, string] => e[1] !== undefined));
+}
+
 /** Why the registry could not be used, for the user. */
 export class RegistryError extends Error {}
 

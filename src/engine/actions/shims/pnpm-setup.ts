@@ -3,6 +3,8 @@ import { delimiter, join, resolve } from "node:path";
 import { parse } from "yaml";
 import type { Shim } from "./index.js";
 import { providePnpm } from "../../tools/pnpm-tool.js";
+import { npmEnv } from "../../tools/registry.js";
+import { stepPath } from "../../steps/step-env.js";
 import { failStep, runProcess, type ProcessOutcome } from "../../steps/run-process.js";
 
 /** One `pnpm install` that `run_install` asks for. */
@@ -60,9 +62,8 @@ export const pnpmSetup: Shim = {
     if (typeof installs === "string") return failStep(scope, installs);
     const toolCache = rt.services.toolCache;
     scope.log(`stax: using the built-in pnpm/action-setup (requested ${ref.ref}): a pnpm on this machine${toolCache ? ", else the pnpm package from the npm registry" : ""}`);
-    const pathValue = [...rt.state.path, env.PATH ?? rt.run.hostEnv.PATH ?? ""].join(delimiter);
-    const machineEnv = Object.fromEntries(Object.entries(rt.services.machineEnv).filter((e): e is [string, string] => e[1] !== undefined));
-    const found = await providePnpm(spec, { pathValue, toolCache, env: machineEnv, cwd: rt.temp, log: scope.log });
+    const pathValue = stepPath(rt, env);
+    const found = await providePnpm(spec, { pathValue, toolCache, env: npmEnv(rt.services.machineEnv), cwd: rt.temp, log: scope.log });
     if (!found.ok) return failStep(scope, found.error);
     const pnpm = found.value;
     scope.log(`Found pnpm ${pnpm.version} in ${pnpm.from} at ${pnpm.exe} for '${spec}'`);
@@ -71,7 +72,7 @@ export const pnpmSetup: Shim = {
     const changes = { env: { PNPM_HOME: home }, path: [home, pnpm.bin] };
     const done: ProcessOutcome = { result: "success", effects: { outputs: { dest: home, bin_dest: pnpm.bin }, state: {} }, changes };
     // Each install as a process of this step, with the new pnpm first on its PATH.
-    const installEnv = { ...env, PNPM_HOME: home, PATH: [home, pnpm.bin, ...rt.state.path, env.PATH ?? rt.run.hostEnv.PATH ?? ""].join(delimiter) };
+    const installEnv = { ...env, PNPM_HOME: home, PATH: [home, pnpm.bin, pathValue].join(delimiter) };
     for (const i of installs) {
       const args = [...(i.recursive ? ["recursive"] : []), "install", ...(i.args ?? [])];
       scope.log(`Running pnpm ${args.join(" ")}${i.cwd ? ` in ${i.cwd}` : ""}`);

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { basename, delimiter, dirname, join, resolve } from "node:path";
 import { provideNode } from "../../tools/node-tool.js";
+import { npmEnv } from "../../tools/registry.js";
 import type { Shim } from "./index.js";
 import { onPath, probe, subdirs, type Installed } from "../../tools/versions.js";
 import { failStep } from "../../steps/run-process.js";
@@ -105,8 +106,3 @@ export const setupNode: Shim = {
     return { result: "success", effects: { outputs, state: {} }, changes };
   },
 };
-
-/** stax's own environment for its own npm calls (fetching a Node): the registry, proxy and auth npm is set up with here. */
-function npmEnv(hostEnv: Record<string, string | undefined>): Record<string, string> {
-  return Object.fromEntries(Object.entries(hostEnv).filter((e): e is [string, string] => e[1] !== undefined));
-}
