@@ -33,6 +33,8 @@ export interface RunRuntime {
   cancelled: boolean;
   /** Second cancel: stop everything at once. */
   hardStop: boolean;
+  /** The size of the job outputs of the run's jobs so far, as GitHub sizes them (RUN_OUTPUTS_LIMIT). */
+  outputBytes: number;
   /** Jobs running now, so a cancel reaches them. */
   activeJobs: Set<JobCancel>;
   grace: [number, number];

@@ -106,7 +106,7 @@ export function evaluateToken(token: TemplateToken | undefined, contexts: Contex
     for (let i = 0; i < token.count; i++) {
       const item = token.get(i);
       const value = evaluateToken(item, contexts, fns);
-      if (isBasicExpression(item) && Array.isArray(value)) out.push(...value);
+      if (isBasicExpression(item) && Array.isArray(value)) for (const x of value) out.push(x); // no spread: a huge array would overflow the stack
       else out.push(value);
     }
     return out;

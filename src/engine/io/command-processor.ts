@@ -1,5 +1,6 @@
 import { KNOWN_COMMANDS, parseCommand } from "./commands.js";
 import { errorMessage } from "../../contract/index.js";
+import { StepOutputs } from "./output-limits.js";
 
 /** What a step's commands and file commands produce for the step itself. */
 export interface StepEffects {
@@ -29,6 +30,7 @@ export interface JobEffects {
 export class CommandProcessor {
   private stopToken: string | undefined;
   private echo = false;
+  private readonly outputs: StepOutputs;
 
   constructor(
     private readonly effects: StepEffects,
@@ -38,7 +40,12 @@ export class CommandProcessor {
     /** Logs one line (masked by the callee). */
     private readonly log: (line: string) => void,
     private readonly options: { allowUnsecure: boolean; debug: boolean },
-  ) {}
+  ) {
+    this.outputs = new StepOutputs(effects.outputs, (message) => {
+      this.log(`##[error]${message}`);
+      this.effects.failure ??= "The step's outputs exceed stax's limit";
+    });
+  }
 
   line(raw: string): void {
     const text = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
@@ -69,7 +76,7 @@ export class CommandProcessor {
     switch (name) {
       case "set-output":
         if (!props.name) throw new Error("set-output requires a 'name'");
-        this.effects.outputs[props.name] = data;
+        this.setOutput(props.name, data);
         return;
       case "save-state":
         if (!props.name) throw new Error("save-state requires a 'name'");
@@ -120,6 +127,11 @@ export class CommandProcessor {
         // add-matcher / remove-matcher: problem matchers are not implemented; the line is dropped as on GitHub.
         return;
     }
+  }
+
+  /** `::set-output` and GITHUB_OUTPUT: the step's outputs, within the step limits (output-limits.ts). */
+  setOutput(name: string, value: string): void {
+    this.outputs.set(name, value);
   }
 
   /** GITHUB_ENV semantics (FILE-04): later steps see it; NODE_OPTIONS is refused (CMD-12). */

@@ -11,6 +11,7 @@ import { evaluatedStepName } from "../steps/step-names.js";
 import { runsOnSkip } from "./runs-on.js";
 import { setupStep, skipJob } from "./setup-step.js";
 import { errorMessage, type Result } from "../../contract/index.js";
+import { withinLimits } from "../steps/job-outputs.js";
 
 /**
  * Runs one job (or matrix leg) whose `if` already passed: set up (env, defaults, RUNNER_TEMP),
@@ -67,7 +68,7 @@ export async function runJob(start: JobStart): Promise<JobResult> {
       }
     }
   }
-  const outputs = jobOutputs(rt, scope);
+  const outputs = withinLimits(rt, jobOutputs(rt, scope), (line) => logTo(job.steps.filter((s) => s.status === "completed").at(-1) ?? job.steps[0])(line));
   const conclusion: JobConclusion = state.conclusion;
   let coe = false;
   try {
@@ -206,3 +207,4 @@ function jobOutputs(rt: JobContext, scope: StepScope): Record<string, string> {
   }
   return out;
 }
+
