@@ -139,6 +139,8 @@ export interface JobContext extends JobStart {
   /** Evaluated `defaults.run` (job, else workflow), for the job's own run steps (ENV-08). */
   readonly defaults: { shell?: string; workingDirectory?: string };
   readonly container?: JobContainer;
+  /** RUNNER_TRACKING_ID of every process the job's steps start: what is left of them is killed when the job ends. */
+  readonly trackingId: string;
 }
 
 /** A post step registered by an action (or a composite holding actions with posts). */
