@@ -1,30 +1,11 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { runFixture } from "../helpers/engine.js";
-import { tempDir } from "../helpers/temp.js";
-
-/** Live (not zombie) processes whose environment holds `mark`: a killed, unreaped process reads an empty environment. */
-export function marked(mark: string): number[] {
-  const out: number[] = [];
-  for (const p of readdirSync("/proc")) {
-    if (!/^\d+$/.test(p)) continue;
-    try {
-      if (readFileSync(`/proc/${p}/environ`, "latin1").includes(`ORPHAN_MARK=${mark}\0`)) out.push(Number(p));
-    } catch {
-      // gone
-    }
-  }
-  return out;
-}
-
-/** A step that leaves 150 sleeps behind: 50 plain, 50 in a new session (setsid), 50 double-forked into a new session. */
-export const LEAVE_150 = `for i in $(seq 50); do sleep 120 & done
-          for i in $(seq 50); do setsid sleep 120 & done
-          for i in $(seq 50); do ( ( setsid sleep 120 & ) & ) ; done
-          sleep 0.5`;
+import { LEAVE_150, marked } from "../helpers/orphans.js";
+import { tempDir, until } from "../helpers/temp.js";
 
 test("JOB-15: every process a job's steps leave behind (150 sleeps, in other sessions too) is killed when the job ends, and the log says how many", { skip: !existsSync("/proc/self/environ") && "needs /proc (Linux)" }, async () => {
   const mark = randomUUID();
@@ -42,6 +23,25 @@ test("JOB-15: every process a job's steps leave behind (150 sleeps, in other ses
     assert.ok(line, r.log);
     assert.ok(Number(line[2]) >= 150, line[0]);
     assert.deepEqual(marked(mark), [], "none is alive after the job");
+  } finally {
+    for (const pid of marked(mark)) process.kill(pid, "SIGKILL");
+  }
+});
+
+test("JOB-15: a cancelled run (Ctrl-C of stax run) leaves none of the processes its step started behind", { skip: !existsSync("/proc/self/environ") && "needs /proc (Linux)" }, async () => {
+  const mark = randomUUID();
+  const ws = tempDir("stax-orphans-");
+  const ready = join(ws, "ready");
+  mkdirSync(join(ws, ".github", "workflows"), { recursive: true });
+  writeFileSync(join(ws, ".github", "workflows", "w.yml"), `on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    env:\n      ORPHAN_MARK: ${mark}\n    steps:\n      - run: |\n          ${LEAVE_150}\n          touch "${ready}"\n          sleep 600\n`);
+  try {
+    const r = await runFixture(ws, "w.yml", {
+      killGraceSeconds: [1, 1],
+      onStart: (handle) => void until("the step started its sleeps", () => existsSync(ready) || undefined, 120_000).then(() => handle.cancel()),
+    });
+    assert.equal(r.run.conclusion, "cancelled");
+    assert.match(r.log, /Cleaning up orphan processes: stopped \d+ \(sleep/);
+    assert.deepEqual(marked(mark), [], "none is alive after the cancelled job");
   } finally {
     for (const pid of marked(mark)) process.kill(pid, "SIGKILL");
   }
