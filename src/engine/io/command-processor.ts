@@ -31,12 +31,13 @@ export class CommandProcessor {
   private stopToken: string | undefined;
   private echo = false;
   private readonly outputs: StepOutputs;
+  private maskRefused = false;
 
   constructor(
     private readonly effects: StepEffects,
     private readonly changes: JobEffects,
     /** Masks a value in the job's log from now on: a mask takes effect at once, for the step's next line. */
-    private readonly addMask: (value: string) => void,
+    private readonly addMask: (value: string) => string | undefined,
     /** Logs one line (masked by the callee). */
     private readonly log: (line: string) => void,
     private readonly options: { allowUnsecure: boolean; debug: boolean },
@@ -97,7 +98,7 @@ export class CommandProcessor {
         return;
       case "add-mask":
         if (!data.trim()) this.log("##[warning]Can't add secret mask for empty string in ##[add-mask] command.");
-        else this.addMask(data);
+        else this.mask(data);
         return;
       case "debug":
         if (this.options.debug) this.log(`##[debug]${data}`);
@@ -120,13 +121,22 @@ export class CommandProcessor {
         if (!data || data === "pause-logging" || KNOWN_COMMANDS.has(data.toLowerCase())) {
           throw new Error(`Invalid stop-commands token '${data}'`);
         }
-        if (data.length > 6) this.addMask(data);
+        if (data.length > 6) this.mask(data);
         this.stopToken = data;
         return;
       default:
         // add-matcher / remove-matcher: problem matchers are not implemented; the line is dropped as on GitHub.
         return;
     }
+  }
+
+  /** A mask the job refuses (too many) fails the step: the value will show in its log. */
+  private mask(value: string): void {
+    const refused = this.addMask(value);
+    if (!refused || this.maskRefused) return;
+    this.maskRefused = true; // said once per step: a million refusals must not become a million lines
+    this.log(`##[error]${refused}`);
+    this.effects.failure ??= "Too many masks";
   }
 
   /** `::set-output` and GITHUB_OUTPUT: the step's outputs, within the step limits (output-limits.ts). */
