@@ -7,7 +7,7 @@ import { runFixture } from "../helpers/engine.js";
 import { LEAVE_150, marked } from "../helpers/orphans.js";
 import { tempDir, until } from "../helpers/temp.js";
 
-test("JOB-15: every process a job's steps leave behind (150 sleeps, in other sessions too) is killed when the job ends, and the log says how many", { skip: !existsSync("/proc/self/environ") && "needs /proc (Linux)" }, async () => {
+test("every process a job's steps leave behind (150 sleeps, in other sessions too) is killed when the job ends, and the log says how many", { skip: !existsSync("/proc/self/environ") && "needs /proc (Linux)" }, async () => {
   const mark = randomUUID();
   const ws = tempDir("stax-orphans-");
   mkdirSync(join(ws, ".github", "workflows"), { recursive: true });

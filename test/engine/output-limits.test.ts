@@ -58,7 +58,7 @@ jobs:
   assert.match(r.log, /GITHUB_OUTPUT holds 8\.6 MiB, more than stax reads \(8 MiB per step\)/);
 });
 
-test("job outputs over GitHub's 1 MB per job fail the job with an error naming the limit, and the dependant job sees none", async () => {
+test("JOB-09: job outputs over GitHub's 1 MB per job fail the job with an error naming the limit, and the dependant job sees none", async () => {
   const ws = workspaceWith(`on: push
 jobs:
   a:
@@ -81,7 +81,7 @@ jobs:
   assert.match(r.jobLog("b"), /got=\./);
 });
 
-test("job outputs over GitHub's 50 MB per workflow run fail the job that crosses it", async () => {
+test("JOB-09: job outputs over GitHub's 50 MB per workflow run fail the job that crosses it", async () => {
   const ws = workspaceWith(`on: push
 jobs:
   a:

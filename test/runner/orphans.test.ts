@@ -8,7 +8,7 @@ import { spawnRunner } from "../helpers/runner.js";
 import { tempDir, until } from "../helpers/temp.js";
 import { LEAVE_150, marked } from "../helpers/orphans.js";
 
-test("JOB-15: after the runner stops on SIGTERM mid-job, none of the 150 processes the job's step left behind (setsid, double forks) is alive", { skip: !existsSync("/proc/self/environ") && "needs /proc (Linux)" }, async () => {
+test("after the runner stops on SIGTERM mid-job, none of the 150 processes the job's step left behind (setsid, double forks) is alive", { skip: !existsSync("/proc/self/environ") && "needs /proc (Linux)" }, async () => {
   const mark = randomUUID();
   const ws = tempDir("stax-orphans-");
   const ready = join(ws, "ready");
