@@ -1,6 +1,6 @@
 /**
- * The masks one job may add with `::add-mask::` (stop-commands tokens count too): GitHub's runner
- * keeps every one it is given; stax bounds them so memory and the cost of masking each line stay
+ * The masks one job may add with `::add-mask::` (stop-commands tokens count too): GitHub documents
+ * no limit; stax bounds them so memory and the cost of masking each line stay
  * bounded. The size counts every form a mask registers (its lines, base64, JSON-escaped).
  */
 export const MAX_MASKS = 10_000;
