@@ -2,6 +2,7 @@ import { Command, CommanderError } from "commander";
 import { ERROR_CODES, StaxError } from "../contract/index.js";
 import { withActrc } from "./actrc.js";
 import { registerCommands } from "./commands.js";
+import { killLeftoverProcesses } from "../engine/index.js";
 
 declare const STAX_VERSION: string | undefined;
 
@@ -38,4 +39,7 @@ async function main(argv: string[]): Promise<void> {
   }
 }
 
+// A job that ends kills what its steps left (job.ts); this is for the jobs a process.exit cuts short
+// (a second SIGTERM to the runner): their processes must not outlive stax either.
+process.on("exit", () => killLeftoverProcesses());
 await main(process.argv);
