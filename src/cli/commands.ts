@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { registerActions } from "./actions.js";
 import { registerArtifacts } from "./artifacts.js";
 import { registerDashboard } from "./dashboard.js";
+import { registerDb } from "./db.js";
 import { registerLog } from "./log.js";
 import { registerRun } from "./run.js";
 import { registerRunner } from "./runner.js";
@@ -26,4 +27,5 @@ export function registerCommands(program: Command): void {
   registerActions(program);
   registerTools(program);
   registerWorker(program);
+  registerDb(program);
 }
