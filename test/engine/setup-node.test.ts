@@ -58,3 +58,23 @@ test("node-version-file: .nvmrc (v prefix, comments, aliases), .node-version, .t
   assert.equal(versionFromFile(file("package.json", JSON.stringify({ engines: { node: ">=18" } }))), ">=18");
   assert.equal(versionFromFile(join(dir, "missing")), undefined);
 });
+
+test("LTS by the release calendar: an even major is LTS from the October after its April release, so lts/* is 26 in December 2026 and 24 in September (clock injected)", () => {
+  const versions = ["24.11.0", "25.2.0", "26.0.0", "26.3.1", "27.0.0-rc.1"];
+  // Publish times as the registry's `time` gives them; 26's first release came out in April 2026.
+  const published = { "24.11.0": "2025-11-11T00:00:00Z", "25.2.0": "2025-11-12T00:00:00Z", "26.0.0": "2026-04-22T10:00:00Z", "26.3.1": "2026-11-20T00:00:00Z" };
+  const at = (iso: string) => {
+    const r = resolveNodeSpec("lts/*", versions, { published, now: new Date(iso) });
+    return r.ok ? r.value : `error: ${r.error}`;
+  };
+  assert.equal(at("2026-12-07T04:00:00Z"), "26.3.1");
+  assert.equal(at("2026-10-01T00:00:00Z"), "26.3.1");
+  assert.equal(at("2026-09-30T23:59:59Z"), "24.11.0");
+  assert.deepEqual(ltsMajors(versions, { published, now: new Date("2026-12-07T00:00:00Z") }), [26, 24]);
+  // lts/-1 counts from the calendar's newest line; 26 has no codename yet, so lts/<name> cannot name it.
+  const minus1 = resolveNodeSpec("lts/-1", versions, { published, now: new Date("2026-12-07T00:00:00Z") });
+  assert.ok(minus1.ok && minus1.value === "24.11.0");
+  // A line released in the autumn waits for the next October.
+  assert.deepEqual(ltsMajors(["28.0.0"], { published: { "28.0.0": "2027-10-15T00:00:00Z" }, now: new Date("2028-01-01T00:00:00Z") }), []);
+  assert.deepEqual(ltsMajors(["28.0.0"], { published: { "28.0.0": "2027-10-15T00:00:00Z" }, now: new Date("2028-10-01T00:00:00Z") }), [28]);
+});

@@ -16,6 +16,8 @@ export interface NodeSources {
   /** setup-node's `check-latest`: ask the registry even when a local Node matches. */
   checkLatest?: boolean;
   log: (line: string) => void;
+  /** The clock `lts/*` reads the release calendar by (a run's injected clock in tests). */
+  now?: Date;
 }
 
 /** The one command that fills the tool cache with what `spec` asks for. */
@@ -39,8 +41,9 @@ export async function provideNode(spec: string, o: NodeSources): Promise<Result<
     return { ok: false, error: `No Node matching '${spec}' is installed on this machine (found: ${have}).${alias ? " Resolving it needs the npm registry." : ""} Install it (e.g. nvm install ${spec}) or change node-version.` };
   }
   let versions: string[];
+  let published: Record<string, string>;
   try {
-    versions = await publishedNodes(o.env, o.cwd);
+    ({ versions, published } = await publishedNodes(o.env, o.cwd));
   } catch (err) {
     if (localMatch) {
       o.log(`##[warning]check-latest: the npm registry did not answer (${errorMessage(err)}); using Node ${localMatch.version}`);
@@ -48,7 +51,7 @@ export async function provideNode(spec: string, o: NodeSources): Promise<Result<
     }
     return { ok: false, error: `No Node matching '${spec}' is on this machine (found: ${have}) and the npm registry could not be asked for it (${errorMessage(err)}). Fetch it once while online with: ${addCommand(spec)}` };
   }
-  const resolved = resolveNodeSpec(spec, versions);
+  const resolved = resolveNodeSpec(spec, versions, { published, now: o.now ?? new Date() });
   if (!resolved.ok) return { ok: false, error: `Unable to find Node version '${spec}': ${resolved.error} (on this machine: ${have})` };
   const version = resolved.value;
   const present = local.find((i) => i.version === version);

@@ -85,7 +85,7 @@ export const setupNode: Shim = {
     const installed = await installedNodes([...rt.state.path, rt.run.hostEnv.PATH ?? ""].join(delimiter), home);
     const checkLatest = /^true$/i.test(w["check-latest"] ?? "");
     // No version asked: the Node first on the PATH, as setup-node leaves it.
-    const choice = spec ? await provideNode(spec, { installed, toolCache, env: npmEnv(rt.services.machineEnv), cwd: rt.temp, checkLatest, log: scope.log }) : installed[0] ? { ok: true as const, value: installed[0] } : { ok: false as const, error: "No Node is installed on this machine" };
+    const choice = spec ? await provideNode(spec, { installed, toolCache, env: npmEnv(rt.services.machineEnv), cwd: rt.temp, checkLatest, log: scope.log, now: rt.run.opts.now?.() }) : installed[0] ? { ok: true as const, value: installed[0] } : { ok: false as const, error: "No Node is installed on this machine" };
     if (!choice.ok) {
       return failStep(scope, choice.error);
     }
