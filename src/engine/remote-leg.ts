@@ -11,6 +11,7 @@ import { newJob } from "./plan/strategy.js";
 import { Masker } from "./io/mask.js";
 import { Reporter } from "./report.js";
 import { inheritedEnv, runnerContext } from "./run.js";
+import { machineNpmConfig } from "./tools/registry.js";
 import { jobServices, type GraphScope, type JobResult, type RunRuntime } from "./runtime.js";
 
 /** What a worker brings to a leg: its checkout of the run's source, its folders, its sinks. */
@@ -87,7 +88,8 @@ export async function runLegSpec(spec: LegSpec, env: LegEnvironment): Promise<{ 
   const graph: GraphScope = { def: workflow.definition, workflow, inputs: spec.inputs, secrets: env.secrets, ...spec.scope, root: env.workspace };
   const start = newJob(runtime, graph, def, job, spec.matrix, spec.strategy, spec.needs, spec.workflowEnv);
   return {
-    done: Promise.resolve().then(() => runJob(start)),
+    // As in one process: npm's machine-wide configuration for every step's npm.
+    done: machineNpmConfig(env.hostEnv).then((npm) => runJob((Object.assign(runtime.hostEnv, npm), start))),
     cancel: (hard) => {
       runtime.cancelled = true;
       runtime.hardStop = hard;

@@ -4,11 +4,14 @@
  */
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { join } from "node:path";
+import { mkdirSync, readdirSync, realpathSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { test } from "node:test";
+import { nodePackage } from "../../src/engine/tools/node-registry.js";
 import { providePnpm } from "../../src/engine/tools/pnpm-tool.js";
+import { conclusions, runFixture } from "../helpers/engine.js";
 import { fakeRegistry, type FakePackage } from "../helpers/fake-registry.js";
-import { tempDir } from "../helpers/temp.js";
+import { fixtureCopy, tempDir } from "../helpers/temp.js";
 
 /** What stax's own npm calls run with: the fake registry, and an npm cache and HOME of the test's own. */
 export function registryEnv(url: string): Record<string, string> {
@@ -47,4 +50,90 @@ test("pnpm/action-setup takes a published pre-release by its exact version (pack
   } finally {
     await reg2.close();
   }
+});
+
+/** The machine's own npm entry point: the fake npm releases below hand every command but `-v` to it. */
+const MACHINE_NPM_CLI = realpathSync(execFileSync("sh", ["-c", "command -v npm"], { encoding: "utf8" }).trim());
+
+/**
+ * Node 14.21.3 as the registry's package has it (bin/node alone). Its `node` is a stand-in: it
+ * reports v14.21.3 and hands everything else to the Node running this test, since a real Node 14
+ * build would have to come from the public registry.
+ */
+const node14: FakePackage = {
+  name: nodePackage(),
+  version: "14.21.3",
+  files: { "bin/node": `#!/bin/sh\ncase "$1" in -v|--version) echo v14.21.3; exit 0 ;; esac\nexec "${process.execPath}" "$@"\n` },
+  executables: ["bin/node"],
+  time: "2023-02-16T00:00:00Z",
+};
+/** An npm release that says its version and hands the rest to the machine's npm. */
+const npm = (version: string, node: string): FakePackage => ({
+  name: "npm",
+  version,
+  files: {
+    "bin/npm-cli.js": `#!/usr/bin/env node\nif (["-v", "--version"].includes(process.argv[2])) console.log(${JSON.stringify(version)});\nelse require(${JSON.stringify(MACHINE_NPM_CLI)});\n`,
+    "bin/npx-cli.js": "#!/usr/bin/env node\n",
+  },
+  bin: { npm: "bin/npm-cli.js", npx: "bin/npx-cli.js" },
+  engines: { node },
+});
+const corepack = (version: string, node: string): FakePackage => ({ name: "corepack", version, files: { "dist/corepack.js": "#!/usr/bin/env node\n" }, bin: { corepack: "dist/corepack.js" }, engines: { node } });
+
+/** A registry with Node 14 and npm releases of three majors: the newest that accepts Node 14 is 9.x, the one Node 14 shipped 6.x. */
+const NODE_REGISTRY = [node14, npm("6.14.17", "6 >=6.2.0 || 8 || >=9.3.0"), npm("6.14.18", "6 >=6.2.0 || 8 || >=9.3.0"), npm("9.9.4", "^14.17.0 || ^16.13.0 || >=18.0.0"), npm("11.6.0", "^20.17.0 || >=22.9.0"), corepack("0.10.0", ">=14.14.0"), corepack("0.36.0", "^18.17.1 || ^20.10.0 || >=22.11.0")];
+
+const installedMajor = Number(process.versions.node.split(".")[0]);
+
+test("setup-node puts the npm a Node shipped with beside it: two Node 14 legs print npm -v 6.14.18 (not the machine's npm, nor npm 9 whose engines also accept 14), with npx and corepack, after one download between them", { skip: installedMajor === 14 && "Node 14 is the installed one" }, async () => {
+  const reg = await fakeRegistry(NODE_REGISTRY);
+  try {
+    const toolCache = tempDir("stax-tools-");
+    const r = await runFixture(fixtureCopy("tools"), "npm-per-node.yml", { toolCache, hostEnv: registryEnv(reg.url) });
+    assert.deepEqual(Object.values(conclusions(r.run)), ["success", "success"], r.log);
+    assert.match(r.log, /leg a: node v14\.21\.3 npm 6\.14\.18/);
+    assert.match(r.log, /leg b: node v14\.21\.3 npm 6\.14\.18/);
+    assert.match(r.log, /npm 6\.14\.18 beside Node 14\.21\.3 \(npm 6, as Node 14\.21\.3 shipped\)/);
+    // Concurrent legs share one download of each package.
+    assert.equal(r.log.match(new RegExp(`Downloading ${nodePackage()}@14\\.21\\.3`, "g"))?.length, 1, r.log);
+    assert.equal(r.log.match(/Downloading npm@6\.14\.18/g)?.length, 1, r.log);
+    assert.equal(reg.hits.get(`/${nodePackage()}/-/${nodePackage()}-14.21.3.tgz`), 1);
+    // Kept with the Node in the tool cache, as a release lays it out.
+    const root = join(toolCache, "node", "14.21.3", process.arch);
+    assert.deepEqual(readdirSync(join(root, "bin")).sort(), ["corepack", "node", "npm", "npx"]);
+  } finally {
+    await reg.close();
+  }
+});
+
+test("host trust settings reach a step (NODE_EXTRA_CA_CERTS, SSL_CERT_FILE, SSL_CERT_DIR, ALL_PROXY), and a tool-cache Node's npm reads the machine npm's global config", { skip: installedMajor === 14 && "Node 14 is the installed one" }, async () => {
+  const reg = await fakeRegistry(NODE_REGISTRY);
+  try {
+    // The machine's npm keeps its global config under a prefix of its own (PREFIX, as npm reads it), not under the tool cache's Node.
+    const machine = tempDir("stax-machine-npm-");
+    mkdirSync(join(machine, "etc"));
+    writeFileSync(join(machine, "etc", "npmrc"), "init-author-name=from the machine's npmrc\n");
+    const ca = join(machine, "ca.pem");
+    writeFileSync(ca, "not a real certificate: steps only read the variable\n");
+    const hostEnv = { ...registryEnv(reg.url), PREFIX: machine, NODE_EXTRA_CA_CERTS: ca, SSL_CERT_FILE: ca, SSL_CERT_DIR: dirname(ca), ALL_PROXY: "http://127.0.0.1:9" };
+    const r = await runFixture(fixtureCopy("tools"), "trust.yml", { toolCache: tempDir("stax-tools-"), hostEnv });
+    assert.equal(conclusions(r.run).trust, "success", r.log);
+    assert.match(r.log, new RegExp(`NODE_EXTRA_CA_CERTS=${ca} SSL_CERT_FILE=${ca} SSL_CERT_DIR=${dirname(ca)} ALL_PROXY=http://127\\.0\\.0\\.1:9`));
+    assert.match(r.log, /globalconfig read: from the machine's npmrc/);
+  } finally {
+    await reg.close();
+  }
+});
+
+test("a job's npm install --global goes into a prefix of the job's own, first on its PATH, and the next run does not see it; the machine's npm prefix stays untouched", async () => {
+  const ws = fixtureCopy("tools");
+  // The user's npm is set up with a prefix of their own (on their PATH): a step must not install into it.
+  const machinePrefix = tempDir("stax-user-prefix-");
+  const hostEnv = { ...registryEnv("http://127.0.0.1:9/"), npm_config_prefix: machinePrefix, PATH: `${join(machinePrefix, "bin")}:${process.env.PATH}` };
+  const first = await runFixture(ws, "global-install.yml", { hostEnv });
+  assert.equal(conclusions(first.run).install, "success", first.log);
+  assert.match(first.log, /hello from a global install/);
+  const later = await runFixture(ws, "global-gone.yml", { hostEnv });
+  assert.equal(conclusions(later.run).later, "success", later.log);
+  assert.deepEqual(readdirSync(machinePrefix), []);
 });

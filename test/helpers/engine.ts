@@ -49,6 +49,10 @@ export interface FixtureOptions {
   docker?: DockerEngine;
   /** runs-on labels mapped to this machine (`--platform LABEL=host`). */
   platforms?: Record<string, string>;
+  /** `$STAX_HOME/tools`: setup-node and pnpm/action-setup may fetch into it. */
+  toolCache?: string;
+  /** The run's clock. */
+  now?: () => Date;
 }
 
 /**
@@ -84,6 +88,8 @@ export async function runFixture(fixture: string, file: string, opts: FixtureOpt
     cacheLimits: opts.cacheLimits,
     docker: opts.docker,
     platforms: opts.platforms,
+    toolCache: opts.toolCache,
+    now: opts.now,
   });
   opts.onStart?.(handle, events);
   const run = await handle.done;

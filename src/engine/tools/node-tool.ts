@@ -1,4 +1,6 @@
+import { dirname, join } from "node:path";
 import { pick, type Installed } from "./versions.js";
+import { completeNode } from "./node-bundle.js";
 import { cachedNodes, fetchNode, publishedNodes, RegistryError } from "./node-registry.js";
 import { isAlias, resolveNodeSpec } from "./node-spec.js";
 import { errorMessage, type Result } from "../../contract/index.js";
@@ -30,6 +32,16 @@ export const addCommand = (spec: string): string => `stax tools add node ${/\s/.
  * resolves to, used locally when present and else fetched into the tool cache.
  */
 export async function provideNode(spec: string, o: NodeSources): Promise<Result<Installed>> {
+  const r = await chooseNode(spec, o);
+  // A Node of the tool cache gets the npm (and corepack) its release had; one of the machine has its own.
+  if (r.ok && o.toolCache && r.value.bin.startsWith(join(o.toolCache, "node"))) {
+    const warning = await completeNode(r.value.version, dirname(r.value.bin), o.env, o.log);
+    if (warning) o.log(`##[warning]${warning}`);
+  }
+  return r;
+}
+
+async function chooseNode(spec: string, o: NodeSources): Promise<Result<Installed>> {
   const cached: Installed[] = o.toolCache ? cachedNodes(o.toolCache).map((c) => ({ version: c.version, bin: c.bin, exe: `${c.bin}/node`, from: "the stax tool cache" })) : [];
   const local = [...o.installed, ...cached];
   const alias = isAlias(spec);
