@@ -4,11 +4,12 @@
  */
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdirSync, readdirSync, realpathSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { test } from "node:test";
 import { nodePackage } from "../../src/engine/tools/node-registry.js";
 import { providePnpm } from "../../src/engine/tools/pnpm-tool.js";
+import { fetchPackage } from "../../src/engine/tools/registry.js";
 import { conclusions, runFixture } from "../helpers/engine.js";
 import { fakeRegistry, type FakePackage } from "../helpers/fake-registry.js";
 import { fixtureCopy, tempDir } from "../helpers/temp.js";
@@ -78,7 +79,8 @@ const npm = (version: string, node: string): FakePackage => ({
   bin: { npm: "bin/npm-cli.js", npx: "bin/npx-cli.js" },
   engines: { node },
 });
-const corepack = (version: string, node: string): FakePackage => ({ name: "corepack", version, files: { "dist/corepack.js": "#!/usr/bin/env node\n" }, bin: { corepack: "dist/corepack.js" }, engines: { node } });
+/** corepack lists yarn and pnpm shims among its bins too; a release links only `corepack`. */
+const corepack = (version: string, node: string): FakePackage => ({ name: "corepack", version, files: { "dist/corepack.js": "#!/usr/bin/env node\n", "dist/yarn.js": "" }, bin: { corepack: "dist/corepack.js", yarn: "dist/yarn.js" }, engines: { node } });
 
 /** A registry with Node 14 and npm releases of three majors: the newest that accepts Node 14 is 9.x, the one Node 14 shipped 6.x. */
 const NODE_REGISTRY = [node14, npm("6.14.17", "6 >=6.2.0 || 8 || >=9.3.0"), npm("6.14.18", "6 >=6.2.0 || 8 || >=9.3.0"), npm("9.9.4", "^14.17.0 || ^16.13.0 || >=18.0.0"), npm("11.6.0", "^20.17.0 || >=22.9.0"), corepack("0.10.0", ">=14.14.0"), corepack("0.36.0", "^18.17.1 || ^20.10.0 || >=22.11.0")];
@@ -136,4 +138,19 @@ test("a job's npm install --global goes into a prefix of the job's own, first on
   const later = await runFixture(ws, "global-gone.yml", { hostEnv });
   assert.equal(conclusions(later.run).later, "success", later.log);
   assert.deepEqual(readdirSync(machinePrefix), []);
+});
+
+test("a download another stax process holds the lock of is waited for, not made twice (runner and worker on one STAX_HOME)", async () => {
+  const dest = join(tempDir("stax-tools-"), "node", "14.21.3", "x64");
+  mkdirSync(`${dest}.lock`, { recursive: true });
+  const lines: string[] = [];
+  // The registry refuses: any download of its own would fail the call.
+  const waiting = fetchPackage(`${nodePackage()}@14.21.3`, dest, "bin/node", registryEnv("http://127.0.0.1:9/"), (l) => lines.push(l));
+  await new Promise((r) => setTimeout(r, 700));
+  // The other process finishes: its entry complete, its lock gone.
+  mkdirSync(join(dest, "bin"), { recursive: true });
+  writeFileSync(`${dest}.complete`, "");
+  rmSync(`${dest}.lock`, { recursive: true });
+  await waiting;
+  assert.deepEqual(lines, [`${nodePackage()}@14.21.3 is being downloaded by another stax process; waiting for it`]);
 });

@@ -35,15 +35,19 @@ async function versionFor(name: string, node: string, major: number | undefined,
   throw new RegistryError(`no published ${name} accepts Node ${node}`);
 }
 
-/** `<root>/bin/<name>` → the package's bin entry, relative as in a release; chmod as npm would on install. */
-function linkBins(root: string, pkgDir: string): void {
+/**
+ * `<root>/bin/<name>` → the package's bin entry for each of `names`, relative as in a release;
+ * chmod as npm would on install. Only those a release links: corepack's package also lists
+ * `yarn` and `pnpm` shims, which a release leaves to `corepack enable`.
+ */
+function linkBins(root: string, pkgDir: string, names: string[]): void {
   let bin: unknown;
   try {
     bin = (JSON.parse(readFileSync(join(pkgDir, "package.json"), "utf8")) as { bin?: unknown }).bin;
   } catch {
     return;
   }
-  for (const [name, target] of Object.entries(bin && typeof bin === "object" ? bin : {})) {
+  for (const [name, target] of Object.entries(bin && typeof bin === "object" ? bin : {}).filter(([n]) => names.includes(n))) {
     const file = join(pkgDir, String(target));
     const link = join(root, "bin", name);
     if (!existsSync(file) || existsSync(link)) continue;
@@ -63,7 +67,7 @@ async function companion(name: string, node: string, major: number | undefined, 
     const version = await versionFor(name, node, major, env, root);
     await fetchPackage(`${name}@${version}`, dir, "package.json", env, log);
   }
-  linkBins(root, dir);
+  linkBins(root, dir, name === "npm" ? ["npm", "npx"] : [name]);
   return (JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { version: string }).version;
 }
 
