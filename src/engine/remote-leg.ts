@@ -30,6 +30,8 @@ export interface LegEnvironment {
   labels?: string[];
   /** The worker's `$STAX_HOME/tools` (RUNNER_TOOL_CACHE): where setup-node keeps the Nodes it fetches. */
   toolCache?: string;
+  /** A HOME of the leg's own for its steps (the worker's `STAX_PRIVATE_HOME`). */
+  privateHome?: boolean;
   actions?: ActionSources;
   artifacts?: ArtifactStore;
   cacheDir?: string;
@@ -61,7 +63,7 @@ export async function runLegSpec(spec: LegSpec, env: LegEnvironment): Promise<{ 
   // The worker decides runs-on as the coordinator did: the run's --platform mappings, and its own labels as this machine's.
   const platforms = { ...spec.platforms, ...Object.fromEntries((env.labels ?? []).map((l) => [l, "host"])) };
   // No per-leg checkout here: the worker already gave this leg its own copy of the run's source.
-  const opts: RunOptions = { runId: spec.runId, runNumber: spec.runNumber, workspace: env.workspace, workflow, event: spec.event, inputs: spec.inputs, secrets: env.secrets, vars: spec.vars, hostEnv: env.hostEnv, tempDir: env.tempDir, sink: env.sink, actions: env.actions, artifacts: env.artifacts, cacheDir: env.cacheDir, sharedCache: env.sharedCache, cacheLimits: env.cacheLimits, docker: env.docker, processes: env.processes, killGraceSeconds: spec.killGraceSeconds, platforms, toolCache: env.toolCache };
+  const opts: RunOptions = { runId: spec.runId, runNumber: spec.runNumber, workspace: env.workspace, workflow, event: spec.event, inputs: spec.inputs, secrets: env.secrets, vars: spec.vars, hostEnv: env.hostEnv, tempDir: env.tempDir, sink: env.sink, actions: env.actions, artifacts: env.artifacts, cacheDir: env.cacheDir, sharedCache: env.sharedCache, cacheLimits: env.cacheLimits, docker: env.docker, processes: env.processes, killGraceSeconds: spec.killGraceSeconds, platforms, toolCache: env.toolCache, privateHome: env.privateHome };
   const runtime: RunRuntime = {
     opts,
     services: jobServices(opts),

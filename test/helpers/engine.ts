@@ -53,6 +53,8 @@ export interface FixtureOptions {
   toolCache?: string;
   /** The run's clock. */
   now?: () => Date;
+  /** A HOME of each job's own for its steps (`STAX_PRIVATE_HOME`). */
+  privateHome?: boolean;
 }
 
 /**
@@ -90,6 +92,7 @@ export async function runFixture(fixture: string, file: string, opts: FixtureOpt
     platforms: opts.platforms,
     toolCache: opts.toolCache,
     now: opts.now,
+    privateHome: opts.privateHome,
   });
   opts.onStart?.(handle, events);
   const run = await handle.done;

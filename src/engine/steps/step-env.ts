@@ -1,6 +1,7 @@
 import { delimiter, join } from "node:path";
 import { githubEnv } from "../context/github-context.js";
 import type { FileCommandPaths } from "../io/file-commands.js";
+import { privateHomeEnv } from "./private-home.js";
 import { stepGithub, type StepScope } from "./scope.js";
 
 /**
@@ -32,7 +33,7 @@ export function jobNpmPrefix(rt: StepScope["rt"]): string | undefined {
 /** What every step process of the job gets beside the host's variables (the env context may override it). */
 function jobToolEnv(rt: StepScope["rt"]): Record<string, string> {
   const prefix = jobNpmPrefix(rt);
-  return prefix ? { npm_config_prefix: prefix } : {};
+  return { ...(prefix ? { npm_config_prefix: prefix } : {}), ...privateHomeEnv(rt) };
 }
 
 /**
