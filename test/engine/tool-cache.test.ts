@@ -79,15 +79,26 @@ const npm = (version: string, node: string): FakePackage => ({
   bin: { npm: "bin/npm-cli.js", npx: "bin/npx-cli.js" },
   engines: { node },
 });
-/** corepack lists yarn and pnpm shims among its bins too; a release links only `corepack`. */
-const corepack = (version: string, node: string): FakePackage => ({ name: "corepack", version, files: { "dist/corepack.js": "#!/usr/bin/env node\n", "dist/yarn.js": "" }, bin: { corepack: "dist/corepack.js", yarn: "dist/yarn.js" }, engines: { node } });
+/**
+ * corepack lists yarn and pnpm shims among its bins too; a release links only `corepack`. Its
+ * `enable` does what corepack's does: a `pnpm` shim beside the `corepack` found first on the PATH.
+ */
+const COREPACK_JS = `#!/usr/bin/env node
+const { execSync } = require("node:child_process");
+const { dirname, join } = require("node:path");
+if (process.argv[2] === "enable") {
+  const dir = dirname(execSync("command -v corepack", { shell: "/bin/sh" }).toString().trim());
+  require("node:fs").writeFileSync(join(dir, "pnpm"), "#!/bin/sh\\necho pnpm by corepack\\n", { mode: 0o755 });
+}
+`;
+const corepack = (version: string, node: string): FakePackage => ({ name: "corepack", version, files: { "dist/corepack.js": COREPACK_JS, "dist/yarn.js": "" }, bin: { corepack: "dist/corepack.js", yarn: "dist/yarn.js" }, engines: { node } });
 
 /** A registry with Node 14 and npm releases of three majors: the newest that accepts Node 14 is 9.x, the one Node 14 shipped 6.x. */
 const NODE_REGISTRY = [node14, npm("6.14.17", "6 >=6.2.0 || 8 || >=9.3.0"), npm("6.14.18", "6 >=6.2.0 || 8 || >=9.3.0"), npm("9.9.4", "^14.17.0 || ^16.13.0 || >=18.0.0"), npm("11.6.0", "^20.17.0 || >=22.9.0"), corepack("0.10.0", ">=14.14.0"), corepack("0.36.0", "^18.17.1 || ^20.10.0 || >=22.11.0")];
 
 const installedMajor = Number(process.versions.node.split(".")[0]);
 
-test("setup-node puts the npm a Node shipped with beside it: two Node 14 legs print npm -v 6.14.18 (not the machine's npm, nor npm 9 whose engines also accept 14), with npx and corepack, after one download between them", { skip: installedMajor === 14 && "Node 14 is the installed one" }, async () => {
+test("setup-node puts the npm a Node shipped with beside it: two Node 14 legs print npm -v 6.14.18 (not the machine's npm, nor npm 9 whose engines also accept 14), with npx and corepack, after one download between them; corepack enable writes into the job, not the tool cache", { skip: installedMajor === 14 && "Node 14 is the installed one" }, async () => {
   const reg = await fakeRegistry(NODE_REGISTRY);
   try {
     const toolCache = tempDir("stax-tools-");

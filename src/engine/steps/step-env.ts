@@ -30,6 +30,16 @@ export function jobNpmPrefix(rt: StepScope["rt"]): string | undefined {
   return rt.container ? undefined : join(rt.temp, "_stax_tools", "npm-prefix");
 }
 
+/**
+ * Where setup-node links the chosen Node's `corepack` for the job (actions/shims/setup-node.ts),
+ * on the PATH right after the npm prefix: `corepack enable` puts its shims beside the `corepack`
+ * it finds first, so they land here, not in the tool cache; a corepack the job installs with
+ * `npm i -g` comes first and gets them instead.
+ */
+export function jobCorepackDir(rt: StepScope["rt"]): string | undefined {
+  return rt.container ? undefined : join(rt.temp, "_stax_tools", "corepack");
+}
+
 /** What every step process of the job gets beside the host's variables (the env context may override it). */
 function jobToolEnv(rt: StepScope["rt"]): Record<string, string> {
   const prefix = jobNpmPrefix(rt);
@@ -38,11 +48,12 @@ function jobToolEnv(rt: StepScope["rt"]): Record<string, string> {
 
 /**
  * The PATH a step process gets: the job's npm prefix (its global installs come first, as they
- * would in the Node's own folder that setup-node puts first), the job's GITHUB_PATH entries,
+ * would in the Node's own folder that setup-node puts first), the job's corepack folder, the job's GITHUB_PATH entries,
  * then the env context's PATH (else the host's).
  */
 export function stepPath(rt: StepScope["rt"], env: Record<string, string>): string {
   const basePath = env.PATH ?? rt.run.hostEnv.PATH ?? "/usr/local/bin:/usr/bin:/bin";
   const prefix = jobNpmPrefix(rt);
-  return [...(prefix ? [join(prefix, "bin")] : []), ...rt.state.path, basePath].join(delimiter);
+  const corepack = jobCorepackDir(rt);
+  return [...(prefix ? [join(prefix, "bin")] : []), ...(corepack ? [corepack] : []), ...rt.state.path, basePath].join(delimiter);
 }
