@@ -68,6 +68,9 @@ const node14: FakePackage = {
   executables: ["bin/node"],
   time: "2023-02-16T00:00:00Z",
 };
+/** A Node build of `version` published at `time`, the same stand-in as Node 14 above. */
+const nodeBuild = (version: string, time: string): FakePackage => ({ ...node14, version, time, files: { "bin/node": node14.files["bin/node"].replaceAll("v14.21.3", `v${version}`) } });
+
 /** An npm release that says its version and hands the rest to the machine's npm. */
 const npm = (version: string, node: string): FakePackage => ({
   name: "npm",
@@ -164,4 +167,20 @@ test("a download another stax process holds the lock of is waited for, not made 
   rmSync(`${dest}.lock`, { recursive: true });
   await waiting;
   assert.deepEqual(lines, [`${nodePackage()}@14.21.3 is being downloaded by another stax process; waiting for it`]);
+});
+
+test("lts/* through setup-node follows the release calendar by the run's clock: Node 24 in September 2026, Node 26 (first published in April) from October", async () => {
+  const reg = await fakeRegistry([nodeBuild("24.11.0", "2025-10-28T00:00:00Z"), nodeBuild("25.2.0", "2025-11-11T00:00:00Z"), nodeBuild("26.0.0", "2026-04-22T00:00:00Z"), nodeBuild("26.3.1", "2026-11-20T00:00:00Z"), npm("11.6.0", "^20.17.0 || >=22.9.0")]);
+  try {
+    const ws = fixtureCopy("tools");
+    const at = async (iso: string) => {
+      const r = await runFixture(ws, "lts.yml", { toolCache: tempDir("stax-tools-"), hostEnv: registryEnv(reg.url), now: () => new Date(iso) });
+      assert.equal(conclusions(r.run).lts, "success", r.log);
+      return /lts\/\* is (\S+)/.exec(r.log)?.[1];
+    };
+    assert.equal(await at("2026-09-15T12:00:00Z"), "v24.11.0");
+    assert.equal(await at("2026-12-07T12:00:00Z"), "v26.3.1");
+  } finally {
+    await reg.close();
+  }
 });
