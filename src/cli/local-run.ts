@@ -110,7 +110,7 @@ function watchCancel(store: Store, runId: string, owner: string, leaseMs: number
 }
 
 /** Runs a plan in this process. SIGINT cancels gracefully; a second SIGINT stops at once. */
-export async function runLocally(plan: RunPlan, sink: EventSink, opts: { signal?: AbortSignal; runId?: string; runNumber?: number; tempDir?: string; hostEnv: Record<string, string | undefined>; actions?: ActionSources; artifacts?: ArtifactStore; cacheDir?: string; cacheLimits?: CacheLimits; docker?: DockerEngine; checkouts?: CheckoutOptions; toolCache?: string; legSlots?: LegSlots; processes?: ProcessRecorder; onStart?: (handle: RunHandle) => void; legs?: LegDispatcher; git?: GitInfo }): Promise<WorkflowRun> {
+export async function runLocally(plan: RunPlan, sink: EventSink, opts: { signal?: AbortSignal; runId?: string; runNumber?: number; tempDir?: string; hostEnv: Record<string, string | undefined>; actions?: ActionSources; artifacts?: ArtifactStore; cacheDir?: string; cacheLimits?: CacheLimits; docker?: DockerEngine; checkouts?: CheckoutOptions; toolCache?: string; privateHome?: boolean; legSlots?: LegSlots; processes?: ProcessRecorder; onStart?: (handle: RunHandle) => void; legs?: LegDispatcher; git?: GitInfo }): Promise<WorkflowRun> {
   const handle: RunHandle = startRun({
     runId: opts.runId ?? randomBytes(4).toString("hex"),
     runNumber: opts.runNumber ?? 1,
@@ -135,6 +135,7 @@ export async function runLocally(plan: RunPlan, sink: EventSink, opts: { signal?
     docker: opts.docker,
     checkouts: opts.checkouts,
     toolCache: opts.toolCache,
+    privateHome: opts.privateHome,
     platforms: plan.platforms,
     legSlots: opts.legSlots,
     processes: opts.processes,

@@ -90,6 +90,8 @@ export interface JobServices {
   processes?: ProcessRecorder;
   /** `--platform` mappings of `runs-on` labels (runs-on.ts). */
   platforms: Record<string, string>;
+  /** A HOME of each job's own for its steps (`STAX_PRIVATE_HOME`). */
+  privateHome?: boolean;
   /** The host's whole environment, for stax's own npm calls (setup-node fetching a Node); steps get `RunRuntime.hostEnv`. */
   machineEnv: Record<string, string | undefined>;
 }
@@ -97,7 +99,7 @@ export interface JobServices {
 /** The services of a run, made once per run (Docker's answer is kept per services object, docker/context.ts). */
 export function jobServices(opts: RunOptions): JobServices {
   const { runId, workspace, tempDir, actions, artifacts, cacheDir, sharedCache, toolCache, docker, processes } = opts;
-  return { runId, workspace, tempDir, actions, artifacts, cacheDir, sharedCache, cacheLimits: opts.cacheLimits ?? GITHUB_CACHE_LIMITS, toolCache, docker, processes, platforms: opts.platforms ?? {}, machineEnv: opts.hostEnv };
+  return { runId, workspace, tempDir, actions, artifacts, cacheDir, sharedCache, cacheLimits: opts.cacheLimits ?? GITHUB_CACHE_LIMITS, toolCache, docker, processes, platforms: opts.platforms ?? {}, machineEnv: opts.hostEnv, privateHome: opts.privateHome };
 }
 
 /** What one job (or matrix leg) is started with, before its checkout and set-up; never changed. */
