@@ -35,8 +35,9 @@ export async function runGraph(run: RunRuntime, graph: GraphScope): Promise<Map<
   let envError: string | undefined;
   try {
     // `ACT=true`, as act sets it: workflows written for act skip their publishing steps here too
-    // (`if: ${{ !env.ACT }}`); `--env ACT=…` overrides it.
-    const base = { ACT: "true", ...(graph.depth === 0 ? run.opts.env : {}) };
+    // (`if: ${{ !env.ACT }}`); `--env ACT=…` overrides it. The run's `--env` reaches a called
+    // workflow's jobs too (it is the machine's environment, not the caller's `env:`, RW-04).
+    const base = { ACT: "true", ...run.opts.env };
     workflowEnv = { ...base, ...evaluateStringMap(graph.def.env, { github: run.github, vars: run.vars, inputs: graph.inputs, secrets: graph.secrets, env: base }) };
   } catch (err) {
     envError = errorMessage(err);
