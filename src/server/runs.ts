@@ -73,9 +73,18 @@ export class RunManager {
     const id = randomBytes(4).toString("hex");
     let sandbox;
     try {
-      sandbox = await createSandbox(this.deps.workspace, this.deps.sandboxDir, id, strategy, req.sandbox?.ref);
+      // A sandbox is for legs this process runs itself. On a fleet the workers run every leg from a
+      // snapshot of the workspace as it is (the run's source), so none is made, unless a `ref` asks
+      // for that commit; the workflow then comes from the sandbox, so its legs are dispatched too.
+      const fleetStrategy = this.deps.dispatcher && !req.sandbox?.ref ? "none" : strategy;
+      sandbox = await createSandbox(this.deps.workspace, this.deps.sandboxDir, id, fleetStrategy, req.sandbox?.ref);
     } catch (err) {
       throw new StaxError("BAD_REQUEST", `cannot prepare the '${strategy}' sandbox: ${errorMessage(err)}`);
+    }
+    const runWorkflow = this.deps.dispatcher && sandbox.dir !== this.deps.workspace ? await loadWorkflow(join(sandbox.dir, workflow.relPath), sandbox.dir) : workflow;
+    if (runWorkflow.errors.length) {
+      this.dispose(sandbox);
+      throw new StaxError("WORKFLOW_INVALID", `${workflow.relPath} at ${req.sandbox?.ref} is invalid:\n${runWorkflow.errors.map(formatDiagnostic).join("\n")}`, runWorkflow.errors);
     }
     // The request is stored before the run starts, so a re-run after a restart has all of it.
     const request: StoredRunRequest = { workflow: req.workflow, event, inputs: req.inputs, eventPayload: req.eventPayload, jobs: req.jobs, sandbox: req.sandbox, env: req.env, actions: req.actions, workspaces: req.workspaces, platforms: req.platforms, vars: req.vars, matrix: req.matrix, actor: req.actor, ...(Object.keys(secrets).length ? { sealedSecrets: this.deps.vault.seal(secrets) } : {}) };
@@ -106,7 +115,7 @@ export class RunManager {
         ...this.runOptions(id, request),
         runNumber: await this.deps.store.runs.nextNumber(),
         workspace: sandbox.dir,
-        workflow,
+        workflow: runWorkflow,
         inputs,
         secrets: { ...stored.values, ...secrets },
         vars,
