@@ -125,3 +125,20 @@ test("a wide matrix of isolated legs starts every leg's worktree at once without
   }
   assert.equal(git(ws, "worktree", "list", "--porcelain").split("\n").filter((l) => l.startsWith("worktree ")).length, 1, "every leg's worktree is gone");
 });
+
+test("a leg's github.workspace, runner.workspace, runner.temp, hashFiles and the env of the workflow, the job and the step name its own checkout, not the user's folder (act's evalenv)", () => {
+  const ws = tempDir("stax-iso-paths-");
+  cpSync(join(FIXTURES, "leg-paths"), ws, { recursive: true });
+  git(ws, "init", "-q", "-b", "main");
+  git(ws, "add", "-A");
+  git(ws, "commit", "-qm", "fixture");
+  const r = stax(["run", "paths", "-w", ws], ws);
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.doesNotMatch(r.stdout, /\] +MISMATCH/, "a step printed a path that is not its checkout's");
+  const legs = [...r.stdout.matchAll(/leg (\d) in (\S+)$/gm)].map((m) => [m[1], m[2]]);
+  assert.equal(legs.length, 2, r.stdout);
+  for (const [, dir] of legs) assert.ok(!dir.startsWith(ws), `the leg ran in the user's folder: ${dir}`);
+  assert.equal((r.stdout.match(/hashed [0-9a-f]{64}$/gm) ?? []).length, 2, "hashFiles found the file each leg made in its checkout");
+  assert.match(r.stdout, /callee in /, "a called workflow's env names its leg's checkout too");
+  assert.deepEqual(readdirSync(ws).filter((f) => ["build", "wf", "made-here.txt"].includes(f)), [], "nothing landed in the user's folder");
+});
