@@ -101,7 +101,7 @@ function watchCancel(store: Store, runId: string, owner: string, leaseMs: number
       }
       if (await store.queue.cancelRequested(runId)) {
         clearInterval(timer);
-        process.stderr.write("\nstax: the run was cancelled from the runner\n");
+        process.stderr.write("\nstax: the run was cancelled from another process (stax cancel, the dashboard)\n");
         handle.cancel();
       }
     })().catch(() => {});
