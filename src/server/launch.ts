@@ -23,6 +23,13 @@ export interface RunHost {
   artifacts: StoreArtifacts;
   /** The cap on job legs running at once, shared by every run of this process. */
   legSlots: LegSlots;
+  /** stax's own folders (see staxFolders): never part of a sandbox or a leg's checkout. */
+  ownFolders: string[];
+}
+
+/** The folders stax keeps its data in (home, action cache, sandboxes): a workspace may hold them (STAX_HOME=./.stax). */
+export function staxFolders(config: Readonly<Config>): string[] {
+  return [config.home, config.actionsCache, config.sandboxDir];
 }
 
 export function runHost(config: Readonly<Config>, store: Store, hostEnv: Record<string, string | undefined>): RunHost {
@@ -36,6 +43,7 @@ export function runHost(config: Readonly<Config>, store: Store, hostEnv: Record<
     docker: new DockerEngine(dockerAddress(config.dockerHost)),
     artifacts: new StoreArtifacts(store),
     legSlots: new LegSlots(config.maxJobs),
+    ownFolders: staxFolders(config),
   };
 }
 

@@ -77,7 +77,7 @@ export class RunManager {
       // snapshot of the workspace as it is (the run's source), so none is made, unless a `ref` asks
       // for that commit; the workflow then comes from the sandbox, so its legs are dispatched too.
       const fleetStrategy = this.deps.dispatcher && !req.sandbox?.ref ? "none" : strategy;
-      sandbox = await createSandbox(this.deps.workspace, this.deps.sandboxDir, id, fleetStrategy, req.sandbox?.ref);
+      sandbox = await createSandbox(this.deps.workspace, this.deps.sandboxDir, id, fleetStrategy, req.sandbox?.ref, this.deps.host.ownFolders);
     } catch (err) {
       throw new StaxError("BAD_REQUEST", `cannot prepare the '${strategy}' sandbox: ${errorMessage(err)}`);
     }
@@ -98,7 +98,7 @@ export class RunManager {
     const vars = { ...(await storedVars(this.deps.store)), ...vars0 };
     if (this.deps.dispatcher) {
       try {
-        const source = await snapshotSource(sandbox.dir, this.deps.store.blobs, id);
+        const source = await snapshotSource(sandbox.dir, this.deps.store.blobs, id, this.deps.host.ownFolders);
         this.deps.dispatcher.setSource(id, source);
         // What another front-end needs to take the run over if this one dies (many machines).
         await this.deps.store.queue.update(id, { ...request, coordination: { workflowPath: workflow.relPath, source, git: { ...git }, vars, ...(reuse ? { reuse } : {}) } });
@@ -123,7 +123,7 @@ export class RunManager {
         tempDir: makeRunTemp(this.deps.host.dataDir, id),
         sink: recorder,
         notices: sandbox.notices,
-        checkouts: { mode: req.workspaces?.bind ? "bind" : "isolated", root: this.deps.checkoutsDir, keep: req.workspaces?.keep === true },
+        checkouts: { mode: req.workspaces?.bind ? "bind" : "isolated", root: this.deps.checkoutsDir, keep: req.workspaces?.keep === true, own: this.deps.host.ownFolders },
         reuse,
         git,
       });
