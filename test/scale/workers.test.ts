@@ -94,6 +94,18 @@ test("runs-on over workers: another OS is skipped by the coordinator unless --pl
   assert.deepEqual(checkouts, [], "the coordinator made no per-leg checkouts of its own");
 });
 
+test("a run posted with any sandbox strategy runs its legs on the workers: copy, and a worktree of a ref (its workflow read from that commit)", async () => {
+  const [a] = fleet.frontEnds;
+  for (const sandbox of [{ strategy: "copy" }, { strategy: "worktree", ref: "HEAD" }]) {
+    const created = await api<WorkflowRun>(a, "POST", "/api/runs", { workflow: "platforms", sandbox });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const run = await finished(a, created.body.id, 30_000);
+    const log = (await api<string>(a, "GET", `/api/runs/${run.id}/logs`)).body;
+    assert.equal(run.jobs[0].conclusion, "success", log);
+    assert.match(log, /ubuntu-latest ran on w\d with tools in \S*stax-worker-w\d-/, `${JSON.stringify(sandbox)}: the leg ran on a worker`);
+  }
+});
+
 test("kill -9 of a worker mid-leg: the leg fails within the lease with a line naming the lost worker, and the run goes on as needs and if say", async () => {
   const [a] = fleet.frontEnds;
   await fleet.startWorker("doomed", ["--labels", "linux,doomed"]);
