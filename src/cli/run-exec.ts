@@ -2,6 +2,7 @@ import { join, relative } from "node:path";
 import pc from "picocolors";
 import type { WorkflowRun } from "../contract/index.js";
 import { describeIsolation, type CheckoutOptions } from "../engine/index.js";
+import { staxFolders } from "../server/launch.js";
 import { cliConfig, findRunner } from "./discovery.js";
 import { mark, summary } from "./format.js";
 import { runInStore } from "./local-run.js";
@@ -39,7 +40,7 @@ export async function executePlans(plans: RunPlan[], o: ExecOptions): Promise<Wo
   const inside = plans.every((p) => !relative(workspace, p.workflow.filePath).startsWith(".."));
   const client = o.local || !inside ? undefined : await findRunner(config);
   const many = plans.length > 1;
-  const checkouts: CheckoutOptions = { mode: o.bind ? "bind" : "isolated", root: join(config.dataDir, "checkouts"), keep: o.keepWorkspaces === true };
+  const checkouts: CheckoutOptions = { mode: o.bind ? "bind" : "isolated", root: join(config.dataDir, "checkouts"), keep: o.keepWorkspaces === true, own: staxFolders(config) };
   // With a shared store the workers run the legs (of workflows in the run's source), each in its own copy of it.
   const fleet = !client && !!config.databaseUrl && inside;
   o.out.write(`${fleet ? `stax: the workers run each job leg in their own copy of the workspace as it is${o.bind || o.keepWorkspaces ? " (--bind and --keep-workspaces apply to legs run in this process only)" : ""}` : describeIsolation(workspace, checkouts)}\n`);

@@ -164,10 +164,13 @@ export function stepStatusFunctions(workspace: string, status: () => "success" |
   };
 }
 
-/** The contexts of job-level keys with a matrix (CTX-11 `J`). */
-export function jobContexts(start: JobStart): Contexts {
+/**
+ * The contexts of job-level keys with a matrix (CTX-11 `J`). Once the leg has its checkout
+ * (`workspace`), `github.workspace` names it, as every path of the leg's contexts does.
+ */
+export function jobContexts(start: JobStart & { workspace?: string }): Contexts {
   return {
-    github: start.run.github,
+    github: start.workspace ? { ...start.run.github, workspace: start.workspace } : start.run.github,
     vars: start.run.vars,
     inputs: start.graph.inputs,
     needs: start.needs,

@@ -25,6 +25,13 @@ export interface RunHost {
   legSlots: LegSlots;
   /** Every job's steps get a HOME of the job's own (`STAX_PRIVATE_HOME`). */
   privateHome: boolean;
+  /** stax's own folders (see staxFolders): never part of a sandbox or a leg's checkout. */
+  ownFolders: string[];
+}
+
+/** The folders stax keeps its data in (home, action cache, sandboxes): a workspace may hold them (STAX_HOME=./.stax). */
+export function staxFolders(config: Readonly<Config>): string[] {
+  return [config.home, config.actionsCache, config.sandboxDir];
 }
 
 export function runHost(config: Readonly<Config>, store: Store, hostEnv: Record<string, string | undefined>): RunHost {
@@ -39,6 +46,7 @@ export function runHost(config: Readonly<Config>, store: Store, hostEnv: Record<
     artifacts: new StoreArtifacts(store),
     legSlots: new LegSlots(config.maxJobs),
     privateHome: config.privateHome,
+    ownFolders: staxFolders(config),
   };
 }
 
