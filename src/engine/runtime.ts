@@ -128,6 +128,19 @@ export interface JobContainer {
   shell: "bash" | "sh";
   mounts: Mount[];
   node: string;
+  /** `--user` of its options: step scripts must then be readable by that user, not only by stax's. */
+  user?: string;
+}
+
+/**
+ * The job's network once `container:` or `services:` made one: Docker actions and `docker://`
+ * steps join it (DOCK-01), and it is what `job.container` and `job.services` say (DOCK-02).
+ */
+export interface JobNetwork {
+  network: string;
+  container?: { id: string; network: string };
+  /** Each service started: its id, network and published ports (container port → host port). */
+  services: Record<string, { id: string; network: string; ports: Record<string, string> }>;
 }
 
 /** A job once set up (job.ts): its start, its workspace, its defaults and its container; never changed. */
@@ -137,6 +150,7 @@ export interface JobContext extends JobStart {
   /** Evaluated `defaults.run` (job, else workflow), for the job's own run steps (ENV-08). */
   readonly defaults: { shell?: string; workingDirectory?: string };
   readonly container?: JobContainer;
+  readonly jobNetwork?: JobNetwork;
 }
 
 /** A post step registered by an action (or a composite holding actions with posts). */

@@ -50,8 +50,8 @@ export async function runJob(start: JobStart): Promise<JobResult> {
     try {
       if (started.ok) {
         // The steps see the job container while it exists; the job outputs, evaluated once it is gone, see the host's paths.
-        const { container } = started.value;
-        if (container) scope.rt = { ...rt, container };
+        const { container, network } = started.value;
+        if (container || network) scope.rt = { ...rt, container, jobNetwork: network };
         await runPreSteps(scope.rt, scope, pres, job.steps.slice(head.length - pres.length, head.length), logTo);
         await runSteps(scope.rt, scope, logTo, head.length);
       } else {
