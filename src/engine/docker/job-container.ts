@@ -8,6 +8,7 @@
  * between host and container (`JobContainer.mounts`). Everything is removed at the end of the
  * job, whatever happened.
  */
+import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { prepareFileCommands } from "../io/file-commands.js";
@@ -145,12 +146,13 @@ export interface JobContainers {
 }
 
 /** Starts what the job declares, or says why that failed the job (what it started is removed by then). */
-export async function startJobContainers(rt: JobContext, log: (l: string) => void): Promise<Result<JobContainers>> {
+export async function startJobContainers(rt: JobContext, log: (l: string) => void, platformImage?: string): Promise<Result<JobContainers>> {
   const ctx = jobContexts(rt);
   let container: ContainerDef | undefined;
   const services: [string, ContainerDef][] = [];
   try {
-    container = rt.def.container ? asDef(evaluateToken(rt.def.container, ctx), "container") : undefined;
+    // act's `-P LABEL=IMAGE` stands for `container: IMAGE` of a job that has none.
+    container = rt.def.container ? asDef(evaluateToken(rt.def.container, ctx), "container") : platformImage ? { image: platformImage } : undefined;
     const evaluated = rt.def.services ? ((evaluateToken(rt.def.services, ctx) as Record<string, unknown> | null) ?? {}) : {};
     for (const [id, raw] of Object.entries(evaluated)) {
       const def = asDef(raw, `service '${id}'`);
@@ -172,7 +174,8 @@ export async function startJobContainers(rt: JobContext, log: (l: string) => voi
     if (network) await engine.removeNetwork(network);
   };
   try {
-    const name = `stax-${rt.services.runId}-${rt.job.id}`.replace(/[^A-Za-z0-9_.-]/g, "-").slice(0, 60);
+    // A random part, as GitHub's github_network_<guid>: two runs with one id (tests, re-runs) never meet.
+    const name = `stax-${rt.services.runId}-${rt.job.id}`.replace(/[^A-Za-z0-9_.-]/g, "-").slice(0, 52) + `-${randomBytes(4).toString("hex")}`;
     // Options are read before anything is created, so a wrong one leaves nothing to remove.
     const serviceOpts = services.map(([id, s]) => optionsOf(s, `service '${id}'`));
     const containerOpts = container ? optionsOf(container, "container") : undefined;
