@@ -47,8 +47,10 @@ export interface FixtureOptions {
   cacheDir?: string;
   cacheLimits?: CacheLimits;
   docker?: DockerEngine;
-  /** runs-on labels mapped to this machine (`--platform LABEL=host`). */
+  /** runs-on labels mapped to this machine (`--platform LABEL=host`) or to an image (act's `-P`). */
   platforms?: Record<string, string>;
+  /** The run's id (default `test`): what labels its Docker containers (`stax.run`). */
+  runId?: string;
 }
 
 /**
@@ -65,7 +67,7 @@ export async function runFixture(fixture: string, file: string, opts: FixtureOpt
   if (errors.length) throw new Error(errors.join("; "));
   const events: SSEEvent[] = [];
   const handle = startRun({
-    runId: "test",
+    runId: opts.runId ?? "test",
     runNumber: 1,
     workspace,
     workflow,

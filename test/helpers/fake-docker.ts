@@ -16,6 +16,7 @@ export interface Call {
   method: string;
   path: string;
   body?: unknown;
+  headers?: Record<string, string | string[] | undefined>;
 }
 
 interface Container {
@@ -142,7 +143,7 @@ export class FakeDocker {
     } catch {
       body = undefined;
     }
-    this.calls.push({ method: req.method ?? "GET", path: `${path}${url.search}`, body });
+    this.calls.push({ method: req.method ?? "GET", path: `${path}${url.search}`, body, headers: req.headers });
     const json = (status: number, value: unknown) => {
       res.writeHead(status, { "Content-Type": "application/json" });
       res.end(JSON.stringify(value));

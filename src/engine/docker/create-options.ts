@@ -19,7 +19,8 @@ export interface CreateOptions {
   aliases: string[];
 }
 
-type Apply = (o: CreateOptions, value: string) => void;
+/** Applies one option's value; `name` is the option as written, for messages. */
+type Apply = (o: CreateOptions, value: string, name: string) => void;
 
 const push = (rec: Record<string, unknown>, key: string, v: unknown) => {
   rec[key] = [...((rec[key] as unknown[] | undefined) ?? []), v];
@@ -33,11 +34,11 @@ const int = (v: string, name: string): number => {
   if (!/^-?\d+$/.test(v)) throw new Error(`${name} takes a whole number, not '${v}'`);
   return Number(v);
 };
-const config = (key: string, conv: (v: string, n: string) => unknown = (v) => v): [Apply, boolean] => [(o, v) => (o.config[key] = conv(v, key)), true];
-const host = (key: string, conv: (v: string, n: string) => unknown = (v) => v): [Apply, boolean] => [(o, v) => (o.host[key] = conv(v, key)), true];
+const config = (key: string, conv: (v: string, n: string) => unknown = (v) => v): [Apply, boolean] => [(o, v, n) => (o.config[key] = conv(v, n)), true];
+const host = (key: string, conv: (v: string, n: string) => unknown = (v) => v): [Apply, boolean] => [(o, v, n) => (o.host[key] = conv(v, n)), true];
 const hostList = (key: string, conv: (v: string) => unknown = (v) => v): [Apply, boolean] => [(o, v) => push(o.host, key, conv(v)), true];
-const hostFlag = (key: string): [Apply, boolean] => [(o, v) => (o.host[key] = bool(v, key)), false];
-const health = (key: string, conv: (v: string, n: string) => unknown): [Apply, boolean] => [(o, v) => (o.config.Healthcheck = { ...(o.config.Healthcheck as object), [key]: conv(v, key) }), true];
+const hostFlag = (key: string): [Apply, boolean] => [(o, v, n) => (o.host[key] = bool(v, n)), false];
+const health = (key: string, conv: (v: string, n: string) => unknown): [Apply, boolean] => [(o, v, n) => (o.config.Healthcheck = { ...(o.config.Healthcheck as object), [key]: conv(v, n) }), true];
 const keyValue = (key: string, where: "config" | "host"): [Apply, boolean] => [
   (o, v) => {
     const eq = v.indexOf("=");
@@ -112,7 +113,7 @@ const OPTIONS: Record<string, [Apply, boolean]> = {
   "--volumes-from": hostList("VolumesFrom"),
   "--link": hostList("Links"),
   "--cpus": host("NanoCpus", (v, n) => {
-    if (!/^\d*\.?\d+$/.test(v)) throw new Error(`--cpus takes a number, not '${v}' (${n})`);
+    if (!/^\d*\.?\d+$/.test(v)) throw new Error(`${n} takes a number, not '${v}'`);
     return Math.round(Number(v) * 1e9);
   }),
   "--cpu-shares": host("CpuShares", int),
@@ -184,7 +185,8 @@ const REFUSED: Record<string, string> = {
 /** Parses an options string; throws with a message naming the option that is wrong. */
 export function parseCreateOptions(text: string | undefined): CreateOptions {
   const out: CreateOptions = { config: {}, host: {}, query: {}, aliases: [] };
-  const words = splitCommandLine(text ?? "");
+  // `-ti`: short flags that take no value run together, as the CLI reads them.
+  const words = splitCommandLine(text ?? "").flatMap((w) => (/^-[A-Za-z]{2,}$/.test(w) && OPTIONS[SHORT[w[1]] ?? ""]?.[1] === false ? [...w.slice(1)].map((c) => `-${c}`) : [w]));
   for (let i = 0; i < words.length; i++) {
     const word = words[i];
     let name: string;
@@ -211,7 +213,7 @@ export function parseCreateOptions(text: string | undefined): CreateOptions {
       if (i + 1 >= words.length) throw new Error(`${name} needs a value`);
       value = words[++i];
     }
-    apply(out, value);
+    apply(out, value, name);
   }
   return out;
 }

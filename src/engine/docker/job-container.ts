@@ -147,7 +147,8 @@ export interface JobContainers {
 
 /** Starts what the job declares, or says why that failed the job (what it started is removed by then). */
 export async function startJobContainers(rt: JobContext, log: (l: string) => void, platformImage?: string): Promise<Result<JobContainers>> {
-  const ctx = jobContexts(rt);
+  // container/services (their credentials, env) may read secrets and env too, as on GitHub.
+  const ctx = { ...jobContexts(rt), secrets: rt.graph.secrets, env: rt.state.env };
   let container: ContainerDef | undefined;
   const services: [string, ContainerDef][] = [];
   try {

@@ -1,0 +1,111 @@
+/**
+ * Job containers and service containers against a real Docker engine (DOCK-01, DOCK-02): options
+ * as `docker create` takes them, health checks waited for, empty images skipped, fixed and random
+ * ports, the job network shared with `docker://` steps, act's `-P LABEL=IMAGE`. The images are
+ * the look-alikes of ../shared/docker/images.sh; without an engine the file is skipped (failed
+ * in CI), see test/helpers/docker.ts.
+ */
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { createServer } from "node:net";
+import { after, test } from "node:test";
+import { runFixture, type FixtureOptions } from "../helpers/engine.js";
+import { leftovers, realDocker } from "../helpers/docker.js";
+
+const docker = await realDocker(["node:20", "nginx:latest"]);
+const { engine } = docker;
+const volumes: string[] = [];
+after(async () => {
+  for (const v of volumes) await engine.call("DELETE", `/volumes/${v}?force=true`).catch(() => undefined);
+});
+
+/** Runs one job of the fixture under a run id of its own; checks nothing of it is left in the engine. */
+async function runJob(job: string, opts: FixtureOptions = {}) {
+  const runId = `t${randomBytes(4).toString("hex")}`;
+  const volume = `stax-test-${runId}`;
+  volumes.push(volume);
+  const r = await runFixture("docker-real", "containers.yml", { event: "workflow_dispatch", jobs: [job], docker: engine, runId, ...opts, inputs: { volume, ...opts.inputs } });
+  assert.deepEqual(await leftovers(engine, runId), { containers: [], networks: [] }, "the job's containers and network are removed");
+  return r;
+}
+
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const s = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+
+test("container.options reach the container as docker create would set them: --hostname, --user, --cpus, --memory, -e, --tmpfs, -v (DOCK-02)", { skip: docker.skip }, async () => {
+  const r = await runJob("options");
+  assert.equal(r.job("options").conclusion, "success", r.log);
+  assert.match(r.log, /host=my\.host\.local uid=100 gid=101 env=env-value opt=opt-value/);
+  assert.match(r.log, /cpu=50000\/100000 mem=268435456/);
+  assert.match(r.log, /mounts:.* \/scratch=tmpfs/, "--tmpfs");
+  assert.match(r.log, /mounts:.* \/data=/, "-v NAME:/data");
+});
+
+test("an unknown option, or --network, fails the job with one line naming it, and nothing is created", { skip: docker.skip }, async () => {
+  const bad = await runJob("bad-option");
+  assert.equal(bad.job("bad-option").conclusion, "failure");
+  assert.match(bad.log, /container: options: unknown option '--hostnme'/);
+  assert.doesNotMatch(bad.log, /should-not-run/);
+  const net = await runJob("network-option");
+  assert.equal(net.job("network-option").conclusion, "failure");
+  assert.match(net.log, /service 'web': options: --network is not supported/);
+});
+
+test("a service with a health check is waited for until healthy before the first step runs", { skip: docker.skip }, async () => {
+  const r = await runJob("healthy");
+  assert.equal(r.job("healthy").conclusion, "success", r.log);
+  const n = Number(/health checks before the first step=(\d+)/.exec(r.log)?.[1]);
+  assert.ok(n >= 3, `the step ran after ${n} health checks; the service is healthy only from the third`);
+  assert.match(r.log, /Waiting for service 'web' to be healthy/);
+});
+
+test("a service that never becomes healthy fails the job with its last health output; the steps do not run", { skip: docker.skip }, async () => {
+  const r = await runJob("unhealthy");
+  const job = r.job("unhealthy");
+  assert.equal(job.conclusion, "failure");
+  assert.match(r.log, /service 'web' is unhealthy: its health check failed \(exit code 1\): not-ready-yet/);
+  assert.doesNotMatch(r.log, /should-not-run/);
+  assert.equal(job.steps.find((s) => s.name.includes("should-not-run"))?.conclusion, "skipped");
+});
+
+test("a service whose image evaluates to empty is skipped, not pulled (DOCK-02)", { skip: docker.skip }, async () => {
+  const r = await runJob("empty-service");
+  assert.equal(r.job("empty-service").conclusion, "success", r.log);
+  assert.match(r.log, /Skipping service 'gone': its image is empty/);
+  assert.match(r.log, /ran without the service/);
+});
+
+test("ports: a fixed host port and a random one, both in job.services.<id>.ports and reachable from a host job (DOCK-02)", { skip: docker.skip }, async () => {
+  const port = await freePort();
+  const r = await runJob("ports", { inputs: { port: String(port) } });
+  assert.equal(r.job("ports").conclusion, "success", r.log);
+  const m = /web=(\d+) other=(\d+) network=(\S+) id=([0-9a-f]{64})/.exec(r.log);
+  assert.ok(m, r.log);
+  assert.equal(Number(m[1]), port);
+  assert.ok(Number(m[2]) > 0 && Number(m[2]) !== port);
+  assert.match(m[3], /^stax-/);
+  assert.match(r.log, new RegExp(`fetched http://127\\.0\\.0\\.1:${port}/: 200 nginx`));
+  assert.match(r.log, new RegExp(`fetched http://127\\.0\\.0\\.1:${m[2]}/: 200 nginx`));
+});
+
+test("a docker:// step of a job with services joins the job's network and reaches a service by its id (DOCK-01)", { skip: docker.skip }, async () => {
+  const r = await runJob("service-network");
+  assert.equal(r.job("service-network").conclusion, "success", r.log);
+  assert.match(r.log, /fetched http:\/\/web\/: 200 nginx/);
+});
+
+test("act's -P: --platform ubuntu-latest=node:20 runs that label's jobs in a node:20 container; a host job stays on the host", { skip: docker.skip }, async () => {
+  const r = await runJob("platform", { platforms: { "ubuntu-latest": "node:20" } });
+  assert.equal(r.job("platform").conclusion, "success", r.log);
+  assert.match(r.log, /node=v20\.\d+\.\d+ workspace=\/__w\/[^/]+\/[^/\s]+/);
+  assert.match(r.log, /Started the job container \(node:20\)/);
+  const host = await runJob("on-host", { platforms: { "ubuntu-latest": "node:20" } });
+  assert.equal(host.job("on-host").conclusion, "success", host.log);
+  assert.doesNotMatch(host.log, /workspace=\/__w\//);
+  assert.doesNotMatch(host.log, /Initialize containers|job container/);
+});
