@@ -9,7 +9,8 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { createServer } from "node:net";
 import { after, test } from "node:test";
-import { runFixture, type FixtureOptions } from "../helpers/engine.js";
+import { join } from "node:path";
+import { fixtureWorkspace, runFixture, type FixtureOptions } from "../helpers/engine.js";
 import { leftovers, realDocker } from "../helpers/docker.js";
 
 const docker = await realDocker(["node:20", "nginx:latest"]);
@@ -108,4 +109,16 @@ test("act's -P: --platform ubuntu-latest=node:20 runs that label's jobs in a nod
   assert.equal(host.job("on-host").conclusion, "success", host.log);
   assert.doesNotMatch(host.log, /workspace=\/__w\//);
   assert.doesNotMatch(host.log, /Initialize containers|job container/);
+});
+
+test("a Docker action's pre-entrypoint runs as a Pre step before the job's steps and its post-entrypoint as a Post step, each in a fresh container, state passed along (DOCK-04)", { skip: docker.skip }, async () => {
+  const r = await runJob("stages", { actions: { overrides: { "acme/docker-stages@v1": join(fixtureWorkspace("docker-real"), "docker-stages") } } });
+  const job = r.job("stages");
+  assert.equal(job.conclusion, "success", r.log);
+  assert.deepEqual(job.steps.map((s) => s.name), ["Pre Run acme/docker-stages@v1", "Run echo first-main-step", "Run acme/docker-stages@v1", "Run echo last-main-step", "Post docker stages"]);
+  assert.match(r.log, /pre ran for octo in [0-9a-f]{12}\n/);
+  assert.match(r.log, /main ran for octo with STATE_from_pre=pre-state\n/);
+  assert.match(r.log, /post ran for octo with STATE_from_pre=pre-state STATE_from_main=main-state\n/);
+  const order = ["pre ran", "first-main-step", "main ran", "last-main-step", "post ran"].map((s) => r.log.indexOf(s));
+  assert.deepEqual([...order].sort((a, b) => a - b), order, "pre, the steps, main, post, in that order");
 });
