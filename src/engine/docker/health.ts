@@ -24,8 +24,8 @@ export function publishedPorts(info: Inspected): Record<string, string> {
 }
 
 /**
- * Waits until the container is healthy (or has no health check). `stop` ends the wait early
- * (a cancelled job). Throws with the last health output when it turns unhealthy or exits.
+ * Waits until the container is healthy (or has no health check). Throws with the last health
+ * output when it turns unhealthy or exits, and when `stop` says the job was cancelled.
  */
 export async function waitHealthy(engine: DockerEngine, id: string, what: string, log: (l: string) => void, stop: () => boolean): Promise<void> {
   let said = false;
@@ -46,7 +46,7 @@ export async function waitHealthy(engine: DockerEngine, id: string, what: string
     }
     if (!said) log(`Waiting for ${what} to be healthy`);
     said = true;
-    if (stop()) return;
+    if (stop()) throw new Error(`the job was cancelled while waiting for ${what} to be healthy`);
     await new Promise((r) => setTimeout(r, delay));
   }
 }
