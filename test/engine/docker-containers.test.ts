@@ -74,6 +74,13 @@ test("a service that never becomes healthy fails the job with its last health ou
   assert.equal(job.steps.find((s) => s.name.includes("should-not-run"))?.conclusion, "skipped");
 });
 
+test("a service that stops before it is healthy fails the job with its last log lines", { skip: docker.skip }, async () => {
+  const r = await runJob("stops");
+  assert.equal(r.job("stops").conclusion, "failure");
+  assert.match(r.log, /service 'web' stopped \(exit code [1-9]\d*\) before it was healthy; its output:\n.*nginx/);
+  assert.doesNotMatch(r.log, /should-not-run/);
+});
+
 test("a service whose image evaluates to empty is skipped, not pulled (DOCK-02)", { skip: docker.skip }, async () => {
   const r = await runJob("empty-service");
   assert.equal(r.job("empty-service").conclusion, "success", r.log);

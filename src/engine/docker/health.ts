@@ -2,7 +2,8 @@
  * A started container as GitHub's runner sees it before the job's steps: its published ports
  * (`job.services.<id>.ports`), and, when it has a health check (`--health-cmd` in its options or
  * a HEALTHCHECK in its image), its wait until the engine says `healthy`. One that the engine
- * marks `unhealthy`, or that stops, fails the job with its last health output (or its log).
+ * marks `unhealthy`, or that stops before it is healthy, fails the job with its last health
+ * output (or its log).
  */
 import type { DockerEngine } from "./engine.js";
 
@@ -32,13 +33,14 @@ export async function waitHealthy(engine: DockerEngine, id: string, what: string
   for (let delay = 200; ; delay = Math.min(delay * 2, 2000)) {
     const info = await inspect(engine, id);
     const health = info.State?.Health;
-    if (!info.State?.Running) {
-      const output = await containerLog(engine, id);
-      throw new Error(`${what} stopped (exit code ${info.State?.ExitCode ?? "?"}) before the job's steps could start${output ? `; its output:\n${output}` : ""}`);
-    }
+    // As GitHub's runner: a container without a health check is not waited for, even one that exited.
     if (!health?.Status || health.Status === "none" || health.Status === "healthy") {
       if (said) log(`${what} is healthy`);
       return;
+    }
+    if (!info.State?.Running) {
+      const output = await containerLog(engine, id);
+      throw new Error(`${what} stopped (exit code ${info.State?.ExitCode ?? "?"}) before it was healthy${output ? `; its output:\n${output}` : ""}`);
     }
     if (health.Status === "unhealthy") {
       const last = health.Log?.at(-1);
