@@ -56,7 +56,8 @@ test("long and short options, --opt=value and -Xvalue, quoted values and lists m
 
 test("what docker create would refuse, and --network/--entrypoint, are errors naming the option", () => {
   const refused: [string, RegExp][] = [
-    ["--hostnme x", /unknown option '--hostnme'/],
+    ["--hostnme x", /unknown option '--hostnme' \(not a docker create option; did you mean --hostname\?\)/],
+    ["--frobnicate", /unknown option '--frobnicate' \(not a docker create option\)$/],
     ["-Z", /unknown option '-Z'/],
     ["--network host", /--network is not supported/],
     ["--net=host", /--network is not supported/],

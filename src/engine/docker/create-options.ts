@@ -176,11 +176,28 @@ const OPTIONS: Record<string, [Apply, boolean]> = {
 };
 
 const SHORT: Record<string, string> = { h: "--hostname", u: "--user", w: "--workdir", e: "--env", l: "--label", v: "--volume", m: "--memory", c: "--cpu-shares", t: "--tty", i: "--interactive", p: "--publish", P: "--publish-all" };
-const ALIASES: Record<string, string> = { "--net": "--network", "--net-alias": "--network-alias", "--health-start-interval": "--health-start-interval" };
+const ALIASES: Record<string, string> = { "--net": "--network", "--net-alias": "--network-alias" };
 const REFUSED: Record<string, string> = {
   "--network": "the job's containers are on the network stax makes for the job, as on GitHub",
   "--entrypoint": "GitHub does not allow it for job and service containers",
 };
+
+/** `; did you mean --cpus?` for a near miss (at most two edits), else nothing. */
+function nearest(name: string): string {
+  const distance = (a: string, b: string): number => {
+    let row = Array.from({ length: b.length + 1 }, (_, i) => i);
+    for (let i = 1; i <= a.length; i++) {
+      const next = [i];
+      for (let j = 1; j <= b.length; j++) next[j] = Math.min(row[j] + 1, next[j - 1] + 1, row[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+      row = next;
+    }
+    return row[b.length];
+  };
+  const best = Object.keys(OPTIONS)
+    .map((o) => [o, distance(name, o)] as const)
+    .sort((x, y) => x[1] - y[1])[0];
+  return best && best[1] <= 2 ? `; did you mean ${best[0]}?` : "";
+}
 
 /** Parses an options string; throws with a message naming the option that is wrong. */
 export function parseCreateOptions(text: string | undefined): CreateOptions {
@@ -206,7 +223,7 @@ export function parseCreateOptions(text: string | undefined): CreateOptions {
     name = ALIASES[name] ?? name;
     if (REFUSED[name]) throw new Error(`${name} is not supported: ${REFUSED[name]}`);
     const entry = OPTIONS[name];
-    if (!entry) throw new Error(`unknown option '${name}' (not a docker create option stax knows)`);
+    if (!entry) throw new Error(`unknown option '${name}' (not a docker create option${nearest(name)})`);
     const [apply, takesValue] = entry;
     let value = inline ?? "";
     if (takesValue && inline === undefined) {
