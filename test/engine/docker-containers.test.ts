@@ -9,7 +9,11 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { createServer } from "node:net";
 import { after, test } from "node:test";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { tarFolder } from "../../src/engine/docker/tar.js";
+import { FixtureRepo } from "../helpers/git-repo.js";
+import { tempDir } from "../helpers/temp.js";
 import { fixtureWorkspace, runFixture, type FixtureOptions } from "../helpers/engine.js";
 import { leftovers, realDocker } from "../helpers/docker.js";
 
@@ -128,4 +132,31 @@ test("a Docker action's pre-entrypoint runs as a Pre step before the job's steps
   assert.match(r.log, /post ran for octo with STATE_from_pre=pre-state STATE_from_main=main-state\n/);
   const order = ["pre ran", "first-main-step", "main ran", "last-main-step", "post ran"].map((s) => r.log.indexOf(s));
   assert.deepEqual([...order].sort((a, b) => a - b), order, "pre, the steps, main, post, in that order");
+});
+
+test("a job container whose image has a USER of its own runs its steps as that user, which can read its scripts and write the file commands", { skip: docker.skip }, async () => {
+  const ctx = tempDir("stax-user-image-");
+  const tag = `stax-test-user-image:${process.pid}`;
+  writeFileSync(join(ctx, "Dockerfile"), "FROM node:20\nUSER 1234:1234\n");
+  await engine.build(await tarFolder(ctx), tag, "Dockerfile", () => {});
+  try {
+    const repo = new FixtureRepo({
+      ".github/workflows/u.yml": `on: push
+jobs:
+  user:
+    runs-on: ubuntu-latest
+    container: ${tag}
+    steps:
+      - id: s
+        run: echo "uid=$(id -u)" && echo "out=written" >> "$GITHUB_OUTPUT"
+      - run: echo "output=\${{ steps.s.outputs.out }}"
+`,
+    });
+    const r = await runFixture(repo.dir, "u.yml", { docker: engine });
+    assert.equal(r.job("user").conclusion, "success", r.log);
+    assert.match(r.log, /uid=1234\n/);
+    assert.match(r.log, /output=written\n/);
+  } finally {
+    await engine.call("DELETE", `/images/${encodeURIComponent(tag)}?force=true`).catch(() => undefined);
+  }
 });

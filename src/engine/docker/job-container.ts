@@ -214,7 +214,8 @@ export async function startJobContainers(rt: JobContext, log: (l: string) => voi
         container,
         containerOpts,
       );
-      const user = containerOpts.config.User as string | undefined;
+      // The user steps run as: --user, else the image's own USER.
+      const user = (containerOpts.config.User as string | undefined) || (await engine.call<{ Config?: { User?: string } }>("GET", `/images/${encodeURIComponent(container.image)}/json`)).body.Config?.User || undefined;
       if (user && !/^(0|root)(:.*)?$/.test(user)) shareWithUser(rt);
       const cid = await createContainer(engine, body, containerOpts);
       created.push(cid);
