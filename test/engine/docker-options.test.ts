@@ -96,7 +96,7 @@ jobs:
   private:
     runs-on: ubuntu-latest
     container:
-      image: ghcr.io/octo/private:1
+      image: registry.example:5000/octo/private:1
       credentials:
         username: octo
         password: \${{ secrets.REGISTRY_TOKEN }}
@@ -105,8 +105,8 @@ jobs:
 `,
   });
   await runFixture(repo.dir, "c.yml", { docker: new DockerEngine({ socketPath: fake.socketPath }), secrets: { REGISTRY_TOKEN: "t0ken" } });
-  const pull = fake.calls.find((c) => c.path.startsWith("/images/create?fromImage=ghcr.io%2Focto%2Fprivate"));
+  const pull = fake.calls.find((c) => c.path.startsWith("/images/create?fromImage=registry.example%3A5000%2Focto%2Fprivate"));
   assert.ok(pull, fake.calls.map((c) => c.path).join("\n"));
   const auth = JSON.parse(Buffer.from(String(pull.headers?.["x-registry-auth"]), "base64url").toString()) as Record<string, string>;
-  assert.deepEqual(auth, { username: "octo", password: "t0ken", serveraddress: "ghcr.io" });
+  assert.deepEqual(auth, { username: "octo", password: "t0ken", serveraddress: "registry.example:5000" });
 });

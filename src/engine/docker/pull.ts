@@ -9,10 +9,10 @@ export interface Credentials {
   password?: string;
 }
 
-/** The registry host an image name points at (`ghcr.io/a/b` → ghcr.io; `postgres` → Docker Hub). */
-export function registryOf(name: string): string {
+/** The registry host an image name names (`registry.example:5000/a/b` → that host), else undefined: the engine's default registry. */
+export function registryOf(name: string): string | undefined {
   const first = name.split("/")[0];
-  return name.includes("/") && (first.includes(".") || first.includes(":") || first === "localhost") ? first : "https://index.docker.io/v1/";
+  return name.includes("/") && (first.includes(".") || first.includes(":") || first === "localhost") ? first : undefined;
 }
 
 export async function pullImage(engine: DockerEngine, image: string, credentials: Credentials | undefined, log: (l: string) => void): Promise<void> {
@@ -23,7 +23,8 @@ export async function pullImage(engine: DockerEngine, image: string, credentials
   );
   if (present) return;
   const [name, tag] = splitImage(image);
-  const auth = Buffer.from(JSON.stringify({ username: credentials.username ?? "", password: credentials.password ?? "", serveraddress: registryOf(name) })).toString("base64url");
+  const server = registryOf(name);
+  const auth = Buffer.from(JSON.stringify({ username: credentials.username ?? "", password: credentials.password ?? "", ...(server ? { serveraddress: server } : {}) })).toString("base64url");
   log(`Pulling ${name}:${tag} with the credentials given`);
   const r = await engine.call<unknown>("POST", `/images/create?fromImage=${encodeURIComponent(name)}&tag=${encodeURIComponent(tag)}`, undefined, { "X-Registry-Auth": auth });
   // The progress stream is one JSON object a line; an error may come in it with status 200.
