@@ -8,12 +8,12 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { test } from "node:test";
 import { startTestRunner } from "../helpers/runner.js";
-import { fixtureCopy, tempDir } from "../helpers/temp.js";
+import { fixtureCopy, shellEnv, tempDir } from "../helpers/temp.js";
 
 const STAX = resolve(import.meta.dirname, "..", "..", "bin", "stax");
 
 function stax(ws: string, args: string[], env: Record<string, string>): { code: number | null; out: string } {
-  const r = spawnSync(process.execPath, [STAX, ...args], { cwd: ws, encoding: "utf8", env: { ...process.env, STAX_WORKSPACE: "", RUNNER_URL: "", NO_COLOR: "1", STAX_HOME: tempDir("stax-home-"), npm_config_registry: "http://127.0.0.1:9/", npm_config_update_notifier: "false", ...env }, timeout: 300_000 });
+  const r = spawnSync(process.execPath, [STAX, ...args], { cwd: ws, encoding: "utf8", env: { ...shellEnv(), STAX_WORKSPACE: "", RUNNER_URL: "", NO_COLOR: "1", STAX_HOME: tempDir("stax-home-"), npm_config_registry: "http://127.0.0.1:9/", npm_config_update_notifier: "false", ...env }, timeout: 300_000 });
   return { code: r.status, out: `${r.stdout}${r.stderr}` };
 }
 
@@ -49,7 +49,7 @@ test("STAX_PRIVATE_HOME with a value that is not true or false is refused before
 
 test("a runner started with STAX_PRIVATE_HOME=1 gives the steps of a run posted to its API a private HOME; the user's files stay as they were", async () => {
   const home = userHome();
-  const r = await startTestRunner({ workspace: fixtureCopy("tools"), env: { STAX_PRIVATE_HOME: "1" }, hostEnv: { ...process.env, HOME: home, XDG_CONFIG_HOME: join(home, ".config"), npm_config_registry: "http://127.0.0.1:9/", npm_config_update_notifier: "false" } });
+  const r = await startTestRunner({ workspace: fixtureCopy("tools"), env: { STAX_PRIVATE_HOME: "1" }, hostEnv: { ...shellEnv(), HOME: home, XDG_CONFIG_HOME: join(home, ".config"), npm_config_registry: "http://127.0.0.1:9/", npm_config_update_notifier: "false" } });
   try {
     const run = await r.runToEnd("user-config");
     const log = (await r.json<string>("GET", `/api/runs/${run.id}/logs`)).body;

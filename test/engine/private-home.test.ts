@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { conclusions, runFixture } from "../helpers/engine.js";
-import { fixtureCopy, tempDir } from "../helpers/temp.js";
+import { fixtureCopy, shellEnv, tempDir } from "../helpers/temp.js";
 
 /** A user's HOME with npm and git configuration of their own. */
 function userHome(): { home: string; npmrc: string; gitconfig: string } {
@@ -20,7 +20,7 @@ function userHome(): { home: string; npmrc: string; gitconfig: string } {
   return { home, npmrc, gitconfig };
 }
 
-const hostEnv = (home: string) => ({ ...process.env, HOME: home, XDG_CONFIG_HOME: join(home, ".config"), npm_config_registry: "http://127.0.0.1:9/", npm_config_update_notifier: "false" });
+const hostEnv = (home: string) => ({ ...shellEnv(), HOME: home, XDG_CONFIG_HOME: join(home, ".config"), npm_config_registry: "http://127.0.0.1:9/", npm_config_update_notifier: "false" });
 
 test("by default a step's npm config set and git config --global write the user's own ~/.npmrc and ~/.gitconfig (what the README warns of)", async () => {
   const u = userHome();
@@ -41,4 +41,16 @@ test("with a private HOME the job's steps start from the user's ~/.npmrc and ~/.
   assert.match(home, /_stax_tools\/home$/);
   assert.equal(readFileSync(join(u.home, ".npmrc"), "utf8"), u.npmrc);
   assert.equal(readFileSync(join(u.home, ".gitconfig"), "utf8"), u.gitconfig);
+});
+
+test("under an npm script, whose npm_config_userconfig names the user's file, a private HOME starts from that file and the job's writes leave it as it was", async () => {
+  const u = userHome();
+  const named = join(u.home, "npmrc-named-by-npm");
+  writeFileSync(named, "init-license=from-the-named-file\n", { mode: 0o600 });
+  const r = await runFixture(fixtureCopy("tools"), "user-config.yml", { hostEnv: { ...hostEnv(u.home), npm_config_userconfig: named }, privateHome: true });
+  assert.equal(conclusions(r.run).config, "success", r.log);
+  assert.match(r.log, /seeded: from-the-named-file \//);
+  assert.match(r.log, /later step sees: set by a step/);
+  assert.equal(readFileSync(named, "utf8"), "init-license=from-the-named-file\n");
+  assert.equal(readFileSync(join(u.home, ".npmrc"), "utf8"), u.npmrc);
 });

@@ -54,3 +54,12 @@ export async function until<T>(what: string | (() => string), probe: () => Promi
     await new Promise((r) => setTimeout(r, every));
   }
 }
+
+/**
+ * This process's environment as a user's shell has it: without the `npm_*` variables `npm test`
+ * adds (`npm_config_userconfig` names the machine's real `~/.npmrc`, which a test's step would
+ * otherwise write).
+ */
+export function shellEnv(): Record<string, string | undefined> {
+  return Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k)));
+}
