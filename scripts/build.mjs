@@ -10,9 +10,9 @@ await build({
   bundle: true,
   platform: "node",
   format: "esm",
-  target: "node20",
+  target: "node22",
   sourcemap: true,
-  external: ["better-sqlite3", "playwright-core"],
+  external: ["playwright-core"],
   banner: {
     js: "import { createRequire as __staxCreateRequire } from 'node:module'; const require = __staxCreateRequire(import.meta.url);",
   },
@@ -27,7 +27,7 @@ await build({
   bundle: true,
   platform: "node",
   format: "esm",
-  target: "node20",
+  target: "node22",
   sourcemap: true,
   banner: {
     js: "import { createRequire as __staxCreateRequire } from 'node:module'; const require = __staxCreateRequire(import.meta.url);",
