@@ -13,11 +13,11 @@ export type Transaction<A extends unknown[], R> = ((...args: A) => R) & { immedi
 const EXPERIMENTAL = /^SQLite is an experimental feature/;
 
 /**
- * Loads `node:sqlite` when the first store opens (commands that open none never pay for it) and
- * drops exactly its experimental warning: it names a Node feature, not a problem of the user's,
- * and would otherwise print on every command. Any other warning emitted meanwhile goes through.
+ * Runs `fn` (which loads `node:sqlite`) with exactly Node's experimental warning about SQLite
+ * dropped: it names a Node feature, not a problem of the user's, and would otherwise print on
+ * every command on Node 22. Any other warning emitted meanwhile goes through.
  */
-function sqlite(): typeof import("node:sqlite") {
+export function withoutSqliteWarning<T>(fn: () => T): T {
   const emit = process.emitWarning;
   process.emitWarning = function (this: unknown, warning: string | Error, ...rest: unknown[]) {
     const type = typeof rest[0] === "string" ? rest[0] : (rest[0] as { type?: string } | undefined)?.type;
@@ -27,11 +27,14 @@ function sqlite(): typeof import("node:sqlite") {
     return (emit as (...a: unknown[]) => void).call(process, warning, ...rest);
   } as typeof process.emitWarning;
   try {
-    return process.getBuiltinModule("node:sqlite") as typeof import("node:sqlite");
+    return fn();
   } finally {
     process.emitWarning = emit;
   }
 }
+
+/** Node's SQLite, loaded when the first store opens: commands that open none never pay for it. */
+const sqlite = (): typeof import("node:sqlite") => withoutSqliteWarning(() => process.getBuiltinModule("node:sqlite") as typeof import("node:sqlite"));
 
 /**
  * One SQLite file on Node's `DatabaseSync`, with what the store needs of it: statements prepared
