@@ -2,11 +2,17 @@
 // The bundle is needed because @actions/workflow-parser imports JSON without import attributes,
 // which plain Node refuses (see docs/architecture.md).
 import { build } from "esbuild";
-import { copyFileSync, readFileSync } from "node:fs";
+import { copyFileSync, readFileSync, rmSync } from "node:fs";
 
+// A clean folder: chunk names change with their content, and `npm pack` ships all of dist/.
+rmSync("dist", { recursive: true, force: true });
 await build({
-  entryPoints: ["src/cli/main.ts"],
-  outfile: "dist/cli.js",
+  // Split at every dynamic import: each command loads its own chunks (`stax --version` loads one
+  // small file), and code two commands share sits in a chunk of its own.
+  entryPoints: [{ in: "src/cli/main.ts", out: "cli" }],
+  outdir: "dist",
+  splitting: true,
+  chunkNames: "[name]-[hash]",
   bundle: true,
   platform: "node",
   format: "esm",
