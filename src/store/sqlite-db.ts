@@ -53,6 +53,9 @@ export class SqliteDb {
     const db = new SqliteDb(new DatabaseSync(file));
     // A pragma rather than the constructor's `timeout` option, which Node 22.13 does not have.
     db.pragma(`busy_timeout = ${busyMs}`);
+    // better-sqlite3 built SQLite with a 16 MB page cache; Node's keeps SQLite's 2 MB default.
+    // The runner's readers re-read recent log chunks while writers append: keep the larger one.
+    db.pragma("cache_size = -16000");
     return db;
   }
 
@@ -77,12 +80,14 @@ export class SqliteDb {
       // Inside a transaction already: a savepoint, so an inner failure undoes only its own writes.
       const nested = this.depth > 0;
       const name = `stax_${this.depth}`;
-      this.db.exec(nested ? `SAVEPOINT ${name}` : begin);
+      if (nested) this.db.exec(`SAVEPOINT ${name}`);
+      else this.prepare(begin).run();
       this.depth++;
       try {
         const result = fn(...args);
         this.depth--;
-        this.db.exec(nested ? `RELEASE ${name}` : "COMMIT");
+        if (nested) this.db.exec(`RELEASE ${name}`);
+        else this.prepare("COMMIT").run();
         return result;
       } catch (err) {
         this.depth--;
