@@ -92,8 +92,25 @@ async function crashWriter(dir: string): Promise<void> {
   await new Promise(() => {});
 }
 
+/** The runner's own benchmark of that checkout (its bench/runner.ts): 1M lines of a step to 10 SSE subscribers. */
+async function runnerFanOut(): Promise<void> {
+  const bench = (await import(pathToFileURL(join(root, "bench", "runner.ts")).href)) as typeof import("./runner.js");
+  const ws = bench.workspace();
+  const home = mkdtempSync(join(tmpdir(), "stax-bench-home-"));
+  const r = await bench.Runner.start(ws, home);
+  try {
+    const m = await bench.millionLines(r, 10);
+    process.stdout.write(`${JSON.stringify({ node: process.versions.node, runnerLinesPerS: m.rate, runnerCpu: m.runnerCpu, lost: m.lost })}\n`);
+  } finally {
+    await r.stop();
+    for (const d of [ws, home]) rmSync(d, { recursive: true, force: true });
+  }
+  process.exit(0);
+}
+
 const fresh = () => mkdtempSync(join(tmpdir(), "stax-bench-store-"));
 if (mode === "crash-writer") await crashWriter(dirArg);
+else if (mode === "runner") await runnerFanOut();
 else {
   const dirs = [fresh(), fresh(), fresh()];
   try {
