@@ -62,8 +62,13 @@ _stax_walk() {
   else _stax_offer=files
   fi
 }
+# An array, not \${x:+…} words: zsh does not split an unquoted expansion.
 _stax_ask() {
-  "$1" completion --list "$2" \${_stax_ws:+--workspace "$_stax_ws"} \${3:+--workflow "$3"} 2>/dev/null
+  local -a a
+  a=(completion --list "$2")
+  [[ -n $_stax_ws ]] && a+=(--workspace "$_stax_ws")
+  [[ -n $3 ]] && a+=(--workflow "$3")
+  "$1" "\${a[@]}" 2>/dev/null
 }
 `;
 }
@@ -97,7 +102,7 @@ ${walker(spec)}
 _stax() {
   setopt local_options ksh_arrays
   local -a out commands
-  _stax_walk "\${words[@]:0:CURRENT}"
+  _stax_walk "\${words[@]:0:$CURRENT}"
   case $_stax_offer in
     subs)
       if [[ -z $_stax_path ]]; then commands=(${described}); _describe command commands; return; fi
