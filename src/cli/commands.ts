@@ -8,14 +8,14 @@ type Register = (program: Command) => void;
  * the server), so `stax --version`, `stax --help` and `stax run -l` start without the rest. The
  * descriptions are the commands' own (test/cli/completion.test.ts checks that they agree).
  */
-export const COMMANDS: readonly { name: string; description: string; load: () => Promise<Register> }[] = [
-  { name: "run", description: "run a workflow (a file path, a file name in .github/workflows, or its name:), or with none every workflow the event triggers", load: async () => (await import("./run.js")).registerRun },
+export const COMMANDS: readonly { name: string; description: string; runsJobs?: boolean; load: () => Promise<Register> }[] = [
+  { name: "run", description: "run a workflow (a file path, a file name in .github/workflows, or its name:), or with none every workflow the event triggers", runsJobs: true, load: async () => (await import("./run.js")).registerRun },
   { name: "validate", description: "check workflow files; prints every error as file:line:col: message", load: async () => (await import("./validate.js")).registerValidate },
-  { name: "runner", description: "the runner process: REST API, SSE events and the dashboard", load: async () => (await import("./runner.js")).registerRunner },
+  { name: "runner", description: "the runner process: REST API, SSE events and the dashboard", runsJobs: true, load: async () => (await import("./runner.js")).registerRunner },
   { name: "runs", description: "list runs, newest first", load: async () => (await import("./runs.js")).registerRuns },
   { name: "show", description: "a run with its jobs and steps (RUN: id, unique id prefix, number or 'last')", load: async () => (await import("./runs.js")).registerRuns },
   { name: "cancel", description: "cancel a running run", load: async () => (await import("./runs.js")).registerRuns },
-  { name: "rerun", description: "run again with the same workflow, inputs and event", load: async () => (await import("./runs.js")).registerRuns },
+  { name: "rerun", description: "run again with the same workflow, inputs and event", runsJobs: true, load: async () => (await import("./runs.js")).registerRuns },
   { name: "workflows", description: "the workspace's workflows, with their errors", load: async () => (await import("./runs.js")).registerRuns },
   { name: "log", description: "print a run's log; -f follows it live until the run completes", load: async () => (await import("./log.js")).registerLog },
   { name: "secret", description: "manage secrets (encrypted at rest, masked in every log)", load: async () => (await import("./secret.js")).registerSecret },
@@ -24,8 +24,9 @@ export const COMMANDS: readonly { name: string; description: string; load: () =>
   { name: "dashboard", description: "open the dashboard (starts the runner if needed)", load: async () => (await import("./dashboard.js")).registerDashboard },
   { name: "actions", description: "the action cache: remote actions and reusable workflows available offline", load: async () => (await import("./actions.js")).registerActions },
   { name: "tools", description: "the tool cache ($STAX_HOME/tools): Node builds setup-node uses without the network", load: async () => (await import("./tools.js")).registerTools },
-  { name: "worker", description: "run job legs of the shared store's runs on this machine (needs STAX_DATABASE_URL or --database)", load: async () => (await import("./worker.js")).registerWorker },
+  { name: "worker", description: "run job legs of the shared store's runs on this machine (needs STAX_DATABASE_URL or --database)", runsJobs: true, load: async () => (await import("./worker.js")).registerWorker },
   { name: "workers", description: "the workers of the shared store: labels, slots, legs in hand, last heartbeat", load: async () => (await import("./worker.js")).registerWorker },
+  { name: "db", description: "the shared PostgreSQL store: schema and roles (docs/scale-out.md, Security)", load: async () => (await import("./db.js")).registerDb },
   { name: "completion", description: "print a shell completion script: commands, flags, workflow names and job ids (bash, zsh or fish)", load: async () => (await import("./completion.js")).registerCompletion },
 ];
 
@@ -44,12 +45,13 @@ export function commandOf(argv: readonly string[]): string | undefined {
 /**
  * Registers the named command in full (a module registering several, all of them), or with none
  * named (or an unknown one) every command by its description only, for the help and commander's
- * "unknown command" suggestions.
+ * "unknown command" suggestions. Returns the command named, if any.
  */
-export async function registerCommands(program: Command, argv: readonly string[]): Promise<void> {
+export async function registerCommands(program: Command, argv: readonly string[]): Promise<(typeof COMMANDS)[number] | undefined> {
   const named = COMMANDS.find((c) => c.name === commandOf(argv));
-  if (named) return (await named.load())(program);
-  for (const c of COMMANDS) program.command(c.name).description(c.description);
+  if (named) (await named.load())(program);
+  else for (const c of COMMANDS) program.command(c.name).description(c.description);
+  return named;
 }
 
 /** Every command in full (the completion script lists every flag). */

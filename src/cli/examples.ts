@@ -1,9 +1,9 @@
 import type { Command } from "commander";
 
 /**
- * An example or two for every command's `--help`, by its path of names. Kept in one table (not
- * in each command's file) so a new command's missing example is one test failure away
- * (test/cli/completion.test.ts walks every command).
+ * An example or two for every command's `--help`, by its path of names, for the commands whose file
+ * adds none itself (`addHelpText`). test/cli/completion.test.ts walks every command and fails on
+ * one whose help shows no example.
  */
 export const EXAMPLES: Record<string, string[]> = {
   run: ["stax run ci.yml                      # one workflow, in this process or on the runner", "stax run pull_request --base main   # every workflow a pull request would trigger", "stax run ci -j test --matrix node:20 # one job's legs with node 20", "stax run -l                          # what a push would run, without running it"],
@@ -39,6 +39,8 @@ export const EXAMPLES: Record<string, string[]> = {
   "tools list": ["stax tools list --json"],
   worker: ["STAX_DATABASE_URL=postgres://stax@db/stax stax worker --labels linux,gpu --concurrency 2"],
   workers: ["stax --database postgres://stax@db/stax workers"],
+  db: ["stax --database postgres://stax@db/stax db migrate"],
+  "db migrate": ["STAX_DATABASE_URL=postgres://owner@db/stax stax db migrate   # as the role that owns the tables"],
   completion: ['eval "$(stax completion bash)"                               # bash, in ~/.bashrc', 'stax completion zsh > "${fpath[1]}/_stax"                    # zsh', "stax completion fish > ~/.config/fish/completions/stax.fish  # fish"],
 };
 

@@ -22,8 +22,15 @@ export async function main(argv: string[]): Promise<void> {
   try {
     const actrc = withActrc(argv, process.cwd());
     for (const line of actrc.said) process.stderr.write(`${line}\n`);
-    await registerCommands(program, actrc.argv.slice(2));
+    const named = await registerCommands(program, actrc.argv.slice(2));
     addExamples(program);
+    if (named?.runsJobs) {
+      // A job that ends kills what its steps left (job.ts); this is for the jobs a process.exit cuts short
+      // (a second SIGTERM to the runner): their processes must not outlive stax either. Only commands
+      // that run jobs load the engine for it.
+      const { killLeftoverProcesses } = await import("../engine/index.js");
+      process.on("exit", () => killLeftoverProcesses());
+    }
     await program.parseAsync(actrc.argv);
   } catch (err) {
     if (err instanceof CommanderError) {

@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { readFileSync } from "node:fs";
 import { StaxError, type SecretInfo } from "../contract/index.js";
 import { cliConfig, requireRunner } from "./discovery.js";
+import { rotateKey } from "./rotate-key.js";
 
 /** Reads a secret value from stdin (piped) or a prompt that does not echo. */
 async function readValue(name: string): Promise<string> {
@@ -82,5 +83,13 @@ export function registerSecret(program: Command): void {
       const client = await requireRunner(cliConfig({ workspace: o.workspace }));
       const r = await client.request<{ imported: string[] }>("POST", "/api/secrets/import", { content: readFileSync(file, "utf8") });
       console.log(`imported ${r.imported.length} secret(s): ${r.imported.join(", ")}`);
+    });
+  secret
+    .command("rotate-key")
+    .description("seal every stored secret again under a new key (STAX_NEW_SECRETS_KEY with a shared store; else a new key file)")
+    .option(...ws)
+    .addHelpText("after", "\nExamples:\n  stax runner stop && stax secret rotate-key            # one machine: a new secrets.key\n  STAX_NEW_SECRETS_KEY=$(openssl rand -base64 32) stax secret rotate-key   # many machines: then restart every process with it")
+    .action(async (o: { workspace?: string }) => {
+      console.log(await rotateKey(cliConfig({ workspace: o.workspace })));
     });
 }

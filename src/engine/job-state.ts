@@ -66,9 +66,12 @@ export class JobState {
     return this.masker.mask(text);
   }
 
-  /** `::add-mask::` and long stop-commands tokens: hidden from this job's log from now on. */
-  addMask(value: string): void {
-    this.masker.add(value);
+  /**
+   * `::add-mask::` and long stop-commands tokens: hidden from this job's log from now on; past
+   * the job's limit (MAX_MASKS in io/mask.ts) nothing is added and the reason is returned.
+   */
+  addMask(value: string): string | undefined {
+    return this.masker.addMask(value);
   }
 
   /** Sets env values for the steps that follow (the job's `env:`, GITHUB_ENV, setup-python's pythonLocation). */

@@ -113,9 +113,12 @@ export interface RunHandle {
   cancel(): void;
 }
 
-/** Where the process groups of running steps are recorded (their leaders' pids). */
+/**
+ * Where the process groups of running steps are recorded (their leaders' pids) with their job's
+ * RUNNER_TRACKING_ID, so the next start after a crash also finds what left the group.
+ */
 export interface ProcessRecorder {
-  started(pid: number): void;
+  started(pid: number, trackingId: string): void;
   ended(pid: number): void;
 }
 

@@ -74,6 +74,7 @@ export async function runLegSpec(spec: LegSpec, env: LegEnvironment): Promise<{ 
     hostEnv: inheritedEnv(env.hostEnv),
     cancelled: false,
     hardStop: false,
+    outputBytes: 0,
     activeJobs: new Set(),
     grace: spec.killGraceSeconds ?? [7.5, 2.5],
     nodePath: process.execPath,

@@ -80,6 +80,7 @@ export function startRun(opts: RunOptions): RunHandle {
     hostEnv: inheritedEnv(opts.hostEnv),
     cancelled: false,
     hardStop: false,
+    outputBytes: 0,
     activeJobs: new Set(),
     grace: opts.killGraceSeconds ?? [7.5, 2.5],
     nodePath: process.execPath,

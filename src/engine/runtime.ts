@@ -33,6 +33,8 @@ export interface RunRuntime {
   cancelled: boolean;
   /** Second cancel: stop everything at once. */
   hardStop: boolean;
+  /** The size of the job outputs of the run's jobs so far, as GitHub sizes them (RUN_OUTPUTS_LIMIT). */
+  outputBytes: number;
   /** Jobs running now, so a cancel reaches them. */
   activeJobs: Set<JobCancel>;
   grace: [number, number];
@@ -137,6 +139,8 @@ export interface JobContext extends JobStart {
   /** Evaluated `defaults.run` (job, else workflow), for the job's own run steps (ENV-08). */
   readonly defaults: { shell?: string; workingDirectory?: string };
   readonly container?: JobContainer;
+  /** RUNNER_TRACKING_ID of every process the job's steps start: what is left of them is killed when the job ends. */
+  readonly trackingId: string;
 }
 
 /** A post step registered by an action (or a composite holding actions with posts). */

@@ -21,9 +21,18 @@ export function toData(v: unknown): ExpressionData {
     case "object": {
       const hit = cache.get(v);
       if (hit) return hit;
-      const out = Array.isArray(v)
-        ? new data.Array(...v.map(toData))
-        : new data.Dictionary(...Object.entries(v as Record<string, unknown>).filter(([, x]) => x !== undefined).map(([key, x]) => ({ key, value: toData(x) })));
+      // Filled one entry at a time: spreading 80,000 outputs into the constructors' arguments overflowed the stack.
+      let out: data.Array | data.Dictionary;
+      if (Array.isArray(v)) {
+        out = new data.Array();
+        for (const x of v) out.add(toData(x));
+      } else {
+        out = new data.Dictionary();
+        for (const key in v) {
+          const x = (v as Record<string, unknown>)[key];
+          if (Object.hasOwn(v, key) && x !== undefined) out.add(key, toData(x));
+        }
+      }
       cache.set(v, out);
       return out;
     }

@@ -1,10 +1,11 @@
-import { data, Evaluator, Lexer, Parser } from "@actions/expressions";
+import { data, Lexer, Parser } from "@actions/expressions";
 import { TokenType } from "@actions/expressions/lexer";
 import type { FunctionDefinition, FunctionInfo } from "@actions/expressions/funcs/info";
 import type { Expr } from "@actions/expressions/ast";
 import { isBasicExpression, isInsertKey, isMapping, isSequence, literalValue, mapPairs, type TemplateToken } from "../workflow/tokens.js";
 import { fromData, stringify, toData, truthy } from "./data.js";
 import { errorMessage } from "../contract/index.js";
+import { BudgetedEvaluator, MemoryBudget, MemoryExceeded } from "./budget.js";
 
 /** Every context name an expression may use; all are always present (the expressions library throws on a context it is not given, rather than yielding null). */
 export const CONTEXT_NAMES = ["github", "env", "vars", "secrets", "inputs", "matrix", "strategy", "needs", "steps", "job", "jobs", "runner"] as const;
@@ -30,7 +31,8 @@ const EXTRA_INFO: FunctionInfo[] = [
 /** An expression error with the expression text, for step logs. */
 export class ExpressionFault extends Error {
   constructor(readonly expression: string, cause: unknown) {
-    super(`${errorMessage(cause)} (in expression: ${expression})`);
+    // GitHub's memory error names the expression already.
+    super(cause instanceof MemoryExceeded ? cause.message : `${errorMessage(cause)} (in expression: ${expression})`);
     this.name = "ExpressionFault";
   }
 }
@@ -66,11 +68,14 @@ function functionMap(fns: ExtraFunctions): Map<string, FunctionDefinition> {
   return map;
 }
 
-/** Evaluates one expression (without `${{ }}`) to a plain JS value. Throws ExpressionFault. */
-export function evaluate(expression: string, contexts: Contexts, fns: ExtraFunctions = {}): unknown {
+/**
+ * Evaluates one expression (without `${{ }}`) to a plain JS value, within a memory budget (one
+ * of its own unless a template's evaluation shares one). Throws ExpressionFault.
+ */
+export function evaluate(expression: string, contexts: Contexts, fns: ExtraFunctions = {}, budget = new MemoryBudget()): unknown {
   try {
     const dict = new data.Dictionary(...CONTEXT_NAMES.map((key) => ({ key, value: toData(key in contexts ? contexts[key] : {}) })));
-    return fromData(new Evaluator(parse(expression), dict, functionMap(fns)).evaluate());
+    return fromData(new BudgetedEvaluator(parse(expression), dict, functionMap(fns), budget, expression).evaluate());
   } catch (err) {
     throw new ExpressionFault(expression, err);
   }
@@ -87,17 +92,17 @@ export function evaluateCondition(expression: string, contexts: Contexts, fns: E
  * that is an expression is evaluated; `${{ insert }}: <object>` merges that object's entries
  * into the mapping; a sequence item that is an expression evaluating to an array is spliced in.
  */
-export function evaluateToken(token: TemplateToken | undefined, contexts: Contexts, fns: ExtraFunctions = {}): unknown {
+export function evaluateToken(token: TemplateToken | undefined, contexts: Contexts, fns: ExtraFunctions = {}, budget = new MemoryBudget()): unknown {
   if (!token) return undefined;
-  if (isBasicExpression(token)) return evaluate(token.expression, contexts, fns);
+  if (isBasicExpression(token)) return evaluate(token.expression, contexts, fns, budget);
   if (isMapping(token)) {
     const out: Record<string, unknown> = {};
     for (const [k, v] of mapPairs(token)) {
-      const value = evaluateToken(v, contexts, fns);
+      const value = evaluateToken(v, contexts, fns, budget);
       if (isInsertKey(k)) {
         if (!value || typeof value !== "object" || Array.isArray(value)) throw new Error("${{ insert }} needs a mapping as its value");
         Object.assign(out, value);
-      } else out[isBasicExpression(k) ? stringify(evaluate(k.expression, contexts, fns)) : String(literalValue(k) ?? k)] = value;
+      } else out[isBasicExpression(k) ? stringify(evaluate(k.expression, contexts, fns, budget)) : String(literalValue(k) ?? k)] = value;
     }
     return out;
   }
@@ -105,8 +110,8 @@ export function evaluateToken(token: TemplateToken | undefined, contexts: Contex
     const out: unknown[] = [];
     for (let i = 0; i < token.count; i++) {
       const item = token.get(i);
-      const value = evaluateToken(item, contexts, fns);
-      if (isBasicExpression(item) && Array.isArray(value)) out.push(...value);
+      const value = evaluateToken(item, contexts, fns, budget);
+      if (isBasicExpression(item) && Array.isArray(value)) for (const x of value) out.push(x); // no spread: a huge array would overflow the stack
       else out.push(value);
     }
     return out;

@@ -3,11 +3,12 @@
  * engine/io/process.ts); while it runs, `<dataDir>/pgroups/<runId>.<pgid>` records the group with
  * its leader's start time. A runner that dies (kill -9) cannot clean up, so the next start kills
  * every recorded group still alive — checking the start time, so a recycled pid is never hit —
- * except those of runs an in-process `stax run` still executes.
+ * and every process still carrying the job's RUNNER_TRACKING_ID (what moved to a session or group
+ * of its own), except those of runs an in-process `stax run` still executes.
  */
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { ProcessRecorder } from "../engine/index.js";
+import { killTracked, type ProcessRecorder } from "../engine/index.js";
 
 const dir = (dataDir: string) => join(dataDir, "pgroups");
 
@@ -26,8 +27,8 @@ export function processRecorder(dataDir: string, runId: string): ProcessRecorder
   mkdirSync(dir(dataDir), { recursive: true, mode: 0o700 });
   const file = (pid: number) => join(dir(dataDir), `${runId}.${pid}`);
   return {
-    started(pid) {
-      writeFileSync(file(pid), startTime(pid), { mode: 0o600 });
+    started(pid, trackingId) {
+      writeFileSync(file(pid), `${startTime(pid)}\n${trackingId}`, { mode: 0o600 });
     },
     ended(pid) {
       rmSync(file(pid), { force: true });
@@ -50,8 +51,9 @@ export async function reapProcessGroups(dataDir: string, stillOwned: (runId: str
     if (await stillOwned(m[1])) continue;
     const pid = Number(m[2]);
     let recorded = "";
+    let trackingId = "";
     try {
-      recorded = readFileSync(join(dir(dataDir), name), "utf8").trim();
+      [recorded = "", trackingId = ""] = readFileSync(join(dir(dataDir), name), "utf8").trim().split("\n");
     } catch {
       // gone meanwhile
     }
@@ -66,6 +68,7 @@ export async function reapProcessGroups(dataDir: string, stillOwned: (runId: str
         // the group is gone
       }
     }
+    if (trackingId) killed += (await killTracked(trackingId)).stopped;
     rmSync(join(dir(dataDir), name), { force: true });
   }
   return killed;

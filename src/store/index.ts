@@ -46,7 +46,9 @@ export function openStore(dataDir: string): Store {
   }
 }
 export { runLogText } from "./log-text.js";
-export { redactUrl } from "./pg/pg-store.js";
+export { PgStore, redactUrl } from "./pg/pg-store.js";
+export { grantWorker, workerGrants } from "./pg/roles.js";
+export { emptyReport, rekeyLegs, rekeyStore, type RekeyReport } from "./rekey.js";
 
 /**
  * The store a configuration names: PostgreSQL when `databaseUrl` is set (the workspace key is the

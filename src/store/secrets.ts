@@ -85,9 +85,29 @@ export class SecretVault {
   }
 
   unseal(sealed: Sealed): Record<string, string> {
-    const v = this.decrypt({ name: "", iv: Buffer.from(sealed.iv, "base64"), tag: Buffer.from(sealed.tag, "base64"), data: Buffer.from(sealed.data, "base64"), updatedAt: "" });
+    const v = this.opens(sealed);
     if (v === undefined) throw new Error(`the run's own secrets do not decrypt with ${this.keySource}`);
     return JSON.parse(v) as Record<string, string>;
+  }
+
+  /** What `sealed` holds, if this vault's key opens it. */
+  opens(sealed: Sealed): string | undefined {
+    return this.decrypt({ name: "", iv: Buffer.from(sealed.iv, "base64"), tag: Buffer.from(sealed.tag, "base64"), data: Buffer.from(sealed.data, "base64"), updatedAt: "" });
+  }
+
+  /** A stored secret's value, if this vault's key opens it. */
+  opensSecret(secret: EncryptedSecret): string | undefined {
+    return this.decrypt(secret);
+  }
+
+  /** A stored secret sealed again under this vault's key, its update time kept. */
+  resealSecret(secret: EncryptedSecret, value: string): EncryptedSecret {
+    return { ...this.encrypt(secret.name, value), updatedAt: secret.updatedAt };
+  }
+
+  /** The key's fingerprint (never the key). */
+  get fingerprint(): string {
+    return fingerprint(this.key);
   }
 
   private encrypt(name: string, value: string): EncryptedSecret {

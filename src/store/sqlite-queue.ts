@@ -66,4 +66,8 @@ export class SqliteQueue implements RunQueue {
     const row = this.db.prepare("SELECT cancel FROM run_requests WHERE run_id = ?").get(runId) as Row | undefined;
     return row?.cancel === 1;
   }
+
+  async sealedRequests(): Promise<string[]> {
+    return (this.db.prepare("SELECT run_id FROM run_requests WHERE workspace = ? AND request LIKE '%\"sealedSecrets\"%'").all(this.ws) as Row[]).map((r) => r.run_id as string);
+  }
 }

@@ -225,4 +225,6 @@ export interface RunQueue {
   owner(runId: string, now: Date): Promise<string | undefined>;
   requestCancel(runId: string): Promise<void>;
   cancelRequested(runId: string): Promise<boolean>;
+  /** Ids of the run requests that carry sealed secrets (for `stax secret rotate-key`). */
+  sealedRequests(): Promise<string[]>;
 }

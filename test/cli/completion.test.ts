@@ -118,7 +118,8 @@ test("every command's --help has an example", async () => {
     }
   };
   walk(program, "");
-  assert.deepEqual(missing, []);
+  // A command may add its examples itself (addHelpText): its help says so.
+  assert.deepEqual(missing.filter((path) => !/\nExamples:\n {2}\S/.test(staxOut([...path.split(" "), "--help"]))), []);
   assert.match(staxOut(["run", "--help"]), /Examples:\n {2}stax run ci\.yml/);
   assert.match(staxOut(["runner", "start", "--help"]), /Examples:\n {2}stax runner start/);
 });

@@ -21,11 +21,11 @@ function alive(pid: number): boolean {
   }
 }
 
-test("after kill -9 of the runner mid-step and a restart, no process the step started is left", async () => {
+test("after kill -9 of the runner mid-step and a restart, no process the step started is left, not even one that moved to a session of its own", async () => {
   const ws = tempDir("stax-reap-");
   mkdirSync(join(ws, ".github", "workflows"), { recursive: true });
   // The step's folder is a checkout of its own (each job leg gets one): the pids go to the test's folder by its path.
-  writeFileSync(join(ws, ".github", "workflows", "bg.yml"), `on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: |\n          sleep 300 &\n          echo "$$ $!" > "${join(ws, "pids")}"\n          wait\n`);
+  writeFileSync(join(ws, ".github", "workflows", "bg.yml"), `on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: |\n          sleep 300 &\n          a=$!\n          setsid sleep 300 &\n          echo "$$ $a $!" > "${join(ws, "pids")}"\n          wait\n`);
   const home = tempDir("stax-home-");
   let r = await spawnRunner(home, ws);
   let pids: number[] = [];
@@ -36,7 +36,7 @@ test("after kill -9 of the runner mid-step and a restart, no process the step st
     for (let i = 0; i < 400 && !existsSync(file); i++) await new Promise((res) => setTimeout(res, 25));
     await new Promise((res) => setTimeout(res, 50));
     pids = readFileSync(file, "utf8").trim().split(" ").map(Number);
-    assert.equal(pids.length, 2);
+    assert.equal(pids.length, 3);
     const dataDir = workspaceDataDir(home, ws);
     assert.equal((statSync(join(dataDir, "runner.json")).mode & 0o777).toString(8), "600");
     assert.equal((statSync(dataDir).mode & 0o777).toString(8), "700");
@@ -45,7 +45,7 @@ test("after kill -9 of the runner mid-step and a restart, no process the step st
     await r.exited;
     r = await spawnRunner(home, ws);
     for (let i = 0; i < 100 && pids.some(alive); i++) await new Promise((res) => setTimeout(res, 50));
-    assert.deepEqual(pids.filter(alive), [], "the step's shell and its background sleep are gone");
+    assert.deepEqual(pids.filter(alive), [], "the step's shell, its background sleep and the one in its own session are gone");
     const after = (await (await fetch(`${r.url}/api/runs/${run.id}`)).json()) as WorkflowRun;
     assert.equal(after.conclusion, "cancelled");
   } finally {

@@ -1,5 +1,6 @@
 import { onHost, type Mount } from "../docker/context.js";
-import { join, resolve } from "node:path";
+import { realpathSync } from "node:fs";
+import { join, resolve, sep } from "node:path";
 import type { Contexts, ExtraFunctions } from "../../expressions/index.js";
 import { evaluateStringMap, evaluateString, evaluateToken } from "../../expressions/index.js";
 import { loadAction, type ActionDef, type StepDef } from "../../workflow/index.js";
@@ -94,6 +95,8 @@ export async function runAction(def: StepDef, scope: StepScope, ctx: Contexts, f
     actionInfo = { path: dir, repository: ref.slug, ref: ref.ref };
   } else {
     const dir = resolve(workspace, ref.path);
+    // parseUses refused `..`; a symlink in the checkout could still lead out of it.
+    if (!inside(workspace, dir)) return failStep(scope, `'${uses}' leaves the job's checkout (through a symbolic link): a local action must live inside the repository`);
     const loaded = loadAction(dir, ref.path);
     if (!loaded.ok) {
       return failStep(scope, loaded.error);
@@ -136,4 +139,16 @@ function runDockerAction({ action, inputs, with: withValues, uses, def, scope, e
   const args = withValues.args !== undefined ? splitCommandLine(withValues.args) : ((evaluateToken(runs.args, actx, fns) as unknown[] | undefined) ?? []).map(String);
   const actionEnv = evaluateStringMap(runs.env, actx, fns);
   return runContainerStep(def, scope, env, { image: runs.image, actionDir: action.dir, entrypoint: withValues.entrypoint || runs.entrypoint, args, extraEnv: { ...inputEnv(inputs), ...actionEnv }, label: `Docker action '${uses}'` });
+}
+
+/** Whether `dir`, with its symbolic links resolved, is `root` or below it (a missing `dir` is left to the loader's error). */
+function inside(root: string, dir: string): boolean {
+  let real: string;
+  try {
+    real = realpathSync(dir);
+  } catch {
+    return true;
+  }
+  const base = realpathSync(root);
+  return real === base || real.startsWith(base.endsWith(sep) ? base : base + sep);
 }

@@ -1,5 +1,6 @@
 import { KNOWN_COMMANDS, parseCommand } from "./commands.js";
 import { errorMessage } from "../../contract/index.js";
+import { StepOutputs } from "./output-limits.js";
 
 /** What a step's commands and file commands produce for the step itself. */
 export interface StepEffects {
@@ -29,16 +30,23 @@ export interface JobEffects {
 export class CommandProcessor {
   private stopToken: string | undefined;
   private echo = false;
+  private readonly outputs: StepOutputs;
+  private maskRefused = false;
 
   constructor(
     private readonly effects: StepEffects,
     private readonly changes: JobEffects,
     /** Masks a value in the job's log from now on: a mask takes effect at once, for the step's next line. */
-    private readonly addMask: (value: string) => void,
+    private readonly addMask: (value: string) => string | undefined,
     /** Logs one line (masked by the callee). */
     private readonly log: (line: string) => void,
     private readonly options: { allowUnsecure: boolean; debug: boolean },
-  ) {}
+  ) {
+    this.outputs = new StepOutputs(effects.outputs, (message) => {
+      this.log(`##[error]${message}`);
+      this.effects.failure ??= "The step's outputs exceed stax's limit";
+    });
+  }
 
   line(raw: string): void {
     const text = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
@@ -69,7 +77,7 @@ export class CommandProcessor {
     switch (name) {
       case "set-output":
         if (!props.name) throw new Error("set-output requires a 'name'");
-        this.effects.outputs[props.name] = data;
+        this.setOutput(props.name, data);
         return;
       case "save-state":
         if (!props.name) throw new Error("save-state requires a 'name'");
@@ -90,7 +98,7 @@ export class CommandProcessor {
         return;
       case "add-mask":
         if (!data.trim()) this.log("##[warning]Can't add secret mask for empty string in ##[add-mask] command.");
-        else this.addMask(data);
+        else this.mask(data);
         return;
       case "debug":
         if (this.options.debug) this.log(`##[debug]${data}`);
@@ -113,13 +121,27 @@ export class CommandProcessor {
         if (!data || data === "pause-logging" || KNOWN_COMMANDS.has(data.toLowerCase())) {
           throw new Error(`Invalid stop-commands token '${data}'`);
         }
-        if (data.length > 6) this.addMask(data);
+        if (data.length > 6) this.mask(data);
         this.stopToken = data;
         return;
       default:
         // add-matcher / remove-matcher: problem matchers are not implemented; the line is dropped as on GitHub.
         return;
     }
+  }
+
+  /** A mask the job refuses (too many) fails the step: the value will show in its log. */
+  private mask(value: string): void {
+    const refused = this.addMask(value);
+    if (!refused || this.maskRefused) return;
+    this.maskRefused = true; // said once per step: a million refusals must not become a million lines
+    this.log(`##[error]${refused}`);
+    this.effects.failure ??= "Too many masks";
+  }
+
+  /** `::set-output` and GITHUB_OUTPUT: the step's outputs, within the step limits (output-limits.ts). */
+  setOutput(name: string, value: string): void {
+    this.outputs.set(name, value);
   }
 
   /** GITHUB_ENV semantics (FILE-04): later steps see it; NODE_OPTIONS is refused (CMD-12). */

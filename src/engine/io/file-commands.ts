@@ -1,7 +1,8 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseEnvFile } from "./envfile.js";
 import { Lru } from "./lru.js";
+import { size, STEP_OUTPUTS_LIMIT } from "./output-limits.js";
 import type { CommandProcessor, JobEffects, StepEffects } from "./command-processor.js";
 
 export interface FileCommandPaths {
@@ -36,9 +37,18 @@ export function prepareFileCommands(dir: string): FileCommandPaths {
   return paths;
 }
 
-/** Reads what a step wrote and leaves the file empty (recreated if the step deleted it). */
-function take(path: string): string {
+/**
+ * Reads what a step wrote and leaves the file empty (recreated if the step deleted it). A file
+ * larger than `max` bytes is emptied unread: `onTooLarge` is told its size.
+ */
+function take(path: string, max = Infinity, onTooLarge?: (bytes: number) => void): string {
   try {
+    const bytes = statSync(path).size;
+    if (bytes > max) {
+      writeFileSync(path, "");
+      onTooLarge?.(bytes);
+      return "";
+    }
     const content = readFileSync(path, "utf8");
     if (content) writeFileSync(path, "");
     return content;
@@ -56,11 +66,15 @@ function take(path: string): string {
 export function processFileCommands(paths: FileCommandPaths, effects: StepEffects, changes: JobEffects, commands: CommandProcessor, log: (line: string) => void): void {
   const files: [keyof FileCommandPaths, string, (k: string, v: string) => void][] = [
     ["GITHUB_ENV", "env", (k, v) => commands.setEnv(k, v)],
-    ["GITHUB_OUTPUT", "output", (k, v) => (effects.outputs[k] = v)],
+    ["GITHUB_OUTPUT", "output", (k, v) => commands.setOutput(k, v)],
     ["GITHUB_STATE", "state", (k, v) => (effects.state[k] = v)],
   ];
   for (const [key, label, apply] of files) {
-    const content = take(paths[key]);
+    // A file bigger than all the outputs a step may have is not read into memory.
+    const content = take(paths[key], STEP_OUTPUTS_LIMIT, (bytes) => {
+      log(`##[error]Unable to process file command '${label}' successfully: ${key} holds ${size(bytes)}, more than stax reads (${size(STEP_OUTPUTS_LIMIT)} per step).`);
+      effects.failure ??= `Unable to process file command '${label}'`;
+    });
     if (!content) continue;
     const parsed = parseEnvFile(content);
     if (!parsed.ok) {

@@ -11,6 +11,8 @@ import { evaluatedStepName } from "../steps/step-names.js";
 import { runsOnSkip } from "./runs-on.js";
 import { setupStep, skipJob } from "./setup-step.js";
 import { errorMessage, type Result } from "../../contract/index.js";
+import { withinLimits } from "../steps/job-outputs.js";
+import { cleanUpOrphans, jobTrackingId } from "../steps/orphans.js";
 
 /**
  * Runs one job (or matrix leg) whose `if` already passed: set up (env, defaults, RUNNER_TEMP),
@@ -32,7 +34,7 @@ export async function runJob(start: JobStart): Promise<JobResult> {
   const checkout: Result<Checkout> = runsOnError ? { ok: false, error: runsOnError } : await acquireCheckout(start);
   const setup = checkout.ok ? setUp(start) : checkout;
   const workspace = (checkout.ok ? checkout.value.workspace : undefined) ?? start.services.workspace;
-  const rt: JobContext = { ...start, workspace, defaults: setup.ok ? setup.value : {} };
+  const rt: JobContext = { ...start, workspace, defaults: setup.ok ? setup.value : {}, trackingId: jobTrackingId() };
   const scope: StepScope = { rt, steps: {}, addPost: (entry) => state.addPost(entry), log: () => {} };
   const setupError = setup.ok ? undefined : setup.error;
   const pres = setupError ? [] : await planPreSteps(rt);
@@ -67,7 +69,9 @@ export async function runJob(start: JobStart): Promise<JobResult> {
       }
     }
   }
-  const outputs = jobOutputs(rt, scope);
+  const lastLog = (line: string): void => logTo(job.steps.filter((s) => s.status === "completed").at(-1) ?? job.steps[0])(line);
+  await cleanUpOrphans(rt.trackingId, lastLog);
+  const outputs = withinLimits(rt, jobOutputs(rt, scope), lastLog);
   const conclusion: JobConclusion = state.conclusion;
   let coe = false;
   try {
@@ -206,3 +210,4 @@ function jobOutputs(rt: JobContext, scope: StepScope): Record<string, string> {
   }
   return out;
 }
+

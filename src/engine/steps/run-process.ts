@@ -49,7 +49,7 @@ export async function runProcess(
   const onLine = (line: string) => commands.line(line);
   const proc = spec.start ? spec.start(procEnv, onLine) : spawnStep({ command: spec.command, args: spec.args, cwd: spec.cwd, env: procEnv, onLine });
   const recorder = proc.pid === undefined ? undefined : rt.services.processes;
-  recorder?.started(proc.pid!);
+  recorder?.started(proc.pid!, rt.trackingId);
   let stopped = false;
   rt.state.processStarted((hard) => {
     stopped = true;

@@ -1,6 +1,7 @@
 import { delimiter } from "node:path";
 import { githubEnv } from "../context/github-context.js";
 import type { FileCommandPaths } from "../io/file-commands.js";
+import { TRACKING_VAR } from "../io/orphans.js";
 import { stepGithub, type StepScope } from "./scope.js";
 
 /**
@@ -17,6 +18,8 @@ export function processEnv(scope: StepScope, env: Record<string, string>, stepId
   if (scope.action?.path) out.GITHUB_ACTION_PATH = scope.action.path;
   if (files) Object.assign(out, files);
   out.PATH = stepPath(scope.rt, env);
+  // Last, so that no env: can take a process out of the job's clean-up (a script still can, as on GitHub).
+  out[TRACKING_VAR] = rt.trackingId;
   return out;
 }
 

@@ -118,6 +118,23 @@ export class PgFleet {
     return rows;
   }
 
+  /** Every workspace with secrets or run requests in the database: a shared key seals them all. */
+  async workspaces(): Promise<string[]> {
+    const { rows } = await this.pool.query<{ workspace: string }>("SELECT workspace FROM stax_secrets UNION SELECT workspace FROM stax_run_requests ORDER BY workspace");
+    return rows.map((r) => r.workspace);
+  }
+
+  /** Rewrites every leg's spec that `change` returns anew (`stax secret rotate-key`); returns how many changed. */
+  async rewriteSpecs(change: (spec: LegSpec) => LegSpec | undefined): Promise<number> {
+    const { rows } = await this.pool.query<{ id: string; spec: string }>("SELECT id, spec FROM stax_legs");
+    let n = 0;
+    for (const r of rows) {
+      const next = change(JSON.parse(r.spec) as LegSpec);
+      if (next) n += (await this.pool.query("UPDATE stax_legs SET spec = $2 WHERE id = $1", [r.id, JSON.stringify(next)])).rowCount ?? 0;
+    }
+    return n;
+  }
+
   async registerWorker(name: string, labels: string[], slots: number): Promise<void> {
     await this.pool.query(`INSERT INTO stax_workers (name, labels, slots, heartbeat, started_at) VALUES ($1, $2, $3, ${NOW}, ${NOW}) ON CONFLICT (name) DO UPDATE SET labels = excluded.labels, slots = excluded.slots, in_hand = 0, heartbeat = excluded.heartbeat, started_at = excluded.started_at`, [name, labels, slots]);
   }

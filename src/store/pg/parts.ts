@@ -257,4 +257,9 @@ export class PgQueue implements RunQueue {
     const { rows } = await this.pool.query<{ cancel: boolean }>("SELECT cancel FROM stax_run_requests WHERE workspace = $1 AND run_id = $2", [this.ws, runId]);
     return rows[0]?.cancel === true;
   }
+
+  async sealedRequests(): Promise<string[]> {
+    const { rows } = await this.pool.query<{ run_id: string }>("SELECT run_id FROM stax_run_requests WHERE workspace = $1 AND request LIKE '%\"sealedSecrets\"%'", [this.ws]);
+    return rows.map((r) => r.run_id);
+  }
 }

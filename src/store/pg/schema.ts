@@ -47,8 +47,23 @@ CREATE TABLE stax_vars (workspace text NOT NULL, name text NOT NULL, value text 
 /** A fixed key for the migration lock: processes starting at once migrate one after the other. */
 const MIGRATION_LOCK = 0x5741_5801;
 
-/** Applies the versions not applied yet, each in its own transaction, under an advisory lock. */
+/** The newest schema version this code knows. */
+export const SCHEMA_VERSION = VERSIONS.length;
+
+/** The database's schema version: 0 before the first migration. Needs no privilege beyond reading. */
+export async function schemaVersion(client: PoolClient): Promise<number> {
+  const { rows } = await client.query<{ t: string | null }>("SELECT to_regclass('stax_schema')::text AS t");
+  if (!rows[0]?.t) return 0;
+  return (await client.query<{ v: number | null }>("SELECT MAX(version) AS v FROM stax_schema")).rows[0]?.v ?? 0;
+}
+
+/**
+ * Applies the versions not applied yet, each in its own transaction, under an advisory lock. A
+ * database already at this version is left alone without a lock or any DDL, so a role that may
+ * not create tables (a worker's, docs/scale-out.md "Security") connects to a migrated database.
+ */
 export async function migrate(client: PoolClient): Promise<void> {
+  if ((await schemaVersion(client)) >= SCHEMA_VERSION) return;
   await client.query("BEGIN");
   try {
     await client.query("SELECT pg_advisory_xact_lock($1)", [MIGRATION_LOCK]);
@@ -61,6 +76,8 @@ export async function migrate(client: PoolClient): Promise<void> {
     await client.query("COMMIT");
   } catch (err) {
     await client.query("ROLLBACK").catch(() => {});
+    // 42501: insufficient privilege — a least-privilege role met a database older than this stax.
+    if ((err as { code?: string }).code === "42501") throw new Error(`${(err as Error).message}: the schema needs version ${SCHEMA_VERSION}; run \`stax db migrate\` once with the owner's role`);
     throw err;
   }
 }
