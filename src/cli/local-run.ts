@@ -5,7 +5,7 @@ import { randomBytes } from "node:crypto";
 import type { EventSink, WorkflowRun } from "../contract/index.js";
 import { DockerEngine, LegSlots, readGitInfoAsync, startRun, type GitInfo, type ActionSources, type ArtifactStore, type CacheLimits, type CheckoutOptions, type LegDispatcher, type ProcessRecorder, type RunHandle } from "../engine/index.js";
 import type { Config } from "../config/config.js";
-import { hostOptions, runHost } from "../server/launch.js";
+import { hostOptions, runHost, staxFolders } from "../server/launch.js";
 import { makeRunTemp } from "../server/run-temp.js";
 import { claimRun, ownerName, PgFleet, SecretVault, StoreRecorder, connectStore, storedVars, type Store, type StoredRunRequest } from "../store/index.js";
 import { FleetDispatcher } from "../server/dispatcher.js";
@@ -35,7 +35,7 @@ export async function runInStore(plan: RunPlan, sink: EventSink, config: Readonl
     await store.queue.enqueue(runId, request);
     await store.queue.claim(owner, config.leaseMs, runId);
     const recorder = new StoreRecorder(store, (e) => sink.emit(e));
-    const fleet = config.databaseUrl ? await connectFleet(config.databaseUrl, config.leaseMs, store, vault, plan.workspace, runId, sink) : undefined;
+    const fleet = config.databaseUrl ? await connectFleet(config.databaseUrl, config.leaseMs, store, vault, plan.workspace, runId, sink, staxFolders(config)) : undefined;
     closeFleet = async () => fleet?.close();
     const vars = { ...(await storedVars(store)), ...plan.vars };
     const git = fleet ? await readGitInfoAsync(plan.workspace, basename(plan.workspace)) : undefined;
@@ -68,14 +68,14 @@ export async function runInStore(plan: RunPlan, sink: EventSink, config: Readonl
  * workspace goes to the store as the run's source, and the workers' events are shown as they are
  * committed.
  */
-async function connectFleet(databaseUrl: string, leaseMs: number, store: Store, vault: SecretVault, workspace: string, runId: string, sink: EventSink): Promise<{ dispatcher: FleetDispatcher; source: { key: string; commit: string }; close(): Promise<void> }> {
+async function connectFleet(databaseUrl: string, leaseMs: number, store: Store, vault: SecretVault, workspace: string, runId: string, sink: EventSink, own: string[]): Promise<{ dispatcher: FleetDispatcher; source: { key: string; commit: string }; close(): Promise<void> }> {
   const fleet = await PgFleet.connect(databaseUrl);
   const dispatcher = new FleetDispatcher(fleet, store, vault, (job, labels) => process.stderr.write(`stax: job '${job}' waits for a worker with the labels ${labels.join(", ") || "(any)"}: none is live now (see stax workers)\n`), leaseMs);
   store.follow();
   store.events.onCommit((batch) => {
     for (const e of batch) if (e.runId === runId && dispatcher.follows(e.runId, e.jobId)) sink.emit(e);
   });
-  const source = await snapshotSource(workspace, store.blobs, runId);
+  const source = await snapshotSource(workspace, store.blobs, runId, own);
   dispatcher.setSource(runId, source);
   return {
     dispatcher,
@@ -101,7 +101,7 @@ function watchCancel(store: Store, runId: string, owner: string, leaseMs: number
       }
       if (await store.queue.cancelRequested(runId)) {
         clearInterval(timer);
-        process.stderr.write("\nstax: the run was cancelled from the runner\n");
+        process.stderr.write("\nstax: the run was cancelled from another process (stax cancel, the dashboard)\n");
         handle.cancel();
       }
     })().catch(() => {});
@@ -110,7 +110,7 @@ function watchCancel(store: Store, runId: string, owner: string, leaseMs: number
 }
 
 /** Runs a plan in this process. SIGINT cancels gracefully; a second SIGINT stops at once. */
-export async function runLocally(plan: RunPlan, sink: EventSink, opts: { signal?: AbortSignal; runId?: string; runNumber?: number; tempDir?: string; hostEnv: Record<string, string | undefined>; actions?: ActionSources; artifacts?: ArtifactStore; cacheDir?: string; cacheLimits?: CacheLimits; docker?: DockerEngine; checkouts?: CheckoutOptions; toolCache?: string; legSlots?: LegSlots; processes?: ProcessRecorder; onStart?: (handle: RunHandle) => void; legs?: LegDispatcher; git?: GitInfo }): Promise<WorkflowRun> {
+export async function runLocally(plan: RunPlan, sink: EventSink, opts: { signal?: AbortSignal; runId?: string; runNumber?: number; tempDir?: string; hostEnv: Record<string, string | undefined>; actions?: ActionSources; artifacts?: ArtifactStore; cacheDir?: string; cacheLimits?: CacheLimits; docker?: DockerEngine; checkouts?: CheckoutOptions; toolCache?: string; privateHome?: boolean; legSlots?: LegSlots; processes?: ProcessRecorder; onStart?: (handle: RunHandle) => void; legs?: LegDispatcher; git?: GitInfo }): Promise<WorkflowRun> {
   const handle: RunHandle = startRun({
     runId: opts.runId ?? randomBytes(4).toString("hex"),
     runNumber: opts.runNumber ?? 1,
@@ -135,6 +135,7 @@ export async function runLocally(plan: RunPlan, sink: EventSink, opts: { signal?
     docker: opts.docker,
     checkouts: opts.checkouts,
     toolCache: opts.toolCache,
+    privateHome: opts.privateHome,
     platforms: plan.platforms,
     legSlots: opts.legSlots,
     processes: opts.processes,

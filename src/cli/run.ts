@@ -8,7 +8,7 @@ import { collect, commonPlan, planRun, workflowsFlag, type RunFlags, type RunPla
 import { namedRunPayload, planByEvent } from "./run-select.js";
 import { dryRunText, graphText, listText } from "./run-show.js";
 
-type Flags = RunFlags & { sandbox?: string | boolean; local?: boolean; list?: boolean; dryRun?: boolean; graph?: boolean; watch?: boolean; bind?: boolean; keepWorkspaces?: boolean };
+type Flags = RunFlags & { sandbox?: string | boolean; local?: boolean; list?: boolean; dryRun?: boolean; graph?: boolean; watch?: boolean; bind?: boolean; keepWorkspaces?: boolean; privateHome?: boolean };
 
 /**
  * The plans of one `stax run`: the named workflow, or every workflow the event triggers (with a
@@ -91,6 +91,7 @@ export function registerRun(program: Command): void {
     .option("--platform <label=host>", "run jobs whose runs-on has LABEL on this machine (repeatable); other OSes and unknown labels are skipped", collect)
     .option("--bind", "run every job in the workspace itself instead of a checkout per job leg (reuses its node_modules)")
     .option("--keep-workspaces", "keep each job leg's checkout after the run (its path is in the job's log)")
+    .option("--private-home", "give each job's steps a HOME of its own, seeded with your ~/.npmrc, ~/.gitconfig and yarn config: `npm config set` or `git config --global` in a step then changes the job's copy, not your files (STAX_PRIVATE_HOME=1 for runners and workers)")
     .option("--local", "run in this process even when a runner serves the workspace")
     .option("--action <owner/repo@ref=DIR>", "use a local folder for a remote action or reusable workflow (repeatable)", collect)
     .action(async (ref: string | undefined, flags: Flags) => {
@@ -104,7 +105,7 @@ export function registerRun(program: Command): void {
           return undefined;
         }
         const { executePlans } = await import("./run-exec.js");
-        const runs = await executePlans(plans, { out, local: flags.local, sandbox: typeof flags.sandbox === "string" ? flags.sandbox : "none", signal, bind: flags.bind, keepWorkspaces: flags.keepWorkspaces });
+        const runs = await executePlans(plans, { out, local: flags.local, sandbox: typeof flags.sandbox === "string" ? flags.sandbox : "none", signal, bind: flags.bind, keepWorkspaces: flags.keepWorkspaces, privateHome: flags.privateHome });
         if (flags.json) process.stdout.write(`${JSON.stringify(byEvent ? runs : runs[0], null, 2)}\n`);
         process.exitCode = invalid.length === 0 && runs.every((r) => r.conclusion === "success") ? 0 : 1;
         return runs;

@@ -5,7 +5,8 @@ import { formatDiagnostic } from "../contract/index.js";
 import { rerunPlan } from "../engine/index.js";
 import { listWorkflows } from "../workflow/index.js";
 import { openBackend } from "./backend.js";
-import { cliConfig, requireRunner } from "./discovery.js";
+import { cancelInStore } from "./cancel-store.js";
+import { cliConfig, findRunner, requireRunner } from "./discovery.js";
 import { duration, mark } from "./format.js";
 
 const ws = { flags: "-w, --workspace <dir>", about: "workspace (default: the current folder)" };
@@ -66,8 +67,10 @@ export function registerRuns(program: Command): void {
     .argument("<run>")
     .option(ws.flags, ws.about)
     .action(async (ref: string, o: { workspace?: string }) => {
-      const client = await requireRunner(cliConfig({ workspace: o.workspace }));
-      const run = await client.request<WorkflowRun>("POST", `/api/runs/${encodeURIComponent(ref)}/cancel`, {});
+      const c = cliConfig({ workspace: o.workspace });
+      // Without a runner, through the store: the process that executes the run polls its cancel flag.
+      const client = await findRunner(c);
+      const run = client ? await client.request<WorkflowRun>("POST", `/api/runs/${encodeURIComponent(ref)}/cancel`, {}) : await cancelInStore(c, ref);
       console.log(`cancelling run ${run.number} (${run.id})`);
     });
   program

@@ -34,9 +34,11 @@ export interface Config {
   leaseMs: number;
   /** actions/cache on this machine (and shared, with many machines): `STAX_CACHE_MAX_MB` (default 10240) in all, entries unused for `STAX_CACHE_IDLE_DAYS` (default 7) removed. */
   cacheLimits: { maxBytes: number; idleDays: number };
+  /** `STAX_PRIVATE_HOME` / `stax run --private-home`: every job's steps get a HOME of the job's own (engine/steps/private-home.ts). */
+  privateHome: boolean;
 }
 
-export type ConfigFlags = Partial<{ port: string | number; host: string; workspace: string; home: string; token: string; maxJobs: string | number; database: string }>;
+export type ConfigFlags = Partial<{ port: string | number; host: string; workspace: string; home: string; token: string; maxJobs: string | number; database: string; privateHome: boolean }>;
 
 /** The default cap on concurrent job legs: a small multiple of the cores, as most legs wait on I/O. */
 export const defaultMaxJobs = (): number => 4 * availableParallelism();
@@ -46,6 +48,13 @@ function int(name: string, raw: string | undefined, fallback: number, min: numbe
   const n = Number(raw);
   if (!Number.isInteger(n) || n < min || n > max) throw new StaxError("CONFIG_INVALID", `${name} must be a whole number from ${min} to ${max}, got '${raw}'`);
   return n;
+}
+
+function bool(name: string, raw: string | undefined): boolean {
+  const v = (raw ?? "").trim().toLowerCase();
+  if (["", "0", "false", "no", "off"].includes(v)) return false;
+  if (["1", "true", "yes", "on"].includes(v)) return true;
+  throw new StaxError("CONFIG_INVALID", `${name} must be true or false, got '${raw}'`);
 }
 
 function seconds(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {
@@ -101,6 +110,7 @@ export function loadConfig(env: Record<string, string | undefined>, flags: Confi
     maxJobs: int(flags.maxJobs !== undefined ? "--max-jobs" : "STAX_MAX_JOBS", flags.maxJobs !== undefined ? String(flags.maxJobs) : env.STAX_MAX_JOBS, defaultMaxJobs(), 1, 10_000),
     databaseUrl,
     leaseMs: seconds("STAX_LEASE_SECONDS", env.STAX_LEASE_SECONDS, 30, 0.5, 3600) * 1000,
+    privateHome: flags.privateHome === true || bool("STAX_PRIVATE_HOME", env.STAX_PRIVATE_HOME),
     cacheLimits: { maxBytes: int("STAX_CACHE_MAX_MB", env.STAX_CACHE_MAX_MB, 10_240, 1, 100_000_000) * 1024 ** 2, idleDays: int("STAX_CACHE_IDLE_DAYS", env.STAX_CACHE_IDLE_DAYS, 7, 1, 36_500) },
   });
 }

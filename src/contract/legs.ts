@@ -30,7 +30,7 @@ export interface LegSpec {
   matrix: Record<string, unknown> | null;
   strategy: Record<string, unknown>;
   needs: Record<string, LegResult>;
-  /** Workflow-level env, evaluated (with `stax run --env` under it). */
+  /** The env a leg starts from (ACT, `stax run --env`); the leg evaluates its workflow's `env:` over it, in its own checkout. */
   workflowEnv: Record<string, string>;
   /** The `github` context of the run; the worker sets `workspace` and `event_path` to its own. */
   github: Record<string, unknown>;

@@ -24,7 +24,7 @@ export class JobState {
   private stop: ((hard: boolean) => void) | undefined;
   private condition: (() => boolean) | undefined;
 
-  /** `env` is the workflow's env (and `stax run --env`); `masker` the job's own, started from the run's secrets. */
+  /** `env` is what the leg starts from (ACT, `stax run --env`; job.ts adds the workflow's and the job's); `masker` the job's own, started from the run's secrets. */
   constructor(env: Record<string, string>, masker: Masker) {
     this.currentEnv = { ...env };
     this.masker = masker;

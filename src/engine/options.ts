@@ -69,6 +69,8 @@ export interface RunOptions {
   platforms?: Record<string, string>;
   /** `$STAX_HOME/tools` (RUNNER_TOOL_CACHE): where setup-node puts the Nodes it fetches; absent: nothing is fetched. */
   toolCache?: string;
+  /** Every job's steps get a HOME of the job's own, seeded with the user's npm, git and yarn configuration (steps/private-home.ts). */
+  privateHome?: boolean;
   /** Where jobs work: absent or `bind`, the workspace itself; `isolated`, a checkout per job leg (see checkouts.ts). */
   checkouts?: CheckoutOptions;
   /** Told the process group of every host process a step starts, and when it ended (the runner records them to reap after a crash). */

@@ -11,6 +11,7 @@ import { newJob } from "./plan/strategy.js";
 import { Masker } from "./io/mask.js";
 import { Reporter } from "./report.js";
 import { inheritedEnv, runnerContext } from "./run.js";
+import { machineNpmConfig } from "./tools/registry.js";
 import { jobServices, type GraphScope, type JobResult, type RunRuntime } from "./runtime.js";
 
 /** What a worker brings to a leg: its checkout of the run's source, its folders, its sinks. */
@@ -29,6 +30,8 @@ export interface LegEnvironment {
   labels?: string[];
   /** The worker's `$STAX_HOME/tools` (RUNNER_TOOL_CACHE): where setup-node keeps the Nodes it fetches. */
   toolCache?: string;
+  /** A HOME of the leg's own for its steps (the worker's `STAX_PRIVATE_HOME`). */
+  privateHome?: boolean;
   actions?: ActionSources;
   artifacts?: ArtifactStore;
   cacheDir?: string;
@@ -60,7 +63,7 @@ export async function runLegSpec(spec: LegSpec, env: LegEnvironment): Promise<{ 
   // The worker decides runs-on as the coordinator did: the run's --platform mappings, and its own labels as this machine's.
   const platforms = { ...spec.platforms, ...Object.fromEntries((env.labels ?? []).map((l) => [l, "host"])) };
   // No per-leg checkout here: the worker already gave this leg its own copy of the run's source.
-  const opts: RunOptions = { runId: spec.runId, runNumber: spec.runNumber, workspace: env.workspace, workflow, event: spec.event, inputs: spec.inputs, secrets: env.secrets, vars: spec.vars, hostEnv: env.hostEnv, tempDir: env.tempDir, sink: env.sink, actions: env.actions, artifacts: env.artifacts, cacheDir: env.cacheDir, sharedCache: env.sharedCache, cacheLimits: env.cacheLimits, docker: env.docker, processes: env.processes, killGraceSeconds: spec.killGraceSeconds, platforms, toolCache: env.toolCache };
+  const opts: RunOptions = { runId: spec.runId, runNumber: spec.runNumber, workspace: env.workspace, workflow, event: spec.event, inputs: spec.inputs, secrets: env.secrets, vars: spec.vars, hostEnv: env.hostEnv, tempDir: env.tempDir, sink: env.sink, actions: env.actions, artifacts: env.artifacts, cacheDir: env.cacheDir, sharedCache: env.sharedCache, cacheLimits: env.cacheLimits, docker: env.docker, processes: env.processes, killGraceSeconds: spec.killGraceSeconds, platforms, toolCache: env.toolCache, privateHome: env.privateHome };
   const runtime: RunRuntime = {
     opts,
     services: jobServices(opts),
@@ -88,7 +91,8 @@ export async function runLegSpec(spec: LegSpec, env: LegEnvironment): Promise<{ 
   const graph: GraphScope = { def: workflow.definition, workflow, inputs: spec.inputs, secrets: env.secrets, ...spec.scope, root: env.workspace };
   const start = newJob(runtime, graph, def, job, spec.matrix, spec.strategy, spec.needs, spec.workflowEnv);
   return {
-    done: Promise.resolve().then(() => runJob(start)),
+    // As in one process: npm's machine-wide configuration for every step's npm.
+    done: machineNpmConfig(env.hostEnv).then((npm) => runJob((Object.assign(runtime.hostEnv, npm), start))),
     cancel: (hard) => {
       runtime.cancelled = true;
       runtime.hardStop = hard;

@@ -11,6 +11,13 @@ import { Masker } from "./io/mask.js";
 import { Reporter } from "./report.js";
 import { jobServices, type RunRuntime } from "./runtime.js";
 import { selectJobs } from "./plan/select.js";
+import { machineNpmConfig } from "./tools/registry.js";
+
+/**
+ * The host's TLS trust and proxy settings: a machine behind a TLS-inspecting proxy names its CA
+ * here, and a step without them cannot reach a registry (npm retries SELF_SIGNED_CERT_IN_CHAIN).
+ */
+const TRUST = ["NODE_EXTRA_CA_CERTS", "NODE_USE_SYSTEM_CA", "SSL_CERT_FILE", "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "GIT_SSL_CAINFO", "GIT_SSL_CAPATH", "AWS_CA_BUNDLE", "PIP_CERT", "CARGO_HTTP_CAINFO", "YARN_CA_FILE_PATH", "ALL_PROXY", "all_proxy", "YARN_HTTP_PROXY", "YARN_HTTPS_PROXY"];
 
 /**
  * The host variables a step inherits, as GitHub's runner passes its own machine's basics: where
@@ -18,7 +25,7 @@ import { selectJobs } from "./plan/select.js";
  * homes the setup shims use. Nothing else — above all not stax's own configuration (STAX_TOKEN,
  * STAX_SECRETS_KEY) nor whatever secrets the shell that started stax holds.
  */
-const INHERITED = new Set(["PATH", "HOME", "USER", "LOGNAME", "SHELL", "LANG", "LANGUAGE", "TERM", "TZ", "TMPDIR", "TEMP", "TMP", "HOSTNAME", "DISPLAY", "COLORTERM", "NO_COLOR", "FORCE_COLOR", "XDG_RUNTIME_DIR", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME", "SSH_AUTH_SOCK", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy", "NVM_DIR", "FNM_DIR", "VOLTA_HOME", "ASDF_DIR", "ASDF_DATA_DIR", "PYENV_ROOT", "JAVA_HOME", "GOPATH", "GOROOT", "CARGO_HOME", "RUSTUP_HOME", "DOCKER_HOST"]);
+const INHERITED = new Set(["PATH", "HOME", "USER", "LOGNAME", "SHELL", "LANG", "LANGUAGE", "TERM", "TZ", "TMPDIR", "TEMP", "TMP", "HOSTNAME", "DISPLAY", "COLORTERM", "NO_COLOR", "FORCE_COLOR", "XDG_RUNTIME_DIR", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME", "SSH_AUTH_SOCK", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy", "NVM_DIR", "FNM_DIR", "VOLTA_HOME", "ASDF_DIR", "ASDF_DATA_DIR", "PYENV_ROOT", "JAVA_HOME", "GOPATH", "GOROOT", "CARGO_HOME", "RUSTUP_HOME", "DOCKER_HOST", ...TRUST]);
 /** Locale variables, and npm's configuration (its registry, proxy and auth, as the user's npm is set up). */
 const inherited = (name: string): boolean => INHERITED.has(name) || name.startsWith("LC_") || /^npm_config_/i.test(name);
 
@@ -89,6 +96,8 @@ export function startRun(opts: RunOptions): RunHandle {
   };
   const done = (async (): Promise<WorkflowRun> => {
     await Promise.resolve();
+    // npm's machine-wide configuration for every step's npm, whichever Node runs it.
+    Object.assign(runtime.hostEnv, await machineNpmConfig(opts.hostEnv));
     mkdirSync(join(opts.tempDir, "_github_workflow"), { recursive: true, mode: 0o700 });
     writeFileSync(eventPath, JSON.stringify(payload, null, 2), { mode: 0o600 });
     let conclusion: RunConclusion = "failure";

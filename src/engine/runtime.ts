@@ -90,6 +90,8 @@ export interface JobServices {
   processes?: ProcessRecorder;
   /** `--platform` mappings of `runs-on` labels (runs-on.ts). */
   platforms: Record<string, string>;
+  /** A HOME of each job's own for its steps (`STAX_PRIVATE_HOME`). */
+  privateHome?: boolean;
   /** The host's whole environment, for stax's own npm calls (setup-node fetching a Node); steps get `RunRuntime.hostEnv`. */
   machineEnv: Record<string, string | undefined>;
 }
@@ -97,7 +99,7 @@ export interface JobServices {
 /** The services of a run, made once per run (Docker's answer is kept per services object, docker/context.ts). */
 export function jobServices(opts: RunOptions): JobServices {
   const { runId, workspace, tempDir, actions, artifacts, cacheDir, sharedCache, toolCache, docker, processes } = opts;
-  return { runId, workspace, tempDir, actions, artifacts, cacheDir, sharedCache, cacheLimits: opts.cacheLimits ?? GITHUB_CACHE_LIMITS, toolCache, docker, processes, platforms: opts.platforms ?? {}, machineEnv: opts.hostEnv };
+  return { runId, workspace, tempDir, actions, artifacts, cacheDir, sharedCache, cacheLimits: opts.cacheLimits ?? GITHUB_CACHE_LIMITS, toolCache, docker, processes, platforms: opts.platforms ?? {}, machineEnv: opts.hostEnv, privateHome: opts.privateHome };
 }
 
 /** What one job (or matrix leg) is started with, before its checkout and set-up; never changed. */
@@ -162,10 +164,13 @@ export function stepStatusFunctions(workspace: string, status: () => "success" |
   };
 }
 
-/** The contexts of job-level keys with a matrix (CTX-11 `J`). */
-export function jobContexts(start: JobStart): Contexts {
+/**
+ * The contexts of job-level keys with a matrix (CTX-11 `J`). Once the leg has its checkout
+ * (`workspace`), `github.workspace` names it, as every path of the leg's contexts does.
+ */
+export function jobContexts(start: JobStart & { workspace?: string }): Contexts {
   return {
-    github: start.run.github,
+    github: start.workspace ? { ...start.run.github, workspace: start.workspace } : start.run.github,
     vars: start.run.vars,
     inputs: start.graph.inputs,
     needs: start.needs,

@@ -23,6 +23,15 @@ export interface RunHost {
   artifacts: StoreArtifacts;
   /** The cap on job legs running at once, shared by every run of this process. */
   legSlots: LegSlots;
+  /** Every job's steps get a HOME of the job's own (`STAX_PRIVATE_HOME`). */
+  privateHome: boolean;
+  /** stax's own folders (see staxFolders): never part of a sandbox or a leg's checkout. */
+  ownFolders: string[];
+}
+
+/** The folders stax keeps its data in (home, action cache, sandboxes): a workspace may hold them (STAX_HOME=./.stax). */
+export function staxFolders(config: Readonly<Config>): string[] {
+  return [config.home, config.actionsCache, config.sandboxDir];
 }
 
 export function runHost(config: Readonly<Config>, store: Store, hostEnv: Record<string, string | undefined>): RunHost {
@@ -36,11 +45,13 @@ export function runHost(config: Readonly<Config>, store: Store, hostEnv: Record<
     docker: new DockerEngine(dockerAddress(config.dockerHost)),
     artifacts: new StoreArtifacts(store),
     legSlots: new LegSlots(config.maxJobs),
+    privateHome: config.privateHome,
+    ownFolders: staxFolders(config),
   };
 }
 
 /** A run's options that come from its host; `overrides`: its `--action` folders. */
-export function hostOptions(host: RunHost, runId: string, overrides: Record<string, string> = {}): Pick<RunOptions, "hostEnv" | "actions" | "artifacts" | "cacheDir" | "cacheLimits" | "docker" | "toolCache" | "legSlots" | "processes"> {
+export function hostOptions(host: RunHost, runId: string, overrides: Record<string, string> = {}): Pick<RunOptions, "hostEnv" | "actions" | "artifacts" | "cacheDir" | "cacheLimits" | "docker" | "toolCache" | "legSlots" | "processes" | "privateHome"> {
   return {
     hostEnv: host.hostEnv,
     actions: { cache: host.actionsCache, overrides, fetch: host.actionsCache ? gitFetcher(host.actionsCache, { token: host.hostEnv.GITHUB_TOKEN }) : undefined },
@@ -51,5 +62,6 @@ export function hostOptions(host: RunHost, runId: string, overrides: Record<stri
     toolCache: host.toolCache,
     legSlots: host.legSlots,
     processes: processRecorder(host.dataDir, runId),
+    privateHome: host.privateHome,
   };
 }

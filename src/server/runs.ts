@@ -73,9 +73,18 @@ export class RunManager {
     const id = randomBytes(4).toString("hex");
     let sandbox;
     try {
-      sandbox = await createSandbox(this.deps.workspace, this.deps.sandboxDir, id, strategy, req.sandbox?.ref);
+      // A sandbox is for legs this process runs itself. On a fleet the workers run every leg from a
+      // snapshot of the workspace as it is (the run's source), so none is made, unless a `ref` asks
+      // for that commit; the workflow then comes from the sandbox, so its legs are dispatched too.
+      const fleetStrategy = this.deps.dispatcher && !req.sandbox?.ref ? "none" : strategy;
+      sandbox = await createSandbox(this.deps.workspace, this.deps.sandboxDir, id, fleetStrategy, req.sandbox?.ref, this.deps.host.ownFolders);
     } catch (err) {
       throw new StaxError("BAD_REQUEST", `cannot prepare the '${strategy}' sandbox: ${errorMessage(err)}`);
+    }
+    const runWorkflow = this.deps.dispatcher && sandbox.dir !== this.deps.workspace ? await loadWorkflow(join(sandbox.dir, workflow.relPath), sandbox.dir) : workflow;
+    if (runWorkflow.errors.length) {
+      this.dispose(sandbox);
+      throw new StaxError("WORKFLOW_INVALID", `${workflow.relPath} at ${req.sandbox?.ref} is invalid:\n${runWorkflow.errors.map(formatDiagnostic).join("\n")}`, runWorkflow.errors);
     }
     // The request is stored before the run starts, so a re-run after a restart has all of it.
     const request: StoredRunRequest = { workflow: req.workflow, event, inputs: req.inputs, eventPayload: req.eventPayload, jobs: req.jobs, sandbox: req.sandbox, env: req.env, actions: req.actions, workspaces: req.workspaces, platforms: req.platforms, vars: req.vars, matrix: req.matrix, actor: req.actor, ...(Object.keys(secrets).length ? { sealedSecrets: this.deps.vault.seal(secrets) } : {}) };
@@ -89,7 +98,7 @@ export class RunManager {
     const vars = { ...(await storedVars(this.deps.store)), ...vars0 };
     if (this.deps.dispatcher) {
       try {
-        const source = await snapshotSource(sandbox.dir, this.deps.store.blobs, id);
+        const source = await snapshotSource(sandbox.dir, this.deps.store.blobs, id, this.deps.host.ownFolders);
         this.deps.dispatcher.setSource(id, source);
         // What another front-end needs to take the run over if this one dies (many machines).
         await this.deps.store.queue.update(id, { ...request, coordination: { workflowPath: workflow.relPath, source, git: { ...git }, vars, ...(reuse ? { reuse } : {}) } });
@@ -106,7 +115,7 @@ export class RunManager {
         ...this.runOptions(id, request),
         runNumber: await this.deps.store.runs.nextNumber(),
         workspace: sandbox.dir,
-        workflow,
+        workflow: runWorkflow,
         inputs,
         secrets: { ...stored.values, ...secrets },
         vars,
@@ -114,7 +123,7 @@ export class RunManager {
         tempDir: makeRunTemp(this.deps.host.dataDir, id),
         sink: recorder,
         notices: sandbox.notices,
-        checkouts: { mode: req.workspaces?.bind ? "bind" : "isolated", root: this.deps.checkoutsDir, keep: req.workspaces?.keep === true },
+        checkouts: { mode: req.workspaces?.bind ? "bind" : "isolated", root: this.deps.checkoutsDir, keep: req.workspaces?.keep === true, own: this.deps.host.ownFolders },
         reuse,
         git,
       });

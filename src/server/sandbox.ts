@@ -34,7 +34,7 @@ async function isGitRepo(dir: string): Promise<boolean> {
  * `ref` (`worktree`), or a copy without heavy folders (`copy`); `auto` picks a worktree in a git
  * repository with a commit, else a copy.
  */
-export async function createSandbox(workspace: string, root: string, runId: string, strategy: SandboxStrategy, ref?: string): Promise<Sandbox> {
+export async function createSandbox(workspace: string, root: string, runId: string, strategy: SandboxStrategy, ref?: string, own: readonly string[] = []): Promise<Sandbox> {
   if (strategy === "none") return { dir: workspace, notices: [], async dispose() {} };
   const dir = join(root, runId);
   await mkdir(root, { recursive: true });
@@ -58,7 +58,7 @@ export async function createSandbox(workspace: string, root: string, runId: stri
     };
   }
   // The same copy a job leg gets in a workspace that is not a git repository (src/engine/job/workspace-copy.ts), without blocking.
-  await copyWorkspace(workspace, dir);
+  await copyWorkspace(workspace, dir, own);
   return { dir, notices: [`stax: running in a copy of the workspace without ${describeCopySkips()} (and what .gitignore names)`], dispose: () => rm(dir, { recursive: true, force: true }) };
 }
 

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { promisify } from "node:util";
+import { ownFoldersInside } from "../engine/index.js";
 import { sourceKey, type BlobStore } from "../store/index.js";
 
 const run = promisify(execFile);
@@ -19,7 +20,7 @@ const EXCLUDE = ["node_modules/", "dist/", "build/", "target/", ".next/", ".turb
  * borrows the user's objects, so nothing in the user's repository changes. Stored as a git
  * bundle blob of the run; resolves with its key and commit.
  */
-export async function snapshotSource(workspace: string, blobs: BlobStore, runId: string): Promise<{ key: string; commit: string }> {
+export async function snapshotSource(workspace: string, blobs: BlobStore, runId: string, own: readonly string[] = []): Promise<{ key: string; commit: string }> {
   const tmp = await mkdtemp(join(tmpdir(), "stax-source-"));
   try {
     const git = (...args: string[]) => run("git", ["--git-dir", join(tmp, "git"), "--work-tree", workspace, "-c", "core.autocrlf=false", "-c", "user.name=stax", "-c", "user.email=stax@localhost", ...args], { maxBuffer: 64 * 1024 * 1024 });
@@ -30,7 +31,8 @@ export async function snapshotSource(workspace: string, blobs: BlobStore, runId:
       await writeFile(join(tmp, "git", "objects", "info", "alternates"), `${base.objects}\n`);
       await git("read-tree", base.tree);
     } else await writeFile(join(tmp, "git", "info", "exclude"), EXCLUDE.join("\n") + "\n");
-    await git("add", "-A", ".");
+    // stax's own folders (a STAX_HOME inside the workspace) are never part of the source.
+    await git("add", "-A", "--", ".", ...ownFoldersInside(workspace, own).map((rel) => `:(exclude)${rel}`));
     const tree = (await git("write-tree")).stdout.trim();
     const commit = (await git("commit-tree", tree, "-m", `stax run ${runId}`)).stdout.trim();
     await git("update-ref", "refs/heads/source", commit);

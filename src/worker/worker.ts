@@ -29,6 +29,8 @@ export interface WorkerOptions {
   actionsCache?: string;
   /** `$STAX_HOME/tools` of this machine: the Nodes setup-node fetched (RUNNER_TOOL_CACHE). */
   toolCache?: string;
+  /** `STAX_PRIVATE_HOME`: a HOME of each leg's own for its steps. */
+  privateHome?: boolean;
   /** actions/cache limits, for this worker's cache folder and the shared entries. */
   cacheLimits?: CacheLimits;
   dockerHost?: string;
@@ -170,6 +172,7 @@ export async function startWorker(o: WorkerOptions): Promise<Worker> {
         runnerName: o.name,
         labels: o.labels,
         toolCache: o.toolCache,
+        privateHome: o.privateHome,
         cacheLimits: o.cacheLimits,
         setupError,
         actions: o.actionsCache ? { cache: o.actionsCache, fetch: gitFetcher(o.actionsCache, { token: o.hostEnv.GITHUB_TOKEN }) } : undefined,

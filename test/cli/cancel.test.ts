@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { resolve } from "node:path";
 import { test } from "node:test";
 import { fixtureWorkspace } from "../helpers/engine.js";
+import { tempDir } from "../helpers/temp.js";
 
 const STAX = resolve(import.meta.dirname, "..", "..", "bin", "stax");
 
@@ -45,4 +46,30 @@ test("a second Ctrl-C stops at once, even a step that ignores SIGINT and SIGTERM
   assert.ok(r.ms < 5_000, `took ${r.ms} ms`);
   assert.match(r.out, /stopping now/);
   assert.doesNotMatch(r.out, /cleanup ran/);
+});
+
+test("stax cancel N of a run that stax run executes in another terminal cancels it through the store, with no runner (was: no runner is serving)", async () => {
+  const home = tempDir("stax-cancel-home-");
+  const env = { ...process.env, NO_COLOR: "1", STAX_HOME: home, STAX_WORKSPACE: "", RUNNER_URL: "", STAX_PORT: "9" };
+  const ws = fixtureWorkspace("cancel");
+  const child = spawn(process.execPath, [STAX, "run", "interruptible", "-w", ws], { env });
+  let out = "";
+  child.stdout.on("data", (d) => (out += d));
+  child.stderr.on("data", (d) => (out += d));
+  const exited = new Promise<number | null>((done) => child.on("close", done));
+  for (const t = Date.now(); !out.includes("started"); await new Promise((r) => setTimeout(r, 50))) {
+    if (Date.now() - t > 60_000 || child.exitCode !== null) assert.fail(`the run did not start:\n${out}`);
+  }
+  const number = /run (\d+) \(\w+\) on /.exec(out)?.[1];
+  assert.ok(number, out);
+  const cancel = spawnSync(process.execPath, [STAX, "cancel", number, "-w", ws], { env, encoding: "utf8", timeout: 60_000 });
+  assert.equal(cancel.status, 0, cancel.stdout + cancel.stderr);
+  assert.match(cancel.stdout, new RegExp(`cancelling run ${number} `));
+  assert.equal(await exited, 1, out);
+  assert.match(out, /the run was cancelled from another process/);
+  assert.match(out, /cleanup ran/, "always() steps still ran, as after Ctrl-C");
+  assert.match(out, /Run \d+ \(\w+\) cancelled/);
+  const again = spawnSync(process.execPath, [STAX, "cancel", number, "-w", ws], { env, encoding: "utf8", timeout: 60_000 });
+  assert.equal(again.status, 1);
+  assert.match(again.stderr, /has already completed/);
 });

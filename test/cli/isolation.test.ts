@@ -125,3 +125,56 @@ test("a wide matrix of isolated legs starts every leg's worktree at once without
   }
   assert.equal(git(ws, "worktree", "list", "--porcelain").split("\n").filter((l) => l.startsWith("worktree ")).length, 1, "every leg's worktree is gone");
 });
+
+test("a leg's github.workspace, runner.workspace, runner.temp, hashFiles and the env of the workflow, the job and the step name its own checkout, not the user's folder (act's evalenv)", () => {
+  const ws = tempDir("stax-iso-paths-");
+  cpSync(join(FIXTURES, "leg-paths"), ws, { recursive: true });
+  git(ws, "init", "-q", "-b", "main");
+  git(ws, "add", "-A");
+  git(ws, "commit", "-qm", "fixture");
+  const r = stax(["run", "paths", "-w", ws], ws);
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.doesNotMatch(r.stdout, /\] +MISMATCH/, "a step printed a path that is not its checkout's");
+  const legs = [...r.stdout.matchAll(/leg (\d) in (\S+)$/gm)].map((m) => [m[1], m[2]]);
+  assert.equal(legs.length, 2, r.stdout);
+  for (const [, dir] of legs) assert.ok(!dir.startsWith(ws), `the leg ran in the user's folder: ${dir}`);
+  assert.equal((r.stdout.match(/hashed [0-9a-f]{64}$/gm) ?? []).length, 2, "hashFiles found the file each leg made in its checkout");
+  assert.match(r.stdout, /callee in /, "a called workflow's env names its leg's checkout too");
+  assert.deepEqual(readdirSync(ws).filter((f) => ["build", "wf", "made-here.txt"].includes(f)), [], "nothing landed in the user's folder");
+});
+
+for (const kind of ["not a git repository", "a git repository"] as const) {
+  test(`with STAX_HOME inside a workspace that is ${kind}, every leg gets a checkout without stax's own folders and the user's files beside them (was: cannot copy to a subdirectory of self)`, () => {
+    const ws = tempDir("stax-iso-home-inside-");
+    mkdirSync(join(ws, ".github", "workflows"), { recursive: true });
+    mkdirSync(join(ws, "data"));
+    writeFileSync(join(ws, "data", "keep.txt"), "the user's\n");
+    writeFileSync(join(ws, ".github", "workflows", "own.yml"), `on: push
+jobs:
+  legs:
+    runs-on: ubuntu-latest
+    strategy:
+      matrix:
+        n: [1, 2]
+    steps:
+      - run: |
+          [ -f data/keep.txt ] || { echo "MISSING data/keep.txt"; exit 1; }
+          [ ! -e data/stax-home ] || { echo "STAX_HOME IS IN THE CHECKOUT"; find data/stax-home -maxdepth 3; exit 1; }
+          echo "leg \${{ matrix.n }} clean"
+`);
+    if (kind === "a git repository") {
+      git(ws, "init", "-q", "-b", "main");
+      git(ws, "add", "-A");
+      git(ws, "commit", "-qm", "fixture");
+    }
+    const own = join(ws, "data", "stax-home");
+    const env = { ...process.env, STAX_HOME: own, STAX_WORKSPACE: "", NO_COLOR: "1", FORCE_COLOR: "", RUNNER_URL: "" };
+    for (const round of [1, 2]) {
+      // The second run finds the first one's store and checkouts folder in the workspace.
+      const r = spawnSync(process.execPath, [STAX, "run", "own", "-w", ws], { cwd: ws, encoding: "utf8", env, timeout: 120_000 });
+      assert.equal(r.status, 0, `round ${round}:\n${r.stdout}${r.stderr}`);
+      assert.equal((r.stdout.match(/leg \d clean$/gm) ?? []).length, 2, r.stdout);
+    }
+    if (kind === "a git repository") assert.equal(git(ws, "status", "--porcelain", "--", "data/keep.txt", ".github"), "", "the user's repository is as it was");
+  });
+}

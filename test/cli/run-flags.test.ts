@@ -199,3 +199,35 @@ jobs:
   assert.equal(none.stdout, "");
   assert.match(none.stderr, /has no failed step/);
 });
+
+test("--env, --env-file and .env reach the jobs of a called reusable workflow, not only the caller's own (RW-04 keeps the caller's env: out)", () => {
+  const r = new FixtureRepo({
+    ".github/workflows/caller.yml": `name: caller
+on: push
+env:
+  CALLER_ONLY: caller
+jobs:
+  direct:
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo "direct FOO=[$FOO] FROM_FILE=[$FROM_FILE] CALLER_ONLY=[$CALLER_ONLY]"
+  call:
+    uses: ./.github/workflows/callee.yml
+`,
+    ".github/workflows/callee.yml": `on: workflow_call
+jobs:
+  work:
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo "callee FOO=[$FOO] FROM_FILE=[$FROM_FILE] CALLER_ONLY=[$CALLER_ONLY] ctx=[\${{ env.FOO }}]"
+`,
+    ".env": "FROM_FILE=dot-env\n",
+  });
+  const dotEnv = r.stax(["run", "caller", "--env", "FOO=bar"]);
+  assert.equal(dotEnv.code, 0, dotEnv.stdout + dotEnv.stderr);
+  assert.match(dotEnv.stdout, /direct FOO=\[bar\] FROM_FILE=\[dot-env\] CALLER_ONLY=\[caller\]/);
+  assert.match(dotEnv.stdout, /callee FOO=\[bar\] FROM_FILE=\[dot-env\] CALLER_ONLY=\[\] ctx=\[bar\]/);
+  writeFileSync(join(r.home, "ci.env"), "FROM_FILE=flag-file\n");
+  const file = r.stax(["run", "caller", "--env-file", join(r.home, "ci.env")]);
+  assert.match(file.stdout, /callee FOO=\[\] FROM_FILE=\[flag-file\] CALLER_ONLY=\[\] ctx=\[\]/, file.stdout + file.stderr);
+});

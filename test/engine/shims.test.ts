@@ -139,6 +139,9 @@ test("actions/github-script runs the script with context, core (annotations keep
   assert.match(r.log, /^##\[warning\]Lint: a, b \(src\/app\.ts#L12:3\) check this$/m, "core.warning keeps title, file, line and column");
   assert.match(r.log, /^##\[notice\]\(README\.md\) from an error$/m);
   assert.match(r.log, /github\.rest\.issues\.get\(\): github \(the Octokit client of actions\/github-script\) needs the GitHub API/);
+  // Once, as one error line: no stack into stax's own runtime repeating it (it was printed twice).
+  assert.equal(r.log.split("needs the GitHub API").length, 2, r.log);
+  assert.doesNotMatch(r.log, /github-script-runtime\.cjs/);
 });
 
 test("actions/checkout: the workspace as it is; another ref in a worktree at path (removed after the job); an unknown ref fails", async () => {

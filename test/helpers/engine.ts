@@ -49,6 +49,12 @@ export interface FixtureOptions {
   docker?: DockerEngine;
   /** runs-on labels mapped to this machine (`--platform LABEL=host`). */
   platforms?: Record<string, string>;
+  /** `$STAX_HOME/tools`: setup-node and pnpm/action-setup may fetch into it. */
+  toolCache?: string;
+  /** The run's clock. */
+  now?: () => Date;
+  /** A HOME of each job's own for its steps (`STAX_PRIVATE_HOME`). */
+  privateHome?: boolean;
 }
 
 /**
@@ -84,6 +90,9 @@ export async function runFixture(fixture: string, file: string, opts: FixtureOpt
     cacheLimits: opts.cacheLimits,
     docker: opts.docker,
     platforms: opts.platforms,
+    toolCache: opts.toolCache,
+    now: opts.now,
+    privateHome: opts.privateHome,
   });
   opts.onStart?.(handle, events);
   const run = await handle.done;

@@ -39,7 +39,7 @@ function stax(args: string[], env: Record<string, string>) {
 async function spread(fleet: Fleet, o: { setSecret?: boolean; body?: object } = {}): Promise<{ run: WorkflowRun; log: string }> {
   const [front] = fleet.frontEnds;
   if (o.setSecret !== false) assert.equal((await api(front, "PUT", "/api/secrets/FLEET_SECRET", { value: "fleet-value" })).status, 200);
-  const created = await api<WorkflowRun>(front, "POST", "/api/runs", { workflow: "spread", sandbox: { strategy: "none" }, ...o.body });
+  const created = await api<WorkflowRun>(front, "POST", "/api/runs", { workflow: "spread", ...o.body });
   assert.equal(created.status, 201, JSON.stringify(created.body));
   const run = await finished(front, created.body.id, 60_000).catch((err: Error) => {
     throw new Error(`${err.message}; the workers said:\n${[...fleet.workers.values()].map((w) => w.output()).join("\n")}`);

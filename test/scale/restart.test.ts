@@ -25,7 +25,7 @@ after(async () => {
 test("PostgreSQL restarted mid-run: the run finishes, every line is stored and streamed once, no process dies", async () => {
   const [a] = fleet.frontEnds;
   const live = await openStream(a.url, "/api/events");
-  const created = (await (await fetch(`${a.url}/api/runs`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ workflow: "ticker", sandbox: { strategy: "none" } }) })).json()) as WorkflowRun;
+  const created = (await (await fetch(`${a.url}/api/runs`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ workflow: "ticker" }) })).json()) as WorkflowRun;
   await live.waitFor((f) => f.event === "step.log" && (f.data as { line: string }).line === "tick 10\n");
   await pg.restart({ downMs: 1000 });
   let run: WorkflowRun | undefined;

@@ -42,7 +42,7 @@ function alive(pid: number): boolean {
 
 test("a worker's steps inherit the host's allow-list, never the worker's database URL or secrets key; its leg temp folder is 0700 with files 0600", async () => {
   const [a] = fleet.frontEnds;
-  const created = await api<WorkflowRun>(a, "POST", "/api/runs", { workflow: "guarded", sandbox: { strategy: "none" } });
+  const created = await api<WorkflowRun>(a, "POST", "/api/runs", { workflow: "guarded" });
   assert.equal(created.status, 201, JSON.stringify(created.body));
   const run = await finished(a, created.body.id);
   const log = (await api<string>(a, "GET", `/api/runs/${run.id}/logs`)).body;
@@ -59,7 +59,7 @@ test("kill -9 of a worker mid-step: the next worker on the same work folder kill
   const live = await openStream(a.url, "/api/events");
   let pids: number[] = [];
   try {
-    const created = await api<WorkflowRun>(a, "POST", "/api/runs", { workflow: "orphan", sandbox: { strategy: "none" } });
+    const created = await api<WorkflowRun>(a, "POST", "/api/runs", { workflow: "orphan" });
     assert.equal(created.status, 201, JSON.stringify(created.body));
     const isPids = (f: { event: string; data: unknown }) => f.event === "step.log" && /^pids \d+ \d+/.test((f.data as { line: string }).line);
     await live.waitFor(isPids, 30_000);

@@ -31,11 +31,11 @@ after(async () => {
   await pg?.stop();
 });
 
-test("a matrix spreads over workers that cannot see the front-end's files; outputs, artifacts and secrets cross machines; the other front-end streams every event in order and resumes by id", async () => {
+test("a run posted as the dashboard and curl post it, without a sandbox, spreads its matrix over two workers (runner.name a worker's) that cannot see the front-end's files; outputs, artifacts and secrets cross machines; the other front-end streams every event in order and resumes by id", async () => {
   const [a, b] = fleet.frontEnds;
   assert.equal((await api(a, "PUT", "/api/secrets/FLEET_SECRET", { value: "fleet-value" })).status, 200);
   const live = await openStream(b.url, "/api/events");
-  const created = await api<WorkflowRun>(a, "POST", "/api/runs", { workflow: "spread", sandbox: { strategy: "none" } });
+  const created = await api<WorkflowRun>(a, "POST", "/api/runs", { workflow: "spread" });
   assert.equal(created.status, 201, JSON.stringify(created.body));
   const run = await finished(a, created.body.id);
   const log = (await api<string>(a, "GET", `/api/runs/${run.id}/logs`)).body;
@@ -67,7 +67,7 @@ test("a matrix spreads over workers that cannot see the front-end's files; outpu
 test("a cancel sent to the other front-end stops the leg on its worker within a second; `if: always()` jobs still run", async () => {
   const [a, b] = fleet.frontEnds;
   const live = await openStream(a.url, "/api/events");
-  const created = await api<WorkflowRun>(a, "POST", "/api/runs", { workflow: "hold", sandbox: { strategy: "none" } });
+  const created = await api<WorkflowRun>(a, "POST", "/api/runs", { workflow: "hold" });
   await live.waitFor((f) => f.event === "step.log" && /holding on/.test((f.data as { line: string }).line));
   const asked = Date.now();
   assert.equal((await api(b, "POST", `/api/runs/${created.body.id}/cancel`, {})).status, 200);
@@ -82,7 +82,7 @@ test("a cancel sent to the other front-end stops the leg on its worker within a 
 
 test("runs-on over workers: another OS is skipped by the coordinator unless --platform maps it, which any worker then runs; the coordinator makes no checkouts; setup-node's tool cache is the worker's own", async () => {
   const [a] = fleet.frontEnds;
-  const created = await api<WorkflowRun>(a, "POST", "/api/runs", { workflow: "platforms", sandbox: { strategy: "none" }, platforms: { "Windows-Latest": "host" } });
+  const created = await api<WorkflowRun>(a, "POST", "/api/runs", { workflow: "platforms", platforms: { "Windows-Latest": "host" } });
   assert.equal(created.status, 201, JSON.stringify(created.body));
   const run = await finished(a, created.body.id, 30_000);
   const log = (await api<string>(a, "GET", `/api/runs/${run.id}/logs`)).body;
@@ -94,13 +94,25 @@ test("runs-on over workers: another OS is skipped by the coordinator unless --pl
   assert.deepEqual(checkouts, [], "the coordinator made no per-leg checkouts of its own");
 });
 
+test("a run posted with any sandbox strategy runs its legs on the workers: copy, and a worktree of a ref (its workflow read from that commit)", async () => {
+  const [a] = fleet.frontEnds;
+  for (const sandbox of [{ strategy: "copy" }, { strategy: "worktree", ref: "HEAD" }]) {
+    const created = await api<WorkflowRun>(a, "POST", "/api/runs", { workflow: "platforms", sandbox });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const run = await finished(a, created.body.id, 30_000);
+    const log = (await api<string>(a, "GET", `/api/runs/${run.id}/logs`)).body;
+    assert.equal(run.jobs[0].conclusion, "success", log);
+    assert.match(log, /ubuntu-latest ran on w\d with tools in \S*stax-worker-w\d-/, `${JSON.stringify(sandbox)}: the leg ran on a worker`);
+  }
+});
+
 test("kill -9 of a worker mid-leg: the leg fails within the lease with a line naming the lost worker, and the run goes on as needs and if say", async () => {
   const [a] = fleet.frontEnds;
   await fleet.startWorker("doomed", ["--labels", "linux,doomed"]);
   for (const w of ["w1", "w2"]) fleet.workers.get(w)!.child.kill("SIGSTOP");
   try {
     const live = await openStream(a.url, "/api/events");
-    const created = await api<WorkflowRun>(a, "POST", "/api/runs", { workflow: "hold", sandbox: { strategy: "none" } });
+    const created = await api<WorkflowRun>(a, "POST", "/api/runs", { workflow: "hold" });
     await live.waitFor((f) => f.event === "step.log" && /holding on doomed/.test((f.data as { line: string }).line));
     fleet.workers.get("doomed")!.child.kill("SIGKILL");
     for (const w of ["w1", "w2"]) fleet.workers.get(w)!.child.kill("SIGCONT");
@@ -123,7 +135,7 @@ async function takeOver(killAt: RegExp): Promise<void> {
   const [, b] = fleet.frontEnds;
   const coordinator = await spawnRunner(tempDir("stax-frontend-doomed-"), WORKSPACE, fleet.env);
   const live = await openStream(b.url, "/api/events");
-  const created = await api<WorkflowRun>(coordinator, "POST", "/api/runs", { workflow: "relay", sandbox: { strategy: "none" } });
+  const created = await api<WorkflowRun>(coordinator, "POST", "/api/runs", { workflow: "relay" });
   const id = created.body.id;
   await live.waitFor((f) => f.event === "step.log" && killAt.test((f.data as { line: string }).line));
   coordinator.child.kill("SIGKILL");
@@ -155,7 +167,7 @@ test("actions/cache across machines: an entry a leg saves on one worker is resto
   const [a] = fleet.frontEnds;
   await fleet.startWorker("ca", ["--labels", "linux,cache-a"]);
   await fleet.startWorker("cb", ["--labels", "linux,cache-b"]);
-  const created = await api<WorkflowRun>(a, "POST", "/api/runs", { workflow: "cached", sandbox: { strategy: "none" } });
+  const created = await api<WorkflowRun>(a, "POST", "/api/runs", { workflow: "cached" });
   const run = await finished(a, created.body.id);
   const log = (await api<string>(a, "GET", `/api/runs/${run.id}/logs`)).body;
   assert.equal(run.conclusion, "success", log);

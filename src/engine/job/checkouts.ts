@@ -2,7 +2,7 @@ import { execFile, execFileSync } from "node:child_process";
 import { copyFile, mkdir, rm, rmdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { copyWorkspace, describeCopySkips } from "./workspace-copy.js";
+import { copyWorkspace, describeCopySkips, ownFoldersInside } from "./workspace-copy.js";
 import { outsideGit } from "../context/git.js";
 
 const run = promisify(execFile);
@@ -15,6 +15,8 @@ export interface CheckoutOptions {
   root: string;
   /** Keep each leg's checkout after the job (debugging); its path is logged. */
   keep?: boolean;
+  /** stax's own folders (its home, the action cache, sandboxes): never part of a leg's checkout when they lie in the workspace; `root` never is. */
+  own?: string[];
 }
 
 /** A file in a run's checkouts folder whose legs are kept (--keep-workspaces): a runner's start-up cleaning leaves it. */
@@ -57,12 +59,13 @@ export class Checkouts {
     await rm(dir, { recursive: true, force: true });
     await mkdir(this.runDir, { recursive: true });
     if (this.opts.keep) await writeFile(join(this.runDir, KEPT_MARK), "");
-    const snap = await (this.snapshot ??= snapshotOf(this.workspace, this.runDir, this.env));
+    const own = [this.opts.root, ...(this.opts.own ?? [])];
+    const snap = await (this.snapshot ??= snapshotOf(this.workspace, this.runDir, this.env, own));
     if (snap) {
       await addWorktree(snap.top, dir, snap.commit, this.env);
       return { dir, dispose: (failed) => this.release(dir, failed, () => inTurn(snap.top, () => removeWorktree(snap.top, dir, this.env))) };
     }
-    await copyWorkspace(this.workspace, dir);
+    await copyWorkspace(this.workspace, dir, own);
     return { dir, dispose: (failed) => this.release(dir, failed, () => rm(dir, { recursive: true, force: true })) };
   }
 
@@ -120,9 +123,10 @@ async function git(cwd: string, args: string[], env: Record<string, string>): Pr
  * A commit holding the workspace as it is: HEAD plus tracked changes plus untracked files that
  * are not ignored, built in a temporary index (`add -A`, `write-tree`, `commit-tree`), so the
  * user's index, branches, stash and working tree stay as they are. A workspace in a sub-folder
- * of a repository gets a commit of that sub-folder alone. Undefined outside a git repository.
+ * of a repository gets a commit of that sub-folder alone; `own` folders (stax's) are left out.
+ * Undefined outside a git repository.
  */
-export async function snapshotOf(workspace: string, tempDir: string, hostEnv: Record<string, string>): Promise<Snapshot | undefined> {
+export async function snapshotOf(workspace: string, tempDir: string, hostEnv: Record<string, string>, own: readonly string[] = []): Promise<Snapshot | undefined> {
   let top: string;
   let prefix: string;
   let index: string;
@@ -146,7 +150,7 @@ export async function snapshotOf(workspace: string, tempDir: string, hostEnv: Re
   const env = { ...hostEnv, GIT_INDEX_FILE: tmp, GIT_AUTHOR_NAME: "stax", GIT_AUTHOR_EMAIL: "stax@localhost", GIT_COMMITTER_NAME: "stax", GIT_COMMITTER_EMAIL: "stax@localhost" };
   try {
     const writeTree = async (): Promise<string> => {
-      await git(workspace, ["add", "-A", "--", "."], env);
+      await git(workspace, ["add", "-A", "--", ".", ...ownFoldersInside(workspace, own).map((rel) => `:(exclude)${rel}`)], env);
       return git(workspace, ["write-tree", ...(prefix ? [`--prefix=${prefix}`] : [])], env);
     };
     // A repository in the middle of a merge or rebase has conflicted entries that `add` of a

@@ -32,9 +32,12 @@ export async function runJob(start: JobStart): Promise<JobResult> {
   }
   if (skip) return skipJob(start.run, job, skip);
   const checkout: Result<Checkout> = runsOnError ? { ok: false, error: runsOnError } : await acquireCheckout(start);
-  const setup = checkout.ok ? setUp(start) : checkout;
   const workspace = (checkout.ok ? checkout.value.workspace : undefined) ?? start.services.workspace;
-  const rt: JobContext = { ...start, workspace, defaults: setup.ok ? setup.value : {}, trackingId: jobTrackingId() };
+  // Every path of the leg's contexts names its checkout: github.workspace, runner.workspace, and
+  // through them the env of each level and defaults.run.
+  const leg: JobStart & { workspace: string } = { ...start, runner: { ...start.runner, workspace }, workspace };
+  const setup = checkout.ok ? setUp(leg) : checkout;
+  const rt: JobContext = { ...leg, defaults: setup.ok ? setup.value : {}, trackingId: jobTrackingId() };
   const scope: StepScope = { rt, steps: {}, addPost: (entry) => state.addPost(entry), log: () => {} };
   const setupError = setup.ok ? undefined : setup.error;
   const pres = setupError ? [] : await planPreSteps(rt);
@@ -125,13 +128,19 @@ async function acquireCheckout(start: JobStart): Promise<Result<Checkout>> {
   }
 }
 
-/** Prepares the job: RUNNER_TEMP emptied (JOB-17), job env (ENV-01..03); returns its defaults.run. */
-function setUp(start: JobStart): Result<JobContext["defaults"]> {
+/**
+ * Prepares the job: RUNNER_TEMP emptied (JOB-17), the workflow's env and the job's (ENV-01..03),
+ * both evaluated here, in the leg's checkout; returns its defaults.run.
+ */
+function setUp(start: JobStart & { workspace: string }): Result<JobContext["defaults"]> {
   rmSync(start.temp, { recursive: true, force: true });
   mkdirSync(start.commandDir, { recursive: true, mode: 0o700 });
   const { state } = start;
   try {
-    const ctx = { ...jobContexts(start), secrets: start.graph.secrets, env: state.env };
+    const ctx0 = jobContexts(start);
+    // ENV-02: the workflow's entries see the env under them (ACT, --env), which the state starts from.
+    state.setEnv(evaluateStringMap(start.graph.def.env, { github: ctx0.github, vars: ctx0.vars, inputs: ctx0.inputs, secrets: start.graph.secrets, env: state.env }));
+    const ctx = { ...ctx0, secrets: start.graph.secrets, env: state.env };
     state.setEnv(evaluateStringMap(start.def.env, ctx));
     const withEnv = { ...ctx, env: state.env, job: {}, runner: start.runner };
     return {

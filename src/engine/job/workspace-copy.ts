@@ -1,6 +1,6 @@
 import { cpSync, readFileSync } from "node:fs";
-import { cp } from "node:fs/promises";
-import { relative } from "node:path";
+import { cp, mkdir, readdir } from "node:fs/promises";
+import { isAbsolute, join, relative, resolve } from "node:path";
 
 /** Folders a copy of a workspace leaves out: dependencies, VCS data and the usual build output. */
 export const COPY_SKIP = ["node_modules", ".git", "dist", "build", "target", ".next", ".turbo", "coverage"];
@@ -47,7 +47,32 @@ export function copyWorkspaceSync(src: string, dest: string): void {
   cpSync(src, dest, { recursive: true, filter: copyFilter(src), verbatimSymlinks: true });
 }
 
-/** Copies `src` to `dest` without what `copyFilter` leaves out, off the event loop (parallel legs keep logging). */
-export async function copyWorkspace(src: string, dest: string): Promise<void> {
-  await cp(src, dest, { recursive: true, filter: copyFilter(src), verbatimSymlinks: true });
+/**
+ * The folders of `own` (stax's: its home, the checkouts, the sandboxes) that lie inside
+ * `workspace`, relative to it: never part of a leg's copy or snapshot.
+ */
+export function ownFoldersInside(workspace: string, own: readonly string[]): string[] {
+  return own.map((dir) => relative(resolve(workspace), resolve(dir))).filter((rel) => rel !== "" && !rel.startsWith("..") && !isAbsolute(rel));
+}
+
+/**
+ * Copies `src` to `dest` without what `copyFilter` leaves out, nor `dest` itself and the `own`
+ * folders (stax's, when its home lies inside the workspace), off the event loop (parallel legs
+ * keep logging).
+ */
+export async function copyWorkspace(src: string, dest: string, own: readonly string[] = []): Promise<void> {
+  const skipped = ownFoldersInside(src, [dest, ...own]);
+  const kept = copyFilter(src);
+  const under = (p: string, rel: string) => p === rel || p.startsWith(`${rel}/`);
+  const filter = (p: string) => kept(p) && !skipped.some((rel) => under(relative(src, p), rel));
+  // cp refuses a folder that holds its destination even when the filter leaves that part out, so
+  // the folders on the way to a skipped one are walked here, and the rest copied by cp.
+  const copy = async (from: string, to: string): Promise<void> => {
+    const rel = relative(src, from);
+    if (!skipped.some((s) => rel === "" || s.startsWith(`${rel}/`))) return cp(from, to, { recursive: true, filter, verbatimSymlinks: true });
+    await mkdir(to, { recursive: true });
+    for (const name of await readdir(from)) if (filter(join(from, name))) await copy(join(from, name), join(to, name));
+  };
+  if (skipped.length) await copy(src, dest);
+  else await cp(src, dest, { recursive: true, filter, verbatimSymlinks: true });
 }

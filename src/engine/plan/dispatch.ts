@@ -24,7 +24,7 @@ export function runsOnLabels(value: unknown, platforms: Record<string, string> =
 }
 
 /** Sends one leg to the dispatcher and shows its progress on the coordinator's run as the worker stores it. */
-export function dispatchLeg(run: RunRuntime, graph: GraphScope, def: JobDef, job: Job, matrix: Record<string, unknown> | null, strategy: Record<string, unknown>, needs: Record<string, JobResult>, workflowEnv: Record<string, string>): { done: Promise<JobResult>; cancel(hard: boolean): void } {
+export function dispatchLeg(run: RunRuntime, graph: GraphScope, def: JobDef, job: Job, matrix: Record<string, unknown> | null, strategy: Record<string, unknown>, needs: Record<string, JobResult>, baseEnv: Record<string, string>): { done: Promise<JobResult>; cancel(hard: boolean): void } {
   let labels: string[];
   const platforms = run.opts.platforms ?? {};
   try {
@@ -45,7 +45,7 @@ export function dispatchLeg(run: RunRuntime, graph: GraphScope, def: JobDef, job
     matrix,
     strategy,
     needs,
-    workflowEnv,
+    workflowEnv: baseEnv,
     github: run.github,
     vars: run.vars,
     inputs: graph.inputs,

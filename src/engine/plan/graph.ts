@@ -31,13 +31,15 @@ export async function runGraph(run: RunRuntime, graph: GraphScope): Promise<Map<
   }
   // The top-level run starts with its jobs listed (queued), so `run.started` shows the plan.
   if (graph.depth === 0) run.reporter.runStarted();
-  let workflowEnv: Record<string, string> | undefined;
+  // `ACT=true`, as act sets it: workflows written for act skip their publishing steps here too
+  // (`if: ${{ !env.ACT }}`); `--env ACT=…` overrides it. The run's `--env` reaches a called
+  // workflow's jobs too (it is the machine's environment, not the caller's `env:`, RW-04).
+  // Each leg starts from it and evaluates the workflow's `env:` itself, in its own checkout
+  // (job.ts); evaluated here once only so that an error fails every job before any starts.
+  const baseEnv: Record<string, string> = { ACT: "true", ...run.opts.env };
   let envError: string | undefined;
   try {
-    // `ACT=true`, as act sets it: workflows written for act skip their publishing steps here too
-    // (`if: ${{ !env.ACT }}`); `--env ACT=…` overrides it.
-    const base = { ACT: "true", ...(graph.depth === 0 ? run.opts.env : {}) };
-    workflowEnv = { ...base, ...evaluateStringMap(graph.def.env, { github: run.github, vars: run.vars, inputs: graph.inputs, secrets: graph.secrets, env: base }) };
+    evaluateStringMap(graph.def.env, { github: run.github, vars: run.vars, inputs: graph.inputs, secrets: graph.secrets, env: baseEnv });
   } catch (err) {
     envError = errorMessage(err);
   }
@@ -48,7 +50,7 @@ export async function runGraph(run: RunRuntime, graph: GraphScope): Promise<Map<
         const needDefs = def.needs.map((n) => jobDefOf(defs, n)).filter((d): d is JobDef => !!d);
         await Promise.all(needDefs.map(start));
         const earlier = graph.depth === 0 ? run.opts.reuse?.jobs[def.id] : undefined;
-        const result = earlier ? reuseJob(run, holders.get(def.id)!, earlier) : await runDef(run, graph, def, holders.get(def.id)!, results, workflowEnv, envError);
+        const result = earlier ? reuseJob(run, holders.get(def.id)!, earlier) : await runDef(run, graph, def, holders.get(def.id)!, results, baseEnv, envError);
         results.set(def.id, result);
         return result;
       })();
@@ -60,7 +62,7 @@ export async function runGraph(run: RunRuntime, graph: GraphScope): Promise<Map<
   return results;
 }
 
-async function runDef(run: RunRuntime, graph: GraphScope, def: JobDef, holder: Job, results: Map<string, JobResult>, workflowEnv: Record<string, string> | undefined, envError: string | undefined): Promise<JobResult> {
+async function runDef(run: RunRuntime, graph: GraphScope, def: JobDef, holder: Job, results: Map<string, JobResult>, baseEnv: Record<string, string>, envError: string | undefined): Promise<JobResult> {
   let go: boolean;
   try {
     go = jobCondition(run, graph, def, results);
@@ -72,7 +74,7 @@ async function runDef(run: RunRuntime, graph: GraphScope, def: JobDef, holder: J
     run.reporter.jobCompleted(holder, conclusion);
     return { result: conclusion, outputs: {} };
   }
-  if (envError || !workflowEnv) return failHolder(run, holder, `workflow env: ${envError}`);
+  if (envError) return failHolder(run, holder, `workflow env: ${envError}`);
   const needs = needsOf(graph, def, results);
   let strategy: Record<string, unknown> = {};
   try {
@@ -81,7 +83,7 @@ async function runDef(run: RunRuntime, graph: GraphScope, def: JobDef, holder: J
   } catch (err) {
     return failHolder(run, holder, errorMessage(err));
   }
-  return runLegs(run, graph, def, holder, needs, strategy, workflowEnv);
+  return runLegs(run, graph, def, holder, needs, strategy, baseEnv);
 }
 
 /** A job a re-run of failed jobs takes from the earlier run: shown completed as it was, its outputs kept for `needs`. */

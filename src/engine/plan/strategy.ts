@@ -25,7 +25,7 @@ interface Leg {
  * and runs them with max-parallel (MAT-10) and fail-fast (MAT-09). Reusable-workflow calls
  * run the called workflow once per leg.
  */
-export async function runLegs(run: RunRuntime, graph: GraphScope, def: JobDef, holder: Job, needs: Record<string, JobResult>, strategy: Record<string, unknown>, workflowEnv: Record<string, string>): Promise<JobResult> {
+export async function runLegs(run: RunRuntime, graph: GraphScope, def: JobDef, holder: Job, needs: Record<string, JobResult>, strategy: Record<string, unknown>, baseEnv: Record<string, string>): Promise<JobResult> {
   const hasMatrix = strategy.matrix !== undefined && strategy.matrix !== null;
   let legs: Leg[] = [{ matrix: null, nameParts: [], index: 0 }];
   if (hasMatrix) {
@@ -109,10 +109,10 @@ export async function runLegs(run: RunRuntime, graph: GraphScope, def: JobDef, h
       let done: Promise<JobResult>;
       let handle: JobCancel;
       if (remote) {
-        const leg = dispatchLeg(run, graph, def, job, legs[i].matrix, strategyCtx(legs[i]), needs, workflowEnv);
+        const leg = dispatchLeg(run, graph, def, job, legs[i].matrix, strategyCtx(legs[i]), needs, baseEnv);
         [done, handle] = [leg.done, leg];
       } else {
-        const start = newJob(run, graph, def, job, legs[i].matrix, strategyCtx(legs[i]), needs, workflowEnv);
+        const start = newJob(run, graph, def, job, legs[i].matrix, strategyCtx(legs[i]), needs, baseEnv);
         [done, handle] = [Promise.resolve().then(() => runJob(start)), { cancel: (hard: boolean) => start.state.cancel(hard) }];
       }
       run.activeJobs.add(handle);
@@ -143,7 +143,7 @@ function uniqueId(run: RunRuntime, id: string, except: Job): string {
 }
 
 /** What a leg run in this process is started with; its state starts from the workflow's env and the run's masks. */
-export function newJob(run: RunRuntime, graph: GraphScope, def: JobDef, job: Job, matrix: Record<string, unknown> | null, strategy: Record<string, unknown>, needs: Record<string, JobResult>, workflowEnv: Record<string, string>): JobStart {
+export function newJob(run: RunRuntime, graph: GraphScope, def: JobDef, job: Job, matrix: Record<string, unknown> | null, strategy: Record<string, unknown>, needs: Record<string, JobResult>, baseEnv: Record<string, string>): JobStart {
   const temp = join(run.services.tempDir, "jobs", job.id.replace(/[^A-Za-z0-9._-]+/g, "_"));
   return {
     run,
@@ -158,6 +158,6 @@ export function newJob(run: RunRuntime, graph: GraphScope, def: JobDef, job: Job
     runner: { ...run.runner, temp },
     debug: stringify(graph.secrets.ACTIONS_STEP_DEBUG ?? run.vars.ACTIONS_STEP_DEBUG ?? "").toLowerCase() === "true",
     services: run.services,
-    state: new JobState(workflowEnv, run.masker.clone()),
+    state: new JobState(baseEnv, run.masker.clone()),
   };
 }

@@ -7,7 +7,7 @@
 import { existsSync, readdirSync } from "node:fs";
 import { arch as hostArch, platform } from "node:os";
 import { join } from "node:path";
-import { fetchPackage, publishedVersions } from "./registry.js";
+import { fetchPackage, npmJson, RegistryError } from "./registry.js";
 
 export { RegistryError } from "./registry.js";
 
@@ -35,9 +35,12 @@ export function cachedNodes(toolCache: string, arch = hostArch()): CachedNode[] 
   return names.filter((v) => existsSync(join(root, v, `${arch}.complete`))).map((v) => ({ version: v, bin: join(root, v, arch, "bin") }));
 }
 
-/** Every published version of this machine's Node package. */
-export function publishedNodes(env: Record<string, string>, cwd: string): Promise<string[]> {
-  return publishedVersions(nodePackage(), env, cwd);
+/** Every published version of this machine's Node package, with when each was published (for the LTS calendar). */
+export async function publishedNodes(env: Record<string, string>, cwd: string): Promise<{ versions: string[]; published: Record<string, string> }> {
+  const doc = (await npmJson(["view", nodePackage(), "versions", "time"], env, cwd)) as { versions?: unknown; time?: unknown } | null;
+  if (!Array.isArray(doc?.versions)) throw new RegistryError(`the registry did not list the versions of ${nodePackage()}`);
+  const published = doc.time && typeof doc.time === "object" ? (doc.time as Record<string, string>) : {};
+  return { versions: doc.versions.map(String), published };
 }
 
 /**

@@ -22,29 +22,50 @@ const newestFirst = (a: string, b: string): number => {
   return y[0] - x[0] || y[1] - x[1] || y[2] - x[2];
 };
 
+/** When each version was published (registry `time`), and the clock to read the calendar by. */
+export interface ReleaseCalendar {
+  published: Record<string, string>;
+  now: Date;
+}
+
 /**
  * The LTS lines among `versions`, newest first. The registry's package carries no LTS flag, so
- * this follows Node's schedule: an even major (4 and up) enters LTS in the month the next major
- * is released — a line counts once a newer major is published, or when it has a codename here.
+ * this follows Node's release calendar: an even major (4 and up) comes out in April and enters
+ * LTS that October — from the first October after its first release's publish time, by the
+ * calendar's clock. A line with a codename here is LTS whatever the dates say; with no dates at
+ * all, a line counts once a newer major is published.
  */
-export function ltsMajors(versions: string[]): number[] {
-  const majors = [...new Set(versions.filter(release).map(major))].sort((a, b) => b - a);
+export function ltsMajors(versions: string[], calendar?: ReleaseCalendar): number[] {
+  const releases = versions.filter(release);
+  const majors = [...new Set(releases.map(major))].sort((a, b) => b - a);
   const newest = majors[0] ?? 0;
-  return majors.filter((m) => m >= 4 && m % 2 === 0 && (m < newest || LTS_CODENAMES[m] !== undefined));
+  const ltsFrom = (m: number): Date | undefined => {
+    const times = releases.filter((v) => major(v) === m).map((v) => Date.parse(calendar?.published[v] ?? "")).filter((t) => !Number.isNaN(t));
+    if (!times.length) return undefined;
+    const first = new Date(Math.min(...times));
+    // October (month 9) of the release year, or of the next year for a release in October or later.
+    return new Date(Date.UTC(first.getUTCFullYear() + (first.getUTCMonth() >= 9 ? 1 : 0), 9, 1));
+  };
+  return majors.filter((m) => {
+    if (m < 4 || m % 2 !== 0) return false;
+    if (LTS_CODENAMES[m] !== undefined) return true;
+    const from = calendar ? ltsFrom(m) : undefined;
+    return from ? calendar!.now.getTime() >= from.getTime() : m < newest;
+  });
 }
 
 /**
  * The version `spec` selects from `versions` (setup-node's rules), or an error naming why none.
- * Pre-releases are never chosen.
+ * Pre-releases are never chosen; `lts/…` reads the release calendar when one is given.
  */
-export function resolveNodeSpec(spec: string, versions: string[]): Result<string> {
+export function resolveNodeSpec(spec: string, versions: string[], calendar?: ReleaseCalendar): Result<string> {
   const s = spec.trim().replace(/^v(?=\d)/i, "");
   const all = versions.filter(release).sort(newestFirst);
   const newestOf = (m: number): string | undefined => all.find((v) => major(v) === m);
   if (/^(latest|current|node)$/i.test(s)) return all[0] ? { ok: true, value: all[0] } : { ok: false, error: "the registry lists no Node versions" };
   const lts = /^lts\/(.+)$/i.exec(s);
   if (lts) {
-    const lines = ltsMajors(all);
+    const lines = ltsMajors(all, calendar);
     const which = lts[1].toLowerCase();
     let m: number | undefined;
     if (which === "*") m = lines[0];

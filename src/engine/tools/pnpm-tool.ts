@@ -52,14 +52,17 @@ export async function providePnpm(spec: string, o: PnpmSources): Promise<Result<
     if (p) onThePath.push({ version: p.version, bin: dirname(exe), exe, from: "PATH" });
   }
   const local = [...(o.toolCache ? cachedPnpms(o.toolCache) : []), ...onThePath];
-  const found = pick(local, spec);
+  // An exact version (a pre-release like 10.14.0-0 included) is that version; a range picks among releases.
+  const found = local.find((p) => p.version === spec) ?? pick(local, spec);
   if (found) return { ok: true, value: found };
   const have = local.map((p) => `${p.version} (${p.from})`).join(", ") || "none";
   if (!o.toolCache) return { ok: false, error: `No pnpm matching '${spec}' is on this machine (found: ${have})` };
   try {
-    // Releases only: `pick` reads a pre-release (10.0.0-rc.1) as its release.
-    const releases = (await publishedVersions("pnpm", o.env, o.cwd)).filter((v) => /^\d+\.\d+\.\d+$/.test(v));
-    const version = pick(releases.map((v) => ({ version: v, bin: "", exe: "", from: "" })), spec)?.version;
+    const published = await publishedVersions("pnpm", o.env, o.cwd);
+    // Any published version by its exact name, as the action installs it; a range picks among
+    // releases only (`pick` reads a pre-release such as 10.0.0-rc.1 as its release).
+    const releases = published.filter((v) => /^\d+\.\d+\.\d+$/.test(v));
+    const version = published.includes(spec) ? spec : pick(releases.map((v) => ({ version: v, bin: "", exe: "", from: "" })), spec)?.version;
     if (!version) return { ok: false, error: `No published pnpm matches '${spec}' (on this machine: ${have})` };
     const root = join(o.toolCache, "pnpm", version);
     await fetchPackage(`pnpm@${version}`, join(root, "pkg"), "bin/pnpm.cjs", o.env, o.log);

@@ -6,7 +6,7 @@
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
 import { createReadStream, existsSync, writeFileSync } from "node:fs";
-import { mkdir, mkdtemp, rename, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rename, rm, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 
@@ -55,14 +55,59 @@ const sha512 = (file: string): Promise<string> =>
     createReadStream(file).on("data", (c) => h.update(c)).on("error", reject).on("end", () => resolve(`sha512-${h.digest("base64")}`));
   });
 
+/** Downloads in flight in this process, by destination: legs that ask for one version at once share one. */
+const inflight = new Map<string, Promise<void>>();
+
+/** A lock folder older than this was left by a process that died mid-download. */
+const STALE_LOCK_MS = 15 * 60_000;
+
 /**
  * Downloads `spec` (`name@version`) into the tool cache folder `dest`, once: an entry with its
- * `<dest>.complete` marker is reused. The tarball is checked against the registry's sha512
- * integrity, and must hold `expect` (a path inside the package).
+ * `<dest>.complete` marker is reused, and concurrent calls for one `dest` are one download — in
+ * this process by sharing its promise, across processes (a runner and a worker on one STAX_HOME)
+ * by a `<dest>.lock` folder the others wait on. The tarball is checked against the registry's
+ * sha512 integrity, and must hold `expect` (a path inside the package).
  */
-export async function fetchPackage(spec: string, dest: string, expect: string, env: Record<string, string>, log: (line: string) => void): Promise<void> {
-  if (existsSync(`${dest}.complete`)) return;
+export function fetchPackage(spec: string, dest: string, expect: string, env: Record<string, string>, log: (line: string) => void): Promise<void> {
+  if (existsSync(`${dest}.complete`)) return Promise.resolve();
+  const running = inflight.get(dest);
+  if (running) {
+    log(`${spec} is being downloaded for another job; waiting for it`);
+    return running;
+  }
+  const p = lockedFetch(spec, dest, expect, env, log).finally(() => inflight.delete(dest));
+  inflight.set(dest, p);
+  return p;
+}
+
+async function lockedFetch(spec: string, dest: string, expect: string, env: Record<string, string>, log: (line: string) => void): Promise<void> {
   await mkdir(dirname(dest), { recursive: true });
+  const lock = `${dest}.lock`;
+  for (let told = false; ; ) {
+    try {
+      await mkdir(lock);
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+    }
+    const age = await stat(lock).then((st) => Date.now() - st.mtimeMs, () => 0);
+    if (age > STALE_LOCK_MS) {
+      await rm(lock, { recursive: true, force: true });
+      continue;
+    }
+    if (!told) log(`${spec} is being downloaded by another stax process; waiting for it`);
+    told = true;
+    await new Promise((r) => setTimeout(r, 250));
+    if (existsSync(`${dest}.complete`)) return;
+  }
+  try {
+    if (!existsSync(`${dest}.complete`)) await download(spec, dest, expect, env, log);
+  } finally {
+    await rm(lock, { recursive: true, force: true });
+  }
+}
+
+async function download(spec: string, dest: string, expect: string, env: Record<string, string>, log: (line: string) => void): Promise<void> {
   const tmp = await mkdtemp(join(dirname(dest), ".download-"));
   try {
     const integrity = await npmJson(["view", spec, "dist.integrity"], env, tmp);
@@ -85,4 +130,26 @@ export async function fetchPackage(spec: string, dest: string, expect: string, e
   } finally {
     await rm(tmp, { recursive: true, force: true });
   }
+}
+
+const machineConfigs = new Map<string, Promise<Record<string, string>>>();
+
+/**
+ * npm's machine-wide configuration (`globalconfig`) as the machine's own npm finds it, for the
+ * steps: a Node of the tool cache (or a job's own npm prefix) would otherwise make npm look for
+ * it under that prefix and miss the machine's registry, CA and proxy settings. Asked once per
+ * process and environment; nothing when npm is missing or the variable is set already.
+ */
+export function machineNpmConfig(machineEnv: Record<string, string | undefined>): Promise<Record<string, string>> {
+  if (Object.keys(machineEnv).some((k) => /^npm_config_globalconfig$/i.test(k))) return Promise.resolve({});
+  const key = ["PATH", "HOME", "PREFIX", "npm_config_prefix", "npm_config_userconfig"].map((k) => machineEnv[k] ?? "").join("\0");
+  const known = machineConfigs.get(key);
+  if (known) return known;
+  const asked = run("npm", ["config", "get", "globalconfig"], { env: npmEnv(machineEnv), cwd: "/", timeout: 60_000 });
+  const found = asked.then(
+    ({ stdout }): Record<string, string> => (stdout.trim().startsWith("/") ? { npm_config_globalconfig: stdout.trim() } : {}),
+    (): Record<string, string> => ({}),
+  );
+  machineConfigs.set(key, found);
+  return found;
 }

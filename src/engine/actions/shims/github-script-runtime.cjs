@@ -145,7 +145,9 @@ function offline(pathSoFar) {
       return offline(`${pathSoFar}.${String(prop)}`);
     },
     apply() {
-      throw new Error(`${pathSoFar}(): ${OFFLINE}`);
+      const err = new Error(`${pathSoFar}(): ${OFFLINE}`);
+      err.staxOffline = true;
+      throw err;
     },
   });
 }
@@ -253,7 +255,9 @@ const fn = new AsyncFunction("require", "__original_require__", "github", "octok
 fn(userRequire, require, offline("github"), offline("octokit"), context, core, exec, glob, io, globalThis.fetch).then(
   (result) => core.setOutput("result", core.getInput("result-encoding") === "string" ? str(result) : result === undefined ? "" : JSON.stringify(result)),
   (err) => {
-    console.error(err);
+    // As the action does: the error, then the step fails with it. The offline error is said once:
+    // its stack would only point into this file and repeat the message.
+    if (!(err && err.staxOffline)) console.error(err);
     core.setFailed(`Unhandled error: ${err}`);
   },
 );

@@ -1,10 +1,25 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { basename, delimiter, dirname, join, resolve } from "node:path";
 import { provideNode } from "../../tools/node-tool.js";
 import { npmEnv } from "../../tools/registry.js";
 import type { Shim } from "./index.js";
 import { onPath, probe, subdirs, type Installed } from "../../tools/versions.js";
 import { failStep } from "../../steps/run-process.js";
+import { jobCorepackDir } from "../../steps/step-env.js";
+
+/**
+ * `corepack enable` puts its yarn and pnpm shims beside the `corepack` it finds on the PATH: a
+ * link to the chosen Node's corepack in a folder of the job's (on the PATH before the Node's)
+ * makes that the place, not the Node's own folder in the tool cache that later runs share.
+ */
+function corepackInJob(nodeBin: string, dir: string | undefined): void {
+  if (!dir) return;
+  const link = join(dir, "corepack");
+  rmSync(link, { force: true });
+  if (!existsSync(join(nodeBin, "corepack"))) return;
+  mkdirSync(dir, { recursive: true });
+  symlinkSync(join(nodeBin, "corepack"), link);
+}
 
 /** Node installations on this machine: the PATH's, then the usual version managers'. */
 async function installedNodes(pathValue: string, home: string): Promise<Installed[]> {
@@ -85,11 +100,12 @@ export const setupNode: Shim = {
     const installed = await installedNodes([...rt.state.path, rt.run.hostEnv.PATH ?? ""].join(delimiter), home);
     const checkLatest = /^true$/i.test(w["check-latest"] ?? "");
     // No version asked: the Node first on the PATH, as setup-node leaves it.
-    const choice = spec ? await provideNode(spec, { installed, toolCache, env: npmEnv(rt.services.machineEnv), cwd: rt.temp, checkLatest, log: scope.log }) : installed[0] ? { ok: true as const, value: installed[0] } : { ok: false as const, error: "No Node is installed on this machine" };
+    const choice = spec ? await provideNode(spec, { installed, toolCache, env: npmEnv(rt.services.machineEnv), cwd: rt.temp, checkLatest, log: scope.log, now: rt.run.opts.now?.() }) : installed[0] ? { ok: true as const, value: installed[0] } : { ok: false as const, error: "No Node is installed on this machine" };
     if (!choice.ok) {
       return failStep(scope, choice.error);
     }
     const found = choice.value;
+    corepackInJob(found.bin, jobCorepackDir(rt));
     // Its folder goes first on the PATH of the steps that follow, even when the `cache:` check below fails the step.
     const changes = { env: {}, path: [found.bin] };
     scope.log(`Found Node v${found.version} in ${found.from} at ${found.exe}${spec ? ` for '${spec}'` : ""}`);
