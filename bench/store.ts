@@ -35,11 +35,13 @@ function round<T = Round>(node: string, root: string, mode = "all"): T {
   return JSON.parse(r.stdout.trim().split("\n").pop() as string) as T;
 }
 
+/** The median, then the range over the rounds: a loaded machine's outliers show without moving the median much. */
 const range = (xs: number[], digits = 0) => {
-  const [lo, hi] = [Math.min(...xs), Math.max(...xs)];
-  return lo.toFixed(digits) === hi.toFixed(digits) ? lo.toFixed(digits) : `${lo.toFixed(digits)}–${hi.toFixed(digits)}`;
+  const sorted = [...xs].sort((a, b) => a - b);
+  const [lo, mid, hi] = [sorted[0], sorted[Math.floor(sorted.length / 2)], sorted[sorted.length - 1]];
+  return lo.toFixed(digits) === hi.toFixed(digits) ? lo.toFixed(digits) : `${mid.toFixed(digits)} (${lo.toFixed(digits)}–${hi.toFixed(digits)})`;
 };
-const k = (xs: number[]) => `${range(xs.map((x) => x / 1000))}k`;
+const k = (xs: number[]) => range(xs.map((x) => x / 1000)).replace(/\d+/g, "$&k");
 
 export async function benchStore(): Promise<{ name: string; value: string }[]> {
   const before = process.env.STAX_BENCH_BEFORE;
