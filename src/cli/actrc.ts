@@ -4,8 +4,9 @@
  * reads them (a line is trimmed and its `$VARS` expanded; a line not starting with `-` is left out;
  * the flag and its value are split at the first white space). The flags stax shares with act are
  * taken under stax's names (act's `-e` is its event file, stax's `--eventpath`); `-P LABEL=-self-hosted`
- * (act's "on this machine") is `--platform LABEL=host`. A Docker image for `-P` and act's other
- * flags (containers, its artifact and cache servers) mean nothing here and are left out silently.
+ * (act's "on this machine") is `--platform LABEL=host`, and `-P LABEL=IMAGE` runs those jobs in a
+ * container of IMAGE, as act does. act's other flags (its artifact and cache servers, …) mean
+ * nothing here and are left out silently.
  */
 import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
@@ -50,8 +51,8 @@ export function actrcArgs(text: string, env: NodeJS.ProcessEnv = process.env): s
     const eq = flag.startsWith("--") ? flag.indexOf("=") : -1;
     if (eq > 0 && value === undefined) [flag, value] = [flag.slice(0, eq), flag.slice(eq + 1)];
     if (flag === "-P" || flag === "--platform") {
-      const m = /^([^=]+)=-self-hosted$/.exec(value ?? "");
-      if (m) out.push("--platform", `${m[1]}=host`);
+      const m = /^([^=]+)=(.+)$/.exec(value ?? "");
+      if (m) out.push("--platform", `${m[1]}=${m[2] === "-self-hosted" ? "host" : m[2]}`);
       continue;
     }
     const shared = SHARED[flag];

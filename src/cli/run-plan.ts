@@ -192,11 +192,14 @@ function checkTrigger(workflow: LoadedWorkflow, event: string, strict: boolean):
   return [`stax: warning: ${message}; running it anyway`];
 }
 
-/** `--platform LABEL=host` → the map the engine takes; only `host` is a platform here. */
+/**
+ * `--platform LABEL=host` and act's `-P LABEL=IMAGE` → the map the engine takes: a job whose
+ * `runs-on` has LABEL runs on this machine, or (an image) in a container of that image.
+ */
 function platformMap(specs: string[] | undefined): Record<string, string> {
   const out = pairs(specs, "--platform");
   for (const [label, target] of Object.entries(out)) {
-    if (target !== "host") throw new StaxError("BAD_REQUEST", `--platform ${label}=${target}: stax runs jobs on this machine only; use ${label}=host`);
+    if (!target || /\s/.test(target)) throw new StaxError("BAD_REQUEST", `--platform ${label}=${target}: give host (this machine) or a Docker image, e.g. ${label}=host or ${label}=node:20`);
   }
   return out;
 }

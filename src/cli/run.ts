@@ -88,7 +88,7 @@ export function registerRun(program: Command): void {
     .option("--sandbox <strategy>", "where a runner runs it: none (default for stax run), auto, worktree or copy")
     .option("--no-sandbox", "a runner takes the workspace itself as the run's folder (the default of stax run); job legs still get their own checkouts unless --bind")
     .option("--strict", "refuse an --event the workflow does not trigger on (default: a warning)")
-    .option("--platform <label=host>", "run jobs whose runs-on has LABEL on this machine (repeatable); other OSes and unknown labels are skipped", collect)
+    .option("--platform <label=host|image>", "run jobs whose runs-on has LABEL on this machine, or with an image (act's -P) inside a container of it (repeatable); other OSes and unknown labels are skipped", collect)
     .option("--bind", "run every job in the workspace itself instead of a checkout per job leg (reuses its node_modules)")
     .option("--keep-workspaces", "keep each job leg's checkout after the run (its path is in the job's log)")
     .option("--private-home", "give each job's steps a HOME of its own, seeded with your ~/.npmrc, ~/.gitconfig and yarn config: `npm config set` or `git config --global` in a step then changes the job's copy, not your files (STAX_PRIVATE_HOME=1 for runners and workers)")

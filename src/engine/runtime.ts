@@ -132,6 +132,19 @@ export interface JobContainer {
   shell: "bash" | "sh";
   mounts: Mount[];
   node: string;
+  /** `--user` of its options: step scripts must then be readable by that user, not only by stax's. */
+  user?: string;
+}
+
+/**
+ * The job's network once `container:` or `services:` made one: Docker actions and `docker://`
+ * steps join it (DOCK-01), and it is what `job.container` and `job.services` say (DOCK-02).
+ */
+export interface JobNetwork {
+  network: string;
+  container?: { id: string; network: string };
+  /** Each service started: its id, network and published ports (container port → host port). */
+  services: Record<string, { id: string; network: string; ports: Record<string, string> }>;
 }
 
 /** A job once set up (job.ts): its start, its workspace, its defaults and its container; never changed. */
@@ -143,6 +156,7 @@ export interface JobContext extends JobStart {
   readonly container?: JobContainer;
   /** RUNNER_TRACKING_ID of every process the job's steps start: what is left of them is killed when the job ends. */
   readonly trackingId: string;
+  readonly jobNetwork?: JobNetwork;
 }
 
 /** A post step registered by an action (or a composite holding actions with posts). */

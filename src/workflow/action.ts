@@ -18,7 +18,7 @@ export interface ActionDef {
   runs:
     | { using: "node"; version: string; main: string; pre?: string; preIf?: string; post?: string; postIf?: string }
     | { using: "composite"; steps: StepDef[] }
-    | { using: "docker"; image: string; entrypoint?: string; args?: TemplateToken; env?: TemplateToken };
+    | { using: "docker"; image: string; entrypoint?: string; args?: TemplateToken; env?: TemplateToken; preEntrypoint?: string; preIf?: string; postEntrypoint?: string; postIf?: string };
 }
 
 /**
@@ -48,7 +48,17 @@ export function loadAction(dir: string, shownAs: string): Result<ActionDef> {
     r = { using: "composite", steps: buildSteps(runs.steps as ParserStep[], mapGet(mapGet(parsed.root, "runs"), "steps")) };
   } else if (runs.using === "docker") {
     const raw = mapGet(parsed.root, "runs");
-    r = { using: "docker", image: String(runs.image), entrypoint: literalString(mapGet(raw, "entrypoint")), args: mapGet(raw, "args"), env: mapGet(raw, "env") };
+    r = {
+      using: "docker",
+      image: String(runs.image),
+      entrypoint: literalString(mapGet(raw, "entrypoint")),
+      args: mapGet(raw, "args"),
+      env: mapGet(raw, "env"),
+      preEntrypoint: literalString(mapGet(raw, "pre-entrypoint")),
+      preIf: literalString(mapGet(raw, "pre-if")),
+      postEntrypoint: literalString(mapGet(raw, "post-entrypoint")),
+      postIf: literalString(mapGet(raw, "post-if")),
+    };
   } else {
     return { ok: false, error: `${shownFile}: unsupported 'runs.using: ${runs.using}' (ACT-01 allows node12/16/20/24, composite, docker)` };
   }

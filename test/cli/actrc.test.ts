@@ -1,6 +1,6 @@
 /**
  * act's `.actrc` files for `stax run`: the flags stax shares with act are taken under stax's names,
- * before the command line's; act's Docker flags are left out.
+ * before the command line's; `-P LABEL=IMAGE` is `--platform LABEL=IMAGE`; act's other Docker flags are left out.
  */
 import assert from "node:assert/strict";
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -10,7 +10,7 @@ import { actrcArgs, withActrc } from "../../src/cli/actrc.js";
 import { FixtureRepo, shown } from "../helpers/git-repo.js";
 import { tempDir } from "../helpers/temp.js";
 
-test("an .actrc line is a flag and its value split at the first space, or --flag=value; $VARS expand; act's -e is --eventpath; Docker's flags are left out", () => {
+test("an .actrc line is a flag and its value split at the first space, or --flag=value; $VARS expand; act's -e is --eventpath; -P LABEL=IMAGE is --platform; act's other Docker flags are left out", () => {
   const text = [
     "-P ubuntu-latest=catthehacker/ubuntu:act-latest",
     "-P self=-self-hosted",
@@ -24,6 +24,7 @@ test("an .actrc line is a flag and its value split at the first space, or --flag
     "",
   ].join("\n");
   assert.deepEqual(actrcArgs(text, { REGION_FROM_ENV: "eu", TOKEN_FROM_ENV: "t0k" }), [
+    "--platform", "ubuntu-latest=catthehacker/ubuntu:act-latest",
     "--platform", "self=host",
     "--secret-file", "my secrets.env",
     "--var", "REGION=eu",
@@ -60,11 +61,11 @@ jobs:
       - run: echo "SHOW secret=\${{ secrets.TOKEN }} var=\${{ vars.REGION }} actor=\${{ github.actor }}"
 `,
     "ci.secrets": "TOKEN=from-actrc-file\n",
-    ".actrc": "-P ubuntu-latest=catthehacker/ubuntu:act-latest\n--secret-file ci.secrets\n--var REGION=eu\n-a octo\n",
+    ".actrc": "-P ubuntu-latest=-self-hosted\n--secret-file ci.secrets\n--var REGION=eu\n-a octo\n",
   });
   const show = (args: string[]) => shown(r, ["d", ...args]);
   const plain = show([]);
   assert.equal(plain.line, "secret=*** var=eu actor=octo");
-  assert.match(plain.stderr, /\.actrc: --secret-file ci\.secrets --var REGION=eu --actor octo \(act's \.actrc\)/);
+  assert.match(plain.stderr, /\.actrc: --platform ubuntu-latest=host --secret-file ci\.secrets --var REGION=eu --actor octo \(act's \.actrc\)/);
   assert.equal(show(["--var", "REGION=us", "--actor", "me"]).line, "secret=*** var=us actor=me");
 });

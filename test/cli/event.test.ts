@@ -30,11 +30,11 @@ test("an unknown --event name is a usage error, exit 2", () => {
   assert.match(r.stderr, /unknown event 'pussh'; events: /);
 });
 
-test("JOB-12: stax run --platform gpu=host runs the gpu job here; a platform other than host is a usage error", () => {
+test("JOB-12: stax run --platform gpu=host runs the gpu job here; a platform that is neither host nor an image is a usage error", () => {
   const r = stax(["run", "os", "-w", WS, "--platform", "gpu=host", "--job", "after-gpu"]);
   assert.equal(r.code, 0, r.stdout + r.stderr);
   assert.match(r.stdout, /\[gpu\]\s+gpu job ran/);
-  const bad = stax(["run", "os", "-w", WS, "--platform", "gpu=node:20"]);
+  const bad = stax(["run", "os", "-w", WS, "--platform", "gpu=two words"]);
   assert.equal(bad.code, 2);
-  assert.match(bad.stderr, /--platform gpu=node:20: stax runs jobs on this machine only; use gpu=host/);
+  assert.match(bad.stderr, /--platform gpu=two words: give host \(this machine\) or a Docker image, e.g\. gpu=host or gpu=node:20/);
 });

@@ -47,7 +47,7 @@ export interface FixtureOptions {
   cacheDir?: string;
   cacheLimits?: CacheLimits;
   docker?: DockerEngine;
-  /** runs-on labels mapped to this machine (`--platform LABEL=host`). */
+  /** runs-on labels mapped to this machine (`--platform LABEL=host`) or to an image (act's `-P`). */
   platforms?: Record<string, string>;
   /** `$STAX_HOME/tools`: setup-node and pnpm/action-setup may fetch into it. */
   toolCache?: string;
@@ -55,6 +55,8 @@ export interface FixtureOptions {
   now?: () => Date;
   /** A HOME of each job's own for its steps (`STAX_PRIVATE_HOME`). */
   privateHome?: boolean;
+  /** The run's id (default `test`): what labels its Docker containers (`stax.run`). */
+  runId?: string;
 }
 
 /**
@@ -71,7 +73,7 @@ export async function runFixture(fixture: string, file: string, opts: FixtureOpt
   if (errors.length) throw new Error(errors.join("; "));
   const events: SSEEvent[] = [];
   const handle = startRun({
-    runId: "test",
+    runId: opts.runId ?? "test",
     runNumber: 1,
     workspace,
     workflow,

@@ -1,6 +1,7 @@
 /**
- * A fake Docker engine: no Docker engine runs on this machine, so the tests talk to this server,
- * which speaks the same HTTP API over a unix socket. It records every call, and "runs" a
+ * A fake Docker engine, for what a real one (test/helpers/docker.ts) cannot be made to do on
+ * demand here: a registry that refuses a pull, one that checks credentials, an engine that
+ * vanishes or answers an API error. It speaks the same HTTP API over a unix socket. It records every call, and "runs" a
  * container by running its entrypoint + command as a host process, with container paths of the
  * bind mounts mapped back to the host folders — enough to check what stax asks of a real engine
  * (images, mounts, env, networks, exec, cleanup) and that output, exit codes and file commands
@@ -16,6 +17,7 @@ export interface Call {
   method: string;
   path: string;
   body?: unknown;
+  headers?: Record<string, string | string[] | undefined>;
 }
 
 interface Container {
@@ -142,7 +144,7 @@ export class FakeDocker {
     } catch {
       body = undefined;
     }
-    this.calls.push({ method: req.method ?? "GET", path: `${path}${url.search}`, body });
+    this.calls.push({ method: req.method ?? "GET", path: `${path}${url.search}`, body, headers: req.headers });
     const json = (status: number, value: unknown) => {
       res.writeHead(status, { "Content-Type": "application/json" });
       res.end(JSON.stringify(value));

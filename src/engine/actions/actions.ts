@@ -2,13 +2,14 @@ import { onHost, type Mount } from "../docker/context.js";
 import { realpathSync } from "node:fs";
 import { join, resolve, sep } from "node:path";
 import type { Contexts, ExtraFunctions } from "../../expressions/index.js";
-import { evaluateStringMap, evaluateString, evaluateToken } from "../../expressions/index.js";
+import { evaluateStringMap, evaluateString } from "../../expressions/index.js";
 import { loadAction, type ActionDef, type StepDef } from "../../workflow/index.js";
 import type { Result } from "../../contract/index.js";
 import { runComposite, type StepRunner } from "./composite.js";
+import { runDockerAction } from "./docker-action.js";
 import { runContainerStep } from "./docker-step.js";
 import { splitCommandLine } from "../steps/shell.js";
-import { inputEnv, runNodeAction } from "./node-action.js";
+import { runNodeAction } from "./node-action.js";
 import { failStep, type ProcessOutcome } from "../steps/run-process.js";
 import type { JobState } from "../job-state.js";
 import type { StepScope } from "../steps/scope.js";
@@ -128,18 +129,9 @@ export interface ActionCall {
 const HANDLERS: Record<ActionDef["runs"]["using"], (call: ActionCall) => Promise<ProcessOutcome>> = {
   node: (c) => runNodeAction(c.action, c.info, c.inputs, c.def, c.scope, c.env),
   composite: (c) => runComposite(c.action, c.info, c.inputs, c.def, c.scope, c.env, c.runStep),
-  docker: runDockerAction,
+  // DOCK-04: pre-entrypoint, entrypoint and post-entrypoint in docker-action.ts.
+  docker: (c) => runDockerAction({ action: c.action, inputs: c.inputs, uses: c.uses, def: c.def, scope: c.scope, env: c.env, fns: c.fns, with: c.with, repository: c.info?.repository ?? "" }),
 };
-
-/** A Docker action: its image (or Dockerfile) with `args`/`entrypoint` from `with`, else from the action. */
-function runDockerAction({ action, inputs, with: withValues, uses, def, scope, env, fns }: ActionCall): Promise<ProcessOutcome> {
-  if (action.runs.using !== "docker") throw new Error("not a Docker action");
-  const runs = action.runs;
-  const actx = { ...stepContexts(scope, env, def.id), inputs };
-  const args = withValues.args !== undefined ? splitCommandLine(withValues.args) : ((evaluateToken(runs.args, actx, fns) as unknown[] | undefined) ?? []).map(String);
-  const actionEnv = evaluateStringMap(runs.env, actx, fns);
-  return runContainerStep(def, scope, env, { image: runs.image, actionDir: action.dir, entrypoint: withValues.entrypoint || runs.entrypoint, args, extraEnv: { ...inputEnv(inputs), ...actionEnv }, label: `Docker action '${uses}'` });
-}
 
 /** Whether `dir`, with its symbolic links resolved, is `root` or below it (a missing `dir` is left to the loader's error). */
 function inside(root: string, dir: string): boolean {

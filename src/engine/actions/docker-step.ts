@@ -61,7 +61,7 @@ export async function runContainerStep(def: StepDef, scope: StepScope, env: Reco
     Env: containerEnv(procEnv, rt.run.hostEnv, mounts, { HOME: home }),
     WorkingDir: "/github/workspace",
     Labels: { "stax.run": rt.services.runId },
-    HostConfig: { Binds: mounts.map((m) => `${m.host}:${m.container}`), ...(rt.container ? { NetworkMode: rt.container.network } : {}) },
+    HostConfig: { Binds: mounts.map((m) => `${m.host}:${m.container}`), ...(rt.jobNetwork ? { NetworkMode: rt.jobNetwork.network } : {}) },
   });
   return runProcess(scope, def.id, env, { command: image, args: step.args, cwd: workspace, extraEnv: step.extraEnv, start: (procEnv, onLine) => runContainer(engine, spec(procEnv), onLine) });
 }

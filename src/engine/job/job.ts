@@ -8,7 +8,7 @@ import { executeStep } from "./step.js";
 import { startJobContainers, type JobContainers } from "../docker/job-container.js";
 import { planPreSteps, runPreSteps } from "./pre-steps.js";
 import { evaluatedStepName } from "../steps/step-names.js";
-import { runsOnSkip } from "./runs-on.js";
+import { platformImage, runsOnSkip } from "./runs-on.js";
 import { setupStep, skipJob } from "./setup-step.js";
 import { errorMessage, type Result } from "../../contract/index.js";
 import { withinLimits } from "../steps/job-outputs.js";
@@ -41,7 +41,8 @@ export async function runJob(start: JobStart): Promise<JobResult> {
   const scope: StepScope = { rt, steps: {}, addPost: (entry) => state.addPost(entry), log: () => {} };
   const setupError = setup.ok ? undefined : setup.error;
   const pres = setupError ? [] : await planPreSteps(rt);
-  const containers = !setupError && !!(rt.def.container || rt.def.services);
+  const image = rt.def.container ? undefined : platformImage(start);
+  const containers = !setupError && !!(rt.def.container || rt.def.services || image);
   // Like GitHub: "Initialize containers" and the Pre steps come before the job's own steps.
   const head = [...(containers ? ["Initialize containers"] : []), ...pres.map((p) => p.name)];
   // A job that cannot start shows one failed "Set up job" step instead of steps that never ran.
@@ -51,12 +52,12 @@ export async function runJob(start: JobStart): Promise<JobResult> {
     setupStep(rt.run, job, "failure", setupError.split("\n").map((l) => `##[error]${l}`));
     state.fail();
   } else {
-    const started: Result<JobContainers> = containers ? await initContainers(rt, job.steps[0], logTo) : { ok: true, value: { cleanup: async () => {} } };
+    const started: Result<JobContainers> = containers ? await initContainers(rt, job.steps[0], logTo, image) : { ok: true, value: { cleanup: async () => {} } };
     try {
       if (started.ok) {
         // The steps see the job container while it exists; the job outputs, evaluated once it is gone, see the host's paths.
-        const { container } = started.value;
-        if (container) scope.rt = { ...rt, container };
+        const { container, network } = started.value;
+        if (container || network) scope.rt = { ...rt, container, jobNetwork: network };
         await runPreSteps(scope.rt, scope, pres, job.steps.slice(head.length - pres.length, head.length), logTo);
         await runSteps(scope.rt, scope, logTo, head.length);
       } else {
@@ -92,13 +93,13 @@ export async function runJob(start: JobStart): Promise<JobResult> {
 }
 
 /** "Initialize containers": the job's services and container (JOB `container:` / `services:`), or the one error that fails the job. */
-async function initContainers(rt: JobContext, step: Step, logTo: (s: Step) => (l: string) => void): Promise<Result<JobContainers>> {
+async function initContainers(rt: JobContext, step: Step, logTo: (s: Step) => (l: string) => void, image: string | undefined): Promise<Result<JobContainers>> {
   const { reporter } = rt.run;
   reporter.stepStarted(rt.job, step);
   const log = logTo(step);
   let r: Result<JobContainers>;
   try {
-    r = await startJobContainers(rt, log);
+    r = await startJobContainers(rt, log, image);
   } catch (err) {
     r = { ok: false, error: errorMessage(err) };
   }

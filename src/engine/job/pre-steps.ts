@@ -1,5 +1,5 @@
 /**
- * ACT-05: `pre` of repository node actions runs as its own `Pre <step>` step before all main
+ * ACT-05: `pre` of repository node actions (and DOCK-04 `pre-entrypoint` of Docker ones) runs as its own `Pre <step>` step before all main
  * steps, in step order, under `pre-if` (default `always()`, no implicit `success() &&`, ACT-07).
  * The state it saves reaches the action's main and post (FILE-07). Node actions used inside
  * a remote composite action get their Pre step too, as at top level, with the inputs the
@@ -15,6 +15,7 @@ import { parseUses } from "../actions/uses.js";
 import { MAX_COMPOSITE_DEPTH } from "../actions/composite.js";
 import { locateRepo } from "../actions/action-source.js";
 import { inputEnv } from "../actions/node-action.js";
+import { runDockerStage } from "../actions/docker-action.js";
 import { runProcess } from "../steps/run-process.js";
 import { stepStatusFunctions, type JobContext } from "../runtime.js";
 import { stepContexts, type StepScope } from "../steps/scope.js";
@@ -51,7 +52,7 @@ export async function planPreSteps(rt: JobContext): Promise<PrePlan[]> {
       if (!loaded.ok) continue;
       const action = loaded.value;
       const { runs } = action;
-      if (runs.using === "node" && runs.pre) out.push({ def, action, repository: ref.slug, ref: ref.ref, name: `Pre ${staticStepName(def)}`, parents });
+      if ((runs.using === "node" && runs.pre) || (runs.using === "docker" && runs.preEntrypoint)) out.push({ def, action, repository: ref.slug, ref: ref.ref, name: `Pre ${staticStepName(def)}`, parents });
       else if (runs.using === "composite" && parents.length < MAX_COMPOSITE_DEPTH) await collect(runs.steps, [...parents, { def, action }]);
     }
   };
@@ -85,7 +86,9 @@ export async function runPreSteps(rt: JobContext, scope: StepScope, plans: PrePl
   for (let i = 0; i < plans.length; i++) {
     const { def, action } = plans[i];
     const step = steps[i];
-    if (action.runs.using !== "node" || !action.runs.pre || rt.run.hardStop) continue;
+    const { runs } = action;
+    const hasPre = runs.using === "node" ? !!runs.pre : runs.using === "docker" && !!runs.preEntrypoint;
+    if (!hasPre || rt.run.hardStop) continue;
     const log = logTo(step);
     let run = false;
     let env: Record<string, string> = rt.state.env;
@@ -94,7 +97,7 @@ export async function runPreSteps(rt: JobContext, scope: StepScope, plans: PrePl
       const pre = preContext(scope, plans[i], fns);
       env = pre.env;
       inputs = pre.inputs;
-      run = evaluateCondition(action.runs.preIf ?? "always()", { ...pre.ctx, inputs, steps: {} }, fns);
+      run = evaluateCondition((runs.using === "node" || runs.using === "docker" ? runs.preIf : undefined) ?? "always()", { ...pre.ctx, inputs, steps: {} }, fns);
     } catch (err) {
       reporter.stepStarted(rt.job, step);
       log(`##[error]${errorMessage(err)}`);
@@ -109,7 +112,11 @@ export async function runPreSteps(rt: JobContext, scope: StepScope, plans: PrePl
     reporter.stepStarted(rt.job, step);
     for (const notice of rt.run.notices.splice(0)) log(notice);
     const preScope: StepScope = { ...scope, log, action: { path: "", repository: plans[i].repository, ref: plans[i].ref } };
-    const result = await runProcess(preScope, def.id, env, { command: rt.run.nodePath, args: [join(action.dir, action.runs.pre)], cwd: workspace, extraEnv: inputEnv(inputs) });
+    // DOCK-04: a Docker action's pre-entrypoint in a container of its own.
+    const result =
+      runs.using === "docker"
+        ? await runDockerStage({ action, inputs, uses: def.uses ?? "", def, scope: preScope, env, fns }, "pre")
+        : await runProcess(preScope, def.id, env, { command: rt.run.nodePath, args: [join(action.dir, (runs as { pre: string }).pre)], cwd: workspace, extraEnv: inputEnv(inputs) });
     rt.state.savePreState(def, result.effects?.state ?? {});
     reporter.stepCompleted(rt.job, step, result.result, result.result);
     if (result.result === "failure") rt.state.fail();

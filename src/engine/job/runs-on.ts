@@ -81,3 +81,20 @@ export function runsOnSkip(start: JobStart): string | undefined {
   const labels = runsOnLabels(evaluateToken(start.def.runsOn, jobContexts(start)));
   return labels.length ? runsOnMismatch(labels, start.services.platforms) : undefined;
 }
+
+/**
+ * act's `-P LABEL=IMAGE` (`--platform ubuntu-latest=node:20`): the image a job whose `runs-on`
+ * has a label mapped to one runs in, when it has no `container:` of its own. `host` is no image.
+ */
+export function platformImage(start: JobStart): string | undefined {
+  const platforms = start.services.platforms;
+  if (start.def.runsOn === undefined || !Object.values(platforms).some((v) => v !== "host")) return undefined;
+  const byLabel = new Map(Object.entries(platforms).map(([k, v]) => [k.toLowerCase(), v]));
+  let labels: string[];
+  try {
+    labels = runsOnLabels(evaluateToken(start.def.runsOn, jobContexts(start)));
+  } catch {
+    return undefined; // runsOnSkip reports a bad expression
+  }
+  return labels.map((l) => byLabel.get(l.toLowerCase())).find((v) => v && v !== "host");
+}

@@ -1,4 +1,4 @@
-import { existsSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, statSync, writeFileSync } from "node:fs";
 import { basename, delimiter, join, resolve } from "node:path";
 import { evaluateString } from "../../expressions/index.js";
 import type { StepDef } from "../../workflow/index.js";
@@ -38,6 +38,8 @@ export async function runScript(def: StepDef, scope: StepScope, ctx: Contexts, f
   const file = join(rt.temp, `step-script${shell.ext}`);
   // 0600: a script holds the step's expanded secrets.
   writeFileSync(file, script, { mode: 0o600 });
+  // A job container's `--user` reads it too; the run's temp folder (0700) still keeps others out.
+  if (rt.container?.user) chmodSync(file, 0o644);
   const args = shell.args.map((a) => a.replace("{0}", file));
   const container = rt.container;
   if (container && rt.services.docker) {

@@ -67,7 +67,8 @@ export function stepContexts(scope: StepScope, env: Record<string, string>, step
     strategy: rt.strategy,
     needs: scope.composite ? {} : rt.needs,
     steps: scope.steps,
-    job: { status: rt.state.status },
+    // DOCK-02: job.container and job.services (ids, network, published ports) once the job has them.
+    job: { status: rt.state.status, ...(rt.jobNetwork ? { container: rt.jobNetwork.container ?? {}, services: rt.jobNetwork.services } : {}) },
     runner: mounts.length ? { ...rt.runner, temp: inContainer(mounts, rt.runner.temp) } : rt.runner,
   };
 }
