@@ -111,6 +111,11 @@ async function runnerFanOut(): Promise<void> {
 const fresh = () => mkdtempSync(join(tmpdir(), "stax-bench-store-"));
 if (mode === "crash-writer") await crashWriter(dirArg);
 else if (mode === "runner") await runnerFanOut();
+else if (mode === "fanout") {
+  const dir = fresh();
+  process.stdout.write(`${JSON.stringify({ node: process.versions.node, ...(await subscribers(dir)) })}\n`);
+  rmSync(dir, { recursive: true, force: true });
+}
 else {
   const dirs = [fresh(), fresh(), fresh()];
   try {
