@@ -1,4 +1,4 @@
-// Bundles the CLI (which also holds the runner) into dist/cli.js with esbuild.
+// Bundles the CLI (which also holds the runner) into dist/cli.js and its chunks with esbuild.
 // The bundle is needed because @actions/workflow-parser imports JSON without import attributes,
 // which plain Node refuses (see docs/architecture.md).
 import { build } from "esbuild";
@@ -25,8 +25,8 @@ const builtinsByRequire = {
 // A clean folder: chunk names change with their content, and `npm pack` ships all of dist/.
 rmSync("dist", { recursive: true, force: true });
 await build({
-  // Split at every dynamic import: each command loads its own chunks (`stax --version` loads one
-  // small file), and code two commands share sits in a chunk of its own.
+  // Split at every dynamic import: each command loads its own chunks (`stax --version` loads three
+  // small files), and code two commands share sits in a chunk of its own.
   entryPoints: [{ in: "src/cli/main.ts", out: "cli" }],
   outdir: "dist",
   splitting: true,

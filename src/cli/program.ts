@@ -3,7 +3,6 @@ import { ERROR_CODES, StaxError } from "../contract/index.js";
 import { withActrc } from "./actrc.js";
 import { registerCommands } from "./commands.js";
 import { addExamples } from "./examples.js";
-
 import { VERSION } from "./version.js";
 
 /** The `stax` command line. Exit codes: 0 success, 1 run failed or cancelled, 2 usage or workflow errors. */
