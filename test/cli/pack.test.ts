@@ -2,8 +2,8 @@
  * stax installs like any Node CLI, from its own tarball: `npm pack` (its `prepack` builds) of a
  * copy of this checkout (the test writes nothing into the repository), then `npm install -g
  * --prefix` and `npx --yes <tarball>` with npm's defaults: a clean HOME, no user or global npm
- * configuration, a cache of its own. The registry is reached as npm does by default (the
- * environment's CA bundle, if the machine sets one, still applies: it is not npm configuration).
+ * configuration, a cache of its own. The package declares no dependencies (its bundle holds them),
+ * so nothing is fetched; were one added, the registry would be reached as npm does by default.
  * The installed command then runs on a PATH that holds node, npm, git and bash and no compiler.
  */
 import assert from "node:assert/strict";
