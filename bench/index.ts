@@ -5,7 +5,9 @@
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { benchIsolation } from "./isolation.js";
+import { benchStartup } from "./startup.js";
 import { benchSteps } from "./steps.js";
+import { benchStore } from "./store.js";
 
 type Row = { name: string; value: string };
 
@@ -21,6 +23,8 @@ function table(title: string, rows: Row[]): void {
   for (const r of rows) console.log(`  ${r.name.padEnd(w)}  ${r.value}`);
 }
 
+table("Start-up CPU (issue 22)", await benchStartup());
+table("Embedded store, before/after node:sqlite (issue 22)", await benchStore());
 table("Per-step overhead (issue 2)", await benchSteps());
 table("Isolated checkout per job leg (issue 9)", await benchIsolation());
 if (existsSync(new URL("./runner.ts", import.meta.url))) {

@@ -1,18 +1,43 @@
-// Bundles the CLI (which also holds the runner) into dist/cli.js with esbuild.
+// Bundles the CLI (which also holds the runner) into dist/cli.js and its chunks with esbuild.
 // The bundle is needed because @actions/workflow-parser imports JSON without import attributes,
 // which plain Node refuses (see docs/architecture.md).
 import { build } from "esbuild";
-import { copyFileSync, readFileSync } from "node:fs";
+import { copyFileSync, readFileSync, rmSync } from "node:fs";
+import { isBuiltin } from "node:module";
 
+/**
+ * Node's built-in modules reached through `require` (the banner's) instead of `import`: importing
+ * one as ESM makes Node build its ESM facade, which reads every export, and `node:http`'s lazy
+ * ones load undici (~40 ms of every command's start). esbuild's CommonJS interop reads exports
+ * only when the code uses them.
+ */
+const builtinsByRequire = {
+  name: "builtins-by-require",
+  setup(b) {
+    b.onResolve({ filter: /^[a-z_:/]+$/ }, (a) => {
+      if (!isBuiltin(a.path)) return undefined;
+      return a.kind === "require-call" ? { path: a.path, external: true } : { path: a.path, namespace: "builtin" };
+    });
+    b.onLoad({ filter: /.*/, namespace: "builtin" }, (a) => ({ contents: `module.exports = require(${JSON.stringify(a.path)});`, loader: "js" }));
+  },
+};
+
+// A clean folder: chunk names change with their content, and `npm pack` ships all of dist/.
+rmSync("dist", { recursive: true, force: true });
 await build({
-  entryPoints: ["src/cli/main.ts"],
-  outfile: "dist/cli.js",
+  // Split at every dynamic import: each command loads its own chunks (`stax --version` loads three
+  // small files), and code two commands share sits in a chunk of its own.
+  entryPoints: [{ in: "src/cli/main.ts", out: "cli" }],
+  outdir: "dist",
+  splitting: true,
+  chunkNames: "[name]-[hash]",
+  plugins: [builtinsByRequire],
   bundle: true,
   platform: "node",
   format: "esm",
-  target: "node20",
+  target: "node22",
   sourcemap: true,
-  external: ["better-sqlite3", "playwright-core"],
+  external: ["playwright-core"],
   banner: {
     js: "import { createRequire as __staxCreateRequire } from 'node:module'; const require = __staxCreateRequire(import.meta.url);",
   },
@@ -27,7 +52,7 @@ await build({
   bundle: true,
   platform: "node",
   format: "esm",
-  target: "node20",
+  target: "node22",
   sourcemap: true,
   banner: {
     js: "import { createRequire as __staxCreateRequire } from 'node:module'; const require = __staxCreateRequire(import.meta.url);",

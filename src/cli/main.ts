@@ -1,45 +1,9 @@
-import { Command, CommanderError } from "commander";
-import { ERROR_CODES, StaxError } from "../contract/index.js";
-import { withActrc } from "./actrc.js";
-import { registerCommands } from "./commands.js";
-import { killLeftoverProcesses } from "../engine/index.js";
+/**
+ * The `stax` entry point. `stax --version` answers before anything else loads; every other command
+ * line loads the command parser (`program.ts`), which loads only the command it names.
+ */
+import { VERSION } from "./version.js";
 
-declare const STAX_VERSION: string | undefined;
-
-/** The `stax` command line. Exit codes: 0 success, 1 run failed or cancelled, 2 usage or workflow errors. */
-async function main(argv: string[]): Promise<void> {
-  const program = new Command("stax")
-    .description("run GitHub Actions workflows on this machine, live")
-    .version(typeof STAX_VERSION === "string" ? STAX_VERSION : "0.0.0-dev")
-    .option("--database <url>", "a PostgreSQL store shared by many machines (STAX_DATABASE_URL); every command that reads runs uses it")
-    .exitOverride()
-    .showHelpAfterError();
-  // Before or after the command: the URL reaches this process's configuration and the processes it starts.
-  program.hook("preAction", () => {
-    const url = program.opts<{ database?: string }>().database;
-    if (url) process.env.STAX_DATABASE_URL = url;
-  });
-  registerCommands(program);
-  try {
-    const actrc = withActrc(argv, process.cwd());
-    for (const line of actrc.said) process.stderr.write(`${line}\n`);
-    await program.parseAsync(actrc.argv);
-  } catch (err) {
-    if (err instanceof CommanderError) {
-      process.exitCode = err.exitCode === 0 ? 0 : 2;
-      return;
-    }
-    if (err instanceof StaxError) {
-      console.error(`stax: ${err.message}`);
-      process.exitCode = ERROR_CODES[err.code].exit;
-      return;
-    }
-    console.error(err);
-    process.exitCode = 2;
-  }
-}
-
-// A job that ends kills what its steps left (job.ts); this is for the jobs a process.exit cuts short
-// (a second SIGTERM to the runner): their processes must not outlive stax either.
-process.on("exit", () => killLeftoverProcesses());
-await main(process.argv);
+const args = process.argv.slice(2);
+if (args.length === 1 && (args[0] === "--version" || args[0] === "-V")) process.stdout.write(`${VERSION}\n`);
+else await (await import("./program.js")).main(process.argv);

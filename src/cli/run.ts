@@ -2,14 +2,11 @@ import { resolve } from "node:path";
 import type { Command } from "commander";
 import pc from "picocolors";
 import { StaxError, type WorkflowRun } from "../contract/index.js";
-import { connectStore, storedVars } from "../store/index.js";
 import { KNOWN_EVENTS } from "../workflow/index.js";
 import { cliConfig } from "./discovery.js";
-import { executePlans } from "./run-exec.js";
 import { collect, commonPlan, planRun, workflowsFlag, type RunFlags, type RunPlan } from "./run-plan.js";
 import { namedRunPayload, planByEvent } from "./run-select.js";
 import { dryRunText, graphText, listText } from "./run-show.js";
-import { watchAndRun } from "./run-watch.js";
 
 type Flags = RunFlags & { sandbox?: string | boolean; local?: boolean; list?: boolean; dryRun?: boolean; graph?: boolean; watch?: boolean; bind?: boolean; keepWorkspaces?: boolean; privateHome?: boolean };
 
@@ -45,6 +42,8 @@ async function plan(ref: string | undefined, flags: Flags, out: NodeJS.WriteStre
 
 /** The plans with the stored variables under their own, as a run would see them (a strategy may use vars). */
 async function withStoredVars(plans: RunPlan[]): Promise<RunPlan[]> {
+  // Loaded here, not above: a plan needs the store only for its variables (PostgreSQL only with a shared store).
+  const { connectStore, storedVars } = await import("../store/index.js");
   const store = await connectStore(cliConfig({ workspace: plans[0].workspace }));
   try {
     const stored = await storedVars(store);
@@ -105,12 +104,13 @@ export function registerRun(program: Command): void {
           process.exitCode = invalid.length ? 1 : 0;
           return undefined;
         }
+        const { executePlans } = await import("./run-exec.js");
         const runs = await executePlans(plans, { out, local: flags.local, sandbox: typeof flags.sandbox === "string" ? flags.sandbox : "none", signal, bind: flags.bind, keepWorkspaces: flags.keepWorkspaces, privateHome: flags.privateHome });
         if (flags.json) process.stdout.write(`${JSON.stringify(byEvent ? runs : runs[0], null, 2)}\n`);
         process.exitCode = invalid.length === 0 && runs.every((r) => r.conclusion === "success") ? 0 : 1;
         return runs;
       };
-      if (flags.watch) await watchAndRun(flags.workspace ?? process.cwd(), once, out);
+      if (flags.watch) await (await import("./run-watch.js")).watchAndRun(flags.workspace ?? process.cwd(), once, out);
       else await once();
     });
 }

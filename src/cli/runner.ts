@@ -12,8 +12,7 @@ import { cliConfig, findRunner, logFile, readState, stateFile, tokenFile, type R
 import { isLoopbackHost, type Config } from "../config/config.js";
 import { launchWorker } from "./worker.js";
 
-declare const STAX_VERSION: string | undefined;
-export const VERSION = typeof STAX_VERSION === "string" ? STAX_VERSION : "0.0.0-dev";
+import { VERSION } from "./version.js";
 
 /** Off loopback a token is required: STAX_TOKEN, or one generated once into the data folder (0600). */
 function tokenFor(c: Config): string | undefined {

@@ -2,6 +2,7 @@
 import { accessSync, chmodSync, closeSync, constants, existsSync, mkdirSync, openSync } from "node:fs";
 import { basename, join } from "node:path";
 import { StaxError } from "../contract/index.js";
+import { sqliteCode } from "./sqlite-db.js";
 import { SqliteStore } from "./sqlite-store.js";
 import { PgStore } from "./pg/pg-store.js";
 import type { Store } from "./store.js";
@@ -34,11 +35,12 @@ export function openStore(dataDir: string): Store {
     for (const f of [file, `${file}-wal`, `${file}-shm`]) if (existsSync(f)) chmodSync(f, 0o600);
     return new SqliteStore(file, basename(dataDir), dataDir);
   } catch (err) {
-    const e = err as NodeJS.ErrnoException & { code?: string };
+    const e = err as Error;
+    const code = sqliteCode(err);
     const cause =
-      e.code === "SQLITE_NOTADB" || e.code === "SQLITE_CORRUPT" ? "it is not a valid SQLite database (corrupt?)"
-      : e.code === "SQLITE_BUSY" || e.code === "SQLITE_LOCKED" ? "it stayed locked by another process beyond 5 s"
-      : e.code === "EACCES" || e.code === "EPERM" || e.code === "SQLITE_READONLY" || e.code === "SQLITE_CANTOPEN" ? `no permission to write there (${e.message})`
+      code === "SQLITE_NOTADB" || code === "SQLITE_CORRUPT" ? "it is not a valid SQLite database (corrupt?)"
+      : code === "SQLITE_BUSY" || code === "SQLITE_LOCKED" ? "it stayed locked by another process beyond 5 s"
+      : code === "EACCES" || code === "EPERM" || code === "SQLITE_READONLY" || code === "SQLITE_CANTOPEN" ? `no permission to write there (${e.message})`
       : e.message;
     throw new StaxError("STORE_UNAVAILABLE", `cannot open the store ${file}: ${cause}`);
   }

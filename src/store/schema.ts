@@ -1,4 +1,4 @@
-import type Database from "better-sqlite3";
+import type { SqliteDb } from "./sqlite-db.js";
 
 /** Version 1: the first schema (`CREATE … IF NOT EXISTS`, so an existing store opens as is). */
 const V1 = `
@@ -47,7 +47,7 @@ CREATE INDEX run_requests_open ON run_requests (workspace, done, created_at);
  * written by a development build before versioning may hold a `vars` table without the workspace
  * key: its rows are kept, under this store's workspace.
  */
-function v3(db: Database.Database, workspace: string): void {
+function v3(db: SqliteDb, workspace: string): void {
   const old = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'vars'").get() !== undefined;
   if (old) db.exec("ALTER TABLE vars RENAME TO vars_unkeyed");
   db.exec("CREATE TABLE vars (workspace TEXT NOT NULL, name TEXT NOT NULL, value TEXT NOT NULL, updated_at TEXT NOT NULL, PRIMARY KEY (workspace, name))");
@@ -58,8 +58,8 @@ function v3(db: Database.Database, workspace: string): void {
 }
 
 /** Brings a store to the current schema, in one transaction per version. */
-export function migrate(db: Database.Database, workspace: string): void {
-  const version = db.pragma("user_version", { simple: true }) as number;
+export function migrate(db: SqliteDb, workspace: string): void {
+  const version = db.pragma("user_version") as number;
   if (version < 1) db.transaction(() => (db.exec(V1), db.pragma("user_version = 1")))();
   if (version < 2) {
     db.transaction(() => {

@@ -1,4 +1,4 @@
-import type Database from "better-sqlite3";
+import type { Param, SqliteDb, Statement, Transaction } from "./sqlite-db.js";
 import type { SSEEvent, StepGroupsResponse, StepLinesResponse, StepSearchResponse, StoredEvent } from "../contract/index.js";
 import { CommitFeed } from "./commit-feed.js";
 import { groupMarkers, readLines, searchLines, stepText, type ChunkFilter, type ChunkRow, type ReadChunks } from "./log-scan.js";
@@ -17,15 +17,15 @@ const CHUNK_LINES = 1000;
  */
 export class SqliteEventLog implements EventLog, LogStore {
   readonly feed: CommitFeed;
-  private readonly writeBatch: Database.Transaction<(events: StoredEvent[]) => number>;
-  private readonly counter: Database.Statement;
+  private readonly writeBatch: Transaction<[events: StoredEvent[]], number>;
+  private readonly counter: Statement;
   /** Next line index of each step being written (dropped when the step completes). */
   private readonly nextLine = new Map<string, number>();
   /** The chunk reads of `chunkReader`, prepared once per filter. */
-  private readonly chunkStatements = new Map<string, Database.Statement>();
+  private readonly chunkStatements = new Map<string, Statement>();
 
   constructor(
-    private readonly db: Database.Database,
+    private readonly db: SqliteDb,
     private readonly ws: string,
   ) {
     this.counter = db.prepare("SELECT COALESCE((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'event_id'), 0) AS v");
@@ -101,7 +101,7 @@ export class SqliteEventLog implements EventLog, LogStore {
   async readSince(since: number, q: ReadQuery = {}): Promise<StoredEvent[]> {
     const limit = q.limit ?? 100_000;
     const filter = `workspace = ?${q.runId ? " AND run_id = ?" : ""}`;
-    const args: unknown[] = q.runId ? [since, this.ws, q.runId] : [since, this.ws];
+    const args: Param[] = q.runId ? [since, this.ws, q.runId] : [since, this.ws];
     // One job: its step events, and the run's run.* and job.* events (in SQL, so `limit` counts only what is returned).
     const jobEvents = q.jobId !== undefined ? " AND (type NOT LIKE 'step.%' OR json_extract(data, '$.jobId') = ?)" : "";
     const jobArgs = q.jobId !== undefined ? [q.jobId] : [];
@@ -159,7 +159,7 @@ export class SqliteEventLog implements EventLog, LogStore {
     return async (from: number, batch: number, filter?: ChunkFilter) => {
       const step = "run_id = ? AND job_id = ? AND step_number = ?";
       let sql = `SELECT first_line, n, lines FROM log_chunks WHERE ${step} AND first_line >= COALESCE((SELECT first_line FROM log_chunks WHERE ${step} AND first_line <= ? ORDER BY first_line DESC LIMIT 1), 0)`;
-      const args: unknown[] = [runId, jobId, stepNumber, runId, jobId, stepNumber, from];
+      const args: Param[] = [runId, jobId, stepNumber, runId, jobId, stepNumber, from];
       if (filter?.needle !== undefined) (sql += " AND (instr(lower(lines), ?) > 0 OR instr(lines, '\\u001b') > 0)"), args.push(filter.needle);
       if (filter?.markers) sql += ` AND instr(lines, '"##[') > 0`;
       sql += " ORDER BY first_line LIMIT ?";
@@ -182,7 +182,7 @@ export class SqliteEventLog implements EventLog, LogStore {
 
   async all(runId: string, jobId?: string, stepNumber?: number): Promise<LogLine[]> {
     let sql = "SELECT job_id, step_number, lines FROM log_chunks WHERE run_id = ?";
-    const args: unknown[] = [runId];
+    const args: Param[] = [runId];
     if (jobId !== undefined) (sql += " AND job_id = ?"), args.push(jobId);
     if (stepNumber !== undefined) (sql += " AND step_number = ?"), args.push(stepNumber);
     const out: LogLine[] = [];

@@ -1,14 +1,14 @@
-import type Database from "better-sqlite3";
+import type { SqliteDb, Transaction } from "./sqlite-db.js";
 import type { RunClaim, RunQueue, StoredRunRequest } from "./store.js";
 
 type Row = Record<string, unknown>;
 
 /** Run requests in SQLite; a claim is one IMMEDIATE transaction, so two processes never both win. */
 export class SqliteQueue implements RunQueue {
-  private readonly claimTx: Database.Transaction<(owner: string, leaseMs: number, runId?: string) => RunClaim | undefined>;
+  private readonly claimTx: Transaction<[owner: string, leaseMs: number, runId?: string], RunClaim | undefined>;
 
   constructor(
-    private readonly db: Database.Database,
+    private readonly db: SqliteDb,
     private readonly ws: string,
   ) {
     this.claimTx = db.transaction((owner: string, leaseMs: number, runId?: string) => {
@@ -19,7 +19,7 @@ export class SqliteQueue implements RunQueue {
           : db.prepare("SELECT run_id, request FROM run_requests WHERE workspace = ? AND done = 0 AND (owner IS NULL OR lease_until < ?) ORDER BY created_at LIMIT 1").get(this.ws, now)
       ) as Row | undefined;
       if (!row) return undefined;
-      db.prepare("UPDATE run_requests SET owner = ?, lease_until = ? WHERE run_id = ?").run(owner, now + leaseMs, row.run_id);
+      db.prepare("UPDATE run_requests SET owner = ?, lease_until = ? WHERE run_id = ?").run(owner, now + leaseMs, row.run_id as string);
       return { runId: row.run_id as string, request: JSON.parse(row.request as string) as StoredRunRequest };
     });
   }

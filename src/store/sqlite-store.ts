@@ -1,4 +1,4 @@
-import Database from "better-sqlite3";
+import { SqliteDb, type Param, type Statement, type Transaction } from "./sqlite-db.js";
 import { STATUSES, type ListRunsQuery, type VarInfo, type WorkflowRun } from "../contract/index.js";
 import { FileBlobs } from "./file-blobs.js";
 import { migrate } from "./schema.js";
@@ -9,8 +9,8 @@ import { runBlobPrefixes, type ArtifactRecord, type ArtifactRecords, type Encryp
 type Row = Record<string, unknown>;
 
 /**
- * The embedded store: one SQLite file in WAL mode (better-sqlite3's synchronous calls behind the
- * async interfaces), blobs as files beside it. Several processes may open one file: the runner
+ * The embedded store: one SQLite file in WAL mode (Node's synchronous `node:sqlite` calls behind
+ * the async interfaces), blobs as files beside it. Several processes may open one file: the runner
  * `follow`s the event counter, so events another process commits reach its subscribers live.
  */
 export class SqliteStore implements Store {
@@ -22,7 +22,7 @@ export class SqliteStore implements Store {
   readonly artifacts: ArtifactRecords;
   readonly blobs: FileBlobs;
   readonly queue: SqliteQueue;
-  private readonly db: Database.Database;
+  private readonly db: SqliteDb;
   private poller: NodeJS.Timeout | undefined;
 
   constructor(
@@ -30,7 +30,7 @@ export class SqliteStore implements Store {
     readonly workspace: string,
     blobRoot: string,
   ) {
-    this.db = new Database(file, { timeout: 5000 });
+    this.db = SqliteDb.open(file, 5000);
     this.db.pragma("journal_mode = WAL");
     this.db.pragma("synchronous = NORMAL");
     migrate(this.db, workspace);
@@ -63,12 +63,12 @@ export class SqliteStore implements Store {
 }
 
 class SqliteRuns implements RunStore {
-  private readonly upsert: Database.Statement;
-  private readonly select: Database.Statement;
-  private readonly drawNumber: Database.Transaction<() => number>;
+  private readonly upsert: Statement;
+  private readonly select: Statement;
+  private readonly drawNumber: Transaction<[], number>;
 
   constructor(
-    private readonly db: Database.Database,
+    private readonly db: SqliteDb,
     private readonly ws: string,
     private readonly blobs: FileBlobs,
   ) {
@@ -101,7 +101,7 @@ class SqliteRuns implements RunStore {
 
   async list(q: ListRunsQuery): Promise<WorkflowRun[]> {
     const where = ["workspace = ?"];
-    const args: unknown[] = [this.ws];
+    const args: Param[] = [this.ws];
     if (q.status && (STATUSES as readonly string[]).includes(q.status)) (where.push("status = ?"), args.push(q.status));
     else if (q.status) (where.push("status = 'completed' AND json_extract(data, '$.conclusion') = ?"), args.push(q.status));
     if (q.workflow) (where.push("(workflow = ? OR json_extract(data, '$.workflowFile') LIKE ?)"), args.push(q.workflow, `%${q.workflow}%`));
@@ -148,10 +148,10 @@ class SqliteRuns implements RunStore {
 }
 
 class SqliteSecrets implements SecretStore {
-  private readonly upsert: Database.Statement;
+  private readonly upsert: Statement;
 
   constructor(
-    private readonly db: Database.Database,
+    private readonly db: SqliteDb,
     private readonly ws: string,
   ) {
     this.upsert = db.prepare("INSERT INTO secrets (name, workspace, iv, tag, data, updated_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(name) DO UPDATE SET iv = excluded.iv, tag = excluded.tag, data = excluded.data, updated_at = excluded.updated_at");
@@ -181,11 +181,13 @@ class SqliteSecrets implements SecretStore {
   }
 }
 
-const secret = (r: Row): EncryptedSecret => ({ name: r.name as string, iv: r.iv as Buffer, tag: r.tag as Buffer, data: r.data as Buffer, updatedAt: r.updated_at as string });
+// node:sqlite reads a BLOB as a Uint8Array; the vault works on Buffers (a view, no copy).
+const buf = (v: unknown): Buffer => (Buffer.isBuffer(v) ? v : Buffer.from((v as Uint8Array).buffer, (v as Uint8Array).byteOffset, (v as Uint8Array).byteLength));
+const secret = (r: Row): EncryptedSecret => ({ name: r.name as string, iv: buf(r.iv), tag: buf(r.tag), data: buf(r.data), updatedAt: r.updated_at as string });
 
 class SqliteVars implements VarStore {
   constructor(
-    private readonly db: Database.Database,
+    private readonly db: SqliteDb,
     private readonly ws: string,
   ) {}
 
@@ -204,7 +206,7 @@ class SqliteVars implements VarStore {
 
 class SqliteArtifacts implements ArtifactRecords {
   constructor(
-    private readonly db: Database.Database,
+    private readonly db: SqliteDb,
     private readonly ws: string,
   ) {}
 

@@ -9,7 +9,7 @@ import { spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import Database from "better-sqlite3";
+import { SqliteDb } from "../../src/store/sqlite-db.js";
 import { makeEvent, StaxError, type StoredEvent } from "../../src/contract/index.js";
 import { openStore } from "../../src/store/index.js";
 import { tempDir } from "../helpers/temp.js";
@@ -115,7 +115,7 @@ test("run requests are durable and claimed with a lease: another owner cannot cl
 
 test("a version-1 store opens migrated: runs, events and log lines kept, lines numbered per step, the event counter goes on", async () => {
   const dir = tempDir("stax-migrate-");
-  const db = new Database(join(dir, "stax.db"));
+  const db = SqliteDb.open(join(dir, "stax.db"), 5000);
   db.exec(`CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE runs (id TEXT PRIMARY KEY, number INTEGER NOT NULL, workflow TEXT NOT NULL, status TEXT NOT NULL, created_at TEXT NOT NULL, data TEXT NOT NULL);
 CREATE TABLE events (id INTEGER PRIMARY KEY, run_id TEXT NOT NULL, type TEXT NOT NULL, data TEXT NOT NULL);

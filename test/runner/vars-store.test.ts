@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { test } from "node:test";
-import Database from "better-sqlite3";
+import { SqliteDb } from "../../src/store/sqlite-db.js";
 import { openStore, storedVars } from "../../src/store/index.js";
 import { tempDir } from "../helpers/temp.js";
 
@@ -24,7 +24,7 @@ test("CTX-08: stored variables are kept per workspace key, replaced by name, del
 test("a store whose vars table predates the workspace key keeps its variables after the migration", async () => {
   const dir = join(tempDir("stax-vars-"), "ws-old");
   await openStore(dir).close();
-  const db = new Database(join(dir, "stax.db"));
+  const db = SqliteDb.open(join(dir, "stax.db"), 5000);
   db.exec("DROP TABLE vars; CREATE TABLE vars (name TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at TEXT NOT NULL)");
   db.prepare("INSERT INTO vars VALUES ('OLD', 'kept', '2026-01-01T00:00:00.000Z')").run();
   db.pragma("user_version = 2");

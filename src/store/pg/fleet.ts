@@ -1,4 +1,5 @@
-import pg from "pg";
+import type pg from "pg";
+import { pgDriver } from "./driver.js";
 import { StaxError, type LegResult, type LegSpec, type WorkerInfo, errorMessage } from "../../contract/index.js";
 import { Listener } from "./listen.js";
 import { redactUrl } from "./pg-store.js";
@@ -32,7 +33,7 @@ export class PgFleet {
   ) {}
 
   static async connect(url: string): Promise<PgFleet> {
-    const pool = new pg.Pool({ connectionString: url, max: 4, connectionTimeoutMillis: 10_000 });
+    const pool = new (await pgDriver()).Pool({ connectionString: url, max: 4, connectionTimeoutMillis: 10_000 });
     pool.on("error", () => {});
     try {
       const client = await pool.connect();

@@ -1,4 +1,5 @@
-import pg from "pg";
+import type pg from "pg";
+import { pgDriver } from "./driver.js";
 
 /**
  * A LISTEN connection that survives the database going away: on error or end it reconnects with
@@ -19,7 +20,7 @@ export class Listener {
 
   private async connect(attempt: number): Promise<void> {
     if (this.closed) return;
-    const client = new pg.Client({ connectionString: this.url });
+    const client = new (await pgDriver()).Client({ connectionString: this.url });
     this.client = client;
     const retry = () => {
       if (this.client !== client || this.closed) return;

@@ -1,4 +1,5 @@
-import pg from "pg";
+import type pg from "pg";
+import { pgDriver } from "./driver.js";
 import { StaxError, errorMessage } from "../../contract/index.js";
 import type { Store } from "../store.js";
 import { CHANNEL, PgEventLog } from "./events.js";
@@ -47,7 +48,7 @@ export class PgStore implements Store {
 
   /** Connects, migrates (idempotent, one process at a time) and opens the store of `workspace`. */
   static async connect(url: string, workspace: string): Promise<PgStore> {
-    const pool = new pg.Pool({ connectionString: url, max: 8, connectionTimeoutMillis: 10_000 });
+    const pool = new (await pgDriver()).Pool({ connectionString: url, max: 8, connectionTimeoutMillis: 10_000 });
     // An idle client losing its connection (database restart) must not crash the process.
     pool.on("error", () => {});
     let client: pg.PoolClient | undefined;

@@ -1,4 +1,4 @@
-import pg from "pg";
+import { pgDriver } from "./driver.js";
 import { StaxError, errorMessage } from "../../contract/index.js";
 import { redactUrl } from "./pg-store.js";
 
@@ -38,7 +38,7 @@ export function workerGrants(role: string): string[] {
 /** Gives `role` a worker's privileges, as the role of `url` (the tables' owner). */
 export async function grantWorker(url: string, role: string): Promise<void> {
   const statements = workerGrants(role);
-  const client = new pg.Client({ connectionString: url });
+  const client = new (await pgDriver()).Client({ connectionString: url });
   try {
     await client.connect();
     await client.query("BEGIN");
