@@ -92,7 +92,7 @@ export async function runLegSpec(spec: LegSpec, env: LegEnvironment): Promise<{ 
   const start = newJob(runtime, graph, def, job, spec.matrix, spec.strategy, spec.needs, spec.workflowEnv);
   return {
     // As in one process: npm's machine-wide configuration for every step's npm.
-    done: machineNpmConfig(env.hostEnv).then((npm) => runJob((Object.assign(runtime.hostEnv, npm), start))),
+    done: machineNpmConfig(env.hostEnv, env.toolCache).then((npm) => runJob((Object.assign(runtime.hostEnv, npm), start))),
     cancel: (hard) => {
       runtime.cancelled = true;
       runtime.hardStop = hard;

@@ -97,7 +97,7 @@ export function startRun(opts: RunOptions): RunHandle {
   const done = (async (): Promise<WorkflowRun> => {
     await Promise.resolve();
     // npm's machine-wide configuration for every step's npm, whichever Node runs it.
-    Object.assign(runtime.hostEnv, await machineNpmConfig(opts.hostEnv));
+    Object.assign(runtime.hostEnv, await machineNpmConfig(opts.hostEnv, opts.toolCache));
     mkdirSync(join(opts.tempDir, "_github_workflow"), { recursive: true, mode: 0o700 });
     writeFileSync(eventPath, JSON.stringify(payload, null, 2), { mode: 0o600 });
     let conclusion: RunConclusion = "failure";

@@ -5,9 +5,9 @@
  */
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
-import { createReadStream, existsSync, writeFileSync } from "node:fs";
+import { createReadStream, existsSync, mkdirSync, readFileSync, realpathSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { mkdir, mkdtemp, rename, rm, stat } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { delimiter, dirname, join } from "node:path";
 import { promisify } from "node:util";
 
 const run = promisify(execFile);
@@ -134,22 +134,69 @@ async function download(spec: string, dest: string, expect: string, env: Record<
 
 const machineConfigs = new Map<string, Promise<Record<string, string>>>();
 
+/** A file by its real path and modification time, to tell when it changed; "-" when there is none. */
+function stamp(file: string | undefined): string {
+  if (!file) return "-";
+  try {
+    return `${realpathSync(file)}@${statSync(file).mtimeMs}`;
+  } catch {
+    return "-";
+  }
+}
+
+/** The first `name` on `path`. */
+function onPath(name: string, path: string | undefined): string | undefined {
+  for (const dir of (path ?? "").split(delimiter)) if (dir && existsSync(join(dir, name))) return join(dir, name);
+  return undefined;
+}
+
 /**
  * npm's machine-wide configuration (`globalconfig`) as the machine's own npm finds it, for the
  * steps: a Node of the tool cache (or a job's own npm prefix) would otherwise make npm look for
- * it under that prefix and miss the machine's registry, CA and proxy settings. Asked once per
- * process and environment; nothing when npm is missing or the variable is set already.
+ * it under that prefix and miss the machine's registry, CA and proxy settings. Nothing when npm is
+ * missing or the variable is set already. Asking npm costs ~200 ms of CPU, so the answer is kept
+ * in `cacheDir` (the tool cache) for as long as what decides it stays the same: the variables npm
+ * reads for it, the npm and node the PATH finds, and the user's npmrc (which may set `prefix`).
  */
-export function machineNpmConfig(machineEnv: Record<string, string | undefined>): Promise<Record<string, string>> {
+export function machineNpmConfig(machineEnv: Record<string, string | undefined>, cacheDir?: string): Promise<Record<string, string>> {
   if (Object.keys(machineEnv).some((k) => /^npm_config_globalconfig$/i.test(k))) return Promise.resolve({});
-  const key = ["PATH", "HOME", "PREFIX", "npm_config_prefix", "npm_config_userconfig"].map((k) => machineEnv[k] ?? "").join("\0");
+  const vars = ["PATH", "HOME", "PREFIX", "npm_config_prefix", "npm_config_userconfig"].map((k) => machineEnv[k] ?? "");
+  const key = vars.join("\0");
   const known = machineConfigs.get(key);
   if (known) return known;
-  const asked = run("npm", ["config", "get", "globalconfig"], { env: npmEnv(machineEnv), cwd: "/", timeout: 60_000 });
-  const found = asked.then(
-    ({ stdout }): Record<string, string> => (stdout.trim().startsWith("/") ? { npm_config_globalconfig: stdout.trim() } : {}),
-    (): Record<string, string> => ({}),
-  );
+  const userrc = machineEnv.npm_config_userconfig ?? (machineEnv.HOME ? join(machineEnv.HOME, ".npmrc") : undefined);
+  const fingerprint = [key, stamp(onPath("npm", machineEnv.PATH)), stamp(onPath("node", machineEnv.PATH)), stamp(userrc)].join("\0");
+  const file = cacheDir && join(cacheDir, "machine-npm.json");
+  const kept = file && readKept(file, fingerprint);
+  const found = kept
+    ? Promise.resolve(kept)
+    : run("npm", ["config", "get", "globalconfig"], { env: npmEnv(machineEnv), cwd: "/", timeout: 60_000 }).then(
+        ({ stdout }): Record<string, string> => {
+          const answer: Record<string, string> = stdout.trim().startsWith("/") ? { npm_config_globalconfig: stdout.trim() } : {};
+          if (file) writeKept(file, fingerprint, answer);
+          return answer;
+        },
+        (): Record<string, string> => ({}),
+      );
   machineConfigs.set(key, found);
   return found;
+}
+
+function readKept(file: string, fingerprint: string): Record<string, string> | undefined {
+  try {
+    const kept = JSON.parse(readFileSync(file, "utf8")) as { fingerprint?: string; env?: Record<string, string> };
+    return kept.fingerprint === fingerprint ? kept.env : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function writeKept(file: string, fingerprint: string, env: Record<string, string>): void {
+  try {
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(`${file}.tmp`, JSON.stringify({ fingerprint, env }), { mode: 0o600 });
+    renameSync(`${file}.tmp`, file);
+  } catch {
+    // A tool cache that cannot be written is asked again next time.
+  }
 }
