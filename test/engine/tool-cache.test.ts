@@ -12,12 +12,12 @@ import { providePnpm } from "../../src/engine/tools/pnpm-tool.js";
 import { fetchPackage } from "../../src/engine/tools/registry.js";
 import { conclusions, runFixture } from "../helpers/engine.js";
 import { fakeRegistry, type FakePackage } from "../helpers/fake-registry.js";
-import { fixtureCopy, tempDir } from "../helpers/temp.js";
+import { fixtureCopy, shellEnv, tempDir } from "../helpers/temp.js";
 
 /** What stax's own npm calls run with: the fake registry, and an npm cache and HOME of the test's own. */
 export function registryEnv(url: string): Record<string, string> {
   const home = tempDir("stax-reg-home-");
-  return { ...(process.env as Record<string, string>), HOME: home, npm_config_registry: url, npm_config_cache: join(home, ".npm"), npm_config_update_notifier: "false" };
+  return { ...(shellEnv() as Record<string, string>), HOME: home, npm_config_registry: url, npm_config_cache: join(home, ".npm"), npm_config_update_notifier: "false" };
 }
 
 const pnpm = (version: string): FakePackage => ({
