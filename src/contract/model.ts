@@ -1,3 +1,4 @@
+import type { Annotation } from "./annotations.js";
 import type { JobConclusion, RunConclusion, Status, StepConclusion } from "./status.js";
 
 /** One step of a job as users see it: workflow steps, then `Post …` steps. Numbers start at 1. */
@@ -36,6 +37,8 @@ export interface Job {
   summary?: string;
   /** Set when a re-run of failed jobs did not run this job again: its conclusion and outputs are those of that run. */
   reusedFrom?: { runId: string; runNumber: number };
+  /** Its `::error::`, `::warning::` and `::notice::` lines, in order, at most `MAX_ANNOTATIONS_PER_JOB`. */
+  annotations?: Annotation[];
   startedAt?: string;
   completedAt?: string;
 }
@@ -45,6 +48,10 @@ export interface Trigger {
   event: string;
   ref: string;
   sha: string;
+  /** `github.actor`. */
+  actor?: string;
+  /** The first line of the head commit's message, when git gave one. */
+  commitSubject?: string;
 }
 
 /** One execution of one workflow file. */
@@ -64,6 +71,10 @@ export interface WorkflowRun {
   completedAt?: string;
   trigger: Trigger;
   inputs: Record<string, unknown>;
+  /** The workflow's `run-name:` evaluated (github, inputs, vars), else the workflow's name, as GitHub's `display_title`. */
+  displayTitle?: string;
+  /** For a re-run: the run it re-ran (GitHub counts these as attempts of one run; stax links them both ways). */
+  rerunOf?: { runId: string; runNumber: number };
 }
 
 /** A position in a workflow or action file, 1-based. */
