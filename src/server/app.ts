@@ -153,8 +153,10 @@ export async function startRunner(o: RunnerOptions): Promise<Runner> {
       clearInterval(sweeper);
       await runs.shutdown();
       hub.close();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // A browser's open page holds keep-alive and stream connections: close waits for them otherwise.
       server.closeAllConnections();
+      await closed;
       await fleet?.close();
       await store.close();
     },

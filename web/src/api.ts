@@ -1,4 +1,5 @@
 /** The REST API, typed by the shared contract. Errors become `ApiError` with the runner's code. */
+import { unreachable } from "./events.js";
 import type { ApiErrorBody, ArtifactInfo, CreateRunRequest, ListRunsQuery, RunSnapshot, SecretInfo, StepGroupsResponse, StepLinesResponse, StepSearchResponse, VarInfo, WorkflowInfo, WorkflowRun, WorkerInfo } from "../../src/contract/index.js";
 
 export class ApiError extends Error {
@@ -11,12 +12,22 @@ export class ApiError extends Error {
   }
 }
 
+/** What a request that never reached the runner says (not the browser's "Failed to fetch"). */
+export const UNREACHABLE = "The runner is not answering, so this was not done. Start it with `stax runner start` and try again; the page reconnects by itself.";
+
 async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const res = await fetch(path, {
-    method,
-    headers: body === undefined ? {} : { "Content-Type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
+  let res: Response;
+  try {
+    res = await fetch(path, {
+      method,
+      headers: body === undefined ? {} : { "Content-Type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch {
+    // fetch rejects only when no answer came: the runner is down or unreachable.
+    unreachable();
+    throw new ApiError(0, "RUNNER_UNAVAILABLE", method === "GET" ? "The runner is not answering; this view loads by itself when it is back." : UNREACHABLE);
+  }
   const text = await res.text();
   const parsed = text && (res.headers.get("content-type") ?? "").includes("json") ? (JSON.parse(text) as unknown) : text;
   if (!res.ok) {

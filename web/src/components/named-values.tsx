@@ -4,6 +4,7 @@
  */
 import type { ComponentChildren } from "preact";
 import { useEffect, useState } from "preact/hooks";
+import { useReconnects } from "../events.js";
 import { relativeTime } from "../format.js";
 
 export interface NamedValue {
@@ -33,7 +34,8 @@ export function NamedValues<T extends NamedValue>(p: NamedValuesProps<T>) {
   const [value, setValue] = useState("");
   const [message, setMessage] = useState<{ ok: boolean; text: string }>();
   const load = () => p.load().then(setList, (e: Error) => setMessage({ ok: false, text: e.message }));
-  useEffect(() => void load(), []);
+  const reconnects = useReconnects();
+  useEffect(() => void load(), [reconnects]);
   const act = async (what: () => Promise<unknown>, done: string): Promise<boolean> => {
     try {
       await what();

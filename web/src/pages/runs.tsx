@@ -5,7 +5,7 @@ import { api } from "../api.js";
 import { Link } from "../components/link.js";
 import { StatusIcon } from "../components/status.js";
 import { useTick } from "../components/tick.js";
-import { subscribe } from "../events.js";
+import { subscribe, useReconnects } from "../events.js";
 import { duration, relativeTime } from "../format.js";
 import { navigate } from "../router.js";
 
@@ -26,6 +26,8 @@ export function RunsPage(props: { search: URLSearchParams }) {
   const [error, setError] = useState<string>();
   const [workflows, setWorkflows] = useState<WorkflowInfo[]>([]);
   const now = useTick(1000);
+  // Runs that started or ended while the runner was away are read again when it is back.
+  const reconnects = useReconnects();
 
   useEffect(() => void api.workflows().then(setWorkflows, () => {}), []);
 
@@ -54,7 +56,7 @@ export function RunsPage(props: { search: URLSearchParams }) {
       (e: Error) => setError(e.message),
     );
     return stop;
-  }, [workflow, status, before]);
+  }, [workflow, status, before, reconnects]);
 
   const setFilter = (k: string, v: string) => {
     const p = new URLSearchParams(props.search);

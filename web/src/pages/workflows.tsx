@@ -2,6 +2,7 @@
 import { useEffect, useState } from "preact/hooks";
 import type { WorkflowInfo, WorkflowInput } from "../../../src/contract/index.js";
 import { api } from "../api.js";
+import { useReconnects } from "../events.js";
 import { Link } from "../components/link.js";
 import { navigate } from "../router.js";
 
@@ -90,7 +91,8 @@ function TriggerForm(props: { w: WorkflowInfo }) {
 export function WorkflowsPage(props: { selected?: string }) {
   const [list, setList] = useState<WorkflowInfo[]>();
   const [error, setError] = useState<string>();
-  useEffect(() => void api.workflows().then(setList, (e: Error) => setError(e.message)), []);
+  const reconnects = useReconnects();
+  useEffect(() => void api.workflows().then((l) => (setList(l), setError(undefined)), (e: Error) => setError(e.message)), [reconnects]);
   return (
     <main class="page">
       <h1>Workflows</h1>
