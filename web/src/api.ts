@@ -2,6 +2,9 @@
 import { unreachable } from "./events.js";
 import type { ApiErrorBody, ArtifactInfo, CreateRunRequest, ListRunsQuery, RunSnapshot, SecretInfo, StepGroupsResponse, StepLinesResponse, StepSearchResponse, VarInfo, WorkflowInfo, WorkflowRun, WorkerInfo } from "../../src/contract/index.js";
 
+/** What the runner said of itself at start (`/health`): its workspace, for links to files in it. */
+export const runner = { workspace: "" };
+
 export class ApiError extends Error {
   constructor(
     readonly status: number,
@@ -57,6 +60,7 @@ export const api = {
   startRun: (req: CreateRunRequest) => call<WorkflowRun>("POST", "/api/runs", req),
   cancel: (id: string) => call<WorkflowRun>("POST", `/api/runs/${encodeURIComponent(id)}/cancel`, {}),
   rerun: (id: string, failedOnly: boolean) => call<WorkflowRun>("POST", `/api/runs/${encodeURIComponent(id)}/rerun`, { failedOnly }),
+  deleteRun: (id: string) => call<WorkflowRun>("DELETE", `/api/runs/${encodeURIComponent(id)}`),
   artifacts: (id: string) => call<ArtifactInfo[]>("GET", `/api/runs/${encodeURIComponent(id)}/artifacts`),
   secrets: () => call<SecretInfo[]>("GET", "/api/secrets"),
   putSecret: (name: string, value: string) => call<unknown>("PUT", `/api/secrets/${encodeURIComponent(name)}`, { value }),

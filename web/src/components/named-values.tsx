@@ -6,6 +6,7 @@ import type { ComponentChildren } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { useReconnects } from "../events.js";
 import { relativeTime } from "../format.js";
+import { useTitle } from "../router.js";
 
 export interface NamedValue {
   name: string;
@@ -29,6 +30,7 @@ export interface NamedValuesProps<T extends NamedValue> {
 }
 
 export function NamedValues<T extends NamedValue>(p: NamedValuesProps<T>) {
+  useTitle(p.title);
   const [list, setList] = useState<T[]>([]);
   const [name, setName] = useState("");
   const [value, setValue] = useState("");

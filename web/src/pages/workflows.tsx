@@ -4,7 +4,7 @@ import type { WorkflowInfo, WorkflowInput } from "../../../src/contract/index.js
 import { api } from "../api.js";
 import { useReconnects } from "../events.js";
 import { Link } from "../components/link.js";
-import { navigate } from "../router.js";
+import { navigate, useTitle } from "../router.js";
 
 type Values = Record<string, string | boolean>;
 
@@ -89,6 +89,7 @@ function TriggerForm(props: { w: WorkflowInfo }) {
 }
 
 export function WorkflowsPage(props: { selected?: string }) {
+  useTitle(props.selected ? `Run ${props.selected}` : "Workflows");
   const [list, setList] = useState<WorkflowInfo[]>();
   const [error, setError] = useState<string>();
   const reconnects = useReconnects();
