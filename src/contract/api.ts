@@ -175,3 +175,21 @@ export function jsonTooDeep(value: unknown, max = JSON_MAX_DEPTH): boolean {
   }
   return false;
 }
+
+/** `GET /api/refs`: the workspace's branches and tags (newest first) and its checked-out branch. */
+export interface GitRefsResponse {
+  current?: string;
+  branches: string[];
+  tags: string[];
+}
+
+/** `GET /api/caches`: one actions/cache entry of the runner (its folder name is its id). */
+export interface CacheEntryInfo {
+  id: string;
+  key: string;
+  /** Bytes, as stored (compressed). */
+  size: number;
+  createdAt: string;
+  /** Its last save or restore. */
+  lastUsedAt: string;
+}

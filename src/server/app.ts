@@ -91,7 +91,7 @@ export async function startRunner(o: RunnerOptions): Promise<Runner> {
       .catch(() => {});
   }, config.leaseMs);
   sweeper.unref();
-  const table: Route[] = routes({ workspace: config.workspace, version: o.version, store, hub, runs, vault, workers: fleet ? () => fleet.workers(config.leaseMs) : undefined });
+  const table: Route[] = routes({ workspace: config.workspace, version: o.version, store, hub, runs, vault, cacheDir: join(config.dataDir, "cache"), workers: fleet ? () => fleet.workers(config.leaseMs) : undefined });
   const security: SecurityOptions = { allowedHosts: new Set(), allowedOrigins: new Set(config.allowedOrigins), token: o.token, anyHost: !loopback && !!o.token };
 
   const server = createServer(async (req, res) => {

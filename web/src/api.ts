@@ -1,6 +1,6 @@
 /** The REST API, typed by the shared contract. Errors become `ApiError` with the runner's code. */
 import { unreachable } from "./events.js";
-import type { ApiErrorBody, ArtifactInfo, CreateRunRequest, ListRunsQuery, RunSnapshot, SecretInfo, StepGroupsResponse, StepLinesResponse, StepSearchResponse, VarInfo, WorkflowInfo, WorkflowRun, WorkerInfo } from "../../src/contract/index.js";
+import type { ApiErrorBody, CacheEntryInfo, GitRefsResponse, ArtifactInfo, CreateRunRequest, ListRunsQuery, RunSnapshot, SecretInfo, StepGroupsResponse, StepLinesResponse, StepSearchResponse, VarInfo, WorkflowInfo, WorkflowRun, WorkerInfo } from "../../src/contract/index.js";
 
 /** What the runner said of itself at start (`/health`): its workspace, for links to files in it. */
 export const runner = { workspace: "" };
@@ -68,6 +68,9 @@ export const api = {
   vars: () => call<VarInfo[]>("GET", "/api/vars"),
   putVar: (name: string, value: string) => call<unknown>("PUT", `/api/vars/${encodeURIComponent(name)}`, { value }),
   deleteVar: (name: string) => call<unknown>("DELETE", `/api/vars/${encodeURIComponent(name)}`),
+  caches: () => call<CacheEntryInfo[]>("GET", "/api/caches"),
+  deleteCache: (id: string) => call<CacheEntryInfo>("DELETE", `/api/caches/${encodeURIComponent(id)}`),
+  refs: () => call<GitRefsResponse>("GET", "/api/refs"),
   workers: () => call<WorkerInfo[]>("GET", "/api/workers"),
 };
 

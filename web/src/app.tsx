@@ -3,6 +3,7 @@ import { useEffect, useState } from "preact/hooks";
 import { api, runner } from "./api.js";
 import { Link } from "./components/link.js";
 import { ensureConnected, useConnection, type Connection } from "./events.js";
+import { CachesPage } from "./pages/caches.js";
 import { RunPage } from "./pages/run.js";
 import { RunsPage } from "./pages/runs.js";
 import { SecretsPage } from "./pages/secrets.js";
@@ -32,6 +33,7 @@ function Page() {
   if (path === "/secrets") return <SecretsPage />;
   if (path === "/variables") return <VariablesPage />;
   if (path === "/workers") return <WorkersPage />;
+  if (path === "/caches") return <CachesPage />;
   if (path === "/" || path === "") return <RunsPage search={search} />;
   return <NotFound path={path} />;
 }
@@ -60,7 +62,7 @@ export function App() {
     }, () => {});
   }, []);
   const c = useConnection();
-  const section = path.startsWith("/workflows") ? "workflows" : path.startsWith("/secrets") ? "secrets" : path.startsWith("/variables") ? "variables" : path.startsWith("/workers") ? "workers" : "runs";
+  const section = path.startsWith("/workflows") ? "workflows" : path.startsWith("/secrets") ? "secrets" : path.startsWith("/variables") ? "variables" : path.startsWith("/workers") ? "workers" : path.startsWith("/caches") ? "caches" : "runs";
   return (
     <>
       <header class="top">
@@ -82,6 +84,9 @@ export function App() {
           </Link>
           <Link href="/workers" aria-current={section === "workers" ? "page" : undefined}>
             Workers
+          </Link>
+          <Link href="/caches" aria-current={section === "caches" ? "page" : undefined}>
+            Caches
           </Link>
         </nav>
         <span class="workspace muted" title={workspace}>
