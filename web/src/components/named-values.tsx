@@ -74,9 +74,13 @@ export function NamedValues<T extends NamedValue>(p: NamedValuesProps<T>) {
             value={name}
             required
             // GitHub's rule for both: letters, digits and _, not a digit first, not GITHUB_ (reserved, GITHUB_TOKEN among them).
-            pattern="(?![Gg][Ii][Tt][Hh][Uu][Bb]_)[A-Za-z_][A-Za-z0-9_]*"
+            pattern="[A-Za-z_][A-Za-z0-9_]*"
             title="letters, digits and _, not starting with a digit or GITHUB_"
-            onInput={(e) => setName((e.target as HTMLInputElement).value)}
+            onInput={(e) => {
+              const el = e.target as HTMLInputElement;
+              el.setCustomValidity(/^GITHUB_/i.test(el.value) ? `${el.value} is reserved: names may not start with GITHUB_` : "");
+              setName(el.value);
+            }}
             autoComplete="off"
           />
         </div>

@@ -37,7 +37,7 @@ export function Attempts(props: { run: WorkflowRun }) {
   }, [run.id, run.status]);
   if (!run.rerunOf && !later.length) return null;
   return (
-    <p class="attempts" aria-label="attempts">
+    <p class="attempts" role="group" aria-label="attempts">
       {run.rerunOf ? (
         <>
           Re-run of <Link href={`/runs/${run.rerunOf.runId}`}>#{run.rerunOf.runNumber}</Link>.{" "}

@@ -59,8 +59,8 @@ function Field(props: { input: WorkflowInput; value: string | boolean; set: (v: 
   );
 }
 
-/** What `Number()` reads as a finite number, as a form's `pattern` (which must match the whole value). */
-const NUMBER_PATTERN = "\\s*[-+]?(\\d+\\.?\\d*|\\.\\d+)([eE][-+]?\\d+)?\\s*";
+/** What `Number()` reads as a finite number, as a form's `pattern` (whole value; the `v` flag, so no bare `-` in a class). */
+const NUMBER_PATTERN = "\\s*(\\+|-)?(\\d+(\\.\\d*)?|\\.\\d+)([eE](\\+|-)?\\d+)?\\s*";
 
 /** "Use workflow from": the workspace as it is (default), or a branch or tag, run in a git worktree of it. */
 function RefPicker(props: { value: string; set: (v: string) => void }) {
