@@ -66,6 +66,8 @@ export interface CreateRunRequest {
 /** `POST /api/runs/:id/rerun` */
 export interface RerunRequest {
   failedOnly?: boolean;
+  /** Re-run this job or matrix leg (by id) and every job that needs it; the others keep their results. */
+  job?: string;
 }
 
 /** `GET /api/runs` query. */

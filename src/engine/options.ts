@@ -162,4 +162,6 @@ export interface Reuse {
   runNumber: number;
   /** By job definition id: the earlier result and outputs (matrix legs folded, JOB-10). */
   jobs: Record<string, LegResult>;
+  /** By leg id (`test (2)`): legs of a job that runs again whose own earlier result stands (they are not run). */
+  legs?: Record<string, LegResult>;
 }

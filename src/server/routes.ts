@@ -83,8 +83,8 @@ export function routes(d: RouteDeps): Route[] {
     }),
     route("POST", "/api/runs/:id/cancel", async ({ res, params }) => sendJson(res, 200, await d.runs.cancel(params.id))),
     route("POST", "/api/runs/:id/rerun", async ({ res, params, body }) => {
-      const b = expectObject(body ?? {}, { failedOnly: "boolean?" });
-      sendJson(res, 201, await d.runs.rerun(params.id, b.failedOnly === true));
+      const b = expectObject(body ?? {}, { failedOnly: "boolean?", job: "string?" });
+      sendJson(res, 201, await d.runs.rerun(params.id, b.failedOnly === true, b.job as string | undefined));
     }),
     route("DELETE", "/api/runs/:id", async ({ res, params }) => sendJson(res, 200, await d.runs.delete(params.id))),
     route("GET", "/api/runs/:id/artifacts", async ({ res, params }) => {

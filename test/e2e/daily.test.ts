@@ -105,6 +105,19 @@ test("re-run failed jobs links the two runs both ways; a reused job links its or
   await page.close();
 });
 
+test("re-run one job from its page: that leg runs again, its sibling leg and the other jobs are reused", async () => {
+  const run = await deployed();
+  const page = await newPage();
+  await page.goto(`${r.url}/runs/${run.id}/jobs/${encodeURIComponent("test (1)")}`);
+  await page.getByRole("button", { name: "Re-run this job" }).click();
+  await page.waitForURL((u) => !u.pathname.includes(run.id));
+  await page.getByTestId("run-status").filter({ hasText: "failure" }).waitFor({ timeout: 30_000 });
+  const id = new URL(page.url()).pathname.split("/")[2];
+  const again = (await r.json<WorkflowRun>("GET", `/api/runs/${id}`)).body;
+  assert.deepEqual(again.jobs.map((j) => [j.id, j.reusedFrom ? "reused" : "ran"]), [["lint", "reused"], ["test (1)", "ran"], ["test (2)", "reused"], ["ship", "ran"]]);
+  await page.close();
+});
+
 test("at 390 px (a phone) no page is wider than the screen, the job list stacks above the content and the log takes the full width", async () => {
   const run = await deployed();
   const page = await newPage(390, 844);

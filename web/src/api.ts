@@ -60,6 +60,7 @@ export const api = {
   startRun: (req: CreateRunRequest) => call<WorkflowRun>("POST", "/api/runs", req),
   cancel: (id: string) => call<WorkflowRun>("POST", `/api/runs/${encodeURIComponent(id)}/cancel`, {}),
   rerun: (id: string, failedOnly: boolean) => call<WorkflowRun>("POST", `/api/runs/${encodeURIComponent(id)}/rerun`, { failedOnly }),
+  rerunJob: (id: string, job: string) => call<WorkflowRun>("POST", `/api/runs/${encodeURIComponent(id)}/rerun`, { job }),
   deleteRun: (id: string) => call<WorkflowRun>("DELETE", `/api/runs/${encodeURIComponent(id)}`),
   artifacts: (id: string) => call<ArtifactInfo[]>("GET", `/api/runs/${encodeURIComponent(id)}/artifacts`),
   secrets: () => call<SecretInfo[]>("GET", "/api/secrets"),

@@ -96,6 +96,13 @@ export async function runLegs(run: RunRuntime, graph: GraphScope, def: JobDef, h
         results[i] = { result: "cancelled", outputs: {} };
         continue;
       }
+      // A re-run of failed legs: a leg that succeeded keeps its result, as on GitHub.
+      const earlier = graph.depth === 0 ? run.opts.reuse?.legs?.[job.id] : undefined;
+      if (earlier) {
+        run.reporter.jobCompleted(job, earlier.result, { outputs: { ...earlier.outputs }, reusedFrom: { runId: run.opts.reuse!.runId, runNumber: run.opts.reuse!.runNumber } });
+        results[i] = { result: earlier.result, outputs: { ...earlier.outputs } };
+        continue;
+      }
       // Over the runner's cap a leg it runs itself waits here, `queued`, for a slot (a leg sent to a
       // worker takes one of the worker's). A run cancelled meanwhile does not start it, unless its
       // `if` asks to run then (under cancellation success() is false).

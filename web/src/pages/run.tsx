@@ -15,8 +15,8 @@ import { navigate, useTitle } from "../router.js";
 import { JobLogs } from "../log/job-logs.js";
 import { useRun, type LogSink } from "../run-state.js";
 
-function Actions(props: { run: WorkflowRun }) {
-  const { run } = props;
+function Actions(props: { run: WorkflowRun; job?: Job }) {
+  const { run, job } = props;
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string>();
   const [confirming, setConfirming] = useState(false);
@@ -47,6 +47,11 @@ function Actions(props: { run: WorkflowRun }) {
           {failed ? (
             <button disabled={busy} onClick={() => act(() => api.rerun(run.id, true), true)}>
               Re-run failed jobs
+            </button>
+          ) : null}
+          {job ? (
+            <button disabled={busy} onClick={() => act(() => api.rerunJob(run.id, job.id), true)} title="this job (or leg) and the jobs that need it; the others keep their results">
+              Re-run this job
             </button>
           ) : null}
           {confirming ? (
@@ -138,7 +143,7 @@ export function RunPage(props: { id: string; job?: string; hash: string }) {
           <div><dt>Duration</dt><dd>{duration(run.startedAt, run.completedAt, now)}</dd></div>
           <div><dt>File</dt><dd><code>{run.workflowFile}</code></dd></div>
         </dl>
-        <Actions run={run} />
+        <Actions run={run} job={shownJob} />
       </header>
       <div class="run-body">
         <nav class="jobs" aria-label="jobs">
