@@ -12,6 +12,8 @@ export interface Step {
   outcome?: StepConclusion;
   startedAt?: string;
   completedAt?: string;
+  /** A `run:` step's script as the workflow writes it (`${{ }}` not evaluated), for the log viewer. */
+  script?: string;
 }
 
 /** A job of a run. A matrix leg is a job of its own, id `<job> (<v1>, <v2>)`. */

@@ -157,6 +157,11 @@ test("the log viewer: search marks the term, a sticky header names the step deep
   assert.equal(await page.locator(".line.match mark").first().textContent(), "tick 17");
   assert.equal(await page.locator(".line mark").count() >= 1, true);
 
+  // The step's run: script, as written.
+  await page.getByRole("button", { name: "script of step 1" }).click();
+  assert.match((await page.getByRole("region", { name: "script of Tick" }).textContent()) ?? "", /for i in \$\(seq 1 200\); do echo "tick \$i"/);
+  await page.getByRole("button", { name: "close the script" }).click();
+
   await page.locator(".log-box").evaluate((el) => (el.scrollTop = 2000));
   await page.getByTestId("sticky-step").filter({ hasText: "Tick" }).waitFor();
   await page.locator(".log-box").evaluate((el) => (el.scrollTop = 0));

@@ -33,6 +33,8 @@ export function LogView(props: { runId: string; job: Job; logs: JobLogs; version
   const [query, setQuery] = useState("");
   const [matchAt, setMatchAt] = useState(0);
   const [target, setTarget] = useState<Match | undefined>();
+  /** The step whose `run:` script is shown above the log. */
+  const [scriptOf, setScriptOf] = useState<number>();
   /** A line to scroll to once its step's rows are known. */
   const [reveal, setReveal] = useState<Match | undefined>();
 
@@ -151,6 +153,11 @@ export function LogView(props: { runId: string; job: Job; logs: JobLogs; version
             {s.conclusion === "cancelled" ? <span class="step-note">cancelled</span> : s.conclusion === "skipped" ? <span class="step-note">skipped</span> : null}
           </button>
           <span class="dur">{duration(s.startedAt, s.completedAt, props.now)}</span>
+          {s.script !== undefined ? (
+            <button class="step-script-btn" onClick={() => setScriptOf(scriptOf === s.number ? undefined : s.number)} aria-pressed={scriptOf === s.number} aria-label={`script of step ${s.number}`} title="the run: script of this step">
+              {"</>"}
+            </button>
+          ) : null}
           <a class="step-dl" href={stepLogUrl(props.runId, job.id, row.step)} download aria-label={`download step ${row.step}`} title={`download the log of step ${row.step}`}>
             ⤓
           </a>
@@ -167,6 +174,7 @@ export function LogView(props: { runId: string; job: Job; logs: JobLogs; version
     );
   }
 
+  const scriptStep = scriptOf !== undefined ? job.steps.find((x) => x.number === scriptOf) : undefined;
   const topRow = rows.length ? rows.at(Math.min(rows.length - 1, Math.floor(anchor))) : undefined;
   const stuck = topRow && topRow.type !== "step" ? job.steps.find((x) => x.number === topRow.step) : undefined;
 
@@ -202,6 +210,19 @@ export function LogView(props: { runId: string; job: Job; logs: JobLogs; version
           Download log
         </a>
       </div>
+      {scriptStep?.script !== undefined ? (
+        <div class="step-script" role="region" aria-label={`script of ${scriptStep.name}`}>
+          <div class="step-script-head">
+            <span>
+              <code>run:</code> of step {scriptStep.number}, {scriptStep.name} <span class="muted">(as written; expressions are evaluated when it runs)</span>
+            </span>
+            <button onClick={() => setScriptOf(undefined)} aria-label="close the script">
+              ✕
+            </button>
+          </div>
+          <pre>{scriptStep.script}</pre>
+        </div>
+      ) : null}
       <div class="log-wrap">
       {stuck ? (
         // Deep in a long step its header row is far above: this one stays, and folds the step back.
