@@ -82,17 +82,18 @@ export function registerRuns(program: Command): void {
     .command("rerun")
     .description("run again with the same workflow, inputs and event")
     .argument("<run>")
-    .option("--failed", "only the failed jobs and what depends on them")
+    .option("--failed", "only the failed jobs (of a matrix, the failed legs) and what depends on them")
+    .option("--job <id>", "only this job or matrix leg (`test (2)`) and what depends on it")
     .option(ws.flags, ws.about)
-    .action(async (ref: string, o: { failed?: boolean; workspace?: string }) => {
+    .action(async (ref: string, o: { failed?: boolean; job?: string; workspace?: string }) => {
       const client = await requireRunner(cliConfig({ workspace: o.workspace }));
       const earlier = await client.request<WorkflowRun>("GET", `/api/runs/${encodeURIComponent(ref)}`);
-      const run = await client.request<WorkflowRun>("POST", `/api/runs/${encodeURIComponent(ref)}/rerun`, { failedOnly: !!o.failed });
+      const run = await client.request<WorkflowRun>("POST", `/api/runs/${encodeURIComponent(ref)}/rerun`, { failedOnly: !!o.failed, ...(o.job !== undefined ? { job: o.job } : {}) });
       console.log(`started run ${run.number} (${run.id}); follow it with: stax log ${run.id} -f`);
-      if (o.failed) {
-        const plan = rerunPlan(earlier);
+      if (o.failed || o.job !== undefined) {
+        const plan = rerunPlan(earlier, o.job);
         console.log(`running again: ${plan.rerun.join(", ")}`);
-        const kept = Object.entries(plan.reuse.jobs);
+        const kept = [...Object.entries(plan.reuse.jobs), ...Object.entries(plan.reuse.legs ?? {})];
         if (kept.length) console.log(`reused from run ${earlier.number} (not run again; outputs kept): ${kept.map(([id, r]) => `${id} (${r.result})`).join(", ")}`);
       }
     });

@@ -5,9 +5,10 @@
  * git copy of the dashboard fixture (deploy.yml: lint, a matrix test whose leg 2 fails, ship).
  */
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import { after, before, test } from "node:test";
 import type { WorkflowRun } from "../../src/contract/index.js";
-import { startTestRunner, type TestRunner } from "../helpers/runner.js";
+import { STAX_BIN, startTestRunner, type TestRunner } from "../helpers/runner.js";
 import { fixtureCopy } from "../helpers/temp.js";
 
 let r: TestRunner;
@@ -44,4 +45,20 @@ test("re-run of one job runs that job and what needs it; a leg named alone runs 
   assert.deepEqual(shape(leg), { lint: "reused success", "test (1)": "success", "test (2)": "reused failure", ship: "skipped" });
   const missing = await r.json<{ error: { code: string } }>("POST", `/api/runs/${run.id}/rerun`, { job: "nope" });
   assert.equal(missing.body.error.code, "STEP_NOT_FOUND");
+});
+
+test("stax rerun --job runs that leg again and says what it reuses", async () => {
+  const run = await deployed();
+  // Not spawnSync: the runner lives in this process and must keep answering.
+  const out = await new Promise<string>((done) => {
+    const child = spawn(process.execPath, [STAX_BIN, "rerun", run.id, "--job", "test (2)"], { env: { ...process.env, RUNNER_URL: r.url, STAX_HOME: r.home, STAX_WORKSPACE: r.workspace, NO_COLOR: "1" } });
+    let text = "";
+    child.stdout.on("data", (d: Buffer) => (text += d.toString()));
+    child.on("close", () => done(text));
+  });
+  assert.match(out, /running again: test, ship/);
+  assert.match(out, /reused from run \d+ .*lint \(success\), test \(1\) \(success\)/);
+  const id = /started run \d+ \((\w+)\)/.exec(out)![1];
+  const again = await r.waitCompleted(id);
+  assert.deepEqual(shape(again), { lint: "reused success", "test (1)": "reused success", "test (2)": "failure", ship: "skipped" });
 });
