@@ -77,6 +77,8 @@ export interface WorkflowRun {
   displayTitle?: string;
   /** For a re-run: the run it re-ran (GitHub counts these as attempts of one run; stax links them both ways). */
   rerunOf?: { runId: string; runNumber: number };
+  /** GitHub's `run_attempt`: 1, and one more than the run it re-ran for a re-run (absent: 1). */
+  attempt?: number;
 }
 
 /** A position in a workflow or action file, 1-based. */

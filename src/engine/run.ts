@@ -54,7 +54,10 @@ export function startRun(opts: RunOptions): RunHandle {
   const payload = opts.eventPayload ?? synthesizePayload(opts.event, git, inputs);
   const ref = refOf(opts.event, payload, git);
   const eventPath = join(opts.tempDir, "_github_workflow", "event.json");
-  const github = githubContext({ runId: opts.runId, runNumber: opts.runNumber, event: opts.event, payload, eventPath, workspace: opts.workspace, workflowName: opts.workflow.name, workflowRelPath: opts.workflow.relPath, git, ref });
+  const rerunOf = opts.rerunOf ?? opts.resume?.rerunOf;
+  // GitHub's run_attempt: a re-run is the next attempt of the run it re-ran.
+  const attempt = opts.rerunOf ? (opts.rerunOf.attempt ?? 1) + 1 : (opts.resume?.attempt ?? 1);
+  const github = githubContext({ runId: opts.runId, runNumber: opts.runNumber, runAttempt: attempt, event: opts.event, payload, eventPath, workspace: opts.workspace, workflowName: opts.workflow.name, workflowRelPath: opts.workflow.relPath, git, ref });
   const subject = firstLine(git.commitMessage ?? "");
   const run: WorkflowRun = {
     id: opts.runId,
@@ -68,7 +71,8 @@ export function startRun(opts: RunOptions): RunHandle {
     trigger: { event: opts.event, ref: ref.ref, sha: ref.sha, actor: git.actor, ...(subject ? { commitSubject: subject } : {}) },
     inputs,
     displayTitle: displayTitle({ runName: opts.workflow.definition.runName, workflowName: opts.workflow.name, github, inputs, vars: opts.vars ?? {} }),
-    ...(opts.rerunOf ?? opts.resume?.rerunOf ? { rerunOf: opts.rerunOf ?? opts.resume?.rerunOf } : {}),
+    ...(rerunOf ? { rerunOf: { runId: rerunOf.runId, runNumber: rerunOf.runNumber } } : {}),
+    ...(attempt > 1 ? { attempt } : {}),
   };
   const reporter = new Reporter(run, opts.sink, now, opts.resume);
   const masker = new Masker();

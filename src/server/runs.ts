@@ -117,7 +117,7 @@ export class RunManager {
         checkouts: { mode: req.workspaces?.bind ? "bind" : "isolated", root: this.deps.checkoutsDir, keep: req.workspaces?.keep === true },
         reuse,
         git,
-        ...(rerunOf ? { rerunOf: { runId: rerunOf.id, runNumber: rerunOf.number } } : {}),
+        ...(rerunOf ? { rerunOf: { runId: rerunOf.id, runNumber: rerunOf.number, attempt: rerunOf.attempt ?? 1 } } : {}),
       });
     } catch (err) {
       clearInterval(heartbeat);

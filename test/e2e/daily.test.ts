@@ -87,6 +87,9 @@ test("re-run failed jobs links the two runs both ways; a reused job links its or
   await page.waitForURL((u) => !u.pathname.endsWith(first.id));
   const second = new URL(page.url()).pathname.split("/")[2];
   await page.getByRole("group", { name: "attempts" }).getByRole("link", { name: `#${first.number}` }).waitFor();
+  // GitHub's attempt picker: both attempts, this one chosen.
+  const picker = page.getByRole("combobox", { name: "attempt" });
+  assert.deepEqual((await picker.locator("option").allTextContents()).map((t) => t.replace(/,.*\)/, ")")), [`Attempt 1 (#${first.number})`, `Attempt 2 (#${first.number + 1})`]);
   await page.getByTestId("run-status").filter({ hasText: "failure" }).waitFor({ timeout: 20_000 });
   await page.getByRole("navigation", { name: "jobs" }).getByRole("link", { name: /steady/ }).click();
   await page.getByRole("link", { name: `Open its log in run #${first.number}` }).click();

@@ -75,4 +75,18 @@ test("a re-run names the run it re-ran, and keeps its run-name title", async () 
   const again = await r.waitCompleted(res.body.id);
   assert.equal(again.displayTitle, "Deploy web by ada to eu-west");
   assert.deepEqual(again.rerunOf, { runId: run.id, runNumber: run.number });
+  assert.equal(again.attempt, 2);
+  assert.equal(run.attempt, undefined, "a first attempt carries none");
+});
+
+test("a re-run is the next attempt: github.run_attempt and GITHUB_RUN_ATTEMPT count up along re-runs of re-runs", async () => {
+  const run = await deployed();
+  const second = await r.json<WorkflowRun>("POST", `/api/runs/${run.id}/rerun`, {});
+  const two = await r.waitCompleted(second.body.id);
+  const third = await r.json<WorkflowRun>("POST", `/api/runs/${two.id}/rerun`, {});
+  const three = await r.waitCompleted(third.body.id);
+  assert.deepEqual([two.attempt, three.attempt], [2, 3]);
+  assert.deepEqual(three.rerunOf, { runId: two.id, runNumber: two.number });
+  assert.match((await r.json<string>("GET", `/api/runs/${run.id}/logs?job=lint`)).body, /attempt 1 1\n/);
+  assert.match((await r.json<string>("GET", `/api/runs/${three.id}/logs?job=lint`)).body, /attempt 3 3\n/);
 });

@@ -5,6 +5,7 @@
 import { useEffect, useState } from "preact/hooks";
 import type { WorkflowRun } from "../../../src/contract/index.js";
 import { api } from "../api.js";
+import { navigate } from "../router.js";
 import { Link } from "./link.js";
 
 export function Inputs(props: { run: WorkflowRun }) {
@@ -27,17 +28,44 @@ export function Inputs(props: { run: WorkflowRun }) {
   );
 }
 
-/** "Re-run of #3" and "Re-run as #5, #6": the chain of attempts around this run. */
+/**
+ * The attempts of one run, as GitHub's attempt picker shows them: this run, the runs it re-ran
+ * (back to the first) and the re-runs made of them, each a run of its own in stax, numbered by
+ * `attempt` (GitHub's `run_attempt`). Read from the newest runs of the workflow.
+ */
+function chainOf(run: WorkflowRun, runs: WorkflowRun[]): WorkflowRun[] {
+  const byId = new Map(runs.map((r) => [r.id, r]));
+  byId.set(run.id, run);
+  let root = run;
+  while (root.rerunOf && byId.has(root.rerunOf.runId)) root = byId.get(root.rerunOf.runId)!;
+  const out: WorkflowRun[] = [];
+  const add = (r: WorkflowRun) => {
+    out.push(r);
+    for (const child of [...byId.values()].filter((x) => x.rerunOf?.runId === r.id).sort((a, b) => a.number - b.number)) add(child);
+  };
+  add(root);
+  return out.sort((a, b) => a.number - b.number);
+}
+
 export function Attempts(props: { run: WorkflowRun }) {
   const { run } = props;
-  const [later, setLater] = useState<WorkflowRun[]>([]);
-  useEffect(() => {
-    // The list holds each run's `rerunOf`: the re-runs of this one are among the newer runs.
-    api.runs({ workflow: run.workflow, limit: 100 }).then((runs) => setLater(runs.filter((r) => r.rerunOf?.runId === run.id).reverse()), () => setLater([]));
-  }, [run.id, run.status]);
+  const [runs, setRuns] = useState<WorkflowRun[]>([]);
+  useEffect(() => void api.runs({ workflow: run.workflow, limit: 200 }).then(setRuns, () => setRuns([])), [run.id, run.status]);
+  const chain = chainOf(run, runs);
+  const later = runs.filter((r) => r.rerunOf?.runId === run.id).sort((a, b) => a.number - b.number);
   if (!run.rerunOf && !later.length) return null;
   return (
     <p class="attempts" role="group" aria-label="attempts">
+      {chain.length > 1 ? (
+        <select aria-label="attempt" value={run.id} onChange={(e) => navigate(`/runs/${(e.target as HTMLSelectElement).value}`)}>
+          {chain.map((r) => (
+            <option key={r.id} value={r.id}>
+              Attempt {r.attempt ?? 1} (#{r.number}
+              {r.status === "completed" ? `, ${r.conclusion}` : ""})
+            </option>
+          ))}
+        </select>
+      ) : null}{" "}
       {run.rerunOf ? (
         <>
           Re-run of <Link href={`/runs/${run.rerunOf.runId}`}>#{run.rerunOf.runNumber}</Link>.{" "}
