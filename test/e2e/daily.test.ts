@@ -155,6 +155,14 @@ test("the log viewer: search marks the term, a sticky header names the step deep
   await page.getByTestId("run-status").filter({ hasText: "success" }).waitFor({ timeout: 30_000 });
   await page.waitForFunction(() => !(document.querySelector(".follow input") as HTMLInputElement).checked);
 
+  // Line numbers keep room for five digits and a gap on both sides (they touched the edge).
+  const ln = await page.locator(".line .ln").first().evaluate((el) => {
+    const cs = getComputedStyle(el);
+    const ch = parseFloat(getComputedStyle(el).fontSize) * 0.6;
+    return { left: parseFloat(cs.paddingLeft), right: parseFloat(cs.paddingRight), width: el.getBoundingClientRect().width, ch };
+  });
+  assert.ok(ln.left > 0 && ln.right > 0 && ln.width >= ln.ch * 7, JSON.stringify(ln));
+
   await page.getByLabel("search log").fill("tick 17");
   await page.getByText("1 / 1").waitFor();
   assert.equal(await page.locator(".line.match mark").first().textContent(), "tick 17");
@@ -188,8 +196,10 @@ test("run list filters by branch, event, actor and text; no match says so (not '
   await page.getByLabel("search runs").fill("eu-west");
   await page.getByLabel("search runs").press("Enter");
   await page.waitForURL(/q=eu-west/);
-  await page.waitForFunction(() => document.querySelectorAll("li.run-row").length === 1);
   await page.locator(`li[data-run="${run.number}"]`).waitFor();
+  // Its re-runs keep its title; nothing else matches.
+  await page.waitForFunction(() => [...document.querySelectorAll("li.run-row")].every((li) => li.textContent?.includes("eu-west")));
+  assert.ok((await r.json<WorkflowRun[]>("GET", "/api/runs?limit=100")).body.some((x) => !x.displayTitle?.includes("eu-west")), "other runs exist and are filtered out");
   await page.goto(`${r.url}/?actor=ada&event=workflow_dispatch&branch=main`);
   await page.locator(`li[data-run="${run.number}"]`).waitFor();
   assert.ok((await page.locator("li.run-row").count()) >= 1);
