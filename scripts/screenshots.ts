@@ -25,22 +25,42 @@ git("-c", "user.name=stax", "-c", "user.email=stax@example.invalid", "commit", "
 const r = await startTestRunner({ workspace, home: join(tmp, "home"), webRoot: WEB_DIST });
 const browser = await launchBrowser();
 try {
-  const created = await r.json<WorkflowRun>("POST", "/api/runs", { workflow: "greet", inputs: { greeting: "Ada", loud: "true", level: "high", count: "8" }, sandbox: { strategy: "none" } });
-  if (created.status !== 201) throw new Error(`POST /api/runs: ${created.status} ${JSON.stringify(created.body)}`);
-  const done = await r.waitCompleted(created.body.id, 60_000);
+  const start = async (workflow: string, inputs: Record<string, string>, extra: Record<string, unknown> = {}) => {
+    const created = await r.json<WorkflowRun>("POST", "/api/runs", { workflow, inputs, sandbox: { strategy: "none" }, ...extra });
+    if (created.status !== 201) throw new Error(`POST /api/runs: ${created.status} ${JSON.stringify(created.body)}`);
+    return r.waitCompleted(created.body.id, 60_000);
+  };
+  // Actors named here: the machine's git user is nobody's business in a README picture.
+  const done = await start("greet", { greeting: "Ada", loud: "true", level: "high", count: "8" }, { actor: "ada" });
   if (done.conclusion !== "success") throw new Error(`the greet run ended ${done.conclusion}`);
+  await start("flaky", {}, { actor: "grace" });
+  const deploy = await start("deploy", { target: "web" }, { vars: { REGION: "eu-west" }, actor: "ada" });
+  await start("deploy", { target: "api" }, { actor: "grace" });
+  mkdirSync(DOCS_IMG, { recursive: true });
+  const shot = async (name: string) => {
+    await page.screenshot({ path: join(DOCS_IMG, name) });
+    console.log(`screenshots: wrote ${join("docs", "img", name)}`);
+  };
   const page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
-  await page.goto(`${r.url}/runs/${created.body.id}/jobs/hello`);
+  await page.goto(`${r.url}/runs/${done.id}/jobs/hello`);
   // A finished job shows its steps folded: unfold the first, as a user would.
   await page.getByText("Say hello", { exact: true }).click();
   await page.getByText("hello Ada 3").waitFor({ timeout: 20_000 });
-  mkdirSync(DOCS_IMG, { recursive: true });
-  await page.screenshot({ path: join(DOCS_IMG, "job-log.png") });
-  await page.getByRole("link", { name: "Summary" }).click();
+  await shot("job-log.png");
+  await page.goto(`${r.url}/runs/${deploy.id}`);
+  await page.getByRole("region", { name: "annotations" }).waitFor();
   await page.getByRole("group", { name: "job graph" }).waitFor();
-  await page.getByRole("heading", { name: "Greeting" }).waitFor();
-  await page.screenshot({ path: join(DOCS_IMG, "run-detail.png") });
-  console.log(`screenshots: wrote ${join("docs", "img", "job-log.png")} and ${join("docs", "img", "run-detail.png")}`);
+  await shot("run-detail.png");
+  await page.goto(`${r.url}/`);
+  await page.locator(`li[data-run="${deploy.number + 1}"]`).waitFor();
+  await shot("runs-list.png");
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.goto(`${r.url}/runs/${deploy.id}`);
+  await page.getByRole("region", { name: "annotations" }).waitFor();
+  await shot("phone-run.png");
+  await page.goto(`${r.url}/runs/${deploy.id}/jobs/${encodeURIComponent("test (2)")}`);
+  await page.getByText("expected 2, got 3").waitFor({ timeout: 20_000 });
+  await shot("phone-log.png");
 } finally {
   await browser.close();
   await r.close();

@@ -11,8 +11,14 @@ import { duration, mark } from "./format.js";
 
 const ws = { flags: "-w, --workspace <dir>", about: "workspace (default: the current folder)" };
 
+/** The run's title (`run-name`, else what GitHub names it by), cut to `width`. */
+const titleOf = (r: WorkflowRun, width: number): string => {
+  const t = r.displayTitle ?? r.workflow;
+  return t.length > width ? `${t.slice(0, width - 1)}…` : t.padEnd(width);
+};
+
 function runLine(r: WorkflowRun): string {
-  return `${mark(r.status, r.conclusion)} ${String(r.number).padStart(4)}  ${r.id}  ${(r.conclusion ?? r.status).padEnd(11)} ${r.workflow.padEnd(24)} ${r.trigger.event.padEnd(18)} ${pc.dim(`${r.createdAt.replace("T", " ").slice(0, 19)}  ${duration(r.startedAt, r.completedAt)}`)}`;
+  return `${mark(r.status, r.conclusion)} ${String(r.number).padStart(4)}  ${r.id}  ${(r.conclusion ?? r.status).padEnd(11)} ${titleOf(r, 32)} ${r.workflow.padEnd(24)} ${r.trigger.event.padEnd(18)} ${pc.dim(`${r.createdAt.replace("T", " ").slice(0, 19)}  ${duration(r.startedAt, r.completedAt)}`)}`;
 }
 
 /** `stax runs`, `show`, `cancel`, `rerun`, `workflows`. */
@@ -51,8 +57,10 @@ export function registerRuns(program: Command): void {
           console.log(JSON.stringify(run, null, 2));
           return;
         }
-        console.log(`${pc.bold(run.workflow)} — run ${run.number} (${run.id}) ${run.conclusion ?? run.status}`);
-        console.log(pc.dim(`${run.workflowFile} · ${run.trigger.event} · ${run.trigger.ref} · ${run.trigger.sha.slice(0, 7)} · ${run.createdAt}`));
+        console.log(`${pc.bold(run.displayTitle ?? run.workflow)} — ${run.workflow} run ${run.number} (${run.id}) ${run.conclusion ?? run.status}`);
+        const commit = [run.trigger.actor, run.trigger.commitSubject].filter(Boolean).join(": ");
+        console.log(pc.dim(`${run.workflowFile} · ${run.trigger.event} · ${run.trigger.ref} · ${run.trigger.sha.slice(0, 7)}${commit ? ` · ${commit}` : ""} · ${run.createdAt}`));
+        if (run.rerunOf) console.log(pc.dim(`re-run of run ${run.rerunOf.runNumber} (${run.rerunOf.runId})`));
         for (const j of run.jobs) {
           console.log(`${mark(j.status, j.conclusion)} ${pc.bold(j.name)} ${pc.dim(duration(j.startedAt, j.completedAt))}`);
           for (const s of j.steps) console.log(`   ${mark(s.status, s.conclusion)} ${s.number}. ${s.name} ${pc.dim(duration(s.startedAt, s.completedAt))}`);
@@ -77,17 +85,18 @@ export function registerRuns(program: Command): void {
     .command("rerun")
     .description("run again with the same workflow, inputs and event")
     .argument("<run>")
-    .option("--failed", "only the failed jobs and what depends on them")
+    .option("--failed", "only the failed jobs (of a matrix, the failed legs) and what depends on them")
+    .option("--job <id>", "only this job or matrix leg (`test (2)`) and what depends on it")
     .option(ws.flags, ws.about)
-    .action(async (ref: string, o: { failed?: boolean; workspace?: string }) => {
+    .action(async (ref: string, o: { failed?: boolean; job?: string; workspace?: string }) => {
       const client = await requireRunner(cliConfig({ workspace: o.workspace }));
       const earlier = await client.request<WorkflowRun>("GET", `/api/runs/${encodeURIComponent(ref)}`);
-      const run = await client.request<WorkflowRun>("POST", `/api/runs/${encodeURIComponent(ref)}/rerun`, { failedOnly: !!o.failed });
+      const run = await client.request<WorkflowRun>("POST", `/api/runs/${encodeURIComponent(ref)}/rerun`, { failedOnly: !!o.failed, ...(o.job !== undefined ? { job: o.job } : {}) });
       console.log(`started run ${run.number} (${run.id}); follow it with: stax log ${run.id} -f`);
-      if (o.failed) {
-        const plan = rerunPlan(earlier);
+      if (o.failed || o.job !== undefined) {
+        const plan = rerunPlan(earlier, o.job);
         console.log(`running again: ${plan.rerun.join(", ")}`);
-        const kept = Object.entries(plan.reuse.jobs);
+        const kept = [...Object.entries(plan.reuse.jobs), ...Object.entries(plan.reuse.legs ?? {})];
         if (kept.length) console.log(`reused from run ${earlier.number} (not run again; outputs kept): ${kept.map(([id, r]) => `${id} (${r.result})`).join(", ")}`);
       }
     });

@@ -66,6 +66,8 @@ export interface CreateRunRequest {
 /** `POST /api/runs/:id/rerun` */
 export interface RerunRequest {
   failedOnly?: boolean;
+  /** Re-run this job or matrix leg (by id) and every job that needs it; the others keep their results. */
+  job?: string;
 }
 
 /** `GET /api/runs` query. */
@@ -174,4 +176,22 @@ export function jsonTooDeep(value: unknown, max = JSON_MAX_DEPTH): boolean {
     for (const child of Array.isArray(v) ? v : Object.values(v)) if (child !== null && typeof child === "object") stack.push([child, depth + 1]);
   }
   return false;
+}
+
+/** `GET /api/refs`: the workspace's branches and tags (newest first) and its checked-out branch. */
+export interface GitRefsResponse {
+  current?: string;
+  branches: string[];
+  tags: string[];
+}
+
+/** `GET /api/caches`: one actions/cache entry of the runner (its folder name is its id). */
+export interface CacheEntryInfo {
+  id: string;
+  key: string;
+  /** Bytes, as stored (compressed). */
+  size: number;
+  createdAt: string;
+  /** Its last save or restore. */
+  lastUsedAt: string;
 }

@@ -25,6 +25,7 @@ export const ERROR_CODES = {
   STEP_NOT_FOUND: { http: 404, exit: 2, summary: "The run has no job of that id, or the job no step of that number." },
   ARTIFACT_NOT_FOUND: { http: 404, exit: 2, summary: "The run has no artifact of that name." },
   ARTIFACT_GONE: { http: 410, exit: 2, summary: "The artifact is recorded but its files are no longer in the store (deleted beside stax); the message names no path." },
+  CACHE_NOT_FOUND: { http: 404, exit: 2, summary: "The runner's actions/cache folder has no entry of that id." },
   SECRET_NOT_FOUND: { http: 404, exit: 2, summary: "No secret has that name." },
   VAR_NOT_FOUND: { http: 404, exit: 2, summary: "No repository variable has that name." },
   SECRET_UNREADABLE: { http: 409, exit: 2, summary: "A secret the workflow uses does not decrypt with the secrets key in use (it was stored under another key); the message names both." },

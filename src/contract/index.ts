@@ -7,3 +7,4 @@ export * from "./api.js";
 export * from "./logs.js";
 export * from "./legs.js";
 export * from "./result.js";
+export * from "./annotations.js";

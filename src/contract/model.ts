@@ -1,3 +1,4 @@
+import type { Annotation } from "./annotations.js";
 import type { JobConclusion, RunConclusion, Status, StepConclusion } from "./status.js";
 
 /** One step of a job as users see it: workflow steps, then `Post …` steps. Numbers start at 1. */
@@ -11,6 +12,8 @@ export interface Step {
   outcome?: StepConclusion;
   startedAt?: string;
   completedAt?: string;
+  /** A `run:` step's script as the workflow writes it (`${{ }}` not evaluated), for the log viewer. */
+  script?: string;
 }
 
 /** A job of a run. A matrix leg is a job of its own, id `<job> (<v1>, <v2>)`. */
@@ -36,6 +39,8 @@ export interface Job {
   summary?: string;
   /** Set when a re-run of failed jobs did not run this job again: its conclusion and outputs are those of that run. */
   reusedFrom?: { runId: string; runNumber: number };
+  /** Its `::error::`, `::warning::` and `::notice::` lines, in order, at most `MAX_ANNOTATIONS_PER_JOB`. */
+  annotations?: Annotation[];
   startedAt?: string;
   completedAt?: string;
 }
@@ -45,6 +50,10 @@ export interface Trigger {
   event: string;
   ref: string;
   sha: string;
+  /** `github.actor`. */
+  actor?: string;
+  /** The first line of the head commit's message, when git gave one. */
+  commitSubject?: string;
 }
 
 /** One execution of one workflow file. */
@@ -64,6 +73,12 @@ export interface WorkflowRun {
   completedAt?: string;
   trigger: Trigger;
   inputs: Record<string, unknown>;
+  /** The workflow's `run-name:` evaluated (github, inputs, vars), else the workflow's name, as GitHub's `display_title`. */
+  displayTitle?: string;
+  /** For a re-run: the run it re-ran (GitHub counts these as attempts of one run; stax links them both ways). */
+  rerunOf?: { runId: string; runNumber: number };
+  /** GitHub's `run_attempt`: 1, and one more than the run it re-ran for a re-run (absent: 1). */
+  attempt?: number;
 }
 
 /** A position in a workflow or action file, 1-based. */

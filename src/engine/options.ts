@@ -65,6 +65,8 @@ export interface RunOptions {
   cacheLimits?: CacheLimits;
   /** Re-run of failed jobs: top-level jobs shown as reused from an earlier run, with its result and outputs, instead of running. */
   reuse?: Reuse;
+  /** A re-run: the run it re-runs, named in the new run (`WorkflowRun.rerunOf`). */
+  rerunOf?: { runId: string; runNumber: number; attempt?: number };
   /** `runs-on` labels (any case) mapped to `host`, run here (`stax run --platform LABEL=host`); others this machine lacks skip their job. */
   platforms?: Record<string, string>;
   /** `$STAX_HOME/tools` (RUNNER_TOOL_CACHE): where setup-node puts the Nodes it fetches; absent: nothing is fetched. */
@@ -165,4 +167,6 @@ export interface Reuse {
   runNumber: number;
   /** By job definition id: the earlier result and outputs (matrix legs folded, JOB-10). */
   jobs: Record<string, LegResult>;
+  /** By leg id (`test (2)`): legs of a job that runs again whose own earlier result stands (they are not run). */
+  legs?: Record<string, LegResult>;
 }

@@ -1,6 +1,6 @@
-import { makeEvent, type EventSink, type SSEEvent, type Job, type JobConclusion, type RunConclusion, type Step, type StepConclusion, type WorkflowRun } from "../contract/index.js";
+import { makeEvent, MAX_ANNOTATIONS_PER_JOB, parseAnnotation, type EventSink, type SSEEvent, type Job, type JobConclusion, type RunConclusion, type Step, type StepConclusion, type WorkflowRun } from "../contract/index.js";
 
-const copyJob = (j: Job): Job => ({ ...j, needs: [...j.needs], outputs: { ...j.outputs }, steps: j.steps.map((s) => ({ ...s })) });
+const copyJob = (j: Job): Job => ({ ...j, needs: [...j.needs], outputs: { ...j.outputs }, steps: j.steps.map((s) => ({ ...s })), ...(j.annotations ? { annotations: j.annotations.map((a) => ({ ...a })) } : {}) });
 const copyRun = (r: WorkflowRun): WorkflowRun => ({ ...r, trigger: { ...r.trigger }, inputs: { ...r.inputs }, jobs: r.jobs.map(copyJob) });
 
 /**
@@ -12,6 +12,8 @@ export class Reporter {
   private readonly prior: Map<string, Job> | undefined;
   /** Jobs restored from `prior` that were over: nothing about them is reported again. */
   private readonly settled = new WeakSet<Job>();
+  /** Lines logged per step so far: an annotation names the line of the step's log that holds it. */
+  private readonly lineCounts = new WeakMap<Step, number>();
 
   /**
    * `prior`: the run is taken over from a coordinator that died, and planned again from the
@@ -135,6 +137,11 @@ export class Reporter {
   /** One log line; `line` must already be masked and end with a newline. */
   log(job: Job, step: Step, line: string): void {
     if (this.settled.has(job)) return;
+    const n = (this.lineCounts.get(step) ?? 0) + 1;
+    this.lineCounts.set(step, n);
+    const a = parseAnnotation(line);
+    // The job event that follows carries it: the run page lists it without reading the logs.
+    if (a && (job.annotations?.length ?? 0) < MAX_ANNOTATIONS_PER_JOB) (job.annotations ??= []).push({ ...a, step: step.number, logLine: n });
     this.sink.emit({ type: "step.log", runId: this.run.id, jobId: job.id, stepNumber: step.number, data: { runId: this.run.id, jobId: job.id, stepNumber: step.number, line } });
   }
 }

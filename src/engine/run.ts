@@ -5,6 +5,7 @@ import type { RunConclusion, WorkflowRun } from "../contract/index.js";
 import type { RunHandle, RunOptions } from "./options.js";
 import { Checkouts } from "./job/checkouts.js";
 import { readGitInfo } from "./context/git.js";
+import { displayTitle, firstLine } from "./context/display-title.js";
 import { githubContext, refOf, synthesizePayload } from "./context/github-context.js";
 import { runGraph } from "./plan/graph.js";
 import { Masker } from "./io/mask.js";
@@ -59,6 +60,12 @@ export function startRun(opts: RunOptions): RunHandle {
   const inputs = opts.inputs ?? {};
   const payload = opts.eventPayload ?? synthesizePayload(opts.event, git, inputs);
   const ref = refOf(opts.event, payload, git);
+  const eventPath = join(opts.tempDir, "_github_workflow", "event.json");
+  const rerunOf = opts.rerunOf ?? opts.resume?.rerunOf;
+  // GitHub's run_attempt: a re-run is the next attempt of the run it re-ran.
+  const attempt = opts.rerunOf ? (opts.rerunOf.attempt ?? 1) + 1 : (opts.resume?.attempt ?? 1);
+  const github = githubContext({ runId: opts.runId, runNumber: opts.runNumber, runAttempt: attempt, event: opts.event, payload, eventPath, workspace: opts.workspace, workflowName: opts.workflow.name, workflowRelPath: opts.workflow.relPath, git, ref });
+  const subject = firstLine(git.commitMessage ?? "");
   const run: WorkflowRun = {
     id: opts.runId,
     number: opts.runNumber,
@@ -68,19 +75,21 @@ export function startRun(opts: RunOptions): RunHandle {
     jobs: [],
     createdAt: opts.resume?.createdAt ?? now().toISOString(),
     ...(opts.resume?.startedAt ? { startedAt: opts.resume.startedAt } : {}),
-    trigger: { event: opts.event, ref: ref.ref, sha: ref.sha },
+    trigger: { event: opts.event, ref: ref.ref, sha: ref.sha, actor: git.actor, ...(subject ? { commitSubject: subject } : {}) },
     inputs,
+    displayTitle: displayTitle({ runName: opts.workflow.definition.runName, workflowName: opts.workflow.name, github, inputs, vars: opts.vars ?? {} }),
+    ...(rerunOf ? { rerunOf: { runId: rerunOf.runId, runNumber: rerunOf.runNumber } } : {}),
+    ...(attempt > 1 ? { attempt } : {}),
   };
   const reporter = new Reporter(run, opts.sink, now, opts.resume);
   const masker = new Masker();
   for (const v of Object.values(opts.secrets ?? {})) masker.add(v);
-  const eventPath = join(opts.tempDir, "_github_workflow", "event.json");
   const runtime: RunRuntime = {
     opts,
     services: jobServices(opts),
     reporter,
     workflow: opts.workflow,
-    github: githubContext({ runId: opts.runId, runNumber: opts.runNumber, event: opts.event, payload, eventPath, workspace: opts.workspace, workflowName: opts.workflow.name, workflowRelPath: opts.workflow.relPath, git, ref }),
+    github,
     runner: runnerContext("stax", opts.tempDir, opts.workspace, opts.toolCache),
     vars: opts.vars ?? {},
     masker,

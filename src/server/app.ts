@@ -91,7 +91,7 @@ export async function startRunner(o: RunnerOptions): Promise<Runner> {
       .catch(() => {});
   }, config.leaseMs);
   sweeper.unref();
-  const table: Route[] = routes({ workspace: config.workspace, version: o.version, store, hub, runs, vault, workers: fleet ? () => fleet.workers(config.leaseMs) : undefined });
+  const table: Route[] = routes({ workspace: config.workspace, version: o.version, store, hub, runs, vault, cacheDir: join(config.dataDir, "cache"), workers: fleet ? () => fleet.workers(config.leaseMs) : undefined });
   const security: SecurityOptions = { allowedHosts: new Set(), allowedOrigins: new Set(config.allowedOrigins), token: o.token, anyHost: !loopback && !!o.token };
 
   const server = createServer(async (req, res) => {
@@ -153,8 +153,10 @@ export async function startRunner(o: RunnerOptions): Promise<Runner> {
       clearInterval(sweeper);
       await runs.shutdown();
       hub.close();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // A browser's open page holds keep-alive and stream connections: close waits for them otherwise.
       server.closeAllConnections();
+      await closed;
       await fleet?.close();
       await store.close();
     },

@@ -5,6 +5,8 @@ import { listWorkflowsOffThread, resolveWorkflow } from "../workflow/index.js";
 import { artifactDownload } from "./artifacts.js";
 import { expectObject, int, route, sendJson, wholeNumber, type Route } from "./http.js";
 import { logRoutes } from "./log-routes.js";
+import { refsRoutes } from "./refs-routes.js";
+import { cacheRoutes } from "./cache-routes.js";
 import type { EventHub } from "./hub.js";
 import type { RunManager } from "./runs.js";
 
@@ -15,6 +17,8 @@ export interface RouteDeps {
   hub: EventHub;
   runs: RunManager;
   vault: SecretVault;
+  /** The runner's actions/cache folder (the Caches page). */
+  cacheDir?: string;
   /** The fleet's workers (many machines); absent with the embedded store. */
   workers?: () => Promise<WorkerInfo[]>;
 }
@@ -32,6 +36,16 @@ function varName(name: string): string {
 function secretName(name: string): string {
   if (!isSafeName(name)) throw new StaxError("INVALID_NAME", `'${name}' is not a valid secret name (letters, digits, _ . -; no paths)`);
   return name;
+}
+
+/**
+ * A secret name that may be stored (set or imported): GitHub refuses names starting with GITHUB_
+ * (its own GITHUB_TOKEN among them); a token for one run goes with `stax run -s GITHUB_TOKEN=…`.
+ * Deleting stays possible, so a secret stored before this rule can be removed.
+ */
+function newSecretName(name: string): string {
+  if (/^GITHUB_/i.test(name)) throw new StaxError("INVALID_NAME", `'${name}' is reserved: secret names may not start with GITHUB_ (GitHub gives every run its own GITHUB_TOKEN; pass one to a run with stax run -s GITHUB_TOKEN=…)`);
+  return secretName(name);
 }
 
 /** Every REST route (docs/api.md). */
@@ -57,6 +71,8 @@ export function routes(d: RouteDeps): Route[] {
     }),
     route("GET", "/api/runs/:id", async ({ res, params }) => sendJson(res, 200, await d.runs.snapshot(params.id))),
     ...logRoutes(d),
+    ...refsRoutes(d),
+    ...cacheRoutes(d),
     route("GET", "/api/runs/:id/logs", async ({ res, params, query }) => {
       const run = await d.runs.find(params.id);
       const job = query.get("job") ?? undefined;
@@ -67,8 +83,8 @@ export function routes(d: RouteDeps): Route[] {
     }),
     route("POST", "/api/runs/:id/cancel", async ({ res, params }) => sendJson(res, 200, await d.runs.cancel(params.id))),
     route("POST", "/api/runs/:id/rerun", async ({ res, params, body }) => {
-      const b = expectObject(body ?? {}, { failedOnly: "boolean?" });
-      sendJson(res, 201, await d.runs.rerun(params.id, b.failedOnly === true));
+      const b = expectObject(body ?? {}, { failedOnly: "boolean?", job: "string?" });
+      sendJson(res, 201, await d.runs.rerun(params.id, b.failedOnly === true, b.job as string | undefined));
     }),
     route("DELETE", "/api/runs/:id", async ({ res, params }) => sendJson(res, 200, await d.runs.delete(params.id))),
     route("GET", "/api/runs/:id/artifacts", async ({ res, params }) => {
@@ -94,7 +110,7 @@ export function routes(d: RouteDeps): Route[] {
     route("GET", "/api/workers", async ({ res }) => sendJson(res, 200, d.workers ? await d.workers() : [])),
     route("GET", "/api/secrets", async ({ res }) => sendJson(res, 200, await d.vault.list())),
     route("PUT", "/api/secrets/:name", async ({ res, params, body }) => {
-      const name = secretName(params.name);
+      const name = newSecretName(params.name);
       const b = expectObject(body, { value: "string" });
       await d.vault.set(name, b.value as string);
       sendJson(res, 200, { name });
@@ -110,7 +126,7 @@ export function routes(d: RouteDeps): Route[] {
       if (errors.length) throw new StaxError("BAD_REQUEST", errors.map((e) => `line ${e.line}: ${e.message}`).join("; "), errors);
       const names = Object.keys(values);
       if (names.length > MAX_SECRETS_IMPORT) throw new StaxError("BAD_REQUEST", `an import holds at most ${MAX_SECRETS_IMPORT} secrets; this one has ${names.length}`);
-      for (const n of names) if (!isSafeName(n)) throw new StaxError("INVALID_NAME", `'${n}' is not a valid secret name`);
+      for (const n of names) newSecretName(n);
       await d.vault.setMany(values);
       sendJson(res, 200, { imported: names });
     }),

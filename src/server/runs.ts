@@ -55,7 +55,7 @@ export class RunManager {
   }
 
   /** Validates a request and starts the run; resolves with the run, `queued`. `reuse`: jobs a re-run of failed jobs keeps from the earlier run. */
-  async create(req: CreateRunRequest, reuse?: Reuse): Promise<WorkflowRun> {
+  async create(req: CreateRunRequest, reuse?: Reuse, rerunOf?: WorkflowRun): Promise<WorkflowRun> {
     const workflow = await resolveWorkflow(this.deps.workspace, req.workflow);
     if (workflow?.relPath.startsWith("..")) throw new StaxError("WORKFLOW_NOT_FOUND", `'${req.workflow}' is outside the runner's workspace`);
     if (!workflow) throw new StaxError("WORKFLOW_NOT_FOUND", `unknown workflow '${req.workflow}'`);
@@ -126,6 +126,7 @@ export class RunManager {
         checkouts: { mode: req.workspaces?.bind ? "bind" : "isolated", root: this.deps.checkoutsDir, keep: req.workspaces?.keep === true, own: this.deps.host.ownFolders },
         reuse,
         git,
+        ...(rerunOf ? { rerunOf: { runId: rerunOf.id, runNumber: rerunOf.number, attempt: rerunOf.attempt ?? 1 } } : {}),
       });
     } catch (err) {
       clearInterval(heartbeat);
@@ -270,18 +271,23 @@ export class RunManager {
   }
 
   /** Re-runs with the same workflow, inputs and event; `failedOnly`: the failed jobs and what depends on them. */
-  async rerun(ref: string, failedOnly: boolean): Promise<WorkflowRun> {
+  /** `job`: that job (or matrix leg) and what needs it run again; the others are reused as with `failedOnly`. */
+  async rerun(ref: string, failedOnly: boolean, job?: string): Promise<WorkflowRun> {
     const run = await this.find(ref);
     if (run.status !== "completed") throw new StaxError("RUN_ACTIVE", `run ${run.number} is still running`);
     const previous = await this.deps.store.queue.request(run.id);
     const secrets = previous?.sealedSecrets ? this.deps.vault.unseal(previous.sealedSecrets) : undefined;
     const req: CreateRunRequest = { workflow: run.workflowFile, inputs: run.inputs as CreateRunRequest["inputs"], event: run.trigger.event, eventPayload: previous?.eventPayload, sandbox: previous?.sandbox, env: previous?.env, secrets, actions: previous?.actions, workspaces: previous?.workspaces, platforms: previous?.platforms, vars: previous?.vars, matrix: previous?.matrix, actor: previous?.actor };
-    if (!failedOnly) return this.create(req);
+    if (job !== undefined) {
+      if (!run.jobs.some((j) => j.id === job || j.definitionId === job)) throw new StaxError("STEP_NOT_FOUND", `run ${run.number} has no job '${job}'`);
+      return this.create(req, rerunPlan(run, job).reuse, run);
+    }
+    if (!failedOnly) return this.create(req, undefined, run);
     // GitHub's "re-run failed jobs": the failed jobs and their dependants run; the others keep
     // their result and outputs from this run (stored with it, in each job), shown as reused.
     const plan = rerunPlan(run);
     if (plan.rerun.length === 0) throw new StaxError("BAD_REQUEST", `run ${run.number} has no failed jobs`);
-    return this.create(req, plan.reuse);
+    return this.create(req, plan.reuse, run);
   }
 
   async delete(ref: string): Promise<WorkflowRun> {

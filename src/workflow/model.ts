@@ -10,6 +10,8 @@ import { literalString, mapEntries, mapGet, type TemplateToken } from "./tokens.
  */
 export interface WorkflowDef {
   name?: string;
+  /** `run-name:`, evaluated when the run starts (github, inputs, vars: TRIG-12, CTX-11). */
+  runName?: TemplateToken;
   env?: TemplateToken;
   defaults: RunDefaults;
   /** Event name → its raw config (null for defaults). */
@@ -144,6 +146,7 @@ export function buildWorkflow(root: TemplateToken, template: WorkflowTemplate): 
   for (const [event, config] of Object.entries(template.events ?? {})) on[event] = config ?? null;
   return {
     name: literalString(mapGet(root, "name")),
+    runName: mapGet(root, "run-name"),
     env: mapGet(root, "env"),
     defaults: defaultsOf(root),
     on,

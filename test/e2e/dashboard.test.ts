@@ -170,7 +170,10 @@ test("add and delete a secret; its value is never shown back", async () => {
   assert.ok(!(await page.content()).includes("v4lue-never-shown"));
   assert.ok((await r.json<SecretInfo[]>("GET", "/api/secrets")).body.some((s) => s.name === "E2E_TOKEN"));
   await page.getByRole("button", { name: "delete E2E_TOKEN" }).click();
-  await page.getByRole("list", { name: "secrets" }).getByText("E2E_TOKEN").waitFor({ state: "detached" });
+  // Delete asks first (issue 25): nothing is gone until the confirmation.
+  await page.getByRole("button", { name: "yes, delete E2E_TOKEN" }).click();
+  // Exact: while it asks, the row also says "Delete E2E_TOKEN?".
+  await page.getByRole("list", { name: "secrets" }).getByText("E2E_TOKEN", { exact: true }).waitFor({ state: "detached" });
   assert.ok(!(await r.json<SecretInfo[]>("GET", "/api/secrets")).body.some((s) => s.name === "E2E_TOKEN"));
   await page.close();
 });

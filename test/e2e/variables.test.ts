@@ -44,6 +44,8 @@ test("add, edit and delete a variable on the Variables page; a run sees its valu
   assert.match((await r.json<string>("GET", `/api/runs/${run.id}/logs`)).body, /REGION=us-east/);
 
   await page.getByRole("button", { name: "delete REGION" }).click();
+  // Delete asks first (issue 25): nothing is gone until the confirmation.
+  await page.getByRole("button", { name: "yes, delete REGION" }).click();
   await page.getByText("No variables yet.").waitFor();
   assert.deepEqual((await r.json<VarInfo[]>("GET", "/api/vars")).body, []);
   await page.close();

@@ -21,11 +21,11 @@ export interface TestRunner extends Runner {
   waitCompleted(id: string, ms?: number): Promise<WorkflowRun>;
 }
 
-export async function startTestRunner(opts: { workspace?: string; env?: Record<string, string>; maxQueueBytes?: number; host?: string; token?: string; webRoot?: string; home?: string; hostEnv?: Record<string, string | undefined> } = {}): Promise<TestRunner> {
+export async function startTestRunner(opts: { workspace?: string; env?: Record<string, string>; maxQueueBytes?: number; host?: string; token?: string; webRoot?: string; home?: string; hostEnv?: Record<string, string | undefined>; port?: number } = {}): Promise<TestRunner> {
   const home = opts.home ?? tempDir("stax-home-");
   // The default workspace: a copy of test/fixtures/runner-api in a git repository of its own.
   const workspace = opts.workspace ?? fixtureCopy("runner-api");
-  const config = loadConfig({ STAX_HOME: home, STAX_PING_INTERVAL_MS: "60000", ...opts.env }, { port: 0, workspace, host: opts.host });
+  const config = loadConfig({ STAX_HOME: home, STAX_PING_INTERVAL_MS: "60000", ...opts.env }, { port: opts.port ?? 0, workspace, host: opts.host });
   const runner = await startRunner({ config, version: "test", hostEnv: opts.hostEnv ?? process.env, maxQueueBytes: opts.maxQueueBytes, token: opts.token, webRoot: opts.webRoot });
   const json = async <T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
     const res = await fetch(`${runner.url}${path}`, { method, headers: { ...(body !== undefined ? { "Content-Type": "application/json" } : {}), ...headers }, body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body) });

@@ -135,3 +135,14 @@ test("a secret in a step's name or first run line is masked in the step's name",
     await r.close();
   }
 });
+
+test("a step's script shown by the dashboard (Step.script) is masked: a secret's value written literally in it never reaches the API", async () => {
+  const r = await startTestRunner();
+  try {
+    await r.json("PUT", "/api/secrets/LITERAL", { value: "named" });
+    const run = await r.runToEnd("secret-name");
+    assert.deepEqual(run.jobs[0].steps.map((s) => s.script), ["echo ***", 'echo "first line ${{ secrets.API_TOKEN }}"']);
+  } finally {
+    await r.close();
+  }
+});

@@ -1,5 +1,9 @@
 /** The REST API, typed by the shared contract. Errors become `ApiError` with the runner's code. */
-import type { ApiErrorBody, ArtifactInfo, CreateRunRequest, ListRunsQuery, RunSnapshot, SecretInfo, StepGroupsResponse, StepLinesResponse, StepSearchResponse, VarInfo, WorkflowInfo, WorkflowRun, WorkerInfo } from "../../src/contract/index.js";
+import { unreachable } from "./events.js";
+import type { ApiErrorBody, CacheEntryInfo, GitRefsResponse, ArtifactInfo, CreateRunRequest, ListRunsQuery, RunSnapshot, SecretInfo, StepGroupsResponse, StepLinesResponse, StepSearchResponse, VarInfo, WorkflowInfo, WorkflowRun, WorkerInfo } from "../../src/contract/index.js";
+
+/** What the runner said of itself at start (`/health`): its workspace, for links to files in it. */
+export const runner = { workspace: "" };
 
 export class ApiError extends Error {
   constructor(
@@ -11,12 +15,22 @@ export class ApiError extends Error {
   }
 }
 
+/** What a request that never reached the runner says (not the browser's "Failed to fetch"). */
+export const UNREACHABLE = "The runner is not answering, so this was not done. Start it with `stax runner start` and try again; the page reconnects by itself.";
+
 async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const res = await fetch(path, {
-    method,
-    headers: body === undefined ? {} : { "Content-Type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
+  let res: Response;
+  try {
+    res = await fetch(path, {
+      method,
+      headers: body === undefined ? {} : { "Content-Type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch {
+    // fetch rejects only when no answer came: the runner is down or unreachable.
+    unreachable();
+    throw new ApiError(0, "RUNNER_UNAVAILABLE", method === "GET" ? "The runner is not answering; this view loads by itself when it is back." : UNREACHABLE);
+  }
   const text = await res.text();
   const parsed = text && (res.headers.get("content-type") ?? "").includes("json") ? (JSON.parse(text) as unknown) : text;
   if (!res.ok) {
@@ -46,6 +60,8 @@ export const api = {
   startRun: (req: CreateRunRequest) => call<WorkflowRun>("POST", "/api/runs", req),
   cancel: (id: string) => call<WorkflowRun>("POST", `/api/runs/${encodeURIComponent(id)}/cancel`, {}),
   rerun: (id: string, failedOnly: boolean) => call<WorkflowRun>("POST", `/api/runs/${encodeURIComponent(id)}/rerun`, { failedOnly }),
+  rerunJob: (id: string, job: string) => call<WorkflowRun>("POST", `/api/runs/${encodeURIComponent(id)}/rerun`, { job }),
+  deleteRun: (id: string) => call<WorkflowRun>("DELETE", `/api/runs/${encodeURIComponent(id)}`),
   artifacts: (id: string) => call<ArtifactInfo[]>("GET", `/api/runs/${encodeURIComponent(id)}/artifacts`),
   secrets: () => call<SecretInfo[]>("GET", "/api/secrets"),
   putSecret: (name: string, value: string) => call<unknown>("PUT", `/api/secrets/${encodeURIComponent(name)}`, { value }),
@@ -53,6 +69,9 @@ export const api = {
   vars: () => call<VarInfo[]>("GET", "/api/vars"),
   putVar: (name: string, value: string) => call<unknown>("PUT", `/api/vars/${encodeURIComponent(name)}`, { value }),
   deleteVar: (name: string) => call<unknown>("DELETE", `/api/vars/${encodeURIComponent(name)}`),
+  caches: () => call<CacheEntryInfo[]>("GET", "/api/caches"),
+  deleteCache: (id: string) => call<CacheEntryInfo>("DELETE", `/api/caches/${encodeURIComponent(id)}`),
+  refs: () => call<GitRefsResponse>("GET", "/api/refs"),
   workers: () => call<WorkerInfo[]>("GET", "/api/workers"),
 };
 

@@ -1,15 +1,16 @@
 /** The shell: navigation, the connection badge, and the routes. */
 import { useEffect, useState } from "preact/hooks";
-import { api } from "./api.js";
+import { api, runner } from "./api.js";
 import { Link } from "./components/link.js";
 import { ensureConnected, useConnection, type Connection } from "./events.js";
+import { CachesPage } from "./pages/caches.js";
 import { RunPage } from "./pages/run.js";
 import { RunsPage } from "./pages/runs.js";
 import { SecretsPage } from "./pages/secrets.js";
 import { VariablesPage } from "./pages/variables.js";
 import { WorkersPage } from "./pages/workers.js";
 import { WorkflowsPage } from "./pages/workflows.js";
-import { match, useLocation } from "./router.js";
+import { match, useLocation, useTitle } from "./router.js";
 
 const BADGE: Record<Connection, string> = { connecting: "connecting…", healthy: "live", reconnecting: "reconnecting…", offline: "runner offline" };
 
@@ -32,7 +33,14 @@ function Page() {
   if (path === "/secrets") return <SecretsPage />;
   if (path === "/variables") return <VariablesPage />;
   if (path === "/workers") return <WorkersPage />;
+  if (path === "/caches") return <CachesPage />;
   if (path === "/" || path === "") return <RunsPage search={search} />;
+  return <NotFound path={path} />;
+}
+
+function NotFound(props: { path: string }) {
+  useTitle("Not found");
+  const path = props.path;
   return (
     <main class="page">
       <h1>Not found</h1>
@@ -48,10 +56,13 @@ export function App() {
   const [workspace, setWorkspace] = useState("");
   useEffect(() => {
     ensureConnected();
-    api.health().then((h) => setWorkspace(h.workspace), () => {});
+    api.health().then((h) => {
+      runner.workspace = h.workspace;
+      setWorkspace(h.workspace);
+    }, () => {});
   }, []);
   const c = useConnection();
-  const section = path.startsWith("/workflows") ? "workflows" : path.startsWith("/secrets") ? "secrets" : path.startsWith("/variables") ? "variables" : path.startsWith("/workers") ? "workers" : "runs";
+  const section = path.startsWith("/workflows") ? "workflows" : path.startsWith("/secrets") ? "secrets" : path.startsWith("/variables") ? "variables" : path.startsWith("/workers") ? "workers" : path.startsWith("/caches") ? "caches" : "runs";
   return (
     <>
       <header class="top">
@@ -73,6 +84,9 @@ export function App() {
           </Link>
           <Link href="/workers" aria-current={section === "workers" ? "page" : undefined}>
             Workers
+          </Link>
+          <Link href="/caches" aria-current={section === "caches" ? "page" : undefined}>
+            Caches
           </Link>
         </nav>
         <span class="workspace muted" title={workspace}>

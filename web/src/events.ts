@@ -19,6 +19,11 @@ let state: Connection = "connecting";
 let retryTimer: ReturnType<typeof setTimeout> | undefined;
 let offlineTimer: ReturnType<typeof setTimeout> | undefined;
 const stateListeners = new Set<(c: Connection) => void>();
+/** Bumped each time the stream opens again after a failure: views re-read what they could not load. */
+let reconnects = 0;
+const reconnectListeners = new Set<(n: number) => void>();
+/** How long the badge says "reconnecting…" before it says the runner is offline, with the banner. */
+const OFFLINE_AFTER_MS = 3000;
 
 // Events are handed over once per animation frame, so a replay of 100k lines renders once, not 100k times.
 let pending: StoredEvent[] = [];
@@ -32,7 +37,12 @@ function flush(): void {
 
 function setState(c: Connection): void {
   if (c === state) return;
+  const back = c === "healthy" && (state === "reconnecting" || state === "offline");
   state = c;
+  if (back) {
+    reconnects++;
+    for (const l of reconnectListeners) l(reconnects);
+  }
   for (const l of stateListeners) l(c);
 }
 
@@ -67,10 +77,28 @@ function open(): void {
   });
   es.addEventListener("error", () => {
     if (source !== es) return;
-    setState("reconnecting");
-    offlineTimer ??= setTimeout(() => setState("offline"), 4000);
+    unreachable();
     if (es.readyState === EventSource.CLOSED) retryTimer = setTimeout(open, 1500);
   });
+}
+
+/**
+ * The runner did not answer (the stream failed, or a request could not be sent): "reconnecting…"
+ * now, "runner offline" with the banner if the stream has not opened again within a few seconds.
+ * Only the stream's `open` makes it live again.
+ */
+export function unreachable(): void {
+  if (state === "offline") return;
+  setState("reconnecting");
+  offlineTimer ??= setTimeout(() => {
+    offlineTimer = undefined;
+    if (state !== "healthy") setState("offline");
+  }, OFFLINE_AFTER_MS);
+  // A stream that still looks open may not have noticed yet (a request failed first): open it again.
+  if (source && source.readyState === EventSource.OPEN) {
+    clearTimeout(retryTimer);
+    retryTimer = setTimeout(open, 500);
+  }
 }
 
 /**
@@ -98,6 +126,20 @@ export function useConnection(): Connection {
     return () => void stateListeners.delete(setC);
   }, []);
   return c;
+}
+
+/**
+ * How many times the connection came back: a view puts it in its effect's dependencies (with a
+ * failed load, or always), so what failed while the runner was down is read again without a reload.
+ */
+export function useReconnects(): number {
+  const [n, setN] = useState(reconnects);
+  useEffect(() => {
+    reconnectListeners.add(setN);
+    setN(reconnects);
+    return () => void reconnectListeners.delete(setN);
+  }, []);
+  return n;
 }
 
 /** Keeps a live stream open on pages that subscribe to nothing, so the badge tells the truth. */

@@ -48,3 +48,10 @@ export function onLinkClick(e: MouseEvent): void {
   e.preventDefault();
   navigate(a.getAttribute("href")!);
 }
+
+/** The page's `<title>`: what it shows, then "stax" (tabs and history tell pages apart). */
+export function useTitle(title: string): void {
+  useEffect(() => {
+    document.title = title ? `${title} · stax` : "stax";
+  }, [title]);
+}

@@ -4,10 +4,10 @@
  * On a job's page the stream leaves out the other jobs' step events; log lines go to the job's
  * log (`log/job-logs.ts`), which fetches the rest by range.
  */
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { upsertJob, type StoredEvent, type WorkflowRun } from "../../src/contract/index.js";
 import { api } from "./api.js";
-import { subscribe } from "./events.js";
+import { subscribe, useReconnects } from "./events.js";
 
 export interface RunState {
   run?: WorkflowRun;
@@ -60,6 +60,10 @@ export function applyEvent(s: RunState, e: StoredEvent, log?: LogSink): void {
  */
 export function useRun(ref: string, jobId: string | undefined, log: { current: LogSink | undefined }): RunState {
   const [state, setState] = useState<RunState>({ version: 0 });
+  const reconnects = useReconnects();
+  // A run that failed to load is read again when the connection comes back (and only then).
+  const retry = useRef(0);
+  if (state.error) retry.current = reconnects;
   useEffect(() => {
     // A new job of the same run keeps showing the run while its snapshot is read again.
     const s: RunState = { run: state.run && (state.run.id === ref || String(state.run.number) === ref) ? state.run : undefined, version: state.version };
@@ -87,6 +91,6 @@ export function useRun(ref: string, jobId: string | undefined, log: { current: L
       gone = true;
       stop?.();
     };
-  }, [ref, jobId]);
+  }, [ref, jobId, retry.current]);
   return state;
 }

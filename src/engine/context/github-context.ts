@@ -57,6 +57,8 @@ export function refOf(event: string, payload: Record<string, unknown>, git: GitI
 export interface GithubBase {
   runId: string;
   runNumber: number;
+  /** `run_attempt` (default 1). */
+  runAttempt?: number;
   event: string;
   payload: Record<string, unknown>;
   eventPath: string;
@@ -97,7 +99,7 @@ export function githubContext(b: GithubBase): GithubContext {
     retention_days: "90",
     run_id: numericRunId(b.runId),
     run_number: String(b.runNumber),
-    run_attempt: "1",
+    run_attempt: String(b.runAttempt ?? 1),
     secret_source: "Actions",
     server_url: "https://github.com",
     sha: b.ref.sha,

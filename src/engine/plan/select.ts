@@ -23,20 +23,26 @@ export function selectJobs(def: WorkflowDef, ids: string[] | undefined): Workflo
 }
 
 /**
- * Re-run of failed jobs, as GitHub does it: the failed (or cancelled) jobs and every job that
- * depends on them run again; every other job keeps its result and outputs from `run`, so the
- * jobs that need it still get them. Jobs of called workflows are not reused: a caller's outputs
- * are not kept per job, so a caller always runs again.
+ * Re-run of failed jobs, as GitHub does it: the failed (or cancelled) legs and every job that
+ * depends on their jobs run again; the legs of a matrix that succeeded keep their result (their
+ * job runs only its failed legs), and every other job keeps its result and outputs from `run`, so
+ * the jobs that need it still get them. With `only` (a job or leg id): that job or leg and every
+ * job that needs it run again, the rest as above. Jobs of called workflows are not reused: a
+ * caller's outputs are not kept per job, so a caller always runs again.
  */
-export function rerunPlan(run: WorkflowRun): { rerun: string[]; reuse: Reuse } {
+export function rerunPlan(run: WorkflowRun, only?: string): { rerun: string[]; reuse: Reuse } {
   // Re-runs choose top-level jobs: a called workflow's job stands for the job that called it.
   const top = (j: Job) => j.callerId ?? j.definitionId;
-  const again = new Set(run.jobs.filter((j) => j.conclusion === "failure" || j.conclusion === "cancelled").map(top));
+  const chosen = run.jobs.filter((j) => (only === undefined ? j.conclusion === "failure" || j.conclusion === "cancelled" : j.id === only || top(j) === only));
+  const again = new Set(chosen.map(top));
+  /** Jobs that run again because they need one that does: all their legs run. */
+  const dependants = new Set<string>();
   for (let grew = true; grew; ) {
     grew = false;
     for (const j of run.jobs) {
       if (!again.has(top(j)) && j.needs.some((n) => again.has(n))) {
         again.add(top(j));
+        dependants.add(top(j));
         grew = true;
       }
     }
@@ -44,9 +50,14 @@ export function rerunPlan(run: WorkflowRun): { rerun: string[]; reuse: Reuse } {
   const byDef = new Map<string, Job[]>();
   for (const j of run.jobs) byDef.set(top(j), [...(byDef.get(top(j)) ?? []), j]);
   const jobs: Record<string, JobResult> = {};
-  for (const [id, legs] of byDef) {
-    if (again.has(id) || legs.some((l) => l.callerId !== undefined || l.status !== "completed")) continue;
-    jobs[id] = aggregate(legs.map((l) => ({ result: l.conclusion ?? "skipped", outputs: l.outputs ?? {} })));
+  const legs: Record<string, JobResult> = {};
+  const picked = new Set(chosen.map((j) => j.id));
+  for (const [id, all] of byDef) {
+    if (all.some((l) => l.callerId !== undefined || l.status !== "completed")) continue;
+    if (!again.has(id)) jobs[id] = aggregate(all.map((l) => ({ result: l.conclusion ?? "skipped", outputs: l.outputs ?? {} })));
+    // A matrix job re-run for its own legs: the legs not chosen keep their result (GitHub re-runs only the failed legs).
+    // With one leg chosen, its siblings keep theirs whatever it was (GitHub's "re-run this job" of a leg).
+    else if (!dependants.has(id) && all.some((l) => l.matrix)) for (const l of all) if (!picked.has(l.id) && (l.conclusion === "success" || (only !== undefined && l.conclusion))) legs[l.id] = { result: l.conclusion!, outputs: l.outputs ?? {} };
   }
-  return { rerun: [...again], reuse: { runId: run.id, runNumber: run.number, jobs } };
+  return { rerun: [...again], reuse: { runId: run.id, runNumber: run.number, jobs, ...(Object.keys(legs).length ? { legs } : {}) } };
 }

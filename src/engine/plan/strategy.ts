@@ -10,7 +10,7 @@ import { runReusable } from "./reusable.js";
 import type { GraphScope, JobCancel, JobResult, JobStart, RunRuntime } from "../runtime.js";
 import { JobState } from "../job-state.js";
 import { dispatchable, dispatchLeg } from "./dispatch.js";
-import { plainName, staticStepName } from "../steps/step-names.js";
+import { plainName, scriptSource, staticStepName } from "../steps/step-names.js";
 
 const RUNS_WHEN_CANCELLED = /\b(always|cancelled)\s*\(/;
 
@@ -76,7 +76,12 @@ export async function runLegs(run: RunRuntime, graph: GraphScope, def: JobDef, h
       status: "queued",
       needs: holder.needs,
       ...(leg.matrix ? { matrix: leg.matrix } : {}),
-      steps: def.steps.map((s, i) => ({ number: i + 1, name: staticStepName(s), status: "queued" as const })),
+      steps: def.steps.map((s, i) => {
+        // Masked with the run's secrets: a script may hold a secret's value literally, and jobs are stored as planned.
+        const source = scriptSource(s);
+        const script = source === undefined ? undefined : run.masker.mask(source);
+        return { number: i + 1, name: staticStepName(s), status: "queued" as const, ...(script !== undefined ? { script } : {}) };
+      }),
       outputs: {},
     };
   });
@@ -94,6 +99,13 @@ export async function runLegs(run: RunRuntime, graph: GraphScope, def: JobDef, h
       if ((failFast && failed) || run.hardStop) {
         run.reporter.jobCompleted(job, "cancelled");
         results[i] = { result: "cancelled", outputs: {} };
+        continue;
+      }
+      // A re-run of failed legs: a leg that succeeded keeps its result, as on GitHub.
+      const earlier = graph.depth === 0 ? run.opts.reuse?.legs?.[job.id] : undefined;
+      if (earlier) {
+        run.reporter.jobCompleted(job, earlier.result, { outputs: { ...earlier.outputs }, reusedFrom: { runId: run.opts.reuse!.runId, runNumber: run.opts.reuse!.runNumber } });
+        results[i] = { result: earlier.result, outputs: { ...earlier.outputs } };
         continue;
       }
       // Over the runner's cap a leg it runs itself waits here, `queued`, for a slot (a leg sent to a

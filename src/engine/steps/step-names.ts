@@ -14,6 +14,13 @@ export function plainName(name: string): string {
 }
 
 /** STEP-19 display names before evaluation: `name:` when literal, `Run <first line>`, `Run <uses>`. */
+/** A `run:` step's script as written (a script holding `${{ }}` is an expression token: its source). */
+export function scriptSource(def: StepDef): string | undefined {
+  const script = literalString(def.run);
+  if (script !== undefined) return script;
+  return def.run && isBasicExpression(def.run) ? def.run.source : undefined;
+}
+
 export function staticStepName(def: StepDef): string {
   return plainName(rawStaticName(def));
 }

@@ -1,17 +1,57 @@
 /** One log line: its number (a link), a group's fold button, an annotation badge, ANSI colours. */
-import { LOG_MARKER } from "../../../src/contract/index.js";
+import type { ComponentChildren } from "preact";
+import { LOG_MARKER, parseAnnotation } from "../../../src/contract/index.js";
+import { runner } from "../api.js";
 import { parseAnsi } from "../log/ansi.js";
+import { positionOf } from "./annotations.js";
 
 /** The element id and link of a line: `#step2-L120` (line 120 of step 2). */
 export const lineId = (step: number, n: number) => `step${step}-L${n}`;
 
 const BADGES: Record<string, string> = { error: "Error", warning: "Warning", notice: "Notice" };
 
-export function LogLine(props: { step: number; n: number; text: string | undefined; inGroup: boolean; open: boolean; onToggle: () => void; current: boolean; target: boolean }) {
+/** `text` with each case-insensitive occurrence of `q` in a `<mark>`: search shows the term, not just the line. */
+function marked(text: string, q: string): ComponentChildren {
+  if (!q) return text;
+  const out: ComponentChildren[] = [];
+  const lower = text.toLowerCase();
+  const needle = q.toLowerCase();
+  let at = 0;
+  for (let i = lower.indexOf(needle); i >= 0; i = lower.indexOf(needle, at)) {
+    if (i > at) out.push(text.slice(at, i));
+    out.push(<mark key={i}>{text.slice(i, i + q.length)}</mark>);
+    at = i + q.length;
+  }
+  if (at < text.length) out.push(text.slice(at));
+  return out;
+}
+
+/**
+ * An annotation's `file:line` as a link that opens the file at that line in the editor
+ * (`vscode://file/…`, which VS Code and editors that register the scheme answer): GitHub links the
+ * file in the repository; a local run's file is in the workspace.
+ */
+function AnnotationHead(props: { text: string }) {
+  const a = parseAnnotation(props.text);
+  if (!a?.file) return null;
+  const href = runner.workspace ? `vscode://file/${runner.workspace}/${a.file}${a.line ? `:${a.line}${a.col ? `:${a.col}` : ""}` : ""}` : undefined;
+  return (
+    <>
+      {a.title ? <strong>{a.title} </strong> : null}
+      <a class="a-file" href={href} title="open in your editor">
+        {positionOf(a)}
+      </a>{" "}
+    </>
+  );
+}
+
+export function LogLine(props: { step: number; n: number; text: string | undefined; inGroup: boolean; open: boolean; onToggle: () => void; current: boolean; target: boolean; query?: string }) {
   const { text } = props;
   const m = text === undefined ? null : LOG_MARKER.exec(text);
   const kind = m?.[1] ?? "plain";
-  const body = text === undefined ? "" : m ? text.slice(m[0].length) : text;
+  const annotated = BADGES[kind] !== undefined && text !== undefined ? parseAnnotation(text) : undefined;
+  // An annotation with a file shows its position as a link, then its message (the stored prefix is left out).
+  const body = text === undefined ? "" : annotated?.file ? annotated.message : m ? text.slice(m[0].length) : text;
   const cls = `line kind-${kind}${props.inGroup ? " in-group" : ""}${props.current ? " match" : ""}${props.target ? " target" : ""}${text === undefined ? " pending" : ""}`;
   const id = lineId(props.step, props.n);
   return (
@@ -26,9 +66,10 @@ export function LogLine(props: { step: number; n: number; text: string | undefin
       ) : (
         <span class="text">
           {BADGES[kind] ? <span class="badge">{BADGES[kind]}</span> : null}
+          {annotated?.file ? <AnnotationHead text={text!} /> : null}
           {parseAnsi(body).map((s, i) => (
             <span key={i} style={{ color: s.fg, background: s.bg, fontWeight: s.bold ? 600 : undefined, opacity: s.dim ? 0.7 : undefined, fontStyle: s.italic ? "italic" : undefined, textDecoration: s.underline ? "underline" : undefined }}>
-              {s.text}
+              {marked(s.text, props.query ?? "")}
             </span>
           ))}
         </span>

@@ -33,6 +33,8 @@ export function LogView(props: { runId: string; job: Job; logs: JobLogs; version
   const [query, setQuery] = useState("");
   const [matchAt, setMatchAt] = useState(0);
   const [target, setTarget] = useState<Match | undefined>();
+  /** The step whose `run:` script is shown above the log. */
+  const [scriptOf, setScriptOf] = useState<number>();
   /** A line to scroll to once its step's rows are known. */
   const [reveal, setReveal] = useState<Match | undefined>();
 
@@ -41,6 +43,10 @@ export function LogView(props: { runId: string; job: Job; logs: JobLogs; version
     const running = job.steps.filter((s) => s.status === "in_progress" && !stepOverride.has(s.number));
     if (running.length) setStepOverride((m) => new Map([...m, ...running.map((s) => [s.number, true] as const)]));
   }, [job]);
+  // Follow is for a job that writes: once it has ended the box says so by unticking.
+  useEffect(() => {
+    if (job.status === "completed") setFollow(false);
+  }, [job.status]);
   const openSteps = new Set(job.steps.filter((s) => stepOverride.get(s.number) ?? openByDefault(s)).map((s) => s.number));
   useEffect(() => openSteps.forEach((n) => logs.open(n)), [[...openSteps].join(), logs]);
 
@@ -144,8 +150,14 @@ export function LogView(props: { runId: string; job: Job; logs: JobLogs; version
             <span class="chev">{openSteps.has(row.step) ? "▾" : "▸"}</span>
             <StatusIcon status={s.status} conclusion={s.conclusion} />
             <span class="step-name">{s.name}</span>
+            {s.conclusion === "cancelled" ? <span class="step-note">cancelled</span> : s.conclusion === "skipped" ? <span class="step-note">skipped</span> : null}
           </button>
           <span class="dur">{duration(s.startedAt, s.completedAt, props.now)}</span>
+          {s.script !== undefined ? (
+            <button class="step-script-btn" onClick={() => setScriptOf(scriptOf === s.number ? undefined : s.number)} aria-pressed={scriptOf === s.number} aria-label={`script of step ${s.number}`} title="the run: script of this step">
+              {"</>"}
+            </button>
+          ) : null}
           <a class="step-dl" href={stepLogUrl(props.runId, job.id, row.step)} download aria-label={`download step ${row.step}`} title={`download the log of step ${row.step}`}>
             ⤓
           </a>
@@ -157,10 +169,14 @@ export function LogView(props: { runId: string; job: Job; logs: JobLogs; version
     const key = `${row.step}:${row.n}`;
     shown.push(
       <div key={`l${key}`} class="row" style={{ top }}>
-        <LogLine step={row.step} n={row.n} text={logs.text(row.step, row.n)} inGroup={group !== undefined} open={openGroups.has(key)} onToggle={() => toggleGroup(key)} current={current?.step === row.step && current.n === row.n} target={target?.step === row.step && target.n === row.n} />
+        <LogLine step={row.step} n={row.n} text={logs.text(row.step, row.n)} inGroup={group !== undefined} open={openGroups.has(key)} onToggle={() => toggleGroup(key)} current={current?.step === row.step && current.n === row.n} target={target?.step === row.step && target.n === row.n} query={query} />
       </div>,
     );
   }
+
+  const scriptStep = scriptOf !== undefined ? job.steps.find((x) => x.number === scriptOf) : undefined;
+  const topRow = rows.length ? rows.at(Math.min(rows.length - 1, Math.floor(anchor))) : undefined;
+  const stuck = topRow && topRow.type !== "step" ? job.steps.find((x) => x.number === topRow.step) : undefined;
 
   return (
     <section class="log" aria-label={`log of ${job.name}`}>
@@ -194,8 +210,33 @@ export function LogView(props: { runId: string; job: Job; logs: JobLogs; version
           Download log
         </a>
       </div>
+      {scriptStep?.script !== undefined ? (
+        <div class="step-script" role="region" aria-label={`script of ${scriptStep.name}`}>
+          <div class="step-script-head">
+            <span>
+              <code>run:</code> of step {scriptStep.number}, {scriptStep.name} <span class="muted">(as written; expressions are evaluated when it runs)</span>
+            </span>
+            <button onClick={() => setScriptOf(undefined)} aria-label="close the script">
+              ✕
+            </button>
+          </div>
+          <pre>{scriptStep.script}</pre>
+        </div>
+      ) : null}
+      <div class="log-wrap">
+      {stuck ? (
+        // Deep in a long step its header row is far above: this one stays, and folds the step back.
+        <div class="sticky-step" data-testid="sticky-step">
+          <button class="step-toggle" onClick={() => toggleStep(stuck.number)} aria-label={`step ${stuck.number}: ${stuck.name} (fold)`}>
+            <span class="chev">▾</span>
+            <StatusIcon status={stuck.status} conclusion={stuck.conclusion} />
+            <span class="step-name">{stuck.name}</span>
+          </button>
+        </div>
+      ) : null}
       <div class="log-box" ref={box} onScroll={onScroll} tabIndex={0} aria-label="log lines" data-rows={rows.length}>
         <div style={{ height: `${scrollable}px`, position: "relative" }}>{shown}</div>
+      </div>
       </div>
     </section>
   );

@@ -4,7 +4,9 @@
  */
 import type { ComponentChildren } from "preact";
 import { useEffect, useState } from "preact/hooks";
+import { useReconnects } from "../events.js";
 import { relativeTime } from "../format.js";
+import { useTitle } from "../router.js";
 
 export interface NamedValue {
   name: string;
@@ -28,12 +30,17 @@ export interface NamedValuesProps<T extends NamedValue> {
 }
 
 export function NamedValues<T extends NamedValue>(p: NamedValuesProps<T>) {
+  useTitle(p.title);
   const [list, setList] = useState<T[]>([]);
   const [name, setName] = useState("");
   const [value, setValue] = useState("");
   const [message, setMessage] = useState<{ ok: boolean; text: string }>();
+  const [multiline, setMultiline] = useState(false);
+  /** The row whose Delete was pressed once: it asks before anything is deleted. */
+  const [confirming, setConfirming] = useState<string>();
   const load = () => p.load().then(setList, (e: Error) => setMessage({ ok: false, text: e.message }));
-  useEffect(() => void load(), []);
+  const reconnects = useReconnects();
+  useEffect(() => void load(), [reconnects]);
   const act = async (what: () => Promise<unknown>, done: string): Promise<boolean> => {
     try {
       await what();
@@ -62,16 +69,35 @@ export function NamedValues<T extends NamedValue>(p: NamedValuesProps<T>) {
       <form class="card secret-form" onSubmit={save} aria-label={`add or replace a ${p.noun}`}>
         <div class="field">
           <label for={`${id}-name`}>Name</label>
-          <input id={`${id}-name`} value={name} required pattern="[A-Za-z_][A-Za-z0-9_]*" onInput={(e) => setName((e.target as HTMLInputElement).value)} autoComplete="off" />
+          <input
+            id={`${id}-name`}
+            value={name}
+            required
+            // GitHub's rule for both: letters, digits and _, not a digit first, not GITHUB_ (reserved, GITHUB_TOKEN among them).
+            pattern="[A-Za-z_][A-Za-z0-9_]*"
+            title="letters, digits and _, not starting with a digit or GITHUB_"
+            onInput={(e) => {
+              const el = e.target as HTMLInputElement;
+              el.setCustomValidity(/^GITHUB_/i.test(el.value) ? `${el.value} is reserved: names may not start with GITHUB_` : "");
+              setName(el.value);
+            }}
+            autoComplete="off"
+          />
         </div>
         <div class="field">
           <label for={`${id}-value`}>Value</label>
-          {p.hidden ? (
+          {multiline ? (
+            // A certificate or key: several lines, visible while typed, never shown again once saved.
+            <textarea id={`${id}-value`} value={value} required={p.hidden} rows={4} cols={40} spellcheck={false} onInput={(e) => setValue((e.target as HTMLTextAreaElement).value)} autoComplete="off" />
+          ) : p.hidden ? (
             <input id={`${id}-value`} type="password" value={value} required onInput={(e) => setValue((e.target as HTMLInputElement).value)} autoComplete="new-password" />
           ) : (
             <input id={`${id}-value`} value={value} onInput={(e) => setValue((e.target as HTMLInputElement).value)} autoComplete="off" />
           )}
         </div>
+        <label class="field check">
+          <input type="checkbox" checked={multiline} onChange={(e) => setMultiline((e.target as HTMLInputElement).checked)} /> Several lines
+        </label>
         <button type="submit" class="primary">
           Save {p.noun}
         </button>
@@ -96,9 +122,19 @@ export function NamedValues<T extends NamedValue>(p: NamedValuesProps<T>) {
             >
               {p.editValue ? "Edit" : "Replace"}
             </button>
-            <button class="danger" onClick={() => act(() => p.remove(item.name), `Deleted ${item.name}`)} aria-label={`delete ${item.name}`}>
-              Delete
-            </button>
+            {confirming === item.name ? (
+              <span class="confirm" role="group" aria-label={`confirm delete of ${item.name}`}>
+                Delete {item.name}?{" "}
+                <button class="danger" onClick={() => void act(() => p.remove(item.name), `Deleted ${item.name}`).then(() => setConfirming(undefined))} aria-label={`yes, delete ${item.name}`}>
+                  Delete
+                </button>
+                <button onClick={() => setConfirming(undefined)}>Keep</button>
+              </span>
+            ) : (
+              <button class="danger" onClick={() => setConfirming(item.name)} aria-label={`delete ${item.name}`}>
+                Delete…
+              </button>
+            )}
           </li>
         ))}
       </ul>

@@ -2,12 +2,14 @@
 import { useEffect, useState } from "preact/hooks";
 import type { WorkerInfo } from "../../../src/contract/index.js";
 import { api } from "../api.js";
+import { useTitle } from "../router.js";
 import { relativeTime } from "../format.js";
 
 /** Heartbeats come every second or so: a refresh every 2 s keeps the page current without the stream. */
 const REFRESH_MS = 2000;
 
 export function WorkersPage() {
+  useTitle("Workers");
   const [list, setList] = useState<WorkerInfo[]>();
   const [error, setError] = useState<string>();
   useEffect(() => {

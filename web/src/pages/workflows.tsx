@@ -1,9 +1,10 @@
 /** Workflows: every file with its errors (line and column), and a trigger form per workflow. */
 import { useEffect, useState } from "preact/hooks";
-import type { WorkflowInfo, WorkflowInput } from "../../../src/contract/index.js";
+import type { GitRefsResponse, WorkflowInfo, WorkflowInput } from "../../../src/contract/index.js";
 import { api } from "../api.js";
+import { useReconnects } from "../events.js";
 import { Link } from "../components/link.js";
-import { navigate } from "../router.js";
+import { navigate, useTitle } from "../router.js";
 
 type Values = Record<string, string | boolean>;
 
@@ -42,8 +43,53 @@ function Field(props: { input: WorkflowInput; value: string | boolean; set: (v: 
           ))}
         </select>
       ) : (
-        <input id={id} type="text" inputMode={input.type === "number" ? "decimal" : undefined} value={String(props.value)} required={input.required} onInput={(e) => props.set((e.target as HTMLInputElement).value)} />
+        <input
+          id={id}
+          type="text"
+          inputMode={input.type === "number" ? "decimal" : undefined}
+          // The browser checks a number before anything is sent; the runner's message stays the fallback.
+          pattern={input.type === "number" ? NUMBER_PATTERN : undefined}
+          title={input.type === "number" ? "a number, such as 3 or -1.5" : undefined}
+          value={String(props.value)}
+          required={input.required}
+          onInput={(e) => props.set((e.target as HTMLInputElement).value)}
+        />
       )}
+    </div>
+  );
+}
+
+/** What `Number()` reads as a finite number, as a form's `pattern` (whole value; the `v` flag, so no bare `-` in a class). */
+const NUMBER_PATTERN = "\\s*(\\+|-)?(\\d+(\\.\\d*)?|\\.\\d+)([eE](\\+|-)?\\d+)?\\s*";
+
+/** "Use workflow from": the workspace as it is (default), or a branch or tag, run in a git worktree of it. */
+function RefPicker(props: { value: string; set: (v: string) => void }) {
+  const [refs, setRefs] = useState<GitRefsResponse>();
+  useEffect(() => void api.refs().then(setRefs, () => setRefs(undefined)), []);
+  return (
+    <div class="field">
+      <label for="run-ref">Use workflow from</label>
+      <select id="run-ref" value={props.value} onChange={(e) => props.set((e.target as HTMLSelectElement).value)}>
+        <option value="">the workspace as it is{refs?.current ? ` (${refs.current}, with changes)` : ""}</option>
+        {refs?.branches.length ? (
+          <optgroup label="Branches">
+            {refs.branches.map((b) => (
+              <option key={b} value={`refs/heads/${b}`}>
+                {b}
+              </option>
+            ))}
+          </optgroup>
+        ) : null}
+        {refs?.tags.length ? (
+          <optgroup label="Tags">
+            {refs.tags.map((t) => (
+              <option key={t} value={`refs/tags/${t}`}>
+                {t}
+              </option>
+            ))}
+          </optgroup>
+        ) : null}
+      </select>
     </div>
   );
 }
@@ -55,6 +101,7 @@ function TriggerForm(props: { w: WorkflowInfo }) {
   const [values, setValues] = useState<Values>(() => initial(dispatch ? w.inputs : []));
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
+  const [ref, setRef] = useState("");
   const submit = async (e: Event) => {
     e.preventDefault();
     setBusy(true);
@@ -66,7 +113,7 @@ function TriggerForm(props: { w: WorkflowInfo }) {
         if (i.type === "number" && v !== "") inputs[i.name] = Number(v);
         else if (i.type === "boolean" || v !== "") inputs[i.name] = v;
       }
-      const run = await api.startRun({ workflow: w.fileName, event, inputs });
+      const run = await api.startRun({ workflow: w.fileName, event, inputs, ...(ref ? { sandbox: { strategy: "worktree", ref } } : {}) });
       navigate(`/runs/${run.id}`);
     } catch (err) {
       setError((err as Error).message);
@@ -75,6 +122,7 @@ function TriggerForm(props: { w: WorkflowInfo }) {
   };
   return (
     <form class="trigger" onSubmit={submit} aria-label={`run ${w.name}`}>
+      <RefPicker value={ref} set={setRef} />
       {dispatch ? w.inputs.map((i) => <Field key={i.name} input={i} value={values[i.name]} set={(v) => setValues({ ...values, [i.name]: v })} />) : null}
       <div class="form-actions">
         <button type="submit" class="primary" disabled={busy}>
@@ -88,9 +136,11 @@ function TriggerForm(props: { w: WorkflowInfo }) {
 }
 
 export function WorkflowsPage(props: { selected?: string }) {
+  useTitle(props.selected ? `Run ${props.selected}` : "Workflows");
   const [list, setList] = useState<WorkflowInfo[]>();
   const [error, setError] = useState<string>();
-  useEffect(() => void api.workflows().then(setList, (e: Error) => setError(e.message)), []);
+  const reconnects = useReconnects();
+  useEffect(() => void api.workflows().then((l) => (setList(l), setError(undefined)), (e: Error) => setError(e.message)), [reconnects]);
   return (
     <main class="page">
       <h1>Workflows</h1>
