@@ -5,6 +5,7 @@ export { GITHUB_CACHE_LIMITS } from "./options.js";
 export { toEvict, type CacheEntryUse } from "./actions/shims/cache-evict.js";
 export { gitFetcher, type ActionFetcher } from "./actions/action-fetch.js";
 export { DockerEngine, dockerAddress } from "./docker/engine.js";
+export { reapDeadOwners } from "./docker/labels.js";
 export { addToCache, listCache, removeFromCache, parseRepoRef, entryDir, type CacheEntry } from "./actions/action-cache.js";
 export { selectJobs, rerunPlan } from "./plan/select.js";
 export { Checkouts, describeIsolation, isolationKind, KEPT_MARK, snapshotOf, type CheckoutOptions } from "./job/checkouts.js";

@@ -4,7 +4,8 @@
  * actions, `docker://`), or a command executed in the job's container.
  */
 import { escalate, lineSplitter, type RunningProcess } from "../io/process.js";
-import type { DockerEngine } from "./engine.js";
+import { randomBytes } from "node:crypto";
+import type { DockerEngine, ExecSpec } from "./engine.js";
 import { errorMessage } from "../../contract/index.js";
 
 /** Creates, starts and follows a container; removes it when done. */
@@ -41,27 +42,48 @@ export function runContainer(engine: DockerEngine, spec: Record<string, unknown>
   };
 }
 
-/** Runs a command in the (running) job container. */
-export function execInContainer(engine: DockerEngine, container: string, spec: { Cmd: string[]; Env: string[]; WorkingDir?: string }, onLine: (line: string) => void): RunningProcess {
+/**
+ * The variable that marks a step's processes in the job container. An exec has no signal API and
+ * its processes are not stax's children, so stop finds them by this mark (inherited by the whole
+ * tree the step starts) and signals each one from inside the container.
+ */
+export const STEP_MARK = "STAX_STEP_PROCESS";
+
+/** `sh -c` script: signal $1 to every process whose environment holds `STAX_STEP_PROCESS=$2`. */
+const SIGNAL_MARKED = `for d in /proc/[0-9]*; do if tr '\\0' '\\n' < "$d/environ" 2>/dev/null | grep -qx "${STEP_MARK}=$2"; then kill -"$1" "\${d#/proc/}" 2>/dev/null; fi; done; true`;
+
+/** How long after SIGKILL stax stops waiting for an exec's stream (the container's removal ends whatever is left). */
+const GIVE_UP_MS = 5000;
+
+/** Runs a command in the (running) job container; stop and kill reach every process it starts there (JOB-15). */
+export function execInContainer(engine: DockerEngine, container: string, spec: ExecSpec, onLine: (line: string) => void): RunningProcess {
   const lines = lineSplitter(onLine);
+  const mark = randomBytes(8).toString("hex");
+  const abort = new AbortController();
+  const timers: NodeJS.Timeout[] = [];
+  let ended = false;
   const exit = engine
-    .exec(container, spec, (t) => lines.push(t))
+    .exec(container, { ...spec, Env: [...spec.Env, `${STEP_MARK}=${mark}`] }, (t) => lines.push(t), abort.signal)
     .then(
-      (code) => {
-        lines.end();
-        return { code };
-      },
-      (err: Error) => {
-        lines.end();
-        return { code: 1, error: err.message };
-      },
-    );
-  // An exec has no signal API: stopping runs `kill` inside the container on the step's script.
-  const signal = (sig: string) => void engine.exec(container, { Cmd: ["sh", "-c", `pkill -${sig.replace(/^SIG/, "")} -f '${spec.Cmd.at(-1)}' || true`], Env: [] }, () => {}).catch(() => undefined);
+      (code) => ({ code }),
+      (err: Error) => (abort.signal.aborted ? { code: 137 } : { code: 1, error: err.message }),
+    )
+    .then((r) => {
+      ended = true;
+      timers.forEach(clearTimeout);
+      lines.end();
+      return r;
+    });
+  // As root, so a step that switched user (or runs as the container's `--user`) is reached too.
+  const signal = (sig: string): void => {
+    if (ended) return;
+    void engine.exec(container, { Cmd: ["sh", "-c", SIGNAL_MARKED, "stax-signal", sig.replace(/^SIG/, ""), mark], Env: [], User: "0" }, () => {}).catch(() => undefined);
+    if (sig === "SIGKILL") timers.push(setTimeout(() => abort.abort(), GIVE_UP_MS).unref());
+  };
   return {
     exit,
     stop(grace) {
-      escalate(grace, signal);
+      timers.push(...escalate(grace, signal));
     },
     kill() {
       signal("SIGKILL");

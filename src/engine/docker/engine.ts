@@ -3,6 +3,7 @@
  * `tcp://` of DOCKER_HOST. Unversioned paths: the engine answers with its own API version.
  */
 import { request, type IncomingMessage } from "node:http";
+import { OWNER_LABEL, processOwner } from "./labels.js";
 
 export interface DockerAddress {
   socketPath?: string;
@@ -35,13 +36,21 @@ export class Demux {
   }
 }
 
+/** A command to execute in a running container (`User` defaults to the container's). */
+export interface ExecSpec {
+  Cmd: string[];
+  Env: string[];
+  WorkingDir?: string;
+  User?: string;
+}
+
 export class DockerEngine {
   constructor(readonly address: DockerAddress) {}
 
-  private raw(method: string, path: string, body?: unknown, headers: Record<string, string> = {}, timeoutMs = 0): Promise<IncomingMessage> {
+  private raw(method: string, path: string, body?: unknown, headers: Record<string, string> = {}, timeoutMs = 0, signal?: AbortSignal): Promise<IncomingMessage> {
     return new Promise((resolve, reject) => {
       const payload = body === undefined ? undefined : Buffer.isBuffer(body) ? body : Buffer.from(JSON.stringify(body));
-      const req = request({ ...this.address, method, path, headers: { ...(payload && !Buffer.isBuffer(body) ? { "Content-Type": "application/json" } : {}), ...headers } }, resolve);
+      const req = request({ ...this.address, method, path, signal, headers: { ...(payload && !Buffer.isBuffer(body) ? { "Content-Type": "application/json" } : {}), ...headers } }, resolve);
       if (timeoutMs) req.setTimeout(timeoutMs, () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
       req.on("error", reject);
       req.end(payload);
@@ -98,8 +107,10 @@ export class DockerEngine {
     if ((res.statusCode ?? 500) >= 400) throw new Error(`building ${tag}: ${text.trim()}`);
   }
 
+  /** Creates a container, labelled with this process as its owner (see labels.ts) whatever labels `spec` gives. */
   async create(spec: Record<string, unknown>, name?: string): Promise<string> {
-    const r = await this.call<{ Id: string }>("POST", `/containers/create${name ? `?name=${encodeURIComponent(name)}` : ""}`, spec);
+    const labels = { ...(spec.Labels as Record<string, string> | undefined), [OWNER_LABEL]: processOwner() };
+    const r = await this.call<{ Id: string }>("POST", `/containers/create${name ? `?name=${encodeURIComponent(name)}` : ""}`, { ...spec, Labels: labels });
     return r.body.Id;
   }
 
@@ -118,17 +129,17 @@ export class DockerEngine {
     return (await this.call<{ StatusCode: number }>("POST", `/containers/${id}/wait`)).body.StatusCode;
   }
 
-  /** Runs a command in a running container; output to `onText`; resolves with its exit code. */
-  async exec(id: string, spec: { Cmd: string[]; Env: string[]; WorkingDir?: string }, onText: (text: string) => void): Promise<number> {
+  /** Runs a command in a running container; output to `onText`; resolves with its exit code. Aborting `signal` stops following it (the command may live on). */
+  async exec(id: string, spec: ExecSpec, onText: (text: string) => void, signal?: AbortSignal): Promise<number> {
     const created = await this.call<{ Id: string }>("POST", `/containers/${id}/exec`, { ...spec, AttachStdout: true, AttachStderr: true });
-    const res = await this.raw("POST", `/exec/${created.body.Id}/start`, { Detach: false, Tty: false });
+    const res = await this.raw("POST", `/exec/${created.body.Id}/start`, { Detach: false, Tty: false }, {}, 0, signal);
     const demux = new Demux(onText);
     for await (const c of res) demux.push(c as Buffer);
     return (await this.call<{ ExitCode: number }>("GET", `/exec/${created.body.Id}/json`)).body.ExitCode ?? 1;
   }
 
-  async createNetwork(name: string): Promise<string> {
-    return (await this.call<{ Id: string }>("POST", "/networks/create", { Name: name, CheckDuplicate: true })).body.Id;
+  async createNetwork(name: string, labels: Record<string, string> = {}): Promise<string> {
+    return (await this.call<{ Id: string }>("POST", "/networks/create", { Name: name, CheckDuplicate: true, Labels: { ...labels, [OWNER_LABEL]: processOwner() } })).body.Id;
   }
 
   removeNetwork = (id: string) => this.call("DELETE", `/networks/${id}`).catch(() => undefined);
