@@ -12,7 +12,7 @@ import type { StepScope } from "../steps/scope.js";
 import { runContainer } from "../docker/container-process.js";
 import { containerEnv, dockerFor, type Mount } from "../docker/context.js";
 import { tarFolder } from "../docker/tar.js";
-import { legLabels } from "../docker/labels.js";
+import { ownedLabels } from "../docker/labels.js";
 import { errorMessage } from "../../contract/index.js";
 
 export interface ContainerStep {
@@ -61,7 +61,7 @@ export async function runContainerStep(def: StepDef, scope: StepScope, env: Reco
     ...(step.args.length ? { Cmd: step.args } : {}),
     Env: containerEnv(procEnv, rt.run.hostEnv, mounts, { HOME: home }),
     WorkingDir: "/github/workspace",
-    Labels: legLabels(rt.services.runId, rt.job.id),
+    Labels: ownedLabels(rt.services.runId, rt.job.id),
     HostConfig: { Binds: mounts.map((m) => `${m.host}:${m.container}`), ...(rt.container ? { NetworkMode: rt.container.network } : {}) },
   });
   return runProcess(scope, def.id, env, { command: image, args: step.args, cwd: workspace, extraEnv: step.extraEnv, start: (procEnv, onLine) => runContainer(engine, spec(procEnv), onLine) });

@@ -13,7 +13,7 @@ import { evaluateToken } from "../../expressions/index.js";
 import { jobContexts, type JobContainer, type JobContext } from "../runtime.js";
 import { dockerFor, type Mount } from "./context.js";
 import type { DockerEngine } from "./engine.js";
-import { legLabels } from "./labels.js";
+import { ownedLabels } from "./labels.js";
 import { errorMessage, type Result } from "../../contract/index.js";
 
 interface ContainerDef {
@@ -82,11 +82,11 @@ export async function startJobContainers(rt: JobContext, log: (l: string) => voi
   };
   try {
     const name = `stax-${rt.services.runId}-${rt.job.id}`.replace(/[^A-Za-z0-9_.-]/g, "-").slice(0, 60);
-    network = await engine.createNetwork(name, legLabels(rt.services.runId, rt.job.id));
+    network = await engine.createNetwork(name, ownedLabels(rt.services.runId, rt.job.id));
     for (const [id, raw] of Object.entries(services)) {
       const s = asDef(raw, `service ${id}`);
       await engine.ensureImage(s.image, log);
-      const cid = await engine.create({ Image: s.image, Env: envList(s.env), Labels: legLabels(rt.services.runId, rt.job.id), HostConfig: { NetworkMode: name, PortBindings: portBindings(s.ports) }, NetworkingConfig: { EndpointsConfig: { [name]: { Aliases: [id] } } } });
+      const cid = await engine.create({ Image: s.image, Env: envList(s.env), Labels: ownedLabels(rt.services.runId, rt.job.id), HostConfig: { NetworkMode: name, PortBindings: portBindings(s.ports) }, NetworkingConfig: { EndpointsConfig: { [name]: { Aliases: [id] } } } });
       created.push(cid);
       await engine.start(cid);
       log(`Started service '${id}' (${s.image})`);
@@ -100,7 +100,7 @@ export async function startJobContainers(rt: JobContext, log: (l: string) => voi
         Cmd: ["-f", "/dev/null"],
         Env: envList(container.env),
         WorkingDir: mounts[0].container,
-        Labels: legLabels(rt.services.runId, rt.job.id),
+        Labels: ownedLabels(rt.services.runId, rt.job.id),
         HostConfig: { NetworkMode: name, Binds: [...mounts.map((m) => `${m.host}:${m.container}${m.readOnly ? ":ro" : ""}`), ...(container.volumes ?? [])], PortBindings: portBindings(container.ports) },
       });
       created.push(cid);

@@ -44,7 +44,7 @@ export function ownerAlive(owner: string): boolean {
 }
 
 /** The labels of what a job leg creates. */
-export const legLabels = (runId: string, jobId: string): Record<string, string> => ({ [OWNER_LABEL]: processOwner(), [RUN_LABEL]: runId, [JOB_LABEL]: jobId });
+export const ownedLabels = (runId: string, jobId: string): Record<string, string> => ({ [OWNER_LABEL]: processOwner(), [RUN_LABEL]: runId, [JOB_LABEL]: jobId });
 
 interface Labelled {
   Id?: string;
