@@ -31,7 +31,7 @@ test("docker:// steps and a Dockerfile action run through the engine: pull or bu
   assert.ok(step.Env.includes("GITHUB_WORKSPACE=/github/workspace"));
   assert.ok(step.Env.some((e) => e.startsWith("GITHUB_OUTPUT=/github/runner_temp/")));
   assert.ok(!step.Env.some((e) => e.startsWith("PATH=")), "the host PATH stays out of the container");
-  assert.ok(fake.calls.some((c) => c.path.startsWith("/build?t=stax-action-")), "the Dockerfile action is built");
+  assert.ok(fake.calls.some((c) => c.path.startsWith("/build?t=stax-action%3A")), "the Dockerfile action is built");
   assert.ok([...fake.containers.values()].every((c) => c.removed), "every container is removed");
 });
 

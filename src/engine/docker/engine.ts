@@ -84,9 +84,7 @@ export class DockerEngine {
 
   /** Pulls `image` unless present; progress errors in the stream are errors. */
   async ensureImage(image: string, log: (l: string) => void): Promise<void> {
-    const present = await this.raw("GET", `/images/${encodeURIComponent(image)}/json`);
-    present.resume();
-    if (present.statusCode === 200) return;
+    if (await this.hasImage(image)) return;
     const [name, tag] = splitImage(image);
     log(`Pulling ${name}:${tag}`);
     const res = await this.raw("POST", `/images/create?fromImage=${encodeURIComponent(name)}&tag=${encodeURIComponent(tag)}`);
@@ -95,9 +93,16 @@ export class DockerEngine {
     if ((res.statusCode ?? 500) >= 400 || error) throw new Error(`pulling ${image}: ${error?.error ?? text.trim()}`);
   }
 
-  /** Builds a tar context as `tag`. */
-  async build(tar: Buffer, tag: string, dockerfile: string, log: (l: string) => void): Promise<void> {
-    const res = await this.raw("POST", `/build?t=${encodeURIComponent(tag)}&dockerfile=${encodeURIComponent(dockerfile)}&rm=1`, tar, { "Content-Type": "application/x-tar" });
+  /** Whether the engine has `image` (by name or id). */
+  async hasImage(image: string): Promise<boolean> {
+    const res = await this.raw("GET", `/images/${encodeURIComponent(image)}/json`);
+    res.resume();
+    return res.statusCode === 200;
+  }
+
+  /** Builds a tar context as `tag`, with `labels` on the image. */
+  async build(tar: Buffer, tag: string, dockerfile: string, log: (l: string) => void, labels: Record<string, string> = {}): Promise<void> {
+    const res = await this.raw("POST", `/build?t=${encodeURIComponent(tag)}&dockerfile=${encodeURIComponent(dockerfile)}&rm=1&labels=${encodeURIComponent(JSON.stringify(labels))}`, tar, { "Content-Type": "application/x-tar" });
     const text = await readText(res);
     for (const l of text.split("\n").filter(Boolean)) {
       const e = JSON.parse(l) as { stream?: string; error?: string };
