@@ -8,6 +8,7 @@
 import { createHash } from "node:crypto";
 import type { DockerEngine } from "./engine.js";
 import { tarFolder } from "./tar.js";
+import { BuildError, buildFailed } from "./messages.js";
 
 export const ACTION_REPOSITORY = "stax-action";
 export const ACTION_SOURCE_LABEL = "stax.action.source";
@@ -20,7 +21,12 @@ export async function actionImage(engine: DockerEngine, o: { dir: string; docker
   if (await engine.hasImage(tag)) log(`Using ${tag} for ${o.what}: built before from the same files`);
   else {
     log(`Building ${o.dockerfile} of ${o.what} as ${tag}`);
-    await engine.build(context, tag, o.dockerfile, log, { [ACTION_SOURCE_LABEL]: o.source });
+    try {
+      await engine.build(context, tag, o.dockerfile, log, { [ACTION_SOURCE_LABEL]: o.source });
+    } catch (err) {
+      if (!(err instanceof BuildError)) throw err;
+      throw new Error(buildFailed({ what: o.what, dockerfile: o.dockerfile, step: err.step, reason: err.reason }));
+    }
     await removeOlder(engine, o.source, tag);
   }
   return tag;

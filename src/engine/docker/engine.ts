@@ -4,6 +4,7 @@
  */
 import { request, type IncomingMessage } from "node:http";
 import { OWNER_LABEL, processOwner } from "./labels.js";
+import { BuildError, engineReason, imageMissing } from "./messages.js";
 
 export interface DockerAddress {
   socketPath?: string;
@@ -89,8 +90,8 @@ export class DockerEngine {
     log(`Pulling ${name}:${tag}`);
     const res = await this.raw("POST", `/images/create?fromImage=${encodeURIComponent(name)}&tag=${encodeURIComponent(tag)}`);
     const text = await readText(res);
-    const error = text.split("\n").filter(Boolean).map((l) => JSON.parse(l) as { error?: string }).find((e) => e.error);
-    if ((res.statusCode ?? 500) >= 400 || error) throw new Error(`pulling ${image}: ${error?.error ?? text.trim()}`);
+    const error = text.split("\n").find((l) => l.includes('"error"'));
+    if ((res.statusCode ?? 500) >= 400 || error) throw new Error(imageMissing(image, engineReason(error ?? text)));
   }
 
   /** Whether the engine has `image` (by name or id). */
@@ -100,16 +101,23 @@ export class DockerEngine {
     return res.statusCode === 200;
   }
 
-  /** Builds a tar context as `tag`, with `labels` on the image. */
+  /**
+   * Builds a tar context as `tag`, with `labels` on the image; a failure is a `BuildError` naming
+   * the Dockerfile's step. `forcerm`: a failed step's container goes too.
+   */
   async build(tar: Buffer, tag: string, dockerfile: string, log: (l: string) => void, labels: Record<string, string> = {}): Promise<void> {
-    const res = await this.raw("POST", `/build?t=${encodeURIComponent(tag)}&dockerfile=${encodeURIComponent(dockerfile)}&rm=1&labels=${encodeURIComponent(JSON.stringify(labels))}`, tar, { "Content-Type": "application/x-tar" });
+    const res = await this.raw("POST", `/build?t=${encodeURIComponent(tag)}&dockerfile=${encodeURIComponent(dockerfile)}&rm=1&forcerm=1&labels=${encodeURIComponent(JSON.stringify(labels))}`, tar, { "Content-Type": "application/x-tar" });
     const text = await readText(res);
+    if ((res.statusCode ?? 500) >= 400) throw new BuildError(undefined, engineReason(text));
+    let step: string | undefined;
     for (const l of text.split("\n").filter(Boolean)) {
       const e = JSON.parse(l) as { stream?: string; error?: string };
-      if (e.error) throw new Error(`building ${tag}: ${e.error}`);
-      if (e.stream?.trim()) log(e.stream.trimEnd());
+      if (e.error) throw new BuildError(step, e.error.trim());
+      const line = e.stream?.trimEnd();
+      if (!line?.trim()) continue;
+      if (/^Step \d+\/\d+ : /.test(line)) step = line;
+      log(line);
     }
-    if ((res.statusCode ?? 500) >= 400) throw new Error(`building ${tag}: ${text.trim()}`);
   }
 
   /** Creates a container, labelled with this process as its owner (see labels.ts) whatever labels `spec` gives. */
