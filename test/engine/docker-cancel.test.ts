@@ -57,3 +57,13 @@ test("STEP-08 timeout-minutes stops a step in the job container; the step fails 
   assert.match(r.log, /after the timeout/);
   assert.deepEqual(await leftovers("test", "slow"), { containers: [], networks: [] });
 });
+
+test("JOB-15 cancelling a docker:// step reaches its command with SIGINT at once (not PID 1, which ignores it), always() steps run, its container is removed", { skip }, async () => {
+  let t0 = 0;
+  const r = await runFixture("docker-life", "stubborn.yml", { jobs: ["oneshot"], docker: realDocker, onStart: (h, events) => cancelOnStart()({ cancel: () => ((t0 = Date.now()), h.cancel()) } as RunHandle, events) });
+  const ms = Date.now() - t0;
+  assert.equal(r.run.conclusion, "cancelled", r.log);
+  assert.deepEqual(stepConclusions(r.job("oneshot")), ["cancelled", "success"], r.log);
+  assert.ok(ms < 6_000, `the run ended ${ms} ms after cancel: SIGINT did not stop the step, the escalation did (7.5 s + 2.5 s)`);
+  assert.deepEqual(await leftovers("test", "oneshot"), { containers: [], networks: [] });
+});

@@ -8,14 +8,20 @@ import { randomBytes } from "node:crypto";
 import type { DockerEngine, ExecSpec } from "./engine.js";
 import { errorMessage } from "../../contract/index.js";
 
-/** Creates, starts and follows a container; removes it when done. */
+/**
+ * Creates, starts and follows a container; removes it when done. It runs under the engine's init
+ * (`Init`: PID 1 passes signals on), so the step's own command is not PID 1, which the kernel
+ * shields from every signal it does not handle: stop's SIGINT and SIGTERM reach it and, through
+ * `kill -1` from inside, every other process of the container (JOB-15).
+ */
 export function runContainer(engine: DockerEngine, spec: Record<string, unknown>, onLine: (line: string) => void): RunningProcess {
   let id: string | undefined;
   let killed = false;
+  const timers: NodeJS.Timeout[] = [];
   const exit = (async () => {
     const lines = lineSplitter(onLine);
     try {
-      id = await engine.create(spec);
+      id = await createWithInit(engine, spec);
       if (killed) return { code: 137 };
       await engine.start(id);
       await engine.follow(id, (t) => lines.push(t));
@@ -25,21 +31,39 @@ export function runContainer(engine: DockerEngine, spec: Record<string, unknown>
       lines.end();
       return { code: 1, error: errorMessage(err) };
     } finally {
+      timers.forEach(clearTimeout);
       if (id) await engine.remove(id);
     }
   })();
+  const signal = (c: string, sig: string): void => {
+    if (sig === "SIGKILL") return void engine.kill(c, sig);
+    // An image without a shell: the init passes the signal to the command alone.
+    const fallback = () => void engine.kill(c, sig);
+    void engine.exec(c, { Cmd: ["sh", "-c", 'kill -s "$1" -1', "stax-signal", sig.replace(/^SIG/, "")], Env: [], User: "0" }, () => {}).then((code) => code !== 0 && fallback(), fallback);
+  };
   return {
     exit,
     stop(grace) {
       if (!id) return void (killed = true);
       const c = id;
-      escalate(grace, (sig) => void engine.kill(c, sig));
+      timers.push(...escalate(grace, (sig) => signal(c, sig)));
     },
     kill() {
       killed = true;
       if (id) void engine.kill(id, "SIGKILL");
     },
   };
+}
+
+/** `create` with the engine's init; an engine that has none (some Podman set-ups) creates it without. */
+async function createWithInit(engine: DockerEngine, spec: Record<string, unknown>): Promise<string> {
+  const host = (spec.HostConfig ?? {}) as Record<string, unknown>;
+  try {
+    return await engine.create({ ...spec, HostConfig: { ...host, Init: true } });
+  } catch (err) {
+    if (!/\binit\b/i.test(errorMessage(err))) throw err;
+    return engine.create(spec);
+  }
 }
 
 /**
