@@ -23,13 +23,14 @@ const cancelOnStart = (hard = false) => (handle: RunHandle, events: SSEEvent[]) 
   }, 50);
 };
 
-test("JOB-15 cancelling a run stops a sleeping step in the job container with SIGINT, always() steps still run there, the containers and network are removed", { skip }, async () => {
+test("JOB-15 cancelling a run stops a sleeping step in the job container with SIGINT, always() steps and post steps still run there, the containers and network are removed", { skip }, async () => {
   let t0 = 0;
   const r = await runFixture("docker-life", "cancel.yml", { docker: realDocker, onStart: (h, events) => cancelOnStart()({ cancel: () => ((t0 = Date.now()), h.cancel()) } as RunHandle, events) });
   const ms = Date.now() - t0;
   assert.equal(r.run.conclusion, "cancelled", r.log);
-  assert.deepEqual(stepConclusions(r.job("sleeper")), ["success", "cancelled", "skipped", "success", "success"], r.log);
+  assert.deepEqual(stepConclusions(r.job("sleeper")), ["success", "success", "cancelled", "skipped", "success", "success", "success"], r.log);
   assert.match(r.log, /cleanup ran in the container/);
+  assert.match(r.log, /post ran in the container: true/, "the action's post step ran, in the job container");
   assert.ok(ms < 11_000, `the run ended ${ms} ms after cancel`);
   assert.deepEqual(await leftovers("test", "sleeper"), { containers: [], networks: [] });
 });
