@@ -24,7 +24,7 @@ let fleet: Fleet;
 before(async () => {
   if (skip) return;
   pg = await startPostgres();
-  fleet = await startFleet({ databaseUrl: pg.url, workspace: fixtureWorkspace("docker-life"), frontEnds: 1 });
+  fleet = await startFleet({ databaseUrl: pg.url, workspace: fixtureWorkspace("docker-life"), frontEnds: 1, leaseSeconds: 5 });
 });
 after(async () => {
   await fleet?.stop();
@@ -76,4 +76,7 @@ test("after kill -9 of a worker mid-step in a job container, the next worker to 
   assert.equal(await owned(), 3, "the job container, the service and the network are left after kill -9");
   await fleet.startWorker("next");
   assert.equal(await owned(), 0);
+  // The leg is lost with its worker (within the lease): the run ends failed, and the front-end can stop.
+  const run = await finished(front, created.body.id, 120_000);
+  assert.equal(run.conclusion, "failure");
 });
