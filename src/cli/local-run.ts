@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { randomBytes } from "node:crypto";
 import type { EventSink, WorkflowRun } from "../contract/index.js";
-import { DockerEngine, LegSlots, readGitInfoAsync, startRun, type GitInfo, type ActionSources, type ArtifactStore, type CacheLimits, type CheckoutOptions, type LegDispatcher, type ProcessRecorder, type RunHandle } from "../engine/index.js";
+import { DockerEngine, dockerAddress, reapDeadOwners, LegSlots, readGitInfoAsync, startRun, type GitInfo, type ActionSources, type ArtifactStore, type CacheLimits, type CheckoutOptions, type LegDispatcher, type ProcessRecorder, type RunHandle } from "../engine/index.js";
 import type { Config } from "../config/config.js";
 import { hostOptions, runHost, staxFolders } from "../server/launch.js";
 import { makeRunTemp } from "../server/run-temp.js";
@@ -24,6 +24,8 @@ export async function runInStore(plan: RunPlan, sink: EventSink, config: Readonl
   const runId = randomBytes(4).toString("hex");
   const owner = ownerName("stax-run");
   const release = claimRun(config.dataDir, runId);
+  // Containers and networks a killed stax left (their owner is dead), removed while this run starts.
+  const reaped = reapDeadOwners(new DockerEngine(dockerAddress(config.dockerHost)));
   let stopWatching = (): void => {};
   let closeFleet = async (): Promise<void> => {};
   try {
@@ -58,6 +60,7 @@ export async function runInStore(plan: RunPlan, sink: EventSink, config: Readonl
   } finally {
     stopWatching();
     release();
+    await reaped;
     await closeFleet();
     await store.close();
   }

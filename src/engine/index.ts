@@ -5,7 +5,8 @@ export type { RunOptions, RunHandle, ArtifactStore, ActionSources, ProcessRecord
 export { GITHUB_CACHE_LIMITS } from "./options.js";
 export { toEvict, type CacheEntryUse } from "./actions/shims/cache-evict.js";
 export { gitFetcher, type ActionFetcher } from "./actions/action-fetch.js";
-export { DockerEngine, dockerAddress } from "./docker/engine.js";
+export { DockerEngine, describeAddress, dockerAddress } from "./docker/engine.js";
+export { reapDeadOwners } from "./docker/labels.js";
 export { addToCache, listCache, removeFromCache, parseRepoRef, entryDir, type CacheEntry } from "./actions/action-cache.js";
 export { selectJobs, rerunPlan } from "./plan/select.js";
 export { Checkouts, describeIsolation, isolationKind, KEPT_MARK, snapshotOf, type CheckoutOptions } from "./job/checkouts.js";
@@ -20,5 +21,5 @@ export { synthesizePayload } from "./context/github-context.js";
 export { expandMatrix } from "./plan/matrix.js";
 export { planJobs, type PlannedJob, type PlanContext } from "./plan/plan.js";
 export { runLegSpec, type LegEnvironment } from "./remote-leg.js";
-export { runsOnLabels } from "./plan/dispatch.js";
+export { DOCKER_LABEL, runsOnLabels } from "./plan/dispatch.js";
 export type { LegDispatcher, LegOutcome, LegRequest } from "./options.js";

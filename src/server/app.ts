@@ -9,6 +9,7 @@ import { EventHub } from "./hub.js";
 import { routes } from "./routes.js";
 import { RunManager } from "./runs.js";
 import { reapProcessGroups } from "./process-groups.js";
+import { DockerEngine, dockerAddress, reapDeadOwners } from "../engine/index.js";
 import { removeStaleRunTemps } from "./run-temp.js";
 import { removeStaleSandboxes } from "./sandbox.js";
 import { guard, type SecurityOptions } from "./security.js";
@@ -56,6 +57,8 @@ export async function startRunner(o: RunnerOptions): Promise<Runner> {
   // temp folders (plaintext secrets) and their steps' process groups.
   await removeStaleRunTemps(config.dataDir, owned);
   await reapProcessGroups(config.dataDir, owned);
+  // Containers and networks of stax processes that died without removing them (issue 23).
+  await reapDeadOwners(new DockerEngine(dockerAddress(config.dockerHost)));
   const hub = new EventHub(store.events, { maxQueueBytes: o.maxQueueBytes ?? 8 * 1024 * 1024, pingIntervalMs: config.pingIntervalMs });
   store.events.onCommit((batch) => {
     hub.publish(batch);

@@ -4,7 +4,7 @@ import { promisify } from "node:util";
 import { join } from "node:path";
 import type { LegResult } from "../contract/index.js";
 import { warmUpParser } from "../workflow/index.js";
-import { DockerEngine, dockerAddress, gitFetcher, runLegSpec, type CacheLimits } from "../engine/index.js";
+import { DOCKER_LABEL, DockerEngine, describeAddress, dockerAddress, reapDeadOwners, gitFetcher, runLegSpec, type CacheLimits } from "../engine/index.js";
 import { cloneBundle, fetchBundle } from "../server/source.js";
 import { StoreArtifacts } from "../server/artifacts.js";
 import { BlobCache } from "../server/shared-cache.js";
@@ -64,12 +64,18 @@ interface InHand {
  * engine in its own checkout of the run's source, storing events, logs and artifacts in the
  * shared store. Heartbeats keep its leases; cancel notifications stop a leg within a second.
  */
-export async function startWorker(o: WorkerOptions): Promise<Worker> {
+export async function startWorker(input: WorkerOptions): Promise<Worker> {
+  // A worker with a Docker engine says so with the `docker` label: legs with a job container, services or docker:// steps need one.
+  const docker = new DockerEngine(dockerAddress(input.dockerHost));
+  const hasDocker = await docker.ping(3000);
+  const o: WorkerOptions = { ...input, labels: hasDocker ? [...new Set([...input.labels, DOCKER_LABEL])] : input.labels.filter((l) => l !== DOCKER_LABEL) };
+  o.log(hasDocker ? `Docker engine: answers at ${describeAddress(docker.address)} (label ${DOCKER_LABEL})` : `Docker engine: none answers at ${describeAddress(docker.address)}; legs that need Docker go to other workers`);
   const fleet = await PgFleet.connect(o.databaseUrl);
   await fleet.registerWorker(o.name, o.labels, o.concurrency);
   // Checkouts and leg temp folders (secrets in plain text) are no other local user's to read.
   mkdirSync(o.workDir, { recursive: true, mode: 0o700 });
   await cleanUpAfterCrash(o.workDir);
+  if (hasDocker) await reapDeadOwners(docker);
   // Before the first claim: a leg's way to its first step loads its workflow.
   await warmUpParser();
   const stores = new Map<string, Promise<Store>>();
@@ -179,7 +185,7 @@ export async function startWorker(o: WorkerOptions): Promise<Worker> {
         artifacts: new StoreArtifacts(store),
         cacheDir: join(o.workDir, "cache", spec.workspace),
         sharedCache: caches.get(spec.workspace) ?? caches.set(spec.workspace, new BlobCache(store.blobs)).get(spec.workspace),
-        docker: new DockerEngine(dockerAddress(o.dockerHost)),
+        docker,
         processes: processRecorder(o.workDir, key),
       });
       inHand.set(leg.id, { cancel: handle.cancel, level: 0 });

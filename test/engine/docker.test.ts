@@ -67,7 +67,7 @@ test("a job container sees GitHub's paths (/__w/<repo>/<repo>, /__w/_temp, /gith
 test("a failing pull fails the step with the engine's message (fake engine: no registry here to refuse one)", async () => {
   const r = await runFixture("docker", "docker.yml", { jobs: ["bad-image"], docker: new DockerEngine({ socketPath: fake.socketPath }) });
   assert.equal(r.job("bad-image").conclusion, "failure");
-  assert.match(r.log, /pulling missing\/image:1: pull access denied/);
+  assert.match(r.log, /the image missing\/image:1 is not on this Docker engine and pulling it failed \(pull access denied/);
 });
 
 test("without an engine, one clear error per job or step names what needs Docker and where it looked", async () => {

@@ -21,7 +21,8 @@ export interface Fleet {
   workers: Map<string, { child: ChildProcess; output(): string }>;
   /** Whether workers run with the front-ends' folders hidden. */
   isolated: boolean;
-  startWorker(name: string, args?: string[]): Promise<void>;
+  /** `env`: the worker's own variables over the fleet's (e.g. DOCKER_HOST). */
+  startWorker(name: string, args?: string[], env?: Record<string, string>): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -32,11 +33,11 @@ export async function startFleet(o: { databaseUrl: string; workspace: string; fr
   const workers = new Map<string, { child: ChildProcess; output(): string }>();
   const isolated = userInfo().uid === 0;
   const hidden = [o.workspace, ...homes];
-  const startWorker = async (name: string, args: string[] = []): Promise<void> => {
+  const startWorker = async (name: string, args: string[] = [], own: Record<string, string> = {}): Promise<void> => {
     const home = mkdtempSync(join(tmpdir(), `stax-worker-${name}-`));
     const cmd = [process.execPath, STAX_BIN, "worker", "--name", name, "--work-dir", join(home, "work"), ...args];
     const script = `${hidden.map((_, i) => `mount -t tmpfs tmpfs "$${i + 1}"`).join(" && ")} && shift ${hidden.length} && exec "$@"`;
-    const child = isolated ? spawn("unshare", ["-m", "--propagation", "private", "sh", "-c", script, "sh", ...hidden, ...cmd], { env: { ...process.env, ...env, STAX_HOME: home }, stdio: ["ignore", "pipe", "pipe"] }) : spawn(cmd[0], cmd.slice(1), { env: { ...process.env, ...env, STAX_HOME: home }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = isolated ? spawn("unshare", ["-m", "--propagation", "private", "sh", "-c", script, "sh", ...hidden, ...cmd], { env: { ...process.env, ...env, ...own, STAX_HOME: home }, stdio: ["ignore", "pipe", "pipe"] }) : spawn(cmd[0], cmd.slice(1), { env: { ...process.env, ...env, ...own, STAX_HOME: home }, stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
     child.stdout!.on("data", (d) => (out += d));
     child.stderr!.on("data", (d) => (out += d));

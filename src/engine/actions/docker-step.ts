@@ -3,15 +3,15 @@
  * image pulled or built, the workspace at /github/workspace, RUNNER_TEMP (with the file-command
  * files) at /github/runner_temp, a home at /github/home, as GitHub lays them out.
  */
-import { createHash } from "node:crypto";
 import { mkdirSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { isAbsolute, join, relative, resolve } from "node:path";
 import type { StepDef } from "../../workflow/index.js";
 import { failStep, runProcess, type ProcessOutcome } from "../steps/run-process.js";
 import type { StepScope } from "../steps/scope.js";
 import { runContainer } from "../docker/container-process.js";
 import { containerEnv, dockerFor, type Mount } from "../docker/context.js";
-import { tarFolder } from "../docker/tar.js";
+import { actionImage } from "../docker/action-image.js";
+import { ownedLabels } from "../docker/labels.js";
 import { errorMessage } from "../../contract/index.js";
 
 export interface ContainerStep {
@@ -23,6 +23,16 @@ export interface ContainerStep {
   /** INPUT_* and the action's `runs.env`. */
   extraEnv: Record<string, string>;
   label: string;
+}
+
+/**
+ * Which action an image is built for, the same for every leg and run: a folder of the workspace
+ * by the repository and its path there (each leg has its own checkout), one elsewhere (the action
+ * cache, `--action DIR`) by its path without the `@ref` (a new ref replaces the old one's image).
+ */
+function actionSource(workspace: string, repository: string, dir: string): string {
+  const rel = relative(workspace, dir);
+  return !rel.startsWith("..") && !isAbsolute(rel) ? `${repository}:./${rel}` : dir.replace(/@[^/]+/, "");
 }
 
 export async function runContainerStep(def: StepDef, scope: StepScope, env: Record<string, string>, step: ContainerStep): Promise<ProcessOutcome> {
@@ -39,9 +49,7 @@ export async function runContainerStep(def: StepDef, scope: StepScope, env: Reco
       await engine.ensureImage(image, scope.log);
     } else {
       const dir = step.actionDir!;
-      image = `stax-action-${createHash("sha256").update(dir).digest("hex").slice(0, 12)}:latest`;
-      scope.log(`Building ${step.image} of ${step.label}`);
-      await engine.build(await tarFolder(dir), image, step.image, scope.log);
+      image = await actionImage(engine, { dir, dockerfile: step.image, source: actionSource(rt.workspace, String(rt.run.github.repository ?? ""), dir), what: step.label }, scope.log);
     }
   } catch (err) {
     return failStep(scope, errorMessage(err));
@@ -60,7 +68,7 @@ export async function runContainerStep(def: StepDef, scope: StepScope, env: Reco
     ...(step.args.length ? { Cmd: step.args } : {}),
     Env: containerEnv(procEnv, rt.run.hostEnv, mounts, { HOME: home }),
     WorkingDir: "/github/workspace",
-    Labels: { "stax.run": rt.services.runId },
+    Labels: ownedLabels(rt.services.runId, rt.job.id),
     HostConfig: { Binds: mounts.map((m) => `${m.host}:${m.container}`), ...(rt.jobNetwork ? { NetworkMode: rt.jobNetwork.network } : {}) },
   });
   return runProcess(scope, def.id, env, { command: image, args: step.args, cwd: workspace, extraEnv: step.extraEnv, start: (procEnv, onLine) => runContainer(engine, spec(procEnv), onLine) });

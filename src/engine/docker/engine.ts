@@ -3,6 +3,8 @@
  * `tcp://` of DOCKER_HOST. Unversioned paths: the engine answers with its own API version.
  */
 import { request, type IncomingMessage } from "node:http";
+import { OWNER_LABEL, processOwner } from "./labels.js";
+import { BuildError, engineReason, imageMissing } from "./messages.js";
 
 export interface DockerAddress {
   socketPath?: string;
@@ -35,13 +37,21 @@ export class Demux {
   }
 }
 
+/** A command to execute in a running container (`User` defaults to the container's). */
+export interface ExecSpec {
+  Cmd: string[];
+  Env: string[];
+  WorkingDir?: string;
+  User?: string;
+}
+
 export class DockerEngine {
   constructor(readonly address: DockerAddress) {}
 
-  private raw(method: string, path: string, body?: unknown, headers: Record<string, string> = {}, timeoutMs = 0): Promise<IncomingMessage> {
+  private raw(method: string, path: string, body?: unknown, headers: Record<string, string> = {}, timeoutMs = 0, signal?: AbortSignal): Promise<IncomingMessage> {
     return new Promise((resolve, reject) => {
       const payload = body === undefined ? undefined : Buffer.isBuffer(body) ? body : Buffer.from(JSON.stringify(body));
-      const req = request({ ...this.address, method, path, headers: { ...(payload && !Buffer.isBuffer(body) ? { "Content-Type": "application/json" } : {}), ...headers } }, resolve);
+      const req = request({ ...this.address, method, path, signal, headers: { ...(payload && !Buffer.isBuffer(body) ? { "Content-Type": "application/json" } : {}), ...headers } }, resolve);
       if (timeoutMs) req.setTimeout(timeoutMs, () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
       req.on("error", reject);
       req.end(payload);
@@ -75,31 +85,45 @@ export class DockerEngine {
 
   /** Pulls `image` unless present; progress errors in the stream are errors. */
   async ensureImage(image: string, log: (l: string) => void): Promise<void> {
-    const present = await this.raw("GET", `/images/${encodeURIComponent(image)}/json`);
-    present.resume();
-    if (present.statusCode === 200) return;
+    if (await this.hasImage(image)) return;
     const [name, tag] = splitImage(image);
     log(`Pulling ${name}:${tag}`);
     const res = await this.raw("POST", `/images/create?fromImage=${encodeURIComponent(name)}&tag=${encodeURIComponent(tag)}`);
     const text = await readText(res);
-    const error = text.split("\n").filter(Boolean).map((l) => JSON.parse(l) as { error?: string }).find((e) => e.error);
-    if ((res.statusCode ?? 500) >= 400 || error) throw new Error(`pulling ${image}: ${error?.error ?? text.trim()}`);
+    const error = text.split("\n").find((l) => l.includes('"error"'));
+    if ((res.statusCode ?? 500) >= 400 || error) throw new Error(imageMissing(image, engineReason(error ?? text)));
   }
 
-  /** Builds a tar context as `tag`. */
-  async build(tar: Buffer, tag: string, dockerfile: string, log: (l: string) => void): Promise<void> {
-    const res = await this.raw("POST", `/build?t=${encodeURIComponent(tag)}&dockerfile=${encodeURIComponent(dockerfile)}&rm=1`, tar, { "Content-Type": "application/x-tar" });
+  /** Whether the engine has `image` (by name or id). */
+  async hasImage(image: string): Promise<boolean> {
+    const res = await this.raw("GET", `/images/${encodeURIComponent(image)}/json`);
+    res.resume();
+    return res.statusCode === 200;
+  }
+
+  /**
+   * Builds a tar context as `tag`, with `labels` on the image; a failure is a `BuildError` naming
+   * the Dockerfile's step. `forcerm`: a failed step's container goes too.
+   */
+  async build(tar: Buffer, tag: string, dockerfile: string, log: (l: string) => void, labels: Record<string, string> = {}): Promise<void> {
+    const res = await this.raw("POST", `/build?t=${encodeURIComponent(tag)}&dockerfile=${encodeURIComponent(dockerfile)}&rm=1&forcerm=1&labels=${encodeURIComponent(JSON.stringify(labels))}`, tar, { "Content-Type": "application/x-tar" });
     const text = await readText(res);
+    if ((res.statusCode ?? 500) >= 400) throw new BuildError(undefined, engineReason(text));
+    let step: string | undefined;
     for (const l of text.split("\n").filter(Boolean)) {
       const e = JSON.parse(l) as { stream?: string; error?: string };
-      if (e.error) throw new Error(`building ${tag}: ${e.error}`);
-      if (e.stream?.trim()) log(e.stream.trimEnd());
+      if (e.error) throw new BuildError(step, e.error.trim());
+      const line = e.stream?.trimEnd();
+      if (!line?.trim()) continue;
+      if (/^Step \d+\/\d+ : /.test(line)) step = line;
+      log(line);
     }
-    if ((res.statusCode ?? 500) >= 400) throw new Error(`building ${tag}: ${text.trim()}`);
   }
 
+  /** Creates a container, labelled with this process as its owner (see labels.ts) whatever labels `spec` gives. */
   async create(spec: Record<string, unknown>, name?: string): Promise<string> {
-    const r = await this.call<{ Id: string }>("POST", `/containers/create${name ? `?name=${encodeURIComponent(name)}` : ""}`, spec);
+    const labels = { ...(spec.Labels as Record<string, string> | undefined), [OWNER_LABEL]: processOwner() };
+    const r = await this.call<{ Id: string }>("POST", `/containers/create${name ? `?name=${encodeURIComponent(name)}` : ""}`, { ...spec, Labels: labels });
     return r.body.Id;
   }
 
@@ -118,17 +142,17 @@ export class DockerEngine {
     return (await this.call<{ StatusCode: number }>("POST", `/containers/${id}/wait`)).body.StatusCode;
   }
 
-  /** Runs a command in a running container; output to `onText`; resolves with its exit code. */
-  async exec(id: string, spec: { Cmd: string[]; Env: string[]; WorkingDir?: string }, onText: (text: string) => void): Promise<number> {
+  /** Runs a command in a running container; output to `onText`; resolves with its exit code. Aborting `signal` stops following it (the command may live on). */
+  async exec(id: string, spec: ExecSpec, onText: (text: string) => void, signal?: AbortSignal): Promise<number> {
     const created = await this.call<{ Id: string }>("POST", `/containers/${id}/exec`, { ...spec, AttachStdout: true, AttachStderr: true });
-    const res = await this.raw("POST", `/exec/${created.body.Id}/start`, { Detach: false, Tty: false });
+    const res = await this.raw("POST", `/exec/${created.body.Id}/start`, { Detach: false, Tty: false }, {}, 0, signal);
     const demux = new Demux(onText);
     for await (const c of res) demux.push(c as Buffer);
     return (await this.call<{ ExitCode: number }>("GET", `/exec/${created.body.Id}/json`)).body.ExitCode ?? 1;
   }
 
-  async createNetwork(name: string): Promise<string> {
-    return (await this.call<{ Id: string }>("POST", "/networks/create", { Name: name, CheckDuplicate: true })).body.Id;
+  async createNetwork(name: string, labels: Record<string, string> = {}): Promise<string> {
+    return (await this.call<{ Id: string }>("POST", "/networks/create", { Name: name, CheckDuplicate: true, Labels: { ...labels, [OWNER_LABEL]: processOwner() } })).body.Id;
   }
 
   removeNetwork = (id: string) => this.call("DELETE", `/networks/${id}`).catch(() => undefined);

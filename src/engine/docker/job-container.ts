@@ -20,6 +20,7 @@ import { parseCreateOptions, type CreateOptions } from "./create-options.js";
 import { inspect, publishedPorts, waitHealthy } from "./health.js";
 import { parsePortSpec } from "./option-values.js";
 import { pullImage, type Credentials } from "./pull.js";
+import { ownedLabels } from "./labels.js";
 import { errorMessage, type Result } from "../../contract/index.js";
 
 interface ContainerDef {
@@ -180,13 +181,13 @@ export async function startJobContainers(rt: JobContext, log: (l: string) => voi
     // Options are read before anything is created, so a wrong one leaves nothing to remove.
     const serviceOpts = services.map(([id, s]) => optionsOf(s, `service '${id}'`));
     const containerOpts = container ? optionsOf(container, "container") : undefined;
-    network = await engine.createNetwork(name);
+    network = await engine.createNetwork(name, ownedLabels(rt.services.runId, rt.job.id));
     const context: JobNetwork = { network: name, services: {} };
     const started: [string, string][] = [];
     for (const [i, [id, s]] of services.entries()) {
       const opts = serviceOpts[i];
       await pullImage(engine, s.image, s.credentials, log);
-      const body = createBody({ Image: s.image, Labels: { "stax.run": rt.services.runId }, HostConfig: { NetworkMode: name }, NetworkingConfig: { EndpointsConfig: { [name]: { Aliases: [id, ...opts.aliases] } } } }, s, opts);
+      const body = createBody({ Image: s.image, Labels: ownedLabels(rt.services.runId, rt.job.id), HostConfig: { NetworkMode: name }, NetworkingConfig: { EndpointsConfig: { [name]: { Aliases: [id, ...opts.aliases] } } } }, s, opts);
       const cid = await createContainer(engine, body, opts);
       created.push(cid);
       await engine.start(cid);
@@ -207,7 +208,7 @@ export async function startJobContainers(rt: JobContext, log: (l: string) => voi
           Entrypoint: ["tail"],
           Cmd: ["-f", "/dev/null"],
           WorkingDir: mounts[0].container,
-          Labels: { "stax.run": rt.services.runId },
+          Labels: ownedLabels(rt.services.runId, rt.job.id),
           HostConfig: { NetworkMode: name, Binds: mounts.map((m) => `${m.host}:${m.container}${m.readOnly ? ":ro" : ""}`) },
           ...(containerOpts.aliases.length ? { NetworkingConfig: { EndpointsConfig: { [name]: { Aliases: containerOpts.aliases } } } } : {}),
         },

@@ -23,6 +23,14 @@ export function runsOnLabels(value: unknown, platforms: Record<string, string> =
   return legLabels(rawLabels(value), platforms);
 }
 
+/** The label of a worker with a Docker engine; a leg that needs one asks for it. */
+export const DOCKER_LABEL = "docker";
+
+/** Whether a leg needs a Docker engine: a job container, services, or `docker://` steps (what can be known before it runs). */
+export function needsDocker(def: JobDef): boolean {
+  return !!def.container || !!def.services || (def.steps ?? []).some((s) => s.uses?.startsWith("docker://"));
+}
+
 /** Sends one leg to the dispatcher and shows its progress on the coordinator's run as the worker stores it. */
 export function dispatchLeg(run: RunRuntime, graph: GraphScope, def: JobDef, job: Job, matrix: Record<string, unknown> | null, strategy: Record<string, unknown>, needs: Record<string, JobResult>, baseEnv: Record<string, string>): { done: Promise<JobResult>; cancel(hard: boolean): void } {
   let labels: string[];
@@ -31,7 +39,7 @@ export function dispatchLeg(run: RunRuntime, graph: GraphScope, def: JobDef, job
     // Decided here, before a worker sees it: a leg no worker will ever claim must not wait for one.
     const wanted = runsOnLabels(evaluateToken(def.runsOn, { github: run.github, vars: run.vars, inputs: graph.inputs, needs, strategy, matrix }), platforms);
     if (wanted.skip) return { done: Promise.resolve(skipJob(run, job, wanted.skip)), cancel() {} };
-    labels = wanted.labels;
+    labels = needsDocker(def) && !wanted.labels.includes(DOCKER_LABEL) ? [...wanted.labels, DOCKER_LABEL] : wanted.labels;
   } catch (err) {
     return { done: Promise.resolve(failHolder(run, job, `runs-on: ${errorMessage(err)}`)), cancel() {} };
   }
