@@ -5,7 +5,7 @@ import { StaxError } from "../contract/index.js";
 import { sqliteCode } from "./sqlite-db.js";
 import { SqliteStore } from "./sqlite-store.js";
 import { PgStore } from "./pg/pg-store.js";
-import type { Store } from "./store.js";
+import type { Store, StoreOptions } from "./store.js";
 
 export type * from "./store.js";
 export { artifactPrefix, sourceKey, runBlobPrefixes } from "./store.js";
@@ -22,7 +22,7 @@ export { claimRun, runOwnedElsewhere, ownerName, ownerMayLive, runStillOwned } f
  * is the folder's name. A store that cannot be opened is one StaxError naming the file and the
  * cause (corrupt, locked beyond the timeout, no permission), never a stack trace.
  */
-export function openStore(dataDir: string): Store {
+export function openStore(dataDir: string, opts: StoreOptions = {}): Store {
   const file = join(dataDir, "stax.db");
   try {
     // Logs, artifacts and secrets are readable by no other local user, whatever the umask: the
@@ -33,7 +33,7 @@ export function openStore(dataDir: string): Store {
     chmodSync(dataDir, 0o700);
     closeSync(openSync(file, "a", 0o600));
     for (const f of [file, `${file}-wal`, `${file}-shm`]) if (existsSync(f)) chmodSync(f, 0o600);
-    return new SqliteStore(file, basename(dataDir), dataDir);
+    return new SqliteStore(file, basename(dataDir), dataDir, opts);
   } catch (err) {
     const e = err as Error;
     const code = sqliteCode(err);

@@ -1,5 +1,5 @@
 import type { SqliteDb, Transaction } from "./sqlite-db.js";
-import type { RunClaim, RunQueue, StoredRunRequest } from "./store.js";
+import type { Clock, RunClaim, RunQueue, StoredRunRequest } from "./store.js";
 
 type Row = Record<string, unknown>;
 
@@ -10,9 +10,10 @@ export class SqliteQueue implements RunQueue {
   constructor(
     private readonly db: SqliteDb,
     private readonly ws: string,
+    private readonly now: Clock = Date.now,
   ) {
     this.claimTx = db.transaction((owner: string, leaseMs: number, runId?: string) => {
-      const now = Date.now();
+      const now = this.now();
       const row = (
         runId
           ? db.prepare("SELECT run_id, request FROM run_requests WHERE workspace = ? AND run_id = ? AND done = 0 AND (owner IS NULL OR lease_until < ? OR owner = ?)").get(this.ws, runId, now, owner)
@@ -25,7 +26,7 @@ export class SqliteQueue implements RunQueue {
   }
 
   async enqueue(runId: string, request: StoredRunRequest): Promise<void> {
-    this.db.prepare("INSERT INTO run_requests (run_id, workspace, request, created_at) VALUES (?, ?, ?, ?)").run(runId, this.ws, JSON.stringify(request), Date.now());
+    this.db.prepare("INSERT INTO run_requests (run_id, workspace, request, created_at) VALUES (?, ?, ?, ?)").run(runId, this.ws, JSON.stringify(request), this.now());
   }
 
   async claim(owner: string, leaseMs: number, runId?: string): Promise<RunClaim | undefined> {
@@ -33,7 +34,7 @@ export class SqliteQueue implements RunQueue {
   }
 
   async heartbeat(runId: string, owner: string, leaseMs: number): Promise<boolean> {
-    return this.db.prepare("UPDATE run_requests SET lease_until = ? WHERE run_id = ? AND owner = ? AND done = 0").run(Date.now() + leaseMs, runId, owner).changes > 0;
+    return this.db.prepare("UPDATE run_requests SET lease_until = ? WHERE run_id = ? AND owner = ? AND done = 0").run(this.now() + leaseMs, runId, owner).changes > 0;
   }
 
   async update(runId: string, request: StoredRunRequest): Promise<void> {

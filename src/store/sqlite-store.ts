@@ -4,7 +4,7 @@ import { FileBlobs } from "./file-blobs.js";
 import { migrate } from "./schema.js";
 import { SqliteEventLog } from "./sqlite-events.js";
 import { SqliteQueue } from "./sqlite-queue.js";
-import { runBlobPrefixes, type ArtifactRecord, type ArtifactRecords, type EncryptedSecret, type RunStore, type SecretStore, type Store, type VarStore } from "./store.js";
+import { runBlobPrefixes, type StoreOptions, type ArtifactRecord, type ArtifactRecords, type EncryptedSecret, type RunStore, type SecretStore, type Store, type VarStore } from "./store.js";
 
 type Row = Record<string, unknown>;
 
@@ -29,6 +29,7 @@ export class SqliteStore implements Store {
     file: string,
     readonly workspace: string,
     blobRoot: string,
+    opts: StoreOptions = {},
   ) {
     this.db = SqliteDb.open(file, 5000);
     this.db.pragma("journal_mode = WAL");
@@ -40,7 +41,7 @@ export class SqliteStore implements Store {
     this.secrets = new SqliteSecrets(this.db, workspace);
     this.vars = new SqliteVars(this.db, workspace);
     this.artifacts = new SqliteArtifacts(this.db, workspace);
-    this.queue = new SqliteQueue(this.db, workspace);
+    this.queue = new SqliteQueue(this.db, workspace, opts.clock);
   }
 
   follow(intervalMs = 50): void {

@@ -197,6 +197,18 @@ export interface RunCoordination {
   reuse?: unknown;
 }
 
+/**
+ * Milliseconds since the epoch, as leases read them: `Date.now` unless a test injects a clock to
+ * expire a lease without waiting for it.
+ */
+export type Clock = () => number;
+
+/** What a store is opened with besides its location. */
+export interface StoreOptions {
+  /** The run queue's clock (default `Date.now`). */
+  clock?: Clock;
+}
+
 /** A claimed run request. */
 export interface RunClaim {
   runId: string;

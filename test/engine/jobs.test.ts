@@ -47,3 +47,10 @@ test("events: every job and step starts before it completes, logs sit between, s
   const started = r.events.find((e) => e.type === "step.started");
   assert.equal(started?.type === "step.started" && started.data.stepNumber, 1);
 });
+
+test("JOB-09: a job whose output expression throws fails with an error line naming the output's evaluation, not silently", async () => {
+  const r = await runFixture("jobs", "bad-output.yml");
+  assert.equal(r.job("build").conclusion, "failure");
+  assert.match(r.jobLog("build"), /##\[error\]Error when evaluating 'outputs' for job 'build': .*/, r.jobLog("build"));
+  assert.match(r.jobLog("after"), /result=failure/);
+});

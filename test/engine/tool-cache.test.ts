@@ -12,7 +12,7 @@ import { providePnpm } from "../../src/engine/tools/pnpm-tool.js";
 import { fetchPackage } from "../../src/engine/tools/registry.js";
 import { conclusions, runFixture } from "../helpers/engine.js";
 import { fakeRegistry, type FakePackage } from "../helpers/fake-registry.js";
-import { fixtureCopy, shellEnv, tempDir } from "../helpers/temp.js";
+import { fixtureCopy, shellEnv, tempDir, until } from "../helpers/temp.js";
 
 /** What stax's own npm calls run with: the fake registry, and an npm cache and HOME of the test's own. */
 export function registryEnv(url: string): Record<string, string> {
@@ -160,8 +160,8 @@ test("a download another stax process holds the lock of is waited for, not made 
   const lines: string[] = [];
   // The registry refuses: any download of its own would fail the call.
   const waiting = fetchPackage(`${nodePackage()}@14.21.3`, dest, "bin/node", registryEnv("http://127.0.0.1:9/"), (l) => lines.push(l));
-  await new Promise((r) => setTimeout(r, 700));
-  // The other process finishes: its entry complete, its lock gone.
+  await until("the download to wait for the lock", () => (lines.length ? true : undefined), 30_000);
+  // Once it says it waits (it found the lock), the other process finishes: its entry complete, its lock gone.
   mkdirSync(join(dest, "bin"), { recursive: true });
   writeFileSync(`${dest}.complete`, "");
   rmSync(`${dest}.lock`, { recursive: true });

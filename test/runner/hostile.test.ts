@@ -131,15 +131,19 @@ test("deleting a run while its folder artifact downloads as a zip ends that down
   try {
     const run = await r.runToEnd("big");
     assert.equal(run.conclusion, "success");
+    // The DELETE's answer is checked after the download settled: an assertion inside its callback
+    // would be an unhandled rejection, not a failure of this test.
+    let deleted: Promise<number> | undefined;
+    let bytes = 0;
     const ended = await new Promise<string>((resolve) => {
       const req = request(`${r.url}/api/runs/${run.id}/artifacts/big`, (res) => {
         res.once("data", () => {
+          // Paused at the first bytes, so the zip has not opened its later files when the run goes.
           res.pause();
-          void r.json("DELETE", `/api/runs/${run.id}`).then((d) => {
-            assert.equal(d.status, 200);
-            setTimeout(() => res.resume(), 200);
-          });
+          deleted = r.json("DELETE", `/api/runs/${run.id}`).then((d) => d.status);
+          void deleted.then(() => res.resume(), () => res.resume());
         });
+        res.on("data", (c: Buffer) => (bytes += c.length));
         res.on("end", () => resolve("end"));
         res.on("error", () => resolve("error"));
         res.on("close", () => resolve("close"));
@@ -147,8 +151,9 @@ test("deleting a run while its folder artifact downloads as a zip ends that down
       req.on("error", () => resolve("error"));
       req.end();
     });
-    assert.ok(ended);
-    await new Promise((res) => setTimeout(res, 200));
+    assert.equal(await deleted, 200, "the run was deleted mid-download");
+    assert.notEqual(ended, "end", `the download was cut, not completed (${bytes} bytes read)`);
+    assert.ok(bytes < 12_000_000, `${bytes} bytes: less than the artifact's files`);
     assert.equal((await r.json("GET", "/health")).status, 200, "the runner still answers");
   } finally {
     await r.close();

@@ -13,13 +13,17 @@ import { openStream } from "../helpers/runner.js";
 import { tempDir } from "../helpers/temp.js";
 
 const line = (i: number) => makeEvent("step.log", { runId: "r", jobId: "j", stepNumber: 1, line: `line ${i}\n` });
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 test("events committed while a subscriber's replay read is in flight reach it after the replay: none lost, none twice", async () => {
   const store = openStore(tempDir("stax-hub-"));
   await store.events.append(Array.from({ length: 10 }, (_, i) => line(i + 1)));
   let reads = 0;
-  // A read that answers what was committed when it began, but late: as a networked database may.
+  // The first read answers what was committed when it began, but only once the test opens the
+  // gate (as a slow networked database may): the test commits more while it is in flight.
+  let started!: () => void;
+  const firstReadStarted = new Promise<void>((r) => (started = r));
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
   const slow: EventLog = {
     append: (e) => store.events.append(e),
     highWater: () => store.events.highWater(),
@@ -27,9 +31,12 @@ test("events committed while a subscriber's replay read is in flight reach it af
     onCommit: (l) => store.events.onCommit(l),
     caughtUp: () => store.events.caughtUp(),
     readSince: async (since, q) => {
-      reads++;
+      const first = ++reads === 1;
       const page = await store.events.readSince(since, q);
-      await sleep(200);
+      if (first) {
+        started();
+        await gate;
+      }
       return page;
     },
   };
@@ -39,13 +46,15 @@ test("events committed while a subscriber's replay read is in flight reach it af
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   try {
     const stream = await openStream(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, "/");
-    await sleep(50);
+    await firstReadStarted;
     assert.equal(reads, 1, "the replay's first read is in flight");
     await store.events.append([line(11), line(12)]);
-    await sleep(250);
+    await store.events.caughtUp();
+    release();
+    await stream.waitFor((f) => f.id === 12, 5000);
     await store.events.append([line(13)]);
+    // The stream is in id order: a duplicate of any earlier event would come before 13.
     await stream.waitFor((f) => f.id === 13, 5000);
-    await sleep(100);
     assert.deepEqual(stream.events().map((e) => e.id), Array.from({ length: 13 }, (_, i) => i + 1));
     stream.close();
   } finally {
@@ -72,7 +81,9 @@ test("a subscriber resuming within the newest batches is served from memory, fro
     await live.waitFor((f) => f.event === "ping");
     for (let b = 0; b < 100; b++) {
       await store.events.append(Array.from({ length: 100 }, (_, i) => line(b * 100 + i + 1)));
-      await sleep(1);
+      // The live subscriber reads each batch before the next is committed, as a reader keeping up
+      // does (a subscriber 128 KiB behind is dropped, which is not what this test is about).
+      await live.waitFor((f) => f.id === (b + 1) * 100);
     }
     await live.waitFor((f) => f.id === 10_000);
     // Id 9950 is in the middle of the newest batch: the frames after it, none before.

@@ -5,7 +5,7 @@ import { test } from "node:test";
 import { workspaceDataDir } from "../../src/config/config.js";
 import type { WorkflowRun } from "../../src/contract/index.js";
 import { spawnRunner } from "../helpers/runner.js";
-import { tempDir } from "../helpers/temp.js";
+import { tempDir, until } from "../helpers/temp.js";
 
 /** Alive and not a zombie (a reparented zombie waits for an init that may never reap it). */
 function alive(pid: number): boolean {
@@ -33,9 +33,11 @@ test("after kill -9 of the runner mid-step and a restart, no process the step st
     const res = await fetch(`${r.url}/api/runs`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ workflow: "bg", sandbox: { strategy: "none" } }) });
     const run = (await res.json()) as WorkflowRun;
     const file = join(ws, "pids");
-    for (let i = 0; i < 400 && !existsSync(file); i++) await new Promise((res) => setTimeout(res, 25));
-    await new Promise((res) => setTimeout(res, 50));
-    pids = readFileSync(file, "utf8").trim().split(" ").map(Number);
+    // The file is complete once it holds three pids and a newline (echo may be caught half-written).
+    pids = await until("the step's pids", () => {
+      const text = existsSync(file) ? readFileSync(file, "utf8") : "";
+      return text.endsWith("\n") ? text.trim().split(" ").map(Number) : undefined;
+    }, 10_000, 25);
     assert.equal(pids.length, 3);
     const dataDir = workspaceDataDir(home, ws);
     assert.equal((statSync(join(dataDir, "runner.json")).mode & 0o777).toString(8), "600");

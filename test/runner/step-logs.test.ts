@@ -130,6 +130,7 @@ test("GET /api/runs/:id carries lastEventId; an SSE stream since it with runId a
   assert.equal(snap.body.lastEventId, Math.max(...all.events().map((e) => e.id)), "the newest event of the store");
   const since = await openStream(r.url, `/api/events?runId=${next.id}&since=${snap.body.lastEventId}`);
   await since.waitFor((f) => f.event === "ping");
+  // Kept on purpose: a window for a wrong replay to show (nothing arriving has no event to wait for).
   await new Promise((res) => setTimeout(res, 200));
   since.close();
   assert.deepEqual(since.events(), [], "a finished run is not replayed past its snapshot");

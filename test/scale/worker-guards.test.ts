@@ -66,8 +66,10 @@ test("kill -9 of a worker mid-step: the next worker on the same work folder kill
     pids = (live.frames().find(isPids)!.data as { line: string }).line.trim().split(" ").slice(1).map(Number);
     assert.ok(pids.every(alive));
     assert.equal(readdirSync(join(workDir, "legs")).length, 1, "the leg's folder is there while it runs");
-    fleet.workers.get("g1")!.child.kill("SIGKILL");
-    await new Promise((r) => setTimeout(r, 200));
+    const g1 = fleet.workers.get("g1")!.child;
+    const dead = new Promise((r) => g1.once("exit", r));
+    g1.kill("SIGKILL");
+    await dead;
     assert.ok(pids.some(alive), "the step outlived its worker (nothing else reaps it)");
     await fleet.startWorker("g2", ["--work-dir", workDir]);
     for (let i = 0; i < 100 && pids.some(alive); i++) await new Promise((r) => setTimeout(r, 50));

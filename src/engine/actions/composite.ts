@@ -1,6 +1,6 @@
 import { evaluateString } from "../../expressions/index.js";
 import type { ActionDef, StepDef } from "../../workflow/index.js";
-import { failStep, type ProcessOutcome } from "../steps/run-process.js";
+import { failStep, logError, type ProcessOutcome } from "../steps/run-process.js";
 import type { PostEntry } from "../runtime.js";
 import type { StepScope } from "../steps/scope.js";
 import { scopeFunctions, stepContexts } from "../steps/scope.js";
@@ -43,7 +43,7 @@ export async function runComposite(action: ActionDef, info: StepScope["action"],
     try {
       outputs[o.id] = evaluateString(o.value, stepContexts(inner, { ...scope.rt.state.env, ...inner.composite!.envOverlay }, def.id), scopeFunctions(inner)) ?? "";
     } catch (err) {
-      scope.log(`##[error]${errorMessage(err)}`);
+      logError(scope.log, errorMessage(err));
     }
   }
   if (innerPost.length) {

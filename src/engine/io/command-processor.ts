@@ -1,6 +1,7 @@
 import { KNOWN_COMMANDS, parseCommand } from "./commands.js";
 import { errorMessage } from "../../contract/index.js";
 import { StepOutputs } from "./output-limits.js";
+import { logError } from "./log-lines.js";
 
 /** What a step's commands and file commands produce for the step itself. */
 export interface StepEffects {
@@ -43,7 +44,7 @@ export class CommandProcessor {
     private readonly options: { allowUnsecure: boolean; debug: boolean },
   ) {
     this.outputs = new StepOutputs(effects.outputs, (message) => {
-      this.log(`##[error]${message}`);
+      logError(this.log, message);
       this.effects.failure ??= "The step's outputs exceed stax's limit";
     });
   }
@@ -67,8 +68,8 @@ export class CommandProcessor {
     try {
       this.handle(cmd.name, cmd.props, cmd.data);
     } catch (err) {
-      this.log(`##[error]Unable to process command '${text}' successfully.`);
-      this.log(`##[error]${errorMessage(err)}`);
+      logError(this.log, `Unable to process command '${text}' successfully.`);
+      logError(this.log, errorMessage(err));
       this.effects.failure ??= `Unable to process command '${cmd.name}'`;
     }
   }
@@ -86,7 +87,7 @@ export class CommandProcessor {
       case "set-env":
       case "add-path":
         if (!this.options.allowUnsecure) {
-          this.log(`##[error]The \`${name}\` command is disabled. Please upgrade to using Environment Files or opt into unsecure command execution by setting the \`ACTIONS_ALLOW_UNSECURE_COMMANDS\` environment variable to \`true\`.`);
+          logError(this.log, `The \`${name}\` command is disabled. Please upgrade to using Environment Files or opt into unsecure command execution by setting the \`ACTIONS_ALLOW_UNSECURE_COMMANDS\` environment variable to \`true\`.`);
           this.effects.failure ??= `The '${name}' command is disabled`;
           return;
         }
@@ -135,7 +136,7 @@ export class CommandProcessor {
     const refused = this.addMask(value);
     if (!refused || this.maskRefused) return;
     this.maskRefused = true; // said once per step: a million refusals must not become a million lines
-    this.log(`##[error]${refused}`);
+    logError(this.log, refused);
     this.effects.failure ??= "Too many masks";
   }
 
@@ -147,7 +148,7 @@ export class CommandProcessor {
   /** GITHUB_ENV semantics (FILE-04): later steps see it; NODE_OPTIONS is refused (CMD-12). */
   setEnv(name: string, value: string): void {
     if (name === "NODE_OPTIONS") {
-      this.log("##[error]Can't store NODE_OPTIONS output parameter using '$GITHUB_ENV' command.");
+      logError(this.log, "Can't store NODE_OPTIONS output parameter using '$GITHUB_ENV' command.");
       return;
     }
     this.changes.env[name] = value;

@@ -4,6 +4,7 @@ import { parseEnvFile } from "./envfile.js";
 import { Lru } from "./lru.js";
 import { size, STEP_OUTPUTS_LIMIT } from "./output-limits.js";
 import type { CommandProcessor, JobEffects, StepEffects } from "./command-processor.js";
+import { logError } from "./log-lines.js";
 
 export interface FileCommandPaths {
   GITHUB_ENV: string;
@@ -72,14 +73,14 @@ export function processFileCommands(paths: FileCommandPaths, effects: StepEffect
   for (const [key, label, apply] of files) {
     // A file bigger than all the outputs a step may have is not read into memory.
     const content = take(paths[key], STEP_OUTPUTS_LIMIT, (bytes) => {
-      log(`##[error]Unable to process file command '${label}' successfully: ${key} holds ${size(bytes)}, more than stax reads (${size(STEP_OUTPUTS_LIMIT)} per step).`);
+      logError(log, `Unable to process file command '${label}' successfully: ${key} holds ${size(bytes)}, more than stax reads (${size(STEP_OUTPUTS_LIMIT)} per step).`);
       effects.failure ??= `Unable to process file command '${label}'`;
     });
     if (!content) continue;
     const parsed = parseEnvFile(content);
     if (!parsed.ok) {
-      log(`##[error]Unable to process file command '${label}' successfully.`);
-      log(`##[error]${parsed.error.message} (${key} line ${parsed.error.line})`);
+      logError(log, `Unable to process file command '${label}' successfully.`);
+      logError(log, `${parsed.error.message} (${key} line ${parsed.error.line})`);
       effects.failure ??= `Unable to process file command '${label}'`;
       continue;
     }
@@ -91,7 +92,7 @@ export function processFileCommands(paths: FileCommandPaths, effects: StepEffect
   }
   const summary = take(paths.GITHUB_STEP_SUMMARY);
   if (summary.trim()) {
-    if (Buffer.byteLength(summary) > 1024 * 1024) log("##[error]$GITHUB_STEP_SUMMARY upload aborted, supports content up to a size of 1024k");
+    if (Buffer.byteLength(summary) > 1024 * 1024) logError(log, "$GITHUB_STEP_SUMMARY upload aborted, supports content up to a size of 1024k");
     else changes.summary = summary;
   }
 }

@@ -71,6 +71,7 @@ export class Checkouts {
 
   /** At the end of the run: removes the run's folder when no kept checkout is left in it. */
   async close(): Promise<void> {
+    // Harmless: rmdir fails exactly when a kept checkout (or another leg's) is still in the folder.
     if (!this.opts.keep) await rmdir(this.runDir).catch(() => {});
   }
 
@@ -146,6 +147,7 @@ export async function snapshotOf(workspace: string, tempDir: string, hostEnv: Re
   await mkdir(tempDir, { recursive: true });
   const tmp = join(tempDir, `index-${Math.random().toString(36).slice(2)}`);
   // Starting from a copy of the real index lets git reuse its stat data: only changed files are hashed.
+  // A repository with no index yet (nothing staged ever) has none to copy: git then builds one from scratch.
   await copyFile(index, tmp).catch(() => {});
   const env = { ...hostEnv, GIT_INDEX_FILE: tmp, GIT_AUTHOR_NAME: "stax", GIT_AUTHOR_EMAIL: "stax@localhost", GIT_COMMITTER_NAME: "stax", GIT_COMMITTER_EMAIL: "stax@localhost" };
   try {
@@ -195,8 +197,10 @@ const turns = new Map<string, Promise<unknown>>();
 
 /** Runs `work` after every earlier one for the same repository has settled. */
 function inTurn<T>(top: string, work: () => Promise<T>): Promise<T> {
+  // The earlier work's failure is its own caller's (it awaits `mine`); here it only means "settled".
   const mine = (turns.get(top) ?? Promise.resolve()).catch(() => {}).then(work);
   turns.set(top, mine);
+  // Only forgets the turn once settled; the caller sees the failure through the promise returned.
   void mine.catch(() => {}).finally(() => turns.get(top) === mine && turns.delete(top));
   return mine;
 }
@@ -206,6 +210,7 @@ async function removeWorktree(top: string, dir: string, env: Record<string, stri
     await git(top, ["worktree", "remove", "--force", dir], env);
   } catch {
     await rm(dir, { recursive: true, force: true });
+    // Best-effort: the folder is gone already; a stale worktree entry is pruned by git's next prune.
     await git(top, ["worktree", "prune"], env).catch(() => {});
   }
 }

@@ -13,6 +13,7 @@ import { setupStep, skipJob } from "./setup-step.js";
 import { errorMessage, type Result } from "../../contract/index.js";
 import { withinLimits } from "../steps/job-outputs.js";
 import { cleanUpOrphans, jobTrackingId } from "../steps/orphans.js";
+import { errorLines, logError } from "../steps/run-process.js";
 
 /**
  * Runs one job (or matrix leg) whose `if` already passed: set up (env, defaults, RUNNER_TEMP),
@@ -49,7 +50,7 @@ export async function runJob(start: JobStart): Promise<JobResult> {
   if (head.length || setupError) reporter.planSteps(job, head, !setupError);
   reporter.jobStarted(job);
   if (setupError) {
-    setupStep(rt.run, job, "failure", setupError.split("\n").map((l) => `##[error]${l}`));
+    setupStep(rt.run, job, "failure", errorLines(setupError));
     state.fail();
   } else {
     const started: Result<JobContainers> = containers ? await initContainers(rt, job.steps[0], logTo, image) : { ok: true, value: { cleanup: async () => {} } };
@@ -75,7 +76,7 @@ export async function runJob(start: JobStart): Promise<JobResult> {
   }
   const lastLog = (line: string): void => logTo(job.steps.filter((s) => s.status === "completed").at(-1) ?? job.steps[0])(line);
   await cleanUpOrphans(rt.trackingId, lastLog);
-  const outputs = withinLimits(rt, jobOutputs(rt, scope), lastLog);
+  const outputs = withinLimits(rt, jobOutputs(rt, scope, lastLog), lastLog);
   const conclusion: JobConclusion = state.conclusion;
   let coe = false;
   try {
@@ -104,7 +105,7 @@ async function initContainers(rt: JobContext, step: Step, logTo: (s: Step) => (l
     r = { ok: false, error: errorMessage(err) };
   }
   if (!r.ok) {
-    log(`##[error]${r.error}`);
+    logError(log, r.error);
     reporter.stepCompleted(rt.job, step, "failure", "failure");
     rt.state.fail();
     return r;
@@ -160,7 +161,7 @@ async function runSteps(rt: JobContext, scope: StepScope, logTo: (s: Step) => (l
   const { reporter } = rt.run;
   const timeout = Number(evaluateToken(rt.def.timeoutMinutes, jobContexts(rt)) ?? 360);
   const timer = setTimeout(() => {
-    logTo(rt.job.steps.find((s) => s.status === "in_progress") ?? rt.job.steps[0])(`##[error]The job running on stax has exceeded the maximum execution time of ${timeout} minutes.`);
+    logError(logTo(rt.job.steps.find((s) => s.status === "in_progress") ?? rt.job.steps[0]), `The job running on stax has exceeded the maximum execution time of ${timeout} minutes.`);
     rt.state.markTimedOut();
   }, (Number.isFinite(timeout) && timeout > 0 ? timeout : 360) * 60_000);
   try {
@@ -201,14 +202,17 @@ async function runSteps(rt: JobContext, scope: StepScope, logTo: (s: Step) => (l
 }
 
 /** JOB-09: outputs evaluated after every step; empty ones dropped, ones holding a secret dropped with a warning. */
-function jobOutputs(rt: JobContext, scope: StepScope): Record<string, string> {
+function jobOutputs(rt: JobContext, scope: StepScope, log: (line: string) => void): Record<string, string> {
   if (!rt.def.outputs) return {};
   const out: Record<string, string> = {};
   const ctx = { ...stepContexts(scope, rt.state.env, ""), job: { status: rt.state.status } };
   let values: Record<string, string>;
   try {
     values = evaluateStringMap(rt.def.outputs, ctx, scopeFunctions(scope));
-  } catch {
+  } catch (err) {
+    // Fails the job as GitHub does, and says why on the job's last step: a failed job with no
+    // error line leaves its reader nothing to go on.
+    logError(log, `Error when evaluating 'outputs' for job '${rt.job.id}': ${errorMessage(err)}`);
     rt.state.fail();
     return out;
   }

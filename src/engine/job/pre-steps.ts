@@ -16,7 +16,7 @@ import { MAX_COMPOSITE_DEPTH } from "../actions/composite.js";
 import { locateRepo } from "../actions/action-source.js";
 import { inputEnv } from "../actions/node-action.js";
 import { runDockerStage } from "../actions/docker-action.js";
-import { runProcess } from "../steps/run-process.js";
+import { logError, runProcess } from "../steps/run-process.js";
 import { stepStatusFunctions, type JobContext } from "../runtime.js";
 import { stepContexts, type StepScope } from "../steps/scope.js";
 import { findShim } from "../actions/shims/index.js";
@@ -100,7 +100,7 @@ export async function runPreSteps(rt: JobContext, scope: StepScope, plans: PrePl
       run = evaluateCondition((runs.using === "node" || runs.using === "docker" ? runs.preIf : undefined) ?? "always()", { ...pre.ctx, inputs, steps: {} }, fns);
     } catch (err) {
       reporter.stepStarted(rt.job, step);
-      log(`##[error]${errorMessage(err)}`);
+      logError(log, errorMessage(err));
       reporter.stepCompleted(rt.job, step, "failure", "failure");
       rt.state.fail();
       continue;

@@ -1,5 +1,6 @@
 import type { Job, StepConclusion } from "../../contract/index.js";
 import type { JobResult, RunRuntime } from "../runtime.js";
+import { errorLines } from "../steps/run-process.js";
 
 /**
  * The one "Set up job" step of a job that does not run its steps: failed, with the error lines
@@ -16,7 +17,7 @@ export function setupStep(run: RunRuntime, job: Job, conclusion: StepConclusion,
 
 /** A job that could not start: shown with a failed "Set up job" step that says why. */
 export function failHolder(run: RunRuntime, holder: Job, message: string): JobResult {
-  setupStep(run, holder, "failure", message.split("\n").map((l) => `##[error]${l}`));
+  setupStep(run, holder, "failure", errorLines(message));
   run.reporter.jobCompleted(holder, "failure");
   return { result: "failure", outputs: {} };
 }

@@ -4,7 +4,7 @@ import type { StepDef } from "../../workflow/index.js";
 import { runAction } from "../actions/actions.js";
 import { runScript } from "../steps/run-script.js";
 import { scopeFunctions, stepContexts, type StepScope } from "../steps/scope.js";
-import type { ProcessOutcome } from "../steps/run-process.js";
+import { failStep, logError, type ProcessOutcome } from "../steps/run-process.js";
 import { errorMessage } from "../../contract/index.js";
 
 export interface StepResult {
@@ -13,9 +13,13 @@ export interface StepResult {
   outputs: Record<string, string>;
 }
 
+/**
+ * A step that failed before its kind ran (its env or `if` threw): `failStep`'s failure, the one
+ * failure helper of the engine, as a step's result (continue-on-error is not read: GitHub fails it).
+ */
 function fault(scope: StepScope, err: unknown): StepResult {
-  scope.log(`##[error]${errorMessage(err)}`);
-  return { outcome: "failure", conclusion: "failure", outputs: {} };
+  const { result } = failStep(scope, errorMessage(err));
+  return { outcome: result, conclusion: result, outputs: {} };
 }
 
 /** STEP-08: minutes from `timeout-minutes`, undefined for none. */
@@ -65,15 +69,14 @@ export async function executeStep(def: StepDef, scope: StepScope, onStart?: () =
     }
     outcome = def.run !== undefined ? await runScript(def, scope, ctx, fns, env) : await runAction(def, scope, ctx, fns, env, executeStep);
   } catch (err) {
-    outcome = { result: "failure" };
-    scope.log(`##[error]${errorMessage(err)}`);
+    outcome = failStep(scope, errorMessage(err));
   } finally {
     if (timer) clearTimeout(timer);
     if (!scope.composite) rt.state.watchCondition(undefined);
   }
   let result = outcome.result;
   if (timedOut) {
-    scope.log(`##[error]The action '${def.id}' has timed out after ${timeoutOf(evaluateToken(def.timeoutMinutes, ctx, fns))} minutes.`);
+    logError(scope.log, `The action '${def.id}' has timed out after ${timeoutOf(evaluateToken(def.timeoutMinutes, ctx, fns))} minutes.`);
     result = "failure";
   }
   let conclusion: StepConclusion = result;
@@ -82,7 +85,7 @@ export async function executeStep(def: StepDef, scope: StepScope, onStart?: () =
     try {
       coe = truthy(evaluateToken(def.continueOnError, ctx, fns));
     } catch (err) {
-      scope.log(`##[error]${errorMessage(err)}`);
+      logError(scope.log, errorMessage(err));
     }
     if (coe) conclusion = "success";
   }

@@ -8,6 +8,7 @@ import { failHolder, skipJob } from "../job/setup-step.js";
 import { legLabels, runsOnLabels as rawLabels } from "../job/runs-on.js";
 import type { GraphScope, JobResult, RunRuntime } from "../runtime.js";
 import { errorMessage } from "../../contract/index.js";
+import { errorLines } from "../steps/run-process.js";
 
 /** Whether a graph's legs can run on another machine: its workflow file is part of the run's source. */
 export function dispatchable(run: RunRuntime, graph: GraphScope): boolean {
@@ -74,7 +75,7 @@ export function dispatchLeg(run: RunRuntime, graph: GraphScope, def: JobDef, job
     // The worker is gone mid-job: its running step fails with the reason, the rest never ran.
     const step = job.steps.find((s) => s.status === "in_progress") ?? run.reporter.addStep(job, "Lost worker");
     if (step.status === "queued") run.reporter.stepStarted(job, step);
-    run.reporter.log(job, step, `##[error]${outcome.message}\n`);
+    for (const line of errorLines(outcome.message)) run.reporter.log(job, step, `${line}\n`);
     run.reporter.stepCompleted(job, step, "failure", "failure");
     for (const s of job.steps) if (s.status === "queued") run.reporter.stepCompleted(job, s, "skipped", "skipped");
     run.reporter.jobCompleted(job, "failure");

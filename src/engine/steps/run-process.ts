@@ -3,6 +3,9 @@ import { prepareFileCommands, processFileCommands } from "../io/file-commands.js
 import { spawnStep, type RunningProcess } from "../io/process.js";
 import type { StepScope } from "./scope.js";
 import { processEnv } from "./step-env.js";
+import { logError } from "../io/log-lines.js";
+// The rooms above steps (job, plan) reach the error lines through here, beside `failStep`.
+export { errorLines, logDebug, logError } from "../io/log-lines.js";
 
 /** Starts a step somewhere else than a host process (a container), given its env and line sink. */
 export type StartProcess = (env: Record<string, string>, onLine: (line: string) => void) => RunningProcess;
@@ -20,10 +23,10 @@ export interface ProcessOutcome {
 
 /**
  * A step that fails for a reason stax states (a missing input, an action it cannot find, Docker it
- * cannot reach): each line logged as `##[error]…`, then the failure, as a step process's own would.
+ * cannot reach): each line logged as an error line (`logError`), then the failure, as a step process's own would.
  */
 export function failStep(scope: { log: (line: string) => void }, ...lines: string[]): ProcessOutcome {
-  for (const line of lines) scope.log(`##[error]${line}`);
+  for (const line of lines) logError(scope.log, line);
   return { result: "failure" };
 }
 
@@ -60,12 +63,12 @@ export async function runProcess(
   const { code, error } = await proc.exit;
   recorder?.ended(proc.pid!);
   rt.state.processEnded();
-  if (error) scope.log(`##[error]${error}`);
+  if (error) logError(scope.log, error);
   processFileCommands(files, effects, changes, commands, scope.log);
   rt.state.apply(changes);
   if (stopped && code !== 0) return { result: "cancelled", effects };
   if (code !== 0) {
-    scope.log(`##[error]Process completed with exit code ${code}.`);
+    logError(scope.log, `Process completed with exit code ${code}.`);
     return { result: "failure", effects };
   }
   return { result: effects.failure ? "failure" : "success", effects };

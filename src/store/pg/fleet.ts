@@ -10,6 +10,15 @@ export const LEGS_CHANNEL = "stax_legs";
 /** Milliseconds of the database's clock: leases compare times of one clock, whatever the hosts' skew. */
 const NOW = "(extract(epoch from clock_timestamp()) * 1000)::bigint";
 
+/** What the fleet is opened with besides its database. */
+export interface FleetOptions {
+  /**
+   * Milliseconds added to the database's clock wherever leases and heartbeats are set or compared:
+   * a test moves time forward to expire a lease without waiting for it (0 otherwise).
+   */
+  ahead?: () => number;
+}
+
 export type LegState = "queued" | "running" | "done" | "lost" | "cancelled";
 
 /** A leg a worker claimed. */
@@ -30,9 +39,10 @@ export class PgFleet {
   private constructor(
     private readonly pool: pg.Pool,
     private readonly url: string,
+    private readonly ahead: () => number,
   ) {}
 
-  static async connect(url: string): Promise<PgFleet> {
+  static async connect(url: string, opts: FleetOptions = {}): Promise<PgFleet> {
     const pool = new (await pgDriver()).Pool({ connectionString: url, max: 4, connectionTimeoutMillis: 10_000 });
     pool.on("error", () => {});
     try {
@@ -46,7 +56,13 @@ export class PgFleet {
       await pool.end().catch(() => {});
       throw new StaxError("STORE_UNAVAILABLE", `cannot reach the database at ${redactUrl(url)}: ${redactUrl(errorMessage(err))}`);
     }
-    return new PgFleet(pool, url);
+    return new PgFleet(pool, url, opts.ahead ?? (() => 0));
+  }
+
+  /** The database's clock in SQL, moved forward by `ahead` (an integer, so safe to write into the statement). */
+  private now(): string {
+    const ms = Math.trunc(this.ahead());
+    return Number.isFinite(ms) && ms !== 0 ? `(${NOW} + ${ms})` : NOW;
   }
 
   /** Calls `onChange` with each leg notification, and with `connected` after each (re)connect. */
@@ -58,7 +74,7 @@ export class PgFleet {
   async enqueue(id: string, spec: LegSpec): Promise<boolean> {
     // One statement, one round trip: the notification goes out with the row's commit, and only for a new row.
     const { rowCount } = await this.pool.query(
-      `WITH queued AS (INSERT INTO stax_legs (id, workspace, run_id, job_id, labels, spec, created_at) VALUES ($1, $2, $3, $4, $5, $6, ${NOW}) ON CONFLICT (id) DO NOTHING RETURNING id)
+      `WITH queued AS (INSERT INTO stax_legs (id, workspace, run_id, job_id, labels, spec, created_at) VALUES ($1, $2, $3, $4, $5, $6, ${this.now()}) ON CONFLICT (id) DO NOTHING RETURNING id)
        SELECT pg_notify($7, 'queued') FROM queued`,
       [id, spec.workspace, spec.runId, spec.job.id, spec.labels, JSON.stringify(spec), LEGS_CHANNEL],
     );
@@ -67,7 +83,7 @@ export class PgFleet {
 
   async claim(worker: string, labels: string[], leaseMs: number): Promise<ClaimedLeg | undefined> {
     const { rows } = await this.pool.query<{ id: string; spec: string }>(
-      `UPDATE stax_legs SET state = 'running', worker = $1, lease_until = ${NOW} + $3 WHERE id = (
+      `UPDATE stax_legs SET state = 'running', worker = $1, lease_until = ${this.now()} + $3 WHERE id = (
          SELECT id FROM stax_legs WHERE state = 'queued' AND labels <@ $2::text[] ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED)
        RETURNING id, spec`,
       [worker, labels, leaseMs],
@@ -77,8 +93,8 @@ export class PgFleet {
 
   /** Extends the leases of the worker's legs and records its heartbeat. */
   async heartbeat(worker: string, leaseMs: number, inHand: number): Promise<void> {
-    await this.pool.query(`UPDATE stax_legs SET lease_until = ${NOW} + $2 WHERE worker = $1 AND state = 'running'`, [worker, leaseMs]);
-    await this.pool.query(`UPDATE stax_workers SET heartbeat = ${NOW}, in_hand = $2 WHERE name = $1`, [worker, inHand]);
+    await this.pool.query(`UPDATE stax_legs SET lease_until = ${this.now()} + $2 WHERE worker = $1 AND state = 'running'`, [worker, leaseMs]);
+    await this.pool.query(`UPDATE stax_workers SET heartbeat = ${this.now()}, in_hand = $2 WHERE name = $1`, [worker, inHand]);
   }
 
   async finish(id: string, result: LegResult): Promise<void> {
@@ -114,7 +130,7 @@ export class PgFleet {
   /** Marks the running legs among `ids` whose lease lapsed as lost; returns them with their worker. */
   async lapse(ids: string[]): Promise<{ id: string; worker: string }[]> {
     if (!ids.length) return [];
-    const { rows } = await this.pool.query<{ id: string; worker: string }>(`UPDATE stax_legs SET state = 'lost' WHERE id = ANY($1) AND state = 'running' AND lease_until < ${NOW} RETURNING id, worker`, [ids]);
+    const { rows } = await this.pool.query<{ id: string; worker: string }>(`UPDATE stax_legs SET state = 'lost' WHERE id = ANY($1) AND state = 'running' AND lease_until < ${this.now()} RETURNING id, worker`, [ids]);
     return rows;
   }
 
@@ -136,7 +152,7 @@ export class PgFleet {
   }
 
   async registerWorker(name: string, labels: string[], slots: number): Promise<void> {
-    await this.pool.query(`INSERT INTO stax_workers (name, labels, slots, heartbeat, started_at) VALUES ($1, $2, $3, ${NOW}, ${NOW}) ON CONFLICT (name) DO UPDATE SET labels = excluded.labels, slots = excluded.slots, in_hand = 0, heartbeat = excluded.heartbeat, started_at = excluded.started_at`, [name, labels, slots]);
+    await this.pool.query(`INSERT INTO stax_workers (name, labels, slots, heartbeat, started_at) VALUES ($1, $2, $3, ${this.now()}, ${this.now()}) ON CONFLICT (name) DO UPDATE SET labels = excluded.labels, slots = excluded.slots, in_hand = 0, heartbeat = excluded.heartbeat, started_at = excluded.started_at`, [name, labels, slots]);
   }
 
   async removeWorker(name: string): Promise<void> {
@@ -145,7 +161,7 @@ export class PgFleet {
 
   /** Workers seen within `forgetMs`, newest heartbeat first; `lost` past `leaseMs` without one. */
   async workers(leaseMs: number, forgetMs = 3_600_000): Promise<WorkerInfo[]> {
-    const { rows } = await this.pool.query<{ name: string; labels: string[]; slots: number; in_hand: number; heartbeat: string; started_at: string; age: string }>(`SELECT *, ${NOW} - heartbeat AS age FROM stax_workers WHERE heartbeat > ${NOW} - $1 ORDER BY heartbeat DESC`, [forgetMs]);
+    const { rows } = await this.pool.query<{ name: string; labels: string[]; slots: number; in_hand: number; heartbeat: string; started_at: string; age: string }>(`SELECT *, ${this.now()} - heartbeat AS age FROM stax_workers WHERE heartbeat > ${this.now()} - $1 ORDER BY heartbeat DESC`, [forgetMs]);
     return rows.map((r) => ({ name: r.name, labels: r.labels, slots: r.slots, inHand: r.in_hand, lastHeartbeat: new Date(Number(r.heartbeat)).toISOString(), startedAt: new Date(Number(r.started_at)).toISOString(), lost: Number(r.age) > leaseMs }));
   }
 

@@ -2,7 +2,7 @@ import { Readable } from "node:stream";
 import type { Pool } from "pg";
 import { transaction } from "./tx.js";
 import { STATUSES, type ListRunsQuery, type WorkflowRun } from "../../contract/index.js";
-import { runBlobPrefixes, type ArtifactRecord, type ArtifactRecords, type BlobStore, type EncryptedSecret, type RunClaim, type RunQueue, type RunStore, type SecretStore, type StoredRunRequest } from "../store.js";
+import { runBlobPrefixes, type ArtifactRecord, type ArtifactRecords, type BlobStore, type Clock, type EncryptedSecret, type RunClaim, type RunQueue, type RunStore, type SecretStore, type StoredRunRequest } from "../store.js";
 
 /** Bytes of one blob row. */
 const BLOB_CHUNK = 1 << 20;
@@ -201,19 +201,21 @@ export class PgBlobs implements BlobStore {
   }
 }
 
+/** Run requests in PostgreSQL; leases are read on the front-ends' clock (`Clock`), as in SQLite. */
 export class PgQueue implements RunQueue {
   constructor(
     private readonly pool: Pool,
     private readonly ws: string,
+    private readonly now: Clock = Date.now,
   ) {}
 
   async enqueue(runId: string, request: StoredRunRequest): Promise<void> {
-    await this.pool.query("INSERT INTO stax_run_requests (workspace, run_id, request, created_at) VALUES ($1, $2, $3, $4)", [this.ws, runId, JSON.stringify(request), Date.now()]);
+    await this.pool.query("INSERT INTO stax_run_requests (workspace, run_id, request, created_at) VALUES ($1, $2, $3, $4)", [this.ws, runId, JSON.stringify(request), this.now()]);
   }
 
   async claim(owner: string, leaseMs: number, runId?: string): Promise<RunClaim | undefined> {
     // SKIP LOCKED: claimers never wait on each other, and one request goes to one of them.
-    const now = Date.now();
+    const now = this.now();
     const { rows } = await this.pool.query<{ run_id: string; request: string }>(
       `UPDATE stax_run_requests SET owner = $2, lease_until = $3 WHERE (workspace, run_id) = (
          SELECT workspace, run_id FROM stax_run_requests WHERE workspace = $1 AND NOT done AND (owner IS NULL OR lease_until < $4 OR owner = $2)
@@ -224,7 +226,7 @@ export class PgQueue implements RunQueue {
   }
 
   async heartbeat(runId: string, owner: string, leaseMs: number): Promise<boolean> {
-    return ((await this.pool.query("UPDATE stax_run_requests SET lease_until = $4 WHERE workspace = $1 AND run_id = $2 AND owner = $3 AND NOT done", [this.ws, runId, owner, Date.now() + leaseMs])).rowCount ?? 0) > 0;
+    return ((await this.pool.query("UPDATE stax_run_requests SET lease_until = $4 WHERE workspace = $1 AND run_id = $2 AND owner = $3 AND NOT done", [this.ws, runId, owner, this.now() + leaseMs])).rowCount ?? 0) > 0;
   }
 
   async update(runId: string, request: StoredRunRequest): Promise<void> {

@@ -1,7 +1,7 @@
 import type pg from "pg";
 import { pgDriver } from "./driver.js";
 import { StaxError, errorMessage } from "../../contract/index.js";
-import type { Store } from "../store.js";
+import type { Store, StoreOptions } from "../store.js";
 import { CHANNEL, PgEventLog } from "./events.js";
 import { PgArtifacts, PgBlobs, PgQueue, PgRuns, PgSecrets } from "./parts.js";
 import { migrate } from "./schema.js";
@@ -35,6 +35,7 @@ export class PgStore implements Store {
     private readonly url: string,
     readonly workspace: string,
     start: number,
+    opts: StoreOptions,
   ) {
     this.events = new PgEventLog(pool, workspace, start);
     this.logs = new PgLogs(pool, workspace);
@@ -43,11 +44,11 @@ export class PgStore implements Store {
     this.secrets = new PgSecrets(pool, workspace);
     this.vars = new PgVars(pool, workspace);
     this.artifacts = new PgArtifacts(pool, workspace);
-    this.queue = new PgQueue(pool, workspace);
+    this.queue = new PgQueue(pool, workspace, opts.clock);
   }
 
   /** Connects, migrates (idempotent, one process at a time) and opens the store of `workspace`. */
-  static async connect(url: string, workspace: string): Promise<PgStore> {
+  static async connect(url: string, workspace: string, opts: StoreOptions = {}): Promise<PgStore> {
     const pool = new (await pgDriver()).Pool({ connectionString: url, max: 8, connectionTimeoutMillis: 10_000 });
     // An idle client losing its connection (database restart) must not crash the process.
     pool.on("error", () => {});
@@ -56,7 +57,7 @@ export class PgStore implements Store {
       client = await pool.connect();
       await migrate(client);
       const { rows } = await client.query<{ value: string }>("SELECT value FROM stax_counters WHERE key = 'event_id'");
-      return new PgStore(pool, url, workspace, Number(rows[0].value));
+      return new PgStore(pool, url, workspace, Number(rows[0].value), opts);
     } catch (err) {
       await pool.end().catch(() => {});
       throw new StaxError("STORE_UNAVAILABLE", `cannot open the store at ${redactUrl(url)}: ${redactUrl(errorMessage(err))}`);

@@ -9,7 +9,7 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
-import { failStep, type ProcessOutcome } from "../../steps/run-process.js";
+import { failStep, logDebug, type ProcessOutcome } from "../../steps/run-process.js";
 import type { StepScope } from "../../steps/scope.js";
 import { staticStepName } from "../../steps/step-names.js";
 import { packEntry, unpackEntry, type Bases } from "./cache-archive.js";
@@ -161,7 +161,8 @@ async function doRestore(call: ShimCall, name: string): Promise<ProcessOutcome &
       scope.log(`Cache restored from key: ${found.key} (${found.meta.files} file(s))`);
       const now = new Date();
       touchEntry(found.dir, now);
-      await shared?.used(basename(found.dir), now).catch(() => {});
+      // Only the shared cache's eviction order depends on it; the restore itself succeeded.
+      await shared?.used(basename(found.dir), now).catch((e: unknown) => logDebug(scope.log, scope.rt.debug, `could not record the use of the shared cache entry ${basename(found.dir)}: ${errorMessage(e)}`));
     } catch (err) {
       // GitHub's cache: a restore that fails is a warning and a miss; the step stays green.
       scope.log(`##[warning]Failed to restore: ${errorMessage(err)}`);
