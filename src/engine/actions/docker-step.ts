@@ -11,7 +11,7 @@ import { failStep, runProcess, type ProcessOutcome } from "../steps/run-process.
 import type { StepScope } from "../steps/scope.js";
 import { runContainer } from "../docker/container-process.js";
 import { containerEnv, dockerFor, type Mount } from "../docker/context.js";
-import { tarFolder } from "../docker/tar.js";
+import { tarStream } from "../docker/tar.js";
 import { errorMessage } from "../../contract/index.js";
 
 export interface ContainerStep {
@@ -41,7 +41,7 @@ export async function runContainerStep(def: StepDef, scope: StepScope, env: Reco
       const dir = step.actionDir!;
       image = `stax-action-${createHash("sha256").update(dir).digest("hex").slice(0, 12)}:latest`;
       scope.log(`Building ${step.image} of ${step.label}`);
-      await engine.build(await tarFolder(dir), image, step.image, scope.log);
+      await engine.build(await tarStream(dir, step.image), image, step.image, scope.log);
     }
   } catch (err) {
     return failStep(scope, errorMessage(err));

@@ -3,6 +3,8 @@
  * `tcp://` of DOCKER_HOST. Unversioned paths: the engine answers with its own API version.
  */
 import { request, type IncomingMessage } from "node:http";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
 
 export interface DockerAddress {
   socketPath?: string;
@@ -40,11 +42,13 @@ export class DockerEngine {
 
   private raw(method: string, path: string, body?: unknown, headers: Record<string, string> = {}, timeoutMs = 0): Promise<IncomingMessage> {
     return new Promise((resolve, reject) => {
-      const payload = body === undefined ? undefined : Buffer.isBuffer(body) ? body : Buffer.from(JSON.stringify(body));
+      const payload = body === undefined || body instanceof Readable ? undefined : Buffer.isBuffer(body) ? body : Buffer.from(JSON.stringify(body));
       const req = request({ ...this.address, method, path, headers: { ...(payload && !Buffer.isBuffer(body) ? { "Content-Type": "application/json" } : {}), ...headers } }, resolve);
       if (timeoutMs) req.setTimeout(timeoutMs, () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
       req.on("error", reject);
-      req.end(payload);
+      // A stream (a build context) is sent as it is read; a failed read aborts the request.
+      if (body instanceof Readable) pipeline(body, req).catch(reject);
+      else req.end(payload);
     });
   }
 
@@ -86,8 +90,8 @@ export class DockerEngine {
     if ((res.statusCode ?? 500) >= 400 || error) throw new Error(`pulling ${image}: ${error?.error ?? text.trim()}`);
   }
 
-  /** Builds a tar context as `tag`. */
-  async build(tar: Buffer, tag: string, dockerfile: string, log: (l: string) => void): Promise<void> {
+  /** Builds a tar context (a buffer, or a stream sent as it is read) as `tag`. */
+  async build(tar: Buffer | Readable, tag: string, dockerfile: string, log: (l: string) => void): Promise<void> {
     const res = await this.raw("POST", `/build?t=${encodeURIComponent(tag)}&dockerfile=${encodeURIComponent(dockerfile)}&rm=1`, tar, { "Content-Type": "application/x-tar" });
     const text = await readText(res);
     for (const l of text.split("\n").filter(Boolean)) {
