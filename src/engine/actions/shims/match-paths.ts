@@ -1,6 +1,6 @@
 import { lstatSync, readdirSync, realpathSync, statSync } from "node:fs";
 import { basename, isAbsolute, join, resolve, sep } from "node:path";
-import { globToRegExp } from "../../../expressions/index.js";
+import { globRule, type GlobRule } from "../../../expressions/index.js";
 
 export interface MatchOptions {
   workspace: string;
@@ -19,7 +19,7 @@ interface Pattern {
   exclude: boolean;
   /** Where matching starts: the pattern's leading segments without wildcards. */
   root: string;
-  re: RegExp;
+  rule: GlobRule;
 }
 
 /**
@@ -39,9 +39,9 @@ export function matchPaths(spec: string, o: MatchOptions): string[] {
   for (const p of patterns) {
     if (p.exclude || !lstatSync(p.root, { throwIfNoEntry: false })) continue;
     const walk = { hidden: o.hidden ?? true, follow: o.list === "files" };
-    for (const f of entriesUnder(p.root, walk)) if (p.re.test(f)) found.add(f);
+    for (const f of entriesUnder(p.root, walk)) if (p.rule.matches(f)) found.add(f);
   }
-  return [...found].filter((f) => patterns.reduce((keep, p) => (p.re.test(f) ? !p.exclude : keep), false)).sort();
+  return [...found].filter((f) => patterns.reduce((keep, p) => (p.rule.matches(f) ? !p.exclude : keep), false)).sort();
 }
 
 function parse(line: string, o: MatchOptions): Pattern {
@@ -51,7 +51,7 @@ function parse(line: string, o: MatchOptions): Pattern {
   const parts = abs.split(sep);
   const wild = parts.findIndex((s) => /[*?[]/.test(s));
   const root = wild < 0 ? abs : parts.slice(0, wild).join(sep) || sep;
-  return { exclude, root, re: globToRegExp(abs) };
+  return { exclude, root, rule: globRule(abs, exclude) };
 }
 
 /**
