@@ -1,6 +1,6 @@
-import { lstatSync, readdirSync, realpathSync, statSync } from "node:fs";
+import { lstat, readdir, realpath, stat } from "node:fs/promises";
 import { basename, isAbsolute, join, resolve, sep } from "node:path";
-import { globRule, type GlobRule } from "../../../expressions/index.js";
+import { globRule, worthEntering, type GlobRule } from "../../../expressions/index.js";
 
 export interface MatchOptions {
   workspace: string;
@@ -29,17 +29,18 @@ interface Pattern {
  * what is below it too; the last pattern matching a path decides, so `!pattern` removes earlier
  * matches. Absolute paths, sorted.
  */
-export function matchPaths(spec: string, o: MatchOptions): string[] {
+export async function matchPaths(spec: string, o: MatchOptions): Promise<string[]> {
   const patterns = spec
     .split("\n")
     .map((l) => l.trim())
     .filter((l) => l && !l.startsWith("#"))
     .map((line) => parse(line, o));
+  const rules = patterns.map((p) => p.rule);
   const found = new Set<string>();
   for (const p of patterns) {
-    if (p.exclude || !lstatSync(p.root, { throwIfNoEntry: false })) continue;
+    if (p.exclude || !(await lstat(p.root).catch(() => undefined))) continue;
     const walk = { hidden: o.hidden ?? true, follow: o.list === "files" };
-    for (const f of entriesUnder(p.root, walk)) if (p.rule.matches(f)) found.add(f);
+    for (const f of await entriesUnder(p.root, rules, walk)) if (p.rule.matches(f)) found.add(f);
   }
   return [...found].filter((f) => patterns.reduce((keep, p) => (p.rule.matches(f) ? !p.exclude : keep), false)).sort();
 }
@@ -57,29 +58,27 @@ function parse(line: string, o: MatchOptions): Pattern {
 /**
  * `path` and what is below it: following links, the files (each real folder entered once on the
  * way down, so a link cycle ends); else every entry, folders and links (not entered) included.
+ * A folder no rule can reach below is listed but not entered. Asynchronous: a runner serves its
+ * streams from the thread this would otherwise hold.
  */
-function entriesUnder(path: string, o: { hidden: boolean; follow: boolean }): string[] {
+async function entriesUnder(path: string, rules: GlobRule[], o: { hidden: boolean; follow: boolean }): Promise<string[]> {
   const out: string[] = [];
   const follow = o.follow;
-  const visit = (p: string, ancestors: Set<string>): void => {
+  const visit = async (p: string, ancestors: Set<string>): Promise<void> => {
     if (!o.hidden && p !== path && basename(p).startsWith(".")) return;
-    const st = (follow ? statSync : lstatSync)(p, { throwIfNoEntry: false });
+    const st = await (follow ? stat : lstat)(p).catch(() => undefined);
     if (!st) return;
     if (!st.isDirectory()) {
       out.push(p);
       return;
     }
     if (!follow) out.push(p);
-    const real = follow ? realpathSync(p) : p;
+    if (!worthEntering(rules, p)) return;
+    const real = follow ? await realpath(p) : p;
     if (ancestors.has(real)) return;
-    let names: string[] = [];
-    try {
-      names = readdirSync(p);
-    } catch {
-      return;
-    }
-    for (const name of names) visit(join(p, name), new Set(ancestors).add(real));
+    const names = await readdir(p).catch(() => [] as string[]);
+    for (const name of names) await visit(join(p, name), new Set(ancestors).add(real));
   };
-  visit(path, new Set());
+  await visit(path, new Set());
   return out;
 }
