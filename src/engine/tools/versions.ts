@@ -5,7 +5,14 @@
 import { execFile } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, realpathSync } from "node:fs";
 import { delimiter, join } from "node:path";
-import semver from "semver";
+// Only the functions used, not the package's index: the bundle ships what is imported.
+import clean from "semver/functions/clean.js";
+import major from "semver/functions/major.js";
+import prerelease from "semver/functions/prerelease.js";
+import rcompare from "semver/functions/rcompare.js";
+import satisfiesRange from "semver/functions/satisfies.js";
+import valid from "semver/functions/valid.js";
+import validRange from "semver/ranges/valid.js";
 
 export interface Installed {
   version: string;
@@ -27,7 +34,7 @@ export function parseVersion(v: string): V | undefined {
  * actions do), a short one (`1.21`, Go's older releases) filled with zeros.
  */
 function asSemver(version: string): string | undefined {
-  const full = semver.valid(semver.clean(version, { loose: true }) ?? "");
+  const full = valid(clean(version, { loose: true }) ?? "");
   if (full) return full;
   const v = parseVersion(version);
   return v ? v.join(".") : undefined;
@@ -43,15 +50,15 @@ export function satisfies(version: string, spec: string): boolean {
   const v = asSemver(version);
   if (!v) return false;
   const s = spec.trim();
-  if (["latest", "current", "node", "*", "x", ""].includes(s.toLowerCase())) return !semver.prerelease(v);
-  if (/^lts\//i.test(s)) return semver.major(v) % 2 === 0 && !semver.prerelease(v);
-  const range = semver.validRange(s, { loose: true });
-  return range !== null && semver.satisfies(v, range, { loose: true });
+  if (["latest", "current", "node", "*", "x", ""].includes(s.toLowerCase())) return !prerelease(v);
+  if (/^lts\//i.test(s)) return major(v) % 2 === 0 && !prerelease(v);
+  const range = validRange(s, { loose: true });
+  return range !== null && satisfiesRange(v, range, { loose: true });
 }
 
 /** The highest installed version that satisfies `spec`. */
 export function pick(installed: Installed[], spec: string): Installed | undefined {
-  return installed.filter((i) => satisfies(i.version, spec)).sort((a, b) => semver.rcompare(asSemver(a.version)!, asSemver(b.version)!))[0];
+  return installed.filter((i) => satisfies(i.version, spec)).sort((a, b) => rcompare(asSemver(a.version)!, asSemver(b.version)!))[0];
 }
 
 /**
