@@ -1,3 +1,4 @@
+import { createParser, type EventSourceMessage } from "eventsource-parser";
 import { StaxError, type ApiErrorBody, type ErrorCode, type HealthResponse, type StoredEvent, errorMessage } from "../contract/index.js";
 
 /** What the SSE reader hands out: stored events, and the stream's own `ping` / `overflow`. */
@@ -51,13 +52,15 @@ export class RunnerClient {
   }
 
   /**
-   * Follows `/api/events` until `onItem` returns true or `signal` aborts (Node 20 has no
-   * EventSource; this parses the frames itself). When the runner drops the stream (an `overflow`
+   * Follows `/api/events` until `onItem` returns true or `signal` aborts (Node has no
+   * EventSource client; eventsource-parser reads the frames). When the runner drops the stream (an `overflow`
    * because this reader fell behind, or a lost connection), it resumes from the last event it
    * got, so the caller sees every event once; `overflow` never reaches `onItem`.
    */
   async events(opts: { since?: number; runId?: string; signal?: AbortSignal }, onItem: (item: Exclude<StreamItem, { type: "overflow" }>) => boolean | void): Promise<void> {
     let since = opts.since;
+    // The server's `retry:` is how long to wait before connecting again; until it says, 200 ms more per try.
+    let retryMs: number | undefined;
     for (let retries = 0; ; ) {
       const q = new URLSearchParams();
       if (since !== undefined) q.set("since", String(since));
@@ -67,20 +70,18 @@ export class RunnerClient {
         res = await fetch(`${this.baseUrl}/api/events?${q}`, { headers: this.headers(false), signal: opts.signal });
       } catch (err) {
         if (opts.signal?.aborted || since === undefined || ++retries > 5) throw err;
-        await new Promise((r) => setTimeout(r, 200 * retries));
+        await new Promise((r) => setTimeout(r, retryMs ?? 200 * retries));
         continue;
       }
       if (!res.ok || !res.body) throw new StaxError("RUNNER_UNAVAILABLE", `cannot follow events: ${res.status}`);
+      // The parser takes what the SSE format allows beyond our own runner's frames: `data:`
+      // without a space, CRLF or CR line ends, multi-line data, comments and `retry:`.
+      const items: StreamItem[] = [];
+      const parser = createParser({ onEvent: (m) => items.push(itemOf(m)), onRetry: (ms) => (retryMs = ms) });
       const decoder = new TextDecoder();
-      let buffer = "";
       for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-        buffer += decoder.decode(chunk, { stream: true });
-        let end: number;
-        while ((end = buffer.indexOf("\n\n")) >= 0) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const item = parseFrame(block);
-          if (!item) continue;
+        parser.feed(decoder.decode(chunk, { stream: true }));
+        for (const item of items.splice(0)) {
           if (item.type === "overflow") {
             since = item.data.lastEventId;
             continue;
@@ -101,19 +102,12 @@ export class RunnerClient {
   }
 }
 
-/** One SSE frame (`id:`, `event:`, `data:` lines) to an item; undefined for comments and `retry:`. */
-export function parseFrame(block: string): StreamItem | undefined {
-  let id: number | undefined;
-  let type = "message";
-  const data: string[] = [];
-  for (const line of block.split("\n")) {
-    if (line.startsWith("id: ")) id = Number(line.slice(4));
-    else if (line.startsWith("event: ")) type = line.slice(7);
-    else if (line.startsWith("data: ")) data.push(line.slice(6));
-  }
-  if (data.length === 0) return undefined;
-  const payload = JSON.parse(data.join("\n"));
+/** One SSE message to an item: a stored event (its `id` the event's number), or the stream's `ping` / `overflow`. */
+export function itemOf(message: EventSourceMessage): StreamItem {
+  const payload = JSON.parse(message.data);
+  const type = message.event ?? "message";
   if (type === "ping") return { type: "ping" };
   if (type === "overflow") return { type: "overflow", data: payload };
+  const id = message.id === undefined || message.id === "" ? undefined : Number(message.id);
   return { id, type, runId: payload.runId, jobId: payload.jobId, stepNumber: payload.stepNumber, data: payload } as StoredEvent;
 }

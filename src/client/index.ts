@@ -1,2 +1,2 @@
 /** The CLI's client of the runner: typed REST and SSE. */
-export { RunnerClient, parseFrame, type StreamItem } from "./client.js";
+export { RunnerClient, itemOf, type StreamItem } from "./client.js";

@@ -1,7 +1,7 @@
 import type { Mount } from "./docker/context.js";
 import type { Job, JobConclusion } from "../contract/index.js";
 import type { Contexts, ExtraFunctions } from "../expressions/index.js";
-import { hashFiles } from "../expressions/index.js";
+import { hashFiles, hashFilesKey } from "../expressions/index.js";
 import type { JobDef, LoadedWorkflow, WorkflowDef } from "../workflow/index.js";
 import { GITHUB_CACHE_LIMITS, type ActionSources, type ArtifactStore, type CacheLimits, type ProcessRecorder, type RunOptions, type SharedCache } from "./options.js";
 import type { DockerEngine } from "./docker/engine.js";
@@ -167,14 +167,17 @@ export interface PostEntry {
   run: (log: (line: string) => void) => Promise<"success" | "failure">;
 }
 
-/** Status functions of step-level `if`s, reading a status (the job's, or a composite's). */
-export function stepStatusFunctions(workspace: string, status: () => "success" | "failure" | "cancelled", cancelled: () => boolean): ExtraFunctions {
+/**
+ * Status functions of step-level `if`s, reading a status (the job's, or a composite's). hashFiles
+ * takes a result computed `ahead` (without blocking) when there is one, else walks synchronously.
+ */
+export function stepStatusFunctions(workspace: string, status: () => "success" | "failure" | "cancelled", cancelled: () => boolean, ahead?: Map<string, string>): ExtraFunctions {
   return {
     success: () => status() === "success" && !cancelled(),
     failure: () => status() === "failure" && !cancelled(),
     cancelled: () => cancelled(),
     always: () => true,
-    hashFiles: (...patterns: string[]) => hashFiles(workspace, patterns),
+    hashFiles: (...patterns: string[]) => ahead?.get(hashFilesKey(patterns)) ?? hashFiles(workspace, patterns),
   };
 }
 

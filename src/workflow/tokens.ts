@@ -1,5 +1,5 @@
 import type { MappingToken } from "@actions/workflow-parser/templates/tokens/mapping-token";
-import type { TemplateToken } from "@actions/workflow-parser/templates/tokens/template-token";
+import { TemplateToken } from "@actions/workflow-parser/templates/tokens/template-token";
 import { isBasicExpression, isBoolean, isLiteral, isMapping, isNumber, isSequence, isString } from "@actions/workflow-parser/templates/tokens/type-guards";
 
 import { TokenType } from "@actions/workflow-parser/templates/tokens/types";
@@ -62,4 +62,12 @@ export function literalString(token: TemplateToken | undefined): string | undefi
   if (v === undefined) return undefined;
   if (v === null) return "";
   return typeof v === "object" ? undefined : String(v);
+}
+
+/** The expression texts of every `${{ }}` in a token, at any depth (keys included). */
+export function expressionsIn(token: TemplateToken | undefined): string[] {
+  if (!token) return [];
+  const out: string[] = [];
+  for (const [, t] of TemplateToken.traverse(token)) if (isBasicExpression(t)) out.push(t.expression);
+  return out;
 }

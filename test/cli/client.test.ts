@@ -49,3 +49,31 @@ test("a stream the runner keeps closing without new events ends in RUNNER_UNAVAI
     server.close();
   }
 });
+
+test("the client reads SSE as the format allows, not only as our runner writes it: data: without a space, CRLF and CR line ends, multi-line data, comments, id and retry lines", async () => {
+  // A scripted server (not the runner) stands for any SSE server or proxy that writes frames differently.
+  const event = (id: number) => JSON.stringify({ runId: "r1", jobId: "j", stepNumber: 1, line: `line ${id}` });
+  const done = JSON.stringify({ runId: "r1", run: { id: "r1", conclusion: "success" } });
+  const server = createServer((_req, res) => {
+    res.writeHead(200, { "Content-Type": "text/event-stream" });
+    res.write(": a comment line, then a retry\r\nretry: 1500\r\n\r\n");
+    res.write(`id:1\r\nevent:step.log\r\ndata:${event(1)}\r\n\r\n`);
+    // Multi-line data: the lines join with a newline, which JSON reads as white space.
+    res.write(`id: 2\nevent: step.log\ndata: {"runId": "r1",\ndata: "jobId": "j", "stepNumber": 1,\ndata: "line": "line 2"}\n\n`);
+    // CR alone ends lines too; this frame comes in two writes split inside its line end.
+    res.write(`id: 3\revent: step.log\rdata: ${event(3)}\r`);
+    res.end(`\rid: 4\nevent: run.completed\ndata: ${done}\n\n`);
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  try {
+    const client = new RunnerClient(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    const seen: string[] = [];
+    await client.events({ since: 0 }, (item) => {
+      seen.push("id" in item ? `${item.id} ${item.type} ${(item.data as { line?: string }).line ?? ""}`.trim() : item.type);
+      return item.type === "run.completed";
+    });
+    assert.deepEqual(seen, ["1 step.log line 1", "2 step.log line 2", "3 step.log line 3", "4 run.completed"]);
+  } finally {
+    server.close();
+  }
+});

@@ -45,10 +45,11 @@ export function untar(tar: Buffer): Map<string, Buffer> {
   let paxPath: string | undefined;
   for (let off = 0; off + 512 <= tar.length; ) {
     const name = text(off, 100);
-    if (!name) break;
+    const prefix = text(off + 257, 6) === "ustar" ? text(off + 345, 155) : "";
+    // A folder whose whole name fits the ustar prefix has an empty name field; the end is two empty blocks.
+    if (!name && !prefix) break;
     const size = parseInt(text(off + 124, 12).trim() || "0", 8);
     const type = tar.toString("utf8", off + 156, off + 157);
-    const prefix = text(off + 257, 6) === "ustar" ? text(off + 345, 155) : "";
     const data = tar.subarray(off + 512, off + 512 + size);
     if (type === "x") paxPath = /(?:^|\n)\d+ path=([^\n]*)\n/.exec(data.toString("utf8"))?.[1];
     else {

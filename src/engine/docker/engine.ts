@@ -5,6 +5,8 @@
 import { request, type IncomingMessage } from "node:http";
 import { OWNER_LABEL, processOwner } from "./labels.js";
 import { BuildError, engineReason, imageMissing } from "./messages.js";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
 
 export interface DockerAddress {
   socketPath?: string;
@@ -50,11 +52,13 @@ export class DockerEngine {
 
   private raw(method: string, path: string, body?: unknown, headers: Record<string, string> = {}, timeoutMs = 0, signal?: AbortSignal): Promise<IncomingMessage> {
     return new Promise((resolve, reject) => {
-      const payload = body === undefined ? undefined : Buffer.isBuffer(body) ? body : Buffer.from(JSON.stringify(body));
+      const payload = body === undefined || body instanceof Readable ? undefined : Buffer.isBuffer(body) ? body : Buffer.from(JSON.stringify(body));
       const req = request({ ...this.address, method, path, signal, headers: { ...(payload && !Buffer.isBuffer(body) ? { "Content-Type": "application/json" } : {}), ...headers } }, resolve);
       if (timeoutMs) req.setTimeout(timeoutMs, () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
       req.on("error", reject);
-      req.end(payload);
+      // A stream (a build context) is sent as it is read; a failed read aborts the request.
+      if (body instanceof Readable) pipeline(body, req).catch(reject);
+      else req.end(payload);
     });
   }
 
@@ -102,10 +106,10 @@ export class DockerEngine {
   }
 
   /**
-   * Builds a tar context as `tag`, with `labels` on the image; a failure is a `BuildError` naming
+   * Builds a tar context (a buffer, or a stream sent as it is read) as `tag`, with `labels` on the image; a failure is a `BuildError` naming
    * the Dockerfile's step. `forcerm`: a failed step's container goes too.
    */
-  async build(tar: Buffer, tag: string, dockerfile: string, log: (l: string) => void, labels: Record<string, string> = {}): Promise<void> {
+  async build(tar: Buffer | Readable, tag: string, dockerfile: string, log: (l: string) => void, labels: Record<string, string> = {}): Promise<void> {
     const res = await this.raw("POST", `/build?t=${encodeURIComponent(tag)}&dockerfile=${encodeURIComponent(dockerfile)}&rm=1&forcerm=1&labels=${encodeURIComponent(JSON.stringify(labels))}`, tar, { "Content-Type": "application/x-tar" });
     const text = await readText(res);
     if ((res.statusCode ?? 500) >= 400) throw new BuildError(undefined, engineReason(text));

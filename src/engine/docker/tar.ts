@@ -1,78 +1,64 @@
-/** A minimal ustar writer: a folder as a tar stream, the build context the engine's /build takes. */
-import { readdir, readFile, stat } from "node:fs/promises";
-import { join, relative } from "node:path";
+/**
+ * A build context as a tar stream, the body the engine's /build takes. The tar format is
+ * modern-tar's (long names, PAX headers); what goes in is chosen here, as the Docker CLI
+ * chooses it: `.dockerignore` honoured, links kept as links, `.git` left out.
+ */
+import { lstat, readFile, readdir } from "node:fs/promises";
+import { join } from "node:path";
+import type { Readable } from "node:stream";
+import dockerignoreModule, { type Ignore } from "@balena/dockerignore";
+import { packTar, type TarSource } from "modern-tar/fs";
 
-const BLOCK = 512;
+// The package is CommonJS (`module.exports = factory`) while its types declare a default export:
+// at run time the default import is the factory itself, to the type checker a module holding it.
+const dockerignore = ((dockerignoreModule as unknown as { default?: () => Ignore }).default ?? dockerignoreModule) as unknown as () => Ignore;
 
-function header(name: string, size: number, mode: number, type: "0" | "5" | "x", prefix = ""): Buffer {
-  const h = Buffer.alloc(BLOCK);
-  const field = (value: string, offset: number, length: number) => h.write(value, offset, length, "utf8");
-  const octal = (n: number, length: number) => n.toString(8).padStart(length - 1, "0") + "\0";
-  field(name, 0, 100);
-  field(octal(mode & 0o7777, 8), 100, 8);
-  field(octal(0, 8), 108, 8);
-  field(octal(0, 8), 116, 8);
-  field(octal(size, 12), 124, 12);
-  field(octal(0, 12), 136, 12);
-  field("        ", 148, 8);
-  field(type, 156, 1);
-  field("ustar\0" + "00", 257, 8);
-  field(prefix, 345, 155);
-  let sum = 0;
-  for (const b of h) sum += b;
-  field(sum.toString(8).padStart(6, "0") + "\0 ", 148, 8);
-  return h;
-}
-
-const pad = (length: number): Buffer => Buffer.alloc((BLOCK - (length % BLOCK)) % BLOCK);
-
-/** One PAX record, `"<len> path=<value>\n"`, where len counts the whole record including its own digits. */
-function paxRecord(key: string, value: string): Buffer {
-  const body = ` ${key}=${value}\n`;
-  const bodyLength = Buffer.byteLength(body);
-  let length = bodyLength + 1;
-  while (String(length).length + bodyLength !== length) length = String(length).length + bodyLength;
-  return Buffer.from(`${length}${body}`);
+/** The context's `.dockerignore` as a test of a context-relative path (`/`-separated); nothing ignored without one. */
+async function ignoreRules(root: string): Promise<{ ignores: (rel: string) => boolean; exceptions: boolean }> {
+  const text = await readFile(join(root, ".dockerignore"), "utf8").catch(() => "");
+  const rules = dockerignore().add(text);
+  // With a `!pattern`, something below an ignored folder may come back, so such a folder is still walked.
+  const exceptions = text.split(/\r?\n/).some((l) => l.trim().startsWith("!"));
+  return { ignores: (rel) => rules.ignores(rel), exceptions };
 }
 
 /**
- * The header block(s) of one entry. A name that fits 100 bytes goes in `name`; one that splits at
- * a `/` into ≤155 + ≤100 bytes uses ustar's `prefix`; anything longer gets a PAX extended header
- * (`path=`) before it, which every engine reads. Names are never cut: a cut name would put the
- * file elsewhere in the build context.
+ * The entries of the context, sorted (the same files give the same tar), without reading a
+ * file's content: folders (walked unless ignored with no exception that could bring something
+ * back), files and links. A link is listed as itself, never entered, so a link loop ends.
  */
-function entryHeaders(name: string, size: number, mode: number, type: "0" | "5"): Buffer[] {
-  const bytes = (s: string) => Buffer.byteLength(s);
-  if (bytes(name) <= 100) return [header(name, size, mode, type)];
-  for (let i = name.indexOf("/"); i > 0; i = name.indexOf("/", i + 1)) {
-    const prefix = name.slice(0, i);
-    const rest = name.slice(i + 1);
-    if (bytes(prefix) <= 155 && bytes(rest) <= 100 && rest !== "" && rest !== "/") return [header(rest, size, mode, type, prefix)];
-  }
-  const pax = paxRecord("path", name);
-  const short = Buffer.from(name).subarray(-99).toString("utf8").replace(/^\uFFFD+/, "");
-  return [header(`PaxHeaders/${short}`.slice(0, 100), pax.length, 0o644, "x"), pax, pad(pax.length), header(short, size, mode, type)];
-}
-
-/** The folder `root` as a tar stream (regular files and folders, without `.git`), read without blocking. */
-export async function tarFolder(root: string): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  const walk = async (dir: string): Promise<void> => {
-    for (const name of (await readdir(dir)).sort()) {
-      if (name === ".git") continue;
-      const p = join(dir, name);
-      const st = await stat(p);
-      const rel = relative(root, p);
-      if (st.isDirectory()) {
-        parts.push(...entryHeaders(`${rel}/`, 0, st.mode, "5"));
-        await walk(p);
-      } else if (st.isFile()) {
-        const data = await readFile(p);
-        parts.push(...entryHeaders(rel, data.length, st.mode, "0"), data, pad(data.length));
-      }
+async function contextEntries(root: string, keep: Set<string>): Promise<TarSource[]> {
+  const rules = await ignoreRules(root);
+  const out: TarSource[] = [];
+  const walk = async (dir: string, prefix: string): Promise<void> => {
+    const entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const e of entries) {
+      const rel = prefix + e.name;
+      if (rel === ".git") continue;
+      const ignored = !keep.has(rel) && rules.ignores(rel);
+      if (e.isDirectory()) {
+        if (!ignored) out.push({ type: "content", target: `${rel}/`, content: new Uint8Array(0), mode: (await lstat(join(dir, e.name))).mode & 0o7777 });
+        if (!ignored || rules.exceptions) await walk(join(dir, e.name), `${rel}/`);
+      } else if (!ignored && (e.isFile() || e.isSymbolicLink())) out.push({ type: "file", source: join(dir, e.name), target: rel });
     }
   };
-  await walk(root);
-  parts.push(Buffer.alloc(2 * BLOCK));
-  return Buffer.concat(parts);
+  await walk(root, "");
+  return out;
+}
+
+/**
+ * The folder `root` as a streamed tar: file contents are read as the stream is consumed. The
+ * Dockerfile and `.dockerignore` go in even when `.dockerignore` names them, as the Docker CLI
+ * sends them. Times and owners are zeroed so the same files give the same bytes.
+ */
+export async function tarStream(root: string, dockerfile = "Dockerfile"): Promise<Readable> {
+  const entries = await contextEntries(root, new Set([dockerfile.replace(/^\.\//, ""), ".dockerignore"]));
+  return packTar(entries, { dereference: false, map: (h) => ({ ...h, mtime: new Date(0), uid: 0, gid: 0, uname: "", gname: "" }) });
+}
+
+/** The same tar in one buffer, for a caller that needs all of it (a digest of the context). */
+export async function tarFolder(root: string, dockerfile = "Dockerfile"): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of await tarStream(root, dockerfile)) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
 }

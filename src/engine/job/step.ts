@@ -1,6 +1,6 @@
 import type { StepConclusion } from "../../contract/index.js";
-import { evaluateCondition, evaluateStringMap, evaluateToken, truthy } from "../../expressions/index.js";
-import type { StepDef } from "../../workflow/index.js";
+import { evaluateCondition, evaluateStringMap, evaluateToken, prefetchHashFiles, truthy } from "../../expressions/index.js";
+import { expressionsIn, type StepDef } from "../../workflow/index.js";
 import { runAction } from "../actions/actions.js";
 import { runScript } from "../steps/run-script.js";
 import { scopeFunctions, stepContexts, type StepScope } from "../steps/scope.js";
@@ -22,6 +22,17 @@ function fault(scope: StepScope, err: unknown): StepResult {
   return { outcome: result, conclusion: result, outputs: {} };
 }
 
+/**
+ * EXPR-17: the step's hashFiles calls with literal patterns, computed before its expressions are
+ * evaluated (the evaluator is synchronous; a walk of the workspace must not block the runner).
+ * The step's expressions see the files as they were when it started.
+ */
+async function hashedAhead(def: StepDef, workspace: string): Promise<Map<string, string> | undefined> {
+  const texts = [def.if, ...[def.name, def.run, def.with, def.env, def.shell, def.workingDirectory, def.timeoutMinutes, def.continueOnError].flatMap(expressionsIn)];
+  if (!texts.some((t) => /hashFiles/i.test(t))) return undefined;
+  return prefetchHashFiles(workspace, texts);
+}
+
 /** STEP-08: minutes from `timeout-minutes`, undefined for none. */
 function timeoutOf(v: unknown): number | undefined {
   const n = typeof v === "number" ? v : Number(v);
@@ -35,7 +46,7 @@ function timeoutOf(v: unknown): number | undefined {
  */
 export async function executeStep(def: StepDef, scope: StepScope, onStart?: () => void): Promise<StepResult> {
   const rt = scope.rt;
-  const fns = scopeFunctions(scope);
+  const fns = scopeFunctions(scope, await hashedAhead(def, rt.workspace));
   const base = { ...rt.state.env, ...(scope.composite?.envOverlay ?? {}) };
   let env: Record<string, string>;
   try {

@@ -80,6 +80,6 @@ export function scopeStatus(scope: StepScope): "success" | "failure" | "cancelle
 }
 
 /** Status functions and hashFiles for a step in this scope. */
-export function scopeFunctions(scope: StepScope): ExtraFunctions {
-  return stepStatusFunctions(scope.rt.workspace, () => scopeStatus(scope), () => scope.rt.state.cancelled);
+export function scopeFunctions(scope: StepScope, ahead?: Map<string, string>): ExtraFunctions {
+  return stepStatusFunctions(scope.rt.workspace, () => scopeStatus(scope), () => scope.rt.state.cancelled, ahead);
 }

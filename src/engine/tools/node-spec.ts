@@ -78,17 +78,6 @@ export function resolveNodeSpec(spec: string, versions: string[], calendar?: Rel
     const v = newestOf(m);
     return v ? { ok: true, value: v } : { ok: false, error: `no Node ${m} is published` };
   }
-  const found = all.find((v) => satisfies(v, rangeOf(s)));
+  const found = all.find((v) => satisfies(v, s));
   return found ? { ok: true, value: found } : { ok: false, error: `no published Node version matches '${spec}'` };
-}
-
-/** `16 - 18` (a hyphen range) → `>=16 <19`; other specs as they are. */
-function rangeOf(spec: string): string {
-  const m = /^(\S+)\s+-\s+(\S+)$/.exec(spec);
-  if (!m) return spec;
-  const hi = m[2].split(".");
-  if (hi.length >= 3 && hi.every((p) => /^\d+$/.test(p))) return `>=${m[1]} <=${m[2]}`;
-  const up = hi.map(Number);
-  up[up.length - 1] += 1;
-  return `>=${m[1]} <${up.join(".")}`;
 }

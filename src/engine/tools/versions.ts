@@ -5,6 +5,14 @@
 import { execFile } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, realpathSync } from "node:fs";
 import { delimiter, join } from "node:path";
+// Only the functions used, not the package's index: the bundle ships what is imported.
+import clean from "semver/functions/clean.js";
+import major from "semver/functions/major.js";
+import prerelease from "semver/functions/prerelease.js";
+import rcompare from "semver/functions/rcompare.js";
+import satisfiesRange from "semver/functions/satisfies.js";
+import valid from "semver/functions/valid.js";
+import validRange from "semver/ranges/valid.js";
 
 export interface Installed {
   version: string;
@@ -21,47 +29,36 @@ export function parseVersion(v: string): V | undefined {
   return m ? [Number(m[1]), Number(m[2] ?? 0), Number(m[3] ?? 0)] : undefined;
 }
 
-const cmp = (a: V, b: V) => a[0] - b[0] || a[1] - b[1] || a[2] - b[2];
-
-function comparator(c: string, v: V): boolean {
-  const m = /^(>=|<=|>|<|=|\^|~)?\s*v?([\dxX*]+(?:\.[\dxX*]+){0,2})$/.exec(c.trim());
-  if (!m) return false;
-  const parts = m[2].split(".");
-  const wild = parts.findIndex((p) => /^[xX*]$/.test(p));
-  const given = (wild < 0 ? parts : parts.slice(0, wild)).map(Number);
-  const base: V = [given[0] ?? 0, given[1] ?? 0, given[2] ?? 0];
-  switch (m[1]) {
-    case ">=":
-      return cmp(v, base) >= 0;
-    case ">":
-      return cmp(v, base) > 0;
-    case "<=":
-      return cmp(v, base) <= 0;
-    case "<":
-      return cmp(v, base) < 0;
-    case "^":
-      return cmp(v, base) >= 0 && v[0] === base[0];
-    case "~":
-      return cmp(v, base) >= 0 && v[0] === base[0] && v[1] === base[1];
-    default:
-      // `20`, `20.x`, `3.11`: every given part must match.
-      return given.every((n, i) => v[i] === n);
-  }
+/**
+ * `v` as semver reads it: a full version as it is (a prerelease kept, so ranges treat it as the
+ * actions do), a short one (`1.21`, Go's older releases) filled with zeros.
+ */
+function asSemver(version: string): string | undefined {
+  const full = valid(clean(version, { loose: true }) ?? "");
+  if (full) return full;
+  const v = parseVersion(version);
+  return v ? v.join(".") : undefined;
 }
 
-/** Whether version `v` satisfies `spec` (space-separated comparators all hold; `||` alternatives). */
+/**
+ * Whether version `v` satisfies `spec`, by the `semver` package as setup-node, setup-python,
+ * setup-java and setup-go use it (`~1`, `^0.2.3`, `1.2.3 - 2.3.4`, `||`, `20`, `20.x`; a
+ * prerelease only for a range naming that version's prerelease). The aliases semver does not
+ * parse are the actions' own: `latest`/`current`/`node` take any version, `lts/*` an even major.
+ */
 export function satisfies(version: string, spec: string): boolean {
-  const v = parseVersion(version);
+  const v = asSemver(version);
   if (!v) return false;
   const s = spec.trim();
-  if (["latest", "current", "node", "*", "x", ""].includes(s.toLowerCase())) return true;
-  if (/^lts\//i.test(s)) return v[0] % 2 === 0;
-  return s.split("||").some((alt) => alt.trim().split(/\s+/).every((c) => comparator(c, v)));
+  if (["latest", "current", "node", "*", "x", ""].includes(s.toLowerCase())) return !prerelease(v);
+  if (/^lts\//i.test(s)) return major(v) % 2 === 0 && !prerelease(v);
+  const range = validRange(s, { loose: true });
+  return range !== null && satisfiesRange(v, range, { loose: true });
 }
 
 /** The highest installed version that satisfies `spec`. */
 export function pick(installed: Installed[], spec: string): Installed | undefined {
-  return installed.filter((i) => satisfies(i.version, spec)).sort((a, b) => cmp(parseVersion(b.version)!, parseVersion(a.version)!))[0];
+  return installed.filter((i) => satisfies(i.version, spec)).sort((a, b) => rcompare(asSemver(a.version)!, asSemver(b.version)!))[0];
 }
 
 /**

@@ -25,7 +25,7 @@ export const uploadArtifact: Shim = {
     const name = w.name || "artifact";
     // v4.4 and later leave hidden files out unless asked (`include-hidden-files`); earlier majors took them.
     const hidden = w["include-hidden-files"] === "true" || /^v[1-3](\.|$)/.test(call.ref.ref);
-    const files = matchPaths(w.path ?? "", { workspace: scope.rt.workspace, home: homedir(), list: "files", hidden });
+    const files = await matchPaths(w.path ?? "", { workspace: scope.rt.workspace, home: homedir(), list: "files", hidden });
     scope.log(`stax: using the built-in actions/upload-artifact (requested ${call.ref.ref})`);
     if (files.length === 0) {
       const mode = (w["if-no-files-found"] || "warn").toLowerCase();

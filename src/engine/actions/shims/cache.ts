@@ -91,7 +91,7 @@ async function save(root: string, key: string, pathSpec: string, scope: StepScop
     log(`Cache already exists for key '${key}'; not saving again.`);
     return;
   }
-  const paths = matchPaths(pathSpec, { workspace: bases.workspace, home: bases.home, list: "entries" });
+  const paths = await matchPaths(pathSpec, { workspace: bases.workspace, home: bases.home, list: "entries" });
   if (paths.length === 0) {
     log(`##[warning]Path Validation Error: Path(s) specified in the action for caching do(es) not exist, hence no cache is being saved.`);
     return;

@@ -1,6 +1,6 @@
-import { lstatSync, readdirSync, realpathSync, statSync } from "node:fs";
+import { lstat, readdir, realpath, stat } from "node:fs/promises";
 import { basename, isAbsolute, join, resolve, sep } from "node:path";
-import { globToRegExp } from "../../../expressions/index.js";
+import { globRule, worthEntering, type GlobRule } from "../../../expressions/index.js";
 
 export interface MatchOptions {
   workspace: string;
@@ -19,7 +19,7 @@ interface Pattern {
   exclude: boolean;
   /** Where matching starts: the pattern's leading segments without wildcards. */
   root: string;
-  re: RegExp;
+  rule: GlobRule;
 }
 
 /**
@@ -29,19 +29,20 @@ interface Pattern {
  * what is below it too; the last pattern matching a path decides, so `!pattern` removes earlier
  * matches. Absolute paths, sorted.
  */
-export function matchPaths(spec: string, o: MatchOptions): string[] {
+export async function matchPaths(spec: string, o: MatchOptions): Promise<string[]> {
   const patterns = spec
     .split("\n")
     .map((l) => l.trim())
     .filter((l) => l && !l.startsWith("#"))
     .map((line) => parse(line, o));
+  const rules = patterns.map((p) => p.rule);
   const found = new Set<string>();
   for (const p of patterns) {
-    if (p.exclude || !lstatSync(p.root, { throwIfNoEntry: false })) continue;
+    if (p.exclude || !(await lstat(p.root).catch(() => undefined))) continue;
     const walk = { hidden: o.hidden ?? true, follow: o.list === "files" };
-    for (const f of entriesUnder(p.root, walk)) if (p.re.test(f)) found.add(f);
+    for (const f of await entriesUnder(p.root, rules, walk)) if (p.rule.matches(f)) found.add(f);
   }
-  return [...found].filter((f) => patterns.reduce((keep, p) => (p.re.test(f) ? !p.exclude : keep), false)).sort();
+  return [...found].filter((f) => patterns.reduce((keep, p) => (p.rule.matches(f) ? !p.exclude : keep), false)).sort();
 }
 
 function parse(line: string, o: MatchOptions): Pattern {
@@ -51,35 +52,33 @@ function parse(line: string, o: MatchOptions): Pattern {
   const parts = abs.split(sep);
   const wild = parts.findIndex((s) => /[*?[]/.test(s));
   const root = wild < 0 ? abs : parts.slice(0, wild).join(sep) || sep;
-  return { exclude, root, re: globToRegExp(abs) };
+  return { exclude, root, rule: globRule(abs, exclude) };
 }
 
 /**
  * `path` and what is below it: following links, the files (each real folder entered once on the
  * way down, so a link cycle ends); else every entry, folders and links (not entered) included.
+ * A folder no rule can reach below is listed but not entered. Asynchronous: a runner serves its
+ * streams from the thread this would otherwise hold.
  */
-function entriesUnder(path: string, o: { hidden: boolean; follow: boolean }): string[] {
+async function entriesUnder(path: string, rules: GlobRule[], o: { hidden: boolean; follow: boolean }): Promise<string[]> {
   const out: string[] = [];
   const follow = o.follow;
-  const visit = (p: string, ancestors: Set<string>): void => {
+  const visit = async (p: string, ancestors: Set<string>): Promise<void> => {
     if (!o.hidden && p !== path && basename(p).startsWith(".")) return;
-    const st = (follow ? statSync : lstatSync)(p, { throwIfNoEntry: false });
+    const st = await (follow ? stat : lstat)(p).catch(() => undefined);
     if (!st) return;
     if (!st.isDirectory()) {
       out.push(p);
       return;
     }
     if (!follow) out.push(p);
-    const real = follow ? realpathSync(p) : p;
+    if (!worthEntering(rules, p)) return;
+    const real = follow ? await realpath(p) : p;
     if (ancestors.has(real)) return;
-    let names: string[] = [];
-    try {
-      names = readdirSync(p);
-    } catch {
-      return;
-    }
-    for (const name of names) visit(join(p, name), new Set(ancestors).add(real));
+    const names = await readdir(p).catch(() => [] as string[]);
+    for (const name of names) await visit(join(p, name), new Set(ancestors).add(real));
   };
-  visit(path, new Set());
+  await visit(path, new Set());
   return out;
 }
