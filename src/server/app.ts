@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 import { StaxError, errorMessage } from "../contract/index.js";
 import { isLoopbackHost, type Config } from "../config/config.js";
 import { connectStore, PgFleet, recoverInterrupted, runStillOwned, SecretVault, type Store } from "../store/index.js";
-import { readJson, sendError, type Route } from "./http.js";
+import { readJson, sendError, singleQuery, type Route } from "./http.js";
 import { EventHub } from "./hub.js";
 import { routes } from "./routes.js";
 import { RunManager } from "./runs.js";
@@ -109,9 +109,10 @@ export async function startRunner(o: RunnerOptions): Promise<Runner> {
         return;
       }
       const params = Object.fromEntries(match.r.keys.map((k, i) => [k, decodeParam(match.m![i + 1])]));
+      const query = singleQuery(url.searchParams);
       const mutating = req.method === "POST" || req.method === "PUT" || req.method === "DELETE";
       const body = mutating && req.method !== "DELETE" ? await readJson(req, BODY_LIMIT) : undefined;
-      await match.r.handler({ req, res, params, query: url.searchParams, body });
+      await match.r.handler({ req, res, params, query, body });
     } catch (err) {
       if (err instanceof StaxError) sendError(res, err);
       else {
