@@ -7,6 +7,7 @@ import { expectObject, int, route, sendJson, wholeNumber, type Route } from "./h
 import { logRoutes } from "./log-routes.js";
 import type { EventHub } from "./hub.js";
 import type { RunManager } from "./runs.js";
+import type { ConnectionGate } from "./connections.js";
 
 export interface RouteDeps {
   workspace: string;
@@ -17,6 +18,8 @@ export interface RouteDeps {
   vault: SecretVault;
   /** The fleet's workers (many machines); absent with the embedded store. */
   workers?: () => Promise<WorkerInfo[]>;
+  /** The connection caps: an SSE stream is counted apart from API requests. */
+  connections?: ConnectionGate;
 }
 
 /** Secrets one `POST /api/secrets/import` may hold. */
@@ -139,6 +142,7 @@ export function routes(d: RouteDeps): Route[] {
         const runId = ref === undefined ? undefined : (await d.runs.find(ref)).id;
         const jobId = query.get("jobId") ?? undefined;
         if (jobId !== undefined && runId === undefined) throw new StaxError("BAD_REQUEST", "'jobId' needs 'runId'");
+        d.connections?.openStream(req, res);
         d.hub.subscribe(res, { since, runId, jobId });
       },
     ),
