@@ -78,6 +78,7 @@ export async function startRunner(o: RunnerOptions): Promise<Runner> {
     leaseMs: config.leaseMs,
     defaultSandbox: "auto",
     dispatcher,
+    storeLocation: config.databaseUrl ? "the PostgreSQL database of STAX_DATABASE_URL" : join(config.dataDir, "stax.db"),
   });
   // Runs no live process executes (a crash here, or a lease that lapsed: a front-end or `stax run`
   // elsewhere died). With many machines, the first front-end to notice takes such a run over and
