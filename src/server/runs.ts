@@ -212,6 +212,8 @@ export class RunManager {
     try {
       const prior = await storedState(this.deps.store, id);
       if (!prior) throw new Error("its snapshot is not in the store");
+      // Jobs the dead coordinator ran itself are not run again (FleetDispatcher.setPrior).
+      dispatcher.setPrior(id, prior.jobs);
       const tempDir = makeRunTemp(this.deps.host.dataDir, id);
       const workspace = join(tempDir, "source");
       await checkoutSource(this.deps.store.blobs, c.source, workspace);
