@@ -31,6 +31,10 @@ if (existsSync(new URL("./runner.ts", import.meta.url))) {
   const { benchRunner } = (await import(new URL("./runner.ts", import.meta.url).href)) as { benchRunner: () => Promise<Row[]> };
   table("Runner: latency, throughput, fan-out (issue 3)", await benchRunner());
 }
+{
+  const { benchReplays } = await import("./replays.js");
+  table("Replays are paced (issue 24)", await benchReplays());
+}
 if (process.env.STAX_BENCH_SKIP_LOGS !== "1") {
   const { benchLogs } = await import("./logs.js");
   table("Dashboard: logs of any size (issue 14)", await benchLogs());

@@ -36,6 +36,22 @@ export interface Config {
   cacheLimits: { maxBytes: number; idleDays: number };
   /** `STAX_PRIVATE_HOME` / `stax run --private-home`: every job's steps get a HOME of the job's own (engine/steps/private-home.ts). */
   privateHome: boolean;
+  /** The HTTP server's timeouts and connection caps (README, Configuration): what slow or greedy clients may hold. */
+  connections: ConnectionLimits;
+}
+
+/** What one client (by address) and all clients may hold of the runner's HTTP server. */
+export interface ConnectionLimits {
+  /** A request's headers must arrive within this (`STAX_HEADERS_TIMEOUT_SECONDS`, default 5). */
+  headersTimeoutMs: number;
+  /** An idle keep-alive connection is closed after this (`STAX_KEEPALIVE_TIMEOUT_SECONDS`, default 5). */
+  keepAliveTimeoutMs: number;
+  /** Connections that are not SSE streams: per client address and in all (`STAX_MAX_CONNECTIONS_PER_CLIENT`, `STAX_MAX_CONNECTIONS`). */
+  perClient: number;
+  total: number;
+  /** SSE streams (`GET /api/events`), counted apart: per client address and in all (`STAX_MAX_STREAMS_PER_CLIENT`, `STAX_MAX_STREAMS`). */
+  streamsPerClient: number;
+  streams: number;
 }
 
 export type ConfigFlags = Partial<{ port: string | number; host: string; workspace: string; home: string; token: string; maxJobs: string | number; database: string; privateHome: boolean }>;
@@ -111,6 +127,14 @@ export function loadConfig(env: Record<string, string | undefined>, flags: Confi
     databaseUrl,
     leaseMs: seconds("STAX_LEASE_SECONDS", env.STAX_LEASE_SECONDS, 30, 0.5, 3600) * 1000,
     privateHome: flags.privateHome === true || bool("STAX_PRIVATE_HOME", env.STAX_PRIVATE_HOME),
+    connections: {
+      headersTimeoutMs: seconds("STAX_HEADERS_TIMEOUT_SECONDS", env.STAX_HEADERS_TIMEOUT_SECONDS, 5, 0.5, 300) * 1000,
+      keepAliveTimeoutMs: seconds("STAX_KEEPALIVE_TIMEOUT_SECONDS", env.STAX_KEEPALIVE_TIMEOUT_SECONDS, 5, 0.5, 3600) * 1000,
+      perClient: int("STAX_MAX_CONNECTIONS_PER_CLIENT", env.STAX_MAX_CONNECTIONS_PER_CLIENT, 256, 1, 1_000_000),
+      total: int("STAX_MAX_CONNECTIONS", env.STAX_MAX_CONNECTIONS, 1024, 1, 1_000_000),
+      streamsPerClient: int("STAX_MAX_STREAMS_PER_CLIENT", env.STAX_MAX_STREAMS_PER_CLIENT, 512, 1, 1_000_000),
+      streams: int("STAX_MAX_STREAMS", env.STAX_MAX_STREAMS, 1024, 1, 1_000_000),
+    },
     cacheLimits: { maxBytes: int("STAX_CACHE_MAX_MB", env.STAX_CACHE_MAX_MB, 10_240, 1, 100_000_000) * 1024 ** 2, idleDays: int("STAX_CACHE_IDLE_DAYS", env.STAX_CACHE_IDLE_DAYS, 7, 1, 36_500) },
   });
 }

@@ -10,7 +10,7 @@ export { reapDeadOwners } from "./docker/labels.js";
 export { addToCache, listCache, removeFromCache, parseRepoRef, entryDir, type CacheEntry } from "./actions/action-cache.js";
 export { selectJobs, rerunPlan } from "./plan/select.js";
 export { Checkouts, describeIsolation, isolationKind, KEPT_MARK, snapshotOf, type CheckoutOptions } from "./job/checkouts.js";
-export { copyWorkspace, copyWorkspaceSync, describeCopySkips, ownFoldersInside } from "./job/workspace-copy.js";
+export { copyWorkspace, copyWorkspaceSync, describeCopySkips, ownFoldersInside, privateDir, privateGit } from "./job/workspace-copy.js";
 export { provideNode, addCommand } from "./tools/node-tool.js";
 export { cachedNodes, nodePackage } from "./tools/node-registry.js";
 export { resolveNodeSpec, ltsMajors } from "./tools/node-spec.js";

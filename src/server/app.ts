@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 import { StaxError, errorMessage } from "../contract/index.js";
 import { isLoopbackHost, type Config } from "../config/config.js";
 import { connectStore, PgFleet, recoverInterrupted, runStillOwned, SecretVault, type Store } from "../store/index.js";
-import { readJson, sendError, type Route } from "./http.js";
+import { readJson, sendError, singleQuery, type Route } from "./http.js";
 import { EventHub } from "./hub.js";
 import { routes } from "./routes.js";
 import { RunManager } from "./runs.js";
@@ -16,6 +16,7 @@ import { guard, type SecurityOptions } from "./security.js";
 import { serveStatic } from "./static.js";
 import { FleetDispatcher } from "./dispatcher.js";
 import { runHost } from "./launch.js";
+import { ConnectionGate } from "./connections.js";
 
 const BODY_LIMIT = 1024 * 1024;
 
@@ -80,6 +81,7 @@ export async function startRunner(o: RunnerOptions): Promise<Runner> {
     leaseMs: config.leaseMs,
     defaultSandbox: "auto",
     dispatcher,
+    storeLocation: config.databaseUrl ? "the PostgreSQL database of STAX_DATABASE_URL" : join(config.dataDir, "stax.db"),
   });
   // Runs no live process executes (a crash here, or a lease that lapsed: a front-end or `stax run`
   // elsewhere died). With many machines, the first front-end to notice takes such a run over and
@@ -94,11 +96,13 @@ export async function startRunner(o: RunnerOptions): Promise<Runner> {
       .catch(() => {});
   }, config.leaseMs);
   sweeper.unref();
-  const table: Route[] = routes({ workspace: config.workspace, version: o.version, store, hub, runs, vault, cacheDir: join(config.dataDir, "cache"), workers: fleet ? () => fleet.workers(config.leaseMs) : undefined });
+  const gate = new ConnectionGate(config.connections);
+  const table: Route[] = routes({ workspace: config.workspace, version: o.version, store, hub, runs, vault, cacheDir: join(config.dataDir, "cache"), workers: fleet ? () => fleet.workers(config.leaseMs) : undefined, connections: gate });
   const security: SecurityOptions = { allowedHosts: new Set(), allowedOrigins: new Set(config.allowedOrigins), token: o.token, anyHost: !loopback && !!o.token };
 
-  const server = createServer(async (req, res) => {
+  const server = createServer(ConnectionGate.serverOptions(config.connections), async (req, res) => {
     try {
+      if (gate.refuse(req, res)) return;
       const url = new URL(req.url ?? "/", "http://runner");
       if (guard(req, res, security)) return;
       const match = table.map((r) => ({ r, m: r.method === req.method ? r.pattern.exec(url.pathname) : null })).find((x) => x.m);
@@ -112,9 +116,10 @@ export async function startRunner(o: RunnerOptions): Promise<Runner> {
         return;
       }
       const params = Object.fromEntries(match.r.keys.map((k, i) => [k, decodeParam(match.m![i + 1])]));
+      const query = singleQuery(url.searchParams);
       const mutating = req.method === "POST" || req.method === "PUT" || req.method === "DELETE";
       const body = mutating && req.method !== "DELETE" ? await readJson(req, BODY_LIMIT) : undefined;
-      await match.r.handler({ req, res, params, query: url.searchParams, body });
+      await match.r.handler({ req, res, params, query, body });
     } catch (err) {
       if (err instanceof StaxError) sendError(res, err);
       else {
@@ -123,6 +128,7 @@ export async function startRunner(o: RunnerOptions): Promise<Runner> {
       }
     }
   });
+  gate.attach(server);
   // Node's own parser refuses some requests before any route sees them; answer those in JSON too.
   server.on("clientError", (err: NodeJS.ErrnoException, socket) => {
     if (!socket.writable || err.code === "ECONNRESET") {
@@ -130,9 +136,12 @@ export async function startRunner(o: RunnerOptions): Promise<Runner> {
       return;
     }
     const tooLarge = err.code === "HPE_HEADER_OVERFLOW";
-    const e = tooLarge ? new StaxError("HEADERS_TOO_LARGE", "the request's headers are too large") : new StaxError("BAD_REQUEST", `the request could not be parsed (${err.code ?? "bad request"})`);
+    const late = err.code === "ERR_HTTP_REQUEST_TIMEOUT";
+    const e = tooLarge ? new StaxError("HEADERS_TOO_LARGE", "the request's headers are too large") : late ? new StaxError("REQUEST_TIMEOUT", `the request did not arrive within ${config.connections.headersTimeoutMs / 1000} s`) : new StaxError("BAD_REQUEST", `the request could not be parsed (${err.code ?? "bad request"})`);
     const text = JSON.stringify(e.toBody());
-    socket.end(`HTTP/1.1 ${e.httpStatus} ${tooLarge ? "Request Header Fields Too Large" : "Bad Request"}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`);
+    // Closed once written, not half-closed: a client that never reads (a slowloris) would
+    // otherwise hold the socket, and its file descriptor, until it went away.
+    socket.end(`HTTP/1.1 ${e.httpStatus} ${tooLarge ? "Request Header Fields Too Large" : late ? "Request Timeout" : "Bad Request"}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`, () => socket.destroy());
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);

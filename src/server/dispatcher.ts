@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { LegDispatcher, LegOutcome, LegRequest } from "../engine/index.js";
-import type { SSEEvent, StoredEvent } from "../contract/index.js";
+import type { Job, SSEEvent, StoredEvent } from "../contract/index.js";
 import type { PgFleet, SecretVault, Store } from "../store/index.js";
 import { errorMessage } from "../contract/index.js";
 
@@ -82,6 +82,27 @@ export class FleetDispatcher implements LegDispatcher {
 
   resumed(runId: string): void {
     this.resuming.delete(runId);
+    this.priorJobs.delete(runId);
+  }
+
+  /** Jobs of a run taken over as its event log showed them: those started without a leg ran on the dead coordinator itself. */
+  private readonly priorJobs = new Map<string, Map<string, Job>>();
+
+  /** A run taken over: its jobs as stored (see `dispatch`). */
+  setPrior(runId: string, jobs: readonly Job[]): void {
+    this.priorJobs.set(runId, new Map(jobs.map((j) => [j.id, j])));
+  }
+
+  /**
+   * A job of a run taken over that had started but was never queued for a worker: the dead
+   * coordinator ran it itself. Its steps are never run again (they may have had effects): one
+   * that was over keeps its result and outputs, one that was running fails with the reason.
+   */
+  private ranOnCoordinator(runId: string, jobId: string): LegOutcome | undefined {
+    const was = this.priorJobs.get(runId)?.get(jobId);
+    if (!was || was.status === "queued") return undefined;
+    if (was.status === "completed" && was.conclusion) return { kind: "finished", result: { result: was.conclusion, outputs: { ...was.outputs } } };
+    return { kind: "lost", message: "stax: the front-end that coordinated this run ran this job itself and stopped answering while it ran; the job is marked failed, not run again (its steps may have had effects)" };
   }
 
   /** The newest event id delivered to this dispatcher: a state read after it misses nothing `resume` keeps. */
@@ -106,17 +127,21 @@ export class FleetDispatcher implements LegDispatcher {
     const source = this.sources.get(leg.runId);
     const { secrets, ...rest } = leg;
     if (!source) this.finish(p, { kind: "lost", message: "stax: the run's source was not stored, so no worker can check it out" });
-    else {
-      this.fleet
-        .enqueue(id, { ...rest, workspace: this.store.workspace, source, sealedSecrets: this.vault.seal(secrets) })
-        .then(async (queued) => {
+    else
+      void (async () => {
+        try {
+          // Taken over: a job that started with no leg queued for it is not sent (ranOnCoordinator).
+          const before = this.ranOnCoordinator(leg.runId, leg.job.id);
+          if (before && !(await this.fleet.state(id))) return this.finish(p, before);
+          const queued = await this.fleet.enqueue(id, { ...rest, workspace: this.store.workspace, source, sealedSecrets: this.vault.seal(secrets) });
           // Sent before this run was taken over: followed where it is now (running, or over).
           if (!queued) return void this.settle(id);
           const workers = await this.fleet.workers(this.leaseMs);
           if (!workers.some((w) => !w.lost && leg.labels.every((l) => w.labels.includes(l)))) this.onWaiting(leg.job.id, leg.labels);
-        })
-        .catch((err) => this.finish(p, { kind: "lost", message: `stax: the job could not be queued for a worker: ${errorMessage(err)}` }));
-    }
+        } catch (err) {
+          this.finish(p, { kind: "lost", message: `stax: the job could not be queued for a worker: ${errorMessage(err)}` });
+        }
+      })();
     return {
       done,
       cancel: (hard) => {

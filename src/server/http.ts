@@ -97,6 +97,19 @@ export function wholeNumber(name: string, raw: string, min: number, max: number)
   return n;
 }
 
+/**
+ * The query of a request, refused (400) when a parameter is given twice: `limit=5&limit=abc`
+ * would otherwise be read as its first value by one route and checked as another by a proxy.
+ */
+export function singleQuery(q: URLSearchParams): URLSearchParams {
+  const seen = new Set<string>();
+  for (const key of q.keys()) {
+    if (seen.has(key)) throw new StaxError("BAD_REQUEST", `the query parameter '${key}' is given more than once`);
+    seen.add(key);
+  }
+  return q;
+}
+
 /** An optional whole-number query parameter (see `wholeNumber`). */
 export function int(q: URLSearchParams, name: string, min: number, max: number): number | undefined {
   const raw = q.get(name);

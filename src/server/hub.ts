@@ -2,6 +2,7 @@ import type { ServerResponse } from "node:http";
 import type { StoredEvent } from "../contract/index.js";
 import type { EventLog } from "../store/index.js";
 import { encodeFrames, framesAfter } from "./frames.js";
+import { ReplayPages, type ReplayPage } from "./replay-pages.js";
 
 /** Whether a subscriber gets an event: everything, one run, or one job of a run (with the run's run.* and job.* events). */
 function wants(s: { runId?: string; jobId?: string }, e: StoredEvent): boolean {
@@ -11,7 +12,8 @@ function wants(s: { runId?: string; jobId?: string }, e: StoredEvent): boolean {
 }
 
 const PING = "event: ping\ndata: {}\n\n";
-const REPLAY_PAGE = 5000;
+/** Events per replay page: one page is read and written per turn of the event loop, so a page bounds what a replay holds up. */
+const REPLAY_PAGE = 2000;
 /** Bytes of frames gathered in one tick before a subscriber is written to without waiting for the tick's end. */
 const FLUSH_AT = 64 * 1024;
 /** How long after the last unfiltered subscriber left the recent batches are still kept (it may be resuming after an overflow). */
@@ -38,6 +40,8 @@ interface Subscriber {
   /** The last event id written to this subscriber. */
   sent: number;
   replaying: boolean;
+  /** When it subscribed, against the replay pages' reads (`ReplayPages.mark`). */
+  mark: number;
   waitingForDrain: boolean;
   closed: boolean;
 }
@@ -72,12 +76,14 @@ export class EventHub {
   private unfiltered = 0;
   /** When the last of them left: the recent batches are kept up for a while after (a resume is on its way). */
   private lastLeft = 0;
+  private readonly pages: ReplayPages;
 
   constructor(
     private readonly log: EventLog,
     private readonly opts: HubOptions,
   ) {
     this.published = this.recentFrom = log.delivered();
+    this.pages = new ReplayPages(log, REPLAY_PAGE);
     this.pinger = setInterval(() => {
       for (const s of this.subs) if (!s.replaying) this.write(s, PING);
     }, opts.pingIntervalMs);
@@ -150,7 +156,7 @@ export class EventHub {
   subscribe(res: ServerResponse, opts: { since?: number; runId?: string; jobId?: string }): void {
     // Everything delivered so far is behind a live subscriber; every later batch reaches it.
     res.writeHead(200, { "Content-Type": "text/event-stream", "Cache-Control": "no-cache", Connection: "keep-alive", "X-Accel-Buffering": "no" });
-    const s: Subscriber = { res, runId: opts.runId, jobId: opts.runId ? opts.jobId : undefined, queue: [], queuedBytes: 0, sent: opts.since ?? this.log.delivered(), replaying: opts.since !== undefined, waitingForDrain: false, closed: false };
+    const s: Subscriber = { res, runId: opts.runId, jobId: opts.runId ? opts.jobId : undefined, queue: [], queuedBytes: 0, sent: opts.since ?? this.log.delivered(), replaying: opts.since !== undefined, mark: this.pages.mark(), waitingForDrain: false, closed: false };
     res.write(`retry: 2000\n\n${PING}`);
     this.subs.add(s);
     if (!s.runId) this.unfiltered++;
@@ -169,20 +175,26 @@ export class EventHub {
     // Reads the store until caught up with what was delivered live when the replay began; live
     // batches meanwhile wait in the subscriber's queue and are sent after it, minus what the
     // replay already sent.
+    //
+    // Paced: one page per turn of the event loop (the store's reads are synchronous on SQLite),
+    // so /health, new requests and live subscribers get their turn between two pages of every
+    // replay; concurrent replays of the same run share each page's read and encoding.
     for (;;) {
-      let page: StoredEvent[];
+      let page: ReplayPage;
       try {
-        page = await this.log.readSince(s.sent, { runId: s.runId, jobId: s.jobId, limit: REPLAY_PAGE });
+        page = await this.pages.read(s.sent, { runId: s.runId, jobId: s.jobId }, s.mark);
       } catch (err) {
         s.res.destroy(err instanceof Error ? err : new Error(String(err)));
         return this.drop(s);
       }
       if (s.closed) return;
-      if (page.length === 0) break;
-      s.sent = page[page.length - 1].id;
-      const ok = s.res.write(encodeFrames(page));
-      if (ok && page.length < REPLAY_PAGE) break;
+      if (page.count === 0) break;
+      s.sent = page.lastId;
+      const ok = s.res.write(page.bytes);
+      if (ok && page.count < REPLAY_PAGE) break;
       if (!ok) await new Promise((r) => s.res.once("drain", r));
+      else await new Promise((r) => setImmediate(r));
+      if (s.closed) return;
     }
     s.replaying = false;
     this.flush(s);

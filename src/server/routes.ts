@@ -9,6 +9,7 @@ import { refsRoutes } from "./refs-routes.js";
 import { cacheRoutes } from "./cache-routes.js";
 import type { EventHub } from "./hub.js";
 import type { RunManager } from "./runs.js";
+import type { ConnectionGate } from "./connections.js";
 
 export interface RouteDeps {
   workspace: string;
@@ -21,6 +22,8 @@ export interface RouteDeps {
   cacheDir?: string;
   /** The fleet's workers (many machines); absent with the embedded store. */
   workers?: () => Promise<WorkerInfo[]>;
+  /** The connection caps: an SSE stream is counted apart from API requests. */
+  connections?: ConnectionGate;
 }
 
 /** Secrets one `POST /api/secrets/import` may hold. */
@@ -155,6 +158,7 @@ export function routes(d: RouteDeps): Route[] {
         const runId = ref === undefined ? undefined : (await d.runs.find(ref)).id;
         const jobId = query.get("jobId") ?? undefined;
         if (jobId !== undefined && runId === undefined) throw new StaxError("BAD_REQUEST", "'jobId' needs 'runId'");
+        d.connections?.openStream(req, res);
         d.hub.subscribe(res, { since, runId, jobId });
       },
     ),

@@ -9,6 +9,7 @@ import { makeRunTemp } from "./run-temp.js";
 import { createSandbox, type Sandbox } from "./sandbox.js";
 import type { FleetDispatcher } from "./dispatcher.js";
 import { checkoutSource, snapshotSource } from "./source.js";
+import { StoreLossGuard } from "./store-loss.js";
 
 export interface RunManagerDeps {
   workspace: string;
@@ -25,6 +26,8 @@ export interface RunManagerDeps {
   leaseMs: number;
   /** Many machines: legs go to the workers of this fleet instead of running here. */
   dispatcher?: FleetDispatcher;
+  /** Where the store is (its file, or "the PostgreSQL database"), for the line a run gets when its events cannot be stored. */
+  storeLocation?: string;
 }
 
 const STRATEGIES = new Set(["auto", "worktree", "copy", "none"]);
@@ -35,6 +38,8 @@ const STRATEGIES = new Set(["auto", "worktree", "copy", "none"]);
  */
 export class RunManager {
   private readonly active = new Map<string, RunHandle>();
+  /** Runs stopped because the store refused their events, as they ended, until their last events are stored. */
+  private readonly unstored = new Map<string, WorkflowRun>();
   /** Sandboxes of finished runs being removed (asynchronously: git worktree remove takes time). */
   private readonly disposing = new Set<Promise<unknown>>();
   /** Who this runner is in the run queue's leases. */
@@ -108,10 +113,16 @@ export class RunManager {
         throw new StaxError("BAD_REQUEST", `cannot snapshot the workspace for the workers: ${errorMessage(err)}`);
       }
     }
-    recorder = new StoreRecorder(this.deps.store);
+    // A write that fails for good (a full disk) stops the run and fails it (store-loss.ts).
+    const stopper: { handle?: RunHandle } = {};
+    const guard: StoreLossGuard = new StoreLossGuard((recorder = new StoreRecorder(this.deps.store, undefined, (err, steps, failRun) => guard.lost(err, this.deps.storeLocation ?? "the store", steps, failRun))), () => {
+      stopper.handle?.cancel();
+      // Already ended (its last events still waiting to be written): shown failed from now on.
+      if (guard.finalRun) this.unstored.set(id, guard.finalRun);
+    });
     let handle: RunHandle;
     try {
-      handle = startRun({
+      handle = stopper.handle = startRun({
         ...this.runOptions(id, request),
         runNumber: await this.deps.store.runs.nextNumber(),
         workspace: sandbox.dir,
@@ -121,7 +132,7 @@ export class RunManager {
         vars,
         matrix,
         tempDir: makeRunTemp(this.deps.host.dataDir, id),
-        sink: recorder,
+        sink: guard,
         notices: sandbox.notices,
         checkouts: { mode: req.workspaces?.bind ? "bind" : "isolated", root: this.deps.checkoutsDir, keep: req.workspaces?.keep === true, own: this.deps.host.ownFolders },
         reuse,
@@ -133,7 +144,7 @@ export class RunManager {
       throw err;
     }
     await this.deps.store.runs.save(handle.run);
-    this.follow(id, handle, recorder, heartbeat, () => this.dispose(sandbox));
+    this.follow(id, handle, recorder, heartbeat, () => this.dispose(sandbox), guard);
     return structuredClone(handle.run);
   }
 
@@ -174,15 +185,18 @@ export class RunManager {
   }
 
   /** Tracks a started run until it ends, then releases what it held. */
-  private follow(id: string, handle: RunHandle, recorder: StoreRecorder, heartbeat: NodeJS.Timeout, release: () => void): void {
+  private follow(id: string, handle: RunHandle, recorder: StoreRecorder, heartbeat: NodeJS.Timeout, release: () => void, guard?: StoreLossGuard): void {
     this.active.set(id, handle);
     void handle.done.finally(async () => {
+      // A run whose events the store refused: shown as it ended (failed) until its last events are stored.
+      if (guard?.failed && guard.finalRun) this.unstored.set(id, guard.finalRun);
       clearInterval(heartbeat);
       this.deps.dispatcher?.setSource(id, undefined);
       this.deps.dispatcher?.resumed(id);
       this.active.delete(id);
       release();
       await recorder.idle().catch(() => {});
+      this.unstored.delete(id);
       await this.deps.store.queue.complete(id).catch(() => {});
       await this.prune().catch((err) => console.error(`stax: pruning old runs failed: ${errorMessage(err)}`));
     });
@@ -208,6 +222,8 @@ export class RunManager {
     try {
       const prior = await storedState(this.deps.store, id);
       if (!prior) throw new Error("its snapshot is not in the store");
+      // Jobs the dead coordinator ran itself are not run again (FleetDispatcher.setPrior).
+      dispatcher.setPrior(id, prior.jobs);
       const tempDir = makeRunTemp(this.deps.host.dataDir, id);
       const workspace = join(tempDir, "source");
       await checkoutSource(this.deps.store.blobs, c.source, workspace);
@@ -300,6 +316,8 @@ export class RunManager {
   /** A run by id, prefix, number or `last`; the live object while it runs. */
   async find(ref: string): Promise<WorkflowRun> {
     const found = await findRun(this.deps.store, ref);
+    const unstored = this.unstored.get(found.id);
+    if (unstored) return structuredClone(unstored);
     const live = this.active.get(found.id);
     // A run is shown completed once the store has all of it (its snapshot is saved with its last
     // events), never while its last lines are still being written: a client that sees it done

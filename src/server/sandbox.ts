@@ -1,10 +1,10 @@
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir, readdir, rm } from "node:fs/promises";
+import { readdir, rm } from "node:fs/promises";
 import { promisify } from "node:util";
 import { join } from "node:path";
 import type { SandboxStrategy } from "../contract/index.js";
-import { copyWorkspace, describeCopySkips, KEPT_MARK } from "../engine/index.js";
+import { copyWorkspace, describeCopySkips, KEPT_MARK, privateDir, privateGit } from "../engine/index.js";
 
 export interface Sandbox {
   /** Where the run's steps run (GITHUB_WORKSPACE). */
@@ -19,6 +19,12 @@ const execFileAsync = promisify(execFile);
 /** git, without blocking the event loop: a worktree of a big repository takes seconds, and every request and SSE stream would wait. */
 async function git(cwd: string, args: string[]): Promise<string> {
   return (await execFileAsync("git", args, { cwd, encoding: "utf8", timeout: 30_000 })).stdout.trim();
+}
+
+/** `git worktree add` under umask 077: the sandbox's files are its owner's alone. */
+async function addPrivateWorktree(workspace: string, dir: string, ref: string): Promise<void> {
+  const [cmd, args] = privateGit(["worktree", "add", "--detach", "--force", dir, ref]);
+  await execFileAsync(cmd, args, { cwd: workspace, encoding: "utf8", timeout: 30_000 });
 }
 
 async function isGitRepo(dir: string): Promise<boolean> {
@@ -37,10 +43,11 @@ async function isGitRepo(dir: string): Promise<boolean> {
 export async function createSandbox(workspace: string, root: string, runId: string, strategy: SandboxStrategy, ref?: string, own: readonly string[] = []): Promise<Sandbox> {
   if (strategy === "none") return { dir: workspace, notices: [], async dispose() {} };
   const dir = join(root, runId);
-  await mkdir(root, { recursive: true });
+  // 0700 (made so, or made so again): no other local user reads a run's copy of the workspace.
+  await privateDir(root);
   const useWorktree = strategy === "worktree" || (strategy === "auto" && (await isGitRepo(workspace)));
   if (useWorktree) {
-    await git(workspace, ["worktree", "add", "--detach", "--force", dir, ref || "HEAD"]);
+    await addPrivateWorktree(workspace, dir, ref || "HEAD");
     const dirty = (await git(workspace, ["status", "--porcelain"])) !== "";
     const notices = [`stax: running in a git worktree of ${ref || "HEAD"} (${await git(dir, ["rev-parse", "--short", "HEAD"])})`];
     if (dirty) notices.push("stax: uncommitted changes of the workspace are not included; run with --no-sandbox (or sandbox strategy 'none') to use them");

@@ -1,6 +1,7 @@
 import type { EventSink, SSEEvent, WorkflowRun } from "../contract/index.js";
 import { errorMessage, upsertJob } from "../contract/index.js";
 import type { Store } from "./store.js";
+import { Loss } from "./loss.js";
 
 /**
  * Stores every event of the runs it is given: the events of one tick are appended as one batch,
@@ -17,10 +18,16 @@ export class StoreRecorder implements EventSink {
   private scheduled = false;
   private writing: Promise<void> = Promise.resolve();
   private failure: unknown;
+  /** Set at the first write that failed for good: what the run lost, and how it is stored from then on. */
+  private loss?: Loss;
+  /** Log lines emitted since a write failed for good (kept up to HOLD_AFTER_LOSS). */
+  private linesAfterLoss = 0;
 
   constructor(
     private readonly store: Store,
     private readonly next?: (e: SSEEvent) => void,
+    /** Called once, at the first write that failed for good, with the steps whose lines were lost: the run must not end as if all was stored. */
+    private readonly onLost?: (err: unknown, steps: { jobId: string; stepNumber: number }[], failRun: (run: WorkflowRun) => WorkflowRun) => void,
   ) {}
 
   /** Drops everything from now on: another process took the run over (its lease was lost). */
@@ -32,8 +39,11 @@ export class StoreRecorder implements EventSink {
 
   private fenced = false;
 
-  emit(event: SSEEvent): void {
+  emit(emitted: SSEEvent): void {
     if (this.fenced) return;
+    const event = this.loss ? this.loss.event(emitted) : emitted;
+    // Once lines were lost the run is being stopped: what it still prints is kept up to a bound.
+    if (this.loss && event.type === "step.log" && ++this.linesAfterLoss > HOLD_AFTER_LOSS) return;
     this.pending.push(event);
     if (event.type === "run.started" || event.type === "run.completed") {
       const run = structuredClone(event.data.run);
@@ -95,8 +105,27 @@ export class StoreRecorder implements EventSink {
         await retrying(() => this.store.events.append(batch), RETRY_FOR_MS);
         for (const run of runs) await retrying(() => this.store.runs.save(run), RETRY_FOR_MS);
       } catch (err) {
-        this.failure ??= err;
         console.error(`stax: storing events failed: ${errorMessage(err)}`);
+        if (!this.loss) {
+          // The first batch refused for good is lost, and the log lines waiting behind it (a
+          // burst may be millions): the run is told, and stops (store-loss.ts in the server).
+          // The job and step changes are kept, and the run, the steps that lost lines and their
+          // jobs are stored failed from now on.
+          const loss = (this.loss = new Loss());
+          this.failure = err;
+          loss.lost(batch);
+          loss.lost(this.pending);
+          this.pending = [...batch, ...this.pending].filter((e) => e.type !== "step.log").map((e) => loss.event(e));
+          for (const run of this.dirty) loss.failRun(run);
+          this.onLost?.(err, loss.stepRefs(), (run) => loss.failRun(run));
+        } else {
+          // What came after the loss (the line saying why, the steps, jobs and run ending
+          // failed) is few events: kept, in order, and written once the store takes writes again.
+          this.pending = [...batch, ...this.pending];
+          await new Promise((r) => setTimeout(r, 1000));
+        }
+        // The batch's snapshots are saved with a later one, failed where events were lost.
+        for (const run of runs) this.dirty.add(this.loss.failRun(this.live.get(run.id) ?? run));
       } finally {
         this.inFlight = false;
       }
@@ -148,20 +177,36 @@ export function applyToSnapshot(run: WorkflowRun, event: SSEEvent): boolean {
 /** Events that are written without waiting for the tick's end (when no write is in flight). */
 const EARLY_BATCH = 8192;
 
+/** Events kept for a later write once a write has failed for good: the stopped run's last few, not another burst. */
+const HOLD_AFTER_LOSS = 10_000;
+
 /** Events in one write at most: a burst is stored in transactions of a bounded size. */
 const MAX_BATCH = 50_000;
 
 /** How long a write is retried while the store is away (a database restarting) before the run gives up on it. */
 const RETRY_FOR_MS = 60_000;
 
-/** Retries a write with backoff (100 ms doubling to 2 s) for up to `forMs`: while the store is away (a database restarting). */
+/** How long a write refused for want of space is retried: a full disk rarely empties by itself, and the run waits meanwhile. */
+const DISK_FULL_RETRY_MS = 5000;
+
+/** Whether a store error says the disk (or the database's) is full: SQLite's SQLITE_FULL, ENOSPC, PostgreSQL's disk_full (53100). */
+export function diskFull(err: unknown): boolean {
+  const e = err as { code?: unknown; message?: unknown } | undefined;
+  return e?.code === "SQLITE_FULL" || e?.code === "ENOSPC" || e?.code === "53100" || /disk is full|no space left/i.test(String(e?.message ?? ""));
+}
+
+/**
+ * Retries a write with backoff (100 ms doubling to 2 s) for up to `forMs`: while the store is
+ * away (a database restarting); a full disk for `DISK_FULL_RETRY_MS` only.
+ */
 export async function retrying<T>(write: () => Promise<T>, forMs: number): Promise<T> {
-  const until = Date.now() + forMs;
+  const started = Date.now();
+  const until = started + forMs;
   for (let attempt = 0; ; attempt++) {
     try {
       return await write();
     } catch (err) {
-      if (Date.now() > until) throw err;
+      if (Date.now() > until || (diskFull(err) && Date.now() > started + DISK_FULL_RETRY_MS)) throw err;
       await new Promise((r) => setTimeout(r, Math.min(2000, 100 * 2 ** attempt)));
     }
   }

@@ -2,7 +2,7 @@ import { execFile, execFileSync } from "node:child_process";
 import { copyFile, mkdir, rm, rmdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { copyWorkspace, describeCopySkips, ownFoldersInside } from "./workspace-copy.js";
+import { copyWorkspace, describeCopySkips, ownFoldersInside, privateDir, privateGit } from "./workspace-copy.js";
 import { outsideGit } from "../context/git.js";
 
 const run = promisify(execFile);
@@ -57,8 +57,10 @@ export class Checkouts {
   async acquire(legId: string): Promise<LegCheckout> {
     const dir = join(this.runDir, legId.replace(/[^A-Za-z0-9._-]+/g, "_"));
     await rm(dir, { recursive: true, force: true });
-    await mkdir(this.runDir, { recursive: true });
-    if (this.opts.keep) await writeFile(join(this.runDir, KEPT_MARK), "");
+    // Private to the runner's user: a checkout holds the workspace's files and what steps write.
+    await privateDir(this.opts.root);
+    await privateDir(this.runDir);
+    if (this.opts.keep) await writeFile(join(this.runDir, KEPT_MARK), "", { mode: 0o600 });
     const own = [this.opts.root, ...(this.opts.own ?? [])];
     const snap = await (this.snapshot ??= snapshotOf(this.workspace, this.runDir, this.env, own));
     if (snap) {
@@ -181,7 +183,7 @@ export async function snapshotOf(workspace: string, tempDir: string, hostEnv: Re
 async function addWorktree(top: string, dir: string, commit: string, env: Record<string, string>): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
-      await inTurn(top, () => git(top, ["worktree", "add", "--detach", "--force", "--no-checkout", "--quiet", dir, commit], env));
+      await inTurn(top, () => privateRun(top, ["worktree", "add", "--detach", "--force", "--no-checkout", "--quiet", dir, commit], env));
       break;
     } catch (err) {
       if (attempt === 3) throw err;
@@ -190,7 +192,13 @@ async function addWorktree(top: string, dir: string, commit: string, env: Record
     }
   }
   // No hooks: a post-checkout hook of the user's (husky & co.) has no business in a job's checkout.
-  await git(dir, ["-c", "core.hooksPath=/dev/null", "reset", "--hard", "--quiet"], env);
+  await privateRun(dir, ["-c", "core.hooksPath=/dev/null", "reset", "--hard", "--quiet"], env);
+}
+
+/** git under umask 077: the folders and files it makes are 0700 and 0600 (0700 when executable), as the run's temp files. */
+async function privateRun(cwd: string, args: string[], env: Record<string, string>): Promise<void> {
+  const [cmd, shArgs] = privateGit(args);
+  await run(cmd, shArgs, { cwd, env, maxBuffer: 64 * 1024 * 1024, timeout: 120_000 });
 }
 
 const turns = new Map<string, Promise<unknown>>();

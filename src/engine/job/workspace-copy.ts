@@ -1,5 +1,5 @@
 import { cpSync, readFileSync } from "node:fs";
-import { cp, mkdir, readdir } from "node:fs/promises";
+import { chmod, cp, mkdir, readdir, stat } from "node:fs/promises";
 import { isAbsolute, join, relative, resolve } from "node:path";
 
 /** Folders a copy of a workspace leaves out: dependencies, VCS data and the usual build output. */
@@ -58,7 +58,8 @@ export function ownFoldersInside(workspace: string, own: readonly string[]): str
 /**
  * Copies `src` to `dest` without what `copyFilter` leaves out, nor `dest` itself and the `own`
  * folders (stax's, when its home lies inside the workspace), off the event loop (parallel legs
- * keep logging).
+ * keep logging). The copy is private (folders 0700, files without group or other bits): a job's
+ * checkout holds the workspace's `.env`-like files and whatever its steps write.
  */
 export async function copyWorkspace(src: string, dest: string, own: readonly string[] = []): Promise<void> {
   const skipped = ownFoldersInside(src, [dest, ...own]);
@@ -75,4 +76,24 @@ export async function copyWorkspace(src: string, dest: string, own: readonly str
   };
   if (skipped.length) await copy(src, dest);
   else await cp(src, dest, { recursive: true, filter, verbatimSymlinks: true });
+  await restrictTree(dest);
 }
+
+/** Makes `dir` (created 0700 when missing) a folder only its owner enters, whatever it was made with. */
+export async function privateDir(dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  await chmod(dir, 0o700);
+}
+
+/** Clears the group and other bits of every folder and file under `dir` (symlinks left as they are). */
+async function restrictTree(dir: string): Promise<void> {
+  await chmod(dir, 0o700);
+  for (const e of await readdir(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) await restrictTree(p);
+    else if (e.isFile()) await chmod(p, (await stat(p)).mode & 0o700);
+  }
+}
+
+/** `git ARGS` run under umask 077, so the files a checkout writes are 0600 and its folders 0700. */
+export const privateGit = (args: string[]): [string, string[]] => ["sh", ["-c", 'umask 077 && exec git "$@"', "git", ...args]];
