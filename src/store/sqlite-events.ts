@@ -183,13 +183,14 @@ export class SqliteEventLog implements EventLog, LogStore {
   }
 
   async all(runId: string, jobId?: string, stepNumber?: number): Promise<LogLine[]> {
-    let sql = "SELECT job_id, step_number, lines FROM log_chunks WHERE run_id = ?";
+    let sql = "SELECT job_id, step_number, lines, written_at FROM log_chunks WHERE run_id = ?";
     const args: Param[] = [runId];
     if (jobId !== undefined) (sql += " AND job_id = ?"), args.push(jobId);
     if (stepNumber !== undefined) (sql += " AND step_number = ?"), args.push(stepNumber);
     const out: LogLine[] = [];
     for (const c of this.db.prepare(`${sql} ORDER BY first_id`).all(...args) as Row[]) {
-      for (const line of JSON.parse(c.lines as string) as string[]) out.push({ jobId: c.job_id as string, stepNumber: c.step_number as number, line });
+      const t = (c.written_at as number | null) ?? undefined;
+      for (const line of JSON.parse(c.lines as string) as string[]) out.push(t === undefined ? { jobId: c.job_id as string, stepNumber: c.step_number as number, line } : { jobId: c.job_id as string, stepNumber: c.step_number as number, line, t });
     }
     return out;
   }

@@ -79,6 +79,8 @@ export interface LogLine {
   jobId: string;
   stepNumber: number;
   line: string;
+  /** When it was stored (ms since the epoch); absent for lines of a store older than the times. */
+  t?: number;
 }
 
 /** Step logs, as the event log stored them. */

@@ -161,3 +161,19 @@ test("a run is shown completed only once every line of it is stored: its step's 
   const at = await r.json<StepLinesResponse>("GET", `/api/runs/${created.body.id}/jobs/print/steps/2/lines?from=0&limit=1`);
   assert.ok(at.body.total >= 200_004, `every line is stored when the run shows completed (${at.body.total})`);
 });
+
+test("GET /api/runs/:id/logs?timestamps=true starts each line with the UTC time it was stored; without it the text has no times", async () => {
+  const path = `/api/runs/${run.id}/logs?job=print&step=2`;
+  const plain = await (await fetch(`${r.url}${path}`)).text();
+  assert.match(plain, /^row 1 of the log$/m);
+  const stamped = await (await fetch(`${r.url}${path}&timestamps=true`)).text();
+  const lines = stamped.split("\n").slice(2, -1);
+  assert.equal(lines.length, plain.split("\n").length - 3, "the same lines");
+  for (const l of [lines[0], lines[5000], lines[lines.length - 1]]) {
+    const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z) /.exec(l);
+    assert.ok(m, l);
+    const t = Date.parse(m[1]);
+    assert.ok(t >= window[0] && t <= window[1], `${l} within the run`);
+  }
+  assert.equal(lines[0].slice(25), "row 1 of the log");
+});

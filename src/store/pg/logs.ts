@@ -42,12 +42,13 @@ export class PgLogs implements LogStore {
 
   async all(runId: string, jobId?: string, stepNumber?: number): Promise<LogLine[]> {
     const args: unknown[] = [this.ws, runId];
-    let sql = "SELECT job_id, step_number, lines FROM stax_log_chunks WHERE workspace = $1 AND run_id = $2";
+    let sql = "SELECT job_id, step_number, lines, written_at FROM stax_log_chunks WHERE workspace = $1 AND run_id = $2";
     if (jobId !== undefined) (args.push(jobId), (sql += ` AND job_id = $${args.length}`));
     if (stepNumber !== undefined) (args.push(stepNumber), (sql += ` AND step_number = $${args.length}`));
     const out: LogLine[] = [];
-    for (const c of (await this.pool.query<{ job_id: string; step_number: number; lines: string }>(`${sql} ORDER BY first_id`, args)).rows) {
-      for (const line of JSON.parse(c.lines) as string[]) out.push({ jobId: c.job_id, stepNumber: c.step_number, line });
+    for (const c of (await this.pool.query<{ job_id: string; step_number: number; lines: string; written_at: string | null }>(`${sql} ORDER BY first_id`, args)).rows) {
+      const t = c.written_at === null ? undefined : Number(c.written_at);
+      for (const line of JSON.parse(c.lines) as string[]) out.push(t === undefined ? { jobId: c.job_id, stepNumber: c.step_number, line } : { jobId: c.job_id, stepNumber: c.step_number, line, t });
     }
     return out;
   }
