@@ -34,7 +34,11 @@ const rowsOf = (page: Page) =>
     lines.map((l) => {
       const ts = l.querySelector("time.ts");
       const body = l.querySelector(".text, .fold")!;
-      return { text: body.textContent ?? "", ts: ts?.textContent ?? null, iso: ts?.getAttribute("datetime") ?? null, left: body.getBoundingClientRect().left, height: l.parentElement!.getBoundingClientRect().height };
+      // Where the time's glyphs end (a range measures the text, not its box) and where the line's text starts.
+      const range = document.createRange();
+      if (ts) range.selectNodeContents(ts);
+      const left = body.getBoundingClientRect().left + parseFloat(getComputedStyle(body).paddingLeft);
+      return { text: body.textContent ?? "", ts: ts?.textContent ?? null, iso: ts?.getAttribute("datetime") ?? null, tsEnd: ts ? range.getBoundingClientRect().right : null, left, height: l.parentElement!.getBoundingClientRect().height };
     }),
   );
 
@@ -69,6 +73,7 @@ test("Timestamps shows each log row's time (UTC HH:MM:SS.mmm, from the store) wi
   assert.equal(await box.evaluate((el) => el.scrollHeight), heightOff);
   assert.ok(rows.every((x) => x.height === 20), JSON.stringify(rows.map((x) => x.height)));
   assert.equal(new Set(ticks.map((x) => x.left)).size, 1, "the time column has one width");
+  assert.ok(ticks.every((x) => x.tsEnd! < x.left - 4), `a gap between the time and the text: ${JSON.stringify(ticks[0])}`);
 
   await page.reload();
   await page.locator(".step-row .step-toggle", { hasText: "Tick" }).click();
