@@ -12,7 +12,7 @@ export interface Backend {
   client?: RunnerClient;
   listRuns(q: ListRunsQuery): Promise<WorkflowRun[]>;
   getRun(ref: string): Promise<WorkflowRun>;
-  logText(ref: string, only: { job?: string; step?: number }): Promise<string>;
+  logText(ref: string, only: { job?: string; step?: number; timestamps?: boolean }): Promise<string>;
   listArtifacts(runId: string): Promise<ArtifactInfo[]>;
   /** One artifact's download: a file as itself, a folder as a zip (as the runner serves it). */
   artifact(run: WorkflowRun, name: string): Promise<{ filename: string; stream: Readable }>;
@@ -36,7 +36,7 @@ export async function openBackend(c: Config): Promise<Backend> {
         const { lastEventId: _id, ...run } = await client.request<RunSnapshot>("GET", `/api/runs/${encodeURIComponent(ref)}`);
         return run;
       },
-      logText: (ref, only) => client.request("GET", `/api/runs/${encodeURIComponent(ref)}/logs?${new URLSearchParams(Object.entries(only).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)]))}`),
+      logText: (ref, only) => client.request("GET", `/api/runs/${encodeURIComponent(ref)}/logs?${new URLSearchParams(Object.entries(only).filter(([, v]) => v !== undefined && v !== false).map(([k, v]) => [k, String(v)]))}`),
       listArtifacts: (runId) => client.request("GET", `/api/runs/${runId}/artifacts`),
       artifact: async (run, name) => {
         const res = await client.fetchRaw(`/api/runs/${run.id}/artifacts/${encodeURIComponent(name)}`);

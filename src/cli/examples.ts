@@ -17,7 +17,7 @@ export const EXAMPLES: Record<string, string[]> = {
   cancel: ["stax cancel last"],
   rerun: ["stax rerun last --failed               # only the failed jobs and what depends on them"],
   workflows: ["stax workflows --json"],
-  log: ["stax log last --failed", "stax log 12 -f --job build"],
+  log: ["stax log last --failed", "stax log 12 -f --job build", "stax log last --timestamps --step 2   # each line with its time (UTC)"],
   secret: ["printf %s \"$TOKEN\" | stax secret set NPM_TOKEN"],
   "secret set": ["printf %s \"$TOKEN\" | stax secret set NPM_TOKEN"],
   "secret list": ["stax secret list --json"],

@@ -88,6 +88,8 @@ export type RunSnapshot = WorkflowRun & { lastEventId: number };
 export interface NumberedLine {
   n: number;
   text: string;
+  /** When the line was stored (ms since the epoch): one time per written batch. Only in `lines` pages; absent for lines stored before the store kept times. */
+  t?: number;
 }
 
 /**

@@ -80,7 +80,8 @@ export function routes(d: RouteDeps): Route[] {
       const run = await d.runs.find(params.id);
       const job = query.get("job") ?? undefined;
       const step = int(query, "step", 1, 100_000);
-      const text = await runLogText(d.store.logs, run, { job, step });
+      const timestamps = query.get("timestamps") === "true";
+      const text = await runLogText(d.store.logs, run, { job, step, timestamps });
       res.writeHead(200, { "Content-Type": "text/plain; charset=utf-8" });
       res.end(text);
     }),

@@ -5,6 +5,8 @@ export interface ChunkRow {
   first: number;
   n: number;
   json: string;
+  /** When the chunk was written (ms since the epoch); undefined for chunks of an older store. */
+  t?: number;
 }
 
 /**
@@ -33,14 +35,14 @@ export async function* chunksFrom(read: ReadChunks, from: number, filter?: Chunk
   }
 }
 
-/** Lines `from` (0-based) on, at most `limit`, numbered from 1. */
+/** Lines `from` (0-based) on, at most `limit`, numbered from 1, each with its chunk's time when it has one. */
 export async function readLines(read: ReadChunks, from: number, limit: number): Promise<NumberedLine[]> {
   const out: NumberedLine[] = [];
   if (limit <= 0) return out;
   // Live steps store small chunks: read as many as the page could need, up to a bound.
   for await (const c of chunksFrom(read, from, undefined, Math.min(64, Math.max(BATCH, Math.ceil(limit / 250))))) {
     const lines = JSON.parse(c.json) as string[];
-    for (let i = Math.max(0, from - c.first); i < lines.length && out.length < limit; i++) out.push({ n: c.first + i + 1, text: lines[i] });
+    for (let i = Math.max(0, from - c.first); i < lines.length && out.length < limit; i++) out.push(c.t === undefined ? { n: c.first + i + 1, text: lines[i] } : { n: c.first + i + 1, text: lines[i], t: c.t });
     if (out.length >= limit) break;
   }
   return out;

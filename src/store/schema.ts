@@ -57,6 +57,16 @@ function v3(db: SqliteDb, workspace: string): void {
   }
 }
 
+/**
+ * Version 4: when each log chunk was written (`written_at`, ms since the epoch), for the log
+ * viewer's timestamps. Chunks of older stores keep NULL: their lines have no time. A store
+ * rolled back to an older version by hand may have the column already.
+ */
+function v4(db: SqliteDb): void {
+  const has = (db.prepare("SELECT name FROM pragma_table_info('log_chunks')").all() as { name: string }[]).some((c) => c.name === "written_at");
+  if (!has) db.exec("ALTER TABLE log_chunks ADD COLUMN written_at INTEGER");
+}
+
 /** Brings a store to the current schema, in one transaction per version. */
 export function migrate(db: SqliteDb, workspace: string): void {
   const version = db.pragma("user_version") as number;
@@ -79,4 +89,5 @@ export function migrate(db: SqliteDb, workspace: string): void {
     })();
   }
   if (version < 3) db.transaction(() => (v3(db, workspace), db.pragma("user_version = 3")))();
+  if (version < 4) db.transaction(() => (v4(db), db.pragma("user_version = 4")))();
 }

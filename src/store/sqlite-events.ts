@@ -1,5 +1,5 @@
 import type { Param, SqliteDb, Statement, Transaction } from "./sqlite-db.js";
-import type { SSEEvent, StepGroupsResponse, StepLinesResponse, StepSearchResponse, StoredEvent } from "../contract/index.js";
+import type { NumberedLine, SSEEvent, StepGroupsResponse, StepLinesResponse, StepSearchResponse, StoredEvent } from "../contract/index.js";
 import { CommitFeed } from "./commit-feed.js";
 import { groupMarkers, readLines, searchLines, stepText, type ChunkFilter, type ChunkRow, type ReadChunks } from "./log-scan.js";
 import type { EventLog, LogLine, LogStore, ReadQuery } from "./store.js";
@@ -34,12 +34,14 @@ export class SqliteEventLog implements EventLog, LogStore {
     this.feed = new CommitFeed((since, limit) => this.readSince(since, { limit }), start.m as number);
     const saveLastId = db.prepare("INSERT INTO meta (key, value) VALUES ('event_id', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value");
     const insertEvent = db.prepare("INSERT INTO events (id, workspace, run_id, type, data) VALUES (?, ?, ?, ?, ?)");
-    const insertLog = db.prepare("INSERT INTO log_chunks (first_id, last_id, workspace, run_id, job_id, step_number, first_line, n, lines) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    const insertLog = db.prepare("INSERT INTO log_chunks (first_id, last_id, workspace, run_id, job_id, step_number, first_line, n, lines, written_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     const stepLines = db.prepare("SELECT COALESCE(MAX(first_line + n), 0) AS v FROM log_chunks WHERE run_id = ? AND job_id = ? AND step_number = ?");
     this.writeBatch = db.transaction((events: StoredEvent[]) => {
       const previous = (this.counter.get() as Row).v as number;
       let id = previous;
       for (const e of events) e.id = ++id;
+      // One time for the batch: its lines were printed within one tick of the step's process.
+      const now = Date.now();
       let chunk: LogEvent[] = [];
       const writeChunk = () => {
         if (!chunk.length) return;
@@ -47,7 +49,7 @@ export class SqliteEventLog implements EventLog, LogStore {
         const key = `${a.runId}\0${a.data.jobId}\0${a.data.stepNumber}`;
         const first = this.nextLine.get(key) ?? ((stepLines.get(a.runId, a.data.jobId, a.data.stepNumber) as Row).v as number);
         this.nextLine.set(key, first + chunk.length);
-        insertLog.run(a.id, z.id, this.ws, a.runId, a.data.jobId, a.data.stepNumber, first, chunk.length, JSON.stringify(chunk.map((e) => e.data.line)));
+        insertLog.run(a.id, z.id, this.ws, a.runId, a.data.jobId, a.data.stepNumber, first, chunk.length, JSON.stringify(chunk.map((e) => e.data.line)), now);
         chunk = [];
       };
       for (const e of events) {
@@ -131,7 +133,7 @@ export class SqliteEventLog implements EventLog, LogStore {
     return all;
   }
 
-  async lines(runId: string, jobId: string, stepNumber: number, from: number, limit: number): Promise<{ n: number; text: string }[]> {
+  async lines(runId: string, jobId: string, stepNumber: number, from: number, limit: number): Promise<NumberedLine[]> {
     return readLines(this.chunkReader(runId, jobId, stepNumber), from, limit);
   }
 
@@ -162,7 +164,7 @@ export class SqliteEventLog implements EventLog, LogStore {
   private chunkReader(runId: string, jobId: string, stepNumber: number): ReadChunks {
     return async (from: number, batch: number, filter?: ChunkFilter) => {
       const step = "run_id = ? AND job_id = ? AND step_number = ?";
-      let sql = `SELECT first_line, n, lines FROM log_chunks WHERE ${step} AND first_line >= COALESCE((SELECT first_line FROM log_chunks WHERE ${step} AND first_line <= ? ORDER BY first_line DESC LIMIT 1), 0)`;
+      let sql = `SELECT first_line, n, lines, written_at FROM log_chunks WHERE ${step} AND first_line >= COALESCE((SELECT first_line FROM log_chunks WHERE ${step} AND first_line <= ? ORDER BY first_line DESC LIMIT 1), 0)`;
       const args: Param[] = [runId, jobId, stepNumber, runId, jobId, stepNumber, from];
       if (filter?.needle !== undefined) (sql += " AND (instr(lower(lines), ?) > 0 OR instr(lines, '\\u001b') > 0)"), args.push(filter.needle);
       if (filter?.markers) sql += ` AND instr(lines, '"##[') > 0`;
@@ -170,7 +172,7 @@ export class SqliteEventLog implements EventLog, LogStore {
       let stmt = this.chunkStatements.get(sql);
       if (!stmt) this.chunkStatements.set(sql, (stmt = this.db.prepare(sql)));
       const rows = stmt.all(...args, batch) as Row[];
-      return rows.map((r): ChunkRow => ({ first: r.first_line as number, n: r.n as number, json: r.lines as string }));
+      return rows.map((r): ChunkRow => ({ first: r.first_line as number, n: r.n as number, json: r.lines as string, t: (r.written_at as number | null) ?? undefined }));
     };
   }
 
@@ -185,13 +187,14 @@ export class SqliteEventLog implements EventLog, LogStore {
   }
 
   async all(runId: string, jobId?: string, stepNumber?: number): Promise<LogLine[]> {
-    let sql = "SELECT job_id, step_number, lines FROM log_chunks WHERE run_id = ?";
+    let sql = "SELECT job_id, step_number, lines, written_at FROM log_chunks WHERE run_id = ?";
     const args: Param[] = [runId];
     if (jobId !== undefined) (sql += " AND job_id = ?"), args.push(jobId);
     if (stepNumber !== undefined) (sql += " AND step_number = ?"), args.push(stepNumber);
     const out: LogLine[] = [];
     for (const c of this.db.prepare(`${sql} ORDER BY first_id`).all(...args) as Row[]) {
-      for (const line of JSON.parse(c.lines as string) as string[]) out.push({ jobId: c.job_id as string, stepNumber: c.step_number as number, line });
+      const t = (c.written_at as number | null) ?? undefined;
+      for (const line of JSON.parse(c.lines as string) as string[]) out.push(t === undefined ? { jobId: c.job_id as string, stepNumber: c.step_number as number, line } : { jobId: c.job_id as string, stepNumber: c.step_number as number, line, t });
     }
     return out;
   }

@@ -1,5 +1,5 @@
 import type { Readable } from "node:stream";
-import type { ArtifactInfo, CreateRunRequest, ListRunsQuery, SSEEvent, StepGroupsResponse, StepLinesResponse, StepSearchResponse, StoredEvent, VarInfo, WorkflowRun } from "../contract/index.js";
+import type { ArtifactInfo, CreateRunRequest, ListRunsQuery, NumberedLine, SSEEvent, StepGroupsResponse, StepLinesResponse, StepSearchResponse, StoredEvent, VarInfo, WorkflowRun } from "../contract/index.js";
 
 /**
  * The durable store, split by responsibility. Every method is async so that a networked database
@@ -79,12 +79,14 @@ export interface LogLine {
   jobId: string;
   stepNumber: number;
   line: string;
+  /** When it was stored (ms since the epoch); absent for lines of a store older than the times. */
+  t?: number;
 }
 
 /** Step logs, as the event log stored them. */
 export interface LogStore {
-  /** A step's lines `from` (0-based) on, at most `limit`, with their numbers (1-based, as shown). */
-  lines(runId: string, jobId: string, stepNumber: number, from: number, limit: number): Promise<{ n: number; text: string }[]>;
+  /** A step's lines `from` (0-based) on, at most `limit`, with their numbers (1-based, as shown) and times (`t`, when stored). */
+  lines(runId: string, jobId: string, stepNumber: number, from: number, limit: number): Promise<NumberedLine[]>;
   /** How many lines a step has. */
   count(runId: string, jobId: string, stepNumber: number): Promise<number>;
   /** A run's lines in order, optionally of one job / step. */

@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import type { RunSnapshot, StepGroupsResponse, StepLinesResponse, StepSearchResponse, WorkflowRun } from "../../src/contract/index.js";
+import type { NumberedLine, RunSnapshot, StepGroupsResponse, StepLinesResponse, StepSearchResponse, WorkflowRun } from "../../src/contract/index.js";
 import { fixtureWorkspace } from "../helpers/engine.js";
 import { openStream, startTestRunner, type TestRunner } from "../helpers/runner.js";
 
@@ -15,9 +15,16 @@ let run: WorkflowRun;
 const LINES = 12_000;
 const step = (n: number, rest: string) => `/api/runs/${run.id}/jobs/print/steps/${n}/${rest}`;
 
+/** When the run was started and when it had ended: every stored line's time is between. */
+let window: [number, number];
+/** Lines without their times (`t`, checked on their own). */
+const plain = (lines: NumberedLine[]) => lines.map(({ n, text }) => ({ n, text }));
+
 before(async () => {
   r = await startTestRunner({ workspace: fixtureWorkspace("logs") });
+  const started = Date.now();
   run = await r.runToEnd("logs", { inputs: { lines: LINES } });
+  window = [started, Date.now()];
   assert.equal(run.conclusion, "success");
 });
 after(async () => {
@@ -27,7 +34,7 @@ after(async () => {
 test("lines come by range with their numbers, the step's total and the newest event id; a page is capped at 5,000 lines", async () => {
   const first = await r.json<StepLinesResponse>("GET", step(2, "lines?from=0&limit=3"));
   assert.equal(first.status, 200);
-  assert.deepEqual(first.body.lines, [
+  assert.deepEqual(plain(first.body.lines), [
     { n: 1, text: "row 1 of the log\n" },
     { n: 2, text: "row 2 of the log\n" },
     { n: 3, text: "row 3 of the log\n" },
@@ -38,7 +45,7 @@ test("lines come by range with their numbers, the step's total and the newest ev
   assert.equal(first.body.lastEventId, snapshot.body.lastEventId, "nothing was committed since the run ended");
 
   const middle = await r.json<StepLinesResponse>("GET", step(2, "lines?from=9998&limit=2"));
-  assert.deepEqual(middle.body.lines, [
+  assert.deepEqual(plain(middle.body.lines), [
     { n: 9999, text: "row 9999 of the log\n" },
     { n: 10000, text: "row 10000 of the log\n" },
   ]);
@@ -46,7 +53,11 @@ test("lines come by range with their numbers, the step's total and the newest ev
   assert.equal(capped.body.lines.length, 5000);
   assert.deepEqual([capped.body.lines[0].n, capped.body.lines[4999].n], [101, 5100]);
   const tail = await r.json<StepLinesResponse>("GET", step(2, `lines?from=${total - 1}`));
-  assert.deepEqual(tail.body.lines, [{ n: total, text: "last row\n" }]);
+  assert.deepEqual(plain(tail.body.lines), [{ n: total, text: "last row\n" }]);
+  // Each line has the time its batch was stored (ms since the epoch), within the run, in order.
+  const times = [...first.body.lines, ...capped.body.lines, ...middle.body.lines, ...tail.body.lines].map((l) => l.t);
+  assert.ok(times.every((t) => typeof t === "number" && t >= window[0] && t <= window[1]), `times within the run: ${JSON.stringify(times.slice(0, 3))}`);
+  assert.ok(capped.body.lines.every((l, i) => i === 0 || l.t! >= capped.body.lines[i - 1].t!), "times never go back along the step");
   const past = await r.json<StepLinesResponse>("GET", step(2, `lines?from=${total + 10}`));
   assert.deepEqual(past.body, { lines: [], total, lastEventId: first.body.lastEventId });
 });
@@ -150,4 +161,20 @@ test("a run is shown completed only once every line of it is stored: its step's 
   }
   const at = await r.json<StepLinesResponse>("GET", `/api/runs/${created.body.id}/jobs/print/steps/2/lines?from=0&limit=1`);
   assert.ok(at.body.total >= 200_004, `every line is stored when the run shows completed (${at.body.total})`);
+});
+
+test("GET /api/runs/:id/logs?timestamps=true starts each line with the UTC time it was stored; without it the text has no times", async () => {
+  const path = `/api/runs/${run.id}/logs?job=print&step=2`;
+  const plain = await (await fetch(`${r.url}${path}`)).text();
+  assert.match(plain, /^row 1 of the log$/m);
+  const stamped = await (await fetch(`${r.url}${path}&timestamps=true`)).text();
+  const lines = stamped.split("\n").slice(2, -1);
+  assert.equal(lines.length, plain.split("\n").length - 3, "the same lines");
+  for (const l of [lines[0], lines[5000], lines[lines.length - 1]]) {
+    const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z) /.exec(l);
+    assert.ok(m, l);
+    const t = Date.parse(m[1]);
+    assert.ok(t >= window[0] && t <= window[1], `${l} within the run`);
+  }
+  assert.equal(lines[0].slice(25), "row 1 of the log");
 });

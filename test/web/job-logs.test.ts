@@ -38,3 +38,34 @@ test("a stream started again after a newer snapshot: the lines between the old c
   await tick();
   assert.equal(logs.text(1, 1), "hello 1");
 });
+
+test("a streamed line has the time the page received it until its stored page is read, which gives the stored times (none for lines of an older store)", async () => {
+  // The store: line 1 from an older store (no time), line 2 stored at t=2000 as event 16.
+  const stored = [{ id: 15, text: "old" }, { id: 16, text: "new", t: 2000 }];
+  let now = 15;
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  Object.assign(api, {
+    stepGroups: async () => ({ markers: [], total: 1, lastEventId: 15 }),
+    stepLines: async (_r: string, _j: string, _s: number, from: number, limit: number) => {
+      await gate;
+      const lines = stored.filter((l) => l.id <= now).slice(from, from + limit);
+      return { lines: lines.map((l, i) => ({ n: from + i + 1, text: `${l.text}\n`, ...(l.t !== undefined ? { t: l.t } : {}) })), total: lines.length, lastEventId: now };
+    },
+  });
+  const logs = new JobLogs("r", "j", () => {});
+  logs.open(1);
+  await tick();
+  assert.equal(logs.text(1, 1), undefined, "the page is being fetched");
+  const before = Date.now();
+  logs.live(line(16, "new"));
+  assert.equal(logs.text(1, 2), "new");
+  const received = logs.time(1, 2);
+  assert.ok(received !== undefined && received >= before && received <= Date.now(), `received at ${received}`);
+  now = 16;
+  release();
+  await tick();
+  assert.equal(logs.text(1, 1), "old");
+  assert.equal(logs.time(1, 1), undefined, "a line of an older store has no time");
+  assert.equal(logs.time(1, 2), 2000, "the stored time replaces the time of receipt");
+});

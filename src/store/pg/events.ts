@@ -77,8 +77,9 @@ export class PgEventLog implements EventLog {
           // the driver would escape every quote of every line, which cost a worker more than the rest
           // of a printing step's lines together.
           await client.query(
-            "INSERT INTO stax_log_chunks (first_id, last_id, workspace, run_id, job_id, step_number, first_line, n, lines) SELECT f, l, $1, r, j, s, fl, n, ls FROM unnest($2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::int[], $7::int[], $8::int[], string_to_array($9, chr(10))) AS x(f, l, r, j, s, fl, n, ls)",
-            [this.ws, ch.first, ch.last, ch.run, ch.job, ch.step, ch.line, ch.n, ch.lines.join("\n")],
+            // One time for the batch (its lines came within one tick of the step's process).
+            "INSERT INTO stax_log_chunks (first_id, last_id, workspace, run_id, job_id, step_number, first_line, n, lines, written_at) SELECT f, l, $1, r, j, s, fl, n, ls, $10 FROM unnest($2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::int[], $7::int[], $8::int[], string_to_array($9, chr(10))) AS x(f, l, r, j, s, fl, n, ls)",
+            [this.ws, ch.first, ch.last, ch.run, ch.job, ch.step, ch.line, ch.n, ch.lines.join("\n"), Date.now()],
           );
         }
         await client.query("SELECT pg_notify($1, $2)", [CHANNEL, `${this.ws} ${last}`]);

@@ -1,5 +1,5 @@
 import type { Pool } from "pg";
-import type { StepGroupsResponse, StepLinesResponse, StepSearchResponse } from "../../contract/index.js";
+import type { NumberedLine, StepGroupsResponse, StepLinesResponse, StepSearchResponse } from "../../contract/index.js";
 import { groupMarkers, readLines, searchLines, stepText, type ChunkFilter, type ReadChunks } from "../log-scan.js";
 import type { LogLine, LogStore } from "../store.js";
 
@@ -12,7 +12,7 @@ export class PgLogs implements LogStore {
     private readonly ws: string,
   ) {}
 
-  async lines(runId: string, jobId: string, stepNumber: number, from: number, limit: number): Promise<{ n: number; text: string }[]> {
+  async lines(runId: string, jobId: string, stepNumber: number, from: number, limit: number): Promise<NumberedLine[]> {
     return readLines(this.chunkReader(runId, jobId, stepNumber), from, limit);
   }
 
@@ -42,12 +42,13 @@ export class PgLogs implements LogStore {
 
   async all(runId: string, jobId?: string, stepNumber?: number): Promise<LogLine[]> {
     const args: unknown[] = [this.ws, runId];
-    let sql = "SELECT job_id, step_number, lines FROM stax_log_chunks WHERE workspace = $1 AND run_id = $2";
+    let sql = "SELECT job_id, step_number, lines, written_at FROM stax_log_chunks WHERE workspace = $1 AND run_id = $2";
     if (jobId !== undefined) (args.push(jobId), (sql += ` AND job_id = $${args.length}`));
     if (stepNumber !== undefined) (args.push(stepNumber), (sql += ` AND step_number = $${args.length}`));
     const out: LogLine[] = [];
-    for (const c of (await this.pool.query<{ job_id: string; step_number: number; lines: string }>(`${sql} ORDER BY first_id`, args)).rows) {
-      for (const line of JSON.parse(c.lines) as string[]) out.push({ jobId: c.job_id, stepNumber: c.step_number, line });
+    for (const c of (await this.pool.query<{ job_id: string; step_number: number; lines: string; written_at: string | null }>(`${sql} ORDER BY first_id`, args)).rows) {
+      const t = c.written_at === null ? undefined : Number(c.written_at);
+      for (const line of JSON.parse(c.lines) as string[]) out.push(t === undefined ? { jobId: c.job_id, stepNumber: c.step_number, line } : { jobId: c.job_id, stepNumber: c.step_number, line, t });
     }
     return out;
   }
@@ -75,11 +76,12 @@ export class PgLogs implements LogStore {
   private chunkReader(runId: string, jobId: string, stepNumber: number): ReadChunks {
     return async (from: number, batch: number, filter?: ChunkFilter) => {
       const args: unknown[] = [this.ws, runId, jobId, stepNumber, from, batch];
-      let sql = `SELECT first_line, n, lines FROM stax_log_chunks WHERE ${STEP} AND first_line >= COALESCE((SELECT first_line FROM stax_log_chunks WHERE ${STEP} AND first_line <= $5 ORDER BY first_line DESC LIMIT 1), 0)`;
+      let sql = `SELECT first_line, n, lines, written_at FROM stax_log_chunks WHERE ${STEP} AND first_line >= COALESCE((SELECT first_line FROM stax_log_chunks WHERE ${STEP} AND first_line <= $5 ORDER BY first_line DESC LIMIT 1), 0)`;
       if (filter?.needle !== undefined) (args.push(filter.needle, "\\u001b"), (sql += ` AND (strpos(lower(lines), $${args.length - 1}) > 0 OR strpos(lines, $${args.length}) > 0)`));
       if (filter?.markers) (args.push('"##['), (sql += ` AND strpos(lines, $${args.length}) > 0`));
-      const { rows } = await this.pool.query<{ first_line: number; n: number; lines: string }>(`${sql} ORDER BY first_line LIMIT $6`, args);
-      return rows.map((r) => ({ first: r.first_line, n: r.n, json: r.lines }));
+      // A bigint comes back as a string from the driver.
+      const { rows } = await this.pool.query<{ first_line: number; n: number; lines: string; written_at: string | null }>(`${sql} ORDER BY first_line LIMIT $6`, args);
+      return rows.map((r) => ({ first: r.first_line, n: r.n, json: r.lines, t: r.written_at === null ? undefined : Number(r.written_at) }));
     };
   }
 }

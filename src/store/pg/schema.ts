@@ -42,6 +42,11 @@ CREATE TABLE stax_workers (name text PRIMARY KEY, labels text[] NOT NULL, slots 
   `
 CREATE TABLE stax_vars (workspace text NOT NULL, name text NOT NULL, value text NOT NULL, updated_at text NOT NULL, PRIMARY KEY (workspace, name));
 `,
+  // When each log chunk was written (ms since the epoch), for the log viewer's timestamps; older
+  // chunks keep NULL. A new column needs no new grant: the worker's INSERT is on the whole table.
+  `
+ALTER TABLE stax_log_chunks ADD COLUMN written_at bigint;
+`,
 ];
 
 /** A fixed key for the migration lock: processes starting at once migrate one after the other. */

@@ -1,4 +1,4 @@
-/** One log line: its number (a link), a group's fold button, an annotation badge, ANSI colours. */
+/** One log line: its number (a link), its time (when shown), a group's fold button, an annotation badge, ANSI colours. */
 import type { ComponentChildren } from "preact";
 import { LOG_MARKER, parseAnnotation } from "../../../src/contract/index.js";
 import { runner } from "../api.js";
@@ -7,6 +7,9 @@ import { positionOf } from "./annotations.js";
 
 /** The element id and link of a line: `#step2-L120` (line 120 of step 2). */
 export const lineId = (step: number, n: number) => `step${step}-L${n}`;
+
+/** A time as GitHub's log shows it: UTC, `HH:MM:SS.mmm`. */
+export const clockOf = (t: number) => new Date(t).toISOString().slice(11, 23);
 
 const BADGES: Record<string, string> = { error: "Error", warning: "Warning", notice: "Notice" };
 
@@ -45,7 +48,7 @@ function AnnotationHead(props: { text: string }) {
   );
 }
 
-export function LogLine(props: { step: number; n: number; text: string | undefined; inGroup: boolean; open: boolean; onToggle: () => void; current: boolean; target: boolean; query?: string }) {
+export function LogLine(props: { step: number; n: number; text: string | undefined; inGroup: boolean; open: boolean; onToggle: () => void; current: boolean; target: boolean; query?: string; timestamps?: boolean; t?: number }) {
   const { text } = props;
   const m = text === undefined ? null : LOG_MARKER.exec(text);
   const kind = m?.[1] ?? "plain";
@@ -59,6 +62,12 @@ export function LogLine(props: { step: number; n: number; text: string | undefin
       <a class="ln" href={`#${id}`} aria-label={`line ${props.n}`}>
         {props.n}
       </a>
+      {props.timestamps ? (
+        // Always there while shown, empty for a line without a time: its width never changes.
+        <time class="ts" dateTime={props.t !== undefined ? new Date(props.t).toISOString() : undefined} title={props.t !== undefined ? new Date(props.t).toISOString() : "no time stored for this line"}>
+          {props.t !== undefined ? clockOf(props.t) : ""}
+        </time>
+      ) : null}
       {kind === "group" ? (
         <button class="fold" aria-expanded={props.open} onClick={props.onToggle} aria-label={`${props.open ? "collapse" : "expand"} group ${body}`}>
           {props.open ? "▾" : "▸"} {body}

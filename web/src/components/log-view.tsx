@@ -1,6 +1,6 @@
 /**
  * A job's log: steps as foldable sections, `##[group]` folds, ANSI colours, annotations, line
- * links (`#step2-L120`), search on the runner, follow-tail, downloads. Rows are virtual over
+ * links (`#step2-L120`), search on the runner, follow-tail, timestamps, downloads. Rows are virtual over
  * each step's known line count; only the rows in view are in the DOM and only their pages are
  * fetched, so opening a log costs the same at 10 lines and at 1,000,000.
  */
@@ -19,6 +19,18 @@ const OVERSCAN = 30;
 /** Taller content is scrolled proportionally: browsers cap an element's height near 16–33M px. */
 const MAX_PX = 10_000_000;
 
+/** Where the Timestamps toggle is remembered (per browser, like GitHub's). */
+const TIMESTAMPS_KEY = "stax.log.timestamps";
+
+/** The remembered toggle; off where storage is not available (a private window may refuse it). */
+function savedTimestamps(): boolean {
+  try {
+    return localStorage.getItem(TIMESTAMPS_KEY) === "1";
+  } catch {
+    return false;
+  }
+}
+
 /** A running or failed step shows its lines; the others are folded until clicked. */
 const openByDefault = (s: Step) => s.status === "in_progress" || s.conclusion === "failure";
 
@@ -28,6 +40,15 @@ export function LogView(props: { runId: string; job: Job; logs: JobLogs; version
   const [scrollTop, setScrollTop] = useState(0);
   const [height, setHeight] = useState(600);
   const [follow, setFollow] = useState(job.status !== "completed");
+  const [timestamps, setTimestamps] = useState(savedTimestamps);
+  const toggleTimestamps = (on: boolean) => {
+    setTimestamps(on);
+    try {
+      localStorage.setItem(TIMESTAMPS_KEY, on ? "1" : "0");
+    } catch {
+      // Not remembered: the toggle still works on this page.
+    }
+  };
   const [stepOverride, setStepOverride] = useState<Map<number, boolean>>(new Map());
   const [openGroups, setOpenGroups] = useState<Set<string>>(new Set());
   const [query, setQuery] = useState("");
@@ -169,7 +190,7 @@ export function LogView(props: { runId: string; job: Job; logs: JobLogs; version
     const key = `${row.step}:${row.n}`;
     shown.push(
       <div key={`l${key}`} class="row" style={{ top }}>
-        <LogLine step={row.step} n={row.n} text={logs.text(row.step, row.n)} inGroup={group !== undefined} open={openGroups.has(key)} onToggle={() => toggleGroup(key)} current={current?.step === row.step && current.n === row.n} target={target?.step === row.step && target.n === row.n} query={query} />
+        <LogLine step={row.step} n={row.n} text={logs.text(row.step, row.n)} inGroup={group !== undefined} open={openGroups.has(key)} onToggle={() => toggleGroup(key)} current={current?.step === row.step && current.n === row.n} target={target?.step === row.step && target.n === row.n} query={query} timestamps={timestamps} t={timestamps ? logs.time(row.step, row.n) : undefined} />
       </div>,
     );
   }
@@ -203,6 +224,9 @@ export function LogView(props: { runId: string; job: Job; logs: JobLogs; version
         <button onClick={() => step(1)} disabled={!search.matches.length} aria-label="next match">
           ↓
         </button>
+        <label class="timestamps">
+          <input type="checkbox" checked={timestamps} onChange={(e) => toggleTimestamps((e.target as HTMLInputElement).checked)} /> Timestamps
+        </label>
         <label class="follow">
           <input type="checkbox" checked={follow} onChange={(e) => setFollow((e.target as HTMLInputElement).checked)} /> Follow
         </label>

@@ -8,6 +8,10 @@
  * is the step's next line; one at or below is already counted. A fetch answers a total with the
  * event id it was read at, and the newer of the two pairs wins. Texts are kept by line number,
  * so a line fetched and streamed is never shown twice.
+ *
+ * Times: a fetched line has the time the store wrote it (`t`, absent in stores older than the
+ * times); a streamed line has the time this page received it (the event carries none) until its
+ * page is fetched.
  */
 import type { GroupMarker, StoredEvent } from "../../../src/contract/index.js";
 import { api } from "../api.js";
@@ -16,6 +20,12 @@ import { api } from "../api.js";
 export const PAGE = 500;
 /** Pages kept in memory across the job's steps (20,000 lines). */
 const MAX_PAGES = 40;
+
+/** A page of lines: texts and times by index in the page. */
+interface Page {
+  text: (string | undefined)[];
+  t: (number | undefined)[];
+}
 
 export interface StepLog {
   /** Lines counted, exact as of event `base`; undefined until known. */
@@ -32,7 +42,7 @@ export interface StepLog {
 export class JobLogs {
   private readonly steps = new Map<number, StepLog>();
   /** Pages by `step:page`, in least-recently-used order (a Map keeps insertion order). */
-  private readonly pages = new Map<string, (string | undefined)[]>();
+  private readonly pages = new Map<string, Page>();
   private readonly pending = new Set<string>();
   private scheduled = false;
 
@@ -90,13 +100,18 @@ export class JobLogs {
     const p = Math.floor((n - 1) / PAGE);
     const key = `${step}:${p}`;
     const page = this.pages.get(key);
-    const t = page?.[(n - 1) % PAGE];
+    const t = page?.text[(n - 1) % PAGE];
     if (page) {
       this.pages.delete(key);
       this.pages.set(key, page);
     }
     if (t === undefined) this.fetch(step, p);
     return t;
+  }
+
+  /** A line's time (ms since the epoch) when its page is here and it has one; never fetches. */
+  time(step: number, n: number): number | undefined {
+    return this.pages.get(`${step}:${Math.floor((n - 1) / PAGE)}`)?.t[(n - 1) % PAGE];
   }
 
   /** A stream event of this job: `step.started` (a step known empty) or `step.log`. */
@@ -122,8 +137,11 @@ export class JobLogs {
     const p = Math.floor((n - 1) / PAGE);
     let page = this.pages.get(`${e.data.stepNumber}:${p}`);
     // A new page at the tail is started when the one before is here (a followed step).
-    if (!page && (p === 0 || this.pages.has(`${e.data.stepNumber}:${p - 1}`))) this.keep(`${e.data.stepNumber}:${p}`, (page = []));
-    if (page) page[(n - 1) % PAGE] = text;
+    if (!page && (p === 0 || this.pages.has(`${e.data.stepNumber}:${p - 1}`))) this.keep(`${e.data.stepNumber}:${p}`, (page = { text: [], t: [] }));
+    if (page) {
+      page.text[(n - 1) % PAGE] = text;
+      page.t[(n - 1) % PAGE] = Date.now();
+    }
     this.changed();
   }
 
@@ -141,8 +159,12 @@ export class JobLogs {
     api.stepLines(this.runId, this.jobId, step, p * PAGE, PAGE).then(
       (res) => {
         this.pending.delete(key);
-        const page = this.pages.get(key) ?? [];
-        for (const l of res.lines) page[l.n - 1 - p * PAGE] = l.text.endsWith("\n") ? l.text.slice(0, -1) : l.text;
+        const page = this.pages.get(key) ?? { text: [], t: [] };
+        for (const l of res.lines) {
+          page.text[l.n - 1 - p * PAGE] = l.text.endsWith("\n") ? l.text.slice(0, -1) : l.text;
+          // The stored time replaces the time a streamed line was received.
+          page.t[l.n - 1 - p * PAGE] = l.t;
+        }
         this.keep(key, page);
         const s = this.step(step);
         if (s.total !== undefined) this.count(s, res.total, res.lastEventId);
@@ -153,7 +175,7 @@ export class JobLogs {
     );
   }
 
-  private keep(key: string, page: (string | undefined)[]): void {
+  private keep(key: string, page: Page): void {
     this.pages.delete(key);
     this.pages.set(key, page);
     while (this.pages.size > MAX_PAGES) this.pages.delete(this.pages.keys().next().value!);
