@@ -9,12 +9,19 @@ export function readRules(root) {
   const doc = join(root, "docs", "architecture.md");
   const text = readFileSync(doc, "utf8");
   const fail = (what) => {
-    throw new Error(`docs/architecture.md: ${what} not found; the boundary check (scripts/lint.mjs) reads its rules there`);
+    throw new Error(
+      `docs/architecture.md: ${what} not found; the boundary check (scripts/lint.mjs) reads its rules there`,
+    );
   };
   const tables = tablesOf(text);
-  const folders = tables.find((t) => t.header[0] === "folder") ?? fail("the folders' table (| folder | what it holds | may import |)");
-  const rooms = tables.find((t) => t.header[0] === "room") ?? fail("the engine's rooms table (| room | what it holds | may import (of the engine) |)");
-  const cycles = tables.find((t) => t.header[0].startsWith("cycle")) ?? fail("the table of import cycles (| cycle | why |)");
+  const folders =
+    tables.find((t) => t.header[0] === "folder") ??
+    fail("the folders' table (| folder | what it holds | may import |)");
+  const rooms =
+    tables.find((t) => t.header[0] === "room") ??
+    fail("the engine's rooms table (| room | what it holds | may import (of the engine) |)");
+  const cycles =
+    tables.find((t) => t.header[0].startsWith("cycle")) ?? fail("the table of import cycles (| cycle | why |)");
 
   const layers = {};
   let web;
@@ -25,11 +32,18 @@ export function readRules(root) {
     else if (name.startsWith("src/")) layers[name.slice(4)] = allowed;
   }
   const engineRooms = {};
-  for (const row of rooms.rows) engineRooms[codeOf(row[0])?.replace(/\/$/, "") ?? fail(`a room name in "${row[0]}"`)] = namesOf(row[row.length - 1]);
+  for (const row of rooms.rows)
+    engineRooms[codeOf(row[0])?.replace(/\/$/, "") ?? fail(`a room name in "${row[0]}"`)] = namesOf(
+      row[row.length - 1],
+    );
 
-  const envLine = /^Only (.*) reads? `process\.env`/m.exec(text) ?? fail("the sentence \"Only `src/…` and `src/…` read `process.env`\"");
+  const envLine =
+    /^Only (.*) reads? `process\.env`/m.exec(text) ??
+    fail('the sentence "Only `src/…` and `src/…` read `process.env`"');
   const envReaders = [...envLine[1].matchAll(/`src\/([\w-]+)\/?`/g)].map((m) => m[1]);
-  const entry = /`src\/([\w-]+)\/(index\.ts)` is its only public entry/.exec(text) ?? fail("the sentence \"`src/engine/index.ts` is its only public entry\"");
+  const entry =
+    /`src\/([\w-]+)\/(index\.ts)` is its only public entry/.exec(text) ??
+    fail('the sentence "`src/engine/index.ts` is its only public entry"');
 
   return {
     layers,
@@ -37,7 +51,9 @@ export function readRules(root) {
     rooms: engineRooms,
     envReaders,
     publicEntry: { folder: entry[1], file: entry[2] },
-    cycles: cycles.rows.map((row) => [...row[0].matchAll(/`([^`]+\.tsx?)`/g)].map((m) => m[1])).filter((files) => files.length > 0),
+    cycles: cycles.rows
+      .map((row) => [...row[0].matchAll(/`([^`]+\.tsx?)`/g)].map((m) => m[1]))
+      .filter((files) => files.length > 0),
   };
 }
 
@@ -50,7 +66,10 @@ function tablesOf(text) {
       current = undefined;
       continue;
     }
-    const cells = line.replace(/^\||\|$/g, "").split("|").map((c) => c.trim());
+    const cells = line
+      .replace(/^\||\|$/g, "")
+      .split("|")
+      .map((c) => c.trim());
     if (current === undefined) out.push((current = { header: cells.map((c) => c.toLowerCase()), rows: [] }));
     else if (!cells.every((c) => /^:?-+:?$/.test(c))) current.rows.push(cells);
   }
@@ -66,7 +85,18 @@ function codeOf(cell) {
  * "io, `runtime.ts`" is io and runtime.ts; "nothing" is none; "contract only" is contract.
  */
 function namesOf(cell) {
-  const plain = cell.replace(/\([^)]*\)/g, "").replace(/`/g, "").trim();
+  const plain = cell
+    .replace(/\([^)]*\)/g, "")
+    .replace(/`/g, "")
+    .trim();
   if (plain === "nothing") return [];
-  return plain.split(",").map((n) => n.trim().replace(/ only$/, "").replace(/\/$/, "")).filter(Boolean);
+  return plain
+    .split(",")
+    .map((n) =>
+      n
+        .trim()
+        .replace(/ only$/, "")
+        .replace(/\/$/, ""),
+    )
+    .filter(Boolean);
 }

@@ -17,10 +17,20 @@ export function readImports(root) {
   // a fixture tree needs none and the real one's options (lib, types) cost nothing.
   const config = join(root, "__lint_imports__.tsconfig.json");
   const text = JSON.stringify({
-    compilerOptions: { noLib: true, types: [], noResolve: true, jsx: "preserve", module: "NodeNext", moduleResolution: "NodeNext" },
+    compilerOptions: {
+      noLib: true,
+      types: [],
+      noResolve: true,
+      jsx: "preserve",
+      module: "NodeNext",
+      moduleResolution: "NodeNext",
+    },
     include: ["src", "web/src"].map((d) => join(root, d)).filter((d) => existsSync(d)),
   });
-  const api = new API({ cwd: root, fs: { readFile: (f) => (f === config ? text : undefined), fileExists: (f) => (f === config ? true : undefined) } });
+  const api = new API({
+    cwd: root,
+    fs: { readFile: (f) => (f === config ? text : undefined), fileExists: (f) => (f === config ? true : undefined) },
+  });
   try {
     const program = api.updateSnapshot({ openProject: config }).getProjects()[0].program;
     return program.getSourceFileNames().map((name) => fileOf(program.getSourceFile(name)));
@@ -57,12 +67,20 @@ function kindOf(node) {
       const clause = node.importClause;
       if (clause?.phaseModifier === SyntaxKind.TypeKeyword) return { kind: "static", typeOnly: true };
       const named = clause?.namedBindings;
-      const allTypes = clause !== undefined && clause.name === undefined && named?.kind === SyntaxKind.NamedImports && named.elements.length > 0 && named.elements.every((e) => e.isTypeOnly);
+      const allTypes =
+        clause !== undefined &&
+        clause.name === undefined &&
+        named?.kind === SyntaxKind.NamedImports &&
+        named.elements.length > 0 &&
+        named.elements.every((e) => e.isTypeOnly);
       return { kind: "static", typeOnly: allTypes };
     }
     case SyntaxKind.ExportDeclaration: {
       const named = node.exportClause;
-      const allTypes = named?.kind === SyntaxKind.NamedExports && named.elements.length > 0 && named.elements.every((e) => e.isTypeOnly);
+      const allTypes =
+        named?.kind === SyntaxKind.NamedExports &&
+        named.elements.length > 0 &&
+        named.elements.every((e) => e.isTypeOnly);
       return { kind: "export", typeOnly: node.isTypeOnly || allTypes };
     }
     case SyntaxKind.CallExpression:
@@ -76,7 +94,8 @@ function kindOf(node) {
 function isProcessEnv(node) {
   const isProcess = (e) => e.kind === SyntaxKind.Identifier && e.text === "process";
   if (node.kind === SyntaxKind.PropertyAccessExpression) return isProcess(node.expression) && node.name.text === "env";
-  if (node.kind === SyntaxKind.ElementAccessExpression) return isProcess(node.expression) && node.argumentExpression.text === "env";
+  if (node.kind === SyntaxKind.ElementAccessExpression)
+    return isProcess(node.expression) && node.argumentExpression.text === "env";
   return false;
 }
 
@@ -99,7 +118,8 @@ function lineStarts(text) {
 
 /** The 1-based line holding offset `pos`. */
 function upperBound(starts, pos) {
-  let lo = 0, hi = starts.length;
+  let lo = 0,
+    hi = starts.length;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
     if (starts[mid] <= pos) lo = mid + 1;

@@ -9,7 +9,11 @@ import { loadWorkflow, workflowFiles, type LoadedWorkflow } from "./load.js";
  * Finds a workflow by path (absolute or relative to the workspace or cwd), file name with or
  * without extension in `.github/workflows`, or `name:` (case-insensitive). Undefined when none.
  */
-export async function resolveWorkflow(workspace: string, ref: string, cwd = workspace): Promise<LoadedWorkflow | undefined> {
+export async function resolveWorkflow(
+  workspace: string,
+  ref: string,
+  cwd = workspace,
+): Promise<LoadedWorkflow | undefined> {
   const candidates = isAbsolute(ref) ? [ref] : [resolve(cwd, ref), resolve(workspace, ref)];
   for (const c of candidates) {
     if (/\.ya?ml$/.test(c) && (await stat(c).catch(() => undefined))?.isFile()) return loadWorkflow(c, workspace);

@@ -7,4 +7,5 @@ import type { Annotation } from "../../../src/contract/index.js";
 export const lineId = (step: number, n: number) => `step${step}-L${n}`;
 
 /** `src/app.ts:12:3`, or nothing without a file. */
-export const positionOf = (a: Pick<Annotation, "file" | "line" | "col">): string => (a.file ? `${a.file}${a.line ? `:${a.line}${a.col ? `:${a.col}` : ""}` : ""}` : "");
+export const positionOf = (a: Pick<Annotation, "file" | "line" | "col">): string =>
+  a.file ? `${a.file}${a.line ? `:${a.line}${a.col ? `:${a.col}` : ""}` : ""}` : "";
