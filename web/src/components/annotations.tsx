@@ -4,13 +4,10 @@
  */
 import { annotationCounts, type Annotation, type AnnotationLevel, type Job, type WorkflowRun } from "../../../src/contract/index.js";
 import { Link } from "./link.js";
-import { lineId } from "./log-line.js";
+import { lineId, positionOf } from "./anchors.js";
 
 const LABEL: Record<AnnotationLevel, string> = { error: "Error", warning: "Warning", notice: "Notice" };
 const ICON: Record<AnnotationLevel, string> = { error: "✕", warning: "!", notice: "i" };
-
-/** `src/app.ts:12:3`, or nothing without a file. */
-export const positionOf = (a: Pick<Annotation, "file" | "line" | "col">): string => (a.file ? `${a.file}${a.line ? `:${a.line}${a.col ? `:${a.col}` : ""}` : ""}` : "");
 
 export const jobLineHref = (runId: string, job: Job, a: Annotation) => `/runs/${runId}/jobs/${encodeURIComponent(job.id)}#${lineId(a.step, a.logLine)}`;
 

@@ -3,10 +3,7 @@ import type { ComponentChildren } from "preact";
 import { LOG_MARKER, parseAnnotation } from "../../../src/contract/index.js";
 import { runner } from "../api.js";
 import { parseAnsi } from "../log/ansi.js";
-import { positionOf } from "./annotations.js";
-
-/** The element id and link of a line: `#step2-L120` (line 120 of step 2). */
-export const lineId = (step: number, n: number) => `step${step}-L${n}`;
+import { lineId, positionOf } from "./anchors.js";
 
 /** A time as GitHub's log shows it: UTC, `HH:MM:SS.mmm`. */
 export const clockOf = (t: number) => new Date(t).toISOString().slice(11, 23);
