@@ -5,12 +5,12 @@ import { randomBytes } from "node:crypto";
 import type { EventSink, WorkflowRun } from "../contract/index.js";
 import { DockerEngine, dockerAddress, reapDeadOwners, LegSlots, readGitInfoAsync, startRun, type GitInfo, type ActionSources, type ArtifactStore, type CacheLimits, type CheckoutOptions, type LegDispatcher, type ProcessRecorder, type RunHandle } from "../engine/index.js";
 import type { Config } from "../config/config.js";
-import { hostOptions, runHost, staxFolders } from "../server/launch.js";
-import { makeRunTemp } from "../server/run-temp.js";
+import { hostOptions, runHost, staxFolders } from "../host/launch.js";
+import { makeRunTemp } from "../host/run-temp.js";
 import { claimRun, ownerName, PgFleet, SecretVault, StoreRecorder, connectStore, storedVars, type Store, type StoredRunRequest } from "../store/index.js";
-import { FleetDispatcher } from "../server/dispatcher.js";
-import { snapshotSource } from "../server/source.js";
-import { assertReadable } from "../server/runs.js";
+import { FleetDispatcher } from "../host/dispatcher.js";
+import { snapshotSource } from "../host/source.js";
+import { assertReadable } from "../host/readable.js";
 import { onOutputClosed } from "./closed-output.js";
 import type { RunPlan } from "./run-plan.js";
 

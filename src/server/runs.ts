@@ -3,13 +3,15 @@ import { randomBytes } from "node:crypto";
 import { formatDiagnostic, StaxError, type CreateRunRequest, type RunSnapshot, type SandboxStrategy, type WorkflowRun, errorMessage } from "../contract/index.js";
 import { readGitInfoAsync, rerunPlan, startRun, type GitInfo, type RunHandle, type Reuse } from "../engine/index.js";
 import { applyToSnapshot, ownerName, StoreRecorder, storedVars, type SecretVault, type Store, type StoredRunRequest } from "../store/index.js";
-import { checkRunRequest, loadWorkflow, resolveWorkflow, type LoadedWorkflow } from "../workflow/index.js";
-import { hostOptions, type RunHost } from "./launch.js";
-import { makeRunTemp } from "./run-temp.js";
-import { createSandbox, type Sandbox } from "./sandbox.js";
-import type { FleetDispatcher } from "./dispatcher.js";
-import { checkoutSource, snapshotSource } from "./source.js";
-import { StoreLossGuard } from "./store-loss.js";
+import { checkRunRequest, loadWorkflow, resolveWorkflow } from "../workflow/index.js";
+import { hostOptions, type RunHost } from "../host/launch.js";
+import { makeRunTemp } from "../host/run-temp.js";
+import { createSandbox, type Sandbox } from "../host/sandbox.js";
+import type { FleetDispatcher } from "../host/dispatcher.js";
+import { checkoutSource, snapshotSource } from "../host/source.js";
+import { StoreLossGuard } from "../host/store-loss.js";
+import { findRun } from "../host/find-run.js";
+import { assertReadable } from "../host/readable.js";
 
 export interface RunManagerDeps {
   workspace: string;
@@ -374,28 +376,6 @@ async function withStoredEvents(store: Store, run: WorkflowRun, upTo: number): P
     after = batch[batch.length - 1].id;
   }
   return run;
-}
-
-/** A run by id, unique prefix, number or `last`, or the error that says why there is none. */
-export async function findRun(store: Store, ref: string): Promise<WorkflowRun> {
-  const found = await store.runs.find(ref);
-  if (found === "ambiguous") throw new StaxError("RUN_AMBIGUOUS", `'${ref}' matches more than one run`);
-  if (!found) throw new StaxError("RUN_NOT_FOUND", `no run '${ref}'`);
-  return found;
-}
-
-/**
- * A stored secret the workflow names (`secrets.X`, `secrets['X']`, or all of them through
- * `secrets: inherit`) that the key in use cannot decrypt fails the run before it starts, saying so.
- */
-export function assertReadable(workflow: LoadedWorkflow, unreadable: string[], given: Record<string, string>, keySource: string): void {
-  const missing = unreadable.filter((n) => !(n in given) && usesSecret(workflow.source, n));
-  if (missing.length) throw new StaxError("SECRET_UNREADABLE", `secret${missing.length > 1 ? "s" : ""} ${missing.map((n) => `'${n}'`).join(", ")} cannot be decrypted with ${keySource}; it was stored under another key: set it again (stax secret set ${missing[0]}) or start with the key it was stored under`);
-}
-
-function usesSecret(source: string, name: string): boolean {
-  const esc = name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-  return new RegExp(`secrets\\s*(\\.\\s*${esc}\\b|\\[\\s*['"]${esc}['"]\\s*\\])|secrets\\s*:\\s*inherit|toJSON\\(\\s*secrets\\s*\\)`, "i").test(source);
 }
 
 function stringMap(v: unknown, field: string): Record<string, string> {
