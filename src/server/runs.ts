@@ -1,8 +1,8 @@
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
-import { formatDiagnostic, StaxError, type CreateRunRequest, type RunSnapshot, type SandboxStrategy, type WorkflowRun, errorMessage } from "../contract/index.js";
+import { applyStoredEvent, formatDiagnostic, StaxError, type CreateRunRequest, type RunSnapshot, type SandboxStrategy, type WorkflowRun, errorMessage } from "../contract/index.js";
 import { rerunPlan, type GitInfo, type RunHandle, type Reuse } from "../engine/index.js";
-import { applyToSnapshot, ownerName, StoreRecorder, type SecretVault, type Store } from "../store/index.js";
+import { ownerName, StoreRecorder, type SecretVault, type Store } from "../store/index.js";
 import { checkRunRequest, loadWorkflow, resolveWorkflow } from "../workflow/index.js";
 import type { RunHost } from "../host/launch.js";
 import { launchRun, type LaunchedRun, type LaunchLease } from "../host/launch-run.js";
@@ -317,7 +317,7 @@ async function storedState(store: Store, id: string): Promise<WorkflowRun | unde
 async function withStoredEvents(store: Store, run: WorkflowRun, upTo: number): Promise<WorkflowRun> {
   for (let after = 0; after < upTo; ) {
     const batch = await store.events.readSince(after, { runId: run.id, noLogs: true, limit: 10_000 });
-    for (const e of batch) if (e.id <= upTo) applyToSnapshot(run, e);
+    for (const e of batch) if (e.id <= upTo) applyStoredEvent(run, e);
     if (batch.length < 10_000) break;
     after = batch[batch.length - 1].id;
   }
