@@ -1,9 +1,9 @@
 import { Readable } from "node:stream";
 import { StaxError, type ArtifactInfo, type ListRunsQuery, type RunSnapshot, type WorkflowRun } from "../contract/index.js";
-import { artifactDownload } from "../server/artifacts.js";
+import { artifactDownload } from "../host/artifacts.js";
 import type { RunnerClient } from "../client/index.js";
 import { connectStore, runLogText, type Store } from "../store/index.js";
-import { findRun } from "../server/runs.js";
+import { findRun } from "../host/find-run.js";
 import type { Config } from "../config/config.js";
 import { findRunner } from "./discovery.js";
 

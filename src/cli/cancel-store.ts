@@ -1,6 +1,6 @@
 import { StaxError, type WorkflowRun } from "../contract/index.js";
 import type { Config } from "../config/config.js";
-import { findRun } from "../server/runs.js";
+import { findRun } from "../host/find-run.js";
 import { connectStore } from "../store/index.js";
 
 /**

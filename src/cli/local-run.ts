@@ -1,18 +1,14 @@
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { basename, join } from "node:path";
 import { randomBytes } from "node:crypto";
 import type { EventSink, WorkflowRun } from "../contract/index.js";
-import { DockerEngine, dockerAddress, reapDeadOwners, LegSlots, readGitInfoAsync, startRun, type GitInfo, type ActionSources, type ArtifactStore, type CacheLimits, type CheckoutOptions, type LegDispatcher, type ProcessRecorder, type RunHandle } from "../engine/index.js";
+import { DockerEngine, dockerAddress, reapDeadOwners, type CheckoutOptions, type RunHandle } from "../engine/index.js";
 import type { Config } from "../config/config.js";
-import { hostOptions, runHost, staxFolders } from "../server/launch.js";
-import { makeRunTemp } from "../server/run-temp.js";
-import { claimRun, ownerName, PgFleet, SecretVault, StoreRecorder, connectStore, storedVars, type Store, type StoredRunRequest } from "../store/index.js";
-import { FleetDispatcher } from "../server/dispatcher.js";
-import { snapshotSource } from "../server/source.js";
-import { assertReadable } from "../server/runs.js";
+import { runHost } from "../host/launch.js";
+import { launchRun } from "../host/launch-run.js";
+import { toStoredRequest } from "../host/run-request.js";
+import { claimRun, ownerName, PgFleet, SecretVault, StoreRecorder, connectStore, type Store } from "../store/index.js";
+import { FleetDispatcher } from "../host/dispatcher.js";
 import { onOutputClosed } from "./closed-output.js";
-import type { RunPlan } from "./run-plan.js";
+import { planRequest, type RunPlan } from "./run-plan.js";
 
 /**
  * Runs a plan in this process, recording it in the workspace's store (so it shows in the
@@ -30,33 +26,25 @@ export async function runInStore(plan: RunPlan, sink: EventSink, config: Readonl
   let closeFleet = async (): Promise<void> => {};
   try {
     const vault = new SecretVault(store.secrets, config.dataDir, config.secretsKey);
-    const stored = await vault.all();
-    assertReadable(plan.workflow, stored.unreadable, plan.secrets ?? {}, vault.keySource);
+    const secrets = plan.secrets ?? {};
     // The request is kept with the run (re-runs from the dashboard), and the lease tells the runner who executes it.
-    const request: StoredRunRequest = { workflow: plan.workflow.relPath, event: plan.event, inputs: plan.inputs as Record<string, string>, eventPayload: plan.eventPayload, jobs: plan.jobs, env: plan.env, actions: plan.actions, vars: plan.vars, ...(plan.matrix ? { matrix: plan.matrix } : {}), ...(plan.actor ? { actor: plan.actor } : {}), sandbox: { strategy: "none" }, platforms: plan.platforms, ...(checkouts ? { workspaces: { bind: checkouts.mode === "bind", keep: checkouts.keep === true } } : {}), ...(plan.secrets && Object.keys(plan.secrets).length ? { sealedSecrets: vault.seal(plan.secrets) } : {}) };
-    await store.queue.enqueue(runId, request);
-    await store.queue.claim(owner, config.leaseMs, runId);
+    const request = toStoredRequest(planRequest(plan, "none", checkouts), plan.event, Object.keys(secrets).length ? vault.seal(secrets) : undefined);
     const recorder = new StoreRecorder(store, (e) => sink.emit(e));
-    const fleet = config.databaseUrl ? await connectFleet(config.databaseUrl, config.leaseMs, store, vault, plan.workspace, runId, sink, staxFolders(config)) : undefined;
+    const fleet = config.databaseUrl ? await connectFleet(config.databaseUrl, config.leaseMs, store, vault, runId, sink) : undefined;
     closeFleet = async () => fleet?.close();
-    const vars = { ...(await storedVars(store)), ...plan.vars };
-    const git = fleet ? await readGitInfoAsync(plan.workspace, basename(plan.workspace)) : undefined;
-    // What a front-end needs to take the run over if this process dies (many machines).
-    if (fleet && git) await store.queue.update(runId, { ...request, coordination: { workflowPath: plan.workflow.relPath, source: fleet.source, git: { ...git }, vars } });
-    const run = await runLocally({ ...plan, secrets: { ...stored.values, ...plan.secrets }, vars }, recorder, {
-      ...hostOptions(runHost(config, store, process.env), runId, plan.actions),
-      git,
-      signal,
-      legs: fleet?.dispatcher,
-      runId,
-      runNumber: await store.runs.nextNumber(),
-      tempDir: makeRunTemp(config.dataDir, runId),
-      checkouts,
-      onStart: (handle) => (stopWatching = watchCancel(store, runId, owner, config.leaseMs, handle)),
-    });
-    await recorder.idle();
-    await store.queue.complete(runId);
-    return run;
+    const launched = await launchRun(
+      { runId, request, workflow: plan.workflow, workspace: plan.workspace, inputs: plan.inputs, secrets, vars: plan.vars ?? {}, recorder, options: { checkouts }, onStart: (handle) => (stopWatching = watchHandle(handle, signal)) },
+      runHost(config, store, process.env),
+      { lease: { store, vault, owner, leaseMs: config.leaseMs }, coordination: fleet && { dispatcher: fleet.dispatcher }, onLost: () => process.stderr.write(`\nstax: run ${runId} was taken over by a front-end while this process did not answer (past its lease of ${config.leaseMs / 1000}s); it records nothing more of it: follow it there (stax runs)\n`) },
+    );
+    const watching = watchCancel(store, runId, launched.handle);
+    try {
+      const run = await launched.handle.done;
+      await launched.settle();
+      return run;
+    } finally {
+      watching();
+    }
   } finally {
     stopWatching();
     release();
@@ -68,21 +56,18 @@ export async function runInStore(plan: RunPlan, sink: EventSink, config: Readonl
 
 /**
  * With a shared store, this process coordinates the run and the workers run its legs: the
- * workspace goes to the store as the run's source, and the workers' events are shown as they are
- * committed.
+ * workspace goes to the store as the run's source (launchRun), and the workers' events are shown
+ * as they are committed.
  */
-async function connectFleet(databaseUrl: string, leaseMs: number, store: Store, vault: SecretVault, workspace: string, runId: string, sink: EventSink, own: string[]): Promise<{ dispatcher: FleetDispatcher; source: { key: string; commit: string }; close(): Promise<void> }> {
+async function connectFleet(databaseUrl: string, leaseMs: number, store: Store, vault: SecretVault, runId: string, sink: EventSink): Promise<{ dispatcher: FleetDispatcher; close(): Promise<void> }> {
   const fleet = await PgFleet.connect(databaseUrl);
   const dispatcher = new FleetDispatcher(fleet, store, vault, (job, labels) => process.stderr.write(`stax: job '${job}' waits for a worker with the labels ${labels.join(", ") || "(any)"}: none is live now (see stax workers)\n`), leaseMs);
   store.follow();
   store.events.onCommit((batch) => {
     for (const e of batch) if (e.runId === runId && dispatcher.follows(e.runId, e.jobId)) sink.emit(e);
   });
-  const source = await snapshotSource(workspace, store.blobs, runId, own);
-  dispatcher.setSource(runId, source);
   return {
     dispatcher,
-    source,
     async close() {
       dispatcher.close();
       await fleet.close();
@@ -90,80 +75,41 @@ async function connectFleet(databaseUrl: string, leaseMs: number, store: Store, 
   };
 }
 
-/**
- * Heartbeats the run's lease and polls its cancel flag, so `stax cancel` or the dashboard, through
- * the runner, cancel a run this process executes.
- */
-function watchCancel(store: Store, runId: string, owner: string, leaseMs: number, handle: RunHandle): () => void {
-  let beat = Date.now();
+/** Polls the run's cancel flag, so `stax cancel` or the dashboard, through the runner, cancel a run this process executes. */
+function watchCancel(store: Store, runId: string, handle: RunHandle): () => void {
   const timer = setInterval(() => {
-    void (async () => {
-      if (Date.now() - beat >= leaseMs / 3) {
-        beat = Date.now();
-        await store.queue.heartbeat(runId, owner, leaseMs);
-      }
-      if (await store.queue.cancelRequested(runId)) {
+    void store.queue
+      .cancelRequested(runId)
+      .then((asked) => {
+        if (!asked) return;
         clearInterval(timer);
         process.stderr.write("\nstax: the run was cancelled from another process (stax cancel, the dashboard)\n");
         handle.cancel();
-      }
-    })().catch(() => {});
+      })
+      // The store is away for a moment: the next poll asks again.
+      .catch(() => {});
   }, 250);
   return () => clearInterval(timer);
 }
 
-/** Runs a plan in this process. SIGINT cancels gracefully; a second SIGINT stops at once. */
-export async function runLocally(plan: RunPlan, sink: EventSink, opts: { signal?: AbortSignal; runId?: string; runNumber?: number; tempDir?: string; hostEnv: Record<string, string | undefined>; actions?: ActionSources; artifacts?: ArtifactStore; cacheDir?: string; cacheLimits?: CacheLimits; docker?: DockerEngine; checkouts?: CheckoutOptions; toolCache?: string; privateHome?: boolean; legSlots?: LegSlots; processes?: ProcessRecorder; onStart?: (handle: RunHandle) => void; legs?: LegDispatcher; git?: GitInfo }): Promise<WorkflowRun> {
-  const handle: RunHandle = startRun({
-    runId: opts.runId ?? randomBytes(4).toString("hex"),
-    runNumber: opts.runNumber ?? 1,
-    workspace: plan.workspace,
-    workflow: plan.workflow,
-    event: plan.event,
-    eventPayload: plan.eventPayload,
-    inputs: plan.inputs,
-    secrets: plan.secrets,
-    env: plan.env,
-    vars: plan.vars,
-    matrix: plan.matrix,
-    actor: plan.actor,
-    jobs: plan.jobs,
-    hostEnv: opts.hostEnv,
-    tempDir: opts.tempDir ?? mkdtempSync(join(tmpdir(), "stax-run-")),
-    sink,
-    actions: opts.actions,
-    artifacts: opts.artifacts,
-    cacheDir: opts.cacheDir,
-    cacheLimits: opts.cacheLimits,
-    docker: opts.docker,
-    checkouts: opts.checkouts,
-    toolCache: opts.toolCache,
-    privateHome: opts.privateHome,
-    platforms: plan.platforms,
-    legSlots: opts.legSlots,
-    processes: opts.processes,
-    legs: opts.legs,
-    git: opts.git,
-  });
-  opts.onStart?.(handle);
+/** SIGINT cancels the run gracefully, a second SIGINT stops it at once; a closed output or an aborted `signal` cancels it once. */
+function watchHandle(handle: RunHandle, signal?: AbortSignal): () => void {
   let interrupts = 0;
   const onSignal = (): void => {
     interrupts++;
     process.stderr.write(interrupts === 1 ? "\nstax: cancelling the run (Ctrl-C again to stop at once)\n" : "\nstax: stopping now\n");
     handle.cancel();
   };
-  const onAbort = (): void => handle.cancel();
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
   // A closed output cancels once, like a first Ctrl-C (steps with always() and post steps still run).
   const offClosed = onOutputClosed(() => handle.cancel());
-  opts.signal?.addEventListener("abort", onAbort);
-  try {
-    return await handle.done;
-  } finally {
+  const onAbort = (): void => handle.cancel();
+  signal?.addEventListener("abort", onAbort);
+  return () => {
+    signal?.removeEventListener("abort", onAbort);
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
     offClosed();
-    opts.signal?.removeEventListener("abort", onAbort);
-  }
+  };
 }

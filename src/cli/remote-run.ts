@@ -1,31 +1,15 @@
-import { relative } from "node:path";
-import type { EventSink, WorkflowRun } from "../contract/index.js";
+import type { EventSink, SandboxStrategy, WorkflowRun } from "../contract/index.js";
 import type { RunnerClient } from "../client/index.js";
 import type { CheckoutOptions } from "../engine/index.js";
 import { onOutputClosed } from "./closed-output.js";
-import type { RunPlan } from "./run-plan.js";
+import { planRequest, type RunPlan } from "./run-plan.js";
 
 /**
  * Submits a plan to a runner and follows the run over SSE (replayed from its first event, so
  * nothing is missed). Ctrl-C asks the runner to cancel; a second Ctrl-C cancels harder.
  */
 export async function runRemotely(plan: RunPlan, client: RunnerClient, sink: EventSink, sandbox: string, checkouts: CheckoutOptions, signal?: AbortSignal): Promise<WorkflowRun> {
-  const created = await client.request<WorkflowRun>("POST", "/api/runs", {
-    workflow: relative(plan.workspace, plan.workflow.filePath),
-    event: plan.event,
-    eventPayload: plan.eventPayload,
-    inputs: plan.inputs,
-    jobs: plan.jobs,
-    env: plan.env,
-    secrets: plan.secrets,
-    actions: plan.actions,
-    vars: plan.vars,
-    ...(plan.matrix ? { matrix: plan.matrix } : {}),
-    ...(plan.actor ? { actor: plan.actor } : {}),
-    sandbox: { strategy: sandbox },
-    workspaces: { bind: checkouts.mode === "bind", keep: checkouts.keep },
-    platforms: plan.platforms,
-  });
+  const created = await client.request<WorkflowRun>("POST", "/api/runs", planRequest(plan, sandbox as SandboxStrategy, checkouts));
   const onSignal = (): void => {
     process.stderr.write("\nstax: asking the runner to cancel the run (Ctrl-C again to insist)\n");
     client.request("POST", `/api/runs/${created.id}/cancel`, {}).catch(() => {});

@@ -2,7 +2,7 @@ import { join, relative } from "node:path";
 import pc from "picocolors";
 import type { WorkflowRun } from "../contract/index.js";
 import { describeIsolation, type CheckoutOptions } from "../engine/index.js";
-import { staxFolders } from "../server/launch.js";
+import { staxFolders } from "../host/launch.js";
 import { cliConfig, findRunner } from "./discovery.js";
 import { mark, summary } from "./format.js";
 import { runInStore } from "./local-run.js";

@@ -1,6 +1,6 @@
 import { existsSync, statSync } from "node:fs";
-import { isAbsolute, join, resolve } from "node:path";
-import { formatDiagnostic, StaxError } from "../contract/index.js";
+import { isAbsolute, join, relative, resolve } from "node:path";
+import { formatDiagnostic, StaxError, type CreateRunRequest, type SandboxStrategy } from "../contract/index.js";
 import { checkRunRequest, defaultEvent, resolveWorkflow, unknownEvent, workflowFiles, type LoadedWorkflow } from "../workflow/index.js";
 import { collect, dotenvFile, jsonFile, pairs } from "./options.js";
 
@@ -202,4 +202,24 @@ function platformMap(specs: string[] | undefined): Record<string, string> {
     if (!target || /\s/.test(target)) throw new StaxError("BAD_REQUEST", `--platform ${label}=${target}: give host (this machine) or a Docker image, e.g. ${label}=host or ${label}=node:20`);
   }
   return out;
+}
+
+/** A plan as the API's run request: what `stax run` sends a runner, and stores itself when it runs the plan in this process. */
+export function planRequest(plan: RunPlan, sandbox: SandboxStrategy, checkouts?: { mode?: string; keep?: boolean }): CreateRunRequest {
+  return {
+    workflow: relative(plan.workspace, plan.workflow.filePath),
+    event: plan.event,
+    eventPayload: plan.eventPayload,
+    inputs: plan.inputs as CreateRunRequest["inputs"],
+    jobs: plan.jobs,
+    env: plan.env,
+    secrets: plan.secrets,
+    actions: plan.actions,
+    vars: plan.vars,
+    ...(plan.matrix ? { matrix: plan.matrix } : {}),
+    ...(plan.actor ? { actor: plan.actor } : {}),
+    sandbox: { strategy: sandbox },
+    ...(checkouts ? { workspaces: { bind: checkouts.mode === "bind", keep: checkouts.keep === true } } : {}),
+    platforms: plan.platforms,
+  };
 }

@@ -8,3 +8,4 @@ export * from "./logs.js";
 export * from "./legs.js";
 export * from "./result.js";
 export * from "./annotations.js";
+export * from "./apply-event.js";

@@ -1,4 +1,3 @@
-import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { LegSpec, WorkflowRun } from "../contract/index.js";
 import { loadWorkflow } from "../workflow/index.js";
@@ -8,11 +7,10 @@ import type { EventSink } from "../contract/index.js";
 import { failHolder } from "./job/setup-step.js";
 import { runJob } from "./job/job.js";
 import { newJob } from "./plan/strategy.js";
-import { Masker } from "./io/mask.js";
 import { Reporter } from "./report.js";
-import { inheritedEnv, runnerContext } from "./run.js";
+import { newRunRuntime, runnerContext, writeEventFile } from "./run.js";
 import { machineNpmConfig } from "./tools/registry.js";
-import { jobServices, type GraphScope, type JobResult, type RunRuntime } from "./runtime.js";
+import type { GraphScope, JobResult } from "./runtime.js";
 
 /** What a worker brings to a leg: its checkout of the run's source, its folders, its sinks. */
 export interface LegEnvironment {
@@ -56,33 +54,16 @@ export async function runLegSpec(spec: LegSpec, env: LegEnvironment): Promise<{ 
   const job = run.jobs[0];
   const eventPath = join(env.tempDir, "_github_workflow", "event.json");
   // As in one process: the temp folder (file commands, step scripts: secrets in plain text) is 0700, its files 0600.
-  mkdirSync(join(env.tempDir, "_github_workflow"), { recursive: true, mode: 0o700 });
-  writeFileSync(eventPath, JSON.stringify(spec.github.event ?? {}, null, 2), { mode: 0o600 });
-  const masker = new Masker();
-  for (const v of Object.values(env.secrets)) masker.add(v);
+  writeEventFile(eventPath, spec.github.event ?? {});
   // The worker decides runs-on as the coordinator did: the run's --platform mappings, and its own labels as this machine's.
   const platforms = { ...spec.platforms, ...Object.fromEntries((env.labels ?? []).map((l) => [l, "host"])) };
   // No per-leg checkout here: the worker already gave this leg its own copy of the run's source.
   const opts: RunOptions = { runId: spec.runId, runNumber: spec.runNumber, workspace: env.workspace, workflow, event: spec.event, inputs: spec.inputs, secrets: env.secrets, vars: spec.vars, hostEnv: env.hostEnv, tempDir: env.tempDir, sink: env.sink, actions: env.actions, artifacts: env.artifacts, cacheDir: env.cacheDir, sharedCache: env.sharedCache, cacheLimits: env.cacheLimits, docker: env.docker, processes: env.processes, killGraceSeconds: spec.killGraceSeconds, platforms, toolCache: env.toolCache, privateHome: env.privateHome };
-  const runtime: RunRuntime = {
-    opts,
-    services: jobServices(opts),
+  const runtime = newRunRuntime(opts, {
     reporter,
-    workflow,
     github: { ...spec.github, workspace: env.workspace, event_path: eventPath },
     runner: runnerContext(env.runnerName, env.tempDir, env.workspace, env.toolCache),
-    vars: spec.vars,
-    masker,
-    // The same allow-list as in one process: a worker's STAX_DATABASE_URL or STAX_SECRETS_KEY never reach a step.
-    hostEnv: inheritedEnv(env.hostEnv),
-    cancelled: false,
-    hardStop: false,
-    outputBytes: 0,
-    activeJobs: new Set(),
-    grace: spec.killGraceSeconds ?? [7.5, 2.5],
-    nodePath: process.execPath,
-    notices: [],
-  };
+  });
   if (env.setupError) return { done: Promise.resolve(failHolder(runtime, job, env.setupError)), cancel() {} };
   if (!def || !workflow.definition) {
     const why = workflow.errors.length ? workflow.errors.map((d) => `${d.file}:${d.line}:${d.column}: ${d.message}`).join("\n") : `job '${spec.jobDefId}' is not in ${spec.workflowPath}`;
@@ -94,8 +75,7 @@ export async function runLegSpec(spec: LegSpec, env: LegEnvironment): Promise<{ 
     // As in one process: npm's machine-wide configuration for every step's npm.
     done: machineNpmConfig(env.hostEnv, env.toolCache).then((npm) => runJob((Object.assign(runtime.hostEnv, npm), start))),
     cancel: (hard) => {
-      runtime.cancelled = true;
-      runtime.hardStop = hard;
+      runtime.flags.cancel(hard);
       start.state.cancel(hard);
     },
   };

@@ -1,4 +1,4 @@
-import { makeEvent, MAX_ANNOTATIONS_PER_JOB, parseAnnotation, type EventSink, type SSEEvent, type Job, type JobConclusion, type RunConclusion, type Step, type StepConclusion, type WorkflowRun } from "../contract/index.js";
+import { applyStepEvent, makeEvent, MAX_ANNOTATIONS_PER_JOB, parseAnnotation, type EventSink, type SSEEvent, type Job, type JobConclusion, type RunConclusion, type Step, type StepConclusion, type WorkflowRun } from "../contract/index.js";
 
 const copyJob = (j: Job): Job => ({ ...j, needs: [...j.needs], outputs: { ...j.outputs }, steps: j.steps.map((s) => ({ ...s })), ...(j.annotations ? { annotations: j.annotations.map((a) => ({ ...a })) } : {}) });
 const copyRun = (r: WorkflowRun): WorkflowRun => ({ ...r, trigger: { ...r.trigger }, inputs: { ...r.inputs }, jobs: r.jobs.map(copyJob) });
@@ -126,11 +126,8 @@ export class Reporter {
    */
   applyRemote(job: Job, e: SSEEvent): void {
     if (e.type === "job.started" || e.type === "job.completed") Object.assign(job, copyJob(e.data.job));
-    else if (e.type === "step.started" || e.type === "step.completed") {
-      const i = job.steps.findIndex((s) => s.number === e.data.stepNumber);
-      if (i >= 0) job.steps[i] = { ...e.data.step };
-      else job.steps.push({ ...e.data.step });
-    } else return;
+    else if (e.type === "step.started" || e.type === "step.completed") applyStepEvent(job, e);
+    else return;
     this.sink.applyStored?.(e);
   }
 

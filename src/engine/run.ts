@@ -1,6 +1,6 @@
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { arch, platform } from "node:os";
-import { basename, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import type { RunConclusion, WorkflowRun } from "../contract/index.js";
 import type { RunHandle, RunOptions } from "./options.js";
 import { Checkouts } from "./job/checkouts.js";
@@ -10,7 +10,7 @@ import { githubContext, refOf, synthesizePayload } from "./context/github-contex
 import { runGraph } from "./plan/graph.js";
 import { Masker } from "./io/mask.js";
 import { Reporter } from "./report.js";
-import { jobServices, type RunRuntime } from "./runtime.js";
+import { jobServices, RunFlags, type RunRuntime } from "./runtime.js";
 import { selectJobs } from "./plan/select.js";
 import { machineNpmConfig } from "./tools/registry.js";
 
@@ -49,6 +49,36 @@ export function inheritedEnv(hostEnv: Record<string, string | undefined>): Recor
 }
 
 /**
+ * A run's runtime, the same for a whole run (`startRun`) and a single leg planned elsewhere
+ * (`runLegSpec`): the secrets masked from the first line, the host variables steps inherit, the
+ * job services, the run-wide flags, the kill grace.
+ */
+export function newRunRuntime(opts: RunOptions, parts: Pick<RunRuntime, "reporter" | "github" | "runner" | "checkouts">): RunRuntime {
+  const masker = new Masker();
+  for (const v of Object.values(opts.secrets ?? {})) masker.add(v);
+  return {
+    opts,
+    services: jobServices(opts),
+    workflow: opts.workflow,
+    vars: opts.vars ?? {},
+    masker,
+    // The allow-list on every machine: a worker's STAX_DATABASE_URL or STAX_SECRETS_KEY never reach a step.
+    hostEnv: inheritedEnv(opts.hostEnv),
+    flags: new RunFlags(opts.notices),
+    outputBytes: 0,
+    grace: opts.killGraceSeconds ?? [7.5, 2.5],
+    nodePath: process.execPath,
+    ...parts,
+  };
+}
+
+/** The event payload file (`GITHUB_EVENT_PATH`): in a 0700 folder, 0600 as every file of the run's temp folder. */
+export function writeEventFile(path: string, payload: unknown): void {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  writeFileSync(path, JSON.stringify(payload, null, 2), { mode: 0o600 });
+}
+
+/**
  * Starts a run of a valid workflow and returns at once with the run `queued`; `done` resolves
  * with the completed run. Every state change goes to `opts.sink` as an event of the contract (docs/events.md).
  */
@@ -82,39 +112,23 @@ export function startRun(opts: RunOptions): RunHandle {
     ...(attempt > 1 ? { attempt } : {}),
   };
   const reporter = new Reporter(run, opts.sink, now, opts.resume);
-  const masker = new Masker();
-  for (const v of Object.values(opts.secrets ?? {})) masker.add(v);
-  const runtime: RunRuntime = {
-    opts,
-    services: jobServices(opts),
+  const runtime = newRunRuntime(opts, {
     reporter,
-    workflow: opts.workflow,
     github,
     runner: runnerContext("stax", opts.tempDir, opts.workspace, opts.toolCache),
-    vars: opts.vars ?? {},
-    masker,
-    hostEnv: inheritedEnv(opts.hostEnv),
-    cancelled: false,
-    hardStop: false,
-    outputBytes: 0,
-    activeJobs: new Set(),
-    grace: opts.killGraceSeconds ?? [7.5, 2.5],
-    nodePath: process.execPath,
-    notices: [...(opts.notices ?? [])],
     checkouts: opts.checkouts?.mode === "isolated" ? new Checkouts(opts.workspace, opts.checkouts, opts.runId, inheritedEnv(opts.hostEnv)) : undefined,
-  };
+  });
   const done = (async (): Promise<WorkflowRun> => {
     await Promise.resolve();
     // npm's machine-wide configuration for every step's npm, whichever Node runs it.
     Object.assign(runtime.hostEnv, await machineNpmConfig(opts.hostEnv, opts.toolCache));
-    mkdirSync(join(opts.tempDir, "_github_workflow"), { recursive: true, mode: 0o700 });
-    writeFileSync(eventPath, JSON.stringify(payload, null, 2), { mode: 0o600 });
+    writeEventFile(eventPath, payload);
     let conclusion: RunConclusion = "failure";
     try {
       const def = selectJobs(opts.workflow.definition!, opts.jobs);
       const results = await runGraph(runtime, { def, workflow: opts.workflow, inputs, secrets: opts.secrets ?? {}, idPrefix: "", namePrefix: "", depth: 0 });
       const all = [...results.values()].map((r) => r.result);
-      conclusion = runtime.cancelled ? "cancelled" : all.includes("failure") ? "failure" : all.includes("cancelled") ? "cancelled" : "success";
+      conclusion = runtime.flags.cancelled ? "cancelled" : all.includes("failure") ? "failure" : all.includes("cancelled") ? "cancelled" : "success";
     } finally {
       await runtime.checkouts?.close();
       reporter.runCompleted(conclusion);
@@ -125,11 +139,8 @@ export function startRun(opts: RunOptions): RunHandle {
   return {
     run,
     done,
-    cancel() {
-      runtime.hardStop = runtime.cancelled;
-      runtime.cancelled = true;
-      for (const job of runtime.activeJobs) job.cancel(runtime.hardStop);
-    },
+    // A first cancel is graceful, a second stops at once.
+    cancel: () => runtime.flags.cancel(),
   };
 }
 

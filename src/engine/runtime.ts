@@ -30,16 +30,11 @@ export interface RunRuntime {
   masker: Masker;
   /** Host environment steps inherit, without GITHUB_* and RUNNER_* variables of a parent runner. */
   hostEnv: Record<string, string>;
-  cancelled: boolean;
-  /** Second cancel: stop everything at once. */
-  hardStop: boolean;
+  /** Cancel, hard stop, the jobs a cancel reaches, the notices not printed yet: changed through its methods only. */
+  flags: RunFlags;
   /** The size of the job outputs of the run's jobs so far, as GitHub sizes them (RUN_OUTPUTS_LIMIT). */
   outputBytes: number;
-  /** Jobs running now, so a cancel reaches them. */
-  activeJobs: Set<JobCancel>;
   grace: [number, number];
-  /** Run notices not printed yet (RunOptions.notices). */
-  notices: string[];
   /** The node binary JavaScript actions run on (ACT-01). */
   nodePath: string;
   /** Per-leg checkouts, when jobs are isolated (RunOptions.checkouts). */
@@ -50,6 +45,49 @@ export interface RunRuntime {
 
 export interface JobCancel {
   cancel(hard: boolean): void;
+}
+
+/**
+ * The run-wide flags every job reads, each change a named method (as `JobState`'s): a cancel
+ * reaches every job running, and a job that starts after it is cancelled at once.
+ */
+export class RunFlags {
+  private isCancelled = false;
+  private isHard = false;
+  private readonly active = new Set<JobCancel>();
+  private readonly pending: string[];
+
+  constructor(notices: readonly string[] = []) {
+    this.pending = [...notices];
+  }
+
+  get cancelled(): boolean {
+    return this.isCancelled;
+  }
+
+  /** A second cancel (or a hard one): everything stops at once. */
+  get hardStop(): boolean {
+    return this.isHard;
+  }
+
+  /** Cancels the run; `hard` by default when it was cancelled already (a second Ctrl-C). */
+  cancel(hard = this.isCancelled): void {
+    this.isHard ||= hard;
+    this.isCancelled = true;
+    for (const job of this.active) job.cancel(this.isHard);
+  }
+
+  /** A job started: a cancel reaches it from now on. Returns its release, for when it ends. */
+  enter(job: JobCancel): () => void {
+    this.active.add(job);
+    if (this.isCancelled) job.cancel(this.isHard);
+    return () => void this.active.delete(job);
+  }
+
+  /** The run's notices not printed yet, taken: the first job to start prints them. */
+  takeNotices(): string[] {
+    return this.pending.splice(0);
+  }
 }
 
 /** One workflow (top-level or a called reusable one) being scheduled: its own inputs, secrets, env. */

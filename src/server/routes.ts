@@ -2,7 +2,7 @@ import { RUN_CONCLUSIONS, STATUSES, StaxError, type CreateRunRequest, type Healt
 import { parseDotenv } from "../config/dotenv.js";
 import { isSafeName, isVarName, runLogText, type SecretVault, type Store } from "../store/index.js";
 import { listWorkflowsOffThread, resolveWorkflow } from "../workflow/index.js";
-import { artifactDownload } from "./artifacts.js";
+import { artifactDownload } from "../host/artifacts.js";
 import { expectObject, int, route, sendJson, wholeNumber, type Route } from "./http.js";
 import { logRoutes } from "./log-routes.js";
 import { refsRoutes } from "./refs-routes.js";

@@ -1,15 +1,19 @@
-import { basename, join } from "node:path";
+import { join } from "node:path";
 import { randomBytes } from "node:crypto";
-import { formatDiagnostic, StaxError, type CreateRunRequest, type RunSnapshot, type SandboxStrategy, type WorkflowRun, errorMessage } from "../contract/index.js";
-import { readGitInfoAsync, rerunPlan, startRun, type GitInfo, type RunHandle, type Reuse } from "../engine/index.js";
-import { applyToSnapshot, ownerName, StoreRecorder, storedVars, type SecretVault, type Store, type StoredRunRequest } from "../store/index.js";
-import { checkRunRequest, loadWorkflow, resolveWorkflow, type LoadedWorkflow } from "../workflow/index.js";
-import { hostOptions, type RunHost } from "./launch.js";
-import { makeRunTemp } from "./run-temp.js";
-import { createSandbox, type Sandbox } from "./sandbox.js";
-import type { FleetDispatcher } from "./dispatcher.js";
-import { checkoutSource, snapshotSource } from "./source.js";
-import { StoreLossGuard } from "./store-loss.js";
+import { applyStoredEvent, formatDiagnostic, StaxError, type CreateRunRequest, type RunSnapshot, type SandboxStrategy, type WorkflowRun, errorMessage } from "../contract/index.js";
+import { rerunPlan, type GitInfo, type RunHandle, type Reuse } from "../engine/index.js";
+import { ownerName, StoreRecorder, type SecretVault, type Store } from "../store/index.js";
+import { checkRunRequest, loadWorkflow, resolveWorkflow } from "../workflow/index.js";
+import type { RunHost } from "../host/launch.js";
+import { launchRun, type LaunchedRun, type LaunchLease } from "../host/launch-run.js";
+import { keepLease } from "../host/lease.js";
+import { checkRequestShape, toCreateRequest, toStoredRequest } from "../host/run-request.js";
+import { makeRunTemp } from "../host/run-temp.js";
+import { createSandbox, type Sandbox } from "../host/sandbox.js";
+import type { FleetDispatcher } from "../host/dispatcher.js";
+import { checkoutSource } from "../host/source.js";
+import { StoreLossGuard } from "../host/store-loss.js";
+import { findRun } from "../host/find-run.js";
 
 export interface RunManagerDeps {
   workspace: string;
@@ -69,12 +73,8 @@ export class RunManager {
     const strategy = req.sandbox?.strategy ?? this.deps.defaultSandbox;
     if (!STRATEGIES.has(strategy)) throw new StaxError("BAD_REQUEST", `sandbox.strategy must be one of auto, worktree, copy, none`);
 
-    const secrets = stringMap(req.secrets, "secrets");
-    stringMap(req.platforms, "platforms");
-    const vars0 = stringMap(req.vars, "vars");
-    const matrix = matrixFilter(req.matrix);
-    const stored = await this.deps.vault.all();
-    assertReadable(workflow, stored.unreadable, secrets, this.deps.vault.keySource);
+    checkRequestShape(req);
+    const secrets = req.secrets ?? {};
     const id = randomBytes(4).toString("hex");
     let sandbox;
     try {
@@ -92,112 +92,70 @@ export class RunManager {
       throw new StaxError("WORKFLOW_INVALID", `${workflow.relPath} at ${req.sandbox?.ref} is invalid:\n${runWorkflow.errors.map(formatDiagnostic).join("\n")}`, runWorkflow.errors);
     }
     // The request is stored before the run starts, so a re-run after a restart has all of it.
-    const request: StoredRunRequest = { workflow: req.workflow, event, inputs: req.inputs, eventPayload: req.eventPayload, jobs: req.jobs, sandbox: req.sandbox, env: req.env, actions: req.actions, workspaces: req.workspaces, platforms: req.platforms, vars: req.vars, matrix: req.matrix, actor: req.actor, ...(Object.keys(secrets).length ? { sealedSecrets: this.deps.vault.seal(secrets) } : {}) };
-    await this.deps.store.queue.enqueue(id, request);
-    await this.deps.store.queue.claim(this.owner, this.deps.leaseMs, id);
-    // The lease is kept from the claim on: snapshotting the source for the workers can take longer
-    // than a short lease, and another front-end would take the run for one whose runner died.
-    let recorder: StoreRecorder | undefined;
-    const heartbeat = this.keepLease(id, () => recorder?.fence());
-    const git = await readGitInfoAsync(sandbox.dir, basename(sandbox.dir));
-    const vars = { ...(await storedVars(this.deps.store)), ...vars0 };
-    if (this.deps.dispatcher) {
-      try {
-        const source = await snapshotSource(sandbox.dir, this.deps.store.blobs, id, this.deps.host.ownFolders);
-        this.deps.dispatcher.setSource(id, source);
-        // What another front-end needs to take the run over if this one dies (many machines).
-        await this.deps.store.queue.update(id, { ...request, coordination: { workflowPath: workflow.relPath, source, git: { ...git }, vars, ...(reuse ? { reuse } : {}) } });
-      } catch (err) {
-        clearInterval(heartbeat);
-        this.dispose(sandbox);
-        throw new StaxError("BAD_REQUEST", `cannot snapshot the workspace for the workers: ${errorMessage(err)}`);
-      }
-    }
+    const request = toStoredRequest(req, event, Object.keys(secrets).length ? this.deps.vault.seal(secrets) : undefined);
     // A write that fails for good (a full disk) stops the run and fails it (store-loss.ts).
     const stopper: { handle?: RunHandle } = {};
-    const guard: StoreLossGuard = new StoreLossGuard((recorder = new StoreRecorder(this.deps.store, undefined, (err, steps, failRun) => guard.lost(err, this.deps.storeLocation ?? "the store", steps, failRun))), () => {
+    const recorder = new StoreRecorder(this.deps.store, undefined, (err, steps, failRun) => guard.lost(err, this.deps.storeLocation ?? "the store", steps, failRun));
+    const guard: StoreLossGuard = new StoreLossGuard(recorder, () => {
       stopper.handle?.cancel();
       // Already ended (its last events still waiting to be written): shown failed from now on.
       if (guard.finalRun) this.unstored.set(id, guard.finalRun);
     });
-    let handle: RunHandle;
+    let launched: LaunchedRun;
     try {
-      handle = stopper.handle = startRun({
-        ...this.runOptions(id, request),
-        runNumber: await this.deps.store.runs.nextNumber(),
-        workspace: sandbox.dir,
-        workflow: runWorkflow,
-        inputs,
-        secrets: { ...stored.values, ...secrets },
-        vars,
-        matrix,
-        tempDir: makeRunTemp(this.deps.host.dataDir, id),
-        sink: guard,
-        notices: sandbox.notices,
-        checkouts: { mode: req.workspaces?.bind ? "bind" : "isolated", root: this.deps.checkoutsDir, keep: req.workspaces?.keep === true, own: this.deps.host.ownFolders },
-        reuse,
-        git,
-        ...(rerunOf ? { rerunOf: { runId: rerunOf.id, runNumber: rerunOf.number, attempt: rerunOf.attempt ?? 1 } } : {}),
-      });
+      launched = await launchRun(
+        {
+          runId: id,
+          request,
+          workflow: runWorkflow,
+          workspace: sandbox.dir,
+          inputs,
+          secrets,
+          vars: req.vars ?? {},
+          recorder,
+          sink: guard,
+          options: {
+            notices: sandbox.notices,
+            checkouts: { mode: req.workspaces?.bind ? "bind" : "isolated", root: this.deps.checkoutsDir, keep: req.workspaces?.keep === true, own: this.deps.host.ownFolders },
+            reuse,
+            ...(rerunOf ? { rerunOf: { runId: rerunOf.id, runNumber: rerunOf.number, attempt: rerunOf.attempt ?? 1 } } : {}),
+          },
+          onStart: (handle) => (stopper.handle = handle),
+        },
+        this.deps.host,
+        { lease: this.lease(), coordination: this.deps.dispatcher && { dispatcher: this.deps.dispatcher, reuse }, onLost: () => this.lost(id) },
+      );
     } catch (err) {
-      clearInterval(heartbeat);
+      this.dispose(sandbox);
       throw err;
     }
-    await this.deps.store.runs.save(handle.run);
-    this.follow(id, handle, recorder, heartbeat, () => this.dispose(sandbox), guard);
-    return structuredClone(handle.run);
+    await this.deps.store.runs.save(launched.handle.run);
+    this.follow(id, launched, () => this.dispose(sandbox), guard);
+    return structuredClone(launched.handle.run);
   }
 
-  /**
-   * Keeps this runner's lease on a run until the returned timer is cleared. A lease found taken
-   * (this process stalled past it and another front-end took the run over) ends this runner's
-   * part: `lost` is called once, and the run must record nothing more.
-   */
-  private keepLease(id: string, lost: () => void = () => {}): NodeJS.Timeout {
-    const timer: NodeJS.Timeout = setInterval(() => beat(), this.deps.leaseMs / 3);
-    const beat = () =>
-      void this.deps.store.queue
-        .heartbeat(id, this.owner, this.deps.leaseMs)
-        .then((held) => {
-          if (held || !this.active.has(id)) return;
-          clearInterval(timer);
-          console.error(`stax runner: run ${id} was taken over by another front-end while this one did not answer; it records nothing more of it`);
-          lost();
-        })
-        .catch(() => {});
-    beat();
-    return timer;
+  /** How this runner holds the runs it coordinates. */
+  private lease(): LaunchLease {
+    return { store: this.deps.store, vault: this.deps.vault, owner: this.owner, leaseMs: this.deps.leaseMs };
   }
 
-  /** The options of a run that come from its stored request and this runner, the same for a new run and one taken over. */
-  private runOptions(id: string, request: StoredRunRequest) {
-    return {
-      ...hostOptions(this.deps.host, id, stringMap(request.actions, "actions")),
-      runId: id,
-      event: request.event,
-      eventPayload: request.eventPayload,
-      env: stringMap(request.env, "env"),
-      actor: request.actor,
-      jobs: request.jobs,
-      platforms: stringMap(request.platforms, "platforms"),
-      legs: this.deps.dispatcher,
-    };
+  /** This process stalled past a run's lease and another front-end took the run over (launchRun fences the run). */
+  private lost(id: string): void {
+    console.error(`stax runner: run ${id} was taken over by another front-end while this one did not answer; it records nothing more of it`);
   }
 
   /** Tracks a started run until it ends, then releases what it held. */
-  private follow(id: string, handle: RunHandle, recorder: StoreRecorder, heartbeat: NodeJS.Timeout, release: () => void, guard?: StoreLossGuard): void {
+  private follow(id: string, launched: LaunchedRun, release: () => void, guard?: StoreLossGuard): void {
+    const { handle } = launched;
     this.active.set(id, handle);
     void handle.done.finally(async () => {
       // A run whose events the store refused: shown as it ended (failed) until its last events are stored.
       if (guard?.failed && guard.finalRun) this.unstored.set(id, guard.finalRun);
-      clearInterval(heartbeat);
-      this.deps.dispatcher?.setSource(id, undefined);
       this.deps.dispatcher?.resumed(id);
       this.active.delete(id);
       release();
-      await recorder.idle().catch(() => {});
+      await launched.settle().catch(() => {});
       this.unstored.delete(id);
-      await this.deps.store.queue.complete(id).catch(() => {});
       await this.prune().catch((err) => console.error(`stax: pruning old runs failed: ${errorMessage(err)}`));
     });
   }
@@ -216,8 +174,8 @@ export class RunManager {
     if (!dispatcher || !c) return "no";
     const claim = await this.deps.store.queue.claim(this.owner, this.deps.leaseMs, id);
     if (!claim) return "elsewhere";
-    let recorder: StoreRecorder | undefined;
-    const heartbeat = this.keepLease(id, () => recorder?.fence());
+    // Until launchRun keeps it, the lease is kept here (checking the source out can outlast a short lease).
+    const early = keepLease(this.lease(), id, () => {});
     dispatcher.resume(id, dispatcher.delivered());
     try {
       const prior = await storedState(this.deps.store, id);
@@ -230,30 +188,20 @@ export class RunManager {
       const workflow = await loadWorkflow(join(workspace, c.workflowPath), workspace);
       if (!workflow.definition) throw new Error(`${c.workflowPath} in the run's source is invalid`);
       const request = claim.request;
-      const stored = await this.deps.vault.all();
-      recorder = new StoreRecorder(this.deps.store);
+      const recorder = new StoreRecorder(this.deps.store);
       recorder.adopt(prior);
-      dispatcher.setSource(id, c.source);
-      const handle = startRun({
-        ...this.runOptions(id, request),
-        runNumber: prior.number,
-        workspace,
-        workflow,
-        inputs: prior.inputs,
-        secrets: { ...stored.values, ...(request.sealedSecrets ? this.deps.vault.unseal(request.sealedSecrets) : {}) },
-        vars: c.vars,
-        matrix: request.matrix,
-        tempDir,
-        sink: recorder,
-        reuse: c.reuse as Reuse | undefined,
-        git: c.git as unknown as GitInfo,
-        resume: prior,
-      });
-      this.follow(id, handle, recorder, heartbeat, () => {});
+      early.stop();
+      if (!early.held()) throw new Error("another front-end took it over meanwhile");
+      const launched = await launchRun(
+        { runId: id, request, workflow, workspace, inputs: prior.inputs, secrets: request.sealedSecrets ? this.deps.vault.unseal(request.sealedSecrets) : {}, vars: c.vars, recorder, options: { tempDir, reuse: c.reuse as Reuse | undefined, resume: prior } },
+        this.deps.host,
+        { lease: { ...this.lease(), takeOver: { git: c.git as unknown as GitInfo, source: c.source, runNumber: prior.number } }, coordination: { dispatcher }, onLost: () => this.lost(id) },
+      );
+      this.follow(id, launched, () => {});
       console.log(`stax runner: took over run ${prior.number} (${id}): the front-end that coordinated it stopped answering`);
       return "taken";
     } catch (err) {
-      clearInterval(heartbeat);
+      early.stop();
       dispatcher.resumed(id);
       console.error(`stax runner: cannot take over run ${id}: ${errorMessage(err)}`);
       return "no";
@@ -293,7 +241,7 @@ export class RunManager {
     if (run.status !== "completed") throw new StaxError("RUN_ACTIVE", `run ${run.number} is still running`);
     const previous = await this.deps.store.queue.request(run.id);
     const secrets = previous?.sealedSecrets ? this.deps.vault.unseal(previous.sealedSecrets) : undefined;
-    const req: CreateRunRequest = { workflow: run.workflowFile, inputs: run.inputs as CreateRunRequest["inputs"], event: run.trigger.event, eventPayload: previous?.eventPayload, sandbox: previous?.sandbox, env: previous?.env, secrets, actions: previous?.actions, workspaces: previous?.workspaces, platforms: previous?.platforms, vars: previous?.vars, matrix: previous?.matrix, actor: previous?.actor };
+    const req: CreateRunRequest = { ...(previous ? toCreateRequest(previous, secrets) : {}), workflow: run.workflowFile, inputs: run.inputs as CreateRunRequest["inputs"], event: run.trigger.event };
     if (job !== undefined) {
       if (!run.jobs.some((j) => j.id === job || j.definitionId === job)) throw new StaxError("STEP_NOT_FOUND", `run ${run.number} has no job '${job}'`);
       return this.create(req, rerunPlan(run, job).reuse, run);
@@ -369,46 +317,9 @@ async function storedState(store: Store, id: string): Promise<WorkflowRun | unde
 async function withStoredEvents(store: Store, run: WorkflowRun, upTo: number): Promise<WorkflowRun> {
   for (let after = 0; after < upTo; ) {
     const batch = await store.events.readSince(after, { runId: run.id, noLogs: true, limit: 10_000 });
-    for (const e of batch) if (e.id <= upTo) applyToSnapshot(run, e);
+    for (const e of batch) if (e.id <= upTo) applyStoredEvent(run, e);
     if (batch.length < 10_000) break;
     after = batch[batch.length - 1].id;
   }
   return run;
-}
-
-/** A run by id, unique prefix, number or `last`, or the error that says why there is none. */
-export async function findRun(store: Store, ref: string): Promise<WorkflowRun> {
-  const found = await store.runs.find(ref);
-  if (found === "ambiguous") throw new StaxError("RUN_AMBIGUOUS", `'${ref}' matches more than one run`);
-  if (!found) throw new StaxError("RUN_NOT_FOUND", `no run '${ref}'`);
-  return found;
-}
-
-/**
- * A stored secret the workflow names (`secrets.X`, `secrets['X']`, or all of them through
- * `secrets: inherit`) that the key in use cannot decrypt fails the run before it starts, saying so.
- */
-export function assertReadable(workflow: LoadedWorkflow, unreadable: string[], given: Record<string, string>, keySource: string): void {
-  const missing = unreadable.filter((n) => !(n in given) && usesSecret(workflow.source, n));
-  if (missing.length) throw new StaxError("SECRET_UNREADABLE", `secret${missing.length > 1 ? "s" : ""} ${missing.map((n) => `'${n}'`).join(", ")} cannot be decrypted with ${keySource}; it was stored under another key: set it again (stax secret set ${missing[0]}) or start with the key it was stored under`);
-}
-
-function usesSecret(source: string, name: string): boolean {
-  const esc = name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-  return new RegExp(`secrets\\s*(\\.\\s*${esc}\\b|\\[\\s*['"]${esc}['"]\\s*\\])|secrets\\s*:\\s*inherit|toJSON\\(\\s*secrets\\s*\\)`, "i").test(source);
-}
-
-function stringMap(v: unknown, field: string): Record<string, string> {
-  if (v === undefined) return {};
-  if (!v || typeof v !== "object" || Array.isArray(v) || Object.values(v).some((x) => typeof x !== "string")) throw new StaxError("BAD_REQUEST", `'${field}' must be an object of strings`);
-  return v as Record<string, string>;
-}
-
-/** `matrix`: key → the values wanted (`stax run --matrix`). */
-function matrixFilter(v: unknown): Record<string, string[]> | undefined {
-  if (v === undefined) return undefined;
-  if (!v || typeof v !== "object" || Array.isArray(v) || Object.values(v).some((x) => !Array.isArray(x) || x.some((y) => typeof y !== "string"))) {
-    throw new StaxError("BAD_REQUEST", "'matrix' must be an object of string arrays");
-  }
-  return v as Record<string, string[]>;
 }

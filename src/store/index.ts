@@ -13,7 +13,7 @@ export { PgFleet, type ClaimedLeg } from "./pg/fleet.js";
 export { SecretVault, isSafeName, type SecretValues, type Sealed } from "./secrets.js";
 export { isVarName, storedVars } from "./vars.js";
 export { recoverInterrupted, INTERRUPTED_LINE } from "./recover.js";
-export { StoreRecorder, retrying, applyToSnapshot } from "./recorder.js";
+export { StoreRecorder, retrying } from "./recorder.js";
 export { CommitFeed } from "./commit-feed.js";
 export { claimRun, runOwnedElsewhere, ownerName, ownerMayLive, runStillOwned } from "./owners.js";
 

@@ -1,5 +1,5 @@
 import type { EventSink, SSEEvent, WorkflowRun } from "../contract/index.js";
-import { errorMessage, upsertJob } from "../contract/index.js";
+import { applyStoredEvent, errorMessage } from "../contract/index.js";
 import type { Store } from "./store.js";
 import { Loss } from "./loss.js";
 
@@ -139,39 +139,13 @@ export class StoreRecorder implements EventSink {
   /** Applies a job or step change to the run's snapshot (runs this recorder saw start or adopted). */
   private snapshot(event: SSEEvent): void {
     const run = this.live.get(event.runId);
-    if (run && applyToSnapshot(run, event)) this.dirty.add(run);
+    if (run && applyStoredEvent(run, event)) this.dirty.add(run);
   }
 
   /** A run another process started, taken over here: its snapshot follows the events from now on. */
   adopt(run: WorkflowRun): void {
     this.live.set(run.id, structuredClone(run));
   }
-}
-
-/**
- * A run's snapshot after one of its events: run events replace the run's own fields, job and
- * step events the job or step they carry (each carries a whole copy, so applying an event twice
- * changes nothing). Returns whether the snapshot changed.
- */
-export function applyToSnapshot(run: WorkflowRun, event: SSEEvent): boolean {
-  if (event.type === "step.log") return false;
-  if (event.type === "run.started" || event.type === "run.completed") {
-    // The run's jobs as they started are older than the snapshot's; as it completed, the last word.
-    const { jobs, ...fields } = structuredClone(event.data.run);
-    Object.assign(run, fields, event.type === "run.completed" ? { jobs } : {});
-    return true;
-  }
-  const jobId = event.data.jobId;
-  if (event.type === "job.started" || event.type === "job.completed") {
-    upsertJob(run, structuredClone(event.data.job));
-    return true;
-  }
-  const job = run.jobs.find((j) => j.id === jobId);
-  if (!job) return false;
-  const i = job.steps.findIndex((s) => s.number === event.data.stepNumber);
-  if (i >= 0) job.steps[i] = { ...event.data.step };
-  else job.steps.push({ ...event.data.step });
-  return true;
 }
 
 /** Events that are written without waiting for the tick's end (when no write is in flight). */

@@ -5,10 +5,10 @@ import { join } from "node:path";
 import type { LegResult } from "../contract/index.js";
 import { warmUpParser } from "../workflow/index.js";
 import { DOCKER_LABEL, DockerEngine, describeAddress, dockerAddress, reapDeadOwners, gitFetcher, runLegSpec, type CacheLimits } from "../engine/index.js";
-import { cloneBundle, fetchBundle } from "../server/source.js";
-import { StoreArtifacts } from "../server/artifacts.js";
-import { BlobCache } from "../server/shared-cache.js";
-import { processRecorder, reapProcessGroups } from "../server/process-groups.js";
+import { cloneBundle, fetchBundle } from "../host/source.js";
+import { StoreArtifacts } from "../host/artifacts.js";
+import { BlobCache } from "../host/shared-cache.js";
+import { processRecorder, reapProcessGroups } from "../host/process-groups.js";
 import { claimRun, connectStore, PgFleet, retrying, runOwnedElsewhere, SecretVault, StoreRecorder, type ClaimedLeg, type Store } from "../store/index.js";
 import { errorMessage } from "../contract/index.js";
 

@@ -165,3 +165,15 @@ test("this repository's tree passes the check", () => {
   const r = lint();
   assert.equal(r.status, 0, r.out);
 });
+
+test("a row that names one file of a folder (the CLI's `server/app.ts`) allows that file alone of it", () => {
+  const r = lint(
+    tree({
+      "src/server/app.ts": "export const start = 1;\n",
+      "src/server/hub.ts": "export const hub = 1;\n",
+      "src/cli/runner.ts": 'import { start } from "../server/app.js";\nexport const r = start;\n',
+      "src/cli/peek.ts": 'import { hub } from "../server/hub.js";\nexport const p = hub;\n',
+    }),
+  );
+  assert.deepEqual(r.problems.map((p) => p.split(": ")[0]), ["src/cli/peek.ts:1"], r.out);
+});

@@ -48,7 +48,7 @@ test("stax --version answers without loading the command parser or any command",
 test("stax --help lists every command without loading any command's code", () => {
   const { modules, stdout } = loaded(["--help"], ROOT);
   for (const name of ["run", "runner", "worker", "completion"]) assert.match(stdout, new RegExp(`^  ${name} `, "m"));
-  assert.deepEqual(matching(modules, /^src\/(engine|store|server|worker|workflow)\//), [], modules.join("\n"));
+  assert.deepEqual(matching(modules, /^src\/(engine|store|host|server|worker|workflow)\//), [], modules.join("\n"));
   assert.deepEqual(matching(modules, HEAVY), []);
 });
 

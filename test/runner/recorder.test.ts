@@ -8,9 +8,9 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { makeEvent, type Job, type WorkflowRun } from "../../src/contract/index.js";
+import { applyStoredEvent, makeEvent, type Job, type WorkflowRun } from "../../src/contract/index.js";
 import { openStore, type Store } from "../../src/store/index.js";
-import { applyToSnapshot, StoreRecorder } from "../../src/store/recorder.js";
+import { StoreRecorder } from "../../src/store/recorder.js";
 
 test("a burst of log lines within one tick is stored while it piles up, every line once and in order", async () => {
   const store = openStore(mkdtempSync(join(tmpdir(), "stax-recorder-")));
@@ -50,12 +50,12 @@ test("MAT-11: a run folded from its events shows matrix legs and called jobs in 
   const job = (id: string, status: Job["status"] = "queued"): Job => ({ id, definitionId: id.replace(/ \(.*/, ""), name: id, status, needs: [], steps: [], outputs: {} });
   const run: WorkflowRun = { id: "r", number: 1, workflow: "w", workflowFile: "w.yml", status: "in_progress", jobs: [job("build"), job("call"), job("collect")], createdAt: "", trigger: { event: "push", ref: "refs/heads/main", sha: "0" }, inputs: {} };
   const started = (j: Job) => makeEvent("job.started", { runId: "r", jobId: j.id, job: j });
-  for (const id of ["build (1)", "build (2)", "call / a", "call / b (x)", "build (3)"]) applyToSnapshot(run, started(job(id, "in_progress")));
+  for (const id of ["build (1)", "build (2)", "call / a", "call / b (x)", "build (3)"]) applyStoredEvent(run, started(job(id, "in_progress")));
   assert.deepEqual(run.jobs.map((j) => j.id), ["build (1)", "build (2)", "build (3)", "call / a", "call / b (x)", "collect"]);
-  applyToSnapshot(run, started(job("build (2)", "completed")));
+  applyStoredEvent(run, started(job("build (2)", "completed")));
   assert.equal(run.jobs[1].status, "completed");
   const final = [job("build (1)", "completed"), job("collect", "completed")];
-  applyToSnapshot(run, makeEvent("run.completed", { runId: "r", run: { ...run, status: "completed", conclusion: "success", jobs: final } }));
+  applyStoredEvent(run, makeEvent("run.completed", { runId: "r", run: { ...run, status: "completed", conclusion: "success", jobs: final } }));
   assert.equal(run.status, "completed");
   assert.deepEqual(run.jobs, final);
 });

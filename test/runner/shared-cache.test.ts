@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { BlobCache } from "../../src/server/shared-cache.js";
+import { BlobCache } from "../../src/host/shared-cache.js";
 import { openStore } from "../../src/store/index.js";
 import { tempDir } from "../helpers/temp.js";
 

@@ -35,7 +35,7 @@ export async function runComposite(action: ActionDef, info: StepScope["action"],
     log: scope.log,
   };
   for (const step of action.runs.steps) {
-    if (scope.rt.run.hardStop) break;
+    if (scope.rt.run.flags.hardStop) break;
     await runStep(step, inner);
   }
   const outputs: Record<string, string> = {};

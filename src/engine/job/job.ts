@@ -170,19 +170,19 @@ async function runSteps(rt: JobContext, scope: StepScope, logTo: (s: Step) => (l
       const step = rt.job.steps[offset + i];
       const def = defs[i];
       scope.log = logTo(step);
-      if (rt.run.hardStop) {
+      if (rt.run.flags.hardStop) {
         reporter.stepCompleted(rt.job, step, "cancelled", "cancelled");
         continue;
       }
       const result = await executeStep(def, scope, () => {
         step.name = rt.state.mask(evaluatedStepName(def, stepContexts(scope, rt.state.env, def.id), scopeFunctions(scope)));
         reporter.stepStarted(rt.job, step);
-        for (const notice of rt.run.notices.splice(0)) scope.log(notice);
+        for (const notice of rt.run.flags.takeNotices()) scope.log(notice);
       });
       reporter.stepCompleted(rt.job, step, result.outcome, result.conclusion);
     }
     for (const entry of [...rt.state.posts].reverse()) {
-      if (rt.run.hardStop) break;
+      if (rt.run.flags.hardStop) break;
       let run = false;
       try {
         run = entry.condition();

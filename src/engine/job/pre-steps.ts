@@ -88,7 +88,7 @@ export async function runPreSteps(rt: JobContext, scope: StepScope, plans: PrePl
     const step = steps[i];
     const { runs } = action;
     const hasPre = runs.using === "node" ? !!runs.pre : runs.using === "docker" && !!runs.preEntrypoint;
-    if (!hasPre || rt.run.hardStop) continue;
+    if (!hasPre || rt.run.flags.hardStop) continue;
     const log = logTo(step);
     let run = false;
     let env: Record<string, string> = rt.state.env;
@@ -110,7 +110,7 @@ export async function runPreSteps(rt: JobContext, scope: StepScope, plans: PrePl
       continue;
     }
     reporter.stepStarted(rt.job, step);
-    for (const notice of rt.run.notices.splice(0)) log(notice);
+    for (const notice of rt.run.flags.takeNotices()) log(notice);
     const preScope: StepScope = { ...scope, log, action: { path: "", repository: plans[i].repository, ref: plans[i].ref } };
     // DOCK-04: a Docker action's pre-entrypoint in a container of its own.
     const result =

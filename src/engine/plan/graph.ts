@@ -70,7 +70,7 @@ async function runDef(run: RunRuntime, graph: GraphScope, def: JobDef, holder: J
     return failHolder(run, holder, errorMessage(err));
   }
   if (!go) {
-    const conclusion = run.cancelled ? "cancelled" : "skipped";
+    const conclusion = run.flags.cancelled ? "cancelled" : "skipped";
     run.reporter.jobCompleted(holder, conclusion);
     return { result: conclusion, outputs: {} };
   }

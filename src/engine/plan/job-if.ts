@@ -29,9 +29,9 @@ export function jobCondition(run: RunRuntime, graph: GraphScope, def: JobDef, re
   const upstream = ancestors(def, graph.def.jobs);
   const pick = (ids: string[]) => (ids.length ? ids : upstream).map((id) => resultOf(graph, results, id)?.result);
   const fns: ExtraFunctions = {
-    success: (...ids) => !run.cancelled && pick(ids).every((r) => r === "success"),
-    failure: (...ids) => !run.cancelled && pick(ids).some((r) => r === "failure"),
-    cancelled: () => run.cancelled,
+    success: (...ids) => !run.flags.cancelled && pick(ids).every((r) => r === "success"),
+    failure: (...ids) => !run.flags.cancelled && pick(ids).some((r) => r === "failure"),
+    cancelled: () => run.flags.cancelled,
     always: () => true,
   };
   return evaluateCondition(def.if, { github: run.github, vars: run.vars, inputs: graph.inputs, needs: needsOf(graph, def, results) }, fns);

@@ -96,7 +96,7 @@ export async function runLegs(run: RunRuntime, graph: GraphScope, def: JobDef, h
     while (next < legs.length) {
       const i = next++;
       const job = jobs[i];
-      if ((failFast && failed) || run.hardStop) {
+      if ((failFast && failed) || run.flags.hardStop) {
         run.reporter.jobCompleted(job, "cancelled");
         results[i] = { result: "cancelled", outputs: {} };
         continue;
@@ -112,7 +112,7 @@ export async function runLegs(run: RunRuntime, graph: GraphScope, def: JobDef, h
       // worker takes one of the worker's). A run cancelled meanwhile does not start it, unless its
       // `if` asks to run then (under cancellation success() is false).
       const release = (!remote && (await run.opts.legSlots?.acquire())) || (() => {});
-      if ((failFast && failed) || run.hardStop || (run.cancelled && !RUNS_WHEN_CANCELLED.test(def.if))) {
+      if ((failFast && failed) || run.flags.hardStop || (run.flags.cancelled && !RUNS_WHEN_CANCELLED.test(def.if))) {
         release();
         run.reporter.jobCompleted(job, "cancelled");
         results[i] = { result: "cancelled", outputs: {} };
@@ -127,14 +127,13 @@ export async function runLegs(run: RunRuntime, graph: GraphScope, def: JobDef, h
         const start = newJob(run, graph, def, job, legs[i].matrix, strategyCtx(legs[i]), needs, baseEnv);
         [done, handle] = [Promise.resolve().then(() => runJob(start)), { cancel: (hard: boolean) => start.state.cancel(hard) }];
       }
-      run.activeJobs.add(handle);
+      const leave = run.flags.enter(handle);
       running.add(handle);
-      if (run.cancelled) handle.cancel(run.hardStop);
       try {
         results[i] = await done;
       } finally {
         release();
-        run.activeJobs.delete(handle);
+        leave();
         running.delete(handle);
       }
       if (results[i].result === "failure" && failFast && hasMatrix && !failed) {

@@ -59,7 +59,7 @@ export async function runProcess(
     if (hard) proc.kill();
     else proc.stop(rt.run.grace);
   });
-  if (rt.run.hardStop) proc.kill();
+  if (rt.run.flags.hardStop) proc.kill();
   const { code, error } = await proc.exit;
   recorder?.ended(proc.pid!);
   rt.state.processEnded();

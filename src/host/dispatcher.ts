@@ -6,6 +6,7 @@ import { errorMessage } from "../contract/index.js";
 
 interface Pending {
   id: string;
+  runId: string;
   onEvent: (e: SSEEvent) => void;
   resolve: (o: LegOutcome) => void;
   settled: boolean;
@@ -114,7 +115,7 @@ export class FleetDispatcher implements LegDispatcher {
     const id = legId(this.store.workspace, leg.runId, leg.job.id);
     let resolve!: (o: LegOutcome) => void;
     const done = new Promise<LegOutcome>((r) => (resolve = r));
-    const p: Pending = { id, onEvent, resolve, settled: false };
+    const p: Pending = { id, runId: leg.runId, onEvent, resolve, settled: false };
     const jobKey = `${leg.runId}\0${leg.job.id}`;
     this.pending.set(id, p);
     this.byJob.set(jobKey, p);
@@ -126,7 +127,8 @@ export class FleetDispatcher implements LegDispatcher {
     });
     const source = this.sources.get(leg.runId);
     const { secrets, ...rest } = leg;
-    if (!source) this.finish(p, { kind: "lost", message: "stax: the run's source was not stored, so no worker can check it out" });
+    if (this.abandoned.has(leg.runId)) this.finish(p, { kind: "lost", message: ABANDONED });
+    else if (!source) this.finish(p, { kind: "lost", message: "stax: the run's source was not stored, so no worker can check it out" });
     else
       void (async () => {
         try {
@@ -145,6 +147,8 @@ export class FleetDispatcher implements LegDispatcher {
     return {
       done,
       cancel: (hard) => {
+        // Another coordinator follows this leg now: only it may cancel it.
+        if (this.abandoned.has(leg.runId)) return;
         void this.fleet
           .cancel(id, hard)
           .then((unclaimed) => unclaimed && this.finish(p, { kind: "cancelled" }))
@@ -182,7 +186,21 @@ export class FleetDispatcher implements LegDispatcher {
     }
   }
 
+  /**
+   * This process lost the run's lease (another coordinator took it over): its legs are left to
+   * the new coordinator. Every leg this dispatcher follows for the run ends here as lost, none is
+   * sent or cancelled from now on, and nothing of the fleet tables is written for it.
+   */
+  abandon(runId: string): void {
+    this.abandoned.add(runId);
+    for (const p of [...this.pending.values()]) if (p.runId === runId) this.finish(p, { kind: "lost", message: ABANDONED });
+  }
+
+  private readonly abandoned = new Set<string>();
+
   close(): void {
     clearInterval(this.timer);
   }
 }
+
+const ABANDONED = "stax: another coordinator took this run over while this one did not answer; it follows the job from now on";
