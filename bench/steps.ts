@@ -14,8 +14,8 @@ import { join } from "node:path";
 import { startRun } from "../src/engine/index.js";
 import { loadWorkflow } from "../src/workflow/index.js";
 
-const STEPS = 100;
-const ROUNDS = 7;
+const STEPS = Number(process.env.STAX_BENCH_STEPS ?? 300);
+const ROUNDS = Number(process.env.STAX_BENCH_ROUNDS ?? 7);
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 

@@ -2,7 +2,7 @@ import { basename, join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { formatDiagnostic, StaxError, type CreateRunRequest, type RunSnapshot, type SandboxStrategy, type WorkflowRun, errorMessage } from "../contract/index.js";
 import { readGitInfoAsync, rerunPlan, startRun, type GitInfo, type RunHandle, type Reuse } from "../engine/index.js";
-import { applyToSnapshot, ownerName, StoreRecorder, storedVars, type SecretVault, type Store, type StoredRunRequest } from "../store/index.js";
+import { ownerName, withStoredEvents, StoreRecorder, storedVars, type SecretVault, type Store, type StoredRunRequest } from "../store/index.js";
 import { checkRunRequest, loadWorkflow, resolveWorkflow, type LoadedWorkflow } from "../workflow/index.js";
 import { hostOptions, type RunHost } from "./launch.js";
 import { makeRunTemp } from "./run-temp.js";
@@ -347,23 +347,13 @@ async function storedState(store: Store, id: string): Promise<WorkflowRun | unde
   return run && withStoredEvents(store, run, Infinity);
 }
 
-/** `run` with its stored job and step events up to `upTo` applied (each carries a whole copy: one applied again changes nothing). */
-async function withStoredEvents(store: Store, run: WorkflowRun, upTo: number): Promise<WorkflowRun> {
-  for (let after = 0; after < upTo; ) {
-    const batch = await store.events.readSince(after, { runId: run.id, noLogs: true, limit: 10_000 });
-    for (const e of batch) if (e.id <= upTo) applyToSnapshot(run, e);
-    if (batch.length < 10_000) break;
-    after = batch[batch.length - 1].id;
-  }
-  return run;
-}
-
 /** A run by id, unique prefix, number or `last`, or the error that says why there is none. */
 export async function findRun(store: Store, ref: string): Promise<WorkflowRun> {
   const found = await store.runs.find(ref);
   if (found === "ambiguous") throw new StaxError("RUN_AMBIGUOUS", `'${ref}' matches more than one run`);
   if (!found) throw new StaxError("RUN_NOT_FOUND", `no run '${ref}'`);
-  return found;
+  // The snapshot of a run still going trails its step events (see withStoredEvents).
+  return found.status === "completed" ? found : withStoredEvents(store, found);
 }
 
 /**
