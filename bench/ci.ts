@@ -111,15 +111,24 @@ jobs:
   return ws;
 }
 
-/** git without blocking this process (the legs' worktrees are added and removed while others run). */
-const gitAsync = (cwd: string, ...args: string[]): Promise<void> =>
-  new Promise((resolve, reject) => execFile("git", args, { cwd }, (err) => (err ? reject(err) : resolve())));
+/**
+ * git without blocking this process (the legs' worktrees are added and removed while others run),
+ * one command at a time: two `git worktree` commands at once on a repository may fail on its locks.
+ */
+let gitTurn: Promise<unknown> = Promise.resolve();
+function gitAsync(cwd: string, ...args: string[]): Promise<void> {
+  const next = gitTurn.then(() => new Promise<void>((resolve, reject) => execFile("git", args, { cwd }, (err) => (err ? reject(err) : resolve()))));
+  gitTurn = next.catch(() => {});
+  return next;
+}
 
 /** Runs `cmd` with bash in a fresh worktree of HEAD, then `after` in it, then removes the worktree. */
 async function inWorktree(ws: string, dir: string, cmd: string, before?: (dir: string) => void, after?: (dir: string) => void): Promise<void> {
   await gitAsync(ws, "worktree", "add", "--detach", "--quiet", dir, "HEAD");
   before?.(dir);
-  const code = await new Promise<number | null>((resolve, reject) => spawn("bash", ["--noprofile", "--norc", "-eo", "pipefail", "-c", cmd], { cwd: dir, stdio: "ignore" }).on("error", reject).on("close", resolve));
+  // In a session of its own, as stax runs each step: with the kernel's autogroup scheduling, a
+  // session is what shares the CPU fairly against other sessions (a loaded machine's other work).
+  const code = await new Promise<number | null>((resolve, reject) => spawn("bash", ["--noprofile", "--norc", "-eo", "pipefail", "-c", cmd], { cwd: dir, stdio: "ignore", detached: true }).on("error", reject).on("close", resolve));
   if (code !== 0) throw new Error(`direct: '${cmd}' failed (${code})`);
   after?.(dir);
   await gitAsync(ws, "worktree", "remove", "--force", dir);
