@@ -5,7 +5,8 @@
  * loop (fork+exec without Node). Medians of several interleaved rounds.
  * The engine is measured twice: in this process (through tsx), and as users run it — the built
  * `bin/stax run` — where the per-step cost is (T(300 steps) − T(1 step)) / 299, which cancels
- * start-up and parsing.
+ * start-up and parsing. With `STAX_BENCH_BEFORE=<another checkout, built>` that checkout's
+ * `bin/stax run` is measured in the same rounds too.
  */
 import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -28,9 +29,12 @@ async function engineOnce(workspace: string, file: string): Promise<number> {
   return performance.now() - t0;
 }
 
-function cliOnce(workspace: string, file: string): number {
+/** Another checkout's built CLI, measured in the same rounds (`STAX_BENCH_BEFORE`, as bench/store.ts). */
+const BEFORE = process.env.STAX_BENCH_BEFORE;
+
+function cliOnce(workspace: string, file: string, root = join(import.meta.dirname, "..")): number {
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, [join(import.meta.dirname, "..", "bin", "stax"), "run", file, "--workspace", workspace], { stdio: "ignore" });
+  const r = spawnSync(process.execPath, [join(root, "bin", "stax"), "run", file, "--workspace", workspace], { stdio: "ignore" });
   if (r.status !== 0) throw new Error(`bin/stax run ${file} failed (${r.status}); run npm run build first`);
   return performance.now() - t0;
 }
@@ -75,9 +79,11 @@ export async function benchSteps(): Promise<{ name: string; value: string }[]> {
     const nodeLoop: number[] = [];
     const bashLoop: number[] = [];
     const cli: number[] = [];
+    const before: number[] = [];
     for (let r = 0; r < ROUNDS; r++) {
       engine.push(await engineOnce(workspace, file));
       cli.push((cliOnce(workspace, file) - cliOnce(workspace, one)) / (STEPS - 1));
+      if (BEFORE) before.push((cliOnce(workspace, file, BEFORE) - cliOnce(workspace, one, BEFORE)) / (STEPS - 1));
       nodeLoop.push(await nodeLoopOnce(scripts));
       bashLoop.push(bashLoopOnce(scriptDir));
     }
@@ -85,7 +91,7 @@ export async function benchSteps(): Promise<{ name: string; value: string }[]> {
     const n = median(nodeLoop);
     const b = median(bashLoop);
     const c = median(cli) * STEPS;
-    return [
+    const rows = [
       { name: `bin/stax run: per step, (T(${STEPS}) − T(1)) / ${STEPS - 1}`, value: `${(c / STEPS).toFixed(2)} ms/step` },
       { name: `in-process engine (tsx): 1 job × ${STEPS} \`run: true\` steps`, value: `${e.toFixed(0)} ms (${(e / STEPS).toFixed(2)} ms/step)` },
       { name: "floor (a): same scripts spawned from a Node loop", value: `${n.toFixed(0)} ms (${(n / STEPS).toFixed(2)} ms/step)` },
@@ -95,6 +101,8 @@ export async function benchSteps(): Promise<{ name: string; value: string }[]> {
       { name: "ratio in-process engine / floor (a)", value: `${(e / n).toFixed(2)}×` },
       { name: "ratio engine / floor (b)", value: `${(e / b).toFixed(2)}×` },
     ];
+    if (BEFORE) rows.splice(1, 0, { name: "before: STAX_BENCH_BEFORE's bin/stax run, per step", value: `${median(before).toFixed(2)} ms/step (${(median(before) / (b / STEPS)).toFixed(2)}× floor (b))` });
+    return rows;
   } finally {
     rmSync(workspace, { recursive: true, force: true });
   }
