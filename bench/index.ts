@@ -4,6 +4,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
+import { benchCi } from "./ci.js";
 import { benchIsolation } from "./isolation.js";
 import { benchStartup } from "./startup.js";
 import { benchSteps } from "./steps.js";
@@ -25,8 +26,9 @@ function table(title: string, rows: Row[]): void {
 
 table("Start-up CPU (issue 22)", await benchStartup());
 table("Embedded store, before/after node:sqlite (issue 22)", await benchStore());
-table("Per-step overhead (issue 2)", await benchSteps());
+table("Per-step overhead (issues 2, 26)", await benchSteps());
 table("Isolated checkout per job leg (issue 9)", await benchIsolation());
+table("A whole CI run against its critical path (issue 26)", await benchCi());
 if (existsSync(new URL("./runner.ts", import.meta.url))) {
   const { benchRunner } = (await import(new URL("./runner.ts", import.meta.url).href)) as { benchRunner: () => Promise<Row[]> };
   table("Runner: latency, throughput, fan-out (issue 3)", await benchRunner());

@@ -1,11 +1,12 @@
 /**
- * Per-step overhead: one job of 100 `run: true` steps, against the floor of running the same 100
+ * Per-step overhead: one job of 300 `run: true` steps (`STAX_BENCH_STEPS`), against the floor of running the same
  * scripts with `bash --noprofile --norc -eo pipefail`, measured in the same run: (a) from a Node
  * loop spawning each (the mechanism any runner written in Node needs) and (b) from a bash `for`
  * loop (fork+exec without Node). Medians of several interleaved rounds.
  * The engine is measured twice: in this process (through tsx), and as users run it — the built
- * `bin/stax run` — where the per-step cost is (T(100 steps) − T(1 step)) / 99, which cancels
- * start-up and parsing.
+ * `bin/stax run` — where the per-step cost is (T(300 steps) − T(1 step)) / 299, which cancels
+ * start-up and parsing. With `STAX_BENCH_BEFORE=<another checkout, built>` that checkout's
+ * `bin/stax run` is measured in the same rounds too.
  */
 import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -14,8 +15,8 @@ import { join } from "node:path";
 import { startRun } from "../src/engine/index.js";
 import { loadWorkflow } from "../src/workflow/index.js";
 
-const STEPS = 100;
-const ROUNDS = 7;
+const STEPS = Number(process.env.STAX_BENCH_STEPS ?? 300);
+const ROUNDS = Number(process.env.STAX_BENCH_ROUNDS ?? 7);
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
@@ -28,9 +29,12 @@ async function engineOnce(workspace: string, file: string): Promise<number> {
   return performance.now() - t0;
 }
 
-function cliOnce(workspace: string, file: string): number {
+/** Another checkout's built CLI, measured in the same rounds (`STAX_BENCH_BEFORE`, as bench/store.ts). */
+const BEFORE = process.env.STAX_BENCH_BEFORE;
+
+function cliOnce(workspace: string, file: string, root = join(import.meta.dirname, "..")): number {
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, [join(import.meta.dirname, "..", "bin", "stax"), "run", file, "--workspace", workspace], { stdio: "ignore" });
+  const r = spawnSync(process.execPath, [join(root, "bin", "stax"), "run", file, "--workspace", workspace], { stdio: "ignore" });
   if (r.status !== 0) throw new Error(`bin/stax run ${file} failed (${r.status}); run npm run build first`);
   return performance.now() - t0;
 }
@@ -75,9 +79,11 @@ export async function benchSteps(): Promise<{ name: string; value: string }[]> {
     const nodeLoop: number[] = [];
     const bashLoop: number[] = [];
     const cli: number[] = [];
+    const before: number[] = [];
     for (let r = 0; r < ROUNDS; r++) {
       engine.push(await engineOnce(workspace, file));
       cli.push((cliOnce(workspace, file) - cliOnce(workspace, one)) / (STEPS - 1));
+      if (BEFORE) before.push((cliOnce(workspace, file, BEFORE) - cliOnce(workspace, one, BEFORE)) / (STEPS - 1));
       nodeLoop.push(await nodeLoopOnce(scripts));
       bashLoop.push(bashLoopOnce(scriptDir));
     }
@@ -85,16 +91,18 @@ export async function benchSteps(): Promise<{ name: string; value: string }[]> {
     const n = median(nodeLoop);
     const b = median(bashLoop);
     const c = median(cli) * STEPS;
-    return [
-      { name: `bin/stax run: per step, (T(100) − T(1)) / 99`, value: `${(c / STEPS).toFixed(2)} ms/step` },
+    const rows = [
+      { name: `bin/stax run: per step, (T(${STEPS}) − T(1)) / ${STEPS - 1}`, value: `${(c / STEPS).toFixed(2)} ms/step` },
       { name: `in-process engine (tsx): 1 job × ${STEPS} \`run: true\` steps`, value: `${e.toFixed(0)} ms (${(e / STEPS).toFixed(2)} ms/step)` },
       { name: "floor (a): same scripts spawned from a Node loop", value: `${n.toFixed(0)} ms (${(n / STEPS).toFixed(2)} ms/step)` },
       { name: "floor (b): same scripts from a bash for-loop", value: `${b.toFixed(0)} ms (${(b / STEPS).toFixed(2)} ms/step)` },
-      { name: "ratio bin/stax / floor (a)  [target ≤ 1.3×]", value: `${(c / n).toFixed(2)}×` },
-      { name: "ratio bin/stax / floor (b)", value: `${(c / b).toFixed(2)}×` },
+      { name: "ratio bin/stax / floor (a)", value: `${(c / n).toFixed(2)}×` },
+      { name: "ratio bin/stax / floor (b)  [target ≤ 1.3×]", value: `${(c / b).toFixed(2)}×` },
       { name: "ratio in-process engine / floor (a)", value: `${(e / n).toFixed(2)}×` },
       { name: "ratio engine / floor (b)", value: `${(e / b).toFixed(2)}×` },
     ];
+    if (BEFORE) rows.splice(1, 0, { name: "before: STAX_BENCH_BEFORE's bin/stax run, per step", value: `${median(before).toFixed(2)} ms/step (${(median(before) / (b / STEPS)).toFixed(2)}× floor (b))` });
+    return rows;
   } finally {
     rmSync(workspace, { recursive: true, force: true });
   }

@@ -1,8 +1,8 @@
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
-import { applyStoredEvent, formatDiagnostic, StaxError, type CreateRunRequest, type RunSnapshot, type SandboxStrategy, type WorkflowRun, errorMessage } from "../contract/index.js";
+import { formatDiagnostic, StaxError, type CreateRunRequest, type RunSnapshot, type SandboxStrategy, type WorkflowRun, errorMessage } from "../contract/index.js";
 import { rerunPlan, type GitInfo, type RunHandle, type Reuse } from "../engine/index.js";
-import { ownerName, StoreRecorder, type SecretVault, type Store } from "../store/index.js";
+import { ownerName, StoreRecorder, withStoredEvents, type SecretVault, type Store } from "../store/index.js";
 import { checkRunRequest, loadWorkflow, resolveWorkflow } from "../workflow/index.js";
 import type { RunHost } from "../host/launch.js";
 import { launchRun, type LaunchedRun, type LaunchLease } from "../host/launch-run.js";
@@ -311,15 +311,4 @@ export class RunManager {
 async function storedState(store: Store, id: string): Promise<WorkflowRun | undefined> {
   const run = await store.runs.get(id);
   return run && withStoredEvents(store, run, Infinity);
-}
-
-/** `run` with its stored job and step events up to `upTo` applied (each carries a whole copy: one applied again changes nothing). */
-async function withStoredEvents(store: Store, run: WorkflowRun, upTo: number): Promise<WorkflowRun> {
-  for (let after = 0; after < upTo; ) {
-    const batch = await store.events.readSince(after, { runId: run.id, noLogs: true, limit: 10_000 });
-    for (const e of batch) if (e.id <= upTo) applyStoredEvent(run, e);
-    if (batch.length < 10_000) break;
-    after = batch[batch.length - 1].id;
-  }
-  return run;
 }

@@ -14,6 +14,7 @@ export { SecretVault, isSafeName, type SecretValues, type Sealed } from "./secre
 export { isVarName, storedVars } from "./vars.js";
 export { recoverInterrupted, INTERRUPTED_LINE } from "./recover.js";
 export { StoreRecorder, retrying } from "./recorder.js";
+export { withStoredEvents } from "./fold.js";
 export { CommitFeed } from "./commit-feed.js";
 export { claimRun, runOwnedElsewhere, ownerName, ownerMayLive, runStillOwned } from "./owners.js";
 

@@ -4,16 +4,24 @@ import type { Store } from "./store.js";
 import { Loss } from "./loss.js";
 
 /**
- * Stores every event of the runs it is given: the events of one tick are appended as one batch,
- * and with them the snapshots of the runs they changed, so a crash loses nothing that was
- * reported. Batches are written one after the other, in order. Passes each event on to `next`
+ * Stores every event of the runs it is given: the events of one tick are appended as one batch.
+ * A run's snapshot is saved with the batch that carries a run or job event of it, and otherwise
+ * at most every `SNAPSHOT_EVERY_MS` (a step's events alone do not save it: saving the whole run
+ * on every step cost more than the step, and grew with the job's length). A crash still loses
+ * nothing that was reported: the stored events after the last snapshot are folded into it by
+ * whoever reads the run (`withStoredEvents`, crash recovery). Batches are written one after the other, in order. Passes each event on to `next`
  * (e.g. the CLI's renderer) as it comes; subscribers get events from the store once committed.
  */
 export class StoreRecorder implements EventSink {
   /** Snapshots of the runs in progress, kept here so each change costs no read. */
   private readonly live = new Map<string, WorkflowRun>();
-  /** Runs changed since the last batch: saved with it. */
+  /** Runs changed since their snapshot was last saved. */
   private readonly dirty = new Set<WorkflowRun>();
+  /** Dirty runs whose change was a run or job event: saved with the next whole batch. */
+  private readonly urgent = new Set<WorkflowRun>();
+  /** When each run's snapshot was last saved (ms, monotonic). */
+  private readonly savedAt = new WeakMap<WorkflowRun, number>();
+  private timer: NodeJS.Timeout | undefined;
   private pending: SSEEvent[] = [];
   private scheduled = false;
   private writing: Promise<void> = Promise.resolve();
@@ -35,6 +43,8 @@ export class StoreRecorder implements EventSink {
     this.fenced = true;
     this.pending = [];
     this.dirty.clear();
+    this.urgent.clear();
+    clearTimeout(this.timer);
   }
 
   private fenced = false;
@@ -50,10 +60,14 @@ export class StoreRecorder implements EventSink {
       if (event.type === "run.started") this.live.set(run.id, run);
       else {
         const old = this.live.get(run.id);
-        if (old) this.dirty.delete(old);
+        if (old) {
+          this.dirty.delete(old);
+          this.urgent.delete(old);
+        }
         this.live.delete(run.id);
       }
       this.dirty.add(run);
+      this.urgent.add(run);
     } else if (event.type !== "step.log") this.snapshot(event);
     this.next?.(event);
     // A burst (a step printing fast) is written as it piles up, not at the tick's end: held for a
@@ -72,6 +86,7 @@ export class StoreRecorder implements EventSink {
 
   /** Resolves once everything emitted so far is committed; rejects if a write failed. */
   async idle(): Promise<void> {
+    for (const run of this.dirty) this.urgent.add(run);
     this.flush();
     await this.writing;
     if (this.failure) throw this.failure;
@@ -90,19 +105,19 @@ export class StoreRecorder implements EventSink {
     this.scheduled = false;
     // One write at a time: what piles up meanwhile goes out as one batch when it is done (a
     // networked store's round trips then cost per batch, not per tick).
-    if (this.inFlight || (!this.pending.length && !this.dirty.size)) return;
+    if (this.inFlight) return;
     const batch = this.pending.length > MAX_BATCH ? this.pending.splice(0, MAX_BATCH) : this.pending;
     const whole = batch === this.pending;
-    if (whole) this.pending = [];
     // Snapshots as they are now, with the events that made them: only with the batch that takes
     // the last of those events, so a snapshot never shows a run further on (say completed) than
     // the events stored so far (its last lines still to come).
-    const runs = whole ? [...this.dirty].map((r) => structuredClone(r)) : [];
-    if (whole) this.dirty.clear();
+    const runs = whole ? this.due().map((r) => structuredClone(r)) : [];
+    if (!batch.length && !runs.length) return;
+    if (whole) this.pending = [];
     this.inFlight = true;
     this.writing = (async () => {
       try {
-        await retrying(() => this.store.events.append(batch), RETRY_FOR_MS);
+        if (batch.length) await retrying(() => this.store.events.append(batch), RETRY_FOR_MS);
         for (const run of runs) await retrying(() => this.store.runs.save(run), RETRY_FOR_MS);
       } catch (err) {
         console.error(`stax: storing events failed: ${errorMessage(err)}`);
@@ -136,10 +151,32 @@ export class StoreRecorder implements EventSink {
     })();
   }
 
+  /** The dirty runs to save now (taken out of the dirty set); the others are saved when due. */
+  private due(): WorkflowRun[] {
+    const now = performance.now();
+    const out: WorkflowRun[] = [];
+    let wait = Infinity;
+    for (const run of this.dirty) {
+      const left = (this.savedAt.get(run) ?? -Infinity) + SNAPSHOT_EVERY_MS - now;
+      if (this.urgent.has(run) || left <= 0) {
+        out.push(run);
+        this.dirty.delete(run);
+        this.urgent.delete(run);
+        this.savedAt.set(run, now);
+      } else wait = Math.min(wait, left);
+    }
+    clearTimeout(this.timer);
+    // Unref'd: a process that ends has called idle(), which saves every dirty run.
+    if (wait < Infinity) this.timer = setTimeout(() => this.flush(), wait).unref();
+    return out;
+  }
+
   /** Applies a job or step change to the run's snapshot (runs this recorder saw start or adopted). */
   private snapshot(event: SSEEvent): void {
     const run = this.live.get(event.runId);
-    if (run && applyStoredEvent(run, event)) this.dirty.add(run);
+    if (!run || !applyStoredEvent(run, event)) return;
+    this.dirty.add(run);
+    if (event.type === "job.started" || event.type === "job.completed") this.urgent.add(run);
   }
 
   /** A run another process started, taken over here: its snapshot follows the events from now on. */
@@ -147,6 +184,9 @@ export class StoreRecorder implements EventSink {
     this.live.set(run.id, structuredClone(run));
   }
 }
+
+/** How long a run's step changes may wait for its snapshot to be saved (their events are stored at once). */
+const SNAPSHOT_EVERY_MS = 1000;
 
 /** Events that are written without waiting for the tick's end (when no write is in flight). */
 const EARLY_BATCH = 8192;

@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, closeSync, existsSync, ftruncateSync, openSync, statSync, writeFileSync, writeSync } from "node:fs";
 import { basename, delimiter, join, resolve } from "node:path";
 import { evaluateString } from "../../expressions/index.js";
 import type { StepDef } from "../../workflow/index.js";
@@ -36,8 +36,7 @@ export async function runScript(def: StepDef, scope: StepScope, ctx: Contexts, f
   // One script file per job and extension, rewritten for each step: steps of a job run one at a
   // time, and rewriting a file is far cheaper than creating one (STEP-10 uses a new GUID name).
   const file = join(rt.temp, `step-script${shell.ext}`);
-  // 0600: a script holds the step's expanded secrets.
-  writeFileSync(file, script, { mode: 0o600 });
+  rewrite(file, script);
   // A job container's `--user` reads it too; the run's temp folder (0700) still keeps others out.
   if (rt.container?.user) chmodSync(file, 0o644);
   const args = shell.args.map((a) => a.replace("{0}", file));
@@ -49,4 +48,28 @@ export async function runScript(def: StepDef, scope: StepScope, ctx: Contexts, f
     return runProcess(scope, def.id, env, { command: shell.command, args, cwd, start });
   }
   return runProcess(scope, def.id, env, { command: shell.command, args, cwd });
+}
+
+/**
+ * Writes the step's script over the job's script file. Not with O_TRUNC: on ext4, truncating a
+ * file to zero makes its close start writing the data back, and the next step's truncate then
+ * waited for that write (0.3-2 ms a step); overwriting in place and cutting to the new length
+ * stays in the page cache (~10 µs).
+ */
+function rewrite(file: string, script: string): void {
+  const bytes = Buffer.from(script);
+  let fd: number;
+  try {
+    fd = openSync(file, "r+");
+  } catch {
+    // 0600: a script holds the step's expanded secrets.
+    writeFileSync(file, bytes, { mode: 0o600 });
+    return;
+  }
+  try {
+    writeSync(fd, bytes, 0, bytes.length, 0);
+    ftruncateSync(fd, bytes.length);
+  } finally {
+    closeSync(fd);
+  }
 }
