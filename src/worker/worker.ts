@@ -118,7 +118,19 @@ export async function startWorker(o: WorkerOptions): Promise<Worker> {
   const running = new Set<Promise<void>>();
   let stopping = false;
   let wake: (() => void) | undefined;
-  const nap = (ms: number) => new Promise<void>((r) => ((wake = r), setTimeout(r, ms)));
+  // A notification that came while a claim was on its way (found nothing, the leg committed just
+  // after) must not be lost: the nap that follows returns at once instead of sleeping a second.
+  let poked = false;
+  const poke = () => {
+    poked = true;
+    wake?.();
+  };
+  const nap = (ms: number) =>
+    new Promise<void>((r) => {
+      if (poked) return r();
+      wake = r;
+      setTimeout(r, ms);
+    });
 
   const applyCancel = async (id: string) => {
     const h = inHand.get(id);
@@ -131,7 +143,9 @@ export async function startWorker(o: WorkerOptions): Promise<Worker> {
   };
   fleet.listen((payload) => {
     if (payload.startsWith("cancel ")) void applyCancel(payload.slice(7));
-    else wake?.();
+    // Only new legs (or a reconnect, after which some may have been missed) are worth a claim; a
+    // `done` of another worker's leg woke every idle worker of the fleet for nothing.
+    else if (payload === "queued" || payload === "connected") poke();
   });
   const beat = setInterval(() => {
     void fleet.heartbeat(o.name, o.leaseMs, inHand.size).catch(() => {});
@@ -204,6 +218,7 @@ export async function startWorker(o: WorkerOptions): Promise<Worker> {
         continue;
       }
       let leg: ClaimedLeg | undefined;
+      poked = false;
       try {
         leg = await fleet.claim(o.name, o.labels, o.leaseMs);
       } catch {
@@ -229,7 +244,7 @@ export async function startWorker(o: WorkerOptions): Promise<Worker> {
     done,
     async stop(hard = false) {
       stopping = true;
-      wake?.();
+      poke();
       if (hard) for (const h of inHand.values()) h.cancel(true);
       await done;
     },
