@@ -13,7 +13,7 @@
  *
  * Run alone: `node --import tsx bench/fleet-wide.ts`.
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
@@ -23,6 +23,24 @@ import { startPostgres } from "../test/helpers/postgres.js";
 type Row = { name: string; value: string };
 const sleep = (n: number) => new Promise((r) => setTimeout(r, n));
 const pct = (xs: number[], p: number): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
+
+/** CPU seconds of a process and of its children it reaped (a worker's steps, PostgreSQL's backends that ended). */
+function treeCpu(pid: number | undefined): number {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+    return (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+/** PostgreSQL's CPU: the postmaster with what its ended backends used, plus the live ones. */
+async function pgCpu(db: pg.Client): Promise<number> {
+  const { rows } = await db.query<{ pid: number }>("SELECT pid FROM pg_stat_activity");
+  const me = rows.map((r) => r.pid);
+  const parent = Number(readFileSync(`/proc/${me[0]}/stat`, "utf8").split(") ")[1].split(" ")[1]);
+  return treeCpu(parent) + me.reduce((a, p) => a + treeCpu(p), 0);
+}
 
 /** A matrix has at most 256 legs: the legs are 64 per job. */
 function workspace(legs: number): string {
@@ -79,8 +97,11 @@ export async function benchFleetWide(): Promise<Row[]> {
         samples.push(Number(rows[0].n));
       }
     })().catch(() => {});
+    const cpu = async () => ({ fe: treeCpu(fleet.frontEnds[0].child.pid), workers: [...fleet.workers.values()].reduce((a, w) => a + treeCpu(w.child.pid), 0), pg: await pgCpu(db) });
+    const cpu0 = await cpu();
     const { id, ms, jobs } = await runToEnd(url, "wide").finally(() => (sampling = false));
     await sampler;
+    const cpu1 = await cpu();
     const { rows } = await db.query<{ job_id: string; worker: string; created_at: string }>("SELECT job_id, worker, created_at FROM stax_legs WHERE run_id = $1", [id]);
     const byJob = new Map(jobs.map((j) => [j.id, j]));
     const perWorker = new Map<string, { created: number; start: number; end: number }[]>();
@@ -102,6 +123,7 @@ export async function benchFleetWide(): Promise<Row[]> {
       { name: `${legs} legs of sleep 0.5, ${n} workers × 1 slot`, value: `${(ms / 1000).toFixed(1)} s: ${(ms / ideal).toFixed(2)}× the ideal (target ≤ 1.15×); legs claimed twice or never: ${twice}; workers used ${perWorker.size}` },
       { name: `  baseline: the ideal, ${legs / n} legs × 0.5 s`, value: `${(ideal / 1000).toFixed(1)} s` },
       { name: "  slot free or leg enqueued → step.started", value: `p50 ${pct(handoff, 50)} ms, p99 ${pct(handoff, 99)} ms, max ${Math.max(...handoff)} ms (target p99 ≤ 100 ms)` },
+      { name: "  CPU during the run", value: `front-end ${(cpu1.fe - cpu0.fe).toFixed(1)} s, workers with their steps ${(cpu1.workers - cpu0.workers).toFixed(1)} s, PostgreSQL ${(cpu1.pg - cpu0.pg).toFixed(1)} s: ${(((cpu1.fe - cpu0.fe + cpu1.workers - cpu0.workers + cpu1.pg - cpu0.pg) * 1000) / legs).toFixed(0)} ms a leg; the machine's 2 cores give ${((2 * ms) / legs).toFixed(0)} ms a leg in that wall time` },
       { name: "  connections to PostgreSQL (pg_stat_activity)", value: `peak ${Math.max(...samples)}, median ${pct(samples, 50)} (${n} workers + 1 front-end)` },
     ];
   } finally {

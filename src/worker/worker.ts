@@ -1,4 +1,5 @@
 import { mkdirSync, readdirSync, rmSync } from "node:fs";
+import { rm } from "node:fs/promises";
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { join } from "node:path";
@@ -65,7 +66,9 @@ interface InHand {
  * shared store. Heartbeats keep its leases; cancel notifications stop a leg within a second.
  */
 export async function startWorker(o: WorkerOptions): Promise<Worker> {
-  const fleet = await PgFleet.connect(o.databaseUrl);
+  // Connections sized to the slots (docs/scale-out.md, "Sizing"): 32 one-slot workers with the
+  // front-end's pools (4 + 8 + LISTEN each) took every connection a server allows.
+  const fleet = await PgFleet.connect(o.databaseUrl, 2);
   await fleet.registerWorker(o.name, o.labels, o.concurrency);
   // Checkouts and leg temp folders (secrets in plain text) are no other local user's to read.
   mkdirSync(o.workDir, { recursive: true, mode: 0o700 });
@@ -75,7 +78,7 @@ export async function startWorker(o: WorkerOptions): Promise<Worker> {
   const stores = new Map<string, Promise<Store>>();
   const storeOf = (ws: string) => {
     let s = stores.get(ws);
-    if (!s) stores.set(ws, (s = connectStore({ dataDir: join(o.workDir, ws), databaseUrl: o.databaseUrl })));
+    if (!s) stores.set(ws, (s = connectStore({ dataDir: join(o.workDir, ws), databaseUrl: o.databaseUrl, poolSize: Math.min(8, o.concurrency + 1) })));
     return s;
   };
   // actions/cache entries shared with the other workers, one per workspace (it remembers the entries it read).
@@ -116,6 +119,7 @@ export async function startWorker(o: WorkerOptions): Promise<Worker> {
     await copyTree(await src.pristine, workspace);
   };
   const running = new Set<Promise<void>>();
+  const cleanups = new Set<Promise<void>>();
   let stopping = false;
   let wake: (() => void) | undefined;
   // A notification that came while a claim was on its way (found nothing, the leg committed just
@@ -205,9 +209,16 @@ export async function startWorker(o: WorkerOptions): Promise<Worker> {
     } finally {
       inHand.delete(leg.id);
       await retrying(() => fleet.finish(leg.id, result), 300_000).catch((err) => o.log(`could not report the end of ${spec.job.id}: ${errorMessage(err)}`));
-      rmSync(dir, { recursive: true, force: true });
-      release();
       o.log(`${spec.job.id} (run ${spec.runNumber}): ${result.result}`);
+      // The slot is free once the end is reported: the leg's folder goes while the next leg starts
+      // (the claim on the work folder is released after it, so a crash meanwhile still reaps it).
+      const cleanup = rm(dir, { recursive: true, force: true })
+        .catch(() => {})
+        .finally(() => {
+          release();
+          cleanups.delete(cleanup);
+        });
+      cleanups.add(cleanup);
     }
   };
 
@@ -233,6 +244,7 @@ export async function startWorker(o: WorkerOptions): Promise<Worker> {
       running.add(p);
     }
     await Promise.all(running);
+    await Promise.all(cleanups);
   };
   const done = loop().finally(async () => {
     clearInterval(beat);

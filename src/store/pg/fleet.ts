@@ -32,8 +32,9 @@ export class PgFleet {
     private readonly url: string,
   ) {}
 
-  static async connect(url: string): Promise<PgFleet> {
-    const pool = new (await pgDriver()).Pool({ connectionString: url, max: 4, connectionTimeoutMillis: 10_000 });
+  /** `poolSize`: a worker claims, beats and reports one statement at a time per slot; a coordinator queues and polls more. */
+  static async connect(url: string, poolSize = 4): Promise<PgFleet> {
+    const pool = new (await pgDriver()).Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: 10_000 });
     pool.on("error", () => {});
     try {
       const client = await pool.connect();
@@ -106,8 +107,8 @@ export class PgFleet {
   }
 
   async finish(id: string, result: LegResult): Promise<void> {
-    await this.pool.query("UPDATE stax_legs SET state = 'done', result = $2 WHERE id = $1 AND state = 'running'", [id, JSON.stringify(result)]);
-    await this.pool.query("SELECT pg_notify($1, $2)", [LEGS_CHANNEL, `done ${id}`]);
+    // One round trip on the worker's way to its next leg: a data-modifying WITH runs even unread.
+    await this.pool.query("WITH done AS (UPDATE stax_legs SET state = 'done', result = $2 WHERE id = $1 AND state = 'running') SELECT pg_notify($3, $4)", [id, JSON.stringify(result), LEGS_CHANNEL, `done ${id}`]);
   }
 
   /** Asks for a leg to stop; a leg no worker claimed yet is cancelled at once (returns true). */
