@@ -96,6 +96,16 @@ function group(url: string, n: number): Group {
   return { child, result, ready };
 }
 
+/** CPU seconds of a process and the children it reaped. */
+function cpu(pid: number | undefined): number {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+    return (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
 const rss = (pid: number | undefined) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))![1]) * 1024;
 
 export async function benchSubscribers(): Promise<Row[]> {
@@ -119,6 +129,10 @@ export async function benchSubscribers(): Promise<Row[]> {
     await sleep(1000);
     const after = fleet.frontEnds.map((f) => rss(f.child.pid));
     const perSub = (after[0] + after[1] - before[0] - before[1]) / subs;
+    if (process.env.STAX_BENCH_LAG) spawn(process.execPath, [process.env.STAX_BENCH_LAG, fleet.frontEnds[1].url], { stdio: "inherit" });
+    await sleep(500);
+    const procs = () => [...fleet.frontEnds.map((f) => f.child.pid), ...[...fleet.workers.values()].map((w) => w.child.pid)].map(cpu);
+    const cpu0 = procs();
     const t0 = performance.now();
     const res = await fetch(`${fleet.frontEnds[0].url}/api/runs`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ workflow: "stamped", sandbox: { strategy: "none" } }) });
     if (res.status !== 201) throw new Error(`POST /api/runs: ${res.status}`);
@@ -127,6 +141,7 @@ export async function benchSubscribers(): Promise<Row[]> {
     const results = await Promise.all(groups.map((g) => g.result));
     clearTimeout(timer);
     const ms = performance.now() - t0;
+    const cpu1 = procs();
     const hist = new Array<number>(60001).fill(0);
     for (const r of results) r.hist.forEach((c, i) => (hist[i] += c));
     const total = hist.reduce((a, c) => a + c, 0);
@@ -139,6 +154,7 @@ export async function benchSubscribers(): Promise<Row[]> {
     const resumes = results.reduce((a, r) => a + r.resumes, 0);
     return [
       { name: `${subs.toLocaleString("en")} subscribers over 2 front-ends, ${rate.toLocaleString("en")} lines/s for ${seconds} s`, value: `delivery p50 ${at(50)} ms, p99 ${at(99)} ms (target ≤ 100 ms); lost ${lost.toLocaleString("en")} of ${(subs * rate * seconds).toLocaleString("en")}; resumed after overflow ${resumes}; run to the last subscriber's end ${(ms / 1000).toFixed(1)} s` },
+      { name: "  CPU meanwhile", value: `front-ends ${(cpu1[0] - cpu0[0]).toFixed(1)} s and ${(cpu1[1] - cpu0[1]).toFixed(1)} s, the worker with its step ${(cpu1[2] - cpu0[2]).toFixed(1)} s, the subscribers' processes ${groups.reduce((a, g) => a + cpu(g.child.pid), 0).toFixed(1)} s` },
       { name: "  idle subscriber's memory on its front-end", value: `${(perSub / 1024).toFixed(1)} KB (resident memory of both front-ends: ${((before[0] + before[1]) / 2 ** 20).toFixed(0)} → ${((after[0] + after[1]) / 2 ** 20).toFixed(0)} MiB; goal ≤ 20 KB)` },
     ];
   } finally {
