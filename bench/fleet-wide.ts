@@ -109,7 +109,6 @@ export async function benchFleetWide(): Promise<Row[]> {
       const job = byJob.get(r.job_id)!;
       const s = job.steps[0];
       const list = perWorker.get(r.worker) ?? perWorker.set(r.worker, []).get(r.worker)!;
-      if (process.env.STAX_BENCH_WIDE_DEBUG) console.log(r.worker, r.job_id, Number(r.created_at) % 100000, Date.parse((job as unknown as { startedAt: string }).startedAt) % 100000, Date.parse(s.startedAt!) % 100000, Date.parse(s.completedAt!) % 100000, Date.parse((job as unknown as { completedAt: string }).completedAt) % 100000);
       list.push({ created: Number(r.created_at), start: Date.parse(s.startedAt!), end: Date.parse(s.completedAt!) });
     }
     const handoff: number[] = [];
