@@ -126,6 +126,8 @@ export async function benchFleetWide(): Promise<Row[]> {
       { name: "  connections to PostgreSQL (pg_stat_activity)", value: `peak ${Math.max(...samples)}, median ${pct(samples, 50)} (${n} workers + 1 front-end)` },
     ];
   } finally {
+    // As a user stops them (Ctrl-C): a worker run with --cpu-prof in NODE_OPTIONS writes its profile.
+    await Promise.all([...fleet.workers.values()].map((w) => new Promise((r) => (w.child.exitCode !== null ? r(0) : (w.child.once("exit", r), w.child.kill("SIGTERM"), setTimeout(r, 10_000).unref())))));
     await fleet.stop();
     await db.end();
     await server.stop();
