@@ -44,4 +44,10 @@ if (process.env.STAX_BENCH_SKIP_LOGS !== "1") {
 if (process.env.STAX_BENCH_SKIP_FLEET !== "1") {
   const { benchFleet } = await import("./fleet.js");
   table("Many machines: PostgreSQL, workers (issue 12)", await benchFleet());
+  // 32 worker processes and 2,000 subscribers: minutes on a 2-core machine (STAX_BENCH_SKIP_WIDE=1 leaves them out).
+  if (process.env.STAX_BENCH_SKIP_WIDE !== "1") {
+    const { benchFleetWide } = await import("./fleet-wide.js");
+    const { benchSubscribers } = await import("./fleet-subscribers.js");
+    table("Many machines at width: 32 workers, 2,000 subscribers (issue 26)", [...(await benchFleetWide()), ...(await benchSubscribers())]);
+  }
 }

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { LegDispatcher, LegOutcome, LegRequest } from "../engine/index.js";
-import type { Job, SSEEvent, StoredEvent } from "../contract/index.js";
+import type { Job, SSEEvent, StoredEvent, WorkerInfo } from "../contract/index.js";
 import type { PgFleet, SecretVault, Store } from "../store/index.js";
 import { errorMessage } from "../contract/index.js";
 
@@ -138,8 +138,8 @@ export class FleetDispatcher implements LegDispatcher {
           const queued = await this.fleet.enqueue(id, { ...rest, workspace: this.store.workspace, source, sealedSecrets: this.vault.seal(secrets) });
           // Sent before this run was taken over: followed where it is now (running, or over).
           if (!queued) return void this.settle(id);
-          const workers = await this.fleet.workers(this.leaseMs);
-          if (!workers.some((w) => !w.lost && leg.labels.every((l) => w.labels.includes(l)))) this.onWaiting(leg.job.id, leg.labels);
+          const workers = await this.liveWorkers();
+          if (workers && !workers.some((w) => !w.lost && leg.labels.every((l) => w.labels.includes(l)))) this.onWaiting(leg.job.id, leg.labels);
         } catch (err) {
           this.finish(p, { kind: "lost", message: `stax: the job could not be queued for a worker: ${errorMessage(err)}` });
         }
@@ -155,6 +155,17 @@ export class FleetDispatcher implements LegDispatcher {
           .catch(() => {});
       },
     };
+  }
+
+  private workerList: { at: number; list: Promise<WorkerInfo[] | undefined> } | undefined;
+
+  /**
+   * The workers, read once for the legs queued together (a 256-leg matrix asks 256 times in one
+   * tick); undefined when the read failed: the leg is queued all the same, only the warning is lost.
+   */
+  private liveWorkers(): Promise<WorkerInfo[] | undefined> {
+    if (!this.workerList || Date.now() - this.workerList.at > 1000) this.workerList = { at: Date.now(), list: this.fleet.workers(this.leaseMs).catch(() => undefined) };
+    return this.workerList.list;
   }
 
   private finish(p: Pending, o: LegOutcome): void {

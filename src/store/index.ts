@@ -55,6 +55,6 @@ export { emptyReport, rekeyLegs, rekeyStore, type RekeyReport } from "./rekey.js
  * The store a configuration names: PostgreSQL when `databaseUrl` is set (the workspace key is the
  * data folder's name, as in SQLite), else the embedded store of the data folder.
  */
-export async function connectStore(c: { dataDir: string; databaseUrl?: string }): Promise<Store> {
-  return c.databaseUrl ? PgStore.connect(c.databaseUrl, basename(c.dataDir)) : openStore(c.dataDir);
+export async function connectStore(c: { dataDir: string; databaseUrl?: string; poolSize?: number }): Promise<Store> {
+  return c.databaseUrl ? PgStore.connect(c.databaseUrl, basename(c.dataDir), { poolSize: c.poolSize }) : openStore(c.dataDir);
 }

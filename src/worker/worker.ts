@@ -1,4 +1,5 @@
 import { mkdirSync, readdirSync, rmSync } from "node:fs";
+import { rm } from "node:fs/promises";
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { join } from "node:path";
@@ -70,7 +71,9 @@ export async function startWorker(input: WorkerOptions): Promise<Worker> {
   const hasDocker = await docker.ping(3000);
   const o: WorkerOptions = { ...input, labels: hasDocker ? [...new Set([...input.labels, DOCKER_LABEL])] : input.labels.filter((l) => l !== DOCKER_LABEL) };
   o.log(hasDocker ? `Docker engine: answers at ${describeAddress(docker.address)} (label ${DOCKER_LABEL})` : `Docker engine: none answers at ${describeAddress(docker.address)}; legs that need Docker go to other workers`);
-  const fleet = await PgFleet.connect(o.databaseUrl);
+  // Connections sized to the slots (docs/scale-out.md, "Sizing"): 32 one-slot workers with the
+  // front-end's pools (4 + 8 + LISTEN each) took every connection a server allows.
+  const fleet = await PgFleet.connect(o.databaseUrl, { poolSize: 2 });
   await fleet.registerWorker(o.name, o.labels, o.concurrency);
   // Checkouts and leg temp folders (secrets in plain text) are no other local user's to read.
   mkdirSync(o.workDir, { recursive: true, mode: 0o700 });
@@ -81,7 +84,7 @@ export async function startWorker(input: WorkerOptions): Promise<Worker> {
   const stores = new Map<string, Promise<Store>>();
   const storeOf = (ws: string) => {
     let s = stores.get(ws);
-    if (!s) stores.set(ws, (s = connectStore({ dataDir: join(o.workDir, ws), databaseUrl: o.databaseUrl })));
+    if (!s) stores.set(ws, (s = connectStore({ dataDir: join(o.workDir, ws), databaseUrl: o.databaseUrl, poolSize: Math.min(8, o.concurrency + 1) })));
     return s;
   };
   // actions/cache entries shared with the other workers, one per workspace (it remembers the entries it read).
@@ -122,9 +125,22 @@ export async function startWorker(input: WorkerOptions): Promise<Worker> {
     await copyTree(await src.pristine, workspace);
   };
   const running = new Set<Promise<void>>();
+  const cleanups = new Set<Promise<void>>();
   let stopping = false;
   let wake: (() => void) | undefined;
-  const nap = (ms: number) => new Promise<void>((r) => ((wake = r), setTimeout(r, ms)));
+  // A notification that came while a claim was on its way (found nothing, the leg committed just
+  // after) must not be lost: the nap that follows returns at once instead of sleeping a second.
+  let poked = false;
+  const poke = () => {
+    poked = true;
+    wake?.();
+  };
+  const nap = (ms: number) =>
+    new Promise<void>((r) => {
+      if (poked) return r();
+      wake = r;
+      setTimeout(r, ms);
+    });
 
   const applyCancel = async (id: string) => {
     const h = inHand.get(id);
@@ -137,7 +153,9 @@ export async function startWorker(input: WorkerOptions): Promise<Worker> {
   };
   fleet.listen((payload) => {
     if (payload.startsWith("cancel ")) void applyCancel(payload.slice(7));
-    else wake?.();
+    // Only new legs (or a reconnect, after which some may have been missed) are worth a claim; a
+    // `done` of another worker's leg woke every idle worker of the fleet for nothing.
+    else if (payload === "queued" || payload === "connected") poke();
   });
   const beat = setInterval(() => {
     void fleet.heartbeat(o.name, o.leaseMs, inHand.size).catch(() => {});
@@ -197,9 +215,16 @@ export async function startWorker(input: WorkerOptions): Promise<Worker> {
     } finally {
       inHand.delete(leg.id);
       await retrying(() => fleet.finish(leg.id, result), 300_000).catch((err) => o.log(`could not report the end of ${spec.job.id}: ${errorMessage(err)}`));
-      rmSync(dir, { recursive: true, force: true });
-      release();
       o.log(`${spec.job.id} (run ${spec.runNumber}): ${result.result}`);
+      // The slot is free once the end is reported: the leg's folder goes while the next leg starts
+      // (the claim on the work folder is released after it, so a crash meanwhile still reaps it).
+      const cleanup = rm(dir, { recursive: true, force: true })
+        .catch(() => {})
+        .finally(() => {
+          release();
+          cleanups.delete(cleanup);
+        });
+      cleanups.add(cleanup);
     }
   };
 
@@ -210,6 +235,7 @@ export async function startWorker(input: WorkerOptions): Promise<Worker> {
         continue;
       }
       let leg: ClaimedLeg | undefined;
+      poked = false;
       try {
         leg = await fleet.claim(o.name, o.labels, o.leaseMs);
       } catch {
@@ -224,6 +250,7 @@ export async function startWorker(input: WorkerOptions): Promise<Worker> {
       running.add(p);
     }
     await Promise.all(running);
+    await Promise.all(cleanups);
   };
   const done = loop().finally(async () => {
     clearInterval(beat);
@@ -235,7 +262,7 @@ export async function startWorker(input: WorkerOptions): Promise<Worker> {
     done,
     async stop(hard = false) {
       stopping = true;
-      wake?.();
+      poke();
       if (hard) for (const h of inHand.values()) h.cancel(true);
       await done;
     },

@@ -17,6 +17,8 @@ export interface FleetOptions {
    * a test moves time forward to expire a lease without waiting for it (0 otherwise).
    */
   ahead?: () => number;
+  /** Connections at most: a worker claims, beats and reports one statement at a time per slot; a coordinator queues and polls more (default 4). */
+  poolSize?: number;
 }
 
 export type LegState = "queued" | "running" | "done" | "lost" | "cancelled";
@@ -43,7 +45,7 @@ export class PgFleet {
   ) {}
 
   static async connect(url: string, opts: FleetOptions = {}): Promise<PgFleet> {
-    const pool = new (await pgDriver()).Pool({ connectionString: url, max: 4, connectionTimeoutMillis: 10_000 });
+    const pool = new (await pgDriver()).Pool({ connectionString: url, max: opts.poolSize ?? 4, connectionTimeoutMillis: 10_000 });
     pool.on("error", () => {});
     try {
       const client = await pool.connect();
@@ -70,15 +72,39 @@ export class PgFleet {
     this.listener ??= new Listener(this.url, [LEGS_CHANNEL], (_, p) => onChange(p), () => onChange("connected"));
   }
 
+  /** Legs queued in this tick, written together by `flushQueued`. */
+  private batch: { id: string; spec: LegSpec; done: (queued: boolean) => void; fail: (err: unknown) => void }[] = [];
+
   /** Queues a leg; false when a leg of that id was queued before (its run is being taken over). */
-  async enqueue(id: string, spec: LegSpec): Promise<boolean> {
-    // One statement, one round trip: the notification goes out with the row's commit, and only for a new row.
-    const { rowCount } = await this.pool.query(
-      `WITH queued AS (INSERT INTO stax_legs (id, workspace, run_id, job_id, labels, spec, created_at) VALUES ($1, $2, $3, $4, $5, $6, ${this.now()}) ON CONFLICT (id) DO NOTHING RETURNING id)
-       SELECT pg_notify($7, 'queued') FROM queued`,
-      [id, spec.workspace, spec.runId, spec.job.id, spec.labels, JSON.stringify(spec), LEGS_CHANNEL],
-    );
-    return rowCount === 1;
+  enqueue(id: string, spec: LegSpec): Promise<boolean> {
+    // A run hands out its ready legs in one tick (a 256-leg matrix at once): they are written in
+    // one statement with one notification, not a statement and a NOTIFY each that wake every
+    // worker hundreds of times and hold the pool until other queries time out.
+    return new Promise((done, fail) => {
+      if (this.batch.push({ id, spec, done, fail }) === 1) setImmediate(() => void this.flushQueued());
+    });
+  }
+
+  private async flushQueued(): Promise<void> {
+    const batch = this.batch;
+    this.batch = [];
+    const rows = batch.map(({ id, spec }) => ({ id, workspace: spec.workspace, run_id: spec.runId, job_id: spec.job.id, labels: spec.labels, spec: JSON.stringify(spec) }));
+    try {
+      // The notification goes out with the rows' commit, and only when a row is new; PostgreSQL
+      // delivers one per transaction for the same payload.
+      const { rows: queued } = await this.pool.query<{ id: string }>(
+        `WITH queued AS (INSERT INTO stax_legs (id, workspace, run_id, job_id, labels, spec, created_at)
+           SELECT x.id, x.workspace, x.run_id, x.job_id, ARRAY(SELECT jsonb_array_elements_text(x.labels)), x.spec, ${this.now()}
+           FROM jsonb_to_recordset($1::jsonb) AS x(id text, workspace text, run_id text, job_id text, labels jsonb, spec text)
+           ON CONFLICT (id) DO NOTHING RETURNING id)
+         SELECT id, pg_notify($2, 'queued') FROM queued`,
+        [JSON.stringify(rows), LEGS_CHANNEL],
+      );
+      const fresh = new Set(queued.map((r) => r.id));
+      for (const b of batch) b.done(fresh.has(b.id));
+    } catch (err) {
+      for (const b of batch) b.fail(err);
+    }
   }
 
   async claim(worker: string, labels: string[], leaseMs: number): Promise<ClaimedLeg | undefined> {
@@ -98,8 +124,8 @@ export class PgFleet {
   }
 
   async finish(id: string, result: LegResult): Promise<void> {
-    await this.pool.query("UPDATE stax_legs SET state = 'done', result = $2 WHERE id = $1 AND state = 'running'", [id, JSON.stringify(result)]);
-    await this.pool.query("SELECT pg_notify($1, $2)", [LEGS_CHANNEL, `done ${id}`]);
+    // One round trip on the worker's way to its next leg: a data-modifying WITH runs even unread.
+    await this.pool.query("WITH done AS (UPDATE stax_legs SET state = 'done', result = $2 WHERE id = $1 AND state = 'running') SELECT pg_notify($3, $4)", [id, JSON.stringify(result), LEGS_CHANNEL, `done ${id}`]);
   }
 
   /** Asks for a leg to stop; a leg no worker claimed yet is cancelled at once (returns true). */

@@ -47,9 +47,13 @@ export class PgStore implements Store {
     this.queue = new PgQueue(pool, workspace, opts.clock);
   }
 
-  /** Connects, migrates (idempotent, one process at a time) and opens the store of `workspace`. */
-  static async connect(url: string, workspace: string, opts: StoreOptions = {}): Promise<PgStore> {
-    const pool = new (await pgDriver()).Pool({ connectionString: url, max: 8, connectionTimeoutMillis: 10_000 });
+  /**
+   * Connects, migrates (idempotent, one process at a time) and opens the store of `workspace`.
+   * `opts.poolSize`: connections at most (default 8; a worker of one slot needs 2, not a
+   * front-end's 8: 32 of them at 8 each exhaust a server's connections).
+   */
+  static async connect(url: string, workspace: string, opts: StoreOptions & { poolSize?: number } = {}): Promise<PgStore> {
+    const pool = new (await pgDriver()).Pool({ connectionString: url, max: opts.poolSize ?? 8, connectionTimeoutMillis: 10_000 });
     // An idle client losing its connection (database restart) must not crash the process.
     pool.on("error", () => {});
     let client: pg.PoolClient | undefined;
