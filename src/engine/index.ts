@@ -21,5 +21,5 @@ export { synthesizePayload } from "./context/github-context.js";
 export { expandMatrix } from "./plan/matrix.js";
 export { planJobs, type PlannedJob, type PlanContext } from "./plan/plan.js";
 export { runLegSpec, type LegEnvironment } from "./remote-leg.js";
-export { DOCKER_LABEL, runsOnLabels } from "./plan/dispatch.js";
+export { DOCKER_LABEL, RAN_ON_DEAD_COORDINATOR, runsOnLabels } from "./plan/dispatch.js";
 export type { LegDispatcher, LegOutcome, LegRequest } from "./options.js";

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { LegDispatcher, LegOutcome, LegRequest } from "../engine/index.js";
+import { RAN_ON_DEAD_COORDINATOR, type LegDispatcher, type LegOutcome, type LegRequest } from "../engine/index.js";
 import type { Job, SSEEvent, StoredEvent, WorkerInfo } from "../contract/index.js";
 import type { PgFleet, SecretVault, Store } from "../store/index.js";
 import { errorMessage } from "../contract/index.js";
@@ -103,7 +103,7 @@ export class FleetDispatcher implements LegDispatcher {
     const was = this.priorJobs.get(runId)?.get(jobId);
     if (!was || was.status === "queued") return undefined;
     if (was.status === "completed" && was.conclusion) return { kind: "finished", result: { result: was.conclusion, outputs: { ...was.outputs } } };
-    return { kind: "lost", message: "stax: the front-end that coordinated this run ran this job itself and stopped answering while it ran; the job is marked failed, not run again (its steps may have had effects)" };
+    return { kind: "lost", message: RAN_ON_DEAD_COORDINATOR };
   }
 
   /** The newest event id delivered to this dispatcher: a state read after it misses nothing `resume` keeps. */

@@ -26,8 +26,8 @@ export interface Fleet {
   stop(): Promise<void>;
 }
 
-export async function startFleet(o: { databaseUrl: string; workspace: string; frontEnds: number; leaseSeconds?: number; secretsKey?: string }): Promise<Fleet> {
-  const env = { STAX_DATABASE_URL: o.databaseUrl, STAX_SECRETS_KEY: o.secretsKey ?? randomBytes(32).toString("base64"), STAX_LEASE_SECONDS: String(o.leaseSeconds ?? 30), NO_COLOR: "1" };
+export async function startFleet(o: { databaseUrl: string; workspace: string; frontEnds: number; leaseSeconds?: number; secretsKey?: string; env?: Record<string, string> }): Promise<Fleet> {
+  const env = { ...o.env, STAX_DATABASE_URL: o.databaseUrl, STAX_SECRETS_KEY: o.secretsKey ?? randomBytes(32).toString("base64"), STAX_LEASE_SECONDS: String(o.leaseSeconds ?? 30), NO_COLOR: "1" };
   const homes = Array.from({ length: o.frontEnds }, () => tempDir("stax-frontend-"));
   const frontEnds = await Promise.all(homes.map((h) => spawnRunner(h, o.workspace, env)));
   const workers = new Map<string, { child: ChildProcess; output(): string }>();

@@ -72,14 +72,37 @@ export function dispatchLeg(run: RunRuntime, graph: GraphScope, def: JobDef, job
       return { result: "cancelled", outputs: {} };
     }
     if (job.status === "queued") return failHolder(run, job, outcome.message);
-    // The worker is gone mid-job: its running step fails with the reason, the rest never ran.
-    const step = job.steps.find((s) => s.status === "in_progress") ?? run.reporter.addStep(job, "Lost worker");
-    if (step.status === "queued") run.reporter.stepStarted(job, step);
-    for (const line of errorLines(outcome.message)) run.reporter.log(job, step, `${line}\n`);
-    run.reporter.stepCompleted(job, step, "failure", "failure");
-    for (const s of job.steps) if (s.status === "queued") run.reporter.stepCompleted(job, s, "skipped", "skipped");
-    run.reporter.jobCompleted(job, "failure");
-    return { result: "failure", outputs: {} };
+    return failStarted(run, job, "Lost worker", outcome.message);
   });
   return { done, cancel: (hard) => leg.cancel(hard) };
+}
+
+/** Why a job the dead coordinator of a run taken over ran itself is failed (also the fleet dispatcher's). */
+export const RAN_ON_DEAD_COORDINATOR = "stax: the front-end that coordinated this run ran this job itself and stopped answering while it ran; the job is marked failed, not run again (its steps may have had effects)";
+
+/**
+ * A started job whose runner is gone: its running step (or one named `lost`) fails with the
+ * reason, the steps that never ran are skipped. Nothing runs again.
+ */
+function failStarted(run: RunRuntime, job: Job, lost: string, message: string): JobResult {
+  const step = job.steps.find((s) => s.status === "in_progress") ?? run.reporter.addStep(job, lost);
+  if (step.status === "queued") run.reporter.stepStarted(job, step);
+  for (const line of errorLines(message)) run.reporter.log(job, step, `${line}\n`);
+  run.reporter.stepCompleted(job, step, "failure", "failure");
+  for (const s of job.steps) if (s.status === "queued") run.reporter.stepCompleted(job, s, "skipped", "skipped");
+  run.reporter.jobCompleted(job, "failure");
+  return { result: "failure", outputs: {} };
+}
+
+/**
+ * A leg of a run taken over that this process runs itself (a graph that is not dispatchable), as
+ * the event log showed it: one that had started ran on the dead coordinator, and its steps are
+ * never run again (they may have had effects). Over: its result and outputs; started: failed with
+ * the reason; not started (undefined): it runs now. The fleet dispatcher does the same for legs
+ * it would send (FleetDispatcher.ranOnCoordinator).
+ */
+export function takenOverLeg(run: RunRuntime, job: Job): JobResult | undefined {
+  if (!run.opts.resume || job.status === "queued") return undefined;
+  if (job.status === "completed" && job.conclusion) return { result: job.conclusion, outputs: { ...job.outputs } };
+  return failStarted(run, job, "Lost coordinator", RAN_ON_DEAD_COORDINATOR);
 }

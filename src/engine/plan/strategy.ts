@@ -9,7 +9,7 @@ import { expandMatrix, legName, legSelected } from "./matrix.js";
 import { runReusable } from "./reusable.js";
 import type { GraphScope, JobCancel, JobResult, JobStart, RunRuntime } from "../runtime.js";
 import { JobState } from "../job-state.js";
-import { dispatchable, dispatchLeg } from "./dispatch.js";
+import { dispatchable, dispatchLeg, takenOverLeg } from "./dispatch.js";
 import { plainName, scriptSource, staticStepName } from "../steps/step-names.js";
 
 const RUNS_WHEN_CANCELLED = /\b(always|cancelled)\s*\(/;
@@ -106,6 +106,12 @@ export async function runLegs(run: RunRuntime, graph: GraphScope, def: JobDef, h
       if (earlier) {
         run.reporter.jobCompleted(job, earlier.result, { outputs: { ...earlier.outputs }, reusedFrom: { runId: run.opts.reuse!.runId, runNumber: run.opts.reuse!.runNumber } });
         results[i] = { result: earlier.result, outputs: { ...earlier.outputs } };
+        continue;
+      }
+      // Taken over: a leg the dead coordinator ran itself is not run again (see takenOverLeg).
+      const before = remote ? undefined : takenOverLeg(run, job);
+      if (before) {
+        results[i] = before;
         continue;
       }
       // Over the runner's cap a leg it runs itself waits here, `queued`, for a slot (a leg sent to a
