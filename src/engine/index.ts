@@ -1,6 +1,7 @@
 /** The engine: runs a loaded workflow with GitHub's semantics and reports every state change. */
 export { startRun } from "./run.js";
 export { killAllTrackedSync as killLeftoverProcesses, killTracked } from "./io/orphans.js";
+export { processStartTime } from "./io/proc.js";
 export type { RunOptions, RunHandle, ArtifactStore, ActionSources, ProcessRecorder, SharedCache, CacheLimits, Reuse } from "./options.js";
 export { GITHUB_CACHE_LIMITS } from "./options.js";
 export { toEvict, type CacheEntryUse } from "./actions/shims/cache-evict.js";

@@ -8,19 +8,10 @@
  */
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { killTracked, type ProcessRecorder } from "../engine/index.js";
+import { killTracked, processStartTime as startTime, type ProcessRecorder } from "../engine/index.js";
 
 const dir = (dataDir: string) => join(dataDir, "pgroups");
 
-/** The start time of a process (clock ticks since boot, /proc/<pid>/stat field 22); "" where /proc is absent. */
-function startTime(pid: number): string {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19] ?? "";
-  } catch {
-    return "";
-  }
-}
 
 /** Records the process groups of one run's steps in the data folder while they run. */
 export function processRecorder(dataDir: string, runId: string): ProcessRecorder {

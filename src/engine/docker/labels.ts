@@ -5,23 +5,14 @@
  * cleaning up (kill -9) leaves them; the next stax process to start on this machine removes those
  * whose owner is gone (`reapDeadOwners`), as it kills the step processes such a death left.
  */
-import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import type { DockerEngine } from "./engine.js";
+import { processStartTime as startTime } from "../io/proc.js";
 
 export const OWNER_LABEL = "stax.owner";
 export const RUN_LABEL = "stax.run";
 export const JOB_LABEL = "stax.job";
 
-/** A process's start time (clock ticks since boot, /proc/<pid>/stat field 22); "" where /proc is absent. */
-function startTime(pid: number): string {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19] ?? "";
-  } catch {
-    return "";
-  }
-}
 
 let self: string | undefined;
 
