@@ -5,6 +5,7 @@ import pc from "picocolors";
 import { StaxError, type WorkerInfo } from "../contract/index.js";
 import type { Config } from "../config/config.js";
 import { PgFleet } from "../store/index.js";
+import { machineHost } from "../host/launch.js";
 import { startWorker, type Worker } from "../worker/worker.js";
 import { cliConfig } from "./discovery.js";
 
@@ -26,7 +27,7 @@ export async function launchWorker(c: Config, o: { name?: string; concurrency?: 
   const name = o.name ?? process.env.RUNNER_NAME ?? `${hostname()}-${process.pid}`;
   const labels = (o.labels ? o.labels.split(",") : defaultLabels()).map((l) => l.trim().toLowerCase()).filter(Boolean);
   const workDir = o.workDir ?? join(c.home, "worker", name.replace(/[^A-Za-z0-9._-]/g, "_"));
-  return startWorker({ databaseUrl: url, name, concurrency, labels, workDir, leaseMs: c.leaseMs, secretsKey: key, hostEnv: process.env, actionsCache: c.actionsCache, toolCache: join(c.home, "tools"), privateHome: c.privateHome, cacheLimits: c.cacheLimits, dockerHost: c.dockerHost, log });
+  return startWorker({ databaseUrl: url, name, concurrency, labels, workDir, leaseMs: c.leaseMs, secretsKey: key, machine: machineHost(c, process.env), log });
 }
 
 /** `stax worker` and `stax workers`. */

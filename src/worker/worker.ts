@@ -5,11 +5,10 @@ import { promisify } from "node:util";
 import { join } from "node:path";
 import type { LegResult } from "../contract/index.js";
 import { warmUpParser } from "../workflow/index.js";
-import { DOCKER_LABEL, DockerEngine, describeAddress, dockerAddress, reapDeadOwners, gitFetcher, runLegSpec, type CacheLimits } from "../engine/index.js";
+import { DOCKER_LABEL, describeAddress, reapDeadOwners, runLegSpec } from "../engine/index.js";
 import { cloneBundle, fetchBundle } from "../host/source.js";
-import { StoreArtifacts } from "../host/artifacts.js";
-import { BlobCache } from "../host/shared-cache.js";
-import { processRecorder, reapProcessGroups } from "../host/process-groups.js";
+import { hostOptions, storeHost, type MachineHost, type RunHost } from "../host/launch.js";
+import { reapProcessGroups } from "../host/process-groups.js";
 import { claimRun, connectStore, PgFleet, retrying, runOwnedElsewhere, SecretVault, StoreRecorder, type ClaimedLeg, type Store } from "../store/index.js";
 import { errorMessage } from "../contract/index.js";
 
@@ -26,15 +25,8 @@ export interface WorkerOptions {
   /** A leg whose heartbeat is older than this is lost. */
   leaseMs: number;
   secretsKey: string;
-  hostEnv: Record<string, string | undefined>;
-  actionsCache?: string;
-  /** `$STAX_HOME/tools` of this machine: the Nodes setup-node fetched (RUNNER_TOOL_CACHE). */
-  toolCache?: string;
-  /** `STAX_PRIVATE_HOME`: a HOME of each leg's own for its steps. */
-  privateHome?: boolean;
-  /** actions/cache limits, for this worker's cache folder and the shared entries. */
-  cacheLimits?: CacheLimits;
-  dockerHost?: string;
+  /** What this machine gives each leg (`machineHost`, as for the runner's runs): bound to a workspace's store per leg. */
+  machine: MachineHost;
   /** One line of progress (claims, ends, faults). */
   log: (line: string) => void;
 }
@@ -67,7 +59,7 @@ interface InHand {
  */
 export async function startWorker(input: WorkerOptions): Promise<Worker> {
   // A worker with a Docker engine says so with the `docker` label: legs with a job container, services or docker:// steps need one.
-  const docker = new DockerEngine(dockerAddress(input.dockerHost));
+  const { docker } = input.machine;
   const hasDocker = await docker.ping(3000);
   const o: WorkerOptions = { ...input, labels: hasDocker ? [...new Set([...input.labels, DOCKER_LABEL])] : input.labels.filter((l) => l !== DOCKER_LABEL) };
   o.log(hasDocker ? `Docker engine: answers at ${describeAddress(docker.address)} (label ${DOCKER_LABEL})` : `Docker engine: none answers at ${describeAddress(docker.address)}; legs that need Docker go to other workers`);
@@ -81,14 +73,20 @@ export async function startWorker(input: WorkerOptions): Promise<Worker> {
   if (hasDocker) await reapDeadOwners(docker);
   // Before the first claim: a leg's way to its first step loads its workflow.
   await warmUpParser();
-  const stores = new Map<string, Promise<Store>>();
-  const storeOf = (ws: string) => {
-    let s = stores.get(ws);
-    if (!s) stores.set(ws, (s = connectStore({ dataDir: join(o.workDir, ws), databaseUrl: o.databaseUrl, poolSize: Math.min(8, o.concurrency + 1) })));
-    return s;
+  // Each workspace's store and host, made on its first leg here: its cache folder, its artifacts,
+  // and actions/cache entries shared with the other workers (one per workspace: it remembers the entries it read).
+  const workspaces = new Map<string, Promise<{ store: Store; host: RunHost }>>();
+  const workspaceOf = (ws: string) => {
+    let w = workspaces.get(ws);
+    if (!w) {
+      w = connectStore({ dataDir: join(o.workDir, ws), databaseUrl: o.databaseUrl, poolSize: Math.min(8, o.concurrency + 1) }).then((store) => ({
+        store,
+        host: storeHost(o.machine, store, { dataDir: o.workDir, cacheDir: join(o.workDir, "cache", ws), sharedCache: true }),
+      }));
+      workspaces.set(ws, w);
+    }
+    return w;
   };
-  // actions/cache entries shared with the other workers, one per workspace (it remembers the entries it read).
-  const caches = new Map<string, BlobCache>();
   const inHand = new Map<string, InHand>();
   // Each run's bundle is fetched once. The first leg of a run here clones it straight into its
   // workspace (one git process on its way to the first step); the run's next legs copy a pristine
@@ -176,7 +174,7 @@ export async function startWorker(input: WorkerOptions): Promise<Worker> {
     o.log(`${spec.job.id} (run ${spec.runNumber}): started`);
     let result: LegResult = { result: "failure", outputs: {} };
     try {
-      const store = await storeOf(spec.workspace);
+      const { store, host } = await workspaceOf(spec.workspace);
       const vault = new SecretVault(store.secrets, o.workDir, o.secretsKey);
       const recorder = new StoreRecorder(store);
       let setupError: string | undefined;
@@ -188,23 +186,15 @@ export async function startWorker(input: WorkerOptions): Promise<Worker> {
       }
       const secrets = vault.unseal(spec.sealedSecrets);
       const handle = await runLegSpec(spec, {
+        // Process groups are recorded under the leg's claim key, so a worker starting here after a crash reaps them.
+        ...hostOptions(host, key),
         workspace,
         tempDir: join(dir, "temp"),
-        hostEnv: o.hostEnv,
         sink: recorder,
         secrets,
         runnerName: o.name,
         labels: o.labels,
-        toolCache: o.toolCache,
-        privateHome: o.privateHome,
-        cacheLimits: o.cacheLimits,
         setupError,
-        actions: o.actionsCache ? { cache: o.actionsCache, fetch: gitFetcher(o.actionsCache, { token: o.hostEnv.GITHUB_TOKEN }) } : undefined,
-        artifacts: new StoreArtifacts(store),
-        cacheDir: join(o.workDir, "cache", spec.workspace),
-        sharedCache: caches.get(spec.workspace) ?? caches.set(spec.workspace, new BlobCache(store.blobs)).get(spec.workspace),
-        docker,
-        processes: processRecorder(o.workDir, key),
       });
       inHand.set(leg.id, { cancel: handle.cancel, level: 0 });
       void applyCancel(leg.id);
@@ -256,7 +246,7 @@ export async function startWorker(input: WorkerOptions): Promise<Worker> {
     clearInterval(beat);
     await fleet.removeWorker(o.name).catch(() => {});
     await fleet.close().catch(() => {});
-    for (const s of stores.values()) await (await s).close().catch(() => {});
+    for (const w of workspaces.values()) await (await w).store.close().catch(() => {});
   });
   return {
     done,
