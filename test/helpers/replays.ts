@@ -55,7 +55,7 @@ Promise.all(Array.from({ length: clients }, client)).then((counts) => parentPort
 `;
 
 /** Starts `clients` replays of `runId` in a worker thread; resolves with each one's byte count (-1: incomplete). */
-function replayClients(url: string, runId: string, clients: number): Promise<number[]> {
+export function replayClients(url: string, runId: string, clients: number): Promise<number[]> {
   const { hostname, port } = new URL(url);
   const worker = new Worker(CLIENTS, { eval: true, workerData: { host: hostname, port: Number(port), runId, clients } });
   return new Promise<number[]>((resolve, reject) => {
