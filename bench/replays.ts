@@ -40,3 +40,7 @@ export async function benchReplays(): Promise<Row[]> {
     rmSync(root, { recursive: true, force: true });
   }
 }
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  for (const r of await benchReplays()) console.log(`  ${r.name}  ${r.value}`);
+}
