@@ -193,7 +193,11 @@ export class EventHub {
       const ok = s.res.write(page.bytes);
       if (ok && page.count < REPLAY_PAGE) break;
       if (!ok) await new Promise((r) => s.res.once("drain", r));
-      else await new Promise((r) => setImmediate(r));
+      // Always a turn of the event loop, also after a drain: a write the socket takes at once
+      // emits 'drain' on the next tick, not the next turn, and a client reading as fast as the
+      // runner writes had its whole replay read and written in one turn (issue 24: a fresh
+      // runner's first replay of a 300k-line run held /health 0.5-1.1 s, before any page was shared).
+      await new Promise((r) => setImmediate(r));
       if (s.closed) return;
     }
     s.replaying = false;

@@ -14,7 +14,7 @@ import { tempDir, until } from "../helpers/temp.js";
 const LINES = 300_000;
 const CLIENTS = 40;
 
-test("40 clients replaying a 300k-line run at once leave /health answered within a second, and every replay completes", async () => {
+test("40 clients replaying a 300k-line run at once on a fresh runner leave /health answered within 600 ms (p99), and every replay completes", async () => {
   const ws = join(tempDir("stax-storm-"), "ws");
   mkdirSync(join(ws, ".github", "workflows"), { recursive: true });
   writeFileSync(join(ws, ".github", "workflows", "big.yml"), `on: push\njobs:\n  big:\n    runs-on: ubuntu-latest\n    steps:\n      - run: seq 1 ${LINES}\n`);
@@ -31,10 +31,13 @@ test("40 clients replaying a 300k-line run at once leave /health answered within
     const worst = Math.max(...storm.healthMs);
     console.log(`${CLIENTS} replays of ${LINES} lines: ${storm.seconds.toFixed(1)} s, ${(storm.bytesEach / 1e6).toFixed(1)} MB each; /health p50 ${percentile(storm.healthMs, 50).toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, max ${worst.toFixed(1)} ms over ${storm.healthMs.length} requests`);
     assert.equal(storm.complete, CLIENTS, "every replay reaches run.completed");
-    // The target is p99 ≤ 100 ms (npm run bench); this bound holds on a loaded 2-core machine.
-    // Before: /health went unanswered for seconds while the replays read the store page after page.
-    assert.ok(p99 <= 1000, `/health p99 ${p99.toFixed(0)} ms during the replays`);
-    assert.ok(worst <= 3000, `/health took up to ${worst.toFixed(0)} ms during the replays`);
+    // The target is p99 ≤ 100 ms (npm run bench: 30–160 ms for this first storm on a fresh
+    // runner, 8–10 ms for the next); this bound holds on a loaded 2-core machine (up to 430 ms
+    // seen at a load of 4–8). Before: /health went unanswered for seconds while the replays read
+    // the store page after page; then 0.47–0.9 s while a fresh runner's first replay, whose socket
+    // took every write at once, read the whole run in one turn of the event loop.
+    assert.ok(p99 <= 600, `/health p99 ${p99.toFixed(0)} ms during the replays`);
+    assert.ok(worst <= 1500, `/health took up to ${worst.toFixed(0)} ms during the replays`);
   } finally {
     r.child.kill("SIGTERM");
     await r.exited;
