@@ -36,7 +36,11 @@ async function timed(f: () => unknown): Promise<{ wall: number; cpu: number }> {
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const range = (xs: number[]): string => `${Math.min(...xs).toFixed(0)}–${Math.max(...xs).toFixed(0)} ms`;
-const git = (cwd: string, ...args: string[]): string => execFileSync("git", ["-c", "user.name=b", "-c", "user.email=b@example.invalid", ...args], { cwd, encoding: "utf8" }).trim();
+const git = (cwd: string, ...args: string[]): string =>
+  execFileSync("git", ["-c", "user.name=b", "-c", "user.email=b@example.invalid", ...args], {
+    cwd,
+    encoding: "utf8",
+  }).trim();
 
 /** The work script: `rounds` chained SHA-256 hashes (the CPU), then `files` small files under `out`. */
 const WORK = `const { createHash } = require("node:crypto");
@@ -117,18 +121,35 @@ jobs:
  */
 let gitTurn: Promise<unknown> = Promise.resolve();
 function gitAsync(cwd: string, ...args: string[]): Promise<void> {
-  const next = gitTurn.then(() => new Promise<void>((resolve, reject) => execFile("git", args, { cwd }, (err) => (err ? reject(err) : resolve()))));
+  const next = gitTurn.then(
+    () =>
+      new Promise<void>((resolve, reject) => execFile("git", args, { cwd }, (err) => (err ? reject(err) : resolve()))),
+  );
   gitTurn = next.catch(() => {});
   return next;
 }
 
 /** Runs `cmd` with bash in a fresh worktree of HEAD, then `after` in it, then removes the worktree. */
-async function inWorktree(ws: string, dir: string, cmd: string, before?: (dir: string) => void, after?: (dir: string) => void): Promise<void> {
+async function inWorktree(
+  ws: string,
+  dir: string,
+  cmd: string,
+  before?: (dir: string) => void,
+  after?: (dir: string) => void,
+): Promise<void> {
   await gitAsync(ws, "worktree", "add", "--detach", "--quiet", dir, "HEAD");
   before?.(dir);
   // In a session of its own, as stax runs each step: with the kernel's autogroup scheduling, a
   // session is what shares the CPU fairly against other sessions (a loaded machine's other work).
-  const code = await new Promise<number | null>((resolve, reject) => spawn("bash", ["--noprofile", "--norc", "-eo", "pipefail", "-c", cmd], { cwd: dir, stdio: "ignore", detached: true }).on("error", reject).on("close", resolve));
+  const code = await new Promise<number | null>((resolve, reject) =>
+    spawn("bash", ["--noprofile", "--norc", "-eo", "pipefail", "-c", cmd], {
+      cwd: dir,
+      stdio: "ignore",
+      detached: true,
+    })
+      .on("error", reject)
+      .on("close", resolve),
+  );
   if (code !== 0) throw new Error(`direct: '${cmd}' failed (${code})`);
   after?.(dir);
   await gitAsync(ws, "worktree", "remove", "--force", dir);
@@ -142,7 +163,13 @@ async function directOnce(ws: string, rounds: number): Promise<void> {
   mkdirSync(results);
   try {
     await inWorktree(ws, join(root, "lint"), c.lint);
-    await Promise.all(Array.from({ length: LEGS }, (_, i) => inWorktree(ws, join(root, `leg${i + 1}`), c.test(String(i + 1)), undefined, (d) => copyFileSync(join(d, `result-${i + 1}.txt`), join(results, `result-${i + 1}.txt`)))));
+    await Promise.all(
+      Array.from({ length: LEGS }, (_, i) =>
+        inWorktree(ws, join(root, `leg${i + 1}`), c.test(String(i + 1)), undefined, (d) =>
+          copyFileSync(join(d, `result-${i + 1}.txt`), join(results, `result-${i + 1}.txt`)),
+        ),
+      ),
+    );
     await inWorktree(ws, join(root, "report"), c.report, (d) => {
       // As download-artifact lays them out: results/<artifact>/<file>.
       for (let i = 1; i <= LEGS; i++) {
@@ -156,8 +183,15 @@ async function directOnce(ws: string, rounds: number): Promise<void> {
 }
 
 function staxOnce(ws: string, home: string): void {
-  const r = spawnSync(process.execPath, [STAX, "run", "ci", "--workspace", ws], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, STAX_HOME: home }, encoding: "utf8" });
-  if (r.status !== 0) throw new Error(`bin/stax run ci failed (${r.status}): ${(r.stdout + r.stderr).slice(-3000)}; run npm run build first`);
+  const r = spawnSync(process.execPath, [STAX, "run", "ci", "--workspace", ws], {
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, STAX_HOME: home },
+    encoding: "utf8",
+  });
+  if (r.status !== 0)
+    throw new Error(
+      `bin/stax run ci failed (${r.status}): ${(r.stdout + r.stderr).slice(-3000)}; run npm run build first`,
+    );
 }
 
 export async function benchCi(): Promise<{ name: string; value: string }[]> {
@@ -183,12 +217,24 @@ export async function benchCi(): Promise<{ name: string; value: string }[]> {
     const target = 1.1 * d + 200;
     const cores = availableParallelism();
     return [
-      { name: `stax run: lint → ${LEGS} legs (~${LEG_CPU_MS / 1000} s CPU, ${FILES} files each) → report`, value: `${s.toFixed(0)} ms (${range(stax)} over ${ROUNDS})` },
-      { name: `critical path run directly, fresh worktrees, ${LEGS} legs at once`, value: `${d.toFixed(0)} ms (${range(direct)})` },
+      {
+        name: `stax run: lint → ${LEGS} legs (~${LEG_CPU_MS / 1000} s CPU, ${FILES} files each) → report`,
+        value: `${s.toFixed(0)} ms (${range(stax)} over ${ROUNDS})`,
+      },
+      {
+        name: `critical path run directly, fresh worktrees, ${LEGS} legs at once`,
+        value: `${d.toFixed(0)} ms (${range(direct)})`,
+      },
       { name: "ratio stax / direct", value: `${(s / d).toFixed(2)}× (+${(s - d).toFixed(0)} ms)` },
-      { name: "CPU (user + system, all processes): stax run / direct", value: `${sc.toFixed(0)} / ${dc.toFixed(0)} ms (stax adds ${(sc - dc).toFixed(0)} ms)` },
+      {
+        name: "CPU (user + system, all processes): stax run / direct",
+        value: `${sc.toFixed(0)} / ${dc.toFixed(0)} ms (stax adds ${(sc - dc).toFixed(0)} ms)`,
+      },
       { name: "target ≤ 1.1 × direct + 200 ms", value: `${target.toFixed(0)} ms: ${s <= target ? "met" : "not met"}` },
-      { name: `bound: ${LEGS} × ${LEG_CPU_MS / 1000} s of CPU on ${cores} cores`, value: `≥ ${((LEGS * LEG_CPU_MS) / Math.min(cores, LEGS) / 1000).toFixed(1)} s for the matrix alone` },
+      {
+        name: `bound: ${LEGS} × ${LEG_CPU_MS / 1000} s of CPU on ${cores} cores`,
+        value: `≥ ${((LEGS * LEG_CPU_MS) / Math.min(cores, LEGS) / 1000).toFixed(1)} s for the matrix alone`,
+      },
     ];
   } finally {
     rmSync(ws, { recursive: true, force: true });

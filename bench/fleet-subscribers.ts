@@ -121,7 +121,8 @@ function cpu(pid: number | undefined): number {
   }
 }
 
-const rss = (pid: number | undefined) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))![1]) * 1024;
+const rss = (pid: number | undefined) =>
+  Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))![1]) * 1024;
 
 export async function benchSubscribers(): Promise<Row[]> {
   const subs = Number(process.env.STAX_BENCH_SUBS ?? 2000);
@@ -131,7 +132,10 @@ export async function benchSubscribers(): Promise<Row[]> {
   const ws = mkdtempSync(join(tmpdir(), "stax-bench-subs-"));
   mkdirSync(join(ws, ".github/workflows"), { recursive: true });
   writeFileSync(join(ws, "print.cjs"), PRINT);
-  writeFileSync(join(ws, ".github/workflows/stamped.yml"), `name: stamped\non: push\njobs:\n  j:\n    runs-on: ubuntu-latest\n    steps:\n      - run: node print.cjs ${rate} ${seconds}\n`);
+  writeFileSync(
+    join(ws, ".github/workflows/stamped.yml"),
+    `name: stamped\non: push\njobs:\n  j:\n    runs-on: ubuntu-latest\n    steps:\n      - run: node print.cjs ${rate} ${seconds}\n`,
+  );
   const fleet = await startFleet({ databaseUrl: server.url, workspace: ws, frontEnds: 2 });
   const groups: Group[] = [];
   try {
@@ -144,10 +148,15 @@ export async function benchSubscribers(): Promise<Row[]> {
     await sleep(1000);
     const after = fleet.frontEnds.map((f) => rss(f.child.pid));
     const perSub = (after[0] + after[1] - before[0] - before[1]) / subs;
-    const procs = () => [...fleet.frontEnds.map((f) => f.child.pid), ...[...fleet.workers.values()].map((w) => w.child.pid)].map(cpu);
+    const procs = () =>
+      [...fleet.frontEnds.map((f) => f.child.pid), ...[...fleet.workers.values()].map((w) => w.child.pid)].map(cpu);
     const cpu0 = procs();
     const t0 = performance.now();
-    const res = await fetch(`${fleet.frontEnds[0].url}/api/runs`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ workflow: "stamped", sandbox: { strategy: "none" } }) });
+    const res = await fetch(`${fleet.frontEnds[0].url}/api/runs`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ workflow: "stamped", sandbox: { strategy: "none" } }),
+    });
     if (res.status !== 201) throw new Error(`POST /api/runs: ${res.status}`);
     // A group whose sockets do not all see the run's end in time reports what it has.
     const timer = setTimeout(() => groups.forEach((g) => g.child.stdin!.end()), 300_000);
@@ -166,9 +175,18 @@ export async function benchSubscribers(): Promise<Row[]> {
     const lost = results.flatMap((r) => r.counts).reduce((a, c) => a + (rate * seconds - c), 0);
     const resumes = results.reduce((a, r) => a + r.resumes, 0);
     return [
-      { name: `${subs.toLocaleString("en")} subscribers over 2 front-ends, ${rate.toLocaleString("en")} lines/s for ${seconds} s`, value: `delivery p50 ${at(50)} ms, p99 ${at(99)} ms (target ≤ 100 ms); lost ${lost.toLocaleString("en")} of ${(subs * rate * seconds).toLocaleString("en")}; resumed after overflow ${resumes}; run to the last subscriber's end ${(ms / 1000).toFixed(1)} s` },
-      { name: "  CPU meanwhile", value: `front-ends ${(cpu1[0] - cpu0[0]).toFixed(1)} s and ${(cpu1[1] - cpu0[1]).toFixed(1)} s, the worker with its step ${(cpu1[2] - cpu0[2]).toFixed(1)} s, the subscribers' ${groups.length} processes ${results.reduce((a, r) => a + r.cpu, 0).toFixed(1)} s` },
-      { name: "  idle subscriber's memory on its front-end", value: `${(perSub / 1024).toFixed(1)} KB (resident memory of both front-ends: ${((before[0] + before[1]) / 2 ** 20).toFixed(0)} → ${((after[0] + after[1]) / 2 ** 20).toFixed(0)} MiB; goal ≤ 20 KB)` },
+      {
+        name: `${subs.toLocaleString("en")} subscribers over 2 front-ends, ${rate.toLocaleString("en")} lines/s for ${seconds} s`,
+        value: `delivery p50 ${at(50)} ms, p99 ${at(99)} ms (target ≤ 100 ms); lost ${lost.toLocaleString("en")} of ${(subs * rate * seconds).toLocaleString("en")}; resumed after overflow ${resumes}; run to the last subscriber's end ${(ms / 1000).toFixed(1)} s`,
+      },
+      {
+        name: "  CPU meanwhile",
+        value: `front-ends ${(cpu1[0] - cpu0[0]).toFixed(1)} s and ${(cpu1[1] - cpu0[1]).toFixed(1)} s, the worker with its step ${(cpu1[2] - cpu0[2]).toFixed(1)} s, the subscribers' ${groups.length} processes ${results.reduce((a, r) => a + r.cpu, 0).toFixed(1)} s`,
+      },
+      {
+        name: "  idle subscriber's memory on its front-end",
+        value: `${(perSub / 1024).toFixed(1)} KB (resident memory of both front-ends: ${((before[0] + before[1]) / 2 ** 20).toFixed(0)} → ${((after[0] + after[1]) / 2 ** 20).toFixed(0)} MiB; goal ≤ 20 KB)`,
+      },
     ];
   } finally {
     for (const g of groups) g.child.kill("SIGKILL");

@@ -22,7 +22,8 @@ import { startPostgres } from "../test/helpers/postgres.js";
 
 type Row = { name: string; value: string };
 const sleep = (n: number) => new Promise((r) => setTimeout(r, n));
-const pct = (xs: number[], p: number): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
+const pct = (xs: number[], p: number): number =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
 
 /** CPU seconds of a process and of its children it reaped (a worker's steps, PostgreSQL's backends that ended). */
 function treeCpu(pid: number | undefined): number {
@@ -49,10 +50,15 @@ function workspace(legs: number): string {
   const jobs: string[] = [];
   for (let j = 0; j * 64 < legs; j++) {
     const n = Math.min(64, legs - j * 64);
-    jobs.push(`  j${j}:\n    runs-on: ubuntu-latest\n    strategy:\n      matrix:\n        n: [${Array.from({ length: n }, (_, i) => i + 1).join(", ")}]\n    steps:\n      - run: sleep 0.5\n`);
+    jobs.push(
+      `  j${j}:\n    runs-on: ubuntu-latest\n    strategy:\n      matrix:\n        n: [${Array.from({ length: n }, (_, i) => i + 1).join(", ")}]\n    steps:\n      - run: sleep 0.5\n`,
+    );
   }
   writeFileSync(join(ws, ".github/workflows/wide.yml"), `name: wide\non: push\njobs:\n${jobs.join("")}`);
-  writeFileSync(join(ws, ".github/workflows/warm.yml"), "name: warm\non: push\njobs:\n  j:\n    runs-on: ubuntu-latest\n    steps:\n      - run: true\n");
+  writeFileSync(
+    join(ws, ".github/workflows/warm.yml"),
+    "name: warm\non: push\njobs:\n  j:\n    runs-on: ubuntu-latest\n    steps:\n      - run: true\n",
+  );
   return ws;
 }
 
@@ -60,15 +66,29 @@ type RunJob = { id: string; name: string; steps: { startedAt?: string; completed
 
 async function runToEnd(url: string, workflow: string): Promise<{ id: string; ms: number; jobs: RunJob[] }> {
   const t0 = performance.now();
-  const res = await fetch(`${url}/api/runs`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ workflow, sandbox: { strategy: "none" } }) });
+  const res = await fetch(`${url}/api/runs`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ workflow, sandbox: { strategy: "none" } }),
+  });
   if (res.status !== 201) throw new Error(`POST /api/runs: ${res.status} ${await res.text()}`);
   const { id } = (await res.json()) as { id: string };
   for (const t = Date.now(); Date.now() - t < 900_000; await sleep(100)) {
-    const run = (await (await fetch(`${url}/api/runs/${id}`)).json()) as { status: string; conclusion?: string; jobs: RunJob[] };
+    const run = (await (await fetch(`${url}/api/runs/${id}`)).json()) as {
+      status: string;
+      conclusion?: string;
+      jobs: RunJob[];
+    };
     if (run.status === "completed") {
       if (run.conclusion !== "success") {
         const log = await (await fetch(`${url}/api/runs/${id}/logs`)).text();
-        throw new Error(`bench: run ${id} ended ${run.conclusion}:\n${log.split("\n").filter((l) => /error|fail/i.test(l)).slice(0, 10).join("\n")}`);
+        throw new Error(
+          `bench: run ${id} ended ${run.conclusion}:\n${log
+            .split("\n")
+            .filter((l) => /error|fail/i.test(l))
+            .slice(0, 10)
+            .join("\n")}`,
+        );
       }
       return { id, ms: performance.now() - t0, jobs: run.jobs };
     }
@@ -93,16 +113,25 @@ export async function benchFleetWide(): Promise<Row[]> {
     let sampling = true;
     const sampler = (async () => {
       for (; sampling; await sleep(100)) {
-        const { rows } = await db.query<{ n: string }>("SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()");
+        const { rows } = await db.query<{ n: string }>(
+          "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()",
+        );
         samples.push(Number(rows[0].n));
       }
     })().catch(() => {});
-    const cpu = async () => ({ fe: treeCpu(fleet.frontEnds[0].child.pid), workers: [...fleet.workers.values()].reduce((a, w) => a + treeCpu(w.child.pid), 0), pg: await pgCpu(db) });
+    const cpu = async () => ({
+      fe: treeCpu(fleet.frontEnds[0].child.pid),
+      workers: [...fleet.workers.values()].reduce((a, w) => a + treeCpu(w.child.pid), 0),
+      pg: await pgCpu(db),
+    });
     const cpu0 = await cpu();
     const { id, ms, jobs } = await runToEnd(url, "wide").finally(() => (sampling = false));
     await sampler;
     const cpu1 = await cpu();
-    const { rows } = await db.query<{ job_id: string; worker: string; created_at: string }>("SELECT job_id, worker, created_at FROM stax_legs WHERE run_id = $1", [id]);
+    const { rows } = await db.query<{ job_id: string; worker: string; created_at: string }>(
+      "SELECT job_id, worker, created_at FROM stax_legs WHERE run_id = $1",
+      [id],
+    );
     const byJob = new Map(jobs.map((j) => [j.id, j]));
     const perWorker = new Map<string, { created: number; start: number; end: number }[]>();
     for (const r of rows) {
@@ -119,15 +148,36 @@ export async function benchFleetWide(): Promise<Row[]> {
     const ideal = (legs / n) * 500;
     const twice = rows.length - new Set(rows.map((r) => r.job_id)).size + (legs - rows.length);
     return [
-      { name: `${legs} legs of sleep 0.5, ${n} workers × 1 slot`, value: `${(ms / 1000).toFixed(1)} s: ${(ms / ideal).toFixed(2)}× the ideal (target ≤ 1.15×); legs claimed twice or never: ${twice}; workers used ${perWorker.size}` },
+      {
+        name: `${legs} legs of sleep 0.5, ${n} workers × 1 slot`,
+        value: `${(ms / 1000).toFixed(1)} s: ${(ms / ideal).toFixed(2)}× the ideal (target ≤ 1.15×); legs claimed twice or never: ${twice}; workers used ${perWorker.size}`,
+      },
       { name: `  baseline: the ideal, ${legs / n} legs × 0.5 s`, value: `${(ideal / 1000).toFixed(1)} s` },
-      { name: "  slot free or leg enqueued → step.started", value: `p50 ${pct(handoff, 50)} ms, p99 ${pct(handoff, 99)} ms, max ${Math.max(...handoff)} ms (target p99 ≤ 100 ms)` },
-      { name: "  CPU during the run", value: `front-end ${(cpu1.fe - cpu0.fe).toFixed(1)} s, workers with their steps ${(cpu1.workers - cpu0.workers).toFixed(1)} s, PostgreSQL ${(cpu1.pg - cpu0.pg).toFixed(1)} s: ${(((cpu1.fe - cpu0.fe + cpu1.workers - cpu0.workers + cpu1.pg - cpu0.pg) * 1000) / legs).toFixed(0)} ms a leg; the machine's 2 cores give ${((2 * ms) / legs).toFixed(0)} ms a leg in that wall time` },
-      { name: "  connections to PostgreSQL (pg_stat_activity)", value: `peak ${Math.max(...samples)}, median ${pct(samples, 50)} (${n} workers + 1 front-end)` },
+      {
+        name: "  slot free or leg enqueued → step.started",
+        value: `p50 ${pct(handoff, 50)} ms, p99 ${pct(handoff, 99)} ms, max ${Math.max(...handoff)} ms (target p99 ≤ 100 ms)`,
+      },
+      {
+        name: "  CPU during the run",
+        value: `front-end ${(cpu1.fe - cpu0.fe).toFixed(1)} s, workers with their steps ${(cpu1.workers - cpu0.workers).toFixed(1)} s, PostgreSQL ${(cpu1.pg - cpu0.pg).toFixed(1)} s: ${(((cpu1.fe - cpu0.fe + cpu1.workers - cpu0.workers + cpu1.pg - cpu0.pg) * 1000) / legs).toFixed(0)} ms a leg; the machine's 2 cores give ${((2 * ms) / legs).toFixed(0)} ms a leg in that wall time`,
+      },
+      {
+        name: "  connections to PostgreSQL (pg_stat_activity)",
+        value: `peak ${Math.max(...samples)}, median ${pct(samples, 50)} (${n} workers + 1 front-end)`,
+      },
     ];
   } finally {
     // As a user stops them (Ctrl-C): a worker run with --cpu-prof in NODE_OPTIONS writes its profile.
-    await Promise.all([...fleet.workers.values()].map((w) => new Promise((r) => (w.child.exitCode !== null ? r(0) : (w.child.once("exit", r), w.child.kill("SIGTERM"), setTimeout(r, 10_000).unref())))));
+    await Promise.all(
+      [...fleet.workers.values()].map(
+        (w) =>
+          new Promise((r) =>
+            w.child.exitCode !== null
+              ? r(0)
+              : (w.child.once("exit", r), w.child.kill("SIGTERM"), setTimeout(r, 10_000).unref()),
+          ),
+      ),
+    );
     await fleet.stop();
     await db.end();
     await server.stop();

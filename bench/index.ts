@@ -30,7 +30,9 @@ table("Per-step overhead (issues 2, 26)", await benchSteps());
 table("Isolated checkout per job leg (issue 9)", await benchIsolation());
 table("A whole CI run against its critical path (issue 26)", await benchCi());
 if (existsSync(new URL("./runner.ts", import.meta.url))) {
-  const { benchRunner } = (await import(new URL("./runner.ts", import.meta.url).href)) as { benchRunner: () => Promise<Row[]> };
+  const { benchRunner } = (await import(new URL("./runner.ts", import.meta.url).href)) as {
+    benchRunner: () => Promise<Row[]>;
+  };
   table("Runner: latency, throughput, fan-out (issue 3)", await benchRunner());
 }
 {
@@ -48,6 +50,9 @@ if (process.env.STAX_BENCH_SKIP_FLEET !== "1") {
   if (process.env.STAX_BENCH_SKIP_WIDE !== "1") {
     const { benchFleetWide } = await import("./fleet-wide.js");
     const { benchSubscribers } = await import("./fleet-subscribers.js");
-    table("Many machines at width: 32 workers, 2,000 subscribers (issue 26)", [...(await benchFleetWide()), ...(await benchSubscribers())]);
+    table("Many machines at width: 32 workers, 2,000 subscribers (issue 26)", [
+      ...(await benchFleetWide()),
+      ...(await benchSubscribers()),
+    ]);
   }
 }

@@ -15,7 +15,11 @@ const FILES = 5000;
 const ROUNDS = 5;
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const git = (cwd: string, ...args: string[]): string => execFileSync("git", ["-c", "user.name=b", "-c", "user.email=b@example.invalid", ...args], { cwd, encoding: "utf8" }).trim();
+const git = (cwd: string, ...args: string[]): string =>
+  execFileSync("git", ["-c", "user.name=b", "-c", "user.email=b@example.invalid", ...args], {
+    cwd,
+    encoding: "utf8",
+  }).trim();
 const env = Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined));
 
 function generateRepo(): string {

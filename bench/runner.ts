@@ -11,7 +11,19 @@
  * - 200 subscribers: the p99 delay from a line's print to its arrival, against 1 subscriber.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { closeSync, existsSync, fstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  fstatSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  readSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -28,7 +40,12 @@ const ms = (x: number): string => `${x.toFixed(1)} ms`;
 const sleep = (n: number) => new Promise((r) => setTimeout(r, n));
 /** `p`, or an error naming `what` after `seconds` (a benchmark fails; it never hangs). */
 const within = <T>(p: Promise<T>, seconds: number, what: string): Promise<T> =>
-  Promise.race([p, new Promise<never>((_, fail) => setTimeout(() => fail(new Error(`bench: ${what} took over ${seconds} s`)), seconds * 1000).unref())]);
+  Promise.race([
+    p,
+    new Promise<never>((_, fail) =>
+      setTimeout(() => fail(new Error(`bench: ${what} took over ${seconds} s`)), seconds * 1000).unref(),
+    ),
+  ]);
 
 // Prints N lines; with `stamp`, each line carries the time it was printed (for delivery delays).
 export const PRINT = `const [n, stamp] = process.argv.slice(2);
@@ -51,7 +68,11 @@ export function workspace(): string {
   const ws = mkdtempSync(join(tmpdir(), "stax-bench-runner-"));
   mkdirSync(join(ws, ".github/workflows"), { recursive: true });
   writeFileSync(join(ws, "print.cjs"), PRINT);
-  const wf = (name: string, run: string) => writeFileSync(join(ws, ".github/workflows", `${name}.yml`), `name: ${name}\non: workflow_dispatch\njobs:\n  j:\n    runs-on: ubuntu-latest\n    steps:\n      - run: ${run}\n`);
+  const wf = (name: string, run: string) =>
+    writeFileSync(
+      join(ws, ".github/workflows", `${name}.yml`),
+      `name: ${name}\non: workflow_dispatch\njobs:\n  j:\n    runs-on: ubuntu-latest\n    steps:\n      - run: ${run}\n`,
+    );
   wf("one", "true");
   wf("million", "node print.cjs 1000000");
   wf("stamped", "node print.cjs 2000 stamp");
@@ -69,7 +90,11 @@ export class Runner {
     const nodeArgs = (process.env.STAX_BENCH_RUNNER_NODE_ARGS ?? "").split(" ").filter(Boolean);
     const env = { ...process.env, STAX_HOME: home, STAX_PORT: "0" };
     const state = join(loadConfig(env, { workspace: ws }).dataDir, "runner.json");
-    const proc = spawn(process.execPath, [...nodeArgs, join(ROOT, "bin", "stax"), "runner", "start", "--foreground", "--port", "0", "--workspace", ws], { env, stdio: "ignore" });
+    const proc = spawn(
+      process.execPath,
+      [...nodeArgs, join(ROOT, "bin", "stax"), "runner", "start", "--foreground", "--port", "0", "--workspace", ws],
+      { env, stdio: "ignore" },
+    );
     process.once("exit", () => proc.kill());
     for (let i = 0; i < 200 && !existsSync(state); i++) await sleep(50);
     if (!existsSync(state)) throw new Error("the runner did not start; run npm run build first");
@@ -77,14 +102,19 @@ export class Runner {
   }
 
   async post(workflow: string): Promise<string> {
-    const res = await fetch(`${this.url}/api/runs`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ workflow, sandbox: { strategy: "none" } }) });
+    const res = await fetch(`${this.url}/api/runs`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ workflow, sandbox: { strategy: "none" } }),
+    });
     if (res.status !== 201) throw new Error(`POST /api/runs: ${res.status} ${await res.text()}`);
     return ((await res.json()) as { id: string }).id;
   }
 
   async waitFor(runId: string): Promise<void> {
     for (const t = Date.now(); Date.now() - t < 60_000; await sleep(50)) {
-      if (((await (await fetch(`${this.url}/api/runs/${runId}`)).json()) as { status: string }).status === "completed") return;
+      if (((await (await fetch(`${this.url}/api/runs/${runId}`)).json()) as { status: string }).status === "completed")
+        return;
     }
     throw new Error(`bench: run ${runId} did not complete`);
   }
@@ -152,13 +182,17 @@ export async function triggerLatency(r: Runner): Promise<Row[]> {
     const t0 = performance.now();
     const id = await r.post("one");
 
-    for (const t = Date.now(); !completed.has(id); await sleep(1)) if (Date.now() - t > 30_000) throw new Error(`bench: run ${id} did not complete in 30 s`);
+    for (const t = Date.now(); !completed.has(id); await sleep(1))
+      if (Date.now() - t > 30_000) throw new Error(`bench: run ${id} did not complete in 30 s`);
     if (i >= 5) lat.push(firstStep.get(id)! - t0);
   }
   close();
   const p50 = pct(lat, 50);
   return [
-    { name: "trigger → first step.started, p50", value: `${ms(p50)}  (${(p50 / pct(rtt, 50)).toFixed(1)}× GET /health round trip, ${ms(pct(rtt, 50))})` },
+    {
+      name: "trigger → first step.started, p50",
+      value: `${ms(p50)}  (${(p50 / pct(rtt, 50)).toFixed(1)}× GET /health round trip, ${ms(pct(rtt, 50))})`,
+    },
     { name: "trigger → first step.started, p95", value: ms(pct(lat, 95)) },
   ];
 }
@@ -210,15 +244,29 @@ export type Client = "socket" | "curl";
 export const hasCurl = (): boolean => spawnSync("curl", ["--version"], { stdio: "ignore" }).status === 0;
 
 /** A subscriber process, ready once the runner has written the stream's first bytes (after it counts it in). */
-export async function subscriber(url: string, client: Client = "socket"): Promise<{ file: string; pid: number; close: () => void; cpuSeconds: () => number }> {
+export async function subscriber(
+  url: string,
+  client: Client = "socket",
+): Promise<{ file: string; pid: number; close: () => void; cpuSeconds: () => number }> {
   const file = join(mkdtempSync(join(tmpdir(), "stax-bench-sub-")), "stream");
   // Detached, so that closing it stops the shell's curl too (the process group).
-  const child = client === "curl" ? spawn("sh", ["-c", CURL_SUBSCRIBER, "sh", url, file], { stdio: "ignore", detached: true }) : spawn(process.execPath, ["-e", SUBSCRIBER, url, file], { stdio: ["ignore", "ignore", "inherit"], detached: true });
+  const child =
+    client === "curl"
+      ? spawn("sh", ["-c", CURL_SUBSCRIBER, "sh", url, file], { stdio: "ignore", detached: true })
+      : spawn(process.execPath, ["-e", SUBSCRIBER, url, file], {
+          stdio: ["ignore", "ignore", "inherit"],
+          detached: true,
+        });
   live.add(child.pid!);
   const connected = () => existsSync(file) && statSync(file).size > 0;
   for (let i = 0; i < 400 && !connected(); i++) await sleep(5);
   if (!connected()) throw new Error(`bench: a ${client} subscriber did not connect in 2 s`);
-  return { file, pid: child.pid!, close: () => (live.delete(child.pid!), kill(child.pid!)), cpuSeconds: () => cpuSeconds(child.pid!) };
+  return {
+    file,
+    pid: child.pid!,
+    close: () => (live.delete(child.pid!), kill(child.pid!)),
+    cpuSeconds: () => cpuSeconds(child.pid!),
+  };
 }
 
 /** The process groups of the subscribers not closed yet: stopped when the benchmark exits. */
@@ -272,7 +320,19 @@ export function count(file: string): { lines: number; overflows: number } {
  * 1M lines through the runner with `n` subscribers: lines/s from trigger to the last subscriber's
  * `run.completed`, and the CPU the runner and (socket clients) the subscribers took meanwhile.
  */
-export async function millionLines(r: Runner, n: number, client: Client = "socket"): Promise<{ rate: number; lost: number; overflows: number; persisted: number; peakMiB: number; runnerCpu: number; subscribersCpu: number }> {
+export async function millionLines(
+  r: Runner,
+  n: number,
+  client: Client = "socket",
+): Promise<{
+  rate: number;
+  lost: number;
+  overflows: number;
+  persisted: number;
+  peakMiB: number;
+  runnerCpu: number;
+  subscribersCpu: number;
+}> {
   const subs = await Promise.all(Array.from({ length: n }, () => subscriber(r.url, client)));
   const cpu0 = cpuSeconds(r.proc.pid!);
   const subsCpu0 = subs.reduce((a, x) => a + x.cpuSeconds(), 0);
@@ -302,15 +362,25 @@ export async function millionLines(r: Runner, n: number, client: Client = "socke
 /** Each case on a fresh runner: VmHWM is a high-water mark, so one case must not inherit another's. */
 async function throughput(ws: string): Promise<Row[]> {
   const direct = directLinesPerSecond(ws);
-  const rows: Row[] = [{ name: "1M lines piped straight to wc -l (baseline)", value: `${Math.round(direct).toLocaleString("en")} lines/s` }];
-  const cases: [number, Client][] = [[0, "socket"], [1, "socket"], [10, "socket"]];
+  const rows: Row[] = [
+    {
+      name: "1M lines piped straight to wc -l (baseline)",
+      value: `${Math.round(direct).toLocaleString("en")} lines/s`,
+    },
+  ];
+  const cases: [number, Client][] = [
+    [0, "socket"],
+    [1, "socket"],
+    [10, "socket"],
+  ];
   if (hasCurl()) cases.push([10, "curl"]);
   for (const [n, client] of cases) {
     const home = mkdtempSync(join(tmpdir(), "stax-bench-home-"));
     const r = await Runner.start(ws, home);
     try {
       const m = await millionLines(r, n, client);
-      const subsCpu = n === 0 || Number.isNaN(m.subscribersCpu) ? "" : `, the subscribers ${m.subscribersCpu.toFixed(2)} s`;
+      const subsCpu =
+        n === 0 || Number.isNaN(m.subscribersCpu) ? "" : `, the subscribers ${m.subscribersCpu.toFixed(2)} s`;
       rows.push({
         name: `1M lines, ${n} subscriber${n === 1 ? "" : "s"}${client === "curl" ? " (curl -N)" : ""}`,
         value: `${Math.round(m.rate).toLocaleString("en")} lines/s (${(m.rate / direct).toFixed(2)}× baseline); persisted ${m.persisted.toLocaleString("en")}; lost ${m.lost}; overflows ${m.overflows} (resumed by Last-Event-ID); runner VmHWM ${m.peakMiB.toFixed(0)} MiB; CPU: the runner ${m.runnerCpu.toFixed(2)} s${subsCpu}`,
@@ -359,7 +429,10 @@ export async function benchRunner(): Promise<Row[]> {
     rows.push(...(await throughput(ws)));
     const one = await fanOut(r, 1);
     const many = await fanOut(r, 200);
-    rows.push({ name: "200 subscribers: p99 print → arrival", value: `${ms(many.p99)}  (${(many.p99 / Math.max(one.p99, 0.5)).toFixed(1)}× 1 subscriber, ${ms(one.p99)}); lost ${many.lost} of ${200 * 2000}` });
+    rows.push({
+      name: "200 subscribers: p99 print → arrival",
+      value: `${ms(many.p99)}  (${(many.p99 / Math.max(one.p99, 0.5)).toFixed(1)}× 1 subscriber, ${ms(one.p99)}); lost ${many.lost} of ${200 * 2000}`,
+    });
     return rows;
   } finally {
     await r.stop();

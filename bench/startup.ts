@@ -17,9 +17,18 @@ const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floo
 /** CPU ms of one run of a command line (run by bash, which reports its children's CPU). */
 function cpu(argv: string[], cwd: string, env: NodeJS.ProcessEnv): number {
   const q = (s: string) => `'${s.replace(/'/g, "'\\''")}'`;
-  const r = spawnSync("bash", ["-c", `${argv.map(q).join(" ")} >/dev/null 2>&1 || exit 9; times`], { cwd, env, encoding: "utf8" });
+  const r = spawnSync("bash", ["-c", `${argv.map(q).join(" ")} >/dev/null 2>&1 || exit 9; times`], {
+    cwd,
+    env,
+    encoding: "utf8",
+  });
   if (r.status !== 0) throw new Error(`${argv.join(" ")} failed (${r.status}); run npm run build first`);
-  const [user, sys] = [...r.stdout.trim().split("\n")[1].matchAll(/(\d+)m([\d.]+)s/g)].map((m) => Number(m[1]) * 60_000 + Number(m[2]) * 1000);
+  const [user, sys] = [
+    ...r.stdout
+      .trim()
+      .split("\n")[1]
+      .matchAll(/(\d+)m([\d.]+)s/g),
+  ].map((m) => Number(m[1]) * 60_000 + Number(m[2]) * 1000);
   return user + sys;
 }
 
@@ -27,12 +36,25 @@ export async function benchStartup(): Promise<{ name: string; value: string }[]>
   const ws = mkdtempSync(join(tmpdir(), "stax-bench-startup-"));
   try {
     mkdirSync(join(ws, ".github", "workflows"), { recursive: true });
-    writeFileSync(join(ws, ".github", "workflows", "one.yml"), "on: push\njobs:\n  one:\n    runs-on: ubuntu-latest\n    steps:\n      - run: \"true\"\n");
-    const git = (...a: string[]) => execFileSync("git", ["-c", "user.name=bench", "-c", "user.email=bench@example.invalid", ...a], { cwd: ws, stdio: "ignore" });
+    writeFileSync(
+      join(ws, ".github", "workflows", "one.yml"),
+      'on: push\njobs:\n  one:\n    runs-on: ubuntu-latest\n    steps:\n      - run: "true"\n',
+    );
+    const git = (...a: string[]) =>
+      execFileSync("git", ["-c", "user.name=bench", "-c", "user.email=bench@example.invalid", ...a], {
+        cwd: ws,
+        stdio: "ignore",
+      });
     git("init", "-q", "-b", "main");
     git("add", "-A");
     git("commit", "-qm", "bench");
-    const env = { ...process.env, STAX_HOME: join(ws, ".stax-home"), STAX_WORKSPACE: "", RUNNER_URL: "", NO_COLOR: "1" };
+    const env = {
+      ...process.env,
+      STAX_HOME: join(ws, ".stax-home"),
+      STAX_WORKSPACE: "",
+      RUNNER_URL: "",
+      NO_COLOR: "1",
+    };
     const node = process.execPath;
     const base: number[] = [];
     const version: number[] = [];
@@ -50,13 +72,20 @@ export async function benchStartup(): Promise<{ name: string; value: string }[]>
       step.push(cpu(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", "true"], ws, env));
     }
     const b = median(base);
-    const ratio = (xs: number[], minus = 0) => `${median(xs).toFixed(0)} ms CPU, ${((median(xs) - minus) / b).toFixed(2)}× node -e 0`;
+    const ratio = (xs: number[], minus = 0) =>
+      `${median(xs).toFixed(0)} ms CPU, ${((median(xs) - minus) / b).toFixed(2)}× node -e 0`;
     return [
-      { name: `node -e 0 (Node ${process.versions.node}; medians of ${PAIRS} interleaved runs)`, value: `${b.toFixed(0)} ms CPU` },
+      {
+        name: `node -e 0 (Node ${process.versions.node}; medians of ${PAIRS} interleaved runs)`,
+        value: `${b.toFixed(0)} ms CPU`,
+      },
       { name: "stax --version", value: `${ratio(version)} (target ≤ 1.3×)` },
       { name: "stax --help", value: ratio(help) },
       { name: "stax run -l (one workflow)", value: ratio(list) },
-      { name: "stax run of a one-step workflow, minus the step", value: `${ratio(run, median(step))}; the step (bash running true) ${median(step).toFixed(1)} ms (target ≤ 1.5×)` },
+      {
+        name: "stax run of a one-step workflow, minus the step",
+        value: `${ratio(run, median(step))}; the step (bash running true) ${median(step).toFixed(1)} ms (target ≤ 1.5×)`,
+      },
     ];
   } finally {
     rmSync(ws, { recursive: true, force: true });

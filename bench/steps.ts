@@ -23,7 +23,16 @@ const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floo
 async function engineOnce(workspace: string, file: string): Promise<number> {
   const workflow = await loadWorkflow(file, workspace);
   const t0 = performance.now();
-  const handle = startRun({ runId: "bench", runNumber: 1, workspace, workflow, event: "push", hostEnv: process.env, tempDir: mkdtempSync(join(tmpdir(), "stax-bench-")), sink: { emit() {} } });
+  const handle = startRun({
+    runId: "bench",
+    runNumber: 1,
+    workspace,
+    workflow,
+    event: "push",
+    hostEnv: process.env,
+    tempDir: mkdtempSync(join(tmpdir(), "stax-bench-")),
+    sink: { emit() {} },
+  });
   const run = await handle.done;
   if (run.conclusion !== "success") throw new Error(`bench run failed: ${run.conclusion}`);
   return performance.now() - t0;
@@ -34,7 +43,9 @@ const BEFORE = process.env.STAX_BENCH_BEFORE;
 
 function cliOnce(workspace: string, file: string, root = join(import.meta.dirname, "..")): number {
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, [join(root, "bin", "stax"), "run", file, "--workspace", workspace], { stdio: "ignore" });
+  const r = spawnSync(process.execPath, [join(root, "bin", "stax"), "run", file, "--workspace", workspace], {
+    stdio: "ignore",
+  });
   if (r.status !== 0) throw new Error(`bin/stax run ${file} failed (${r.status}); run npm run build first`);
   return performance.now() - t0;
 }
@@ -53,7 +64,10 @@ async function nodeLoopOnce(scripts: string[]): Promise<number> {
 
 function bashLoopOnce(dir: string): number {
   const t0 = performance.now();
-  const r = spawnSync("bash", ["-c", `for f in "${dir}"/*.sh; do bash --noprofile --norc -eo pipefail "$f" || exit 1; done`]);
+  const r = spawnSync("bash", [
+    "-c",
+    `for f in "${dir}"/*.sh; do bash --noprofile --norc -eo pipefail "$f" || exit 1; done`,
+  ]);
   if (r.status !== 0) throw new Error("bash loop failed");
   return performance.now() - t0;
 }
@@ -63,7 +77,8 @@ export async function benchSteps(): Promise<{ name: string; value: string }[]> {
   try {
     mkdirSync(join(workspace, ".github/workflows"), { recursive: true });
     const file = join(workspace, ".github/workflows/steps.yml");
-    const workflow = (n: number) => `on: push\njobs:\n  steps:\n    runs-on: ubuntu-latest\n    steps:\n${"      - run: true\n".repeat(n)}`;
+    const workflow = (n: number) =>
+      `on: push\njobs:\n  steps:\n    runs-on: ubuntu-latest\n    steps:\n${"      - run: true\n".repeat(n)}`;
     writeFileSync(file, workflow(STEPS));
     const one = join(workspace, ".github/workflows/one.yml");
     writeFileSync(one, workflow(1));
@@ -92,16 +107,32 @@ export async function benchSteps(): Promise<{ name: string; value: string }[]> {
     const b = median(bashLoop);
     const c = median(cli) * STEPS;
     const rows = [
-      { name: `bin/stax run: per step, (T(${STEPS}) − T(1)) / ${STEPS - 1}`, value: `${(c / STEPS).toFixed(2)} ms/step` },
-      { name: `in-process engine (tsx): 1 job × ${STEPS} \`run: true\` steps`, value: `${e.toFixed(0)} ms (${(e / STEPS).toFixed(2)} ms/step)` },
-      { name: "floor (a): same scripts spawned from a Node loop", value: `${n.toFixed(0)} ms (${(n / STEPS).toFixed(2)} ms/step)` },
-      { name: "floor (b): same scripts from a bash for-loop", value: `${b.toFixed(0)} ms (${(b / STEPS).toFixed(2)} ms/step)` },
+      {
+        name: `bin/stax run: per step, (T(${STEPS}) − T(1)) / ${STEPS - 1}`,
+        value: `${(c / STEPS).toFixed(2)} ms/step`,
+      },
+      {
+        name: `in-process engine (tsx): 1 job × ${STEPS} \`run: true\` steps`,
+        value: `${e.toFixed(0)} ms (${(e / STEPS).toFixed(2)} ms/step)`,
+      },
+      {
+        name: "floor (a): same scripts spawned from a Node loop",
+        value: `${n.toFixed(0)} ms (${(n / STEPS).toFixed(2)} ms/step)`,
+      },
+      {
+        name: "floor (b): same scripts from a bash for-loop",
+        value: `${b.toFixed(0)} ms (${(b / STEPS).toFixed(2)} ms/step)`,
+      },
       { name: "ratio bin/stax / floor (a)", value: `${(c / n).toFixed(2)}×` },
       { name: "ratio bin/stax / floor (b)  [target ≤ 1.3×]", value: `${(c / b).toFixed(2)}×` },
       { name: "ratio in-process engine / floor (a)", value: `${(e / n).toFixed(2)}×` },
       { name: "ratio engine / floor (b)", value: `${(e / b).toFixed(2)}×` },
     ];
-    if (BEFORE) rows.splice(1, 0, { name: "before: STAX_BENCH_BEFORE's bin/stax run, per step", value: `${median(before).toFixed(2)} ms/step (${(median(before) / (b / STEPS)).toFixed(2)}× floor (b))` });
+    if (BEFORE)
+      rows.splice(1, 0, {
+        name: "before: STAX_BENCH_BEFORE's bin/stax run, per step",
+        value: `${median(before).toFixed(2)} ms/step (${(median(before) / (b / STEPS)).toFixed(2)}× floor (b))`,
+      });
     return rows;
   } finally {
     rmSync(workspace, { recursive: true, force: true });

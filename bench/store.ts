@@ -30,7 +30,10 @@ interface RunnerRound {
 
 function round<T = Round>(node: string, root: string, mode = "all"): T {
   // This checkout's tsx runs both: the other checkout's sources are imported by path.
-  const r = spawnSync(node, ["--import", import.meta.resolve("tsx"), CHILD, root, mode], { encoding: "utf8", timeout: 600_000 });
+  const r = spawnSync(node, ["--import", import.meta.resolve("tsx"), CHILD, root, mode], {
+    encoding: "utf8",
+    timeout: 600_000,
+  });
   if (r.status !== 0) throw new Error(`store bench on ${root} failed: ${r.stderr}`);
   return JSON.parse(r.stdout.trim().split("\n").pop() as string) as T;
 }
@@ -39,7 +42,9 @@ function round<T = Round>(node: string, root: string, mode = "all"): T {
 const range = (xs: number[], digits = 0) => {
   const sorted = [...xs].sort((a, b) => a - b);
   const [lo, mid, hi] = [sorted[0], sorted[Math.floor(sorted.length / 2)], sorted[sorted.length - 1]];
-  return lo.toFixed(digits) === hi.toFixed(digits) ? lo.toFixed(digits) : `${mid.toFixed(digits)} (${lo.toFixed(digits)}–${hi.toFixed(digits)})`;
+  return lo.toFixed(digits) === hi.toFixed(digits)
+    ? lo.toFixed(digits)
+    : `${mid.toFixed(digits)} (${lo.toFixed(digits)}–${hi.toFixed(digits)})`;
 };
 const k = (xs: number[]) => range(xs.map((x) => x / 1000)).replace(/\d+/g, "$&k");
 
@@ -56,16 +61,39 @@ export async function benchStore(): Promise<{ name: string; value: string }[]> {
     afterRunner.push(round<RunnerRound>(process.execPath, ROOT, "runner"));
     if (before) wasRunner.push(round<RunnerRound>(beforeNode, before, "runner"));
   }
-  const runnerRow = (rs: RunnerRound[]) => `${k(rs.map((r) => r.runnerLinesPerS))} lines/s, the runner's CPU ${range(rs.map((r) => r.runnerCpu), 2)} s, lost ${Math.max(...rs.map((r) => r.lost))}`;
+  const runnerRow = (rs: RunnerRound[]) =>
+    `${k(rs.map((r) => r.runnerLinesPerS))} lines/s, the runner's CPU ${range(
+      rs.map((r) => r.runnerCpu),
+      2,
+    )} s, lost ${Math.max(...rs.map((r) => r.lost))}`;
   const row = (name: string, pick: (r: Round) => number, fmt: (xs: number[]) => string) => ({
     name,
     value: `${fmt(after.map(pick))} (Node ${after[0].node})${was.length ? `; before: ${fmt(was.map(pick))} (Node ${was[0].node}, better-sqlite3)` : ""}`,
   });
   return [
-    row("one event per append (µs per append)", (r) => r.singleUs, (xs) => `${range(xs)} µs`),
-    row("log lines appended in batches of 1,000", (r) => r.batchedLinesPerS, (xs) => `${k(xs)} lines/s`),
-    row("log lines to 10 connections following one writer", (r) => r.linesPerS, (xs) => `${k(xs)} lines/s`),
-    { name: "the runner: 1M lines of a step to 10 SSE subscribers", value: `${runnerRow(afterRunner)} (Node ${afterRunner[0].node})${wasRunner.length ? `; before: ${runnerRow(wasRunner)} (Node ${wasRunner[0].node}, better-sqlite3)` : ""}` },
-    row("crash recovery: open + recover 20 runs, 300k lines, writer killed", (r) => r.recoverMs, (xs) => `${range(xs)} ms`),
+    row(
+      "one event per append (µs per append)",
+      (r) => r.singleUs,
+      (xs) => `${range(xs)} µs`,
+    ),
+    row(
+      "log lines appended in batches of 1,000",
+      (r) => r.batchedLinesPerS,
+      (xs) => `${k(xs)} lines/s`,
+    ),
+    row(
+      "log lines to 10 connections following one writer",
+      (r) => r.linesPerS,
+      (xs) => `${k(xs)} lines/s`,
+    ),
+    {
+      name: "the runner: 1M lines of a step to 10 SSE subscribers",
+      value: `${runnerRow(afterRunner)} (Node ${afterRunner[0].node})${wasRunner.length ? `; before: ${runnerRow(wasRunner)} (Node ${wasRunner[0].node}, better-sqlite3)` : ""}`,
+    },
+    row(
+      "crash recovery: open + recover 20 runs, 300k lines, writer killed",
+      (r) => r.recoverMs,
+      (xs) => `${range(xs)} ms`,
+    ),
   ];
 }

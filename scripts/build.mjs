@@ -18,7 +18,10 @@ const builtinsByRequire = {
       if (!isBuiltin(a.path)) return undefined;
       return a.kind === "require-call" ? { path: a.path, external: true } : { path: a.path, namespace: "builtin" };
     });
-    b.onLoad({ filter: /.*/, namespace: "builtin" }, (a) => ({ contents: `module.exports = require(${JSON.stringify(a.path)});`, loader: "js" }));
+    b.onLoad({ filter: /.*/, namespace: "builtin" }, (a) => ({
+      contents: `module.exports = require(${JSON.stringify(a.path)});`,
+      loader: "js",
+    }));
   },
 };
 

@@ -26,7 +26,12 @@ const r = await startTestRunner({ workspace, home: join(tmp, "home"), webRoot: W
 const browser = await launchBrowser();
 try {
   const start = async (workflow: string, inputs: Record<string, string>, extra: Record<string, unknown> = {}) => {
-    const created = await r.json<WorkflowRun>("POST", "/api/runs", { workflow, inputs, sandbox: { strategy: "none" }, ...extra });
+    const created = await r.json<WorkflowRun>("POST", "/api/runs", {
+      workflow,
+      inputs,
+      sandbox: { strategy: "none" },
+      ...extra,
+    });
     if (created.status !== 201) throw new Error(`POST /api/runs: ${created.status} ${JSON.stringify(created.body)}`);
     return r.waitCompleted(created.body.id, 60_000);
   };

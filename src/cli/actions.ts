@@ -14,7 +14,9 @@ function spec(s: string): string {
 
 /** `stax actions add|pull|list|rm`: the offline action cache (STAX_ACTIONS_CACHE). */
 export function registerActions(program: Command): void {
-  const actions = program.command("actions").description("the action cache: remote actions and reusable workflows available offline");
+  const actions = program
+    .command("actions")
+    .description("the action cache: remote actions and reusable workflows available offline");
   actions
     .command("add")
     .argument("<owner/repo@ref>")
@@ -37,8 +39,16 @@ export function registerActions(program: Command): void {
     .action(async (s: string) => {
       const c = cliConfig();
       const { owner, repo, ref } = parseRepoRef(spec(s));
-      const got = await gitFetcher(c.actionsCache, { token: process.env.GITHUB_TOKEN, probeMs: 3000 })(owner, repo, ref);
-      if (!got.ok) throw new StaxError("FETCH_FAILED", `could not pull ${s}: ${got.error}\nwithout the network, use: stax actions add ${s} <dir>`);
+      const got = await gitFetcher(c.actionsCache, { token: process.env.GITHUB_TOKEN, probeMs: 3000 })(
+        owner,
+        repo,
+        ref,
+      );
+      if (!got.ok)
+        throw new StaxError(
+          "FETCH_FAILED",
+          `could not pull ${s}: ${got.error}\nwithout the network, use: stax actions add ${s} <dir>`,
+        );
       console.log(`cached ${s} in ${got.value}`);
     });
   actions
@@ -49,15 +59,21 @@ export function registerActions(program: Command): void {
       const c = cliConfig();
       const list = listCache(c.actionsCache);
       if (o.json) console.log(JSON.stringify(list, null, 2));
-      else if (!list.length) console.log(`the action cache (${c.actionsCache}) is empty; fill it with: stax actions add owner/repo@ref <dir>`);
-      else for (const e of list) console.log(`${e.owner}/${e.repo}@${e.ref}  ${e.commit ? e.commit.slice(0, 12) : "-"}  ${e.source ?? ""}`);
+      else if (!list.length)
+        console.log(
+          `the action cache (${c.actionsCache}) is empty; fill it with: stax actions add owner/repo@ref <dir>`,
+        );
+      else
+        for (const e of list)
+          console.log(`${e.owner}/${e.repo}@${e.ref}  ${e.commit ? e.commit.slice(0, 12) : "-"}  ${e.source ?? ""}`);
     });
   actions
     .command("rm")
     .argument("<owner/repo@ref>")
     .description("remove an action from the cache")
     .action((s: string) => {
-      if (!removeFromCache(cliConfig().actionsCache, spec(s))) throw new StaxError("BAD_REQUEST", `${s} is not in the action cache`);
+      if (!removeFromCache(cliConfig().actionsCache, spec(s)))
+        throw new StaxError("BAD_REQUEST", `${s} is not in the action cache`);
       console.log(`removed ${s}`);
     });
 }

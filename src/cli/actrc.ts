@@ -65,16 +65,25 @@ export function actrcArgs(text: string, env: NodeJS.ProcessEnv = process.env): s
 
 /** `$NAME` and `${NAME}` from the environment (unset: empty), as act's os.ExpandEnv. */
 function expand(line: string, env: NodeJS.ProcessEnv): string {
-  return line.replace(/\$\{([^}]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (_, braced: string | undefined, bare: string | undefined) => env[braced ?? bare ?? ""] ?? "");
+  return line.replace(
+    /\$\{([^}]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g,
+    (_, braced: string | undefined, bare: string | undefined) => env[braced ?? bare ?? ""] ?? "",
+  );
 }
 
 /**
  * `argv` with every `.actrc`'s flags put right after a `stax run` (before the command line's, which
  * win), and a line for stderr per file that gave some.
  */
-export function withActrc(argv: string[], cwd: string, env: NodeJS.ProcessEnv = process.env, home = homedir()): { argv: string[]; said: string[] } {
+export function withActrc(
+  argv: string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv = process.env,
+  home = homedir(),
+): { argv: string[]; said: string[] } {
   let i = 2;
-  while (i < argv.length && (argv[i] === "--database" || argv[i].startsWith("--database="))) i += argv[i] === "--database" ? 2 : 1;
+  while (i < argv.length && (argv[i] === "--database" || argv[i].startsWith("--database=")))
+    i += argv[i] === "--database" ? 2 : 1;
   if (argv[i] !== "run") return { argv, said: [] };
   const added: string[] = [];
   const said: string[] = [];
@@ -84,7 +93,9 @@ export function withActrc(argv: string[], cwd: string, env: NodeJS.ProcessEnv = 
     const args = actrcArgs(text, env);
     if (!args.length) continue;
     added.push(...args);
-    said.push(`stax: ${file}: ${args.map((a, k) => (args[k - 1] === "--secret" ? a.replace(/=.*/s, "=***") : a)).join(" ")} (act's .actrc)`);
+    said.push(
+      `stax: ${file}: ${args.map((a, k) => (args[k - 1] === "--secret" ? a.replace(/=.*/s, "=***") : a)).join(" ")} (act's .actrc)`,
+    );
   }
   return { argv: [...argv.slice(0, i + 1), ...added, ...argv.slice(i + 1)], said };
 }

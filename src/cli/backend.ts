@@ -1,5 +1,11 @@
 import { Readable } from "node:stream";
-import { StaxError, type ArtifactInfo, type ListRunsQuery, type RunSnapshot, type WorkflowRun } from "../contract/index.js";
+import {
+  StaxError,
+  type ArtifactInfo,
+  type ListRunsQuery,
+  type RunSnapshot,
+  type WorkflowRun,
+} from "../contract/index.js";
 import { artifactDownload } from "../host/artifacts.js";
 import type { RunnerClient } from "../client/index.js";
 import { connectStore, runLogText, type Store } from "../store/index.js";
@@ -33,10 +39,21 @@ export async function openBackend(c: Config): Promise<Backend> {
       listRuns: (q) => client.request("GET", `/api/runs?${query(q)}`),
       // The run as the store has it, as without a runner: `lastEventId` is for subscribers.
       getRun: async (ref) => {
-        const { lastEventId: _id, ...run } = await client.request<RunSnapshot>("GET", `/api/runs/${encodeURIComponent(ref)}`);
+        const { lastEventId: _id, ...run } = await client.request<RunSnapshot>(
+          "GET",
+          `/api/runs/${encodeURIComponent(ref)}`,
+        );
         return run;
       },
-      logText: (ref, only) => client.request("GET", `/api/runs/${encodeURIComponent(ref)}/logs?${new URLSearchParams(Object.entries(only).filter(([, v]) => v !== undefined && v !== false).map(([k, v]) => [k, String(v)]))}`),
+      logText: (ref, only) =>
+        client.request(
+          "GET",
+          `/api/runs/${encodeURIComponent(ref)}/logs?${new URLSearchParams(
+            Object.entries(only)
+              .filter(([, v]) => v !== undefined && v !== false)
+              .map(([k, v]) => [k, String(v)]),
+          )}`,
+        ),
       listArtifacts: (runId) => client.request("GET", `/api/runs/${runId}/artifacts`),
       artifact: async (run, name) => {
         const res = await client.fetchRaw(`/api/runs/${run.id}/artifacts/${encodeURIComponent(name)}`);
@@ -52,7 +69,8 @@ export async function openBackend(c: Config): Promise<Backend> {
     listRuns: async (q) => (await open()).runs.list(q),
     getRun: async (ref) => findRun(await open(), ref),
     logText: async (ref, only) => runLogText((await open()).logs, await findRun(await open(), ref), only),
-    listArtifacts: async (runId) => (await (await open()).artifacts.list(runId)).map(({ files: _f, isDirectory: _d, ...info }) => info),
+    listArtifacts: async (runId) =>
+      (await (await open()).artifacts.list(runId)).map(({ files: _f, isDirectory: _d, ...info }) => info),
     artifact: async (run, name) => {
       const s = await open();
       const a = (await s.artifacts.list(run.id)).find((x) => x.name === name);

@@ -17,7 +17,8 @@ function install(): void {
     stream.on("error", () => {
       if (closed) return;
       closed = true;
-      if (stream === process.stdout && process.stderr.writable) process.stderr.write("stax: the output was closed; cancelling the run\n");
+      if (stream === process.stdout && process.stderr.writable)
+        process.stderr.write("stax: the output was closed; cancelling the run\n");
       for (const cb of callbacks) cb();
     });
   }

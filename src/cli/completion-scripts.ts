@@ -12,7 +12,13 @@ function paths(s: Spec, prefix = ""): [string, Spec][] {
 }
 
 const names = (s: Spec) => s.flags.flatMap((f) => [f.short, f.long].filter((x): x is string => !!x));
-const valueFlags = (s: Spec) => [...new Set(paths(s).flatMap(([, c]) => c.flags.filter((f) => f.value).flatMap((f) => [f.short, f.long].filter((x): x is string => !!x))))];
+const valueFlags = (s: Spec) => [
+  ...new Set(
+    paths(s).flatMap(([, c]) =>
+      c.flags.filter((f) => f.value).flatMap((f) => [f.short, f.long].filter((x): x is string => !!x)),
+    ),
+  ),
+];
 const quote = (s: string) => `'${s.replace(/'/g, "'\\''")}'`;
 
 /**
@@ -22,7 +28,8 @@ const quote = (s: string) => `'${s.replace(/'/g, "'\\''")}'`;
  */
 function walker(spec: Spec): string {
   const all = paths(spec);
-  const cases = (pick: (s: Spec) => string[]) => all.map(([p, s]) => `    ${quote(p)}) echo ${quote(pick(s).join(" "))} ;;`).join("\n");
+  const cases = (pick: (s: Spec) => string[]) =>
+    all.map(([p, s]) => `    ${quote(p)}) echo ${quote(pick(s).join(" "))} ;;`).join("\n");
   return `_stax_subs() {
   case "$1" in
 ${cases((s) => s.commands.map((c) => c.name))}
@@ -120,22 +127,33 @@ if [[ $zsh_eval_context[-1] == loadautofunc ]]; then _stax "$@"; else compdef _s
 
 /** `stax completion fish`: one `complete` line per command, flag and dynamic list. */
 export function fishScript(spec: Spec): string {
-  const lines = ["# fish completion for stax (stax completion fish > ~/.config/fish/completions/stax.fish)", "complete -c stax -f"];
+  const lines = [
+    "# fish completion for stax (stax completion fish > ~/.config/fish/completions/stax.fish)",
+    "complete -c stax -f",
+  ];
   const desc = (d: string) => quote(d.split("\n")[0].slice(0, 120));
   for (const [path, s] of paths(spec)) {
     const words = path ? path.split(" ") : [];
     // fish sees the sub-command words already typed: every word of the path, and none of its children yet.
     const seen = words.map((w) => `__fish_seen_subcommand_from ${w}`);
-    const notChild = s.commands.length ? [`not __fish_seen_subcommand_from ${s.commands.map((c) => c.name).join(" ")}`] : [];
+    const notChild = s.commands.length
+      ? [`not __fish_seen_subcommand_from ${s.commands.map((c) => c.name).join(" ")}`]
+      : [];
     const at = [...(words.length ? seen : ["__fish_use_subcommand"]), ...notChild].join("; and ");
     for (const c of s.commands) lines.push(`complete -c stax -n ${quote(at)} -a ${c.name} -d ${desc(c.description)}`);
     const inCmd = words.length ? seen.join("; and ") : "true";
     for (const f of s.flags) {
-      const flag = [f.short ? `-s ${f.short.slice(1)}` : "", f.long ? `-l ${f.long.slice(2)}` : ""].filter(Boolean).join(" ");
+      const flag = [f.short ? `-s ${f.short.slice(1)}` : "", f.long ? `-l ${f.long.slice(2)}` : ""]
+        .filter(Boolean)
+        .join(" ");
       lines.push(`complete -c stax -n ${quote(inCmd)} ${flag}${f.value ? " -r -F" : ""} -d ${desc(f.description)}`);
     }
   }
-  lines.push(`complete -c stax -n '__fish_seen_subcommand_from run; and not __fish_seen_subcommand_from (stax completion --list workflows)' -a '(stax completion --list workflows)' -d workflow`);
-  lines.push(`complete -c stax -n '__fish_seen_subcommand_from run' -s j -l job -x -a '(stax completion --list jobs)' -d 'job id'`);
+  lines.push(
+    `complete -c stax -n '__fish_seen_subcommand_from run; and not __fish_seen_subcommand_from (stax completion --list workflows)' -a '(stax completion --list workflows)' -d workflow`,
+  );
+  lines.push(
+    `complete -c stax -n '__fish_seen_subcommand_from run' -s j -l job -x -a '(stax completion --list jobs)' -d 'job id'`,
+  );
   return `${lines.join("\n")}\n`;
 }

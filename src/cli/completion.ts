@@ -37,7 +37,15 @@ export function completionWords(what: string, workspace: string, workflow?: stri
   const stems = workflowStems(workspace);
   if (what === "workflows") return [...stems.keys()];
   if (what !== "jobs") throw new StaxError("BAD_REQUEST", `--list takes workflows or jobs, not ${what}`);
-  const named = workflow === undefined ? undefined : (stems.get(workflow.replace(/\.ya?ml$/, "").split("/").pop() ?? "") ?? (/\.ya?ml$/.test(workflow) ? resolve(workspace, workflow) : undefined));
+  const named =
+    workflow === undefined
+      ? undefined
+      : (stems.get(
+          workflow
+            .replace(/\.ya?ml$/, "")
+            .split("/")
+            .pop() ?? "",
+        ) ?? (/\.ya?ml$/.test(workflow) ? resolve(workspace, workflow) : undefined));
   const files = named ? [named] : [...stems.values()];
   return [...new Set(files.flatMap(jobIds))];
 }
@@ -49,7 +57,9 @@ async function spec(): Promise<Spec> {
   const of = (c: Command): Spec => ({
     name: c.name(),
     description: c.description(),
-    flags: c.options.filter((o) => !o.hidden).map((o) => ({ long: o.long, short: o.short, value: o.required || o.optional, description: o.description })),
+    flags: c.options
+      .filter((o) => !o.hidden)
+      .map((o) => ({ long: o.long, short: o.short, value: o.required || o.optional, description: o.description })),
     commands: c.commands.map(of),
   });
   return of(program);
@@ -62,16 +72,24 @@ export function registerCompletion(program: Command): void {
     .description("print a shell completion script: commands, flags, workflow names and job ids (bash, zsh or fish)")
     .argument("[shell]", "bash, zsh or fish")
     .option("-w, --workspace <dir>", "workspace whose workflows --list reads (default: the current folder)")
-    .addOption(new Option("--list <what>", "workflows or jobs, one a line (what the scripts ask at TAB time)").hideHelp())
+    .addOption(
+      new Option("--list <what>", "workflows or jobs, one a line (what the scripts ask at TAB time)").hideHelp(),
+    )
     .addOption(new Option("--workflow <name>", "with --list jobs: the jobs of this workflow").hideHelp())
     .action(async (shell: string | undefined, o: { workspace?: string; list?: string; workflow?: string }) => {
       if (o.list) {
-        const words = completionWords(o.list, resolve(o.workspace ?? process.env.STAX_WORKSPACE ?? process.cwd()), o.workflow);
+        const words = completionWords(
+          o.list,
+          resolve(o.workspace ?? process.env.STAX_WORKSPACE ?? process.cwd()),
+          o.workflow,
+        );
         if (words.length) process.stdout.write(`${words.join("\n")}\n`);
         return;
       }
-      const make = shell === "bash" ? bashScript : shell === "zsh" ? zshScript : shell === "fish" ? fishScript : undefined;
-      if (!make) throw new StaxError("BAD_REQUEST", `stax completion takes bash, zsh or fish${shell ? `, not ${shell}` : ""}`);
+      const make =
+        shell === "bash" ? bashScript : shell === "zsh" ? zshScript : shell === "fish" ? fishScript : undefined;
+      if (!make)
+        throw new StaxError("BAD_REQUEST", `stax completion takes bash, zsh or fish${shell ? `, not ${shell}` : ""}`);
       process.stdout.write(make(await spec()));
     });
 }

@@ -14,7 +14,9 @@ export function registerDashboard(program: Command): void {
       const c = cliConfig({ workspace: o.workspace });
       let client = await findRunner(c);
       if (!client) {
-        const start = spawn(process.execPath, [process.argv[1], "runner", "start", "--workspace", c.workspace], { stdio: "inherit" });
+        const start = spawn(process.execPath, [process.argv[1], "runner", "start", "--workspace", c.workspace], {
+          stdio: "inherit",
+        });
         await new Promise((r) => start.on("close", r));
         client = await findRunner(c);
       }
@@ -23,7 +25,9 @@ export function registerDashboard(program: Command): void {
       console.log(`dashboard: ${url}`);
       if (o.open && process.stdout.isTTY) {
         const opener = process.platform === "darwin" ? "open" : process.platform === "win32" ? "start" : "xdg-open";
-        spawn(opener, [url], { stdio: "ignore", detached: true }).on("error", () => {}).unref();
+        spawn(opener, [url], { stdio: "ignore", detached: true })
+          .on("error", () => {})
+          .unref();
       }
     });
 }

@@ -58,6 +58,10 @@ export async function findRunner(c: Config): Promise<RunnerClient | undefined> {
 /** Like findRunner, but a usage error naming the fix when none answers. */
 export async function requireRunner(c: Config): Promise<RunnerClient> {
   const client = await findRunner(c);
-  if (!client) throw new StaxError("RUNNER_UNAVAILABLE", `no runner is serving ${c.workspace}; start one with: stax runner start${c.runnerUrl ? ` (RUNNER_URL=${c.runnerUrl} does not answer)` : ""}`);
+  if (!client)
+    throw new StaxError(
+      "RUNNER_UNAVAILABLE",
+      `no runner is serving ${c.workspace}; start one with: stax runner start${c.runnerUrl ? ` (RUNNER_URL=${c.runnerUrl} does not answer)` : ""}`,
+    );
   return client;
 }

@@ -6,10 +6,21 @@ import type { Command } from "commander";
  * one whose help shows no example.
  */
 export const EXAMPLES: Record<string, string[]> = {
-  run: ["stax run ci.yml                      # one workflow, in this process or on the runner", "stax run pull_request --base main   # every workflow a pull request would trigger", "stax run ci -j test --matrix node:20 # one job's legs with node 20", "stax run -l                          # what a push would run, without running it"],
-  validate: ["stax validate                        # every workflow of .github/workflows", "stax validate .github/workflows/ci.yml"],
+  run: [
+    "stax run ci.yml                      # one workflow, in this process or on the runner",
+    "stax run pull_request --base main   # every workflow a pull request would trigger",
+    "stax run ci -j test --matrix node:20 # one job's legs with node 20",
+    "stax run -l                          # what a push would run, without running it",
+  ],
+  validate: [
+    "stax validate                        # every workflow of .github/workflows",
+    "stax validate .github/workflows/ci.yml",
+  ],
   runner: ["stax runner start && stax runner status"],
-  "runner start": ["stax runner start                    # in the background on 127.0.0.1:4800", "stax runner start --port 0 --foreground"],
+  "runner start": [
+    "stax runner start                    # in the background on 127.0.0.1:4800",
+    "stax runner start --port 0 --foreground",
+  ],
   "runner stop": ["stax runner stop -w ~/src/app"],
   "runner status": ["stax runner status --json"],
   runs: ["stax runs --status failure -n 5"],
@@ -17,9 +28,13 @@ export const EXAMPLES: Record<string, string[]> = {
   cancel: ["stax cancel last"],
   rerun: ["stax rerun last --failed               # only the failed jobs and what depends on them"],
   workflows: ["stax workflows --json"],
-  log: ["stax log last --failed", "stax log 12 -f --job build", "stax log last --timestamps --step 2   # each line with its time (UTC)"],
-  secret: ["printf %s \"$TOKEN\" | stax secret set NPM_TOKEN"],
-  "secret set": ["printf %s \"$TOKEN\" | stax secret set NPM_TOKEN"],
+  log: [
+    "stax log last --failed",
+    "stax log 12 -f --job build",
+    "stax log last --timestamps --step 2   # each line with its time (UTC)",
+  ],
+  secret: ['printf %s "$TOKEN" | stax secret set NPM_TOKEN'],
+  "secret set": ['printf %s "$TOKEN" | stax secret set NPM_TOKEN'],
   "secret list": ["stax secret list --json"],
   "secret rm": ["stax secret rm NPM_TOKEN"],
   "secret import": ["stax secret import .secrets"],
@@ -41,7 +56,11 @@ export const EXAMPLES: Record<string, string[]> = {
   workers: ["stax --database postgres://stax@db/stax workers"],
   db: ["stax --database postgres://stax@db/stax db migrate"],
   "db migrate": ["STAX_DATABASE_URL=postgres://owner@db/stax stax db migrate   # as the role that owns the tables"],
-  completion: ['eval "$(stax completion bash)"                               # bash, in ~/.bashrc', 'stax completion zsh > "${fpath[1]}/_stax"                    # zsh', "stax completion fish > ~/.config/fish/completions/stax.fish  # fish"],
+  completion: [
+    'eval "$(stax completion bash)"                               # bash, in ~/.bashrc',
+    'stax completion zsh > "${fpath[1]}/_stax"                    # zsh',
+    "stax completion fish > ~/.config/fish/completions/stax.fish  # fish",
+  ],
 };
 
 /** Adds its examples to the help of every registered command. */

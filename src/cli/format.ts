@@ -32,10 +32,14 @@ export function summary(run: WorkflowRun): string {
   const width = Math.min(48, Math.max(8, ...run.jobs.map((j) => j.name.length)));
   const lines = [pc.bold("Summary")];
   for (const j of run.jobs) {
-    lines.push(`  ${mark(j.status, j.conclusion)} ${j.name.padEnd(width)}  ${(j.conclusion ?? j.status).padEnd(9)} ${pc.dim(duration(j.startedAt, j.completedAt))}`);
+    lines.push(
+      `  ${mark(j.status, j.conclusion)} ${j.name.padEnd(width)}  ${(j.conclusion ?? j.status).padEnd(9)} ${pc.dim(duration(j.startedAt, j.completedAt))}`,
+    );
   }
   const c = run.conclusion ?? run.status;
   const colour = c === "success" ? pc.green : c === "failure" ? pc.red : pc.magenta;
-  lines.push(`${colour(pc.bold(`Run ${run.number} (${run.id}) ${c}`))} in ${duration(run.startedAt, run.completedAt)}: ${run.workflow}`);
+  lines.push(
+    `${colour(pc.bold(`Run ${run.number} (${run.id}) ${c}`))} in ${duration(run.startedAt, run.completedAt)}: ${run.workflow}`,
+  );
   return lines.join("\n");
 }

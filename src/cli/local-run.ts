@@ -15,7 +15,13 @@ import { planRequest, type RunPlan } from "./run-plan.js";
  * dashboard later) with the stored secrets and variables under the command line's (CTX-08).
  * Aborting `signal` cancels the run as Ctrl-C does.
  */
-export async function runInStore(plan: RunPlan, sink: EventSink, config: Readonly<Config>, signal?: AbortSignal, checkouts?: CheckoutOptions): Promise<WorkflowRun> {
+export async function runInStore(
+  plan: RunPlan,
+  sink: EventSink,
+  config: Readonly<Config>,
+  signal?: AbortSignal,
+  checkouts?: CheckoutOptions,
+): Promise<WorkflowRun> {
   const store = await connectStore(config);
   const runId = randomBytes(4).toString("hex");
   const owner = ownerName("stax-run");
@@ -28,14 +34,38 @@ export async function runInStore(plan: RunPlan, sink: EventSink, config: Readonl
     const vault = new SecretVault(store.secrets, config.dataDir, config.secretsKey);
     const secrets = plan.secrets ?? {};
     // The request is kept with the run (re-runs from the dashboard), and the lease tells the runner who executes it.
-    const request = toStoredRequest(planRequest(plan, "none", checkouts), plan.event, Object.keys(secrets).length ? vault.seal(secrets) : undefined);
+    const request = toStoredRequest(
+      planRequest(plan, "none", checkouts),
+      plan.event,
+      Object.keys(secrets).length ? vault.seal(secrets) : undefined,
+    );
     const recorder = new StoreRecorder(store, (e) => sink.emit(e));
-    const fleet = config.databaseUrl ? await connectFleet(config.databaseUrl, config.leaseMs, store, vault, runId, sink) : undefined;
+    const fleet = config.databaseUrl
+      ? await connectFleet(config.databaseUrl, config.leaseMs, store, vault, runId, sink)
+      : undefined;
     closeFleet = async () => fleet?.close();
     const launched = await launchRun(
-      { runId, request, workflow: plan.workflow, workspace: plan.workspace, inputs: plan.inputs, secrets, vars: plan.vars ?? {}, recorder, options: { checkouts }, onStart: (handle) => (stopWatching = watchHandle(handle, signal)) },
+      {
+        runId,
+        request,
+        workflow: plan.workflow,
+        workspace: plan.workspace,
+        inputs: plan.inputs,
+        secrets,
+        vars: plan.vars ?? {},
+        recorder,
+        options: { checkouts },
+        onStart: (handle) => (stopWatching = watchHandle(handle, signal)),
+      },
       runHost(config, store, process.env),
-      { lease: { store, vault, owner, leaseMs: config.leaseMs }, coordination: fleet && { dispatcher: fleet.dispatcher }, onLost: () => process.stderr.write(`\nstax: run ${runId} was taken over by a front-end while this process did not answer (past its lease of ${config.leaseMs / 1000}s); it records nothing more of it: follow it there (stax runs)\n`) },
+      {
+        lease: { store, vault, owner, leaseMs: config.leaseMs },
+        coordination: fleet && { dispatcher: fleet.dispatcher },
+        onLost: () =>
+          process.stderr.write(
+            `\nstax: run ${runId} was taken over by a front-end while this process did not answer (past its lease of ${config.leaseMs / 1000}s); it records nothing more of it: follow it there (stax runs)\n`,
+          ),
+      },
     );
     const watching = watchCancel(store, runId, launched.handle);
     try {
@@ -59,9 +89,25 @@ export async function runInStore(plan: RunPlan, sink: EventSink, config: Readonl
  * workspace goes to the store as the run's source (launchRun), and the workers' events are shown
  * as they are committed.
  */
-async function connectFleet(databaseUrl: string, leaseMs: number, store: Store, vault: SecretVault, runId: string, sink: EventSink): Promise<{ dispatcher: FleetDispatcher; close(): Promise<void> }> {
+async function connectFleet(
+  databaseUrl: string,
+  leaseMs: number,
+  store: Store,
+  vault: SecretVault,
+  runId: string,
+  sink: EventSink,
+): Promise<{ dispatcher: FleetDispatcher; close(): Promise<void> }> {
   const fleet = await PgFleet.connect(databaseUrl);
-  const dispatcher = new FleetDispatcher(fleet, store, vault, (job, labels) => process.stderr.write(`stax: job '${job}' waits for a worker with the labels ${labels.join(", ") || "(any)"}: none is live now (see stax workers)\n`), leaseMs);
+  const dispatcher = new FleetDispatcher(
+    fleet,
+    store,
+    vault,
+    (job, labels) =>
+      process.stderr.write(
+        `stax: job '${job}' waits for a worker with the labels ${labels.join(", ") || "(any)"}: none is live now (see stax workers)\n`,
+      ),
+    leaseMs,
+  );
   store.follow();
   store.events.onCommit((batch) => {
     for (const e of batch) if (e.runId === runId && dispatcher.follows(e.runId, e.jobId)) sink.emit(e);
@@ -97,7 +143,9 @@ function watchHandle(handle: RunHandle, signal?: AbortSignal): () => void {
   let interrupts = 0;
   const onSignal = (): void => {
     interrupts++;
-    process.stderr.write(interrupts === 1 ? "\nstax: cancelling the run (Ctrl-C again to stop at once)\n" : "\nstax: stopping now\n");
+    process.stderr.write(
+      interrupts === 1 ? "\nstax: cancelling the run (Ctrl-C again to stop at once)\n" : "\nstax: stopping now\n",
+    );
     handle.cancel();
   };
   process.on("SIGINT", onSignal);

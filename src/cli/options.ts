@@ -28,7 +28,8 @@ export function dotenvFile(path: string | undefined, flag: string): Record<strin
     throw new StaxError("BAD_REQUEST", `${flag}: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? err}`);
   }
   const { values, errors } = parseDotenv(text);
-  if (errors.length) throw new StaxError("BAD_REQUEST", errors.map((e) => `${path}:${e.line}: ${e.message}`).join("\n"));
+  if (errors.length)
+    throw new StaxError("BAD_REQUEST", errors.map((e) => `${path}:${e.line}: ${e.message}`).join("\n"));
   return values;
 }
 

@@ -10,7 +10,10 @@ export async function main(argv: string[]): Promise<void> {
   const program = new Command("stax")
     .description("run GitHub Actions workflows on this machine, live")
     .version(VERSION)
-    .option("--database <url>", "a PostgreSQL store shared by many machines (STAX_DATABASE_URL); every command that reads runs uses it")
+    .option(
+      "--database <url>",
+      "a PostgreSQL store shared by many machines (STAX_DATABASE_URL); every command that reads runs uses it",
+    )
     .exitOverride()
     .showHelpAfterError();
   // Before or after the command: the URL reaches this process's configuration and the processes it starts.
@@ -45,4 +48,3 @@ export async function main(argv: string[]): Promise<void> {
     process.exitCode = 2;
   }
 }
-

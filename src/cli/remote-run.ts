@@ -8,8 +8,19 @@ import { planRequest, type RunPlan } from "./run-plan.js";
  * Submits a plan to a runner and follows the run over SSE (replayed from its first event, so
  * nothing is missed). Ctrl-C asks the runner to cancel; a second Ctrl-C cancels harder.
  */
-export async function runRemotely(plan: RunPlan, client: RunnerClient, sink: EventSink, sandbox: string, checkouts: CheckoutOptions, signal?: AbortSignal): Promise<WorkflowRun> {
-  const created = await client.request<WorkflowRun>("POST", "/api/runs", planRequest(plan, sandbox as SandboxStrategy, checkouts));
+export async function runRemotely(
+  plan: RunPlan,
+  client: RunnerClient,
+  sink: EventSink,
+  sandbox: string,
+  checkouts: CheckoutOptions,
+  signal?: AbortSignal,
+): Promise<WorkflowRun> {
+  const created = await client.request<WorkflowRun>(
+    "POST",
+    "/api/runs",
+    planRequest(plan, sandbox as SandboxStrategy, checkouts),
+  );
   const onSignal = (): void => {
     process.stderr.write("\nstax: asking the runner to cancel the run (Ctrl-C again to insist)\n");
     client.request("POST", `/api/runs/${created.id}/cancel`, {}).catch(() => {});

@@ -26,15 +26,27 @@ export class RunRenderer implements EventSink {
       case "run.started":
       case "run.completed":
         this.run = e.data.run;
-        if (e.type === "run.started") this.print(pc.bold(`▶ ${e.data.run.workflow} — run ${e.data.run.number} (${e.data.run.id}) on ${e.data.run.trigger.event}`));
+        if (e.type === "run.started")
+          this.print(
+            pc.bold(
+              `▶ ${e.data.run.workflow} — run ${e.data.run.number} (${e.data.run.id}) on ${e.data.run.trigger.event}`,
+            ),
+          );
         break;
       case "job.started":
       case "job.completed": {
         this.jobs.set(e.data.jobId, e.data.job);
         const j = e.data.job;
-        if (e.type === "job.completed" && j.reusedFrom) this.print(`${this.prefix(e.data.jobId)}${mark(j.status, j.conclusion)} job ${j.conclusion}, reused from run ${j.reusedFrom.runNumber} (not run again)`);
-        else if (e.type === "job.completed" && j.conclusion !== "skipped") this.print(`${this.prefix(e.data.jobId)}${mark(j.status, j.conclusion)} job ${j.conclusion} ${pc.dim(duration(j.startedAt, j.completedAt))}`);
-        else if (e.type === "job.completed" && j.conclusion === "skipped") this.print(`${this.prefix(e.data.jobId)}${mark(j.status, j.conclusion)} job skipped`);
+        if (e.type === "job.completed" && j.reusedFrom)
+          this.print(
+            `${this.prefix(e.data.jobId)}${mark(j.status, j.conclusion)} job ${j.conclusion}, reused from run ${j.reusedFrom.runNumber} (not run again)`,
+          );
+        else if (e.type === "job.completed" && j.conclusion !== "skipped")
+          this.print(
+            `${this.prefix(e.data.jobId)}${mark(j.status, j.conclusion)} job ${j.conclusion} ${pc.dim(duration(j.startedAt, j.completedAt))}`,
+          );
+        else if (e.type === "job.completed" && j.conclusion === "skipped")
+          this.print(`${this.prefix(e.data.jobId)}${mark(j.status, j.conclusion)} job skipped`);
         break;
       }
       case "step.started":
@@ -47,7 +59,10 @@ export class RunRenderer implements EventSink {
         }
         const s = e.data.step;
         if (e.type === "step.started") this.print(`${this.prefix(e.data.jobId)}${pc.cyan("▶")} ${s.name}`);
-        else if (s.conclusion !== "skipped") this.print(`${this.prefix(e.data.jobId)}${mark(s.status, s.conclusion)} ${s.name} ${pc.dim(duration(s.startedAt, s.completedAt))}`);
+        else if (s.conclusion !== "skipped")
+          this.print(
+            `${this.prefix(e.data.jobId)}${mark(s.status, s.conclusion)} ${s.name} ${pc.dim(duration(s.startedAt, s.completedAt))}`,
+          );
         break;
       }
       case "step.log":
@@ -98,14 +113,19 @@ export class RunRenderer implements EventSink {
   private tree(): string[] {
     const columns = (this.out as { columns?: number }).columns || 100;
     // Cut names on their plain text, so a long name never wraps (the redraw counts lines).
-    const fit = (text: string, indent: number) => (text.length > columns - indent - 14 ? `${text.slice(0, Math.max(8, columns - indent - 17))}...` : text);
+    const fit = (text: string, indent: number) =>
+      text.length > columns - indent - 14 ? `${text.slice(0, Math.max(8, columns - indent - 17))}...` : text;
     const lines: string[] = [];
     for (const job of this.jobs.values()) {
       if (job.status === "completed" && job.conclusion !== "failure") continue;
-      lines.push(`${mark(job.status, job.conclusion)} ${pc.bold(fit(job.name, 2))} ${pc.dim(duration(job.startedAt, job.completedAt))}`);
+      lines.push(
+        `${mark(job.status, job.conclusion)} ${pc.bold(fit(job.name, 2))} ${pc.dim(duration(job.startedAt, job.completedAt))}`,
+      );
       for (const s of job.steps) {
         if (s.status === "queued") continue;
-        lines.push(`   ${mark(s.status, s.conclusion)} ${fit(s.name, 5)} ${pc.dim(duration(s.startedAt, s.completedAt))}`);
+        lines.push(
+          `   ${mark(s.status, s.conclusion)} ${fit(s.name, 5)} ${pc.dim(duration(s.startedAt, s.completedAt))}`,
+        );
       }
     }
     return lines.slice(-20);

@@ -3,13 +3,24 @@ import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { StaxError } from "../contract/index.js";
 import type { Config } from "../config/config.js";
-import { PgFleet, PgStore, SecretVault, emptyReport, openStore, rekeyLegs, rekeyStore, type RekeyReport } from "../store/index.js";
+import {
+  PgFleet,
+  PgStore,
+  SecretVault,
+  emptyReport,
+  openStore,
+  rekeyLegs,
+  rekeyStore,
+  type RekeyReport,
+} from "../store/index.js";
 import { findRunner } from "./discovery.js";
 
 const NEW_KEY = "STAX_NEW_SECRETS_KEY";
 
 function said(r: RekeyReport, fingerprint: string): string {
-  const lines = [`sealed again under the key with fingerprint ${fingerprint}: ${r.secrets} secret(s), ${r.requests} run request(s), ${r.legs} leg(s)`];
+  const lines = [
+    `sealed again under the key with fingerprint ${fingerprint}: ${r.secrets} secret(s), ${r.requests} run request(s), ${r.legs} leg(s)`,
+  ];
   if (r.unreadable.length) lines.push(`left as they were, since neither key opens them: ${r.unreadable.join(", ")}`);
   return lines.join("\n");
 }
@@ -17,8 +28,13 @@ function said(r: RekeyReport, fingerprint: string): string {
 /** A base64 key of 32 bytes from the environment, refused when it is the key in use. */
 function newKey(c: Config): string {
   const key = process.env[NEW_KEY];
-  if (!key || Buffer.from(key, "base64").length !== 32) throw new StaxError("CONFIG_INVALID", `${NEW_KEY} must hold the new key: base64 of 32 bytes (e.g. from \`openssl rand -base64 32\`)`);
-  if (key === c.secretsKey) throw new StaxError("CONFIG_INVALID", `${NEW_KEY} is the key in use (STAX_SECRETS_KEY): nothing to rotate`);
+  if (!key || Buffer.from(key, "base64").length !== 32)
+    throw new StaxError(
+      "CONFIG_INVALID",
+      `${NEW_KEY} must hold the new key: base64 of 32 bytes (e.g. from \`openssl rand -base64 32\`)`,
+    );
+  if (key === c.secretsKey)
+    throw new StaxError("CONFIG_INVALID", `${NEW_KEY} is the key in use (STAX_SECRETS_KEY): nothing to rotate`);
   return key;
 }
 
@@ -40,7 +56,8 @@ export async function rotateKey(c: Config): Promise<string> {
           const next = new SecretVault(store.secrets, c.dataDir, to);
           fingerprint = next.fingerprint;
           await rekeyStore(store, new SecretVault(store.secrets, c.dataDir, c.secretsKey), next, report);
-          if (ws === basename(c.dataDir)) await rekeyLegs(fleet, new SecretVault(store.secrets, c.dataDir, c.secretsKey), next, report);
+          if (ws === basename(c.dataDir))
+            await rekeyLegs(fleet, new SecretVault(store.secrets, c.dataDir, c.secretsKey), next, report);
         } finally {
           await store.close();
         }
@@ -50,7 +67,11 @@ export async function rotateKey(c: Config): Promise<string> {
     }
     return `${said(report, fingerprint)}\nnow set STAX_SECRETS_KEY to the new key on every front-end, worker and \`stax run\`, and restart them`;
   }
-  if (await findRunner(c)) throw new StaxError("CONFIG_INVALID", "a runner serves this workspace and holds the key in use: stop it first (`stax runner stop`)");
+  if (await findRunner(c))
+    throw new StaxError(
+      "CONFIG_INVALID",
+      "a runner serves this workspace and holds the key in use: stop it first (`stax runner stop`)",
+    );
   const store = openStore(c.dataDir);
   try {
     if (c.secretsKey) {
@@ -63,7 +84,11 @@ export async function rotateKey(c: Config): Promise<string> {
     const file = join(c.dataDir, "secrets.key");
     const pending = `${file}.new`;
     if (!existsSync(pending)) writeFileSync(pending, randomBytes(32).toString("hex"), { mode: 0o600 });
-    const next = new SecretVault(store.secrets, c.dataDir, Buffer.from(readFileSync(pending, "utf8").trim(), "hex").toString("base64"));
+    const next = new SecretVault(
+      store.secrets,
+      c.dataDir,
+      Buffer.from(readFileSync(pending, "utf8").trim(), "hex").toString("base64"),
+    );
     const report = await rekeyStore(store, new SecretVault(store.secrets, c.dataDir), next);
     renameSync(pending, file);
     return said(report, next.fingerprint);

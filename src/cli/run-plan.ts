@@ -1,7 +1,14 @@
 import { existsSync, statSync } from "node:fs";
 import { isAbsolute, join, relative, resolve } from "node:path";
 import { formatDiagnostic, StaxError, type CreateRunRequest, type SandboxStrategy } from "../contract/index.js";
-import { checkRunRequest, defaultEvent, resolveWorkflow, unknownEvent, workflowFiles, type LoadedWorkflow } from "../workflow/index.js";
+import {
+  checkRunRequest,
+  defaultEvent,
+  resolveWorkflow,
+  unknownEvent,
+  workflowFiles,
+  type LoadedWorkflow,
+} from "../workflow/index.js";
 import { collect, dotenvFile, jsonFile, pairs } from "./options.js";
 
 export { collect };
@@ -60,7 +67,10 @@ export interface RunPlan {
 }
 
 /** The parts of a plan that come from the flags alone, the same for every workflow of a run. */
-export type CommonPlan = Pick<RunPlan, "eventPayload" | "secrets" | "env" | "actions" | "vars" | "matrix" | "actor" | "platforms"> & { given: Record<string, unknown> };
+export type CommonPlan = Pick<
+  RunPlan,
+  "eventPayload" | "secrets" | "env" | "actions" | "vars" | "matrix" | "actor" | "platforms"
+> & { given: Record<string, unknown> };
 
 /** `--matrix key:value` (repeatable, act's syntax) → key → values. */
 function matrixFilter(specs: string[] | undefined): Record<string, string[]> | undefined {
@@ -100,7 +110,9 @@ function withActFiles(flags: RunFlags, cwd: string): RunFlags {
     const path = join(dir, name);
     if (out[key] !== undefined || !existsSync(path)) continue;
     out[key] = path;
-    if (!announced.has(path)) announced.add(path), process.stderr.write(`stax: reading ${name} as act does (${flag} ${name}; ${flag} '' reads none)\n`);
+    if (!announced.has(path))
+      (announced.add(path),
+        process.stderr.write(`stax: reading ${name} as act does (${flag} ${name}; ${flag} '' reads none)\n`));
   }
   return out;
 }
@@ -108,7 +120,8 @@ function withActFiles(flags: RunFlags, cwd: string): RunFlags {
 /** Reads and checks the flags every planned workflow shares, with act's default files. */
 export function commonPlan(cliFlags: RunFlags, cwd: string): CommonPlan {
   const flags = withActFiles(cliFlags, cwd);
-  if (flags.eventFile && flags.eventpath && flags.eventFile !== flags.eventpath) throw new StaxError("BAD_REQUEST", "--eventpath is another name for --event-file; give one");
+  if (flags.eventFile && flags.eventpath && flags.eventFile !== flags.eventpath)
+    throw new StaxError("BAD_REQUEST", "--eventpath is another name for --event-file; give one");
   const eventPayload = jsonFile(flags.eventFile ?? flags.eventpath, flags.eventFile ? "--event-file" : "--eventpath");
   const given: Record<string, unknown> = {};
   const fromEvent = eventPayload?.inputs;
@@ -141,7 +154,13 @@ export function workflowsFlag(path: string, cwd: string, workspace: string): { f
 }
 
 /** A plan for one valid workflow and event; bad inputs or unknown `--job` ids are usage errors. */
-export function planFor(workspace: string, workflow: LoadedWorkflow, event: string, common: CommonPlan, jobs: string[] | undefined): RunPlan {
+export function planFor(
+  workspace: string,
+  workflow: LoadedWorkflow,
+  event: string,
+  common: CommonPlan,
+  jobs: string[] | undefined,
+): RunPlan {
   const { given, ...rest } = common;
   const { inputs } = checkRunRequest(workflow, event, given, jobs);
   return { workspace, workflow, event, inputs, jobs: jobs?.length ? jobs : undefined, ...rest };
@@ -164,13 +183,22 @@ function actionOverrides(specs: string[] | undefined, cwd: string): Record<strin
  * Resolves `stax run WORKFLOW`'s arguments. Throws StaxError (exit 2) for an unknown or invalid
  * workflow or event, bad inputs, unknown jobs and unreadable files.
  */
-export async function planRun(ref: string, flags: RunFlags, cwd: string, defaultWorkspace: string, common = commonPlan(flags, cwd)): Promise<RunPlan> {
+export async function planRun(
+  ref: string,
+  flags: RunFlags,
+  cwd: string,
+  defaultWorkspace: string,
+  common = commonPlan(flags, cwd),
+): Promise<RunPlan> {
   const workspace = resolve(flags.workspace ?? defaultWorkspace);
   checkedEvent(flags.event);
   const workflow = await resolveWorkflow(workspace, ref, cwd);
   if (!workflow) {
     const known = (await workflowFiles(workspace)).map((f) => f.slice(workspace.length + 1));
-    throw new StaxError("WORKFLOW_NOT_FOUND", `unknown workflow '${ref}': no such file, file name or workflow name in ${workspace}${known.length ? ` (workflows: ${known.join(", ")})` : " (it has no .github/workflows)"}`);
+    throw new StaxError(
+      "WORKFLOW_NOT_FOUND",
+      `unknown workflow '${ref}': no such file, file name or workflow name in ${workspace}${known.length ? ` (workflows: ${known.join(", ")})` : " (it has no .github/workflows)"}`,
+    );
   }
   if (workflow.errors.length) {
     throw new StaxError("WORKFLOW_INVALID", workflow.errors.map(formatDiagnostic).join("\n"), workflow.errors);
@@ -199,13 +227,21 @@ function checkTrigger(workflow: LoadedWorkflow, event: string, strict: boolean):
 function platformMap(specs: string[] | undefined): Record<string, string> {
   const out = pairs(specs, "--platform");
   for (const [label, target] of Object.entries(out)) {
-    if (!target || /\s/.test(target)) throw new StaxError("BAD_REQUEST", `--platform ${label}=${target}: give host (this machine) or a Docker image, e.g. ${label}=host or ${label}=node:20`);
+    if (!target || /\s/.test(target))
+      throw new StaxError(
+        "BAD_REQUEST",
+        `--platform ${label}=${target}: give host (this machine) or a Docker image, e.g. ${label}=host or ${label}=node:20`,
+      );
   }
   return out;
 }
 
 /** A plan as the API's run request: what `stax run` sends a runner, and stores itself when it runs the plan in this process. */
-export function planRequest(plan: RunPlan, sandbox: SandboxStrategy, checkouts?: { mode?: string; keep?: boolean }): CreateRunRequest {
+export function planRequest(
+  plan: RunPlan,
+  sandbox: SandboxStrategy,
+  checkouts?: { mode?: string; keep?: boolean },
+): CreateRunRequest {
   return {
     workflow: relative(plan.workspace, plan.workflow.filePath),
     event: plan.event,

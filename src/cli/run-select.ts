@@ -1,6 +1,14 @@
 import { basename, resolve } from "node:path";
 import { StaxError } from "../contract/index.js";
-import { defaultBranch, detachedTag, mergeBase, pullRequestChanges, pushChanges, readGitInfo, synthesizePayload } from "../engine/index.js";
+import {
+  defaultBranch,
+  detachedTag,
+  mergeBase,
+  pullRequestChanges,
+  pushChanges,
+  readGitInfo,
+  synthesizePayload,
+} from "../engine/index.js";
 import { listWorkflows, triggerDecision, type TriggerFacts } from "../workflow/index.js";
 import { checkedEvent, commonPlan, planFor, type CommonPlan, type RunFlags, type RunPlan } from "./run-plan.js";
 
@@ -39,7 +47,8 @@ export function eventFacts(workspace: string, event: string, common: CommonPlan,
     const fromPayload = (given?.pull_request as { base?: { ref?: string } } | undefined)?.base?.ref;
     const branch = base ?? fromPayload ?? defaultBranch(workspace);
     const changed = pullRequestChanges(workspace, branch);
-    if (!changed && base) throw new StaxError("BAD_REQUEST", `--base: '${base}' is not a branch or commit of ${workspace}`);
+    if (!changed && base)
+      throw new StaxError("BAD_REQUEST", `--base: '${base}' is not a branch or commit of ${workspace}`);
     let payload = given;
     if (!payload) {
       payload = synthesizePayload(event, git, {});
@@ -47,14 +56,24 @@ export function eventFacts(workspace: string, event: string, common: CommonPlan,
       pr.base.ref = branch;
       pr.base.sha = mergeBase(workspace, branch) ?? pr.base.sha;
     }
-    const files = changed ? `${changed.files.length} changed file(s) (${changed.range})` : `changed files unknown (no '${branch}' to compare with)`;
-    return { facts: { event, ref: { type: "branch", name: branch }, changedFiles: changed?.files, action }, payload, described: `${event} into '${branch}' · ${files}` };
+    const files = changed
+      ? `${changed.files.length} changed file(s) (${changed.range})`
+      : `changed files unknown (no '${branch}' to compare with)`;
+    return {
+      facts: { event, ref: { type: "branch", name: branch }, changedFiles: changed?.files, action },
+      payload,
+      described: `${event} into '${branch}' · ${files}`,
+    };
   }
   if (event === "workflow_run") {
     // The branch filters of workflow_run match the triggering run's head branch.
     const run = given?.workflow_run as { name?: string; head_branch?: string } | undefined;
     const ref = run?.head_branch ? { type: "branch" as const, name: run.head_branch } : undefined;
-    return { facts: { event, action, ref, workflow: run?.name }, payload: given, described: run?.name ? `workflow_run of '${run.name}'` : event };
+    return {
+      facts: { event, action, ref, workflow: run?.name },
+      payload: given,
+      described: run?.name ? `workflow_run of '${run.name}'` : event,
+    };
   }
   if (event !== "push") return { facts: { event, action }, payload: given, described: event };
   const ref = typeof given?.ref === "string" ? given.ref : undefined;
@@ -62,10 +81,17 @@ export function eventFacts(workspace: string, event: string, common: CommonPlan,
   const branch = ref ? ref.replace(/^refs\/heads\//, "") : (git.branch ?? "main");
   let payload = given;
   if (!payload && tag) payload = { ...synthesizePayload(event, git, {}), ref: `refs/tags/${tag}` };
-  if (tag) return { facts: { event, ref: { type: "tag", name: tag }, action }, payload, described: `push of tag '${tag}'` };
+  if (tag)
+    return { facts: { event, ref: { type: "tag", name: tag }, action }, payload, described: `push of tag '${tag}'` };
   const changed = pushChanges(workspace);
-  const files = changed ? `${changed.files.length} changed file(s) (${changed.range})` : "changed files unknown (not a git repository)";
-  return { facts: { event, ref: { type: "branch", name: branch }, changedFiles: changed?.files, action }, payload, described: `push to branch '${branch}' · ${files}` };
+  const files = changed
+    ? `${changed.files.length} changed file(s) (${changed.range})`
+    : "changed files unknown (not a git repository)";
+  return {
+    facts: { event, ref: { type: "branch", name: branch }, changedFiles: changed?.files, action },
+    payload,
+    described: `push to branch '${branch}' · ${files}`,
+  };
 }
 
 /**
@@ -73,7 +99,12 @@ export function eventFacts(workspace: string, event: string, common: CommonPlan,
  * DIR`) that the event (`-e`, default push) triggers, with its filters checked against the
  * repository (TRIG-03…07).
  */
-export async function planByEvent(flags: RunFlags, cwd: string, defaultWorkspace: string, dir?: string): Promise<EventSelection> {
+export async function planByEvent(
+  flags: RunFlags,
+  cwd: string,
+  defaultWorkspace: string,
+  dir?: string,
+): Promise<EventSelection> {
   const workspace = resolve(flags.workspace ?? defaultWorkspace);
   const event = checkedEvent(flags.event) ?? "push";
   const common = commonPlan(flags, cwd);
@@ -83,7 +114,11 @@ export async function planByEvent(flags: RunFlags, cwd: string, defaultWorkspace
   const workflows = await listWorkflows(workspace, dir);
   const anyJob = new Set(workflows.flatMap((w) => w.definition?.jobs.map((j) => j.id.toLowerCase()) ?? []));
   const unknownJobs = (flags.job ?? []).filter((j) => !anyJob.has(j.toLowerCase()));
-  if (unknownJobs.length) throw new StaxError("BAD_REQUEST", `--job: no workflow of ${workspace} has a job ${unknownJobs.map((j) => `'${j}'`).join(", ")}`);
+  if (unknownJobs.length)
+    throw new StaxError(
+      "BAD_REQUEST",
+      `--job: no workflow of ${workspace} has a job ${unknownJobs.map((j) => `'${j}'`).join(", ")}`,
+    );
   for (const w of workflows) {
     if (w.errors.length) {
       if (w.info.triggers.includes(event)) selection.invalid.push(w.relPath);
@@ -112,7 +147,12 @@ export async function planByEvent(flags: RunFlags, cwd: string, defaultWorkspace
  * engine's default: a detached HEAD at a tag is a tag push; a pull request's base is `--base` or
  * the default branch. Undefined: the engine synthesises its own.
  */
-export function namedRunPayload(workspace: string, event: string, common: CommonPlan, base: string | undefined): Record<string, unknown> | undefined {
+export function namedRunPayload(
+  workspace: string,
+  event: string,
+  common: CommonPlan,
+  base: string | undefined,
+): Record<string, unknown> | undefined {
   if (common.eventPayload) return common.eventPayload;
   if (PULL_REQUEST.has(event)) return eventFacts(workspace, event, common, base).payload;
   if (event !== "push") return undefined;

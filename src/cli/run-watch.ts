@@ -11,7 +11,11 @@ const DEBOUNCE_MS = 300;
 export function unignored(workspace: string, files: string[]): string[] {
   const candidates = files.filter((f) => !/(^|\/)\.git(\/|$)/.test(f));
   if (candidates.length === 0) return [];
-  const r = spawnSync("git", ["check-ignore", "--stdin"], { cwd: workspace, input: candidates.join("\n"), encoding: "utf8" });
+  const r = spawnSync("git", ["check-ignore", "--stdin"], {
+    cwd: workspace,
+    input: candidates.join("\n"),
+    encoding: "utf8",
+  });
   // 0: some are ignored, 1: none is, anything else: not a repository.
   if (r.status !== 0 && r.status !== 1) return candidates.filter((f) => !/(^|\/)node_modules(\/|$)/.test(f));
   const ignored = new Set(r.stdout.split("\n").filter(Boolean));
@@ -24,7 +28,11 @@ export function unignored(workspace: string, files: string[]): string[] {
  * workspace. Undefined outside a git repository.
  */
 function watchedFolders(workspace: string): string[] | undefined {
-  const r = spawnSync("git", ["ls-files", "-co", "--exclude-standard", "-z"], { cwd: workspace, encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
+  const r = spawnSync("git", ["ls-files", "-co", "--exclude-standard", "-z"], {
+    cwd: workspace,
+    encoding: "utf8",
+    maxBuffer: 256 * 1024 * 1024,
+  });
   if (r.status !== 0) return undefined;
   const folders = new Set<string>(["."]);
   for (const file of r.stdout.split("\0")) {
@@ -48,13 +56,20 @@ class Watcher {
   refresh(): void {
     const folders = watchedFolders(this.workspace);
     if (!folders) {
-      if (!this.watchers.size) this.watchers.set(".", watch(this.workspace, { recursive: true }, (_t, name) => name && this.onChange(name.toString())));
+      if (!this.watchers.size)
+        this.watchers.set(
+          ".",
+          watch(this.workspace, { recursive: true }, (_t, name) => name && this.onChange(name.toString())),
+        );
       return;
     }
     for (const folder of folders) {
       if (this.watchers.has(folder)) continue;
       try {
-        const w = watch(join(this.workspace, folder), (_t, name) => name && this.onChange(folder === "." ? name.toString() : join(folder, name.toString())));
+        const w = watch(
+          join(this.workspace, folder),
+          (_t, name) => name && this.onChange(folder === "." ? name.toString() : join(folder, name.toString())),
+        );
         w.on("error", () => this.watchers.delete(folder));
         this.watchers.set(folder, w);
       } catch {
@@ -74,7 +89,11 @@ class Watcher {
  * `.gitignore`d files left out). A change during a run cancels it first, as a new push cancels
  * an outdated run. Ctrl-C cancels the run still going (as without --watch) and stops watching.
  */
-export async function watchAndRun(workspaceFlag: string, runOnce: (signal: AbortSignal) => Promise<unknown>, out: NodeJS.WritableStream): Promise<void> {
+export async function watchAndRun(
+  workspaceFlag: string,
+  runOnce: (signal: AbortSignal) => Promise<unknown>,
+  out: NodeJS.WritableStream,
+): Promise<void> {
   const workspace = resolve(workspaceFlag);
   let current: { controller: AbortController; done: Promise<void> } | undefined;
   let timer: NodeJS.Timeout | undefined;
@@ -97,7 +116,11 @@ export async function watchAndRun(workspaceFlag: string, runOnce: (signal: Abort
     changed = new Set();
     watcher.refresh();
     if (files.length === 0 || stopped) return;
-    out.write(pc.bold(`\n↻ ${files.length} file(s) changed (${files.slice(0, 3).join(", ")}${files.length > 3 ? ", …" : ""})${current ? "; cancelling the run still going" : ""}\n`));
+    out.write(
+      pc.bold(
+        `\n↻ ${files.length} file(s) changed (${files.slice(0, 3).join(", ")}${files.length > 3 ? ", …" : ""})${current ? "; cancelling the run still going" : ""}\n`,
+      ),
+    );
     const previous = current;
     if (previous) {
       previous.controller.abort();

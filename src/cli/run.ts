@@ -8,15 +8,32 @@ import { collect, commonPlan, planRun, workflowsFlag, type RunFlags, type RunPla
 import { namedRunPayload, planByEvent } from "./run-select.js";
 import { dryRunText, graphText, listText } from "./run-show.js";
 
-type Flags = RunFlags & { sandbox?: string | boolean; local?: boolean; list?: boolean; dryRun?: boolean; graph?: boolean; watch?: boolean; bind?: boolean; keepWorkspaces?: boolean; privateHome?: boolean };
+type Flags = RunFlags & {
+  sandbox?: string | boolean;
+  local?: boolean;
+  list?: boolean;
+  dryRun?: boolean;
+  graph?: boolean;
+  watch?: boolean;
+  bind?: boolean;
+  keepWorkspaces?: boolean;
+  privateHome?: boolean;
+};
 
 /**
  * The plans of one `stax run`: the named workflow, or every workflow the event triggers (with a
  * line per one left out; `byEvent`).
  */
-async function plan(ref: string | undefined, flags: Flags, out: NodeJS.WriteStream): Promise<{ plans: RunPlan[]; invalid: string[]; byEvent: boolean }> {
+async function plan(
+  ref: string | undefined,
+  flags: Flags,
+  out: NodeJS.WriteStream,
+): Promise<{ plans: RunPlan[]; invalid: string[]; byEvent: boolean }> {
   // -W: a file is the workflow (unless one is named), a folder the one whose workflows the event may trigger.
-  const named = ref === undefined && flags.workflows !== undefined ? workflowsFlag(flags.workflows, process.cwd(), resolve(flags.workspace ?? process.cwd())) : undefined;
+  const named =
+    ref === undefined && flags.workflows !== undefined
+      ? workflowsFlag(flags.workflows, process.cwd(), resolve(flags.workspace ?? process.cwd()))
+      : undefined;
   if (named && "file" in named) ref = named.file;
   if (ref !== undefined) {
     const common = commonPlan(flags, process.cwd());
@@ -25,7 +42,13 @@ async function plan(ref: string | undefined, flags: Flags, out: NodeJS.WriteStre
       p = await planRun(ref, flags, process.cwd(), process.cwd(), common);
     } catch (err) {
       // `act pull_request`: an event's name where no workflow has it is that event, as act reads it.
-      if (!(err instanceof StaxError && err.code === "WORKFLOW_NOT_FOUND" && flags.event === undefined && KNOWN_EVENTS.includes(ref))) throw err;
+      if (!(
+        err instanceof StaxError &&
+        err.code === "WORKFLOW_NOT_FOUND" &&
+        flags.event === undefined &&
+        KNOWN_EVENTS.includes(ref)
+      ))
+        throw err;
       return plan(undefined, { ...flags, event: ref }, out);
     }
     for (const w of p.warnings ?? []) process.stderr.write(`${w}\n`);
@@ -61,14 +84,25 @@ async function withStoredVars(plans: RunPlan[]): Promise<RunPlan[]> {
 export function registerRun(program: Command): void {
   program
     .command("run")
-    .description("run a workflow (a file path, a file name in .github/workflows, or its name:), or with none every workflow the event triggers")
-    .argument("[workflow]", "workflow to run; default: every workflow the event triggers, filters checked (an event's name that names no workflow: that event, as act reads it)")
+    .description(
+      "run a workflow (a file path, a file name in .github/workflows, or its name:), or with none every workflow the event triggers",
+    )
+    .argument(
+      "[workflow]",
+      "workflow to run; default: every workflow the event triggers, filters checked (an event's name that names no workflow: that event, as act reads it)",
+    )
     .option("-w, --workspace <dir>", "workspace folder (GITHUB_WORKSPACE)", process.env.STAX_WORKSPACE)
-    .option("-W, --workflows <path>", "a workflow file, or a folder of workflows instead of .github/workflows (act's -W; a named workflow wins)")
+    .option(
+      "-W, --workflows <path>",
+      "a workflow file, or a folder of workflows instead of .github/workflows (act's -W; a named workflow wins)",
+    )
     .option("-e, --event <name>", "event that triggers the run (default: push, or the named workflow's only trigger)")
     .option("--event-file <file>", "JSON webhook payload for github.event")
     .option("--eventpath <file>", "the same as --event-file (act's name)")
-    .option("--base <branch>", "pull_request: the base branch for branch and path filters (default: the default branch)")
+    .option(
+      "--base <branch>",
+      "pull_request: the base branch for branch and path filters (default: the default branch)",
+    )
     .option("-i, --input <key=value>", "workflow_dispatch / workflow_call input (repeatable)", collect)
     .option("--input-file <file>", "inputs in dotenv syntax (--input wins; default: the workspace's .input, if any)")
     .option("-s, --secret <key=value>", "secret (repeatable)", collect)
@@ -78,22 +112,46 @@ export function registerRun(program: Command): void {
     .option("--env <key=value>", "environment variable for every step (repeatable)", collect)
     .option("--env-file <file>", "environment variables in dotenv syntax (default: the workspace's .env, if any)")
     .option("-j, --job <id>", "run only this job and what it needs (repeatable)", collect)
-    .option("--matrix <key:value>", "run only the matrix legs with this value (repeatable; several values of one key: any)", collect)
+    .option(
+      "--matrix <key:value>",
+      "run only the matrix legs with this value (repeatable; several values of one key: any)",
+      collect,
+    )
     .option("--actor <name>", "github.actor (default: git's user.name)")
     .option("-l, --list", "list the workflows and jobs the event would run; run nothing")
     .option("-n, --dry-run", "print the plan: jobs by stage, matrix legs, steps in order; run nothing")
     .option("-g, --graph", "draw the job graph; run nothing (act's -g)")
-    .option("--watch", "run again when files of the workspace change (not .gitignored ones), cancelling a run still going")
+    .option(
+      "--watch",
+      "run again when files of the workspace change (not .gitignored ones), cancelling a run still going",
+    )
     .option("--json", "print the final run as JSON on stdout (an array for several workflows); progress goes to stderr")
     .option("--sandbox <strategy>", "where a runner runs it: none (default for stax run), auto, worktree or copy")
-    .option("--no-sandbox", "a runner takes the workspace itself as the run's folder (the default of stax run); job legs still get their own checkouts unless --bind")
+    .option(
+      "--no-sandbox",
+      "a runner takes the workspace itself as the run's folder (the default of stax run); job legs still get their own checkouts unless --bind",
+    )
     .option("--strict", "refuse an --event the workflow does not trigger on (default: a warning)")
-    .option("--platform <label=host|image>", "run jobs whose runs-on has LABEL on this machine, or with an image (act's -P) inside a container of it (repeatable); other OSes and unknown labels are skipped", collect)
-    .option("--bind", "run every job in the workspace itself instead of a checkout per job leg (reuses its node_modules)")
+    .option(
+      "--platform <label=host|image>",
+      "run jobs whose runs-on has LABEL on this machine, or with an image (act's -P) inside a container of it (repeatable); other OSes and unknown labels are skipped",
+      collect,
+    )
+    .option(
+      "--bind",
+      "run every job in the workspace itself instead of a checkout per job leg (reuses its node_modules)",
+    )
     .option("--keep-workspaces", "keep each job leg's checkout after the run (its path is in the job's log)")
-    .option("--private-home", "give each job's steps a HOME of its own, seeded with your ~/.npmrc, ~/.gitconfig and yarn config: `npm config set` or `git config --global` in a step then changes the job's copy, not your files (STAX_PRIVATE_HOME=1 for runners and workers)")
+    .option(
+      "--private-home",
+      "give each job's steps a HOME of its own, seeded with your ~/.npmrc, ~/.gitconfig and yarn config: `npm config set` or `git config --global` in a step then changes the job's copy, not your files (STAX_PRIVATE_HOME=1 for runners and workers)",
+    )
     .option("--local", "run in this process even when a runner serves the workspace")
-    .option("--action <owner/repo@ref=DIR>", "use a local folder for a remote action or reusable workflow (repeatable)", collect)
+    .option(
+      "--action <owner/repo@ref=DIR>",
+      "use a local folder for a remote action or reusable workflow (repeatable)",
+      collect,
+    )
     .action(async (ref: string | undefined, flags: Flags) => {
       const out = flags.json ? process.stderr : process.stdout;
       const once = async (signal?: AbortSignal): Promise<WorkflowRun[] | undefined> => {
@@ -105,7 +163,15 @@ export function registerRun(program: Command): void {
           return undefined;
         }
         const { executePlans } = await import("./run-exec.js");
-        const runs = await executePlans(plans, { out, local: flags.local, sandbox: typeof flags.sandbox === "string" ? flags.sandbox : "none", signal, bind: flags.bind, keepWorkspaces: flags.keepWorkspaces, privateHome: flags.privateHome });
+        const runs = await executePlans(plans, {
+          out,
+          local: flags.local,
+          sandbox: typeof flags.sandbox === "string" ? flags.sandbox : "none",
+          signal,
+          bind: flags.bind,
+          keepWorkspaces: flags.keepWorkspaces,
+          privateHome: flags.privateHome,
+        });
         if (flags.json) process.stdout.write(`${JSON.stringify(byEvent ? runs : runs[0], null, 2)}\n`);
         process.exitCode = invalid.length === 0 && runs.every((r) => r.conclusion === "success") ? 0 : 1;
         return runs;

@@ -24,7 +24,15 @@ function tokenFor(c: Config): string | undefined {
 }
 
 function banner(url: string, workspace: string, token: boolean): string {
-  return [`stax runner ${VERSION}`, `  API:       ${url}/api`, `  Events:    ${url}/api/events`, `  Health:    ${url}/health`, `  Dashboard: ${url}/`, `  Workspace: ${workspace}`, ...(token ? ["  Token:     required (Authorization: Bearer …; see the data folder's token file)"] : [])].join("\n");
+  return [
+    `stax runner ${VERSION}`,
+    `  API:       ${url}/api`,
+    `  Events:    ${url}/api/events`,
+    `  Health:    ${url}/health`,
+    `  Dashboard: ${url}/`,
+    `  Workspace: ${workspace}`,
+    ...(token ? ["  Token:     required (Authorization: Bearer …; see the data folder's token file)"] : []),
+  ].join("\n");
 }
 
 /** The dashboard's built files next to the bundle (dist/cli.js → web/dist). */
@@ -36,13 +44,20 @@ async function foreground(c: Config, withWorker: boolean): Promise<void> {
   mkdirSync(c.dataDir, { recursive: true, mode: 0o700 });
   const token = tokenFor(c);
   const runner = await startRunner({ config: c, version: VERSION, hostEnv: process.env, webRoot: webRoot(), token });
-  const state: RunnerState = { pid: process.pid, url: runner.url, workspace: c.workspace, startedAt: new Date().toISOString() };
+  const state: RunnerState = {
+    pid: process.pid,
+    url: runner.url,
+    workspace: c.workspace,
+    startedAt: new Date().toISOString(),
+  };
   // Written whole or not at all: \`runner status\`, \`start\` and tests poll for this file.
   writeFileSync(`${stateFile(c)}.tmp`, JSON.stringify(state), { mode: 0o600 });
   renameSync(`${stateFile(c)}.tmp`, stateFile(c));
   console.log(banner(runner.url, c.workspace, !!token));
   // A front-end runs no legs itself unless asked to: then a worker in this process takes them.
-  const worker = withWorker ? await launchWorker(c, { name: `${hostname()}-${process.pid}` }, (line) => console.log(`worker: ${line}`)) : undefined;
+  const worker = withWorker
+    ? await launchWorker(c, { name: `${hostname()}-${process.pid}` }, (line) => console.log(`worker: ${line}`))
+    : undefined;
   let stopping = false;
   const stop = async (): Promise<void> => {
     if (stopping) process.exit(1);
@@ -60,7 +75,11 @@ async function background(c: Config, args: string[]): Promise<void> {
   mkdirSync(c.dataDir, { recursive: true, mode: 0o700 });
   rmSync(stateFile(c), { force: true });
   const out = openSync(logFile(c), "a", 0o600);
-  const child = spawn(process.execPath, [process.argv[1], "runner", "start", "--foreground", ...args], { detached: true, stdio: ["ignore", out, out], env: process.env });
+  const child = spawn(process.execPath, [process.argv[1], "runner", "start", "--foreground", ...args], {
+    detached: true,
+    stdio: ["ignore", out, out],
+    env: process.env,
+  });
   child.unref();
   closeSync(out);
   const deadline = Date.now() + 15_000;
@@ -74,7 +93,10 @@ async function background(c: Config, args: string[]): Promise<void> {
     if (child.exitCode !== null) break;
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new StaxError("RUNNER_UNAVAILABLE", `the runner did not start; see ${logFile(c)}:\n${readFileSync(logFile(c), "utf8").split("\n").slice(-8).join("\n")}`);
+  throw new StaxError(
+    "RUNNER_UNAVAILABLE",
+    `the runner did not start; see ${logFile(c)}:\n${readFileSync(logFile(c), "utf8").split("\n").slice(-8).join("\n")}`,
+  );
 }
 
 /** `stax runner start|stop|status`. */
@@ -87,20 +109,43 @@ export function registerRunner(program: Command): void {
     .option("-H, --host <host>", "address to bind (STAX_HOST; default 127.0.0.1)")
     .option("-w, --workspace <dir>", "workspace (STAX_WORKSPACE; default the current folder)")
     .option("--foreground", "stay in the foreground")
-    .option("--max-jobs <n>", "job legs that run at once across all runs (STAX_MAX_JOBS; default 4 × the cores); more wait, queued")
+    .option(
+      "--max-jobs <n>",
+      "job legs that run at once across all runs (STAX_MAX_JOBS; default 4 × the cores); more wait, queued",
+    )
     .option("--with-worker", "with a shared store: also run legs in this process (a front-end runs none by default)")
-    .action(async (o: { port?: string; host?: string; workspace?: string; foreground?: boolean; maxJobs?: string; withWorker?: boolean }) => {
-      const c = cliConfig({ port: o.port, host: o.host, workspace: o.workspace, maxJobs: o.maxJobs });
-      if (o.withWorker && !c.databaseUrl) throw new StaxError("BAD_REQUEST", "--with-worker goes with a shared store (STAX_DATABASE_URL or --database); without one the runner runs every leg itself");
-      if (o.foreground) return foreground(c, !!o.withWorker);
-      const existing = await findRunner(c);
-      if (existing) {
-        console.log(`stax runner: already running at ${existing.baseUrl} for ${c.workspace}`);
-        return;
-      }
-      const args = [...(o.port ? ["--port", o.port] : []), ...(o.host ? ["--host", o.host] : []), ...(o.maxJobs ? ["--max-jobs", o.maxJobs] : []), "--workspace", c.workspace, ...(o.withWorker ? ["--with-worker"] : [])];
-      await background(c, args);
-    });
+    .action(
+      async (o: {
+        port?: string;
+        host?: string;
+        workspace?: string;
+        foreground?: boolean;
+        maxJobs?: string;
+        withWorker?: boolean;
+      }) => {
+        const c = cliConfig({ port: o.port, host: o.host, workspace: o.workspace, maxJobs: o.maxJobs });
+        if (o.withWorker && !c.databaseUrl)
+          throw new StaxError(
+            "BAD_REQUEST",
+            "--with-worker goes with a shared store (STAX_DATABASE_URL or --database); without one the runner runs every leg itself",
+          );
+        if (o.foreground) return foreground(c, !!o.withWorker);
+        const existing = await findRunner(c);
+        if (existing) {
+          console.log(`stax runner: already running at ${existing.baseUrl} for ${c.workspace}`);
+          return;
+        }
+        const args = [
+          ...(o.port ? ["--port", o.port] : []),
+          ...(o.host ? ["--host", o.host] : []),
+          ...(o.maxJobs ? ["--max-jobs", o.maxJobs] : []),
+          "--workspace",
+          c.workspace,
+          ...(o.withWorker ? ["--with-worker"] : []),
+        ];
+        await background(c, args);
+      },
+    );
   runner
     .command("stop")
     .description("stop the runner of this workspace (running runs are recorded as cancelled)")
@@ -133,9 +178,16 @@ export function registerRunner(program: Command): void {
       const c = cliConfig({ workspace: o.workspace });
       const client = await findRunner(c);
       const state = readState(c);
-      const status = client ? { running: true, url: client.baseUrl, workspace: c.workspace, pid: state?.pid } : { running: false, workspace: c.workspace };
+      const status = client
+        ? { running: true, url: client.baseUrl, workspace: c.workspace, pid: state?.pid }
+        : { running: false, workspace: c.workspace };
       if (o.json) console.log(JSON.stringify(status, null, 2));
-      else console.log(client ? `stax runner: running at ${client.baseUrl} (pid ${state?.pid ?? "?"}) for ${c.workspace}` : `stax runner: not running for ${c.workspace}`);
+      else
+        console.log(
+          client
+            ? `stax runner: running at ${client.baseUrl} (pid ${state?.pid ?? "?"}) for ${c.workspace}`
+            : `stax runner: not running for ${c.workspace}`,
+        );
       process.exitCode = client ? 0 : 1;
     });
 }
@@ -148,4 +200,3 @@ function isAlive(pid: number): boolean {
     return false;
   }
 }
-

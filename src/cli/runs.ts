@@ -1,6 +1,14 @@
 import type { Command } from "commander";
 import pc from "picocolors";
-import { RUN_CONCLUSIONS, STATUSES, StaxError, type ListRunsQuery, type Status, type WorkflowInfo, type WorkflowRun } from "../contract/index.js";
+import {
+  RUN_CONCLUSIONS,
+  STATUSES,
+  StaxError,
+  type ListRunsQuery,
+  type Status,
+  type WorkflowInfo,
+  type WorkflowRun,
+} from "../contract/index.js";
 import { formatDiagnostic } from "../contract/index.js";
 import { rerunPlan } from "../engine/index.js";
 import { listWorkflows } from "../workflow/index.js";
@@ -32,10 +40,18 @@ export function registerRuns(program: Command): void {
     .option(ws.flags, ws.about)
     .option("--json", "as JSON")
     .action(async (o: { status?: string; workflow?: string; limit: string; workspace?: string; json?: boolean }) => {
-      if (o.status && ![...STATUSES, ...RUN_CONCLUSIONS].includes(o.status as Status)) throw new StaxError("BAD_REQUEST", "--status must be queued, in_progress, completed, success, failure or cancelled");
+      if (o.status && ![...STATUSES, ...RUN_CONCLUSIONS].includes(o.status as Status))
+        throw new StaxError(
+          "BAD_REQUEST",
+          "--status must be queued, in_progress, completed, success, failure or cancelled",
+        );
       const b = await openBackend(cliConfig({ workspace: o.workspace }));
       try {
-        const runs = await b.listRuns({ status: o.status as ListRunsQuery["status"], workflow: o.workflow, limit: Number(o.limit) || 20 });
+        const runs = await b.listRuns({
+          status: o.status as ListRunsQuery["status"],
+          workflow: o.workflow,
+          limit: Number(o.limit) || 20,
+        });
         if (o.json) console.log(JSON.stringify(runs, null, 2));
         else if (runs.length === 0) console.log("no runs yet");
         else for (const r of runs) console.log(runLine(r));
@@ -57,13 +73,24 @@ export function registerRuns(program: Command): void {
           console.log(JSON.stringify(run, null, 2));
           return;
         }
-        console.log(`${pc.bold(run.displayTitle ?? run.workflow)} — ${run.workflow} run ${run.number} (${run.id}) ${run.conclusion ?? run.status}`);
+        console.log(
+          `${pc.bold(run.displayTitle ?? run.workflow)} — ${run.workflow} run ${run.number} (${run.id}) ${run.conclusion ?? run.status}`,
+        );
         const commit = [run.trigger.actor, run.trigger.commitSubject].filter(Boolean).join(": ");
-        console.log(pc.dim(`${run.workflowFile} · ${run.trigger.event} · ${run.trigger.ref} · ${run.trigger.sha.slice(0, 7)}${commit ? ` · ${commit}` : ""} · ${run.createdAt}`));
+        console.log(
+          pc.dim(
+            `${run.workflowFile} · ${run.trigger.event} · ${run.trigger.ref} · ${run.trigger.sha.slice(0, 7)}${commit ? ` · ${commit}` : ""} · ${run.createdAt}`,
+          ),
+        );
         if (run.rerunOf) console.log(pc.dim(`re-run of run ${run.rerunOf.runNumber} (${run.rerunOf.runId})`));
         for (const j of run.jobs) {
-          console.log(`${mark(j.status, j.conclusion)} ${pc.bold(j.name)} ${pc.dim(duration(j.startedAt, j.completedAt))}`);
-          for (const s of j.steps) console.log(`   ${mark(s.status, s.conclusion)} ${s.number}. ${s.name} ${pc.dim(duration(s.startedAt, s.completedAt))}`);
+          console.log(
+            `${mark(j.status, j.conclusion)} ${pc.bold(j.name)} ${pc.dim(duration(j.startedAt, j.completedAt))}`,
+          );
+          for (const s of j.steps)
+            console.log(
+              `   ${mark(s.status, s.conclusion)} ${s.number}. ${s.name} ${pc.dim(duration(s.startedAt, s.completedAt))}`,
+            );
         }
       } finally {
         await b.close();
@@ -78,7 +105,9 @@ export function registerRuns(program: Command): void {
       const c = cliConfig({ workspace: o.workspace });
       // Without a runner, through the store: the process that executes the run polls its cancel flag.
       const client = await findRunner(c);
-      const run = client ? await client.request<WorkflowRun>("POST", `/api/runs/${encodeURIComponent(ref)}/cancel`, {}) : await cancelInStore(c, ref);
+      const run = client
+        ? await client.request<WorkflowRun>("POST", `/api/runs/${encodeURIComponent(ref)}/cancel`, {})
+        : await cancelInStore(c, ref);
       console.log(`cancelling run ${run.number} (${run.id})`);
     });
   program
@@ -91,13 +120,19 @@ export function registerRuns(program: Command): void {
     .action(async (ref: string, o: { failed?: boolean; job?: string; workspace?: string }) => {
       const client = await requireRunner(cliConfig({ workspace: o.workspace }));
       const earlier = await client.request<WorkflowRun>("GET", `/api/runs/${encodeURIComponent(ref)}`);
-      const run = await client.request<WorkflowRun>("POST", `/api/runs/${encodeURIComponent(ref)}/rerun`, { failedOnly: !!o.failed, ...(o.job !== undefined ? { job: o.job } : {}) });
+      const run = await client.request<WorkflowRun>("POST", `/api/runs/${encodeURIComponent(ref)}/rerun`, {
+        failedOnly: !!o.failed,
+        ...(o.job !== undefined ? { job: o.job } : {}),
+      });
       console.log(`started run ${run.number} (${run.id}); follow it with: stax log ${run.id} -f`);
       if (o.failed || o.job !== undefined) {
         const plan = rerunPlan(earlier, o.job);
         console.log(`running again: ${plan.rerun.join(", ")}`);
         const kept = [...Object.entries(plan.reuse.jobs), ...Object.entries(plan.reuse.legs ?? {})];
-        if (kept.length) console.log(`reused from run ${earlier.number} (not run again; outputs kept): ${kept.map(([id, r]) => `${id} (${r.result})`).join(", ")}`);
+        if (kept.length)
+          console.log(
+            `reused from run ${earlier.number} (not run again; outputs kept): ${kept.map(([id, r]) => `${id} (${r.result})`).join(", ")}`,
+          );
       }
     });
   program
@@ -113,9 +148,10 @@ export function registerRuns(program: Command): void {
         return;
       }
       for (const w of list) {
-        console.log(`${w.errors ? pc.red("✗") : pc.green("✓")} ${pc.bold(w.name)} ${pc.dim(`${w.filePath} · on ${w.triggers.join(", ")} · ${w.jobs.length} job(s)`)}`);
+        console.log(
+          `${w.errors ? pc.red("✗") : pc.green("✓")} ${pc.bold(w.name)} ${pc.dim(`${w.filePath} · on ${w.triggers.join(", ")} · ${w.jobs.length} job(s)`)}`,
+        );
         for (const e of w.errors ?? []) console.log(`    ${formatDiagnostic(e)}`);
       }
     });
 }
-

@@ -9,7 +9,9 @@ async function readValue(name: string): Promise<string> {
   if (!process.stdin.isTTY) {
     const chunks: Buffer[] = [];
     for await (const c of process.stdin) chunks.push(c as Buffer);
-    return Buffer.concat(chunks).toString("utf8").replace(/\r?\n$/, "");
+    return Buffer.concat(chunks)
+      .toString("utf8")
+      .replace(/\r?\n$/, "");
   }
   process.stderr.write(`value for ${name}: `);
   process.stdin.setRawMode(true);
@@ -62,7 +64,11 @@ export function registerSecret(program: Command): void {
       const client = await requireRunner(cliConfig({ workspace: o.workspace }));
       const list = await client.request<SecretInfo[]>("GET", "/api/secrets");
       if (o.json) console.log(JSON.stringify(list, null, 2));
-      else for (const s of list) console.log(`${s.name}  (updated ${s.updatedAt})${s.unreadable ? "  unreadable: stored under another secrets key" : ""}`);
+      else
+        for (const s of list)
+          console.log(
+            `${s.name}  (updated ${s.updatedAt})${s.unreadable ? "  unreadable: stored under another secrets key" : ""}`,
+          );
     });
   secret
     .command("rm")
@@ -81,14 +87,21 @@ export function registerSecret(program: Command): void {
     .option(...ws)
     .action(async (file: string, o: { workspace?: string }) => {
       const client = await requireRunner(cliConfig({ workspace: o.workspace }));
-      const r = await client.request<{ imported: string[] }>("POST", "/api/secrets/import", { content: readFileSync(file, "utf8") });
+      const r = await client.request<{ imported: string[] }>("POST", "/api/secrets/import", {
+        content: readFileSync(file, "utf8"),
+      });
       console.log(`imported ${r.imported.length} secret(s): ${r.imported.join(", ")}`);
     });
   secret
     .command("rotate-key")
-    .description("seal every stored secret again under a new key (STAX_NEW_SECRETS_KEY with a shared store; else a new key file)")
+    .description(
+      "seal every stored secret again under a new key (STAX_NEW_SECRETS_KEY with a shared store; else a new key file)",
+    )
     .option(...ws)
-    .addHelpText("after", "\nExamples:\n  stax runner stop && stax secret rotate-key            # one machine: a new secrets.key\n  STAX_NEW_SECRETS_KEY=$(openssl rand -base64 32) stax secret rotate-key   # many machines: then restart every process with it")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  stax runner stop && stax secret rotate-key            # one machine: a new secrets.key\n  STAX_NEW_SECRETS_KEY=$(openssl rand -base64 32) stax secret rotate-key   # many machines: then restart every process with it",
+    )
     .action(async (o: { workspace?: string }) => {
       console.log(await rotateKey(cliConfig({ workspace: o.workspace })));
     });

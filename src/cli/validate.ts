@@ -12,7 +12,9 @@ export function registerValidate(program: Command): void {
     .option("-w, --workspace <dir>", "workspace folder", process.env.STAX_WORKSPACE ?? process.cwd())
     .action(async (files: string[], opts: { workspace: string }) => {
       const workspace = resolve(opts.workspace);
-      const loaded = files.length ? await Promise.all(files.map((f) => loadWorkflow(resolve(f), workspace))) : await listWorkflows(workspace);
+      const loaded = files.length
+        ? await Promise.all(files.map((f) => loadWorkflow(resolve(f), workspace)))
+        : await listWorkflows(workspace);
       let bad = 0;
       for (const w of loaded) {
         if (w.errors.length) bad++;

@@ -15,19 +15,38 @@ export function defaultLabels(): string[] {
 }
 
 function needDatabase(c: Config): { url: string; key: string } {
-  if (!c.databaseUrl) throw new StaxError("CONFIG_INVALID", "workers need a shared PostgreSQL store: set STAX_DATABASE_URL or pass --database URL");
+  if (!c.databaseUrl)
+    throw new StaxError(
+      "CONFIG_INVALID",
+      "workers need a shared PostgreSQL store: set STAX_DATABASE_URL or pass --database URL",
+    );
   return { url: c.databaseUrl, key: c.secretsKey! };
 }
 
 /** Starts a worker in this process (`stax worker`, `stax runner start --with-worker`). */
-export async function launchWorker(c: Config, o: { name?: string; concurrency?: string; labels?: string; workDir?: string }, log: (line: string) => void): Promise<Worker> {
+export async function launchWorker(
+  c: Config,
+  o: { name?: string; concurrency?: string; labels?: string; workDir?: string },
+  log: (line: string) => void,
+): Promise<Worker> {
   const { url, key } = needDatabase(c);
   const concurrency = Number(o.concurrency ?? 1);
-  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256) throw new StaxError("BAD_REQUEST", `--concurrency must be a whole number from 1 to 256, got '${o.concurrency}'`);
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256)
+    throw new StaxError("BAD_REQUEST", `--concurrency must be a whole number from 1 to 256, got '${o.concurrency}'`);
   const name = o.name ?? process.env.RUNNER_NAME ?? `${hostname()}-${process.pid}`;
   const labels = (o.labels ? o.labels.split(",") : defaultLabels()).map((l) => l.trim().toLowerCase()).filter(Boolean);
   const workDir = o.workDir ?? join(c.home, "worker", name.replace(/[^A-Za-z0-9._-]/g, "_"));
-  return startWorker({ databaseUrl: url, name, concurrency, labels, workDir, leaseMs: c.leaseMs, secretsKey: key, machine: machineHost(c, process.env), log });
+  return startWorker({
+    databaseUrl: url,
+    name,
+    concurrency,
+    labels,
+    workDir,
+    leaseMs: c.leaseMs,
+    secretsKey: key,
+    machine: machineHost(c, process.env),
+    log,
+  });
 }
 
 /** `stax worker` and `stax workers`. */
@@ -47,7 +66,11 @@ export function registerWorker(program: Command): void {
       let signals = 0;
       const onSignal = () => {
         signals++;
-        console.log(signals === 1 ? "stax worker: no new legs; finishing the ones in hand (Ctrl-C again cancels them)" : "stax worker: cancelling the legs in hand");
+        console.log(
+          signals === 1
+            ? "stax worker: no new legs; finishing the ones in hand (Ctrl-C again cancels them)"
+            : "stax worker: cancelling the legs in hand",
+        );
         void worker.stop(signals > 1);
       };
       process.on("SIGINT", onSignal);
@@ -70,6 +93,10 @@ export function registerWorker(program: Command): void {
       }
       if (o.json) console.log(JSON.stringify(list, null, 2));
       else if (!list.length) console.log("no workers");
-      else for (const w of list) console.log(`${w.lost ? pc.red("lost") : pc.green("live")}  ${pc.bold(w.name)}  [${w.labels.join(", ")}]  ${w.inHand}/${w.slots} legs  heartbeat ${w.lastHeartbeat}`);
+      else
+        for (const w of list)
+          console.log(
+            `${w.lost ? pc.red("lost") : pc.green("live")}  ${pc.bold(w.name)}  [${w.labels.join(", ")}]  ${w.inHand}/${w.slots} legs  heartbeat ${w.lastHeartbeat}`,
+          );
     });
 }

@@ -1,5 +1,12 @@
 import { createParser, type EventSourceMessage } from "eventsource-parser";
-import { StaxError, type ApiErrorBody, type ErrorCode, type HealthResponse, type StoredEvent, errorMessage } from "../contract/index.js";
+import {
+  StaxError,
+  type ApiErrorBody,
+  type ErrorCode,
+  type HealthResponse,
+  type StoredEvent,
+  errorMessage,
+} from "../contract/index.js";
 
 /** What the SSE reader hands out: stored events, and the stream's own `ping` / `overflow`. */
 export type StreamItem = StoredEvent | { type: "ping" } | { type: "overflow"; data: { lastEventId: number } };
@@ -12,13 +19,19 @@ export class RunnerClient {
   ) {}
 
   private headers(json: boolean): Record<string, string> {
-    return { ...(json ? { "Content-Type": "application/json" } : {}), ...(this.token ? { Authorization: `Bearer ${this.token}` } : {}) };
+    return {
+      ...(json ? { "Content-Type": "application/json" } : {}),
+      ...(this.token ? { Authorization: `Bearer ${this.token}` } : {}),
+    };
   }
 
   /** `/health`, or undefined when nothing answers within `timeoutMs`. */
   async health(timeoutMs = 800): Promise<HealthResponse | undefined> {
     try {
-      const res = await fetch(`${this.baseUrl}/health`, { headers: this.headers(false), signal: AbortSignal.timeout(timeoutMs) });
+      const res = await fetch(`${this.baseUrl}/health`, {
+        headers: this.headers(false),
+        signal: AbortSignal.timeout(timeoutMs),
+      });
       return res.ok ? ((await res.json()) as HealthResponse) : undefined;
     } catch {
       return undefined;
@@ -29,14 +42,25 @@ export class RunnerClient {
   async request<T>(method: string, path: string, body?: unknown): Promise<T> {
     let res: Response;
     try {
-      res = await fetch(`${this.baseUrl}${path}`, { method, headers: this.headers(body !== undefined), body: body === undefined ? undefined : JSON.stringify(body) });
+      res = await fetch(`${this.baseUrl}${path}`, {
+        method,
+        headers: this.headers(body !== undefined),
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
     } catch (err) {
-      throw new StaxError("RUNNER_UNAVAILABLE", `the runner at ${this.baseUrl} is not answering (${errorMessage(err)})`);
+      throw new StaxError(
+        "RUNNER_UNAVAILABLE",
+        `the runner at ${this.baseUrl} is not answering (${errorMessage(err)})`,
+      );
     }
     const type = res.headers.get("content-type") ?? "";
     if (!res.ok) {
       const payload = type.includes("json") ? ((await res.json()) as ApiErrorBody) : undefined;
-      throw new StaxError((payload?.error.code ?? "INTERNAL") as ErrorCode, payload?.error.message ?? `${res.status} ${res.statusText}`, payload?.error.details);
+      throw new StaxError(
+        (payload?.error.code ?? "INTERNAL") as ErrorCode,
+        payload?.error.message ?? `${res.status} ${res.statusText}`,
+        payload?.error.details,
+      );
     }
     return (type.includes("json") ? await res.json() : await res.text()) as T;
   }
@@ -57,11 +81,14 @@ export class RunnerClient {
    * because this reader fell behind, or a lost connection), it resumes from the last event it
    * got, so the caller sees every event once; `overflow` never reaches `onItem`.
    */
-  async events(opts: { since?: number; runId?: string; signal?: AbortSignal }, onItem: (item: Exclude<StreamItem, { type: "overflow" }>) => boolean | void): Promise<void> {
+  async events(
+    opts: { since?: number; runId?: string; signal?: AbortSignal },
+    onItem: (item: Exclude<StreamItem, { type: "overflow" }>) => boolean | void,
+  ): Promise<void> {
     let since = opts.since;
     // The server's `retry:` is how long to wait before connecting again; until it says, 200 ms more per try.
     let retryMs: number | undefined;
-    for (let retries = 0; ; ) {
+    for (let retries = 0; ;) {
       const q = new URLSearchParams();
       if (since !== undefined) q.set("since", String(since));
       if (opts.runId) q.set("runId", opts.runId);
@@ -97,7 +124,8 @@ export class RunnerClient {
         }
       }
       // The stream ended before the caller was done: resume where it stopped (live-only streams can't).
-      if (since === undefined || ++retries > 5) throw new StaxError("RUNNER_UNAVAILABLE", "the runner closed the event stream");
+      if (since === undefined || ++retries > 5)
+        throw new StaxError("RUNNER_UNAVAILABLE", "the runner closed the event stream");
     }
   }
 }
@@ -109,5 +137,12 @@ export function itemOf(message: EventSourceMessage): StreamItem {
   if (type === "ping") return { type: "ping" };
   if (type === "overflow") return { type: "overflow", data: payload };
   const id = message.id === undefined || message.id === "" ? undefined : Number(message.id);
-  return { id, type, runId: payload.runId, jobId: payload.jobId, stepNumber: payload.stepNumber, data: payload } as StoredEvent;
+  return {
+    id,
+    type,
+    runId: payload.runId,
+    jobId: payload.jobId,
+    stepNumber: payload.stepNumber,
+    data: payload,
+  } as StoredEvent;
 }

@@ -7,10 +7,14 @@ const ESCAPES: Record<string, string> = { n: "\n", r: "\r", t: "\t", '"': '"', "
  * quotes with `\n \r \t \" \\` escapes (and may span lines), inline ` #` comments after unquoted
  * values.
  */
-export function parseDotenv(content: string): { values: Record<string, string>; errors: { line: number; message: string }[] } {
+export function parseDotenv(content: string): {
+  values: Record<string, string>;
+  errors: { line: number; message: string }[];
+} {
   const values: Record<string, string> = {};
   // Defined, not assigned: a line `__proto__=x` is an entry like any other (the caller decides whether the name is allowed).
-  const set = (key: string, value: string) => Object.defineProperty(values, key, { value, enumerable: true, writable: true, configurable: true });
+  const set = (key: string, value: string) =>
+    Object.defineProperty(values, key, { value, enumerable: true, writable: true, configurable: true });
   const errors: { line: number; message: string }[] = [];
   const lines = content.replace(/\r\n/g, "\n").split("\n");
   for (let i = 0; i < lines.length; i++) {

@@ -4,7 +4,11 @@ import type { WorkflowRun } from "./model.js";
  * The plain-text log of a run (`GET /api/runs/:id/logs`, `stax log`): `=== Job: <name> (<id>) ===`,
  * then `--- Step <n>: <name> [<conclusion>] ---` and the step's lines. `linesOf` gives a step's lines.
  */
-export function formatRunLog(run: WorkflowRun, linesOf: (jobId: string, step: number) => string[], only: { job?: string; step?: number } = {}): string {
+export function formatRunLog(
+  run: WorkflowRun,
+  linesOf: (jobId: string, step: number) => string[],
+  only: { job?: string; step?: number } = {},
+): string {
   let text = "";
   for (const j of run.jobs) {
     if (only.job && j.id !== only.job) continue;

@@ -109,7 +109,11 @@ export function upsertJob(run: WorkflowRun, job: Job): void {
   }
   let holder = -1;
   for (const [i, j] of jobs.entries()) {
-    if ((job.id.startsWith(`${j.id} (`) || job.id.startsWith(`${j.id} / `)) && (holder < 0 || j.id.length > jobs[holder].id.length)) holder = i;
+    if (
+      (job.id.startsWith(`${j.id} (`) || job.id.startsWith(`${j.id} / `)) &&
+      (holder < 0 || j.id.length > jobs[holder].id.length)
+    )
+      holder = i;
   }
   if (holder >= 0) {
     jobs[holder] = job;

@@ -87,7 +87,12 @@ export class JobState {
 
   /** A step summary (GITHUB_STEP_SUMMARY), masked as the job's log is. */
   addSummary(text: string): void {
-    this.summaries.push(text.split("\n").map((l) => this.mask(l)).join("\n"));
+    this.summaries.push(
+      text
+        .split("\n")
+        .map((l) => this.mask(l))
+        .join("\n"),
+    );
   }
 
   /** Applies what a step changed in its job: env first, then PATH entries in the order added, then its summary. */

@@ -97,7 +97,8 @@ export interface RunOptions {
 export type LegRequest = Omit<LegSpec, "sealedSecrets" | "source" | "workspace"> & { secrets: Record<string, string> };
 
 /** How a dispatched leg ended, seen from the coordinator. */
-export type LegOutcome = { kind: "finished"; result: LegResult } | { kind: "lost"; message: string } | { kind: "cancelled" };
+export type LegOutcome =
+  { kind: "finished"; result: LegResult } | { kind: "lost"; message: string } | { kind: "cancelled" };
 
 /**
  * Sends legs to workers. `onEvent` gets every job and step event the worker stored for the leg,

@@ -46,10 +46,23 @@ export interface LegEnvironment {
  * Runs a leg another process planned: loads its job from the checkout, rebuilds the contexts the
  * coordinator resolved, and runs the steps with the engine as in one process.
  */
-export async function runLegSpec(spec: LegSpec, env: LegEnvironment): Promise<{ done: Promise<JobResult>; cancel(hard: boolean): void }> {
+export async function runLegSpec(
+  spec: LegSpec,
+  env: LegEnvironment,
+): Promise<{ done: Promise<JobResult>; cancel(hard: boolean): void }> {
   const workflow = await loadWorkflow(join(env.workspace, spec.workflowPath), env.workspace);
   const def = workflow.definition?.jobs.find((j) => j.id === spec.jobDefId);
-  const run: WorkflowRun = { id: spec.runId, number: spec.runNumber, workflow: workflow.name, workflowFile: workflow.relPath, status: "in_progress", jobs: [spec.job], createdAt: new Date().toISOString(), trigger: { event: spec.event, ref: String(spec.github.ref ?? ""), sha: String(spec.github.sha ?? "") }, inputs: {} };
+  const run: WorkflowRun = {
+    id: spec.runId,
+    number: spec.runNumber,
+    workflow: workflow.name,
+    workflowFile: workflow.relPath,
+    status: "in_progress",
+    jobs: [spec.job],
+    createdAt: new Date().toISOString(),
+    trigger: { event: spec.event, ref: String(spec.github.ref ?? ""), sha: String(spec.github.sha ?? "") },
+    inputs: {},
+  };
   const reporter = new Reporter(run, env.sink, () => new Date());
   const job = run.jobs[0];
   const eventPath = join(env.tempDir, "_github_workflow", "event.json");
@@ -58,7 +71,30 @@ export async function runLegSpec(spec: LegSpec, env: LegEnvironment): Promise<{ 
   // The worker decides runs-on as the coordinator did: the run's --platform mappings, and its own labels as this machine's.
   const platforms = { ...spec.platforms, ...Object.fromEntries((env.labels ?? []).map((l) => [l, "host"])) };
   // No per-leg checkout here: the worker already gave this leg its own copy of the run's source.
-  const opts: RunOptions = { runId: spec.runId, runNumber: spec.runNumber, workspace: env.workspace, workflow, event: spec.event, inputs: spec.inputs, secrets: env.secrets, vars: spec.vars, hostEnv: env.hostEnv, tempDir: env.tempDir, sink: env.sink, actions: env.actions, artifacts: env.artifacts, cacheDir: env.cacheDir, sharedCache: env.sharedCache, cacheLimits: env.cacheLimits, docker: env.docker, processes: env.processes, killGraceSeconds: spec.killGraceSeconds, platforms, toolCache: env.toolCache, privateHome: env.privateHome };
+  const opts: RunOptions = {
+    runId: spec.runId,
+    runNumber: spec.runNumber,
+    workspace: env.workspace,
+    workflow,
+    event: spec.event,
+    inputs: spec.inputs,
+    secrets: env.secrets,
+    vars: spec.vars,
+    hostEnv: env.hostEnv,
+    tempDir: env.tempDir,
+    sink: env.sink,
+    actions: env.actions,
+    artifacts: env.artifacts,
+    cacheDir: env.cacheDir,
+    sharedCache: env.sharedCache,
+    cacheLimits: env.cacheLimits,
+    docker: env.docker,
+    processes: env.processes,
+    killGraceSeconds: spec.killGraceSeconds,
+    platforms,
+    toolCache: env.toolCache,
+    privateHome: env.privateHome,
+  };
   const runtime = newRunRuntime(opts, {
     reporter,
     github: { ...spec.github, workspace: env.workspace, event_path: eventPath },
@@ -66,14 +102,28 @@ export async function runLegSpec(spec: LegSpec, env: LegEnvironment): Promise<{ 
   });
   if (env.setupError) return { done: Promise.resolve(failHolder(runtime, job, env.setupError)), cancel() {} };
   if (!def || !workflow.definition) {
-    const why = workflow.errors.length ? workflow.errors.map((d) => `${d.file}:${d.line}:${d.column}: ${d.message}`).join("\n") : `job '${spec.jobDefId}' is not in ${spec.workflowPath}`;
-    return { done: Promise.resolve(failHolder(runtime, job, `the worker cannot load the job from the run's source: ${why}`)), cancel() {} };
+    const why = workflow.errors.length
+      ? workflow.errors.map((d) => `${d.file}:${d.line}:${d.column}: ${d.message}`).join("\n")
+      : `job '${spec.jobDefId}' is not in ${spec.workflowPath}`;
+    return {
+      done: Promise.resolve(failHolder(runtime, job, `the worker cannot load the job from the run's source: ${why}`)),
+      cancel() {},
+    };
   }
-  const graph: GraphScope = { def: workflow.definition, workflow, inputs: spec.inputs, secrets: env.secrets, ...spec.scope, root: env.workspace };
+  const graph: GraphScope = {
+    def: workflow.definition,
+    workflow,
+    inputs: spec.inputs,
+    secrets: env.secrets,
+    ...spec.scope,
+    root: env.workspace,
+  };
   const start = newJob(runtime, graph, def, job, spec.matrix, spec.strategy, spec.needs, spec.workflowEnv);
   return {
     // As in one process: npm's machine-wide configuration for every step's npm.
-    done: machineNpmConfig(env.hostEnv, env.toolCache).then((npm) => runJob((Object.assign(runtime.hostEnv, npm), start))),
+    done: machineNpmConfig(env.hostEnv, env.toolCache).then((npm) =>
+      runJob((Object.assign(runtime.hostEnv, npm), start)),
+    ),
     cancel: (hard) => {
       runtime.flags.cancel(hard);
       start.state.cancel(hard);

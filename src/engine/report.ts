@@ -1,7 +1,31 @@
-import { applyStepEvent, makeEvent, MAX_ANNOTATIONS_PER_JOB, parseAnnotation, type EventSink, type SSEEvent, type Job, type JobConclusion, type RunConclusion, type Step, type StepConclusion, type WorkflowRun } from "../contract/index.js";
+import {
+  applyStepEvent,
+  makeEvent,
+  MAX_ANNOTATIONS_PER_JOB,
+  parseAnnotation,
+  type EventSink,
+  type SSEEvent,
+  type Job,
+  type JobConclusion,
+  type RunConclusion,
+  type Step,
+  type StepConclusion,
+  type WorkflowRun,
+} from "../contract/index.js";
 
-const copyJob = (j: Job): Job => ({ ...j, needs: [...j.needs], outputs: { ...j.outputs }, steps: j.steps.map((s) => ({ ...s })), ...(j.annotations ? { annotations: j.annotations.map((a) => ({ ...a })) } : {}) });
-const copyRun = (r: WorkflowRun): WorkflowRun => ({ ...r, trigger: { ...r.trigger }, inputs: { ...r.inputs }, jobs: r.jobs.map(copyJob) });
+const copyJob = (j: Job): Job => ({
+  ...j,
+  needs: [...j.needs],
+  outputs: { ...j.outputs },
+  steps: j.steps.map((s) => ({ ...s })),
+  ...(j.annotations ? { annotations: j.annotations.map((a) => ({ ...a })) } : {}),
+});
+const copyRun = (r: WorkflowRun): WorkflowRun => ({
+  ...r,
+  trigger: { ...r.trigger },
+  inputs: { ...r.inputs },
+  jobs: r.jobs.map(copyJob),
+});
 
 /**
  * The only place that changes the run object and emits events, so the object a client fetches
@@ -76,11 +100,18 @@ export class Reporter {
    */
   planSteps(job: Job, setUp: string[], own: boolean): void {
     if (this.settled.has(job) || (this.prior && job.status !== "queued")) return;
-    job.steps = [...setUp.map((name) => ({ number: 0, name, status: "queued" as const })), ...(own ? job.steps : [])].map((s, i) => ({ ...s, number: i + 1 }));
+    job.steps = [
+      ...setUp.map((name) => ({ number: 0, name, status: "queued" as const })),
+      ...(own ? job.steps : []),
+    ].map((s, i) => ({ ...s, number: i + 1 }));
   }
 
   /** `what`: the job's outputs and summary, or (a re-run's reused job) those of an earlier run, which it names. */
-  jobCompleted(job: Job, conclusion: JobConclusion, what: Partial<Pick<Job, "outputs" | "summary" | "reusedFrom">> = {}): void {
+  jobCompleted(
+    job: Job,
+    conclusion: JobConclusion,
+    what: Partial<Pick<Job, "outputs" | "summary" | "reusedFrom">> = {},
+  ): void {
     if (this.settled.has(job)) return;
     if (what.outputs) job.outputs = what.outputs;
     if (what.summary !== undefined) job.summary = what.summary;
@@ -107,7 +138,9 @@ export class Reporter {
     if (this.settled.has(job) || (this.prior && step.status !== "queued")) return;
     step.status = "in_progress";
     step.startedAt = this.stamp();
-    this.sink.emit(makeEvent("step.started", { runId: this.run.id, jobId: job.id, stepNumber: step.number, step: { ...step } }));
+    this.sink.emit(
+      makeEvent("step.started", { runId: this.run.id, jobId: job.id, stepNumber: step.number, step: { ...step } }),
+    );
   }
 
   stepCompleted(job: Job, step: Step, outcome: StepConclusion, conclusion: StepConclusion): void {
@@ -117,7 +150,9 @@ export class Reporter {
     step.outcome = outcome;
     step.conclusion = conclusion;
     step.completedAt = this.stamp();
-    this.sink.emit(makeEvent("step.completed", { runId: this.run.id, jobId: job.id, stepNumber: step.number, step: { ...step } }));
+    this.sink.emit(
+      makeEvent("step.completed", { runId: this.run.id, jobId: job.id, stepNumber: step.number, step: { ...step } }),
+    );
   }
 
   /**
@@ -138,7 +173,14 @@ export class Reporter {
     this.lineCounts.set(step, n);
     const a = parseAnnotation(line);
     // The job event that follows carries it: the run page lists it without reading the logs.
-    if (a && (job.annotations?.length ?? 0) < MAX_ANNOTATIONS_PER_JOB) (job.annotations ??= []).push({ ...a, step: step.number, logLine: n });
-    this.sink.emit({ type: "step.log", runId: this.run.id, jobId: job.id, stepNumber: step.number, data: { runId: this.run.id, jobId: job.id, stepNumber: step.number, line } });
+    if (a && (job.annotations?.length ?? 0) < MAX_ANNOTATIONS_PER_JOB)
+      (job.annotations ??= []).push({ ...a, step: step.number, logLine: n });
+    this.sink.emit({
+      type: "step.log",
+      runId: this.run.id,
+      jobId: job.id,
+      stepNumber: step.number,
+      data: { runId: this.run.id, jobId: job.id, stepNumber: step.number, line },
+    });
   }
 }

@@ -3,7 +3,15 @@ import type { Job, JobConclusion } from "../contract/index.js";
 import type { Contexts, ExtraFunctions } from "../expressions/index.js";
 import { hashFiles, hashFilesKey } from "../expressions/index.js";
 import type { JobDef, LoadedWorkflow, WorkflowDef } from "../workflow/index.js";
-import { GITHUB_CACHE_LIMITS, type ActionSources, type ArtifactStore, type CacheLimits, type ProcessRecorder, type RunOptions, type SharedCache } from "./options.js";
+import {
+  GITHUB_CACHE_LIMITS,
+  type ActionSources,
+  type ArtifactStore,
+  type CacheLimits,
+  type ProcessRecorder,
+  type RunOptions,
+  type SharedCache,
+} from "./options.js";
 import type { DockerEngine } from "./docker/engine.js";
 import type { JobState } from "./job-state.js";
 import type { Checkouts } from "./job/checkouts.js";
@@ -137,7 +145,22 @@ export interface JobServices {
 /** The services of a run, made once per run (Docker's answer is kept per services object, docker/context.ts). */
 export function jobServices(opts: RunOptions): JobServices {
   const { runId, workspace, tempDir, actions, artifacts, cacheDir, sharedCache, toolCache, docker, processes } = opts;
-  return { runId, workspace, tempDir, actions, artifacts, cacheDir, sharedCache, cacheLimits: opts.cacheLimits ?? GITHUB_CACHE_LIMITS, toolCache, docker, processes, platforms: opts.platforms ?? {}, machineEnv: opts.hostEnv, privateHome: opts.privateHome };
+  return {
+    runId,
+    workspace,
+    tempDir,
+    actions,
+    artifacts,
+    cacheDir,
+    sharedCache,
+    cacheLimits: opts.cacheLimits ?? GITHUB_CACHE_LIMITS,
+    toolCache,
+    docker,
+    processes,
+    platforms: opts.platforms ?? {},
+    machineEnv: opts.hostEnv,
+    privateHome: opts.privateHome,
+  };
 }
 
 /** What one job (or matrix leg) is started with, before its checkout and set-up; never changed. */
@@ -209,7 +232,12 @@ export interface PostEntry {
  * Status functions of step-level `if`s, reading a status (the job's, or a composite's). hashFiles
  * takes a result computed `ahead` (without blocking) when there is one, else walks synchronously.
  */
-export function stepStatusFunctions(workspace: string, status: () => "success" | "failure" | "cancelled", cancelled: () => boolean, ahead?: Map<string, string>): ExtraFunctions {
+export function stepStatusFunctions(
+  workspace: string,
+  status: () => "success" | "failure" | "cancelled",
+  cancelled: () => boolean,
+  ahead?: Map<string, string>,
+): ExtraFunctions {
   return {
     success: () => status() === "success" && !cancelled(),
     failure: () => status() === "failure" && !cancelled(),

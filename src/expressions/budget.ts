@@ -14,7 +14,9 @@ export const EXPRESSION_MEMORY_LIMIT = 10 * 1024 * 1024;
 /** GitHub's message, then stax's limit. */
 export class MemoryExceeded extends Error {
   constructor(readonly expression: string) {
-    super(`The maximum allowed memory size was exceeded while evaluating the following expression: ${expression} (stax's limit: ${EXPRESSION_MEMORY_LIMIT / 1024 / 1024} MiB per evaluation)`);
+    super(
+      `The maximum allowed memory size was exceeded while evaluating the following expression: ${expression} (stax's limit: ${EXPRESSION_MEMORY_LIMIT / 1024 / 1024} MiB per evaluation)`,
+    );
     this.name = "MemoryExceeded";
   }
 }

@@ -76,5 +76,12 @@ export function formatNumber(n: number): string {
 
 /** EXPR-05: falsy values. */
 export function truthy(v: unknown): boolean {
-  return !(v === null || v === undefined || v === false || v === 0 || v === "" || (typeof v === "number" && Number.isNaN(v)));
+  return !(
+    v === null ||
+    v === undefined ||
+    v === false ||
+    v === 0 ||
+    v === "" ||
+    (typeof v === "number" && Number.isNaN(v))
+  );
 }

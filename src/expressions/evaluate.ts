@@ -2,13 +2,34 @@ import { data, Lexer, Parser } from "@actions/expressions";
 import { TokenType } from "@actions/expressions/lexer";
 import type { FunctionDefinition, FunctionInfo } from "@actions/expressions/funcs/info";
 import type { Expr } from "@actions/expressions/ast";
-import { isBasicExpression, isInsertKey, isMapping, isSequence, literalValue, mapPairs, type TemplateToken } from "../workflow/tokens.js";
+import {
+  isBasicExpression,
+  isInsertKey,
+  isMapping,
+  isSequence,
+  literalValue,
+  mapPairs,
+  type TemplateToken,
+} from "../workflow/tokens.js";
 import { fromData, stringify, toData, truthy } from "./data.js";
 import { errorMessage } from "../contract/index.js";
 import { BudgetedEvaluator, MemoryBudget, MemoryExceeded } from "./budget.js";
 
 /** Every context name an expression may use; all are always present (the expressions library throws on a context it is not given, rather than yielding null). */
-export const CONTEXT_NAMES = ["github", "env", "vars", "secrets", "inputs", "matrix", "strategy", "needs", "steps", "job", "jobs", "runner"] as const;
+export const CONTEXT_NAMES = [
+  "github",
+  "env",
+  "vars",
+  "secrets",
+  "inputs",
+  "matrix",
+  "strategy",
+  "needs",
+  "steps",
+  "job",
+  "jobs",
+  "runner",
+] as const;
 export type Contexts = Partial<Record<(typeof CONTEXT_NAMES)[number], unknown>>;
 
 /** The functions stax adds to GitHub's built-ins; status functions only where an `if` is evaluated. */
@@ -30,7 +51,10 @@ const EXTRA_INFO: FunctionInfo[] = [
 
 /** An expression error with the expression text, for step logs. */
 export class ExpressionFault extends Error {
-  constructor(readonly expression: string, cause: unknown) {
+  constructor(
+    readonly expression: string,
+    cause: unknown,
+  ) {
     // GitHub's memory error names the expression already.
     super(cause instanceof MemoryExceeded ? cause.message : `${errorMessage(cause)} (in expression: ${expression})`);
     this.name = "ExpressionFault";
@@ -72,9 +96,16 @@ function functionMap(fns: ExtraFunctions): Map<string, FunctionDefinition> {
  * Evaluates one expression (without `${{ }}`) to a plain JS value, within a memory budget (one
  * of its own unless a template's evaluation shares one). Throws ExpressionFault.
  */
-export function evaluate(expression: string, contexts: Contexts, fns: ExtraFunctions = {}, budget = new MemoryBudget()): unknown {
+export function evaluate(
+  expression: string,
+  contexts: Contexts,
+  fns: ExtraFunctions = {},
+  budget = new MemoryBudget(),
+): unknown {
   try {
-    const dict = new data.Dictionary(...CONTEXT_NAMES.map((key) => ({ key, value: toData(key in contexts ? contexts[key] : {}) })));
+    const dict = new data.Dictionary(
+      ...CONTEXT_NAMES.map((key) => ({ key, value: toData(key in contexts ? contexts[key] : {}) })),
+    );
     return fromData(new BudgetedEvaluator(parse(expression), dict, functionMap(fns), budget, expression).evaluate());
   } catch (err) {
     throw new ExpressionFault(expression, err);
@@ -92,7 +123,12 @@ export function evaluateCondition(expression: string, contexts: Contexts, fns: E
  * that is an expression is evaluated; `${{ insert }}: <object>` merges that object's entries
  * into the mapping; a sequence item that is an expression evaluating to an array is spliced in.
  */
-export function evaluateToken(token: TemplateToken | undefined, contexts: Contexts, fns: ExtraFunctions = {}, budget = new MemoryBudget()): unknown {
+export function evaluateToken(
+  token: TemplateToken | undefined,
+  contexts: Contexts,
+  fns: ExtraFunctions = {},
+  budget = new MemoryBudget(),
+): unknown {
   if (!token) return undefined;
   if (isBasicExpression(token)) return evaluate(token.expression, contexts, fns, budget);
   if (isMapping(token)) {
@@ -100,9 +136,13 @@ export function evaluateToken(token: TemplateToken | undefined, contexts: Contex
     for (const [k, v] of mapPairs(token)) {
       const value = evaluateToken(v, contexts, fns, budget);
       if (isInsertKey(k)) {
-        if (!value || typeof value !== "object" || Array.isArray(value)) throw new Error("${{ insert }} needs a mapping as its value");
+        if (!value || typeof value !== "object" || Array.isArray(value))
+          throw new Error("${{ insert }} needs a mapping as its value");
         Object.assign(out, value);
-      } else out[isBasicExpression(k) ? stringify(evaluate(k.expression, contexts, fns, budget)) : String(literalValue(k) ?? k)] = value;
+      } else
+        out[
+          isBasicExpression(k) ? stringify(evaluate(k.expression, contexts, fns, budget)) : String(literalValue(k) ?? k)
+        ] = value;
     }
     return out;
   }
@@ -111,7 +151,8 @@ export function evaluateToken(token: TemplateToken | undefined, contexts: Contex
     for (let i = 0; i < token.count; i++) {
       const item = token.get(i);
       const value = evaluateToken(item, contexts, fns, budget);
-      if (isBasicExpression(item) && Array.isArray(value)) for (const x of value) out.push(x); // no spread: a huge array would overflow the stack
+      if (isBasicExpression(item) && Array.isArray(value))
+        for (const x of value) out.push(x); // no spread: a huge array would overflow the stack
       else out.push(value);
     }
     return out;
@@ -120,13 +161,21 @@ export function evaluateToken(token: TemplateToken | undefined, contexts: Contex
 }
 
 /** A token evaluated and stringified (YAML-03, EXPR-09); undefined when the token is absent. */
-export function evaluateString(token: TemplateToken | undefined, contexts: Contexts, fns: ExtraFunctions = {}): string | undefined {
+export function evaluateString(
+  token: TemplateToken | undefined,
+  contexts: Contexts,
+  fns: ExtraFunctions = {},
+): string | undefined {
   if (!token) return undefined;
   return stringify(evaluateToken(token, contexts, fns));
 }
 
 /** A mapping token evaluated to string values (env, with, outputs). */
-export function evaluateStringMap(token: TemplateToken | undefined, contexts: Contexts, fns: ExtraFunctions = {}): Record<string, string> {
+export function evaluateStringMap(
+  token: TemplateToken | undefined,
+  contexts: Contexts,
+  fns: ExtraFunctions = {},
+): Record<string, string> {
   const out: Record<string, string> = {};
   if (!token) return out;
   if (isBasicExpression(token)) {

@@ -27,7 +27,11 @@ export interface GlobRule {
 export function globRule(pattern: string, negate = false): GlobRule {
   const body = bracketNegation(pattern);
   const whole = picomatch([body, `${body}/**`], OPTIONS);
-  const segments = body.split("/").map((s) => (s === "**" ? undefined : picomatch.scan(s).isGlob ? picomatch(s, OPTIONS) : (name: string) => name === s));
+  const segments = body
+    .split("/")
+    .map((s) =>
+      s === "**" ? undefined : picomatch.scan(s).isGlob ? picomatch(s, OPTIONS) : (name: string) => name === s,
+    );
   return {
     negate,
     matches: (path) => whole(path),
@@ -94,7 +98,11 @@ function* walk(root: string, rootReal: string, rules: GlobRule[]): Generator<str
 const byName = (a: Dirent, b: Dirent): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 
 /** Reads one folder's entries; a link is looked through (stat) only to know what it points at. */
-function classify(dirents: Dirent[], linkTarget: (name: string) => { dir: boolean; real?: string } | undefined, real: (name: string) => string | undefined): Entry[] {
+function classify(
+  dirents: Dirent[],
+  linkTarget: (name: string) => { dir: boolean; real?: string } | undefined,
+  real: (name: string) => string | undefined,
+): Entry[] {
   const out: Entry[] = [];
   for (const d of dirents.sort(byName)) {
     if (d.isDirectory()) out.push({ name: d.name, dir: true, real: real(d.name) });
@@ -115,11 +123,15 @@ function listSync(dir: string, follow: boolean): Entry[] {
     return [];
   }
   const realOf = (name: string) => (follow ? tryOr(() => realpathSync(join(dir, name))) : undefined);
-  return classify(dirents, (name) => {
-    const st = tryOr(() => statSync(join(dir, name), { throwIfNoEntry: false }));
-    if (st?.isFile()) return { dir: false };
-    return st?.isDirectory() && follow ? { dir: true, real: realOf(name) } : undefined;
-  }, realOf);
+  return classify(
+    dirents,
+    (name) => {
+      const st = tryOr(() => statSync(join(dir, name), { throwIfNoEntry: false }));
+      if (st?.isFile()) return { dir: false };
+      return st?.isDirectory() && follow ? { dir: true, real: realOf(name) } : undefined;
+    },
+    realOf,
+  );
 }
 
 async function listAsync(dir: string, follow: boolean): Promise<Entry[]> {
@@ -136,10 +148,21 @@ async function listAsync(dir: string, follow: boolean): Promise<Entry[]> {
     const p = join(dir, d.name);
     if (d.isSymbolicLink()) {
       const st = await stat(p).catch(() => undefined);
-      links.set(d.name, st?.isFile() ? { dir: false } : st?.isDirectory() && follow ? { dir: true, real: await realpath(p).catch(() => undefined) } : undefined);
+      links.set(
+        d.name,
+        st?.isFile()
+          ? { dir: false }
+          : st?.isDirectory() && follow
+            ? { dir: true, real: await realpath(p).catch(() => undefined) }
+            : undefined,
+      );
     } else if (d.isDirectory() && follow) reals.set(d.name, await realpath(p).catch(() => undefined));
   }
-  return classify(dirents, (name) => links.get(name), (name) => reals.get(name));
+  return classify(
+    dirents,
+    (name) => links.get(name),
+    (name) => reals.get(name),
+  );
 }
 
 function tryOr<T>(f: () => T): T | undefined {

@@ -33,7 +33,12 @@ export function hashFiles(workspace: string, args: string[]): string {
   const files = globFiles(workspace, patterns, follow);
   if (files.length === 0) return "";
   const outer = createHash("sha256");
-  for (const f of files) outer.update(createHash("sha256").update(readFileSync(join(workspace, f))).digest());
+  for (const f of files)
+    outer.update(
+      createHash("sha256")
+        .update(readFileSync(join(workspace, f)))
+        .digest(),
+    );
   return outer.digest("hex");
 }
 

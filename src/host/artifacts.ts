@@ -9,7 +9,15 @@ import { StaxError } from "../contract/index.js";
 import type { ArtifactStore } from "../engine/index.js";
 import { artifactPrefix, isSafeName, type ArtifactRecord, type Store } from "../store/index.js";
 
-const MIME: Record<string, string> = { ".txt": "text/plain", ".json": "application/json", ".html": "text/html", ".log": "text/plain", ".zip": "application/zip", ".tgz": "application/gzip", ".gz": "application/gzip" };
+const MIME: Record<string, string> = {
+  ".txt": "text/plain",
+  ".json": "application/json",
+  ".html": "text/html",
+  ".log": "text/plain",
+  ".zip": "application/zip",
+  ".tgz": "application/gzip",
+  ".gz": "application/gzip",
+};
 
 /**
  * Artifacts as blobs of the store (`artifacts/<runId>/<name>/<file>`), recorded with the run: the
@@ -20,7 +28,8 @@ export class StoreArtifacts implements ArtifactStore {
   constructor(private readonly store: Store) {}
 
   async upload(runId: string, name: string, root: string, files: string[]): Promise<{ id: string; size: number }> {
-    if (!isSafeName(name)) throw new StaxError("INVALID_NAME", `'${name}' is not a valid artifact name (letters, digits, _ . -; no paths)`);
+    if (!isSafeName(name))
+      throw new StaxError("INVALID_NAME", `'${name}' is not a valid artifact name (letters, digits, _ . -; no paths)`);
     const prefix = artifactPrefix(runId, name);
     await this.store.blobs.deletePrefix(prefix);
     let size = 0;
@@ -36,14 +45,24 @@ export class StoreArtifacts implements ArtifactStore {
     const single = files.length === 1;
     const id = randomBytes(6).toString("hex");
     const ext = single ? (files[0].match(/\.[A-Za-z0-9]+$/)?.[0] ?? "") : "";
-    await this.store.artifacts.add({ id, runId, name, size, mimeType: single ? (MIME[ext] ?? "application/octet-stream") : "application/zip", createdAt: new Date().toISOString(), files: stored, isDirectory: !single });
+    await this.store.artifacts.add({
+      id,
+      runId,
+      name,
+      size,
+      mimeType: single ? (MIME[ext] ?? "application/octet-stream") : "application/zip",
+      createdAt: new Date().toISOString(),
+      files: stored,
+      isDirectory: !single,
+    });
     return { id, size };
   }
 
   async download(runId: string, name: string | undefined, dest: string): Promise<string[]> {
     const all = await this.store.artifacts.list(runId);
     const chosen = name === undefined ? all : all.filter((a) => a.name === name);
-    if (name !== undefined && chosen.length === 0) throw new StaxError("ARTIFACT_NOT_FOUND", `this run has no artifact '${name}'`);
+    if (name !== undefined && chosen.length === 0)
+      throw new StaxError("ARTIFACT_NOT_FOUND", `this run has no artifact '${name}'`);
     for (const a of chosen) {
       const target = name === undefined ? join(dest, a.name) : dest;
       const prefix = artifactPrefix(runId, a.name);
@@ -66,10 +85,18 @@ export class StoreArtifacts implements ArtifactStore {
  * with no path in the message; a stream error later (the run deleted mid-download) reaches the
  * returned stream, never the process.
  */
-export async function artifactDownload(store: Store, a: ArtifactRecord, runNumber?: number): Promise<{ filename: string; mimeType: string; size?: number; stream: Readable }> {
+export async function artifactDownload(
+  store: Store,
+  a: ArtifactRecord,
+  runNumber?: number,
+): Promise<{ filename: string; mimeType: string; size?: number; stream: Readable }> {
   const prefix = artifactPrefix(a.runId, a.name);
   const blobs = await store.blobs.list(prefix);
-  const gone = () => new StaxError("ARTIFACT_GONE", `the files of artifact '${a.name}'${runNumber !== undefined ? ` of run ${runNumber}` : ""} are no longer in the store`);
+  const gone = () =>
+    new StaxError(
+      "ARTIFACT_GONE",
+      `the files of artifact '${a.name}'${runNumber !== undefined ? ` of run ${runNumber}` : ""} are no longer in the store`,
+    );
   if (blobs.length === 0) throw gone();
   if (!a.isDirectory && blobs.length === 1) {
     const body = await store.blobs.get(blobs[0].key);

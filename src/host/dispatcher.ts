@@ -102,7 +102,8 @@ export class FleetDispatcher implements LegDispatcher {
   private ranOnCoordinator(runId: string, jobId: string): LegOutcome | undefined {
     const was = this.priorJobs.get(runId)?.get(jobId);
     if (!was || was.status === "queued") return undefined;
-    if (was.status === "completed" && was.conclusion) return { kind: "finished", result: { result: was.conclusion, outputs: { ...was.outputs } } };
+    if (was.status === "completed" && was.conclusion)
+      return { kind: "finished", result: { result: was.conclusion, outputs: { ...was.outputs } } };
     return { kind: "lost", message: RAN_ON_DEAD_COORDINATOR };
   }
 
@@ -111,7 +112,10 @@ export class FleetDispatcher implements LegDispatcher {
     return this.store.events.delivered();
   }
 
-  dispatch(leg: LegRequest, onEvent: (e: SSEEvent) => void): { done: Promise<LegOutcome>; cancel(hard: boolean): void } {
+  dispatch(
+    leg: LegRequest,
+    onEvent: (e: SSEEvent) => void,
+  ): { done: Promise<LegOutcome>; cancel(hard: boolean): void } {
     const id = legId(this.store.workspace, leg.runId, leg.job.id);
     let resolve!: (o: LegOutcome) => void;
     const done = new Promise<LegOutcome>((r) => (resolve = r));
@@ -128,20 +132,30 @@ export class FleetDispatcher implements LegDispatcher {
     const source = this.sources.get(leg.runId);
     const { secrets, ...rest } = leg;
     if (this.abandoned.has(leg.runId)) this.finish(p, { kind: "lost", message: ABANDONED });
-    else if (!source) this.finish(p, { kind: "lost", message: "stax: the run's source was not stored, so no worker can check it out" });
+    else if (!source)
+      this.finish(p, { kind: "lost", message: "stax: the run's source was not stored, so no worker can check it out" });
     else
       void (async () => {
         try {
           // Taken over: a job that started with no leg queued for it is not sent (ranOnCoordinator).
           const before = this.ranOnCoordinator(leg.runId, leg.job.id);
           if (before && !(await this.fleet.state(id))) return this.finish(p, before);
-          const queued = await this.fleet.enqueue(id, { ...rest, workspace: this.store.workspace, source, sealedSecrets: this.vault.seal(secrets) });
+          const queued = await this.fleet.enqueue(id, {
+            ...rest,
+            workspace: this.store.workspace,
+            source,
+            sealedSecrets: this.vault.seal(secrets),
+          });
           // Sent before this run was taken over: followed where it is now (running, or over).
           if (!queued) return void this.settle(id);
           const workers = await this.liveWorkers();
-          if (workers && !workers.some((w) => !w.lost && leg.labels.every((l) => w.labels.includes(l)))) this.onWaiting(leg.job.id, leg.labels);
+          if (workers && !workers.some((w) => !w.lost && leg.labels.every((l) => w.labels.includes(l))))
+            this.onWaiting(leg.job.id, leg.labels);
         } catch (err) {
-          this.finish(p, { kind: "lost", message: `stax: the job could not be queued for a worker: ${errorMessage(err)}` });
+          this.finish(p, {
+            kind: "lost",
+            message: `stax: the job could not be queued for a worker: ${errorMessage(err)}`,
+          });
         }
       })();
     return {
@@ -164,7 +178,8 @@ export class FleetDispatcher implements LegDispatcher {
    * tick); undefined when the read failed: the leg is queued all the same, only the warning is lost.
    */
   private liveWorkers(): Promise<WorkerInfo[] | undefined> {
-    if (!this.workerList || Date.now() - this.workerList.at > 1000) this.workerList = { at: Date.now(), list: this.fleet.workers(this.leaseMs).catch(() => undefined) };
+    if (!this.workerList || Date.now() - this.workerList.at > 1000)
+      this.workerList = { at: Date.now(), list: this.fleet.workers(this.leaseMs).catch(() => undefined) };
     return this.workerList.list;
   }
 
@@ -183,7 +198,11 @@ export class FleetDispatcher implements LegDispatcher {
     await this.store.events.caughtUp().catch(() => {});
     if (s.state === "done" && s.result) this.finish(p, { kind: "finished", result: s.result });
     else if (s.state === "cancelled") this.finish(p, { kind: "cancelled" });
-    else this.finish(p, { kind: "lost", message: `stax: worker '${s.worker ?? "?"}' stopped answering: no heartbeat within its lease, so the job is marked failed (steps are never retried)` });
+    else
+      this.finish(p, {
+        kind: "lost",
+        message: `stax: worker '${s.worker ?? "?"}' stopped answering: no heartbeat within its lease, so the job is marked failed (steps are never retried)`,
+      });
   }
 
   private async check(): Promise<void> {
@@ -204,7 +223,8 @@ export class FleetDispatcher implements LegDispatcher {
    */
   abandon(runId: string): void {
     this.abandoned.add(runId);
-    for (const p of [...this.pending.values()]) if (p.runId === runId) this.finish(p, { kind: "lost", message: ABANDONED });
+    for (const p of [...this.pending.values()])
+      if (p.runId === runId) this.finish(p, { kind: "lost", message: ABANDONED });
   }
 
   private readonly abandoned = new Set<string>();
@@ -214,4 +234,5 @@ export class FleetDispatcher implements LegDispatcher {
   }
 }
 
-const ABANDONED = "stax: another coordinator took this run over while this one did not answer; it follows the job from now on";
+const ABANDONED =
+  "stax: another coordinator took this run over while this one did not answer; it follows the job from now on";

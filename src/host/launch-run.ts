@@ -9,7 +9,13 @@
 import { basename } from "node:path";
 import { errorMessage, StaxError, type EventSink } from "../contract/index.js";
 import { readGitInfoAsync, startRun, type GitInfo, type RunHandle, type RunOptions } from "../engine/index.js";
-import { storedVars, type BlobStore, type SecretVault, type StoreRecorder, type StoredRunRequest } from "../store/index.js";
+import {
+  storedVars,
+  type BlobStore,
+  type SecretVault,
+  type StoreRecorder,
+  type StoredRunRequest,
+} from "../store/index.js";
 import type { LoadedWorkflow } from "../workflow/index.js";
 import type { FleetDispatcher } from "./dispatcher.js";
 import { hostOptions, type RunHost } from "./launch.js";
@@ -63,7 +69,11 @@ export interface LaunchedRun {
 }
 
 /** Launches a run; a failure before `startRun` stops the lease it took and throws. */
-export async function launchRun(l: RunLaunch, host: RunHost, o: { lease: LaunchLease; coordination?: LaunchCoordination; onLost?: () => void }): Promise<LaunchedRun> {
+export async function launchRun(
+  l: RunLaunch,
+  host: RunHost,
+  o: { lease: LaunchLease; coordination?: LaunchCoordination; onLost?: () => void },
+): Promise<LaunchedRun> {
   const { store } = o.lease;
   const stored = await o.lease.vault.all();
   if (!o.lease.takeOver) {
@@ -84,11 +94,23 @@ export async function launchRun(l: RunLaunch, host: RunHost, o: { lease: LaunchL
   try {
     const git = o.lease.takeOver?.git ?? (await readGitInfoAsync(l.workspace, basename(l.workspace)));
     const vars = o.lease.takeOver ? l.vars : { ...(await storedVars(store)), ...l.vars };
-    const source = o.lease.takeOver?.source ?? (o.coordination ? await snapshot(l.workspace, store.blobs, l.runId, host.ownFolders) : undefined);
+    const source =
+      o.lease.takeOver?.source ??
+      (o.coordination ? await snapshot(l.workspace, store.blobs, l.runId, host.ownFolders) : undefined);
     if (o.coordination && source) {
       o.coordination.dispatcher.setSource(l.runId, source);
       // What another front-end needs to take the run over if this one dies (many machines).
-      if (!o.lease.takeOver) await store.queue.update(l.runId, { ...l.request, coordination: { workflowPath: l.workflow.relPath, source, git: { ...git }, vars, ...(o.coordination.reuse ? { reuse: o.coordination.reuse } : {}) } });
+      if (!o.lease.takeOver)
+        await store.queue.update(l.runId, {
+          ...l.request,
+          coordination: {
+            workflowPath: l.workflow.relPath,
+            source,
+            git: { ...git },
+            vars,
+            ...(o.coordination.reuse ? { reuse: o.coordination.reuse } : {}),
+          },
+        });
     }
     const { actions, ...fromRequest } = requestOptions(l.request);
     const handle = (started.handle = startRun({
@@ -116,7 +138,11 @@ export async function launchRun(l: RunLaunch, host: RunHost, o: { lease: LaunchL
   }
 }
 
-async function settle(l: RunLaunch, o: { lease: LaunchLease; coordination?: LaunchCoordination }, lease: LeaseKeeper): Promise<void> {
+async function settle(
+  l: RunLaunch,
+  o: { lease: LaunchLease; coordination?: LaunchCoordination },
+  lease: LeaseKeeper,
+): Promise<void> {
   lease.stop();
   o.coordination?.dispatcher.setSource(l.runId, undefined);
   try {
@@ -127,7 +153,12 @@ async function settle(l: RunLaunch, o: { lease: LaunchLease; coordination?: Laun
   }
 }
 
-async function snapshot(workspace: string, blobs: BlobStore, runId: string, own: readonly string[]): Promise<{ key: string; commit: string }> {
+async function snapshot(
+  workspace: string,
+  blobs: BlobStore,
+  runId: string,
+  own: readonly string[],
+): Promise<{ key: string; commit: string }> {
   try {
     return await snapshotSource(workspace, blobs, runId, own);
   } catch (err) {

@@ -5,7 +5,14 @@
  */
 import { join } from "node:path";
 import type { Config } from "../config/config.js";
-import { DockerEngine, dockerAddress, gitFetcher, LegSlots, type CacheLimits, type RunOptions } from "../engine/index.js";
+import {
+  DockerEngine,
+  dockerAddress,
+  gitFetcher,
+  LegSlots,
+  type CacheLimits,
+  type RunOptions,
+} from "../engine/index.js";
 import type { Store } from "../store/index.js";
 import { StoreArtifacts } from "./artifacts.js";
 import { processRecorder } from "./process-groups.js";
@@ -77,14 +84,39 @@ export function storeHost(machine: MachineHost, store: Store, place: HostPlace):
 
 /** The runner's and `stax run`'s host: the workspace's data folder, and one cap on legs for every run of the process. */
 export function runHost(config: Readonly<Config>, store: Store, hostEnv: Record<string, string | undefined>): RunHost {
-  return storeHost(machineHost(config, hostEnv), store, { dataDir: config.dataDir, cacheDir: join(config.dataDir, "cache"), legSlots: new LegSlots(config.maxJobs) });
+  return storeHost(machineHost(config, hostEnv), store, {
+    dataDir: config.dataDir,
+    cacheDir: join(config.dataDir, "cache"),
+    legSlots: new LegSlots(config.maxJobs),
+  });
 }
 
 /** The options a run or leg takes from its host; `id` names its process-group records (a run's id, a worker's `<run>-<leg>`); `overrides`: `--action` folders. */
-export function hostOptions(host: RunHost, id: string, overrides: Record<string, string> = {}): Pick<RunOptions, "hostEnv" | "actions" | "artifacts" | "cacheDir" | "sharedCache" | "cacheLimits" | "docker" | "toolCache" | "legSlots" | "processes" | "privateHome"> {
+export function hostOptions(
+  host: RunHost,
+  id: string,
+  overrides: Record<string, string> = {},
+): Pick<
+  RunOptions,
+  | "hostEnv"
+  | "actions"
+  | "artifacts"
+  | "cacheDir"
+  | "sharedCache"
+  | "cacheLimits"
+  | "docker"
+  | "toolCache"
+  | "legSlots"
+  | "processes"
+  | "privateHome"
+> {
   return {
     hostEnv: host.hostEnv,
-    actions: { cache: host.actionsCache, overrides, fetch: host.actionsCache ? gitFetcher(host.actionsCache, { token: host.hostEnv.GITHUB_TOKEN }) : undefined },
+    actions: {
+      cache: host.actionsCache,
+      overrides,
+      fetch: host.actionsCache ? gitFetcher(host.actionsCache, { token: host.hostEnv.GITHUB_TOKEN }) : undefined,
+    },
     artifacts: host.artifacts,
     cacheDir: host.cacheDir,
     sharedCache: host.sharedCache,

@@ -21,7 +21,12 @@ export interface LeaseKeeper {
  * stalled past its lease and another coordinator took the run over: `lost` is called once and the
  * beating stops, so two coordinators never write one run (the caller fences what it records).
  */
-export function keepLease(lease: RunLease, runId: string, lost: () => void, onError?: (reason: string) => void): LeaseKeeper {
+export function keepLease(
+  lease: RunLease,
+  runId: string,
+  lost: () => void,
+  onError?: (reason: string) => void,
+): LeaseKeeper {
   let held = true;
   let stopped = false;
   const beat = (): void =>

@@ -12,7 +12,6 @@ import { killTracked, processStartTime as startTime, type ProcessRecorder } from
 
 const dir = (dataDir: string) => join(dataDir, "pgroups");
 
-
 /** Records the process groups of one run's steps in the data folder while they run. */
 export function processRecorder(dataDir: string, runId: string): ProcessRecorder {
   mkdirSync(dir(dataDir), { recursive: true, mode: 0o700 });
@@ -28,7 +27,10 @@ export function processRecorder(dataDir: string, runId: string): ProcessRecorder
 }
 
 /** Kills the recorded process groups a dead runner (or `stax run`) left, and forgets them. */
-export async function reapProcessGroups(dataDir: string, stillOwned: (runId: string) => boolean | Promise<boolean>): Promise<number> {
+export async function reapProcessGroups(
+  dataDir: string,
+  stillOwned: (runId: string) => boolean | Promise<boolean>,
+): Promise<number> {
   let names: string[];
   try {
     names = readdirSync(dir(dataDir));
@@ -44,7 +46,9 @@ export async function reapProcessGroups(dataDir: string, stillOwned: (runId: str
     let recorded = "";
     let trackingId = "";
     try {
-      [recorded = "", trackingId = ""] = readFileSync(join(dir(dataDir), name), "utf8").trim().split("\n");
+      [recorded = "", trackingId = ""] = readFileSync(join(dir(dataDir), name), "utf8")
+        .trim()
+        .split("\n");
     } catch {
       // gone meanwhile
     }

@@ -9,7 +9,11 @@ import type { RunOptions } from "../engine/index.js";
 import type { StoredRunRequest } from "../store/index.js";
 
 /** The API's request as stored: its secrets sealed (`sealed`), its event the one resolved for it. */
-export function toStoredRequest(req: CreateRunRequest, event: string, sealed?: StoredRunRequest["sealedSecrets"]): StoredRunRequest {
+export function toStoredRequest(
+  req: CreateRunRequest,
+  event: string,
+  sealed?: StoredRunRequest["sealedSecrets"],
+): StoredRunRequest {
   const { secrets: _plain, ...rest } = req;
   return { ...rest, event, ...(sealed ? { sealedSecrets: sealed } : {}) };
 }
@@ -21,7 +25,12 @@ export function toCreateRequest(stored: StoredRunRequest, secrets?: Record<strin
 }
 
 /** What the engine takes from a stored request; its `actions` are the host's overrides (`hostOptions`). */
-export function requestOptions(stored: StoredRunRequest): Pick<RunOptions, "event" | "eventPayload" | "env" | "actor" | "jobs" | "platforms" | "matrix"> & { actions: Record<string, string> } {
+export function requestOptions(stored: StoredRunRequest): Pick<
+  RunOptions,
+  "event" | "eventPayload" | "env" | "actor" | "jobs" | "platforms" | "matrix"
+> & {
+  actions: Record<string, string>;
+} {
   return {
     event: stored.event,
     eventPayload: stored.eventPayload,
@@ -42,14 +51,20 @@ export function checkRequestShape(req: CreateRunRequest): void {
 
 function stringMap(v: unknown, field: string): Record<string, string> {
   if (v === undefined) return {};
-  if (!v || typeof v !== "object" || Array.isArray(v) || Object.values(v).some((x) => typeof x !== "string")) throw new StaxError("BAD_REQUEST", `'${field}' must be an object of strings`);
+  if (!v || typeof v !== "object" || Array.isArray(v) || Object.values(v).some((x) => typeof x !== "string"))
+    throw new StaxError("BAD_REQUEST", `'${field}' must be an object of strings`);
   return v as Record<string, string>;
 }
 
 /** `matrix`: key → the values wanted (`stax run --matrix`). */
 function matrixFilter(v: unknown): Record<string, string[]> | undefined {
   if (v === undefined) return undefined;
-  if (!v || typeof v !== "object" || Array.isArray(v) || Object.values(v).some((x) => !Array.isArray(x) || x.some((y) => typeof y !== "string"))) {
+  if (
+    !v ||
+    typeof v !== "object" ||
+    Array.isArray(v) ||
+    Object.values(v).some((x) => !Array.isArray(x) || x.some((y) => typeof y !== "string"))
+  ) {
     throw new StaxError("BAD_REQUEST", "'matrix' must be an object of string arrays");
   }
   return v as Record<string, string[]>;

@@ -17,12 +17,16 @@ export function makeRunTemp(dataDir: string, runId: string): string {
 }
 
 /** Removes the temp folders of runs no live process executes (`stillOwned`: as crash recovery decides). */
-export async function removeStaleRunTemps(dataDir: string, stillOwned: (runId: string) => boolean | Promise<boolean>): Promise<void> {
+export async function removeStaleRunTemps(
+  dataDir: string,
+  stillOwned: (runId: string) => boolean | Promise<boolean>,
+): Promise<void> {
   let names: string[];
   try {
     names = readdirSync(root(dataDir));
   } catch {
     return;
   }
-  for (const name of names) if (!(await stillOwned(name))) rmSync(join(root(dataDir), name), { recursive: true, force: true });
+  for (const name of names)
+    if (!(await stillOwned(name))) rmSync(join(root(dataDir), name), { recursive: true, force: true });
 }

@@ -29,7 +29,10 @@ async function addPrivateWorktree(workspace: string, dir: string, ref: string): 
 
 async function isGitRepo(dir: string): Promise<boolean> {
   try {
-    return (await git(dir, ["rev-parse", "--is-inside-work-tree"])) === "true" && (await git(dir, ["rev-parse", "--verify", "-q", "HEAD"])) !== "";
+    return (
+      (await git(dir, ["rev-parse", "--is-inside-work-tree"])) === "true" &&
+      (await git(dir, ["rev-parse", "--verify", "-q", "HEAD"])) !== ""
+    );
   } catch {
     return false;
   }
@@ -40,7 +43,14 @@ async function isGitRepo(dir: string): Promise<boolean> {
  * `ref` (`worktree`), or a copy without heavy folders (`copy`); `auto` picks a worktree in a git
  * repository with a commit, else a copy.
  */
-export async function createSandbox(workspace: string, root: string, runId: string, strategy: SandboxStrategy, ref?: string, own: readonly string[] = []): Promise<Sandbox> {
+export async function createSandbox(
+  workspace: string,
+  root: string,
+  runId: string,
+  strategy: SandboxStrategy,
+  ref?: string,
+  own: readonly string[] = [],
+): Promise<Sandbox> {
   if (strategy === "none") return { dir: workspace, notices: [], async dispose() {} };
   const dir = join(root, runId);
   // 0700 (made so, or made so again): no other local user reads a run's copy of the workspace.
@@ -49,8 +59,13 @@ export async function createSandbox(workspace: string, root: string, runId: stri
   if (useWorktree) {
     await addPrivateWorktree(workspace, dir, ref || "HEAD");
     const dirty = (await git(workspace, ["status", "--porcelain"])) !== "";
-    const notices = [`stax: running in a git worktree of ${ref || "HEAD"} (${await git(dir, ["rev-parse", "--short", "HEAD"])})`];
-    if (dirty) notices.push("stax: uncommitted changes of the workspace are not included; run with --no-sandbox (or sandbox strategy 'none') to use them");
+    const notices = [
+      `stax: running in a git worktree of ${ref || "HEAD"} (${await git(dir, ["rev-parse", "--short", "HEAD"])})`,
+    ];
+    if (dirty)
+      notices.push(
+        "stax: uncommitted changes of the workspace are not included; run with --no-sandbox (or sandbox strategy 'none') to use them",
+      );
     return {
       dir,
       notices,
@@ -66,7 +81,11 @@ export async function createSandbox(workspace: string, root: string, runId: stri
   }
   // The same copy a job leg gets in a workspace that is not a git repository (src/engine/job/workspace-copy.ts), without blocking.
   await copyWorkspace(workspace, dir, own);
-  return { dir, notices: [`stax: running in a copy of the workspace without ${describeCopySkips()} (and what .gitignore names)`], dispose: () => rm(dir, { recursive: true, force: true }) };
+  return {
+    dir,
+    notices: [`stax: running in a copy of the workspace without ${describeCopySkips()} (and what .gitignore names)`],
+    dispose: () => rm(dir, { recursive: true, force: true }),
+  };
 }
 
 /**
@@ -75,7 +94,12 @@ export async function createSandbox(workspace: string, root: string, runId: stri
  * unless they were kept on purpose (--keep-workspaces); then git forgets the worktrees that were
  * in them, so the workspace's `git worktree list` does not fill up with crashed runs.
  */
-export async function removeStaleSandboxes(workspace: string, root: string, checkoutsRoot: string, stillOwned: (runId: string) => boolean | Promise<boolean>): Promise<void> {
+export async function removeStaleSandboxes(
+  workspace: string,
+  root: string,
+  checkoutsRoot: string,
+  stillOwned: (runId: string) => boolean | Promise<boolean>,
+): Promise<void> {
   const names = (dir: string) => readdir(dir).catch(() => [] as string[]);
   for (const name of await names(root)) await rm(join(root, name), { recursive: true, force: true });
   for (const runId of await names(checkoutsRoot)) {

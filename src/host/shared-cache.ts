@@ -29,7 +29,9 @@ export class BlobCache implements SharedCache {
 
   /** The metadata of the entries in a listing of the `cache/` blobs (read once per entry and process). */
   private async metasOf(listed: { key: string }[]): Promise<Map<string, unknown>> {
-    const stored = new Set(listed.filter((b) => b.key.endsWith(`/${META}`)).map((b) => b.key.slice(PREFIX.length).split("/")[0]));
+    const stored = new Set(
+      listed.filter((b) => b.key.endsWith(`/${META}`)).map((b) => b.key.slice(PREFIX.length).split("/")[0]),
+    );
     // Evicted (here or by another machine) since they were read.
     for (const name of this.metas.keys()) if (!stored.has(name)) this.metas.delete(name);
     for (const { key } of listed) {
@@ -69,11 +71,13 @@ export class BlobCache implements SharedCache {
 
   async share(root: string, name: string): Promise<void> {
     const files = (await readdir(join(root, name))).filter((f) => f !== META);
-    for (const f of [...files, META]) await this.blobs.put(`${PREFIX}${name}/${f}`, createReadStream(join(root, name, f)));
+    for (const f of [...files, META])
+      await this.blobs.put(`${PREFIX}${name}/${f}`, createReadStream(join(root, name, f)));
   }
 
   async used(name: string, at: Date): Promise<void> {
-    if (await this.blobs.size(`${PREFIX}${name}/${META}`)) await this.blobs.put(`${PREFIX}${name}/${USED}`, Buffer.from(at.toISOString()));
+    if (await this.blobs.size(`${PREFIX}${name}/${META}`))
+      await this.blobs.put(`${PREFIX}${name}/${USED}`, Buffer.from(at.toISOString()));
   }
 
   async evict(limits: CacheLimits, keep: string, now: Date): Promise<string[]> {
@@ -93,7 +97,12 @@ export class BlobCache implements SharedCache {
       const used = e.used ? await this.blobs.get(`${PREFIX}${e.name}/${USED}`) : undefined;
       e.usedAt = Date.parse(used ? await text(used) : (meta.createdAt ?? ""));
     }
-    const gone = toEvict([...byName.values()].filter((e) => !Number.isNaN(e.usedAt)), limits, keep, now);
+    const gone = toEvict(
+      [...byName.values()].filter((e) => !Number.isNaN(e.usedAt)),
+      limits,
+      keep,
+      now,
+    );
     for (const name of gone) {
       // The meta first: a half-deleted entry is never listed.
       await this.blobs.deletePrefix(`${PREFIX}${name}/${META}`);

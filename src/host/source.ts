@@ -20,10 +20,32 @@ const EXCLUDE = ["node_modules/", "dist/", "build/", "target/", ".next/", ".turb
  * borrows the user's objects, so nothing in the user's repository changes. Stored as a git
  * bundle blob of the run; resolves with its key and commit.
  */
-export async function snapshotSource(workspace: string, blobs: BlobStore, runId: string, own: readonly string[] = []): Promise<{ key: string; commit: string }> {
+export async function snapshotSource(
+  workspace: string,
+  blobs: BlobStore,
+  runId: string,
+  own: readonly string[] = [],
+): Promise<{ key: string; commit: string }> {
   const tmp = await mkdtemp(join(tmpdir(), "stax-source-"));
   try {
-    const git = (...args: string[]) => run("git", ["--git-dir", join(tmp, "git"), "--work-tree", workspace, "-c", "core.autocrlf=false", "-c", "user.name=stax", "-c", "user.email=stax@localhost", ...args], { maxBuffer: 64 * 1024 * 1024 });
+    const git = (...args: string[]) =>
+      run(
+        "git",
+        [
+          "--git-dir",
+          join(tmp, "git"),
+          "--work-tree",
+          workspace,
+          "-c",
+          "core.autocrlf=false",
+          "-c",
+          "user.name=stax",
+          "-c",
+          "user.email=stax@localhost",
+          ...args,
+        ],
+        { maxBuffer: 64 * 1024 * 1024 },
+      );
     await run("git", ["init", "-q", "--bare", join(tmp, "git")]);
     const base = await headTree(workspace);
     if (base) {
@@ -49,8 +71,22 @@ export async function snapshotSource(workspace: string, blobs: BlobStore, runId:
 /** The tree of HEAD at the workspace (a subfolder's own tree when the workspace is one) and the repository's object folder. */
 async function headTree(workspace: string): Promise<{ tree: string; objects: string } | undefined> {
   try {
-    const [objects, prefix] = (await run("git", ["-C", workspace, "rev-parse", "--path-format=absolute", "--git-path", "objects", "--show-prefix"])).stdout.trim().split("\n");
-    const tree = (await run("git", ["-C", workspace, "rev-parse", "--verify", "-q", `HEAD:${prefix ?? ""}`])).stdout.trim();
+    const [objects, prefix] = (
+      await run("git", [
+        "-C",
+        workspace,
+        "rev-parse",
+        "--path-format=absolute",
+        "--git-path",
+        "objects",
+        "--show-prefix",
+      ])
+    ).stdout
+      .trim()
+      .split("\n");
+    const tree = (
+      await run("git", ["-C", workspace, "rev-parse", "--verify", "-q", `HEAD:${prefix ?? ""}`])
+    ).stdout.trim();
     return tree ? { tree, objects } : undefined;
   } catch {
     return undefined;
@@ -58,7 +94,11 @@ async function headTree(workspace: string): Promise<{ tree: string; objects: str
 }
 
 /** Checks a run's source out of its bundle into `dir` (a new folder). */
-export async function checkoutSource(blobs: BlobStore, source: { key: string; commit: string }, dir: string): Promise<void> {
+export async function checkoutSource(
+  blobs: BlobStore,
+  source: { key: string; commit: string },
+  dir: string,
+): Promise<void> {
   const bundle = `${dir}.bundle`;
   try {
     await fetchBundle(blobs, source, bundle);
@@ -82,5 +122,18 @@ export async function fetchBundle(blobs: BlobStore, source: { key: string }, fil
  * file it creates cost up to 0.6 ms, on a leg's way to its first step.
  */
 export async function cloneBundle(file: string, dir: string): Promise<void> {
-  await run("git", ["-c", "core.logAllRefUpdates=false", "-c", "core.fsync=none", "clone", "-q", "--no-tags", "--template=", "-b", "source", file, dir]);
+  await run("git", [
+    "-c",
+    "core.logAllRefUpdates=false",
+    "-c",
+    "core.fsync=none",
+    "clone",
+    "-q",
+    "--no-tags",
+    "--template=",
+    "-b",
+    "source",
+    file,
+    dir,
+  ]);
 }

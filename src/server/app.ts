@@ -50,7 +50,11 @@ export async function startRunner(o: RunnerOptions): Promise<Runner> {
   const { config } = o;
   const loopback = isLoopbackHost(config.host);
   // Off loopback anyone on the network could start runs: that is remote code execution without a token.
-  if (!loopback && !o.token) throw new StaxError("CONFIG_INVALID", `STAX_HOST=${config.host} is not a loopback address; binding there requires a token (STAX_TOKEN)`);
+  if (!loopback && !o.token)
+    throw new StaxError(
+      "CONFIG_INVALID",
+      `STAX_HOST=${config.host} is not a loopback address; binding there requires a token (STAX_TOKEN)`,
+    );
   const store = await connectStore(config);
   const owned = (runId: string) => runStillOwned(store, config.dataDir, runId, new Date());
   await removeStaleSandboxes(config.workspace, config.sandboxDir, join(config.dataDir, "checkouts"), owned);
@@ -60,7 +64,10 @@ export async function startRunner(o: RunnerOptions): Promise<Runner> {
   await reapProcessGroups(config.dataDir, owned);
   // Containers and networks of stax processes that died without removing them (issue 23).
   await reapDeadOwners(new DockerEngine(dockerAddress(config.dockerHost)));
-  const hub = new EventHub(store.events, { maxQueueBytes: o.maxQueueBytes ?? 8 * 1024 * 1024, pingIntervalMs: config.pingIntervalMs });
+  const hub = new EventHub(store.events, {
+    maxQueueBytes: o.maxQueueBytes ?? 8 * 1024 * 1024,
+    pingIntervalMs: config.pingIntervalMs,
+  });
   store.events.onCommit((batch) => {
     hub.publish(batch);
   });
@@ -69,7 +76,16 @@ export async function startRunner(o: RunnerOptions): Promise<Runner> {
   const vault = new SecretVault(store.secrets, config.dataDir, config.secretsKey);
   // Many machines: legs go to the workers through the fleet tables.
   const fleet = config.databaseUrl ? await PgFleet.connect(config.databaseUrl) : undefined;
-  const dispatcher = fleet ? new FleetDispatcher(fleet, store, vault, (job, labels) => console.log(`stax runner: job '${job}' waits: no live worker has the labels ${labels.join(", ") || "(any)"}`), config.leaseMs) : undefined;
+  const dispatcher = fleet
+    ? new FleetDispatcher(
+        fleet,
+        store,
+        vault,
+        (job, labels) =>
+          console.log(`stax runner: job '${job}' waits: no live worker has the labels ${labels.join(", ") || "(any)"}`),
+        config.leaseMs,
+      )
+    : undefined;
   const runs = new RunManager({
     workspace: config.workspace,
     store,
@@ -81,7 +97,9 @@ export async function startRunner(o: RunnerOptions): Promise<Runner> {
     leaseMs: config.leaseMs,
     defaultSandbox: "auto",
     dispatcher,
-    storeLocation: config.databaseUrl ? "the PostgreSQL database of STAX_DATABASE_URL" : join(config.dataDir, "stax.db"),
+    storeLocation: config.databaseUrl
+      ? "the PostgreSQL database of STAX_DATABASE_URL"
+      : join(config.dataDir, "stax.db"),
   });
   // Runs no live process executes (a crash here, or a lease that lapsed: a front-end or `stax run`
   // elsewhere died). With many machines, the first front-end to notice takes such a run over and
@@ -97,21 +115,42 @@ export async function startRunner(o: RunnerOptions): Promise<Runner> {
   }, config.leaseMs);
   sweeper.unref();
   const gate = new ConnectionGate(config.connections);
-  const table: Route[] = routes({ workspace: config.workspace, version: o.version, store, hub, runs, vault, cacheDir: join(config.dataDir, "cache"), workers: fleet ? () => fleet.workers(config.leaseMs) : undefined, connections: gate });
-  const security: SecurityOptions = { allowedHosts: new Set(), allowedOrigins: new Set(config.allowedOrigins), token: o.token, anyHost: !loopback && !!o.token };
+  const table: Route[] = routes({
+    workspace: config.workspace,
+    version: o.version,
+    store,
+    hub,
+    runs,
+    vault,
+    cacheDir: join(config.dataDir, "cache"),
+    workers: fleet ? () => fleet.workers(config.leaseMs) : undefined,
+    connections: gate,
+  });
+  const security: SecurityOptions = {
+    allowedHosts: new Set(),
+    allowedOrigins: new Set(config.allowedOrigins),
+    token: o.token,
+    anyHost: !loopback && !!o.token,
+  };
 
   const server = createServer(ConnectionGate.serverOptions(config.connections), async (req, res) => {
     try {
       if (gate.refuse(req, res)) return;
       const url = new URL(req.url ?? "/", "http://runner");
       if (guard(req, res, security)) return;
-      const match = table.map((r) => ({ r, m: r.method === req.method ? r.pattern.exec(url.pathname) : null })).find((x) => x.m);
+      const match = table
+        .map((r) => ({ r, m: r.method === req.method ? r.pattern.exec(url.pathname) : null }))
+        .find((x) => x.m);
       if (!match) {
         if (url.pathname.startsWith("/api/") || url.pathname === "/health") {
           const pathExists = table.some((r) => r.pattern.test(url.pathname));
-          throw new StaxError(pathExists ? "METHOD_NOT_ALLOWED" : "NOT_FOUND", pathExists ? `${req.method} is not allowed on ${url.pathname}` : `no route ${req.method} ${url.pathname}`);
+          throw new StaxError(
+            pathExists ? "METHOD_NOT_ALLOWED" : "NOT_FOUND",
+            pathExists ? `${req.method} is not allowed on ${url.pathname}` : `no route ${req.method} ${url.pathname}`,
+          );
         }
-        if (req.method !== "GET" && req.method !== "HEAD") throw new StaxError("NOT_FOUND", `no route ${req.method} ${url.pathname}`);
+        if (req.method !== "GET" && req.method !== "HEAD")
+          throw new StaxError("NOT_FOUND", `no route ${req.method} ${url.pathname}`);
         serveStatic(o.webRoot, url.pathname, res);
         return;
       }
@@ -137,11 +176,21 @@ export async function startRunner(o: RunnerOptions): Promise<Runner> {
     }
     const tooLarge = err.code === "HPE_HEADER_OVERFLOW";
     const late = err.code === "ERR_HTTP_REQUEST_TIMEOUT";
-    const e = tooLarge ? new StaxError("HEADERS_TOO_LARGE", "the request's headers are too large") : late ? new StaxError("REQUEST_TIMEOUT", `the request did not arrive within ${config.connections.headersTimeoutMs / 1000} s`) : new StaxError("BAD_REQUEST", `the request could not be parsed (${err.code ?? "bad request"})`);
+    const e = tooLarge
+      ? new StaxError("HEADERS_TOO_LARGE", "the request's headers are too large")
+      : late
+        ? new StaxError(
+            "REQUEST_TIMEOUT",
+            `the request did not arrive within ${config.connections.headersTimeoutMs / 1000} s`,
+          )
+        : new StaxError("BAD_REQUEST", `the request could not be parsed (${err.code ?? "bad request"})`);
     const text = JSON.stringify(e.toBody());
     // Closed once written, not half-closed: a client that never reads (a slowloris) would
     // otherwise hold the socket, and its file descriptor, until it went away.
-    socket.end(`HTTP/1.1 ${e.httpStatus} ${tooLarge ? "Request Header Fields Too Large" : late ? "Request Timeout" : "Bad Request"}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`, () => socket.destroy());
+    socket.end(
+      `HTTP/1.1 ${e.httpStatus} ${tooLarge ? "Request Header Fields Too Large" : late ? "Request Timeout" : "Bad Request"}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`,
+      () => socket.destroy(),
+    );
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);

@@ -14,7 +14,13 @@ async function entryOf(root: string, name: string): Promise<CacheEntryInfo | und
     for (const f of await readdir(dir)) size += (await stat(join(dir, f))).size;
     // The cache shim marks an entry used by touching its meta.json (cache-evict.ts): its time is the last use.
     const used = (await stat(metaFile)).mtime.toISOString();
-    return { id: name, key: meta.key, size, createdAt: typeof meta.createdAt === "string" ? meta.createdAt : used, lastUsedAt: used };
+    return {
+      id: name,
+      key: meta.key,
+      size,
+      createdAt: typeof meta.createdAt === "string" ? meta.createdAt : used,
+      lastUsedAt: used,
+    };
   } catch {
     return undefined;
   }
@@ -29,7 +35,9 @@ export function cacheRoutes(d: { cacheDir?: string }): Route[] {
   const list = async (): Promise<CacheEntryInfo[]> => {
     if (!d.cacheDir) return [];
     const names = await readdir(d.cacheDir).catch(() => [] as string[]);
-    const entries = (await Promise.all(names.map((n) => entryOf(d.cacheDir!, n)))).filter((e): e is CacheEntryInfo => !!e);
+    const entries = (await Promise.all(names.map((n) => entryOf(d.cacheDir!, n)))).filter(
+      (e): e is CacheEntryInfo => !!e,
+    );
     return entries.sort((a, b) => b.lastUsedAt.localeCompare(a.lastUsedAt));
   };
   return [

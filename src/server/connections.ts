@@ -60,9 +60,19 @@ export class ConnectionGate {
   }
 
   /** The options of `createServer` that enforce the timeouts. */
-  static serverOptions(limits: ConnectionLimits): { headersTimeout: number; requestTimeout: number; keepAliveTimeout: number; connectionsCheckingInterval: number } {
+  static serverOptions(limits: ConnectionLimits): {
+    headersTimeout: number;
+    requestTimeout: number;
+    keepAliveTimeout: number;
+    connectionsCheckingInterval: number;
+  } {
     // requestTimeout bounds the request (headers and body), not the response: SSE streams are unaffected.
-    return { headersTimeout: limits.headersTimeoutMs, requestTimeout: Math.max(30_000, limits.headersTimeoutMs), keepAliveTimeout: limits.keepAliveTimeoutMs, connectionsCheckingInterval: 1000 };
+    return {
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: Math.max(30_000, limits.headersTimeoutMs),
+      keepAliveTimeout: limits.keepAliveTimeoutMs,
+      connectionsCheckingInterval: 1000,
+    };
   }
 
   /** Counts every accepted socket of `server`. */
@@ -97,7 +107,13 @@ export class ConnectionGate {
     if (this.kinds.get(req.socket) !== "refused") return false;
     res.setHeader("Retry-After", String(RETRY_AFTER_SECONDS));
     res.setHeader("Connection", "close");
-    sendError(res, new StaxError("TOO_MANY_CONNECTIONS", `this client holds ${this.limits.perClient} connections, or all clients ${this.limits.total}, as many as the runner allows; try again in ${RETRY_AFTER_SECONDS} s`));
+    sendError(
+      res,
+      new StaxError(
+        "TOO_MANY_CONNECTIONS",
+        `this client holds ${this.limits.perClient} connections, or all clients ${this.limits.total}, as many as the runner allows; try again in ${RETRY_AFTER_SECONDS} s`,
+      ),
+    );
     return true;
   }
 
@@ -111,7 +127,10 @@ export class ConnectionGate {
     const client = clientOf(socket);
     if (this.streams.full(client)) {
       res.setHeader("Retry-After", String(RETRY_AFTER_SECONDS));
-      throw new StaxError("TOO_MANY_CONNECTIONS", `this client holds ${this.limits.streamsPerClient} event streams, or all clients ${this.limits.streams}, as many as the runner allows; try again in ${RETRY_AFTER_SECONDS} s`);
+      throw new StaxError(
+        "TOO_MANY_CONNECTIONS",
+        `this client holds ${this.limits.streamsPerClient} event streams, or all clients ${this.limits.streams}, as many as the runner allows; try again in ${RETRY_AFTER_SECONDS} s`,
+      );
     }
     this.api.remove(client);
     this.streams.add(client);

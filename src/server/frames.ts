@@ -36,7 +36,8 @@ export function encodeFrames(batch: readonly StoredEvent[], keep?: (e: StoredEve
     if (keep && !keep(e)) continue;
     if (e.type === "step.log") {
       const d = e.data;
-      if (!step || step.runId !== d.runId || step.jobId !== d.jobId || step.stepNumber !== d.stepNumber) (step = d), (prefix = Buffer.from(logPrefix(d)));
+      if (!step || step.runId !== d.runId || step.jobId !== d.jobId || step.stepNumber !== d.stepNumber)
+        ((step = d), (prefix = Buffer.from(logPrefix(d))));
       const line = d.line;
       // "id: ", at most 16 digits, the prefix, the line's JSON (UTF-8 takes at most 3 bytes per
       // UTF-16 unit, an escape at most 6 per unit: `\u001b`), its quotes, "}\n\n".
@@ -80,7 +81,8 @@ function writeJsonString(text: string, at: number): number {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c >= 0x20 && c < 0x7f && c !== 0x22 && c !== 0x5c) scratch[at++] = c;
-    else if (c === 0x0a) (scratch[at++] = 0x5c), (scratch[at++] = 0x6e); // \n
+    else if (c === 0x0a)
+      ((scratch[at++] = 0x5c), (scratch[at++] = 0x6e)); // \n
     else return start + scratch.write(JSON.stringify(text), start);
   }
   scratch[at++] = 0x22;

@@ -29,7 +29,10 @@ export function route(method: string, path: string, handler: Handler): Route {
 
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { "Content-Type": "application/json; charset=utf-8", "Content-Length": Buffer.byteLength(text) });
+  res.writeHead(status, {
+    "Content-Type": "application/json; charset=utf-8",
+    "Content-Length": Buffer.byteLength(text),
+  });
   res.end(text);
 }
 
@@ -44,7 +47,8 @@ export function sendError(res: ServerResponse, err: StaxError): void {
 /** Reads a JSON body of at most `limit` bytes; 413, 400 and 415 as StaxErrors. */
 export async function readJson(req: IncomingMessage, limit: number): Promise<unknown> {
   const type = (req.headers["content-type"] ?? "").split(";")[0].trim().toLowerCase();
-  if (type !== "application/json") throw new StaxError("UNSUPPORTED_MEDIA_TYPE", `send the body as application/json (got '${type || "none"}')`);
+  if (type !== "application/json")
+    throw new StaxError("UNSUPPORTED_MEDIA_TYPE", `send the body as application/json (got '${type || "none"}')`);
   const declared = Number(req.headers["content-length"] ?? 0);
   if (declared > limit) throw new StaxError("PAYLOAD_TOO_LARGE", `the body is larger than ${limit} bytes`);
   const chunks: Buffer[] = [];
@@ -63,19 +67,29 @@ export async function readJson(req: IncomingMessage, limit: number): Promise<unk
     throw new StaxError("BAD_REQUEST", `malformed JSON: ${errorMessage(err)}`);
   }
   // Deeper documents overflow the stack wherever they are copied or stored, killing every run.
-  if (jsonTooDeep(value)) throw new StaxError("BAD_REQUEST", `the JSON body nests deeper than ${JSON_MAX_DEPTH} levels`);
+  if (jsonTooDeep(value))
+    throw new StaxError("BAD_REQUEST", `the JSON body nests deeper than ${JSON_MAX_DEPTH} levels`);
   return value;
 }
 
 type FieldSpec = "string" | "object" | "boolean" | "array" | "string?" | "object?" | "boolean?" | "array?";
 
 /** Checks that a body is an object and its listed fields have the expected types. */
-export function expectObject(body: unknown, fields: Record<string, FieldSpec>, what = "the body"): Record<string, unknown> {
-  if (!body || typeof body !== "object" || Array.isArray(body)) throw new StaxError("BAD_REQUEST", `${what} must be a JSON object`);
+export function expectObject(
+  body: unknown,
+  fields: Record<string, FieldSpec>,
+  what = "the body",
+): Record<string, unknown> {
+  if (!body || typeof body !== "object" || Array.isArray(body))
+    throw new StaxError("BAD_REQUEST", `${what} must be a JSON object`);
   const b = body as Record<string, unknown>;
   // Own properties only: `__proto__`, `constructor` or `toString` are not fields just because every object inherits them.
   const unknown = Object.keys(b).filter((k) => !Object.hasOwn(fields, k));
-  if (unknown.length) throw new StaxError("BAD_REQUEST", `unknown field${unknown.length > 1 ? "s" : ""} ${unknown.map((k) => `'${k}'`).join(", ")}; allowed: ${Object.keys(fields).join(", ")}`);
+  if (unknown.length)
+    throw new StaxError(
+      "BAD_REQUEST",
+      `unknown field${unknown.length > 1 ? "s" : ""} ${unknown.map((k) => `'${k}'`).join(", ")}; allowed: ${Object.keys(fields).join(", ")}`,
+    );
   for (const [key, spec] of Object.entries(fields)) {
     const optional = spec.endsWith("?");
     const type = spec.replace("?", "");
@@ -84,7 +98,12 @@ export function expectObject(body: unknown, fields: Record<string, FieldSpec>, w
       if (!optional) throw new StaxError("BAD_REQUEST", `'${key}' is required`);
       continue;
     }
-    const ok = type === "array" ? Array.isArray(v) : type === "object" ? typeof v === "object" && v !== null && !Array.isArray(v) : typeof v === type;
+    const ok =
+      type === "array"
+        ? Array.isArray(v)
+        : type === "object"
+          ? typeof v === "object" && v !== null && !Array.isArray(v)
+          : typeof v === type;
     if (!ok) throw new StaxError("BAD_REQUEST", `'${key}' must be ${type === "array" ? "an array" : `a ${type}`}`);
   }
   return b;
@@ -93,7 +112,8 @@ export function expectObject(body: unknown, fields: Record<string, FieldSpec>, w
 /** A decimal whole number from `min` to `max`: `0x10`, ` 5`, `1e3` and unsafe integers are refused, not read by `Number()`. */
 export function wholeNumber(name: string, raw: string, min: number, max: number): number {
   const n = /^\d{1,16}$/.test(raw) ? Number(raw) : NaN;
-  if (!Number.isSafeInteger(n) || n < min || n > max) throw new StaxError("BAD_REQUEST", `'${name}' must be a whole number from ${min} to ${max}`);
+  if (!Number.isSafeInteger(n) || n < min || n > max)
+    throw new StaxError("BAD_REQUEST", `'${name}' must be a whole number from ${min} to ${max}`);
   return n;
 }
 

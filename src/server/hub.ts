@@ -101,7 +101,8 @@ export class EventHub {
     const last = batch[batch.length - 1].id;
     this.published = last;
     let all: QueueEntry | undefined;
-    if (this.unfiltered > 0 || Date.now() - this.lastLeft <= KEEP_RECENT_MS) this.remember((all = { first, id: last, bytes: encodeFrames(batch) }));
+    if (this.unfiltered > 0 || Date.now() - this.lastLeft <= KEEP_RECENT_MS)
+      this.remember((all = { first, id: last, bytes: encodeFrames(batch) }));
     else {
       // No unfiltered stream to serve: it is not encoded, and what is kept starts after this batch.
       this.recent = [];
@@ -117,7 +118,8 @@ export class EventHub {
       if (s.runId) {
         const key = `${s.runId}\0${s.jobId ?? ""}`;
         let filtered = byFilter.get(key);
-        if (!filtered) byFilter.set(key, (filtered = { first, id: last, bytes: encodeFrames(batch, (e) => wants(s, e)) }));
+        if (!filtered)
+          byFilter.set(key, (filtered = { first, id: last, bytes: encodeFrames(batch, (e) => wants(s, e)) }));
         entry = filtered;
       }
       if (entry.bytes.length) this.enqueue(s, entry);
@@ -155,8 +157,24 @@ export class EventHub {
    */
   subscribe(res: ServerResponse, opts: { since?: number; runId?: string; jobId?: string }): void {
     // Everything delivered so far is behind a live subscriber; every later batch reaches it.
-    res.writeHead(200, { "Content-Type": "text/event-stream", "Cache-Control": "no-cache", Connection: "keep-alive", "X-Accel-Buffering": "no" });
-    const s: Subscriber = { res, runId: opts.runId, jobId: opts.runId ? opts.jobId : undefined, queue: [], queuedBytes: 0, sent: opts.since ?? this.log.delivered(), replaying: opts.since !== undefined, mark: this.pages.mark(), waitingForDrain: false, closed: false };
+    res.writeHead(200, {
+      "Content-Type": "text/event-stream",
+      "Cache-Control": "no-cache",
+      Connection: "keep-alive",
+      "X-Accel-Buffering": "no",
+    });
+    const s: Subscriber = {
+      res,
+      runId: opts.runId,
+      jobId: opts.runId ? opts.jobId : undefined,
+      queue: [],
+      queuedBytes: 0,
+      sent: opts.since ?? this.log.delivered(),
+      replaying: opts.since !== undefined,
+      mark: this.pages.mark(),
+      waitingForDrain: false,
+      closed: false,
+    };
     res.write(`retry: 2000\n\n${PING}`);
     this.subs.add(s);
     if (!s.runId) this.unfiltered++;

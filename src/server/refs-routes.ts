@@ -14,10 +14,29 @@ export function refsRoutes(d: { workspace: string }): Route[] {
   return [
     route("GET", "/api/refs", async ({ res }) => {
       const out = await new Promise<string>((resolve) =>
-        execFile("git", ["for-each-ref", "--sort=-committerdate", `--count=${MAX_REFS}`, "--format=%(refname)", "refs/heads", "refs/tags"], { cwd: d.workspace, timeout: 5000 }, (err, stdout) => resolve(err ? "" : stdout)),
+        execFile(
+          "git",
+          [
+            "for-each-ref",
+            "--sort=-committerdate",
+            `--count=${MAX_REFS}`,
+            "--format=%(refname)",
+            "refs/heads",
+            "refs/tags",
+          ],
+          { cwd: d.workspace, timeout: 5000 },
+          (err, stdout) => resolve(err ? "" : stdout),
+        ),
       );
       const refs = out.split("\n").filter(Boolean);
-      const current = await new Promise<string>((resolve) => execFile("git", ["symbolic-ref", "--quiet", "--short", "HEAD"], { cwd: d.workspace, timeout: 5000 }, (err, stdout) => resolve(err ? "" : stdout.trim())));
+      const current = await new Promise<string>((resolve) =>
+        execFile(
+          "git",
+          ["symbolic-ref", "--quiet", "--short", "HEAD"],
+          { cwd: d.workspace, timeout: 5000 },
+          (err, stdout) => resolve(err ? "" : stdout.trim()),
+        ),
+      );
       sendJson(res, 200, {
         current: current || undefined,
         branches: refs.filter((r) => r.startsWith("refs/heads/")).map((r) => r.slice("refs/heads/".length)),

@@ -51,7 +51,11 @@ export class ReplayPages {
     if (hit) this.forget(key);
     const entry: Entry = { seq: ++this.seq, bytes: 0, page: undefined as unknown as Promise<ReplayPage> };
     entry.page = this.log.readSince(after, { ...filter, limit: this.pageSize }).then((events) => {
-      const page = { count: events.length, lastId: events.length ? events[events.length - 1].id : after, bytes: encodeFrames(events) };
+      const page = {
+        count: events.length,
+        lastId: events.length ? events[events.length - 1].id : after,
+        bytes: encodeFrames(events),
+      };
       entry.full = events.length >= this.pageSize;
       if (this.pages.get(key) !== entry) return page;
       if (!entry.full) this.forget(key);

@@ -1,6 +1,14 @@
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
-import { formatDiagnostic, StaxError, type CreateRunRequest, type RunSnapshot, type SandboxStrategy, type WorkflowRun, errorMessage } from "../contract/index.js";
+import {
+  formatDiagnostic,
+  StaxError,
+  type CreateRunRequest,
+  type RunSnapshot,
+  type SandboxStrategy,
+  type WorkflowRun,
+  errorMessage,
+} from "../contract/index.js";
 import { rerunPlan, type GitInfo, type RunHandle, type Reuse } from "../engine/index.js";
 import { ownerName, StoreRecorder, withStoredEvents, type SecretVault, type Store } from "../store/index.js";
 import { checkRunRequest, loadWorkflow, resolveWorkflow } from "../workflow/index.js";
@@ -66,12 +74,19 @@ export class RunManager {
   /** Validates a request and starts the run; resolves with the run, `queued`. `reuse`: jobs a re-run of failed jobs keeps from the earlier run. */
   async create(req: CreateRunRequest, reuse?: Reuse, rerunOf?: WorkflowRun): Promise<WorkflowRun> {
     const workflow = await resolveWorkflow(this.deps.workspace, req.workflow);
-    if (workflow?.relPath.startsWith("..")) throw new StaxError("WORKFLOW_NOT_FOUND", `'${req.workflow}' is outside the runner's workspace`);
+    if (workflow?.relPath.startsWith(".."))
+      throw new StaxError("WORKFLOW_NOT_FOUND", `'${req.workflow}' is outside the runner's workspace`);
     if (!workflow) throw new StaxError("WORKFLOW_NOT_FOUND", `unknown workflow '${req.workflow}'`);
-    if (workflow.errors.length) throw new StaxError("WORKFLOW_INVALID", `${workflow.relPath} is invalid:\n${workflow.errors.map(formatDiagnostic).join("\n")}`, workflow.errors);
+    if (workflow.errors.length)
+      throw new StaxError(
+        "WORKFLOW_INVALID",
+        `${workflow.relPath} is invalid:\n${workflow.errors.map(formatDiagnostic).join("\n")}`,
+        workflow.errors,
+      );
     const { event, inputs } = checkRunRequest(workflow, req.event, req.inputs ?? {}, req.jobs);
     const strategy = req.sandbox?.strategy ?? this.deps.defaultSandbox;
-    if (!STRATEGIES.has(strategy)) throw new StaxError("BAD_REQUEST", `sandbox.strategy must be one of auto, worktree, copy, none`);
+    if (!STRATEGIES.has(strategy))
+      throw new StaxError("BAD_REQUEST", `sandbox.strategy must be one of auto, worktree, copy, none`);
 
     checkRequestShape(req);
     const secrets = req.secrets ?? {};
@@ -82,20 +97,40 @@ export class RunManager {
       // snapshot of the workspace as it is (the run's source), so none is made, unless a `ref` asks
       // for that commit; the workflow then comes from the sandbox, so its legs are dispatched too.
       const fleetStrategy = this.deps.dispatcher && !req.sandbox?.ref ? "none" : strategy;
-      sandbox = await createSandbox(this.deps.workspace, this.deps.sandboxDir, id, fleetStrategy, req.sandbox?.ref, this.deps.host.ownFolders);
+      sandbox = await createSandbox(
+        this.deps.workspace,
+        this.deps.sandboxDir,
+        id,
+        fleetStrategy,
+        req.sandbox?.ref,
+        this.deps.host.ownFolders,
+      );
     } catch (err) {
       throw new StaxError("BAD_REQUEST", `cannot prepare the '${strategy}' sandbox: ${errorMessage(err)}`);
     }
-    const runWorkflow = this.deps.dispatcher && sandbox.dir !== this.deps.workspace ? await loadWorkflow(join(sandbox.dir, workflow.relPath), sandbox.dir) : workflow;
+    const runWorkflow =
+      this.deps.dispatcher && sandbox.dir !== this.deps.workspace
+        ? await loadWorkflow(join(sandbox.dir, workflow.relPath), sandbox.dir)
+        : workflow;
     if (runWorkflow.errors.length) {
       this.dispose(sandbox);
-      throw new StaxError("WORKFLOW_INVALID", `${workflow.relPath} at ${req.sandbox?.ref} is invalid:\n${runWorkflow.errors.map(formatDiagnostic).join("\n")}`, runWorkflow.errors);
+      throw new StaxError(
+        "WORKFLOW_INVALID",
+        `${workflow.relPath} at ${req.sandbox?.ref} is invalid:\n${runWorkflow.errors.map(formatDiagnostic).join("\n")}`,
+        runWorkflow.errors,
+      );
     }
     // The request is stored before the run starts, so a re-run after a restart has all of it.
-    const request = toStoredRequest(req, event, Object.keys(secrets).length ? this.deps.vault.seal(secrets) : undefined);
+    const request = toStoredRequest(
+      req,
+      event,
+      Object.keys(secrets).length ? this.deps.vault.seal(secrets) : undefined,
+    );
     // A write that fails for good (a full disk) stops the run and fails it (store-loss.ts).
     const stopper: { handle?: RunHandle } = {};
-    const recorder = new StoreRecorder(this.deps.store, undefined, (err, steps, failRun) => guard.lost(err, this.deps.storeLocation ?? "the store", steps, failRun));
+    const recorder = new StoreRecorder(this.deps.store, undefined, (err, steps, failRun) =>
+      guard.lost(err, this.deps.storeLocation ?? "the store", steps, failRun),
+    );
     const guard: StoreLossGuard = new StoreLossGuard(recorder, () => {
       stopper.handle?.cancel();
       // Already ended (its last events still waiting to be written): shown failed from now on.
@@ -116,14 +151,25 @@ export class RunManager {
           sink: guard,
           options: {
             notices: sandbox.notices,
-            checkouts: { mode: req.workspaces?.bind ? "bind" : "isolated", root: this.deps.checkoutsDir, keep: req.workspaces?.keep === true, own: this.deps.host.ownFolders },
+            checkouts: {
+              mode: req.workspaces?.bind ? "bind" : "isolated",
+              root: this.deps.checkoutsDir,
+              keep: req.workspaces?.keep === true,
+              own: this.deps.host.ownFolders,
+            },
             reuse,
-            ...(rerunOf ? { rerunOf: { runId: rerunOf.id, runNumber: rerunOf.number, attempt: rerunOf.attempt ?? 1 } } : {}),
+            ...(rerunOf
+              ? { rerunOf: { runId: rerunOf.id, runNumber: rerunOf.number, attempt: rerunOf.attempt ?? 1 } }
+              : {}),
           },
           onStart: (handle) => (stopper.handle = handle),
         },
         this.deps.host,
-        { lease: this.lease(), coordination: this.deps.dispatcher && { dispatcher: this.deps.dispatcher, reuse }, onLost: () => this.lost(id) },
+        {
+          lease: this.lease(),
+          coordination: this.deps.dispatcher && { dispatcher: this.deps.dispatcher, reuse },
+          onLost: () => this.lost(id),
+        },
       );
     } catch (err) {
       this.dispose(sandbox);
@@ -141,7 +187,9 @@ export class RunManager {
 
   /** This process stalled past a run's lease and another front-end took the run over (launchRun fences the run). */
   private lost(id: string): void {
-    console.error(`stax runner: run ${id} was taken over by another front-end while this one did not answer; it records nothing more of it`);
+    console.error(
+      `stax runner: run ${id} was taken over by another front-end while this one did not answer; it records nothing more of it`,
+    );
   }
 
   /** Tracks a started run until it ends, then releases what it held. */
@@ -193,12 +241,31 @@ export class RunManager {
       early.stop();
       if (!early.held()) throw new Error("another front-end took it over meanwhile");
       const launched = await launchRun(
-        { runId: id, request, workflow, workspace, inputs: prior.inputs, secrets: request.sealedSecrets ? this.deps.vault.unseal(request.sealedSecrets) : {}, vars: c.vars, recorder, options: { tempDir, reuse: c.reuse as Reuse | undefined, resume: prior } },
+        {
+          runId: id,
+          request,
+          workflow,
+          workspace,
+          inputs: prior.inputs,
+          secrets: request.sealedSecrets ? this.deps.vault.unseal(request.sealedSecrets) : {},
+          vars: c.vars,
+          recorder,
+          options: { tempDir, reuse: c.reuse as Reuse | undefined, resume: prior },
+        },
         this.deps.host,
-        { lease: { ...this.lease(), takeOver: { git: c.git as unknown as GitInfo, source: c.source, runNumber: prior.number } }, coordination: { dispatcher }, onLost: () => this.lost(id) },
+        {
+          lease: {
+            ...this.lease(),
+            takeOver: { git: c.git as unknown as GitInfo, source: c.source, runNumber: prior.number },
+          },
+          coordination: { dispatcher },
+          onLost: () => this.lost(id),
+        },
       );
       this.follow(id, launched, () => {});
-      console.log(`stax runner: took over run ${prior.number} (${id}): the front-end that coordinated it stopped answering`);
+      console.log(
+        `stax runner: took over run ${prior.number} (${id}): the front-end that coordinated it stopped answering`,
+      );
       return "taken";
     } catch (err) {
       early.stop();
@@ -222,11 +289,16 @@ export class RunManager {
   async cancel(ref: string): Promise<WorkflowRun> {
     const run = await this.find(ref);
     const handle = this.active.get(run.id);
-    if (run.status === "completed") throw new StaxError("RUN_FINISHED", `run ${run.number} (${run.id}) has already completed`);
+    if (run.status === "completed")
+      throw new StaxError("RUN_FINISHED", `run ${run.number} (${run.id}) has already completed`);
     if (!handle) {
       // A run between coordinators (its front-end died, another takes it over within a lease) keeps the flag for the next one.
       const between = this.deps.dispatcher && (await this.deps.store.queue.request(run.id))?.coordination;
-      if (!between && !(await this.deps.store.queue.owner(run.id, new Date()))) throw new StaxError("RUN_NOT_HERE", `run ${run.number} (${run.id}) is not executed by any live process (a crash left it unfinished; the next runner start marks it cancelled)`);
+      if (!between && !(await this.deps.store.queue.owner(run.id, new Date())))
+        throw new StaxError(
+          "RUN_NOT_HERE",
+          `run ${run.number} (${run.id}) is not executed by any live process (a crash left it unfinished; the next runner start marks it cancelled)`,
+        );
       await this.deps.store.queue.requestCancel(run.id);
       return run;
     }
@@ -241,9 +313,15 @@ export class RunManager {
     if (run.status !== "completed") throw new StaxError("RUN_ACTIVE", `run ${run.number} is still running`);
     const previous = await this.deps.store.queue.request(run.id);
     const secrets = previous?.sealedSecrets ? this.deps.vault.unseal(previous.sealedSecrets) : undefined;
-    const req: CreateRunRequest = { ...(previous ? toCreateRequest(previous, secrets) : {}), workflow: run.workflowFile, inputs: run.inputs as CreateRunRequest["inputs"], event: run.trigger.event };
+    const req: CreateRunRequest = {
+      ...(previous ? toCreateRequest(previous, secrets) : {}),
+      workflow: run.workflowFile,
+      inputs: run.inputs as CreateRunRequest["inputs"],
+      event: run.trigger.event,
+    };
     if (job !== undefined) {
-      if (!run.jobs.some((j) => j.id === job || j.definitionId === job)) throw new StaxError("STEP_NOT_FOUND", `run ${run.number} has no job '${job}'`);
+      if (!run.jobs.some((j) => j.id === job || j.definitionId === job))
+        throw new StaxError("STEP_NOT_FOUND", `run ${run.number} has no job '${job}'`);
       return this.create(req, rerunPlan(run, job).reuse, run);
     }
     if (!failedOnly) return this.create(req, undefined, run);
@@ -256,7 +334,8 @@ export class RunManager {
 
   async delete(ref: string): Promise<WorkflowRun> {
     const run = await this.find(ref);
-    if (this.active.has(run.id) || run.status !== "completed") throw new StaxError("RUN_ACTIVE", `run ${run.number} is still running; cancel it first`);
+    if (this.active.has(run.id) || run.status !== "completed")
+      throw new StaxError("RUN_ACTIVE", `run ${run.number} is still running; cancel it first`);
     await this.deps.store.runs.delete(run.id);
     return run;
   }
@@ -302,7 +381,11 @@ export class RunManager {
   }
 
   private async prune(): Promise<void> {
-    const ids = await this.deps.store.runs.expired(this.deps.retention.maxRuns, this.deps.retention.maxAgeDays, new Date());
+    const ids = await this.deps.store.runs.expired(
+      this.deps.retention.maxRuns,
+      this.deps.retention.maxAgeDays,
+      new Date(),
+    );
     for (const id of ids) await this.deps.store.runs.delete(id);
   }
 }

@@ -33,24 +33,33 @@ export function originAllowed(origin: string, opts: SecurityOptions): boolean {
  */
 export function guard(req: IncomingMessage, res: ServerResponse, opts: SecurityOptions): boolean {
   const host = (req.headers.host ?? "").toLowerCase();
-  if (!opts.anyHost && !opts.allowedHosts.has(host) && !LOOPBACK.test(host)) throw new StaxError("FORBIDDEN_HOST", `Host '${host}' is not this runner`);
+  if (!opts.anyHost && !opts.allowedHosts.has(host) && !LOOPBACK.test(host))
+    throw new StaxError("FORBIDDEN_HOST", `Host '${host}' is not this runner`);
   const origin = req.headers.origin;
   if (origin) {
-    if (!originAllowed(origin, opts)) throw new StaxError("FORBIDDEN_ORIGIN", `Origin '${origin}' is not allowed (set STAX_ALLOWED_ORIGINS)`);
+    if (!originAllowed(origin, opts))
+      throw new StaxError("FORBIDDEN_ORIGIN", `Origin '${origin}' is not allowed (set STAX_ALLOWED_ORIGINS)`);
     res.setHeader("Access-Control-Allow-Origin", origin);
     res.setHeader("Vary", "Origin");
   }
   if (req.method === "OPTIONS") {
-    res.writeHead(204, { "Access-Control-Allow-Methods": "GET, POST, PUT, DELETE", "Access-Control-Allow-Headers": "Content-Type, Authorization, Last-Event-ID", "Access-Control-Max-Age": "600" });
+    res.writeHead(204, {
+      "Access-Control-Allow-Methods": "GET, POST, PUT, DELETE",
+      "Access-Control-Allow-Headers": "Content-Type, Authorization, Last-Event-ID",
+      "Access-Control-Max-Age": "600",
+    });
     res.end();
     return true;
   }
   if (opts.token) {
     const auth = req.headers.authorization ?? "";
-    const given = auth.startsWith("Bearer ") ? auth.slice(7) : new URL(req.url ?? "/", "http://x").searchParams.get("token") ?? "";
+    const given = auth.startsWith("Bearer ")
+      ? auth.slice(7)
+      : (new URL(req.url ?? "/", "http://x").searchParams.get("token") ?? "");
     const a = Buffer.from(given);
     const b = Buffer.from(opts.token);
-    if (a.length !== b.length || !timingSafeEqual(a, b)) throw new StaxError("UNAUTHORIZED", "a valid token is required (Authorization: Bearer …)");
+    if (a.length !== b.length || !timingSafeEqual(a, b))
+      throw new StaxError("UNAUTHORIZED", "a valid token is required (Authorization: Bearer …)");
   }
   return false;
 }

@@ -37,5 +37,7 @@ export function serveStatic(root: string | undefined, path: string, res: ServerR
   const cache = target !== index && /\/assets\//.test(target) ? "public, max-age=31536000, immutable" : "no-cache";
   res.writeHead(200, { "Content-Type": TYPES[extname(target)] ?? "application/octet-stream", "Cache-Control": cache });
   // A file replaced or removed meanwhile ends this response, never the runner.
-  createReadStream(target).on("error", () => res.destroy()).pipe(res);
+  createReadStream(target)
+    .on("error", () => res.destroy())
+    .pipe(res);
 }

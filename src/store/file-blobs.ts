@@ -13,7 +13,8 @@ export class FileBlobs implements BlobStore {
   constructor(private readonly root: string) {}
 
   private path(key: string): string {
-    if (!key || key.startsWith("/") || key.split("/").some((p) => p === ".." || p === ".")) throw new Error(`invalid blob key '${key}'`);
+    if (!key || key.startsWith("/") || key.split("/").some((p) => p === ".." || p === "."))
+      throw new Error(`invalid blob key '${key}'`);
     return join(this.root, key);
   }
 
@@ -56,7 +57,8 @@ export class FileBlobs implements BlobStore {
       for (const e of entries) {
         const p = join(d, e.name);
         if (e.isDirectory()) await walk(p);
-        else if (e.isFile() && !e.name.endsWith(".part")) out.push({ key: relative(this.root, p).split(sep).join("/"), size: (await stat(p)).size });
+        else if (e.isFile() && !e.name.endsWith(".part"))
+          out.push({ key: relative(this.root, p).split(sep).join("/"), size: (await stat(p)).size });
       }
     };
     await walk(dir);

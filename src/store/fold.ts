@@ -10,7 +10,7 @@ import type { Store } from "./store.js";
  * one applied again changes nothing.
  */
 export async function withStoredEvents(store: Store, run: WorkflowRun, upTo = Infinity): Promise<WorkflowRun> {
-  for (let after = 0; after < upTo; ) {
+  for (let after = 0; after < upTo;) {
     const batch = await store.events.readSince(after, { runId: run.id, noLogs: true, limit: PAGE });
     for (const e of batch) if (e.id <= upTo) applyStoredEvent(run, e);
     if (batch.length < PAGE) break;

@@ -39,10 +39,13 @@ export function openStore(dataDir: string, opts: StoreOptions = {}): Store {
     const e = err as Error;
     const code = sqliteCode(err);
     const cause =
-      code === "SQLITE_NOTADB" || code === "SQLITE_CORRUPT" ? "it is not a valid SQLite database (corrupt?)"
-      : code === "SQLITE_BUSY" || code === "SQLITE_LOCKED" ? "it stayed locked by another process beyond 5 s"
-      : code === "EACCES" || code === "EPERM" || code === "SQLITE_READONLY" || code === "SQLITE_CANTOPEN" ? `no permission to write there (${e.message})`
-      : e.message;
+      code === "SQLITE_NOTADB" || code === "SQLITE_CORRUPT"
+        ? "it is not a valid SQLite database (corrupt?)"
+        : code === "SQLITE_BUSY" || code === "SQLITE_LOCKED"
+          ? "it stayed locked by another process beyond 5 s"
+          : code === "EACCES" || code === "EPERM" || code === "SQLITE_READONLY" || code === "SQLITE_CANTOPEN"
+            ? `no permission to write there (${e.message})`
+            : e.message;
     throw new StaxError("STORE_UNAVAILABLE", `cannot open the store ${file}: ${cause}`);
   }
 }
@@ -56,5 +59,7 @@ export { emptyReport, rekeyLegs, rekeyStore, type RekeyReport } from "./rekey.js
  * data folder's name, as in SQLite), else the embedded store of the data folder.
  */
 export async function connectStore(c: { dataDir: string; databaseUrl?: string; poolSize?: number }): Promise<Store> {
-  return c.databaseUrl ? PgStore.connect(c.databaseUrl, basename(c.dataDir), { poolSize: c.poolSize }) : openStore(c.dataDir);
+  return c.databaseUrl
+    ? PgStore.connect(c.databaseUrl, basename(c.dataDir), { poolSize: c.poolSize })
+    : openStore(c.dataDir);
 }

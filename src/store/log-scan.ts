@@ -25,7 +25,12 @@ export type ReadChunks = (from: number, batch: number, filter?: ChunkFilter) => 
 const BATCH = 16;
 
 /** The step's chunks from line index `from`, a batch at a time (never the whole step at once). */
-export async function* chunksFrom(read: ReadChunks, from: number, filter?: ChunkFilter, batch = BATCH): AsyncGenerator<ChunkRow> {
+export async function* chunksFrom(
+  read: ReadChunks,
+  from: number,
+  filter?: ChunkFilter,
+  batch = BATCH,
+): AsyncGenerator<ChunkRow> {
   for (;;) {
     const rows = await read(from, batch, filter);
     for (const r of rows) yield r;
@@ -42,7 +47,10 @@ export async function readLines(read: ReadChunks, from: number, limit: number): 
   // Live steps store small chunks: read as many as the page could need, up to a bound.
   for await (const c of chunksFrom(read, from, undefined, Math.min(64, Math.max(BATCH, Math.ceil(limit / 250))))) {
     const lines = JSON.parse(c.json) as string[];
-    for (let i = Math.max(0, from - c.first); i < lines.length && out.length < limit; i++) out.push(c.t === undefined ? { n: c.first + i + 1, text: lines[i] } : { n: c.first + i + 1, text: lines[i], t: c.t });
+    for (let i = Math.max(0, from - c.first); i < lines.length && out.length < limit; i++)
+      out.push(
+        c.t === undefined ? { n: c.first + i + 1, text: lines[i] } : { n: c.first + i + 1, text: lines[i], t: c.t },
+      );
     if (out.length >= limit) break;
   }
   return out;
@@ -61,7 +69,12 @@ export function needleOf(query: string): string | undefined {
  * Lines from line index `from` whose shown text (no marker, no ANSI) contains `query`, ignoring
  * case: the first `limit` of them, and how many there are in all. Chunks stream through.
  */
-export async function searchLines(read: ReadChunks, query: string, from: number, limit: number): Promise<{ matches: NumberedLine[]; total: number }> {
+export async function searchLines(
+  read: ReadChunks,
+  query: string,
+  from: number,
+  limit: number,
+): Promise<{ matches: NumberedLine[]; total: number }> {
   const q = query.toLowerCase();
   const matches: NumberedLine[] = [];
   let total = 0;

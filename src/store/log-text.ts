@@ -8,7 +8,11 @@ const stamp = (t: number | undefined) => (t === undefined ? " ".repeat(25) : `${
  * A run's log as text (`GET /api/runs/:id/logs`, `stax log`), read in one pass over the store.
  * With `timestamps`, each line starts with the time it was stored (blank for lines of an older store).
  */
-export async function runLogText(logs: LogStore, run: WorkflowRun, only: { job?: string; step?: number; timestamps?: boolean } = {}): Promise<string> {
+export async function runLogText(
+  logs: LogStore,
+  run: WorkflowRun,
+  only: { job?: string; step?: number; timestamps?: boolean } = {},
+): Promise<string> {
   const byStep = new Map<string, string[]>();
   for (const l of await logs.all(run.id, only.job, only.step)) {
     const key = `${l.jobId}\0${l.stepNumber}`;

@@ -28,7 +28,9 @@ export class Loss {
   }
 
   private stepFailed(jobId: string, step: { number: number; conclusion?: string }): boolean {
-    return step.conclusion === "cancelled" || (step.conclusion === "success" && this.steps.has(`${jobId}\0${step.number}`));
+    return (
+      step.conclusion === "cancelled" || (step.conclusion === "success" && this.steps.has(`${jobId}\0${step.number}`))
+    );
   }
 
   private jobFailed(job: { id: string; conclusion?: string }): boolean {
@@ -39,7 +41,8 @@ export class Loss {
   failRun(run: WorkflowRun): WorkflowRun {
     if (run.status === "completed") run.conclusion = "failure";
     for (const j of run.jobs) {
-      for (const s of j.steps) if (this.stepFailed(j.id, s)) Object.assign(s, { outcome: "failure", conclusion: "failure" });
+      for (const s of j.steps)
+        if (this.stepFailed(j.id, s)) Object.assign(s, { outcome: "failure", conclusion: "failure" });
       if (this.jobFailed(j)) j.conclusion = "failure";
     }
     return run;
@@ -47,14 +50,17 @@ export class Loss {
 
   /** An event as it is stored once events were lost. */
   event(e: SSEEvent): SSEEvent {
-    if (e.type === "step.completed" && this.stepFailed(e.data.jobId, e.data.step)) return { ...e, data: { ...e.data, step: { ...e.data.step, outcome: "failure", conclusion: "failure" } } };
+    if (e.type === "step.completed" && this.stepFailed(e.data.jobId, e.data.step))
+      return { ...e, data: { ...e.data, step: { ...e.data.step, outcome: "failure", conclusion: "failure" } } };
     if (e.type === "job.completed" && this.jobFailed(e.data.job)) {
       const job = structuredClone(e.data.job);
-      for (const s of job.steps) if (this.stepFailed(job.id, s)) Object.assign(s, { outcome: "failure", conclusion: "failure" });
+      for (const s of job.steps)
+        if (this.stepFailed(job.id, s)) Object.assign(s, { outcome: "failure", conclusion: "failure" });
       job.conclusion = "failure";
       return { ...e, data: { ...e.data, job } };
     }
-    if (e.type === "run.completed") return { ...e, data: { ...e.data, run: this.failRun(structuredClone(e.data.run)) } };
+    if (e.type === "run.completed")
+      return { ...e, data: { ...e.data, run: this.failRun(structuredClone(e.data.run)) } };
     return e;
   }
 }

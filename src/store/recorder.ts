@@ -35,7 +35,11 @@ export class StoreRecorder implements EventSink {
     private readonly store: Store,
     private readonly next?: (e: SSEEvent) => void,
     /** Called once, at the first write that failed for good, with the steps whose lines were lost: the run must not end as if all was stored. */
-    private readonly onLost?: (err: unknown, steps: { jobId: string; stepNumber: number }[], failRun: (run: WorkflowRun) => WorkflowRun) => void,
+    private readonly onLost?: (
+      err: unknown,
+      steps: { jobId: string; stepNumber: number }[],
+      failRun: (run: WorkflowRun) => WorkflowRun,
+    ) => void,
   ) {}
 
   /** Drops everything from now on: another process took the run over (its lease was lost). */
@@ -206,7 +210,12 @@ const DISK_FULL_RETRY_MS = 5000;
 /** Whether a store error says the disk (or the database's) is full: SQLite's SQLITE_FULL, ENOSPC, PostgreSQL's disk_full (53100). */
 export function diskFull(err: unknown): boolean {
   const e = err as { code?: unknown; message?: unknown } | undefined;
-  return e?.code === "SQLITE_FULL" || e?.code === "ENOSPC" || e?.code === "53100" || /disk is full|no space left/i.test(String(e?.message ?? ""));
+  return (
+    e?.code === "SQLITE_FULL" ||
+    e?.code === "ENOSPC" ||
+    e?.code === "53100" ||
+    /disk is full|no space left/i.test(String(e?.message ?? ""))
+  );
 }
 
 /**

@@ -2,7 +2,8 @@ import { makeEvent, type SSEEvent, type WorkflowRun } from "../contract/index.js
 import { withStoredEvents } from "./fold.js";
 import type { Store } from "./store.js";
 
-export const INTERRUPTED_LINE = "stax: the runner stopped while this run was in progress; the run is marked cancelled\n";
+export const INTERRUPTED_LINE =
+  "stax: the runner stopped while this run was in progress; the run is marked cancelled\n";
 
 /**
  * After a crash: every run that was not completed (its last snapshot with the events stored after
@@ -11,7 +12,11 @@ export const INTERRUPTED_LINE = "stax: the runner stopped while this run was in 
  * process executes are left alone.
  * Returns the events it appended.
  */
-export async function recoverInterrupted(store: Store, now: Date, runningElsewhere: (runId: string) => boolean | Promise<boolean> = () => false): Promise<SSEEvent[]> {
+export async function recoverInterrupted(
+  store: Store,
+  now: Date,
+  runningElsewhere: (runId: string) => boolean | Promise<boolean> = () => false,
+): Promise<SSEEvent[]> {
   const emitted: SSEEvent[] = [];
   const at = now.toISOString();
   for (const saved of await store.runs.unfinished()) {
@@ -24,9 +29,14 @@ export async function recoverInterrupted(store: Store, now: Date, runningElsewhe
       if (job.status === "completed") continue;
       for (const step of job.steps) {
         if (step.status === "completed") continue;
-        if (step.status === "in_progress") events.push(makeEvent("step.log", { runId: run.id, jobId: job.id, stepNumber: step.number, line: INTERRUPTED_LINE }));
+        if (step.status === "in_progress")
+          events.push(
+            makeEvent("step.log", { runId: run.id, jobId: job.id, stepNumber: step.number, line: INTERRUPTED_LINE }),
+          );
         Object.assign(step, { status: "completed", conclusion: "cancelled", outcome: "cancelled", completedAt: at });
-        events.push(makeEvent("step.completed", { runId: run.id, jobId: job.id, stepNumber: step.number, step: { ...step } }));
+        events.push(
+          makeEvent("step.completed", { runId: run.id, jobId: job.id, stepNumber: step.number, step: { ...step } }),
+        );
       }
       Object.assign(job, { status: "completed", conclusion: "cancelled", completedAt: at });
       events.push(makeEvent("job.completed", { runId: run.id, jobId: job.id, job: structuredClone(job) }));

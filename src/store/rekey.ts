@@ -17,7 +17,13 @@ export const emptyReport = (): RekeyReport => ({ secrets: 0, requests: 0, legs: 
  * short is finished by running it again with the same two keys) or when `from` cannot open it
  * either (named in `report.unreadable`).
  */
-function again(sealed: Sealed, from: SecretVault, to: SecretVault, what: string, report: RekeyReport): Sealed | undefined {
+function again(
+  sealed: Sealed,
+  from: SecretVault,
+  to: SecretVault,
+  what: string,
+  report: RekeyReport,
+): Sealed | undefined {
   if (to.opens(sealed) !== undefined) return undefined;
   const plain = from.opens(sealed);
   if (plain === undefined) return void report.unreadable.push(what);
@@ -25,7 +31,12 @@ function again(sealed: Sealed, from: SecretVault, to: SecretVault, what: string,
 }
 
 /** Seals a workspace's stored secrets and each run request's own secrets (kept for re-runs) again under `to`'s key. */
-export async function rekeyStore(store: Store, from: SecretVault, to: SecretVault, report = emptyReport()): Promise<RekeyReport> {
+export async function rekeyStore(
+  store: Store,
+  from: SecretVault,
+  to: SecretVault,
+  report = emptyReport(),
+): Promise<RekeyReport> {
   const secrets = [];
   for (const s of await store.secrets.list()) {
     if (to.opensSecret(s) !== undefined) continue;
@@ -37,7 +48,8 @@ export async function rekeyStore(store: Store, from: SecretVault, to: SecretVaul
   report.secrets += secrets.length;
   for (const runId of await store.queue.sealedRequests()) {
     const request = await store.queue.request(runId);
-    const sealed = request?.sealedSecrets && again(request.sealedSecrets, from, to, `the request of run ${runId}`, report);
+    const sealed =
+      request?.sealedSecrets && again(request.sealedSecrets, from, to, `the request of run ${runId}`, report);
     if (!request || !sealed) continue;
     await store.queue.update(runId, { ...request, sealedSecrets: sealed });
     report.requests++;
@@ -46,7 +58,12 @@ export async function rekeyStore(store: Store, from: SecretVault, to: SecretVaul
 }
 
 /** Seals the secrets inside every leg of the shared store again under `to`'s key. */
-export async function rekeyLegs(fleet: PgFleet, from: SecretVault, to: SecretVault, report = emptyReport()): Promise<RekeyReport> {
+export async function rekeyLegs(
+  fleet: PgFleet,
+  from: SecretVault,
+  to: SecretVault,
+  report = emptyReport(),
+): Promise<RekeyReport> {
   report.legs += await fleet.rewriteSpecs((spec) => {
     const sealed = again(spec.sealedSecrets, from, to, `leg ${spec.job.id} of run ${spec.runId}`, report);
     return sealed && { ...spec, sealedSecrets: sealed };

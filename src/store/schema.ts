@@ -50,9 +50,13 @@ CREATE INDEX run_requests_open ON run_requests (workspace, done, created_at);
 function v3(db: SqliteDb, workspace: string): void {
   const old = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'vars'").get() !== undefined;
   if (old) db.exec("ALTER TABLE vars RENAME TO vars_unkeyed");
-  db.exec("CREATE TABLE vars (workspace TEXT NOT NULL, name TEXT NOT NULL, value TEXT NOT NULL, updated_at TEXT NOT NULL, PRIMARY KEY (workspace, name))");
+  db.exec(
+    "CREATE TABLE vars (workspace TEXT NOT NULL, name TEXT NOT NULL, value TEXT NOT NULL, updated_at TEXT NOT NULL, PRIMARY KEY (workspace, name))",
+  );
   if (old) {
-    db.prepare("INSERT INTO vars (workspace, name, value, updated_at) SELECT ?, name, value, updated_at FROM vars_unkeyed").run(workspace);
+    db.prepare(
+      "INSERT INTO vars (workspace, name, value, updated_at) SELECT ?, name, value, updated_at FROM vars_unkeyed",
+    ).run(workspace);
     db.exec("DROP TABLE vars_unkeyed");
   }
 }
@@ -63,7 +67,9 @@ function v3(db: SqliteDb, workspace: string): void {
  * rolled back to an older version by hand may have the column already.
  */
 function v4(db: SqliteDb): void {
-  const has = (db.prepare("SELECT name FROM pragma_table_info('log_chunks')").all() as { name: string }[]).some((c) => c.name === "written_at");
+  const has = (db.prepare("SELECT name FROM pragma_table_info('log_chunks')").all() as { name: string }[]).some(
+    (c) => c.name === "written_at",
+  );
   if (!has) db.exec("ALTER TABLE log_chunks ADD COLUMN written_at INTEGER");
 }
 
@@ -74,11 +80,16 @@ export function migrate(db: SqliteDb, workspace: string): void {
   if (version < 2) {
     db.transaction(() => {
       db.exec(V2);
-      for (const t of ["runs", "events", "log_chunks", "secrets", "artifacts"]) db.prepare(`UPDATE ${t} SET workspace = ?`).run(workspace);
+      for (const t of ["runs", "events", "log_chunks", "secrets", "artifacts"])
+        db.prepare(`UPDATE ${t} SET workspace = ?`).run(workspace);
       // Line numbers of chunks written before version 2, step by step in id order.
       const next = new Map<string, number>();
       const set = db.prepare("UPDATE log_chunks SET first_line = ?, n = ? WHERE first_id = ?");
-      for (const c of db.prepare("SELECT first_id, run_id, job_id, step_number, json_array_length(lines) AS n FROM log_chunks ORDER BY first_id").all() as { first_id: number; run_id: string; job_id: string; step_number: number; n: number }[]) {
+      for (const c of db
+        .prepare(
+          "SELECT first_id, run_id, job_id, step_number, json_array_length(lines) AS n FROM log_chunks ORDER BY first_id",
+        )
+        .all() as { first_id: number; run_id: string; job_id: string; step_number: number; n: number }[]) {
         const key = `${c.run_id}\0${c.job_id}\0${c.step_number}`;
         const first = next.get(key) ?? 0;
         set.run(first, c.n, c.first_id);

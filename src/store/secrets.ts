@@ -43,7 +43,10 @@ export class SecretVault {
   ) {
     if (configuredKey) {
       const raw = Buffer.from(configuredKey, "base64");
-      this.key = raw.length === 32 && raw.toString("base64").replace(/=+$/, "") === configuredKey.trim().replace(/=+$/, "") ? raw : createHash("sha256").update(configuredKey).digest();
+      this.key =
+        raw.length === 32 && raw.toString("base64").replace(/=+$/, "") === configuredKey.trim().replace(/=+$/, "")
+          ? raw
+          : createHash("sha256").update(configuredKey).digest();
       this.keySource = `STAX_SECRETS_KEY (fingerprint ${fingerprint(this.key)})`;
     } else {
       const file = join(dataDir, "secrets.key");
@@ -75,7 +78,11 @@ export class SecretVault {
 
   /** Names (never values), each marked when the key in use cannot decrypt it. */
   async list(): Promise<SecretInfo[]> {
-    return (await this.store.list()).map((s) => ({ name: s.name, updatedAt: s.updatedAt, ...(this.decrypt(s) === undefined ? { unreadable: true } : {}) }));
+    return (await this.store.list()).map((s) => ({
+      name: s.name,
+      updatedAt: s.updatedAt,
+      ...(this.decrypt(s) === undefined ? { unreadable: true } : {}),
+    }));
   }
 
   /** Encrypts a map (a run's own secrets, kept with its request for re-runs). */
@@ -92,7 +99,13 @@ export class SecretVault {
 
   /** What `sealed` holds, if this vault's key opens it. */
   opens(sealed: Sealed): string | undefined {
-    return this.decrypt({ name: "", iv: Buffer.from(sealed.iv, "base64"), tag: Buffer.from(sealed.tag, "base64"), data: Buffer.from(sealed.data, "base64"), updatedAt: "" });
+    return this.decrypt({
+      name: "",
+      iv: Buffer.from(sealed.iv, "base64"),
+      tag: Buffer.from(sealed.tag, "base64"),
+      data: Buffer.from(sealed.data, "base64"),
+      updatedAt: "",
+    });
   }
 
   /** A stored secret's value, if this vault's key opens it. */

@@ -34,7 +34,8 @@ export function withoutSqliteWarning<T>(fn: () => T): T {
 }
 
 /** Node's SQLite, loaded when the first store opens: commands that open none never pay for it. */
-const sqlite = (): typeof import("node:sqlite") => withoutSqliteWarning(() => process.getBuiltinModule("node:sqlite") as typeof import("node:sqlite"));
+const sqlite = (): typeof import("node:sqlite") =>
+  withoutSqliteWarning(() => process.getBuiltinModule("node:sqlite") as typeof import("node:sqlite"));
 
 /**
  * One SQLite file on Node's `DatabaseSync`, with what the store needs of it: statements prepared
@@ -76,28 +77,30 @@ export class SqliteDb {
   }
 
   transaction<A extends unknown[], R>(fn: (...args: A) => R): Transaction<A, R> {
-    const run = (begin: string) => (...args: A): R => {
-      // Inside a transaction already: a savepoint, so an inner failure undoes only its own writes.
-      const nested = this.depth > 0;
-      const name = `stax_${this.depth}`;
-      if (nested) this.db.exec(`SAVEPOINT ${name}`);
-      else this.prepare(begin).run();
-      this.depth++;
-      try {
-        const result = fn(...args);
-        this.depth--;
-        if (nested) this.db.exec(`RELEASE ${name}`);
-        else this.prepare("COMMIT").run();
-        return result;
-      } catch (err) {
-        this.depth--;
-        // SQLite may have rolled the transaction back itself (a full disk): then there is nothing to undo.
+    const run =
+      (begin: string) =>
+      (...args: A): R => {
+        // Inside a transaction already: a savepoint, so an inner failure undoes only its own writes.
+        const nested = this.depth > 0;
+        const name = `stax_${this.depth}`;
+        if (nested) this.db.exec(`SAVEPOINT ${name}`);
+        else this.prepare(begin).run();
+        this.depth++;
         try {
-          this.db.exec(nested ? `ROLLBACK TO ${name}; RELEASE ${name}` : "ROLLBACK");
-        } catch {}
-        throw err;
-      }
-    };
+          const result = fn(...args);
+          this.depth--;
+          if (nested) this.db.exec(`RELEASE ${name}`);
+          else this.prepare("COMMIT").run();
+          return result;
+        } catch (err) {
+          this.depth--;
+          // SQLite may have rolled the transaction back itself (a full disk): then there is nothing to undo.
+          try {
+            this.db.exec(nested ? `ROLLBACK TO ${name}; RELEASE ${name}` : "ROLLBACK");
+          } catch {}
+          throw err;
+        }
+      };
     return Object.assign(run("BEGIN"), { immediate: run("BEGIN IMMEDIATE") });
   }
 
@@ -107,12 +110,20 @@ export class SqliteDb {
   }
 }
 
-const CODES: Record<number, string> = { 5: "SQLITE_BUSY", 6: "SQLITE_LOCKED", 8: "SQLITE_READONLY", 11: "SQLITE_CORRUPT", 14: "SQLITE_CANTOPEN", 26: "SQLITE_NOTADB" };
+const CODES: Record<number, string> = {
+  5: "SQLITE_BUSY",
+  6: "SQLITE_LOCKED",
+  8: "SQLITE_READONLY",
+  11: "SQLITE_CORRUPT",
+  14: "SQLITE_CANTOPEN",
+  26: "SQLITE_NOTADB",
+};
 
 /** The SQLite result code of an error of `node:sqlite` (`SQLITE_BUSY`, …), else the error's own code. */
 export function sqliteCode(err: unknown): string | undefined {
   const e = err as { code?: string; errcode?: number };
   // Node reports every SQLite failure as ERR_SQLITE_ERROR with the (possibly extended) code beside it.
-  if (e.code === "ERR_SQLITE_ERROR" && typeof e.errcode === "number") return CODES[e.errcode & 0xff] ?? `SQLITE_${e.errcode}`;
+  if (e.code === "ERR_SQLITE_ERROR" && typeof e.errcode === "number")
+    return CODES[e.errcode & 0xff] ?? `SQLITE_${e.errcode}`;
   return e.code;
 }

@@ -1,5 +1,17 @@
 import type { Readable } from "node:stream";
-import type { ArtifactInfo, CreateRunRequest, ListRunsQuery, NumberedLine, SSEEvent, StepGroupsResponse, StepLinesResponse, StepSearchResponse, StoredEvent, VarInfo, WorkflowRun } from "../contract/index.js";
+import type {
+  ArtifactInfo,
+  CreateRunRequest,
+  ListRunsQuery,
+  NumberedLine,
+  SSEEvent,
+  StepGroupsResponse,
+  StepLinesResponse,
+  StepSearchResponse,
+  StoredEvent,
+  VarInfo,
+  WorkflowRun,
+} from "../contract/index.js";
 
 /**
  * The durable store, split by responsibility. Every method is async so that a networked database
@@ -97,7 +109,14 @@ export interface LogStore {
    */
   page(runId: string, jobId: string, stepNumber: number, from: number, limit: number): Promise<StepLinesResponse>;
   /** A step's lines from index `from` whose shown text contains `query` (case-insensitive), at most `limit`; chunks stream through. */
-  search(runId: string, jobId: string, stepNumber: number, query: string, from: number, limit: number): Promise<StepSearchResponse>;
+  search(
+    runId: string,
+    jobId: string,
+    stepNumber: number,
+    query: string,
+    from: number,
+    limit: number,
+  ): Promise<StepSearchResponse>;
   /** A step's `##[group]` / `##[endgroup]` lines, with `total` and `lastEventId` as in `page`. */
   groups(runId: string, jobId: string, stepNumber: number): Promise<StepGroupsResponse>;
   /** A step's text, chunk by chunk. */

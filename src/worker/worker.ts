@@ -9,7 +9,17 @@ import { DOCKER_LABEL, describeAddress, reapDeadOwners, runLegSpec } from "../en
 import { cloneBundle, fetchBundle } from "../host/source.js";
 import { hostOptions, storeHost, type MachineHost, type RunHost } from "../host/launch.js";
 import { reapProcessGroups } from "../host/process-groups.js";
-import { claimRun, connectStore, PgFleet, retrying, runOwnedElsewhere, SecretVault, StoreRecorder, type ClaimedLeg, type Store } from "../store/index.js";
+import {
+  claimRun,
+  connectStore,
+  PgFleet,
+  retrying,
+  runOwnedElsewhere,
+  SecretVault,
+  StoreRecorder,
+  type ClaimedLeg,
+  type Store,
+} from "../store/index.js";
 import { errorMessage } from "../contract/index.js";
 
 export interface WorkerOptions {
@@ -61,8 +71,15 @@ export async function startWorker(input: WorkerOptions): Promise<Worker> {
   // A worker with a Docker engine says so with the `docker` label: legs with a job container, services or docker:// steps need one.
   const { docker } = input.machine;
   const hasDocker = await docker.ping(3000);
-  const o: WorkerOptions = { ...input, labels: hasDocker ? [...new Set([...input.labels, DOCKER_LABEL])] : input.labels.filter((l) => l !== DOCKER_LABEL) };
-  o.log(hasDocker ? `Docker engine: answers at ${describeAddress(docker.address)} (label ${DOCKER_LABEL})` : `Docker engine: none answers at ${describeAddress(docker.address)}; legs that need Docker go to other workers`);
+  const o: WorkerOptions = {
+    ...input,
+    labels: hasDocker ? [...new Set([...input.labels, DOCKER_LABEL])] : input.labels.filter((l) => l !== DOCKER_LABEL),
+  };
+  o.log(
+    hasDocker
+      ? `Docker engine: answers at ${describeAddress(docker.address)} (label ${DOCKER_LABEL})`
+      : `Docker engine: none answers at ${describeAddress(docker.address)}; legs that need Docker go to other workers`,
+  );
   // Connections sized to the slots (docs/scale-out.md, "Sizing"): 32 one-slot workers with the
   // front-end's pools (4 + 8 + LISTEN each) took every connection a server allows.
   const fleet = await PgFleet.connect(o.databaseUrl, { poolSize: 2 });
@@ -79,9 +96,17 @@ export async function startWorker(input: WorkerOptions): Promise<Worker> {
   const workspaceOf = (ws: string) => {
     let w = workspaces.get(ws);
     if (!w) {
-      w = connectStore({ dataDir: join(o.workDir, ws), databaseUrl: o.databaseUrl, poolSize: Math.min(8, o.concurrency + 1) }).then((store) => ({
+      w = connectStore({
+        dataDir: join(o.workDir, ws),
+        databaseUrl: o.databaseUrl,
+        poolSize: Math.min(8, o.concurrency + 1),
+      }).then((store) => ({
         store,
-        host: storeHost(o.machine, store, { dataDir: o.workDir, cacheDir: join(o.workDir, "cache", ws), sharedCache: true }),
+        host: storeHost(o.machine, store, {
+          dataDir: o.workDir,
+          cacheDir: join(o.workDir, "cache", ws),
+          sharedCache: true,
+        }),
       }));
       workspaces.set(ws, w);
     }
@@ -100,7 +125,10 @@ export async function startWorker(input: WorkerOptions): Promise<Worker> {
       rmSync(base, { recursive: true, force: true });
       rmSync(`${base}.bundle`, { force: true });
       mkdirSync(sourceDir, { recursive: true });
-      const fresh: RunSource = { base, bundle: fetchBundle(store.blobs, spec.source, `${base}.bundle`).then(() => `${base}.bundle`) };
+      const fresh: RunSource = {
+        base,
+        bundle: fetchBundle(store.blobs, spec.source, `${base}.bundle`).then(() => `${base}.bundle`),
+      };
       sources.set(spec.source.key, fresh);
       fresh.bundle.catch(() => sources.get(spec.source.key) === fresh && sources.delete(spec.source.key));
       // The oldest runs' sources go: legs of a run come close together.
@@ -155,11 +183,14 @@ export async function startWorker(input: WorkerOptions): Promise<Worker> {
     // `done` of another worker's leg woke every idle worker of the fleet for nothing.
     else if (payload === "queued" || payload === "connected") poke();
   });
-  const beat = setInterval(() => {
-    void fleet.heartbeat(o.name, o.leaseMs, inHand.size).catch(() => {});
-    // Notifications can be missed while the database reconnects: poll the cancel levels too.
-    for (const id of inHand.keys()) void applyCancel(id);
-  }, Math.max(200, Math.min(o.leaseMs / 3, 1000)));
+  const beat = setInterval(
+    () => {
+      void fleet.heartbeat(o.name, o.leaseMs, inHand.size).catch(() => {});
+      // Notifications can be missed while the database reconnects: poll the cancel levels too.
+      for (const id of inHand.keys()) void applyCancel(id);
+    },
+    Math.max(200, Math.min(o.leaseMs / 3, 1000)),
+  );
   beat.unref();
 
   const runLeg = async (leg: ClaimedLeg): Promise<void> => {
@@ -204,7 +235,9 @@ export async function startWorker(input: WorkerOptions): Promise<Worker> {
       o.log(`${spec.job.id} (run ${spec.runNumber}): ${errorMessage(err)}`);
     } finally {
       inHand.delete(leg.id);
-      await retrying(() => fleet.finish(leg.id, result), 300_000).catch((err) => o.log(`could not report the end of ${spec.job.id}: ${errorMessage(err)}`));
+      await retrying(() => fleet.finish(leg.id, result), 300_000).catch((err) =>
+        o.log(`could not report the end of ${spec.job.id}: ${errorMessage(err)}`),
+      );
       o.log(`${spec.job.id} (run ${spec.runNumber}): ${result.result}`);
       // The slot is free once the end is reported: the leg's folder goes while the next leg starts
       // (the claim on the work folder is released after it, so a crash meanwhile still reaps it).

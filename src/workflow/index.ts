@@ -11,4 +11,11 @@ export * from "./tokens.js";
 export { validateInputs } from "./validate-inputs.js";
 export { checkRunRequest, defaultEvent } from "./run-request.js";
 export { patternRegExp, selects } from "./patterns.js";
-export { KNOWN_EVENTS, PATH_FILTER_LIMIT, triggerDecision, unknownEvent, type TriggerDecision, type TriggerFacts } from "./triggers.js";
+export {
+  KNOWN_EVENTS,
+  PATH_FILTER_LIMIT,
+  triggerDecision,
+  unknownEvent,
+  type TriggerDecision,
+  type TriggerFacts,
+} from "./triggers.js";

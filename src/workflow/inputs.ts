@@ -16,14 +16,18 @@ export function eventsOf(root: TemplateToken | undefined): Map<string, TemplateT
 }
 
 /** Declared inputs of `workflow_dispatch` or `workflow_call` (TRIG-08, TRIG-10). */
-export function declaredInputs(root: TemplateToken | undefined, event: "workflow_dispatch" | "workflow_call"): WorkflowInput[] {
+export function declaredInputs(
+  root: TemplateToken | undefined,
+  event: "workflow_dispatch" | "workflow_call",
+): WorkflowInput[] {
   const config = eventsOf(root).get(event);
   return mapEntries(mapGet(config, "inputs")).map(([name, def]) => {
     const d = (literalValue(def) ?? {}) as Record<string, unknown>;
     const type = typeof d.type === "string" && TYPES.has(d.type) ? (d.type as WorkflowInput["type"]) : "string";
     const input: WorkflowInput = { name, type, required: d.required === true };
     if (typeof d.description === "string") input.description = d.description;
-    if (d.default !== undefined && d.default !== null && typeof d.default !== "object") input.default = d.default as string | number | boolean;
+    if (d.default !== undefined && d.default !== null && typeof d.default !== "object")
+      input.default = d.default as string | number | boolean;
     if (Array.isArray(d.options)) input.options = d.options.map(String);
     return input;
   });
@@ -40,7 +44,12 @@ function zero(type: WorkflowInput["type"]): unknown {
  * ("true" → true for booleans, "3" → 3 for numbers). Missing optional inputs get their default.
  * `strictTypes` (inputs from the API or the CLI): null, objects and arrays are refused, not turned into text.
  */
-export function coerceInputs(declared: WorkflowInput[], given: Record<string, unknown>, strictUnknown = true, strictTypes = false): { inputs: Record<string, unknown>; errors: string[] } {
+export function coerceInputs(
+  declared: WorkflowInput[],
+  given: Record<string, unknown>,
+  strictUnknown = true,
+  strictTypes = false,
+): { inputs: Record<string, unknown>; errors: string[] } {
   const errors: string[] = [];
   const inputs: Record<string, unknown> = {};
   const byName = new Map(declared.map((d) => [d.name.toLowerCase(), d]));
@@ -51,7 +60,9 @@ export function coerceInputs(declared: WorkflowInput[], given: Record<string, un
     const key = Object.keys(given).find((k) => k.toLowerCase() === d.name.toLowerCase());
     let value = key === undefined ? undefined : given[key];
     if (value === null && strictTypes) {
-      errors.push(`input '${d.name}' must be a ${d.type === "boolean" || d.type === "number" ? d.type : "string"}, got null`);
+      errors.push(
+        `input '${d.name}' must be a ${d.type === "boolean" || d.type === "number" ? d.type : "string"}, got null`,
+      );
       continue;
     }
     if (value === undefined || value === null) {
@@ -65,12 +76,14 @@ export function coerceInputs(declared: WorkflowInput[], given: Record<string, un
       }
     }
     if (d.type === "boolean") {
-      if (typeof value === "string" && /^(true|false)$/i.test(value.trim())) value = value.trim().toLowerCase() === "true";
+      if (typeof value === "string" && /^(true|false)$/i.test(value.trim()))
+        value = value.trim().toLowerCase() === "true";
       if (typeof value !== "boolean") errors.push(`input '${d.name}' must be a boolean, got '${String(value)}'`);
     } else if (d.type === "number") {
       // Decimal only, and finite: `0x10` or `1e999` are not what a form's number field sends.
       if (typeof value === "string" && DECIMAL.test(value.trim())) value = Number(value);
-      if (typeof value !== "number" || !Number.isFinite(value)) errors.push(`input '${d.name}' must be a number, got '${String(value)}'`);
+      if (typeof value !== "number" || !Number.isFinite(value))
+        errors.push(`input '${d.name}' must be a number, got '${String(value)}'`);
     } else {
       if (typeof value === "object" && value !== null && strictTypes) {
         errors.push(`input '${d.name}' must be a string, got ${Array.isArray(value) ? "an array" : "an object"}`);
@@ -78,7 +91,9 @@ export function coerceInputs(declared: WorkflowInput[], given: Record<string, un
       }
       value = typeof value === "object" ? JSON.stringify(value) : String(value);
       if (d.type === "choice" && d.options && !d.options.includes(value as string)) {
-        errors.push(`input '${d.name}' must be one of ${d.options.map((o) => `'${o}'`).join(", ")}, got '${String(value)}'`);
+        errors.push(
+          `input '${d.name}' must be one of ${d.options.map((o) => `'${o}'`).join(", ")}, got '${String(value)}'`,
+        );
       }
     }
     inputs[d.name] = value;

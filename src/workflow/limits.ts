@@ -13,7 +13,8 @@ export function checkLimits(root: TemplateToken, file: string): Diagnostic[] {
   const at = (t: TemplateToken, message: string) => out.push({ file, line: t.line ?? 1, column: t.col ?? 1, message });
   const positive = (t: TemplateToken | undefined, what: string) => {
     const v = literalValue(t);
-    if (t && typeof v === "number" && !(Number.isFinite(v) && v > 0)) at(t, `${what} must be a positive number, got ${v}`);
+    if (t && typeof v === "number" && !(Number.isFinite(v) && v > 0))
+      at(t, `${what} must be a positive number, got ${v}`);
   };
   for (const [id, job] of mapEntries(mapGet(root, "jobs"))) {
     positive(mapGet(job, "timeout-minutes"), `job '${id}': timeout-minutes`);
@@ -21,7 +22,8 @@ export function checkLimits(root: TemplateToken, file: string): Diagnostic[] {
     const steps = mapGet(job, "steps");
     if (steps && isSequence(steps)) {
       if (steps.count === 0) at(steps, `job '${id}' has no steps`);
-      for (let i = 0; i < steps.count; i++) positive(mapGet(steps.get(i), "timeout-minutes"), `job '${id}', step ${i + 1}: timeout-minutes`);
+      for (let i = 0; i < steps.count; i++)
+        positive(mapGet(steps.get(i), "timeout-minutes"), `job '${id}', step ${i + 1}: timeout-minutes`);
     }
   }
   return out;

@@ -22,10 +22,19 @@ function startWorker(workspace: string, files: string[]): Worker {
   if (!import.meta.url.endsWith(".ts")) return new Worker(new URL("./workflow-loader.js", import.meta.url), opts);
   // From the sources (tests, development) the thread registers tsx itself: `--import tsx` does not reach workers.
   const source = new URL("./load-worker.ts", import.meta.url).href;
-  return new Worker(`import("tsx/esm/api").then(({ register }) => { register(); return import(${JSON.stringify(source)}); })`, { eval: true, ...opts });
+  return new Worker(
+    `import("tsx/esm/api").then(({ register }) => { register(); return import(${JSON.stringify(source)}); })`,
+    { eval: true, ...opts },
+  );
 }
 
-const summary = (w: WorkflowSummary): WorkflowSummary => ({ filePath: w.filePath, relPath: w.relPath, name: w.name, info: w.info, source: w.source });
+const summary = (w: WorkflowSummary): WorkflowSummary => ({
+  filePath: w.filePath,
+  relPath: w.relPath,
+  name: w.name,
+  info: w.info,
+  source: w.source,
+});
 
 /** Loads `files` in a worker thread; in this thread when no worker can start. */
 async function loadOffThread(workspace: string, files: string[]): Promise<WorkflowSummary[]> {

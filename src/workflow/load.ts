@@ -42,7 +42,12 @@ function checkNeeds(root: TemplateToken, file: string): Diagnostic[] {
     needs.set(id, list);
     for (const n of list) {
       if (!ids.has(n.toLowerCase())) {
-        out.push({ file, line: t?.line ?? job.line ?? 1, column: t?.col ?? 1, message: `job '${id}' needs unknown job '${n}'` });
+        out.push({
+          file,
+          line: t?.line ?? job.line ?? 1,
+          column: t?.col ?? 1,
+          message: `job '${id}' needs unknown job '${n}'`,
+        });
       }
     }
   }
@@ -52,7 +57,12 @@ function checkNeeds(root: TemplateToken, file: string): Diagnostic[] {
     if (state.get(id) === "visiting") {
       const cycle = [...path.slice(path.indexOf(id)), id];
       const job = jobs.find(([j]) => j === id)?.[1];
-      out.push({ file, line: job?.line ?? 1, column: job?.col ?? 1, message: `jobs form a cycle: ${cycle.join(" → ")}` });
+      out.push({
+        file,
+        line: job?.line ?? 1,
+        column: job?.col ?? 1,
+        message: `jobs form a cycle: ${cycle.join(" → ")}`,
+      });
       return;
     }
     state.set(id, "visiting");
@@ -95,7 +105,21 @@ export async function loadWorkflow(filePath: string, workspace: string): Promise
   try {
     const size = (await stat(abs)).size;
     if (size > MAX_WORKFLOW_BYTES) {
-      return finish(abs, relPath, undefined, [{ file: shown, line: 1, column: 1, message: `the file is ${size} bytes; stax reads workflow files of at most ${MAX_WORKFLOW_BYTES} bytes` }], undefined, "");
+      return finish(
+        abs,
+        relPath,
+        undefined,
+        [
+          {
+            file: shown,
+            line: 1,
+            column: 1,
+            message: `the file is ${size} bytes; stax reads workflow files of at most ${MAX_WORKFLOW_BYTES} bytes`,
+          },
+        ],
+        undefined,
+        "",
+      );
     }
     content = await readFile(abs, "utf8");
   } catch (err) {
@@ -113,10 +137,15 @@ async function fromText(abs: string, relPath: string, shown: string, content: st
     const extra: Diagnostic[] = [];
     if (parsed.root) {
       extra.push(...checkNeeds(parsed.root, shown), ...checkLimits(parsed.root, shown));
-      const template = await convertWorkflowTemplate(parsed.context, parsed.root, undefined, { errorPolicy: ErrorPolicy.TryConversion });
+      const template = await convertWorkflowTemplate(parsed.context, parsed.root, undefined, {
+        errorPolicy: ErrorPolicy.TryConversion,
+      });
       if (template.jobs) definition = buildWorkflow(parsed.root, template);
     }
-    const errors = dedupe([...diagnosticsOf(parsed.context, shown).filter((d) => !untypedCallInput(parsed.root, d)), ...extra]).sort((a, b) => a.line - b.line || a.column - b.column);
+    const errors = dedupe([
+      ...diagnosticsOf(parsed.context, shown).filter((d) => !untypedCallInput(parsed.root, d)),
+      ...extra,
+    ]).sort((a, b) => a.line - b.line || a.column - b.column);
     return finish(abs, relPath, parsed.root, errors, errors.length ? undefined : definition, content);
   } catch (err) {
     // A fault of the parser or of stax on this file (a stack overflow on deep nesting…) is an error of this file, never of the list.
@@ -170,9 +199,19 @@ function deepestLine(content: string): { line: number; column: number } {
   return { line: best.line, column: best.column };
 }
 
-function finish(abs: string, relPath: string, root: TemplateToken | undefined, errors: Diagnostic[], definition: WorkflowDef | undefined, source: string): LoadedWorkflow {
+function finish(
+  abs: string,
+  relPath: string,
+  root: TemplateToken | undefined,
+  errors: Diagnostic[],
+  definition: WorkflowDef | undefined,
+  source: string,
+): LoadedWorkflow {
   const name = literalString(mapGet(root, "name")) || relPath;
-  const inputs = { workflow_dispatch: declaredInputs(root, "workflow_dispatch"), workflow_call: declaredInputs(root, "workflow_call") };
+  const inputs = {
+    workflow_dispatch: declaredInputs(root, "workflow_dispatch"),
+    workflow_call: declaredInputs(root, "workflow_call"),
+  };
   const info: WorkflowInfo = {
     name,
     fileName: basename(abs),
@@ -189,9 +228,15 @@ function finish(abs: string, relPath: string, root: TemplateToken | undefined, e
 }
 
 /** The workflow files of a workspace: `.github/workflows/*.yml|yaml` (or another folder's), sorted (YAML-01). */
-export async function workflowFiles(workspace: string, dir = join(workspace, ".github", "workflows")): Promise<string[]> {
+export async function workflowFiles(
+  workspace: string,
+  dir = join(workspace, ".github", "workflows"),
+): Promise<string[]> {
   try {
-    return (await readdir(dir)).filter((f) => /\.ya?ml$/.test(f)).sort().map((f) => join(dir, f));
+    return (await readdir(dir))
+      .filter((f) => /\.ya?ml$/.test(f))
+      .sort()
+      .map((f) => join(dir, f));
   } catch {
     return [];
   }

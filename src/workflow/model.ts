@@ -1,4 +1,8 @@
-import type { WorkflowTemplate, Step as ParserStep, WorkflowJob } from "@actions/workflow-parser/model/workflow-template";
+import type {
+  WorkflowTemplate,
+  Step as ParserStep,
+  WorkflowJob,
+} from "@actions/workflow-parser/model/workflow-template";
 import { eventsOf } from "./inputs.js";
 import { literalString, mapEntries, mapGet, type TemplateToken } from "./tokens.js";
 
@@ -85,7 +89,12 @@ export function buildSteps(converted: ParserStep[], raw: TemplateToken | undefin
   }
   return converted.map((s, i) => {
     const r = rawSteps[i];
-    const step = s as ParserStep & { run?: TemplateToken; uses?: { value: string }; env?: TemplateToken; if?: { expression: string } };
+    const step = s as ParserStep & {
+      run?: TemplateToken;
+      uses?: { value: string };
+      env?: TemplateToken;
+      if?: { expression: string };
+    };
     return {
       id: s.id,
       explicitId: mapGet(r, "id") !== undefined,
@@ -151,6 +160,9 @@ export function buildWorkflow(root: TemplateToken, template: WorkflowTemplate): 
     defaults: defaultsOf(root),
     on,
     jobs: (template.jobs ?? []).map((j) => buildJob(j, mapGet(rawJobs, j.id.value))),
-    callOutputs: mapEntries(mapGet(eventsOf(root).get("workflow_call"), "outputs")).map(([name, def]) => [name, mapGet(def, "value")]),
+    callOutputs: mapEntries(mapGet(eventsOf(root).get("workflow_call"), "outputs")).map(([name, def]) => [
+      name,
+      mapGet(def, "value"),
+    ]),
   };
 }

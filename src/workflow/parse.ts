@@ -25,7 +25,13 @@ export const MAX_ALIAS_NODES = 100_000;
 class ValueReader extends YamlObjectReader {
   override allowLiteral(): ReturnType<YamlObjectReader["allowLiteral"]> {
     const token = super.allowLiteral();
-    if (token && isString(token) && token.source !== undefined && token.range && token.range.start.line !== token.range.end.line) {
+    if (
+      token &&
+      isString(token) &&
+      token.source !== undefined &&
+      token.range &&
+      token.range.start.line !== token.range.end.line
+    ) {
       return new StringToken(token.file, token.range, token.value, undefined, undefined, token.blockScalarHeader);
     }
     return token;
@@ -52,7 +58,10 @@ function parseWith(fileName: string, content: string, schema: TemplateSchema, ro
   const bomb = aliasBomb((reader as unknown as { doc: Document }).doc);
   if (bomb) {
     const { line, column } = position(text, bomb.offset);
-    context.error(fileId, `YAML aliases here expand to more than ${MAX_ALIAS_NODES} nodes; stax does not expand them`, { start: { line, column }, end: { line, column } });
+    context.error(fileId, `YAML aliases here expand to more than ${MAX_ALIAS_NODES} nodes; stax does not expand them`, {
+      start: { line, column },
+      end: { line, column },
+    });
     return { root: undefined, context };
   }
   return { root: readTemplate(context, rootType, reader, fileId), context };

@@ -15,7 +15,12 @@ export function defaultEvent(w: LoadedWorkflow): string {
  * same errors: a known event (default: `defaultEvent`), inputs the event takes, and jobs the
  * workflow has. Returns the event and the inputs as the run sees them.
  */
-export function checkRunRequest(w: LoadedWorkflow, event: string | undefined, given: Record<string, unknown>, jobs: unknown[] | undefined): { event: string; inputs: Record<string, unknown> } {
+export function checkRunRequest(
+  w: LoadedWorkflow,
+  event: string | undefined,
+  given: Record<string, unknown>,
+  jobs: unknown[] | undefined,
+): { event: string; inputs: Record<string, unknown> } {
   const chosen = event ?? defaultEvent(w);
   const unknown = unknownEvent(chosen);
   if (unknown) throw new StaxError("BAD_REQUEST", unknown);
@@ -24,6 +29,10 @@ export function checkRunRequest(w: LoadedWorkflow, event: string | undefined, gi
   const known = w.definition!.jobs.map((j) => j.id);
   const lower = new Set(known.map((j) => j.toLowerCase()));
   const missing = (jobs ?? []).filter((j) => typeof j !== "string" || !lower.has(j.toLowerCase()));
-  if (missing.length) throw new StaxError("BAD_REQUEST", `workflow ${w.relPath} has no job ${missing.map((j) => `'${String(j)}'`).join(", ")} (its jobs: ${known.join(", ")})`);
+  if (missing.length)
+    throw new StaxError(
+      "BAD_REQUEST",
+      `workflow ${w.relPath} has no job ${missing.map((j) => `'${String(j)}'`).join(", ")} (its jobs: ${known.join(", ")})`,
+    );
   return { event: chosen, inputs };
 }

@@ -1,6 +1,14 @@
 import type { MappingToken } from "@actions/workflow-parser/templates/tokens/mapping-token";
 import { TemplateToken } from "@actions/workflow-parser/templates/tokens/template-token";
-import { isBasicExpression, isBoolean, isLiteral, isMapping, isNumber, isSequence, isString } from "@actions/workflow-parser/templates/tokens/type-guards";
+import {
+  isBasicExpression,
+  isBoolean,
+  isLiteral,
+  isMapping,
+  isNumber,
+  isSequence,
+  isString,
+} from "@actions/workflow-parser/templates/tokens/type-guards";
 
 import { TokenType } from "@actions/workflow-parser/templates/tokens/types";
 

@@ -2,11 +2,42 @@ import { selects } from "./patterns.js";
 
 /** Every event that can trigger a workflow on GitHub (docs: events-that-trigger-workflows). */
 export const KNOWN_EVENTS: readonly string[] = [
-  "branch_protection_rule", "check_run", "check_suite", "create", "delete", "deployment", "deployment_status",
-  "discussion", "discussion_comment", "fork", "gollum", "image_version", "issue_comment", "issues", "label",
-  "merge_group", "milestone", "page_build", "project", "project_card", "project_column", "public", "pull_request", "pull_request_review",
-  "pull_request_review_comment", "pull_request_target", "push", "registry_package", "release",
-  "repository_dispatch", "schedule", "status", "watch", "workflow_call", "workflow_dispatch", "workflow_run",
+  "branch_protection_rule",
+  "check_run",
+  "check_suite",
+  "create",
+  "delete",
+  "deployment",
+  "deployment_status",
+  "discussion",
+  "discussion_comment",
+  "fork",
+  "gollum",
+  "image_version",
+  "issue_comment",
+  "issues",
+  "label",
+  "merge_group",
+  "milestone",
+  "page_build",
+  "project",
+  "project_card",
+  "project_column",
+  "public",
+  "pull_request",
+  "pull_request_review",
+  "pull_request_review_comment",
+  "pull_request_target",
+  "push",
+  "registry_package",
+  "release",
+  "repository_dispatch",
+  "schedule",
+  "status",
+  "watch",
+  "workflow_call",
+  "workflow_dispatch",
+  "workflow_run",
 ];
 
 /** Undefined for an event GitHub knows, else the message for an unknown one (a usage error, exit 2). */
@@ -40,7 +71,12 @@ export interface TriggerFacts {
 /** Whether a workflow runs for the event, and if not, the one filter that left it out. */
 export type TriggerDecision = { runs: true } | { runs: false; reason: string };
 
-type Filters = Partial<Record<"branches" | "branches-ignore" | "tags" | "tags-ignore" | "paths" | "paths-ignore" | "types" | "workflows", string[]>>;
+type Filters = Partial<
+  Record<
+    "branches" | "branches-ignore" | "tags" | "tags-ignore" | "paths" | "paths-ignore" | "types" | "workflows",
+    string[]
+  >
+>;
 
 const list = (patterns: string[]): string => `[${patterns.join(", ")}]`;
 
@@ -51,7 +87,10 @@ const list = (patterns: string[]): string => `[${patterns.join(", ")}]`;
  */
 export function triggerDecision(on: Record<string, unknown>, facts: TriggerFacts): TriggerDecision {
   if (!(facts.event in on)) {
-    return { runs: false, reason: `not triggered by ${facts.event} (triggers: ${Object.keys(on).join(", ") || "none"})` };
+    return {
+      runs: false,
+      reason: `not triggered by ${facts.event} (triggers: ${Object.keys(on).join(", ") || "none"})`,
+    };
   }
   const f = (on[facts.event] ?? {}) as Filters;
   const types = f.types ?? DEFAULT_TYPES[facts.event];
@@ -74,13 +113,18 @@ function refFilter(f: Filters, facts: TriggerFacts): string | undefined {
   if (!ref) return undefined;
   const hasBranch = !!(f.branches || f["branches-ignore"]);
   const hasTag = !!(f.tags || f["tags-ignore"]);
-  const [include, ignore, other, what] = ref.type === "branch" ? [f.branches, f["branches-ignore"], hasTag, "branch"] : [f.tags, f["tags-ignore"], hasBranch, "tag"];
+  const [include, ignore, other, what] =
+    ref.type === "branch"
+      ? [f.branches, f["branches-ignore"], hasTag, "branch"]
+      : [f.tags, f["tags-ignore"], hasBranch, "tag"];
   if (!include && !ignore) {
-    if (other) return `${ref.type === "branch" ? "tags" : "branches"}: a ${what} push ('${ref.name}'), and the workflow filters only ${ref.type === "branch" ? "tags" : "branches"}`;
+    if (other)
+      return `${ref.type === "branch" ? "tags" : "branches"}: a ${what} push ('${ref.name}'), and the workflow filters only ${ref.type === "branch" ? "tags" : "branches"}`;
     return undefined;
   }
   const key = ref.type === "branch" ? "branches" : "tags";
-  if (include && !selects(include, ref.name)) return `${key}: ${what} '${ref.name}' is not selected by ${list(include)}`;
+  if (include && !selects(include, ref.name))
+    return `${key}: ${what} '${ref.name}' is not selected by ${list(include)}`;
   if (ignore && selects(ignore, ref.name)) return `${key}-ignore: ${what} '${ref.name}' is ignored by ${list(ignore)}`;
   return undefined;
 }
@@ -89,13 +133,26 @@ function refFilter(f: Filters, facts: TriggerFacts): string | undefined {
 function pathFilter(f: Filters, changed: string[] | undefined): TriggerDecision {
   if ((!f.paths && !f["paths-ignore"]) || changed === undefined) return { runs: true };
   const files = changed.slice(0, PATH_FILTER_LIMIT);
-  const note = changed.length > PATH_FILTER_LIMIT ? ` (only the first ${PATH_FILTER_LIMIT} of ${changed.length} changed files are checked, as on GitHub)` : "";
+  const note =
+    changed.length > PATH_FILTER_LIMIT
+      ? ` (only the first ${PATH_FILTER_LIMIT} of ${changed.length} changed files are checked, as on GitHub)`
+      : "";
   if (f.paths && !files.some((p) => selects(f.paths!, p))) {
-    return { runs: false, reason: files.length ? `paths: none of the ${files.length} changed file(s) is selected by ${list(f.paths)}${note}` : `paths: no changed files` };
+    return {
+      runs: false,
+      reason: files.length
+        ? `paths: none of the ${files.length} changed file(s) is selected by ${list(f.paths)}${note}`
+        : `paths: no changed files`,
+    };
   }
   const ignore = f["paths-ignore"];
   if (ignore && files.every((p) => selects(ignore, p))) {
-    return { runs: false, reason: files.length ? `paths-ignore: every changed file (${files.length}) is ignored by ${list(ignore)}${note}` : `paths-ignore: no changed files` };
+    return {
+      runs: false,
+      reason: files.length
+        ? `paths-ignore: every changed file (${files.length}) is ignored by ${list(ignore)}${note}`
+        : `paths-ignore: no changed files`,
+    };
   }
   return { runs: true };
 }

@@ -24,12 +24,18 @@ test("an .actrc line is a flag and its value split at the first space, or --flag
     "",
   ].join("\n");
   assert.deepEqual(actrcArgs(text, { REGION_FROM_ENV: "eu", TOKEN_FROM_ENV: "t0k" }), [
-    "--platform", "ubuntu-latest=catthehacker/ubuntu:act-latest",
-    "--platform", "self=host",
-    "--secret-file", "my secrets.env",
-    "--var", "REGION=eu",
-    "--secret", "TOKEN=t0k",
-    "--eventpath", "event.json",
+    "--platform",
+    "ubuntu-latest=catthehacker/ubuntu:act-latest",
+    "--platform",
+    "self=host",
+    "--secret-file",
+    "my secrets.env",
+    "--var",
+    "REGION=eu",
+    "--secret",
+    "TOKEN=t0k",
+    "--eventpath",
+    "event.json",
     "--bind",
   ]);
 });
@@ -44,7 +50,24 @@ test("withActrc reads ~/.actrc, the XDG one and ./.actrc in act's order, only fo
   writeFileSync(join(cwd, ".actrc"), "-s T=secret-value\n--var A=here\n");
   const env = { XDG_CONFIG_HOME: xdg };
   const r = withActrc(["node", "stax", "--database", "postgres://x", "run", "ci", "--var", "A=cli"], cwd, env, home);
-  assert.deepEqual(r.argv, ["node", "stax", "--database", "postgres://x", "run", "--var", "A=home", "--var", "A=xdg", "--secret", "T=secret-value", "--var", "A=here", "ci", "--var", "A=cli"]);
+  assert.deepEqual(r.argv, [
+    "node",
+    "stax",
+    "--database",
+    "postgres://x",
+    "run",
+    "--var",
+    "A=home",
+    "--var",
+    "A=xdg",
+    "--secret",
+    "T=secret-value",
+    "--var",
+    "A=here",
+    "ci",
+    "--var",
+    "A=cli",
+  ]);
   assert.equal(r.said.length, 3);
   assert.match(r.said[2], /\.actrc: --secret T=\*\*\* --var A=here \(act's \.actrc\)$/);
   assert.ok(!r.said.join("\n").includes("secret-value"));
@@ -66,6 +89,9 @@ jobs:
   const show = (args: string[]) => shown(r, ["d", ...args]);
   const plain = show([]);
   assert.equal(plain.line, "secret=*** var=eu actor=octo");
-  assert.match(plain.stderr, /\.actrc: --platform ubuntu-latest=host --secret-file ci\.secrets --var REGION=eu --actor octo \(act's \.actrc\)/);
+  assert.match(
+    plain.stderr,
+    /\.actrc: --platform ubuntu-latest=host --secret-file ci\.secrets --var REGION=eu --actor octo \(act's \.actrc\)/,
+  );
   assert.equal(show(["--var", "REGION=us", "--actor", "me"]).line, "secret=*** var=us actor=me");
 });

@@ -13,7 +13,8 @@ test("stax artifacts lists and downloads from the store when no runner is runnin
   const home = tempDir("stax-art-home-");
   // A port nothing serves: the CLI must not need a runner.
   const env = { ...process.env, STAX_HOME: home, STAX_WORKSPACE: "", RUNNER_URL: "", STAX_PORT: "9", NO_COLOR: "1" };
-  const stax = (...args: string[]) => spawnSync(process.execPath, [STAX, ...args, "-w", WS], { env, encoding: "utf8", timeout: 60_000 });
+  const stax = (...args: string[]) =>
+    spawnSync(process.execPath, [STAX, ...args, "-w", WS], { env, encoding: "utf8", timeout: 60_000 });
   const run = stax("run", "artifacts");
   assert.equal(run.status, 0, run.stdout + run.stderr);
   const list = stax("artifacts", "last");
@@ -25,7 +26,15 @@ test("stax artifacts lists and downloads from the store when no runner is runnin
   assert.equal(readFileSync(join(out, "report.txt"), "utf8"), "report\n");
   const site = stax("artifacts", "last", "site", "-o", out);
   assert.equal(site.status, 0, site.stderr);
-  const names = execFileSync("python3", ["-c", "import sys,zipfile; print('\\n'.join(sorted(zipfile.ZipFile(sys.argv[1]).namelist())))", join(out, "site.zip")], { encoding: "utf8" });
+  const names = execFileSync(
+    "python3",
+    [
+      "-c",
+      "import sys,zipfile; print('\\n'.join(sorted(zipfile.ZipFile(sys.argv[1]).namelist())))",
+      join(out, "site.zip"),
+    ],
+    { encoding: "utf8" },
+  );
   assert.deepEqual(names.trim().split("\n"), ["index.html", "sub/a.txt"]);
   const missing = stax("artifacts", "last", "nope", "-o", out);
   assert.equal(missing.status, 2);

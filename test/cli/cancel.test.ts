@@ -11,7 +11,9 @@ const STAX = resolve(import.meta.dirname, "..", "..", "bin", "stax");
 function interrupt(workflow: string, times: number): Promise<{ code: number | null; out: string; ms: number }> {
   return new Promise((done) => {
     let t0 = Date.now();
-    const child = spawn(process.execPath, [STAX, "run", workflow, "-w", fixtureWorkspace("cancel")], { env: { ...process.env, NO_COLOR: "1" } });
+    const child = spawn(process.execPath, [STAX, "run", workflow, "-w", fixtureWorkspace("cancel")], {
+      env: { ...process.env, NO_COLOR: "1" },
+    });
     let out = "";
     let sent = 0;
     const onData = (d: Buffer) => {
@@ -62,14 +64,22 @@ test("stax cancel N of a run that stax run executes in another terminal cancels 
   }
   const number = /run (\d+) \(\w+\) on /.exec(out)?.[1];
   assert.ok(number, out);
-  const cancel = spawnSync(process.execPath, [STAX, "cancel", number, "-w", ws], { env, encoding: "utf8", timeout: 60_000 });
+  const cancel = spawnSync(process.execPath, [STAX, "cancel", number, "-w", ws], {
+    env,
+    encoding: "utf8",
+    timeout: 60_000,
+  });
   assert.equal(cancel.status, 0, cancel.stdout + cancel.stderr);
   assert.match(cancel.stdout, new RegExp(`cancelling run ${number} `));
   assert.equal(await exited, 1, out);
   assert.match(out, /the run was cancelled from another process/);
   assert.match(out, /cleanup ran/, "always() steps still ran, as after Ctrl-C");
   assert.match(out, /Run \d+ \(\w+\) cancelled/);
-  const again = spawnSync(process.execPath, [STAX, "cancel", number, "-w", ws], { env, encoding: "utf8", timeout: 60_000 });
+  const again = spawnSync(process.execPath, [STAX, "cancel", number, "-w", ws], {
+    env,
+    encoding: "utf8",
+    timeout: 60_000,
+  });
   assert.equal(again.status, 1);
   assert.match(again.stderr, /has already completed/);
 });

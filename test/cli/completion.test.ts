@@ -18,8 +18,14 @@ import { tempDir } from "../helpers/temp.js";
 const base = tempDir("stax-completion-");
 const ws = join(base, "ws");
 mkdirSync(join(ws, ".github", "workflows"), { recursive: true });
-writeFileSync(join(ws, ".github", "workflows", "ci.yml"), "on: push\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps: [{ run: 'true' }]\n  test:\n    needs: build\n    runs-on: ubuntu-latest\n    steps: [{ run: 'true' }]\n");
-writeFileSync(join(ws, ".github", "workflows", "deploy.yaml"), "on: workflow_dispatch\njobs:\n  ship:\n    runs-on: ubuntu-latest\n    steps: [{ run: 'true' }]\n");
+writeFileSync(
+  join(ws, ".github", "workflows", "ci.yml"),
+  "on: push\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps: [{ run: 'true' }]\n  test:\n    needs: build\n    runs-on: ubuntu-latest\n    steps: [{ run: 'true' }]\n",
+);
+writeFileSync(
+  join(ws, ".github", "workflows", "deploy.yaml"),
+  "on: workflow_dispatch\njobs:\n  ship:\n    runs-on: ubuntu-latest\n    steps: [{ run: 'true' }]\n",
+);
 // The command the user types, as bash sees it (COMP_WORDS[0]).
 const cmd = join(base, "stax");
 writeFileSync(cmd, `#!/bin/sh\nexec '${process.execPath}' '${STAX}' "$@"\n`);
@@ -47,7 +53,10 @@ function complete(words: string[], cwd = ws): string[] {
 const bash = script("bash");
 
 test("bash completion offers the commands, a command's sub-commands and its flags", () => {
-  assert.ok(["run", "runner", "worker", "completion", "validate"].every((c) => complete([""]).includes(c)), complete([""]).join(" "));
+  assert.ok(
+    ["run", "runner", "worker", "completion", "validate"].every((c) => complete([""]).includes(c)),
+    complete([""]).join(" "),
+  );
   assert.deepEqual(complete(["runner", ""]).sort(), ["start", "status", "stop"]);
   assert.deepEqual(complete(["run", "--li"]), ["--list"]);
   assert.ok(complete(["runner", "start", "--"]).includes("--foreground"));
@@ -76,7 +85,10 @@ source '${file}'; words=(${[cmd, ...words].map((w) => `'${w}'`).join(" ")}); CUR
     assert.equal(r.status, 0, r.stderr);
     return r.stdout.split("\n").filter(Boolean);
   };
-  assert.ok(ask([""]).some((l) => l.startsWith("runner:the runner process")), ask([""]).join("\n"));
+  assert.ok(
+    ask([""]).some((l) => l.startsWith("runner:the runner process")),
+    ask([""]).join("\n"),
+  );
   assert.deepEqual(ask(["runner", ""]).sort(), ["start", "status", "stop"]);
   assert.deepEqual(ask(["run", ""]).sort(), ["ci", "deploy"]);
   assert.deepEqual(ask(["run", "ci", "-j", ""]).sort(), ["build", "test"]);
@@ -89,9 +101,15 @@ test("fish completion offers the commands, sub-commands, workflows and job ids",
   assert.equal(spawnSync("fish", ["-n", file]).status, 0);
   // fish's completions call `stax`: a function running this checkout's.
   const ask = (line: string) => {
-    const r = spawnSync("fish", ["-c", `function stax; '${cmd}' $argv; end; source '${file}'; complete -C '${line}'`], { cwd: ws, encoding: "utf8" });
+    const r = spawnSync("fish", ["-c", `function stax; '${cmd}' $argv; end; source '${file}'; complete -C '${line}'`], {
+      cwd: ws,
+      encoding: "utf8",
+    });
     assert.equal(r.status, 0, r.stderr);
-    return r.stdout.split("\n").filter(Boolean).map((l) => l.split("\t")[0]);
+    return r.stdout
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => l.split("\t")[0]);
   };
   assert.ok(ask("stax ").includes("runner"));
   assert.deepEqual(ask("stax runner ").sort(), ["start", "status", "stop"]);
@@ -102,8 +120,13 @@ test("fish completion offers the commands, sub-commands, workflows and job ids",
 test("the help's list of commands agrees with each command's own description", async () => {
   const program = new Command("stax");
   await registerAll(program);
-  for (const c of COMMANDS) assert.equal(c.description, program.commands.find((x) => x.name() === c.name)?.description(), c.name);
-  assert.deepEqual(program.commands.map((c) => c.name()).sort(), COMMANDS.map((c) => c.name).sort(), "every registered command is in the list");
+  for (const c of COMMANDS)
+    assert.equal(c.description, program.commands.find((x) => x.name() === c.name)?.description(), c.name);
+  assert.deepEqual(
+    program.commands.map((c) => c.name()).sort(),
+    COMMANDS.map((c) => c.name).sort(),
+    "every registered command is in the list",
+  );
 });
 
 test("every command's --help has an example", async () => {
@@ -119,7 +142,10 @@ test("every command's --help has an example", async () => {
   };
   walk(program, "");
   // A command may add its examples itself (addHelpText): its help says so.
-  assert.deepEqual(missing.filter((path) => !/\nExamples:\n {2}\S/.test(staxOut([...path.split(" "), "--help"]))), []);
+  assert.deepEqual(
+    missing.filter((path) => !/\nExamples:\n {2}\S/.test(staxOut([...path.split(" "), "--help"]))),
+    [],
+  );
   assert.match(staxOut(["run", "--help"]), /Examples:\n {2}stax run ci\.yml/);
   assert.match(staxOut(["runner", "start", "--help"]), /Examples:\n {2}stax runner start/);
 });

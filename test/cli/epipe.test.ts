@@ -24,7 +24,14 @@ test("stax run | head: the closed output cancels the run like Ctrl-C — steps s
   const pidFile = join(tmp, "step.pid");
   const env = { ...process.env, STAX_HOME: home, TMPDIR: tmp, STAX_WORKSPACE: "", RUNNER_URL: "", NO_COLOR: "1" };
   const t0 = Date.now();
-  const r = spawnSync("bash", ["-c", `"${process.execPath}" "${STAX}" run chatty -w "${WS}" --env PID_FILE="${pidFile}" | sed '/line 3$/q'; echo "exit=\${PIPESTATUS[0]}"`], { env, encoding: "utf8", timeout: 60_000 });
+  const r = spawnSync(
+    "bash",
+    [
+      "-c",
+      `"${process.execPath}" "${STAX}" run chatty -w "${WS}" --env PID_FILE="${pidFile}" | sed '/line 3$/q'; echo "exit=\${PIPESTATUS[0]}"`,
+    ],
+    { env, encoding: "utf8", timeout: 60_000 },
+  );
   const took = Date.now() - t0;
   // sed quits once the step has printed "line 3": the step is running when the pipe closes.
   assert.match(r.stdout, /^stax: each job runs in its own[^]*line 3\n/, r.stderr);
@@ -35,7 +42,11 @@ test("stax run | head: the closed output cancels the run like Ctrl-C — steps s
   const pid = Number(readFileSync(pidFile, "utf8"));
   assert.equal(alive(pid), false, "the step's process is gone");
   assert.ok(existsSync(`${pidFile}.always`), "the always() step ran");
-  assert.deepEqual(readdirSync(tmp).filter((f) => f.startsWith("stax-run-")), [], "no stax-run-* temp folder left");
+  assert.deepEqual(
+    readdirSync(tmp).filter((f) => f.startsWith("stax-run-")),
+    [],
+    "no stax-run-* temp folder left",
+  );
   const runs = spawnSync(process.execPath, [STAX, "runs", "-w", WS, "--json"], { env, encoding: "utf8" });
   const [last] = JSON.parse(runs.stdout) as { status: string; conclusion: string }[];
   assert.deepEqual([last.status, last.conclusion], ["completed", "cancelled"]);

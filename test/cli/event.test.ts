@@ -10,14 +10,22 @@ const WS = fixtureWorkspace("platforms");
 const home = tempDir("stax-event-home-");
 
 function stax(args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [STAX, ...args], { cwd: WS, encoding: "utf8", env: { ...process.env, STAX_HOME: home, STAX_WORKSPACE: "", RUNNER_URL: "", NO_COLOR: "1" }, timeout: 60_000 });
+  const r = spawnSync(process.execPath, [STAX, ...args], {
+    cwd: WS,
+    encoding: "utf8",
+    env: { ...process.env, STAX_HOME: home, STAX_WORKSPACE: "", RUNNER_URL: "", NO_COLOR: "1" },
+    timeout: 60_000,
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 test("TRIG-01: --event naming an event the workflow does not trigger on warns with the workflow's triggers and runs; --strict makes it an error (exit 2)", () => {
   const r = stax(["run", "os", "-w", WS, "--event", "pull_request", "--job", "ids"]);
   assert.equal(r.code, 0, r.stdout + r.stderr);
-  assert.match(r.stderr, /^stax: warning: \.github\/workflows\/os\.yml does not trigger on 'pull_request' \(its triggers: push\); GitHub would not run it for this event; running it anyway$/m);
+  assert.match(
+    r.stderr,
+    /^stax: warning: \.github\/workflows\/os\.yml does not trigger on 'pull_request' \(its triggers: push\); GitHub would not run it for this event; running it anyway$/m,
+  );
   const strict = stax(["run", "os", "-w", WS, "--event", "pull_request", "--strict"]);
   assert.equal(strict.code, 2);
   assert.match(strict.stderr, /does not trigger on 'pull_request' \(its triggers: push\).*\(--strict\)/);
@@ -36,5 +44,8 @@ test("JOB-12: stax run --platform gpu=host runs the gpu job here; a platform tha
   assert.match(r.stdout, /\[gpu\]\s+gpu job ran/);
   const bad = stax(["run", "os", "-w", WS, "--platform", "gpu=two words"]);
   assert.equal(bad.code, 2);
-  assert.match(bad.stderr, /--platform gpu=two words: give host \(this machine\) or a Docker image, e.g\. gpu=host or gpu=node:20/);
+  assert.match(
+    bad.stderr,
+    /--platform gpu=two words: give host \(this machine\) or a Docker image, e.g\. gpu=host or gpu=node:20/,
+  );
 });

@@ -17,7 +17,12 @@ function workspace(files: Record<string, string>): string {
 
 function stax(args: string[], cwd: string): { code: number | null; stdout: string; stderr: string; ms: number } {
   const started = Date.now();
-  const r = spawnSync(process.execPath, [STAX_BIN, ...args], { cwd, encoding: "utf8", env: { ...process.env, STAX_HOME: tempDir("stax-home-"), STAX_WORKSPACE: "", NO_COLOR: "1", FORCE_COLOR: "" }, timeout: 60_000 });
+  const r = spawnSync(process.execPath, [STAX_BIN, ...args], {
+    cwd,
+    encoding: "utf8",
+    env: { ...process.env, STAX_HOME: tempDir("stax-home-"), STAX_WORKSPACE: "", NO_COLOR: "1", FORCE_COLOR: "" },
+    timeout: 60_000,
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr, ms: Date.now() - started };
 }
 
@@ -33,7 +38,10 @@ test("stax run --event-file with a payload nested 5,000 levels exits 2 naming th
 });
 
 test("stax run strips ANSI escape sequences from step names", () => {
-  const ws = workspace({ "ansi.yml": 'on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - name: "\\e[2J\\e[31mred\\e[0m step"\n        run: echo ok\n' });
+  const ws = workspace({
+    "ansi.yml":
+      'on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - name: "\\e[2J\\e[31mred\\e[0m step"\n        run: echo ok\n',
+  });
   const r = stax(["run", "ansi"], ws);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout + r.stderr, /red step/);
@@ -47,5 +55,6 @@ test("stax validate reports every hostile workflow file with positioned errors, 
   assert.ok(r.ms < 20_000, `took ${r.ms} ms`);
   const out = r.stdout + r.stderr;
   assert.doesNotMatch(out, /^\s+at /m, "no stack trace");
-  for (const h of HOSTILE_WORKFLOWS) assert.match(out, new RegExp(`${h.file.replace(".", "\\.")}:\\d+:\\d+: `), `${h.name} has a positioned error`);
+  for (const h of HOSTILE_WORKFLOWS)
+    assert.match(out, new RegExp(`${h.file.replace(".", "\\.")}:\\d+:\\d+: `), `${h.name} has a positioned error`);
 });

@@ -10,11 +10,20 @@ const STAX = resolve(import.meta.dirname, "..", "..", "bin", "stax");
 const home = tempDir("stax-iso-home-");
 
 function stax(args: string[], cwd: string): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [STAX, ...args], { cwd, encoding: "utf8", env: { ...process.env, STAX_HOME: home, STAX_WORKSPACE: "", NO_COLOR: "1", FORCE_COLOR: "", RUNNER_URL: "" }, timeout: 120_000 });
+  const r = spawnSync(process.execPath, [STAX, ...args], {
+    cwd,
+    encoding: "utf8",
+    env: { ...process.env, STAX_HOME: home, STAX_WORKSPACE: "", NO_COLOR: "1", FORCE_COLOR: "", RUNNER_URL: "" },
+    timeout: 120_000,
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-const git = (cwd: string, ...args: string[]): string => execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@example.invalid", ...args], { cwd, encoding: "utf8" }).trim();
+const git = (cwd: string, ...args: string[]): string =>
+  execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@example.invalid", ...args], {
+    cwd,
+    encoding: "utf8",
+  }).trim();
 
 /** The isolation fixture in a fresh git repository: committed, plus a changed, an untracked and an ignored file. */
 function gitWorkspace(): string {
@@ -32,7 +41,13 @@ function gitWorkspace(): string {
 
 /** What a run must leave unchanged in the user's repository. */
 function repoState(ws: string): string {
-  return [git(ws, "status", "--porcelain"), git(ws, "stash", "list"), git(ws, "branch", "-a"), git(ws, "worktree", "list", "--porcelain").split("\n")[0], git(ws, "rev-parse", "HEAD")].join("\n--\n");
+  return [
+    git(ws, "status", "--porcelain"),
+    git(ws, "stash", "list"),
+    git(ws, "branch", "-a"),
+    git(ws, "worktree", "list", "--porcelain").split("\n")[0],
+    git(ws, "rev-parse", "HEAD"),
+  ].join("\n--\n");
 }
 
 test("a 3-leg matrix, each leg running npm install of a local package, runs each leg in its own checkout: no leg sees another's files", () => {
@@ -40,7 +55,11 @@ test("a 3-leg matrix, each leg running npm install of a local package, runs each
   const before = repoState(ws);
   const r = stax(["run", "legs", "-w", ws], ws);
   assert.equal(r.code, 0, r.stdout + r.stderr);
-  assert.equal(r.stdout.split("\n").filter((l) => l.startsWith("stax: each job runs in its own git worktree")).length, 1, "the mode is printed once");
+  assert.equal(
+    r.stdout.split("\n").filter((l) => l.startsWith("stax: each job runs in its own git worktree")).length,
+    1,
+    "the mode is printed once",
+  );
   // The leg got the uncommitted change (HEAD plus tracked changes).
   assert.equal((r.stdout.match(/leg-lib changed/g) ?? []).length, 3, r.stdout);
   const dirs = [...r.stdout.matchAll(/workspace=(\S+)/g)].map((m) => m[1]);
@@ -48,17 +67,26 @@ test("a 3-leg matrix, each leg running npm install of a local package, runs each
   for (const d of dirs) assert.equal(existsSync(d), false, `${d} is removed after the job`);
   // Nothing in the user's repository changed: no node_modules, no leg files, same index, no stash, no branch, no worktree.
   assert.equal(repoState(ws), before);
-  assert.deepEqual(readdirSync(ws).filter((f) => /^leg-.*\.txt$|^node_modules$|^package-lock\.json$/.test(f)), []);
+  assert.deepEqual(
+    readdirSync(ws).filter((f) => /^leg-.*\.txt$|^node_modules$|^package-lock\.json$/.test(f)),
+    [],
+  );
 });
 
 test("the leg's checkout holds untracked files but not ignored ones, as a fresh checkout on GitHub would", () => {
   const ws = gitWorkspace();
   mkdirSync(join(ws, ".github", "workflows"), { recursive: true });
-  writeFileSync(join(ws, ".github", "workflows", "look.yml"), "on: push\njobs:\n  look:\n    runs-on: ubuntu-latest\n    steps:\n      - run: |\n          [ -f untracked.txt ] && [ ! -e ignored.txt ] && [ ! -e node_modules ]\n          echo at=$PWD\n");
+  writeFileSync(
+    join(ws, ".github", "workflows", "look.yml"),
+    "on: push\njobs:\n  look:\n    runs-on: ubuntu-latest\n    steps:\n      - run: |\n          [ -f untracked.txt ] && [ ! -e ignored.txt ] && [ ! -e node_modules ]\n          echo at=$PWD\n",
+  );
   const r = stax(["run", "look", "-w", ws, "--keep-workspaces"], ws);
   assert.equal(r.code, 0, r.stdout + r.stderr);
   const kept = /kept this job's workspace at (\S+)/.exec(r.stdout)?.[1];
-  assert.ok(kept && existsSync(join(kept, "untracked.txt")), `--keep-workspaces keeps the checkout and prints its path:\n${r.stdout}`);
+  assert.ok(
+    kept && existsSync(join(kept, "untracked.txt")),
+    `--keep-workspaces keeps the checkout and prints its path:\n${r.stdout}`,
+  );
   assert.equal(readFileSync(join(kept, "leg-lib", "index.js"), "utf8"), 'module.exports = "leg-lib changed";\n');
 });
 
@@ -77,7 +105,10 @@ test("a workspace that is not a git repository gets a copy per leg, without node
   const r = stax(["run", "legs", "-w", ws], ws);
   assert.equal(r.code, 0, r.stdout + r.stderr);
   assert.match(r.stdout, /^stax: each job runs in its own copy of the workspace \(not a git repository/m);
-  assert.deepEqual(readdirSync(ws).filter((f) => /^leg-.*\.txt$|^package-lock\.json$/.test(f)), []);
+  assert.deepEqual(
+    readdirSync(ws).filter((f) => /^leg-.*\.txt$|^package-lock\.json$/.test(f)),
+    [],
+  );
   assert.deepEqual(readdirSync(join(ws, "node_modules")), ["junk"]);
 });
 
@@ -118,12 +149,21 @@ test("a wide matrix of isolated legs starts every leg's worktree at once without
   const ws = gitWorkspace();
   mkdirSync(join(ws, ".github", "workflows"), { recursive: true });
   const legs = Array.from({ length: 16 }, (_, i) => i + 1).join(", ");
-  writeFileSync(join(ws, ".github", "workflows", "wide.yml"), `on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    strategy:\n      matrix:\n        n: [${legs}]\n    steps:\n      - run: test -f untracked.txt\n  b:\n    runs-on: ubuntu-latest\n    strategy:\n      matrix:\n        n: [${legs}]\n    steps:\n      - run: test -f untracked.txt\n`);
+  writeFileSync(
+    join(ws, ".github", "workflows", "wide.yml"),
+    `on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    strategy:\n      matrix:\n        n: [${legs}]\n    steps:\n      - run: test -f untracked.txt\n  b:\n    runs-on: ubuntu-latest\n    strategy:\n      matrix:\n        n: [${legs}]\n    steps:\n      - run: test -f untracked.txt\n`,
+  );
   for (let round = 0; round < 3; round++) {
     const r = stax(["run", "wide", "-w", ws], ws);
     assert.equal(r.code, 0, r.stdout + r.stderr);
   }
-  assert.equal(git(ws, "worktree", "list", "--porcelain").split("\n").filter((l) => l.startsWith("worktree ")).length, 1, "every leg's worktree is gone");
+  assert.equal(
+    git(ws, "worktree", "list", "--porcelain")
+      .split("\n")
+      .filter((l) => l.startsWith("worktree ")).length,
+    1,
+    "every leg's worktree is gone",
+  );
 });
 
 test("a leg's github.workspace, runner.workspace, runner.temp, hashFiles and the env of the workflow, the job and the step name its own checkout, not the user's folder (act's evalenv)", () => {
@@ -138,9 +178,17 @@ test("a leg's github.workspace, runner.workspace, runner.temp, hashFiles and the
   const legs = [...r.stdout.matchAll(/leg (\d) in (\S+)$/gm)].map((m) => [m[1], m[2]]);
   assert.equal(legs.length, 2, r.stdout);
   for (const [, dir] of legs) assert.ok(!dir.startsWith(ws), `the leg ran in the user's folder: ${dir}`);
-  assert.equal((r.stdout.match(/hashed [0-9a-f]{64}$/gm) ?? []).length, 2, "hashFiles found the file each leg made in its checkout");
+  assert.equal(
+    (r.stdout.match(/hashed [0-9a-f]{64}$/gm) ?? []).length,
+    2,
+    "hashFiles found the file each leg made in its checkout",
+  );
   assert.match(r.stdout, /callee in /, "a called workflow's env names its leg's checkout too");
-  assert.deepEqual(readdirSync(ws).filter((f) => ["build", "wf", "made-here.txt"].includes(f)), [], "nothing landed in the user's folder");
+  assert.deepEqual(
+    readdirSync(ws).filter((f) => ["build", "wf", "made-here.txt"].includes(f)),
+    [],
+    "nothing landed in the user's folder",
+  );
 });
 
 for (const kind of ["not a git repository", "a git repository"] as const) {
@@ -149,7 +197,9 @@ for (const kind of ["not a git repository", "a git repository"] as const) {
     mkdirSync(join(ws, ".github", "workflows"), { recursive: true });
     mkdirSync(join(ws, "data"));
     writeFileSync(join(ws, "data", "keep.txt"), "the user's\n");
-    writeFileSync(join(ws, ".github", "workflows", "own.yml"), `on: push
+    writeFileSync(
+      join(ws, ".github", "workflows", "own.yml"),
+      `on: push
 jobs:
   legs:
     runs-on: ubuntu-latest
@@ -161,7 +211,8 @@ jobs:
           [ -f data/keep.txt ] || { echo "MISSING data/keep.txt"; exit 1; }
           [ ! -e data/stax-home ] || { echo "STAX_HOME IS IN THE CHECKOUT"; find data/stax-home -maxdepth 3; exit 1; }
           echo "leg \${{ matrix.n }} clean"
-`);
+`,
+    );
     if (kind === "a git repository") {
       git(ws, "init", "-q", "-b", "main");
       git(ws, "add", "-A");
@@ -171,10 +222,20 @@ jobs:
     const env = { ...process.env, STAX_HOME: own, STAX_WORKSPACE: "", NO_COLOR: "1", FORCE_COLOR: "", RUNNER_URL: "" };
     for (const round of [1, 2]) {
       // The second run finds the first one's store and checkouts folder in the workspace.
-      const r = spawnSync(process.execPath, [STAX, "run", "own", "-w", ws], { cwd: ws, encoding: "utf8", env, timeout: 120_000 });
+      const r = spawnSync(process.execPath, [STAX, "run", "own", "-w", ws], {
+        cwd: ws,
+        encoding: "utf8",
+        env,
+        timeout: 120_000,
+      });
       assert.equal(r.status, 0, `round ${round}:\n${r.stdout}${r.stderr}`);
       assert.equal((r.stdout.match(/leg \d clean$/gm) ?? []).length, 2, r.stdout);
     }
-    if (kind === "a git repository") assert.equal(git(ws, "status", "--porcelain", "--", "data/keep.txt", ".github"), "", "the user's repository is as it was");
+    if (kind === "a git repository")
+      assert.equal(
+        git(ws, "status", "--porcelain", "--", "data/keep.txt", ".github"),
+        "",
+        "the user's repository is as it was",
+      );
   });
 }

@@ -175,5 +175,9 @@ test("a row that names one file of a folder (the CLI's `server/app.ts`) allows t
       "src/cli/peek.ts": 'import { hub } from "../server/hub.js";\nexport const p = hub;\n',
     }),
   );
-  assert.deepEqual(r.problems.map((p) => p.split(": ")[0]), ["src/cli/peek.ts:1"], r.out);
+  assert.deepEqual(
+    r.problems.map((p) => p.split(": ")[0]),
+    ["src/cli/peek.ts:1"],
+    r.out,
+  );
 });

@@ -32,7 +32,11 @@ test("stax log --timestamps starts each line with the UTC time it was stored; wi
   const out = r.stax(["log", "last", "--step", "1", "--timestamps"]);
   assert.equal(out.code, 0, out.stderr);
   const lines = [...out.stdout.matchAll(/^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z) (first|second)$/gm)];
-  assert.deepEqual(lines.map((m) => m[2]), ["first", "second"], out.stdout);
+  assert.deepEqual(
+    lines.map((m) => m[2]),
+    ["first", "second"],
+    out.stdout,
+  );
   const [t1, t2] = lines.map((m) => Date.parse(m[1]));
   assert.ok(t1 >= started && t2 <= ended, `${lines.map((m) => m[1])} within the run`);
   assert.ok(t2 - t1 >= 250, "each line has its own batch's time: the second was printed 0.3 s later");

@@ -8,7 +8,17 @@
  */
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { join, resolve } from "node:path";
 import { test } from "node:test";
 import { tempDir } from "../helpers/temp.js";
@@ -31,7 +41,8 @@ jobs:
 function toolsDir(base: string): string {
   const dir = join(base, "tools");
   mkdirSync(dir);
-  const which = (name: string) => realpathSync(execFileSync("sh", ["-c", `command -v ${name}`], { encoding: "utf8" }).trim());
+  const which = (name: string) =>
+    realpathSync(execFileSync("sh", ["-c", `command -v ${name}`], { encoding: "utf8" }).trim());
   symlinkSync(process.execPath, join(dir, "node"));
   for (const name of ["npm", "npx", "git", "bash", "sh", "env"]) symlinkSync(which(name), join(dir, name));
   return dir;
@@ -42,8 +53,18 @@ function cleanEnv(base: string, path: string): NodeJS.ProcessEnv {
   const home = join(base, "home");
   mkdirSync(home, { recursive: true });
   const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!/^npm_|^NODE_OPTIONS$|^STAX_|^RUNNER_URL$/i.test(k)) env[k] = v;
-  return { ...env, HOME: home, PATH: path, npm_config_userconfig: join(home, ".npmrc"), npm_config_globalconfig: join(home, "global-npmrc"), npm_config_cache: join(home, ".npm"), STAX_HOME: join(base, "stax-home"), NO_COLOR: "1" };
+  for (const [k, v] of Object.entries(process.env))
+    if (!/^npm_|^NODE_OPTIONS$|^STAX_|^RUNNER_URL$/i.test(k)) env[k] = v;
+  return {
+    ...env,
+    HOME: home,
+    PATH: path,
+    npm_config_userconfig: join(home, ".npmrc"),
+    npm_config_globalconfig: join(home, "global-npmrc"),
+    npm_config_cache: join(home, ".npm"),
+    STAX_HOME: join(base, "stax-home"),
+    NO_COLOR: "1",
+  };
 }
 
 /** Runs a command that must succeed; its stdout, or stdout and stderr with `both`. */
@@ -54,13 +75,17 @@ function run(cmd: string, args: string[], opts: { cwd: string; env: NodeJS.Proce
 }
 
 /** Every package.json of an installed tree, and any file that would mean native code. */
-function installedPackages(dir: string, found: { pkgs: Record<string, unknown>[]; native: string[] } = { pkgs: [], native: [] }) {
+function installedPackages(
+  dir: string,
+  found: { pkgs: Record<string, unknown>[]; native: string[] } = { pkgs: [], native: [] },
+) {
   for (const name of readdirSync(dir)) {
     const p = join(dir, name);
     const st = statSync(p, { throwIfNoEntry: false });
     if (!st) continue;
     if (st.isDirectory()) installedPackages(p, found);
-    else if (name === "package.json" && dir.split("/").at(-2)?.startsWith("node_modules") !== false) found.pkgs.push(JSON.parse(readFileSync(p, "utf8")) as Record<string, unknown>);
+    else if (name === "package.json" && dir.split("/").at(-2)?.startsWith("node_modules") !== false)
+      found.pkgs.push(JSON.parse(readFileSync(p, "utf8")) as Record<string, unknown>);
     if (name === "binding.gyp" || name.endsWith(".node")) found.native.push(p);
   }
   return found;
@@ -92,25 +117,59 @@ test("the package packs with its build and nothing else, installs from its tarba
   // A copy of the project without its installed and built folders (CI's copies per Node are not
   // git repositories), lent this checkout's node_modules to build with.
   const copy = join(base, "src");
-  const skip = new Set(["node_modules", ".git", "dist", ".stax"].map((d) => join(ROOT, d)).concat(join(ROOT, "web", "dist")));
+  const skip = new Set(
+    ["node_modules", ".git", "dist", ".stax"].map((d) => join(ROOT, d)).concat(join(ROOT, "web", "dist")),
+  );
   cpSync(ROOT, copy, { recursive: true, filter: (from) => !skip.has(from) });
   symlinkSync(join(ROOT, "node_modules"), join(copy, "node_modules"));
-  const packed = run("npm", ["pack", "--json", "--pack-destination", base], { cwd: copy, env: { ...process.env, npm_config_loglevel: "error" } });
+  const packed = run("npm", ["pack", "--json", "--pack-destination", base], {
+    cwd: copy,
+    env: { ...process.env, npm_config_loglevel: "error" },
+  });
   // stdout holds the prepack build's own output, then npm's JSON.
-  const [info] = JSON.parse(packed.slice(packed.lastIndexOf("[\n  {"))) as { filename: string; size: number; files: { path: string }[] }[];
+  const [info] = JSON.parse(packed.slice(packed.lastIndexOf("[\n  {"))) as {
+    filename: string;
+    size: number;
+    files: { path: string }[];
+  }[];
   const files = info.files.map((f) => f.path).sort();
-  assert.ok(files.includes("dist/cli.js") && files.includes("bin/stax") && files.includes("web/dist/index.html") && files.includes("LICENSE") && files.includes("README.md"), files.join(" "));
-  assert.deepEqual(files.filter((f) => !/^(dist|web\/dist|bin)\//.test(f) && !["LICENSE", "README.md", "package.json"].includes(f)), [], "nothing but the build, bin, README and licence");
+  assert.ok(
+    files.includes("dist/cli.js") &&
+      files.includes("bin/stax") &&
+      files.includes("web/dist/index.html") &&
+      files.includes("LICENSE") &&
+      files.includes("README.md"),
+    files.join(" "),
+  );
+  assert.deepEqual(
+    files.filter((f) => !/^(dist|web\/dist|bin)\//.test(f) && !["LICENSE", "README.md", "package.json"].includes(f)),
+    [],
+    "nothing but the build, bin, README and licence",
+  );
   const tarball = join(base, info.filename);
 
   const tools = toolsDir(base);
   const prefix = join(base, "prefix");
   const env = cleanEnv(base, `${join(prefix, "bin")}:${tools}`);
-  for (const compiler of ["cc", "gcc", "g++", "make", "python3"]) assert.equal(spawnSync("bash", ["-c", `command -v ${compiler}`], { env }).status, 1, `${compiler} is not on the PATH`);
-  const installed = run("npm", ["install", "-g", "--prefix", prefix, "--no-audit", "--no-fund", tarball], { cwd: base, env, both: true });
+  for (const compiler of ["cc", "gcc", "g++", "make", "python3"])
+    assert.equal(
+      spawnSync("bash", ["-c", `command -v ${compiler}`], { env }).status,
+      1,
+      `${compiler} is not on the PATH`,
+    );
+  const installed = run("npm", ["install", "-g", "--prefix", prefix, "--no-audit", "--no-fund", tarball], {
+    cwd: base,
+    env,
+    both: true,
+  });
   assert.doesNotMatch(installed, /allow-scripts|install script|node-gyp/i, installed);
   const tree = installedPackages(join(prefix, "lib", "node_modules", "stax"));
-  const scripted = tree.pkgs.filter((p) => { const s = (p.scripts ?? {}) as Record<string, string>; return s.preinstall || s.install || s.postinstall; }).map((p) => p.name);
+  const scripted = tree.pkgs
+    .filter((p) => {
+      const s = (p.scripts ?? {}) as Record<string, string>;
+      return s.preinstall || s.install || s.postinstall;
+    })
+    .map((p) => p.name);
   assert.deepEqual(scripted, [], "no installed package has an install script");
   assert.deepEqual(tree.native, [], "no native code is installed");
 
@@ -140,7 +199,11 @@ test("the package packs with its build and nothing else, installs from its tarba
   }
 
   // A bare path would be run as a program by npx: `file:` makes it a package spec.
-  const npx = run("npx", ["--yes", `file:${tarball}`, "run", "matrix", "--local"], { cwd: ws, env: cleanEnv(base, tools), both: true });
+  const npx = run("npx", ["--yes", `file:${tarball}`, "run", "matrix", "--local"], {
+    cwd: ws,
+    env: cleanEnv(base, tools),
+    both: true,
+  });
   assert.match(npx, /hello ada/);
   assert.match(npx, /hello grace/);
   assert.ok(existsSync(join(base, "home", ".npm", "_npx")), "npx installed it in its own cache");

@@ -13,7 +13,21 @@ import { fixtureCopy, shellEnv, tempDir } from "../helpers/temp.js";
 const STAX = resolve(import.meta.dirname, "..", "..", "bin", "stax");
 
 function stax(ws: string, args: string[], env: Record<string, string>): { code: number | null; out: string } {
-  const r = spawnSync(process.execPath, [STAX, ...args], { cwd: ws, encoding: "utf8", env: { ...shellEnv(), STAX_WORKSPACE: "", RUNNER_URL: "", NO_COLOR: "1", STAX_HOME: tempDir("stax-home-"), npm_config_registry: "http://127.0.0.1:9/", npm_config_update_notifier: "false", ...env }, timeout: 300_000 });
+  const r = spawnSync(process.execPath, [STAX, ...args], {
+    cwd: ws,
+    encoding: "utf8",
+    env: {
+      ...shellEnv(),
+      STAX_WORKSPACE: "",
+      RUNNER_URL: "",
+      NO_COLOR: "1",
+      STAX_HOME: tempDir("stax-home-"),
+      npm_config_registry: "http://127.0.0.1:9/",
+      npm_config_update_notifier: "false",
+      ...env,
+    },
+    timeout: 300_000,
+  });
   return { code: r.status, out: `${r.stdout}${r.stderr}` };
 }
 
@@ -31,7 +45,11 @@ for (const [how, args, env] of [
   test(`${how}: the job's steps see the user's npm and git settings, and their writes leave ~/.npmrc and ~/.gitconfig as they were`, () => {
     const home = userHome();
     const ws = fixtureCopy("tools");
-    const r = stax(ws, ["run", "user-config", "-w", ws, "--local", ...args], { HOME: home, XDG_CONFIG_HOME: join(home, ".config"), ...env });
+    const r = stax(ws, ["run", "user-config", "-w", ws, "--local", ...args], {
+      HOME: home,
+      XDG_CONFIG_HOME: join(home, ".config"),
+      ...env,
+    });
     assert.equal(r.code, 0, r.out);
     assert.match(r.out, /seeded: seeded-from-user \/ user@example\.invalid/);
     assert.match(r.out, /later step sees: set by a step/);
@@ -49,7 +67,17 @@ test("STAX_PRIVATE_HOME with a value that is not true or false is refused before
 
 test("a runner started with STAX_PRIVATE_HOME=1 gives the steps of a run posted to its API a private HOME; the user's files stay as they were", async () => {
   const home = userHome();
-  const r = await startTestRunner({ workspace: fixtureCopy("tools"), env: { STAX_PRIVATE_HOME: "1" }, hostEnv: { ...shellEnv(), HOME: home, XDG_CONFIG_HOME: join(home, ".config"), npm_config_registry: "http://127.0.0.1:9/", npm_config_update_notifier: "false" } });
+  const r = await startTestRunner({
+    workspace: fixtureCopy("tools"),
+    env: { STAX_PRIVATE_HOME: "1" },
+    hostEnv: {
+      ...shellEnv(),
+      HOME: home,
+      XDG_CONFIG_HOME: join(home, ".config"),
+      npm_config_registry: "http://127.0.0.1:9/",
+      npm_config_update_notifier: "false",
+    },
+  });
   try {
     const run = await r.runToEnd("user-config");
     const log = (await r.json<string>("GET", `/api/runs/${run.id}/logs`)).body;

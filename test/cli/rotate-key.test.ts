@@ -17,7 +17,11 @@ import { fixtureCopy, tempDir } from "../helpers/temp.js";
 test("rotate-key seals the stored secrets and a run's own secrets under a new key file; it refuses while a runner holds the old key, and a re-run afterwards reads both secrets", async () => {
   const ws = fixtureCopy("rotate");
   const home = tempDir("stax-home-");
-  const rotate = () => spawnSync(process.execPath, [STAX_BIN, "secret", "rotate-key", "-w", ws], { env: { ...process.env, STAX_HOME: home, NO_COLOR: "1" }, encoding: "utf8" });
+  const rotate = () =>
+    spawnSync(process.execPath, [STAX_BIN, "secret", "rotate-key", "-w", ws], {
+      env: { ...process.env, STAX_HOME: home, NO_COLOR: "1" },
+      encoding: "utf8",
+    });
   const stop = async (r: ChildRunner) => {
     r.child.kill("SIGTERM");
     await r.exited;
@@ -26,7 +30,10 @@ test("rotate-key seals the stored secrets and a run's own secrets under a new ke
   let id: string;
   try {
     assert.equal((await api(runner, "PUT", "/api/secrets/STORED", { value: "stored-value" })).status, 200);
-    const created = await api<WorkflowRun>(runner, "POST", "/api/runs", { workflow: "check", secrets: { RUN_ONLY: "run-value" } });
+    const created = await api<WorkflowRun>(runner, "POST", "/api/runs", {
+      workflow: "check",
+      secrets: { RUN_ONLY: "run-value" },
+    });
     assert.equal(created.status, 201, JSON.stringify(created.body));
     id = created.body.id;
     assert.equal((await finished(runner, id)).conclusion, "success");
@@ -45,12 +52,19 @@ test("rotate-key seals the stored secrets and a run's own secrets under a new ke
   assert.notEqual(readFileSync(keyFile, "utf8"), before, "a new key file");
   assert.equal(statSync(keyFile).mode & 0o777, 0o600);
   assert.equal(existsSync(`${keyFile}.new`), false);
-  assert.match(rotate().stdout, /1 secret\(s\), 1 run request\(s\)/, "a second rotation seals everything again under a newer key");
+  assert.match(
+    rotate().stdout,
+    /1 secret\(s\), 1 run request\(s\)/,
+    "a second rotation seals everything again under a newer key",
+  );
 
   runner = await spawnRunner(home, ws);
   try {
     const secrets = (await api<SecretInfo[]>(runner, "GET", "/api/secrets")).body;
-    assert.deepEqual(secrets.map((s) => [s.name, s.unreadable ?? false]), [["STORED", false]]);
+    assert.deepEqual(
+      secrets.map((s) => [s.name, s.unreadable ?? false]),
+      [["STORED", false]],
+    );
     const again = await api<WorkflowRun>(runner, "POST", `/api/runs/${id}/rerun`, {});
     assert.equal(again.status, 201, JSON.stringify(again.body));
     const run = await finished(runner, again.body.id);

@@ -3,8 +3,10 @@ import { test } from "node:test";
 import { echoWorkflow, FixtureRepo } from "../helpers/git-repo.js";
 
 /** The workflows that ran, from their log lines (`[wf / echo]   RAN wf at ref`), not their step headers. */
-const ran = (out: string): string[] => [...out.matchAll(/\] +RAN (\S+) at (\S+)$/gm)].map((m) => `${m[1]}@${m[2]}`).sort();
-const skipped = (out: string, file: string): string => out.split("\n").find((l) => l.includes(`skipped .github/workflows/${file}`)) ?? "";
+const ran = (out: string): string[] =>
+  [...out.matchAll(/\] +RAN (\S+) at (\S+)$/gm)].map((m) => `${m[1]}@${m[2]}`).sort();
+const skipped = (out: string, file: string): string =>
+  out.split("\n").find((l) => l.includes(`skipped .github/workflows/${file}`)) ?? "";
 
 function repo(): FixtureRepo {
   return new FixtureRepo({
@@ -31,9 +33,15 @@ test("TRIG-03/TRIG-05: stax run with no workflow runs every push workflow whose 
   assert.match(skipped(out.stdout, "docs.yml"), /paths: none of the 1 changed file\(s\) is selected by \[docs\/\*\*\]/);
   // TRIG-04: `*` stops at `/`, `**` does not.
   assert.match(skipped(out.stdout, "src-star.yml"), /paths: .*\[src\/\*\.ts\]/);
-  assert.match(skipped(out.stdout, "tags.yml"), /tags: a branch push \('feature\/login'\), and the workflow filters only tags/);
+  assert.match(
+    skipped(out.stdout, "tags.yml"),
+    /tags: a branch push \('feature\/login'\), and the workflow filters only tags/,
+  );
   assert.match(skipped(out.stdout, "pr.yml"), /not triggered by push/);
-  assert.match(out.stdout, /push to branch 'feature\/login' · 1 changed file\(s\) \(HEAD~1\.\.HEAD plus uncommitted changes\)/);
+  assert.match(
+    out.stdout,
+    /push to branch 'feature\/login' · 1 changed file\(s\) \(HEAD~1\.\.HEAD plus uncommitted changes\)/,
+  );
   assert.match(out.stdout, /2 of 2 workflows succeeded/);
 });
 
@@ -62,8 +70,15 @@ test("TRIG-03: a tag push runs workflows with tag filters, never those that filt
   const out = r.stax(["run"]);
   assert.equal(out.code, 0, out.stdout + out.stderr);
   // src-star and src-globstar have only path filters: a tag push ignores them (TRIG-05), so they run.
-  assert.deepEqual(ran(out.stdout), ["src-globstar@refs/tags/v1.2.0", "src-star@refs/tags/v1.2.0", "tags@refs/tags/v1.2.0"]);
-  assert.match(skipped(out.stdout, "main-only.yml"), /branches: a tag push \('v1\.2\.0'\), and the workflow filters only branches/);
+  assert.deepEqual(ran(out.stdout), [
+    "src-globstar@refs/tags/v1.2.0",
+    "src-star@refs/tags/v1.2.0",
+    "tags@refs/tags/v1.2.0",
+  ]);
+  assert.match(
+    skipped(out.stdout, "main-only.yml"),
+    /branches: a tag push \('v1\.2\.0'\), and the workflow filters only branches/,
+  );
   assert.match(out.stdout, /push of tag 'v1\.2\.0'/);
 });
 
@@ -78,17 +93,27 @@ test("TRIG-04: patterns are ordered, a later '!' excludes and a later positive p
   let out = r.stax(["run"]);
   // paths-ignore skips only when every changed file is ignored: src/gen/x.ts is not.
   assert.deepEqual(ran(out.stdout), ["ignore@refs/heads/release/old-1"]);
-  assert.match(skipped(out.stdout, "gen.yml"), /paths: none of the 2 changed file\(s\) is selected by \[src\/\*\*, !src\/gen\/\*\*, src\/gen\/keep\.ts\]/);
+  assert.match(
+    skipped(out.stdout, "gen.yml"),
+    /paths: none of the 2 changed file\(s\) is selected by \[src\/\*\*, !src\/gen\/\*\*, src\/gen\/keep\.ts\]/,
+  );
   assert.match(skipped(out.stdout, "rel.yml"), /branches: branch 'release\/old-1' is not selected/);
   r.commit("docs only", { "docs/deep/a.md": "a\n", "b.md": "b\n" });
   out = r.stax(["run"]);
-  assert.match(skipped(out.stdout, "ignore.yml"), /paths-ignore: every changed file \(2\) is ignored by \[\*\*\.md, docs\/\*\*\]/);
+  assert.match(
+    skipped(out.stdout, "ignore.yml"),
+    /paths-ignore: every changed file \(2\) is ignored by \[\*\*\.md, docs\/\*\*\]/,
+  );
   assert.match(out.stdout, /no workflow runs on push/);
   assert.equal(out.code, 0);
   r.git("checkout", "-q", "-b", "release/2.0");
   r.commit("kept", { "src/gen/keep.ts": "1\n" });
   out = r.stax(["run"]);
-  assert.deepEqual(ran(out.stdout), ["gen@refs/heads/release/2.0", "ignore@refs/heads/release/2.0", "rel@refs/heads/release/2.0"]);
+  assert.deepEqual(ran(out.stdout), [
+    "gen@refs/heads/release/2.0",
+    "ignore@refs/heads/release/2.0",
+    "rel@refs/heads/release/2.0",
+  ]);
 });
 
 test("TRIG-06: only the first 300 changed files are checked against path filters, and the line says so", () => {
@@ -120,7 +145,12 @@ test("TRIG-07: pull_request compares with the merge base of the base branch, mat
   // act's habit: the event as the argument, where no workflow is named so.
   const actWay = r.stax(["run", "pull_request", "--json"]);
   assert.equal(actWay.code, 0, actWay.stdout + actWay.stderr);
-  assert.deepEqual(JSON.parse(actWay.stdout).map((x: { workflow: string; trigger: { event: string } }) => `${x.workflow}:${x.trigger.event}`), ["pr-docs:pull_request"]);
+  assert.deepEqual(
+    JSON.parse(actWay.stdout).map(
+      (x: { workflow: string; trigger: { event: string } }) => `${x.workflow}:${x.trigger.event}`,
+    ),
+    ["pr-docs:pull_request"],
+  );
   assert.match(actWay.stderr, /skipped \.github\/workflows\/pr-dev\.yml/);
   out = r.stax(["run", "-e", "pull_request", "--base", "develop"]);
   assert.deepEqual(ran(out.stdout), ["pr-dev@refs/pull/1/merge"]);
@@ -130,21 +160,28 @@ test("TRIG-07: pull_request compares with the merge base of the base branch, mat
 test("workflows an event triggers run concurrently with one summary; exit 1 when one of them fails", () => {
   const r = new FixtureRepo({
     ".github/workflows/ok.yml": echoWorkflow("ok", "push:"),
-    ".github/workflows/bad.yml": "name: bad\non: push\njobs:\n  fail:\n    runs-on: ubuntu-latest\n    steps:\n      - run: exit 3\n",
+    ".github/workflows/bad.yml":
+      "name: bad\non: push\njobs:\n  fail:\n    runs-on: ubuntu-latest\n    steps:\n      - run: exit 3\n",
   });
   const out = r.stax(["run"]);
   assert.equal(out.code, 1);
   assert.match(out.stdout, /\[ok \/ echo\] +RAN ok/);
   assert.match(out.stdout, /1 of 2 workflows succeeded: ✗ bad {2}✓ ok/);
   const json = JSON.parse(r.stax(["run", "--json"]).stdout);
-  assert.deepEqual(json.map((x: { workflow: string; conclusion: string }) => `${x.workflow}:${x.conclusion}`), ["bad:failure", "ok:success"]);
+  assert.deepEqual(
+    json.map((x: { workflow: string; conclusion: string }) => `${x.workflow}:${x.conclusion}`),
+    ["bad:failure", "ok:success"],
+  );
   // --job picks jobs across the workflows; a job none of them has is a usage error.
   const one = r.stax(["run", "-j", "echo"]);
   assert.equal(one.code, 0, one.stdout);
   assert.match(one.stdout, /skipped \.github\/workflows\/bad\.yml: has none of the jobs echo/);
   assert.equal(r.stax(["run", "-j", "nope"]).code, 2);
   // A triggered workflow with errors is a failure of the event, named, never silently left out.
-  r.write({ ".github/workflows/broken.yml": "on: push\njobs:\n  a:\n    runs-on: x\n    needs: nope\n    steps:\n      - run: true\n" });
+  r.write({
+    ".github/workflows/broken.yml":
+      "on: push\njobs:\n  a:\n    runs-on: x\n    needs: nope\n    steps:\n      - run: true\n",
+  });
   const broken = r.stax(["run", "-j", "echo"]);
   assert.equal(broken.code, 1);
   assert.match(broken.stdout, /✗ invalid \.github\/workflows\/broken\.yml \(stax validate shows its errors\)/);
@@ -173,7 +210,10 @@ test("-W (act's) names a workflow file, or a folder of workflows the event may t
 
 test("an unknown event name is exit 2 with the valid ones listed, with or without a workflow", () => {
   const r = repo();
-  for (const args of [["run", "-e", "bogus_event"], ["run", "main-only", "-e", "bogus_event"]]) {
+  for (const args of [
+    ["run", "-e", "bogus_event"],
+    ["run", "main-only", "-e", "bogus_event"],
+  ]) {
     const out = r.stax(args);
     assert.equal(out.code, 2, out.stdout);
     assert.match(out.stderr, /unknown event 'bogus_event'; events: .*pull_request.*push/);
@@ -188,7 +228,10 @@ test("types for issues and workflows/branches for workflow_run are checked again
   const r = new FixtureRepo({
     ".github/workflows/opened.yml": echoWorkflow("opened", "issues:\n  types: [opened]"),
     ".github/workflows/any-issue.yml": echoWorkflow("any-issue", "issues:"),
-    ".github/workflows/after-ci.yml": echoWorkflow("after-ci", "workflow_run:\n  workflows: [CI]\n  types: [completed]\n  branches: [main]"),
+    ".github/workflows/after-ci.yml": echoWorkflow(
+      "after-ci",
+      "workflow_run:\n  workflows: [CI]\n  types: [completed]\n  branches: [main]",
+    ),
   });
   const payload = (name: string, body: unknown): string => {
     r.write({ [`.payloads/${name}.json`]: JSON.stringify(body) });
@@ -199,11 +242,32 @@ test("types for issues and workflows/branches for workflow_run are checked again
   assert.match(skipped(out.stdout, "opened.yml"), /types: activity 'closed' is not one of \[opened\]/);
   out = r.stax(["run", "-e", "issues", "--eventpath", payload("opened", { action: "opened" })]);
   assert.deepEqual(ran(out.stdout), ["any-issue@refs/heads/main", "opened@refs/heads/main"]);
-  out = r.stax(["run", "-e", "workflow_run", "--event-file", payload("lint", { action: "completed", workflow_run: { name: "Lint", head_branch: "main" } })]);
+  out = r.stax([
+    "run",
+    "-e",
+    "workflow_run",
+    "--event-file",
+    payload("lint", { action: "completed", workflow_run: { name: "Lint", head_branch: "main" } }),
+  ]);
   assert.match(skipped(out.stdout, "after-ci.yml"), /workflows: 'Lint' is not one of \[CI\]/);
-  out = r.stax(["run", "-e", "workflow_run", "--event-file", payload("ci-dev", { action: "completed", workflow_run: { name: "CI", head_branch: "dev" } })]);
+  out = r.stax([
+    "run",
+    "-e",
+    "workflow_run",
+    "--event-file",
+    payload("ci-dev", { action: "completed", workflow_run: { name: "CI", head_branch: "dev" } }),
+  ]);
   assert.match(skipped(out.stdout, "after-ci.yml"), /branches: branch 'dev' is not selected by \[main\]/);
-  out = r.stax(["run", "-e", "workflow_run", "--event-file", payload("ci-main", { action: "completed", workflow_run: { name: "CI", head_branch: "main" } })]);
+  out = r.stax([
+    "run",
+    "-e",
+    "workflow_run",
+    "--event-file",
+    payload("ci-main", { action: "completed", workflow_run: { name: "CI", head_branch: "main" } }),
+  ]);
   assert.equal(out.code, 0, out.stdout + out.stderr);
-  assert.deepEqual(ran(out.stdout).map((x) => x.split("@")[0]), ["after-ci"]);
+  assert.deepEqual(
+    ran(out.stdout).map((x) => x.split("@")[0]),
+    ["after-ci"],
+  );
 });

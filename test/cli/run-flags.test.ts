@@ -37,7 +37,12 @@ jobs:
           echo twice
 `;
 
-const repo = () => new FixtureRepo({ ".github/workflows/m.yml": WORKFLOW, ".github/workflows/other.yml": "on: pull_request\njobs:\n  x:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo other\n" });
+const repo = () =>
+  new FixtureRepo({
+    ".github/workflows/m.yml": WORKFLOW,
+    ".github/workflows/other.yml":
+      "on: pull_request\njobs:\n  x:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo other\n",
+  });
 
 test("MAT-08: --matrix key:value runs only the matching legs, keeping their job-index and job-total; several values of a key are alternatives", () => {
   const r = repo();
@@ -67,7 +72,10 @@ test("-l lists the jobs the event would run with stage, needs and matrix legs, a
   assert.doesNotMatch(out.stdout, /BUILD|Summary/);
   assert.match(r.stax(["run", "m", "--list", "--matrix", "os:mac"]).stdout, /^ {2}1 +test +test +build +3 of 6$/m);
   // A matrix built from vars is counted with the stored variables under --var.
-  r.commit("vars matrix", { ".github/workflows/vm.yml": "on: push\njobs:\n  t:\n    strategy:\n      matrix:\n        v: ${{ fromJSON(vars.VERSIONS) }}\n    runs-on: x\n    steps:\n      - run: echo ${{ matrix.v }}\n" });
+  r.commit("vars matrix", {
+    ".github/workflows/vm.yml":
+      "on: push\njobs:\n  t:\n    strategy:\n      matrix:\n        v: ${{ fromJSON(vars.VERSIONS) }}\n    runs-on: x\n    steps:\n      - run: echo ${{ matrix.v }}\n",
+  });
   r.stax(["var", "set", "VERSIONS", "[1, 2, 3]"]);
   assert.match(r.stax(["run", "vm", "-l"]).stdout, /^ {2}0 +t +t +- +3$/m);
   assert.match(r.stax(["run", "vm", "-l", "--var", "VERSIONS=[1]"]).stdout, /^ {2}0 +t +t +- +1$/m);
@@ -97,7 +105,26 @@ test("--graph (-g, act's) draws the jobs as boxes by stage with arrows, legs and
   assert.equal(r.stax(["run", "m", "-g"]).stdout, out.stdout);
   assert.equal(
     out.stdout,
-    ["m (.github/workflows/m.yml) on push", "╭───────╮", "│ build │", "╰───────╯", "   │", "   ▼", "╭─────────╮", "│ test    │", "│ × 6     │", "│ ← build │", "╰─────────╯", "   │", "   ▼", "╭────────╮", "│ deploy │", "│ ← test │", "╰────────╯", ""].join("\n"),
+    [
+      "m (.github/workflows/m.yml) on push",
+      "╭───────╮",
+      "│ build │",
+      "╰───────╯",
+      "   │",
+      "   ▼",
+      "╭─────────╮",
+      "│ test    │",
+      "│ × 6     │",
+      "│ ← build │",
+      "╰─────────╯",
+      "   │",
+      "   ▼",
+      "╭────────╮",
+      "│ deploy │",
+      "│ ← test │",
+      "╰────────╯",
+      "",
+    ].join("\n"),
   );
 });
 
@@ -105,11 +132,25 @@ test("--actor sets github.actor; --input-file reads inputs in dotenv syntax unde
   const r = repo();
   writeFileSync(join(r.home, "inputs.env"), "who=from-file\n");
   writeFileSync(join(r.home, "event.json"), JSON.stringify({ custom: "yes" }));
-  const build = (args: string[]) => r.stax(["run", "m", "-e", "workflow_dispatch", "-j", "build", ...args]).stdout.match(/\] +BUILD (.*)$/m)?.[1];
-  assert.equal(build(["--actor", "octocat", "--input-file", join(r.home, "inputs.env")]), "actor=octocat who=from-file custom=");
-  assert.equal(build(["--input-file", join(r.home, "inputs.env"), "-i", "who=flag"]), "actor=Fixture-Author who=flag custom=");
+  const build = (args: string[]) =>
+    r.stax(["run", "m", "-e", "workflow_dispatch", "-j", "build", ...args]).stdout.match(/\] +BUILD (.*)$/m)?.[1];
+  assert.equal(
+    build(["--actor", "octocat", "--input-file", join(r.home, "inputs.env")]),
+    "actor=octocat who=from-file custom=",
+  );
+  assert.equal(
+    build(["--input-file", join(r.home, "inputs.env"), "-i", "who=flag"]),
+    "actor=Fixture-Author who=flag custom=",
+  );
   assert.equal(build(["--eventpath", join(r.home, "event.json")]), "actor=Fixture-Author who=nobody custom=yes");
-  const both = r.stax(["run", "m", "--eventpath", join(r.home, "event.json"), "--event-file", join(r.home, "inputs.env")]);
+  const both = r.stax([
+    "run",
+    "m",
+    "--eventpath",
+    join(r.home, "event.json"),
+    "--event-file",
+    join(r.home, "inputs.env"),
+  ]);
   assert.equal(both.code, 2);
   assert.match(both.stderr, /--eventpath is another name for --event-file/);
 });
@@ -136,8 +177,17 @@ jobs:
   const all = show([]);
   // The secret is masked like any other.
   assert.equal(all.line, "secret=*** env=hello var=eu who=from-dot-input");
-  for (const [name, flag] of [[".secrets", "--secret-file"], [".env", "--env-file"], [".vars", "--var-file"], [".input", "--input-file"]]) {
-    assert.equal(all.stderr.split(`stax: reading ${name} as act does (${flag} ${name}; ${flag} '' reads none)`).length, 2, all.stderr);
+  for (const [name, flag] of [
+    [".secrets", "--secret-file"],
+    [".env", "--env-file"],
+    [".vars", "--var-file"],
+    [".input", "--input-file"],
+  ]) {
+    assert.equal(
+      all.stderr.split(`stax: reading ${name} as act does (${flag} ${name}; ${flag} '' reads none)`).length,
+      2,
+      all.stderr,
+    );
   }
   writeFileSync(join(r.home, "other.env"), "GREETING=other\n");
   const chosen = show(["--env-file", join(r.home, "other.env"), "--secret-file", "", "--input-file", ""]);
@@ -191,7 +241,10 @@ jobs:
   const out = r.stax(["log", "last", "--failed"]);
   assert.equal(out.code, 0, out.stderr);
   assert.equal(out.stdout.match(/=== Job/g)?.length, 1);
-  assert.match(out.stdout, /=== Job: bad \(bad\) ===\n--- Step 2: first failure \[failure\] ---\nBROKE-1\n##\[error\]Process completed with exit code 1\.\n--- Step 3: second failure \[failure\] ---\nBROKE-2\n/);
+  assert.match(
+    out.stdout,
+    /=== Job: bad \(bad\) ===\n--- Step 2: first failure \[failure\] ---\nBROKE-1\n##\[error\]Process completed with exit code 1\.\n--- Step 3: second failure \[failure\] ---\nBROKE-2\n/,
+  );
   assert.doesNotMatch(out.stdout, /OK-LINE|BEFORE|CLEAN/);
   assert.equal(r.stax(["log", "last", "--failed", "-f"]).code, 2);
   r.stax(["run", "f", "-j", "good"]);
@@ -229,5 +282,9 @@ jobs:
   assert.match(dotEnv.stdout, /callee FOO=\[bar\] FROM_FILE=\[dot-env\] CALLER_ONLY=\[\] ctx=\[bar\]/);
   writeFileSync(join(r.home, "ci.env"), "FROM_FILE=flag-file\n");
   const file = r.stax(["run", "caller", "--env-file", join(r.home, "ci.env")]);
-  assert.match(file.stdout, /callee FOO=\[\] FROM_FILE=\[flag-file\] CALLER_ONLY=\[\] ctx=\[\]/, file.stdout + file.stderr);
+  assert.match(
+    file.stdout,
+    /callee FOO=\[\] FROM_FILE=\[flag-file\] CALLER_ONLY=\[\] ctx=\[\]/,
+    file.stdout + file.stderr,
+  );
 });

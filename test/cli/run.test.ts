@@ -9,7 +9,12 @@ import { tempDir } from "../helpers/temp.js";
 const STAX = resolve(import.meta.dirname, "..", "..", "bin", "stax");
 
 function stax(args: string[], cwd = FIXTURES): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [STAX, ...args], { cwd, encoding: "utf8", env: { ...process.env, STAX_WORKSPACE: "", NO_COLOR: "1", FORCE_COLOR: "" }, timeout: 60_000 });
+  const r = spawnSync(process.execPath, [STAX, ...args], {
+    cwd,
+    encoding: "utf8",
+    env: { ...process.env, STAX_WORKSPACE: "", NO_COLOR: "1", FORCE_COLOR: "" },
+    timeout: 60_000,
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -19,7 +24,10 @@ test("stax run exits 0 on success and --json prints the WorkflowRun on stdout on
   const run = JSON.parse(r.stdout);
   assert.equal(run.conclusion, "success");
   assert.equal(run.workflow, "good");
-  assert.deepEqual(run.jobs.map((j: { id: string; conclusion: string }) => [j.id, j.conclusion]), [["ok", "success"]]);
+  assert.deepEqual(
+    run.jobs.map((j: { id: string; conclusion: string }) => [j.id, j.conclusion]),
+    [["ok", "success"]],
+  );
   assert.match(r.stderr, /Summary/);
 });
 
@@ -48,16 +56,30 @@ test("stax validate reports invalid YAML, schema errors, unknown needs and cycle
   const r = stax(["validate", "--workspace", fixtureWorkspace("bad")]);
   assert.equal(r.code, 1);
   assert.match(r.stdout, /needs\.yml:\d+:\d+: job 'deploy' needs unknown job 'biuld'/);
-  assert.match(r.stdout, /needs\.yml:\d+:\d+: jobs form a cycle: x → y → x|needs\.yml:\d+:\d+: jobs form a cycle: y → x → y/);
+  assert.match(
+    r.stdout,
+    /needs\.yml:\d+:\d+: jobs form a cycle: x → y → x|needs\.yml:\d+:\d+: jobs form a cycle: y → x → y/,
+  );
   assert.match(r.stdout, /yaml\.yml:\d+:\d+: /);
   assert.match(r.stderr, /1 valid, 3 invalid/);
-  assert.equal(stax(["validate", join(fixtureWorkspace("bad"), ".github/workflows/good.yml"), "--workspace", fixtureWorkspace("bad")]).code, 0);
+  assert.equal(
+    stax([
+      "validate",
+      join(fixtureWorkspace("bad"), ".github/workflows/good.yml"),
+      "--workspace",
+      fixtureWorkspace("bad"),
+    ]).code,
+    0,
+  );
 });
 
 test("inputs are checked: missing required, wrong type, wrong choice exit 2", () => {
   const ws = tempDir("stax-cli-");
   mkdirSync(join(ws, ".github/workflows"), { recursive: true });
-  writeFileSync(join(ws, ".github/workflows/d.yml"), "on:\n  workflow_dispatch:\n    inputs:\n      env:\n        type: choice\n        options: [dev, prod]\n        required: true\n      n:\n        type: number\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ inputs.env }}\n");
+  writeFileSync(
+    join(ws, ".github/workflows/d.yml"),
+    "on:\n  workflow_dispatch:\n    inputs:\n      env:\n        type: choice\n        options: [dev, prod]\n        required: true\n      n:\n        type: number\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ inputs.env }}\n",
+  );
   assert.match(stax(["run", "d", "-w", ws]).stderr, /input 'env' is required/);
   assert.match(stax(["run", "d", "-w", ws, "-i", "env=qa"]).stderr, /must be one of 'dev', 'prod'/);
   const wrong = stax(["run", "d", "-w", ws, "-i", "env=dev", "-i", "n=abc"]);

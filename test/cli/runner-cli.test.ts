@@ -19,7 +19,9 @@ after(() => r.close());
 
 function stax(args: string[], input?: string): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((done) => {
-    const child = spawn(process.execPath, [STAX_BIN, ...args], { env: { ...process.env, NO_COLOR: "1", RUNNER_URL: r.url, STAX_HOME: r.home, STAX_WORKSPACE: r.workspace } });
+    const child = spawn(process.execPath, [STAX_BIN, ...args], {
+      env: { ...process.env, NO_COLOR: "1", RUNNER_URL: r.url, STAX_HOME: r.home, STAX_WORKSPACE: r.workspace },
+    });
     let out = "";
     let err = "";
     child.stdout.on("data", (d: Buffer) => (out += d.toString()));
@@ -31,10 +33,19 @@ function stax(args: string[], input?: string): Promise<{ code: number | null; ou
 
 const expectedLines = (n: number) => Array.from({ length: n }, (_, i) => `line ${i + 1}\n`).join("");
 /** The log lines of `stax log -f` output, without their `[job]   ` prefix (headers and results left out). */
-const logLines = (out: string) => out.split("\n").filter((l) => /^\[print\] {3}line \d+$/.test(l)).map((l) => `${l.slice("[print]   ".length)}\n`).join("");
+const logLines = (out: string) =>
+  out
+    .split("\n")
+    .filter((l) => /^\[print\] {3}line \d+$/.test(l))
+    .map((l) => `${l.slice("[print]   ".length)}\n`)
+    .join("");
 
 async function startChatty(lines: number, every: number, pause: number): Promise<WorkflowRun> {
-  const res = await r.json<WorkflowRun>("POST", "/api/runs", { workflow: "chatty", inputs: { lines: String(lines), every: String(every), pause: String(pause) }, sandbox: { strategy: "none" } });
+  const res = await r.json<WorkflowRun>("POST", "/api/runs", {
+    workflow: "chatty",
+    inputs: { lines: String(lines), every: String(every), pause: String(pause) },
+    sandbox: { strategy: "none" },
+  });
   assert.equal(res.status, 201, JSON.stringify(res.body));
   return res.body;
 }
@@ -59,7 +70,10 @@ test("stax log -f started before the run prints began prints every line exactly 
 
 test("stax log -f started in the middle of the run prints every line exactly once", async () => {
   const run = await startChatty(400, 50, 60);
-  await waitFor(async () => (await r.json<string>("GET", `/api/runs/${run.id}/logs`)).body.includes("line 120\n"), "line 120");
+  await waitFor(
+    async () => (await r.json<string>("GET", `/api/runs/${run.id}/logs`)).body.includes("line 120\n"),
+    "line 120",
+  );
   const res = await stax(["log", String(run.number), "-f"]);
   assert.equal(res.code, 0, res.err);
   assert.equal(logLines(res.out), expectedLines(400));
@@ -69,7 +83,10 @@ test("stax log -f started in the middle of the run prints every line exactly onc
 
 test("stax log -f after the run completed prints every line once and exits with its conclusion", async () => {
   const run = await startChatty(300, 0, 0);
-  await waitFor(async () => (await r.json<WorkflowRun>("GET", `/api/runs/${run.id}`)).body.status === "completed", "completion");
+  await waitFor(
+    async () => (await r.json<WorkflowRun>("GET", `/api/runs/${run.id}`)).body.status === "completed",
+    "completion",
+  );
   const res = await stax(["log", run.id.slice(0, 8), "-f"]);
   assert.equal(res.code, 0, res.err);
   assert.equal(logLines(res.out), expectedLines(300));
@@ -82,7 +99,10 @@ test("stax log without -f prints the sectioned log; --job/--step narrow it", asy
   const run = await r.runToEnd("chatty", { inputs: { lines: "3" } });
   const all = await stax(["log", run.id]);
   assert.equal(all.code, 0, all.err);
-  assert.equal(all.out, "=== Job: print (print) ===\n--- Step 1: Run node scripts/print.mjs 3 0 0 [success] ---\nline 1\nline 2\nline 3\n");
+  assert.equal(
+    all.out,
+    "=== Job: print (print) ===\n--- Step 1: Run node scripts/print.mjs 3 0 0 [success] ---\nline 1\nline 2\nline 3\n",
+  );
   const one = await stax(["log", "last", "--job", "print", "--step", "1"]);
   assert.match(one.out, /line 3/);
   const none = await stax(["log", "last", "--job", "print", "--step", "2"]);
@@ -121,7 +141,15 @@ test("artifacts: upload-artifact stores files and folders; the API lists and dow
   assert.equal(site.headers.get("content-type"), "application/zip");
   const dir = tempDir("stax-art-");
   writeFileSync(join(dir, "site.zip"), Buffer.from(await site.arrayBuffer()));
-  const names = execFileSync("python3", ["-c", "import sys,zipfile; print('\\n'.join(sorted(zipfile.ZipFile(sys.argv[1]).namelist())))", join(dir, "site.zip")], { encoding: "utf8" });
+  const names = execFileSync(
+    "python3",
+    [
+      "-c",
+      "import sys,zipfile; print('\\n'.join(sorted(zipfile.ZipFile(sys.argv[1]).namelist())))",
+      join(dir, "site.zip"),
+    ],
+    { encoding: "utf8" },
+  );
   assert.deepEqual(names.trim().split("\n"), ["index.html", "sub/a.txt"]);
 
   const cliList = await stax(["artifacts", run.id]);

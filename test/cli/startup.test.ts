@@ -20,18 +20,35 @@ const MAIN = join(ROOT, "src", "cli", "main.ts");
 function loaded(args: string[], cwd: string): { modules: string[]; stdout: string } {
   const dir = tempDir("stax-startup-");
   const log = join(dir, "loaded.txt");
-  writeFileSync(join(dir, "hooks.mjs"), `import { appendFileSync } from "node:fs";
+  writeFileSync(
+    join(dir, "hooks.mjs"),
+    `import { appendFileSync } from "node:fs";
 export async function resolve(specifier, context, next) {
   const r = await next(specifier, context);
   appendFileSync(${JSON.stringify(log)}, r.url + "\\n");
   return r;
-}`);
-  writeFileSync(join(dir, "register.mjs"), `import { register } from "node:module";\nregister(${JSON.stringify(pathToFileURL(join(dir, "hooks.mjs")).href)});\n`);
+}`,
+  );
+  writeFileSync(
+    join(dir, "register.mjs"),
+    `import { register } from "node:module";\nregister(${JSON.stringify(pathToFileURL(join(dir, "hooks.mjs")).href)});\n`,
+  );
   writeFileSync(log, "");
-  const r = spawnSync(process.execPath, ["--import", import.meta.resolve("tsx"), "--import", pathToFileURL(join(dir, "register.mjs")).href, MAIN, ...args], { cwd, encoding: "utf8", env: { ...process.env, STAX_HOME: join(dir, "home"), NO_COLOR: "1" }, timeout: 120_000 });
+  const r = spawnSync(
+    process.execPath,
+    ["--import", import.meta.resolve("tsx"), "--import", pathToFileURL(join(dir, "register.mjs")).href, MAIN, ...args],
+    { cwd, encoding: "utf8", env: { ...process.env, STAX_HOME: join(dir, "home"), NO_COLOR: "1" }, timeout: 120_000 },
+  );
   assert.equal(r.status, 0, r.stdout + r.stderr);
   const root = pathToFileURL(ROOT).href + "/";
-  const modules = [...new Set(readFileSync(log, "utf8").split("\n").filter((u) => u.startsWith(root)).map((u) => u.slice(root.length)))];
+  const modules = [
+    ...new Set(
+      readFileSync(log, "utf8")
+        .split("\n")
+        .filter((u) => u.startsWith(root))
+        .map((u) => u.slice(root.length)),
+    ),
+  ];
   return { modules, stdout: r.stdout };
 }
 
@@ -55,7 +72,10 @@ test("stax --help lists every command without loading any command's code", () =>
 test("stax run -l loads neither the PostgreSQL driver nor the server, the worker or the dashboard", () => {
   const ws = tempDir("stax-startup-ws-");
   mkdirSync(join(ws, ".github", "workflows"), { recursive: true });
-  writeFileSync(join(ws, ".github", "workflows", "ci.yml"), "on: push\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo hi\n");
+  writeFileSync(
+    join(ws, ".github", "workflows", "ci.yml"),
+    "on: push\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo hi\n",
+  );
   const { modules, stdout } = loaded(["run", "-l"], ws);
   assert.match(stdout, /build/);
   assert.ok(modules.includes("src/cli/run.ts"), "the run command itself is loaded");

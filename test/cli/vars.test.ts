@@ -6,7 +6,8 @@ import type { WorkflowRun } from "../../src/contract/index.js";
 import { FixtureRepo } from "../helpers/git-repo.js";
 import { startTestRunner } from "../helpers/runner.js";
 
-const WORKFLOW = 'name: v\non: push\njobs:\n  show:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo "A=${{ vars.A }} B=${{ vars.B }} C=${{ vars.C }}"\n';
+const WORKFLOW =
+  'name: v\non: push\njobs:\n  show:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo "A=${{ vars.A }} B=${{ vars.B }} C=${{ vars.C }}"\n';
 
 test("CTX-08: stax var set/list/rm keep repository variables in the store; --var and --var-file go over them", () => {
   const r = new FixtureRepo({ ".github/workflows/v.yml": WORKFLOW });
@@ -18,7 +19,10 @@ test("CTX-08: stax var set/list/rm keep repository variables in the store; --var
   assert.equal(out.code, 0, out.stderr);
   assert.match(out.stdout, /\] +A=stored-a B=run-b C=file-c$/m);
   assert.equal(r.stax(["var", "rm", "A"]).code, 0);
-  assert.deepEqual(JSON.parse(r.stax(["var", "list", "--json"]).stdout).map((v: { name: string }) => v.name), ["B"]);
+  assert.deepEqual(
+    JSON.parse(r.stax(["var", "list", "--json"]).stdout).map((v: { name: string }) => v.name),
+    ["B"],
+  );
   const again = r.stax(["var", "rm", "A"]);
   assert.equal(again.code, 2);
   assert.match(again.stderr, /no variable 'A'/);
@@ -35,7 +39,10 @@ test("/api/vars lists, sets and deletes variables; runs through the runner get t
     assert.deepEqual((await runner.json("PUT", "/api/vars/A", { value: "api-a" })).body, { name: "A", value: "api-a" });
     assert.equal((await runner.json("PUT", "/api/vars/B", { value: "api-b" })).status, 200);
     const list = await runner.json<{ name: string; value: string; updatedAt: string }[]>("GET", "/api/vars");
-    assert.deepEqual(list.body.map((v) => `${v.name}=${v.value}`), ["A=api-a", "B=api-b"]);
+    assert.deepEqual(
+      list.body.map((v) => `${v.name}=${v.value}`),
+      ["A=api-a", "B=api-b"],
+    );
     assert.ok(!Number.isNaN(Date.parse(list.body[0].updatedAt)));
     const bad = await runner.json<{ error: { code: string } }>("PUT", "/api/vars/1X", { value: "v" });
     assert.deepEqual([bad.status, bad.body.error.code], [400, "INVALID_NAME"]);
@@ -56,8 +63,14 @@ test("/api/vars lists, sets and deletes variables; runs through the runner get t
     const again = await runner.json<WorkflowRun>("POST", `/api/runs/${run.id}/rerun`, {});
     assert.equal(again.status, 201);
     await runner.waitCompleted(again.body.id);
-    assert.match((await runner.json<string>("GET", `/api/runs/${again.body.id}/logs`)).body, /A=body-a B=api-b2 C=cli-c/);
-    const bogus = await runner.json<{ error: { code: string; message: string } }>("POST", "/api/runs", { workflow: "v", event: "bogus_event" });
+    assert.match(
+      (await runner.json<string>("GET", `/api/runs/${again.body.id}/logs`)).body,
+      /A=body-a B=api-b2 C=cli-c/,
+    );
+    const bogus = await runner.json<{ error: { code: string; message: string } }>("POST", "/api/runs", {
+      workflow: "v",
+      event: "bogus_event",
+    });
     assert.equal(bogus.status, 400);
     assert.match(bogus.body.error.message, /unknown event 'bogus_event'; events: .*push/);
     assert.equal((await runner.json("DELETE", "/api/vars/C")).status, 200);

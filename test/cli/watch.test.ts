@@ -5,18 +5,23 @@ import { FixtureRepo, STAX } from "../helpers/git-repo.js";
 
 test("--watch runs again when a file of the workspace changes, not for .gitignored ones, and cancels a run still going first", async () => {
   const r = new FixtureRepo({
-    ".github/workflows/w.yml": 'on: push\njobs:\n  w:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo "START $(cat a.txt)"; sleep "$(cat delay.txt)"; echo "END $(cat a.txt)"\n',
+    ".github/workflows/w.yml":
+      'on: push\njobs:\n  w:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo "START $(cat a.txt)"; sleep "$(cat delay.txt)"; echo "END $(cat a.txt)"\n',
     "a.txt": "one",
     "delay.txt": "0",
     ".gitignore": "ignored/\n",
   });
-  const child = spawn(process.execPath, [STAX, "run", "w", "--watch"], { cwd: r.dir, env: { ...process.env, STAX_WORKSPACE: "", STAX_HOME: r.home, NO_COLOR: "1", RUNNER_URL: "" }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [STAX, "run", "w", "--watch"], {
+    cwd: r.dir,
+    env: { ...process.env, STAX_WORKSPACE: "", STAX_HOME: r.home, NO_COLOR: "1", RUNNER_URL: "" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let out = "";
   child.stdout.on("data", (d) => (out += d));
   child.stderr.on("data", (d) => (out += d));
   const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
   const waitFor = async (re: RegExp, ms = 20_000): Promise<void> => {
-    for (const end = Date.now() + ms; Date.now() < end; ) {
+    for (const end = Date.now() + ms; Date.now() < end;) {
       if (re.test(out)) return;
       await new Promise((res) => setTimeout(res, 50));
     }

@@ -92,19 +92,37 @@ test("a line link opens its line, fetched by range, and again after a reload", a
 
 test("a live step streams new rows while earlier ones are fetched by range; no row is lost or doubled", async () => {
   const hold = join(tempDir("stax-hold-"), "go");
-  const created = await r.json<WorkflowRun>("POST", "/api/runs", { workflow: "logs", inputs: { lines: 20_000, hold }, sandbox: { strategy: "none" } });
+  const created = await r.json<WorkflowRun>("POST", "/api/runs", {
+    workflow: "logs",
+    inputs: { lines: 20_000, hold },
+    sandbox: { strategy: "none" },
+  });
   assert.equal(created.status, 201);
   const id = created.body.id;
   // Wait until the step is holding, so its first 20,000 rows were printed before the page opens.
-  await until("the step to hold after 20,000 lines", async () => {
-    const res = await r.json<{ total: number }>("GET", `/api/runs/${id}/jobs/print/steps/2/lines?from=20003&limit=1`).catch(() => undefined);
-    return res?.status === 200 && res.body.total > 20_004 ? true : undefined;
-  }, 120_000, 100);
+  await until(
+    "the step to hold after 20,000 lines",
+    async () => {
+      const res = await r
+        .json<{ total: number }>("GET", `/api/runs/${id}/jobs/print/steps/2/lines?from=20003&limit=1`)
+        .catch(() => undefined);
+      return res?.status === 200 && res.body.total > 20_004 ? true : undefined;
+    },
+    120_000,
+    100,
+  );
   const page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
   await page.goto(`${r.url}/runs/${id}/jobs/print`);
   await page.getByTestId("run-status").filter({ hasText: "in progress" }).waitFor();
-  await page.locator(".line", { hasText: /^\d+live \d+$/ }).first().waitFor();
-  const liveNumbers = async () => (await page.locator(".line .text").allTextContents()).map((t) => /^live (\d+)$/.exec(t)?.[1]).filter(Boolean).map(Number);
+  await page
+    .locator(".line", { hasText: /^\d+live \d+$/ })
+    .first()
+    .waitFor();
+  const liveNumbers = async () =>
+    (await page.locator(".line .text").allTextContents())
+      .map((t) => /^live (\d+)$/.exec(t)?.[1])
+      .filter(Boolean)
+      .map(Number);
   const seen = Math.max(...(await liveNumbers()));
 
   // Earlier rows, never streamed to this page, come by range.
@@ -112,15 +130,30 @@ test("a live step streams new rows while earlier ones are fetched by range; no r
   await page.locator(".line.target", { hasText: "row 5000 of the log" }).waitFor();
   // Back to the tail: rows printed meanwhile are there, and more keep coming.
   await page.getByLabel("Follow").check();
-  await page.waitForFunction((n) => [...document.querySelectorAll(".line .text")].some((e) => Number(/^live (\d+)$/.exec(e.textContent ?? "")?.[1]) > n + 10), seen);
+  await page.waitForFunction(
+    (n) =>
+      [...document.querySelectorAll(".line .text")].some(
+        (e) => Number(/^live (\d+)$/.exec(e.textContent ?? "")?.[1]) > n + 10,
+      ),
+    seen,
+  );
   writeFileSync(hold, "");
   await page.getByTestId("run-status").filter({ hasText: "success" }).waitFor({ timeout: 30_000 });
   await page.getByText("last row", { exact: true }).waitFor();
   const tail = await liveNumbers();
   assert.ok(tail.length > 5);
-  assert.deepEqual(tail, tail.map((_, i) => tail[0] + i), "consecutive live rows, none lost, none twice");
-  const stored = (await r.json<{ total: number }>("GET", `/api/runs/${id}/jobs/print/steps/2/lines?from=0&limit=1`)).body.total;
-  assert.equal(Number(await page.locator(".log-box").getAttribute("data-rows")), rowsFor(stored), "one row per stored line");
+  assert.deepEqual(
+    tail,
+    tail.map((_, i) => tail[0] + i),
+    "consecutive live rows, none lost, none twice",
+  );
+  const stored = (await r.json<{ total: number }>("GET", `/api/runs/${id}/jobs/print/steps/2/lines?from=0&limit=1`))
+    .body.total;
+  assert.equal(
+    Number(await page.locator(".log-box").getAttribute("data-rows")),
+    rowsFor(stored),
+    "one row per stored line",
+  );
   await page.close();
 });
 

@@ -33,7 +33,10 @@ const start = async (workflow: string, extra: Record<string, unknown> = {}) => {
 };
 let deployRun: WorkflowRun | undefined;
 /** A finished run of deploy.yml: a warning with file:line:col, a notice, and a failed matrix leg with an error. */
-const deployed = async () => (deployRun ??= await r.waitCompleted((await start("deploy", { inputs: { target: "web" }, vars: { REGION: "eu-west" }, actor: "ada" })).id));
+const deployed = async () =>
+  (deployRun ??= await r.waitCompleted(
+    (await start("deploy", { inputs: { target: "web" }, vars: { REGION: "eu-west" }, actor: "ada" })).id,
+  ));
 /** The page is no wider than its viewport: nothing scrolls sideways. */
 const pageWidth = (page: Page) => page.evaluate(() => document.documentElement.scrollWidth);
 
@@ -86,15 +89,27 @@ test("re-run failed jobs links the two runs both ways; a reused job links its or
   await page.getByRole("button", { name: "Re-run failed jobs" }).click();
   await page.waitForURL((u) => !u.pathname.endsWith(first.id));
   const second = new URL(page.url()).pathname.split("/")[2];
-  await page.getByRole("group", { name: "attempts" }).getByRole("link", { name: `#${first.number}` }).waitFor();
+  await page
+    .getByRole("group", { name: "attempts" })
+    .getByRole("link", { name: `#${first.number}` })
+    .waitFor();
   // GitHub's attempt picker: both attempts, this one chosen.
   const picker = page.getByRole("combobox", { name: "attempt" });
-  assert.deepEqual((await picker.locator("option").allTextContents()).map((t) => t.replace(/,.*\)/, ")")), [`Attempt 1 (#${first.number})`, `Attempt 2 (#${first.number + 1})`]);
+  assert.deepEqual(
+    (await picker.locator("option").allTextContents()).map((t) => t.replace(/,.*\)/, ")")),
+    [`Attempt 1 (#${first.number})`, `Attempt 2 (#${first.number + 1})`],
+  );
   await page.getByTestId("run-status").filter({ hasText: "failure" }).waitFor({ timeout: 20_000 });
-  await page.getByRole("navigation", { name: "jobs" }).getByRole("link", { name: /steady/ }).click();
+  await page
+    .getByRole("navigation", { name: "jobs" })
+    .getByRole("link", { name: /steady/ })
+    .click();
   await page.getByRole("link", { name: `Open its log in run #${first.number}` }).click();
   await page.waitForURL(`${r.url}/runs/${first.id}/jobs/steady`);
-  await page.getByRole("group", { name: "attempts" }).getByRole("link", { name: /^#\d+$/ }).waitFor();
+  await page
+    .getByRole("group", { name: "attempts" })
+    .getByRole("link", { name: /^#\d+$/ })
+    .waitFor();
   const back = await page.getByRole("group", { name: "attempts" }).getByRole("link").getAttribute("href");
   assert.equal(back, `/runs/${second}`, "the first run links its re-run");
 
@@ -117,14 +132,30 @@ test("re-run one job from its page: that leg runs again, its sibling leg and the
   await page.getByTestId("run-status").filter({ hasText: "failure" }).waitFor({ timeout: 30_000 });
   const id = new URL(page.url()).pathname.split("/")[2];
   const again = (await r.json<WorkflowRun>("GET", `/api/runs/${id}`)).body;
-  assert.deepEqual(again.jobs.map((j) => [j.id, j.reusedFrom ? "reused" : "ran"]), [["lint", "reused"], ["test (1)", "ran"], ["test (2)", "reused"], ["ship", "ran"]]);
+  assert.deepEqual(
+    again.jobs.map((j) => [j.id, j.reusedFrom ? "reused" : "ran"]),
+    [
+      ["lint", "reused"],
+      ["test (1)", "ran"],
+      ["test (2)", "reused"],
+      ["ship", "ran"],
+    ],
+  );
   await page.close();
 });
 
 test("at 390 px (a phone) no page is wider than the screen, the job list stacks above the content and the log takes the full width", async () => {
   const run = await deployed();
   const page = await newPage(390, 844);
-  for (const path of ["/", `/runs/${run.id}`, "/workflows", "/secrets", "/variables", "/caches", "/workflows/deploy.yml"]) {
+  for (const path of [
+    "/",
+    `/runs/${run.id}`,
+    "/workflows",
+    "/secrets",
+    "/variables",
+    "/caches",
+    "/workflows/deploy.yml",
+  ]) {
     await page.goto(`${r.url}${path}`);
     await page.locator("main").waitFor();
     await page.waitForTimeout(300);
@@ -156,21 +187,32 @@ test("the log viewer: search marks the term, a sticky header names the step deep
   await page.waitForFunction(() => !(document.querySelector(".follow input") as HTMLInputElement).checked);
 
   // Line numbers keep room for five digits and a gap on both sides (they touched the edge).
-  const ln = await page.locator(".line .ln").first().evaluate((el) => {
-    const cs = getComputedStyle(el);
-    const ch = parseFloat(getComputedStyle(el).fontSize) * 0.6;
-    return { left: parseFloat(cs.paddingLeft), right: parseFloat(cs.paddingRight), width: el.getBoundingClientRect().width, ch };
-  });
+  const ln = await page
+    .locator(".line .ln")
+    .first()
+    .evaluate((el) => {
+      const cs = getComputedStyle(el);
+      const ch = parseFloat(getComputedStyle(el).fontSize) * 0.6;
+      return {
+        left: parseFloat(cs.paddingLeft),
+        right: parseFloat(cs.paddingRight),
+        width: el.getBoundingClientRect().width,
+        ch,
+      };
+    });
   assert.ok(ln.left > 0 && ln.right > 0 && ln.width >= ln.ch * 7, JSON.stringify(ln));
 
   await page.getByLabel("search log").fill("tick 17");
   await page.getByText("1 / 1").waitFor();
   assert.equal(await page.locator(".line.match mark").first().textContent(), "tick 17");
-  assert.equal(await page.locator(".line mark").count() >= 1, true);
+  assert.equal((await page.locator(".line mark").count()) >= 1, true);
 
   // The step's run: script, as written.
   await page.getByRole("button", { name: "script of step 1" }).click();
-  assert.match((await page.getByRole("region", { name: "script of Tick" }).textContent()) ?? "", /for i in \$\(seq 1 200\); do echo "tick \$i"/);
+  assert.match(
+    (await page.getByRole("region", { name: "script of Tick" }).textContent()) ?? "",
+    /for i in \$\(seq 1 200\); do echo "tick \$i"/,
+  );
   await page.getByRole("button", { name: "close the script" }).click();
 
   await page.locator(".log-box").evaluate((el) => (el.scrollTop = 2000));
@@ -198,8 +240,13 @@ test("run list filters by branch, event, actor and text; no match says so (not '
   await page.waitForURL(/q=eu-west/);
   await page.locator(`li[data-run="${run.number}"]`).waitFor();
   // Its re-runs keep its title; nothing else matches.
-  await page.waitForFunction(() => [...document.querySelectorAll("li.run-row")].every((li) => li.textContent?.includes("eu-west")));
-  assert.ok((await r.json<WorkflowRun[]>("GET", "/api/runs?limit=100")).body.some((x) => !x.displayTitle?.includes("eu-west")), "other runs exist and are filtered out");
+  await page.waitForFunction(() =>
+    [...document.querySelectorAll("li.run-row")].every((li) => li.textContent?.includes("eu-west")),
+  );
+  assert.ok(
+    (await r.json<WorkflowRun[]>("GET", "/api/runs?limit=100")).body.some((x) => !x.displayTitle?.includes("eu-west")),
+    "other runs exist and are filtered out",
+  );
   await page.goto(`${r.url}/?actor=ada&event=workflow_dispatch&branch=main`);
   await page.locator(`li[data-run="${run.number}"]`).waitFor();
   assert.ok((await page.locator("li.run-row").count()) >= 1);
@@ -235,8 +282,14 @@ test("forms: a number input refuses 'abc' before sending; a ref picker lists the
   await page.getByLabel("Name").fill("GITHUB_TOKEN");
   await page.getByLabel("Value", { exact: true }).fill("x");
   await page.getByRole("button", { name: "Save secret" }).click();
-  assert.equal(await page.getByLabel("Name").evaluate((el) => (el as HTMLInputElement).validity.valid), false, "the browser refuses it");
-  const api = await r.json<{ error: { code: string; message: string } }>("PUT", "/api/secrets/GITHUB_TOKEN", { value: "x" });
+  assert.equal(
+    await page.getByLabel("Name").evaluate((el) => (el as HTMLInputElement).validity.valid),
+    false,
+    "the browser refuses it",
+  );
+  const api = await r.json<{ error: { code: string; message: string } }>("PUT", "/api/secrets/GITHUB_TOKEN", {
+    value: "x",
+  });
   assert.equal(api.body.error.code, "INVALID_NAME", "and so does the runner");
   assert.match(api.body.error.message, /reserved/);
 

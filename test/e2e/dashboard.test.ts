@@ -51,7 +51,10 @@ const logTexts = (page: Page) => page.locator(".log-box .line .text, .log-box .l
 
 let greetRun: WorkflowRun | undefined;
 /** A finished run of greet.yml: the first test's, or one started here when that test did not get so far (tests do not depend on their order). */
-const greeted = async (): Promise<WorkflowRun> => (greetRun ??= await r.waitCompleted((await start("greet", { greeting: "Ada", loud: "true", level: "high", count: "8" })).id));
+const greeted = async (): Promise<WorkflowRun> =>
+  (greetRun ??= await r.waitCompleted(
+    (await start("greet", { greeting: "Ada", loud: "true", level: "high", count: "8" })).id,
+  ));
 
 test("trigger a workflow with inputs from the form: it appears in the runs list live, its log streams in order with colours, its steps go green", async () => {
   const list = await newPage();
@@ -75,7 +78,11 @@ test("trigger a workflow with inputs from the form: it appears in the runs list 
   await page.getByText("done greeting").waitFor({ timeout: 20_000 });
   const texts = await logTexts(page);
   const hellos = texts.filter((t) => t.startsWith("hello Ada"));
-  assert.deepEqual(hellos, [1, 2, 3, 4, 5, 6, 7, 8].map((i) => `hello Ada ${i}`), "lines arrive once each, in order");
+  assert.deepEqual(
+    hellos,
+    [1, 2, 3, 4, 5, 6, 7, 8].map((i) => `hello Ada ${i}`),
+    "lines arrive once each, in order",
+  );
   const colour = await page.getByText("hello Ada 1", { exact: true }).evaluate((el) => getComputedStyle(el).color);
   assert.equal(colour, "rgb(63, 185, 80)", "ANSI green is rendered");
 
@@ -85,7 +92,10 @@ test("trigger a workflow with inputs from the form: it appears in the runs list 
 
   greetRun = (await r.json<WorkflowRun>("GET", `/api/runs/${id}`)).body;
   assert.deepEqual(greetRun.inputs, { greeting: "Ada", loud: true, level: "high", count: 8 });
-  assert.deepEqual(greetRun.jobs.map((j) => j.id), ["hello", "test (linux)", "test (mac)"]);
+  assert.deepEqual(
+    greetRun.jobs.map((j) => j.id),
+    ["hello", "test (linux)", "test (mac)"],
+  );
 
   // The README's pictures of these pages are taken by `npm run screenshots`, never by a test.
   await page.getByRole("link", { name: "Summary" }).click();
@@ -107,7 +117,7 @@ test("groups fold and unfold; annotations are highlighted; a line link survives 
   await page.getByRole("button", { name: "collapse group Details" }).click();
   await page.getByText("level=high").waitFor({ state: "detached" });
   const warning = page.locator(".line.kind-warning");
-  assert.match(await warning.textContent() ?? "", /Warning\s*careful, high level/);
+  assert.match((await warning.textContent()) ?? "", /Warning\s*careful, high level/);
 
   // The line's id, `step<n>-L<line>` (the sandbox notice comes first in a run started from the dashboard).
   const lineId = (await page.locator(".line", { hasText: "hello Ada 3" }).getAttribute("id"))!;
@@ -127,7 +137,10 @@ test("groups fold and unfold; annotations are highlighted; a line link survives 
 test("download an artifact from the run page", async () => {
   const page = await newPage();
   await page.goto(`${r.url}/runs/${(await greeted()).id}`);
-  const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name: "report" }).click()]);
+  const [download] = await Promise.all([
+    page.waitForEvent("download"),
+    page.getByRole("link", { name: "report" }).click(),
+  ]);
   assert.equal(readFileSync((await download.path())!, "utf8"), "greeted Ada\n");
   await page.close();
 });
@@ -173,7 +186,10 @@ test("add and delete a secret; its value is never shown back", async () => {
   // Delete asks first (issue 25): nothing is gone until the confirmation.
   await page.getByRole("button", { name: "yes, delete E2E_TOKEN" }).click();
   // Exact: while it asks, the row also says "Delete E2E_TOKEN?".
-  await page.getByRole("list", { name: "secrets" }).getByText("E2E_TOKEN", { exact: true }).waitFor({ state: "detached" });
+  await page
+    .getByRole("list", { name: "secrets" })
+    .getByText("E2E_TOKEN", { exact: true })
+    .waitFor({ state: "detached" });
   assert.ok(!(await r.json<SecretInfo[]>("GET", "/api/secrets")).body.some((s) => s.name === "E2E_TOKEN"));
   await page.close();
 });
@@ -217,12 +233,16 @@ test("a 100,000-line log renders and scrolls without freezing the page", async (
     return times;
   });
   await page.locator("#step1-L100000").waitFor();
-  assert.equal(await page.locator(".log-box .row").count() < 400, true, "only rows near the view are in the DOM");
+  assert.equal((await page.locator(".log-box .row").count()) < 400, true, "only rows near the view are in the DOM");
   // Without freezing: every jump paints within two frames plus slack for a loaded CI machine
   // (measured: ~100 ms on 2 busy cores; a viewer that lays out all rows takes seconds per jump).
   assert.ok(Math.max(...jumps) < 1000, `a scroll jump took ${Math.round(Math.max(...jumps))} ms`);
-  t.diagnostic(`100k-line log: first rows painted ${firstPaint} ms after navigation, all rows loaded at ${allRows} ms, scroll jump max ${Math.round(Math.max(...jumps))} ms`);
-  console.log(`dashboard-bench: firstPaint=${firstPaint}ms allRows=${allRows}ms jumpMax=${Math.round(Math.max(...jumps))}ms`);
+  t.diagnostic(
+    `100k-line log: first rows painted ${firstPaint} ms after navigation, all rows loaded at ${allRows} ms, scroll jump max ${Math.round(Math.max(...jumps))} ms`,
+  );
+  console.log(
+    `dashboard-bench: firstPaint=${firstPaint}ms allRows=${allRows}ms jumpMax=${Math.round(Math.max(...jumps))}ms`,
+  );
   await page.close();
 });
 

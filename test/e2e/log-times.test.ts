@@ -38,7 +38,14 @@ const rowsOf = (page: Page) =>
       const range = document.createRange();
       if (ts) range.selectNodeContents(ts);
       const left = body.getBoundingClientRect().left + parseFloat(getComputedStyle(body).paddingLeft);
-      return { text: body.textContent ?? "", ts: ts?.textContent ?? null, iso: ts?.getAttribute("datetime") ?? null, tsEnd: ts ? range.getBoundingClientRect().right : null, left, height: l.parentElement!.getBoundingClientRect().height };
+      return {
+        text: body.textContent ?? "",
+        ts: ts?.textContent ?? null,
+        iso: ts?.getAttribute("datetime") ?? null,
+        tsEnd: ts ? range.getBoundingClientRect().right : null,
+        left,
+        height: l.parentElement!.getBoundingClientRect().height,
+      };
     }),
   );
 
@@ -71,9 +78,15 @@ test("Timestamps shows each log row's time (UTC HH:MM:SS.mmm, from the store) wi
   }
   // No layout shift: rows keep their height, the log its height, and every row's text starts at one x.
   assert.equal(await box.evaluate((el) => el.scrollHeight), heightOff);
-  assert.ok(rows.every((x) => x.height === 20), JSON.stringify(rows.map((x) => x.height)));
+  assert.ok(
+    rows.every((x) => x.height === 20),
+    JSON.stringify(rows.map((x) => x.height)),
+  );
   assert.equal(new Set(ticks.map((x) => x.left)).size, 1, "the time column has one width");
-  assert.ok(ticks.every((x) => x.tsEnd! < x.left - 4), `a gap between the time and the text: ${JSON.stringify(ticks[0])}`);
+  assert.ok(
+    ticks.every((x) => x.tsEnd! < x.left - 4),
+    `a gap between the time and the text: ${JSON.stringify(ticks[0])}`,
+  );
 
   await page.reload();
   await page.locator(".step-row .step-toggle", { hasText: "Tick" }).click();
@@ -101,7 +114,10 @@ test("lines streamed into a running job's log have a time too", async () => {
   assert.ok(ticks.length >= 5);
   for (const row of ticks) {
     assert.match(row.ts ?? "", /^\d\d:\d\d:\d\d\.\d{3}$/, `${row.text}: ${row.ts}`);
-    assert.ok(Date.parse(row.iso ?? "") >= opened && Date.parse(row.iso ?? "") <= Date.now(), `${row.text} at ${row.iso}`);
+    assert.ok(
+      Date.parse(row.iso ?? "") >= opened && Date.parse(row.iso ?? "") <= Date.now(),
+      `${row.text} at ${row.iso}`,
+    );
   }
   await page.close();
 });

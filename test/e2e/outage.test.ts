@@ -49,12 +49,20 @@ test("a runner stopped while a page is open: offline with the banner in seconds,
     history.pushState(null, "", `/runs/${id}`);
     dispatchEvent(new PopStateEvent("popstate"));
   }, second.id);
-  await page.getByRole("alert").filter({ hasText: /runner is not answering/i }).first().waitFor();
+  await page
+    .getByRole("alert")
+    .filter({ hasText: /runner is not answering/i })
+    .first()
+    .waitFor();
 
   r = await startTestRunner({ workspace, home, webRoot: WEB_DIST, port });
   await page.getByRole("status", { name: "connection: live" }).waitFor({ timeout: 20_000 });
   await page.getByTestId("run-status").filter({ hasText: "failure" }).waitFor({ timeout: 20_000 });
-  assert.equal(await page.getByRole("alert").filter({ hasText: "The runner is not answering" }).count(), 0, "the banner is gone");
-  assert.match(await page.locator(".run-head h1").textContent() ?? "", new RegExp(`#${second.number}`));
+  assert.equal(
+    await page.getByRole("alert").filter({ hasText: "The runner is not answering" }).count(),
+    0,
+    "the banner is gone",
+  );
+  assert.match((await page.locator(".run-head h1").textContent()) ?? "", new RegExp(`#${second.number}`));
   await page.close();
 });

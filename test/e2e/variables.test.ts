@@ -14,7 +14,10 @@ let r: TestRunner;
 let browser: Browser;
 
 before(async () => {
-  const repo = new FixtureRepo({ ".github/workflows/v.yml": 'name: v\non: push\njobs:\n  show:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo "REGION=${{ vars.REGION }}"\n' });
+  const repo = new FixtureRepo({
+    ".github/workflows/v.yml":
+      'name: v\non: push\njobs:\n  show:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo "REGION=${{ vars.REGION }}"\n',
+  });
   r = await startTestRunner({ workspace: repo.dir, webRoot: WEB_DIST });
   browser = await launchBrowser();
 });
@@ -33,7 +36,10 @@ test("add, edit and delete a variable on the Variables page; a run sees its valu
   await page.getByRole("button", { name: "Save variable" }).click();
   const list = page.getByRole("list", { name: "variables" });
   await list.getByText("eu-west").waitFor();
-  assert.deepEqual((await r.json<VarInfo[]>("GET", "/api/vars")).body.map((v) => [v.name, v.value]), [["REGION", "eu-west"]]);
+  assert.deepEqual(
+    (await r.json<VarInfo[]>("GET", "/api/vars")).body.map((v) => [v.name, v.value]),
+    [["REGION", "eu-west"]],
+  );
 
   await page.getByRole("button", { name: "edit REGION" }).click();
   assert.equal(await page.getByLabel("Value").inputValue(), "eu-west");

@@ -18,7 +18,10 @@ test("TRIG-02 push: a payload synthesised from the repository, ref and sha of HE
 });
 
 test("TRIG-07 pull_request: refs/pull/N/merge, head_ref and base_ref from the payload", async () => {
-  const r = await runFixture("contexts", "contexts.yml", { event: "pull_request", eventPayload: { number: 7, pull_request: { number: 7, head: { ref: "feature" }, base: { ref: "main" } } } });
+  const r = await runFixture("contexts", "contexts.yml", {
+    event: "pull_request",
+    eventPayload: { number: 7, pull_request: { number: 7, head: { ref: "feature" }, base: { ref: "main" } } },
+  });
   assert.equal(r.run.conclusion, "success", r.log);
   assert.match(r.log, /event=pull_request ref=refs\/pull\/7\/merge ref_name=7\/merge/);
   assert.match(r.log, /head_ref=feature base_ref=main/);
@@ -42,7 +45,10 @@ test("outside a git repository the run still has a repository, ref and sha", asy
 
 test("TRIG-02 the event's sha, branch and repository follow new commits, checkouts and remotes (git facts are cached per repository state)", () => {
   const repo = tempDir("stax-git-");
-  const git = (...args: string[]) => execFileSync("git", ["-C", repo, "-c", "user.name=T", "-c", "user.email=t@x", ...args], { encoding: "utf8" }).trim();
+  const git = (...args: string[]) =>
+    execFileSync("git", ["-C", repo, "-c", "user.name=T", "-c", "user.email=t@x", ...args], {
+      encoding: "utf8",
+    }).trim();
   git("init", "-q", "-b", "main");
   git("commit", "-q", "--allow-empty", "-m", "one");
   const first = readGitInfo(repo, "r");

@@ -34,7 +34,10 @@ function context(): string {
   symlinkSync("..", join(dir, "src/deep/loop"));
   // The Docker CLI's rules: a folder name excludes what is below it, `**` any depth, `!` brings
   // a path back, the last matching line decides; the Dockerfile and .dockerignore still go.
-  writeFileSync(join(dir, ".dockerignore"), "# comment\nnode_modules\n**/*.env\nlogs/*.log\n!logs/keep.log\nDockerfile\n.dockerignore\n");
+  writeFileSync(
+    join(dir, ".dockerignore"),
+    "# comment\nnode_modules\n**/*.env\nlogs/*.log\n!logs/keep.log\nDockerfile\n.dockerignore\n",
+  );
   return dir;
 }
 
@@ -90,25 +93,34 @@ test("a build context is a stream whose file contents are read as it is consumed
   }
 });
 
-test("a real Docker build of such a context sees the link, the kept exception and none of the ignored files", { skip: docker.skip }, async () => {
-  const dir = context();
-  const tag = `stax-test-context:${process.pid}`;
-  try {
-    await docker.engine.build(await tarStream(dir), tag, "Dockerfile", () => {});
-    const cmd = "cd /ctx && readlink src/link.sh && readlink src/deep/loop && cat logs/keep.log && ls -a . logs | tr '\\n' ' '";
-    const id = await docker.engine.create({ Image: tag, Cmd: ["sh", "-c", cmd], Labels: { "stax.run": "context-test" } });
-    let out = "";
+test(
+  "a real Docker build of such a context sees the link, the kept exception and none of the ignored files",
+  { skip: docker.skip },
+  async () => {
+    const dir = context();
+    const tag = `stax-test-context:${process.pid}`;
     try {
-      await docker.engine.start(id);
-      await docker.engine.wait(id);
-      await docker.engine.follow(id, (t) => (out += t));
+      await docker.engine.build(await tarStream(dir), tag, "Dockerfile", () => {});
+      const cmd =
+        "cd /ctx && readlink src/link.sh && readlink src/deep/loop && cat logs/keep.log && ls -a . logs | tr '\\n' ' '";
+      const id = await docker.engine.create({
+        Image: tag,
+        Cmd: ["sh", "-c", cmd],
+        Labels: { "stax.run": "context-test" },
+      });
+      let out = "";
+      try {
+        await docker.engine.start(id);
+        await docker.engine.wait(id);
+        await docker.engine.follow(id, (t) => (out += t));
+      } finally {
+        await docker.engine.remove(id);
+      }
+      // The Dockerfile and .dockerignore reach the engine (it needs them) but, named in .dockerignore, are not copied: as with `docker build`.
+      assert.equal(out, "main.sh\n..\nkept by an exception\n.: . .. logs src  logs: . .. keep.log ");
     } finally {
-      await docker.engine.remove(id);
+      await docker.engine.call("DELETE", `/images/${encodeURIComponent(tag)}?force=true`).catch(() => undefined);
+      rmSync(dir, { recursive: true, force: true });
     }
-    // The Dockerfile and .dockerignore reach the engine (it needs them) but, named in .dockerignore, are not copied: as with `docker build`.
-    assert.equal(out, "main.sh\n..\nkept by an exception\n.: . .. logs src  logs: . .. keep.log ");
-  } finally {
-    await docker.engine.call("DELETE", `/images/${encodeURIComponent(tag)}?force=true`).catch(() => undefined);
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  },
+);

@@ -24,7 +24,13 @@ test("long and short options, --opt=value and -Xvalue, quoted values and lists m
     Hostname: "my.host.local",
     User: "100:101",
     Env: ["A=1", "B=2", "C="],
-    Healthcheck: { Test: ["CMD-SHELL", "pg_isready -U runner"], Interval: 10e9, Timeout: 90e9, Retries: 5, StartPeriod: 500e6 },
+    Healthcheck: {
+      Test: ["CMD-SHELL", "pg_isready -U runner"],
+      Interval: 10e9,
+      Timeout: 90e9,
+      Retries: 5,
+      StartPeriod: 500e6,
+    },
     Labels: { a: "b" },
     ExposedPorts: { "80/tcp": {}, "53/udp": {} },
     Tty: true,
@@ -80,7 +86,11 @@ test("option values as the Docker CLI reads them: Go durations, binary sizes, po
   assert.equal(parseByteSize("512MB"), 512 * 1024 ** 2);
   assert.deepEqual(parsePortSpec(5432), { key: "5432/tcp", hostIp: "", hostPort: "" });
   assert.deepEqual(parsePortSpec("127.0.0.1::80"), { key: "80/tcp", hostIp: "127.0.0.1", hostPort: "" });
-  assert.deepEqual(parsePortSpec("8000-8002:8000-8002/udp"), { key: "8000-8002/udp", hostIp: "", hostPort: "8000-8002" });
+  assert.deepEqual(parsePortSpec("8000-8002:8000-8002/udp"), {
+    key: "8000-8002/udp",
+    hostIp: "",
+    hostPort: "8000-8002",
+  });
 });
 
 let fake: FakeDocker;
@@ -104,9 +114,17 @@ jobs:
       - run: echo in
 `,
   });
-  await runFixture(repo.dir, "c.yml", { docker: new DockerEngine({ socketPath: fake.socketPath }), secrets: { REGISTRY_TOKEN: "t0ken" } });
-  const pull = fake.calls.find((c) => c.path.startsWith("/images/create?fromImage=registry.example%3A5000%2Focto%2Fprivate"));
+  await runFixture(repo.dir, "c.yml", {
+    docker: new DockerEngine({ socketPath: fake.socketPath }),
+    secrets: { REGISTRY_TOKEN: "t0ken" },
+  });
+  const pull = fake.calls.find((c) =>
+    c.path.startsWith("/images/create?fromImage=registry.example%3A5000%2Focto%2Fprivate"),
+  );
   assert.ok(pull, fake.calls.map((c) => c.path).join("\n"));
-  const auth = JSON.parse(Buffer.from(String(pull.headers?.["x-registry-auth"]), "base64url").toString()) as Record<string, string>;
+  const auth = JSON.parse(Buffer.from(String(pull.headers?.["x-registry-auth"]), "base64url").toString()) as Record<
+    string,
+    string
+  >;
   assert.deepEqual(auth, { username: "octo", password: "t0ken", serveraddress: "registry.example:5000" });
 });

@@ -8,11 +8,18 @@ import { join, relative } from "node:path";
 import { test } from "node:test";
 
 const ENGINE = join(import.meta.dirname, "..", "..", "src", "engine");
-const files = (readdirSync(ENGINE, { recursive: true }) as string[]).filter((f) => f.endsWith(".ts")).map((f) => join(ENGINE, f));
+const files = (readdirSync(ENGINE, { recursive: true }) as string[])
+  .filter((f) => f.endsWith(".ts"))
+  .map((f) => join(ENGINE, f));
 
 test("no engine module but io/log-lines.ts writes an ##[error] marker by hand", () => {
-  const offenders = files.filter((f) => !f.endsWith(join("io", "log-lines.ts")) && readFileSync(f, "utf8").includes("##[error]"));
-  assert.deepEqual(offenders.map((f) => relative(ENGINE, f)), []);
+  const offenders = files.filter(
+    (f) => !f.endsWith(join("io", "log-lines.ts")) && readFileSync(f, "utf8").includes("##[error]"),
+  );
+  assert.deepEqual(
+    offenders.map((f) => relative(ENGINE, f)),
+    [],
+  );
 });
 
 test("every .catch(() => {}) of the engine has a comment on the line above saying why the error is harmless", () => {

@@ -13,20 +13,28 @@ function bomb(depth: number): string {
   return e;
 }
 
-const MEMORY_ERROR = /The maximum allowed memory size was exceeded while evaluating the following expression: .*\(stax's limit: 10 MiB per evaluation\)/;
+const MEMORY_ERROR =
+  /The maximum allowed memory size was exceeded while evaluating the following expression: .*\(stax's limit: 10 MiB per evaluation\)/;
 
 test("eight nested format() calls (10^8 characters) stop with GitHub's memory error before they allocate, and smaller results still evaluate", () => {
   const started = performance.now();
   assert.throws(() => evaluate(bomb(8), {}), MEMORY_ERROR);
   assert.ok(performance.now() - started < 2000, "stopped before building the string");
   assert.equal((evaluate(bomb(6), {}) as string).length, 1_000_000, "a million characters is within the budget");
-  assert.throws(() => evaluate(`join(fromJSON('[${Array(100).fill(0).join(",")}]'), ${bomb(6)})`, {}), MEMORY_ERROR, "join's separators count too");
+  assert.throws(
+    () => evaluate(`join(fromJSON('[${Array(100).fill(0).join(",")}]'), ${bomb(6)})`, {}),
+    MEMORY_ERROR,
+    "join's separators count too",
+  );
 });
 
 test("a step whose run: holds an expression bomb fails with the memory error, and the run fails", async () => {
   const ws = tempDir("stax-bomb-");
   mkdirSync(join(ws, ".github", "workflows"), { recursive: true });
-  writeFileSync(join(ws, ".github", "workflows", "w.yml"), `on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo "\${{ ${bomb(8)} }}" | wc -c\n      - run: echo next\n`);
+  writeFileSync(
+    join(ws, ".github", "workflows", "w.yml"),
+    `on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo "\${{ ${bomb(8)} }}" | wc -c\n      - run: echo next\n`,
+  );
   const r = await runFixture(ws, "w.yml");
   assert.equal(r.run.conclusion, "failure");
   assert.match(r.log, MEMORY_ERROR);

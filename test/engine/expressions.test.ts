@@ -5,7 +5,12 @@ import { join } from "node:path";
 import { evaluate, hashFiles } from "../../src/expressions/index.js";
 import { tempDir } from "../helpers/temp.js";
 
-const ctx = { github: { event_name: "push", event: { commits: [{ id: "a" }, { id: "b" }] } }, matrix: { os: "linux" }, steps: { s1: { outputs: { v: "3" } } }, env: { Name: "x" } };
+const ctx = {
+  github: { event_name: "push", event: { commits: [{ id: "a" }, { id: "b" }] } },
+  matrix: { os: "linux" },
+  steps: { s1: { outputs: { v: "3" } } },
+  env: { Name: "x" },
+};
 const ev = (e: string) => evaluate(e, ctx);
 
 test("EXPR-01/04/05 literals, && and || return operands, falsy values", () => {

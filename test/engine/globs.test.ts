@@ -24,7 +24,12 @@ function tree(files: string[]): string {
 /** What GitHub's hashFiles gives for these files, in this order. */
 function digestOf(root: string, files: string[]): string {
   const outer = createHash("sha256");
-  for (const f of files) outer.update(createHash("sha256").update(readFileSync(join(root, f))).digest());
+  for (const f of files)
+    outer.update(
+      createHash("sha256")
+        .update(readFileSync(join(root, f)))
+        .digest(),
+    );
   return outer.digest("hex");
 }
 
@@ -35,7 +40,9 @@ test("EXPR-17 [!x] in a pattern is negation (every character but x), not a class
     assert.deepEqual(globFiles(ws, ["**/[!xy].lock"], false), ["!.lock", "dir/z.lock"]);
     assert.equal(hashFiles(ws, ["[!x].lock"]), digestOf(ws, ["!.lock", "y.lock"]));
     // upload-artifact and actions/cache read their paths with the same rules.
-    const files = (await matchPaths("[!x].lock", { workspace: ws, home: ws, list: "files" })).map((p) => relative(ws, p));
+    const files = (await matchPaths("[!x].lock", { workspace: ws, home: ws, list: "files" })).map((p) =>
+      relative(ws, p),
+    );
     assert.deepEqual(files, ["!.lock", "y.lock"]);
   } finally {
     rmSync(ws, { recursive: true, force: true });
@@ -43,13 +50,31 @@ test("EXPR-17 [!x] in a pattern is negation (every character but x), not a class
 });
 
 test("EXPR-17 hashFiles('**/package-lock.json') follows ** into node_modules as GitHub's does; an exclude of node_modules leaves it out", () => {
-  const ws = tree(["package-lock.json", "app/package-lock.json", "node_modules/dep/package-lock.json", "node_modules/dep/node_modules/deep/package-lock.json", "node_modules/other/index.js"]);
+  const ws = tree([
+    "package-lock.json",
+    "app/package-lock.json",
+    "node_modules/dep/package-lock.json",
+    "node_modules/dep/node_modules/deep/package-lock.json",
+    "node_modules/other/index.js",
+  ]);
   try {
-    const all = ["app/package-lock.json", "node_modules/dep/node_modules/deep/package-lock.json", "node_modules/dep/package-lock.json", "package-lock.json"];
+    const all = [
+      "app/package-lock.json",
+      "node_modules/dep/node_modules/deep/package-lock.json",
+      "node_modules/dep/package-lock.json",
+      "package-lock.json",
+    ];
     assert.deepEqual(globFiles(ws, ["**/package-lock.json"], false), all);
     assert.equal(hashFiles(ws, ["**/package-lock.json"]), digestOf(ws, all));
-    assert.deepEqual(globFiles(ws, ["**/package-lock.json", "!**/node_modules/**"], false), ["app/package-lock.json", "package-lock.json"]);
-    assert.deepEqual(globFiles(ws, ["**/package-lock.json", "!node_modules", "node_modules/dep/package-lock.json"], false), ["app/package-lock.json", "node_modules/dep/package-lock.json", "package-lock.json"], "a later pattern brings a file back from an excluded folder");
+    assert.deepEqual(globFiles(ws, ["**/package-lock.json", "!**/node_modules/**"], false), [
+      "app/package-lock.json",
+      "package-lock.json",
+    ]);
+    assert.deepEqual(
+      globFiles(ws, ["**/package-lock.json", "!node_modules", "node_modules/dep/package-lock.json"], false),
+      ["app/package-lock.json", "node_modules/dep/package-lock.json", "package-lock.json"],
+      "a later pattern brings a file back from an excluded folder",
+    );
   } finally {
     rmSync(ws, { recursive: true, force: true });
   }

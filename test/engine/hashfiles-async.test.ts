@@ -26,7 +26,13 @@ function lockWorkspace(): string {
 test("EXPR-17 the asynchronous hashFiles gives what the synchronous one gives, links followed only on request and a link cycle ending", async () => {
   const ws = lockWorkspace();
   try {
-    for (const args of [["**/*.lock"], ["y.lock"], ["**/*.lock", "!a/**"], ["--follow-symbolic-links", "**/x.lock"], ["*.none"]]) {
+    for (const args of [
+      ["**/*.lock"],
+      ["y.lock"],
+      ["**/*.lock", "!a/**"],
+      ["--follow-symbolic-links", "**/x.lock"],
+      ["*.none"],
+    ]) {
       assert.equal(await hashFilesAsync(ws, args), hashFiles(ws, args), args.join(" "));
     }
     assert.equal(await hashFilesAsync(ws, ["*.none"]), "");
@@ -63,7 +69,11 @@ test("EXPR-17 the walk enters a folder only when an include can reach below it a
   assert.equal(worthEntering(lock, "node_modules"), false);
   assert.equal(worthEntering(lock, "app/node_modules"), false);
   assert.equal(worthEntering(lock, "app"), true);
-  assert.equal(worthEntering([globRule("**/package-lock.json")], "node_modules"), true, "** reaches into node_modules, as GitHub's does");
+  assert.equal(
+    worthEntering([globRule("**/package-lock.json")], "node_modules"),
+    true,
+    "** reaches into node_modules, as GitHub's does",
+  );
   const src = [globRule("src/**/*.ts")];
   assert.equal(worthEntering(src, "docs"), false);
   assert.equal(worthEntering(src, "src"), true);
@@ -77,12 +87,33 @@ test("EXPR-17 a step's hashFiles calls with literal patterns are computed ahead 
   const ws = lockWorkspace();
   try {
     writeFileSync(join(ws, "it's.lock"), "three");
-    const ahead = await prefetchHashFiles(ws, ["hashFiles('**/*.lock', '!a/**') != ''", "format('{0}', HASHFILES( 'it''s.lock' ))", "hashFiles('--follow-symbolic-links', '**/x.lock')", "hashFiles(format('{0}', 'y.lock'))"]);
-    assert.deepEqual([...ahead.keys()].sort(), [JSON.stringify(["**/*.lock", "!a/**"]), JSON.stringify(["--follow-symbolic-links", "**/x.lock"]), JSON.stringify(["it's.lock"])].sort());
+    const ahead = await prefetchHashFiles(ws, [
+      "hashFiles('**/*.lock', '!a/**') != ''",
+      "format('{0}', HASHFILES( 'it''s.lock' ))",
+      "hashFiles('--follow-symbolic-links', '**/x.lock')",
+      "hashFiles(format('{0}', 'y.lock'))",
+    ]);
+    assert.deepEqual(
+      [...ahead.keys()].sort(),
+      [
+        JSON.stringify(["**/*.lock", "!a/**"]),
+        JSON.stringify(["--follow-symbolic-links", "**/x.lock"]),
+        JSON.stringify(["it's.lock"]),
+      ].sort(),
+    );
     assert.equal(ahead.get(JSON.stringify(["it's.lock"])), hashFiles(ws, ["it's.lock"]));
-    const fns = stepStatusFunctions(ws, () => "success", () => false, new Map([[JSON.stringify(["y.lock"]), "fetched ahead"]]));
+    const fns = stepStatusFunctions(
+      ws,
+      () => "success",
+      () => false,
+      new Map([[JSON.stringify(["y.lock"]), "fetched ahead"]]),
+    );
     assert.equal(fns.hashFiles!("y.lock"), "fetched ahead");
-    assert.equal(fns.hashFiles!("a/**"), hashFiles(ws, ["a/**"]), "a call not fetched ahead is computed when evaluated");
+    assert.equal(
+      fns.hashFiles!("a/**"),
+      hashFiles(ws, ["a/**"]),
+      "a call not fetched ahead is computed when evaluated",
+    );
   } finally {
     rmSync(ws, { recursive: true, force: true });
   }

@@ -25,7 +25,11 @@ test("every hostile workflow file loads in at most seconds as that file's positi
     assert.ok(ms < 3000, `${h.name}: ${ms} ms`);
     assert.ok(w.errors.length > 0, `${h.name} is invalid`);
     assert.equal(w.definition, undefined);
-    for (const e of w.errors) assert.ok(e.file.endsWith(h.file) && e.line >= 1 && e.column >= 1 && e.message, `${h.name}: ${JSON.stringify(e)}`);
+    for (const e of w.errors)
+      assert.ok(
+        e.file.endsWith(h.file) && e.line >= 1 && e.column >= 1 && e.message,
+        `${h.name}: ${JSON.stringify(e)}`,
+      );
   }
   const list = await listWorkflows(ws);
   assert.equal(list.length, HOSTILE_WORKFLOWS.length + 1);
@@ -42,12 +46,45 @@ function prng(seed: number): () => number {
   };
 }
 
-const PIECES = [":", "- ", "[", "]", "{", "}", "&a ", "*a", "<<: *a\n", "? ", "${{ ", " }}", "\t", "\n", "  ", "'", '"', "|", ">", "#", "!!binary ", "needs: ", "jobs:", "\u0000", "\u202e", "ﬀ", "1e309", "-1", "null", "~"];
+const PIECES = [
+  ":",
+  "- ",
+  "[",
+  "]",
+  "{",
+  "}",
+  "&a ",
+  "*a",
+  "<<: *a\n",
+  "? ",
+  "${{ ",
+  " }}",
+  "\t",
+  "\n",
+  "  ",
+  "'",
+  '"',
+  "|",
+  ">",
+  "#",
+  "!!binary ",
+  "needs: ",
+  "jobs:",
+  "\u0000",
+  "\u202e",
+  "ﬀ",
+  "1e309",
+  "-1",
+  "null",
+  "~",
+];
 
 test("generated mutations of real workflows never make the loader throw, stall or give an unpositioned error", async () => {
   const sources = ["steps", "jobs", "matrix", "contexts"].flatMap((f) => {
     const dir = join(FIXTURES, f, ".github", "workflows");
-    return readdirSync(dir).filter((n) => n.endsWith(".yml")).map((n) => readFileSync(join(dir, n), "utf8"));
+    return readdirSync(dir)
+      .filter((n) => n.endsWith(".yml"))
+      .map((n) => readFileSync(join(dir, n), "utf8"));
   });
   const ws = workspace({});
   const file = join(ws, ".github", "workflows", "fuzz.yml");
@@ -70,7 +107,11 @@ test("generated mutations of real workflows never make the loader throw, stall o
       assert.fail(`seed ${seed}: the loader threw ${String(err)}\n${text}`);
     }
     assert.ok(Date.now() - started < 3000, `seed ${seed} took ${Date.now() - started} ms`);
-    for (const e of w.errors) assert.ok(e.line >= 1 && e.column >= 1 && typeof e.message === "string" && e.message, `seed ${seed}: ${JSON.stringify(e)}`);
+    for (const e of w.errors)
+      assert.ok(
+        e.line >= 1 && e.column >= 1 && typeof e.message === "string" && e.message,
+        `seed ${seed}: ${JSON.stringify(e)}`,
+      );
     if (!w.errors.length) assert.ok(w.definition, `seed ${seed}: valid means a definition`);
   }
 });

@@ -29,7 +29,16 @@ test("JOB-07 a job with continue-on-error does not fail the run", async () => {
 
 test("JOB-11 the job fails on a failed step; STEP-04 success(), failure() and always() read the job status", async () => {
   const r = await runFixture("steps", "steps.yml", { jobs: ["conditions"] });
-  assert.deepEqual(stepConclusions(r.job("conditions")), ["success", "success", "success", "skipped", "failure", "skipped", "success", "success"]);
+  assert.deepEqual(stepConclusions(r.job("conditions")), [
+    "success",
+    "success",
+    "success",
+    "skipped",
+    "failure",
+    "skipped",
+    "success",
+    "success",
+  ]);
   assert.equal(r.job("conditions").steps[1].outcome, "failure", "STEP-06 outcome before continue-on-error");
   assert.equal(r.job("conditions").conclusion, "failure");
   assert.match(r.jobLog("conditions"), /##\[error\]Process completed with exit code 1\.\n/);
@@ -37,7 +46,9 @@ test("JOB-11 the job fails on a failed step; STEP-04 success(), failure() and al
 
 test("events: every job and step starts before it completes, logs sit between, step numbers start at 1", async () => {
   const r = await runFixture("jobs", "needs.yml", { jobs: ["test"] });
-  const types = r.events.map((e) => `${e.type}${e.jobId ? ` ${e.jobId}` : ""}${e.stepNumber ? ` ${e.stepNumber}` : ""}`);
+  const types = r.events.map(
+    (e) => `${e.type}${e.jobId ? ` ${e.jobId}` : ""}${e.stepNumber ? ` ${e.stepNumber}` : ""}`,
+  );
   assert.equal(types[0], "run.started");
   assert.equal(types.at(-1), "run.completed");
   assert.ok(types.indexOf("job.started build") < types.indexOf("step.started build 1"));

@@ -10,7 +10,10 @@ import { tempDir } from "../helpers/temp.js";
 function workspaceWith(steps: string): string {
   const ws = tempDir("stax-uses-");
   mkdirSync(join(ws, ".github", "workflows"), { recursive: true });
-  writeFileSync(join(ws, ".github", "workflows", "w.yml"), `on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n${steps}`);
+  writeFileSync(
+    join(ws, ".github", "workflows", "w.yml"),
+    `on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n${steps}`,
+  );
   return ws;
 }
 
@@ -19,7 +22,8 @@ test("STEP-16: a local action path that climbs out of the checkout (./../../../.
     const r = parseUses(uses);
     assert.equal(r.ok, false, uses);
   }
-  for (const uses of ["./", ".", "./a/../b", "./.github/actions/x", "owner/repo/sub/dir@v1"]) assert.equal(parseUses(uses).ok, true, uses);
+  for (const uses of ["./", ".", "./a/../b", "./.github/actions/x", "owner/repo/sub/dir@v1"])
+    assert.equal(parseUses(uses).ok, true, uses);
   const ws = workspaceWith("      - uses: ./../../../../etc\n      - run: echo after\n");
   const r = await runFixture(ws, "w.yml");
   assert.equal(r.run.conclusion, "failure");
@@ -29,7 +33,10 @@ test("STEP-16: a local action path that climbs out of the checkout (./../../../.
 
 test("STEP-16: a local action reached through a symbolic link leading out of the checkout is refused", async () => {
   const outside = tempDir("stax-outside-");
-  writeFileSync(join(outside, "action.yml"), "name: x\nruns:\n  using: composite\n  steps:\n    - run: echo RAN-OUTSIDE\n      shell: bash\n");
+  writeFileSync(
+    join(outside, "action.yml"),
+    "name: x\nruns:\n  using: composite\n  steps:\n    - run: echo RAN-OUTSIDE\n      shell: bash\n",
+  );
   const ws = workspaceWith("      - uses: ./escape\n");
   symlinkSync(outside, join(ws, "escape"));
   const r = await runFixture(ws, "w.yml");

@@ -18,14 +18,23 @@ test("the line splitter cuts a line at MAX_LINE characters, marks each cut, and 
     assert.ok(piece.endsWith(LINE_CUT_MARK), "a cut piece says so");
     assert.equal(piece.length, MAX_LINE + LINE_CUT_MARK.length);
   }
-  assert.equal(got.slice(0, 4).map((p) => p.replace(LINE_CUT_MARK, "")).join(""), long);
+  assert.equal(
+    got
+      .slice(0, 4)
+      .map((p) => p.replace(LINE_CUT_MARK, ""))
+      .join(""),
+    long,
+  );
   assert.equal(got[4], "short");
 });
 
 test("a step printing megabytes without a newline is logged as marked pieces of at most MAX_LINE characters", async () => {
   const ws = tempDir("stax-lines-");
   mkdirSync(join(ws, ".github", "workflows"), { recursive: true });
-  writeFileSync(join(ws, ".github", "workflows", "long.yml"), "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: printf '%3500000s' | tr ' ' a; echo; echo after\n");
+  writeFileSync(
+    join(ws, ".github", "workflows", "long.yml"),
+    "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: printf '%3500000s' | tr ' ' a; echo; echo after\n",
+  );
   const r = await runFixture(ws, "long.yml");
   assert.equal(r.run.conclusion, "success");
   const lines = r.log.split("\n");

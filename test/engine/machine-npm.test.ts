@@ -21,7 +21,17 @@ test("the machine npm's globalconfig is asked once, then read from the tool cach
   chmodSync(join(bin, "npm"), 0o755);
   writeFileSync(join(home, ".npmrc"), "fund=false\n");
   const env = { PATH: `${bin}:/usr/bin:/bin`, HOME: home };
-  const ask = () => execFileSync(process.execPath, ["--import", "tsx", "-e", `import(${JSON.stringify(REGISTRY)}).then(async (m) => console.log(JSON.stringify(await m.machineNpmConfig(${JSON.stringify(env)}, ${JSON.stringify(cache)}))))`], { encoding: "utf8" }).trim();
+  const ask = () =>
+    execFileSync(
+      process.execPath,
+      [
+        "--import",
+        "tsx",
+        "-e",
+        `import(${JSON.stringify(REGISTRY)}).then(async (m) => console.log(JSON.stringify(await m.machineNpmConfig(${JSON.stringify(env)}, ${JSON.stringify(cache)}))))`,
+      ],
+      { encoding: "utf8" },
+    ).trim();
   const asked = () => readFileSync(calls, "utf8").split("\n").filter(Boolean).length;
 
   assert.equal(ask(), JSON.stringify({ npm_config_globalconfig: "/etc/machine-npmrc" }));

@@ -28,7 +28,11 @@ function filledCache(): string {
 
 test("ACT-05/06/07/10 a cached remote node action: Pre steps before all main steps, state to main and post, pre-if/post-if, outputs", async () => {
   const cache = filledCache();
-  const r = await runFixture(WS, "remote.yml", { actions: { cache }, secrets: { TOKEN: "s3cret-token-value" }, jobs: ["node"] });
+  const r = await runFixture(WS, "remote.yml", {
+    actions: { cache },
+    secrets: { TOKEN: "s3cret-token-value" },
+    jobs: ["node"],
+  });
   const job = r.job("node");
   assert.equal(job.conclusion, "success", r.jobLog("node"));
   assert.deepEqual(
@@ -36,9 +40,9 @@ test("ACT-05/06/07/10 a cached remote node action: Pre steps before all main ste
     [
       ["Pre Run acme/node-action@v1", "success"],
       ["Pre Run acme/node-action@v1", "success"],
-      ["Run echo \"first main step\"", "success"],
+      ['Run echo "first main step"', "success"],
       ["Run acme/node-action@v1", "success"],
-      ["Run test \"hello stax\" = \"hello stax\"", "success"],
+      ['Run test "hello stax" = "hello stax"', "success"],
       ["Run acme/node-action@v1", "success"],
       ["Post acme node action", "success"],
     ],
@@ -64,7 +68,15 @@ test("ACT-05 pre: of a node action used inside a remote composite runs as a Pre 
   const r = await runFixture(WS, "remote.yml", { actions: { cache }, jobs: ["composite"] });
   const job = r.job("composite");
   assert.equal(job.conclusion, "success", r.jobLog("composite"));
-  assert.deepEqual(job.steps.map((s) => s.name), ["Pre Run acme/node-action@v1", "Run acme/composite-action@v2", "Run test \"ADA-hello ada\" = \"ADA-hello ada\"", "Post acme composite"]);
+  assert.deepEqual(
+    job.steps.map((s) => s.name),
+    [
+      "Pre Run acme/node-action@v1",
+      "Run acme/composite-action@v2",
+      'Run test "ADA-hello ada" = "ADA-hello ada"',
+      "Post acme composite",
+    ],
+  );
   const log = r.jobLog("composite");
   assert.match(log, /pre: who=ada repo=acme\/node-action ref=v1/);
   assert.match(log, /main: state=pre-for-ada who=ada/);
@@ -74,8 +86,16 @@ test("ACT-05 pre: of a node action used inside a remote composite runs as a Pre 
 
 test("RW-01/03/07 a cached remote reusable workflow: inputs, secrets, outputs, and its own ./ workflows nested", async () => {
   const cache = filledCache();
-  const r = await runFixture(WS, "remote.yml", { actions: { cache }, secrets: { TOKEN: "s3cret-token-value" }, jobs: ["after"] });
-  assert.deepEqual(conclusions(r.run), { "call / compile": "success", "call / nested / lint": "success", after: "success" }, r.log);
+  const r = await runFixture(WS, "remote.yml", {
+    actions: { cache },
+    secrets: { TOKEN: "s3cret-token-value" },
+    jobs: ["after"],
+  });
+  assert.deepEqual(
+    conclusions(r.run),
+    { "call / compile": "success", "call / nested / lint": "success", after: "success" },
+    r.log,
+  );
   assert.match(r.log, /linting from the shared repository/);
 });
 
@@ -83,7 +103,10 @@ test("an uncached remote action or workflow fails its step/job with the cache pa
   const cache = tempDir("stax-actions-");
   const r = await runFixture(WS, "missing.yml", { actions: { cache } });
   assert.deepEqual(conclusions(r.run), { "uses-missing": "failure", "calls-missing": "failure" });
-  assert.match(r.jobLog("uses-missing"), new RegExp(`Action 'nobody/not-cached@v9' is not available offline.*${join(cache, "nobody", "not-cached@v9")}`));
+  assert.match(
+    r.jobLog("uses-missing"),
+    new RegExp(`Action 'nobody/not-cached@v9' is not available offline.*${join(cache, "nobody", "not-cached@v9")}`),
+  );
   assert.match(r.jobLog("uses-missing"), /stax actions add nobody\/not-cached@v9 <dir>/);
   assert.match(r.jobLog("calls-missing"), /Reusable workflow 'nobody\/shared@v1' is not available offline/);
 });
@@ -91,7 +114,10 @@ test("an uncached remote action or workflow fails its step/job with the cache pa
 test("stax run with an uncached remote action fails fast offline (no hang on the missing network)", () => {
   const home = tempDir("stax-home-");
   const t0 = Date.now();
-  const res = spawnSync(process.execPath, [STAX_BIN, "run", "missing", "-w", WS, "--job", "uses-missing"], { encoding: "utf8", env: { ...process.env, STAX_HOME: home, NO_COLOR: "1" } });
+  const res = spawnSync(process.execPath, [STAX_BIN, "run", "missing", "-w", WS, "--job", "uses-missing"], {
+    encoding: "utf8",
+    env: { ...process.env, STAX_HOME: home, NO_COLOR: "1" },
+  });
   const ms = Date.now() - t0;
   assert.equal(res.status, 1, res.stdout + res.stderr);
   assert.match(res.stdout, /not available offline/);
@@ -107,7 +133,14 @@ test("stax actions add/list/rm fill and show the cache; --action points an actio
   assert.equal(stax("actions", "add", "acme/node-action@v1", join(REPOS, "node-action")).status, 0);
   assert.match(stax("actions", "list").stdout, /^acme\/node-action@v1 /m);
   assert.equal(stax("actions", "add", "not a spec", REPOS).status, 2);
-  const over = stax("run", "override", "-w", WS, "--action", `acme/node-action@feature-branch=${join(REPOS, "node-action")}`);
+  const over = stax(
+    "run",
+    "override",
+    "-w",
+    WS,
+    "--action",
+    `acme/node-action@feature-branch=${join(REPOS, "node-action")}`,
+  );
   assert.equal(over.status, 0, over.stdout + over.stderr);
   assert.match(over.stdout, /comes from the local folder/);
   assert.equal(stax("actions", "rm", "acme/node-action@v1").status, 0);

@@ -14,7 +14,10 @@ test("MASK-01: masks added one per line up to the limit keep masking every earli
     assert.equal(m.mask(`a value-${i >> 1}-z b`), "a *** b");
   }
   assert.ok(performance.now() - started < 30_000, "10,000 masks interleaved with lines take seconds, not minutes");
-  assert.match(m.addMask("one-too-many") ?? "", /stax's limit is 10,000 masks or 8 MiB per job\. The value is not masked\./);
+  assert.match(
+    m.addMask("one-too-many") ?? "",
+    /stax's limit is 10,000 masks or 8 MiB per job\. The value is not masked\./,
+  );
   assert.equal(m.mask("one-too-many"), "one-too-many");
   assert.equal(m.mask("value-0-z value-9999-z"), "*** ***");
 });

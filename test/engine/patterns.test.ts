@@ -22,7 +22,8 @@ test("TRIG-04: * stops at /, ** crosses it, **/ may match no folder, ? and + qua
     ["a\\*b", "axb", false],
     ["release.1", "releasex1", false],
   ];
-  for (const [pattern, value, expected] of cases) assert.equal(selects([pattern], value), expected, `${pattern} vs ${value}`);
+  for (const [pattern, value, expected] of cases)
+    assert.equal(selects([pattern], value), expected, `${pattern} vs ${value}`);
 });
 
 test("TRIG-04: the last matching pattern decides; a leading ! excludes", () => {
@@ -37,8 +38,14 @@ test("TRIG-03/TRIG-05: branches and paths must both pass; with no changed files 
   const on = { push: { branches: ["main"], paths: ["src/**"] } };
   const ref = { type: "branch" as const, name: "main" };
   assert.deepEqual(triggerDecision(on, { event: "push", ref, changedFiles: ["src/a"] }), { runs: true });
-  assert.equal(triggerDecision(on, { event: "push", ref: { type: "branch", name: "dev" }, changedFiles: ["src/a"] }).runs, false);
-  assert.deepEqual(triggerDecision(on, { event: "push", ref, changedFiles: [] }), { runs: false, reason: "paths: no changed files" });
+  assert.equal(
+    triggerDecision(on, { event: "push", ref: { type: "branch", name: "dev" }, changedFiles: ["src/a"] }).runs,
+    false,
+  );
+  assert.deepEqual(triggerDecision(on, { event: "push", ref, changedFiles: [] }), {
+    runs: false,
+    reason: "paths: no changed files",
+  });
   assert.deepEqual(triggerDecision(on, { event: "push", ref }), { runs: true });
   assert.equal(triggerDecision({ issues: { types: ["opened"] } }, { event: "issues", action: "closed" }).runs, false);
   assert.equal(triggerDecision({ issues: {} }, { event: "issues", action: "closed" }).runs, true);
@@ -46,8 +53,27 @@ test("TRIG-03/TRIG-05: branches and paths must both pass; with no changed files 
 
 test("workflow_run: workflows names the triggering workflow, branches its head branch", () => {
   const on = { workflow_run: { workflows: ["CI"], types: ["completed"], branches: ["main"] } };
-  assert.deepEqual(triggerDecision(on, { event: "workflow_run", workflow: "CI", action: "completed", ref: { type: "branch", name: "main" } }), { runs: true });
-  assert.deepEqual(triggerDecision(on, { event: "workflow_run", workflow: "Lint", action: "completed" }), { runs: false, reason: "workflows: 'Lint' is not one of [CI]" });
+  assert.deepEqual(
+    triggerDecision(on, {
+      event: "workflow_run",
+      workflow: "CI",
+      action: "completed",
+      ref: { type: "branch", name: "main" },
+    }),
+    { runs: true },
+  );
+  assert.deepEqual(triggerDecision(on, { event: "workflow_run", workflow: "Lint", action: "completed" }), {
+    runs: false,
+    reason: "workflows: 'Lint' is not one of [CI]",
+  });
   assert.equal(triggerDecision(on, { event: "workflow_run", workflow: "CI", action: "requested" }).runs, false);
-  assert.equal(triggerDecision(on, { event: "workflow_run", workflow: "CI", action: "completed", ref: { type: "branch", name: "dev" } }).runs, false);
+  assert.equal(
+    triggerDecision(on, {
+      event: "workflow_run",
+      workflow: "CI",
+      action: "completed",
+      ref: { type: "branch", name: "dev" },
+    }).runs,
+    false,
+  );
 });

@@ -10,15 +10,22 @@ import { tempDir } from "../helpers/temp.js";
 
 test("JOB-12: a leg whose runs-on asks for Windows or macOS, or a label this machine lacks, is skipped with one line saying why; never run on Linux as a success", async () => {
   const r = await runFixture("platforms", "os.yml");
-  assert.deepEqual(conclusions(r.run), {
-    "build (ubuntu-latest)": "success",
-    "build (windows-latest)": "skipped",
-    "build (macos-14)": "skipped",
-    gpu: "skipped",
-    "after-gpu": "skipped",
-    ids: "success",
-  }, r.log);
-  assert.match(r.jobLog("build (windows-latest)"), /^stax: skipped: runs-on 'windows-latest': 'windows-latest' asks for Windows and this machine is Linux \S+; run it here anyway with --platform windows-latest=host\n$/);
+  assert.deepEqual(
+    conclusions(r.run),
+    {
+      "build (ubuntu-latest)": "success",
+      "build (windows-latest)": "skipped",
+      "build (macos-14)": "skipped",
+      gpu: "skipped",
+      "after-gpu": "skipped",
+      ids: "success",
+    },
+    r.log,
+  );
+  assert.match(
+    r.jobLog("build (windows-latest)"),
+    /^stax: skipped: runs-on 'windows-latest': 'windows-latest' asks for Windows and this machine is Linux \S+; run it here anyway with --platform windows-latest=host\n$/,
+  );
   assert.match(r.jobLog("gpu"), /this machine has no runner label 'gpu'; run it here anyway with --platform gpu=host/);
   assert.doesNotMatch(r.log, /gpu job ran|built on windows/);
   assert.match(r.jobLog("build (ubuntu-latest)"), /built on ubuntu-latest as Linux/);
@@ -39,13 +46,20 @@ test("runs-on labels the host answers: ubuntu-*, linux, self-hosted, its archite
 });
 
 test("runs-on over workers: the coordinator skips other OSes unless mapped; mapped labels ask nothing of a worker; the rest are the labels a worker must have", () => {
-  assert.match(legLabels(["macos-latest"], {}).skip ?? "", /^stax: skipped: runs-on 'macos-latest': 'macos-latest' asks for macOS and stax workers run Linux; run it here anyway with --platform macos-latest=host$/);
+  assert.match(
+    legLabels(["macos-latest"], {}).skip ?? "",
+    /^stax: skipped: runs-on 'macos-latest': 'macos-latest' asks for macOS and stax workers run Linux; run it here anyway with --platform macos-latest=host$/,
+  );
   assert.match(legLabels(["self-hosted", "Windows"], {}).skip ?? "", /'Windows' asks for Windows/);
   assert.deepEqual(legLabels(["windows-latest"], { "Windows-Latest": "host" }), { labels: [] });
   assert.deepEqual(legLabels(["self-hosted", "gpu"], { GPU: "host" }), { labels: [] });
   assert.deepEqual(legLabels(["ubuntu-latest"], {}), { labels: ["linux"] });
   assert.deepEqual(legLabels(["ubuntu-24.04-arm"], {}), { labels: ["arm64", "linux"] });
-  assert.deepEqual(legLabels(["self-hosted", "Linux", "GPU"], {}), { labels: ["gpu", "linux"] }, "a label no worker has yet: the leg waits for one, as on GitHub");
+  assert.deepEqual(
+    legLabels(["self-hosted", "Linux", "GPU"], {}),
+    { labels: ["gpu", "linux"] },
+    "a label no worker has yet: the leg waits for one, as on GitHub",
+  );
 });
 
 test("CTX-01: github.run_id and run_number are numeric strings, as on GitHub", async () => {

@@ -20,7 +20,13 @@ function userHome(): { home: string; npmrc: string; gitconfig: string } {
   return { home, npmrc, gitconfig };
 }
 
-const hostEnv = (home: string) => ({ ...shellEnv(), HOME: home, XDG_CONFIG_HOME: join(home, ".config"), npm_config_registry: "http://127.0.0.1:9/", npm_config_update_notifier: "false" });
+const hostEnv = (home: string) => ({
+  ...shellEnv(),
+  HOME: home,
+  XDG_CONFIG_HOME: join(home, ".config"),
+  npm_config_registry: "http://127.0.0.1:9/",
+  npm_config_update_notifier: "false",
+});
 
 test("by default a step's npm config set and git config --global write the user's own ~/.npmrc and ~/.gitconfig (what the README warns of)", async () => {
   const u = userHome();
@@ -47,7 +53,10 @@ test("under an npm script, whose npm_config_userconfig names the user's file, a 
   const u = userHome();
   const named = join(u.home, "npmrc-named-by-npm");
   writeFileSync(named, "init-license=from-the-named-file\n", { mode: 0o600 });
-  const r = await runFixture(fixtureCopy("tools"), "user-config.yml", { hostEnv: { ...hostEnv(u.home), npm_config_userconfig: named }, privateHome: true });
+  const r = await runFixture(fixtureCopy("tools"), "user-config.yml", {
+    hostEnv: { ...hostEnv(u.home), npm_config_userconfig: named },
+    privateHome: true,
+  });
   assert.equal(conclusions(r.run).config, "success", r.log);
   assert.match(r.log, /seeded: from-the-named-file \//);
   assert.match(r.log, /later step sees: set by a step/);

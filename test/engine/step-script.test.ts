@@ -37,7 +37,11 @@ ${padding.replace(/^/gm, "          ").trimEnd()}
     );
     const r = await runFixture(ws, "scripts.yml");
     assert.deepEqual(stepConclusions(r.job("scripts")), ["success", "success", "success", "success", "success"], r.log);
-    const byStep = (n: number) => r.events.filter((e) => e.type === "step.log" && e.data.stepNumber === n).map((e) => (e.type === "step.log" ? e.data.line : "")).join("");
+    const byStep = (n: number) =>
+      r.events
+        .filter((e) => e.type === "step.log" && e.data.stepNumber === n)
+        .map((e) => (e.type === "step.log" ? e.data.line : ""))
+        .join("");
     const steps = r.job("scripts").steps.map((s) => s.number);
     assert.equal(byStep(steps[1]), "short\n");
     assert.equal(byStep(steps[3]), "sh-short\n");

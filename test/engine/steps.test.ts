@@ -21,7 +21,9 @@ test("STEP-19 display names: name, Run <first line>, Run <uses>", async () => {
 });
 
 test("CMD-01..10 workflow commands, MASK-01 secrets and add-mask values never printed", async () => {
-  const r = await runFixture("commands", "commands.yml", { secrets: { TOKEN: "s3cr3t-token", MULTI: "first-line\nsecond-line" } });
+  const r = await runFixture("commands", "commands.yml", {
+    secrets: { TOKEN: "s3cr3t-token", MULTI: "first-line\nsecond-line" },
+  });
   assert.equal(r.run.conclusion, "success", r.log);
   assert.match(r.log, /##\[group\]My group\ninside\n##\[endgroup\]\n/);
   assert.match(r.log, /##\[warning\]\(app\.js#L3\) careful\n/);
@@ -31,7 +33,8 @@ test("CMD-01..10 workflow commands, MASK-01 secrets and add-mask values never pr
   assert.match(r.log, /the password is \*\*\*\n/);
   assert.match(r.log, /again \*\*\*\n/);
   assert.match(r.log, /token=\*\*\*\n/);
-  for (const secret of ["s3cr3t-token", "first-line", "second-line", "hunter2-value"]) assert.ok(!r.log.includes(secret), `${secret} leaked`);
+  for (const secret of ["s3cr3t-token", "first-line", "second-line", "hunter2-value"])
+    assert.ok(!r.log.includes(secret), `${secret} leaked`);
   assert.doesNotMatch(r.log, /set-output name=answer/, "processed commands are not echoed");
   assert.match(r.log, /::set-output name=ignored::yes\n/, "CMD-08 commands are printed, not run, while stopped");
   assert.match(r.log, /The `set-env` command is disabled/);

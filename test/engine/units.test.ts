@@ -11,17 +11,35 @@ import { rerunPlan } from "../../src/engine/plan/select.js";
 import type { Job, JobConclusion, WorkflowRun } from "../../src/contract/index.js";
 
 test("CMD-01/02 command lines: both syntaxes, case-insensitive names, unescaping", () => {
-  assert.deepEqual(parseCommand("  ::Warning file=a%3Ab.js,line=3::50%25 done%0Anext"), { name: "warning", props: { file: "a:b.js", line: "3" }, data: "50% done\nnext" });
-  assert.deepEqual(parseCommand("##[set-output name=x;other=y]value"), { name: "set-output", props: { name: "x", other: "y" }, data: "value" });
+  assert.deepEqual(parseCommand("  ::Warning file=a%3Ab.js,line=3::50%25 done%0Anext"), {
+    name: "warning",
+    props: { file: "a:b.js", line: "3" },
+    data: "50% done\nnext",
+  });
+  assert.deepEqual(parseCommand("##[set-output name=x;other=y]value"), {
+    name: "set-output",
+    props: { name: "x", other: "y" },
+    data: "value",
+  });
   assert.deepEqual(parseCommand("::endgroup::"), { name: "endgroup", props: {}, data: "" });
   assert.equal(parseCommand("echo ::not a command"), undefined);
   assert.equal(parseCommand(":: ::"), undefined);
 });
 
 test("FILE-03 env files: first of = and << wins, heredocs join with LF, errors name the problem", () => {
-  assert.deepEqual(parseEnvFile("A=1=2\n\nB<<EOF\nx\ny\nEOF\nC<<X=Y\nz\nX=Y\n"), { ok: true, value: [["A", "1=2"], ["B", "x\ny"], ["C", "z"]] });
+  assert.deepEqual(parseEnvFile("A=1=2\n\nB<<EOF\nx\ny\nEOF\nC<<X=Y\nz\nX=Y\n"), {
+    ok: true,
+    value: [
+      ["A", "1=2"],
+      ["B", "x\ny"],
+      ["C", "z"],
+    ],
+  });
   assert.deepEqual(parseEnvFile("K=with cr\r\n"), { ok: true, value: [["K", "with cr\r"]] });
-  assert.deepEqual(parseEnvFile("K<<EOF\nnever closed\n"), { ok: false, error: { message: "Matching delimiter not found 'EOF'", line: 1 } });
+  assert.deepEqual(parseEnvFile("K<<EOF\nnever closed\n"), {
+    ok: false,
+    error: { message: "Matching delimiter not found 'EOF'", line: 1 },
+  });
   assert.equal(parseEnvFile("=value\n").ok, false);
   assert.equal(parseEnvFile("K<<\n").ok, false);
   assert.equal(parseEnvFile("just words\n").ok, false);
@@ -43,33 +61,62 @@ test("MASK-01/02 masking: trimmed values, each line of a multi-line secret, base
 });
 
 test("EXPR-06/MAT-05 loose equality", () => {
-  assert.ok(looseEquals(null, 0) && looseEquals("", 0) && looseEquals(null, "") && looseEquals(true, 1) && looseEquals("1", 1));
+  assert.ok(
+    looseEquals(null, 0) && looseEquals("", 0) && looseEquals(null, "") && looseEquals(true, 1) && looseEquals("1", 1),
+  );
   assert.ok(looseEquals("Ubuntu", "ubuntu") && looseEquals(" 0x10 ", 16));
   assert.ok(!looseEquals("true", true) && !looseEquals(NaN, NaN) && !looseEquals({}, {}));
 });
 
 test("MAT-01 row-major cross product; MAT-02 exclude partial match; MAT-03/04 include", () => {
-  const r = expandMatrix({ os: ["a", "b"], v: [1, 2], exclude: [{ os: "B", v: "1" }], include: [{ os: "a", extra: "x" }, { os: "a", extra: "y" }, { v: 9, other: true }] });
+  const r = expandMatrix({
+    os: ["a", "b"],
+    v: [1, 2],
+    exclude: [{ os: "B", v: "1" }],
+    include: [
+      { os: "a", extra: "x" },
+      { os: "a", extra: "y" },
+      { v: 9, other: true },
+    ],
+  });
   assert.ok(r.ok);
-  assert.deepEqual(r.value.map((l) => l.values), [
-    { os: "a", v: 1, extra: "y" },
-    { os: "a", v: 2, extra: "y" },
-    { os: "b", v: 2 },
-    { v: 9, other: true },
-  ]);
-  assert.deepEqual(r.value.map((l) => l.nameParts), [["a", "1"], ["a", "2"], ["b", "2"], ["9", "true"]]);
+  assert.deepEqual(
+    r.value.map((l) => l.values),
+    [
+      { os: "a", v: 1, extra: "y" },
+      { os: "a", v: 2, extra: "y" },
+      { os: "b", v: 2 },
+      { v: 9, other: true },
+    ],
+  );
+  assert.deepEqual(
+    r.value.map((l) => l.nameParts),
+    [
+      ["a", "1"],
+      ["a", "2"],
+      ["b", "2"],
+      ["9", "true"],
+    ],
+  );
 });
 
 test("MAT-03 include never overwrites original values (an entry that would becomes a new leg, MAT-04); later extras overwrite earlier ones; MAT-01/07 errors", () => {
-  const r = expandMatrix({ os: ["a", "b"], v: [1], include: [{ extra: 1 }, { os: "a", extra: 2 }, { os: "a", v: 2, extra: 3 }, { v: 1, os: "B", extra: 4 }] });
+  const r = expandMatrix({
+    os: ["a", "b"],
+    v: [1],
+    include: [{ extra: 1 }, { os: "a", extra: 2 }, { os: "a", v: 2, extra: 3 }, { v: 1, os: "B", extra: 4 }],
+  });
   assert.ok(r.ok);
   // { os: a, v: 2 } would overwrite the original v = 1 of the leg os = a: it matches no leg and is added;
   // { v: 1, os: "B" } only filters (MAT-05 loose ==) and adds an extra to the leg os = b.
-  assert.deepEqual(r.value.map((l) => l.values), [
-    { os: "a", v: 1, extra: 2 },
-    { os: "b", v: 1, extra: 4 },
-    { os: "a", v: 2, extra: 3 },
-  ]);
+  assert.deepEqual(
+    r.value.map((l) => l.values),
+    [
+      { os: "a", v: 1, extra: 2 },
+      { os: "b", v: 1, extra: 4 },
+      { os: "a", v: 2, extra: 3 },
+    ],
+  );
   assert.deepEqual(expandMatrix({ os: [] }), { ok: false, error: "matrix vector 'os' must be a non-empty list" });
   const big = expandMatrix({ a: Array.from({ length: 17 }, (_, i) => i), b: Array.from({ length: 16 }, (_, i) => i) });
   assert.equal(big.ok, false);
@@ -83,7 +130,9 @@ test("MAT-11 leg names are cut to 100 characters", () => {
 });
 
 test("dotenv files: quotes, escapes, comments, export, errors with lines", () => {
-  const { values, errors } = parseDotenv('# c\nexport A=1\nB="foo\\nbar"\nC=\'lit\\n\'\nD={"foo": "bar"}\nE=val # comment\nF="multi\nline"\n9X=bad\n');
+  const { values, errors } = parseDotenv(
+    '# c\nexport A=1\nB="foo\\nbar"\nC=\'lit\\n\'\nD={"foo": "bar"}\nE=val # comment\nF="multi\nline"\n9X=bad\n',
+  );
   assert.deepEqual(values, { A: "1", B: "foo\nbar", C: "lit\\n", D: '{"foo": "bar"}', E: "val", F: "multi\nline" });
   assert.deepEqual(errors, [{ line: 9, message: "invalid name '9X'" }]);
   // godotenv's YAML-like lines, as act reads a .env; the first `=` or `:` separates.
@@ -95,7 +144,9 @@ test("dotenv files: quotes, escapes, comments, export, errors with lines", () =>
 test("STEP-11/12 shell command lines", () => {
   const path = process.env.PATH;
   const bash = resolveShell("bash", path);
-  assert.ok(bash.ok && bash.value.args.join(" ") === "--noprofile --norc -e -o pipefail {0}" && bash.value.ext === ".sh");
+  assert.ok(
+    bash.ok && bash.value.args.join(" ") === "--noprofile --norc -e -o pipefail {0}" && bash.value.ext === ".sh",
+  );
   const def = resolveShell(undefined, path);
   assert.ok(def.ok && def.value.args.join(" ") === "-e {0}");
   const custom = resolveShell("bash -x {0}", path);
@@ -109,14 +160,35 @@ test("STEP-11/12 shell command lines", () => {
 test("STEP-16 uses forms", () => {
   assert.deepEqual(parseUses("./local/x"), { ok: true, value: { kind: "local", path: "./local/x" } });
   assert.deepEqual(parseUses("docker://alpine:3"), { ok: true, value: { kind: "docker", image: "alpine:3" } });
-  assert.deepEqual(parseUses("actions/cache/restore@v4"), { ok: true, value: { kind: "remote", owner: "actions", repo: "cache", path: "restore", ref: "v4", slug: "actions/cache" } });
+  assert.deepEqual(parseUses("actions/cache/restore@v4"), {
+    ok: true,
+    value: { kind: "remote", owner: "actions", repo: "cache", path: "restore", ref: "v4", slug: "actions/cache" },
+  });
   assert.equal(parseUses("actions/checkout").ok, false);
 });
 
 test("re-run of failed jobs chooses top-level jobs by each job's definitionId and callerId: a failed leg re-runs its matrix and every job needing it; the rest are reused", () => {
-  const job = (id: string, definitionId: string, conclusion: JobConclusion, more: Partial<Job> = {}): Job => ({ id, definitionId, name: id, status: "completed", conclusion, needs: [], steps: [], outputs: { o: id }, ...more });
+  const job = (id: string, definitionId: string, conclusion: JobConclusion, more: Partial<Job> = {}): Job => ({
+    id,
+    definitionId,
+    name: id,
+    status: "completed",
+    conclusion,
+    needs: [],
+    steps: [],
+    outputs: { o: id },
+    ...more,
+  });
   const run: WorkflowRun = {
-    id: "r1", number: 7, workflow: "w", workflowFile: "w.yml", status: "completed", conclusion: "failure", createdAt: "", trigger: { event: "push", ref: "refs/heads/main", sha: "0" }, inputs: {},
+    id: "r1",
+    number: 7,
+    workflow: "w",
+    workflowFile: "w.yml",
+    status: "completed",
+    conclusion: "failure",
+    createdAt: "",
+    trigger: { event: "push", ref: "refs/heads/main", sha: "0" },
+    inputs: {},
     jobs: [
       job("build (a, 1)", "build", "failure", { matrix: { a: 1 } }),
       job("build (a, 2)", "build", "success", { matrix: { a: 2 } }),
@@ -141,5 +213,9 @@ test("STEP-12 a custom shell's arguments and a Docker step's `with: args` split 
   assert.deepEqual(splitCommandLine(`"say ""hi"""`), [`say "hi"`]);
   assert.deepEqual(splitCommandLine(`a\\"b`), [`a"b`], "an odd run of backslashes escapes the quote");
   assert.deepEqual(splitCommandLine(`a\\\\"b c"`), [`a\\b c`], "an even run halves and the quote groups");
-  assert.deepEqual(splitCommandLine(`x\\y ""`), [`x\\y`, ""], "backslashes elsewhere are text; empty quotes are an argument");
+  assert.deepEqual(
+    splitCommandLine(`x\\y ""`),
+    [`x\\y`, ""],
+    "backslashes elsewhere are text; empty quotes are an argument",
+  );
 });

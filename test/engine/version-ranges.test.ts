@@ -6,7 +6,8 @@ import { pick, satisfies, type Installed } from "../../src/engine/tools/versions
 // The setup-* actions read version ranges with the `semver` package; these are the ranges the
 // hand-written matcher got wrong, and the forms the actions accept that semver does not parse.
 
-const installed = (...versions: string[]): Installed[] => versions.map((version) => ({ version, bin: `/opt/${version}/bin`, exe: "tool", from: "test" }));
+const installed = (...versions: string[]): Installed[] =>
+  versions.map((version) => ({ version, bin: `/opt/${version}/bin`, exe: "tool", from: "test" }));
 
 test("a tilde range on a bare major (~1) accepts any 1.x.y, as semver reads it", () => {
   assert.equal(satisfies("1.5.0", "~1"), true);

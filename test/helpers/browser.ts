@@ -26,6 +26,15 @@ export async function launchBrowser(): Promise<Browser> {
   if (!existsSync(resolve(WEB_DIST, "index.html"))) throw new Error("web/dist is missing: run `npm run build` first");
   return chromium.launch({
     executablePath: chromiumPath(),
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
   });
 }

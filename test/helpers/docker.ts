@@ -32,17 +32,25 @@ export async function realDocker(images: string[] = []): Promise<RealDocker> {
       );
       if (!present) missing.push(image);
     }
-    if (missing.length) reason = `the Docker engine at ${where} lacks ${missing.join(", ")} and no registry is reachable: ../shared/docker/images.sh builds them`;
+    if (missing.length)
+      reason = `the Docker engine at ${where} lacks ${missing.join(", ")} and no registry is reachable: ../shared/docker/images.sh builds them`;
   }
   if (reason && required()) throw new Error(`Docker tests need a real engine (STAX_TEST_DOCKER=require): ${reason}`);
   return { engine, skip: reason ? `skipped: ${reason}` : false };
 }
 
 /** Containers and networks the engine has with the label `stax.run=<runId>`. */
-export async function leftovers(engine: DockerEngine, runId: string): Promise<{ containers: string[]; networks: string[] }> {
+export async function leftovers(
+  engine: DockerEngine,
+  runId: string,
+): Promise<{ containers: string[]; networks: string[] }> {
   const filters = encodeURIComponent(JSON.stringify({ label: [`stax.run=${runId}`] }));
-  const containers = (await engine.call<{ Id: string }[]>("GET", `/containers/json?all=true&filters=${filters}`)).body.map((c) => c.Id);
+  const containers = (
+    await engine.call<{ Id: string }[]>("GET", `/containers/json?all=true&filters=${filters}`)
+  ).body.map((c) => c.Id);
   const byName = encodeURIComponent(JSON.stringify({ name: [`stax-${runId}-`] }));
-  const networks = (await engine.call<{ Name: string }[]>("GET", `/networks?filters=${byName}`)).body.map((n) => n.Name);
+  const networks = (await engine.call<{ Name: string }[]>("GET", `/networks?filters=${byName}`)).body.map(
+    (n) => n.Name,
+  );
   return { containers, networks };
 }

@@ -4,7 +4,13 @@
  */
 import { isAbsolute, join } from "node:path";
 import type { SSEEvent, WorkflowRun } from "../../src/contract/index.js";
-import { startRun, type ActionSources, type CacheLimits, type DockerEngine, type RunHandle } from "../../src/engine/index.js";
+import {
+  startRun,
+  type ActionSources,
+  type CacheLimits,
+  type DockerEngine,
+  type RunHandle,
+} from "../../src/engine/index.js";
 import { loadWorkflow, validateInputs } from "../../src/workflow/index.js";
 
 import { FIXTURES, fixtureCopy, tempDir } from "./temp.js";
@@ -67,7 +73,8 @@ export interface FixtureOptions {
 export async function runFixture(fixture: string, file: string, opts: FixtureOptions = {}): Promise<FixtureRun> {
   const workspace = isAbsolute(fixture) ? fixture : fixtureWorkspace(fixture);
   const workflow = await loadWorkflow(join(workspace, ".github", "workflows", file), workspace);
-  if (workflow.errors.length) throw new Error(`fixture ${fixture}/${file} is invalid: ${JSON.stringify(workflow.errors)}`);
+  if (workflow.errors.length)
+    throw new Error(`fixture ${fixture}/${file} is invalid: ${JSON.stringify(workflow.errors)}`);
   const event = opts.event ?? "push";
   const { inputs, errors } = validateInputs(workflow, event, opts.inputs ?? {});
   if (errors.length) throw new Error(errors.join("; "));
@@ -104,7 +111,11 @@ export async function runFixture(fixture: string, file: string, opts: FixtureOpt
     workspace,
     events,
     log: logs.map((e) => e.data.line).join(""),
-    jobLog: (jobId) => logs.filter((e) => e.jobId === jobId).map((e) => e.data.line).join(""),
+    jobLog: (jobId) =>
+      logs
+        .filter((e) => e.jobId === jobId)
+        .map((e) => e.data.line)
+        .join(""),
     job: (id) => {
       const j = run.jobs.find((x) => x.id === id);
       if (!j) throw new Error(`no job '${id}' in run (jobs: ${run.jobs.map((x) => x.id).join(", ")})`);

@@ -22,7 +22,14 @@ export interface Call {
 
 interface Container {
   id: string;
-  spec: Record<string, unknown> & { Image: string; Entrypoint?: string[]; Cmd?: string[]; Env?: string[]; WorkingDir?: string; HostConfig?: { Binds?: string[] } };
+  spec: Record<string, unknown> & {
+    Image: string;
+    Entrypoint?: string[];
+    Cmd?: string[];
+    Env?: string[];
+    WorkingDir?: string;
+    HostConfig?: { Binds?: string[] };
+  };
   proc?: ChildProcess;
   output: Buffer[];
   done: Promise<number>;
@@ -43,7 +50,7 @@ export function untar(tar: Buffer): Map<string, Buffer> {
   const out = new Map<string, Buffer>();
   const text = (off: number, length: number) => tar.toString("utf8", off, off + length).replace(/\0.*$/s, "");
   let paxPath: string | undefined;
-  for (let off = 0; off + 512 <= tar.length; ) {
+  for (let off = 0; off + 512 <= tar.length;) {
     const name = text(off, 100);
     const prefix = text(off + 257, 6) === "ustar" ? text(off + 345, 155) : "";
     // A folder whose whole name fits the ustar prefix has an empty name field; the end is two empty blocks.
@@ -70,7 +77,10 @@ export class FakeDocker {
   readonly contexts = new Map<string, string>();
   /** Built images: their ENTRYPOINT, mapped to the extracted context. */
   private readonly built = new Map<string, string[]>();
-  private readonly execs = new Map<string, { container: Container; spec: { Cmd: string[]; Env?: string[]; WorkingDir?: string }; code?: number }>();
+  private readonly execs = new Map<
+    string,
+    { container: Container; spec: { Cmd: string[]; Env?: string[]; WorkingDir?: string }; code?: number }
+  >();
   private n = 0;
   private server!: Server;
   readonly socketPath: string;
@@ -94,7 +104,8 @@ export class FakeDocker {
   async close(): Promise<void> {
     for (const c of this.containers.values()) c.proc?.kill("SIGKILL");
     await new Promise<void>((r) => this.server.close(() => r()));
-    for (const dir of [dirname(this.socketPath), ...this.contexts.values()]) rmSync(dir, { recursive: true, force: true });
+    for (const dir of [dirname(this.socketPath), ...this.contexts.values()])
+      rmSync(dir, { recursive: true, force: true });
   }
 
   private async body(req: IncomingMessage): Promise<Buffer> {
@@ -112,7 +123,13 @@ export class FakeDocker {
     return value;
   }
 
-  private run(c: Container, argv: string[], env: string[], cwd: string | undefined, onData: (b: Buffer, stream: number) => void): ChildProcess {
+  private run(
+    c: Container,
+    argv: string[],
+    env: string[],
+    cwd: string | undefined,
+    onData: (b: Buffer, stream: number) => void,
+  ): ChildProcess {
     const mapped = argv.map((a) => this.mapInline(c, a));
     const envObj: Record<string, string> = { PATH: process.env.PATH ?? "/usr/bin:/bin" };
     for (const e of [...(c.spec.Env ?? []), ...env]) {
@@ -141,7 +158,8 @@ export class FakeDocker {
     const raw = await this.body(req);
     let body: unknown;
     try {
-      body = raw.length && req.headers["content-type"] === "application/json" ? JSON.parse(raw.toString("utf8")) : undefined;
+      body =
+        raw.length && req.headers["content-type"] === "application/json" ? JSON.parse(raw.toString("utf8")) : undefined;
     } catch {
       body = undefined;
     }
@@ -152,11 +170,17 @@ export class FakeDocker {
     };
     let m: RegExpExecArray | null;
     if (path === "/_ping") return void res.end("OK");
-    if ((m = /^\/images\/(.+)\/json$/.exec(path))) return this.images.has(decodeURIComponent(m[1])) ? json(200, { Id: m[1] }) : json(404, { message: "No such image" });
+    if ((m = /^\/images\/(.+)\/json$/.exec(path)))
+      return this.images.has(decodeURIComponent(m[1]))
+        ? json(200, { Id: m[1] })
+        : json(404, { message: "No such image" });
     if (path === "/images/create") {
       const image = `${url.searchParams.get("fromImage")}:${url.searchParams.get("tag")}`;
       res.writeHead(200, { "Content-Type": "application/json" });
-      if (image.startsWith("missing/")) return void res.end(`{"status":"Pulling"}\n{"error":"pull access denied for ${image}, repository does not exist"}\n`);
+      if (image.startsWith("missing/"))
+        return void res.end(
+          `{"status":"Pulling"}\n{"error":"pull access denied for ${image}, repository does not exist"}\n`,
+        );
       this.images.add(image);
       return void res.end(`{"status":"Pulling from ${image}"}\n{"status":"Download complete"}\n`);
     }
@@ -176,7 +200,11 @@ export class FakeDocker {
         const copy = /^COPY\s+(\S+)\s+(\S+)/.exec(line);
         if (copy) copies.set(copy[2], join(ctx, copy[1]));
         const ep = /^ENTRYPOINT\s+(\[.*\])/.exec(line);
-        if (ep) this.built.set(tag, (JSON.parse(ep[1]) as string[]).map((p) => copies.get(p) ?? p));
+        if (ep)
+          this.built.set(
+            tag,
+            (JSON.parse(ep[1]) as string[]).map((p) => copies.get(p) ?? p),
+          );
       }
       this.images.add(tag);
       res.writeHead(200, { "Content-Type": "application/json" });
@@ -212,7 +240,8 @@ export class FakeDocker {
       pump();
       return void res.end();
     }
-    if ((m = /^\/containers\/(\w+)\/wait$/.exec(path))) return json(200, { StatusCode: await this.containers.get(m[1])!.done });
+    if ((m = /^\/containers\/(\w+)\/wait$/.exec(path)))
+      return json(200, { StatusCode: await this.containers.get(m[1])!.done });
     if ((m = /^\/containers\/(\w+)\/kill$/.exec(path))) {
       this.containers.get(m[1])?.proc?.kill((url.searchParams.get("signal") ?? "SIGKILL") as NodeJS.Signals);
       return json(204, {});
@@ -231,14 +260,17 @@ export class FakeDocker {
     if ((m = /^\/exec\/(\w+)\/start$/.exec(path))) {
       const e = this.execs.get(m[1])!;
       res.writeHead(200, { "Content-Type": "application/vnd.docker.raw-stream" });
-      const child = this.run(e.container, e.spec.Cmd, e.spec.Env ?? [], e.spec.WorkingDir, (d, s) => res.write(frame(d.toString("utf8"), s)));
+      const child = this.run(e.container, e.spec.Cmd, e.spec.Env ?? [], e.spec.WorkingDir, (d, s) =>
+        res.write(frame(d.toString("utf8"), s)),
+      );
       e.code = await new Promise<number>((r) => {
         child.on("error", () => r(127));
         child.on("close", (code) => r(code ?? 1));
       });
       return void res.end();
     }
-    if ((m = /^\/exec\/(\w+)\/json$/.exec(path))) return json(200, { ExitCode: this.execs.get(m[1])?.code ?? 0, Running: false });
+    if ((m = /^\/exec\/(\w+)\/json$/.exec(path)))
+      return json(200, { ExitCode: this.execs.get(m[1])?.code ?? 0, Running: false });
     if (path === "/networks/create") {
       const id = `n${++this.n}`;
       this.networks.set(id, { name: (body as { Name: string }).Name, removed: false });

@@ -32,7 +32,10 @@ export interface FakeRegistry {
 
 function tarball(p: FakePackage): Buffer {
   const root = tempDir("stax-fake-pkg-");
-  for (const [path, text] of Object.entries({ "package.json": JSON.stringify({ name: p.name, version: p.version, bin: p.bin, engines: p.engines }), ...p.files })) {
+  for (const [path, text] of Object.entries({
+    "package.json": JSON.stringify({ name: p.name, version: p.version, bin: p.bin, engines: p.engines }),
+    ...p.files,
+  })) {
     const file = join(root, "package", path);
     mkdirSync(dirname(file), { recursive: true });
     writeFileSync(file, text);
@@ -62,9 +65,15 @@ export async function fakeRegistry(packages: FakePackage[]): Promise<FakeRegistr
     }
     const doc = {
       name,
-      "dist-tags": { latest: versions.filter((v) => !v.version.includes("-")).at(-1)?.version ?? versions.at(-1)!.version },
+      "dist-tags": {
+        latest: versions.filter((v) => !v.version.includes("-")).at(-1)?.version ?? versions.at(-1)!.version,
+      },
       versions: Object.fromEntries(versions.map((v) => [v.version, manifests.get(`${name}@${v.version}`)])),
-      time: { created: "2010-01-01T00:00:00.000Z", modified: "2026-01-01T00:00:00.000Z", ...Object.fromEntries(versions.map((v) => [v.version, v.time ?? "2020-01-01T00:00:00.000Z"])) },
+      time: {
+        created: "2010-01-01T00:00:00.000Z",
+        modified: "2026-01-01T00:00:00.000Z",
+        ...Object.fromEntries(versions.map((v) => [v.version, v.time ?? "2020-01-01T00:00:00.000Z"])),
+      },
     };
     res.writeHead(200, { "content-type": "application/json" });
     res.end(JSON.stringify(doc));
@@ -78,7 +87,13 @@ export async function fakeRegistry(packages: FakePackage[]): Promise<FakeRegistr
     tarballs.set(file, tgz);
     const integrity = `sha512-${createHash("sha512").update(tgz).digest("base64")}`;
     const shasum = createHash("sha1").update(tgz).digest("hex");
-    manifests.set(`${p.name}@${p.version}`, { name: p.name, version: p.version, bin: p.bin, engines: p.engines, dist: { tarball: `${url}${file.slice(1)}`, integrity, shasum } });
+    manifests.set(`${p.name}@${p.version}`, {
+      name: p.name,
+      version: p.version,
+      bin: p.bin,
+      engines: p.engines,
+      dist: { tarball: `${url}${file.slice(1)}`, integrity, shasum },
+    });
   }
   return { url, hits, close: () => new Promise<void>((ok) => server.close(() => ok())) };
 }

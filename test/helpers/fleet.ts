@@ -26,8 +26,21 @@ export interface Fleet {
   stop(): Promise<void>;
 }
 
-export async function startFleet(o: { databaseUrl: string; workspace: string; frontEnds: number; leaseSeconds?: number; secretsKey?: string; env?: Record<string, string> }): Promise<Fleet> {
-  const env = { ...o.env, STAX_DATABASE_URL: o.databaseUrl, STAX_SECRETS_KEY: o.secretsKey ?? randomBytes(32).toString("base64"), STAX_LEASE_SECONDS: String(o.leaseSeconds ?? 30), NO_COLOR: "1" };
+export async function startFleet(o: {
+  databaseUrl: string;
+  workspace: string;
+  frontEnds: number;
+  leaseSeconds?: number;
+  secretsKey?: string;
+  env?: Record<string, string>;
+}): Promise<Fleet> {
+  const env = {
+    ...o.env,
+    STAX_DATABASE_URL: o.databaseUrl,
+    STAX_SECRETS_KEY: o.secretsKey ?? randomBytes(32).toString("base64"),
+    STAX_LEASE_SECONDS: String(o.leaseSeconds ?? 30),
+    NO_COLOR: "1",
+  };
   const homes = Array.from({ length: o.frontEnds }, () => tempDir("stax-frontend-"));
   const frontEnds = await Promise.all(homes.map((h) => spawnRunner(h, o.workspace, env)));
   const workers = new Map<string, { child: ChildProcess; output(): string }>();
@@ -37,7 +50,15 @@ export async function startFleet(o: { databaseUrl: string; workspace: string; fr
     const home = mkdtempSync(join(tmpdir(), `stax-worker-${name}-`));
     const cmd = [process.execPath, STAX_BIN, "worker", "--name", name, "--work-dir", join(home, "work"), ...args];
     const script = `${hidden.map((_, i) => `mount -t tmpfs tmpfs "$${i + 1}"`).join(" && ")} && shift ${hidden.length} && exec "$@"`;
-    const child = isolated ? spawn("unshare", ["-m", "--propagation", "private", "sh", "-c", script, "sh", ...hidden, ...cmd], { env: { ...process.env, ...env, ...own, STAX_HOME: home }, stdio: ["ignore", "pipe", "pipe"] }) : spawn(cmd[0], cmd.slice(1), { env: { ...process.env, ...env, ...own, STAX_HOME: home }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = isolated
+      ? spawn("unshare", ["-m", "--propagation", "private", "sh", "-c", script, "sh", ...hidden, ...cmd], {
+          env: { ...process.env, ...env, ...own, STAX_HOME: home },
+          stdio: ["ignore", "pipe", "pipe"],
+        })
+      : spawn(cmd[0], cmd.slice(1), {
+          env: { ...process.env, ...env, ...own, STAX_HOME: home },
+          stdio: ["ignore", "pipe", "pipe"],
+        });
     let out = "";
     child.stdout!.on("data", (d) => (out += d));
     child.stderr!.on("data", (d) => (out += d));
@@ -62,10 +83,22 @@ export async function startFleet(o: { databaseUrl: string; workspace: string; fr
 }
 
 /** A JSON (or text) request to a front-end. */
-export async function api<T>(r: ChildRunner, method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
-  const res = await fetch(`${r.url}${path}`, { method, headers: body === undefined ? {} : { "Content-Type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
+export async function api<T>(
+  r: ChildRunner,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; body: T }> {
+  const res = await fetch(`${r.url}${path}`, {
+    method,
+    headers: body === undefined ? {} : { "Content-Type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   const text = await res.text();
-  return { status: res.status, body: (res.headers.get("content-type")?.includes("json") ? JSON.parse(text) : text) as T };
+  return {
+    status: res.status,
+    body: (res.headers.get("content-type")?.includes("json") ? JSON.parse(text) : text) as T,
+  };
 }
 
 /** The run once completed, through a front-end's API (or an error after `ms`). */

@@ -49,18 +49,35 @@ export class FixtureRepo {
   }
 
   private env(extra: Record<string, string>): NodeJS.ProcessEnv {
-    return { ...process.env, STAX_WORKSPACE: "", STAX_HOME: this.home, NO_COLOR: "1", FORCE_COLOR: "", RUNNER_URL: "", ...extra };
+    return {
+      ...process.env,
+      STAX_WORKSPACE: "",
+      STAX_HOME: this.home,
+      NO_COLOR: "1",
+      FORCE_COLOR: "",
+      RUNNER_URL: "",
+      ...extra,
+    };
   }
 
   /** Runs `bin/stax` in this repository. */
   stax(args: string[], env: Record<string, string> = {}): StaxResult {
-    const r = spawnSync(process.execPath, [STAX, ...args], { cwd: this.dir, encoding: "utf8", env: this.env(env), timeout: 90_000 });
+    const r = spawnSync(process.execPath, [STAX, ...args], {
+      cwd: this.dir,
+      encoding: "utf8",
+      env: this.env(env),
+      timeout: 90_000,
+    });
     return { code: r.status, stdout: r.stdout, stderr: r.stderr };
   }
 
   /** The same without blocking this process (needed when the runner it talks to runs in the test). */
   staxAsync(args: string[], env: Record<string, string> = {}): Promise<StaxResult> {
-    const child = spawn(process.execPath, [STAX, ...args], { cwd: this.dir, env: this.env(env), stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [STAX, ...args], {
+      cwd: this.dir,
+      env: this.env(env),
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d) => (stdout += d));

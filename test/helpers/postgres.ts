@@ -42,13 +42,57 @@ async function freePort(): Promise<number> {
  * A CA and a server certificate signed by it for 127.0.0.1 and localhost, made with openssl in
  * `dir`; the key belongs to `owner` (PostgreSQL refuses a key others may read).
  */
-function makeCertificates(dir: string, owner: { uid?: number; gid?: number }): { ca: string; cert: string; key: string } {
+function makeCertificates(
+  dir: string,
+  owner: { uid?: number; gid?: number },
+): { ca: string; cert: string; key: string } {
   const f = (name: string) => join(dir, name);
   const ssl = (...args: string[]) => execFileSync("openssl", args, { stdio: "ignore", cwd: dir });
-  ssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", f("ca.key"), "-out", f("ca.pem"), "-days", "2", "-subj", "/CN=stax test CA");
-  ssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", f("server.key"), "-out", f("server.csr"), "-subj", "/CN=127.0.0.1");
+  ssl(
+    "req",
+    "-x509",
+    "-newkey",
+    "rsa:2048",
+    "-nodes",
+    "-keyout",
+    f("ca.key"),
+    "-out",
+    f("ca.pem"),
+    "-days",
+    "2",
+    "-subj",
+    "/CN=stax test CA",
+  );
+  ssl(
+    "req",
+    "-newkey",
+    "rsa:2048",
+    "-nodes",
+    "-keyout",
+    f("server.key"),
+    "-out",
+    f("server.csr"),
+    "-subj",
+    "/CN=127.0.0.1",
+  );
   writeFileSync(f("san.ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost\n");
-  ssl("x509", "-req", "-in", f("server.csr"), "-CA", f("ca.pem"), "-CAkey", f("ca.key"), "-CAcreateserial", "-out", f("server.pem"), "-days", "2", "-extfile", f("san.ext"));
+  ssl(
+    "x509",
+    "-req",
+    "-in",
+    f("server.csr"),
+    "-CA",
+    f("ca.pem"),
+    "-CAkey",
+    f("ca.key"),
+    "-CAcreateserial",
+    "-out",
+    f("server.pem"),
+    "-days",
+    "2",
+    "-extfile",
+    f("san.ext"),
+  );
   chmodSync(f("server.key"), 0o600);
   if (owner.uid !== undefined) chownSync(f("server.key"), owner.uid, owner.gid!);
   return { ca: f("ca.pem"), cert: f("server.pem"), key: f("server.key") };
@@ -62,10 +106,19 @@ export async function startPostgres(opts: { tls?: boolean } = {}): Promise<TestP
   const bin = binDir();
   const root = userInfo().uid === 0;
   const dir = tempDir("stax-pg-");
-  const user = root ? { uid: Number(execFileSync("id", ["-u", "postgres"]).toString()), gid: Number(execFileSync("id", ["-g", "postgres"]).toString()) } : {};
+  const user = root
+    ? {
+        uid: Number(execFileSync("id", ["-u", "postgres"]).toString()),
+        gid: Number(execFileSync("id", ["-g", "postgres"]).toString()),
+      }
+    : {};
   if (root) chownSync(dir, user.uid!, user.gid!);
   const data = join(dir, "data");
-  execFileSync(join(bin, "initdb"), ["-D", data, "-A", "trust", "-U", "stax", "--no-sync", "-E", "UTF8"], { stdio: "ignore", cwd: dir, ...user });
+  execFileSync(join(bin, "initdb"), ["-D", data, "-A", "trust", "-U", "stax", "--no-sync", "-E", "UTF8"], {
+    stdio: "ignore",
+    cwd: dir,
+    ...user,
+  });
   const port = await freePort();
   const tls = opts.tls ? makeCertificates(dir, user) : undefined;
   const tlsArgs = tls ? ["-c", "ssl=on", "-c", `ssl_cert_file=${tls.cert}`, "-c", `ssl_key_file=${tls.key}`] : [];
@@ -73,7 +126,29 @@ export async function startPostgres(opts: { tls?: boolean } = {}): Promise<TestP
   const url = `postgres://stax:not-the-real-password@127.0.0.1:${port}/postgres${tls ? `?sslmode=verify-full&sslrootcert=${tls.ca}` : ""}`;
   let child: ChildProcess | undefined;
   const start = async () => {
-    child = spawn(join(bin, "postgres"), ["-D", data, "-h", "127.0.0.1", "-p", String(port), "-k", dir, "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off", "-c", "max_connections=200", ...tlsArgs], { stdio: "ignore", cwd: dir, ...user });
+    child = spawn(
+      join(bin, "postgres"),
+      [
+        "-D",
+        data,
+        "-h",
+        "127.0.0.1",
+        "-p",
+        String(port),
+        "-k",
+        dir,
+        "-c",
+        "fsync=off",
+        "-c",
+        "synchronous_commit=off",
+        "-c",
+        "full_page_writes=off",
+        "-c",
+        "max_connections=200",
+        ...tlsArgs,
+      ],
+      { stdio: "ignore", cwd: dir, ...user },
+    );
     for (const t = Date.now(); Date.now() - t < 20_000; await new Promise((r) => setTimeout(r, 50))) {
       const c = new pg.Client({ connectionString: url });
       c.on("error", () => {});

@@ -57,7 +57,10 @@ Promise.all(Array.from({ length: clients }, client)).then((counts) => parentPort
 /** Starts `clients` replays of `runId` in a worker thread; resolves with each one's byte count (-1: incomplete). */
 export function replayClients(url: string, runId: string, clients: number): Promise<number[]> {
   const { hostname, port } = new URL(url);
-  const worker = new Worker(CLIENTS, { eval: true, workerData: { host: hostname, port: Number(port), runId, clients } });
+  const worker = new Worker(CLIENTS, {
+    eval: true,
+    workerData: { host: hostname, port: Number(port), runId, clients },
+  });
   return new Promise<number[]>((resolve, reject) => {
     worker.once("message", (counts: number[]) => resolve(counts));
     worker.once("error", reject);
@@ -89,7 +92,12 @@ export async function replayStorm(url: string, runId: string, clients: number, e
   }
   const counts = await replays;
   const ok = counts.filter((n) => n > 0);
-  return { healthMs, complete: ok.length, seconds: (performance.now() - started) / 1000, bytesEach: ok.length ? ok.reduce((a, b) => a + b, 0) / ok.length : 0 };
+  return {
+    healthMs,
+    complete: ok.length,
+    seconds: (performance.now() - started) / 1000,
+    bytesEach: ok.length ? ok.reduce((a, b) => a + b, 0) / ok.length : 0,
+  };
 }
 
 /** The `p`th percentile of `xs`. */

@@ -14,21 +14,52 @@ import { fixtureCopy, tempDir, until } from "./temp.js";
 export interface TestRunner extends Runner {
   home: string;
   workspace: string;
-  json<T = unknown>(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: T }>;
+  json<T = unknown>(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<{ status: number; body: T }>;
   /** Starts a run and waits for it to complete (via the API). */
   runToEnd(workflow: string, extra?: Record<string, unknown>): Promise<WorkflowRun>;
   /** Polls the run until it is completed; throws after `ms`. */
   waitCompleted(id: string, ms?: number): Promise<WorkflowRun>;
 }
 
-export async function startTestRunner(opts: { workspace?: string; env?: Record<string, string>; maxQueueBytes?: number; host?: string; token?: string; webRoot?: string; home?: string; hostEnv?: Record<string, string | undefined>; port?: number } = {}): Promise<TestRunner> {
+export async function startTestRunner(
+  opts: {
+    workspace?: string;
+    env?: Record<string, string>;
+    maxQueueBytes?: number;
+    host?: string;
+    token?: string;
+    webRoot?: string;
+    home?: string;
+    hostEnv?: Record<string, string | undefined>;
+    port?: number;
+  } = {},
+): Promise<TestRunner> {
   const home = opts.home ?? tempDir("stax-home-");
   // The default workspace: a copy of test/fixtures/runner-api in a git repository of its own.
   const workspace = opts.workspace ?? fixtureCopy("runner-api");
-  const config = loadConfig({ STAX_HOME: home, STAX_PING_INTERVAL_MS: "60000", ...opts.env }, { port: opts.port ?? 0, workspace, host: opts.host });
-  const runner = await startRunner({ config, version: "test", hostEnv: opts.hostEnv ?? process.env, maxQueueBytes: opts.maxQueueBytes, token: opts.token, webRoot: opts.webRoot });
+  const config = loadConfig(
+    { STAX_HOME: home, STAX_PING_INTERVAL_MS: "60000", ...opts.env },
+    { port: opts.port ?? 0, workspace, host: opts.host },
+  );
+  const runner = await startRunner({
+    config,
+    version: "test",
+    hostEnv: opts.hostEnv ?? process.env,
+    maxQueueBytes: opts.maxQueueBytes,
+    token: opts.token,
+    webRoot: opts.webRoot,
+  });
   const json = async <T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
-    const res = await fetch(`${runner.url}${path}`, { method, headers: { ...(body !== undefined ? { "Content-Type": "application/json" } : {}), ...headers }, body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body) });
+    const res = await fetch(`${runner.url}${path}`, {
+      method,
+      headers: { ...(body !== undefined ? { "Content-Type": "application/json" } : {}), ...headers },
+      body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
+    });
     const text = await res.text();
     let parsed: unknown = text;
     try {
@@ -40,10 +71,14 @@ export async function startTestRunner(opts: { workspace?: string; env?: Record<s
   };
   let last: WorkflowRun | undefined;
   const waitCompleted = (id: string, ms = 120_000) =>
-    until(() => `run ${id} to complete (last seen: ${last?.status ?? "nothing"})`, async () => {
-      last = (await json<WorkflowRun>("GET", `/api/runs/${id}`)).body;
-      return last.status === "completed" ? last : undefined;
-    }, ms);
+    until(
+      () => `run ${id} to complete (last seen: ${last?.status ?? "nothing"})`,
+      async () => {
+        last = (await json<WorkflowRun>("GET", `/api/runs/${id}`)).body;
+        return last.status === "completed" ? last : undefined;
+      },
+      ms,
+    );
   const runToEnd = async (workflow: string, extra: Record<string, unknown> = {}) => {
     const created = await json<WorkflowRun>("POST", "/api/runs", { workflow, sandbox: { strategy: "none" }, ...extra });
     if (created.status !== 201) throw new Error(`POST /api/runs: ${created.status} ${JSON.stringify(created.body)}`);
@@ -88,7 +123,11 @@ export function openStream(url: string, path: string, headers: Record<string, st
         if (!b.includes("data: ")) continue;
         const lines = b.split("\n");
         const id = lines.find((l) => l.startsWith("id: "));
-        parsed.push({ id: id ? Number(id.slice(4)) : undefined, event: lines.find((l) => l.startsWith("event: "))?.slice(7) ?? "message", data: JSON.parse(lines.find((l) => l.startsWith("data: "))!.slice(6)) });
+        parsed.push({
+          id: id ? Number(id.slice(4)) : undefined,
+          event: lines.find((l) => l.startsWith("event: "))?.slice(7) ?? "message",
+          data: JSON.parse(lines.find((l) => l.startsWith("data: "))!.slice(6)),
+        });
       }
       pending = pending.slice(end + 2);
       return parsed;
@@ -109,10 +148,16 @@ export function openStream(url: string, path: string, headers: Record<string, st
         headers: res.headers,
         text,
         frames: parse,
-        events: () => parse().filter((f) => f.id !== undefined).map((f) => ({ id: f.id, type: f.event, ...(f.data as object), data: f.data }) as unknown as StoredEvent),
+        events: () =>
+          parse()
+            .filter((f) => f.id !== undefined)
+            .map((f) => ({ id: f.id, type: f.event, ...(f.data as object), data: f.data }) as unknown as StoredEvent),
         waitFor: (pred, ms = 15_000) =>
           new Promise<void>((ok, fail) => {
-            const timer = setTimeout(() => fail(new Error(`timed out waiting; got ${size} bytes:\n${text().slice(-2000)}`)), ms);
+            const timer = setTimeout(
+              () => fail(new Error(`timed out waiting; got ${size} bytes:\n${text().slice(-2000)}`)),
+              ms,
+            );
             checked = 0;
             const check = () => {
               const frames = parse();
@@ -137,7 +182,10 @@ export function openStream(url: string, path: string, headers: Record<string, st
 }
 
 /** A request with full control of the headers (fetch refuses to set `Host`). */
-export function rawRequest(url: string, opts: { method?: string; path: string; headers?: Record<string, string>; body?: string | Buffer }): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+export function rawRequest(
+  url: string,
+  opts: { method?: string; path: string; headers?: Record<string, string>; body?: string | Buffer },
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request(`${url}${opts.path}`, { method: opts.method ?? "GET", headers: opts.headers }, (res) => {
       let body = "";
@@ -162,8 +210,16 @@ export interface ChildRunner {
 }
 
 /** Starts `bin/stax runner start --foreground --port 0` and resolves once `/health` answers. */
-export async function spawnRunner(home: string, workspace: string, env: Record<string, string> = {}): Promise<ChildRunner> {
-  const child = spawn(process.execPath, [STAX_BIN, "runner", "start", "--foreground", "--port", "0", "--workspace", workspace], { env: { ...process.env, STAX_HOME: home, NO_COLOR: "1", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+export async function spawnRunner(
+  home: string,
+  workspace: string,
+  env: Record<string, string> = {},
+): Promise<ChildRunner> {
+  const child = spawn(
+    process.execPath,
+    [STAX_BIN, "runner", "start", "--foreground", "--port", "0", "--workspace", workspace],
+    { env: { ...process.env, STAX_HOME: home, NO_COLOR: "1", ...env }, stdio: ["ignore", "pipe", "pipe"] },
+  );
   let out = "";
   child.stdout!.on("data", (d) => (out += d));
   child.stderr!.on("data", (d) => (out += d));
@@ -175,7 +231,9 @@ export async function spawnRunner(home: string, workspace: string, env: Record<s
     if (existsSync(stateFile)) {
       const state = JSON.parse(readFileSync(stateFile, "utf8")) as { pid: number; url: string };
       if (state.pid === child.pid) {
-        const ok = await fetch(`${state.url}/health`).then((r) => r.ok).catch(() => false);
+        const ok = await fetch(`${state.url}/health`)
+          .then((r) => r.ok)
+          .catch(() => false);
         if (ok) return { url: state.url, child, output: () => out, exited };
       }
     }

@@ -24,7 +24,12 @@ export function tempDir(prefix = "stax-test-"): string {
 
 /** Makes `dir` a git repository of its own with one commit of everything in it. */
 export function gitInit(dir: string): void {
-  const git = (...args: string[]) => execFileSync("git", ["-c", "user.name=stax", "-c", "user.email=stax@example.invalid", "-c", "commit.gpgsign=false", ...args], { cwd: dir, stdio: "ignore" });
+  const git = (...args: string[]) =>
+    execFileSync(
+      "git",
+      ["-c", "user.name=stax", "-c", "user.email=stax@example.invalid", "-c", "commit.gpgsign=false", ...args],
+      { cwd: dir, stdio: "ignore" },
+    );
   git("init", "-q", "-b", "main");
   git("add", "-A");
   git("commit", "-q", "--allow-empty", "-m", "fixture");
@@ -45,12 +50,18 @@ export function fixtureCopy(name: string, opts: { git?: boolean } = {}): string 
  * Polls `probe` until it returns a value other than undefined; throws after `ms` naming what it
  * waited for and the last value seen, so a hang fails the test instead of stalling CI.
  */
-export async function until<T>(what: string | (() => string), probe: () => Promise<T | undefined> | T | undefined, ms = 60_000, every = 30): Promise<T> {
+export async function until<T>(
+  what: string | (() => string),
+  probe: () => Promise<T | undefined> | T | undefined,
+  ms = 60_000,
+  every = 30,
+): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {
     const got = await probe();
     if (got !== undefined) return got;
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${typeof what === "string" ? what : what()}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${ms} ms waiting for ${typeof what === "string" ? what : what()}`);
     await new Promise((r) => setTimeout(r, every));
   }
 }

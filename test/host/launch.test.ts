@@ -16,7 +16,10 @@ import { tempDir } from "../helpers/temp.js";
 
 const setUp = () => {
   const home = tempDir("stax-host-");
-  const config = loadConfig({ STAX_HOME: home, STAX_MAX_JOBS: "3", STAX_PRIVATE_HOME: "1" }, { workspace: tempDir("stax-host-ws-") });
+  const config = loadConfig(
+    { STAX_HOME: home, STAX_MAX_JOBS: "3", STAX_PRIVATE_HOME: "1" },
+    { workspace: tempDir("stax-host-ws-") },
+  );
   return { config, store: openStore(config.dataDir), workDir: join(home, "worker", "w1") };
 };
 
@@ -25,8 +28,12 @@ test("a worker's leg gets the same machine services as a runner's run, from one 
   const env = { GITHUB_TOKEN: "t", PATH: "/usr/bin" };
   const machine = machineHost(config, env);
   const run = hostOptions(runHost(config, store, env), "run1");
-  const leg = hostOptions(storeHost(machine, store, { dataDir: workDir, cacheDir: join(workDir, "cache", "ws"), sharedCache: true }), "run1-leg1");
-  for (const key of ["hostEnv", "toolCache", "privateHome", "cacheLimits"] as const) assert.deepEqual(leg[key], run[key], key);
+  const leg = hostOptions(
+    storeHost(machine, store, { dataDir: workDir, cacheDir: join(workDir, "cache", "ws"), sharedCache: true }),
+    "run1-leg1",
+  );
+  for (const key of ["hostEnv", "toolCache", "privateHome", "cacheLimits"] as const)
+    assert.deepEqual(leg[key], run[key], key);
   assert.equal(leg.privateHome, true);
   assert.equal(leg.toolCache, join(config.home, "tools"));
   assert.equal(leg.actions?.cache, config.actionsCache);
@@ -50,7 +57,11 @@ test("a runner's run shares the process's leg slots and keeps its cache entries 
 
 test("a leg's shared cache lists the entries its workspace's store holds", async () => {
   const { config, store, workDir } = setUp();
-  const host = storeHost(machineHost(config, {}), store, { dataDir: workDir, cacheDir: join(workDir, "cache", "ws"), sharedCache: true });
+  const host = storeHost(machineHost(config, {}), store, {
+    dataDir: workDir,
+    cacheDir: join(workDir, "cache", "ws"),
+    sharedCache: true,
+  });
   await store.blobs.put("cache/entry1/meta.json", Buffer.from(JSON.stringify({ key: "k" })));
   assert.deepEqual([...(await host.sharedCache!.entries())], [["entry1", { key: "k" }]]);
   await store.close();

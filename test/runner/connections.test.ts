@@ -10,7 +10,14 @@ import { test } from "node:test";
 import { startTestRunner, type TestRunner } from "../helpers/runner.js";
 import { until } from "../helpers/temp.js";
 
-const CAPS = { STAX_HEADERS_TIMEOUT_SECONDS: "1", STAX_KEEPALIVE_TIMEOUT_SECONDS: "1", STAX_MAX_CONNECTIONS_PER_CLIENT: "20", STAX_MAX_CONNECTIONS: "30", STAX_MAX_STREAMS_PER_CLIENT: "5", STAX_MAX_STREAMS: "8" };
+const CAPS = {
+  STAX_HEADERS_TIMEOUT_SECONDS: "1",
+  STAX_KEEPALIVE_TIMEOUT_SECONDS: "1",
+  STAX_MAX_CONNECTIONS_PER_CLIENT: "20",
+  STAX_MAX_CONNECTIONS: "30",
+  STAX_MAX_STREAMS_PER_CLIENT: "5",
+  STAX_MAX_STREAMS: "8",
+};
 
 interface Answer {
   status: number;
@@ -24,12 +31,19 @@ function get(r: TestRunner, path: string, from = "127.0.0.1", keepOpen = false):
   const started = performance.now();
   return new Promise((resolve, reject) => {
     const req = request(`${r.url}${path}`, { localAddress: from, agent: false }, (res) => {
-      const answer = { status: res.statusCode ?? 0, retryAfter: res.headers["retry-after"] as string | undefined, ms: performance.now() - started, close: () => req.destroy() };
+      const answer = {
+        status: res.statusCode ?? 0,
+        retryAfter: res.headers["retry-after"] as string | undefined,
+        ms: performance.now() - started,
+        close: () => req.destroy(),
+      };
       if (keepOpen && res.statusCode === 200) return resolve(answer);
       let body = "";
       res.setEncoding("utf8");
       res.on("data", (d: string) => (body += d));
-      res.on("end", () => resolve({ ...answer, code: (JSON.parse(body || "{}") as { error?: { code?: string } }).error?.code }));
+      res.on("end", () =>
+        resolve({ ...answer, code: (JSON.parse(body || "{}") as { error?: { code?: string } }).error?.code }),
+      );
     });
     req.on("error", reject);
     req.end();
@@ -37,21 +51,24 @@ function get(r: TestRunner, path: string, from = "127.0.0.1", keepOpen = false):
 }
 
 /** Connections the runner holds open now. */
-const held = (r: TestRunner) => new Promise<number>((resolve, reject) => r.server.getConnections((err, n) => (err ? reject(err) : resolve(n))));
+const held = (r: TestRunner) =>
+  new Promise<number>((resolve, reject) => r.server.getConnections((err, n) => (err ? reject(err) : resolve(n))));
 
 /** `n` connections from `from` that send the start of a request, never finish its headers, and never read (a slowloris). */
 async function slowClients(r: TestRunner, n: number, from: string): Promise<{ sockets: Socket[] }> {
   const port = Number(new URL(r.url).port);
   const sockets = await Promise.all(
-    Array.from({ length: n }, () =>
-      new Promise<Socket>((resolve, reject) => {
-        const s = connect({ host: "127.0.0.1", port, localAddress: from }, () => {
-          s.write("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ");
-          resolve(s);
-        });
-        s.on("error", () => {});
-        s.once("error", reject);
-      }),
+    Array.from(
+      { length: n },
+      () =>
+        new Promise<Socket>((resolve, reject) => {
+          const s = connect({ host: "127.0.0.1", port, localAddress: from }, () => {
+            s.write("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ");
+            resolve(s);
+          });
+          s.on("error", () => {});
+          s.once("error", reject);
+        }),
     ),
   );
   return { sockets };
@@ -74,10 +91,18 @@ test("connections that never finish their headers are closed within seconds, and
     // the connections, though their clients never read (before: Node's defaults kept them for a
     // minute and more, and a half-closed socket until its client went away).
     let open = -1;
-    await until(() => `the runner to let go of the slow connections (${open} open)`, async () => ((open = await held(r)) === 0 ? true : undefined), 15_000);
+    await until(
+      () => `the runner to let go of the slow connections (${open} open)`,
+      async () => ((open = await held(r)) === 0 ? true : undefined),
+      15_000,
+    );
     const waited = performance.now() - started;
     assert.ok(waited < 10_000, `closed after ${Math.round(waited)} ms`);
-    assert.equal((await get(r, "/health", "127.0.0.2")).status, 200, "the client is served again once its slow connections are gone");
+    assert.equal(
+      (await get(r, "/health", "127.0.0.2")).status,
+      200,
+      "the client is served again once its slow connections are gone",
+    );
   } finally {
     for (const s of slow?.sockets ?? []) s.destroy();
     await r.close();
@@ -93,7 +118,11 @@ test("the connection cap in total holds across clients: a third client is refuse
     assert.equal(third.status, 503);
     assert.equal(third.retryAfter, "5");
     for (const s of held.splice(0, 5)) s.destroy();
-    await until("a free slot", async () => ((await get(r, "/health", "127.0.0.4")).status === 200 ? true : undefined), 10_000);
+    await until(
+      "a free slot",
+      async () => ((await get(r, "/health", "127.0.0.4")).status === 200 ? true : undefined),
+      10_000,
+    );
   } finally {
     for (const s of held) s.destroy();
     await r.close();
@@ -121,12 +150,16 @@ test("SSE streams are counted apart from API requests: a client at its stream ca
     for (let i = 0; i < 3; i++) streams.push(await get(r, "/api/events", "127.0.0.3", true));
     assert.equal((await get(r, "/api/events", "127.0.0.4", true)).status, 503);
     streams.shift()!.close();
-    await until("a free stream slot", async () => {
-      const s = await get(r, "/api/events", "127.0.0.4", true);
-      if (s.status !== 200) return undefined;
-      streams.push(s);
-      return true;
-    }, 10_000);
+    await until(
+      "a free stream slot",
+      async () => {
+        const s = await get(r, "/api/events", "127.0.0.4", true);
+        if (s.status !== 200) return undefined;
+        streams.push(s);
+        return true;
+      },
+      10_000,
+    );
   } finally {
     for (const s of streams) s.close();
     await r.close();

@@ -10,7 +10,11 @@ import { tempDir, until } from "../helpers/temp.js";
 const WORKSPACE = fixtureWorkspace("runner-api");
 
 async function api<T>(r: ChildRunner, method: string, path: string, body?: unknown): Promise<T> {
-  const res = await fetch(`${r.url}${path}`, { method, headers: body ? { "Content-Type": "application/json" } : {}, body: body ? JSON.stringify(body) : undefined });
+  const res = await fetch(`${r.url}${path}`, {
+    method,
+    headers: body ? { "Content-Type": "application/json" } : {},
+    body: body ? JSON.stringify(body) : undefined,
+  });
   const type = res.headers.get("content-type") ?? "";
   return (type.includes("json") ? res.json() : res.text()) as Promise<T>;
 }
@@ -23,41 +27,71 @@ function waitCompleted(r: ChildRunner, id: string): Promise<WorkflowRun> {
 }
 
 /** The worktrees git has registered for the workspace's repository (its own folder first). */
-const worktrees = () => execFileSync("git", ["worktree", "list", "--porcelain"], { cwd: WORKSPACE, encoding: "utf8" }).split("\n").filter((l) => l.startsWith("worktree "));
+const worktrees = () =>
+  execFileSync("git", ["worktree", "list", "--porcelain"], { cwd: WORKSPACE, encoding: "utf8" })
+    .split("\n")
+    .filter((l) => l.startsWith("worktree "));
 
 test("kill -9 of the runner mid-run, ten times: each interrupted run is marked cancelled with every line it logged, older runs untouched, no worktree of its legs left registered", async () => {
   const home = tempDir("stax-crash-");
   let r = await spawnRunner(home, WORKSPACE);
   try {
-    const old = await waitCompleted(r, (await api<WorkflowRun>(r, "POST", "/api/runs", { workflow: "two-jobs", sandbox: { strategy: "none" } })).id);
+    const old = await waitCompleted(
+      r,
+      (await api<WorkflowRun>(r, "POST", "/api/runs", { workflow: "two-jobs", sandbox: { strategy: "none" } })).id,
+    );
     const oldLog = await api<string>(r, "GET", `/api/runs/${old.id}/logs`);
     assert.equal(old.conclusion, "success");
     const interrupted: { id: string; seen: string[] }[] = [];
     for (let round = 1; round <= 10; round++) {
       const s = await openStream(r.url, "/api/events");
-      const run = await api<WorkflowRun>(r, "POST", "/api/runs", { workflow: "chatty", inputs: { lines: "100000", every: "50", pause: "10" }, sandbox: { strategy: "none" } });
+      const run = await api<WorkflowRun>(r, "POST", "/api/runs", {
+        workflow: "chatty",
+        inputs: { lines: "100000", every: "50", pause: "10" },
+        sandbox: { strategy: "none" },
+      });
       const target = 100 + round * 37;
       await s.waitFor((f) => f.event === "step.log" && (f.data as { line: string }).line === `line ${target}\n`);
       r.child.kill("SIGKILL");
       await r.exited;
       await s.closed;
       // Every line a client saw was committed before it was sent, so all of them must survive.
-      const seen = s.events().filter((e) => e.type === "step.log" && e.runId === run.id).map((e) => (e.data as { line: string }).line);
+      const seen = s
+        .events()
+        .filter((e) => e.type === "step.log" && e.runId === run.id)
+        .map((e) => (e.data as { line: string }).line);
       assert.ok(seen.length >= target);
       interrupted.push({ id: run.id, seen });
 
       assert.equal(worktrees().length, 2, `round ${round}: the killed run's leg had a worktree of its own`);
       r = await spawnRunner(home, WORKSPACE);
-      assert.deepEqual(worktrees(), [`worktree ${WORKSPACE}`], `round ${round}: the restart removed the killed leg's worktree`);
+      assert.deepEqual(
+        worktrees(),
+        [`worktree ${WORKSPACE}`],
+        `round ${round}: the restart removed the killed leg's worktree`,
+      );
       const after = await api<WorkflowRun>(r, "GET", `/api/runs/${run.id}`);
       assert.equal(after.status, "completed", `round ${round}`);
       assert.equal(after.conclusion, "cancelled");
       assert.ok(after.completedAt);
-      assert.deepEqual(after.jobs.map((j) => [j.status, j.conclusion]), [["completed", "cancelled"]]);
-      assert.deepEqual(after.jobs[0].steps.map((st) => [st.status, st.conclusion]), [["completed", "cancelled"]]);
+      assert.deepEqual(
+        after.jobs.map((j) => [j.status, j.conclusion]),
+        [["completed", "cancelled"]],
+      );
+      assert.deepEqual(
+        after.jobs[0].steps.map((st) => [st.status, st.conclusion]),
+        [["completed", "cancelled"]],
+      );
       const log = await api<string>(r, "GET", `/api/runs/${run.id}/logs`);
-      const lines = log.split("\n").filter((l) => l.startsWith("line ")).map((l) => `${l}\n`);
-      assert.deepEqual(lines.slice(0, seen.length), seen, `round ${round}: every line seen before the crash is kept, in order`);
+      const lines = log
+        .split("\n")
+        .filter((l) => l.startsWith("line "))
+        .map((l) => `${l}\n`);
+      assert.deepEqual(
+        lines.slice(0, seen.length),
+        seen,
+        `round ${round}: every line seen before the crash is kept, in order`,
+      );
       assert.ok(log.endsWith(INTERRUPTED_LINE), `round ${round}: the log says the runner stopped`);
       const replay = await openStream(r.url, `/api/events?since=0&runId=${run.id}`);
       await replay.waitFor((f) => f.event === "run.completed");
@@ -66,7 +100,11 @@ test("kill -9 of the runner mid-run, ten times: each interrupted run is marked c
       assert.equal(new Set(ids).size, ids.length, "a replay of the interrupted run has no event twice");
     }
     // Older runs, the first one and every earlier round's, are exactly as they were.
-    const { lastEventId: _now, ...oldNow } = await api<WorkflowRun & { lastEventId: number }>(r, "GET", `/api/runs/${old.id}`);
+    const { lastEventId: _now, ...oldNow } = await api<WorkflowRun & { lastEventId: number }>(
+      r,
+      "GET",
+      `/api/runs/${old.id}`,
+    );
     const { lastEventId: _then, ...oldThen } = old as WorkflowRun & { lastEventId?: number };
     assert.deepEqual(oldNow, oldThen);
     assert.equal(await api<string>(r, "GET", `/api/runs/${old.id}/logs`), oldLog);
@@ -77,9 +115,16 @@ test("kill -9 of the runner mid-run, ten times: each interrupted run is marked c
     }
     const runs = await api<WorkflowRun[]>(r, "GET", "/api/runs?limit=100");
     assert.equal(runs.length, 11);
-    assert.deepEqual(runs.map((x) => x.number), [11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1], "numbers continue after each crash");
+    assert.deepEqual(
+      runs.map((x) => x.number),
+      [11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1],
+      "numbers continue after each crash",
+    );
     // The runner still runs workflows after all that.
-    const fresh = await waitCompleted(r, (await api<WorkflowRun>(r, "POST", "/api/runs", { workflow: "two-jobs", sandbox: { strategy: "none" } })).id);
+    const fresh = await waitCompleted(
+      r,
+      (await api<WorkflowRun>(r, "POST", "/api/runs", { workflow: "two-jobs", sandbox: { strategy: "none" } })).id,
+    );
     assert.equal(fresh.conclusion, "success");
     assert.equal(fresh.number, 12);
   } finally {
@@ -90,14 +135,22 @@ test("kill -9 of the runner mid-run, ten times: each interrupted run is marked c
 
 test("a runner started while an in-process `stax run` of the workspace is going leaves that run alone (no false crash recovery); a cancel through the runner reaches it through the store", async () => {
   const home = tempDir("stax-owner-");
-  const local = spawn(process.execPath, [STAX_BIN, "run", "slow", "--workspace", WORKSPACE], { env: { ...process.env, STAX_HOME: home, NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] });
+  const local = spawn(process.execPath, [STAX_BIN, "run", "slow", "--workspace", WORKSPACE], {
+    env: { ...process.env, STAX_HOME: home, NO_COLOR: "1" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   // Listened for from the start: the process may end before the test gets to wait for it.
   const closed = new Promise<number | null>((res) => local.once("close", res));
   let out = "";
   local.stdout.on("data", (d: Buffer) => (out += d.toString()));
   let r: ChildRunner | undefined;
   try {
-    await until(() => `stax run to start (its output: ${out})`, () => (out.includes("started") ? true : undefined), 15_000, 50);
+    await until(
+      () => `stax run to start (its output: ${out})`,
+      () => (out.includes("started") ? true : undefined),
+      15_000,
+      50,
+    );
     r = await spawnRunner(home, WORKSPACE);
     const [run] = await api<WorkflowRun[]>(r, "GET", "/api/runs");
     assert.equal(run.status, "in_progress", "the in-process run is not taken for an interrupted one");

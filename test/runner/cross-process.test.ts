@@ -15,7 +15,10 @@ const WORKSPACE = fixtureWorkspace("runner-api");
 test("a runner streams live the events of a `stax run --local` in another process: every line within 1 s of being printed (median ≤ 200 ms), ids without gap or duplicate, and its cancel stops that run", async () => {
   const home = tempDir("stax-xproc-");
   const r = await spawnRunner(home, WORKSPACE);
-  const local = spawn(process.execPath, [STAX_BIN, "run", "ticker", "--local", "--workspace", WORKSPACE], { env: { ...process.env, STAX_HOME: home, NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] });
+  const local = spawn(process.execPath, [STAX_BIN, "run", "ticker", "--local", "--workspace", WORKSPACE], {
+    env: { ...process.env, STAX_HOME: home, NO_COLOR: "1" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   // Listened for from the start: the process may end before the test gets to wait for it.
   const closed = new Promise<number | null>((res) => local.once("close", res));
   try {
@@ -31,7 +34,11 @@ test("a runner streams live the events of a `stax run --local` in another proces
       }
       return false;
     });
-    const cancelled = await fetch(`${r.url}/api/runs/${runId}/cancel`, { method: "POST", headers: { "Content-Type": "application/json" }, body: "{}" });
+    const cancelled = await fetch(`${r.url}/api/runs/${runId}/cancel`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: "{}",
+    });
     assert.equal(cancelled.status, 200);
     await live.waitFor((f) => f.event === "run.completed");
     const exit = await closed;
@@ -45,7 +52,11 @@ test("a runner streams live the events of a `stax run --local` in another proces
     await replay.waitFor((f) => f.event === "run.completed");
     const all = replay.events();
     const fromFirstSeen = all.filter((e) => e.id >= seen[0].id).map((e) => e.id);
-    assert.deepEqual(seen.map((e) => e.id), fromFirstSeen, "live ids are exactly the stored ones from where it joined: no gap, no duplicate");
+    assert.deepEqual(
+      seen.map((e) => e.id),
+      fromFirstSeen,
+      "live ids are exactly the stored ones from where it joined: no gap, no duplicate",
+    );
     const run = all.find((e) => e.type === "run.completed")!.data as { run: WorkflowRun };
     assert.equal(run.run.conclusion, "cancelled");
     live.close();

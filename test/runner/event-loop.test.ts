@@ -18,7 +18,18 @@ function bigWorkspace(): string {
   mkdirSync(join(ws, ".github", "workflows"), { recursive: true });
   writeFileSync(
     join(ws, ".github", "workflows", "copy.yml"),
-    ["on: push", "jobs:", "  copy:", "    runs-on: ubuntu-latest", "    steps:", "      - uses: actions/checkout@v4", "        with:", "          path: again", `      - run: test -f again/data/d${(FILES - 1) % 100}/f${FILES - 1}.txt`, ""].join("\n"),
+    [
+      "on: push",
+      "jobs:",
+      "  copy:",
+      "    runs-on: ubuntu-latest",
+      "    steps:",
+      "      - uses: actions/checkout@v4",
+      "        with:",
+      "          path: again",
+      `      - run: test -f again/data/d${(FILES - 1) % 100}/f${FILES - 1}.txt`,
+      "",
+    ].join("\n"),
   );
   const chunk = "x".repeat(2048);
   for (let i = 0; i < 100; i++) mkdirSync(join(ws, "data", `d${i}`), { recursive: true });
@@ -43,12 +54,20 @@ test("SSE pings keep flowing while a run copies a large workspace (a copy sandbo
       worst = Math.max(worst, Date.now() - last);
       last = Date.now();
     }, 5);
-    const created = await r.json<WorkflowRun>("POST", "/api/runs", { workflow: "copy", sandbox: { strategy: "copy" }, workspaces: { bind: true } });
+    const created = await r.json<WorkflowRun>("POST", "/api/runs", {
+      workflow: "copy",
+      sandbox: { strategy: "copy" },
+      workspaces: { bind: true },
+    });
     assert.equal(created.status, 201, JSON.stringify(created.body));
     await s.waitFor((f) => f.event === "run.completed", 120_000);
     clearInterval(watch);
     const run = (s.frames().find((f) => f.event === "run.completed")!.data as { run: WorkflowRun }).run;
-    const log = s.frames().filter((f) => f.event === "step.log").map((f) => (f.data as { line: string }).line).join("");
+    const log = s
+      .frames()
+      .filter((f) => f.event === "step.log")
+      .map((f) => (f.data as { line: string }).line)
+      .join("");
     assert.equal(run.conclusion, "success", log);
     console.log(`longest gap between SSE bytes: ${worst} ms`);
     assert.ok(worst < 1000, `the SSE stream stalled ${worst} ms while the run copied files`);

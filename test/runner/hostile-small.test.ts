@@ -16,13 +16,23 @@ const mode = (p: string) => (statSync(p).mode & 0o777).toString(8);
 test("a repeated query parameter (limit=5&limit=abc) is a 400 with a code, not read as its first value", async () => {
   const r = await startTestRunner();
   try {
-    for (const path of ["/api/runs?limit=5&limit=abc", "/api/runs?limit=5&limit=5", "/api/runs?status=success&status=failure", "/api/events?since=0&since=1", "/health?x=1&x=2"]) {
+    for (const path of [
+      "/api/runs?limit=5&limit=abc",
+      "/api/runs?limit=5&limit=5",
+      "/api/runs?status=success&status=failure",
+      "/api/events?since=0&since=1",
+      "/health?x=1&x=2",
+    ]) {
       const res = await r.json<ApiErrorBody>("GET", path);
       assert.equal(res.status, 400, path);
       assert.equal(res.body.error.code, "BAD_REQUEST", path);
       assert.match(res.body.error.message, /given more than once/, path);
     }
-    assert.equal((await r.json("GET", "/api/runs?limit=5&status=success")).status, 200, "distinct parameters still work");
+    assert.equal(
+      (await r.json("GET", "/api/runs?limit=5&status=success")).status,
+      200,
+      "distinct parameters still work",
+    );
     assert.equal((await r.json("GET", "/api/runs?limit=abc")).status, 400, "a malformed one is still refused");
   } finally {
     await r.close();
@@ -50,11 +60,17 @@ test("sandboxes and job checkouts are 0700 with files readable by their owner al
   mkdirSync(join(ws, ".github", "workflows"), { recursive: true });
   writeFileSync(join(ws, "notes.txt"), "private\n");
   writeFileSync(join(ws, "build.sh"), "echo hi\n", { mode: 0o755 });
-  writeFileSync(join(ws, ".github", "workflows", "look.yml"), "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo \"WS=$GITHUB_WORKSPACE\"\n");
+  writeFileSync(
+    join(ws, ".github", "workflows", "look.yml"),
+    'on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo "WS=$GITHUB_WORKSPACE"\n',
+  );
   const copyWs = join(tempDir("stax-private-"), "plain");
   mkdirSync(join(copyWs, ".github", "workflows"), { recursive: true });
   writeFileSync(join(copyWs, "notes.txt"), "private\n");
-  writeFileSync(join(copyWs, ".github", "workflows", "look.yml"), "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo \"WS=$GITHUB_WORKSPACE\"\n");
+  writeFileSync(
+    join(copyWs, ".github", "workflows", "look.yml"),
+    'on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo "WS=$GITHUB_WORKSPACE"\n',
+  );
   gitInit(ws);
   try {
     for (const workspace of [ws, copyWs]) {
@@ -104,12 +120,21 @@ test("GET /api/workflows with 155 bad files answers in seconds, parses each file
     // parser walk 3,000 levels of nesting for a second per file), 30–60 s on this loaded one.
     const cold = await list();
     assert.ok(cold.ms < 20_000, `the first listing took ${Math.round(cold.ms)} ms`);
-    assert.ok(cold.body.every((w) => w.errors?.length), "every file is listed with its errors");
+    assert.ok(
+      cold.body.every((w) => w.errors?.length),
+      "every file is listed with its errors",
+    );
     const warm = await list();
-    assert.ok(warm.ms < 1500, `a listing of unchanged files took ${Math.round(warm.ms)} ms (the first: ${Math.round(cold.ms)} ms)`);
+    assert.ok(
+      warm.ms < 1500,
+      `a listing of unchanged files took ${Math.round(warm.ms)} ms (the first: ${Math.round(cold.ms)} ms)`,
+    );
     // A file that changes is read again.
     const changed = join(dir, "005-timeout-zero.yml");
-    writeFileSync(changed, "name: fixed\non: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo\n");
+    writeFileSync(
+      changed,
+      "name: fixed\non: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo\n",
+    );
     const after = await list();
     const fixed = after.body.find((w) => w.fileName === "005-timeout-zero.yml");
     assert.equal(fixed?.name, "fixed");

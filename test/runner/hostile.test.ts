@@ -18,7 +18,8 @@ function workspace(files: Record<string, string>): string {
   return dir;
 }
 
-const job = (steps: string[], extra = "") => `on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n${extra}    steps:\n${steps.map((s) => `      - ${s}\n`).join("")}`;
+const job = (steps: string[], extra = "") =>
+  `on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n${extra}    steps:\n${steps.map((s) => `      - ${s}\n`).join("")}`;
 const mode = (p: string) => (statSync(p).mode & 0o777).toString(8);
 
 async function log(r: TestRunner, run: WorkflowRun): Promise<string> {
@@ -27,21 +28,35 @@ async function log(r: TestRunner, run: WorkflowRun): Promise<string> {
 
 test("a step's environment holds the host's allow-listed variables and none of stax's own configuration", async () => {
   const ws = workspace({ "env.yml": job(["run: env"]) });
-  const hostEnv = { ...process.env, STAX_TOKEN: "tok-1f2e3d", STAX_SECRETS_KEY: "key-0123456789abcdef", STAX_HOME: "/somewhere", DATABASE_PASSWORD: "hunter2", LC_ALL: "C.UTF-8" };
+  const hostEnv = {
+    ...process.env,
+    STAX_TOKEN: "tok-1f2e3d",
+    STAX_SECRETS_KEY: "key-0123456789abcdef",
+    STAX_HOME: "/somewhere",
+    DATABASE_PASSWORD: "hunter2",
+    LC_ALL: "C.UTF-8",
+  };
   const r = await startTestRunner({ workspace: ws, hostEnv });
   try {
     const run = await r.runToEnd("env");
     assert.equal(run.conclusion, "success");
     const text = await log(r, run);
-    for (const leak of ["tok-1f2e3d", "key-0123456789abcdef", "STAX_", "hunter2", "DATABASE_PASSWORD"]) assert.ok(!text.includes(leak), `a step sees ${leak}`);
-    for (const kept of ["PATH=", "HOME=", "LC_ALL=C.UTF-8", "GITHUB_WORKSPACE=", "RUNNER_TEMP="]) assert.ok(text.includes(kept), `a step sees ${kept}`);
+    for (const leak of ["tok-1f2e3d", "key-0123456789abcdef", "STAX_", "hunter2", "DATABASE_PASSWORD"])
+      assert.ok(!text.includes(leak), `a step sees ${leak}`);
+    for (const kept of ["PATH=", "HOME=", "LC_ALL=C.UTF-8", "GITHUB_WORKSPACE=", "RUNNER_TEMP="])
+      assert.ok(text.includes(kept), `a step sees ${kept}`);
   } finally {
     await r.close();
   }
 });
 
 test("run temp folders live in the data folder (0700, files 0600), are removed at the end of a run, and those a crash left are removed at the next start", async () => {
-  const ws = workspace({ "temp.yml": job(['run: echo "TEMP=$RUNNER_TEMP"; echo "x=1" >> "$GITHUB_ENV"; stat -c "%a %n" "$RUNNER_TEMP/../.." "$GITHUB_ENV" "$GITHUB_EVENT_PATH" "$0"', "run: echo done"]) });
+  const ws = workspace({
+    "temp.yml": job([
+      'run: echo "TEMP=$RUNNER_TEMP"; echo "x=1" >> "$GITHUB_ENV"; stat -c "%a %n" "$RUNNER_TEMP/../.." "$GITHUB_ENV" "$GITHUB_EVENT_PATH" "$0"',
+      "run: echo done",
+    ]),
+  });
   const home = tempDir("stax-home-");
   const dataDir = workspaceDataDir(home, ws);
   const left = join(dataDir, "tmp", "deadbeef");
@@ -126,7 +141,12 @@ test("an artifact whose files are gone is a 410 with a code and no path", async 
 });
 
 test("deleting a run while its folder artifact downloads as a zip ends that download and never kills the runner", async () => {
-  const ws = workspace({ "big.yml": job(['run: mkdir -p "$RUNNER_TEMP/big" && for i in 1 2 3 4; do head -c 3000000 /dev/urandom > "$RUNNER_TEMP/big/f$i.bin"; done', "uses: actions/upload-artifact@v4\n        with:\n          name: big\n          path: ${{ runner.temp }}/big"]) });
+  const ws = workspace({
+    "big.yml": job([
+      'run: mkdir -p "$RUNNER_TEMP/big" && for i in 1 2 3 4; do head -c 3000000 /dev/urandom > "$RUNNER_TEMP/big/f$i.bin"; done',
+      "uses: actions/upload-artifact@v4\n        with:\n          name: big\n          path: ${{ runner.temp }}/big",
+    ]),
+  });
   const r = await startTestRunner({ workspace: ws });
   try {
     const run = await r.runToEnd("big");
@@ -141,7 +161,10 @@ test("deleting a run while its folder artifact downloads as a zip ends that down
           // Paused at the first bytes, so the zip has not opened its later files when the run goes.
           res.pause();
           deleted = r.json("DELETE", `/api/runs/${run.id}`).then((d) => d.status);
-          void deleted.then(() => res.resume(), () => res.resume());
+          void deleted.then(
+            () => res.resume(),
+            () => res.resume(),
+          );
         });
         res.on("data", (c: Buffer) => (bytes += c.length));
         res.on("end", () => resolve("end"));
@@ -183,7 +206,11 @@ test("the workflow list answers with an alias bomb and other hostile files among
   const good = job(["run: echo ok"]);
   // Valid, but seconds of parsing: the list must parse it off the runner's thread.
   const wide = `on: push\njobs:\n${Array.from({ length: 2500 }, (_, i) => `  j${i}:\n    runs-on: x\n    steps:\n      - run: a\n`).join("")}`;
-  const ws = workspace({ "good.yml": good, "wide.yml": wide, ...Object.fromEntries(HOSTILE_WORKFLOWS.map((h) => [h.file, h.text])) });
+  const ws = workspace({
+    "good.yml": good,
+    "wide.yml": wide,
+    ...Object.fromEntries(HOSTILE_WORKFLOWS.map((h) => [h.file, h.text])),
+  });
   const r = await startTestRunner({ workspace: ws });
   try {
     const list = r.json<{ fileName: string; errors?: unknown[] }[]>("GET", "/api/workflows");
@@ -198,7 +225,8 @@ test("the workflow list answers with an alias bomb and other hostile files among
     const res = await list;
     assert.equal(res.status, 200);
     assert.equal(res.body.length, HOSTILE_WORKFLOWS.length + 2);
-    for (const w of res.body) assert.equal(!!w.errors?.length, w.fileName !== "good.yml" && w.fileName !== "wide.yml", w.fileName);
+    for (const w of res.body)
+      assert.equal(!!w.errors?.length, w.fileName !== "good.yml" && w.fileName !== "wide.yml", w.fileName);
     assert.ok(worst < 1500, `/health waited ${worst} ms`);
   } finally {
     await r.close();
@@ -206,20 +234,28 @@ test("the workflow list answers with an alias bomb and other hostile files among
 });
 
 test("a runner runs at most STAX_MAX_JOBS job legs at once and queues the rest visibly", async () => {
-  const jobs = Array.from({ length: 6 }, (_, i) => `  j${i}:\n    runs-on: ubuntu-latest\n    steps:\n      - run: sleep 0.4\n`).join("");
+  const jobs = Array.from(
+    { length: 6 },
+    (_, i) => `  j${i}:\n    runs-on: ubuntu-latest\n    steps:\n      - run: sleep 0.4\n`,
+  ).join("");
   const ws = workspace({ "wide.yml": `on: push\njobs:\n${jobs}` });
   const r = await startTestRunner({ workspace: ws, env: { STAX_MAX_JOBS: "2" } });
   try {
     const created = await r.json<WorkflowRun>("POST", "/api/runs", { workflow: "wide", sandbox: { strategy: "none" } });
     let most = 0;
     let sawQueued = false;
-    const run = await until(`run ${created.body.id} to complete`, async () => {
-      const run = (await r.json<WorkflowRun>("GET", `/api/runs/${created.body.id}`)).body;
-      const running = run.jobs.filter((j) => j.status === "in_progress").length;
-      most = Math.max(most, running);
-      if (running > 0 && run.jobs.some((j) => j.status === "queued")) sawQueued = true;
-      return run.status === "completed" ? run : undefined;
-    }, 120_000, 20);
+    const run = await until(
+      `run ${created.body.id} to complete`,
+      async () => {
+        const run = (await r.json<WorkflowRun>("GET", `/api/runs/${created.body.id}`)).body;
+        const running = run.jobs.filter((j) => j.status === "in_progress").length;
+        most = Math.max(most, running);
+        if (running > 0 && run.jobs.some((j) => j.status === "queued")) sawQueued = true;
+        return run.status === "completed" ? run : undefined;
+      },
+      120_000,
+      20,
+    );
     assert.equal(run.conclusion, "success");
     assert.ok(most <= 2, `${most} legs ran at once`);
     assert.ok(sawQueued, "legs waiting for a slot show as queued");
@@ -261,24 +297,39 @@ test("sandboxes are created without blocking the runner: /health answers while g
 });
 
 test("STAX_MAX_JOBS and --max-jobs are validated at start-up, naming the variable", () => {
-  for (const [env, flags, name] of [[{ STAX_MAX_JOBS: "0" }, {}, "STAX_MAX_JOBS"], [{ STAX_MAX_JOBS: "lots" }, {}, "STAX_MAX_JOBS"], [{}, { maxJobs: "-1" }, "--max-jobs"]] as const) {
-    assert.throws(() => loadConfig(env, flags), (err: unknown) => err instanceof StaxError && err.code === "CONFIG_INVALID" && err.message.includes(name));
+  for (const [env, flags, name] of [
+    [{ STAX_MAX_JOBS: "0" }, {}, "STAX_MAX_JOBS"],
+    [{ STAX_MAX_JOBS: "lots" }, {}, "STAX_MAX_JOBS"],
+    [{}, { maxJobs: "-1" }, "--max-jobs"],
+  ] as const) {
+    assert.throws(
+      () => loadConfig(env, flags),
+      (err: unknown) => err instanceof StaxError && err.code === "CONFIG_INVALID" && err.message.includes(name),
+    );
   }
   assert.equal(loadConfig({ STAX_MAX_JOBS: "3" }).maxJobs, 3);
   assert.ok(loadConfig({}).maxJobs >= 4);
 });
 
 test("stopping the runner (SIGTERM) during a 1,000-job run takes well under seconds: legs still queued for a slot do not start", async () => {
-  const jobs = Array.from({ length: 1000 }, (_, i) => `  j${i}:\n    runs-on: ubuntu-latest\n    steps:\n      - run: sleep 30\n`).join("");
+  const jobs = Array.from(
+    { length: 1000 },
+    (_, i) => `  j${i}:\n    runs-on: ubuntu-latest\n    steps:\n      - run: sleep 30\n`,
+  ).join("");
   const ws = workspace({ "huge.yml": `on: push\njobs:\n${jobs}` });
   const r = await startTestRunner({ workspace: ws, env: { STAX_MAX_JOBS: "4" } });
   let closed = false;
   try {
     const created = await r.json<WorkflowRun>("POST", "/api/runs", { workflow: "huge", sandbox: { strategy: "none" } });
-    await until("4 legs in progress", async () => {
-      const run = (await r.json<WorkflowRun>("GET", `/api/runs/${created.body.id}`)).body;
-      return run.jobs.filter((j) => j.status === "in_progress").length === 4 ? true : undefined;
-    }, 60_000, 50);
+    await until(
+      "4 legs in progress",
+      async () => {
+        const run = (await r.json<WorkflowRun>("GET", `/api/runs/${created.body.id}`)).body;
+        return run.jobs.filter((j) => j.status === "in_progress").length === 4 ? true : undefined;
+      },
+      60_000,
+      50,
+    );
     const started = Date.now();
     await r.close();
     closed = true;

@@ -55,7 +55,10 @@ test("events committed while a subscriber's replay read is in flight reach it af
     await store.events.append([line(13)]);
     // The stream is in id order: a duplicate of any earlier event would come before 13.
     await stream.waitFor((f) => f.id === 13, 5000);
-    assert.deepEqual(stream.events().map((e) => e.id), Array.from({ length: 13 }, (_, i) => i + 1));
+    assert.deepEqual(
+      stream.events().map((e) => e.id),
+      Array.from({ length: 13 }, (_, i) => i + 1),
+    );
     stream.close();
   } finally {
     hub.close();
@@ -67,7 +70,11 @@ test("events committed while a subscriber's replay read is in flight reach it af
 test("a subscriber resuming within the newest batches is served from memory, from just after its Last-Event-ID; an older resume reads the store", async () => {
   const store = openStore(tempDir("stax-hub-"));
   let reads = 0;
-  const counted: EventLog = { ...store.events, delivered: () => store.events.delivered(), readSince: (since, q) => (reads++, store.events.readSince(since, q)) };
+  const counted: EventLog = {
+    ...store.events,
+    delivered: () => store.events.delivered(),
+    readSince: (since, q) => (reads++, store.events.readSince(since, q)),
+  };
   const hub = new EventHub(counted, { maxQueueBytes: 128 * 1024, pingIntervalMs: 60_000 });
   store.events.onCommit((b) => hub.publish(b));
   const server = createServer((req, res) => {
@@ -91,12 +98,18 @@ test("a subscriber resuming within the newest batches is served from memory, fro
     await resumed.waitFor((f) => f.id === 10_000);
     await store.events.append([line(10_001)]);
     await resumed.waitFor((f) => f.id === 10_001);
-    assert.deepEqual(resumed.events().map((e) => e.id), Array.from({ length: 51 }, (_, i) => 9951 + i));
+    assert.deepEqual(
+      resumed.events().map((e) => e.id),
+      Array.from({ length: 51 }, (_, i) => 9951 + i),
+    );
     assert.equal(reads, 0, "the store was not read");
     // 10,000 lines are more than the 256 KiB kept: a resume from the start reads the store.
     const old = await openStream(url, "/", { "Last-Event-ID": "0" });
     await old.waitFor((f) => f.id === 10_001);
-    assert.deepEqual(old.events().map((e) => e.id), Array.from({ length: 10_001 }, (_, i) => i + 1));
+    assert.deepEqual(
+      old.events().map((e) => e.id),
+      Array.from({ length: 10_001 }, (_, i) => i + 1),
+    );
     assert.ok(reads > 0);
     for (const s of [live, resumed, old]) s.close();
   } finally {

@@ -11,7 +11,8 @@ import { openStore } from "../../src/store/index.js";
 import { SqliteDb } from "../../src/store/sqlite-db.js";
 import { tempDir } from "../helpers/temp.js";
 
-const line = (text: string) => makeEvent("step.log", { runId: "run1", jobId: "build", stepNumber: 1, line: `${text}\n` });
+const line = (text: string) =>
+  makeEvent("step.log", { runId: "run1", jobId: "build", stepNumber: 1, line: `${text}\n` });
 
 test("a step's lines come back with the time their batch was stored; lines of a store from before the times have none", async () => {
   const dir = join(tempDir("stax-log-times-"), "ws");
@@ -19,7 +20,9 @@ test("a step's lines come back with the time their batch was stored; lines of a 
   await openStore(dir).close();
   const db = SqliteDb.open(join(dir, "stax.db"), 5000);
   db.exec("ALTER TABLE log_chunks DROP COLUMN written_at");
-  db.prepare("INSERT INTO log_chunks (first_id, last_id, workspace, run_id, job_id, step_number, first_line, n, lines) VALUES (1, 2, 'ws', 'run1', 'build', 1, 0, 2, ?)").run(JSON.stringify(["old 1\n", "old 2\n"]));
+  db.prepare(
+    "INSERT INTO log_chunks (first_id, last_id, workspace, run_id, job_id, step_number, first_line, n, lines) VALUES (1, 2, 'ws', 'run1', 'build', 1, 0, 2, ?)",
+  ).run(JSON.stringify(["old 1\n", "old 2\n"]));
   db.prepare("INSERT INTO meta (key, value) VALUES ('event_id', '2')").run();
   db.pragma("user_version = 3");
   db.close();
@@ -36,7 +39,14 @@ test("a step's lines come back with the time their batch was stored; lines of a 
 
     const page = await store.logs.page("run1", "build", 1, 0, 10);
     assert.equal(page.total, 5);
-    assert.deepEqual(page.lines.slice(0, 2), [{ n: 1, text: "old 1\n" }, { n: 2, text: "old 2\n" }], "old lines have no `t` at all");
+    assert.deepEqual(
+      page.lines.slice(0, 2),
+      [
+        { n: 1, text: "old 1\n" },
+        { n: 2, text: "old 2\n" },
+      ],
+      "old lines have no `t` at all",
+    );
     const [a, b, c] = page.lines.slice(2);
     assert.deepEqual([a.text, b.text, c.text], ["new 3\n", "new 4\n", "new 5\n"]);
     assert.ok(a.t !== undefined && a.t >= before && a.t <= between, `t ${a.t} within the first append`);

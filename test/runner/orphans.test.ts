@@ -8,28 +8,36 @@ import { spawnRunner } from "../helpers/runner.js";
 import { tempDir, until } from "../helpers/temp.js";
 import { LEAVE_150, marked } from "../helpers/orphans.js";
 
-test("after the runner stops on SIGTERM mid-job, none of the 150 processes the job's step left behind (setsid, double forks) is alive", { skip: !existsSync("/proc/self/environ") && "needs /proc (Linux)" }, async () => {
-  const mark = randomUUID();
-  const ws = tempDir("stax-orphans-");
-  const ready = join(ws, "ready");
-  mkdirSync(join(ws, ".github", "workflows"), { recursive: true });
-  writeFileSync(
-    join(ws, ".github", "workflows", "bg.yml"),
-    `on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    env:\n      ORPHAN_MARK: ${mark}\n    steps:\n      - run: |\n          ${LEAVE_150}\n          touch "${ready}"\n          sleep 600\n`,
-  );
-  const home = tempDir("stax-home-");
-  const r = await spawnRunner(home, ws);
-  try {
-    const res = await fetch(`${r.url}/api/runs`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ workflow: "bg", sandbox: { strategy: "none" } }) });
-    const run = (await res.json()) as WorkflowRun;
-    assert.ok(run.id, JSON.stringify(run));
-    await until("the step started its 150 sleeps", () => existsSync(ready) || undefined, 120_000);
-    assert.ok(marked(mark).length >= 150, `${marked(mark).length} marked processes`);
-    r.child.kill("SIGTERM");
-    assert.equal(await r.exited, 0, r.output());
-    assert.deepEqual(marked(mark), [], "none is alive after the runner stopped");
-  } finally {
-    for (const pid of marked(mark)) process.kill(pid, "SIGKILL");
-    if (r.child.exitCode === null) r.child.kill("SIGKILL");
-  }
-});
+test(
+  "after the runner stops on SIGTERM mid-job, none of the 150 processes the job's step left behind (setsid, double forks) is alive",
+  { skip: !existsSync("/proc/self/environ") && "needs /proc (Linux)" },
+  async () => {
+    const mark = randomUUID();
+    const ws = tempDir("stax-orphans-");
+    const ready = join(ws, "ready");
+    mkdirSync(join(ws, ".github", "workflows"), { recursive: true });
+    writeFileSync(
+      join(ws, ".github", "workflows", "bg.yml"),
+      `on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    env:\n      ORPHAN_MARK: ${mark}\n    steps:\n      - run: |\n          ${LEAVE_150}\n          touch "${ready}"\n          sleep 600\n`,
+    );
+    const home = tempDir("stax-home-");
+    const r = await spawnRunner(home, ws);
+    try {
+      const res = await fetch(`${r.url}/api/runs`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ workflow: "bg", sandbox: { strategy: "none" } }),
+      });
+      const run = (await res.json()) as WorkflowRun;
+      assert.ok(run.id, JSON.stringify(run));
+      await until("the step started its 150 sleeps", () => existsSync(ready) || undefined, 120_000);
+      assert.ok(marked(mark).length >= 150, `${marked(mark).length} marked processes`);
+      r.child.kill("SIGTERM");
+      assert.equal(await r.exited, 0, r.output());
+      assert.deepEqual(marked(mark), [], "none is alive after the runner stopped");
+    } finally {
+      for (const pid of marked(mark)) process.kill(pid, "SIGKILL");
+      if (r.child.exitCode === null) r.child.kill("SIGKILL");
+    }
+  },
+);

@@ -25,19 +25,31 @@ test("after kill -9 of the runner mid-step and a restart, no process the step st
   const ws = tempDir("stax-reap-");
   mkdirSync(join(ws, ".github", "workflows"), { recursive: true });
   // The step's folder is a checkout of its own (each job leg gets one): the pids go to the test's folder by its path.
-  writeFileSync(join(ws, ".github", "workflows", "bg.yml"), `on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: |\n          sleep 300 &\n          a=$!\n          setsid sleep 300 &\n          echo "$$ $a $!" > "${join(ws, "pids")}"\n          wait\n`);
+  writeFileSync(
+    join(ws, ".github", "workflows", "bg.yml"),
+    `on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: |\n          sleep 300 &\n          a=$!\n          setsid sleep 300 &\n          echo "$$ $a $!" > "${join(ws, "pids")}"\n          wait\n`,
+  );
   const home = tempDir("stax-home-");
   let r = await spawnRunner(home, ws);
   let pids: number[] = [];
   try {
-    const res = await fetch(`${r.url}/api/runs`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ workflow: "bg", sandbox: { strategy: "none" } }) });
+    const res = await fetch(`${r.url}/api/runs`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ workflow: "bg", sandbox: { strategy: "none" } }),
+    });
     const run = (await res.json()) as WorkflowRun;
     const file = join(ws, "pids");
     // The file is complete once it holds three pids and a newline (echo may be caught half-written).
-    pids = await until("the step's pids", () => {
-      const text = existsSync(file) ? readFileSync(file, "utf8") : "";
-      return text.endsWith("\n") ? text.trim().split(" ").map(Number) : undefined;
-    }, 10_000, 25);
+    pids = await until(
+      "the step's pids",
+      () => {
+        const text = existsSync(file) ? readFileSync(file, "utf8") : "";
+        return text.endsWith("\n") ? text.trim().split(" ").map(Number) : undefined;
+      },
+      10_000,
+      25,
+    );
     assert.equal(pids.length, 3);
     const dataDir = workspaceDataDir(home, ws);
     assert.equal((statSync(join(dataDir, "runner.json")).mode & 0o777).toString(8), "600");
@@ -47,7 +59,11 @@ test("after kill -9 of the runner mid-step and a restart, no process the step st
     await r.exited;
     r = await spawnRunner(home, ws);
     for (let i = 0; i < 100 && pids.some(alive); i++) await new Promise((res) => setTimeout(res, 50));
-    assert.deepEqual(pids.filter(alive), [], "the step's shell, its background sleep and the one in its own session are gone");
+    assert.deepEqual(
+      pids.filter(alive),
+      [],
+      "the step's shell, its background sleep and the one in its own session are gone",
+    );
     const after = (await (await fetch(`${r.url}/api/runs/${run.id}`)).json()) as WorkflowRun;
     assert.equal(after.conclusion, "cancelled");
   } finally {

@@ -16,11 +16,15 @@ test("a burst of log lines within one tick is stored while it piles up, every li
   const store = openStore(mkdtempSync(join(tmpdir(), "stax-recorder-")));
   try {
     const recorder = new StoreRecorder(store);
-    for (let i = 1; i <= 20_000; i++) recorder.emit(makeEvent("step.log", { runId: "r", jobId: "j", stepNumber: 1, line: `line ${i}\n` }));
+    for (let i = 1; i <= 20_000; i++)
+      recorder.emit(makeEvent("step.log", { runId: "r", jobId: "j", stepNumber: 1, line: `line ${i}\n` }));
     assert.ok(store.events.delivered() >= 8192, `stored before the tick ended: ${store.events.delivered()}`);
     await recorder.idle();
     const lines = await store.logs.all("r");
-    assert.deepEqual(lines.map((l) => l.line), Array.from({ length: 20_000 }, (_, i) => `line ${i + 1}\n`));
+    assert.deepEqual(
+      lines.map((l) => l.line),
+      Array.from({ length: 20_000 }, (_, i) => `line ${i + 1}\n`),
+    );
   } finally {
     await store.close();
   }
@@ -30,32 +34,80 @@ test("a run's snapshot is never stored ahead of its events: shown completed only
   const store = openStore(mkdtempSync(join(tmpdir(), "stax-recorder-")));
   try {
     const savedAt: { status: string; stored: number }[] = [];
-    const runs = { ...store.runs, save: async (run: WorkflowRun) => (savedAt.push({ status: run.status, stored: await store.events.highWater() }), store.runs.save(run)) };
+    const runs = {
+      ...store.runs,
+      save: async (run: WorkflowRun) => (
+        savedAt.push({ status: run.status, stored: await store.events.highWater() }),
+        store.runs.save(run)
+      ),
+    };
     const recorder = new StoreRecorder({ ...store, runs } as Store);
-    const run: WorkflowRun = { id: "r", number: 1, workflow: "w", workflowFile: "w.yml", status: "in_progress", jobs: [], createdAt: new Date().toISOString(), trigger: { event: "push", ref: "refs/heads/main", sha: "0" }, inputs: {} };
+    const run: WorkflowRun = {
+      id: "r",
+      number: 1,
+      workflow: "w",
+      workflowFile: "w.yml",
+      status: "in_progress",
+      jobs: [],
+      createdAt: new Date().toISOString(),
+      trigger: { event: "push", ref: "refs/heads/main", sha: "0" },
+      inputs: {},
+    };
     recorder.emit(makeEvent("run.started", { runId: "r", run }));
     const lines = 120_000;
-    for (let i = 1; i <= lines; i++) recorder.emit(makeEvent("step.log", { runId: "r", jobId: "j", stepNumber: 1, line: `line ${i}\n` }));
-    recorder.emit(makeEvent("run.completed", { runId: "r", run: { ...run, status: "completed", conclusion: "success" } }));
+    for (let i = 1; i <= lines; i++)
+      recorder.emit(makeEvent("step.log", { runId: "r", jobId: "j", stepNumber: 1, line: `line ${i}\n` }));
+    recorder.emit(
+      makeEvent("run.completed", { runId: "r", run: { ...run, status: "completed", conclusion: "success" } }),
+    );
     await recorder.idle();
     const completed = savedAt.filter((s) => s.status === "completed");
     assert.ok(completed.length > 0, "the completed snapshot was stored");
-    for (const s of completed) assert.equal(s.stored, lines + 2, `stored as completed with ${s.stored} of ${lines + 2} events`);
+    for (const s of completed)
+      assert.equal(s.stored, lines + 2, `stored as completed with ${s.stored} of ${lines + 2} events`);
   } finally {
     await store.close();
   }
 });
 
 test("MAT-11: a run folded from its events shows matrix legs and called jobs in place of their placeholders, and the jobs it completed with", () => {
-  const job = (id: string, status: Job["status"] = "queued"): Job => ({ id, definitionId: id.replace(/ \(.*/, ""), name: id, status, needs: [], steps: [], outputs: {} });
-  const run: WorkflowRun = { id: "r", number: 1, workflow: "w", workflowFile: "w.yml", status: "in_progress", jobs: [job("build"), job("call"), job("collect")], createdAt: "", trigger: { event: "push", ref: "refs/heads/main", sha: "0" }, inputs: {} };
+  const job = (id: string, status: Job["status"] = "queued"): Job => ({
+    id,
+    definitionId: id.replace(/ \(.*/, ""),
+    name: id,
+    status,
+    needs: [],
+    steps: [],
+    outputs: {},
+  });
+  const run: WorkflowRun = {
+    id: "r",
+    number: 1,
+    workflow: "w",
+    workflowFile: "w.yml",
+    status: "in_progress",
+    jobs: [job("build"), job("call"), job("collect")],
+    createdAt: "",
+    trigger: { event: "push", ref: "refs/heads/main", sha: "0" },
+    inputs: {},
+  };
   const started = (j: Job) => makeEvent("job.started", { runId: "r", jobId: j.id, job: j });
-  for (const id of ["build (1)", "build (2)", "call / a", "call / b (x)", "build (3)"]) applyStoredEvent(run, started(job(id, "in_progress")));
-  assert.deepEqual(run.jobs.map((j) => j.id), ["build (1)", "build (2)", "build (3)", "call / a", "call / b (x)", "collect"]);
+  for (const id of ["build (1)", "build (2)", "call / a", "call / b (x)", "build (3)"])
+    applyStoredEvent(run, started(job(id, "in_progress")));
+  assert.deepEqual(
+    run.jobs.map((j) => j.id),
+    ["build (1)", "build (2)", "build (3)", "call / a", "call / b (x)", "collect"],
+  );
   applyStoredEvent(run, started(job("build (2)", "completed")));
   assert.equal(run.jobs[1].status, "completed");
   const final = [job("build (1)", "completed"), job("collect", "completed")];
-  applyStoredEvent(run, makeEvent("run.completed", { runId: "r", run: { ...run, status: "completed", conclusion: "success", jobs: final } }));
+  applyStoredEvent(
+    run,
+    makeEvent("run.completed", {
+      runId: "r",
+      run: { ...run, status: "completed", conclusion: "success", jobs: final },
+    }),
+  );
   assert.equal(run.status, "completed");
   assert.deepEqual(run.jobs, final);
 });

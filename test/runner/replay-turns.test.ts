@@ -20,7 +20,11 @@ const PAGE = 2000;
 test("a replay whose socket takes every write at once still yields to the event loop between its pages (a drain comes on the next tick, not the next turn)", async () => {
   const store = openStore(tempDir("stax-turns-"));
   for (let i = 0; i < LINES; i += 10_000) {
-    await store.events.append(Array.from({ length: 10_000 }, (_, k) => makeEvent("step.log", { runId: "r", jobId: "j", stepNumber: 1, line: `line ${i + k + 1} ${"x".repeat(60)}\n` })));
+    await store.events.append(
+      Array.from({ length: 10_000 }, (_, k) =>
+        makeEvent("step.log", { runId: "r", jobId: "j", stepNumber: 1, line: `line ${i + k + 1} ${"x".repeat(60)}\n` }),
+      ),
+    );
   }
   await store.events.append([makeEvent("run.completed", { runId: "r", run: { id: "r" } as WorkflowRun })]);
   await store.events.caughtUp();
@@ -31,7 +35,8 @@ test("a replay whose socket takes every write at once still yields to the event 
   const server = createServer((req, res) => {
     const write = res.write.bind(res) as (chunk: unknown) => boolean;
     res.write = ((chunk: unknown) => {
-      if (typeof chunk !== "string" && (chunk as Buffer).length >= 32 * 1024) mostPagesInATurn = Math.max(mostPagesInATurn, ++pagesThisTurn);
+      if (typeof chunk !== "string" && (chunk as Buffer).length >= 32 * 1024)
+        mostPagesInATurn = Math.max(mostPagesInATurn, ++pagesThisTurn);
       return write(chunk);
     }) as typeof res.write;
     hub.subscribe(res, { since: 0, runId: "r" });

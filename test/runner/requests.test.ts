@@ -15,13 +15,24 @@ import { tempDir } from "../helpers/temp.js";
 const WORKSPACE = fixtureWorkspace("runner-api");
 
 async function start(home: string, env: Record<string, string> = {}): Promise<Runner> {
-  return startRunner({ config: loadConfig({ STAX_HOME: home, STAX_PING_INTERVAL_MS: "60000", ...env }, { port: 0, workspace: WORKSPACE }), version: "test", hostEnv: process.env });
+  return startRunner({
+    config: loadConfig({ STAX_HOME: home, STAX_PING_INTERVAL_MS: "60000", ...env }, { port: 0, workspace: WORKSPACE }),
+    version: "test",
+    hostEnv: process.env,
+  });
 }
 
 async function call<T>(r: Runner, method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
-  const res = await fetch(`${r.url}${path}`, { method, headers: body === undefined ? {} : { "Content-Type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await fetch(`${r.url}${path}`, {
+    method,
+    headers: body === undefined ? {} : { "Content-Type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   const text = await res.text();
-  return { status: res.status, body: (res.headers.get("content-type")?.includes("json") ? JSON.parse(text) : text) as T };
+  return {
+    status: res.status,
+    body: (res.headers.get("content-type")?.includes("json") ? JSON.parse(text) : text) as T,
+  };
 }
 
 async function finished(r: Runner, id: string): Promise<WorkflowRun> {
@@ -35,7 +46,13 @@ async function finished(r: Runner, id: string): Promise<WorkflowRun> {
 test("a re-run after a restart of the runner has the original env, run-only secrets and event payload; the stored request holds no plaintext secret", async () => {
   const home = tempDir("stax-requests-");
   let r = await start(home);
-  const created = await call<WorkflowRun>(r, "POST", "/api/runs", { workflow: "request", env: { E: "from-request" }, secrets: { RUN_ONLY: "only-this-run" }, eventPayload: { note: "kept" }, sandbox: { strategy: "none" } });
+  const created = await call<WorkflowRun>(r, "POST", "/api/runs", {
+    workflow: "request",
+    env: { E: "from-request" },
+    secrets: { RUN_ONLY: "only-this-run" },
+    eventPayload: { note: "kept" },
+    sandbox: { strategy: "none" },
+  });
   assert.equal(created.status, 201);
   const first = await finished(r, created.body.id);
   assert.equal(first.conclusion, "success");
@@ -70,15 +87,24 @@ test("a secret stored under another STAX_SECRETS_KEY is listed as unreadable, an
   r = await start(home, { STAX_SECRETS_KEY: keyB });
   try {
     const list = (await call<SecretInfo[]>(r, "GET", "/api/secrets")).body;
-    assert.deepEqual(list.map((s) => [s.name, s.unreadable]), [["API_TOKEN", true]]);
-    const res = await call<{ error: { code: string; message: string } }>(r, "POST", "/api/runs", { workflow: "secrets", sandbox: { strategy: "none" } });
+    assert.deepEqual(
+      list.map((s) => [s.name, s.unreadable]),
+      [["API_TOKEN", true]],
+    );
+    const res = await call<{ error: { code: string; message: string } }>(r, "POST", "/api/runs", {
+      workflow: "secrets",
+      sandbox: { strategy: "none" },
+    });
     assert.equal(res.status, 409);
     assert.equal(res.body.error.code, "SECRET_UNREADABLE");
     assert.match(res.body.error.message, /'API_TOKEN'/);
     assert.match(res.body.error.message, /STAX_SECRETS_KEY \(fingerprint [0-9a-f]{8}\)/);
     assert.ok(!res.body.error.message.includes(keyB), "the key itself is never shown");
     // A workflow that does not use it still runs.
-    assert.equal((await call(r, "POST", "/api/runs", { workflow: "two-jobs", sandbox: { strategy: "none" } })).status, 201);
+    assert.equal(
+      (await call(r, "POST", "/api/runs", { workflow: "two-jobs", sandbox: { strategy: "none" } })).status,
+      201,
+    );
   } finally {
     await r.close();
   }

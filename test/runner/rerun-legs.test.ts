@@ -22,7 +22,8 @@ const rerun = async (run: WorkflowRun, body: Record<string, unknown>) => {
   assert.equal(res.status, 201, JSON.stringify(res.body));
   return r.waitCompleted(res.body.id);
 };
-const shape = (run: WorkflowRun) => Object.fromEntries(run.jobs.map((j) => [j.id, j.reusedFrom ? `reused ${j.conclusion}` : j.conclusion]));
+const shape = (run: WorkflowRun) =>
+  Object.fromEntries(run.jobs.map((j) => [j.id, j.reusedFrom ? `reused ${j.conclusion}` : j.conclusion]));
 
 let first: WorkflowRun | undefined;
 const deployed = async () => (first ??= await r.runToEnd("deploy", { inputs: { target: "web" } }));
@@ -31,9 +32,17 @@ test("re-run failed jobs runs only the failed leg of a matrix and what needs its
   const run = await deployed();
   assert.deepEqual(shape(run), { lint: "success", "test (1)": "success", "test (2)": "failure", ship: "skipped" });
   const again = await rerun(run, { failedOnly: true });
-  assert.deepEqual(shape(again), { lint: "reused success", "test (1)": "reused success", "test (2)": "failure", ship: "skipped" });
+  assert.deepEqual(shape(again), {
+    lint: "reused success",
+    "test (1)": "reused success",
+    "test (2)": "failure",
+    ship: "skipped",
+  });
   assert.deepEqual(again.jobs.find((j) => j.id === "test (1)")?.reusedFrom, { runId: run.id, runNumber: run.number });
-  assert.equal(again.jobs.find((j) => j.id === "test (1)")?.steps.every((s) => s.status !== "in_progress"), true);
+  assert.equal(
+    again.jobs.find((j) => j.id === "test (1)")?.steps.every((s) => s.status !== "in_progress"),
+    true,
+  );
 });
 
 test("re-run of one job runs that job and what needs it; a leg named alone runs without its sibling legs", async () => {
@@ -42,7 +51,12 @@ test("re-run of one job runs that job and what needs it; a leg named alone runs 
   // A matrix job kept whole shows as one reused job (its legs folded, JOB-10), as before this change.
   assert.deepEqual(shape(lint), { lint: "success", test: "reused failure", ship: "skipped" });
   const leg = await rerun(run, { job: "test (1)" });
-  assert.deepEqual(shape(leg), { lint: "reused success", "test (1)": "success", "test (2)": "reused failure", ship: "skipped" });
+  assert.deepEqual(shape(leg), {
+    lint: "reused success",
+    "test (1)": "success",
+    "test (2)": "reused failure",
+    ship: "skipped",
+  });
   const missing = await r.json<{ error: { code: string } }>("POST", `/api/runs/${run.id}/rerun`, { job: "nope" });
   assert.equal(missing.body.error.code, "STEP_NOT_FOUND");
 });
@@ -51,7 +65,9 @@ test("stax rerun --job runs that leg again and says what it reuses", async () =>
   const run = await deployed();
   // Not spawnSync: the runner lives in this process and must keep answering.
   const out = await new Promise<string>((done) => {
-    const child = spawn(process.execPath, [STAX_BIN, "rerun", run.id, "--job", "test (2)"], { env: { ...process.env, RUNNER_URL: r.url, STAX_HOME: r.home, STAX_WORKSPACE: r.workspace, NO_COLOR: "1" } });
+    const child = spawn(process.execPath, [STAX_BIN, "rerun", run.id, "--job", "test (2)"], {
+      env: { ...process.env, RUNNER_URL: r.url, STAX_HOME: r.home, STAX_WORKSPACE: r.workspace, NO_COLOR: "1" },
+    });
     let text = "";
     child.stdout.on("data", (d: Buffer) => (text += d.toString()));
     child.on("close", () => done(text));
@@ -60,5 +76,10 @@ test("stax rerun --job runs that leg again and says what it reuses", async () =>
   assert.match(out, /reused from run \d+ .*lint \(success\), test \(1\) \(success\)/);
   const id = /started run \d+ \((\w+)\)/.exec(out)![1];
   const again = await r.waitCompleted(id);
-  assert.deepEqual(shape(again), { lint: "reused success", "test (1)": "reused success", "test (2)": "failure", ship: "skipped" });
+  assert.deepEqual(shape(again), {
+    lint: "reused success",
+    "test (1)": "reused success",
+    "test (2)": "failure",
+    ship: "skipped",
+  });
 });

@@ -17,13 +17,21 @@ const finished = (id: string): Promise<WorkflowRun> => r.waitCompleted(id);
 test("re-run failed jobs: the failed job runs again, the successful upstream job is reused (not run) and its outputs still reach it", async () => {
   const flag = join(tempDir("stax-rerun-"), "ran-once");
   const first = await r.runToEnd("rerun", { env: { RERUN_FLAG: flag } });
-  assert.deepEqual(first.jobs.map((j) => [j.id, j.conclusion]), [["prepare", "success"], ["use", "failure"]]);
+  assert.deepEqual(
+    first.jobs.map((j) => [j.id, j.conclusion]),
+    [
+      ["prepare", "success"],
+      ["use", "failure"],
+    ],
+  );
   const stamp = first.jobs[0].outputs.stamp;
   assert.match(stamp, /^\d+-\d+$/);
 
   // Not spawnSync: the runner lives in this process and must keep answering.
   const cli = await new Promise<{ status: number | null; stdout: string; stderr: string }>((done) => {
-    const child = spawn(process.execPath, [STAX_BIN, "rerun", first.id, "--failed"], { env: { ...process.env, RUNNER_URL: r.url, STAX_HOME: r.home, STAX_WORKSPACE: r.workspace, NO_COLOR: "1" } });
+    const child = spawn(process.execPath, [STAX_BIN, "rerun", first.id, "--failed"], {
+      env: { ...process.env, RUNNER_URL: r.url, STAX_HOME: r.home, STAX_WORKSPACE: r.workspace, NO_COLOR: "1" },
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
@@ -32,10 +40,19 @@ test("re-run failed jobs: the failed job runs again, the successful upstream job
   });
   assert.equal(cli.status, 0, cli.stderr);
   assert.match(cli.stdout, /^running again: use$/m);
-  assert.match(cli.stdout, new RegExp(`^reused from run ${first.number} \\(not run again; outputs kept\\): prepare \\(success\\)$`, "m"));
+  assert.match(
+    cli.stdout,
+    new RegExp(`^reused from run ${first.number} \\(not run again; outputs kept\\): prepare \\(success\\)$`, "m"),
+  );
   const id = /started run \d+ \((\w+)\)/.exec(cli.stdout)![1];
   const second = await finished(id);
-  assert.deepEqual(second.jobs.map((j) => [j.id, j.conclusion]), [["prepare", "success"], ["use", "success"]]);
+  assert.deepEqual(
+    second.jobs.map((j) => [j.id, j.conclusion]),
+    [
+      ["prepare", "success"],
+      ["use", "success"],
+    ],
+  );
   const prepare = second.jobs[0];
   assert.deepEqual(prepare.reusedFrom, { runId: first.id, runNumber: first.number });
   assert.deepEqual(prepare.steps, [], "the reused job ran no step");

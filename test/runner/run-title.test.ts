@@ -19,7 +19,9 @@ after(() => r.close());
 
 function stax(args: string[]): Promise<string> {
   return new Promise((done) => {
-    const child = spawn(process.execPath, [STAX_BIN, ...args], { env: { ...process.env, NO_COLOR: "1", RUNNER_URL: r.url, STAX_HOME: r.home, STAX_WORKSPACE: r.workspace } });
+    const child = spawn(process.execPath, [STAX_BIN, ...args], {
+      env: { ...process.env, NO_COLOR: "1", RUNNER_URL: r.url, STAX_HOME: r.home, STAX_WORKSPACE: r.workspace },
+    });
     let out = "";
     child.stdout.on("data", (d: Buffer) => (out += d.toString()));
     child.on("close", () => done(out));
@@ -27,7 +29,8 @@ function stax(args: string[]): Promise<string> {
 }
 
 let deployRun: WorkflowRun | undefined;
-const deployed = async () => (deployRun ??= await r.runToEnd("deploy", { inputs: { target: "web" }, vars: { REGION: "eu-west" }, actor: "ada" }));
+const deployed = async () =>
+  (deployRun ??= await r.runToEnd("deploy", { inputs: { target: "web" }, vars: { REGION: "eu-west" }, actor: "ada" }));
 
 test("run-name is evaluated with the inputs, vars and github contexts (TRIG-12, CTX-11) and shown by the API, stax runs and stax show", async () => {
   const run = await deployed();
@@ -52,18 +55,40 @@ test("a run without run-name is titled as GitHub titles it: a push by its commit
 test("a job's annotations are listed on it with their file, line and the log line that holds them", async () => {
   const run = await deployed();
   const lint = run.jobs.find((j) => j.id === "lint")!;
-  assert.deepEqual(lint.annotations?.map(({ level, title, file, line, col, message }) => ({ level, title, file, line, col, message })), [
-    { level: "warning", title: "Unused variable", file: "src/app.ts", line: 12, col: 3, message: "'x' is never read" },
-    { level: "notice", title: undefined, file: undefined, line: undefined, col: undefined, message: "lint took 2 s" },
-  ]);
+  assert.deepEqual(
+    lint.annotations?.map(({ level, title, file, line, col, message }) => ({ level, title, file, line, col, message })),
+    [
+      {
+        level: "warning",
+        title: "Unused variable",
+        file: "src/app.ts",
+        line: 12,
+        col: 3,
+        message: "'x' is never read",
+      },
+      { level: "notice", title: undefined, file: undefined, line: undefined, col: undefined, message: "lint took 2 s" },
+    ],
+  );
   const w = lint.annotations![0];
-  const page = (await r.json<StepLinesResponse>("GET", `/api/runs/${run.id}/jobs/lint/steps/${w.step}/lines?from=${w.logLine - 1}&limit=1`)).body;
-  assert.equal(parseAnnotation(page.lines[0].text)?.message, "'x' is never read", "logLine points at the annotation's own line");
+  const page = (
+    await r.json<StepLinesResponse>(
+      "GET",
+      `/api/runs/${run.id}/jobs/lint/steps/${w.step}/lines?from=${w.logLine - 1}&limit=1`,
+    )
+  ).body;
+  assert.equal(
+    parseAnnotation(page.lines[0].text)?.message,
+    "'x' is never read",
+    "logLine points at the annotation's own line",
+  );
   const failed = run.jobs.find((j) => j.id === "test (2)")!;
-  assert.deepEqual(failed.annotations?.map((a) => [a.level, a.file, a.line, a.message]), [
-    ["error", "test/app.test.ts", 40, "expected 2, got 3"],
-    ["error", undefined, undefined, "Process completed with exit code 1."],
-  ]);
+  assert.deepEqual(
+    failed.annotations?.map((a) => [a.level, a.file, a.line, a.message]),
+    [
+      ["error", "test/app.test.ts", 40, "expected 2, got 3"],
+      ["error", undefined, undefined, "Process completed with exit code 1."],
+    ],
+  );
   assert.equal(run.jobs.find((j) => j.id === "test (1)")!.annotations, undefined);
 });
 

@@ -13,13 +13,26 @@ test("a cross-origin POST is refused and a loopback origin is allowed with its C
   const r = await startTestRunner();
   try {
     const body = JSON.stringify({ workflow: "two-jobs", sandbox: { strategy: "none" } });
-    const evil = await rawRequest(r.url, { method: "POST", path: "/api/runs", body, headers: { "Content-Type": "application/json", Origin: "http://evil.example" } });
+    const evil = await rawRequest(r.url, {
+      method: "POST",
+      path: "/api/runs",
+      body,
+      headers: { "Content-Type": "application/json", Origin: "http://evil.example" },
+    });
     assert.equal(evil.status, 403);
     assert.equal(JSON.parse(evil.body).error.code, "FORBIDDEN_ORIGIN");
     assert.equal(evil.headers["access-control-allow-origin"], undefined);
-    const preflight = await rawRequest(r.url, { method: "OPTIONS", path: "/api/runs", headers: { Origin: "http://evil.example", "Access-Control-Request-Method": "POST" } });
+    const preflight = await rawRequest(r.url, {
+      method: "OPTIONS",
+      path: "/api/runs",
+      headers: { Origin: "http://evil.example", "Access-Control-Request-Method": "POST" },
+    });
     assert.equal(preflight.status, 403, "a preflight from another origin is refused too");
-    const dev = await rawRequest(r.url, { method: "GET", path: "/api/runs", headers: { Origin: "http://localhost:5173" } });
+    const dev = await rawRequest(r.url, {
+      method: "GET",
+      path: "/api/runs",
+      headers: { Origin: "http://localhost:5173" },
+    });
     assert.equal(dev.status, 200);
     assert.equal(dev.headers["access-control-allow-origin"], "http://localhost:5173");
     assert.equal((await r.json<WorkflowRun[]>("GET", "/api/runs")).body.length, 0, "the refused POST started nothing");
@@ -34,7 +47,10 @@ test("a configured extra origin is allowed and others stay refused", async () =>
     const ok = await rawRequest(r.url, { path: "/api/runs", headers: { Origin: "https://ci.example.com" } });
     assert.equal(ok.status, 200);
     assert.equal(ok.headers["access-control-allow-origin"], "https://ci.example.com");
-    assert.equal((await rawRequest(r.url, { path: "/api/runs", headers: { Origin: "https://other.example.com" } })).status, 403);
+    assert.equal(
+      (await rawRequest(r.url, { path: "/api/runs", headers: { Origin: "https://other.example.com" } })).status,
+      403,
+    );
   } finally {
     await r.close();
   }
@@ -49,7 +65,8 @@ test("a request with a foreign Host is refused (DNS rebinding), on the API, the 
       assert.equal(JSON.parse(res.body).error.code, "FORBIDDEN_HOST");
     }
     const port = new URL(r.url).port;
-    for (const host of [`127.0.0.1:${port}`, `localhost:${port}`]) assert.equal((await rawRequest(r.url, { path: "/health", headers: { Host: host } })).status, 200, host);
+    for (const host of [`127.0.0.1:${port}`, `localhost:${port}`])
+      assert.equal((await rawRequest(r.url, { path: "/health", headers: { Host: host } })).status, 200, host);
   } finally {
     await r.close();
   }
@@ -58,10 +75,20 @@ test("a request with a foreign Host is refused (DNS rebinding), on the API, the 
 test("a text/plain POST is refused, so no page can start a run with a simple form or fetch", async () => {
   const r = await startTestRunner();
   try {
-    const res = await rawRequest(r.url, { method: "POST", path: "/api/runs", body: JSON.stringify({ workflow: "two-jobs" }), headers: { "Content-Type": "text/plain" } });
+    const res = await rawRequest(r.url, {
+      method: "POST",
+      path: "/api/runs",
+      body: JSON.stringify({ workflow: "two-jobs" }),
+      headers: { "Content-Type": "text/plain" },
+    });
     assert.equal(res.status, 415);
     assert.equal(JSON.parse(res.body).error.code, "UNSUPPORTED_MEDIA_TYPE");
-    const put = await rawRequest(r.url, { method: "PUT", path: "/api/secrets/X", body: '{"value":"v"}', headers: { "Content-Type": "text/plain;charset=UTF-8" } });
+    const put = await rawRequest(r.url, {
+      method: "PUT",
+      path: "/api/secrets/X",
+      body: '{"value":"v"}',
+      headers: { "Content-Type": "text/plain;charset=UTF-8" },
+    });
     assert.equal(put.status, 415);
     assert.equal((await r.json<WorkflowRun[]>("GET", "/api/runs")).body.length, 0);
   } finally {
@@ -71,8 +98,14 @@ test("a text/plain POST is refused, so no page can start a run with a simple for
 
 test("binding off loopback without a token is refused at start-up", async () => {
   const home = tempDir("stax-home-");
-  const config = loadConfig({ STAX_HOME: home }, { port: 0, host: "0.0.0.0", workspace: fixtureWorkspace("runner-api") });
-  await assert.rejects(startRunner({ config, version: "test", hostEnv: {} }), (err: unknown) => err instanceof StaxError && err.code === "CONFIG_INVALID" && /token/.test(err.message));
+  const config = loadConfig(
+    { STAX_HOME: home },
+    { port: 0, host: "0.0.0.0", workspace: fixtureWorkspace("runner-api") },
+  );
+  await assert.rejects(
+    startRunner({ config, version: "test", hostEnv: {} }),
+    (err: unknown) => err instanceof StaxError && err.code === "CONFIG_INVALID" && /token/.test(err.message),
+  );
 });
 
 test("off loopback with a token every request needs it, the events stream included", async () => {
@@ -83,8 +116,14 @@ test("off loopback with a token every request needs it, the events stream includ
       assert.equal(res.status, 401, path);
       assert.equal(JSON.parse(res.body).error.code, "UNAUTHORIZED");
     }
-    assert.equal((await rawRequest(r.url, { path: "/api/runs", headers: { Authorization: "Bearer wrong-token-value!" } })).status, 401);
-    assert.equal((await rawRequest(r.url, { path: "/api/runs", headers: { Authorization: "Bearer s3cret-token-value" } })).status, 200);
+    assert.equal(
+      (await rawRequest(r.url, { path: "/api/runs", headers: { Authorization: "Bearer wrong-token-value!" } })).status,
+      401,
+    );
+    assert.equal(
+      (await rawRequest(r.url, { path: "/api/runs", headers: { Authorization: "Bearer s3cret-token-value" } })).status,
+      200,
+    );
   } finally {
     await r.close();
   }
@@ -113,12 +152,17 @@ test("secret values never appear in an API response, an event, a log or the stor
     const logs = responses[3];
     assert.match(logs, /token is \*\*\*\n/);
     assert.match(logs, /env has \*\*\*\n/);
-    assert.deepEqual(JSON.parse(responses[0]).map((x: { name: string }) => x.name), ["API_TOKEN", "OTHER_TOKEN"]);
-    for (const text of [...responses, s.text(), replay.text()]) assert.ok(!text.includes(value) && !text.includes("hunter2"), `a secret leaked: ${text.slice(0, 200)}`);
+    assert.deepEqual(
+      JSON.parse(responses[0]).map((x: { name: string }) => x.name),
+      ["API_TOKEN", "OTHER_TOKEN"],
+    );
+    for (const text of [...responses, s.text(), replay.text()])
+      assert.ok(!text.includes(value) && !text.includes("hunter2"), `a secret leaked: ${text.slice(0, 200)}`);
     s.close();
     replay.close();
     await r.close();
-    const files = (dir: string): string[] => readdirSync(dir).flatMap((n) => (statSync(join(dir, n)).isDirectory() ? files(join(dir, n)) : [join(dir, n)]));
+    const files = (dir: string): string[] =>
+      readdirSync(dir).flatMap((n) => (statSync(join(dir, n)).isDirectory() ? files(join(dir, n)) : [join(dir, n)]));
     for (const f of files(r.home)) assert.ok(!readFileSync(f).includes(value), `${f} holds the secret in clear`);
   } finally {
     await r.close().catch(() => {});
@@ -130,7 +174,10 @@ test("a secret in a step's name or first run line is masked in the step's name",
   try {
     await r.json("PUT", "/api/secrets/API_TOKEN", { value: "hunter2-Xq9-very-secret" });
     const run = await r.runToEnd("secret-name");
-    assert.deepEqual(run.jobs[0].steps.map((s) => s.name), ["deploy with ***", 'Run echo "first line ***"']);
+    assert.deepEqual(
+      run.jobs[0].steps.map((s) => s.name),
+      ["deploy with ***", 'Run echo "first line ***"'],
+    );
   } finally {
     await r.close();
   }
@@ -141,7 +188,10 @@ test("a step's script shown by the dashboard (Step.script) is masked: a secret's
   try {
     await r.json("PUT", "/api/secrets/LITERAL", { value: "named" });
     const run = await r.runToEnd("secret-name");
-    assert.deepEqual(run.jobs[0].steps.map((s) => s.script), ["echo ***", 'echo "first line ${{ secrets.API_TOKEN }}"']);
+    assert.deepEqual(
+      run.jobs[0].steps.map((s) => s.script),
+      ["echo ***", 'echo "first line ${{ secrets.API_TOKEN }}"'],
+    );
   } finally {
     await r.close();
   }

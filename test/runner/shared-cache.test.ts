@@ -21,7 +21,10 @@ test("shared cache eviction: beyond the size limit the least recently restored e
     const share = async (name: string, bytes: number, createdAt: number) => {
       mkdirSync(join(root, name));
       writeFileSync(join(root, name, "workspace.tar.gz"), Buffer.alloc(bytes, 1));
-      writeFileSync(join(root, name, "meta.json"), JSON.stringify({ key: name, createdAt: new Date(createdAt).toISOString(), files: 1, format: "tar.gz" }));
+      writeFileSync(
+        join(root, name, "meta.json"),
+        JSON.stringify({ key: name, createdAt: new Date(createdAt).toISOString(), files: 1, format: "tar.gz" }),
+      );
       await here.share(root, name);
     };
     const limits = { maxBytes: 3000, idleDays: 7 };

@@ -14,9 +14,33 @@ import { openStore, recoverInterrupted, StoreRecorder, type Store } from "../../
 
 const STEPS = 300;
 const tick = () => new Promise((r) => setImmediate(r));
-const newRun = (): WorkflowRun => ({ id: "r", number: 1, workflow: "w", workflowFile: "w.yml", status: "in_progress", jobs: [], createdAt: new Date().toISOString(), trigger: { event: "push", ref: "refs/heads/main", sha: "0" }, inputs: {} });
-const job = (status: Job["status"]): Job => ({ id: "steps", definitionId: "steps", name: "steps", status, needs: [], steps: [], outputs: {} });
-const step = (n: number, status: Step["status"]): Step => ({ number: n, name: `Run true ${n}`, status, ...(status === "completed" ? { conclusion: "success", outcome: "success" } : {}) }) as Step;
+const newRun = (): WorkflowRun => ({
+  id: "r",
+  number: 1,
+  workflow: "w",
+  workflowFile: "w.yml",
+  status: "in_progress",
+  jobs: [],
+  createdAt: new Date().toISOString(),
+  trigger: { event: "push", ref: "refs/heads/main", sha: "0" },
+  inputs: {},
+});
+const job = (status: Job["status"]): Job => ({
+  id: "steps",
+  definitionId: "steps",
+  name: "steps",
+  status,
+  needs: [],
+  steps: [],
+  outputs: {},
+});
+const step = (n: number, status: Step["status"]): Step =>
+  ({
+    number: n,
+    name: `Run true ${n}`,
+    status,
+    ...(status === "completed" ? { conclusion: "success", outcome: "success" } : {}),
+  }) as Step;
 
 /** A job of `steps` steps, one tick each (as the engine emits them), through a recorder counting snapshot saves. */
 async function record(store: Store, steps: number): Promise<{ recorder: StoreRecorder; saves: () => number }> {
@@ -26,10 +50,14 @@ async function record(store: Store, steps: number): Promise<{ recorder: StoreRec
   recorder.emit(makeEvent("run.started", { runId: "r", run: newRun() }));
   recorder.emit(makeEvent("job.started", { runId: "r", jobId: "steps", job: job("in_progress") }));
   for (let n = 1; n <= steps; n++) {
-    recorder.emit(makeEvent("step.started", { runId: "r", jobId: "steps", stepNumber: n, step: step(n, "in_progress") }));
+    recorder.emit(
+      makeEvent("step.started", { runId: "r", jobId: "steps", stepNumber: n, step: step(n, "in_progress") }),
+    );
     await tick();
     recorder.emit(makeEvent("step.log", { runId: "r", jobId: "steps", stepNumber: n, line: `step ${n}\n` }));
-    recorder.emit(makeEvent("step.completed", { runId: "r", jobId: "steps", stepNumber: n, step: step(n, "completed") }));
+    recorder.emit(
+      makeEvent("step.completed", { runId: "r", jobId: "steps", stepNumber: n, step: step(n, "completed") }),
+    );
     await tick();
   }
   return { recorder, saves: () => saves };
@@ -44,7 +72,10 @@ test("300 steps of one job no longer save the run's whole snapshot on every tick
     await recorder.idle();
     const seconds = (performance.now() - t0) / 1000;
     // run.started, job.started, the final idle() and one a second at most in between (before: ~600).
-    assert.ok(saves() <= 3 + Math.ceil(seconds), `${saves()} snapshot saves for ${STEPS} steps in ${seconds.toFixed(1)} s`);
+    assert.ok(
+      saves() <= 3 + Math.ceil(seconds),
+      `${saves()} snapshot saves for ${STEPS} steps in ${seconds.toFixed(1)} s`,
+    );
     // Every event is stored, and the stored snapshot (saved by idle) is whole.
     assert.equal((await store.events.readSince(0, { runId: "r", noLogs: true })).length, 2 + 2 * STEPS);
     const saved = await store.runs.get("r");
@@ -65,7 +96,10 @@ test("a crash between snapshots loses no step: recovery and readers fold the eve
     while (store.events.delivered() < 2 + 3 * 20) await new Promise((r) => setTimeout(r, 5));
     recorder.fence();
     const stale = await store.runs.get("r");
-    assert.ok((stale?.jobs[0].steps.length ?? 0) < 20, `the snapshot trails its step events (${stale?.jobs[0].steps.length} of 20 steps saved)`);
+    assert.ok(
+      (stale?.jobs[0].steps.length ?? 0) < 20,
+      `the snapshot trails its step events (${stale?.jobs[0].steps.length} of 20 steps saved)`,
+    );
     await store.close();
     store = openStore(dir);
     // A reader of the unfinished run (stax view, the API) sees every step its events reported.
@@ -77,7 +111,11 @@ test("a crash between snapshots loses no step: recovery and readers fold the eve
     assert.equal(recovered?.conclusion, "cancelled");
     const steps = recovered?.jobs[0].steps ?? [];
     assert.equal(steps.length, 20, "every step the stored events reported");
-    assert.deepEqual([...new Set(steps.map((s) => s.conclusion))], ["success"], "steps that completed before the crash keep their conclusion");
+    assert.deepEqual(
+      [...new Set(steps.map((s) => s.conclusion))],
+      ["success"],
+      "steps that completed before the crash keep their conclusion",
+    );
   } finally {
     await store.close();
     rmSync(dir, { recursive: true, force: true });

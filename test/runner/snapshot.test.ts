@@ -11,22 +11,47 @@ import { openStore, ownerName } from "../../src/store/index.js";
 import { fixtureCopy, tempDir } from "../helpers/temp.js";
 import { startTestRunner } from "../helpers/runner.js";
 
-
 test("a run executed elsewhere is served with every event up to its lastEventId applied, though its stored snapshot lags", async () => {
   const home = tempDir("stax-home-");
   const workspace = fixtureCopy("runner-api");
   const dataDir = workspaceDataDir(loadConfig({ STAX_HOME: home }, { workspace }).home, workspace);
   const store = openStore(dataDir);
-  const queued: Job = { id: "build", definitionId: "build", name: "build", status: "queued", needs: [], steps: [{ number: 1, name: "Run make", status: "queued" }], outputs: {} };
-  const run: WorkflowRun = { id: "elsewhere", number: 1, workflow: "w", workflowFile: ".github/workflows/w.yml", status: "in_progress", jobs: [queued], createdAt: new Date().toISOString(), trigger: { event: "push", ref: "refs/heads/main", sha: "0" }, inputs: {} };
+  const queued: Job = {
+    id: "build",
+    definitionId: "build",
+    name: "build",
+    status: "queued",
+    needs: [],
+    steps: [{ number: 1, name: "Run make", status: "queued" }],
+    outputs: {},
+  };
+  const run: WorkflowRun = {
+    id: "elsewhere",
+    number: 1,
+    workflow: "w",
+    workflowFile: ".github/workflows/w.yml",
+    status: "in_progress",
+    jobs: [queued],
+    createdAt: new Date().toISOString(),
+    trigger: { event: "push", ref: "refs/heads/main", sha: "0" },
+    inputs: {},
+  };
   // Executed by a live process (this one, under another owner name): the runner must leave it alone.
   await store.queue.enqueue(run.id, { workflow: "w", event: "push" });
   await store.queue.claim(ownerName("stax-run"), 60_000, run.id);
   await store.events.append([makeEvent("run.started", { runId: run.id, run })]);
   await store.runs.save(run);
   // The writer appended the job's and step's start, and had not saved the snapshot yet.
-  const started: Job = { ...queued, status: "in_progress", startedAt: new Date().toISOString(), steps: [{ number: 1, name: "Run make", status: "in_progress", startedAt: new Date().toISOString() }] };
-  await store.events.append([makeEvent("job.started", { runId: run.id, jobId: "build", job: started }), makeEvent("step.started", { runId: run.id, jobId: "build", stepNumber: 1, step: started.steps[0] })]);
+  const started: Job = {
+    ...queued,
+    status: "in_progress",
+    startedAt: new Date().toISOString(),
+    steps: [{ number: 1, name: "Run make", status: "in_progress", startedAt: new Date().toISOString() }],
+  };
+  await store.events.append([
+    makeEvent("job.started", { runId: run.id, jobId: "build", job: started }),
+    makeEvent("step.started", { runId: run.id, jobId: "build", stepNumber: 1, step: started.steps[0] }),
+  ]);
   await store.close();
 
   const r = await startTestRunner({ workspace, home });

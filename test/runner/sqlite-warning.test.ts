@@ -47,7 +47,10 @@ await openStore(${JSON.stringify(tempDir("stax-warning-store-"))}).close();
 });
 
 test("stax run of a workflow prints no experimental warning on this Node", () => {
-  const repo = new FixtureRepo({ ".github/workflows/one.yml": "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo hello\n" });
+  const repo = new FixtureRepo({
+    ".github/workflows/one.yml":
+      "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo hello\n",
+  });
   const r = repo.stax(["run", "one", "--local"]);
   assert.equal(r.code, 0, r.stdout + r.stderr);
   assert.doesNotMatch(r.stderr, /ExperimentalWarning/, r.stderr);

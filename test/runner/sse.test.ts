@@ -23,11 +23,28 @@ test("SSE: a run with two jobs, one a matrix, streams the contract's headers, fr
     // Every frame is exactly `id: <n>\nevent: <type>\ndata: <json>\n\n` (pings carry no id).
     const blocks = text.split("\n\n").slice(2, -1);
     for (const b of blocks) assert.match(b, /^id: \d+\nevent: (run|job|step)\.(started|completed|log)\ndata: \{.*\}$/);
-    assert.match(text, new RegExp(`\nid: \\d+\nevent: step\\.log\ndata: \\{"runId":"${run.id}","jobId":"build","stepNumber":1,"line":"hello\\\\n"\\}\n\n`));
+    assert.match(
+      text,
+      new RegExp(
+        `\nid: \\d+\nevent: step\\.log\ndata: \\{"runId":"${run.id}","jobId":"build","stepNumber":1,"line":"hello\\\\n"\\}\n\n`,
+      ),
+    );
     const frames = s.frames().filter((f) => f.event !== "ping");
     const ids = frames.map((f) => f.id!);
-    assert.deepEqual(ids, ids.map((_, i) => ids[0] + i), "ids are consecutive");
-    type D = { runId: string; jobId?: string; stepNumber?: number; line?: string; run?: WorkflowRun; job?: { id: string; conclusion?: string }; step?: { number: number; status: string } };
+    assert.deepEqual(
+      ids,
+      ids.map((_, i) => ids[0] + i),
+      "ids are consecutive",
+    );
+    type D = {
+      runId: string;
+      jobId?: string;
+      stepNumber?: number;
+      line?: string;
+      run?: WorkflowRun;
+      job?: { id: string; conclusion?: string };
+      step?: { number: number; status: string };
+    };
     const data = frames.map((f) => f.data as D);
     const keys: Record<string, string[]> = {
       "run.started": ["runId", "run"],
@@ -51,18 +68,45 @@ test("SSE: a run with two jobs, one a matrix, streams the contract's headers, fr
     const perJob = new Map<string, string[]>();
     frames.forEach((f, i) => {
       const jobId = data[i].jobId;
-      if (jobId) perJob.set(jobId, [...(perJob.get(jobId) ?? []), `${f.event}${data[i].stepNumber ? ` ${data[i].stepNumber}` : ""}${data[i].line ? ` ${data[i].line.trim()}` : ""}`]);
+      if (jobId)
+        perJob.set(jobId, [
+          ...(perJob.get(jobId) ?? []),
+          `${f.event}${data[i].stepNumber ? ` ${data[i].stepNumber}` : ""}${data[i].line ? ` ${data[i].line.trim()}` : ""}`,
+        ]);
     });
     assert.deepEqual(Object.fromEntries(perJob), {
-      build: ["job.started", "step.started 1", "step.log 1 hello", "step.completed 1", "step.started 2", "step.log 2 world", "step.completed 2", "job.completed"],
+      build: [
+        "job.started",
+        "step.started 1",
+        "step.log 1 hello",
+        "step.completed 1",
+        "step.started 2",
+        "step.log 2 world",
+        "step.completed 2",
+        "job.completed",
+      ],
       "test (1)": ["job.started", "step.started 1", "step.log 1 leg 1", "step.completed 1", "job.completed"],
       "test (2)": ["job.started", "step.started 1", "step.log 1 leg 2", "step.completed 1", "job.completed"],
     });
     const jobDone = frames.findIndex((f, i) => f.event === "job.completed" && data[i].jobId === "build");
-    assert.ok(frames.findIndex((f) => f.event === "job.started" && (f.data as D).jobId !== "build") > jobDone, "the matrix legs start after the job they need");
+    assert.ok(
+      frames.findIndex((f) => f.event === "job.started" && (f.data as D).jobId !== "build") > jobDone,
+      "the matrix legs start after the job they need",
+    );
     for (const [i, f] of frames.entries()) if (f.event.startsWith("job.")) assert.equal(data[i].job!.id, data[i].jobId);
-    for (const [i, f] of frames.entries()) if (f.event.startsWith("step.") && f.event !== "step.log") assert.equal(data[i].step!.number, data[i].stepNumber);
-    assert.deepEqual(frames.filter((f) => f.event === "job.completed").map((f) => [(f.data as D).jobId, (f.data as D).job!.conclusion]).sort(), [["build", "success"], ["test (1)", "success"], ["test (2)", "success"]]);
+    for (const [i, f] of frames.entries())
+      if (f.event.startsWith("step.") && f.event !== "step.log") assert.equal(data[i].step!.number, data[i].stepNumber);
+    assert.deepEqual(
+      frames
+        .filter((f) => f.event === "job.completed")
+        .map((f) => [(f.data as D).jobId, (f.data as D).job!.conclusion])
+        .sort(),
+      [
+        ["build", "success"],
+        ["test (1)", "success"],
+        ["test (2)", "success"],
+      ],
+    );
     s.close();
   } finally {
     await r.close();
@@ -85,7 +129,11 @@ test("SSE: resuming with Last-Event-ID after a dropped connection loses and dupl
   try {
     const first = await openStream(r.url, "/api/events");
     await first.waitFor((f) => f.event === "ping");
-    const created = await r.json<WorkflowRun>("POST", "/api/runs", { workflow: "chatty", inputs: { lines: "3000", every: "100", pause: "20" }, sandbox: { strategy: "none" } });
+    const created = await r.json<WorkflowRun>("POST", "/api/runs", {
+      workflow: "chatty",
+      inputs: { lines: "3000", every: "100", pause: "20" },
+      sandbox: { strategy: "none" },
+    });
     await first.waitFor((f) => f.event === "step.log" && /line 500\n/.test((f.data as { line: string }).line));
     first.close();
     const got = first.events();
@@ -97,7 +145,11 @@ test("SSE: resuming with Last-Event-ID after a dropped connection loses and dupl
     assert.equal(new Set(ids).size, ids.length, "no event twice");
     const replay = await openStream(r.url, `/api/events?runId=${created.body.id}&since=0`);
     await replay.waitFor((f) => f.event === "run.completed");
-    assert.deepEqual(all.filter((e) => e.runId === created.body.id).map((e) => e.id), replay.events().map((e) => e.id), "the same events as a full replay");
+    assert.deepEqual(
+      all.filter((e) => e.runId === created.body.id).map((e) => e.id),
+      replay.events().map((e) => e.id),
+      "the same events as a full replay",
+    );
     const lines = all.filter((e) => e.type === "step.log").map((e) => (e.data as { line: string }).line);
     assert.equal(lines.length, 3000);
     assert.equal(lines[2999], "line 3000\n");
@@ -150,7 +202,10 @@ test("SSE: ?runId filters to one run", async () => {
     // The run can be named as everywhere else: by its number (or a unique prefix, or `last`).
     const byNumber = await openStream(r.url, `/api/events?runId=${a.number}&since=0`);
     await byNumber.waitFor((f) => f.event === "run.completed");
-    assert.deepEqual(byNumber.events().map((e) => e.id), s.events().map((e) => e.id));
+    assert.deepEqual(
+      byNumber.events().map((e) => e.id),
+      s.events().map((e) => e.id),
+    );
     byNumber.close();
   } finally {
     await r.close();
@@ -158,7 +213,9 @@ test("SSE: ?runId filters to one run", async () => {
 });
 
 /** An SSE client in a child process that appends the stream to a file. */
-async function streamToFile(url: string): Promise<{ until(marker: string, ms: number): Promise<string>; close(): void }> {
+async function streamToFile(
+  url: string,
+): Promise<{ until(marker: string, ms: number): Promise<string>; close(): void }> {
   const file = join(tempDir("stax-sse-"), "stream.txt");
   const script = `const out = require("fs").createWriteStream(process.argv[2]);
 require("http").get(process.argv[1], (res) => { res.pipe(out); process.stdout.write("open\\n"); });`;
@@ -170,7 +227,10 @@ require("http").get(process.argv[1], (res) => { res.pipe(out); process.stdout.wr
       for (;;) {
         const text = readFileSync(file, "utf8");
         if (text.includes(marker)) return text;
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${JSON.stringify(marker)}; got ${text.length} bytes ending ${JSON.stringify(text.slice(-300))}`);
+        if (Date.now() > deadline)
+          throw new Error(
+            `timed out waiting for ${JSON.stringify(marker)}; got ${text.length} bytes ending ${JSON.stringify(text.slice(-300))}`,
+          );
         await new Promise((r) => setTimeout(r, 100));
       }
     },

@@ -6,7 +6,14 @@
  */
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import type { NumberedLine, RunSnapshot, StepGroupsResponse, StepLinesResponse, StepSearchResponse, WorkflowRun } from "../../src/contract/index.js";
+import type {
+  NumberedLine,
+  RunSnapshot,
+  StepGroupsResponse,
+  StepLinesResponse,
+  StepSearchResponse,
+  WorkflowRun,
+} from "../../src/contract/index.js";
 import { fixtureWorkspace } from "../helpers/engine.js";
 import { openStream, startTestRunner, type TestRunner } from "../helpers/runner.js";
 
@@ -56,8 +63,14 @@ test("lines come by range with their numbers, the step's total and the newest ev
   assert.deepEqual(plain(tail.body.lines), [{ n: total, text: "last row\n" }]);
   // Each line has the time its batch was stored (ms since the epoch), within the run, in order.
   const times = [...first.body.lines, ...capped.body.lines, ...middle.body.lines, ...tail.body.lines].map((l) => l.t);
-  assert.ok(times.every((t) => typeof t === "number" && t >= window[0] && t <= window[1]), `times within the run: ${JSON.stringify(times.slice(0, 3))}`);
-  assert.ok(capped.body.lines.every((l, i) => i === 0 || l.t! >= capped.body.lines[i - 1].t!), "times never go back along the step");
+  assert.ok(
+    times.every((t) => typeof t === "number" && t >= window[0] && t <= window[1]),
+    `times within the run: ${JSON.stringify(times.slice(0, 3))}`,
+  );
+  assert.ok(
+    capped.body.lines.every((l, i) => i === 0 || l.t! >= capped.body.lines[i - 1].t!),
+    "times never go back along the step",
+  );
   const past = await r.json<StepLinesResponse>("GET", step(2, `lines?from=${total + 10}`));
   assert.deepEqual(past.body, { lines: [], total, lastEventId: first.body.lastEventId });
 });
@@ -69,7 +82,12 @@ test("a bad from or limit answers 400 BAD_REQUEST naming the parameter; an unkno
     assert.equal(res.body.error.code, "BAD_REQUEST");
     assert.match(res.body.error.message, new RegExp(`'${q.split("=")[0]}'`));
   }
-  for (const path of [step(9, "lines"), `/api/runs/${run.id}/jobs/nope/steps/1/lines`, step(9, "search?q=x"), step(9, "log")]) {
+  for (const path of [
+    step(9, "lines"),
+    `/api/runs/${run.id}/jobs/nope/steps/1/lines`,
+    step(9, "search?q=x"),
+    step(9, "log"),
+  ]) {
     const res = await r.json<{ error: { code: string } }>("GET", path);
     assert.equal(res.status, 404, path);
     assert.equal(res.body.error.code, "STEP_NOT_FOUND");
@@ -88,7 +106,10 @@ test("lines are the stored, masked text as SSE delivered them: a secret added by
   const replay = await openStream(r.url, `/api/events?runId=${run.id}&since=0`);
   await replay.waitFor((f) => f.event === "run.completed");
   replay.close();
-  const streamed = replay.events().filter((e) => e.type === "step.log" && e.data.jobId === "print" && e.data.stepNumber === 1).map((e) => (e.data as { line: string }).line);
+  const streamed = replay
+    .events()
+    .filter((e) => e.type === "step.log" && e.data.jobId === "print" && e.data.stepNumber === 1)
+    .map((e) => (e.data as { line: string }).line);
   assert.deepEqual(texts, streamed, "the same lines, in the same order, as the stream");
   assert.equal((await r.json<StepSearchResponse>("GET", step(2, "search?q=hunter2"))).body.total, 0);
   const download = await fetch(`${r.url}${step(2, "log")}`);
@@ -104,12 +125,22 @@ test("search runs on the server: case-insensitive, beyond the first page, with t
   assert.deepEqual(needle.body.matches, [{ n: LINES + 2, text: "the Needle In The Haystack, said ***\n" }]);
   const many = await r.json<StepSearchResponse>("GET", step(2, "search?q=9%20of&limit=3"));
   assert.equal(many.body.matches.length, 3);
-  assert.deepEqual(many.body.matches.map((m) => m.n), [9, 19, 29]);
+  assert.deepEqual(
+    many.body.matches.map((m) => m.n),
+    [9, 19, 29],
+  );
   assert.equal(many.body.total, 1200, "rows ending in 9: one in ten");
   const later = await r.json<StepSearchResponse>("GET", step(2, "search?q=9%20of&from=29&limit=2"));
-  assert.deepEqual(later.body.matches.map((m) => m.n), [39, 49]);
+  assert.deepEqual(
+    later.body.matches.map((m) => m.n),
+    [39, 49],
+  );
   const coloured = await r.json<StepSearchResponse>("GET", step(1, "search?q=GREEN%20TEXT"));
-  assert.deepEqual(coloured.body.matches.map((m) => m.text), ["\x1b[32mgreen text\x1b[0m\n"], "matched on the text shown, without ANSI escapes");
+  assert.deepEqual(
+    coloured.body.matches.map((m) => m.text),
+    ["\x1b[32mgreen text\x1b[0m\n"],
+    "matched on the text shown, without ANSI escapes",
+  );
 });
 
 test("group markers of a step come with their line numbers; the download is the step's whole text", async () => {
@@ -132,9 +163,17 @@ test("GET /api/runs/:id carries lastEventId; an SSE stream since it with runId a
   const one = await openStream(r.url, `/api/events?runId=${next.id}&jobId=other&since=0`);
   await one.waitFor((f) => f.event === "run.completed");
   one.close();
-  const expected = all.events().filter((e) => !e.type.startsWith("step.") || (e.data as { jobId: string }).jobId === "other");
-  assert.deepEqual(one.events().map((e) => e.id), expected.map((e) => e.id));
-  assert.ok(one.events().some((e) => e.type === "job.completed" && (e.data as { jobId: string }).jobId === "print"), "the other job's job.* events come");
+  const expected = all
+    .events()
+    .filter((e) => !e.type.startsWith("step.") || (e.data as { jobId: string }).jobId === "other");
+  assert.deepEqual(
+    one.events().map((e) => e.id),
+    expected.map((e) => e.id),
+  );
+  assert.ok(
+    one.events().some((e) => e.type === "job.completed" && (e.data as { jobId: string }).jobId === "print"),
+    "the other job's job.* events come",
+  );
   assert.ok(!one.events().some((e) => e.type === "step.log" && (e.data as { jobId: string }).jobId === "print"));
 
   const snap = await r.json<RunSnapshot>("GET", `/api/runs/${next.id}`);
@@ -150,7 +189,11 @@ test("GET /api/runs/:id carries lastEventId; an SSE stream since it with runId a
 });
 
 test("a run is shown completed only once every line of it is stored: its step's total, read at once, counts them all", async () => {
-  const created = await r.json<WorkflowRun>("POST", "/api/runs", { workflow: "logs", inputs: { lines: 200_000 }, sandbox: { strategy: "none" } });
+  const created = await r.json<WorkflowRun>("POST", "/api/runs", {
+    workflow: "logs",
+    inputs: { lines: 200_000 },
+    sandbox: { strategy: "none" },
+  });
   assert.equal(created.status, 201);
   const deadline = Date.now() + 120_000;
   for (;;) {
@@ -159,7 +202,10 @@ test("a run is shown completed only once every line of it is stored: its step's 
     assert.ok(Date.now() < deadline, "the run did not complete within 2 minutes");
     await new Promise((res) => setTimeout(res, 2));
   }
-  const at = await r.json<StepLinesResponse>("GET", `/api/runs/${created.body.id}/jobs/print/steps/2/lines?from=0&limit=1`);
+  const at = await r.json<StepLinesResponse>(
+    "GET",
+    `/api/runs/${created.body.id}/jobs/print/steps/2/lines?from=0&limit=1`,
+  );
   assert.ok(at.body.total >= 200_004, `every line is stored when the run shows completed (${at.body.total})`);
 });
 

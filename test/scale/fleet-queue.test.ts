@@ -32,7 +32,8 @@ after(async () => {
 });
 
 /** Only what the queue reads of a leg: the rest of a spec travels as it is. */
-const spec = (runId: string, jobId: string): LegSpec => ({ runId, workspace: "ws-1", job: { id: jobId }, labels: ["linux"] }) as unknown as LegSpec;
+const spec = (runId: string, jobId: string): LegSpec =>
+  ({ runId, workspace: "ws-1", job: { id: jobId }, labels: ["linux"] }) as unknown as LegSpec;
 
 /** Notifications are delivered after the commit: a round trip on the listening connection flushes them. */
 async function settle(): Promise<void> {
@@ -45,13 +46,19 @@ test("legs queued in one tick are one statement and wake the workers once, not o
   heard.length = 0;
   const ids = Array.from({ length: 300 }, (_, i) => `leg-${i}`);
   const queued = await Promise.all(ids.map((id, i) => fleet.enqueue(id, spec("run-1", `j (${i})`))));
-  assert.deepEqual(queued, ids.map(() => true), "every leg is new");
+  assert.deepEqual(
+    queued,
+    ids.map(() => true),
+    "every leg is new",
+  );
   await settle();
   assert.deepEqual(heard, ["queued"], "one notification for the 300 legs");
   const db = new pg.Client({ connectionString: server.url });
   await db.connect();
   try {
-    const { rows } = await db.query<{ n: string; labels: string[] }>("SELECT count(*) AS n, min(labels) AS labels FROM stax_legs WHERE run_id = 'run-1' AND state = 'queued'");
+    const { rows } = await db.query<{ n: string; labels: string[] }>(
+      "SELECT count(*) AS n, min(labels) AS labels FROM stax_legs WHERE run_id = 'run-1' AND state = 'queued'",
+    );
     assert.equal(Number(rows[0].n), 300);
     assert.deepEqual(rows[0].labels, ["linux"], "labels are stored as an array the claim matches with <@");
   } finally {
@@ -68,7 +75,10 @@ test("legs sent again (a run taken over) are found, not queued twice, and wake n
   await settle();
   assert.deepEqual(heard, ["queued"], "only the new leg notifies");
   heard.length = 0;
-  assert.deepEqual(await Promise.all(["leg-1", "leg-new"].map((id) => fleet.enqueue(id, spec("run-1", id)))), [false, false]);
+  assert.deepEqual(await Promise.all(["leg-1", "leg-new"].map((id) => fleet.enqueue(id, spec("run-1", id)))), [
+    false,
+    false,
+  ]);
   await settle();
   assert.deepEqual(heard, [], "nothing new, no notification");
 });

@@ -38,18 +38,24 @@ after(async () => {
   await pg?.stop();
 });
 
-test("a worker stopped on SIGTERM mid-leg finishes it, and none of the 150 processes the leg's step left behind is alive after", { skip: !existsSync("/proc/self/environ") && "needs /proc (Linux)" }, async () => {
-  const [a] = fleet.frontEnds;
-  const created = await api<WorkflowRun>(a, "POST", "/api/runs", { workflow: "bg", sandbox: { strategy: "none" } });
-  assert.equal(created.status, 201, JSON.stringify(created.body));
-  await until("the step started its 150 sleeps", () => existsSync(join(signals, "ready")) || undefined, 120_000);
-  assert.ok(marked(mark).length >= 150, `${marked(mark).length} marked processes`);
-  const worker = fleet.workers.get("w1")!;
-  worker.child.kill("SIGTERM");
-  const code = await new Promise<number | null>((r) => (worker.child.exitCode !== null ? r(worker.child.exitCode) : worker.child.on("exit", (c) => r(c))));
-  assert.equal(code, 0, worker.output());
-  assert.deepEqual(marked(mark), [], "none is alive after the worker stopped");
-  const run = await finished(a, created.body.id);
-  const log = (await api<string>(a, "GET", `/api/runs/${run.id}/logs`)).body;
-  assert.match(log, /Cleaning up orphan processes: stopped \d+ \(sleep/);
-});
+test(
+  "a worker stopped on SIGTERM mid-leg finishes it, and none of the 150 processes the leg's step left behind is alive after",
+  { skip: !existsSync("/proc/self/environ") && "needs /proc (Linux)" },
+  async () => {
+    const [a] = fleet.frontEnds;
+    const created = await api<WorkflowRun>(a, "POST", "/api/runs", { workflow: "bg", sandbox: { strategy: "none" } });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    await until("the step started its 150 sleeps", () => existsSync(join(signals, "ready")) || undefined, 120_000);
+    assert.ok(marked(mark).length >= 150, `${marked(mark).length} marked processes`);
+    const worker = fleet.workers.get("w1")!;
+    worker.child.kill("SIGTERM");
+    const code = await new Promise<number | null>((r) =>
+      worker.child.exitCode !== null ? r(worker.child.exitCode) : worker.child.on("exit", (c) => r(c)),
+    );
+    assert.equal(code, 0, worker.output());
+    assert.deepEqual(marked(mark), [], "none is alive after the worker stopped");
+    const run = await finished(a, created.body.id);
+    const log = (await api<string>(a, "GET", `/api/runs/${run.id}/logs`)).body;
+    assert.match(log, /Cleaning up orphan processes: stopped \d+ \(sleep/);
+  },
+);

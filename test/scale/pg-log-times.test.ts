@@ -19,7 +19,8 @@ after(async () => {
   await server?.stop();
 });
 
-const line = (text: string) => makeEvent("step.log", { runId: "run1", jobId: "build", stepNumber: 1, line: `${text}\n` });
+const line = (text: string) =>
+  makeEvent("step.log", { runId: "run1", jobId: "build", stepNumber: 1, line: `${text}\n` });
 
 test("PostgreSQL: a step's lines come back with the time their batch was stored; lines written before schema version 4 have none", async () => {
   // A database at version 3 with two lines, as stax wrote them then: chunks without a time column.
@@ -29,7 +30,10 @@ test("PostgreSQL: a step's lines come back with the time their batch was stored;
   try {
     await owner.query("ALTER TABLE stax_log_chunks DROP COLUMN written_at");
     await owner.query("DELETE FROM stax_schema WHERE version > 3");
-    await owner.query("INSERT INTO stax_log_chunks (first_id, last_id, workspace, run_id, job_id, step_number, first_line, n, lines) VALUES (1, 2, 'ws-times', 'run1', 'build', 1, 0, 2, $1)", [JSON.stringify(["old 1\n", "old 2\n"])]);
+    await owner.query(
+      "INSERT INTO stax_log_chunks (first_id, last_id, workspace, run_id, job_id, step_number, first_line, n, lines) VALUES (1, 2, 'ws-times', 'run1', 'build', 1, 0, 2, $1)",
+      [JSON.stringify(["old 1\n", "old 2\n"])],
+    );
     await owner.query("UPDATE stax_counters SET value = 2 WHERE key = 'event_id'");
   } finally {
     await owner.end();
@@ -39,7 +43,11 @@ test("PostgreSQL: a step's lines come back with the time their batch was stored;
   try {
     const check = new pg.Client({ connectionString: server.url });
     await check.connect();
-    assert.equal((await check.query("SELECT MAX(version) AS v FROM stax_schema")).rows[0].v, SCHEMA_VERSION, "migrated again to the newest version");
+    assert.equal(
+      (await check.query("SELECT MAX(version) AS v FROM stax_schema")).rows[0].v,
+      SCHEMA_VERSION,
+      "migrated again to the newest version",
+    );
     await check.end();
 
     const before = Date.now();
@@ -51,7 +59,14 @@ test("PostgreSQL: a step's lines come back with the time their batch was stored;
 
     const page = await store.logs.page("run1", "build", 1, 0, 10);
     assert.equal(page.total, 5);
-    assert.deepEqual(page.lines.slice(0, 2), [{ n: 1, text: "old 1\n" }, { n: 2, text: "old 2\n" }], "old lines have no `t` at all");
+    assert.deepEqual(
+      page.lines.slice(0, 2),
+      [
+        { n: 1, text: "old 1\n" },
+        { n: 2, text: "old 2\n" },
+      ],
+      "old lines have no `t` at all",
+    );
     const [a, b, c] = page.lines.slice(2);
     assert.deepEqual([a.text, b.text, c.text], ["new 3\n", "new 4\n", "new 5\n"]);
     assert.equal(typeof a.t, "number", "a number, not the driver's string for a bigint");

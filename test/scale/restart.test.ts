@@ -25,7 +25,13 @@ after(async () => {
 test("PostgreSQL restarted mid-run: the run finishes, every line is stored and streamed once, no process dies", async () => {
   const [a] = fleet.frontEnds;
   const live = await openStream(a.url, "/api/events");
-  const created = (await (await fetch(`${a.url}/api/runs`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ workflow: "ticker" }) })).json()) as WorkflowRun;
+  const created = (await (
+    await fetch(`${a.url}/api/runs`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ workflow: "ticker" }),
+    })
+  ).json()) as WorkflowRun;
   await live.waitFor((f) => f.event === "step.log" && (f.data as { line: string }).line === "tick 10\n");
   await pg.restart({ downMs: 1000 });
   let run: WorkflowRun | undefined;
@@ -41,9 +47,16 @@ test("PostgreSQL restarted mid-run: the run finishes, every line is stored and s
   const log = await (await fetch(`${a.url}/api/runs/${created.id}/logs`)).text();
   assert.equal(run.conclusion, "success", log);
   const ticks = [...log.matchAll(/^tick (\d+)$/gm)].map((m) => Number(m[1]));
-  assert.deepEqual(ticks, Array.from({ length: 60 }, (_, i) => i + 1), "every line stored once, in order");
+  assert.deepEqual(
+    ticks,
+    Array.from({ length: 60 }, (_, i) => i + 1),
+    "every line stored once, in order",
+  );
   await live.waitFor((f) => f.event === "run.completed");
-  const streamed = live.events().filter((e) => e.type === "step.log" && /^tick /.test((e.data as { line: string }).line)).map((e) => Number(/\d+/.exec((e.data as { line: string }).line)![0]));
+  const streamed = live
+    .events()
+    .filter((e) => e.type === "step.log" && /^tick /.test((e.data as { line: string }).line))
+    .map((e) => Number(/\d+/.exec((e.data as { line: string }).line)![0]));
   assert.deepEqual(streamed, ticks, "the live subscriber saw every line once, across the restart");
   assert.equal(a.child.exitCode, null, "the front-end is alive");
   assert.equal(fleet.workers.get("w1")!.child.exitCode, null, "the worker is alive");

@@ -40,12 +40,16 @@ async function storedEvents(url: string, runId: string): Promise<StoredEvent[]> 
 }
 
 const until = async (what: string, ok: () => boolean, ms: number): Promise<void> => {
-  for (const t = Date.now(); !ok(); await new Promise((r) => setTimeout(r, 50))) if (Date.now() - t > ms) throw new Error(`timed out waiting for ${what}`);
+  for (const t = Date.now(); !ok(); await new Promise((r) => setTimeout(r, 50)))
+    if (Date.now() - t > ms) throw new Error(`timed out waiting for ${what}`);
 };
 
 test("a stax run on PostgreSQL stalled past its lease and taken over by a front-end records nothing more of the run once it resumes", async () => {
   const [survivor] = fleet.frontEnds;
-  const child = spawn(process.execPath, [STAX_BIN, "run", "relay", "--local", "--workspace", WORKSPACE], { env: { ...process.env, ...fleet.env, STAX_HOME: tempDir("stax-run-stalled-") }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [STAX_BIN, "run", "relay", "--local", "--workspace", WORKSPACE], {
+    env: { ...process.env, ...fleet.env, STAX_HOME: tempDir("stax-run-stalled-") },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let out = "";
   child.stdout!.on("data", (d) => (out += d));
   child.stderr!.on("data", (d) => (out += d));
@@ -68,9 +72,17 @@ test("a stax run on PostgreSQL stalled past its lease and taken over by a front-
     await new Promise((r) => setTimeout(r, 2_000));
     const later = await storedEvents(survivor.url, runId);
     const added = later.filter((e) => !before.some((b) => b.id === e.id));
-    assert.deepEqual(added.map((e) => `${e.type} ${e.jobId ?? ""}`), [], `nothing recorded after the take-over:\n${out}`);
+    assert.deepEqual(
+      added.map((e) => `${e.type} ${e.jobId ?? ""}`),
+      [],
+      `nothing recorded after the take-over:\n${out}`,
+    );
     assert.match(out, /was taken over by a front-end while this process did not answer/);
-    assert.equal((await finished(survivor, runId)).conclusion, "success", "the run stays as its new coordinator finished it");
+    assert.equal(
+      (await finished(survivor, runId)).conclusion,
+      "success",
+      "the run stays as its new coordinator finished it",
+    );
   } finally {
     child.kill("SIGCONT");
     child.kill("SIGKILL");

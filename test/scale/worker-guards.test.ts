@@ -48,8 +48,10 @@ test("a worker's steps inherit the host's allow-list, never the worker's databas
   const log = (await api<string>(a, "GET", `/api/runs/${run.id}/logs`)).body;
   assert.equal(run.conclusion, "success", log);
   assert.match(log, /RUNNER_NAME=g1/, "the leg ran on the worker");
-  for (const leak of ["STAX_", fleet.env.STAX_SECRETS_KEY, fleet.env.STAX_DATABASE_URL]) assert.ok(!log.includes(leak), `a worker's step sees ${leak}`);
-  for (const kept of ["PATH=", "HOME=", "GITHUB_WORKSPACE=", "RUNNER_TEMP="]) assert.ok(log.includes(kept), `a worker's step sees ${kept}`);
+  for (const leak of ["STAX_", fleet.env.STAX_SECRETS_KEY, fleet.env.STAX_DATABASE_URL])
+    assert.ok(!log.includes(leak), `a worker's step sees ${leak}`);
+  for (const kept of ["PATH=", "HOME=", "GITHUB_WORKSPACE=", "RUNNER_TEMP="])
+    assert.ok(log.includes(kept), `a worker's step sees ${kept}`);
   const modes = [...log.matchAll(/^(\d{3}) (\/.*)$/gm)].map((m) => m[1]);
   assert.deepEqual(modes, ["700", "700", "600", "600", "600"], log);
 });
@@ -61,7 +63,8 @@ test("kill -9 of a worker mid-step: the next worker on the same work folder kill
   try {
     const created = await api<WorkflowRun>(a, "POST", "/api/runs", { workflow: "orphan" });
     assert.equal(created.status, 201, JSON.stringify(created.body));
-    const isPids = (f: { event: string; data: unknown }) => f.event === "step.log" && /^pids \d+ \d+/.test((f.data as { line: string }).line);
+    const isPids = (f: { event: string; data: unknown }) =>
+      f.event === "step.log" && /^pids \d+ \d+/.test((f.data as { line: string }).line);
     await live.waitFor(isPids, 30_000);
     pids = (live.frames().find(isPids)!.data as { line: string }).line.trim().split(" ").slice(1).map(Number);
     assert.ok(pids.every(alive));
@@ -74,7 +77,11 @@ test("kill -9 of a worker mid-step: the next worker on the same work folder kill
     await fleet.startWorker("g2", ["--work-dir", workDir]);
     for (let i = 0; i < 100 && pids.some(alive); i++) await new Promise((r) => setTimeout(r, 50));
     assert.deepEqual(pids.filter(alive), [], "the step's shell and its background sleep are gone");
-    assert.deepEqual(existsSync(join(workDir, "legs")) ? readdirSync(join(workDir, "legs")) : [], [], "the dead worker's leg folder is removed");
+    assert.deepEqual(
+      existsSync(join(workDir, "legs")) ? readdirSync(join(workDir, "legs")) : [],
+      [],
+      "the dead worker's leg folder is removed",
+    );
     const run = await finished(a, created.body.id, 30_000);
     assert.equal(run.jobs[0].conclusion, "failure", "the lost leg fails within the lease");
   } finally {

@@ -40,7 +40,16 @@ test("a run posted as the dashboard and curl post it, without a sandbox, spreads
   const run = await finished(a, created.body.id);
   const log = (await api<string>(a, "GET", `/api/runs/${run.id}/logs`)).body;
   assert.equal(run.conclusion, "success", log);
-  assert.deepEqual(run.jobs.map((j) => [j.id, j.conclusion]), [["build (1)", "success"], ["build (2)", "success"], ["build (3)", "success"], ["build (4)", "success"], ["collect", "success"]]);
+  assert.deepEqual(
+    run.jobs.map((j) => [j.id, j.conclusion]),
+    [
+      ["build (1)", "success"],
+      ["build (2)", "success"],
+      ["build (3)", "success"],
+      ["build (4)", "success"],
+      ["collect", "success"],
+    ],
+  );
   const on = new Set([...log.matchAll(/leg \d on (w\d)/g)].map((m) => m[1]));
   assert.deepEqual([...on].sort(), ["w1", "w2"], "legs ran on both workers");
   assert.match(log, /secret: \*\*\*/, "the secret reached the worker, masked there");
@@ -49,18 +58,29 @@ test("a run posted as the dashboard and curl post it, without a sandbox, spreads
   if (fleet.isolated) assert.doesNotMatch(log, new RegExp(`in ${WORKSPACE}`), "legs ran in the workers' own checkouts");
   const viaB = (await api<WorkflowRun>(b, "GET", `/api/runs/${run.id}`)).body;
   assert.equal(viaB.conclusion, "success", "the other front-end serves the run");
-  assert.deepEqual(viaB.jobs.map((j) => j.steps.map((s) => s.conclusion)), run.jobs.map((j) => j.steps.map((s) => s.conclusion)));
+  assert.deepEqual(
+    viaB.jobs.map((j) => j.steps.map((s) => s.conclusion)),
+    run.jobs.map((j) => j.steps.map((s) => s.conclusion)),
+  );
 
   await live.waitFor((f) => f.event === "run.completed" && (f.data as { runId: string }).runId === run.id);
   const seen = live.events().filter((e) => e.runId === run.id);
   const replay = await openStream(a.url, `/api/events?runId=${run.id}&since=0`);
   await replay.waitFor((f) => f.event === "run.completed");
   const all = replay.events();
-  assert.deepEqual(seen.map((e) => e.id), all.map((e) => e.id), "front-end B got, live, exactly what front-end A replays: no gap, no duplicate");
+  assert.deepEqual(
+    seen.map((e) => e.id),
+    all.map((e) => e.id),
+    "front-end B got, live, exactly what front-end A replays: no gap, no duplicate",
+  );
   const middle = all[all.length >> 1].id;
   const resumed = await openStream(b.url, `/api/events?runId=${run.id}`, { "Last-Event-ID": String(middle) });
   await resumed.waitFor((f) => f.event === "run.completed");
-  assert.deepEqual(resumed.events().map((e: StoredEvent) => e.id), all.filter((e) => e.id > middle).map((e) => e.id), "resume on B from an id A sent");
+  assert.deepEqual(
+    resumed.events().map((e: StoredEvent) => e.id),
+    all.filter((e) => e.id > middle).map((e) => e.id),
+    "resume on B from an id A sent",
+  );
   for (const s of [live, replay, resumed]) s.close();
 });
 
@@ -82,15 +102,35 @@ test("a cancel sent to the other front-end stops the leg on its worker within a 
 
 test("runs-on over workers: another OS is skipped by the coordinator unless --platform maps it, which any worker then runs; the coordinator makes no checkouts; setup-node's tool cache is the worker's own", async () => {
   const [a] = fleet.frontEnds;
-  const created = await api<WorkflowRun>(a, "POST", "/api/runs", { workflow: "platforms", platforms: { "Windows-Latest": "host" } });
+  const created = await api<WorkflowRun>(a, "POST", "/api/runs", {
+    workflow: "platforms",
+    platforms: { "Windows-Latest": "host" },
+  });
   assert.equal(created.status, 201, JSON.stringify(created.body));
   const run = await finished(a, created.body.id, 30_000);
   const log = (await api<string>(a, "GET", `/api/runs/${run.id}/logs`)).body;
-  assert.deepEqual(run.jobs.map((j) => [j.id, j.conclusion]), [["os (ubuntu-latest)", "success"], ["os (macos-latest)", "skipped"], ["os (windows-latest)", "success"]], log);
-  assert.match(log, /stax: skipped: runs-on 'macos-latest': 'macos-latest' asks for macOS and stax workers run Linux; run it here anyway with --platform macos-latest=host/);
-  assert.match(log, /windows-latest ran on w\d with tools in \S*stax-worker-w\d-[^/]+\/tools\b/, "the mapped leg ran on a worker, with the worker's own tool cache");
+  assert.deepEqual(
+    run.jobs.map((j) => [j.id, j.conclusion]),
+    [
+      ["os (ubuntu-latest)", "success"],
+      ["os (macos-latest)", "skipped"],
+      ["os (windows-latest)", "success"],
+    ],
+    log,
+  );
+  assert.match(
+    log,
+    /stax: skipped: runs-on 'macos-latest': 'macos-latest' asks for macOS and stax workers run Linux; run it here anyway with --platform macos-latest=host/,
+  );
+  assert.match(
+    log,
+    /windows-latest ran on w\d with tools in \S*stax-worker-w\d-[^/]+\/tools\b/,
+    "the mapped leg ran on a worker, with the worker's own tool cache",
+  );
   assert.match(log, /ubuntu-latest ran on w\d with tools in \S*stax-worker-w\d-[^/]+\/tools\b/);
-  const checkouts = fleet.homes.flatMap((h) => readdirSync(h, { recursive: true, encoding: "utf8" })).filter((p) => basename(p) === "checkouts");
+  const checkouts = fleet.homes
+    .flatMap((h) => readdirSync(h, { recursive: true, encoding: "utf8" }))
+    .filter((p) => basename(p) === "checkouts");
   assert.deepEqual(checkouts, [], "the coordinator made no per-leg checkouts of its own");
 });
 
@@ -102,7 +142,11 @@ test("a run posted with any sandbox strategy runs its legs on the workers: copy,
     const run = await finished(a, created.body.id, 30_000);
     const log = (await api<string>(a, "GET", `/api/runs/${run.id}/logs`)).body;
     assert.equal(run.jobs[0].conclusion, "success", log);
-    assert.match(log, /ubuntu-latest ran on w\d with tools in \S*stax-worker-w\d-/, `${JSON.stringify(sandbox)}: the leg ran on a worker`);
+    assert.match(
+      log,
+      /ubuntu-latest ran on w\d with tools in \S*stax-worker-w\d-/,
+      `${JSON.stringify(sandbox)}: the leg ran on a worker`,
+    );
   }
 });
 
@@ -120,15 +164,23 @@ test("kill -9 of a worker mid-leg: the leg fails within the lease with a line na
     const log = (await api<string>(a, "GET", `/api/runs/${run.id}/logs`)).body;
     assert.equal(run.jobs.find((j) => j.id === "wait")?.conclusion, "failure");
     assert.match(log, /worker 'doomed' stopped answering/);
-    assert.equal(run.jobs.find((j) => j.id === "after")?.conclusion, "success", "`if: always()` ran after the lost leg");
+    assert.equal(
+      run.jobs.find((j) => j.id === "after")?.conclusion,
+      "success",
+      "`if: always()` ran after the lost leg",
+    );
     live.close();
   } finally {
     for (const w of ["w1", "w2"]) fleet.workers.get(w)!.child.kill("SIGCONT");
   }
 });
 
-for (const [when, line] of [["while its first leg runs", /^first on /], ["after the first leg, while a matrix runs on the workers", /^leg \d got /]] as const) {
-  test(`kill -9 of the front-end that coordinates a run ${when}: another front-end takes it over, the run finishes as needs and if say, and subscribers of the surviving front-end miss nothing`, () => takeOver(line));
+for (const [when, line] of [
+  ["while its first leg runs", /^first on /],
+  ["after the first leg, while a matrix runs on the workers", /^leg \d got /],
+] as const) {
+  test(`kill -9 of the front-end that coordinates a run ${when}: another front-end takes it over, the run finishes as needs and if say, and subscribers of the surviving front-end miss nothing`, () =>
+    takeOver(line));
 }
 
 async function takeOver(killAt: RegExp): Promise<void> {
@@ -142,23 +194,39 @@ async function takeOver(killAt: RegExp): Promise<void> {
   const run = await finished(b, id, 60_000);
   const log = (await api<string>(b, "GET", `/api/runs/${id}/logs`)).body;
   assert.equal(run.conclusion, "success", log);
-  assert.deepEqual(run.jobs.map((j) => [j.id, j.conclusion]), [["first", "success"], ["fan (1)", "success"], ["fan (2)", "success"], ["never", "skipped"], ["last", "success"]]);
+  assert.deepEqual(
+    run.jobs.map((j) => [j.id, j.conclusion]),
+    [
+      ["first", "success"],
+      ["fan (1)", "success"],
+      ["fan (2)", "success"],
+      ["never", "skipped"],
+      ["last", "success"],
+    ],
+  );
   assert.match(log, /leg 1 got relay-42/, "the output of the leg done before reached the jobs that need it");
   assert.match(log, /leg 2 got relay-42/);
   assert.match(log, /last saw fan success and never skipped/);
   assert.doesNotMatch(log, /runner stopped while this run was in progress/);
-  for (const once of [/^first on /gm, /^leg 1 got /gm, /^leg 2 got /gm]) assert.equal((log.match(once) ?? []).length, 1, `legs sent before were followed, not sent again:\n${log}`);
+  for (const once of [/^first on /gm, /^leg 1 got /gm, /^leg 2 got /gm])
+    assert.equal((log.match(once) ?? []).length, 1, `legs sent before were followed, not sent again:\n${log}`);
 
   await live.waitFor((f) => f.event === "run.completed" && (f.data as { runId: string }).runId === id);
   const seen = live.events().filter((e) => e.runId === id);
   const replay = await openStream(b.url, `/api/events?runId=${id}&since=0`);
   await replay.waitFor((f) => f.event === "run.completed");
-  assert.deepEqual(seen.map((e) => e.id), replay.events().map((e) => e.id), "the surviving front-end's subscriber got every stored event live, once, in order");
-  const count = (type: string, jobId?: string) => seen.filter((e) => e.type === type && (jobId === undefined || e.jobId === jobId)).length;
+  assert.deepEqual(
+    seen.map((e) => e.id),
+    replay.events().map((e) => e.id),
+    "the surviving front-end's subscriber got every stored event live, once, in order",
+  );
+  const count = (type: string, jobId?: string) =>
+    seen.filter((e) => e.type === type && (jobId === undefined || e.jobId === jobId)).length;
   assert.equal(count("run.started"), 1, "one run.started: the run reads as one run");
   assert.equal(count("run.completed"), 1);
   for (const job of run.jobs) assert.equal(count("job.completed", job.id), 1, `one job.completed for ${job.id}`);
-  for (const job of ["first", "fan (1)", "fan (2)"]) assert.equal(count("job.started", job), 1, `${job} was not started again`);
+  for (const job of ["first", "fan (1)", "fan (2)"])
+    assert.equal(count("job.started", job), 1, `${job} was not started again`);
   live.close();
   replay.close();
 }

@@ -13,7 +13,13 @@ export function queueContract(name: string, open: OpenStore): void {
   test(`${name}: run requests are durable and claimed oldest first with a lease: a live lease is not claimed, a lapsed one is (on the store's clock), and its old owner's heartbeat says it lost the run`, async () => {
     let now = Date.now();
     const clock = () => now;
-    const request: StoredRunRequest = { workflow: "ci.yml", event: "push", inputs: { x: "1" }, env: { E: "2" }, actions: { "o/r@v1": "/somewhere" } };
+    const request: StoredRunRequest = {
+      workflow: "ci.yml",
+      event: "push",
+      inputs: { x: "1" },
+      env: { E: "2" },
+      actions: { "o/r@v1": "/somewhere" },
+    };
     await using([open("queue", { clock })], async (first) => {
       await first.queue.enqueue("r1", request);
       now += 1;
@@ -37,7 +43,15 @@ export function queueContract(name: string, open: OpenStore): void {
       assert.equal((await b.queue.claim("C", 1000, "r1"))?.runId, "r1", "its owner may claim it again");
       assert.equal(await a.queue.claim("D", 1000, "r1"), undefined);
 
-      await a.queue.update("r1", { ...request, coordination: { workflowPath: "ci.yml", source: { key: "sources/r1/source.bundle", commit: "abc" }, git: {}, vars: { V: "1" } } });
+      await a.queue.update("r1", {
+        ...request,
+        coordination: {
+          workflowPath: "ci.yml",
+          source: { key: "sources/r1/source.bundle", commit: "abc" },
+          git: {},
+          vars: { V: "1" },
+        },
+      });
       assert.equal((await b.queue.request("r1"))?.coordination?.vars.V, "1", "update replaces the stored request");
 
       assert.equal(await b.queue.cancelRequested("r1"), false);
@@ -54,7 +68,11 @@ export function queueContract(name: string, open: OpenStore): void {
       assert.equal((await a.queue.claim("E", 1000))?.runId, "r2", "B never heartbeat r2: its lease lapsed too");
       assert.equal(await a.queue.claim("F", 1000), undefined, "and E's is live");
 
-      await a.queue.enqueue("r3", { workflow: "ci.yml", event: "push", sealedSecrets: { iv: "i", tag: "t", data: "d" } });
+      await a.queue.enqueue("r3", {
+        workflow: "ci.yml",
+        event: "push",
+        sealedSecrets: { iv: "i", tag: "t", data: "d" },
+      });
       assert.deepEqual(await b.queue.sealedRequests(), ["r3"]);
 
       await a.runs.save(run("r1", 1));

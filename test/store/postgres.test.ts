@@ -24,7 +24,10 @@ test("PostgreSQL: two processes migrating one empty database at once both open i
   const [a, b] = await Promise.all([PgStore.connect(pgServer.url, "ws-a"), PgStore.connect(pgServer.url, "ws-a")]);
   try {
     const [e] = await a.events.append([log("m", 0)]);
-    assert.deepEqual((await b.events.readSince(0)).map((x) => x.id), [e.id]);
+    assert.deepEqual(
+      (await b.events.readSince(0)).map((x) => x.id),
+      [e.id],
+    );
   } finally {
     await Promise.all([a.close(), b.close()]);
   }
@@ -47,7 +50,12 @@ test("the coordinator's check finds a leg lost and a silent worker lost once the
   const worker = await PgFleet.connect(pgServer.url);
   const coordinator = await PgFleet.connect(pgServer.url, { ahead: () => ahead });
   try {
-    const spec = { runId: "lease-run", workspace: "leases", job: { id: "build" }, labels: ["linux"] } as unknown as LegSpec;
+    const spec = {
+      runId: "lease-run",
+      workspace: "leases",
+      job: { id: "build" },
+      labels: ["linux"],
+    } as unknown as LegSpec;
     assert.equal(await coordinator.enqueue("leg-1", spec), true);
     await worker.registerWorker("w1", ["linux"], 1);
     assert.equal((await worker.claim("w1", ["linux"], 60_000))?.id, "leg-1");
@@ -55,9 +63,17 @@ test("the coordinator's check finds a leg lost and a silent worker lost once the
     assert.deepEqual(await coordinator.lapse(["leg-1"]), [], "the lease is live for a minute");
     assert.equal((await coordinator.workers(60_000)).find((w) => w.name === "w1")?.lost, false);
     ahead = 61_000;
-    assert.deepEqual(await coordinator.lapse(["leg-1"]), [{ id: "leg-1", worker: "w1" }], "past its lease, the leg is lost");
+    assert.deepEqual(
+      await coordinator.lapse(["leg-1"]),
+      [{ id: "leg-1", worker: "w1" }],
+      "past its lease, the leg is lost",
+    );
     assert.equal((await coordinator.state("leg-1"))?.state, "lost");
-    assert.equal((await coordinator.workers(60_000)).find((w) => w.name === "w1")?.lost, true, "a worker silent past the lease is shown lost");
+    assert.equal(
+      (await coordinator.workers(60_000)).find((w) => w.name === "w1")?.lost,
+      true,
+      "a worker silent past the lease is shown lost",
+    );
   } finally {
     await Promise.all([worker.close(), coordinator.close()]);
   }

@@ -11,16 +11,33 @@ import { JobLogs } from "../../web/src/log/job-logs.js";
 
 (globalThis as { requestAnimationFrame?: (cb: () => void) => void }).requestAnimationFrame = (cb) => setTimeout(cb, 0);
 const tick = () => new Promise((r) => setTimeout(r, 5));
-const line = (id: number, text: string): StoredEvent => ({ id, type: "step.log", runId: "r", jobId: "j", stepNumber: 1, data: { runId: "r", jobId: "j", stepNumber: 1, line: `${text}\n` } }) as StoredEvent;
+const line = (id: number, text: string): StoredEvent =>
+  ({
+    id,
+    type: "step.log",
+    runId: "r",
+    jobId: "j",
+    stepNumber: 1,
+    data: { runId: "r", jobId: "j", stepNumber: 1, line: `${text}\n` },
+  }) as StoredEvent;
 
 test("a stream started again after a newer snapshot: the lines between the old count and the new start are counted, later lines keep their numbers", async () => {
   // The store: line 1 committed as event 15, line 2 as 21.
-  const stored = [{ id: 15, text: "hello 1" }, { id: 21, text: "hello 2" }];
+  const stored = [
+    { id: 15, text: "hello 1" },
+    { id: 21, text: "hello 2" },
+  ];
   const at = (id: number) => stored.filter((l) => l.id <= id);
   let now = 10;
   Object.assign(api, {
     stepGroups: async () => ({ markers: [], total: at(now).length, lastEventId: now }),
-    stepLines: async (_r: string, _j: string, _s: number, from: number, limit: number) => ({ lines: at(now).slice(from, from + limit).map((l, i) => ({ n: from + i + 1, text: `${l.text}\n` })), total: at(now).length, lastEventId: now }),
+    stepLines: async (_r: string, _j: string, _s: number, from: number, limit: number) => ({
+      lines: at(now)
+        .slice(from, from + limit)
+        .map((l, i) => ({ n: from + i + 1, text: `${l.text}\n` })),
+      total: at(now).length,
+      lastEventId: now,
+    }),
   });
   const logs = new JobLogs("r", "j", () => {});
   logs.open(1);
@@ -41,7 +58,10 @@ test("a stream started again after a newer snapshot: the lines between the old c
 
 test("a streamed line has the time the page received it until its stored page is read, which gives the stored times (none for lines of an older store)", async () => {
   // The store: line 1 from an older store (no time), line 2 stored at t=2000 as event 16.
-  const stored = [{ id: 15, text: "old" }, { id: 16, text: "new", t: 2000 }];
+  const stored = [
+    { id: 15, text: "old" },
+    { id: 16, text: "new", t: 2000 },
+  ];
   let now = 15;
   let release!: () => void;
   const gate = new Promise<void>((r) => (release = r));
@@ -50,7 +70,15 @@ test("a streamed line has the time the page received it until its stored page is
     stepLines: async (_r: string, _j: string, _s: number, from: number, limit: number) => {
       await gate;
       const lines = stored.filter((l) => l.id <= now).slice(from, from + limit);
-      return { lines: lines.map((l, i) => ({ n: from + i + 1, text: `${l.text}\n`, ...(l.t !== undefined ? { t: l.t } : {}) })), total: lines.length, lastEventId: now };
+      return {
+        lines: lines.map((l, i) => ({
+          n: from + i + 1,
+          text: `${l.text}\n`,
+          ...(l.t !== undefined ? { t: l.t } : {}),
+        })),
+        total: lines.length,
+        lastEventId: now,
+      };
     },
   });
   const logs = new JobLogs("r", "j", () => {});

@@ -6,8 +6,39 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { renderMarkdown } from "../../web/src/markdown.js";
 
-const TAGS = new Set(["p", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "table", "thead", "tbody", "tr", "th", "td", "ul", "ol", "li", "blockquote", "pre", "code", "strong", "em", "del", "a"]);
-const decode = (s: string) => s.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&");
+const TAGS = new Set([
+  "p",
+  "h1",
+  "h2",
+  "h3",
+  "h4",
+  "h5",
+  "h6",
+  "hr",
+  "table",
+  "thead",
+  "tbody",
+  "tr",
+  "th",
+  "td",
+  "ul",
+  "ol",
+  "li",
+  "blockquote",
+  "pre",
+  "code",
+  "strong",
+  "em",
+  "del",
+  "a",
+]);
+const decode = (s: string) =>
+  s
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&lt;/g, "<")
+    .replace(/&gt;/g, ">")
+    .replace(/&amp;/g, "&");
 
 /** Every tag of `html` is one the renderer makes; a link has only href (http(s), relative or #), rel and target. */
 function assertSafe(html: string, input: string): void {
@@ -20,7 +51,11 @@ function assertSafe(html: string, input: string): void {
     }
     const parsed = [...attrs.matchAll(/\s([\w-]+)="([^"]*)"/g)];
     assert.equal(parsed.map((a) => a[0]).join(""), attrs, `only quoted attributes on <a>: ${html}`);
-    assert.deepEqual(parsed.map((a) => a[1]), ["href", "rel", "target"], `attributes of <a> from ${JSON.stringify(input)}`);
+    assert.deepEqual(
+      parsed.map((a) => a[1]),
+      ["href", "rel", "target"],
+      `attributes of <a> from ${JSON.stringify(input)}`,
+    );
     const href = decode(parsed[0][2]);
     assert.match(href, /^(https?:\/\/|\/|#|\.)/i, `href ${JSON.stringify(href)} from ${JSON.stringify(input)}`);
     assert.doesNotMatch(href, /^\s*(javascript|data|vbscript):/i);
@@ -32,9 +67,9 @@ const HOSTILE = [
   "<SCRIPT SRC=//evil.example/x.js></SCRIPT>",
   '<img src=x onerror="alert(1)">',
   "<img src=x onerror=alert(1)//",
-  '<svg><script>alert(1)</script></svg>',
+  "<svg><script>alert(1)</script></svg>",
   '<svg onload="alert(1)"><circle r="1"/></svg>',
-  "<iframe src=\"javascript:alert(1)\"></iframe>",
+  '<iframe src="javascript:alert(1)"></iframe>',
   '<a href="javascript:alert(1)">x</a>',
   "[click](javascript:alert(1))",
   "[click](JaVaScRiPt:alert(1))",
@@ -69,7 +104,9 @@ for (const input of HOSTILE) {
 }
 
 test("summaries keep their markup: headings, emphasis, code, lists, tables, safe links", () => {
-  const html = renderMarkdown("# Title\n\nSome **bold**, *em*, ~~gone~~ and `a<b`.\n\n- one\n- two\n\n| k | v |\n|---|---|\n| a | 1 |\n\n[docs](https://example.com/a?b=1&c=2) [rel](./x) [top](#t)\n\n---");
+  const html = renderMarkdown(
+    "# Title\n\nSome **bold**, *em*, ~~gone~~ and `a<b`.\n\n- one\n- two\n\n| k | v |\n|---|---|\n| a | 1 |\n\n[docs](https://example.com/a?b=1&c=2) [rel](./x) [top](#t)\n\n---",
+  );
   assert.equal(
     html,
     [

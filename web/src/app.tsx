@@ -12,7 +12,12 @@ import { WorkersPage } from "./pages/workers.js";
 import { WorkflowsPage } from "./pages/workflows.js";
 import { match, useLocation, useTitle } from "./router.js";
 
-const BADGE: Record<Connection, string> = { connecting: "connecting…", healthy: "live", reconnecting: "reconnecting…", offline: "runner offline" };
+const BADGE: Record<Connection, string> = {
+  connecting: "connecting…",
+  healthy: "live",
+  reconnecting: "reconnecting…",
+  offline: "runner offline",
+};
 
 function Badge() {
   const c = useConnection();
@@ -56,13 +61,26 @@ export function App() {
   const [workspace, setWorkspace] = useState("");
   useEffect(() => {
     ensureConnected();
-    api.health().then((h) => {
-      runner.workspace = h.workspace;
-      setWorkspace(h.workspace);
-    }, () => {});
+    api.health().then(
+      (h) => {
+        runner.workspace = h.workspace;
+        setWorkspace(h.workspace);
+      },
+      () => {},
+    );
   }, []);
   const c = useConnection();
-  const section = path.startsWith("/workflows") ? "workflows" : path.startsWith("/secrets") ? "secrets" : path.startsWith("/variables") ? "variables" : path.startsWith("/workers") ? "workers" : path.startsWith("/caches") ? "caches" : "runs";
+  const section = path.startsWith("/workflows")
+    ? "workflows"
+    : path.startsWith("/secrets")
+      ? "secrets"
+      : path.startsWith("/variables")
+        ? "variables"
+        : path.startsWith("/workers")
+          ? "workers"
+          : path.startsWith("/caches")
+            ? "caches"
+            : "runs";
   return (
     <>
       <header class="top">

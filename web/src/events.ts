@@ -63,7 +63,14 @@ function open(): void {
       lastId = id;
     }
     const data = JSON.parse(e.data) as { runId: string; jobId?: string; stepNumber?: number };
-    pending.push({ id, type: e.type, runId: data.runId, jobId: data.jobId, stepNumber: data.stepNumber, data } as StoredEvent);
+    pending.push({
+      id,
+      type: e.type,
+      runId: data.runId,
+      jobId: data.jobId,
+      stepNumber: data.stepNumber,
+      data,
+    } as StoredEvent);
     if (!flushScheduled) {
       flushScheduled = true;
       requestAnimationFrame(flush);

@@ -44,7 +44,17 @@ export function match(pattern: string, path: string): Record<string, string> | u
 /** An `<a>` that navigates in-app on a plain click and stays a real link otherwise. */
 export function onLinkClick(e: MouseEvent): void {
   const a = e.currentTarget as HTMLAnchorElement;
-  if (e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey || a.target || a.hasAttribute("download")) return;
+  if (
+    e.defaultPrevented ||
+    e.button !== 0 ||
+    e.metaKey ||
+    e.ctrlKey ||
+    e.shiftKey ||
+    e.altKey ||
+    a.target ||
+    a.hasAttribute("download")
+  )
+    return;
   e.preventDefault();
   navigate(a.getAttribute("href")!);
 }

@@ -66,7 +66,10 @@ export function useRun(ref: string, jobId: string | undefined, log: { current: L
   if (state.error) retry.current = reconnects;
   useEffect(() => {
     // A new job of the same run keeps showing the run while its snapshot is read again.
-    const s: RunState = { run: state.run && (state.run.id === ref || String(state.run.number) === ref) ? state.run : undefined, version: state.version };
+    const s: RunState = {
+      run: state.run && (state.run.id === ref || String(state.run.number) === ref) ? state.run : undefined,
+      version: state.version,
+    };
     const bump = () => setState({ ...s, version: ++s.version });
     let stop: (() => void) | undefined;
     let gone = false;

@@ -4,7 +4,17 @@
  * `stax actions add` (from a local checkout), `stax actions pull` and runs that fetched a missing
  * action when the network allowed. Reads never touch the network.
  */
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { execFileSync } from "node:child_process";
 import { join, relative, resolve } from "node:path";
 
@@ -28,7 +38,8 @@ export function parseRepoRef(spec: string): { owner: string; repo: string; ref: 
   return { owner: m[1], repo: m[2], ref: m[3] };
 }
 
-export const entryDir = (cache: string, owner: string, repo: string, ref: string): string => join(cache, owner, `${repo}@${ref}`);
+export const entryDir = (cache: string, owner: string, repo: string, ref: string): string =>
+  join(cache, owner, `${repo}@${ref}`);
 
 function readMeta(dir: string): Partial<CacheEntry> {
   try {
@@ -50,7 +61,15 @@ export function listCache(cache: string): CacheEntry[] {
       if (at <= 0 || !statSync(join(ownerDir, name)).isDirectory()) continue;
       const dir = join(ownerDir, name);
       const meta = readMeta(dir);
-      out.push({ owner, repo: name.slice(0, at), ref: name.slice(at + 1), dir, commit: meta.commit, source: meta.source, addedAt: meta.addedAt });
+      out.push({
+        owner,
+        repo: name.slice(0, at),
+        ref: name.slice(at + 1),
+        dir,
+        commit: meta.commit,
+        source: meta.source,
+        addedAt: meta.addedAt,
+      });
     }
   }
   return out;
@@ -65,13 +84,23 @@ export function findCached(cache: string, owner: string, repo: string, ref: stri
   if (existsSync(exact)) return exact;
   if (!/^[0-9a-f]{7,40}$/i.test(ref)) return undefined;
   const r = ref.toLowerCase();
-  const hit = listCache(cache).find((e) => e.owner.toLowerCase() === owner.toLowerCase() && e.repo.toLowerCase() === repo.toLowerCase() && (e.commit?.toLowerCase().startsWith(r) || (/^[0-9a-f]{7,40}$/i.test(e.ref) && e.ref.toLowerCase().startsWith(r))));
+  const hit = listCache(cache).find(
+    (e) =>
+      e.owner.toLowerCase() === owner.toLowerCase() &&
+      e.repo.toLowerCase() === repo.toLowerCase() &&
+      (e.commit?.toLowerCase().startsWith(r) || (/^[0-9a-f]{7,40}$/i.test(e.ref) && e.ref.toLowerCase().startsWith(r))),
+  );
   return hit?.dir;
 }
 
 function gitCommit(dir: string): string | undefined {
   try {
-    return execFileSync("git", ["-C", dir, "rev-parse", "HEAD"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim() || undefined;
+    return (
+      execFileSync("git", ["-C", dir, "rev-parse", "HEAD"], {
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "ignore"],
+      }).trim() || undefined
+    );
   } catch {
     return undefined;
   }
@@ -87,8 +116,19 @@ export function addToCache(cache: string, spec: string, source: string): CacheEn
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
   cpSync(src, tmp, { recursive: true, filter: (p) => !relative(src, p).split("/").includes(".git") });
-  const entry: CacheEntry = { owner, repo, ref, dir, commit: gitCommit(src), source: src, addedAt: new Date().toISOString() };
-  writeFileSync(join(tmp, META), JSON.stringify({ commit: entry.commit, source: entry.source, addedAt: entry.addedAt }, null, 2));
+  const entry: CacheEntry = {
+    owner,
+    repo,
+    ref,
+    dir,
+    commit: gitCommit(src),
+    source: src,
+    addedAt: new Date().toISOString(),
+  };
+  writeFileSync(
+    join(tmp, META),
+    JSON.stringify({ commit: entry.commit, source: entry.source, addedAt: entry.addedAt }, null, 2),
+  );
   rmSync(dir, { recursive: true, force: true });
   renameSync(tmp, dir);
   return entry;

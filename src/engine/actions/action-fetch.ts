@@ -47,7 +47,11 @@ function git(args: string[], cwd: string, timeoutMs: number): Promise<Result<voi
     child.on("error", (e) => resolve({ ok: false, error: e.message }));
     child.on("close", (code) => {
       clearTimeout(timer);
-      resolve(code === 0 ? { ok: true, value: undefined } : { ok: false, error: code === null ? `timed out after ${timeoutMs} ms` : err.trim() });
+      resolve(
+        code === 0
+          ? { ok: true, value: undefined }
+          : { ok: false, error: code === null ? `timed out after ${timeoutMs} ms` : err.trim() },
+      );
     });
   });
 }
@@ -63,12 +67,20 @@ export function gitFetcher(cache: string, o: FetchOptions = {}): ActionFetcher {
     mkdirSync(tmp, { recursive: true });
     const auth = o.token ? `x-access-token:${o.token}@` : "";
     const timeout = o.timeoutMs ?? 60_000;
-    const steps = [["init", "-q"], ["remote", "add", "origin", `https://${auth}${host}/${owner}/${repo}`], ["fetch", "-q", "--depth", "1", "origin", ref], ["checkout", "-q", "FETCH_HEAD"]];
+    const steps = [
+      ["init", "-q"],
+      ["remote", "add", "origin", `https://${auth}${host}/${owner}/${repo}`],
+      ["fetch", "-q", "--depth", "1", "origin", ref],
+      ["checkout", "-q", "FETCH_HEAD"],
+    ];
     for (const args of steps) {
       const r = await git(args, tmp, timeout);
       if (!r.ok) {
         rmSync(tmp, { recursive: true, force: true });
-        return { ok: false, error: `git ${args[0]} ${owner}/${repo}@${ref}: ${(o.token ? r.error.replaceAll(o.token, "***") : r.error) || "failed"}` };
+        return {
+          ok: false,
+          error: `git ${args[0]} ${owner}/${repo}@${ref}: ${(o.token ? r.error.replaceAll(o.token, "***") : r.error) || "failed"}`,
+        };
       }
     }
     const head = await new Promise<string>((resolve) => {
@@ -78,7 +90,10 @@ export function gitFetcher(cache: string, o: FetchOptions = {}): ActionFetcher {
       c.on("close", () => resolve(out.trim()));
     });
     rmSync(join(tmp, ".git"), { recursive: true, force: true });
-    writeFileSync(join(tmp, ".stax-action.json"), JSON.stringify({ commit: head, source: `${host}/${owner}/${repo}`, addedAt: new Date().toISOString() }, null, 2));
+    writeFileSync(
+      join(tmp, ".stax-action.json"),
+      JSON.stringify({ commit: head, source: `${host}/${owner}/${repo}`, addedAt: new Date().toISOString() }, null, 2),
+    );
     rmSync(dir, { recursive: true, force: true });
     renameSync(tmp, dir);
     return { ok: true, value: dir };

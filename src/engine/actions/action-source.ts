@@ -22,9 +22,18 @@ function override(src: ActionSources, owner: string, repo: string, ref: string):
 }
 
 /** The root folder of repository `owner/repo` at `ref`, or the lines that explain the miss. */
-export async function locateRepo(src: ActionSources | undefined, owner: string, repo: string, ref: string, what: string): Promise<Result<Located, string[]>> {
+export async function locateRepo(
+  src: ActionSources | undefined,
+  owner: string,
+  repo: string,
+  ref: string,
+  what: string,
+): Promise<Result<Located, string[]>> {
   const o = src && override(src, owner, repo, ref);
-  if (o) return existsSync(o) ? { ok: true, value: { dir: o, via: "override" } } : { ok: false, error: [`${what} '${owner}/${repo}@${ref}' is overridden with ${o}, which does not exist`] };
+  if (o)
+    return existsSync(o)
+      ? { ok: true, value: { dir: o, via: "override" } }
+      : { ok: false, error: [`${what} '${owner}/${repo}@${ref}' is overridden with ${o}, which does not exist`] };
   const cached = src?.cache ? findCached(src.cache, owner, repo, ref) : undefined;
   if (cached) return { ok: true, value: { dir: cached, via: "cache" } };
   let fetchError: string | undefined;

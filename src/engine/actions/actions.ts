@@ -22,7 +22,13 @@ import { parseUses } from "./uses.js";
  * STEP-18: the action's inputs: `with` values (names case-insensitive), else the declared
  * default evaluated with the contexts ACT-04 allows, else "".
  */
-export function resolveInputs(action: ActionDef, given: Record<string, string>, ctx: Contexts, fns: ExtraFunctions, log: (l: string) => void): Record<string, string> {
+export function resolveInputs(
+  action: ActionDef,
+  given: Record<string, string>,
+  ctx: Contexts,
+  fns: ExtraFunctions,
+  log: (l: string) => void,
+): Record<string, string> {
   const out: Record<string, string> = {};
   const lower = new Map(Object.entries(given).map(([k, v]) => [k.toLowerCase(), v]));
   for (const input of action.inputs) {
@@ -30,13 +36,19 @@ export function resolveInputs(action: ActionDef, given: Record<string, string>, 
     lower.delete(input.id.toLowerCase());
     if (v !== undefined) {
       out[input.id] = v;
-      if (input.deprecationMessage) log(`##[warning]Input '${input.id}' has been deprecated with message: ${input.deprecationMessage}`);
+      if (input.deprecationMessage)
+        log(`##[warning]Input '${input.id}' has been deprecated with message: ${input.deprecationMessage}`);
     } else {
       out[input.id] = evaluateString(input.default, { ...ctx, env: {}, steps: {}, secrets: {} }, fns) ?? "";
     }
   }
-  const unexpected = [...lower.keys()].filter((k) => action.runs.using !== "docker" || (k !== "args" && k !== "entrypoint"));
-  if (unexpected.length) log(`##[warning]Unexpected input(s) '${unexpected.join("', '")}', valid inputs are ['${action.inputs.map((i) => i.id).join("', '")}']`);
+  const unexpected = [...lower.keys()].filter(
+    (k) => action.runs.using !== "docker" || (k !== "args" && k !== "entrypoint"),
+  );
+  if (unexpected.length)
+    log(
+      `##[warning]Unexpected input(s) '${unexpected.join("', '")}', valid inputs are ['${action.inputs.map((i) => i.id).join("', '")}']`,
+    );
   for (const [k, v] of Object.entries(given)) if (!(k in out)) out[k] = v;
   return out;
 }
@@ -50,13 +62,25 @@ export function loadRemoteAction(state: JobState, dir: string, shownAs: string):
   return loaded;
 }
 
-const mapValues = (o: Record<string, string>, f: (v: string) => string) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, f(v)]));
+const mapValues = (o: Record<string, string>, f: (v: string) => string) =>
+  Object.fromEntries(Object.entries(o).map(([k, v]) => [k, f(v)]));
 
 /** Each line of a value (a `path:` list, `!` excludes too) that names a container path, as the host sees it. */
-const hostPaths = (mounts: Mount[], value: string): string => value.replace(/^(\s*!?)(\/\S.*?)(\s*)$/gm, (_, lead: string, path: string, tail: string) => lead + onHost(mounts, path) + tail);
+const hostPaths = (mounts: Mount[], value: string): string =>
+  value.replace(
+    /^(\s*!?)(\/\S.*?)(\s*)$/gm,
+    (_, lead: string, path: string, tail: string) => lead + onHost(mounts, path) + tail,
+  );
 
 /** A `uses:` step: a built-in shim, a local action, or a cached remote one; Docker needs an engine. */
-export async function runAction(def: StepDef, scope: StepScope, ctx: Contexts, fns: ExtraFunctions, env: Record<string, string>, runStep: StepRunner): Promise<ProcessOutcome> {
+export async function runAction(
+  def: StepDef,
+  scope: StepScope,
+  ctx: Contexts,
+  fns: ExtraFunctions,
+  env: Record<string, string>,
+  runStep: StepRunner,
+): Promise<ProcessOutcome> {
   const uses = def.uses ?? "";
   const parsed = parseUses(uses);
   if (!parsed.ok) {
@@ -66,7 +90,13 @@ export async function runAction(def: StepDef, scope: StepScope, ctx: Contexts, f
   const withValues = evaluateStringMap(def.with, ctx, fns);
   if (ref.kind === "docker") {
     // STEP-16: `with: args` and `entrypoint` for docker:// steps.
-    return runContainerStep(def, scope, env, { image: uses, entrypoint: withValues.entrypoint || undefined, args: splitCommandLine(withValues.args ?? ""), extraEnv: {}, label: `step '${uses}'` });
+    return runContainerStep(def, scope, env, {
+      image: uses,
+      entrypoint: withValues.entrypoint || undefined,
+      args: splitCommandLine(withValues.args ?? ""),
+      extraEnv: {},
+      label: `step '${uses}'`,
+    });
   }
   let action: ActionDef;
   let actionInfo: StepScope["action"];
@@ -76,7 +106,14 @@ export async function runAction(def: StepDef, scope: StepScope, ctx: Contexts, f
     // Built-in actions run on the host: in a job container, the container's paths they are given are the host's again.
     const mounts = scope.rt.container?.mounts;
     if (shim) {
-      const outcome = await shim.run({ scope, def, ref, with: mounts ? mapValues(withValues, (v) => hostPaths(mounts, v)) : withValues, env, ctx });
+      const outcome = await shim.run({
+        scope,
+        def,
+        ref,
+        with: mounts ? mapValues(withValues, (v) => hostPaths(mounts, v)) : withValues,
+        env,
+        ctx,
+      });
       if (outcome.changes) scope.rt.state.apply(outcome.changes);
       return outcome;
     }
@@ -85,7 +122,8 @@ export async function runAction(def: StepDef, scope: StepScope, ctx: Contexts, f
       return failStep(scope, ...located.error);
     }
     const found = located.value;
-    if (found.via === "override") scope.log(`stax: ${ref.slug}@${ref.ref} comes from the local folder ${found.dir} (--action)`);
+    if (found.via === "override")
+      scope.log(`stax: ${ref.slug}@${ref.ref} comes from the local folder ${found.dir} (--action)`);
     if (found.via === "fetch") scope.log(`stax: fetched ${ref.slug}@${ref.ref} into the action cache`);
     const dir = join(found.dir, ref.path);
     const loaded = loadRemoteAction(scope.rt.state, dir, uses);
@@ -97,7 +135,11 @@ export async function runAction(def: StepDef, scope: StepScope, ctx: Contexts, f
   } else {
     const dir = resolve(workspace, ref.path);
     // parseUses refused `..`; a symlink in the checkout could still lead out of it.
-    if (!inside(workspace, dir)) return failStep(scope, `'${uses}' leaves the job's checkout (through a symbolic link): a local action must live inside the repository`);
+    if (!inside(workspace, dir))
+      return failStep(
+        scope,
+        `'${uses}' leaves the job's checkout (through a symbolic link): a local action must live inside the repository`,
+      );
     const loaded = loadAction(dir, ref.path);
     if (!loaded.ok) {
       return failStep(scope, loaded.error);
@@ -106,7 +148,18 @@ export async function runAction(def: StepDef, scope: StepScope, ctx: Contexts, f
     actionInfo = { path: dir, repository: "", ref: "" };
   }
   const inputs = resolveInputs(action, withValues, stepContexts(scope, env, def.id), fns, scope.log);
-  return HANDLERS[action.runs.using]({ action, info: actionInfo, inputs, with: withValues, uses, def, scope, env, fns, runStep });
+  return HANDLERS[action.runs.using]({
+    action,
+    info: actionInfo,
+    inputs,
+    with: withValues,
+    uses,
+    def,
+    scope,
+    env,
+    fns,
+    runStep,
+  });
 }
 
 /** What an action handler gets: the loaded action, where it lives, its resolved inputs, the step and its scope. */
@@ -130,7 +183,18 @@ const HANDLERS: Record<ActionDef["runs"]["using"], (call: ActionCall) => Promise
   node: (c) => runNodeAction(c.action, c.info, c.inputs, c.def, c.scope, c.env),
   composite: (c) => runComposite(c.action, c.info, c.inputs, c.def, c.scope, c.env, c.runStep),
   // DOCK-04: pre-entrypoint, entrypoint and post-entrypoint in docker-action.ts.
-  docker: (c) => runDockerAction({ action: c.action, inputs: c.inputs, uses: c.uses, def: c.def, scope: c.scope, env: c.env, fns: c.fns, with: c.with, repository: c.info?.repository ?? "" }),
+  docker: (c) =>
+    runDockerAction({
+      action: c.action,
+      inputs: c.inputs,
+      uses: c.uses,
+      def: c.def,
+      scope: c.scope,
+      env: c.env,
+      fns: c.fns,
+      with: c.with,
+      repository: c.info?.repository ?? "",
+    }),
 };
 
 /** Whether `dir`, with its symbolic links resolved, is `root` or below it (a missing `dir` is left to the loader's error). */

@@ -18,7 +18,15 @@ export const MAX_COMPOSITE_DEPTH = 10;
  * Their outputs become the calling step's outputs; posts of inner actions run in one
  * `Post` step of the composite, last first (COMP-10).
  */
-export async function runComposite(action: ActionDef, info: StepScope["action"], inputs: Record<string, string>, def: StepDef, scope: StepScope, env: Record<string, string>, runStep: StepRunner): Promise<ProcessOutcome> {
+export async function runComposite(
+  action: ActionDef,
+  info: StepScope["action"],
+  inputs: Record<string, string>,
+  def: StepDef,
+  scope: StepScope,
+  env: Record<string, string>,
+  runStep: StepRunner,
+): Promise<ProcessOutcome> {
   if (action.runs.using !== "composite") throw new Error("not a composite action");
   const depth = (scope.composite?.depth ?? 0) + 1;
   if (depth > MAX_COMPOSITE_DEPTH) {
@@ -30,7 +38,11 @@ export async function runComposite(action: ActionDef, info: StepScope["action"],
     steps: {},
     inputs,
     action: info,
-    composite: { status: "success", envOverlay: { ...(scope.composite?.envOverlay ?? {}), ...stepEnvOnly(env, scope) }, depth },
+    composite: {
+      status: "success",
+      envOverlay: { ...(scope.composite?.envOverlay ?? {}), ...stepEnvOnly(env, scope) },
+      depth,
+    },
     addPost: (entry) => innerPost.push(entry),
     log: scope.log,
   };
@@ -41,7 +53,12 @@ export async function runComposite(action: ActionDef, info: StepScope["action"],
   const outputs: Record<string, string> = {};
   for (const o of action.outputs) {
     try {
-      outputs[o.id] = evaluateString(o.value, stepContexts(inner, { ...scope.rt.state.env, ...inner.composite!.envOverlay }, def.id), scopeFunctions(inner)) ?? "";
+      outputs[o.id] =
+        evaluateString(
+          o.value,
+          stepContexts(inner, { ...scope.rt.state.env, ...inner.composite!.envOverlay }, def.id),
+          scopeFunctions(inner),
+        ) ?? "";
     } catch (err) {
       logError(scope.log, errorMessage(err));
     }
@@ -61,7 +78,10 @@ export async function runComposite(action: ActionDef, info: StepScope["action"],
     });
   }
   const cancelled = scope.rt.state.cancelled && inner.composite!.status !== "failure";
-  return { result: inner.composite!.status === "failure" ? "failure" : cancelled ? "cancelled" : "success", effects: { outputs, state: {} } };
+  return {
+    result: inner.composite!.status === "failure" ? "failure" : cancelled ? "cancelled" : "success",
+    effects: { outputs, state: {} },
+  };
 }
 
 /** The calling step's own env values: what differs from the job env (COMP-05; the job env is read live). */

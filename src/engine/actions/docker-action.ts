@@ -31,7 +31,8 @@ export interface DockerStage {
   state?: Record<string, string>;
 }
 
-const stateEnv = (state: Record<string, string>) => Object.fromEntries(Object.entries(state).map(([k, v]) => [`STATE_${k}`, v]));
+const stateEnv = (state: Record<string, string>) =>
+  Object.fromEntries(Object.entries(state).map(([k, v]) => [`STATE_${k}`, v]));
 
 function dockerRuns(action: ActionDef): DockerRuns {
   if (action.runs.using !== "docker") throw new Error("not a Docker action");
@@ -43,11 +44,22 @@ export function runDockerStage(s: DockerStage, stage: "pre" | "main" | "post"): 
   const runs = dockerRuns(s.action);
   const actx = { ...stepContexts(s.scope, s.env, s.def.id), inputs: s.inputs };
   const given = stage === "main" ? (s.with ?? {}) : {};
-  const args = given.args !== undefined ? splitCommandLine(given.args) : ((evaluateToken(runs.args, actx, s.fns) as unknown[] | undefined) ?? []).map(String);
+  const args =
+    given.args !== undefined
+      ? splitCommandLine(given.args)
+      : ((evaluateToken(runs.args, actx, s.fns) as unknown[] | undefined) ?? []).map(String);
   const actionEnv = evaluateStringMap(runs.env, actx, s.fns);
-  const entrypoint = stage === "pre" ? runs.preEntrypoint : stage === "post" ? runs.postEntrypoint : given.entrypoint || runs.entrypoint;
+  const entrypoint =
+    stage === "pre" ? runs.preEntrypoint : stage === "post" ? runs.postEntrypoint : given.entrypoint || runs.entrypoint;
   const label = `Docker action '${s.uses}'`;
-  return runContainerStep(s.def, s.scope, s.env, { image: runs.image, actionDir: s.action.dir, entrypoint, args, extraEnv: { ...inputEnv(s.inputs), ...actionEnv, ...stateEnv(s.state ?? {}) }, label });
+  return runContainerStep(s.def, s.scope, s.env, {
+    image: runs.image,
+    actionDir: s.action.dir,
+    entrypoint,
+    args,
+    extraEnv: { ...inputEnv(s.inputs), ...actionEnv, ...stateEnv(s.state ?? {}) },
+    label,
+  });
 }
 
 /** The main step of a Docker action: its pre stage when the job's start did not run it, the main stage, its post stage registered. */
@@ -57,7 +69,10 @@ export async function runDockerAction(s: DockerStage & { repository: string }): 
   const ranPre = rt.state.preStateOf(s.def);
   const state: Record<string, string> = { ...(ranPre ?? {}) };
   if (runs.preEntrypoint && !ranPre) {
-    if (!s.repository) s.scope.log(`##[warning]'pre-entrypoint' is not supported for local actions: ${runs.preEntrypoint} of ${s.action.name} is not run.`);
+    if (!s.repository)
+      s.scope.log(
+        `##[warning]'pre-entrypoint' is not supported for local actions: ${runs.preEntrypoint} of ${s.action.name} is not run.`,
+      );
     else {
       const pre = await runDockerStage({ ...s, state }, "pre");
       Object.assign(state, pre.effects?.state ?? {});
@@ -70,8 +85,20 @@ export async function runDockerAction(s: DockerStage & { repository: string }): 
     const condition = runs.postIf ?? "always()";
     s.scope.addPost({
       name: `Post ${s.action.name}`,
-      condition: () => evaluateCondition(condition, { ...stepContexts(s.scope, s.env, s.def.id), inputs: s.inputs, steps: {} }, stepStatusFunctions(rt.workspace, () => rt.state.status, () => rt.state.cancelled)),
-      run: async (log) => ((await runDockerStage({ ...s, scope: { ...s.scope, log }, state: { ...state } }, "post")).result === "success" ? "success" : "failure"),
+      condition: () =>
+        evaluateCondition(
+          condition,
+          { ...stepContexts(s.scope, s.env, s.def.id), inputs: s.inputs, steps: {} },
+          stepStatusFunctions(
+            rt.workspace,
+            () => rt.state.status,
+            () => rt.state.cancelled,
+          ),
+        ),
+      run: async (log) =>
+        (await runDockerStage({ ...s, scope: { ...s.scope, log }, state: { ...state } }, "post")).result === "success"
+          ? "success"
+          : "failure",
     });
   }
   return main;

@@ -35,7 +35,12 @@ function actionSource(workspace: string, repository: string, dir: string): strin
   return !rel.startsWith("..") && !isAbsolute(rel) ? `${repository}:./${rel}` : dir.replace(/@[^/]+/, "");
 }
 
-export async function runContainerStep(def: StepDef, scope: StepScope, env: Record<string, string>, step: ContainerStep): Promise<ProcessOutcome> {
+export async function runContainerStep(
+  def: StepDef,
+  scope: StepScope,
+  env: Record<string, string>,
+  step: ContainerStep,
+): Promise<ProcessOutcome> {
   const rt = scope.rt;
   const docker = await dockerFor(rt.services, step.label);
   if (!docker.ok) {
@@ -49,7 +54,16 @@ export async function runContainerStep(def: StepDef, scope: StepScope, env: Reco
       await engine.ensureImage(image, scope.log);
     } else {
       const dir = step.actionDir!;
-      image = await actionImage(engine, { dir, dockerfile: step.image, source: actionSource(rt.workspace, String(rt.run.github.repository ?? ""), dir), what: step.label }, scope.log);
+      image = await actionImage(
+        engine,
+        {
+          dir,
+          dockerfile: step.image,
+          source: actionSource(rt.workspace, String(rt.run.github.repository ?? ""), dir),
+          what: step.label,
+        },
+        scope.log,
+      );
     }
   } catch (err) {
     return failStep(scope, errorMessage(err));
@@ -69,7 +83,16 @@ export async function runContainerStep(def: StepDef, scope: StepScope, env: Reco
     Env: containerEnv(procEnv, rt.run.hostEnv, mounts, { HOME: home }),
     WorkingDir: "/github/workspace",
     Labels: ownedLabels(rt.services.runId, rt.job.id),
-    HostConfig: { Binds: mounts.map((m) => `${m.host}:${m.container}`), ...(rt.jobNetwork ? { NetworkMode: rt.jobNetwork.network } : {}) },
+    HostConfig: {
+      Binds: mounts.map((m) => `${m.host}:${m.container}`),
+      ...(rt.jobNetwork ? { NetworkMode: rt.jobNetwork.network } : {}),
+    },
   });
-  return runProcess(scope, def.id, env, { command: image, args: step.args, cwd: workspace, extraEnv: step.extraEnv, start: (procEnv, onLine) => runContainer(engine, spec(procEnv), onLine) });
+  return runProcess(scope, def.id, env, {
+    command: image,
+    args: step.args,
+    cwd: workspace,
+    extraEnv: step.extraEnv,
+    start: (procEnv, onLine) => runContainer(engine, spec(procEnv), onLine),
+  });
 }

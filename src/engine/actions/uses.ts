@@ -10,15 +10,26 @@ export type ActionRef =
 export function parseUses(uses: string): Result<ActionRef> {
   if (uses.startsWith("./") || uses === ".") {
     // A local action lives in the job's checkout: `./../..` would run whatever the machine has there.
-    if (leaves(uses)) return { ok: false, error: `'${uses}' leaves the job's checkout: a local action's path must stay inside the repository (use ./path/to/action)` };
+    if (leaves(uses))
+      return {
+        ok: false,
+        error: `'${uses}' leaves the job's checkout: a local action's path must stay inside the repository (use ./path/to/action)`,
+      };
     return { ok: true, value: { kind: "local", path: uses } };
   }
-  if (uses.startsWith("docker://")) return { ok: true, value: { kind: "docker", image: uses.slice("docker://".length) } };
+  if (uses.startsWith("docker://"))
+    return { ok: true, value: { kind: "docker", image: uses.slice("docker://".length) } };
   const m = /^([^/@\s]+)\/([^/@\s]+)(\/[^@\s]*)?@(\S+)$/.exec(uses);
-  if (!m) return { ok: false, error: `'${uses}' is not a valid action reference: use ./path, owner/repo[/path]@ref or docker://image` };
+  if (!m)
+    return {
+      ok: false,
+      error: `'${uses}' is not a valid action reference: use ./path, owner/repo[/path]@ref or docker://image`,
+    };
   const path = (m[3] ?? "").replace(/^\//, "");
-  if (path && leaves(`./${path}`)) return { ok: false, error: `'${uses}' leaves the action's repository: its path must stay inside ${m[1]}/${m[2]}` };
-  if (m[1] === ".." || m[2] === "..") return { ok: false, error: `'${uses}' is not a valid action reference: '..' is not an owner or repository name` };
+  if (path && leaves(`./${path}`))
+    return { ok: false, error: `'${uses}' leaves the action's repository: its path must stay inside ${m[1]}/${m[2]}` };
+  if (m[1] === ".." || m[2] === "..")
+    return { ok: false, error: `'${uses}' is not a valid action reference: '..' is not an owner or repository name` };
   return { ok: true, value: { kind: "remote", owner: m[1], repo: m[2], path, ref: m[4], slug: `${m[1]}/${m[2]}` } };
 }
 

@@ -2,7 +2,13 @@ import { execFileSync } from "node:child_process";
 
 function git(cwd: string, args: string[]): string | undefined {
   try {
-    return execFileSync("git", args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"], timeout: 10_000, maxBuffer: 64 * 1024 * 1024 }).trim();
+    return execFileSync("git", args, {
+      cwd,
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+      timeout: 10_000,
+      maxBuffer: 64 * 1024 * 1024,
+    }).trim();
   } catch {
     return undefined;
   }
@@ -12,7 +18,10 @@ const lines = (s: string | undefined): string[] => (s ? s.split("\n").filter(Boo
 
 /** Files changed in the working tree and index against HEAD, plus untracked files git does not ignore. */
 function uncommitted(workspace: string): string[] {
-  return [...lines(git(workspace, ["diff", "--name-only", "HEAD"])), ...lines(git(workspace, ["ls-files", "--others", "--exclude-standard"]))];
+  return [
+    ...lines(git(workspace, ["diff", "--name-only", "HEAD"])),
+    ...lines(git(workspace, ["ls-files", "--others", "--exclude-standard"])),
+  ];
 }
 
 /** Where a push's diff starts, and how that was chosen (for the user). */

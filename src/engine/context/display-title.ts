@@ -7,7 +7,13 @@ import type { TemplateToken } from "../../workflow/tokens.js";
  * a push its head commit's subject, a pull request its title, anything else the workflow's name.
  * An expression that fails leaves the default: a title is never a reason to fail a run.
  */
-export function displayTitle(o: { runName?: TemplateToken; workflowName: string; github: Record<string, unknown>; inputs: Record<string, unknown>; vars: Record<string, string> }): string {
+export function displayTitle(o: {
+  runName?: TemplateToken;
+  workflowName: string;
+  github: Record<string, unknown>;
+  inputs: Record<string, unknown>;
+  vars: Record<string, string>;
+}): string {
   if (o.runName) {
     try {
       const title = evaluateString(o.runName, { github: o.github, inputs: o.inputs, vars: o.vars })?.trim();
@@ -16,8 +22,14 @@ export function displayTitle(o: { runName?: TemplateToken; workflowName: string;
       // the default below
     }
   }
-  const event = o.github.event as { head_commit?: { message?: unknown }; pull_request?: { title?: unknown } } | undefined;
-  const fromEvent = o.github.event_name === "push" ? event?.head_commit?.message : String(o.github.event_name).startsWith("pull_request") ? event?.pull_request?.title : undefined;
+  const event = o.github.event as
+    { head_commit?: { message?: unknown }; pull_request?: { title?: unknown } } | undefined;
+  const fromEvent =
+    o.github.event_name === "push"
+      ? event?.head_commit?.message
+      : String(o.github.event_name).startsWith("pull_request")
+        ? event?.pull_request?.title
+        : undefined;
   return (typeof fromEvent === "string" && firstLine(fromEvent)) || o.workflowName;
 }
 

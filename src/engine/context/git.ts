@@ -21,7 +21,12 @@ export interface GitInfo {
 
 function git(cwd: string, args: string[]): string | undefined {
   try {
-    return execFileSync("git", args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"], timeout: 5000 }).trim();
+    return execFileSync("git", args, {
+      cwd,
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+      timeout: 5000,
+    }).trim();
   } catch {
     return undefined;
   }
@@ -75,7 +80,14 @@ function stateKey(workspace: string): string | undefined {
   const gitDir = join(dir, ".git");
   const ref = head.startsWith("ref: ") ? head.slice(5) : undefined;
   const target = ref ? (read(join(gitDir, ref)) ?? `packed ${mtime(join(gitDir, "packed-refs"))}`) : "";
-  return [dir, head, target, mtime(join(gitDir, "config")), mtime(join(homedir(), ".gitconfig")), mtime(join(homedir(), ".config", "git", "config"))].join("\0");
+  return [
+    dir,
+    head,
+    target,
+    mtime(join(gitDir, "config")),
+    mtime(join(homedir(), ".gitconfig")),
+    mtime(join(homedir(), ".config", "git", "config")),
+  ].join("\0");
 }
 
 /** Whether no folder from the workspace up holds a `.git`: git would answer "not a repository", so it need not be asked. */
@@ -100,14 +112,24 @@ export async function readGitInfoAsync(workspace: string, folderName: string): P
   const slot = `${workspace}\0${folderName}`;
   const hit = cache.get(slot);
   if (key !== undefined && hit?.key === key) return { ...hit.info };
-  const ask = (args: string[]) => new Promise<string | undefined>((resolve) => execFile("git", args, { cwd: workspace, encoding: "utf8", timeout: 5000 }, (err, out) => resolve(err ? undefined : out.trim())));
+  const ask = (args: string[]) =>
+    new Promise<string | undefined>((resolve) =>
+      execFile("git", args, { cwd: workspace, encoding: "utf8", timeout: 5000 }, (err, out) =>
+        resolve(err ? undefined : out.trim()),
+      ),
+    );
   const [log, remote, user, branch] = await Promise.all(QUERIES.map(ask));
   const info = fromAnswers(log, remote, user, branch, folderName);
   if (key !== undefined) cache.set(slot, { key, info });
   return { ...info };
 }
 
-const QUERIES = [["log", "-1", "--format=%H%x00%s%x00%cI%x00%an%x00%ae"], ["config", "--get-regexp", "^remote\\..*\\.url$"], ["config", "user.name"], ["symbolic-ref", "--short", "-q", "HEAD"]];
+const QUERIES = [
+  ["log", "-1", "--format=%H%x00%s%x00%cI%x00%an%x00%ae"],
+  ["config", "--get-regexp", "^remote\\..*\\.url$"],
+  ["config", "user.name"],
+  ["symbolic-ref", "--short", "-q", "HEAD"],
+];
 
 function queryGit(workspace: string, folderName: string): GitInfo {
   const [log, remote, user, branch] = QUERIES.map((q) => git(workspace, q));
@@ -116,13 +138,23 @@ function queryGit(workspace: string, folderName: string): GitInfo {
 
 /** `origin`'s URL, else the first remote's (a fork's clone may only have `upstream`), from `git config --get-regexp`. */
 function remoteUrl(list: string | undefined): string | undefined {
-  const remotes = (list ?? "").split("\n").map((l) => /^remote\.(.+)\.url (.+)$/.exec(l.trim())).filter((m): m is RegExpExecArray => !!m);
+  const remotes = (list ?? "")
+    .split("\n")
+    .map((l) => /^remote\.(.+)\.url (.+)$/.exec(l.trim()))
+    .filter((m): m is RegExpExecArray => !!m);
   return (remotes.find((m) => m[1] === "origin") ?? remotes[0])?.[2];
 }
 
-function fromAnswers(logLine: string | undefined, remotes: string | undefined, userName: string | undefined, branch: string | undefined, folderName: string): GitInfo {
+function fromAnswers(
+  logLine: string | undefined,
+  remotes: string | undefined,
+  userName: string | undefined,
+  branch: string | undefined,
+  folderName: string,
+): GitInfo {
   const log = logLine?.split("\0");
-  const repository = repositoryFromRemote(remoteUrl(remotes)) ?? `local/${folderName.replace(/[^A-Za-z0-9._-]+/g, "-")}`;
+  const repository =
+    repositoryFromRemote(remoteUrl(remotes)) ?? `local/${folderName.replace(/[^A-Za-z0-9._-]+/g, "-")}`;
   return {
     sha: log?.[0] ?? "0000000000000000000000000000000000000000",
     branch: branch || undefined,

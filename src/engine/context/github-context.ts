@@ -7,26 +7,65 @@ export type GithubContext = Record<string, unknown>;
  * A realistic webhook payload when the user gave none (CTX-02): what GitHub would send for a
  * push of the current commit, a pull request from the current branch, or a dispatch.
  */
-export function synthesizePayload(event: string, git: GitInfo, inputs: Record<string, unknown>): Record<string, unknown> {
+export function synthesizePayload(
+  event: string,
+  git: GitInfo,
+  inputs: Record<string, unknown>,
+): Record<string, unknown> {
   const [owner, name] = git.repository.split("/");
-  const repository = { name, full_name: git.repository, owner: { login: owner, name: owner }, default_branch: git.branch ?? "main", html_url: `https://github.com/${git.repository}` };
+  const repository = {
+    name,
+    full_name: git.repository,
+    owner: { login: owner, name: owner },
+    default_branch: git.branch ?? "main",
+    html_url: `https://github.com/${git.repository}`,
+  };
   const sender = { login: git.actor, type: "User" };
   const ref = git.branch ? `refs/heads/${git.branch}` : "refs/heads/main";
-  const commit = { id: git.sha, message: git.commitMessage, timestamp: git.commitTime, author: { name: git.authorName, email: git.authorEmail }, committer: { name: git.authorName, email: git.authorEmail } };
+  const commit = {
+    id: git.sha,
+    message: git.commitMessage,
+    timestamp: git.commitTime,
+    author: { name: git.authorName, email: git.authorEmail },
+    committer: { name: git.authorName, email: git.authorEmail },
+  };
   switch (event) {
     case "push":
-      return { ref, before: "0000000000000000000000000000000000000000", after: git.sha, created: false, deleted: false, forced: false, head_commit: commit, commits: [commit], pusher: { name: git.actor }, repository, sender };
+      return {
+        ref,
+        before: "0000000000000000000000000000000000000000",
+        after: git.sha,
+        created: false,
+        deleted: false,
+        forced: false,
+        head_commit: commit,
+        commits: [commit],
+        pusher: { name: git.actor },
+        repository,
+        sender,
+      };
     case "pull_request":
     case "pull_request_target":
       return {
         action: "opened",
         number: 1,
-        pull_request: { number: 1, title: git.commitMessage, head: { ref: git.branch ?? "HEAD", sha: git.sha, repo: repository }, base: { ref: repository.default_branch, sha: git.sha, repo: repository } },
+        pull_request: {
+          number: 1,
+          title: git.commitMessage,
+          head: { ref: git.branch ?? "HEAD", sha: git.sha, repo: repository },
+          base: { ref: repository.default_branch, sha: git.sha, repo: repository },
+        },
         repository,
         sender,
       };
     case "workflow_dispatch":
-      return { inputs: Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, String(v)])), ref, repository, sender, workflow: "" };
+      return {
+        inputs: Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, String(v)])),
+        ref,
+        repository,
+        sender,
+        workflow: "",
+      };
     default:
       return { repository, sender };
   }
@@ -43,15 +82,40 @@ export interface RefInfo {
 
 /** GITHUB_REF and friends from the event and payload (TRIG-02, TRIG-07, VAR-03). */
 export function refOf(event: string, payload: Record<string, unknown>, git: GitInfo): RefInfo {
-  const pr = payload.pull_request as { number?: number; head?: { ref?: string; sha?: string }; base?: { ref?: string } } | undefined;
+  const pr = payload.pull_request as
+    { number?: number; head?: { ref?: string; sha?: string }; base?: { ref?: string } } | undefined;
   if ((event === "pull_request" || event === "pull_request_target") && pr) {
     const n = (payload.number as number | undefined) ?? pr.number ?? 1;
     const ref = event === "pull_request" ? `refs/pull/${n}/merge` : `refs/heads/${pr.base?.ref ?? "main"}`;
-    return { ref, refName: ref.replace(/^refs\/(heads|tags|pull)\//, ""), refType: "branch", headRef: pr.head?.ref ?? "", baseRef: pr.base?.ref ?? "", sha: pr.head?.sha ?? git.sha };
+    return {
+      ref,
+      refName: ref.replace(/^refs\/(heads|tags|pull)\//, ""),
+      refType: "branch",
+      headRef: pr.head?.ref ?? "",
+      baseRef: pr.base?.ref ?? "",
+      sha: pr.head?.sha ?? git.sha,
+    };
   }
-  const ref = typeof payload.ref === "string" && payload.ref ? (payload.ref.startsWith("refs/") ? payload.ref : `refs/heads/${payload.ref}`) : git.branch ? `refs/heads/${git.branch}` : "refs/heads/main";
-  const sha = typeof payload.after === "string" && /^[0-9a-f]{40}$/.test(payload.after) && !/^0+$/.test(payload.after) ? payload.after : git.sha;
-  return { ref, refName: ref.replace(/^refs\/(heads|tags)\//, ""), refType: ref.startsWith("refs/tags/") ? "tag" : "branch", headRef: "", baseRef: "", sha };
+  const ref =
+    typeof payload.ref === "string" && payload.ref
+      ? payload.ref.startsWith("refs/")
+        ? payload.ref
+        : `refs/heads/${payload.ref}`
+      : git.branch
+        ? `refs/heads/${git.branch}`
+        : "refs/heads/main";
+  const sha =
+    typeof payload.after === "string" && /^[0-9a-f]{40}$/.test(payload.after) && !/^0+$/.test(payload.after)
+      ? payload.after
+      : git.sha;
+  return {
+    ref,
+    refName: ref.replace(/^refs\/(heads|tags)\//, ""),
+    refType: ref.startsWith("refs/tags/") ? "tag" : "branch",
+    headRef: "",
+    baseRef: "",
+    sha,
+  };
 }
 
 export interface GithubBase {

@@ -14,7 +14,11 @@ export const ACTION_REPOSITORY = "stax-action";
 export const ACTION_SOURCE_LABEL = "stax.action.source";
 
 /** The tag of the action's image, built unless an image of the same content is there. */
-export async function actionImage(engine: DockerEngine, o: { dir: string; dockerfile: string; source: string; what: string }, log: (line: string) => void): Promise<string> {
+export async function actionImage(
+  engine: DockerEngine,
+  o: { dir: string; dockerfile: string; source: string; what: string },
+  log: (line: string) => void,
+): Promise<string> {
   const context = await tarFolder(o.dir);
   const digest = createHash("sha256").update(o.dockerfile).update("\0").update(context).digest("hex").slice(0, 16);
   const tag = `${ACTION_REPOSITORY}:${digest}`;
@@ -38,7 +42,8 @@ async function removeOlder(engine: DockerEngine, source: string, keep: string): 
   try {
     const images = (await engine.call<{ RepoTags?: string[] | null }[]>("GET", `/images/json?filters=${filter}`)).body;
     for (const tag of images.flatMap((i) => i.RepoTags ?? [])) {
-      if (tag !== keep && tag.startsWith(`${ACTION_REPOSITORY}:`)) await engine.call("DELETE", `/images/${encodeURIComponent(tag)}`).catch(() => undefined);
+      if (tag !== keep && tag.startsWith(`${ACTION_REPOSITORY}:`))
+        await engine.call("DELETE", `/images/${encodeURIComponent(tag)}`).catch(() => undefined);
     }
   } catch {
     // tidying only: the step has its image

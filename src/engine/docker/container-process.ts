@@ -14,7 +14,11 @@ import { errorMessage } from "../../contract/index.js";
  * shields from every signal it does not handle: stop's SIGINT and SIGTERM reach it and, through
  * `kill -1` from inside, every other process of the container (JOB-15).
  */
-export function runContainer(engine: DockerEngine, spec: Record<string, unknown>, onLine: (line: string) => void): RunningProcess {
+export function runContainer(
+  engine: DockerEngine,
+  spec: Record<string, unknown>,
+  onLine: (line: string) => void,
+): RunningProcess {
   let id: string | undefined;
   let killed = false;
   const timers: NodeJS.Timeout[] = [];
@@ -39,7 +43,13 @@ export function runContainer(engine: DockerEngine, spec: Record<string, unknown>
     if (sig === "SIGKILL") return void engine.kill(c, sig);
     // An image without a shell: the init passes the signal to the command alone.
     const fallback = () => void engine.kill(c, sig);
-    void engine.exec(c, { Cmd: ["sh", "-c", 'kill -s "$1" -1', "stax-signal", sig.replace(/^SIG/, "")], Env: [], User: "0" }, () => {}).then((code) => code !== 0 && fallback(), fallback);
+    void engine
+      .exec(
+        c,
+        { Cmd: ["sh", "-c", 'kill -s "$1" -1', "stax-signal", sig.replace(/^SIG/, "")], Env: [], User: "0" },
+        () => {},
+      )
+      .then((code) => code !== 0 && fallback(), fallback);
   };
   return {
     exit,
@@ -80,7 +90,12 @@ const SIGNAL_MARKED = `for d in /proc/[0-9]*; do if tr '\\0' '\\n' < "$d/environ
 const GIVE_UP_MS = 5000;
 
 /** Runs a command in the (running) job container; stop and kill reach every process it starts there (JOB-15). */
-export function execInContainer(engine: DockerEngine, container: string, spec: ExecSpec, onLine: (line: string) => void): RunningProcess {
+export function execInContainer(
+  engine: DockerEngine,
+  container: string,
+  spec: ExecSpec,
+  onLine: (line: string) => void,
+): RunningProcess {
   const lines = lineSplitter(onLine);
   const mark = randomBytes(8).toString("hex");
   const abort = new AbortController();
@@ -101,7 +116,13 @@ export function execInContainer(engine: DockerEngine, container: string, spec: E
   // As root, so a step that switched user (or runs as the container's `--user`) is reached too.
   const signal = (sig: string): void => {
     if (ended) return;
-    void engine.exec(container, { Cmd: ["sh", "-c", SIGNAL_MARKED, "stax-signal", sig.replace(/^SIG/, ""), mark], Env: [], User: "0" }, () => {}).catch(() => undefined);
+    void engine
+      .exec(
+        container,
+        { Cmd: ["sh", "-c", SIGNAL_MARKED, "stax-signal", sig.replace(/^SIG/, ""), mark], Env: [], User: "0" },
+        () => {},
+      )
+      .catch(() => undefined);
     if (sig === "SIGKILL") timers.push(setTimeout(() => abort.abort(), GIVE_UP_MS).unref());
   };
   return {

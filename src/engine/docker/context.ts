@@ -21,7 +21,10 @@ export async function dockerFor(holder: DockerHolder, what: string): Promise<Res
     if (await ok) return { ok: true, value: engine };
   }
   const where = engine ? describeAddress(engine.address) : "/var/run/docker.sock";
-  return { ok: false, error: `${what} needs a Docker engine; none answers at ${where} (start Docker or set DOCKER_HOST)` };
+  return {
+    ok: false,
+    error: `${what} needs a Docker engine; none answers at ${where} (start Docker or set DOCKER_HOST)`,
+  };
 }
 
 export interface Mount {
@@ -31,18 +34,27 @@ export interface Mount {
 
 /** A host path as a container sees it through `mounts` (the longest mount that holds it); others unchanged. */
 export function inContainer(mounts: Mount[], path: string): string {
-  const m = [...mounts].sort((a, b) => b.host.length - a.host.length).find((m) => path === m.host || path.startsWith(`${m.host}/`));
+  const m = [...mounts]
+    .sort((a, b) => b.host.length - a.host.length)
+    .find((m) => path === m.host || path.startsWith(`${m.host}/`));
   return m ? m.container + path.slice(m.host.length) : path;
 }
 
 /** A container path as the host sees it through `mounts` (e.g. `${{ github.workspace }}` given to a step that runs on the host); others unchanged. */
 export function onHost(mounts: Mount[], path: string): string {
-  const m = [...mounts].sort((a, b) => b.container.length - a.container.length).find((m) => path === m.container || path.startsWith(`${m.container}/`));
+  const m = [...mounts]
+    .sort((a, b) => b.container.length - a.container.length)
+    .find((m) => path === m.container || path.startsWith(`${m.container}/`));
   return m ? m.host + path.slice(m.container.length) : path;
 }
 
 /** `KEY=value` entries for a container: the step's env without what came from the host, host paths mapped. */
-export function containerEnv(env: Record<string, string>, hostEnv: Record<string, string | undefined>, mounts: Mount[], extra: Record<string, string> = {}): string[] {
+export function containerEnv(
+  env: Record<string, string>,
+  hostEnv: Record<string, string | undefined>,
+  mounts: Mount[],
+  extra: Record<string, string> = {},
+): string[] {
   const out: string[] = [];
   for (const [k, v] of Object.entries({ ...env, ...extra })) {
     if (k === "PATH" || (hostEnv[k] === v && !(k in extra))) continue;

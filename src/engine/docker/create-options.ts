@@ -34,11 +34,23 @@ const int = (v: string, name: string): number => {
   if (!/^-?\d+$/.test(v)) throw new Error(`${name} takes a whole number, not '${v}'`);
   return Number(v);
 };
-const config = (key: string, conv: (v: string, n: string) => unknown = (v) => v): [Apply, boolean] => [(o, v, n) => (o.config[key] = conv(v, n)), true];
-const host = (key: string, conv: (v: string, n: string) => unknown = (v) => v): [Apply, boolean] => [(o, v, n) => (o.host[key] = conv(v, n)), true];
-const hostList = (key: string, conv: (v: string) => unknown = (v) => v): [Apply, boolean] => [(o, v) => push(o.host, key, conv(v)), true];
+const config = (key: string, conv: (v: string, n: string) => unknown = (v) => v): [Apply, boolean] => [
+  (o, v, n) => (o.config[key] = conv(v, n)),
+  true,
+];
+const host = (key: string, conv: (v: string, n: string) => unknown = (v) => v): [Apply, boolean] => [
+  (o, v, n) => (o.host[key] = conv(v, n)),
+  true,
+];
+const hostList = (key: string, conv: (v: string) => unknown = (v) => v): [Apply, boolean] => [
+  (o, v) => push(o.host, key, conv(v)),
+  true,
+];
 const hostFlag = (key: string): [Apply, boolean] => [(o, v, n) => (o.host[key] = bool(v, n)), false];
-const health = (key: string, conv: (v: string, n: string) => unknown): [Apply, boolean] => [(o, v, n) => (o.config.Healthcheck = { ...(o.config.Healthcheck as object), [key]: conv(v, n) }), true];
+const health = (key: string, conv: (v: string, n: string) => unknown): [Apply, boolean] => [
+  (o, v, n) => (o.config.Healthcheck = { ...(o.config.Healthcheck as object), [key]: conv(v, n) }),
+  true,
+];
 const keyValue = (key: string, where: "config" | "host"): [Apply, boolean] => [
   (o, v) => {
     const eq = v.indexOf("=");
@@ -94,7 +106,11 @@ const OPTIONS: Record<string, [Apply, boolean]> = {
   "--workdir": config("WorkingDir"),
   "--env": [(o, v) => push(o.config, "Env", v.includes("=") ? v : `${v}=`), true],
   "--label": keyValue("Labels", "config"),
-  "--expose": [(o, v) => (o.config.ExposedPorts = { ...(o.config.ExposedPorts as object), [v.includes("/") ? v : `${v}/tcp`]: {} }), true],
+  "--expose": [
+    (o, v) =>
+      (o.config.ExposedPorts = { ...(o.config.ExposedPorts as object), [v.includes("/") ? v : `${v}/tcp`]: {} }),
+    true,
+  ],
   "--stop-signal": config("StopSignal"),
   "--stop-timeout": config("StopTimeout", int),
   "--tty": [(o, v) => (o.config.Tty = bool(v, "--tty")), false],
@@ -109,7 +125,10 @@ const OPTIONS: Record<string, [Apply, boolean]> = {
   "--no-healthcheck": [(o, v) => bool(v, "--no-healthcheck") && (o.config.Healthcheck = { Test: ["NONE"] }), false],
   "--volume": hostList("Binds"),
   "--mount": hostList("Mounts", mount),
-  "--tmpfs": [(o, v) => (o.host.Tmpfs = { ...(o.host.Tmpfs as object), [v.split(":")[0]]: v.split(":").slice(1).join(":") }), true],
+  "--tmpfs": [
+    (o, v) => (o.host.Tmpfs = { ...(o.host.Tmpfs as object), [v.split(":")[0]]: v.split(":").slice(1).join(":") }),
+    true,
+  ],
   "--volumes-from": hostList("VolumesFrom"),
   "--link": hostList("Links"),
   "--cpus": host("NanoCpus", (v, n) => {
@@ -158,15 +177,29 @@ const OPTIONS: Record<string, [Apply, boolean]> = {
   "--cgroup-parent": host("CgroupParent"),
   "--isolation": host("Isolation"),
   "--runtime": host("Runtime"),
-  "--restart": host("RestartPolicy", (v) => ({ Name: v.split(":")[0], MaximumRetryCount: Number(v.split(":")[1] ?? 0) })),
+  "--restart": host("RestartPolicy", (v) => ({
+    Name: v.split(":")[0],
+    MaximumRetryCount: Number(v.split(":")[1] ?? 0),
+  })),
   "--rm": hostFlag("AutoRemove"),
   "--log-driver": [(o, v) => (o.host.LogConfig = { Config: {}, ...(o.host.LogConfig as object), Type: v }), true],
-  "--log-opt": [(o, v) => {
-    const lc = (o.host.LogConfig as { Type?: string; Config?: Record<string, string> } | undefined) ?? {};
-    const [k, val = ""] = v.split(/=(.*)/s);
-    o.host.LogConfig = { Type: lc.Type ?? "", Config: { ...lc.Config, [k]: val } };
-  }, true],
-  "--gpus": [(o, v) => push(o.host, "DeviceRequests", { Driver: "", Count: v === "all" ? -1 : int(v.replace(/^count=/, ""), "--gpus"), Capabilities: [["gpu"]] }), true],
+  "--log-opt": [
+    (o, v) => {
+      const lc = (o.host.LogConfig as { Type?: string; Config?: Record<string, string> } | undefined) ?? {};
+      const [k, val = ""] = v.split(/=(.*)/s);
+      o.host.LogConfig = { Type: lc.Type ?? "", Config: { ...lc.Config, [k]: val } };
+    },
+    true,
+  ],
+  "--gpus": [
+    (o, v) =>
+      push(o.host, "DeviceRequests", {
+        Driver: "",
+        Count: v === "all" ? -1 : int(v.replace(/^count=/, ""), "--gpus"),
+        Capabilities: [["gpu"]],
+      }),
+    true,
+  ],
   "--publish": [publish, true],
   "--network-alias": [(o, v) => o.aliases.push(v), true],
   "--name": [(o, v) => (o.query.name = v), true],
@@ -175,7 +208,20 @@ const OPTIONS: Record<string, [Apply, boolean]> = {
   "--pull": [() => undefined, true],
 };
 
-const SHORT: Record<string, string> = { h: "--hostname", u: "--user", w: "--workdir", e: "--env", l: "--label", v: "--volume", m: "--memory", c: "--cpu-shares", t: "--tty", i: "--interactive", p: "--publish", P: "--publish-all" };
+const SHORT: Record<string, string> = {
+  h: "--hostname",
+  u: "--user",
+  w: "--workdir",
+  e: "--env",
+  l: "--label",
+  v: "--volume",
+  m: "--memory",
+  c: "--cpu-shares",
+  t: "--tty",
+  i: "--interactive",
+  p: "--publish",
+  P: "--publish-all",
+};
 const ALIASES: Record<string, string> = { "--net": "--network", "--net-alias": "--network-alias" };
 const REFUSED: Record<string, string> = {
   "--network": "the job's containers are on the network stax makes for the job, as on GitHub",
@@ -188,7 +234,8 @@ function nearest(name: string): string {
     let row = Array.from({ length: b.length + 1 }, (_, i) => i);
     for (let i = 1; i <= a.length; i++) {
       const next = [i];
-      for (let j = 1; j <= b.length; j++) next[j] = Math.min(row[j] + 1, next[j - 1] + 1, row[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+      for (let j = 1; j <= b.length; j++)
+        next[j] = Math.min(row[j] + 1, next[j - 1] + 1, row[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
       row = next;
     }
     return row[b.length];
@@ -203,7 +250,9 @@ function nearest(name: string): string {
 export function parseCreateOptions(text: string | undefined): CreateOptions {
   const out: CreateOptions = { config: {}, host: {}, query: {}, aliases: [] };
   // `-ti`: short flags that take no value run together, as the CLI reads them.
-  const words = splitCommandLine(text ?? "").flatMap((w) => (/^-[A-Za-z]{2,}$/.test(w) && OPTIONS[SHORT[w[1]] ?? ""]?.[1] === false ? [...w.slice(1)].map((c) => `-${c}`) : [w]));
+  const words = splitCommandLine(text ?? "").flatMap((w) =>
+    /^-[A-Za-z]{2,}$/.test(w) && OPTIONS[SHORT[w[1]] ?? ""]?.[1] === false ? [...w.slice(1)].map((c) => `-${c}`) : [w],
+  );
   for (let i = 0; i < words.length; i++) {
     const word = words[i];
     let name: string;

@@ -50,10 +50,31 @@ export interface ExecSpec {
 export class DockerEngine {
   constructor(readonly address: DockerAddress) {}
 
-  private raw(method: string, path: string, body?: unknown, headers: Record<string, string> = {}, timeoutMs = 0, signal?: AbortSignal): Promise<IncomingMessage> {
+  private raw(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+    timeoutMs = 0,
+    signal?: AbortSignal,
+  ): Promise<IncomingMessage> {
     return new Promise((resolve, reject) => {
-      const payload = body === undefined || body instanceof Readable ? undefined : Buffer.isBuffer(body) ? body : Buffer.from(JSON.stringify(body));
-      const req = request({ ...this.address, method, path, signal, headers: { ...(payload && !Buffer.isBuffer(body) ? { "Content-Type": "application/json" } : {}), ...headers } }, resolve);
+      const payload =
+        body === undefined || body instanceof Readable
+          ? undefined
+          : Buffer.isBuffer(body)
+            ? body
+            : Buffer.from(JSON.stringify(body));
+      const req = request(
+        {
+          ...this.address,
+          method,
+          path,
+          signal,
+          headers: { ...(payload && !Buffer.isBuffer(body) ? { "Content-Type": "application/json" } : {}), ...headers },
+        },
+        resolve,
+      );
       if (timeoutMs) req.setTimeout(timeoutMs, () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
       req.on("error", reject);
       // A stream (a build context) is sent as it is read; a failed read aborts the request.
@@ -63,7 +84,12 @@ export class DockerEngine {
   }
 
   /** A JSON request; throws with the engine's message on an error status. */
-  async call<T = unknown>(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: T }> {
+  async call<T = unknown>(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<{ status: number; body: T }> {
     const res = await this.raw(method, path, body, headers);
     const text = await readText(res);
     let parsed: unknown = text;
@@ -72,7 +98,10 @@ export class DockerEngine {
     } catch {
       // plain text
     }
-    if ((res.statusCode ?? 500) >= 400) throw new Error(`docker ${method} ${path.split("?")[0]}: ${(parsed as { message?: string })?.message ?? text ?? res.statusCode}`);
+    if ((res.statusCode ?? 500) >= 400)
+      throw new Error(
+        `docker ${method} ${path.split("?")[0]}: ${(parsed as { message?: string })?.message ?? text ?? res.statusCode}`,
+      );
     return { status: res.statusCode ?? 0, body: parsed as T };
   }
 
@@ -92,7 +121,10 @@ export class DockerEngine {
     if (await this.hasImage(image)) return;
     const [name, tag] = splitImage(image);
     log(`Pulling ${name}:${tag}`);
-    const res = await this.raw("POST", `/images/create?fromImage=${encodeURIComponent(name)}&tag=${encodeURIComponent(tag)}`);
+    const res = await this.raw(
+      "POST",
+      `/images/create?fromImage=${encodeURIComponent(name)}&tag=${encodeURIComponent(tag)}`,
+    );
     const text = await readText(res);
     const error = text.split("\n").find((l) => l.includes('"error"'));
     if ((res.statusCode ?? 500) >= 400 || error) throw new Error(imageMissing(image, engineReason(error ?? text)));
@@ -109,8 +141,19 @@ export class DockerEngine {
    * Builds a tar context (a buffer, or a stream sent as it is read) as `tag`, with `labels` on the image; a failure is a `BuildError` naming
    * the Dockerfile's step. `forcerm`: a failed step's container goes too.
    */
-  async build(tar: Buffer | Readable, tag: string, dockerfile: string, log: (l: string) => void, labels: Record<string, string> = {}): Promise<void> {
-    const res = await this.raw("POST", `/build?t=${encodeURIComponent(tag)}&dockerfile=${encodeURIComponent(dockerfile)}&rm=1&forcerm=1&labels=${encodeURIComponent(JSON.stringify(labels))}`, tar, { "Content-Type": "application/x-tar" });
+  async build(
+    tar: Buffer | Readable,
+    tag: string,
+    dockerfile: string,
+    log: (l: string) => void,
+    labels: Record<string, string> = {},
+  ): Promise<void> {
+    const res = await this.raw(
+      "POST",
+      `/build?t=${encodeURIComponent(tag)}&dockerfile=${encodeURIComponent(dockerfile)}&rm=1&forcerm=1&labels=${encodeURIComponent(JSON.stringify(labels))}`,
+      tar,
+      { "Content-Type": "application/x-tar" },
+    );
     const text = await readText(res);
     if ((res.statusCode ?? 500) >= 400) throw new BuildError(undefined, engineReason(text));
     let step: string | undefined;
@@ -127,12 +170,17 @@ export class DockerEngine {
   /** Creates a container, labelled with this process as its owner (see labels.ts) whatever labels `spec` gives. */
   async create(spec: Record<string, unknown>, name?: string): Promise<string> {
     const labels = { ...(spec.Labels as Record<string, string> | undefined), [OWNER_LABEL]: processOwner() };
-    const r = await this.call<{ Id: string }>("POST", `/containers/create${name ? `?name=${encodeURIComponent(name)}` : ""}`, { ...spec, Labels: labels });
+    const r = await this.call<{ Id: string }>(
+      "POST",
+      `/containers/create${name ? `?name=${encodeURIComponent(name)}` : ""}`,
+      { ...spec, Labels: labels },
+    );
     return r.body.Id;
   }
 
   start = (id: string) => this.call("POST", `/containers/${id}/start`);
-  kill = (id: string, signal: string) => this.call("POST", `/containers/${id}/kill?signal=${signal}`).catch(() => undefined);
+  kill = (id: string, signal: string) =>
+    this.call("POST", `/containers/${id}/kill?signal=${signal}`).catch(() => undefined);
   remove = (id: string) => this.call("DELETE", `/containers/${id}?force=true&v=true`).catch(() => undefined);
 
   /** Streams the container's output (until it exits) to `onText`. */
@@ -148,7 +196,11 @@ export class DockerEngine {
 
   /** Runs a command in a running container; output to `onText`; resolves with its exit code. Aborting `signal` stops following it (the command may live on). */
   async exec(id: string, spec: ExecSpec, onText: (text: string) => void, signal?: AbortSignal): Promise<number> {
-    const created = await this.call<{ Id: string }>("POST", `/containers/${id}/exec`, { ...spec, AttachStdout: true, AttachStderr: true });
+    const created = await this.call<{ Id: string }>("POST", `/containers/${id}/exec`, {
+      ...spec,
+      AttachStdout: true,
+      AttachStderr: true,
+    });
     const res = await this.raw("POST", `/exec/${created.body.Id}/start`, { Detach: false, Tty: false }, {}, 0, signal);
     const demux = new Demux(onText);
     for await (const c of res) demux.push(c as Buffer);
@@ -156,7 +208,13 @@ export class DockerEngine {
   }
 
   async createNetwork(name: string, labels: Record<string, string> = {}): Promise<string> {
-    return (await this.call<{ Id: string }>("POST", "/networks/create", { Name: name, CheckDuplicate: true, Labels: { ...labels, [OWNER_LABEL]: processOwner() } })).body.Id;
+    return (
+      await this.call<{ Id: string }>("POST", "/networks/create", {
+        Name: name,
+        CheckDuplicate: true,
+        Labels: { ...labels, [OWNER_LABEL]: processOwner() },
+      })
+    ).body.Id;
   }
 
   removeNetwork = (id: string) => this.call("DELETE", `/networks/${id}`).catch(() => undefined);

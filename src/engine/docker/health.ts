@@ -8,11 +8,16 @@
 import type { DockerEngine } from "./engine.js";
 
 interface Inspected {
-  State?: { Running?: boolean; ExitCode?: number; Health?: { Status?: string; Log?: { ExitCode: number; Output: string }[] } };
+  State?: {
+    Running?: boolean;
+    ExitCode?: number;
+    Health?: { Status?: string; Log?: { ExitCode: number; Output: string }[] };
+  };
   NetworkSettings?: { Ports?: Record<string, { HostIp: string; HostPort: string }[] | null> };
 }
 
-export const inspect = async (engine: DockerEngine, id: string): Promise<Inspected> => (await engine.call<Inspected>("GET", `/containers/${id}/json`)).body;
+export const inspect = async (engine: DockerEngine, id: string): Promise<Inspected> =>
+  (await engine.call<Inspected>("GET", `/containers/${id}/json`)).body;
 
 /** `{ "5432": "49153" }`: each published container port (without `/tcp`, as GitHub keys them) and its host port. */
 export function publishedPorts(info: Inspected): Record<string, string> {
@@ -28,7 +33,13 @@ export function publishedPorts(info: Inspected): Record<string, string> {
  * Waits until the container is healthy (or has no health check). Throws with the last health
  * output when it turns unhealthy or exits, and when `stop` says the job was cancelled.
  */
-export async function waitHealthy(engine: DockerEngine, id: string, what: string, log: (l: string) => void, stop: () => boolean): Promise<void> {
+export async function waitHealthy(
+  engine: DockerEngine,
+  id: string,
+  what: string,
+  log: (l: string) => void,
+  stop: () => boolean,
+): Promise<void> {
   let said = false;
   for (let delay = 200; ; delay = Math.min(delay * 2, 2000)) {
     const info = await inspect(engine, id);
@@ -40,11 +51,15 @@ export async function waitHealthy(engine: DockerEngine, id: string, what: string
     }
     if (!info.State?.Running) {
       const output = await containerLog(engine, id);
-      throw new Error(`${what} stopped (exit code ${info.State?.ExitCode ?? "?"}) before it was healthy${output ? `; its output:\n${output}` : ""}`);
+      throw new Error(
+        `${what} stopped (exit code ${info.State?.ExitCode ?? "?"}) before it was healthy${output ? `; its output:\n${output}` : ""}`,
+      );
     }
     if (health.Status === "unhealthy") {
       const last = health.Log?.at(-1);
-      throw new Error(`${what} is unhealthy: its health check failed${last ? ` (exit code ${last.ExitCode}): ${last.Output.trim() || "(no output)"}` : ""}`);
+      throw new Error(
+        `${what} is unhealthy: its health check failed${last ? ` (exit code ${last.ExitCode}): ${last.Output.trim() || "(no output)"}` : ""}`,
+      );
     }
     if (!said) log(`Waiting for ${what} to be healthy`);
     said = true;

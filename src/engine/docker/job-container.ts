@@ -53,10 +53,14 @@ function optionsOf(def: ContainerDef, what: string): CreateOptions {
   }
 }
 
-const envList = (env: Record<string, unknown> | undefined) => Object.entries(env ?? {}).map(([k, v]) => `${k}=${String(v)}`);
+const envList = (env: Record<string, unknown> | undefined) =>
+  Object.entries(env ?? {}).map(([k, v]) => `${k}=${String(v)}`);
 
 /** `ports:` (`8080:80`, `80`: a random host port) as ExposedPorts and PortBindings. */
-function portsOf(ports: (string | number)[] | undefined): { exposed: Record<string, object>; bindings: Record<string, { HostIp: string; HostPort: string }[]> } {
+function portsOf(ports: (string | number)[] | undefined): {
+  exposed: Record<string, object>;
+  bindings: Record<string, { HostIp: string; HostPort: string }[]>;
+} {
   const exposed: Record<string, object> = {};
   const bindings: Record<string, { HostIp: string; HostPort: string }[]> = {};
   for (const p of ports ?? []) {
@@ -83,10 +87,17 @@ function volumesOf(volumes: string[] | undefined): { binds: string[]; anonymous:
  * `volumes`, then its options over them, as `docker create` reads its flags after the runner's
  * own (lists add up; one-value fields are the options'). The network stays the job's.
  */
-function createBody(base: Record<string, unknown> & { HostConfig: Record<string, unknown> }, def: ContainerDef, opts: CreateOptions): Record<string, unknown> {
+function createBody(
+  base: Record<string, unknown> & { HostConfig: Record<string, unknown> },
+  def: ContainerDef,
+  opts: CreateOptions,
+): Record<string, unknown> {
   const ports = portsOf(def.ports);
   const volumes = volumesOf(def.volumes);
-  const list = (a: unknown, b: unknown) => [...((a as unknown[] | undefined) ?? []), ...((b as unknown[] | undefined) ?? [])];
+  const list = (a: unknown, b: unknown) => [
+    ...((a as unknown[] | undefined) ?? []),
+    ...((b as unknown[] | undefined) ?? []),
+  ];
   const optBindings = (opts.host.PortBindings as Record<string, unknown[]> | undefined) ?? {};
   const bindings: Record<string, unknown[]> = { ...ports.bindings };
   for (const [k, v] of Object.entries(optBindings)) bindings[k] = list(bindings[k], v);
@@ -97,12 +108,21 @@ function createBody(base: Record<string, unknown> & { HostConfig: Record<string,
     Labels: { ...(opts.config.Labels as object), ...(base.Labels as object) },
     ExposedPorts: { ...ports.exposed, ...(opts.config.ExposedPorts as object) },
     Volumes: volumes.anonymous,
-    HostConfig: { ...opts.host, ...base.HostConfig, Binds: list(list(base.HostConfig.Binds, volumes.binds), opts.host.Binds), PortBindings: bindings },
+    HostConfig: {
+      ...opts.host,
+      ...base.HostConfig,
+      Binds: list(list(base.HostConfig.Binds, volumes.binds), opts.host.Binds),
+      PortBindings: bindings,
+    },
   };
 }
 
 /** Creates a container with the options' `--name`/`--platform`. */
-async function createContainer(engine: DockerEngine, body: Record<string, unknown>, opts: CreateOptions): Promise<string> {
+async function createContainer(
+  engine: DockerEngine,
+  body: Record<string, unknown>,
+  opts: CreateOptions,
+): Promise<string> {
   const query = new URLSearchParams(opts.query).toString();
   return (await engine.call<{ Id: string }>("POST", `/containers/create${query ? `?${query}` : ""}`, body)).body.Id;
 }
@@ -113,14 +133,19 @@ async function createContainer(engine: DockerEngine, body: Record<string, unknow
  * its own, the binary alone when it lives among the system's programs).
  */
 function jobMounts(rt: JobContext): (Mount & { readOnly?: boolean })[] {
-  const repo = String(rt.run.github.repository ?? "").split("/").pop() || basename(rt.workspace);
+  const repo =
+    String(rt.run.github.repository ?? "")
+      .split("/")
+      .pop() || basename(rt.workspace);
   const prefix = dirname(dirname(rt.run.nodePath));
   const systemNode = ["/usr", "/usr/local", "/"].includes(prefix);
   return [
     { host: rt.workspace, container: `/__w/${repo}/${repo}` },
     { host: rt.temp, container: "/__w/_temp" },
     { host: join(rt.services.tempDir, "_github_workflow"), container: "/github/workflow", readOnly: true },
-    systemNode ? { host: rt.run.nodePath, container: "/__e/node/bin/node", readOnly: true } : { host: prefix, container: "/__e/node", readOnly: true },
+    systemNode
+      ? { host: rt.run.nodePath, container: "/__e/node/bin/node", readOnly: true }
+      : { host: prefix, container: "/__e/node", readOnly: true },
   ];
 }
 
@@ -147,15 +172,25 @@ export interface JobContainers {
 }
 
 /** Starts what the job declares, or says why that failed the job (what it started is removed by then). */
-export async function startJobContainers(rt: JobContext, log: (l: string) => void, platformImage?: string): Promise<Result<JobContainers>> {
+export async function startJobContainers(
+  rt: JobContext,
+  log: (l: string) => void,
+  platformImage?: string,
+): Promise<Result<JobContainers>> {
   // container/services (their credentials, env) may read secrets and env too, as on GitHub.
   const ctx = { ...jobContexts(rt), secrets: rt.graph.secrets, env: rt.state.env };
   let container: ContainerDef | undefined;
   const services: [string, ContainerDef][] = [];
   try {
     // act's `-P LABEL=IMAGE` stands for `container: IMAGE` of a job that has none.
-    container = rt.def.container ? asDef(evaluateToken(rt.def.container, ctx), "container") : platformImage ? { image: platformImage } : undefined;
-    const evaluated = rt.def.services ? ((evaluateToken(rt.def.services, ctx) as Record<string, unknown> | null) ?? {}) : {};
+    container = rt.def.container
+      ? asDef(evaluateToken(rt.def.container, ctx), "container")
+      : platformImage
+        ? { image: platformImage }
+        : undefined;
+    const evaluated = rt.def.services
+      ? ((evaluateToken(rt.def.services, ctx) as Record<string, unknown> | null) ?? {})
+      : {};
     for (const [id, raw] of Object.entries(evaluated)) {
       const def = asDef(raw, `service '${id}'`);
       if (def) services.push([id, def]);
@@ -165,7 +200,10 @@ export async function startJobContainers(rt: JobContext, log: (l: string) => voi
     return { ok: false, error: errorMessage(err) };
   }
   if (!container && !services.length) return { ok: true, value: { cleanup: async () => {} } };
-  const needs = [container ? `'container: ${container.image}'` : "", ...services.map(([id, s]) => `service '${id}' (${s.image})`)].filter(Boolean);
+  const needs = [
+    container ? `'container: ${container.image}'` : "",
+    ...services.map(([id, s]) => `service '${id}' (${s.image})`),
+  ].filter(Boolean);
   const docker = await dockerFor(rt.services, `job '${rt.def.id}' (${needs.join(", ")})`);
   if (!docker.ok) return docker;
   const engine: DockerEngine = docker.value;
@@ -177,7 +215,9 @@ export async function startJobContainers(rt: JobContext, log: (l: string) => voi
   };
   try {
     // A random part, as GitHub's github_network_<guid>: two runs with one id (tests, re-runs) never meet.
-    const name = `stax-${rt.services.runId}-${rt.job.id}`.replace(/[^A-Za-z0-9_.-]/g, "-").slice(0, 52) + `-${randomBytes(4).toString("hex")}`;
+    const name =
+      `stax-${rt.services.runId}-${rt.job.id}`.replace(/[^A-Za-z0-9_.-]/g, "-").slice(0, 52) +
+      `-${randomBytes(4).toString("hex")}`;
     // Options are read before anything is created, so a wrong one leaves nothing to remove.
     const serviceOpts = services.map(([id, s]) => optionsOf(s, `service '${id}'`));
     const containerOpts = container ? optionsOf(container, "container") : undefined;
@@ -187,7 +227,16 @@ export async function startJobContainers(rt: JobContext, log: (l: string) => voi
     for (const [i, [id, s]] of services.entries()) {
       const opts = serviceOpts[i];
       await pullImage(engine, s.image, s.credentials, log);
-      const body = createBody({ Image: s.image, Labels: ownedLabels(rt.services.runId, rt.job.id), HostConfig: { NetworkMode: name }, NetworkingConfig: { EndpointsConfig: { [name]: { Aliases: [id, ...opts.aliases] } } } }, s, opts);
+      const body = createBody(
+        {
+          Image: s.image,
+          Labels: ownedLabels(rt.services.runId, rt.job.id),
+          HostConfig: { NetworkMode: name },
+          NetworkingConfig: { EndpointsConfig: { [name]: { Aliases: [id, ...opts.aliases] } } },
+        },
+        s,
+        opts,
+      );
       const cid = await createContainer(engine, body, opts);
       created.push(cid);
       await engine.start(cid);
@@ -209,25 +258,46 @@ export async function startJobContainers(rt: JobContext, log: (l: string) => voi
           Cmd: ["-f", "/dev/null"],
           WorkingDir: mounts[0].container,
           Labels: ownedLabels(rt.services.runId, rt.job.id),
-          HostConfig: { NetworkMode: name, Binds: mounts.map((m) => `${m.host}:${m.container}${m.readOnly ? ":ro" : ""}`) },
-          ...(containerOpts.aliases.length ? { NetworkingConfig: { EndpointsConfig: { [name]: { Aliases: containerOpts.aliases } } } } : {}),
+          HostConfig: {
+            NetworkMode: name,
+            Binds: mounts.map((m) => `${m.host}:${m.container}${m.readOnly ? ":ro" : ""}`),
+          },
+          ...(containerOpts.aliases.length
+            ? { NetworkingConfig: { EndpointsConfig: { [name]: { Aliases: containerOpts.aliases } } } }
+            : {}),
         },
         container,
         containerOpts,
       );
       // The user steps run as: --user, else the image's own USER.
-      const user = (containerOpts.config.User as string | undefined) || (await engine.call<{ Config?: { User?: string } }>("GET", `/images/${encodeURIComponent(container.image)}/json`)).body.Config?.User || undefined;
+      const user =
+        (containerOpts.config.User as string | undefined) ||
+        (
+          await engine.call<{ Config?: { User?: string } }>(
+            "GET",
+            `/images/${encodeURIComponent(container.image)}/json`,
+          )
+        ).body.Config?.User ||
+        undefined;
       if (user && !/^(0|root)(:.*)?$/.test(user)) shareWithUser(rt);
       const cid = await createContainer(engine, body, containerOpts);
       created.push(cid);
       await engine.start(cid);
-      const has = async (cmd: string) => (await engine.exec(cid, { Cmd: ["sh", "-c", `command -v ${cmd}`], Env: [] }, () => {})) === 0;
+      const has = async (cmd: string) =>
+        (await engine.exec(cid, { Cmd: ["sh", "-c", `command -v ${cmd}`], Env: [] }, () => {})) === 0;
       const shell = (await has("bash")) ? "bash" : "sh";
       // JavaScript actions: the image's own Node, else the mounted one (GitHub mounts its own at /__e).
       const node = (await has("node")) ? "node" : "/__e/node/bin/node";
       log(`Started the job container (${container.image}); run steps execute in it`);
       context.container = { id: cid, network: name };
-      return { ok: true, value: { cleanup, container: { id: cid, network: name, shell, mounts, node, ...(user ? { user } : {}) }, network: context } };
+      return {
+        ok: true,
+        value: {
+          cleanup,
+          container: { id: cid, network: name, shell, mounts, node, ...(user ? { user } : {}) },
+          network: context,
+        },
+      };
     }
     return { ok: true, value: { cleanup, network: context } };
   } catch (err) {

@@ -13,7 +13,6 @@ export const OWNER_LABEL = "stax.owner";
 export const RUN_LABEL = "stax.run";
 export const JOB_LABEL = "stax.job";
 
-
 let self: string | undefined;
 
 /** This process as an owner: `<host>/<pid>/<start time>`. */
@@ -35,7 +34,11 @@ export function ownerAlive(owner: string): boolean {
 }
 
 /** The labels of what a job leg creates. */
-export const ownedLabels = (runId: string, jobId: string): Record<string, string> => ({ [OWNER_LABEL]: processOwner(), [RUN_LABEL]: runId, [JOB_LABEL]: jobId });
+export const ownedLabels = (runId: string, jobId: string): Record<string, string> => ({
+  [OWNER_LABEL]: processOwner(),
+  [RUN_LABEL]: runId,
+  [JOB_LABEL]: jobId,
+});
 
 interface Labelled {
   Id?: string;
@@ -49,7 +52,9 @@ const ownerFilter = encodeURIComponent(JSON.stringify({ label: [OWNER_LABEL] }))
  * Removes the containers, then the networks and volumes, whose owner is dead; what it removed,
  * by kind. Quiet when no engine answers: a machine without Docker has nothing to reap.
  */
-export async function reapDeadOwners(engine: DockerEngine): Promise<{ containers: number; networks: number; volumes: number }> {
+export async function reapDeadOwners(
+  engine: DockerEngine,
+): Promise<{ containers: number; networks: number; volumes: number }> {
   const out = { containers: 0, networks: 0, volumes: 0 };
   if (!(await engine.ping())) return out;
   const dead = (x: Labelled) => !ownerAlive(x.Labels?.[OWNER_LABEL] ?? "");
@@ -63,7 +68,9 @@ export async function reapDeadOwners(engine: DockerEngine): Promise<{ containers
       await engine.removeNetwork(n.Id!);
       out.networks++;
     }
-    for (const v of ((await list<{ Volumes: Labelled[] | null }>(`/volumes?filters=${ownerFilter}`)).Volumes ?? []).filter(dead)) {
+    for (const v of (
+      (await list<{ Volumes: Labelled[] | null }>(`/volumes?filters=${ownerFilter}`)).Volumes ?? []
+    ).filter(dead)) {
       await engine.call("DELETE", `/volumes/${encodeURIComponent(v.Name!)}?force=true`).catch(() => undefined);
       out.volumes++;
     }

@@ -24,7 +24,8 @@ export const imageMissing = (image: string, reason: string): string =>
 /** A Dockerfile whose build failed: at its base image (`FROM`), or at a later step. */
 export function buildFailed(o: { what: string; dockerfile: string; step?: string; reason: string }): string {
   const from = /^Step \d+\/\d+ : FROM\s+(?:--platform=\S+\s+)?(\S+)/i.exec(o.step ?? "");
-  if (from) return `${o.what}: its ${o.dockerfile} starts FROM ${from[1]}, which ${imageMissing(from[1], o.reason).replace(/^the image \S+ /, "")}`;
+  if (from)
+    return `${o.what}: its ${o.dockerfile} starts FROM ${from[1]}, which ${imageMissing(from[1], o.reason).replace(/^the image \S+ /, "")}`;
   return `${o.what}: building its ${o.dockerfile} failed${o.step ? ` at ${o.step.replace(/^Step /, "step ")}` : ""} (${o.reason}); its build output is above`;
 }
 

@@ -4,7 +4,7 @@
  * (`[ip:][host:]container[/proto]`, a host range left to the engine).
  */
 
-const DURATION_UNITS: Record<string, number> = { ns: 1, us: 1e3, "µs": 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
+const DURATION_UNITS: Record<string, number> = { ns: 1, us: 1e3, µs: 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
 
 /** A Go duration (`10s`, `1m30s`, `500ms`) in nanoseconds, as the Engine API wants health timings. */
 export function parseDuration(v: string, name = "duration"): number {
@@ -20,7 +20,15 @@ export function parseDuration(v: string, name = "duration"): number {
   return Math.round(total);
 }
 
-const SIZE_UNITS: Record<string, number> = { "": 1, b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4, p: 1024 ** 5 };
+const SIZE_UNITS: Record<string, number> = {
+  "": 1,
+  b: 1,
+  k: 1024,
+  m: 1024 ** 2,
+  g: 1024 ** 3,
+  t: 1024 ** 4,
+  p: 1024 ** 5,
+};
 
 /** `512m`, `1g`, `1.5GB`, `1024` → bytes (binary units, as the CLI's RAMInBytes). */
 export function parseByteSize(v: string, name = "size"): number {
@@ -43,9 +51,11 @@ export function parsePortSpec(v: string | number): PortSpec {
   const slash = text.lastIndexOf("/");
   const proto = slash < 0 ? "tcp" : text.slice(slash + 1);
   const parts = (slash < 0 ? text : text.slice(0, slash)).split(":");
-  if (parts.length > 3 || !/^\d+(-\d+)?$/.test(parts.at(-1)!) || !/^(tcp|udp|sctp)$/.test(proto)) throw new Error(`port '${text}' is not [ip:][host:]container[/tcp|udp|sctp]`);
+  if (parts.length > 3 || !/^\d+(-\d+)?$/.test(parts.at(-1)!) || !/^(tcp|udp|sctp)$/.test(proto))
+    throw new Error(`port '${text}' is not [ip:][host:]container[/tcp|udp|sctp]`);
   const container = parts.at(-1)!;
   const hostPort = parts.length >= 2 ? parts.at(-2)! : "";
-  if (hostPort && !/^\d+(-\d+)?$/.test(hostPort)) throw new Error(`port '${text}': the host port '${hostPort}' is not a number`);
+  if (hostPort && !/^\d+(-\d+)?$/.test(hostPort))
+    throw new Error(`port '${text}': the host port '${hostPort}' is not a number`);
   return { key: `${container}/${proto}`, hostIp: parts.length === 3 ? parts[0] : "", hostPort };
 }

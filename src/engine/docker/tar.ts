@@ -11,7 +11,8 @@ import { packTar, type TarSource } from "modern-tar/fs";
 
 // The package is CommonJS (`module.exports = factory`) while its types declare a default export:
 // at run time the default import is the factory itself, to the type checker a module holding it.
-const dockerignore = ((dockerignoreModule as unknown as { default?: () => Ignore }).default ?? dockerignoreModule) as unknown as () => Ignore;
+const dockerignore = ((dockerignoreModule as unknown as { default?: () => Ignore }).default ??
+  dockerignoreModule) as unknown as () => Ignore;
 
 /** The context's `.dockerignore` as a test of a context-relative path (`/`-separated); nothing ignored without one. */
 async function ignoreRules(root: string): Promise<{ ignores: (rel: string) => boolean; exceptions: boolean }> {
@@ -31,15 +32,24 @@ async function contextEntries(root: string, keep: Set<string>): Promise<TarSourc
   const rules = await ignoreRules(root);
   const out: TarSource[] = [];
   const walk = async (dir: string, prefix: string): Promise<void> => {
-    const entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) =>
+      a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
+    );
     for (const e of entries) {
       const rel = prefix + e.name;
       if (rel === ".git") continue;
       const ignored = !keep.has(rel) && rules.ignores(rel);
       if (e.isDirectory()) {
-        if (!ignored) out.push({ type: "content", target: `${rel}/`, content: new Uint8Array(0), mode: (await lstat(join(dir, e.name))).mode & 0o7777 });
+        if (!ignored)
+          out.push({
+            type: "content",
+            target: `${rel}/`,
+            content: new Uint8Array(0),
+            mode: (await lstat(join(dir, e.name))).mode & 0o7777,
+          });
         if (!ignored || rules.exceptions) await walk(join(dir, e.name), `${rel}/`);
-      } else if (!ignored && (e.isFile() || e.isSymbolicLink())) out.push({ type: "file", source: join(dir, e.name), target: rel });
+      } else if (!ignored && (e.isFile() || e.isSymbolicLink()))
+        out.push({ type: "file", source: join(dir, e.name), target: rel });
     }
   };
   await walk(root, "");
@@ -53,7 +63,10 @@ async function contextEntries(root: string, keep: Set<string>): Promise<TarSourc
  */
 export async function tarStream(root: string, dockerfile = "Dockerfile"): Promise<Readable> {
   const entries = await contextEntries(root, new Set([dockerfile.replace(/^\.\//, ""), ".dockerignore"]));
-  return packTar(entries, { dereference: false, map: (h) => ({ ...h, mtime: new Date(0), uid: 0, gid: 0, uname: "", gname: "" }) });
+  return packTar(entries, {
+    dereference: false,
+    map: (h) => ({ ...h, mtime: new Date(0), uid: 0, gid: 0, uname: "", gname: "" }),
+  });
 }
 
 /** The same tar in one buffer, for a caller that needs all of it (a digest of the context). */

@@ -87,7 +87,10 @@ export class CommandProcessor {
       case "set-env":
       case "add-path":
         if (!this.options.allowUnsecure) {
-          logError(this.log, `The \`${name}\` command is disabled. Please upgrade to using Environment Files or opt into unsecure command execution by setting the \`ACTIONS_ALLOW_UNSECURE_COMMANDS\` environment variable to \`true\`.`);
+          logError(
+            this.log,
+            `The \`${name}\` command is disabled. Please upgrade to using Environment Files or opt into unsecure command execution by setting the \`ACTIONS_ALLOW_UNSECURE_COMMANDS\` environment variable to \`true\`.`,
+          );
           this.effects.failure ??= `The '${name}' command is disabled`;
           return;
         }

@@ -9,7 +9,23 @@ export interface WorkflowCommand {
 }
 
 /** Every command name the runner knows; other `::x::` lines are ordinary output. */
-export const KNOWN_COMMANDS: ReadonlySet<string> = new Set(["set-output", "set-env", "add-path", "save-state", "add-mask", "debug", "notice", "warning", "error", "group", "endgroup", "echo", "stop-commands", "add-matcher", "remove-matcher"]);
+export const KNOWN_COMMANDS: ReadonlySet<string> = new Set([
+  "set-output",
+  "set-env",
+  "add-path",
+  "save-state",
+  "add-mask",
+  "debug",
+  "notice",
+  "warning",
+  "error",
+  "group",
+  "endgroup",
+  "echo",
+  "stop-commands",
+  "add-matcher",
+  "remove-matcher",
+]);
 
 /** CMD-02: data `%25` `%0D` `%0A`; property values also `%3A` `%2C`. */
 function unescape(s: string, property: boolean): string {
@@ -43,7 +59,11 @@ export function parseCommand(line: string): WorkflowCommand | undefined {
     const space = head.indexOf(" ");
     const name = (space < 0 ? head : head.slice(0, space)).toLowerCase();
     if (!name) return undefined;
-    return { name, props: space < 0 ? {} : parseProps(head.slice(space + 1), ","), data: unescape(trimmed.slice(end + 2), false) };
+    return {
+      name,
+      props: space < 0 ? {} : parseProps(head.slice(space + 1), ","),
+      data: unescape(trimmed.slice(end + 2), false),
+    };
   }
   if (trimmed.startsWith("##[")) {
     const end = trimmed.indexOf("]");
@@ -52,7 +72,11 @@ export function parseCommand(line: string): WorkflowCommand | undefined {
     const space = head.indexOf(" ");
     const name = (space < 0 ? head : head.slice(0, space)).toLowerCase();
     if (!name) return undefined;
-    return { name, props: space < 0 ? {} : parseProps(head.slice(space + 1), ";"), data: unescape(trimmed.slice(end + 1), false) };
+    return {
+      name,
+      props: space < 0 ? {} : parseProps(head.slice(space + 1), ";"),
+      data: unescape(trimmed.slice(end + 1), false),
+    };
   }
   return undefined;
 }

@@ -30,11 +30,13 @@ export function parseEnvFile(content: string): Result<[string, string][], EnvFil
     const name = line.slice(0, hd);
     const delimiter = line.slice(hd + 2);
     if (!name) return { ok: false, error: { message: `Invalid format '${line}': the name is empty`, line: i + 1 } };
-    if (!delimiter) return { ok: false, error: { message: `Invalid format '${line}': the delimiter is empty`, line: i + 1 } };
+    if (!delimiter)
+      return { ok: false, error: { message: `Invalid format '${line}': the delimiter is empty`, line: i + 1 } };
     const start = i + 1;
     let end = start;
     while (end < lines.length && lines[end] !== delimiter) end++;
-    if (end >= lines.length) return { ok: false, error: { message: `Matching delimiter not found '${delimiter}'`, line: i + 1 } };
+    if (end >= lines.length)
+      return { ok: false, error: { message: `Matching delimiter not found '${delimiter}'`, line: i + 1 } };
     pairs.push([name, lines.slice(start, end).join("\n")]);
     i = end;
   }

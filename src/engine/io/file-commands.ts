@@ -64,7 +64,13 @@ function take(path: string, max = Infinity, onTooLarge?: (bytes: number) => void
  * outputs and state into `effects`, what it changes in the job into `changes`. A malformed file
  * fails the step with GitHub's message and the parser's reason.
  */
-export function processFileCommands(paths: FileCommandPaths, effects: StepEffects, changes: JobEffects, commands: CommandProcessor, log: (line: string) => void): void {
+export function processFileCommands(
+  paths: FileCommandPaths,
+  effects: StepEffects,
+  changes: JobEffects,
+  commands: CommandProcessor,
+  log: (line: string) => void,
+): void {
   const files: [keyof FileCommandPaths, string, (k: string, v: string) => void][] = [
     ["GITHUB_ENV", "env", (k, v) => commands.setEnv(k, v)],
     ["GITHUB_OUTPUT", "output", (k, v) => commands.setOutput(k, v)],
@@ -73,7 +79,10 @@ export function processFileCommands(paths: FileCommandPaths, effects: StepEffect
   for (const [key, label, apply] of files) {
     // A file bigger than all the outputs a step may have is not read into memory.
     const content = take(paths[key], STEP_OUTPUTS_LIMIT, (bytes) => {
-      logError(log, `Unable to process file command '${label}' successfully: ${key} holds ${size(bytes)}, more than stax reads (${size(STEP_OUTPUTS_LIMIT)} per step).`);
+      logError(
+        log,
+        `Unable to process file command '${label}' successfully: ${key} holds ${size(bytes)}, more than stax reads (${size(STEP_OUTPUTS_LIMIT)} per step).`,
+      );
       effects.failure ??= `Unable to process file command '${label}'`;
     });
     if (!content) continue;
@@ -92,7 +101,8 @@ export function processFileCommands(paths: FileCommandPaths, effects: StepEffect
   }
   const summary = take(paths.GITHUB_STEP_SUMMARY);
   if (summary.trim()) {
-    if (Buffer.byteLength(summary) > 1024 * 1024) logError(log, "$GITHUB_STEP_SUMMARY upload aborted, supports content up to a size of 1024k");
+    if (Buffer.byteLength(summary) > 1024 * 1024)
+      logError(log, "$GITHUB_STEP_SUMMARY upload aborted, supports content up to a size of 1024k");
     else changes.summary = summary;
   }
 }

@@ -77,9 +77,12 @@ export class Masker {
     const spans: [number, number][] = [];
     for (const re of this.groups) collect(re, line, spans);
     if (this.pending.length) {
-      if (!this.pendingPattern && ++this.linesSinceAdd > LINES_BEFORE_COMPILE) this.pendingPattern = pattern(this.pending);
+      if (!this.pendingPattern && ++this.linesSinceAdd > LINES_BEFORE_COMPILE)
+        this.pendingPattern = pattern(this.pending);
       if (this.pendingPattern) collect(this.pendingPattern, line, spans);
-      else for (const v of this.pending) for (let at = line.indexOf(v); at >= 0; at = line.indexOf(v, at + v.length)) spans.push([at, at + v.length]);
+      else
+        for (const v of this.pending)
+          for (let at = line.indexOf(v); at >= 0; at = line.indexOf(v, at + v.length)) spans.push([at, at + v.length]);
     }
     if (!spans.length) return line;
     return hide(line, spans);
@@ -97,7 +100,14 @@ export class Masker {
 function forms(value: string): string[] {
   const v = value.trim();
   if (!v) return [];
-  return [...new Set([v, ...v.split(/\r?\n/).map((l) => l.trim()), Buffer.from(v).toString("base64").replace(/=+$/, ""), JSON.stringify(v).slice(1, -1)])].filter(Boolean);
+  return [
+    ...new Set([
+      v,
+      ...v.split(/\r?\n/).map((l) => l.trim()),
+      Buffer.from(v).toString("base64").replace(/=+$/, ""),
+      JSON.stringify(v).slice(1, -1),
+    ]),
+  ].filter(Boolean);
 }
 
 /** One expression for values, longest first so the longest of those starting at one place wins. */
@@ -119,7 +129,7 @@ function hide(line: string, spans: [number, number][]): string {
   spans.sort((a, b) => a[0] - b[0]);
   let out = "";
   let pos = 0;
-  for (let i = 0; i < spans.length; ) {
+  for (let i = 0; i < spans.length;) {
     const start = spans[i][0];
     let end = spans[i][1];
     for (i++; i < spans.length && spans[i][0] < end; i++) end = Math.max(end, spans[i][1]);

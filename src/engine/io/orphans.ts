@@ -119,6 +119,9 @@ export function killAllTrackedSync(): number {
 
 /** "150 (sleep: 150)" / "3 (sleep: 2, node: 1)": the log line's count. */
 export function describeOrphans(report: OrphanReport): string {
-  const names = [...report.names].sort((a, b) => b[1] - a[1]).slice(0, 5).map(([name, n]) => `${name}: ${n}`);
+  const names = [...report.names]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 5)
+    .map(([name, n]) => `${name}: ${n}`);
   return `${report.stopped} (${names.join(", ")}${report.names.size > 5 ? ", …" : ""})`;
 }

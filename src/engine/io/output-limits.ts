@@ -48,8 +48,13 @@ export class StepOutputs {
     const names = this.names + (old === undefined ? 1 : 0);
     if (bytes > STEP_OUTPUTS_LIMIT || names > STEP_OUTPUT_NAMES_LIMIT) {
       this.refused = true;
-      const which = names > STEP_OUTPUT_NAMES_LIMIT ? `${STEP_OUTPUT_NAMES_LIMIT.toLocaleString("en")} names` : size(STEP_OUTPUTS_LIMIT);
-      this.refuse(`The step's outputs exceed stax's limit of ${which} per step (sized as GitHub sizes outputs, 2 bytes per UTF-16 code unit); output '${name}' and the ones after it are dropped.`);
+      const which =
+        names > STEP_OUTPUT_NAMES_LIMIT
+          ? `${STEP_OUTPUT_NAMES_LIMIT.toLocaleString("en")} names`
+          : size(STEP_OUTPUTS_LIMIT);
+      this.refuse(
+        `The step's outputs exceed stax's limit of ${which} per step (sized as GitHub sizes outputs, 2 bytes per UTF-16 code unit); output '${name}' and the ones after it are dropped.`,
+      );
       return;
     }
     this.outputs[name] = value;

@@ -27,7 +27,12 @@ const SIGNALS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGK
  * splits stdout and stderr into lines as they arrive; a last line without newline is flushed at exit.
  */
 export function spawnStep(spec: SpawnSpec): RunningProcess {
-  const child = spawn(spec.command, spec.args, { cwd: spec.cwd, env: spec.env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+  const child = spawn(spec.command, spec.args, {
+    cwd: spec.cwd,
+    env: spec.env,
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
+  });
   const timers: NodeJS.Timeout[] = [];
   const signal = (sig: NodeJS.Signals): void => {
     if (child.pid === undefined || child.exitCode !== null) return;
@@ -87,9 +92,15 @@ export function spawnStep(spec: SpawnSpec): RunningProcess {
 }
 
 /** JOB-15's escalation: SIGINT now, SIGTERM after `grace[0]` s, SIGKILL after `grace[1]` s more. */
-export function escalate(grace: [number, number], send: (sig: "SIGINT" | "SIGTERM" | "SIGKILL") => void): NodeJS.Timeout[] {
+export function escalate(
+  grace: [number, number],
+  send: (sig: "SIGINT" | "SIGTERM" | "SIGKILL") => void,
+): NodeJS.Timeout[] {
   send("SIGINT");
-  return [setTimeout(() => send("SIGTERM"), grace[0] * 1000).unref(), setTimeout(() => send("SIGKILL"), (grace[0] + grace[1]) * 1000).unref()];
+  return [
+    setTimeout(() => send("SIGTERM"), grace[0] * 1000).unref(),
+    setTimeout(() => send("SIGKILL"), (grace[0] + grace[1]) * 1000).unref(),
+  ];
 }
 
 /**

@@ -65,7 +65,11 @@ export class Checkouts {
     const snap = await (this.snapshot ??= snapshotOf(this.workspace, this.runDir, this.env, own));
     if (snap) {
       await addWorktree(snap.top, dir, snap.commit, this.env);
-      return { dir, dispose: (failed) => this.release(dir, failed, () => inTurn(snap.top, () => removeWorktree(snap.top, dir, this.env))) };
+      return {
+        dir,
+        dispose: (failed) =>
+          this.release(dir, failed, () => inTurn(snap.top, () => removeWorktree(snap.top, dir, this.env))),
+      };
     }
     await copyWorkspace(this.workspace, dir, own);
     return { dir, dispose: (failed) => this.release(dir, failed, () => rm(dir, { recursive: true, force: true })) };
@@ -129,7 +133,12 @@ async function git(cwd: string, args: string[], env: Record<string, string>): Pr
  * of a repository gets a commit of that sub-folder alone; `own` folders (stax's) are left out.
  * Undefined outside a git repository.
  */
-export async function snapshotOf(workspace: string, tempDir: string, hostEnv: Record<string, string>, own: readonly string[] = []): Promise<Snapshot | undefined> {
+export async function snapshotOf(
+  workspace: string,
+  tempDir: string,
+  hostEnv: Record<string, string>,
+  own: readonly string[] = [],
+): Promise<Snapshot | undefined> {
   let top: string;
   let prefix: string;
   let index: string;
@@ -141,7 +150,9 @@ export async function snapshotOf(workspace: string, tempDir: string, hostEnv: Re
   try {
     // One git process for all the answers (a run pays every spawn before its first step); a
     // repository without a commit has no HEAD, so it is asked again without it.
-    [top, prefix, index, head, headTree] = (await git(workspace, [...facts, "HEAD", "HEAD^{tree}"], hostEnv).catch(() => git(workspace, facts, hostEnv))).split("\n");
+    [top, prefix, index, head, headTree] = (
+      await git(workspace, [...facts, "HEAD", "HEAD^{tree}"], hostEnv).catch(() => git(workspace, facts, hostEnv))
+    ).split("\n");
   } catch {
     return undefined;
   }
@@ -151,10 +162,21 @@ export async function snapshotOf(workspace: string, tempDir: string, hostEnv: Re
   // Starting from a copy of the real index lets git reuse its stat data: only changed files are hashed.
   // A repository with no index yet (nothing staged ever) has none to copy: git then builds one from scratch.
   await copyFile(index, tmp).catch(() => {});
-  const env = { ...hostEnv, GIT_INDEX_FILE: tmp, GIT_AUTHOR_NAME: "stax", GIT_AUTHOR_EMAIL: "stax@localhost", GIT_COMMITTER_NAME: "stax", GIT_COMMITTER_EMAIL: "stax@localhost" };
+  const env = {
+    ...hostEnv,
+    GIT_INDEX_FILE: tmp,
+    GIT_AUTHOR_NAME: "stax",
+    GIT_AUTHOR_EMAIL: "stax@localhost",
+    GIT_COMMITTER_NAME: "stax",
+    GIT_COMMITTER_EMAIL: "stax@localhost",
+  };
   try {
     const writeTree = async (): Promise<string> => {
-      await git(workspace, ["add", "-A", "--", ".", ...ownFoldersInside(workspace, own).map((rel) => `:(exclude)${rel}`)], env);
+      await git(
+        workspace,
+        ["add", "-A", "--", ".", ...ownFoldersInside(workspace, own).map((rel) => `:(exclude)${rel}`)],
+        env,
+      );
       return git(workspace, ["write-tree", ...(prefix ? [`--prefix=${prefix}`] : [])], env);
     };
     // A repository in the middle of a merge or rebase has conflicted entries that `add` of a
@@ -166,7 +188,17 @@ export async function snapshotOf(workspace: string, tempDir: string, hostEnv: Re
     });
     if (head && !prefix && tree === headTree) return { top, commit: head, head: true };
     const parents = head && !prefix ? ["-p", head] : [];
-    const commit = await git(workspace, ["commit-tree", tree, ...parents, "-m", "stax: the workspace as it is (HEAD plus uncommitted and untracked files)"], env);
+    const commit = await git(
+      workspace,
+      [
+        "commit-tree",
+        tree,
+        ...parents,
+        "-m",
+        "stax: the workspace as it is (HEAD plus uncommitted and untracked files)",
+      ],
+      env,
+    );
     return { top, commit, head: false };
   } finally {
     await rm(tmp, { force: true });
@@ -183,7 +215,9 @@ export async function snapshotOf(workspace: string, tempDir: string, hostEnv: Re
 async function addWorktree(top: string, dir: string, commit: string, env: Record<string, string>): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
-      await inTurn(top, () => privateRun(top, ["worktree", "add", "--detach", "--force", "--no-checkout", "--quiet", dir, commit], env));
+      await inTurn(top, () =>
+        privateRun(top, ["worktree", "add", "--detach", "--force", "--no-checkout", "--quiet", dir, commit], env),
+      );
       break;
     } catch (err) {
       if (attempt === 3) throw err;

@@ -53,7 +53,9 @@ export async function runJob(start: JobStart): Promise<JobResult> {
     setupStep(rt.run, job, "failure", errorLines(setupError));
     state.fail();
   } else {
-    const started: Result<JobContainers> = containers ? await initContainers(rt, job.steps[0], logTo, image) : { ok: true, value: { cleanup: async () => {} } };
+    const started: Result<JobContainers> = containers
+      ? await initContainers(rt, job.steps[0], logTo, image)
+      : { ok: true, value: { cleanup: async () => {} } };
     try {
       if (started.ok) {
         // The steps see the job container while it exists; the job outputs, evaluated once it is gone, see the host's paths.
@@ -74,7 +76,8 @@ export async function runJob(start: JobStart): Promise<JobResult> {
       }
     }
   }
-  const lastLog = (line: string): void => logTo(job.steps.filter((s) => s.status === "completed").at(-1) ?? job.steps[0])(line);
+  const lastLog = (line: string): void =>
+    logTo(job.steps.filter((s) => s.status === "completed").at(-1) ?? job.steps[0])(line);
   await cleanUpOrphans(rt.trackingId, lastLog);
   const outputs = withinLimits(rt, jobOutputs(rt, scope, lastLog), lastLog);
   const conclusion: JobConclusion = state.conclusion;
@@ -85,7 +88,9 @@ export async function runJob(start: JobStart): Promise<JobResult> {
     // an invalid expression here is reported by the job's failure already
   }
   const last = job.steps.filter((s) => s.status === "completed").at(-1);
-  const parting = await (checkout.ok ? checkout.value.release : undefined)?.(conclusion === "failure").catch((err: Error) => `##[warning]could not remove this job's checkout: ${err.message}`);
+  const parting = await (checkout.ok ? checkout.value.release : undefined)?.(conclusion === "failure").catch(
+    (err: Error) => `##[warning]could not remove this job's checkout: ${err.message}`,
+  );
   if (parting && last) logTo(last)(parting);
   reporter.jobCompleted(job, conclusion, { outputs, summary: state.summary });
   rmSync(rt.temp, { recursive: true, force: true });
@@ -94,7 +99,12 @@ export async function runJob(start: JobStart): Promise<JobResult> {
 }
 
 /** "Initialize containers": the job's services and container (JOB `container:` / `services:`), or the one error that fails the job. */
-async function initContainers(rt: JobContext, step: Step, logTo: (s: Step) => (l: string) => void, image: string | undefined): Promise<Result<JobContainers>> {
+async function initContainers(
+  rt: JobContext,
+  step: Step,
+  logTo: (s: Step) => (l: string) => void,
+  image: string | undefined,
+): Promise<Result<JobContainers>> {
   const { reporter } = rt.run;
   reporter.stepStarted(rt.job, step);
   const log = logTo(step);
@@ -141,15 +151,26 @@ function setUp(start: JobStart & { workspace: string }): Result<JobContext["defa
   try {
     const ctx0 = jobContexts(start);
     // ENV-02: the workflow's entries see the env under them (ACT, --env), which the state starts from.
-    state.setEnv(evaluateStringMap(start.graph.def.env, { github: ctx0.github, vars: ctx0.vars, inputs: ctx0.inputs, secrets: start.graph.secrets, env: state.env }));
+    state.setEnv(
+      evaluateStringMap(start.graph.def.env, {
+        github: ctx0.github,
+        vars: ctx0.vars,
+        inputs: ctx0.inputs,
+        secrets: start.graph.secrets,
+        env: state.env,
+      }),
+    );
     const ctx = { ...ctx0, secrets: start.graph.secrets, env: state.env };
     state.setEnv(evaluateStringMap(start.def.env, ctx));
     const withEnv = { ...ctx, env: state.env, job: {}, runner: start.runner };
     return {
       ok: true,
       value: {
-        shell: evaluateString(start.def.defaults.shell, withEnv) ?? evaluateString(start.graph.def.defaults.shell, withEnv),
-        workingDirectory: evaluateString(start.def.defaults.workingDirectory, withEnv) ?? evaluateString(start.graph.def.defaults.workingDirectory, withEnv),
+        shell:
+          evaluateString(start.def.defaults.shell, withEnv) ?? evaluateString(start.graph.def.defaults.shell, withEnv),
+        workingDirectory:
+          evaluateString(start.def.defaults.workingDirectory, withEnv) ??
+          evaluateString(start.graph.def.defaults.workingDirectory, withEnv),
       },
     };
   } catch (err) {
@@ -157,13 +178,24 @@ function setUp(start: JobStart & { workspace: string }): Result<JobContext["defa
   }
 }
 
-async function runSteps(rt: JobContext, scope: StepScope, logTo: (s: Step) => (l: string) => void, offset: number): Promise<void> {
+async function runSteps(
+  rt: JobContext,
+  scope: StepScope,
+  logTo: (s: Step) => (l: string) => void,
+  offset: number,
+): Promise<void> {
   const { reporter } = rt.run;
   const timeout = Number(evaluateToken(rt.def.timeoutMinutes, jobContexts(rt)) ?? 360);
-  const timer = setTimeout(() => {
-    logError(logTo(rt.job.steps.find((s) => s.status === "in_progress") ?? rt.job.steps[0]), `The job running on stax has exceeded the maximum execution time of ${timeout} minutes.`);
-    rt.state.markTimedOut();
-  }, (Number.isFinite(timeout) && timeout > 0 ? timeout : 360) * 60_000);
+  const timer = setTimeout(
+    () => {
+      logError(
+        logTo(rt.job.steps.find((s) => s.status === "in_progress") ?? rt.job.steps[0]),
+        `The job running on stax has exceeded the maximum execution time of ${timeout} minutes.`,
+      );
+      rt.state.markTimedOut();
+    },
+    (Number.isFinite(timeout) && timeout > 0 ? timeout : 360) * 60_000,
+  );
   try {
     const defs = rt.def.steps;
     for (let i = 0; i < defs.length; i++) {
@@ -175,7 +207,9 @@ async function runSteps(rt: JobContext, scope: StepScope, logTo: (s: Step) => (l
         continue;
       }
       const result = await executeStep(def, scope, () => {
-        step.name = rt.state.mask(evaluatedStepName(def, stepContexts(scope, rt.state.env, def.id), scopeFunctions(scope)));
+        step.name = rt.state.mask(
+          evaluatedStepName(def, stepContexts(scope, rt.state.env, def.id), scopeFunctions(scope)),
+        );
         reporter.stepStarted(rt.job, step);
         for (const notice of rt.run.flags.takeNotices()) scope.log(notice);
       });
@@ -224,4 +258,3 @@ function jobOutputs(rt: JobContext, scope: StepScope, log: (line: string) => voi
   }
   return out;
 }
-

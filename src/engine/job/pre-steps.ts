@@ -52,8 +52,10 @@ export async function planPreSteps(rt: JobContext): Promise<PrePlan[]> {
       if (!loaded.ok) continue;
       const action = loaded.value;
       const { runs } = action;
-      if ((runs.using === "node" && runs.pre) || (runs.using === "docker" && runs.preEntrypoint)) out.push({ def, action, repository: ref.slug, ref: ref.ref, name: `Pre ${staticStepName(def)}`, parents });
-      else if (runs.using === "composite" && parents.length < MAX_COMPOSITE_DEPTH) await collect(runs.steps, [...parents, { def, action }]);
+      if ((runs.using === "node" && runs.pre) || (runs.using === "docker" && runs.preEntrypoint))
+        out.push({ def, action, repository: ref.slug, ref: ref.ref, name: `Pre ${staticStepName(def)}`, parents });
+      else if (runs.using === "composite" && parents.length < MAX_COMPOSITE_DEPTH)
+        await collect(runs.steps, [...parents, { def, action }]);
     }
   };
   await collect(rt.def.steps, []);
@@ -64,7 +66,11 @@ export async function planPreSteps(rt: JobContext): Promise<PrePlan[]> {
  * The env and inputs a planned pre step runs with: each enclosing composite's `with` evaluated
  * as its step would (its inputs feeding the next level), then the action's own `with`.
  */
-function preContext(scope: StepScope, plan: PrePlan, fns: ExtraFunctions): { env: Record<string, string>; inputs: Record<string, string>; ctx: Contexts } {
+function preContext(
+  scope: StepScope,
+  plan: PrePlan,
+  fns: ExtraFunctions,
+): { env: Record<string, string>; inputs: Record<string, string>; ctx: Contexts } {
   let env = scope.rt.state.env;
   let level = scope;
   for (const [depth, p] of plan.parents.entries()) {
@@ -75,14 +81,28 @@ function preContext(scope: StepScope, plan: PrePlan, fns: ExtraFunctions): { env
   }
   env = { ...env, ...evaluateStringMap(plan.def.env, stepContexts(level, env, plan.def.id), fns) };
   const ctx = stepContexts(level, env, plan.def.id);
-  return { env, inputs: resolveInputs(plan.action, evaluateStringMap(plan.def.with, ctx, fns), ctx, fns, () => {}), ctx };
+  return {
+    env,
+    inputs: resolveInputs(plan.action, evaluateStringMap(plan.def.with, ctx, fns), ctx, fns, () => {}),
+    ctx,
+  };
 }
 
 /** Runs the planned pre steps; `steps` are their Step records, in the same order. */
-export async function runPreSteps(rt: JobContext, scope: StepScope, plans: PrePlan[], steps: Step[], logTo: (s: Step) => (l: string) => void): Promise<void> {
+export async function runPreSteps(
+  rt: JobContext,
+  scope: StepScope,
+  plans: PrePlan[],
+  steps: Step[],
+  logTo: (s: Step) => (l: string) => void,
+): Promise<void> {
   const { reporter } = rt.run;
   const workspace = rt.workspace;
-  const fns = stepStatusFunctions(workspace, () => rt.state.status, () => rt.state.cancelled);
+  const fns = stepStatusFunctions(
+    workspace,
+    () => rt.state.status,
+    () => rt.state.cancelled,
+  );
   for (let i = 0; i < plans.length; i++) {
     const { def, action } = plans[i];
     const step = steps[i];
@@ -97,7 +117,11 @@ export async function runPreSteps(rt: JobContext, scope: StepScope, plans: PrePl
       const pre = preContext(scope, plans[i], fns);
       env = pre.env;
       inputs = pre.inputs;
-      run = evaluateCondition((runs.using === "node" || runs.using === "docker" ? runs.preIf : undefined) ?? "always()", { ...pre.ctx, inputs, steps: {} }, fns);
+      run = evaluateCondition(
+        (runs.using === "node" || runs.using === "docker" ? runs.preIf : undefined) ?? "always()",
+        { ...pre.ctx, inputs, steps: {} },
+        fns,
+      );
     } catch (err) {
       reporter.stepStarted(rt.job, step);
       logError(log, errorMessage(err));
@@ -111,12 +135,21 @@ export async function runPreSteps(rt: JobContext, scope: StepScope, plans: PrePl
     }
     reporter.stepStarted(rt.job, step);
     for (const notice of rt.run.flags.takeNotices()) log(notice);
-    const preScope: StepScope = { ...scope, log, action: { path: "", repository: plans[i].repository, ref: plans[i].ref } };
+    const preScope: StepScope = {
+      ...scope,
+      log,
+      action: { path: "", repository: plans[i].repository, ref: plans[i].ref },
+    };
     // DOCK-04: a Docker action's pre-entrypoint in a container of its own.
     const result =
       runs.using === "docker"
         ? await runDockerStage({ action, inputs, uses: def.uses ?? "", def, scope: preScope, env, fns }, "pre")
-        : await runProcess(preScope, def.id, env, { command: rt.run.nodePath, args: [join(action.dir, (runs as { pre: string }).pre)], cwd: workspace, extraEnv: inputEnv(inputs) });
+        : await runProcess(preScope, def.id, env, {
+            command: rt.run.nodePath,
+            args: [join(action.dir, (runs as { pre: string }).pre)],
+            cwd: workspace,
+            extraEnv: inputEnv(inputs),
+          });
     rt.state.savePreState(def, result.effects?.state ?? {});
     reporter.stepCompleted(rt.job, step, result.result, result.result);
     if (result.result === "failure") rt.state.fail();

@@ -36,7 +36,9 @@ export function runsOnLabels(value: unknown): string[] {
 /** The skip line of a job whose labels ask for what `missing` names, on a machine described by `here`. */
 function skipLine(labels: string[], missing: string[], here: string): string {
   const other = missing.find((l) => /^(windows|macos|ubuntu)/i.test(l));
-  const why = other ? `'${other}' asks for ${/^windows/i.test(other) ? "Windows" : /^macos/i.test(other) ? "macOS" : "an ARM Ubuntu"} and ${here}` : `this machine has no runner label ${missing.map((l) => `'${l}'`).join(", ")}`;
+  const why = other
+    ? `'${other}' asks for ${/^windows/i.test(other) ? "Windows" : /^macos/i.test(other) ? "macOS" : "an ARM Ubuntu"} and ${here}`
+    : `this machine has no runner label ${missing.map((l) => `'${l}'`).join(", ")}`;
   return `stax: skipped: runs-on ${labels.map((l) => `'${l}'`).join(", ")}: ${why}; run it here anyway with --platform ${missing[0]}=host`;
 }
 
@@ -71,7 +73,11 @@ export function legLabels(labels: string[], platforms: Record<string, string>): 
   const left = labels.filter((l) => !mapped.has(l.toLowerCase()));
   const otherOs = left.filter((l) => /^(windows|macos)/i.test(l));
   if (otherOs.length) return { labels: [], skip: skipLine(labels, otherOs, "stax workers run Linux") };
-  const wanted = left.map((l) => l.toLowerCase()).flatMap((l) => (l === "self-hosted" ? [] : /^ubuntu-.*-arm$/.test(l) ? ["linux", "arm64"] : /^ubuntu-/.test(l) ? ["linux"] : [l]));
+  const wanted = left
+    .map((l) => l.toLowerCase())
+    .flatMap((l) =>
+      l === "self-hosted" ? [] : /^ubuntu-.*-arm$/.test(l) ? ["linux", "arm64"] : /^ubuntu-/.test(l) ? ["linux"] : [l],
+    );
   return { labels: [...new Set(wanted)].sort() };
 }
 

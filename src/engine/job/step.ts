@@ -1,5 +1,11 @@
 import type { StepConclusion } from "../../contract/index.js";
-import { evaluateCondition, evaluateStringMap, evaluateToken, prefetchHashFiles, truthy } from "../../expressions/index.js";
+import {
+  evaluateCondition,
+  evaluateStringMap,
+  evaluateToken,
+  prefetchHashFiles,
+  truthy,
+} from "../../expressions/index.js";
 import { expressionsIn, type StepDef } from "../../workflow/index.js";
 import { runAction } from "../actions/actions.js";
 import { runScript } from "../steps/run-script.js";
@@ -28,7 +34,19 @@ function fault(scope: StepScope, err: unknown): StepResult {
  * The step's expressions see the files as they were when it started.
  */
 async function hashedAhead(def: StepDef, workspace: string): Promise<Map<string, string> | undefined> {
-  const texts = [def.if, ...[def.name, def.run, def.with, def.env, def.shell, def.workingDirectory, def.timeoutMinutes, def.continueOnError].flatMap(expressionsIn)];
+  const texts = [
+    def.if,
+    ...[
+      def.name,
+      def.run,
+      def.with,
+      def.env,
+      def.shell,
+      def.workingDirectory,
+      def.timeoutMinutes,
+      def.continueOnError,
+    ].flatMap(expressionsIn),
+  ];
   if (!texts.some((t) => /hashFiles/i.test(t))) return undefined;
   return prefetchHashFiles(workspace, texts);
 }
@@ -78,7 +96,10 @@ export async function executeStep(def: StepDef, scope: StepScope, onStart?: () =
         rt.state.stopProcess();
       }, minutes * 60_000);
     }
-    outcome = def.run !== undefined ? await runScript(def, scope, ctx, fns, env) : await runAction(def, scope, ctx, fns, env, executeStep);
+    outcome =
+      def.run !== undefined
+        ? await runScript(def, scope, ctx, fns, env)
+        : await runAction(def, scope, ctx, fns, env, executeStep);
   } catch (err) {
     outcome = failStep(scope, errorMessage(err));
   } finally {
@@ -87,7 +108,10 @@ export async function executeStep(def: StepDef, scope: StepScope, onStart?: () =
   }
   let result = outcome.result;
   if (timedOut) {
-    logError(scope.log, `The action '${def.id}' has timed out after ${timeoutOf(evaluateToken(def.timeoutMinutes, ctx, fns))} minutes.`);
+    logError(
+      scope.log,
+      `The action '${def.id}' has timed out after ${timeoutOf(evaluateToken(def.timeoutMinutes, ctx, fns))} minutes.`,
+    );
     result = "failure";
   }
   let conclusion: StepConclusion = result;
@@ -110,6 +134,7 @@ function record(def: StepDef, scope: StepScope, r: StepResult): StepResult {
     else scope.rt.state.stepFailed();
   }
   // A new object, not a mutation: evaluation caches context objects by identity.
-  if (def.explicitId) scope.steps = { ...scope.steps, [def.id]: { outputs: r.outputs, outcome: r.outcome, conclusion: r.conclusion } };
+  if (def.explicitId)
+    scope.steps = { ...scope.steps, [def.id]: { outputs: r.outputs, outcome: r.outcome, conclusion: r.conclusion } };
   return r;
 }

@@ -52,7 +52,9 @@ export function copyWorkspaceSync(src: string, dest: string): void {
  * `workspace`, relative to it: never part of a leg's copy or snapshot.
  */
 export function ownFoldersInside(workspace: string, own: readonly string[]): string[] {
-  return own.map((dir) => relative(resolve(workspace), resolve(dir))).filter((rel) => rel !== "" && !rel.startsWith("..") && !isAbsolute(rel));
+  return own
+    .map((dir) => relative(resolve(workspace), resolve(dir)))
+    .filter((rel) => rel !== "" && !rel.startsWith("..") && !isAbsolute(rel));
 }
 
 /**
@@ -70,7 +72,8 @@ export async function copyWorkspace(src: string, dest: string, own: readonly str
   // the folders on the way to a skipped one are walked here, and the rest copied by cp.
   const copy = async (from: string, to: string): Promise<void> => {
     const rel = relative(src, from);
-    if (!skipped.some((s) => rel === "" || s.startsWith(`${rel}/`))) return cp(from, to, { recursive: true, filter, verbatimSymlinks: true });
+    if (!skipped.some((s) => rel === "" || s.startsWith(`${rel}/`)))
+      return cp(from, to, { recursive: true, filter, verbatimSymlinks: true });
     await mkdir(to, { recursive: true });
     for (const name of await readdir(from)) if (filter(join(from, name))) await copy(join(from, name), join(to, name));
   };
@@ -96,4 +99,7 @@ async function restrictTree(dir: string): Promise<void> {
 }
 
 /** `git ARGS` run under umask 077, so the files a checkout writes are 0600 and its folders 0700. */
-export const privateGit = (args: string[]): [string, string[]] => ["sh", ["-c", 'umask 077 && exec git "$@"', "git", ...args]];
+export const privateGit = (args: string[]): [string, string[]] => [
+  "sh",
+  ["-c", 'umask 077 && exec git "$@"', "git", ...args],
+];

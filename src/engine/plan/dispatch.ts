@@ -20,7 +20,10 @@ export function dispatchable(run: RunRuntime, graph: GraphScope): boolean {
  * `runs-on` as the labels a worker must have (see `legLabels`), or why the coordinator skips the
  * leg; `platforms` is the run's `--platform LABEL=host`.
  */
-export function runsOnLabels(value: unknown, platforms: Record<string, string> = {}): { labels: string[]; skip?: string } {
+export function runsOnLabels(
+  value: unknown,
+  platforms: Record<string, string> = {},
+): { labels: string[]; skip?: string } {
   return legLabels(rawLabels(value), platforms);
 }
 
@@ -33,14 +36,27 @@ export function needsDocker(def: JobDef): boolean {
 }
 
 /** Sends one leg to the dispatcher and shows its progress on the coordinator's run as the worker stores it. */
-export function dispatchLeg(run: RunRuntime, graph: GraphScope, def: JobDef, job: Job, matrix: Record<string, unknown> | null, strategy: Record<string, unknown>, needs: Record<string, JobResult>, baseEnv: Record<string, string>): { done: Promise<JobResult>; cancel(hard: boolean): void } {
+export function dispatchLeg(
+  run: RunRuntime,
+  graph: GraphScope,
+  def: JobDef,
+  job: Job,
+  matrix: Record<string, unknown> | null,
+  strategy: Record<string, unknown>,
+  needs: Record<string, JobResult>,
+  baseEnv: Record<string, string>,
+): { done: Promise<JobResult>; cancel(hard: boolean): void } {
   let labels: string[];
   const platforms = run.opts.platforms ?? {};
   try {
     // Decided here, before a worker sees it: a leg no worker will ever claim must not wait for one.
-    const wanted = runsOnLabels(evaluateToken(def.runsOn, { github: run.github, vars: run.vars, inputs: graph.inputs, needs, strategy, matrix }), platforms);
+    const wanted = runsOnLabels(
+      evaluateToken(def.runsOn, { github: run.github, vars: run.vars, inputs: graph.inputs, needs, strategy, matrix }),
+      platforms,
+    );
     if (wanted.skip) return { done: Promise.resolve(skipJob(run, job, wanted.skip)), cancel() {} };
-    labels = needsDocker(def) && !wanted.labels.includes(DOCKER_LABEL) ? [...wanted.labels, DOCKER_LABEL] : wanted.labels;
+    labels =
+      needsDocker(def) && !wanted.labels.includes(DOCKER_LABEL) ? [...wanted.labels, DOCKER_LABEL] : wanted.labels;
   } catch (err) {
     return { done: Promise.resolve(failHolder(run, job, `runs-on: ${errorMessage(err)}`)), cancel() {} };
   }
@@ -78,7 +94,8 @@ export function dispatchLeg(run: RunRuntime, graph: GraphScope, def: JobDef, job
 }
 
 /** Why a job the dead coordinator of a run taken over ran itself is failed (also the fleet dispatcher's). */
-export const RAN_ON_DEAD_COORDINATOR = "stax: the front-end that coordinated this run ran this job itself and stopped answering while it ran; the job is marked failed, not run again (its steps may have had effects)";
+export const RAN_ON_DEAD_COORDINATOR =
+  "stax: the front-end that coordinated this run ran this job itself and stopped answering while it ran; the job is marked failed, not run again (its steps may have had effects)";
 
 /**
  * A started job whose runner is gone: its running step (or one named `lost`) fails with the

@@ -10,9 +10,19 @@ import { errorMessage } from "../../contract/index.js";
 
 /** The placeholder job shown for a job definition until it is expanded or skipped. */
 export function placeholder(graph: GraphScope, def: JobDef): Job {
-  const name = def.name && !("expression" in def.name) ? String((def.name as { value?: unknown }).value ?? def.id) : def.id;
+  const name =
+    def.name && !("expression" in def.name) ? String((def.name as { value?: unknown }).value ?? def.id) : def.id;
   const id = graph.idPrefix + def.id;
-  return { id, definitionId: id, ...(graph.caller ? { callerId: graph.caller } : {}), name: graph.namePrefix + name, status: "queued", needs: def.needs.map((n) => graph.idPrefix + n), steps: [], outputs: {} };
+  return {
+    id,
+    definitionId: id,
+    ...(graph.caller ? { callerId: graph.caller } : {}),
+    name: graph.namePrefix + name,
+    status: "queued",
+    needs: def.needs.map((n) => graph.idPrefix + n),
+    steps: [],
+    outputs: {},
+  };
 }
 
 /**
@@ -39,7 +49,13 @@ export async function runGraph(run: RunRuntime, graph: GraphScope): Promise<Map<
   const baseEnv: Record<string, string> = { ACT: "true", ...run.opts.env };
   let envError: string | undefined;
   try {
-    evaluateStringMap(graph.def.env, { github: run.github, vars: run.vars, inputs: graph.inputs, secrets: graph.secrets, env: baseEnv });
+    evaluateStringMap(graph.def.env, {
+      github: run.github,
+      vars: run.vars,
+      inputs: graph.inputs,
+      secrets: graph.secrets,
+      env: baseEnv,
+    });
   } catch (err) {
     envError = errorMessage(err);
   }
@@ -50,7 +66,9 @@ export async function runGraph(run: RunRuntime, graph: GraphScope): Promise<Map<
         const needDefs = def.needs.map((n) => jobDefOf(defs, n)).filter((d): d is JobDef => !!d);
         await Promise.all(needDefs.map(start));
         const earlier = graph.depth === 0 ? run.opts.reuse?.jobs[def.id] : undefined;
-        const result = earlier ? reuseJob(run, holders.get(def.id)!, earlier) : await runDef(run, graph, def, holders.get(def.id)!, results, baseEnv, envError);
+        const result = earlier
+          ? reuseJob(run, holders.get(def.id)!, earlier)
+          : await runDef(run, graph, def, holders.get(def.id)!, results, baseEnv, envError);
         results.set(def.id, result);
         return result;
       })();
@@ -62,7 +80,15 @@ export async function runGraph(run: RunRuntime, graph: GraphScope): Promise<Map<
   return results;
 }
 
-async function runDef(run: RunRuntime, graph: GraphScope, def: JobDef, holder: Job, results: Map<string, JobResult>, baseEnv: Record<string, string>, envError: string | undefined): Promise<JobResult> {
+async function runDef(
+  run: RunRuntime,
+  graph: GraphScope,
+  def: JobDef,
+  holder: Job,
+  results: Map<string, JobResult>,
+  baseEnv: Record<string, string>,
+  envError: string | undefined,
+): Promise<JobResult> {
   let go: boolean;
   try {
     go = jobCondition(run, graph, def, results);
@@ -88,6 +114,9 @@ async function runDef(run: RunRuntime, graph: GraphScope, def: JobDef, holder: J
 
 /** A job a re-run of failed jobs takes from the earlier run: shown completed as it was, its outputs kept for `needs`. */
 function reuseJob(run: RunRuntime, holder: Job, earlier: JobResult): JobResult {
-  run.reporter.jobCompleted(holder, earlier.result, { outputs: { ...earlier.outputs }, reusedFrom: { runId: run.opts.reuse!.runId, runNumber: run.opts.reuse!.runNumber } });
+  run.reporter.jobCompleted(holder, earlier.result, {
+    outputs: { ...earlier.outputs },
+    reusedFrom: { runId: run.opts.reuse!.runId, runNumber: run.opts.reuse!.runNumber },
+  });
   return earlier;
 }

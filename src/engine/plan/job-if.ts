@@ -25,7 +25,12 @@ export function ancestors(def: JobDef, defs: JobDef[]): string[] {
  * succeeded (a failed or skipped one makes it false), failure() when any failed, both over
  * the given job ids when called with arguments; cancelled() when the run was cancelled.
  */
-export function jobCondition(run: RunRuntime, graph: GraphScope, def: JobDef, results: Map<string, JobResult>): boolean {
+export function jobCondition(
+  run: RunRuntime,
+  graph: GraphScope,
+  def: JobDef,
+  results: Map<string, JobResult>,
+): boolean {
   const upstream = ancestors(def, graph.def.jobs);
   const pick = (ids: string[]) => (ids.length ? ids : upstream).map((id) => resultOf(graph, results, id)?.result);
   const fns: ExtraFunctions = {
@@ -34,5 +39,9 @@ export function jobCondition(run: RunRuntime, graph: GraphScope, def: JobDef, re
     cancelled: () => run.flags.cancelled,
     always: () => true,
   };
-  return evaluateCondition(def.if, { github: run.github, vars: run.vars, inputs: graph.inputs, needs: needsOf(graph, def, results) }, fns);
+  return evaluateCondition(
+    def.if,
+    { github: run.github, vars: run.vars, inputs: graph.inputs, needs: needsOf(graph, def, results) },
+    fns,
+  );
 }

@@ -37,8 +37,10 @@ export function looseEquals(a: unknown, b: unknown): boolean {
   }
   if (ka === "number" && kb === "string") return a === toNumber(b);
   if (ka === "string" && kb === "number") return toNumber(a) === b;
-  if (ka === "boolean" || ka === "null") return kb === "object" || kb === "array" ? false : looseEquals(toNumber(a ?? null), b);
-  if (kb === "boolean" || kb === "null") return ka === "object" || ka === "array" ? false : looseEquals(a, toNumber(b ?? null));
+  if (ka === "boolean" || ka === "null")
+    return kb === "object" || kb === "array" ? false : looseEquals(toNumber(a ?? null), b);
+  if (kb === "boolean" || kb === "null")
+    return ka === "object" || ka === "array" ? false : looseEquals(a, toNumber(b ?? null));
   return false;
 }
 
@@ -52,7 +54,8 @@ function matches(filter: unknown, value: unknown): boolean {
       return key !== undefined && matches(f, v[key]);
     });
   }
-  if (Array.isArray(filter)) return Array.isArray(value) && filter.length === value.length && filter.every((f, i) => matches(f, value[i]));
+  if (Array.isArray(filter))
+    return Array.isArray(value) && filter.length === value.length && filter.every((f, i) => matches(f, value[i]));
   return looseEquals(filter, value);
 }
 
@@ -85,23 +88,30 @@ export function expandMatrix(matrix: unknown): Result<MatrixLeg[]> {
       else exclude = value;
       continue;
     }
-    if (!Array.isArray(value) || value.length === 0) return { ok: false, error: `matrix vector '${key}' must be a non-empty list` };
+    if (!Array.isArray(value) || value.length === 0)
+      return { ok: false, error: `matrix vector '${key}' must be a non-empty list` };
     vectors.push([key, value]);
   }
-  if (vectors.length === 0 && include.length === 0) return { ok: false, error: "the matrix needs at least one vector or an include" };
+  if (vectors.length === 0 && include.length === 0)
+    return { ok: false, error: "the matrix needs at least one vector or an include" };
   let combos: Record<string, unknown>[] = vectors.length ? [{}] : [];
   for (const [key, values] of vectors) combos = combos.flatMap((c) => values.map((v) => ({ ...c, [key]: v })));
   for (const e of exclude) {
-    if (!e || typeof e !== "object" || Object.keys(e).length === 0) return { ok: false, error: "an exclude entry must be a non-empty mapping" };
-    for (const k of Object.keys(e)) if (!vectors.some(([v]) => v.toLowerCase() === k.toLowerCase())) return { ok: false, error: `exclude key '${k}' is not a matrix vector` };
+    if (!e || typeof e !== "object" || Object.keys(e).length === 0)
+      return { ok: false, error: "an exclude entry must be a non-empty mapping" };
+    for (const k of Object.keys(e))
+      if (!vectors.some(([v]) => v.toLowerCase() === k.toLowerCase()))
+        return { ok: false, error: `exclude key '${k}' is not a matrix vector` };
   }
   combos = combos.filter((c) => !exclude.some((e) => matches(e, c)));
-  if (combos.length > MAX_LEGS) return { ok: false, error: `the matrix has ${combos.length} combinations; at most ${MAX_LEGS} are allowed` };
+  if (combos.length > MAX_LEGS)
+    return { ok: false, error: `the matrix has ${combos.length} combinations; at most ${MAX_LEGS} are allowed` };
   const vectorKeys = new Set(vectors.map(([k]) => k.toLowerCase()));
   const legs: MatrixLeg[] = combos.map((c) => ({ values: { ...c }, nameParts: vectors.flatMap(([k]) => show(c[k])) }));
   const originals = combos.map((c) => ({ ...c }));
   for (const entry of include) {
-    if (!entry || typeof entry !== "object" || Array.isArray(entry)) return { ok: false, error: "an include entry must be a mapping" };
+    if (!entry || typeof entry !== "object" || Array.isArray(entry))
+      return { ok: false, error: "an include entry must be a mapping" };
     const inc = entry as Record<string, unknown>;
     const filters = Object.fromEntries(Object.entries(inc).filter(([k]) => vectorKeys.has(k.toLowerCase())));
     const extras = Object.entries(inc).filter(([k]) => !vectorKeys.has(k.toLowerCase()));
@@ -113,7 +123,8 @@ export function expandMatrix(matrix: unknown): Result<MatrixLeg[]> {
     });
     if (!matched) legs.push({ values: { ...inc }, nameParts: Object.values(inc).flatMap(show) });
   }
-  if (legs.length > MAX_LEGS) return { ok: false, error: `the matrix has ${legs.length} combinations; at most ${MAX_LEGS} are allowed` };
+  if (legs.length > MAX_LEGS)
+    return { ok: false, error: `the matrix has ${legs.length} combinations; at most ${MAX_LEGS} are allowed` };
   return { ok: true, value: legs };
 }
 

@@ -14,7 +14,9 @@ export function resultOf(graph: GraphScope, results: Map<string, JobResult>, id:
 
 /** The `needs` context of a job (JOB-03): each needed job's result and outputs, keyed as the job names them; skipped when it has none. */
 export function needsOf(graph: GraphScope, def: JobDef, results: Map<string, JobResult>): Record<string, JobResult> {
-  return Object.fromEntries(def.needs.map((n) => [n, resultOf(graph, results, n) ?? { result: "skipped", outputs: {} }]));
+  return Object.fromEntries(
+    def.needs.map((n) => [n, resultOf(graph, results, n) ?? { result: "skipped", outputs: {} }]),
+  );
 }
 
 /** JOB-06: a matrix's or a called workflow's jobs folded into one result for `needs`. */

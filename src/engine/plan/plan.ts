@@ -42,13 +42,25 @@ export function planJobs(def: WorkflowDef, ctx: PlanContext): PlannedJob[] {
     const known = stages.get(j.id);
     if (known !== undefined) return known;
     stages.set(j.id, 0); // needs are checked acyclic at load; this only guards the recursion
-    const s = Math.max(-1, ...j.needs.map((n) => (byId.get(n.toLowerCase()) ? stageOf(byId.get(n.toLowerCase())!) : -1))) + 1;
+    const s =
+      Math.max(-1, ...j.needs.map((n) => (byId.get(n.toLowerCase()) ? stageOf(byId.get(n.toLowerCase())!) : -1))) + 1;
     stages.set(j.id, s);
     return s;
   };
   const planned = jobs.map((j): PlannedJob => {
-    const base = { id: j.id, name: literalString(j.name) ?? j.id, needs: j.needs, stage: stageOf(j), ...(j.uses ? { uses: j.uses } : {}) };
-    const steps = j.steps.map((s) => ({ name: staticStepName(s), runs: s.uses ? `uses: ${s.uses}` : `run: ${firstLine(literalString(s.run) ?? (s.run && isBasicExpression(s.run) ? (s.run.source ?? s.run.expression) : ""))}` }));
+    const base = {
+      id: j.id,
+      name: literalString(j.name) ?? j.id,
+      needs: j.needs,
+      stage: stageOf(j),
+      ...(j.uses ? { uses: j.uses } : {}),
+    };
+    const steps = j.steps.map((s) => ({
+      name: staticStepName(s),
+      runs: s.uses
+        ? `uses: ${s.uses}`
+        : `run: ${firstLine(literalString(s.run) ?? (s.run && isBasicExpression(s.run) ? (s.run.source ?? s.run.expression) : ""))}`,
+    }));
     return { ...base, ...legsOf(j, ctx), steps };
   });
   return planned.sort((a, b) => a.stage - b.stage);
@@ -63,7 +75,12 @@ function legsOf(j: JobDef, ctx: PlanContext): Pick<PlannedJob, "legs" | "totalLe
   if (!j.strategy) return {};
   let strategy: unknown;
   try {
-    strategy = evaluateToken(j.strategy, { github: ctx.github ?? {}, vars: ctx.vars ?? {}, inputs: ctx.inputs ?? {}, needs: {} });
+    strategy = evaluateToken(j.strategy, {
+      github: ctx.github ?? {},
+      vars: ctx.vars ?? {},
+      inputs: ctx.inputs ?? {},
+      needs: {},
+    });
   } catch {
     return { legs: "dynamic" };
   }

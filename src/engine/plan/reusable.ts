@@ -18,9 +18,23 @@ export const MAX_REUSABLE_DEPTH = 9;
  * of this run with the caller's github context, the given inputs and secrets, and without
  * the caller's env; its declared outputs become the caller job's outputs.
  */
-export async function runReusable(run: RunRuntime, graph: GraphScope, def: JobDef, holder: Job, needs: Record<string, JobResult>, matrix: Record<string, unknown> | null, strategy: Record<string, unknown>, legSuffix: string): Promise<JobResult> {
+export async function runReusable(
+  run: RunRuntime,
+  graph: GraphScope,
+  def: JobDef,
+  holder: Job,
+  needs: Record<string, JobResult>,
+  matrix: Record<string, unknown> | null,
+  strategy: Record<string, unknown>,
+  legSuffix: string,
+): Promise<JobResult> {
   const uses = def.uses ?? "";
-  if (graph.depth + 1 > MAX_REUSABLE_DEPTH) return failHolder(run, holder, `reusable workflows are nested more than ${MAX_REUSABLE_DEPTH + 1} levels deep at '${uses}'`);
+  if (graph.depth + 1 > MAX_REUSABLE_DEPTH)
+    return failHolder(
+      run,
+      holder,
+      `reusable workflows are nested more than ${MAX_REUSABLE_DEPTH + 1} levels deep at '${uses}'`,
+    );
   // RW-01: ./ is the caller's own repository; owner/repo/…@ref comes from the action cache (or a fetch).
   let root = graph.root ?? run.opts.workspace;
   let file: string;
@@ -31,10 +45,21 @@ export async function runReusable(run: RunRuntime, graph: GraphScope, def: JobDe
     if (!found.ok) return failHolder(run, holder, found.error.join("\n"));
     root = found.value.dir;
     file = join(found.value.dir, remote[3]);
-  } else return failHolder(run, holder, `'${uses}' is not a reusable workflow reference: use ./.github/workflows/x.yml or owner/repo/.github/workflows/x.yml@ref`);
+  } else
+    return failHolder(
+      run,
+      holder,
+      `'${uses}' is not a reusable workflow reference: use ./.github/workflows/x.yml or owner/repo/.github/workflows/x.yml@ref`,
+    );
   const callee = await loadWorkflow(file, root);
-  if (callee.errors.length || !callee.definition) return failHolder(run, holder, `invalid reusable workflow '${uses}':\n${callee.errors.map(formatDiagnostic).join("\n")}`);
-  if (!("workflow_call" in callee.definition.on)) return failHolder(run, holder, `'${uses}' cannot be called: its 'on' has no 'workflow_call' (RW-01)`);
+  if (callee.errors.length || !callee.definition)
+    return failHolder(
+      run,
+      holder,
+      `invalid reusable workflow '${uses}':\n${callee.errors.map(formatDiagnostic).join("\n")}`,
+    );
+  if (!("workflow_call" in callee.definition.on))
+    return failHolder(run, holder, `'${uses}' cannot be called: its 'on' has no 'workflow_call' (RW-01)`);
 
   const ctx = { github: run.github, vars: run.vars, inputs: graph.inputs, needs, strategy, matrix };
   let inputs: Record<string, unknown>;
@@ -45,7 +70,9 @@ export async function runReusable(run: RunRuntime, graph: GraphScope, def: JobDe
     const coerced = coerceInputs(callee.inputs.workflow_call, given);
     if (coerced.errors.length) return failHolder(run, holder, `calling '${uses}': ${coerced.errors.join("; ")}`);
     inputs = coerced.inputs;
-    secrets = def.inheritSecrets ? { ...graph.secrets } : evaluateStringMap(def.secrets, { ...ctx, secrets: graph.secrets });
+    secrets = def.inheritSecrets
+      ? { ...graph.secrets }
+      : evaluateStringMap(def.secrets, { ...ctx, secrets: graph.secrets });
     name = evaluateString(def.name, ctx) ?? def.id;
   } catch (err) {
     return failHolder(run, holder, errorMessage(err));

@@ -33,11 +33,13 @@ export function selectJobs(def: WorkflowDef, ids: string[] | undefined): Workflo
 export function rerunPlan(run: WorkflowRun, only?: string): { rerun: string[]; reuse: Reuse } {
   // Re-runs choose top-level jobs: a called workflow's job stands for the job that called it.
   const top = (j: Job) => j.callerId ?? j.definitionId;
-  const chosen = run.jobs.filter((j) => (only === undefined ? j.conclusion === "failure" || j.conclusion === "cancelled" : j.id === only || top(j) === only));
+  const chosen = run.jobs.filter((j) =>
+    only === undefined ? j.conclusion === "failure" || j.conclusion === "cancelled" : j.id === only || top(j) === only,
+  );
   const again = new Set(chosen.map(top));
   /** Jobs that run again because they need one that does: all their legs run. */
   const dependants = new Set<string>();
-  for (let grew = true; grew; ) {
+  for (let grew = true; grew;) {
     grew = false;
     for (const j of run.jobs) {
       if (!again.has(top(j)) && j.needs.some((n) => again.has(n))) {
@@ -54,10 +56,17 @@ export function rerunPlan(run: WorkflowRun, only?: string): { rerun: string[]; r
   const picked = new Set(chosen.map((j) => j.id));
   for (const [id, all] of byDef) {
     if (all.some((l) => l.callerId !== undefined || l.status !== "completed")) continue;
-    if (!again.has(id)) jobs[id] = aggregate(all.map((l) => ({ result: l.conclusion ?? "skipped", outputs: l.outputs ?? {} })));
+    if (!again.has(id))
+      jobs[id] = aggregate(all.map((l) => ({ result: l.conclusion ?? "skipped", outputs: l.outputs ?? {} })));
     // A matrix job re-run for its own legs: the legs not chosen keep their result (GitHub re-runs only the failed legs).
     // With one leg chosen, its siblings keep theirs whatever it was (GitHub's "re-run this job" of a leg).
-    else if (!dependants.has(id) && all.some((l) => l.matrix)) for (const l of all) if (!picked.has(l.id) && (l.conclusion === "success" || (only !== undefined && l.conclusion))) legs[l.id] = { result: l.conclusion!, outputs: l.outputs ?? {} };
+    else if (!dependants.has(id) && all.some((l) => l.matrix))
+      for (const l of all)
+        if (!picked.has(l.id) && (l.conclusion === "success" || (only !== undefined && l.conclusion)))
+          legs[l.id] = { result: l.conclusion!, outputs: l.outputs ?? {} };
   }
-  return { rerun: [...again], reuse: { runId: run.id, runNumber: run.number, jobs, ...(Object.keys(legs).length ? { legs } : {}) } };
+  return {
+    rerun: [...again],
+    reuse: { runId: run.id, runNumber: run.number, jobs, ...(Object.keys(legs).length ? { legs } : {}) },
+  };
 }

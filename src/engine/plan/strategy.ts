@@ -25,7 +25,15 @@ interface Leg {
  * and runs them with max-parallel (MAT-10) and fail-fast (MAT-09). Reusable-workflow calls
  * run the called workflow once per leg.
  */
-export async function runLegs(run: RunRuntime, graph: GraphScope, def: JobDef, holder: Job, needs: Record<string, JobResult>, strategy: Record<string, unknown>, baseEnv: Record<string, string>): Promise<JobResult> {
+export async function runLegs(
+  run: RunRuntime,
+  graph: GraphScope,
+  def: JobDef,
+  holder: Job,
+  needs: Record<string, JobResult>,
+  strategy: Record<string, unknown>,
+  baseEnv: Record<string, string>,
+): Promise<JobResult> {
   const hasMatrix = strategy.matrix !== undefined && strategy.matrix !== null;
   let legs: Leg[] = [{ matrix: null, nameParts: [], index: 0 }];
   if (hasMatrix) {
@@ -44,9 +52,15 @@ export async function runLegs(run: RunRuntime, graph: GraphScope, def: JobDef, h
       return { result: "skipped", outputs: {} };
     }
   }
-  const failFast = strategy["fail-fast"] === undefined ? true : strategy["fail-fast"] !== false && strategy["fail-fast"] !== "false";
+  const failFast =
+    strategy["fail-fast"] === undefined ? true : strategy["fail-fast"] !== false && strategy["fail-fast"] !== "false";
   const maxParallel = Number(strategy["max-parallel"]) > 0 ? Number(strategy["max-parallel"]) : legs.length;
-  const strategyCtx = (leg: Leg) => ({ "fail-fast": failFast, "job-index": leg.index, "job-total": total, "max-parallel": hasMatrix ? maxParallel : 1 });
+  const strategyCtx = (leg: Leg) => ({
+    "fail-fast": failFast,
+    "job-index": leg.index,
+    "job-total": total,
+    "max-parallel": hasMatrix ? maxParallel : 1,
+  });
 
   if (def.uses) {
     const results: JobResult[] = [];
@@ -58,7 +72,14 @@ export async function runLegs(run: RunRuntime, graph: GraphScope, def: JobDef, h
   }
 
   const jobs: Job[] = legs.map((leg) => {
-    const ctx = { github: run.github, vars: run.vars, inputs: graph.inputs, needs, strategy: strategyCtx(leg), matrix: leg.matrix };
+    const ctx = {
+      github: run.github,
+      vars: run.vars,
+      inputs: graph.inputs,
+      needs,
+      strategy: strategyCtx(leg),
+      matrix: leg.matrix,
+    };
     let name = def.id;
     try {
       name = plainName(evaluateString(def.name, ctx) ?? def.id);
@@ -80,7 +101,12 @@ export async function runLegs(run: RunRuntime, graph: GraphScope, def: JobDef, h
         // Masked with the run's secrets: a script may hold a secret's value literally, and jobs are stored as planned.
         const source = scriptSource(s);
         const script = source === undefined ? undefined : run.masker.mask(source);
-        return { number: i + 1, name: staticStepName(s), status: "queued" as const, ...(script !== undefined ? { script } : {}) };
+        return {
+          number: i + 1,
+          name: staticStepName(s),
+          status: "queued" as const,
+          ...(script !== undefined ? { script } : {}),
+        };
       }),
       outputs: {},
     };
@@ -104,7 +130,10 @@ export async function runLegs(run: RunRuntime, graph: GraphScope, def: JobDef, h
       // A re-run of failed legs: a leg that succeeded keeps its result, as on GitHub.
       const earlier = graph.depth === 0 ? run.opts.reuse?.legs?.[job.id] : undefined;
       if (earlier) {
-        run.reporter.jobCompleted(job, earlier.result, { outputs: { ...earlier.outputs }, reusedFrom: { runId: run.opts.reuse!.runId, runNumber: run.opts.reuse!.runNumber } });
+        run.reporter.jobCompleted(job, earlier.result, {
+          outputs: { ...earlier.outputs },
+          reusedFrom: { runId: run.opts.reuse!.runId, runNumber: run.opts.reuse!.runNumber },
+        });
         results[i] = { result: earlier.result, outputs: { ...earlier.outputs } };
         continue;
       }
@@ -131,7 +160,10 @@ export async function runLegs(run: RunRuntime, graph: GraphScope, def: JobDef, h
         [done, handle] = [leg.done, leg];
       } else {
         const start = newJob(run, graph, def, job, legs[i].matrix, strategyCtx(legs[i]), needs, baseEnv);
-        [done, handle] = [Promise.resolve().then(() => runJob(start)), { cancel: (hard: boolean) => start.state.cancel(hard) }];
+        [done, handle] = [
+          Promise.resolve().then(() => runJob(start)),
+          { cancel: (hard: boolean) => start.state.cancel(hard) },
+        ];
       }
       const leave = run.flags.enter(handle);
       running.add(handle);
@@ -160,7 +192,16 @@ function uniqueId(run: RunRuntime, id: string, except: Job): string {
 }
 
 /** What a leg run in this process is started with; its state starts from the workflow's env and the run's masks. */
-export function newJob(run: RunRuntime, graph: GraphScope, def: JobDef, job: Job, matrix: Record<string, unknown> | null, strategy: Record<string, unknown>, needs: Record<string, JobResult>, baseEnv: Record<string, string>): JobStart {
+export function newJob(
+  run: RunRuntime,
+  graph: GraphScope,
+  def: JobDef,
+  job: Job,
+  matrix: Record<string, unknown> | null,
+  strategy: Record<string, unknown>,
+  needs: Record<string, JobResult>,
+  baseEnv: Record<string, string>,
+): JobStart {
   const temp = join(run.services.tempDir, "jobs", job.id.replace(/[^A-Za-z0-9._-]+/g, "_"));
   return {
     run,

@@ -13,5 +13,6 @@ export function jobTrackingId(): string {
  */
 export async function cleanUpOrphans(trackingId: string, log: (line: string) => void): Promise<void> {
   const report = await killTracked(trackingId);
-  if (report.stopped) log(`Cleaning up orphan processes: stopped ${describeOrphans(report)} that this job's steps left running`);
+  if (report.stopped)
+    log(`Cleaning up orphan processes: stopped ${describeOrphans(report)} that this job's steps left running`);
 }

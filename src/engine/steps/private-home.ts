@@ -19,7 +19,9 @@ export function privateHomeEnv(rt: StepScope["rt"]): Record<string, string> {
   const user = rt.run.hostEnv.HOME;
   // Under an npm script (`npm test`, `npx stax`) npm names the user's file in npm_config_userconfig,
   // which every npm of the job would otherwise write: the job's copy is seeded from it and named instead.
-  const userNpmrc = Object.entries(rt.run.hostEnv).find(([k]) => /^npm_config_userconfig$/i.test(k))?.[1] ?? (user && join(user, ".npmrc"));
+  const userNpmrc =
+    Object.entries(rt.run.hostEnv).find(([k]) => /^npm_config_userconfig$/i.test(k))?.[1] ??
+    (user && join(user, ".npmrc"));
   if (!existsSync(home)) {
     mkdirSync(home, { recursive: true, mode: 0o700 });
     for (const name of user ? SEEDED : []) {
@@ -27,7 +29,12 @@ export function privateHomeEnv(rt: StepScope["rt"]): Record<string, string> {
       if (existsSync(from)) copyFileSync(from, join(home, name));
     }
   }
-  const out: Record<string, string> = { HOME: home, XDG_CONFIG_HOME: join(home, ".config"), npm_config_userconfig: join(home, ".npmrc") };
-  if (user && !Object.keys(rt.run.hostEnv).some((k) => /^npm_config_cache$/i.test(k))) out.npm_config_cache = join(user, ".npm");
+  const out: Record<string, string> = {
+    HOME: home,
+    XDG_CONFIG_HOME: join(home, ".config"),
+    npm_config_userconfig: join(home, ".npmrc"),
+  };
+  if (user && !Object.keys(rt.run.hostEnv).some((k) => /^npm_config_cache$/i.test(k)))
+    out.npm_config_cache = join(user, ".npm");
   return out;
 }

@@ -47,10 +47,15 @@ export async function runProcess(
   const changes: JobEffects = { env: {}, path: [] };
   const allowUnsecure = (env.ACTIONS_ALLOW_UNSECURE_COMMANDS ?? "").toLowerCase() === "true";
   const debug = rt.debug;
-  const commands = new CommandProcessor(effects, changes, (value) => rt.state.addMask(value), scope.log, { allowUnsecure, debug });
+  const commands = new CommandProcessor(effects, changes, (value) => rt.state.addMask(value), scope.log, {
+    allowUnsecure,
+    debug,
+  });
   const procEnv = processEnv(scope, env, stepId, files, spec.extraEnv);
   const onLine = (line: string) => commands.line(line);
-  const proc = spec.start ? spec.start(procEnv, onLine) : spawnStep({ command: spec.command, args: spec.args, cwd: spec.cwd, env: procEnv, onLine });
+  const proc = spec.start
+    ? spec.start(procEnv, onLine)
+    : spawnStep({ command: spec.command, args: spec.args, cwd: spec.cwd, env: procEnv, onLine });
   const recorder = proc.pid === undefined ? undefined : rt.services.processes;
   recorder?.started(proc.pid!, rt.trackingId);
   let stopped = false;

@@ -13,13 +13,20 @@ import type { Contexts, ExtraFunctions } from "../../expressions/index.js";
  * A `run:` step (STEP-10..15): the script, after `${{ }}` substitution, is written to
  * `$RUNNER_TEMP/<uuid><ext>` and run by the shell template, in the working directory.
  */
-export async function runScript(def: StepDef, scope: StepScope, ctx: Contexts, fns: ExtraFunctions, env: Record<string, string>): Promise<ProcessOutcome> {
+export async function runScript(
+  def: StepDef,
+  scope: StepScope,
+  ctx: Contexts,
+  fns: ExtraFunctions,
+  env: Record<string, string>,
+): Promise<ProcessOutcome> {
   const rt = scope.rt;
   const script = evaluateString(def.run, ctx, fns) ?? "";
   // Composite steps get neither defaults.run (ENV-08, COMP-06).
   const defaults = scope.composite ? {} : rt.defaults;
   // In a job container without bash, the default shell is sh (as on GitHub).
-  const shellName = evaluateString(def.shell, ctx, fns) ?? defaults.shell ?? (rt.container?.shell === "sh" ? "sh" : undefined);
+  const shellName =
+    evaluateString(def.shell, ctx, fns) ?? defaults.shell ?? (rt.container?.shell === "sh" ? "sh" : undefined);
   const resolved = resolveShell(shellName, [...rt.state.path, env.PATH ?? rt.run.hostEnv.PATH ?? ""].join(delimiter));
   if (!resolved.ok) {
     return failStep(scope, resolved.error);
@@ -31,7 +38,10 @@ export async function runScript(def: StepDef, scope: StepScope, ctx: Contexts, f
   // A working directory may name the container's paths (`${{ github.workspace }}/sub` in a job container).
   const cwd = wd ? onHost(mounts, resolve(workspace, wd)) : workspace;
   if (!existsSync(cwd) || !statSync(cwd).isDirectory()) {
-    return failStep(scope, `An error occurred trying to start process '${shell.command}' with working directory '${cwd}'. No such file or directory`);
+    return failStep(
+      scope,
+      `An error occurred trying to start process '${shell.command}' with working directory '${cwd}'. No such file or directory`,
+    );
   }
   // One script file per job and extension, rewritten for each step: steps of a job run one at a
   // time, and rewriting a file is far cheaper than creating one (STEP-10 uses a new GUID name).
@@ -44,7 +54,17 @@ export async function runScript(def: StepDef, scope: StepScope, ctx: Contexts, f
   if (container && rt.services.docker) {
     const engine = rt.services.docker;
     const inside = shell.args.map((a) => a.replace("{0}", inContainer(mounts, file)));
-    const start: StartProcess = (procEnv, onLine) => execInContainer(engine, container.id, { Cmd: [basename(shell.command), ...inside], Env: containerEnv(procEnv, rt.run.hostEnv, mounts), WorkingDir: inContainer(mounts, cwd) }, onLine);
+    const start: StartProcess = (procEnv, onLine) =>
+      execInContainer(
+        engine,
+        container.id,
+        {
+          Cmd: [basename(shell.command), ...inside],
+          Env: containerEnv(procEnv, rt.run.hostEnv, mounts),
+          WorkingDir: inContainer(mounts, cwd),
+        },
+        onLine,
+      );
     return runProcess(scope, def.id, env, { command: shell.command, args, cwd, start });
   }
   return runProcess(scope, def.id, env, { command: shell.command, args, cwd });

@@ -56,7 +56,11 @@ export function stepContexts(scope: StepScope, env: Record<string, string>, step
   const rt = scope.rt;
   // In a job container, the paths its steps see (GitHub's /__w/…).
   const mounts = rt.container?.mounts ?? [];
-  const github = { ...stepGithub(scope, stepId), workspace: inContainer(mounts, rt.workspace), event_path: inContainer(mounts, String(rt.run.github.event_path ?? "")) };
+  const github = {
+    ...stepGithub(scope, stepId),
+    workspace: inContainer(mounts, rt.workspace),
+    event_path: inContainer(mounts, String(rt.run.github.event_path ?? "")),
+  };
   return {
     github,
     env,
@@ -68,7 +72,10 @@ export function stepContexts(scope: StepScope, env: Record<string, string>, step
     needs: scope.composite ? {} : rt.needs,
     steps: scope.steps,
     // DOCK-02: job.container and job.services (ids, network, published ports) once the job has them.
-    job: { status: rt.state.status, ...(rt.jobNetwork ? { container: rt.jobNetwork.container ?? {}, services: rt.jobNetwork.services } : {}) },
+    job: {
+      status: rt.state.status,
+      ...(rt.jobNetwork ? { container: rt.jobNetwork.container ?? {}, services: rt.jobNetwork.services } : {}),
+    },
     runner: mounts.length ? { ...rt.runner, temp: inContainer(mounts, rt.runner.temp) } : rt.runner,
   };
 }
@@ -81,5 +88,10 @@ export function scopeStatus(scope: StepScope): "success" | "failure" | "cancelle
 
 /** Status functions and hashFiles for a step in this scope. */
 export function scopeFunctions(scope: StepScope, ahead?: Map<string, string>): ExtraFunctions {
-  return stepStatusFunctions(scope.rt.workspace, () => scopeStatus(scope), () => scope.rt.state.cancelled, ahead);
+  return stepStatusFunctions(
+    scope.rt.workspace,
+    () => scopeStatus(scope),
+    () => scope.rt.state.cancelled,
+    ahead,
+  );
 }

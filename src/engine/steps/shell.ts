@@ -71,7 +71,11 @@ export function resolveShell(shell: string | undefined, path: string | undefined
   const space = trimmed.indexOf(" ");
   const program = space < 0 ? trimmed : trimmed.slice(0, space);
   const rest = space < 0 ? "" : trimmed.slice(space + 1).trim();
-  if (!rest.includes("{0}")) return { ok: false, error: `Invalid shell option. Shell must be a valid built-in (bash, sh, python, pwsh) or a format string containing '{0}': '${trimmed}'` };
+  if (!rest.includes("{0}"))
+    return {
+      ok: false,
+      error: `Invalid shell option. Shell must be a valid built-in (bash, sh, python, pwsh) or a format string containing '{0}': '${trimmed}'`,
+    };
   const command = which(program, path);
   if (!command) return { ok: false, error: `shell '${program}' was not found on PATH` };
   return { ok: true, value: { command, args: splitCommandLine(rest), ext: "" } };

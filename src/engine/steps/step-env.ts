@@ -10,9 +10,21 @@ import { stepGithub, type StepScope } from "./scope.js";
  * INPUT_* / STATE_*, then GITHUB_* and RUNNER_* (which user env cannot override), with
  * GITHUB_PATH entries prepended to PATH.
  */
-export function processEnv(scope: StepScope, env: Record<string, string>, stepId: string, files: FileCommandPaths | undefined, extra: Record<string, string> = {}): Record<string, string> {
+export function processEnv(
+  scope: StepScope,
+  env: Record<string, string>,
+  stepId: string,
+  files: FileCommandPaths | undefined,
+  extra: Record<string, string> = {},
+): Record<string, string> {
   const rt = scope.rt;
-  const out: Record<string, string> = { ...rt.run.hostEnv, ...jobToolEnv(rt), ...env, ...extra, ...githubEnv(stepGithub(scope, stepId)) };
+  const out: Record<string, string> = {
+    ...rt.run.hostEnv,
+    ...jobToolEnv(rt),
+    ...env,
+    ...extra,
+    ...githubEnv(stepGithub(scope, stepId)),
+  };
   out.CI = "true";
   out.GITHUB_ACTIONS = "true";
   for (const [k, v] of Object.entries(rt.runner)) out[`RUNNER_${k.toUpperCase()}`] = v;
@@ -58,5 +70,7 @@ export function stepPath(rt: StepScope["rt"], env: Record<string, string>): stri
   const basePath = env.PATH ?? rt.run.hostEnv.PATH ?? "/usr/local/bin:/usr/bin:/bin";
   const prefix = jobNpmPrefix(rt);
   const corepack = jobCorepackDir(rt);
-  return [...(prefix ? [join(prefix, "bin")] : []), ...(corepack ? [corepack] : []), ...rt.state.path, basePath].join(delimiter);
+  return [...(prefix ? [join(prefix, "bin")] : []), ...(corepack ? [corepack] : []), ...rt.state.path, basePath].join(
+    delimiter,
+  );
 }

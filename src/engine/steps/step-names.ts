@@ -2,11 +2,17 @@ import { evaluateString, type Contexts, type ExtraFunctions } from "../../expres
 import { isBasicExpression, literalString, type StepDef } from "../../workflow/index.js";
 
 function firstLine(script: string): string {
-  return script.split("\n").find((l) => l.trim())?.trim() ?? "";
+  return (
+    script
+      .split("\n")
+      .find((l) => l.trim())
+      ?.trim() ?? ""
+  );
 }
 
 /** ANSI escape sequences (CSI, OSC and two-byte ones) and other control characters. */
-const CONTROL = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-_]?|[\x00-\x08\x0b-\x1f\x7f\x80-\x9f]/g;
+const CONTROL =
+  /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-_]?|[\x00-\x08\x0b-\x1f\x7f\x80-\x9f]/g;
 
 /** A display name as plain text: a name is shown on terminals and pages, where escape sequences would act, not show. */
 export function plainName(name: string): string {
@@ -31,7 +37,8 @@ function rawStaticName(def: StepDef): string {
   if (def.uses) return `Run ${def.uses}`;
   const script = literalString(def.run);
   if (script !== undefined) return `Run ${firstLine(script)}`;
-  if (def.run && isBasicExpression(def.run)) return `Run ${firstLine((def.run.source ?? def.run.expression).replace(/\$\{\{\s*|\s*\}\}/g, ""))}`;
+  if (def.run && isBasicExpression(def.run))
+    return `Run ${firstLine((def.run.source ?? def.run.expression).replace(/\$\{\{\s*|\s*\}\}/g, ""))}`;
   return "Run step";
 }
 
@@ -39,7 +46,8 @@ function rawStaticName(def: StepDef): string {
 export function evaluatedStepName(def: StepDef, ctx: Contexts, fns: ExtraFunctions): string {
   try {
     if (def.name) return plainName(evaluateString(def.name, ctx, fns) ?? "") || staticStepName(def);
-    if (def.run && literalString(def.run) === undefined) return plainName(`Run ${firstLine(evaluateString(def.run, ctx, fns) ?? "")}`);
+    if (def.run && literalString(def.run) === undefined)
+      return plainName(`Run ${firstLine(evaluateString(def.run, ctx, fns) ?? "")}`);
   } catch {
     // the step itself reports the expression error
   }

@@ -21,13 +21,25 @@ async function manifests(spec: string, env: Record<string, string>, cwd: string)
  * The version of `name` for Node `node`: the newest of `major` (when given) whose `engines.node`
  * accepts the Node, else the newest of the newest major that has one.
  */
-async function versionFor(name: string, node: string, major: number | undefined, env: Record<string, string>, cwd: string): Promise<string> {
+async function versionFor(
+  name: string,
+  node: string,
+  major: number | undefined,
+  env: Record<string, string>,
+  cwd: string,
+): Promise<string> {
   if (major !== undefined) {
     const v = newestFor(await manifests(`${name}@${major}`, env, cwd), node);
     if (v) return v;
     throw new RegistryError(`no ${name} ${major}.x accepts Node ${node}`);
   }
-  const majors = [...new Set((await publishedVersions(name, env, cwd)).filter((v) => /^\d+\.\d+\.\d+$/.test(v)).map((v) => Number(v.split(".")[0])))].sort((a, b) => b - a);
+  const majors = [
+    ...new Set(
+      (await publishedVersions(name, env, cwd))
+        .filter((v) => /^\d+\.\d+\.\d+$/.test(v))
+        .map((v) => Number(v.split(".")[0])),
+    ),
+  ].sort((a, b) => b - a);
   for (const m of majors) {
     const v = newestFor(await manifests(`${name}@${m}`, env, cwd), node);
     if (v) return v;
@@ -47,7 +59,9 @@ function linkBins(root: string, pkgDir: string, names: string[]): void {
   } catch {
     return;
   }
-  for (const [name, target] of Object.entries(bin && typeof bin === "object" ? bin : {}).filter(([n]) => names.includes(n))) {
+  for (const [name, target] of Object.entries(bin && typeof bin === "object" ? bin : {}).filter(([n]) =>
+    names.includes(n),
+  )) {
     const file = join(pkgDir, String(target));
     const link = join(root, "bin", name);
     if (!existsSync(file) || existsSync(link)) continue;
@@ -61,7 +75,14 @@ function linkBins(root: string, pkgDir: string, names: string[]): void {
   }
 }
 
-async function companion(name: string, node: string, major: number | undefined, root: string, env: Record<string, string>, log: (line: string) => void): Promise<string> {
+async function companion(
+  name: string,
+  node: string,
+  major: number | undefined,
+  root: string,
+  env: Record<string, string>,
+  log: (line: string) => void,
+): Promise<string> {
   const dir = join(root, "lib", "node_modules", name);
   if (!existsSync(`${dir}.complete`)) {
     const version = await versionFor(name, node, major, env, root);
@@ -76,12 +97,19 @@ async function companion(name: string, node: string, major: number | undefined, 
  * fetched once and kept with it. Returns a warning when one could not be had: the Node is still
  * usable, with the npm on the machine's PATH.
  */
-export async function completeNode(version: string, root: string, env: Record<string, string>, log: (line: string) => void): Promise<string | undefined> {
+export async function completeNode(
+  version: string,
+  root: string,
+  env: Record<string, string>,
+  log: (line: string) => void,
+): Promise<string | undefined> {
   const missing: string[] = [];
   const major = shippedNpmMajor(version);
   try {
     const npm = await companion("npm", version, major, root, env, log);
-    log(`npm ${npm} beside Node ${version} (${major === undefined ? "the newest npm that accepts it" : `npm ${major}, as Node ${version} shipped`})`);
+    log(
+      `npm ${npm} beside Node ${version} (${major === undefined ? "the newest npm that accepts it" : `npm ${major}, as Node ${version} shipped`})`,
+    );
   } catch (err) {
     missing.push(`npm (${errorMessage(err)})`);
   }
@@ -92,5 +120,7 @@ export async function completeNode(version: string, root: string, env: Record<st
       missing.push(`corepack (${errorMessage(err)})`);
     }
   }
-  return missing.length ? `Node ${version} from the tool cache has no ${missing.join(" and no ")}; steps use the machine's` : undefined;
+  return missing.length
+    ? `Node ${version} from the tool cache has no ${missing.join(" and no ")}; steps use the machine's`
+    : undefined;
 }

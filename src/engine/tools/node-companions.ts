@@ -53,7 +53,9 @@ export interface Manifest {
 
 /** The newest release among `manifests` whose `engines.node` accepts `nodeVersion` (no `engines`: any Node). */
 export function newestFor(manifests: Manifest[], nodeVersion: string): string | undefined {
-  const ok = manifests.filter((m) => /^\d+\.\d+\.\d+$/.test(m.version) && (!m.engines?.node || satisfies(nodeVersion, m.engines.node)));
+  const ok = manifests.filter(
+    (m) => /^\d+\.\d+\.\d+$/.test(m.version) && (!m.engines?.node || satisfies(nodeVersion, m.engines.node)),
+  );
   const key = (v: string) => v.split(".").map(Number);
   ok.sort((a, b) => {
     const [x, y] = [key(a.version), key(b.version)];

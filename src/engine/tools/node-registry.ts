@@ -32,13 +32,22 @@ export function cachedNodes(toolCache: string, arch = hostArch()): CachedNode[] 
   } catch {
     return [];
   }
-  return names.filter((v) => existsSync(join(root, v, `${arch}.complete`))).map((v) => ({ version: v, bin: join(root, v, arch, "bin") }));
+  return names
+    .filter((v) => existsSync(join(root, v, `${arch}.complete`)))
+    .map((v) => ({ version: v, bin: join(root, v, arch, "bin") }));
 }
 
 /** Every published version of this machine's Node package, with when each was published (for the LTS calendar). */
-export async function publishedNodes(env: Record<string, string>, cwd: string): Promise<{ versions: string[]; published: Record<string, string> }> {
-  const doc = (await npmJson(["view", nodePackage(), "versions", "time"], env, cwd)) as { versions?: unknown; time?: unknown } | null;
-  if (!Array.isArray(doc?.versions)) throw new RegistryError(`the registry did not list the versions of ${nodePackage()}`);
+export async function publishedNodes(
+  env: Record<string, string>,
+  cwd: string,
+): Promise<{ versions: string[]; published: Record<string, string> }> {
+  const doc = (await npmJson(["view", nodePackage(), "versions", "time"], env, cwd)) as {
+    versions?: unknown;
+    time?: unknown;
+  } | null;
+  if (!Array.isArray(doc?.versions))
+    throw new RegistryError(`the registry did not list the versions of ${nodePackage()}`);
   const published = doc.time && typeof doc.time === "object" ? (doc.time as Record<string, string>) : {};
   return { versions: doc.versions.map(String), published };
 }
@@ -47,7 +56,12 @@ export async function publishedNodes(env: Record<string, string>, cwd: string): 
  * Downloads `version` into the tool cache (once: a complete entry is reused), checked against
  * the integrity the registry's metadata gives. Returns the folder holding `node`.
  */
-export async function fetchNode(version: string, toolCache: string, env: Record<string, string>, log: (line: string) => void): Promise<string> {
+export async function fetchNode(
+  version: string,
+  toolCache: string,
+  env: Record<string, string>,
+  log: (line: string) => void,
+): Promise<string> {
   const dest = join(toolCache, "node", version, hostArch());
   await fetchPackage(`${nodePackage()}@${version}`, dest, "bin/node", env, log);
   return join(dest, "bin");

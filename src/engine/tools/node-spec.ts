@@ -7,7 +7,19 @@ import { parseVersion, satisfies } from "./versions.js";
 import type { Result } from "../../contract/index.js";
 
 /** LTS codenames by major (Node's release plan names each even line when it enters LTS). */
-export const LTS_CODENAMES: Record<number, string> = { 4: "argon", 6: "boron", 8: "carbon", 10: "dubnium", 12: "erbium", 14: "fermium", 16: "gallium", 18: "hydrogen", 20: "iron", 22: "jod", 24: "krypton" };
+export const LTS_CODENAMES: Record<number, string> = {
+  4: "argon",
+  6: "boron",
+  8: "carbon",
+  10: "dubnium",
+  12: "erbium",
+  14: "fermium",
+  16: "gallium",
+  18: "hydrogen",
+  20: "iron",
+  22: "jod",
+  24: "krypton",
+};
 
 /** Specs that name no version by themselves: they need the list of published versions. */
 export function isAlias(spec: string): boolean {
@@ -40,7 +52,10 @@ export function ltsMajors(versions: string[], calendar?: ReleaseCalendar): numbe
   const majors = [...new Set(releases.map(major))].sort((a, b) => b - a);
   const newest = majors[0] ?? 0;
   const ltsFrom = (m: number): Date | undefined => {
-    const times = releases.filter((v) => major(v) === m).map((v) => Date.parse(calendar?.published[v] ?? "")).filter((t) => !Number.isNaN(t));
+    const times = releases
+      .filter((v) => major(v) === m)
+      .map((v) => Date.parse(calendar?.published[v] ?? ""))
+      .filter((t) => !Number.isNaN(t));
     if (!times.length) return undefined;
     const first = new Date(Math.min(...times));
     // October (month 9) of the release year, or of the next year for a release in October or later.
@@ -62,7 +77,8 @@ export function resolveNodeSpec(spec: string, versions: string[], calendar?: Rel
   const s = spec.trim().replace(/^v(?=\d)/i, "");
   const all = versions.filter(release).sort(newestFirst);
   const newestOf = (m: number): string | undefined => all.find((v) => major(v) === m);
-  if (/^(latest|current|node)$/i.test(s)) return all[0] ? { ok: true, value: all[0] } : { ok: false, error: "the registry lists no Node versions" };
+  if (/^(latest|current|node)$/i.test(s))
+    return all[0] ? { ok: true, value: all[0] } : { ok: false, error: "the registry lists no Node versions" };
   const lts = /^lts\/(.+)$/i.exec(s);
   if (lts) {
     const lines = ltsMajors(all, calendar);

@@ -42,7 +42,14 @@ export async function provideNode(spec: string, o: NodeSources): Promise<Result<
 }
 
 async function chooseNode(spec: string, o: NodeSources): Promise<Result<Installed>> {
-  const cached: Installed[] = o.toolCache ? cachedNodes(o.toolCache).map((c) => ({ version: c.version, bin: c.bin, exe: `${c.bin}/node`, from: "the stax tool cache" })) : [];
+  const cached: Installed[] = o.toolCache
+    ? cachedNodes(o.toolCache).map((c) => ({
+        version: c.version,
+        bin: c.bin,
+        exe: `${c.bin}/node`,
+        from: "the stax tool cache",
+      }))
+    : [];
   const local = [...o.installed, ...cached];
   const alias = isAlias(spec);
   const localMatch = alias ? undefined : pick(local, spec);
@@ -50,7 +57,10 @@ async function chooseNode(spec: string, o: NodeSources): Promise<Result<Installe
   const have = [...new Set(local.map((i) => `${i.version} (${i.from})`))].join(", ") || "none";
   if (!o.toolCache) {
     if (localMatch) return { ok: true, value: localMatch };
-    return { ok: false, error: `No Node matching '${spec}' is installed on this machine (found: ${have}).${alias ? " Resolving it needs the npm registry." : ""} Install it (e.g. nvm install ${spec}) or change node-version.` };
+    return {
+      ok: false,
+      error: `No Node matching '${spec}' is installed on this machine (found: ${have}).${alias ? " Resolving it needs the npm registry." : ""} Install it (e.g. nvm install ${spec}) or change node-version.`,
+    };
   }
   let versions: string[];
   let published: Record<string, string>;
@@ -58,21 +68,33 @@ async function chooseNode(spec: string, o: NodeSources): Promise<Result<Installe
     ({ versions, published } = await publishedNodes(o.env, o.cwd));
   } catch (err) {
     if (localMatch) {
-      o.log(`##[warning]check-latest: the npm registry did not answer (${errorMessage(err)}); using Node ${localMatch.version}`);
+      o.log(
+        `##[warning]check-latest: the npm registry did not answer (${errorMessage(err)}); using Node ${localMatch.version}`,
+      );
       return { ok: true, value: localMatch };
     }
-    return { ok: false, error: `No Node matching '${spec}' is on this machine (found: ${have}) and the npm registry could not be asked for it (${errorMessage(err)}). Fetch it once while online with: ${addCommand(spec)}` };
+    return {
+      ok: false,
+      error: `No Node matching '${spec}' is on this machine (found: ${have}) and the npm registry could not be asked for it (${errorMessage(err)}). Fetch it once while online with: ${addCommand(spec)}`,
+    };
   }
   const resolved = resolveNodeSpec(spec, versions, { published, now: o.now ?? new Date() });
-  if (!resolved.ok) return { ok: false, error: `Unable to find Node version '${spec}': ${resolved.error} (on this machine: ${have})` };
+  if (!resolved.ok)
+    return { ok: false, error: `Unable to find Node version '${spec}': ${resolved.error} (on this machine: ${have})` };
   const version = resolved.value;
   const present = local.find((i) => i.version === version);
   if (present) return { ok: true, value: present };
   try {
     const bin = await fetchNode(version, o.toolCache, o.env, o.log);
-    return { ok: true, value: { version, bin, exe: `${bin}/node`, from: "the npm registry, now in the stax tool cache" } };
+    return {
+      ok: true,
+      value: { version, bin, exe: `${bin}/node`, from: "the npm registry, now in the stax tool cache" },
+    };
   } catch (err) {
     const why = err instanceof RegistryError || errorMessage(err);
-    return { ok: false, error: `Could not fetch Node ${version} for '${spec}': ${why}. Retry while online with: ${addCommand(version)}` };
+    return {
+      ok: false,
+      error: `Could not fetch Node ${version} for '${spec}': ${why}. Retry while online with: ${addCommand(version)}`,
+    };
   }
 }

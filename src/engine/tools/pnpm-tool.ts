@@ -29,13 +29,22 @@ export type Pnpm = Installed & { script?: string };
 function cachedPnpms(toolCache: string): Pnpm[] {
   return subdirs(join(toolCache, "pnpm"))
     .filter((d) => existsSync(join(d, "pkg.complete")) && existsSync(join(d, "bin", "pnpm")))
-    .map((d) => ({ version: basename(d), bin: join(d, "bin"), exe: join(d, "bin", "pnpm"), script: join(d, "pkg", "bin", "pnpm.cjs"), from: "the stax tool cache" }));
+    .map((d) => ({
+      version: basename(d),
+      bin: join(d, "bin"),
+      exe: join(d, "bin", "pnpm"),
+      script: join(d, "pkg", "bin", "pnpm.cjs"),
+      from: "the stax tool cache",
+    }));
 }
 
 /** `pnpm` and `pnpx` that run the package's entry point with the `node` on the PATH. */
 function writeBins(root: string): void {
   mkdirSync(join(root, "bin"), { recursive: true });
-  for (const [name, entry] of [["pnpm", "pnpm.cjs"], ["pnpx", "pnpx.cjs"]]) {
+  for (const [name, entry] of [
+    ["pnpm", "pnpm.cjs"],
+    ["pnpx", "pnpx.cjs"],
+  ]) {
     writeFileSync(join(root, "bin", name), `#!/bin/sh\nexec node "${join(root, "pkg", "bin", entry)}" "$@"\n`);
     chmodSync(join(root, "bin", name), 0o755);
   }
@@ -62,13 +71,30 @@ export async function providePnpm(spec: string, o: PnpmSources): Promise<Result<
     // Any published version by its exact name, as the action installs it; a range picks among
     // releases only (`pick` reads a pre-release such as 10.0.0-rc.1 as its release).
     const releases = published.filter((v) => /^\d+\.\d+\.\d+$/.test(v));
-    const version = published.includes(spec) ? spec : pick(releases.map((v) => ({ version: v, bin: "", exe: "", from: "" })), spec)?.version;
+    const version = published.includes(spec)
+      ? spec
+      : pick(
+          releases.map((v) => ({ version: v, bin: "", exe: "", from: "" })),
+          spec,
+        )?.version;
     if (!version) return { ok: false, error: `No published pnpm matches '${spec}' (on this machine: ${have})` };
     const root = join(o.toolCache, "pnpm", version);
     await fetchPackage(`pnpm@${version}`, join(root, "pkg"), "bin/pnpm.cjs", o.env, o.log);
     writeBins(root);
-    return { ok: true, value: { version, bin: join(root, "bin"), exe: join(root, "bin", "pnpm"), script: join(root, "pkg", "bin", "pnpm.cjs"), from: "the npm registry, now in the stax tool cache" } };
+    return {
+      ok: true,
+      value: {
+        version,
+        bin: join(root, "bin"),
+        exe: join(root, "bin", "pnpm"),
+        script: join(root, "pkg", "bin", "pnpm.cjs"),
+        from: "the npm registry, now in the stax tool cache",
+      },
+    };
   } catch (err) {
-    return { ok: false, error: `No pnpm matching '${spec}' is on this machine (found: ${have}) and the npm registry could not give one (${errorMessage(err)})` };
+    return {
+      ok: false,
+      error: `No pnpm matching '${spec}' is on this machine (found: ${have}) and the npm registry could not give one (${errorMessage(err)})`,
+    };
   }
 }

@@ -5,7 +5,16 @@
  */
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
-import { createReadStream, existsSync, mkdirSync, readFileSync, realpathSync, renameSync, statSync, writeFileSync } from "node:fs";
+import {
+  createReadStream,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { mkdir, mkdtemp, rename, rm, stat } from "node:fs/promises";
 import { delimiter, dirname, join } from "node:path";
 import { promisify } from "node:util";
@@ -26,7 +35,18 @@ export class RegistryError extends Error {}
  */
 export async function npmJson(args: string[], env: Record<string, string>, cwd: string): Promise<unknown> {
   try {
-    const { stdout } = await run("npm", [...args, "--json", "--fetch-retries=1", "--fetch-retry-mintimeout=500", "--fetch-retry-maxtimeout=2000", "--fetch-timeout=60000"], { env, cwd, maxBuffer: 64 * 1024 * 1024, timeout: 10 * 60_000 });
+    const { stdout } = await run(
+      "npm",
+      [
+        ...args,
+        "--json",
+        "--fetch-retries=1",
+        "--fetch-retry-mintimeout=500",
+        "--fetch-retry-maxtimeout=2000",
+        "--fetch-timeout=60000",
+      ],
+      { env, cwd, maxBuffer: 64 * 1024 * 1024, timeout: 10 * 60_000 },
+    );
     return JSON.parse(stdout || "null");
   } catch (err) {
     const e = err as { stdout?: string; stderr?: string; message: string; code?: string };
@@ -37,7 +57,11 @@ export async function npmJson(args: string[], env: Record<string, string>, cwd: 
     } catch {
       // not JSON: use stderr
     }
-    detail ||= (e.stderr ?? e.message).split("\n").find((l) => /npm (error|ERR!)/.test(l))?.replace(/^npm (error|ERR!)\s*/, "") ?? e.message;
+    detail ||=
+      (e.stderr ?? e.message)
+        .split("\n")
+        .find((l) => /npm (error|ERR!)/.test(l))
+        ?.replace(/^npm (error|ERR!)\s*/, "") ?? e.message;
     throw new RegistryError(detail);
   }
 }
@@ -52,7 +76,10 @@ export async function publishedVersions(name: string, env: Record<string, string
 const sha512 = (file: string): Promise<string> =>
   new Promise((resolve, reject) => {
     const h = createHash("sha512");
-    createReadStream(file).on("data", (c) => h.update(c)).on("error", reject).on("end", () => resolve(`sha512-${h.digest("base64")}`));
+    createReadStream(file)
+      .on("data", (c) => h.update(c))
+      .on("error", reject)
+      .on("end", () => resolve(`sha512-${h.digest("base64")}`));
   });
 
 /** Downloads in flight in this process, by destination: legs that ask for one version at once share one. */
@@ -68,7 +95,13 @@ const STALE_LOCK_MS = 15 * 60_000;
  * by a `<dest>.lock` folder the others wait on. The tarball is checked against the registry's
  * sha512 integrity, and must hold `expect` (a path inside the package).
  */
-export function fetchPackage(spec: string, dest: string, expect: string, env: Record<string, string>, log: (line: string) => void): Promise<void> {
+export function fetchPackage(
+  spec: string,
+  dest: string,
+  expect: string,
+  env: Record<string, string>,
+  log: (line: string) => void,
+): Promise<void> {
   if (existsSync(`${dest}.complete`)) return Promise.resolve();
   const running = inflight.get(dest);
   if (running) {
@@ -80,17 +113,26 @@ export function fetchPackage(spec: string, dest: string, expect: string, env: Re
   return p;
 }
 
-async function lockedFetch(spec: string, dest: string, expect: string, env: Record<string, string>, log: (line: string) => void): Promise<void> {
+async function lockedFetch(
+  spec: string,
+  dest: string,
+  expect: string,
+  env: Record<string, string>,
+  log: (line: string) => void,
+): Promise<void> {
   await mkdir(dirname(dest), { recursive: true });
   const lock = `${dest}.lock`;
-  for (let told = false; ; ) {
+  for (let told = false; ;) {
     try {
       await mkdir(lock);
       break;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
     }
-    const age = await stat(lock).then((st) => Date.now() - st.mtimeMs, () => 0);
+    const age = await stat(lock).then(
+      (st) => Date.now() - st.mtimeMs,
+      () => 0,
+    );
     if (age > STALE_LOCK_MS) {
       await rm(lock, { recursive: true, force: true });
       continue;
@@ -107,17 +149,27 @@ async function lockedFetch(spec: string, dest: string, expect: string, env: Reco
   }
 }
 
-async function download(spec: string, dest: string, expect: string, env: Record<string, string>, log: (line: string) => void): Promise<void> {
+async function download(
+  spec: string,
+  dest: string,
+  expect: string,
+  env: Record<string, string>,
+  log: (line: string) => void,
+): Promise<void> {
   const tmp = await mkdtemp(join(dirname(dest), ".download-"));
   try {
     const integrity = await npmJson(["view", spec, "dist.integrity"], env, tmp);
-    if (typeof integrity !== "string" || !integrity.startsWith("sha512-")) throw new RegistryError(`the registry gives no sha512 integrity for ${spec}`);
+    if (typeof integrity !== "string" || !integrity.startsWith("sha512-"))
+      throw new RegistryError(`the registry gives no sha512 integrity for ${spec}`);
     log(`Downloading ${spec} from the npm registry`);
     const packed = (await npmJson(["pack", spec, "--pack-destination", tmp], env, tmp)) as { filename?: string }[];
     const file = join(tmp, packed?.[0]?.filename ?? "");
     if (!packed?.[0]?.filename || !existsSync(file)) throw new RegistryError(`npm pack ${spec} produced no tarball`);
     const got = await sha512(file);
-    if (got !== integrity) throw new RegistryError(`${spec}: integrity mismatch (registry ${integrity.slice(0, 20)}…, download ${got.slice(0, 20)}…)`);
+    if (got !== integrity)
+      throw new RegistryError(
+        `${spec}: integrity mismatch (registry ${integrity.slice(0, 20)}…, download ${got.slice(0, 20)}…)`,
+      );
     log(`Verified ${spec} (${integrity.slice(0, 20)}…)`);
     const unpacked = join(tmp, "unpacked");
     await mkdir(unpacked);
@@ -158,21 +210,31 @@ function onPath(name: string, path: string | undefined): string | undefined {
  * in `cacheDir` (the tool cache) for as long as what decides it stays the same: the variables npm
  * reads for it, the npm and node the PATH finds, and the user's npmrc (which may set `prefix`).
  */
-export function machineNpmConfig(machineEnv: Record<string, string | undefined>, cacheDir?: string): Promise<Record<string, string>> {
+export function machineNpmConfig(
+  machineEnv: Record<string, string | undefined>,
+  cacheDir?: string,
+): Promise<Record<string, string>> {
   if (Object.keys(machineEnv).some((k) => /^npm_config_globalconfig$/i.test(k))) return Promise.resolve({});
   const vars = ["PATH", "HOME", "PREFIX", "npm_config_prefix", "npm_config_userconfig"].map((k) => machineEnv[k] ?? "");
   const key = vars.join("\0");
   const known = machineConfigs.get(key);
   if (known) return known;
   const userrc = machineEnv.npm_config_userconfig ?? (machineEnv.HOME ? join(machineEnv.HOME, ".npmrc") : undefined);
-  const fingerprint = [key, stamp(onPath("npm", machineEnv.PATH)), stamp(onPath("node", machineEnv.PATH)), stamp(userrc)].join("\0");
+  const fingerprint = [
+    key,
+    stamp(onPath("npm", machineEnv.PATH)),
+    stamp(onPath("node", machineEnv.PATH)),
+    stamp(userrc),
+  ].join("\0");
   const file = cacheDir && join(cacheDir, "machine-npm.json");
   const kept = file && readKept(file, fingerprint);
   const found = kept
     ? Promise.resolve(kept)
     : run("npm", ["config", "get", "globalconfig"], { env: npmEnv(machineEnv), cwd: "/", timeout: 60_000 }).then(
         ({ stdout }): Record<string, string> => {
-          const answer: Record<string, string> = stdout.trim().startsWith("/") ? { npm_config_globalconfig: stdout.trim() } : {};
+          const answer: Record<string, string> = stdout.trim().startsWith("/")
+            ? { npm_config_globalconfig: stdout.trim() }
+            : {};
           if (file) writeKept(file, fingerprint, answer);
           return answer;
         },

@@ -58,7 +58,9 @@ export function satisfies(version: string, spec: string): boolean {
 
 /** The highest installed version that satisfies `spec`. */
 export function pick(installed: Installed[], spec: string): Installed | undefined {
-  return installed.filter((i) => satisfies(i.version, spec)).sort((a, b) => rcompare(asSemver(a.version)!, asSemver(b.version)!))[0];
+  return installed
+    .filter((i) => satisfies(i.version, spec))
+    .sort((a, b) => rcompare(asSemver(a.version)!, asSemver(b.version)!))[0];
 }
 
 /**
@@ -68,26 +70,36 @@ export function pick(installed: Installed[], spec: string): Installed | undefine
  */
 export async function probe(exe: string, args: string[]): Promise<{ version: string; real: string } | undefined> {
   // Asynchronous: a runner serves every SSE stream from the event loop this would block.
-  const r = await new Promise<{ ok: boolean; stdout: string; stderr: string }>((done) => execFile(exe, args, { encoding: "utf8", timeout: 5000 }, (err, stdout, stderr) => done({ ok: !err, stdout, stderr })));
+  const r = await new Promise<{ ok: boolean; stdout: string; stderr: string }>((done) =>
+    execFile(exe, args, { encoding: "utf8", timeout: 5000 }, (err, stdout, stderr) =>
+      done({ ok: !err, stdout, stderr }),
+    ),
+  );
   if (!r.ok) return undefined;
   const out = `${r.stdout}\n${r.stderr}`;
   const version = /(\d+\.\d+\.\d+)/.exec(out)?.[1];
   if (!version) return undefined;
-  const real = out.split("\n").map((l) => l.trim()).find((l) => l.startsWith("/") && existsSync(l));
+  const real = out
+    .split("\n")
+    .map((l) => l.trim())
+    .find((l) => l.startsWith("/") && existsSync(l));
   return { version, real: real ?? exe };
 }
 
 /** Executables named `name` in the PATH's folders. */
 export function onPath(pathValue: string, names: string[]): string[] {
   const out: string[] = [];
-  for (const dir of pathValue.split(delimiter).filter(Boolean)) for (const n of names) if (existsSync(join(dir, n))) out.push(join(dir, n));
+  for (const dir of pathValue.split(delimiter).filter(Boolean))
+    for (const n of names) if (existsSync(join(dir, n))) out.push(join(dir, n));
   return out;
 }
 
 /** Sub-folders of `root` (version managers keep one per version). */
 export function subdirs(root: string): string[] {
   try {
-    return readdirSync(root, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => join(root, d.name));
+    return readdirSync(root, { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map((d) => join(root, d.name));
   } catch {
     return [];
   }
@@ -113,7 +125,10 @@ export function rootFile(root: string, exe: string, file: string): string | unde
 }
 
 /** What `read` makes of each candidate root (`[folder, where it was found]`), once per real folder. */
-export function distinctRoots<T>(candidates: (readonly [string, string])[], read: (root: string, from: string) => T | undefined): T[] {
+export function distinctRoots<T>(
+  candidates: (readonly [string, string])[],
+  read: (root: string, from: string) => T | undefined,
+): T[] {
   const seen = new Set<string>();
   const out: T[] = [];
   for (const [dir, from] of candidates) {

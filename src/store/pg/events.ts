@@ -35,13 +35,31 @@ export class PgEventLog implements EventLog {
     let previous = 0;
     try {
       await transaction(this.pool, async (client) => {
-        const { rows } = await client.query<{ value: string }>("UPDATE stax_counters SET value = value + $1 WHERE key = 'event_id' RETURNING value", [events.length]);
+        const { rows } = await client.query<{ value: string }>(
+          "UPDATE stax_counters SET value = value + $1 WHERE key = 'event_id' RETURNING value",
+          [events.length],
+        );
         const last = Number(rows[0].value);
         previous = last - events.length;
         let id = previous;
         for (const e of stored) e.id = ++id;
-        const ev: { id: number[]; run: string[]; job: (string | null)[]; type: string[]; data: string[] } = { id: [], run: [], job: [], type: [], data: [] };
-        const ch: { first: number[]; last: number[]; run: string[]; job: string[]; step: number[]; line: number[]; n: number[]; lines: string[] } = { first: [], last: [], run: [], job: [], step: [], line: [], n: [], lines: [] };
+        const ev: { id: number[]; run: string[]; job: (string | null)[]; type: string[]; data: string[] } = {
+          id: [],
+          run: [],
+          job: [],
+          type: [],
+          data: [],
+        };
+        const ch: {
+          first: number[];
+          last: number[];
+          run: string[];
+          job: string[];
+          step: number[];
+          line: number[];
+          n: number[];
+          lines: string[];
+        } = { first: [], last: [], run: [], job: [], step: [], line: [], n: [], lines: [] };
         let chunk: LogEvent[] = [];
         const flushChunk = async () => {
           if (!chunk.length) return;
@@ -49,28 +67,51 @@ export class PgEventLog implements EventLog {
           const key = `${a.runId}\0${a.data.jobId}\0${a.data.stepNumber}`;
           let first = this.nextLine.get(key);
           if (first === undefined) {
-            const r = await client.query<{ v: number }>("SELECT COALESCE(MAX(first_line + n), 0)::int AS v FROM stax_log_chunks WHERE workspace = $1 AND run_id = $2 AND job_id = $3 AND step_number = $4", [this.ws, a.runId, a.data.jobId, a.data.stepNumber]);
+            const r = await client.query<{ v: number }>(
+              "SELECT COALESCE(MAX(first_line + n), 0)::int AS v FROM stax_log_chunks WHERE workspace = $1 AND run_id = $2 AND job_id = $3 AND step_number = $4",
+              [this.ws, a.runId, a.data.jobId, a.data.stepNumber],
+            );
             first = r.rows[0].v;
           }
           this.nextLine.set(key, first + chunk.length);
-          ch.first.push(a.id), ch.last.push(z.id), ch.run.push(a.runId), ch.job.push(a.data.jobId), ch.step.push(a.data.stepNumber), ch.line.push(first), ch.n.push(chunk.length);
+          (ch.first.push(a.id),
+            ch.last.push(z.id),
+            ch.run.push(a.runId),
+            ch.job.push(a.data.jobId),
+            ch.step.push(a.data.stepNumber),
+            ch.line.push(first),
+            ch.n.push(chunk.length));
           ch.lines.push(JSON.stringify(chunk.map((e) => e.data.line)));
           chunk = [];
         };
         for (const e of stored) {
           if (e.type === "step.log") {
             const prev = chunk[chunk.length - 1];
-            if (prev && (chunk.length >= CHUNK_LINES || prev.runId !== e.runId || prev.data.jobId !== e.data.jobId || prev.data.stepNumber !== e.data.stepNumber)) await flushChunk();
+            if (
+              prev &&
+              (chunk.length >= CHUNK_LINES ||
+                prev.runId !== e.runId ||
+                prev.data.jobId !== e.data.jobId ||
+                prev.data.stepNumber !== e.data.stepNumber)
+            )
+              await flushChunk();
             chunk.push(e);
           } else {
             await flushChunk();
-            ev.id.push(e.id), ev.run.push(e.runId), ev.job.push((e.data as { jobId?: string }).jobId ?? null), ev.type.push(e.type), ev.data.push(JSON.stringify(e.data));
+            (ev.id.push(e.id),
+              ev.run.push(e.runId),
+              ev.job.push((e.data as { jobId?: string }).jobId ?? null),
+              ev.type.push(e.type),
+              ev.data.push(JSON.stringify(e.data)));
             if (e.type === "step.completed") this.nextLine.delete(`${e.runId}\0${e.data.jobId}\0${e.data.stepNumber}`);
           }
         }
         await flushChunk();
         if (ev.id.length) {
-          await client.query("INSERT INTO stax_events (id, workspace, run_id, job_id, type, data) SELECT id, $1, r, j, t, d FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[]) AS x(id, r, j, t, d)", [this.ws, ev.id, ev.run, ev.job, ev.type, ev.data]);
+          await client.query(
+            "INSERT INTO stax_events (id, workspace, run_id, job_id, type, data) SELECT id, $1, r, j, t, d FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[]) AS x(id, r, j, t, d)",
+            [this.ws, ev.id, ev.run, ev.job, ev.type, ev.data],
+          );
         }
         if (ch.first.length) {
           // The chunks' texts go as one parameter, one per line: JSON has no raw newline. As a text[]
@@ -124,9 +165,21 @@ export class PgEventLog implements EventLog {
       eventFilter += ` AND (type NOT LIKE 'step.%' OR job_id = $${args.length})`;
       filter += ` AND job_id = $${args.length}`;
     }
-    const events = (await this.pool.query<{ id: string; run_id: string; type: string; data: string }>(`SELECT id, run_id, type, data FROM stax_events WHERE workspace = $1 AND id > $2${eventFilter} ORDER BY id LIMIT $3`, args)).rows.map((r) => {
+    const events = (
+      await this.pool.query<{ id: string; run_id: string; type: string; data: string }>(
+        `SELECT id, run_id, type, data FROM stax_events WHERE workspace = $1 AND id > $2${eventFilter} ORDER BY id LIMIT $3`,
+        args,
+      )
+    ).rows.map((r) => {
       const data = JSON.parse(r.data) as { jobId?: string; stepNumber?: number };
-      return { id: Number(r.id), type: r.type, runId: r.run_id, data, ...(data.jobId !== undefined ? { jobId: data.jobId } : {}), ...(data.stepNumber !== undefined ? { stepNumber: data.stepNumber } : {}) } as StoredEvent;
+      return {
+        id: Number(r.id),
+        type: r.type,
+        runId: r.run_id,
+        data,
+        ...(data.jobId !== undefined ? { jobId: data.jobId } : {}),
+        ...(data.stepNumber !== undefined ? { stepNumber: data.stepNumber } : {}),
+      } as StoredEvent;
     });
     if (q.noLogs) return events;
     const logs: StoredEvent[] = [];
@@ -138,7 +191,15 @@ export class PgEventLog implements EventLog {
       const chunkArgs: unknown[] = [...args];
       chunkArgs[1] = after;
       chunkArgs[2] = limit - logs.length;
-      const chunks = await this.pool.query<{ first_id: string; last_id: string; run_id: string; job_id: string; step_number: number; lines: string; candidates: string }>(
+      const chunks = await this.pool.query<{
+        first_id: string;
+        last_id: string;
+        run_id: string;
+        job_id: string;
+        step_number: number;
+        lines: string;
+        candidates: string;
+      }>(
         `SELECT first_id, last_id, run_id, job_id, step_number, lines, candidates FROM (
            SELECT *, sum(last_id - GREATEST(first_id - 1, $2)) OVER (ORDER BY last_id) - (last_id - GREATEST(first_id - 1, $2)) AS before, count(*) OVER () AS candidates FROM (
              SELECT first_id, last_id, run_id, job_id, step_number, lines FROM stax_log_chunks WHERE workspace = $1 AND last_id > $2${filter} ORDER BY last_id LIMIT ${CHUNKS_PER_READ}) c) w
@@ -149,7 +210,14 @@ export class PgEventLog implements EventLog {
         const first = Number(c.first_id);
         const lines = JSON.parse(c.lines) as string[];
         for (let i = Math.max(0, since + 1 - first); i < lines.length && logs.length < limit; i++) {
-          logs.push({ id: first + i, type: "step.log", runId: c.run_id, jobId: c.job_id, stepNumber: c.step_number, data: { runId: c.run_id, jobId: c.job_id, stepNumber: c.step_number, line: lines[i] } });
+          logs.push({
+            id: first + i,
+            type: "step.log",
+            runId: c.run_id,
+            jobId: c.job_id,
+            stepNumber: c.step_number,
+            data: { runId: c.run_id, jobId: c.job_id, stepNumber: c.step_number, line: lines[i] },
+          });
         }
         after = Number(c.last_id);
       }
@@ -167,6 +235,7 @@ function mergeById(a: StoredEvent[], b: StoredEvent[], limit: number): StoredEve
   const out: StoredEvent[] = [];
   let i = 0;
   let j = 0;
-  while (out.length < limit && (i < a.length || j < b.length)) out.push(j >= b.length || (i < a.length && a[i].id < b[j].id) ? a[i++] : b[j++]);
+  while (out.length < limit && (i < a.length || j < b.length))
+    out.push(j >= b.length || (i < a.length && a[i].id < b[j].id) ? a[i++] : b[j++]);
   return out;
 }

@@ -45,7 +45,11 @@ export class PgFleet {
   ) {}
 
   static async connect(url: string, opts: FleetOptions = {}): Promise<PgFleet> {
-    const pool = new (await pgDriver()).Pool({ connectionString: url, max: opts.poolSize ?? 4, connectionTimeoutMillis: 10_000 });
+    const pool = new (await pgDriver()).Pool({
+      connectionString: url,
+      max: opts.poolSize ?? 4,
+      connectionTimeoutMillis: 10_000,
+    });
     pool.on("error", () => {});
     try {
       const client = await pool.connect();
@@ -56,7 +60,10 @@ export class PgFleet {
       }
     } catch (err) {
       await pool.end().catch(() => {});
-      throw new StaxError("STORE_UNAVAILABLE", `cannot reach the database at ${redactUrl(url)}: ${redactUrl(errorMessage(err))}`);
+      throw new StaxError(
+        "STORE_UNAVAILABLE",
+        `cannot reach the database at ${redactUrl(url)}: ${redactUrl(errorMessage(err))}`,
+      );
     }
     return new PgFleet(pool, url, opts.ahead ?? (() => 0));
   }
@@ -69,7 +76,12 @@ export class PgFleet {
 
   /** Calls `onChange` with each leg notification, and with `connected` after each (re)connect. */
   listen(onChange: (payload: string) => void): void {
-    this.listener ??= new Listener(this.url, [LEGS_CHANNEL], (_, p) => onChange(p), () => onChange("connected"));
+    this.listener ??= new Listener(
+      this.url,
+      [LEGS_CHANNEL],
+      (_, p) => onChange(p),
+      () => onChange("connected"),
+    );
   }
 
   /** Legs queued in this tick, written together by `flushQueued`. */
@@ -88,7 +100,14 @@ export class PgFleet {
   private async flushQueued(): Promise<void> {
     const batch = this.batch;
     this.batch = [];
-    const rows = batch.map(({ id, spec }) => ({ id, workspace: spec.workspace, run_id: spec.runId, job_id: spec.job.id, labels: spec.labels, spec: JSON.stringify(spec) }));
+    const rows = batch.map(({ id, spec }) => ({
+      id,
+      workspace: spec.workspace,
+      run_id: spec.runId,
+      job_id: spec.job.id,
+      labels: spec.labels,
+      spec: JSON.stringify(spec),
+    }));
     try {
       // The notification goes out with the rows' commit, and only when a row is new; PostgreSQL
       // delivers one per transaction for the same payload.
@@ -119,26 +138,41 @@ export class PgFleet {
 
   /** Extends the leases of the worker's legs and records its heartbeat. */
   async heartbeat(worker: string, leaseMs: number, inHand: number): Promise<void> {
-    await this.pool.query(`UPDATE stax_legs SET lease_until = ${this.now()} + $2 WHERE worker = $1 AND state = 'running'`, [worker, leaseMs]);
-    await this.pool.query(`UPDATE stax_workers SET heartbeat = ${this.now()}, in_hand = $2 WHERE name = $1`, [worker, inHand]);
+    await this.pool.query(
+      `UPDATE stax_legs SET lease_until = ${this.now()} + $2 WHERE worker = $1 AND state = 'running'`,
+      [worker, leaseMs],
+    );
+    await this.pool.query(`UPDATE stax_workers SET heartbeat = ${this.now()}, in_hand = $2 WHERE name = $1`, [
+      worker,
+      inHand,
+    ]);
   }
 
   async finish(id: string, result: LegResult): Promise<void> {
     // One round trip on the worker's way to its next leg: a data-modifying WITH runs even unread.
-    await this.pool.query("WITH done AS (UPDATE stax_legs SET state = 'done', result = $2 WHERE id = $1 AND state = 'running') SELECT pg_notify($3, $4)", [id, JSON.stringify(result), LEGS_CHANNEL, `done ${id}`]);
+    await this.pool.query(
+      "WITH done AS (UPDATE stax_legs SET state = 'done', result = $2 WHERE id = $1 AND state = 'running') SELECT pg_notify($3, $4)",
+      [id, JSON.stringify(result), LEGS_CHANNEL, `done ${id}`],
+    );
   }
 
   /** Asks for a leg to stop; a leg no worker claimed yet is cancelled at once (returns true). */
   async cancel(id: string, hard: boolean): Promise<boolean> {
     const level = hard ? 2 : 1;
-    const { rows } = await this.pool.query<{ state: string }>("UPDATE stax_legs SET cancel = GREATEST(cancel, $2), state = CASE WHEN state = 'queued' THEN 'cancelled' ELSE state END WHERE id = $1 RETURNING state", [id, level]);
+    const { rows } = await this.pool.query<{ state: string }>(
+      "UPDATE stax_legs SET cancel = GREATEST(cancel, $2), state = CASE WHEN state = 'queued' THEN 'cancelled' ELSE state END WHERE id = $1 RETURNING state",
+      [id, level],
+    );
     await this.pool.query("SELECT pg_notify($1, $2)", [LEGS_CHANNEL, `cancel ${id}`]);
     return rows[0]?.state === "cancelled";
   }
 
   /** Stops every leg of a run (its coordinator is gone): queued ones are cancelled, running ones told to stop at once. */
   async cancelRun(runId: string): Promise<void> {
-    const { rows } = await this.pool.query<{ id: string }>("UPDATE stax_legs SET cancel = 2, state = CASE WHEN state = 'queued' THEN 'cancelled' ELSE state END WHERE run_id = $1 AND state IN ('queued', 'running') RETURNING id", [runId]);
+    const { rows } = await this.pool.query<{ id: string }>(
+      "UPDATE stax_legs SET cancel = 2, state = CASE WHEN state = 'queued' THEN 'cancelled' ELSE state END WHERE run_id = $1 AND state IN ('queued', 'running') RETURNING id",
+      [runId],
+    );
     for (const r of rows) await this.pool.query("SELECT pg_notify($1, $2)", [LEGS_CHANNEL, `cancel ${r.id}`]);
   }
 
@@ -148,21 +182,35 @@ export class PgFleet {
   }
 
   async state(id: string): Promise<{ state: LegState; worker?: string; result?: LegResult } | undefined> {
-    const { rows } = await this.pool.query<{ state: LegState; worker: string | null; result: string | null }>("SELECT state, worker, result FROM stax_legs WHERE id = $1", [id]);
+    const { rows } = await this.pool.query<{ state: LegState; worker: string | null; result: string | null }>(
+      "SELECT state, worker, result FROM stax_legs WHERE id = $1",
+      [id],
+    );
     const r = rows[0];
-    return r ? { state: r.state, ...(r.worker ? { worker: r.worker } : {}), ...(r.result ? { result: JSON.parse(r.result) as LegResult } : {}) } : undefined;
+    return r
+      ? {
+          state: r.state,
+          ...(r.worker ? { worker: r.worker } : {}),
+          ...(r.result ? { result: JSON.parse(r.result) as LegResult } : {}),
+        }
+      : undefined;
   }
 
   /** Marks the running legs among `ids` whose lease lapsed as lost; returns them with their worker. */
   async lapse(ids: string[]): Promise<{ id: string; worker: string }[]> {
     if (!ids.length) return [];
-    const { rows } = await this.pool.query<{ id: string; worker: string }>(`UPDATE stax_legs SET state = 'lost' WHERE id = ANY($1) AND state = 'running' AND lease_until < ${this.now()} RETURNING id, worker`, [ids]);
+    const { rows } = await this.pool.query<{ id: string; worker: string }>(
+      `UPDATE stax_legs SET state = 'lost' WHERE id = ANY($1) AND state = 'running' AND lease_until < ${this.now()} RETURNING id, worker`,
+      [ids],
+    );
     return rows;
   }
 
   /** Every workspace with secrets or run requests in the database: a shared key seals them all. */
   async workspaces(): Promise<string[]> {
-    const { rows } = await this.pool.query<{ workspace: string }>("SELECT workspace FROM stax_secrets UNION SELECT workspace FROM stax_run_requests ORDER BY workspace");
+    const { rows } = await this.pool.query<{ workspace: string }>(
+      "SELECT workspace FROM stax_secrets UNION SELECT workspace FROM stax_run_requests ORDER BY workspace",
+    );
     return rows.map((r) => r.workspace);
   }
 
@@ -172,13 +220,19 @@ export class PgFleet {
     let n = 0;
     for (const r of rows) {
       const next = change(JSON.parse(r.spec) as LegSpec);
-      if (next) n += (await this.pool.query("UPDATE stax_legs SET spec = $2 WHERE id = $1", [r.id, JSON.stringify(next)])).rowCount ?? 0;
+      if (next)
+        n +=
+          (await this.pool.query("UPDATE stax_legs SET spec = $2 WHERE id = $1", [r.id, JSON.stringify(next)]))
+            .rowCount ?? 0;
     }
     return n;
   }
 
   async registerWorker(name: string, labels: string[], slots: number): Promise<void> {
-    await this.pool.query(`INSERT INTO stax_workers (name, labels, slots, heartbeat, started_at) VALUES ($1, $2, $3, ${this.now()}, ${this.now()}) ON CONFLICT (name) DO UPDATE SET labels = excluded.labels, slots = excluded.slots, in_hand = 0, heartbeat = excluded.heartbeat, started_at = excluded.started_at`, [name, labels, slots]);
+    await this.pool.query(
+      `INSERT INTO stax_workers (name, labels, slots, heartbeat, started_at) VALUES ($1, $2, $3, ${this.now()}, ${this.now()}) ON CONFLICT (name) DO UPDATE SET labels = excluded.labels, slots = excluded.slots, in_hand = 0, heartbeat = excluded.heartbeat, started_at = excluded.started_at`,
+      [name, labels, slots],
+    );
   }
 
   async removeWorker(name: string): Promise<void> {
@@ -187,8 +241,27 @@ export class PgFleet {
 
   /** Workers seen within `forgetMs`, newest heartbeat first; `lost` past `leaseMs` without one. */
   async workers(leaseMs: number, forgetMs = 3_600_000): Promise<WorkerInfo[]> {
-    const { rows } = await this.pool.query<{ name: string; labels: string[]; slots: number; in_hand: number; heartbeat: string; started_at: string; age: string }>(`SELECT *, ${this.now()} - heartbeat AS age FROM stax_workers WHERE heartbeat > ${this.now()} - $1 ORDER BY heartbeat DESC`, [forgetMs]);
-    return rows.map((r) => ({ name: r.name, labels: r.labels, slots: r.slots, inHand: r.in_hand, lastHeartbeat: new Date(Number(r.heartbeat)).toISOString(), startedAt: new Date(Number(r.started_at)).toISOString(), lost: Number(r.age) > leaseMs }));
+    const { rows } = await this.pool.query<{
+      name: string;
+      labels: string[];
+      slots: number;
+      in_hand: number;
+      heartbeat: string;
+      started_at: string;
+      age: string;
+    }>(
+      `SELECT *, ${this.now()} - heartbeat AS age FROM stax_workers WHERE heartbeat > ${this.now()} - $1 ORDER BY heartbeat DESC`,
+      [forgetMs],
+    );
+    return rows.map((r) => ({
+      name: r.name,
+      labels: r.labels,
+      slots: r.slots,
+      inHand: r.in_hand,
+      lastHeartbeat: new Date(Number(r.heartbeat)).toISOString(),
+      startedAt: new Date(Number(r.started_at)).toISOString(),
+      lost: Number(r.age) > leaseMs,
+    }));
   }
 
   async close(): Promise<void> {

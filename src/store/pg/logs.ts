@@ -18,16 +18,32 @@ export class PgLogs implements LogStore {
 
   async count(runId: string, jobId: string, stepNumber: number): Promise<number> {
     // Chunks of a step are contiguous: the last one ends where the step does.
-    const { rows } = await this.pool.query<{ v: number }>(`SELECT first_line + n AS v FROM stax_log_chunks WHERE ${STEP} ORDER BY first_line DESC LIMIT 1`, [this.ws, runId, jobId, stepNumber]);
+    const { rows } = await this.pool.query<{ v: number }>(
+      `SELECT first_line + n AS v FROM stax_log_chunks WHERE ${STEP} ORDER BY first_line DESC LIMIT 1`,
+      [this.ws, runId, jobId, stepNumber],
+    );
     return rows[0]?.v ?? 0;
   }
 
-  async page(runId: string, jobId: string, stepNumber: number, from: number, limit: number): Promise<StepLinesResponse> {
+  async page(
+    runId: string,
+    jobId: string,
+    stepNumber: number,
+    from: number,
+    limit: number,
+  ): Promise<StepLinesResponse> {
     const lines = await this.lines(runId, jobId, stepNumber, from, limit);
     return { lines, ...(await this.countAt(runId, jobId, stepNumber)) };
   }
 
-  async search(runId: string, jobId: string, stepNumber: number, query: string, from: number, limit: number): Promise<StepSearchResponse> {
+  async search(
+    runId: string,
+    jobId: string,
+    stepNumber: number,
+    query: string,
+    from: number,
+    limit: number,
+  ): Promise<StepSearchResponse> {
     return searchLines(this.chunkReader(runId, jobId, stepNumber), query, from, limit);
   }
 
@@ -46,9 +62,19 @@ export class PgLogs implements LogStore {
     if (jobId !== undefined) (args.push(jobId), (sql += ` AND job_id = $${args.length}`));
     if (stepNumber !== undefined) (args.push(stepNumber), (sql += ` AND step_number = $${args.length}`));
     const out: LogLine[] = [];
-    for (const c of (await this.pool.query<{ job_id: string; step_number: number; lines: string; written_at: string | null }>(`${sql} ORDER BY first_id`, args)).rows) {
+    for (const c of (
+      await this.pool.query<{ job_id: string; step_number: number; lines: string; written_at: string | null }>(
+        `${sql} ORDER BY first_id`,
+        args,
+      )
+    ).rows) {
       const t = c.written_at === null ? undefined : Number(c.written_at);
-      for (const line of JSON.parse(c.lines) as string[]) out.push(t === undefined ? { jobId: c.job_id, stepNumber: c.step_number, line } : { jobId: c.job_id, stepNumber: c.step_number, line, t });
+      for (const line of JSON.parse(c.lines) as string[])
+        out.push(
+          t === undefined
+            ? { jobId: c.job_id, stepNumber: c.step_number, line }
+            : { jobId: c.job_id, stepNumber: c.step_number, line, t },
+        );
     }
     return out;
   }
@@ -57,12 +83,19 @@ export class PgLogs implements LogStore {
    * The step's line count and the newest event id in one snapshot: a batch takes the counter's
    * row lock and commits its chunks with it, so a REPEATABLE READ snapshot sees both or neither.
    */
-  private async countAt(runId: string, jobId: string, stepNumber: number): Promise<{ total: number; lastEventId: number }> {
+  private async countAt(
+    runId: string,
+    jobId: string,
+    stepNumber: number,
+  ): Promise<{ total: number; lastEventId: number }> {
     const client = await this.pool.connect();
     try {
       await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
       const counter = await client.query<{ value: string }>("SELECT value FROM stax_counters WHERE key = 'event_id'");
-      const last = await client.query<{ v: number }>(`SELECT first_line + n AS v FROM stax_log_chunks WHERE ${STEP} ORDER BY first_line DESC LIMIT 1`, [this.ws, runId, jobId, stepNumber]);
+      const last = await client.query<{ v: number }>(
+        `SELECT first_line + n AS v FROM stax_log_chunks WHERE ${STEP} ORDER BY first_line DESC LIMIT 1`,
+        [this.ws, runId, jobId, stepNumber],
+      );
       await client.query("COMMIT");
       return { total: last.rows[0]?.v ?? 0, lastEventId: Number(counter.rows[0].value) };
     } catch (err) {
@@ -77,11 +110,23 @@ export class PgLogs implements LogStore {
     return async (from: number, batch: number, filter?: ChunkFilter) => {
       const args: unknown[] = [this.ws, runId, jobId, stepNumber, from, batch];
       let sql = `SELECT first_line, n, lines, written_at FROM stax_log_chunks WHERE ${STEP} AND first_line >= COALESCE((SELECT first_line FROM stax_log_chunks WHERE ${STEP} AND first_line <= $5 ORDER BY first_line DESC LIMIT 1), 0)`;
-      if (filter?.needle !== undefined) (args.push(filter.needle, "\\u001b"), (sql += ` AND (strpos(lower(lines), $${args.length - 1}) > 0 OR strpos(lines, $${args.length}) > 0)`));
+      if (filter?.needle !== undefined)
+        (args.push(filter.needle, "\\u001b"),
+          (sql += ` AND (strpos(lower(lines), $${args.length - 1}) > 0 OR strpos(lines, $${args.length}) > 0)`));
       if (filter?.markers) (args.push('"##['), (sql += ` AND strpos(lines, $${args.length}) > 0`));
       // A bigint comes back as a string from the driver.
-      const { rows } = await this.pool.query<{ first_line: number; n: number; lines: string; written_at: string | null }>(`${sql} ORDER BY first_line LIMIT $6`, args);
-      return rows.map((r) => ({ first: r.first_line, n: r.n, json: r.lines, t: r.written_at === null ? undefined : Number(r.written_at) }));
+      const { rows } = await this.pool.query<{
+        first_line: number;
+        n: number;
+        lines: string;
+        written_at: string | null;
+      }>(`${sql} ORDER BY first_line LIMIT $6`, args);
+      return rows.map((r) => ({
+        first: r.first_line,
+        n: r.n,
+        json: r.lines,
+        t: r.written_at === null ? undefined : Number(r.written_at),
+      }));
     };
   }
 }

@@ -52,8 +52,16 @@ export class PgStore implements Store {
    * `opts.poolSize`: connections at most (default 8; a worker of one slot needs 2, not a
    * front-end's 8: 32 of them at 8 each exhaust a server's connections).
    */
-  static async connect(url: string, workspace: string, opts: StoreOptions & { poolSize?: number } = {}): Promise<PgStore> {
-    const pool = new (await pgDriver()).Pool({ connectionString: url, max: opts.poolSize ?? 8, connectionTimeoutMillis: 10_000 });
+  static async connect(
+    url: string,
+    workspace: string,
+    opts: StoreOptions & { poolSize?: number } = {},
+  ): Promise<PgStore> {
+    const pool = new (await pgDriver()).Pool({
+      connectionString: url,
+      max: opts.poolSize ?? 8,
+      connectionTimeoutMillis: 10_000,
+    });
     // An idle client losing its connection (database restart) must not crash the process.
     pool.on("error", () => {});
     let client: pg.PoolClient | undefined;
@@ -64,7 +72,10 @@ export class PgStore implements Store {
       return new PgStore(pool, url, workspace, Number(rows[0].value), opts);
     } catch (err) {
       await pool.end().catch(() => {});
-      throw new StaxError("STORE_UNAVAILABLE", `cannot open the store at ${redactUrl(url)}: ${redactUrl(errorMessage(err))}`);
+      throw new StaxError(
+        "STORE_UNAVAILABLE",
+        `cannot open the store at ${redactUrl(url)}: ${redactUrl(errorMessage(err))}`,
+      );
     } finally {
       client?.release();
     }

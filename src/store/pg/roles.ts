@@ -15,8 +15,16 @@ const WORKER_PRIVILEGES: [table: string, privileges: string, why: string][] = [
   ["stax_counters", "SELECT, UPDATE", "takes event ids for its legs' events"],
   ["stax_events", "SELECT, INSERT", "appends its legs' job and step events, and reads back what it committed"],
   ["stax_log_chunks", "SELECT, INSERT", "appends its legs' log lines, and reads back what it committed"],
-  ["stax_blobs", "SELECT, INSERT, DELETE", "the run's source bundle, artifacts and actions/cache entries (and their eviction)"],
-  ["stax_artifacts", "SELECT, INSERT, UPDATE (size, files)", "upload-artifact (overwrite: true replaces) and download-artifact"],
+  [
+    "stax_blobs",
+    "SELECT, INSERT, DELETE",
+    "the run's source bundle, artifacts and actions/cache entries (and their eviction)",
+  ],
+  [
+    "stax_artifacts",
+    "SELECT, INSERT, UPDATE (size, files)",
+    "upload-artifact (overwrite: true replaces) and download-artifact",
+  ],
   ["stax_legs", "SELECT", "claims queued legs whose labels it has"],
   ["stax_legs", "UPDATE (state, worker, lease_until, result)", "claim, heartbeat and result; never a leg's spec"],
   ["stax_workers", "SELECT, INSERT, UPDATE, DELETE", "registers itself and heartbeats"],
@@ -26,7 +34,8 @@ const ROLE = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 
 /** The SQL that gives `role` (an existing role) a worker's privileges on the stax tables, one statement a line. */
 export function workerGrants(role: string): string[] {
-  if (!ROLE.test(role)) throw new StaxError("BAD_REQUEST", `'${role}' is not a plain role name (letters, digits and _, at most 63)`);
+  if (!ROLE.test(role))
+    throw new StaxError("BAD_REQUEST", `'${role}' is not a plain role name (letters, digits and _, at most 63)`);
   const who = `"${role}"`;
   return [
     `REVOKE ALL ON ALL TABLES IN SCHEMA public FROM ${who};`,
@@ -45,7 +54,10 @@ export async function grantWorker(url: string, role: string): Promise<void> {
     for (const s of statements) await client.query(s);
     await client.query("COMMIT");
   } catch (err) {
-    throw new StaxError("STORE_UNAVAILABLE", `could not grant ${role} a worker's privileges at ${redactUrl(url)}: ${redactUrl(errorMessage(err))}`);
+    throw new StaxError(
+      "STORE_UNAVAILABLE",
+      `could not grant ${role} a worker's privileges at ${redactUrl(url)}: ${redactUrl(errorMessage(err))}`,
+    );
   } finally {
     await client.end().catch(() => {});
   }

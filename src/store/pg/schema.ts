@@ -82,7 +82,10 @@ export async function migrate(client: PoolClient): Promise<void> {
   } catch (err) {
     await client.query("ROLLBACK").catch(() => {});
     // 42501: insufficient privilege — a least-privilege role met a database older than this stax.
-    if ((err as { code?: string }).code === "42501") throw new Error(`${(err as Error).message}: the schema needs version ${SCHEMA_VERSION}; run \`stax db migrate\` once with the owner's role`);
+    if ((err as { code?: string }).code === "42501")
+      throw new Error(
+        `${(err as Error).message}: the schema needs version ${SCHEMA_VERSION}; run \`stax db migrate\` once with the owner's role`,
+      );
     throw err;
   }
 }

@@ -17,11 +17,17 @@ export class PgVars implements VarStore {
   }
 
   async list(): Promise<VarInfo[]> {
-    const { rows } = await this.pool.query<{ name: string; value: string; updated_at: string }>("SELECT name, value, updated_at FROM stax_vars WHERE workspace = $1 ORDER BY name", [this.ws]);
+    const { rows } = await this.pool.query<{ name: string; value: string; updated_at: string }>(
+      "SELECT name, value, updated_at FROM stax_vars WHERE workspace = $1 ORDER BY name",
+      [this.ws],
+    );
     return rows.map((r) => ({ name: r.name, value: r.value, updatedAt: r.updated_at }));
   }
 
   async delete(name: string): Promise<boolean> {
-    return ((await this.pool.query("DELETE FROM stax_vars WHERE workspace = $1 AND name = $2", [this.ws, name])).rowCount ?? 0) > 0;
+    return (
+      ((await this.pool.query("DELETE FROM stax_vars WHERE workspace = $1 AND name = $2", [this.ws, name])).rowCount ??
+        0) > 0
+    );
   }
 }

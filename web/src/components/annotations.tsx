@@ -2,14 +2,21 @@
  * A run's annotations, per job, as GitHub lists them on a run's summary: level, title, message,
  * and `file:line`; each links to the log line that wrote it (`#step2-L14` on the job's page).
  */
-import { annotationCounts, type Annotation, type AnnotationLevel, type Job, type WorkflowRun } from "../../../src/contract/index.js";
+import {
+  annotationCounts,
+  type Annotation,
+  type AnnotationLevel,
+  type Job,
+  type WorkflowRun,
+} from "../../../src/contract/index.js";
 import { Link } from "./link.js";
 import { lineId, positionOf } from "./anchors.js";
 
 const LABEL: Record<AnnotationLevel, string> = { error: "Error", warning: "Warning", notice: "Notice" };
 const ICON: Record<AnnotationLevel, string> = { error: "✕", warning: "!", notice: "i" };
 
-export const jobLineHref = (runId: string, job: Job, a: Annotation) => `/runs/${runId}/jobs/${encodeURIComponent(job.id)}#${lineId(a.step, a.logLine)}`;
+export const jobLineHref = (runId: string, job: Job, a: Annotation) =>
+  `/runs/${runId}/jobs/${encodeURIComponent(job.id)}#${lineId(a.step, a.logLine)}`;
 
 export function Annotations(props: { run: WorkflowRun }) {
   const jobs = props.run.jobs.filter((j) => j.annotations?.length);
@@ -18,7 +25,16 @@ export function Annotations(props: { run: WorkflowRun }) {
   return (
     <section class="card annotations" aria-label="annotations">
       <h2>
-        Annotations <span class="muted">{[c.error && `${c.error} error${c.error > 1 ? "s" : ""}`, c.warning && `${c.warning} warning${c.warning > 1 ? "s" : ""}`, c.notice && `${c.notice} notice${c.notice > 1 ? "s" : ""}`].filter(Boolean).join(", ")}</span>
+        Annotations{" "}
+        <span class="muted">
+          {[
+            c.error && `${c.error} error${c.error > 1 ? "s" : ""}`,
+            c.warning && `${c.warning} warning${c.warning > 1 ? "s" : ""}`,
+            c.notice && `${c.notice} notice${c.notice > 1 ? "s" : ""}`,
+          ]
+            .filter(Boolean)
+            .join(", ")}
+        </span>
       </h2>
       {jobs.map((j) => (
         <div key={j.id} class="annotation-job">

@@ -62,8 +62,10 @@ export function layout(jobs: Job[]): { nodes: Node[]; width: number; height: num
 
 function aggregate(jobs: Job[]): { status: Job["status"]; conclusion?: string } {
   if (jobs.some((j) => j.status === "in_progress")) return { status: "in_progress" };
-  if (jobs.some((j) => j.status === "queued")) return { status: jobs.every((j) => j.status === "queued") ? "queued" : "in_progress" };
-  for (const c of ["failure", "cancelled", "success"]) if (jobs.some((j) => j.conclusion === c)) return { status: "completed", conclusion: c };
+  if (jobs.some((j) => j.status === "queued"))
+    return { status: jobs.every((j) => j.status === "queued") ? "queued" : "in_progress" };
+  for (const c of ["failure", "cancelled", "success"])
+    if (jobs.some((j) => j.conclusion === c)) return { status: "completed", conclusion: c };
   return { status: "completed", conclusion: "skipped" };
 }
 
@@ -86,7 +88,13 @@ export function JobGraph(props: { run: WorkflowRun; now: number }) {
                 const y1 = p.y + HEAD / 2;
                 const x2 = n.x;
                 const y2 = n.y + HEAD / 2;
-                return <path key={`${p.key}->${n.key}`} d={`M${x1},${y1} C${x1 + GAP_X / 2},${y1} ${x2 - GAP_X / 2},${y2} ${x2},${y2}`} class="edge" />;
+                return (
+                  <path
+                    key={`${p.key}->${n.key}`}
+                    d={`M${x1},${y1} C${x1 + GAP_X / 2},${y1} ${x2 - GAP_X / 2},${y2} ${x2},${y2}`}
+                    class="edge"
+                  />
+                );
               }),
           )}
         </svg>
@@ -94,14 +102,22 @@ export function JobGraph(props: { run: WorkflowRun; now: number }) {
           const agg = aggregate(n.jobs);
           const single = n.jobs.length === 1 && !n.jobs[0].matrix;
           return (
-            <div key={n.key} class={`node node-${agg.status === "completed" ? agg.conclusion : agg.status}`} style={{ left: `${n.x}px`, top: `${n.y}px`, width: `${W}px` }} data-job={n.key}>
+            <div
+              key={n.key}
+              class={`node node-${agg.status === "completed" ? agg.conclusion : agg.status}`}
+              style={{ left: `${n.x}px`, top: `${n.y}px`, width: `${W}px` }}
+              data-job={n.key}
+            >
               {single ? (
                 <Link href={jobHref(run, n.jobs[0])} class="node-head">
                   <StatusIcon status={n.jobs[0].status} conclusion={n.jobs[0].conclusion} />
                   <span class="node-name">{n.jobs[0].name}</span>
                   {/* A re-run of failed jobs keeps this one's result and outputs from the earlier run. */}
                   {n.jobs[0].reusedFrom ? (
-                    <span class="dur" title={`not run again: result and outputs from run ${n.jobs[0].reusedFrom.runNumber}`}>
+                    <span
+                      class="dur"
+                      title={`not run again: result and outputs from run ${n.jobs[0].reusedFrom.runNumber}`}
+                    >
                       reused from #{n.jobs[0].reusedFrom.runNumber}
                     </span>
                   ) : (

@@ -34,7 +34,9 @@ function marked(text: string, q: string): ComponentChildren {
 function AnnotationHead(props: { text: string }) {
   const a = parseAnnotation(props.text);
   if (!a?.file) return null;
-  const href = runner.workspace ? `vscode://file/${runner.workspace}/${a.file}${a.line ? `:${a.line}${a.col ? `:${a.col}` : ""}` : ""}` : undefined;
+  const href = runner.workspace
+    ? `vscode://file/${runner.workspace}/${a.file}${a.line ? `:${a.line}${a.col ? `:${a.col}` : ""}` : ""}`
+    : undefined;
   return (
     <>
       {a.title ? <strong>{a.title} </strong> : null}
@@ -45,7 +47,19 @@ function AnnotationHead(props: { text: string }) {
   );
 }
 
-export function LogLine(props: { step: number; n: number; text: string | undefined; inGroup: boolean; open: boolean; onToggle: () => void; current: boolean; target: boolean; query?: string; timestamps?: boolean; t?: number }) {
+export function LogLine(props: {
+  step: number;
+  n: number;
+  text: string | undefined;
+  inGroup: boolean;
+  open: boolean;
+  onToggle: () => void;
+  current: boolean;
+  target: boolean;
+  query?: string;
+  timestamps?: boolean;
+  t?: number;
+}) {
   const { text } = props;
   const m = text === undefined ? null : LOG_MARKER.exec(text);
   const kind = m?.[1] ?? "plain";
@@ -61,12 +75,21 @@ export function LogLine(props: { step: number; n: number; text: string | undefin
       </a>
       {props.timestamps ? (
         // Always there while shown, empty for a line without a time: its width never changes.
-        <time class="ts" dateTime={props.t !== undefined ? new Date(props.t).toISOString() : undefined} title={props.t !== undefined ? new Date(props.t).toISOString() : "no time stored for this line"}>
+        <time
+          class="ts"
+          dateTime={props.t !== undefined ? new Date(props.t).toISOString() : undefined}
+          title={props.t !== undefined ? new Date(props.t).toISOString() : "no time stored for this line"}
+        >
           {props.t !== undefined ? clockOf(props.t) : ""}
         </time>
       ) : null}
       {kind === "group" ? (
-        <button class="fold" aria-expanded={props.open} onClick={props.onToggle} aria-label={`${props.open ? "collapse" : "expand"} group ${body}`}>
+        <button
+          class="fold"
+          aria-expanded={props.open}
+          onClick={props.onToggle}
+          aria-label={`${props.open ? "collapse" : "expand"} group ${body}`}
+        >
           {props.open ? "▾" : "▸"} {body}
         </button>
       ) : (
@@ -74,7 +97,17 @@ export function LogLine(props: { step: number; n: number; text: string | undefin
           {BADGES[kind] ? <span class="badge">{BADGES[kind]}</span> : null}
           {annotated?.file ? <AnnotationHead text={text!} /> : null}
           {parseAnsi(body).map((s, i) => (
-            <span key={i} style={{ color: s.fg, background: s.bg, fontWeight: s.bold ? 600 : undefined, opacity: s.dim ? 0.7 : undefined, fontStyle: s.italic ? "italic" : undefined, textDecoration: s.underline ? "underline" : undefined }}>
+            <span
+              key={i}
+              style={{
+                color: s.fg,
+                background: s.bg,
+                fontWeight: s.bold ? 600 : undefined,
+                opacity: s.dim ? 0.7 : undefined,
+                fontStyle: s.italic ? "italic" : undefined,
+                textDecoration: s.underline ? "underline" : undefined,
+              }}
+            >
               {marked(s.text, props.query ?? "")}
             </span>
           ))}

@@ -68,11 +68,22 @@ export function LogView(props: { runId: string; job: Job; logs: JobLogs; version
   useEffect(() => {
     if (job.status === "completed") setFollow(false);
   }, [job.status]);
-  const openSteps = new Set(job.steps.filter((s) => stepOverride.get(s.number) ?? openByDefault(s)).map((s) => s.number));
+  const openSteps = new Set(
+    job.steps.filter((s) => stepOverride.get(s.number) ?? openByDefault(s)).map((s) => s.number),
+  );
   useEffect(() => openSteps.forEach((n) => logs.open(n)), [[...openSteps].join(), logs]);
 
   const rows = useMemo(
-    () => new RowIndex(job.steps.map((s) => ({ step: s.number, open: openSteps.has(s.number), total: logs.step(s.number).total ?? 0, markers: logs.step(s.number).markers })), openGroups),
+    () =>
+      new RowIndex(
+        job.steps.map((s) => ({
+          step: s.number,
+          open: openSteps.has(s.number),
+          total: logs.step(s.number).total ?? 0,
+          markers: logs.step(s.number).markers,
+        })),
+        openGroups,
+      ),
     [props.version, job, stepOverride, openGroups, logs],
   );
   const search = useLogSearch(props.runId, job, query);
@@ -103,8 +114,12 @@ export function LogView(props: { runId: string; job: Job; logs: JobLogs; version
   const scrollable = Math.min(full, MAX_PX);
   const visible = height / ROW;
   /** The (fractional) row at the top of the view. */
-  const anchor = full <= MAX_PX ? scrollTop / ROW : (scrollTop / Math.max(1, scrollable - height)) * Math.max(0, rows.length - visible);
-  const scrollFor = (row: number) => (full <= MAX_PX ? row * ROW : (row / Math.max(1, rows.length - visible)) * (scrollable - height));
+  const anchor =
+    full <= MAX_PX
+      ? scrollTop / ROW
+      : (scrollTop / Math.max(1, scrollable - height)) * Math.max(0, rows.length - visible);
+  const scrollFor = (row: number) =>
+    full <= MAX_PX ? row * ROW : (row / Math.max(1, rows.length - visible)) * (scrollable - height);
 
   useLayoutEffect(() => {
     const el = box.current;
@@ -113,7 +128,8 @@ export function LogView(props: { runId: string; job: Job; logs: JobLogs; version
     if (m) {
       const s = logs.step(m.step);
       const group = s.total !== undefined ? groupAt(groupsOf(s.markers, s.total), m.n) : undefined;
-      if (group && !openGroups.has(`${m.step}:${group.start}`)) setOpenGroups((g) => new Set(g).add(`${m.step}:${group.start}`));
+      if (group && !openGroups.has(`${m.step}:${group.start}`))
+        setOpenGroups((g) => new Set(g).add(`${m.step}:${group.start}`));
       else if (s.total !== undefined && s.total >= m.n) {
         const at = rows.rowOf(m.step, m.n);
         if (at !== undefined) {
@@ -151,7 +167,8 @@ export function LogView(props: { runId: string; job: Job; logs: JobLogs; version
       if (!next.delete(key)) next.add(key);
       return next;
     });
-  const step = (delta: number) => setMatchAt((m) => (m + delta + search.matches.length) % Math.max(1, search.matches.length));
+  const step = (delta: number) =>
+    setMatchAt((m) => (m + delta + search.matches.length) % Math.max(1, search.matches.length));
 
   const groups = new Map<number, ReturnType<typeof groupsOf>>();
   const groupsOfStep = (n: number) => {
@@ -167,19 +184,40 @@ export function LogView(props: { runId: string; job: Job; logs: JobLogs; version
       const s = job.steps.find((x) => x.number === row.step)!;
       shown.push(
         <div key={`s${row.step}`} class="step-row" style={{ top }}>
-          <button class="step-toggle" aria-expanded={openSteps.has(row.step)} onClick={() => toggleStep(row.step)} data-step={row.step}>
+          <button
+            class="step-toggle"
+            aria-expanded={openSteps.has(row.step)}
+            onClick={() => toggleStep(row.step)}
+            data-step={row.step}
+          >
             <span class="chev">{openSteps.has(row.step) ? "▾" : "▸"}</span>
             <StatusIcon status={s.status} conclusion={s.conclusion} />
             <span class="step-name">{s.name}</span>
-            {s.conclusion === "cancelled" ? <span class="step-note">cancelled</span> : s.conclusion === "skipped" ? <span class="step-note">skipped</span> : null}
+            {s.conclusion === "cancelled" ? (
+              <span class="step-note">cancelled</span>
+            ) : s.conclusion === "skipped" ? (
+              <span class="step-note">skipped</span>
+            ) : null}
           </button>
           <span class="dur">{duration(s.startedAt, s.completedAt, props.now)}</span>
           {s.script !== undefined ? (
-            <button class="step-script-btn" onClick={() => setScriptOf(scriptOf === s.number ? undefined : s.number)} aria-pressed={scriptOf === s.number} aria-label={`script of step ${s.number}`} title="the run: script of this step">
+            <button
+              class="step-script-btn"
+              onClick={() => setScriptOf(scriptOf === s.number ? undefined : s.number)}
+              aria-pressed={scriptOf === s.number}
+              aria-label={`script of step ${s.number}`}
+              title="the run: script of this step"
+            >
               {"</>"}
             </button>
           ) : null}
-          <a class="step-dl" href={stepLogUrl(props.runId, job.id, row.step)} download aria-label={`download step ${row.step}`} title={`download the log of step ${row.step}`}>
+          <a
+            class="step-dl"
+            href={stepLogUrl(props.runId, job.id, row.step)}
+            download
+            aria-label={`download step ${row.step}`}
+            title={`download the log of step ${row.step}`}
+          >
             ⤓
           </a>
         </div>,
@@ -190,7 +228,19 @@ export function LogView(props: { runId: string; job: Job; logs: JobLogs; version
     const key = `${row.step}:${row.n}`;
     shown.push(
       <div key={`l${key}`} class="row" style={{ top }}>
-        <LogLine step={row.step} n={row.n} text={logs.text(row.step, row.n)} inGroup={group !== undefined} open={openGroups.has(key)} onToggle={() => toggleGroup(key)} current={current?.step === row.step && current.n === row.n} target={target?.step === row.step && target.n === row.n} query={query} timestamps={timestamps} t={timestamps ? logs.time(row.step, row.n) : undefined} />
+        <LogLine
+          step={row.step}
+          n={row.n}
+          text={logs.text(row.step, row.n)}
+          inGroup={group !== undefined}
+          open={openGroups.has(key)}
+          onToggle={() => toggleGroup(key)}
+          current={current?.step === row.step && current.n === row.n}
+          target={target?.step === row.step && target.n === row.n}
+          query={query}
+          timestamps={timestamps}
+          t={timestamps ? logs.time(row.step, row.n) : undefined}
+        />
       </div>,
     );
   }
@@ -216,7 +266,9 @@ export function LogView(props: { runId: string; job: Job; logs: JobLogs; version
           }}
         />
         <span class="matches" aria-live="polite">
-          {query && !search.busy ? `${search.matches.length ? Math.min(matchAt, search.matches.length - 1) + 1 : 0} / ${search.total}` : ""}
+          {query && !search.busy
+            ? `${search.matches.length ? Math.min(matchAt, search.matches.length - 1) + 1 : 0} / ${search.total}`
+            : ""}
         </span>
         <button onClick={() => step(-1)} disabled={!search.matches.length} aria-label="previous match">
           ↑
@@ -225,10 +277,16 @@ export function LogView(props: { runId: string; job: Job; logs: JobLogs; version
           ↓
         </button>
         <label class="timestamps">
-          <input type="checkbox" checked={timestamps} onChange={(e) => toggleTimestamps((e.target as HTMLInputElement).checked)} /> Timestamps
+          <input
+            type="checkbox"
+            checked={timestamps}
+            onChange={(e) => toggleTimestamps((e.target as HTMLInputElement).checked)}
+          />{" "}
+          Timestamps
         </label>
         <label class="follow">
-          <input type="checkbox" checked={follow} onChange={(e) => setFollow((e.target as HTMLInputElement).checked)} /> Follow
+          <input type="checkbox" checked={follow} onChange={(e) => setFollow((e.target as HTMLInputElement).checked)} />{" "}
+          Follow
         </label>
         <a class="button" href={logUrl(props.runId, job.id)} download={`${job.id}.log`}>
           Download log
@@ -238,7 +296,8 @@ export function LogView(props: { runId: string; job: Job; logs: JobLogs; version
         <div class="step-script" role="region" aria-label={`script of ${scriptStep.name}`}>
           <div class="step-script-head">
             <span>
-              <code>run:</code> of step {scriptStep.number}, {scriptStep.name} <span class="muted">(as written; expressions are evaluated when it runs)</span>
+              <code>run:</code> of step {scriptStep.number}, {scriptStep.name}{" "}
+              <span class="muted">(as written; expressions are evaluated when it runs)</span>
             </span>
             <button onClick={() => setScriptOf(undefined)} aria-label="close the script">
               ✕
@@ -248,19 +307,23 @@ export function LogView(props: { runId: string; job: Job; logs: JobLogs; version
         </div>
       ) : null}
       <div class="log-wrap">
-      {stuck ? (
-        // Deep in a long step its header row is far above: this one stays, and folds the step back.
-        <div class="sticky-step" data-testid="sticky-step">
-          <button class="step-toggle" onClick={() => toggleStep(stuck.number)} aria-label={`step ${stuck.number}: ${stuck.name} (fold)`}>
-            <span class="chev">▾</span>
-            <StatusIcon status={stuck.status} conclusion={stuck.conclusion} />
-            <span class="step-name">{stuck.name}</span>
-          </button>
+        {stuck ? (
+          // Deep in a long step its header row is far above: this one stays, and folds the step back.
+          <div class="sticky-step" data-testid="sticky-step">
+            <button
+              class="step-toggle"
+              onClick={() => toggleStep(stuck.number)}
+              aria-label={`step ${stuck.number}: ${stuck.name} (fold)`}
+            >
+              <span class="chev">▾</span>
+              <StatusIcon status={stuck.status} conclusion={stuck.conclusion} />
+              <span class="step-name">{stuck.name}</span>
+            </button>
+          </div>
+        ) : null}
+        <div class="log-box" ref={box} onScroll={onScroll} tabIndex={0} aria-label="log lines" data-rows={rows.length}>
+          <div style={{ height: `${scrollable}px`, position: "relative" }}>{shown}</div>
         </div>
-      ) : null}
-      <div class="log-box" ref={box} onScroll={onScroll} tabIndex={0} aria-label="log lines" data-rows={rows.length}>
-        <div style={{ height: `${scrollable}px`, position: "relative" }}>{shown}</div>
-      </div>
       </div>
     </section>
   );

@@ -78,7 +78,9 @@ export function NamedValues<T extends NamedValue>(p: NamedValuesProps<T>) {
             title="letters, digits and _, not starting with a digit or GITHUB_"
             onInput={(e) => {
               const el = e.target as HTMLInputElement;
-              el.setCustomValidity(/^GITHUB_/i.test(el.value) ? `${el.value} is reserved: names may not start with GITHUB_` : "");
+              el.setCustomValidity(
+                /^GITHUB_/i.test(el.value) ? `${el.value} is reserved: names may not start with GITHUB_` : "",
+              );
               setName(el.value);
             }}
             autoComplete="off"
@@ -88,15 +90,41 @@ export function NamedValues<T extends NamedValue>(p: NamedValuesProps<T>) {
           <label for={`${id}-value`}>Value</label>
           {multiline ? (
             // A certificate or key: several lines, visible while typed, never shown again once saved.
-            <textarea id={`${id}-value`} value={value} required={p.hidden} rows={4} cols={40} spellcheck={false} onInput={(e) => setValue((e.target as HTMLTextAreaElement).value)} autoComplete="off" />
+            <textarea
+              id={`${id}-value`}
+              value={value}
+              required={p.hidden}
+              rows={4}
+              cols={40}
+              spellcheck={false}
+              onInput={(e) => setValue((e.target as HTMLTextAreaElement).value)}
+              autoComplete="off"
+            />
           ) : p.hidden ? (
-            <input id={`${id}-value`} type="password" value={value} required onInput={(e) => setValue((e.target as HTMLInputElement).value)} autoComplete="new-password" />
+            <input
+              id={`${id}-value`}
+              type="password"
+              value={value}
+              required
+              onInput={(e) => setValue((e.target as HTMLInputElement).value)}
+              autoComplete="new-password"
+            />
           ) : (
-            <input id={`${id}-value`} value={value} onInput={(e) => setValue((e.target as HTMLInputElement).value)} autoComplete="off" />
+            <input
+              id={`${id}-value`}
+              value={value}
+              onInput={(e) => setValue((e.target as HTMLInputElement).value)}
+              autoComplete="off"
+            />
           )}
         </div>
         <label class="field check">
-          <input type="checkbox" checked={multiline} onChange={(e) => setMultiline((e.target as HTMLInputElement).checked)} /> Several lines
+          <input
+            type="checkbox"
+            checked={multiline}
+            onChange={(e) => setMultiline((e.target as HTMLInputElement).checked)}
+          />{" "}
+          Several lines
         </label>
         <button type="submit" class="primary">
           Save {p.noun}
@@ -125,7 +153,13 @@ export function NamedValues<T extends NamedValue>(p: NamedValuesProps<T>) {
             {confirming === item.name ? (
               <span class="confirm" role="group" aria-label={`confirm delete of ${item.name}`}>
                 Delete {item.name}?{" "}
-                <button class="danger" onClick={() => void act(() => p.remove(item.name), `Deleted ${item.name}`).then(() => setConfirming(undefined))} aria-label={`yes, delete ${item.name}`}>
+                <button
+                  class="danger"
+                  onClick={() =>
+                    void act(() => p.remove(item.name), `Deleted ${item.name}`).then(() => setConfirming(undefined))
+                  }
+                  aria-label={`yes, delete ${item.name}`}
+                >
                   Delete
                 </button>
                 <button onClick={() => setConfirming(undefined)}>Keep</button>

@@ -41,7 +41,8 @@ function chainOf(run: WorkflowRun, runs: WorkflowRun[]): WorkflowRun[] {
   const out: WorkflowRun[] = [];
   const add = (r: WorkflowRun) => {
     out.push(r);
-    for (const child of [...byId.values()].filter((x) => x.rerunOf?.runId === r.id).sort((a, b) => a.number - b.number)) add(child);
+    for (const child of [...byId.values()].filter((x) => x.rerunOf?.runId === r.id).sort((a, b) => a.number - b.number))
+      add(child);
   };
   add(root);
   return out.sort((a, b) => a.number - b.number);
@@ -50,14 +51,21 @@ function chainOf(run: WorkflowRun, runs: WorkflowRun[]): WorkflowRun[] {
 export function Attempts(props: { run: WorkflowRun }) {
   const { run } = props;
   const [runs, setRuns] = useState<WorkflowRun[]>([]);
-  useEffect(() => void api.runs({ workflow: run.workflow, limit: 200 }).then(setRuns, () => setRuns([])), [run.id, run.status]);
+  useEffect(
+    () => void api.runs({ workflow: run.workflow, limit: 200 }).then(setRuns, () => setRuns([])),
+    [run.id, run.status],
+  );
   const chain = chainOf(run, runs);
   const later = runs.filter((r) => r.rerunOf?.runId === run.id).sort((a, b) => a.number - b.number);
   if (!run.rerunOf && !later.length) return null;
   return (
     <p class="attempts" role="group" aria-label="attempts">
       {chain.length > 1 ? (
-        <select aria-label="attempt" value={run.id} onChange={(e) => navigate(`/runs/${(e.target as HTMLSelectElement).value}`)}>
+        <select
+          aria-label="attempt"
+          value={run.id}
+          onChange={(e) => navigate(`/runs/${(e.target as HTMLSelectElement).value}`)}
+        >
           {chain.map((r) => (
             <option key={r.id} value={r.id}>
               Attempt {r.attempt ?? 1} (#{r.number}

@@ -27,7 +27,6 @@ function color256(n: number): string {
   return `rgb(${c(Math.floor(i / 36))},${c(Math.floor(i / 6) % 6)},${c(i % 6)})`;
 }
 
-
 /** Splits a line into segments carrying the style in force. */
 export function parseAnsi(line: string): Segment[] {
   if (!line.includes("\x1b")) return [{ text: line }];
@@ -59,7 +58,10 @@ export function parseAnsi(line: string): Segment[] {
         style = { ...style, [c === 38 ? "fg" : "bg"]: color256(codes[i + 2] ?? 0) };
         i += 2;
       } else if ((c === 38 || c === 48) && codes[i + 1] === 2) {
-        style = { ...style, [c === 38 ? "fg" : "bg"]: `rgb(${codes[i + 2] ?? 0},${codes[i + 3] ?? 0},${codes[i + 4] ?? 0})` };
+        style = {
+          ...style,
+          [c === 38 ? "fg" : "bg"]: `rgb(${codes[i + 2] ?? 0},${codes[i + 3] ?? 0},${codes[i + 4] ?? 0})`,
+        };
         i += 4;
       }
     }

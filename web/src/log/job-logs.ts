@@ -137,7 +137,8 @@ export class JobLogs {
     const p = Math.floor((n - 1) / PAGE);
     let page = this.pages.get(`${e.data.stepNumber}:${p}`);
     // A new page at the tail is started when the one before is here (a followed step).
-    if (!page && (p === 0 || this.pages.has(`${e.data.stepNumber}:${p - 1}`))) this.keep(`${e.data.stepNumber}:${p}`, (page = { text: [], t: [] }));
+    if (!page && (p === 0 || this.pages.has(`${e.data.stepNumber}:${p - 1}`)))
+      this.keep(`${e.data.stepNumber}:${p}`, (page = { text: [], t: [] }));
     if (page) {
       page.text[(n - 1) % PAGE] = text;
       page.t[(n - 1) % PAGE] = Date.now();

@@ -67,7 +67,9 @@ export class RowIndex {
       // Lines hidden: endgroup markers, and the bodies of folded groups (bodies end before the next marker).
       const hidden: [number, number][] = [];
       for (const [n, kind] of s.markers) if (kind === "endgroup" && n <= s.total) hidden.push([n, n]);
-      for (const g of groupsOf(s.markers, s.total)) if (!openGroups.has(`${s.step}:${g.start}`) && g.end > g.start) hidden.push([g.start + 1, Math.min(g.end, s.total)]);
+      for (const g of groupsOf(s.markers, s.total))
+        if (!openGroups.has(`${s.step}:${g.start}`) && g.end > g.start)
+          hidden.push([g.start + 1, Math.min(g.end, s.total)]);
       hidden.sort((a, b) => a[0] - b[0]);
       let next = 1;
       for (const [a, b] of hidden) {
@@ -93,7 +95,8 @@ export class RowIndex {
 
   /** The row of a step's line (or of its header with `n` 0), if shown. */
   rowOf(step: number, n: number): number | undefined {
-    for (const r of this.runs) if (r.step === step && n >= r.n && n < r.n + r.count && (n === 0) === (r.n === 0)) return r.row + n - r.n;
+    for (const r of this.runs)
+      if (r.step === step && n >= r.n && n < r.n + r.count && (n === 0) === (r.n === 0)) return r.row + n - r.n;
     return undefined;
   }
 }

@@ -41,21 +41,30 @@ export function CachesPage() {
     <main class="page">
       <h1>Caches</h1>
       <p class="muted">
-        What <code>actions/cache</code> saved in this runner's runs, most recently used first{list?.length ? ` (${size(total)} in all)` : ""}. An entry unused for 7 days goes, and the least recently used go first over the size limit.
+        What <code>actions/cache</code> saved in this runner's runs, most recently used first
+        {list?.length ? ` (${size(total)} in all)` : ""}. An entry unused for 7 days goes, and the least recently used
+        go first over the size limit.
       </p>
       {message ? (
         <p class={message.ok ? "ok" : "error"} role={message.ok ? "status" : "alert"}>
           {message.text}
         </p>
       ) : null}
-      {list && !list.length ? <p class="empty">No caches yet. A workflow step with <code>uses: actions/cache@v4</code> saves one.</p> : null}
+      {list && !list.length ? (
+        <p class="empty">
+          No caches yet. A workflow step with <code>uses: actions/cache@v4</code> saves one.
+        </p>
+      ) : null}
       <ul class="secrets" aria-label="caches">
         {(list ?? []).map((e) => (
           <li key={e.id} class="secret-row cache-row">
             <code class="cache-key">{e.key}</code>
             <span>{size(e.size)}</span>
             <span class="muted">
-              created {relativeTime(e.createdAt)}, last used <time dateTime={e.lastUsedAt} title={new Date(e.lastUsedAt).toLocaleString()}>{relativeTime(e.lastUsedAt)}</time>
+              created {relativeTime(e.createdAt)}, last used{" "}
+              <time dateTime={e.lastUsedAt} title={new Date(e.lastUsedAt).toLocaleString()}>
+                {relativeTime(e.lastUsedAt)}
+              </time>
             </span>
             {confirming === e.id ? (
               <span class="confirm" role="group" aria-label={`confirm delete of ${e.key}`}>

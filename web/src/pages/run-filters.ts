@@ -18,7 +18,17 @@ export function passes(r: WorkflowRun, f: TextFilters): boolean {
   if (f.actor && r.trigger.actor !== f.actor) return false;
   if (f.q) {
     const q = f.q.toLowerCase();
-    const hay = [r.displayTitle, r.trigger.commitSubject, r.workflow, r.workflowFile, `#${r.number}`, r.trigger.sha.slice(0, 12), branchOf(r)].join("\n").toLowerCase();
+    const hay = [
+      r.displayTitle,
+      r.trigger.commitSubject,
+      r.workflow,
+      r.workflowFile,
+      `#${r.number}`,
+      r.trigger.sha.slice(0, 12),
+      branchOf(r),
+    ]
+      .join("\n")
+      .toLowerCase();
     if (!hay.includes(q)) return false;
   }
   return true;

@@ -50,7 +50,11 @@ function Actions(props: { run: WorkflowRun; job?: Job }) {
             </button>
           ) : null}
           {job ? (
-            <button disabled={busy} onClick={() => act(() => api.rerunJob(run.id, job.id), true)} title="this job (or leg) and the jobs that need it; the others keep their results">
+            <button
+              disabled={busy}
+              onClick={() => act(() => api.rerunJob(run.id, job.id), true)}
+              title="this job (or leg) and the jobs that need it; the others keep their results"
+            >
               Re-run this job
             </button>
           ) : null}
@@ -69,7 +73,11 @@ function Actions(props: { run: WorkflowRun; job?: Job }) {
           )}
         </>
       )}
-      {error ? <span class="error" role="alert">{error}</span> : null}
+      {error ? (
+        <span class="error" role="alert">
+          {error}
+        </span>
+      ) : null}
     </div>
   );
 }
@@ -98,7 +106,10 @@ function Artifacts(props: { run: WorkflowRun }) {
 /** A job's log: its own `JobLogs`, fed by the run's stream while it is shown. */
 function JobLog(props: { runId: string; job: Job; sink: { current: LogSink | undefined }; now: number; hash: string }) {
   const [version, setVersion] = useState(0);
-  const logs = useMemo(() => new JobLogs(props.runId, props.job.id, () => setVersion((v) => v + 1)), [props.runId, props.job.id]);
+  const logs = useMemo(
+    () => new JobLogs(props.runId, props.job.id, () => setVersion((v) => v + 1)),
+    [props.runId, props.job.id],
+  );
   props.sink.current = { live: (e) => logs.live(e), resync: (since) => logs.resync(since) };
   useEffect(() => () => void (props.sink.current = undefined), [logs]);
   const from = props.job.reusedFrom;
@@ -106,12 +117,17 @@ function JobLog(props: { runId: string; job: Job; sink: { current: LogSink | und
     return (
       <section class="card reused" aria-label={`log of ${props.job.name}`}>
         <p>
-          This job was not run again: its result and outputs are those of run <Link href={`/runs/${from.runId}`}>#{from.runNumber}</Link>.{" "}
-          <Link href={`/runs/${from.runId}/jobs/${encodeURIComponent(props.job.id)}`}>Open its log in run #{from.runNumber}</Link>
+          This job was not run again: its result and outputs are those of run{" "}
+          <Link href={`/runs/${from.runId}`}>#{from.runNumber}</Link>.{" "}
+          <Link href={`/runs/${from.runId}/jobs/${encodeURIComponent(props.job.id)}`}>
+            Open its log in run #{from.runNumber}
+          </Link>
         </p>
       </section>
     );
-  return <LogView runId={props.runId} job={props.job} logs={logs} version={version} now={props.now} hash={props.hash} />;
+  return (
+    <LogView runId={props.runId} job={props.job} logs={logs} version={version} now={props.now} hash={props.hash} />
+  );
 }
 
 export function RunPage(props: { id: string; job?: string; hash: string }) {
@@ -121,14 +137,28 @@ export function RunPage(props: { id: string; job?: string; hash: string }) {
   const now = useTick(1000, run?.status !== "completed");
   const shownJob = props.job && run ? run.jobs.find((j) => j.id === props.job) : undefined;
   useTitle(run ? `${shownJob ? `${shownJob.name} · ` : ""}${run.displayTitle ?? run.workflow} #${run.number}` : "Run");
-  if (state.error) return <main class="page"><p class="error" role="alert">{state.error}</p><Link href="/">Back to runs</Link></main>;
-  if (!run) return <main class="page"><p class="muted">Loading…</p></main>;
+  if (state.error)
+    return (
+      <main class="page">
+        <p class="error" role="alert">
+          {state.error}
+        </p>
+        <Link href="/">Back to runs</Link>
+      </main>
+    );
+  if (!run)
+    return (
+      <main class="page">
+        <p class="muted">Loading…</p>
+      </main>
+    );
   const job = props.job ? run.jobs.find((j) => j.id === props.job) : undefined;
   return (
     <main class="page run-page">
       <header class="run-head">
         <h1>
-          <StatusIcon status={run.status} conclusion={run.conclusion} /> <span class="title-text">{run.displayTitle ?? run.workflow}</span> <span class="muted">#{run.number}</span>
+          <StatusIcon status={run.status} conclusion={run.conclusion} />{" "}
+          <span class="title-text">{run.displayTitle ?? run.workflow}</span> <span class="muted">#{run.number}</span>
         </h1>
         <p class="subtitle muted">
           {run.workflow} · {run.trigger.actor ? <>{run.trigger.actor} · </> : null}
@@ -136,12 +166,38 @@ export function RunPage(props: { id: string; job?: string; hash: string }) {
         </p>
         <Attempts run={run} />
         <dl class="facts">
-          <div><dt>Status</dt><dd data-testid="run-status">{run.status === "completed" ? run.conclusion : run.status.replace("_", " ")}</dd></div>
-          <div><dt>Event</dt><dd>{run.trigger.event}</dd></div>
-          <div><dt>Ref</dt><dd>{run.trigger.ref.replace(/^refs\/heads\//, "")} <code>{run.trigger.sha.slice(0, 7)}</code></dd></div>
-          <div><dt>Triggered</dt><dd><time dateTime={run.createdAt}>{new Date(run.createdAt).toLocaleString()}</time></dd></div>
-          <div><dt>Duration</dt><dd>{duration(run.startedAt, run.completedAt, now)}</dd></div>
-          <div><dt>File</dt><dd><code>{run.workflowFile}</code></dd></div>
+          <div>
+            <dt>Status</dt>
+            <dd data-testid="run-status">
+              {run.status === "completed" ? run.conclusion : run.status.replace("_", " ")}
+            </dd>
+          </div>
+          <div>
+            <dt>Event</dt>
+            <dd>{run.trigger.event}</dd>
+          </div>
+          <div>
+            <dt>Ref</dt>
+            <dd>
+              {run.trigger.ref.replace(/^refs\/heads\//, "")} <code>{run.trigger.sha.slice(0, 7)}</code>
+            </dd>
+          </div>
+          <div>
+            <dt>Triggered</dt>
+            <dd>
+              <time dateTime={run.createdAt}>{new Date(run.createdAt).toLocaleString()}</time>
+            </dd>
+          </div>
+          <div>
+            <dt>Duration</dt>
+            <dd>{duration(run.startedAt, run.completedAt, now)}</dd>
+          </div>
+          <div>
+            <dt>File</dt>
+            <dd>
+              <code>{run.workflowFile}</code>
+            </dd>
+          </div>
         </dl>
         <Actions run={run} job={shownJob} />
       </header>
@@ -151,7 +207,12 @@ export function RunPage(props: { id: string; job?: string; hash: string }) {
             Summary
           </Link>
           {run.jobs.map((j) => (
-            <Link key={j.id} href={`/runs/${run.id}/jobs/${encodeURIComponent(j.id)}`} class={job?.id === j.id ? "active" : ""} aria-current={job?.id === j.id ? "page" : undefined}>
+            <Link
+              key={j.id}
+              href={`/runs/${run.id}/jobs/${encodeURIComponent(j.id)}`}
+              class={job?.id === j.id ? "active" : ""}
+              aria-current={job?.id === j.id ? "page" : undefined}
+            >
               <StatusIcon status={j.status} conclusion={j.conclusion} /> <span>{j.name}</span>
               <span class="dur">{duration(j.startedAt, j.completedAt, now)}</span>
             </Link>
@@ -161,7 +222,9 @@ export function RunPage(props: { id: string; job?: string; hash: string }) {
           {job ? (
             <JobLog key={job.id} runId={run.id} job={job} sink={sink} now={now} hash={props.hash} />
           ) : props.job ? (
-            <p class="error" role="alert">This run has no job '{props.job}'.</p>
+            <p class="error" role="alert">
+              This run has no job '{props.job}'.
+            </p>
           ) : (
             <>
               <Annotations run={run} />

@@ -47,13 +47,19 @@ export function RunsPage(props: { search: URLSearchParams }) {
 
   useEffect(() => {
     const wide = anyFilter(f);
-    const q: ListRunsQuery = { workflow: workflow || undefined, status: (status || undefined) as ListRunsQuery["status"], limit: wide ? WIDE_PAGE : PAGE, before };
+    const q: ListRunsQuery = {
+      workflow: workflow || undefined,
+      status: (status || undefined) as ListRunsQuery["status"],
+      limit: wide ? WIDE_PAGE : PAGE,
+      before,
+    };
     let list: WorkflowRun[] | undefined;
     let early: WorkflowRun[] = [];
     const apply = (run: WorkflowRun) => {
       if (!list) return void early.push(run);
       const i = list.findIndex((r) => r.id === run.id);
-      if (i >= 0) list = matches(run, q, f) ? list.map((r) => (r.id === run.id ? run : r)) : list.filter((r) => r.id !== run.id);
+      if (i >= 0)
+        list = matches(run, q, f) ? list.map((r) => (r.id === run.id ? run : r)) : list.filter((r) => r.id !== run.id);
       else if (!before && matches(run, q, f)) list = [run, ...list].sort((a, b) => b.number - a.number).slice(0, PAGE);
     };
     const stop = subscribe({}, (events) => {
@@ -89,7 +95,11 @@ export function RunsPage(props: { search: URLSearchParams }) {
         <div class="filters">
           <label>
             Workflow{" "}
-            <select value={workflow} onChange={(e) => setFilter("workflow", (e.target as HTMLSelectElement).value)} aria-label="filter by workflow">
+            <select
+              value={workflow}
+              onChange={(e) => setFilter("workflow", (e.target as HTMLSelectElement).value)}
+              aria-label="filter by workflow"
+            >
               <option value="">all</option>
               {names.map((n) => (
                 <option key={n} value={n}>
@@ -100,7 +110,11 @@ export function RunsPage(props: { search: URLSearchParams }) {
           </label>
           <label>
             Status{" "}
-            <select value={status} onChange={(e) => setFilter("status", (e.target as HTMLSelectElement).value)} aria-label="filter by status">
+            <select
+              value={status}
+              onChange={(e) => setFilter("status", (e.target as HTMLSelectElement).value)}
+              aria-label="filter by status"
+            >
               {STATUS_FILTERS.map((s) => (
                 <option key={s} value={s}>
                   {s ? s.replace("_", " ") : "all"}
@@ -109,13 +123,34 @@ export function RunsPage(props: { search: URLSearchParams }) {
             </select>
           </label>
           <label>
-            Branch <input list="run-branches" value={f.branch} size={10} onChange={(e) => setFilter("branch", (e.target as HTMLInputElement).value.trim())} aria-label="filter by branch" />
+            Branch{" "}
+            <input
+              list="run-branches"
+              value={f.branch}
+              size={10}
+              onChange={(e) => setFilter("branch", (e.target as HTMLInputElement).value.trim())}
+              aria-label="filter by branch"
+            />
           </label>
           <label>
-            Event <input list="run-events" value={f.event} size={10} onChange={(e) => setFilter("event", (e.target as HTMLInputElement).value.trim())} aria-label="filter by event" />
+            Event{" "}
+            <input
+              list="run-events"
+              value={f.event}
+              size={10}
+              onChange={(e) => setFilter("event", (e.target as HTMLInputElement).value.trim())}
+              aria-label="filter by event"
+            />
           </label>
           <label>
-            Actor <input list="run-actors" value={f.actor} size={8} onChange={(e) => setFilter("actor", (e.target as HTMLInputElement).value.trim())} aria-label="filter by actor" />
+            Actor{" "}
+            <input
+              list="run-actors"
+              value={f.actor}
+              size={8}
+              onChange={(e) => setFilter("actor", (e.target as HTMLInputElement).value.trim())}
+              aria-label="filter by actor"
+            />
           </label>
           <form
             role="search"
@@ -124,9 +159,19 @@ export function RunsPage(props: { search: URLSearchParams }) {
               setFilter("q", text.trim());
             }}
           >
-            <input type="search" placeholder="Search runs" value={text} onInput={(e) => setText((e.target as HTMLInputElement).value)} aria-label="search runs" />
+            <input
+              type="search"
+              placeholder="Search runs"
+              value={text}
+              onInput={(e) => setText((e.target as HTMLInputElement).value)}
+              aria-label="search runs"
+            />
           </form>
-          {[["run-branches", [...new Set((runs ?? []).map(branchOf))]], ["run-events", [...new Set((runs ?? []).map((r) => r.trigger.event))]], ["run-actors", [...new Set((runs ?? []).map((r) => r.trigger.actor ?? ""))]]].map(([id, values]) => (
+          {[
+            ["run-branches", [...new Set((runs ?? []).map(branchOf))]],
+            ["run-events", [...new Set((runs ?? []).map((r) => r.trigger.event))]],
+            ["run-actors", [...new Set((runs ?? []).map((r) => r.trigger.actor ?? ""))]],
+          ].map(([id, values]) => (
             <datalist key={id as string} id={id as string}>
               {(values as string[]).filter(Boolean).map((v) => (
                 <option key={v} value={v} />
@@ -135,7 +180,11 @@ export function RunsPage(props: { search: URLSearchParams }) {
           ))}
         </div>
       </div>
-      {error ? <p class="error" role="alert">{error}</p> : null}
+      {error ? (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      ) : null}
       {runs && runs.length === 0 && filtered ? (
         <p class="empty">
           No runs match these filters. <Link href="/">Clear the filters</Link>
@@ -143,7 +192,9 @@ export function RunsPage(props: { search: URLSearchParams }) {
       ) : runs && runs.length === 0 && before ? (
         <p class="empty">No older runs.</p>
       ) : runs && runs.length === 0 ? (
-        <p class="empty">No runs yet. Start one from <Link href="/workflows">Workflows</Link> or with <code>stax run</code>.</p>
+        <p class="empty">
+          No runs yet. Start one from <Link href="/workflows">Workflows</Link> or with <code>stax run</code>.
+        </p>
       ) : null}
       <ul class="runs" aria-label="runs">
         {(runs ?? []).map((r) => (
@@ -177,7 +228,11 @@ export function RunsPage(props: { search: URLSearchParams }) {
           <Link href={newerHref(props.search, runs?.[0]?.number)}>Newer</Link>
         ) : null}
         {runs && runs.length === PAGE ? (
-          <Link href={`/?${new URLSearchParams({ ...Object.fromEntries(props.search), before: String(runs[runs.length - 1].number) })}`}>Older</Link>
+          <Link
+            href={`/?${new URLSearchParams({ ...Object.fromEntries(props.search), before: String(runs[runs.length - 1].number) })}`}
+          >
+            Older
+          </Link>
         ) : null}
       </nav>
     </main>

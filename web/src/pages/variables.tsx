@@ -9,7 +9,8 @@ export function VariablesPage() {
       title="Variables"
       intro={
         <>
-          The <code>vars</code> context of every run. Not secret: values are stored and shown as plain text. A run's <code>--var</code> goes over them.
+          The <code>vars</code> context of every run. Not secret: values are stored and shown as plain text. A run's{" "}
+          <code>--var</code> goes over them.
         </>
       }
       noun="variable"

@@ -13,7 +13,11 @@ export function WorkersPage() {
   const [list, setList] = useState<WorkerInfo[]>();
   const [error, setError] = useState<string>();
   useEffect(() => {
-    const load = () => api.workers().then((w) => (setList(w), setError(undefined)), (e: Error) => setError(e.message));
+    const load = () =>
+      api.workers().then(
+        (w) => (setList(w), setError(undefined)),
+        (e: Error) => setError(e.message),
+      );
     void load();
     const timer = setInterval(load, REFRESH_MS);
     return () => clearInterval(timer);
@@ -22,7 +26,8 @@ export function WorkersPage() {
     <main class="page">
       <h1>Workers</h1>
       <p class="muted">
-        Machines that run job legs of this store's runs. Start one on each host with <code>stax worker --concurrency 2</code> (with <code>STAX_DATABASE_URL</code> set).
+        Machines that run job legs of this store's runs. Start one on each host with{" "}
+        <code>stax worker --concurrency 2</code> (with <code>STAX_DATABASE_URL</code> set).
       </p>
       {error ? (
         <p class="error" role="alert">
@@ -59,7 +64,9 @@ export function WorkersPage() {
           </tbody>
         </table>
       ) : list ? (
-        <p class="empty">No workers: this runner runs every leg itself (the embedded store), or none has started yet.</p>
+        <p class="empty">
+          No workers: this runner runs every leg itself (the embedded store), or none has started yet.
+        </p>
       ) : null}
     </main>
   );

@@ -10,7 +10,11 @@ type Values = Record<string, string | boolean>;
 
 function initial(inputs: WorkflowInput[]): Values {
   const v: Values = {};
-  for (const i of inputs) v[i.name] = i.type === "boolean" ? i.default === true || i.default === "true" : String(i.default ?? (i.type === "choice" ? (i.options?.[0] ?? "") : ""));
+  for (const i of inputs)
+    v[i.name] =
+      i.type === "boolean"
+        ? i.default === true || i.default === "true"
+        : String(i.default ?? (i.type === "choice" ? (i.options?.[0] ?? "") : ""));
   return v;
 }
 
@@ -20,14 +24,24 @@ function Field(props: { input: WorkflowInput; value: string | boolean; set: (v: 
   const label = (
     <label for={id}>
       {input.name}
-      {input.required ? <span class="required" aria-hidden="true"> *</span> : null}
+      {input.required ? (
+        <span class="required" aria-hidden="true">
+          {" "}
+          *
+        </span>
+      ) : null}
       {input.description ? <span class="muted"> — {input.description}</span> : null}
     </label>
   );
   if (input.type === "boolean")
     return (
       <div class="field check">
-        <input id={id} type="checkbox" checked={props.value === true} onChange={(e) => props.set((e.target as HTMLInputElement).checked)} />
+        <input
+          id={id}
+          type="checkbox"
+          checked={props.value === true}
+          onChange={(e) => props.set((e.target as HTMLInputElement).checked)}
+        />
         {label}
       </div>
     );
@@ -35,7 +49,12 @@ function Field(props: { input: WorkflowInput; value: string | boolean; set: (v: 
     <div class="field">
       {label}
       {input.type === "choice" ? (
-        <select id={id} value={String(props.value)} onChange={(e) => props.set((e.target as HTMLSelectElement).value)} required={input.required}>
+        <select
+          id={id}
+          value={String(props.value)}
+          onChange={(e) => props.set((e.target as HTMLSelectElement).value)}
+          required={input.required}
+        >
           {(input.options ?? []).map((o) => (
             <option key={o} value={o}>
               {o}
@@ -113,7 +132,12 @@ function TriggerForm(props: { w: WorkflowInfo }) {
         if (i.type === "number" && v !== "") inputs[i.name] = Number(v);
         else if (i.type === "boolean" || v !== "") inputs[i.name] = v;
       }
-      const run = await api.startRun({ workflow: w.fileName, event, inputs, ...(ref ? { sandbox: { strategy: "worktree", ref } } : {}) });
+      const run = await api.startRun({
+        workflow: w.fileName,
+        event,
+        inputs,
+        ...(ref ? { sandbox: { strategy: "worktree", ref } } : {}),
+      });
       navigate(`/runs/${run.id}`);
     } catch (err) {
       setError((err as Error).message);
@@ -123,13 +147,23 @@ function TriggerForm(props: { w: WorkflowInfo }) {
   return (
     <form class="trigger" onSubmit={submit} aria-label={`run ${w.name}`}>
       <RefPicker value={ref} set={setRef} />
-      {dispatch ? w.inputs.map((i) => <Field key={i.name} input={i} value={values[i.name]} set={(v) => setValues({ ...values, [i.name]: v })} />) : null}
+      {dispatch
+        ? w.inputs.map((i) => (
+            <Field key={i.name} input={i} value={values[i.name]} set={(v) => setValues({ ...values, [i.name]: v })} />
+          ))
+        : null}
       <div class="form-actions">
         <button type="submit" class="primary" disabled={busy}>
           Run workflow
         </button>
-        <span class="muted">as <code>{event}</code></span>
-        {error ? <span class="error" role="alert">{error}</span> : null}
+        <span class="muted">
+          as <code>{event}</code>
+        </span>
+        {error ? (
+          <span class="error" role="alert">
+            {error}
+          </span>
+        ) : null}
       </div>
     </form>
   );
@@ -140,12 +174,27 @@ export function WorkflowsPage(props: { selected?: string }) {
   const [list, setList] = useState<WorkflowInfo[]>();
   const [error, setError] = useState<string>();
   const reconnects = useReconnects();
-  useEffect(() => void api.workflows().then((l) => (setList(l), setError(undefined)), (e: Error) => setError(e.message)), [reconnects]);
+  useEffect(
+    () =>
+      void api.workflows().then(
+        (l) => (setList(l), setError(undefined)),
+        (e: Error) => setError(e.message),
+      ),
+    [reconnects],
+  );
   return (
     <main class="page">
       <h1>Workflows</h1>
-      {error ? <p class="error" role="alert">{error}</p> : null}
-      {list && !list.length ? <p class="empty">No workflows in <code>.github/workflows</code>.</p> : null}
+      {error ? (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      ) : null}
+      {list && !list.length ? (
+        <p class="empty">
+          No workflows in <code>.github/workflows</code>.
+        </p>
+      ) : null}
       <ul class="workflows">
         {(list ?? []).map((w) => {
           const open = props.selected === w.fileName;

@@ -25,7 +25,12 @@ export const uploadArtifact: Shim = {
     const name = w.name || "artifact";
     // v4.4 and later leave hidden files out unless asked (`include-hidden-files`); earlier majors took them.
     const hidden = w["include-hidden-files"] === "true" || /^v[1-3](\.|$)/.test(call.ref.ref);
-    const files = await matchPaths(w.path ?? "", { workspace: scope.rt.workspace, home: homedir(), list: "files", hidden });
+    const files = await matchPaths(w.path ?? "", {
+      workspace: scope.rt.workspace,
+      home: homedir(),
+      list: "files",
+      hidden,
+    });
     scope.log(`stax: using the built-in actions/upload-artifact (requested ${call.ref.ref})`);
     if (files.length === 0) {
       const mode = (w["if-no-files-found"] || "warn").toLowerCase();
@@ -37,9 +42,22 @@ export const uploadArtifact: Shim = {
       return { result: "success", effects: { outputs: {}, state: {} } };
     }
     const root = commonRoot(files);
-    const { id, size } = await store.upload(scope.rt.services.runId, name, root, files.map((f) => relative(root, f)));
-    scope.log(`Uploaded artifact '${name}': ${files.length} file(s), ${size} bytes${w["retention-days"] ? ` (retention-days ${w["retention-days"]} noted; the runner's retention setting applies)` : ""}`);
-    return { result: "success", effects: { outputs: { "artifact-id": id, "artifact-url": `/api/runs/${scope.rt.services.runId}/artifacts/${name}` }, state: {} } };
+    const { id, size } = await store.upload(
+      scope.rt.services.runId,
+      name,
+      root,
+      files.map((f) => relative(root, f)),
+    );
+    scope.log(
+      `Uploaded artifact '${name}': ${files.length} file(s), ${size} bytes${w["retention-days"] ? ` (retention-days ${w["retention-days"]} noted; the runner's retention setting applies)` : ""}`,
+    );
+    return {
+      result: "success",
+      effects: {
+        outputs: { "artifact-id": id, "artifact-url": `/api/runs/${scope.rt.services.runId}/artifacts/${name}` },
+        state: {},
+      },
+    };
   },
 };
 

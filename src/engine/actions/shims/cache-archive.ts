@@ -34,7 +34,11 @@ function tar(args: string[], io: (p: ReturnType<typeof spawn>) => Promise<unknow
   p.stderr!.on("data", (d: Buffer) => (err += d.toString()));
   const exited = new Promise<void>((resolve, reject) => {
     p.on("error", reject);
-    p.on("close", (code) => (code === 0 ? resolve() : reject(new Error(err.trim().split("\n").slice(-2).join("; ") || `tar exited with ${code}`))));
+    p.on("close", (code) =>
+      code === 0
+        ? resolve()
+        : reject(new Error(err.trim().split("\n").slice(-2).join("; ") || `tar exited with ${code}`)),
+    );
   });
   // tar may stop reading once it has seen the end-of-archive blocks: a pipe closed then is not an error.
   const fed = io(p).catch((e: NodeJS.ErrnoException) => {

@@ -36,7 +36,11 @@ const readMeta = (dir: string): Meta | undefined => {
   }
 };
 
-const lines = (s: string | undefined) => (s ?? "").split("\n").map((l) => l.trim()).filter(Boolean);
+const lines = (s: string | undefined) =>
+  (s ?? "")
+    .split("\n")
+    .map((l) => l.trim())
+    .filter(Boolean);
 const entryName = (key: string) => encodeURIComponent(key).replace(/\./g, "%2E").slice(0, 200);
 
 /** The entry a restore takes: the exact key, else the newest entry each `restore-keys` prefix matches, in order. */
@@ -66,7 +70,9 @@ function find(root: string, key: string, restoreKeys: string[]): { key: string; 
 
 /** The shared entries (many machines) by folder name, those of this format only. */
 async function sharedEntries(shared: SharedCache): Promise<{ name: string; meta: Meta }[]> {
-  return [...(await shared.entries())].map(([name, m]) => ({ name, meta: m as Meta })).filter((e) => e.meta?.format === "tar.gz" && typeof e.meta.key === "string");
+  return [...(await shared.entries())]
+    .map(([name, m]) => ({ name, meta: m as Meta }))
+    .filter((e) => e.meta?.format === "tar.gz" && typeof e.meta.key === "string");
 }
 
 /** With a shared cache, the entry a restore would take from it is brought into the local folder first. */
@@ -83,7 +89,13 @@ async function bringShared(scope: StepScope, root: string, key: string, restoreK
 
 const basesOf = (scope: StepScope): Bases => ({ workspace: scope.rt.workspace, home: scope.rt.run.hostEnv.HOME ?? "" });
 
-async function save(root: string, key: string, pathSpec: string, scope: StepScope, log: (l: string) => void): Promise<void> {
+async function save(
+  root: string,
+  key: string,
+  pathSpec: string,
+  scope: StepScope,
+  log: (l: string) => void,
+): Promise<void> {
   const bases = basesOf(scope);
   const dir = join(root, entryName(key));
   const shared = scope.rt.services.sharedCache;
@@ -93,14 +105,19 @@ async function save(root: string, key: string, pathSpec: string, scope: StepScop
   }
   const paths = await matchPaths(pathSpec, { workspace: bases.workspace, home: bases.home, list: "entries" });
   if (paths.length === 0) {
-    log(`##[warning]Path Validation Error: Path(s) specified in the action for caching do(es) not exist, hence no cache is being saved.`);
+    log(
+      `##[warning]Path Validation Error: Path(s) specified in the action for caching do(es) not exist, hence no cache is being saved.`,
+    );
     return;
   }
   const tmp = `${dir}.tmp-${process.pid}`;
   rmSync(tmp, { recursive: true, force: true });
   try {
     const files = await packEntry(tmp, paths, bases);
-    writeFileSync(join(tmp, "meta.json"), JSON.stringify({ key, createdAt: new Date().toISOString(), files, format: "tar.gz" } satisfies Meta));
+    writeFileSync(
+      join(tmp, "meta.json"),
+      JSON.stringify({ key, createdAt: new Date().toISOString(), files, format: "tar.gz" } satisfies Meta),
+    );
     mkdirSync(root, { recursive: true });
     rmSync(dir, { recursive: true, force: true });
     renameSync(tmp, dir);
@@ -120,9 +137,18 @@ async function evict(scope: StepScope, root: string, keep: string, log: (l: stri
   const now = new Date();
   try {
     // An entry can go from this machine's folder and from the shared store: counted once.
-    const gone = new Set([...evictLocal(root, limits, keep, now), ...((await scope.rt.services.sharedCache?.evict(limits, keep, now)) ?? [])]).size;
-    const size = limits.maxBytes >= 1024 ** 3 ? `${+(limits.maxBytes / 1024 ** 3).toFixed(1)} GiB` : `${+(limits.maxBytes / 1024 ** 2).toFixed(1)} MiB`;
-    if (gone) log(`Removed ${gone} cache entr${gone === 1 ? "y" : "ies"} unused for ${limits.idleDays} days or beyond ${size} in all (least recently used first)`);
+    const gone = new Set([
+      ...evictLocal(root, limits, keep, now),
+      ...((await scope.rt.services.sharedCache?.evict(limits, keep, now)) ?? []),
+    ]).size;
+    const size =
+      limits.maxBytes >= 1024 ** 3
+        ? `${+(limits.maxBytes / 1024 ** 3).toFixed(1)} GiB`
+        : `${+(limits.maxBytes / 1024 ** 2).toFixed(1)} MiB`;
+    if (gone)
+      log(
+        `Removed ${gone} cache entr${gone === 1 ? "y" : "ies"} unused for ${limits.idleDays} days or beyond ${size} in all (least recently used first)`,
+      );
   } catch (err) {
     log(`##[warning]Cache eviction failed: ${errorMessage(err)}`);
   }
@@ -141,7 +167,9 @@ async function doRestore(call: ShimCall, name: string): Promise<ProcessOutcome &
     return failStep(scope, "Input required and not supplied: key");
   }
   const shared = scope.rt.services.sharedCache;
-  scope.log(`stax: using the built-in ${name} (requested ${call.ref.ref}); entries are kept ${shared ? "in the shared store" : "on this machine"}`);
+  scope.log(
+    `stax: using the built-in ${name} (requested ${call.ref.ref}); entries are kept ${shared ? "in the shared store" : "on this machine"}`,
+  );
   await bringShared(scope, root, key, lines(w["restore-keys"]));
   const found = find(root, key, lines(w["restore-keys"]));
   const outputs: Record<string, string> = { "cache-primary-key": key };
@@ -162,7 +190,15 @@ async function doRestore(call: ShimCall, name: string): Promise<ProcessOutcome &
       const now = new Date();
       touchEntry(found.dir, now);
       // Only the shared cache's eviction order depends on it; the restore itself succeeded.
-      await shared?.used(basename(found.dir), now).catch((e: unknown) => logDebug(scope.log, scope.rt.debug, `could not record the use of the shared cache entry ${basename(found.dir)}: ${errorMessage(e)}`));
+      await shared
+        ?.used(basename(found.dir), now)
+        .catch((e: unknown) =>
+          logDebug(
+            scope.log,
+            scope.rt.debug,
+            `could not record the use of the shared cache entry ${basename(found.dir)}: ${errorMessage(e)}`,
+          ),
+        );
     } catch (err) {
       // GitHub's cache: a restore that fails is a warning and a miss; the step stays green.
       scope.log(`##[warning]Failed to restore: ${errorMessage(err)}`);
@@ -198,7 +234,11 @@ export const cache: Shim = {
   },
 };
 
-export const cacheRestore: Shim = { action: "actions/cache", path: "restore", run: async (call) => doRestore(call, "actions/cache/restore") };
+export const cacheRestore: Shim = {
+  action: "actions/cache",
+  path: "restore",
+  run: async (call) => doRestore(call, "actions/cache/restore"),
+};
 
 export const cacheSave: Shim = {
   action: "actions/cache",

@@ -33,7 +33,15 @@ async function copyInto(from: string, to: string, dest = to): Promise<void> {
   await mkdir(dest, { recursive: true });
   for (const name of await readdir(from)) {
     if (SKIP.has(name)) continue;
-    if (name !== inside) await cp(join(from, name), join(dest, name), { recursive: true, verbatimSymlinks: true, filter: (src) => !relative(from, src).split(sep).some((part) => SKIP.has(part)) });
+    if (name !== inside)
+      await cp(join(from, name), join(dest, name), {
+        recursive: true,
+        verbatimSymlinks: true,
+        filter: (src) =>
+          !relative(from, src)
+            .split(sep)
+            .some((part) => SKIP.has(part)),
+      });
     else if (join(from, name) !== to) await copyInto(join(from, name), to, join(dest, name));
   }
 }
@@ -47,17 +55,26 @@ export const checkout: Shim = {
   action: "actions/checkout",
   async run({ scope, with: w, ref }) {
     const workspace = scope.rt.workspace;
-    scope.log(`stax: using the built-in actions/checkout (requested ${ref.ref}); the workspace is already available at ${workspace}`);
-    if (w["fetch-depth"] && w["fetch-depth"] !== "1") scope.log(`stax: fetch-depth ${w["fetch-depth"]} is ignored: the local repository is used as it is`);
+    scope.log(
+      `stax: using the built-in actions/checkout (requested ${ref.ref}); the workspace is already available at ${workspace}`,
+    );
+    if (w["fetch-depth"] && w["fetch-depth"] !== "1")
+      scope.log(`stax: fetch-depth ${w["fetch-depth"]} is ignored: the local repository is used as it is`);
     if (w.repository && w.repository !== scope.rt.run.github.repository) {
-      return failStep(scope, `checking out another repository ('${w.repository}') needs the network; only the workspace's own repository is available offline`);
+      return failStep(
+        scope,
+        `checking out another repository ('${w.repository}') needs the network; only the workspace's own repository is available offline`,
+      );
     }
     const wanted = w.ref ? await commitOf(workspace, w.ref) : undefined;
     if (w.ref && !wanted) {
       return failStep(scope, `ref '${w.ref}' is not in the local repository (fetching it needs the network)`);
     }
     const other = wanted && wanted !== (await commitOf(workspace, "HEAD")) ? wanted : undefined;
-    if (other && !w.path) scope.log(`##[warning]ref '${w.ref}' differs from the workspace's HEAD; stax leaves your working tree as it is. Give 'path:' to get that ref in a worktree.`);
+    if (other && !w.path)
+      scope.log(
+        `##[warning]ref '${w.ref}' differs from the workspace's HEAD; stax leaves your working tree as it is. Give 'path:' to get that ref in a worktree.`,
+      );
     if (w.path) {
       const target = resolve(workspace, w.path);
       if (relative(workspace, target).startsWith("..")) {
@@ -91,6 +108,12 @@ export const checkout: Shim = {
         scope.log(`stax: copied the workspace to ${w.path}`);
       }
     }
-    return { result: "success", effects: { outputs: { ref: scope.rt.run.github.ref as string, commit: scope.rt.run.github.sha as string }, state: {} } };
+    return {
+      result: "success",
+      effects: {
+        outputs: { ref: scope.rt.run.github.ref as string, commit: scope.rt.run.github.sha as string },
+        state: {},
+      },
+    };
   },
 };

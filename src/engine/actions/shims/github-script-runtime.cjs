@@ -18,14 +18,23 @@ function fileCommand(name, key, value) {
 
 const summaryLines = [];
 // @actions/core's AnnotationProperties → the workflow command's properties (toCommandProperties).
-const PROPERTY_NAMES = { title: "title", file: "file", startLine: "line", endLine: "endLine", startColumn: "col", endColumn: "endColumn" };
+const PROPERTY_NAMES = {
+  title: "title",
+  file: "file",
+  startLine: "line",
+  endLine: "endLine",
+  startColumn: "col",
+  endColumn: "endColumn",
+};
 const escProperty = (s) => escData(s).replace(/:/g, "%3A").replace(/,/g, "%2C");
 
 function annotate(kind, message, props) {
   const pairs = Object.entries(PROPERTY_NAMES)
     .filter(([k]) => props && props[k] !== undefined && props[k] !== null && props[k] !== "")
     .map(([k, name]) => `${name}=${escProperty(props[k])}`);
-  console.log(`::${kind}${pairs.length ? ` ${pairs.join(",")}` : ""}::${escData(message instanceof Error ? message.message : message)}`);
+  console.log(
+    `::${kind}${pairs.length ? ` ${pairs.join(",")}` : ""}::${escData(message instanceof Error ? message.message : message)}`,
+  );
 }
 
 const core = {
@@ -40,7 +49,11 @@ const core = {
     if (["false", "False", "FALSE"].includes(v)) return false;
     throw new TypeError(`Input does not meet YAML 1.2 "Core Schema" specification: ${name}`);
   },
-  getMultilineInput: (name, opts) => core.getInput(name, opts).split("\n").filter((x) => x !== ""),
+  getMultilineInput: (name, opts) =>
+    core
+      .getInput(name, opts)
+      .split("\n")
+      .filter((x) => x !== ""),
   setOutput: (k, v) => fileCommand("GITHUB_OUTPUT", k, v),
   exportVariable(k, v) {
     process.env[k] = str(v);
@@ -92,7 +105,8 @@ const core = {
       return this.addRaw(`<${tag}>${items.map((i) => `<li>${i}</li>`).join("")}</${tag}>`, true);
     },
     addTable(rows) {
-      const cell = (c) => (typeof c === "string" ? `<td>${c}</td>` : `<${c.header ? "th" : "td"}>${c.data}</${c.header ? "th" : "td"}>`);
+      const cell = (c) =>
+        typeof c === "string" ? `<td>${c}</td>` : `<${c.header ? "th" : "td"}>${c.data}</${c.header ? "th" : "td"}>`;
       return this.addRaw(`<table>${rows.map((r) => `<tr>${r.map(cell).join("")}</tr>`).join("")}</table>`, true);
     },
     addLink(text, href) {
@@ -137,7 +151,8 @@ const context = {
   },
 };
 
-const OFFLINE = "github (the Octokit client of actions/github-script) needs the GitHub API, which stax does not reach offline; keep API calls out of local runs (e.g. `if: ${{ !env.STAX }}`)";
+const OFFLINE =
+  "github (the Octokit client of actions/github-script) needs the GitHub API, which stax does not reach offline; keep API calls out of local runs (e.g. `if: ${{ !env.STAX }}`)";
 function offline(pathSoFar) {
   return new Proxy(function () {}, {
     get(_t, prop) {
@@ -173,7 +188,11 @@ function splitArgs(line) {
 function run(command, args, opts, capture) {
   const argv = args && args.length ? [command, ...args] : splitArgs(command);
   return new Promise((resolve, reject) => {
-    const child = cp.spawn(argv[0], argv.slice(1), { cwd: (opts && opts.cwd) || process.cwd(), env: (opts && opts.env) || process.env, stdio: capture ? ["ignore", "pipe", "pipe"] : "inherit" });
+    const child = cp.spawn(argv[0], argv.slice(1), {
+      cwd: (opts && opts.cwd) || process.cwd(),
+      env: (opts && opts.env) || process.env,
+      stdio: capture ? ["ignore", "pipe", "pipe"] : "inherit",
+    });
     let stdout = "";
     let stderr = "";
     if (capture) {
@@ -188,7 +207,8 @@ function run(command, args, opts, capture) {
     }
     child.on("error", reject);
     child.on("close", (code) => {
-      if (code !== 0 && !(opts && opts.ignoreReturnCode)) reject(new Error(`The process '${argv[0]}' failed with exit code ${code}`));
+      if (code !== 0 && !(opts && opts.ignoreReturnCode))
+        reject(new Error(`The process '${argv[0]}' failed with exit code ${code}`));
       else resolve({ exitCode: code, stdout, stderr });
     });
   });
@@ -213,7 +233,10 @@ function globToRegex(pattern) {
 }
 const glob = {
   async create(patterns) {
-    const lines = String(patterns).split("\n").map((l) => l.trim()).filter((l) => l && !l.startsWith("#"));
+    const lines = String(patterns)
+      .split("\n")
+      .map((l) => l.trim())
+      .filter((l) => l && !l.startsWith("#"));
     const inc = lines.filter((l) => !l.startsWith("!")).map((l) => globToRegex(path.resolve(l)));
     const exc = lines.filter((l) => l.startsWith("!")).map((l) => globToRegex(path.resolve(l.slice(1))));
     const all = [];
@@ -251,9 +274,25 @@ const io = {
 
 const userRequire = createRequire(path.join(process.cwd(), "__github_script__.js"));
 const AsyncFunction = Object.getPrototypeOf(async () => {}).constructor;
-const fn = new AsyncFunction("require", "__original_require__", "github", "octokit", "context", "core", "exec", "glob", "io", "fetch", process.env.INPUT_SCRIPT || "");
+const fn = new AsyncFunction(
+  "require",
+  "__original_require__",
+  "github",
+  "octokit",
+  "context",
+  "core",
+  "exec",
+  "glob",
+  "io",
+  "fetch",
+  process.env.INPUT_SCRIPT || "",
+);
 fn(userRequire, require, offline("github"), offline("octokit"), context, core, exec, glob, io, globalThis.fetch).then(
-  (result) => core.setOutput("result", core.getInput("result-encoding") === "string" ? str(result) : result === undefined ? "" : JSON.stringify(result)),
+  (result) =>
+    core.setOutput(
+      "result",
+      core.getInput("result-encoding") === "string" ? str(result) : result === undefined ? "" : JSON.stringify(result),
+    ),
   (err) => {
     // As the action does: the error, then the step fails with it. The offline error is said once:
     // its stack would only point into this file and repeat the message.

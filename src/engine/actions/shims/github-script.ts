@@ -23,11 +23,18 @@ export const githubScript: Shim = {
     if (!w.script) {
       return failStep(scope, "Input required and not supplied: script");
     }
-    scope.log(`stax: using the built-in actions/github-script (requested ${ref.ref}); \`github\` API calls are not available offline`);
+    scope.log(
+      `stax: using the built-in actions/github-script (requested ${ref.ref}); \`github\` API calls are not available offline`,
+    );
     const contextFile = join(rt.temp, `_stax_github_context_${def.id.replace(/[^\w-]/g, "_")}.json`);
     writeFileSync(contextFile, JSON.stringify({ ...rt.run.github, job: rt.def.id }));
     const inputs: Record<string, string> = { "result-encoding": "json", ...w };
     const extraEnv: Record<string, string> = { STAX_GITHUB_CONTEXT_FILE: contextFile, ...inputEnv(inputs) };
-    return runProcess({ ...scope, action: { path: "", repository: "actions/github-script", ref: ref.ref } }, def.id, env, { command: rt.run.nodePath, args: [RUNTIME], cwd: rt.workspace, extraEnv });
+    return runProcess(
+      { ...scope, action: { path: "", repository: "actions/github-script", ref: ref.ref } },
+      def.id,
+      env,
+      { command: rt.run.nodePath, args: [RUNTIME], cwd: rt.workspace, extraEnv },
+    );
   },
 };

@@ -33,7 +33,20 @@ export interface Shim {
   run(call: ShimCall): Promise<ProcessOutcome>;
 }
 
-const SHIMS: Shim[] = [checkout, uploadArtifact, downloadArtifact, setupNode, setupPython, setupJava, setupGo, pnpmSetup, cache, cacheRestore, cacheSave, githubScript];
+const SHIMS: Shim[] = [
+  checkout,
+  uploadArtifact,
+  downloadArtifact,
+  setupNode,
+  setupPython,
+  setupJava,
+  setupGo,
+  pnpmSetup,
+  cache,
+  cacheRestore,
+  cacheSave,
+  githubScript,
+];
 
 /** The shim for `owner/repo[/path]`, if stax has one. */
 export function findShim(slug: string, path: string): Shim | undefined {

@@ -61,7 +61,11 @@ function parse(line: string, o: MatchOptions): Pattern {
  * A folder no rule can reach below is listed but not entered. Asynchronous: a runner serves its
  * streams from the thread this would otherwise hold.
  */
-async function entriesUnder(path: string, rules: GlobRule[], o: { hidden: boolean; follow: boolean }): Promise<string[]> {
+async function entriesUnder(
+  path: string,
+  rules: GlobRule[],
+  o: { hidden: boolean; follow: boolean },
+): Promise<string[]> {
   const out: string[] = [];
   const follow = o.follow;
   const visit = async (p: string, ancestors: Set<string>): Promise<void> => {

@@ -26,8 +26,16 @@ function installsOf(value: string | undefined): Install[] | string {
     return `run_install is not YAML: ${(err as Error).message}`;
   }
   const list = Array.isArray(parsed) ? parsed : [parsed];
-  const ok = list.every((i) => i && typeof i === "object" && (i.args === undefined || (Array.isArray(i.args) && i.args.every((a: unknown) => typeof a === "string"))) && (i.cwd === undefined || typeof i.cwd === "string"));
-  return ok ? (list as Install[]) : "run_install must be true, false, or objects with args (a list of strings), cwd and recursive";
+  const ok = list.every(
+    (i) =>
+      i &&
+      typeof i === "object" &&
+      (i.args === undefined || (Array.isArray(i.args) && i.args.every((a: unknown) => typeof a === "string"))) &&
+      (i.cwd === undefined || typeof i.cwd === "string"),
+  );
+  return ok
+    ? (list as Install[])
+    : "run_install must be true, false, or objects with args (a list of strings), cwd and recursive";
 }
 
 /** The pnpm version `packageManager` names in a package.json (`pnpm@9.1.0+sha512…`), if any. */
@@ -54,30 +62,53 @@ export const pnpmSetup: Shim = {
     const wanted = (w.version ?? "").trim();
     const declared = fromPackageJson(packageJson);
     if (wanted && declared && wanted !== declared) {
-      return failStep(scope, `Multiple versions of pnpm specified: version ${wanted} in the workflow, version ${declared} in the packageManager field of ${packageJson}. Remove one of them.`);
+      return failStep(
+        scope,
+        `Multiple versions of pnpm specified: version ${wanted} in the workflow, version ${declared} in the packageManager field of ${packageJson}. Remove one of them.`,
+      );
     }
     const spec = wanted || declared;
-    if (!spec) return failStep(scope, `No pnpm version is specified: give 'version' or a packageManager field in ${packageJson}`);
+    if (!spec)
+      return failStep(
+        scope,
+        `No pnpm version is specified: give 'version' or a packageManager field in ${packageJson}`,
+      );
     const installs = installsOf(w.run_install);
     if (typeof installs === "string") return failStep(scope, installs);
     const toolCache = rt.services.toolCache;
-    scope.log(`stax: using the built-in pnpm/action-setup (requested ${ref.ref}): a pnpm on this machine${toolCache ? ", else the pnpm package from the npm registry" : ""}`);
+    scope.log(
+      `stax: using the built-in pnpm/action-setup (requested ${ref.ref}): a pnpm on this machine${toolCache ? ", else the pnpm package from the npm registry" : ""}`,
+    );
     const pathValue = stepPath(rt, env);
-    const found = await providePnpm(spec, { pathValue, toolCache, env: npmEnv(rt.services.machineEnv), cwd: rt.temp, log: scope.log });
+    const found = await providePnpm(spec, {
+      pathValue,
+      toolCache,
+      env: npmEnv(rt.services.machineEnv),
+      cwd: rt.temp,
+      log: scope.log,
+    });
     if (!found.ok) return failStep(scope, found.error);
     const pnpm = found.value;
     scope.log(`Found pnpm ${pnpm.version} in ${pnpm.from} at ${pnpm.exe} for '${spec}'`);
     const home = join(rt.temp, "_stax_tools", "pnpm-home");
     mkdirSync(home, { recursive: true });
     const changes = { env: { PNPM_HOME: home }, path: [home, pnpm.bin] };
-    const done: ProcessOutcome = { result: "success", effects: { outputs: { dest: home, bin_dest: pnpm.bin }, state: {} }, changes };
+    const done: ProcessOutcome = {
+      result: "success",
+      effects: { outputs: { dest: home, bin_dest: pnpm.bin }, state: {} },
+      changes,
+    };
     // Each install as a process of this step, with the new pnpm first on its PATH.
     const installEnv = { ...env, PNPM_HOME: home, PATH: [home, pnpm.bin, pathValue].join(delimiter) };
     for (const i of installs) {
       const args = [...(i.recursive ? ["recursive"] : []), "install", ...(i.args ?? [])];
       scope.log(`Running pnpm ${args.join(" ")}${i.cwd ? ` in ${i.cwd}` : ""}`);
       const command = pnpm.script ? rt.run.nodePath : pnpm.exe;
-      const ran = await runProcess(scope, def.id, installEnv, { command, args: pnpm.script ? [pnpm.script, ...args] : args, cwd: resolve(rt.workspace, i.cwd ?? ".") });
+      const ran = await runProcess(scope, def.id, installEnv, {
+        command,
+        args: pnpm.script ? [pnpm.script, ...args] : args,
+        cwd: resolve(rt.workspace, i.cwd ?? "."),
+      });
       if (ran.result !== "success") return { ...ran, changes };
     }
     return done;

@@ -1,7 +1,16 @@
 import { existsSync, readFileSync } from "node:fs";
 import { basename, delimiter, dirname, join, resolve } from "node:path";
 import type { Shim } from "./index.js";
-import { distinctRoots, onPath, parseVersion, pick, realOf, rootFile, subdirs, type Installed } from "../../tools/versions.js";
+import {
+  distinctRoots,
+  onPath,
+  parseVersion,
+  pick,
+  realOf,
+  rootFile,
+  subdirs,
+  type Installed,
+} from "../../tools/versions.js";
 import { failStep } from "../../steps/run-process.js";
 
 /** A Go root's version from its `VERSION` file (`go1.22.5`); undefined when it is not a Go root. */
@@ -22,7 +31,8 @@ function installedGos(env: Record<string, string | undefined>, pathValue: string
   for (const exe of onPath(pathValue, ["go"])) candidates.push([dirname(dirname(realOf(exe))), "PATH"]);
   candidates.push(["/usr/local/go", "/usr/local/go"]);
   for (const d of subdirs("/usr/lib").filter((d) => /^go-\d/.test(basename(d)))) candidates.push([d, "/usr/lib"]);
-  for (const d of subdirs(join(home, "sdk")).filter((d) => /^go\d/.test(basename(d)))) candidates.push([d, join(home, "sdk")]);
+  for (const d of subdirs(join(home, "sdk")).filter((d) => /^go\d/.test(basename(d))))
+    candidates.push([d, join(home, "sdk")]);
   for (const d of subdirs(join(home, ".goenv", "versions"))) candidates.push([d, "goenv"]);
   for (const d of subdirs(join(home, ".asdf", "installs", "golang"))) candidates.push([join(d, "go"), "asdf"]);
   for (const d of subdirs("/opt/hostedtoolcache/go")) candidates.push([join(d, "x64"), "/opt/hostedtoolcache/go"]);
@@ -33,7 +43,8 @@ function installedGos(env: Record<string, string | undefined>, pathValue: string
 function versionFromFile(file: string): string | undefined {
   if (!existsSync(file)) return undefined;
   const text = readFileSync(file, "utf8");
-  if (/\.(mod|work)$/.test(file)) return /^toolchain\s+go(\d+(?:\.\d+)*)/m.exec(text)?.[1] ?? /^go\s+(\d+(?:\.\d+)*)/m.exec(text)?.[1];
+  if (/\.(mod|work)$/.test(file))
+    return /^toolchain\s+go(\d+(?:\.\d+)*)/m.exec(text)?.[1] ?? /^go\s+(\d+(?:\.\d+)*)/m.exec(text)?.[1];
   return /(\d+(?:\.\d+)*)/.exec(text.trim().split(/\s+/)[0] ?? "")?.[1];
 }
 
@@ -66,17 +77,29 @@ export const setupGo: Shim = {
       if (!v) return failStep(scope, `The specified go version file at: ${file} does not exist or names no version`);
       spec = v;
     }
-    scope.log(`stax: using the built-in actions/setup-go (requested ${ref.ref}): a Go installed on this machine, no download`);
+    scope.log(
+      `stax: using the built-in actions/setup-go (requested ${ref.ref}): a Go installed on this machine, no download`,
+    );
     const installed = installedGos(env, [...rt.state.path, env.PATH ?? ""].join(delimiter));
     const wanted = spec ? aliasOf(spec, installed) : "";
     const found = wanted ? pick(installed, wanted) : installed[0];
     if (!found) {
       const have = [...new Set(installed.map((i) => i.version))].join(", ") || "none";
-      return failStep(scope, `No Go matching '${spec}' is installed on this machine (found: ${have}). Install it (e.g. go install golang.org/dl/go${spec}@latest) or change go-version.`);
+      return failStep(
+        scope,
+        `No Go matching '${spec}' is installed on this machine (found: ${have}). Install it (e.g. go install golang.org/dl/go${spec}@latest) or change go-version.`,
+      );
     }
     scope.log(`Found Go ${found.version} in ${found.from} at ${dirname(found.bin)}${spec ? ` for '${spec}'` : ""}`);
     const gopath = env.GOPATH || join(env.HOME ?? "", "go");
-    if (!/^false$/i.test(w.cache ?? "true")) scope.log(`stax: the Go module and build caches are this machine's own (${join(gopath, "pkg", "mod")}); they persist between runs`);
-    return { result: "success", effects: { outputs: { "go-version": found.version, "cache-hit": "false" }, state: {} }, changes: { env: {}, path: [found.bin, join(gopath, "bin")] } };
+    if (!/^false$/i.test(w.cache ?? "true"))
+      scope.log(
+        `stax: the Go module and build caches are this machine's own (${join(gopath, "pkg", "mod")}); they persist between runs`,
+      );
+    return {
+      result: "success",
+      effects: { outputs: { "go-version": found.version, "cache-hit": "false" }, state: {} },
+      changes: { env: {}, path: [found.bin, join(gopath, "bin")] },
+    };
   },
 };

@@ -41,7 +41,15 @@ function readJdk(home: string, from: string): Jdk | undefined {
   const release = rootFile(home, "java", "release") ?? "";
   const field = (name: string) => new RegExp(`^${name}="?([^"\\n]*)"?`, "m").exec(release)?.[1] ?? "";
   const version = field("JAVA_VERSION");
-  return version ? { version: javaVersion(version), bin: join(home, "bin"), exe: join(home, "bin", "java"), from, implementor: field("IMPLEMENTOR") } : undefined;
+  return version
+    ? {
+        version: javaVersion(version),
+        bin: join(home, "bin"),
+        exe: join(home, "bin", "java"),
+        from,
+        implementor: field("IMPLEMENTOR"),
+      }
+    : undefined;
 }
 
 /**
@@ -51,11 +59,23 @@ function readJdk(home: string, from: string): Jdk | undefined {
  */
 function installedJdks(env: Record<string, string | undefined>, pathValue: string): Jdk[] {
   const home = env.HOME ?? "";
-  const fromEnv = Object.entries(env).filter(([k, v]) => v && /^JAVA_HOME(_\d+_[A-Z0-9]+)?$/.test(k)).map(([k, v]) => [v!, k] as const);
+  const fromEnv = Object.entries(env)
+    .filter(([k, v]) => v && /^JAVA_HOME(_\d+_[A-Z0-9]+)?$/.test(k))
+    .map(([k, v]) => [v!, k] as const);
   const fromPath = onPath(pathValue, ["java"]).map((exe) => [dirname(dirname(realOf(exe))), "PATH"] as const);
-  const roots = ["/usr/lib/jvm", "/usr/java", "/opt/java", join(home, ".sdkman", "candidates", "java"), join(home, ".asdf", "installs", "java"), join(home, ".jdks"), join(home, ".gradle", "jdks")];
+  const roots = [
+    "/usr/lib/jvm",
+    "/usr/java",
+    "/opt/java",
+    join(home, ".sdkman", "candidates", "java"),
+    join(home, ".asdf", "installs", "java"),
+    join(home, ".jdks"),
+    join(home, ".gradle", "jdks"),
+  ];
   const fromRoots = roots.flatMap((r) => subdirs(r).map((d) => [d, r] as const));
-  const macos = subdirs("/Library/Java/JavaVirtualMachines").map((d) => [join(d, "Contents", "Home"), "/Library/Java/JavaVirtualMachines"] as const);
+  const macos = subdirs("/Library/Java/JavaVirtualMachines").map(
+    (d) => [join(d, "Contents", "Home"), "/Library/Java/JavaVirtualMachines"] as const,
+  );
   return distinctRoots([...fromEnv, ...fromPath, ...fromRoots, ...macos], readJdk);
 }
 
@@ -63,7 +83,12 @@ function installedJdks(env: Record<string, string | undefined>, pathValue: strin
 function versionFromFile(file: string): string | undefined {
   if (!existsSync(file)) return undefined;
   const text = readFileSync(file, "utf8");
-  const line = basename(file) === ".tool-versions" ? /^java\s+(\S+)/m.exec(text)?.[1] : basename(file) === ".sdkmanrc" ? /^java=(\S+)/m.exec(text)?.[1] : text.trim().split(/\s+/)[0];
+  const line =
+    basename(file) === ".tool-versions"
+      ? /^java\s+(\S+)/m.exec(text)?.[1]
+      : basename(file) === ".sdkmanrc"
+        ? /^java=(\S+)/m.exec(text)?.[1]
+        : text.trim().split(/\s+/)[0];
   return /(\d+(?:\.\d+)*)/.exec(line ?? "")?.[1];
 }
 
@@ -87,22 +112,40 @@ export const setupJava: Shim = {
     }
     if (!spec) return failStep(scope, "Input required and not supplied: java-version (or java-version-file)");
     const distribution = (w.distribution ?? "").trim().toLowerCase();
-    scope.log(`stax: using the built-in actions/setup-java (requested ${ref.ref}): a JDK installed on this machine, no download`);
+    scope.log(
+      `stax: using the built-in actions/setup-java (requested ${ref.ref}): a JDK installed on this machine, no download`,
+    );
     const jdks = installedJdks(rt.run.hostEnv, [...rt.state.path, rt.run.hostEnv.PATH ?? ""].join(delimiter));
     // `1.8` is 8; `17-ea` asks for 17.
     const wanted = spec.replace(/^1\.(\d+)/, "$1").replace(/-ea$/i, "");
     const vendor = IMPLEMENTORS[distribution];
-    const found = (vendor && (pick(jdks.filter((j) => vendor.test(j.implementor)), wanted) as Jdk | undefined)) || (pick(jdks, wanted) as Jdk | undefined);
+    const found =
+      (vendor &&
+        (pick(
+          jdks.filter((j) => vendor.test(j.implementor)),
+          wanted,
+        ) as Jdk | undefined)) ||
+      (pick(jdks, wanted) as Jdk | undefined);
     if (!found) {
       const have = jdks.map((j) => `${j.version} (${j.implementor || "unknown vendor"})`).join(", ") || "none";
-      return failStep(scope, `No JDK matching '${spec}' is installed on this machine (found: ${have}). Install one (e.g. apt-get install openjdk-${wanted.split(".")[0]}-jdk, or sdk install java) or change java-version.`);
+      return failStep(
+        scope,
+        `No JDK matching '${spec}' is installed on this machine (found: ${have}). Install one (e.g. apt-get install openjdk-${wanted.split(".")[0]}-jdk, or sdk install java) or change java-version.`,
+      );
     }
     const javaHome = dirname(found.bin);
-    if (distribution && !(vendor && vendor.test(found.implementor))) scope.log(`stax: no ${distribution} JDK ${wanted} here; using ${found.implementor || "another vendor"}'s`);
-    scope.log(`Found Java ${found.version} (${found.implementor || "unknown vendor"}) in ${found.from} at ${javaHome} for '${spec}'`);
+    if (distribution && !(vendor && vendor.test(found.implementor)))
+      scope.log(`stax: no ${distribution} JDK ${wanted} here; using ${found.implementor || "another vendor"}'s`);
+    scope.log(
+      `Found Java ${found.version} (${found.implementor || "unknown vendor"}) in ${found.from} at ${javaHome} for '${spec}'`,
+    );
     const major = found.version.split(".")[0];
     const changes = { env: { JAVA_HOME: javaHome, [`JAVA_HOME_${major}_X64`]: javaHome }, path: [found.bin] };
-    const outputs: Record<string, string> = { distribution: distribution || found.implementor, version: found.version, path: javaHome };
+    const outputs: Record<string, string> = {
+      distribution: distribution || found.implementor,
+      version: found.version,
+      path: javaHome,
+    };
     const tool = (w.cache ?? "").trim();
     if (tool) {
       const dir = CACHE_DIRS[tool]?.(home);

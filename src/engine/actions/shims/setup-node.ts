@@ -64,7 +64,10 @@ export function versionFromFile(file: string): string | undefined {
   }
   const tool = /^\s*nodejs\s+(\S+)/m.exec(text);
   if (tool) return tool[1];
-  const line = text.split(/\r?\n/).map((l) => l.replace(/#.*/, "").trim()).find(Boolean);
+  const line = text
+    .split(/\r?\n/)
+    .map((l) => l.replace(/#.*/, "").trim())
+    .find(Boolean);
   return line?.replace(/^v(?=\d)/, "");
 }
 
@@ -91,16 +94,33 @@ export const setupNode: Shim = {
     if (!spec && w["node-version-file"]) {
       const v = versionFromFile(resolve(workspace, w["node-version-file"]));
       if (!v) {
-        return failStep(scope, `The specified node version file at: ${resolve(workspace, w["node-version-file"])} does not exist or names no version`);
+        return failStep(
+          scope,
+          `The specified node version file at: ${resolve(workspace, w["node-version-file"])} does not exist or names no version`,
+        );
       }
       spec = v;
     }
     const toolCache = rt.services.toolCache;
-    scope.log(`stax: using the built-in actions/setup-node (requested ${ref.ref}): a Node on this machine${toolCache ? ", else the official build from the npm registry" : ""}`);
+    scope.log(
+      `stax: using the built-in actions/setup-node (requested ${ref.ref}): a Node on this machine${toolCache ? ", else the official build from the npm registry" : ""}`,
+    );
     const installed = await installedNodes([...rt.state.path, rt.run.hostEnv.PATH ?? ""].join(delimiter), home);
     const checkLatest = /^true$/i.test(w["check-latest"] ?? "");
     // No version asked: the Node first on the PATH, as setup-node leaves it.
-    const choice = spec ? await provideNode(spec, { installed, toolCache, env: npmEnv(rt.services.machineEnv), cwd: rt.temp, checkLatest, log: scope.log, now: rt.run.opts.now?.() }) : installed[0] ? { ok: true as const, value: installed[0] } : { ok: false as const, error: "No Node is installed on this machine" };
+    const choice = spec
+      ? await provideNode(spec, {
+          installed,
+          toolCache,
+          env: npmEnv(rt.services.machineEnv),
+          cwd: rt.temp,
+          checkLatest,
+          log: scope.log,
+          now: rt.run.opts.now?.(),
+        })
+      : installed[0]
+        ? { ok: true as const, value: installed[0] }
+        : { ok: false as const, error: "No Node is installed on this machine" };
     if (!choice.ok) {
       return failStep(scope, choice.error);
     }

@@ -38,12 +38,20 @@ export const setupPython: Shim = {
       const file = resolve(rt.workspace, w["python-version-file"]);
       spec = existsSync(file) ? readFileSync(file, "utf8").trim().split(/\s+/)[0] : "";
     }
-    scope.log(`stax: using the built-in actions/setup-python (requested ${ref.ref}): a Python installed on this machine, no download`);
-    const installed = await installedPythons([...rt.state.path, rt.run.hostEnv.PATH ?? ""].join(delimiter), rt.run.hostEnv.HOME ?? "");
+    scope.log(
+      `stax: using the built-in actions/setup-python (requested ${ref.ref}): a Python installed on this machine, no download`,
+    );
+    const installed = await installedPythons(
+      [...rt.state.path, rt.run.hostEnv.PATH ?? ""].join(delimiter),
+      rt.run.hostEnv.HOME ?? "",
+    );
     const found = spec ? pick(installed, spec.replace(/^(\d+\.\d+)-dev$/, "$1")) : installed[0];
     if (!found) {
       const have = [...new Set(installed.map((i) => i.version))].join(", ") || "none";
-      return failStep(scope, `No Python matching '${spec}' is installed on this machine (found: ${have}). Install it (e.g. pyenv install ${spec}) or change python-version.`);
+      return failStep(
+        scope,
+        `No Python matching '${spec}' is installed on this machine (found: ${have}). Install it (e.g. pyenv install ${spec}) or change python-version.`,
+      );
     }
     // `python` and `python3` must both be this one, whatever the folder calls it.
     const shimDir = join(rt.temp, "_stax_tools", `python-${found.version}`);
@@ -53,10 +61,15 @@ export const setupPython: Shim = {
     const [maj, min] = found.version.split(".");
     for (const pip of [`pip${maj}.${min}`, "pip3", "pip"]) {
       if (existsSync(join(found.bin, pip))) {
-        for (const n of ["pip", "pip3"]) if (!existsSync(join(shimDir, n))) symlinkSync(join(found.bin, pip), join(shimDir, n));
+        for (const n of ["pip", "pip3"])
+          if (!existsSync(join(shimDir, n))) symlinkSync(join(found.bin, pip), join(shimDir, n));
       }
     }
     scope.log(`Found Python ${found.version} at ${found.exe}${spec ? ` for '${spec}'` : ""}`);
-    return { result: "success", effects: { outputs: { "python-version": found.version, "python-path": found.exe }, state: {} }, changes: { env: { pythonLocation: dirname(found.bin) }, path: [shimDir] } };
+    return {
+      result: "success",
+      effects: { outputs: { "python-version": found.version, "python-path": found.exe }, state: {} },
+      changes: { env: { pythonLocation: dirname(found.bin) }, path: [shimDir] },
+    };
   },
 };
