@@ -6,9 +6,9 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import pg from "pg";
-import { makeEvent } from "../../src/contract/index.js";
 import { PgStore } from "../../src/store/pg/pg-store.js";
 import { SCHEMA_VERSION } from "../../src/store/pg/schema.js";
+import { assertLineTimes } from "../helpers/line-times.js";
 import { startPostgres, type TestPostgres } from "../helpers/postgres.js";
 
 let server: TestPostgres;
@@ -18,9 +18,6 @@ before(async () => {
 after(async () => {
   await server?.stop();
 });
-
-const line = (text: string) =>
-  makeEvent("step.log", { runId: "run1", jobId: "build", stepNumber: 1, line: `${text}\n` });
 
 test("PostgreSQL: a step's lines come back with the time their batch was stored; lines written before schema version 4 have none", async () => {
   // A database at version 3 with two lines, as stax wrote them then: chunks without a time column.
@@ -50,30 +47,7 @@ test("PostgreSQL: a step's lines come back with the time their batch was stored;
     );
     await check.end();
 
-    const before = Date.now();
-    await store.events.append([line("new 3"), line("new 4")]);
-    const between = Date.now();
-    await new Promise((r) => setTimeout(r, 20));
-    await store.events.append([line("new 5")]);
-    const afterAll = Date.now();
-
-    const page = await store.logs.page("run1", "build", 1, 0, 10);
-    assert.equal(page.total, 5);
-    assert.deepEqual(
-      page.lines.slice(0, 2),
-      [
-        { n: 1, text: "old 1\n" },
-        { n: 2, text: "old 2\n" },
-      ],
-      "old lines have no `t` at all",
-    );
-    const [a, b, c] = page.lines.slice(2);
-    assert.deepEqual([a.text, b.text, c.text], ["new 3\n", "new 4\n", "new 5\n"]);
-    assert.equal(typeof a.t, "number", "a number, not the driver's string for a bigint");
-    assert.ok(a.t! >= before && a.t! <= between, `t ${a.t} within the first append`);
-    assert.equal(b.t, a.t, "one time per batch");
-    assert.ok(c.t !== undefined && c.t > a.t! && c.t <= afterAll, `t ${c.t} of the second batch is later`);
-    assert.deepEqual(await store.logs.lines("run1", "build", 1, 3, 1), [{ n: 4, text: "new 4\n", t: a.t }]);
+    await assertLineTimes(store);
   } finally {
     await store.close();
   }
