@@ -3,38 +3,31 @@
  * copy of test/fixtures/dashboard. Each test is one item of the issue, done as a user does it.
  */
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import type { Browser, Page } from "playwright-core";
+import { test } from "node:test";
+import type { Page } from "playwright-core";
 import type { CacheEntryInfo, SecretInfo, WorkflowRun } from "../../src/contract/index.js";
-import { launchBrowser, WEB_DIST } from "../helpers/browser.js";
-import { startTestRunner, type TestRunner } from "../helpers/runner.js";
-import { fixtureCopy } from "../helpers/temp.js";
+import { dashboardSession } from "../helpers/browser.js";
 
-let r: TestRunner;
-let browser: Browser;
-before(async () => {
-  r = await startTestRunner({ workspace: fixtureCopy("dashboard"), webRoot: WEB_DIST });
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await r?.close();
-});
+const session = dashboardSession();
 
 async function newPage(width = 1280, height = 860): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width, height } });
+  const page = await session.browser.newPage({ viewport: { width, height } });
   page.on("pageerror", (e) => console.error(`page error: ${e.message}`));
   return page;
 }
 const start = async (workflow: string, extra: Record<string, unknown> = {}) => {
-  const res = await r.json<WorkflowRun>("POST", "/api/runs", { workflow, sandbox: { strategy: "none" }, ...extra });
+  const res = await session.runner.json<WorkflowRun>("POST", "/api/runs", {
+    workflow,
+    sandbox: { strategy: "none" },
+    ...extra,
+  });
   assert.equal(res.status, 201, JSON.stringify(res.body));
   return res.body;
 };
 let deployRun: WorkflowRun | undefined;
 /** A finished run of deploy.yml: a warning with file:line:col, a notice, and a failed matrix leg with an error. */
 const deployed = async () =>
-  (deployRun ??= await r.waitCompleted(
+  (deployRun ??= await session.runner.waitCompleted(
     (await start("deploy", { inputs: { target: "web" }, vars: { REGION: "eu-west" }, actor: "ada" })).id,
   ));
 /** The page is no wider than its viewport: nothing scrolls sideways. */
@@ -43,7 +36,7 @@ const pageWidth = (page: Page) => page.evaluate(() => document.documentElement.s
 test("the run page lists annotations per job, each linked to its log line; the run list counts them; file:line in the log is a link", async () => {
   const run = await deployed();
   const page = await newPage();
-  await page.goto(`${r.url}/runs/${run.id}`);
+  await page.goto(`${session.runner.url}/runs/${run.id}`);
   const panel = page.getByRole("region", { name: "annotations" });
   await panel.waitFor();
   assert.match((await panel.textContent()) ?? "", /2 errors, 1 warning, 1 notice/);
@@ -56,7 +49,7 @@ test("the run page lists annotations per job, each linked to its log line; the r
   const href = await page.locator(".line.target a.a-file").getAttribute("href");
   assert.match(href ?? "", /^vscode:\/\/file\/.+\/src\/app\.ts:12:3$/);
 
-  await page.goto(`${r.url}/`);
+  await page.goto(`${session.runner.url}/`);
   const counts = page.locator(`li[data-run="${run.number}"] .a-counts`);
   assert.equal(await counts.getAttribute("aria-label"), "2 errors, 1 warning, 1 notice");
   await page.close();
@@ -65,7 +58,7 @@ test("the run page lists annotations per job, each linked to its log line; the r
 test("runs are told apart: run-name titles, commit subject, actor and sha in the list and header, inputs on the run page, a title per page", async () => {
   const run = await deployed();
   const page = await newPage();
-  await page.goto(`${r.url}/`);
+  await page.goto(`${session.runner.url}/`);
   const row = page.locator(`li[data-run="${run.number}"]`);
   await row.getByText("Deploy web by ada to eu-west").waitFor();
   const sub = (await row.locator(".run-sub").textContent()) ?? "";
@@ -77,15 +70,15 @@ test("runs are told apart: run-name titles, commit subject, actor and sha in the
   const inputs = page.getByRole("region", { name: "inputs" });
   assert.match((await inputs.textContent()) ?? "", /target\s*web/);
   assert.match((await inputs.textContent()) ?? "", /shards\s*2/);
-  await page.goto(`${r.url}/secrets`);
+  await page.goto(`${session.runner.url}/secrets`);
   assert.equal(await page.title(), "Secrets · stax");
   await page.close();
 });
 
 test("re-run failed jobs links the two runs both ways; a reused job links its original log; a run is deleted from its page after a confirmation", async () => {
-  const first = await r.runToEnd("flaky");
+  const first = await session.runner.runToEnd("flaky");
   const page = await newPage();
-  await page.goto(`${r.url}/runs/${first.id}`);
+  await page.goto(`${session.runner.url}/runs/${first.id}`);
   await page.getByRole("button", { name: "Re-run failed jobs" }).click();
   await page.waitForURL((u) => !u.pathname.endsWith(first.id));
   const second = new URL(page.url()).pathname.split("/")[2];
@@ -105,7 +98,7 @@ test("re-run failed jobs links the two runs both ways; a reused job links its or
     .getByRole("link", { name: /steady/ })
     .click();
   await page.getByRole("link", { name: `Open its log in run #${first.number}` }).click();
-  await page.waitForURL(`${r.url}/runs/${first.id}/jobs/steady`);
+  await page.waitForURL(`${session.runner.url}/runs/${first.id}/jobs/steady`);
   await page
     .getByRole("group", { name: "attempts" })
     .getByRole("link", { name: /^#\d+$/ })
@@ -113,25 +106,29 @@ test("re-run failed jobs links the two runs both ways; a reused job links its or
   const back = await page.getByRole("group", { name: "attempts" }).getByRole("link").getAttribute("href");
   assert.equal(back, `/runs/${second}`, "the first run links its re-run");
 
-  await page.goto(`${r.url}/runs/${second}`);
+  await page.goto(`${session.runner.url}/runs/${second}`);
   await page.getByRole("button", { name: "Delete run…" }).click();
   await page.getByRole("group", { name: "confirm delete" }).waitFor();
-  assert.equal((await r.json("GET", `/api/runs/${second}`)).status, 200, "nothing is deleted before the confirmation");
+  assert.equal(
+    (await session.runner.json("GET", `/api/runs/${second}`)).status,
+    200,
+    "nothing is deleted before the confirmation",
+  );
   await page.getByRole("group", { name: "confirm delete" }).getByRole("button", { name: "Delete" }).click();
-  await page.waitForURL(`${r.url}/`);
-  assert.equal((await r.json("GET", `/api/runs/${second}`)).status, 404);
+  await page.waitForURL(`${session.runner.url}/`);
+  assert.equal((await session.runner.json("GET", `/api/runs/${second}`)).status, 404);
   await page.close();
 });
 
 test("re-run one job from its page: that leg runs again, its sibling leg and the other jobs are reused", async () => {
   const run = await deployed();
   const page = await newPage();
-  await page.goto(`${r.url}/runs/${run.id}/jobs/${encodeURIComponent("test (1)")}`);
+  await page.goto(`${session.runner.url}/runs/${run.id}/jobs/${encodeURIComponent("test (1)")}`);
   await page.getByRole("button", { name: "Re-run this job" }).click();
   await page.waitForURL((u) => !u.pathname.includes(run.id));
   await page.getByTestId("run-status").filter({ hasText: "failure" }).waitFor({ timeout: 30_000 });
   const id = new URL(page.url()).pathname.split("/")[2];
-  const again = (await r.json<WorkflowRun>("GET", `/api/runs/${id}`)).body;
+  const again = (await session.runner.json<WorkflowRun>("GET", `/api/runs/${id}`)).body;
   assert.deepEqual(
     again.jobs.map((j) => [j.id, j.reusedFrom ? "reused" : "ran"]),
     [
@@ -156,12 +153,12 @@ test("at 390 px (a phone) no page is wider than the screen, the job list stacks 
     "/caches",
     "/workflows/deploy.yml",
   ]) {
-    await page.goto(`${r.url}${path}`);
+    await page.goto(`${session.runner.url}${path}`);
     await page.locator("main").waitFor();
     await page.waitForTimeout(300);
     assert.ok((await pageWidth(page)) <= 390, `${path} is ${await pageWidth(page)} px wide`);
   }
-  await page.goto(`${r.url}/runs/${run.id}/jobs/${encodeURIComponent("test (2)")}`);
+  await page.goto(`${session.runner.url}/runs/${run.id}/jobs/${encodeURIComponent("test (2)")}`);
   await page.getByText("expected 2, got 3").waitFor();
   assert.ok((await pageWidth(page)) <= 390, `the job page is ${await pageWidth(page)} px wide`);
   const log = (await page.locator(".log-box").boundingBox())!;
@@ -169,7 +166,7 @@ test("at 390 px (a phone) no page is wider than the screen, the job list stacks 
   const jobs = (await page.getByRole("navigation", { name: "jobs" }).boundingBox())!;
   assert.ok(jobs.y + jobs.height <= log.y, "the job list sits above the log");
   // The graph stays usable: it scrolls inside its own box.
-  await page.goto(`${r.url}/runs/${run.id}`);
+  await page.goto(`${session.runner.url}/runs/${run.id}`);
   const graph = page.locator(".graph");
   await graph.waitFor();
   assert.ok(((await graph.boundingBox())?.width ?? 999) <= 390);
@@ -179,7 +176,7 @@ test("at 390 px (a phone) no page is wider than the screen, the job list stacks 
 test("the log viewer: search marks the term, a sticky header names the step deep in it, Follow unticks when the run ends, a cancelled step says so", async () => {
   const ticker = await start("ticker");
   const page = await newPage(1280, 700);
-  await page.goto(`${r.url}/runs/${ticker.id}/jobs/tick`);
+  await page.goto(`${session.runner.url}/runs/${ticker.id}/jobs/tick`);
   const follow = page.getByRole("checkbox", { name: "Follow" });
   await page.getByText("tick 5", { exact: true }).waitFor();
   assert.equal(await follow.isChecked(), true, "a running job is followed");
@@ -221,7 +218,7 @@ test("the log viewer: search marks the term, a sticky header names the step deep
   await page.getByTestId("sticky-step").waitFor({ state: "detached" });
 
   const long = await start("long");
-  await page.goto(`${r.url}/runs/${long.id}/jobs/wait`);
+  await page.goto(`${session.runner.url}/runs/${long.id}/jobs/wait`);
   await page.getByText("waiting", { exact: true }).waitFor();
   await page.getByRole("button", { name: "Cancel run" }).click();
   await page.getByTestId("run-status").filter({ hasText: "cancelled" }).waitFor({ timeout: 30_000 });
@@ -231,9 +228,9 @@ test("the log viewer: search marks the term, a sticky header names the step deep
 
 test("run list filters by branch, event, actor and text; no match says so (not 'No runs yet'); Newer stays in the app", async () => {
   const run = await deployed();
-  await r.runToEnd("flaky");
+  await session.runner.runToEnd("flaky");
   const page = await newPage();
-  await page.goto(`${r.url}/`);
+  await page.goto(`${session.runner.url}/`);
   await page.locator(`li[data-run="${run.number}"]`).waitFor();
   await page.getByLabel("search runs").fill("eu-west");
   await page.getByLabel("search runs").press("Enter");
@@ -244,32 +241,40 @@ test("run list filters by branch, event, actor and text; no match says so (not '
     [...document.querySelectorAll("li.run-row")].every((li) => li.textContent?.includes("eu-west")),
   );
   assert.ok(
-    (await r.json<WorkflowRun[]>("GET", "/api/runs?limit=100")).body.some((x) => !x.displayTitle?.includes("eu-west")),
+    (await session.runner.json<WorkflowRun[]>("GET", "/api/runs?limit=100")).body.some(
+      (x) => !x.displayTitle?.includes("eu-west"),
+    ),
     "other runs exist and are filtered out",
   );
-  await page.goto(`${r.url}/?actor=ada&event=workflow_dispatch&branch=main`);
+  await page.goto(`${session.runner.url}/?actor=ada&event=workflow_dispatch&branch=main`);
   await page.locator(`li[data-run="${run.number}"]`).waitFor();
   assert.ok((await page.locator("li.run-row").count()) >= 1);
   assert.equal(await page.locator("li.run-row .run-sub", { hasNotText: "ada" }).count(), 0, "only ada's runs");
-  await page.goto(`${r.url}/?q=no-such-run-anywhere`);
+  await page.goto(`${session.runner.url}/?q=no-such-run-anywhere`);
   await page.getByText("No runs match these filters.").waitFor();
   assert.equal(await page.getByText("No runs yet").count(), 0);
   // A page opened directly: Newer goes to the newer page of the list, in the app.
-  await page.goto(`${r.url}/?before=2`);
+  await page.goto(`${session.runner.url}/?before=2`);
   await page.getByRole("link", { name: "Newer" }).click();
-  await page.waitForURL((u) => u.origin === new URL(r.url).origin && u.pathname === "/");
+  await page.waitForURL((u) => u.origin === new URL(session.runner.url).origin && u.pathname === "/");
   await page.locator("li.run-row").first().waitFor();
   await page.close();
 });
 
 test("forms: a number input refuses 'abc' before sending; a ref picker lists the branches; GITHUB_TOKEN is refused as a secret name; multi-line secret values", async () => {
   const page = await newPage();
-  await page.goto(`${r.url}/workflows/greet.yml`);
+  await page.goto(`${session.runner.url}/workflows/greet.yml`);
   await page.getByLabel("greeting").fill("Ada");
   await page.getByLabel("count").fill("abc");
   await page.getByRole("button", { name: "Run workflow" }).click();
   assert.equal(await page.getByLabel("count").evaluate((el) => (el as HTMLInputElement).validity.valid), false);
   assert.match(page.url(), /\/workflows\/greet\.yml$/, "nothing was started");
+  // The picker's refs come from GET /api/refs after the form renders: wait for them, not a moment.
+  await page
+    .getByLabel("Use workflow from")
+    .locator("option", { hasText: "main" })
+    .first()
+    .waitFor({ state: "attached" });
   const options = await page.getByLabel("Use workflow from").locator("option").allTextContents();
   assert.ok(options.includes("main"), `the picker lists ${options.join(", ")}`);
   await page.getByLabel("count").fill("2");
@@ -278,7 +283,7 @@ test("forms: a number input refuses 'abc' before sending; a ref picker lists the
   await page.waitForURL(/\/runs\/[^/]+$/);
   await page.getByTestId("run-status").filter({ hasText: "success" }).waitFor({ timeout: 30_000 });
 
-  await page.goto(`${r.url}/secrets`);
+  await page.goto(`${session.runner.url}/secrets`);
   await page.getByLabel("Name").fill("GITHUB_TOKEN");
   await page.getByLabel("Value", { exact: true }).fill("x");
   await page.getByRole("button", { name: "Save secret" }).click();
@@ -287,9 +292,13 @@ test("forms: a number input refuses 'abc' before sending; a ref picker lists the
     false,
     "the browser refuses it",
   );
-  const api = await r.json<{ error: { code: string; message: string } }>("PUT", "/api/secrets/GITHUB_TOKEN", {
-    value: "x",
-  });
+  const api = await session.runner.json<{ error: { code: string; message: string } }>(
+    "PUT",
+    "/api/secrets/GITHUB_TOKEN",
+    {
+      value: "x",
+    },
+  );
   assert.equal(api.body.error.code, "INVALID_NAME", "and so does the runner");
   assert.match(api.body.error.message, /reserved/);
 
@@ -298,21 +307,25 @@ test("forms: a number input refuses 'abc' before sending; a ref picker lists the
   await page.getByLabel("Value", { exact: true }).fill("-----BEGIN KEY-----\nabc\n-----END KEY-----");
   await page.getByRole("button", { name: "Save secret" }).click();
   await page.getByRole("list", { name: "secrets" }).getByText("DEPLOY_KEY").waitFor();
-  assert.ok((await r.json<SecretInfo[]>("GET", "/api/secrets")).body.some((s) => s.name === "DEPLOY_KEY"));
+  assert.ok((await session.runner.json<SecretInfo[]>("GET", "/api/secrets")).body.some((s) => s.name === "DEPLOY_KEY"));
   await page.close();
 });
 
 test("the caches page lists actions/cache entries with size and last use, and deletes one after a confirmation", async () => {
-  await r.runToEnd("cached");
+  await session.runner.runToEnd("cached");
   const page = await newPage();
-  await page.goto(`${r.url}/caches`);
+  await page.goto(`${session.runner.url}/caches`);
   const list = page.getByRole("list", { name: "caches" });
   await list.getByText("deps-Linux-v1").waitFor();
   assert.match((await list.textContent()) ?? "", /\d+(\.\d)? (B|KB).*last used/);
   await page.getByRole("button", { name: "delete deps-Linux-v1" }).click();
-  assert.equal((await r.json<CacheEntryInfo[]>("GET", "/api/caches")).body.length, 1, "not before the confirmation");
+  assert.equal(
+    (await session.runner.json<CacheEntryInfo[]>("GET", "/api/caches")).body.length,
+    1,
+    "not before the confirmation",
+  );
   await page.getByRole("button", { name: "yes, delete deps-Linux-v1" }).click();
   await page.getByText("No caches yet.").waitFor();
-  assert.deepEqual((await r.json<CacheEntryInfo[]>("GET", "/api/caches")).body, []);
+  assert.deepEqual((await session.runner.json<CacheEntryInfo[]>("GET", "/api/caches")).body, []);
   await page.close();
 });

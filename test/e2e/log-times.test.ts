@@ -4,26 +4,15 @@
  * shows them); turning them on shifts no row; the toggle is remembered by the browser.
  */
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import type { Browser, Page } from "playwright-core";
+import { test } from "node:test";
+import type { Page } from "playwright-core";
 import type { WorkflowRun } from "../../src/contract/index.js";
-import { launchBrowser, WEB_DIST } from "../helpers/browser.js";
-import { startTestRunner, type TestRunner } from "../helpers/runner.js";
-import { fixtureCopy } from "../helpers/temp.js";
+import { dashboardSession } from "../helpers/browser.js";
 
-let r: TestRunner;
-let browser: Browser;
-before(async () => {
-  r = await startTestRunner({ workspace: fixtureCopy("dashboard"), webRoot: WEB_DIST });
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await r?.close();
-});
+const session = dashboardSession();
 
 const start = async (workflow: string) => {
-  const res = await r.json<WorkflowRun>("POST", "/api/runs", { workflow, sandbox: { strategy: "none" } });
+  const res = await session.runner.json<WorkflowRun>("POST", "/api/runs", { workflow, sandbox: { strategy: "none" } });
   assert.equal(res.status, 201, JSON.stringify(res.body));
   return res.body;
 };
@@ -51,11 +40,11 @@ const rowsOf = (page: Page) =>
 
 test("Timestamps shows each log row's time (UTC HH:MM:SS.mmm, from the store) without moving a row, and is remembered after a reload", async () => {
   const started = Date.now();
-  const ticker = await r.waitCompleted((await start("ticker")).id);
+  const ticker = await session.runner.waitCompleted((await start("ticker")).id);
   const ended = Date.now();
-  const page = await browser.newPage({ viewport: { width: 1280, height: 700 } });
+  const page = await session.browser.newPage({ viewport: { width: 1280, height: 700 } });
   page.on("pageerror", (e) => console.error(`page error: ${e.message}`));
-  await page.goto(`${r.url}/runs/${ticker.id}/jobs/tick`);
+  await page.goto(`${session.runner.url}/runs/${ticker.id}/jobs/tick`);
   // A step that succeeded is folded: open it as a user does.
   await page.locator(".step-row .step-toggle", { hasText: "Tick" }).click();
   await page.getByText("tick 5", { exact: true }).waitFor();
@@ -101,13 +90,13 @@ test("Timestamps shows each log row's time (UTC HH:MM:SS.mmm, from the store) wi
 });
 
 test("lines streamed into a running job's log have a time too", async () => {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 700 } });
+  const page = await session.browser.newPage({ viewport: { width: 1280, height: 700 } });
   page.on("pageerror", (e) => console.error(`page error: ${e.message}`));
-  await page.goto(`${r.url}/`);
+  await page.goto(`${session.runner.url}/`);
   await page.evaluate(() => localStorage.setItem("stax.log.timestamps", "1"));
   const opened = Date.now();
   const ticker = await start("ticker");
-  await page.goto(`${r.url}/runs/${ticker.id}/jobs/tick`);
+  await page.goto(`${session.runner.url}/runs/${ticker.id}/jobs/tick`);
   await page.getByText("tick 5", { exact: true }).waitFor();
   await page.getByTestId("run-status").filter({ hasText: "success" }).waitFor({ timeout: 60_000 });
   const ticks = (await rowsOf(page)).filter((x) => /^tick \d+$/.test(x.text));

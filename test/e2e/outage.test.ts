@@ -5,34 +5,23 @@
  * sentence, and a view that failed to load must load by itself once the runner is back.
  */
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import type { Browser } from "playwright-core";
-import { launchBrowser, WEB_DIST } from "../helpers/browser.js";
-import { startTestRunner, type TestRunner } from "../helpers/runner.js";
-import { fixtureCopy } from "../helpers/temp.js";
+import { test } from "node:test";
+import { dashboardSession, WEB_DIST } from "../helpers/browser.js";
+import { startTestRunner } from "../helpers/runner.js";
 
-let r: TestRunner;
-let browser: Browser;
-before(async () => {
-  r = await startTestRunner({ workspace: fixtureCopy("dashboard"), webRoot: WEB_DIST });
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await r?.close();
-});
+const session = dashboardSession();
 
 test("a runner stopped while a page is open: offline with the banner in seconds, actions fail with a sentence, a failed view heals when the runner is back", async () => {
-  const first = await r.runToEnd("flaky");
-  const second = await r.runToEnd("flaky");
-  const page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+  const first = await session.runner.runToEnd("flaky");
+  const second = await session.runner.runToEnd("flaky");
+  const page = await session.browser.newPage({ viewport: { width: 1280, height: 860 } });
   page.on("pageerror", (e) => console.error(`page error: ${e.message}`));
-  await page.goto(`${r.url}/runs/${first.id}`);
+  await page.goto(`${session.runner.url}/runs/${first.id}`);
   await page.getByRole("status", { name: "connection: live" }).waitFor();
 
-  const port = Number(new URL(r.url).port);
-  const { home, workspace } = r;
-  await r.close();
+  const port = Number(new URL(session.runner.url).port);
+  const { home, workspace } = session.runner;
+  await session.runner.close();
   const t0 = Date.now();
   await page.getByRole("status", { name: "connection: runner offline" }).waitFor({ timeout: 15_000 });
   await page.getByRole("alert").filter({ hasText: "The runner is not answering" }).waitFor();
@@ -55,7 +44,7 @@ test("a runner stopped while a page is open: offline with the banner in seconds,
     .first()
     .waitFor();
 
-  r = await startTestRunner({ workspace, home, webRoot: WEB_DIST, port });
+  session.runner = await startTestRunner({ workspace, home, webRoot: WEB_DIST, port });
   await page.getByRole("status", { name: "connection: live" }).waitFor({ timeout: 20_000 });
   await page.getByTestId("run-status").filter({ hasText: "failure" }).waitFor({ timeout: 20_000 });
   assert.equal(

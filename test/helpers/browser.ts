@@ -5,7 +5,10 @@
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
+import { after, before } from "node:test";
 import { chromium, type Browser } from "playwright-core";
+import { startTestRunner, type TestRunner } from "./runner.js";
+import { fixtureCopy } from "./temp.js";
 
 export const WEB_DIST = resolve(import.meta.dirname, "..", "..", "web", "dist");
 
@@ -37,4 +40,22 @@ export async function launchBrowser(): Promise<Browser> {
       "--disable-sync",
     ],
   });
+}
+
+/**
+ * For one test file: a runner on a copy of the `dashboard` fixture serving the built dashboard,
+ * and a Chromium; both closed after the file. `runner` may be replaced (a runner stopped and
+ * started again): the one there at the end is closed.
+ */
+export function dashboardSession(): { runner: TestRunner; browser: Browser } {
+  const session = {} as { runner: TestRunner; browser: Browser };
+  before(async () => {
+    session.runner = await startTestRunner({ workspace: fixtureCopy("dashboard"), webRoot: WEB_DIST });
+    session.browser = await launchBrowser();
+  });
+  after(async () => {
+    await session.browser?.close();
+    await session.runner?.close();
+  });
+  return session;
 }
