@@ -125,6 +125,9 @@ export interface RunHandle {
 export interface ProcessRecorder {
   started(pid: number, trackingId: string): void;
   ended(pid: number): void;
+  /** A job's RUNNER_TRACKING_ID, recorded before its first step and forgotten after its clean-up. */
+  jobStarted(trackingId: string): void;
+  jobEnded(trackingId: string): void;
 }
 
 /** The artifact area the upload/download shims use; the runner implements it over its store. */

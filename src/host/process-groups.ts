@@ -23,6 +23,12 @@ export function processRecorder(dataDir: string, runId: string): ProcessRecorder
     ended(pid) {
       rmSync(file(pid), { force: true });
     },
+    jobStarted(trackingId) {
+      writeFileSync(join(dir(dataDir), `${runId}.${trackingId}`), "", { mode: 0o600 });
+    },
+    jobEnded(trackingId) {
+      rmSync(join(dir(dataDir), `${runId}.${trackingId}`), { force: true });
+    },
   };
 }
 
@@ -39,6 +45,15 @@ export async function reapProcessGroups(
   }
   let killed = 0;
   for (const name of names) {
+    // A job's mark: whatever still carries it is the job's, a step's process group recorded or not
+    // (a crash right after a spawn may come before the group's record).
+    const job = /^([A-Za-z0-9_-]+)\.(stax_[0-9a-f-]+)$/.exec(name);
+    if (job) {
+      if (await stillOwned(job[1])) continue;
+      killed += (await killTracked(job[2])).stopped;
+      rmSync(join(dir(dataDir), name), { force: true });
+      continue;
+    }
     const m = /^([A-Za-z0-9_-]+)\.(\d+)$/.exec(name);
     if (!m) continue;
     if (await stillOwned(m[1])) continue;

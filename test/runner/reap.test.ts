@@ -1,9 +1,12 @@
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { workspaceDataDir } from "../../src/config/config.js";
 import type { WorkflowRun } from "../../src/contract/index.js";
+import { processRecorder, reapProcessGroups } from "../../src/host/process-groups.js";
 import { spawnRunner } from "../helpers/runner.js";
 import { tempDir, until } from "../helpers/temp.js";
 
@@ -70,5 +73,27 @@ test("after kill -9 of the runner mid-step and a restart, no process the step st
     for (const pid of pids) if (alive(pid)) process.kill(pid, "SIGKILL");
     r.child.kill("SIGTERM");
     await r.exited;
+  }
+});
+
+test("a job's mark, recorded before its first step, lets the next start reap what a crash left even when no process group was recorded yet", async () => {
+  const dataDir = tempDir("stax-reap-mark-");
+  const trackingId = `stax_${randomUUID()}`;
+  // A step's process as a crash right after its spawn leaves it: carrying the job's mark, its group not recorded.
+  const orphan = spawn("sleep", ["300"], {
+    env: { ...process.env, RUNNER_TRACKING_ID: trackingId },
+    detached: true,
+    stdio: "ignore",
+  });
+  orphan.unref();
+  try {
+    processRecorder(dataDir, "run1").jobStarted(trackingId);
+    await reapProcessGroups(dataDir, () => true);
+    assert.ok(alive(orphan.pid!), "a run still owned elsewhere is left alone");
+    await reapProcessGroups(dataDir, () => false);
+    await until("the orphan's end", () => (alive(orphan.pid!) ? undefined : true), 5_000, 20);
+    assert.deepEqual(readdirSync(join(dataDir, "pgroups")), [], "the mark is forgotten once reaped");
+  } finally {
+    if (alive(orphan.pid!)) process.kill(orphan.pid!, "SIGKILL");
   }
 });

@@ -39,6 +39,8 @@ export async function runJob(start: JobStart): Promise<JobResult> {
   const leg: JobStart & { workspace: string } = { ...start, runner: { ...start.runner, workspace }, workspace };
   const setup = checkout.ok ? setUp(leg) : checkout;
   const rt: JobContext = { ...leg, defaults: setup.ok ? setup.value : {}, trackingId: jobTrackingId() };
+  // Recorded before any step starts, so a crash at any moment leaves the job's mark for the next start to reap.
+  rt.services.processes?.jobStarted(rt.trackingId);
   const scope: StepScope = { rt, steps: {}, addPost: (entry) => state.addPost(entry), log: () => {} };
   const setupError = setup.ok ? undefined : setup.error;
   const pres = setupError ? [] : await planPreSteps(rt);
@@ -79,6 +81,7 @@ export async function runJob(start: JobStart): Promise<JobResult> {
   const lastLog = (line: string): void =>
     logTo(job.steps.filter((s) => s.status === "completed").at(-1) ?? job.steps[0])(line);
   await cleanUpOrphans(rt.trackingId, lastLog);
+  rt.services.processes?.jobEnded(rt.trackingId);
   const outputs = withinLimits(rt, jobOutputs(rt, scope, lastLog), lastLog);
   const conclusion: JobConclusion = state.conclusion;
   let coe = false;
