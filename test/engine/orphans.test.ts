@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { runFixture } from "../helpers/engine.js";
-import { LEAVE_150, marked } from "../helpers/orphans.js";
+import { holdingWorkspace, LEAVE_150, marked } from "../helpers/orphans.js";
 import { tempDir, until } from "../helpers/temp.js";
 
 test(
@@ -36,14 +36,7 @@ test(
   "JOB-15: a cancelled run (Ctrl-C of stax run) leaves none of the processes its step started behind",
   { skip: !existsSync("/proc/self/environ") && "needs /proc (Linux)" },
   async () => {
-    const mark = randomUUID();
-    const ws = tempDir("stax-orphans-");
-    const ready = join(ws, "ready");
-    mkdirSync(join(ws, ".github", "workflows"), { recursive: true });
-    writeFileSync(
-      join(ws, ".github", "workflows", "w.yml"),
-      `on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    env:\n      ORPHAN_MARK: ${mark}\n    steps:\n      - run: |\n          ${LEAVE_150}\n          touch "${ready}"\n          sleep 600\n`,
-    );
+    const { ws, mark, ready } = holdingWorkspace("w.yml");
     try {
       const r = await runFixture(ws, "w.yml", {
         killGraceSeconds: [1, 1],

@@ -1,25 +1,16 @@
 import assert from "node:assert/strict";
-import { randomUUID } from "node:crypto";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync } from "node:fs";
 import { test } from "node:test";
 import type { WorkflowRun } from "../../src/contract/index.js";
 import { spawnRunner } from "../helpers/runner.js";
 import { tempDir, until } from "../helpers/temp.js";
-import { LEAVE_150, marked } from "../helpers/orphans.js";
+import { holdingWorkspace, marked } from "../helpers/orphans.js";
 
 test(
   "after the runner stops on SIGTERM mid-job, none of the 150 processes the job's step left behind (setsid, double forks) is alive",
   { skip: !existsSync("/proc/self/environ") && "needs /proc (Linux)" },
   async () => {
-    const mark = randomUUID();
-    const ws = tempDir("stax-orphans-");
-    const ready = join(ws, "ready");
-    mkdirSync(join(ws, ".github", "workflows"), { recursive: true });
-    writeFileSync(
-      join(ws, ".github", "workflows", "bg.yml"),
-      `on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    env:\n      ORPHAN_MARK: ${mark}\n    steps:\n      - run: |\n          ${LEAVE_150}\n          touch "${ready}"\n          sleep 600\n`,
-    );
+    const { ws, mark, ready } = holdingWorkspace("bg.yml");
     const home = tempDir("stax-home-");
     const r = await spawnRunner(home, ws);
     try {
