@@ -21,6 +21,29 @@ function matches(run: WorkflowRun, q: ListRunsQuery, f: TextFilters): boolean {
   return run.status === q.status || (run.status === "completed" && run.conclusion === q.status);
 }
 
+/** A text filter of the run list, offering the values of the runs shown (its datalist `list`). */
+function TextFilter(props: {
+  label: string;
+  name: string;
+  list: string;
+  value: string | undefined;
+  size: number;
+  onChange: (name: string, value: string) => void;
+}) {
+  return (
+    <label>
+      {props.label}{" "}
+      <input
+        list={props.list}
+        value={props.value}
+        size={props.size}
+        onChange={(e) => props.onChange(props.name, (e.target as HTMLInputElement).value.trim())}
+        aria-label={`filter by ${props.name}`}
+      />
+    </label>
+  );
+}
+
 function newerHref(search: URLSearchParams, first: number | undefined): string {
   const p = new URLSearchParams(search);
   p.delete("before");
@@ -122,36 +145,16 @@ export function RunsPage(props: { search: URLSearchParams }) {
               ))}
             </select>
           </label>
-          <label>
-            Branch{" "}
-            <input
-              list="run-branches"
-              value={f.branch}
-              size={10}
-              onChange={(e) => setFilter("branch", (e.target as HTMLInputElement).value.trim())}
-              aria-label="filter by branch"
-            />
-          </label>
-          <label>
-            Event{" "}
-            <input
-              list="run-events"
-              value={f.event}
-              size={10}
-              onChange={(e) => setFilter("event", (e.target as HTMLInputElement).value.trim())}
-              aria-label="filter by event"
-            />
-          </label>
-          <label>
-            Actor{" "}
-            <input
-              list="run-actors"
-              value={f.actor}
-              size={8}
-              onChange={(e) => setFilter("actor", (e.target as HTMLInputElement).value.trim())}
-              aria-label="filter by actor"
-            />
-          </label>
+          <TextFilter
+            label="Branch"
+            name="branch"
+            list="run-branches"
+            value={f.branch}
+            size={10}
+            onChange={setFilter}
+          />
+          <TextFilter label="Event" name="event" list="run-events" value={f.event} size={10} onChange={setFilter} />
+          <TextFilter label="Actor" name="actor" list="run-actors" value={f.actor} size={8} onChange={setFilter} />
           <form
             role="search"
             onSubmit={(e) => {
