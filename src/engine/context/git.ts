@@ -1,5 +1,5 @@
 import { execFile, execFileSync } from "node:child_process";
-import { readFileSync, statSync } from "node:fs";
+import { readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { Lru } from "../io/lru.js";
@@ -43,7 +43,11 @@ export function repositoryFromRemote(url: string | undefined): string | undefine
 }
 
 /** Git facts per workspace folder (the runner's sandboxes are new folders every run), the most recent kept. */
-export const gitFacts = new Lru<string, { key: string; info: GitInfo }>(32);
+interface CachedFacts {
+  key: string;
+  info: GitInfo;
+}
+export const gitFacts = new Lru<string, CachedFacts>(32);
 const cache = gitFacts;
 
 const read = (f: string): string | undefined => {
@@ -62,21 +66,46 @@ const mtime = (f: string): number => {
 };
 
 /**
- * What the git answers depend on, read from files without running git: HEAD, the commit it points
- * to, the repository's and the user's config. Undefined when that can't be told cheaply (a linked
- * worktree or submodule, whose `.git` is a file), so git is asked every time.
+ * The folder holding the workspace's `.git` and the text of its HEAD, read from files; "none"
+ * when no folder up holds a `.git`, undefined when that can't be told cheaply (a linked worktree
+ * or submodule, whose `.git` is a file).
  */
-function stateKey(workspace: string): string | undefined {
+function findHead(workspace: string): { dir: string; head: string } | "none" | undefined {
   let dir = workspace;
   let head: string | undefined;
   for (; !(head = read(join(dir, ".git", "HEAD"))?.trim()); dir = dirname(dir)) {
-    if (dirname(dir) === dir) return "no repository";
+    if (dirname(dir) === dir) return "none";
     try {
       if (statSync(join(dir, ".git")).isFile()) return undefined;
     } catch {
       // no .git here: look further up
     }
   }
+  return { dir, head };
+}
+
+/** Whether HEAD names a branch (true) or a commit (false), read from the files; undefined when only git can tell. */
+export function headOnBranch(workspace: string): boolean | undefined {
+  const found = findHead(workspace);
+  return typeof found === "object" ? found.head.startsWith("ref: ") : undefined;
+}
+
+/** Whether the workspace is the top folder of a repository of its own (a `.git` folder in it), told from the files. */
+export function repositoryTop(workspace: string): boolean {
+  const found = findHead(workspace);
+  return typeof found === "object" && found.dir === workspace;
+}
+
+/**
+ * What the git answers depend on, read from files without running git: HEAD, the commit it points
+ * to, the repository's and the user's config. Undefined when that can't be told cheaply (a linked
+ * worktree or submodule, whose `.git` is a file), so git is asked every time.
+ */
+function stateKey(workspace: string): string | undefined {
+  const found = findHead(workspace);
+  if (found === "none") return "no repository";
+  if (!found) return undefined;
+  const { dir, head } = found;
   const gitDir = join(dir, ".git");
   const ref = head.startsWith("ref: ") ? head.slice(5) : undefined;
   const target = ref ? (read(join(gitDir, ref)) ?? `packed ${mtime(join(gitDir, "packed-refs"))}`) : "";
@@ -87,7 +116,47 @@ function stateKey(workspace: string): string | undefined {
     mtime(join(gitDir, "config")),
     mtime(join(homedir(), ".gitconfig")),
     mtime(join(homedir(), ".config", "git", "config")),
+    mtime("/etc/gitconfig"),
   ].join("\0");
+}
+
+/** The file the facts are kept in between processes, and what else they depend on (set by `keepGitFacts`). */
+let kept: { file: string; salt: string } | undefined;
+
+/**
+ * Keeps the git facts in `file` between processes: a `stax run` then asks git nothing while HEAD,
+ * its commit and the configs are as the last run saw them (four git processes less per run).
+ * `salt` is what else the answers depend on (the environment's git variables, the stax version):
+ * facts kept under another salt are not used.
+ */
+export function keepGitFacts(file: string, salt: string): void {
+  kept = { file, salt };
+  try {
+    const saved = JSON.parse(readFileSync(file, "utf8")) as { salt?: string; entries?: [string, CachedFacts][] };
+    if (saved.salt !== salt || !Array.isArray(saved.entries)) return;
+    for (const [slot, facts] of saved.entries) if (!cache.has(slot)) cache.set(slot, facts);
+  } catch {
+    // none kept yet, or unreadable: git is asked
+  }
+}
+
+/** Writes the cache to the kept file, whole and at once (another process may be reading it). */
+function saveKept(): void {
+  if (!kept) return;
+  const tmp = `${kept.file}.${process.pid}.tmp`;
+  try {
+    writeFileSync(tmp, JSON.stringify({ salt: kept.salt, entries: cache.entries() }), { mode: 0o600 });
+    renameSync(tmp, kept.file);
+  } catch {
+    // a cache: a run that cannot keep it asks git again next time
+  }
+}
+
+/** Records fresh facts (and keeps them, when a file is set). */
+function remember(slot: string, key: string | undefined, info: GitInfo): void {
+  if (key === undefined) return;
+  cache.set(slot, { key, info });
+  saveKept();
 }
 
 /** Whether no folder from the workspace up holds a `.git`: git would answer "not a repository", so it need not be asked. */
@@ -102,7 +171,7 @@ export function readGitInfo(workspace: string, folderName: string): GitInfo {
   const hit = cache.get(slot);
   if (key !== undefined && hit?.key === key) return { ...hit.info };
   const info = queryGit(workspace, folderName);
-  if (key !== undefined) cache.set(slot, { key, info });
+  remember(slot, key, info);
   return { ...info };
 }
 
@@ -120,7 +189,7 @@ export async function readGitInfoAsync(workspace: string, folderName: string): P
     );
   const [log, remote, user, branch] = await Promise.all(QUERIES.map(ask));
   const info = fromAnswers(log, remote, user, branch, folderName);
-  if (key !== undefined) cache.set(slot, { key, info });
+  remember(slot, key, info);
   return { ...info };
 }
 

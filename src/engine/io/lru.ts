@@ -31,4 +31,9 @@ export class Lru<K, V> {
     this.map.set(key, value);
     while (this.map.size > this.capacity) this.map.delete(this.map.keys().next().value as K);
   }
+
+  /** The entries, least recently used first (as `set` in that order rebuilds the map). */
+  entries(): [K, V][] {
+    return [...this.map];
+  }
 }

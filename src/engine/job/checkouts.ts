@@ -1,9 +1,9 @@
 import { execFile, execFileSync } from "node:child_process";
-import { copyFile, mkdir, rm, rmdir, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { copyFile, mkdir, readFile, rm, rmdir, writeFile } from "node:fs/promises";
+import { basename, dirname, join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { copyWorkspace, describeCopySkips, ownFoldersInside, privateDir, privateGit } from "./workspace-copy.js";
-import { outsideGit } from "../context/git.js";
+import { outsideGit, repositoryTop } from "../context/git.js";
 
 const run = promisify(execFile);
 
@@ -67,8 +67,7 @@ export class Checkouts {
       await addWorktree(snap.top, dir, snap.commit, this.env);
       return {
         dir,
-        dispose: (failed) =>
-          this.release(dir, failed, () => inTurn(snap.top, () => removeWorktree(snap.top, dir, this.env))),
+        dispose: (failed) => this.release(dir, failed, () => dropWorktree(snap.top, dir, this.env)),
       };
     }
     await copyWorkspace(this.workspace, dir, own);
@@ -101,6 +100,8 @@ async function ignoredByRepo(workspace: string, env: Record<string, string>): Pr
 
 /** How isolated legs of `workspace` will be made: a worktree in a git repository (that does not ignore it), else a copy. */
 export function isolationKind(workspace: string): "worktree" | "copy" {
+  // A repository's top folder is never ignored by it: told from its `.git`, no git process.
+  if (repositoryTop(workspace)) return "worktree";
   const ok = (args: string[]): boolean => {
     try {
       execFileSync("git", args, { cwd: workspace, stdio: "ignore", timeout: 10_000 });
@@ -245,6 +246,19 @@ function inTurn<T>(top: string, work: () => Promise<T>): Promise<T> {
   // Only forgets the turn once settled; the caller sees the failure through the promise returned.
   void mine.catch(() => {}).finally(() => turns.get(top) === mine && turns.delete(top));
   return mine;
+}
+
+/**
+ * Removes a worktree stax added: its entry in the repository's `worktrees/` folder, then its
+ * files. That is what `git worktree remove --force` does, without a git process per leg; anything
+ * unexpected (a `.git` that is not such a link) is left to git.
+ */
+async function dropWorktree(top: string, dir: string, env: Record<string, string>): Promise<void> {
+  const named = /^gitdir: (.+)\n?$/.exec(await readFile(join(dir, ".git"), "utf8").catch(() => ""))?.[1];
+  const entry = named && resolve(dir, named); // relative with git's worktree.useRelativePaths
+  if (!entry || basename(dirname(entry)) !== "worktrees") return inTurn(top, () => removeWorktree(top, dir, env));
+  await inTurn(top, () => rm(entry, { recursive: true, force: true }));
+  await rm(dir, { recursive: true, force: true });
 }
 
 async function removeWorktree(top: string, dir: string, env: Record<string, string>): Promise<void> {
