@@ -2,7 +2,9 @@
 // The bundle is needed because @actions/workflow-parser imports JSON without import attributes,
 // which plain Node refuses (see docs/architecture.md).
 import { build } from "esbuild";
-import { copyFileSync, readFileSync, rmSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { copyFileSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
 import { isBuiltin } from "node:module";
 
 /**
@@ -25,6 +27,17 @@ const builtinsByRequire = {
   },
 };
 
+/**
+ * What this build was made from (the sources and the locked dependencies), as a hash: what stax
+ * keeps between runs from one build's code (loaded workflows) is not used by another's.
+ */
+function buildId() {
+  const hash = createHash("sha256");
+  const files = readdirSync("src", { recursive: true, withFileTypes: true }).filter((d) => d.isFile());
+  for (const f of files.map((d) => join(d.parentPath, d.name)).sort()) hash.update(f).update(readFileSync(f));
+  return hash.update(readFileSync("package-lock.json")).digest("hex").slice(0, 16);
+}
+
 // A clean folder: chunk names change with their content, and `npm pack` ships all of dist/.
 rmSync("dist", { recursive: true, force: true });
 await build({
@@ -44,7 +57,10 @@ await build({
   banner: {
     js: "import { createRequire as __staxCreateRequire } from 'node:module'; const require = __staxCreateRequire(import.meta.url);",
   },
-  define: { STAX_VERSION: JSON.stringify(JSON.parse(readFileSync("package.json", "utf8")).version) },
+  define: {
+    STAX_VERSION: JSON.stringify(JSON.parse(readFileSync("package.json", "utf8")).version),
+    STAX_BUILD: JSON.stringify(buildId()),
+  },
   logLevel: "warning",
 });
 

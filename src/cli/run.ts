@@ -4,7 +4,7 @@ import pc from "picocolors";
 import { StaxError, type WorkflowRun } from "../contract/index.js";
 import { KNOWN_EVENTS } from "../workflow/index.js";
 import { cliConfig } from "./discovery.js";
-import { keepWorkspaceGitFacts } from "./git-facts.js";
+import { keepBetweenRuns } from "./kept.js";
 import { collect, commonPlan, planRun, workflowsFlag, type RunFlags, type RunPlan } from "./run-plan.js";
 import { namedRunPayload, planByEvent } from "./run-select.js";
 import { dryRunText, graphText, listText } from "./run-show.js";
@@ -155,7 +155,7 @@ export function registerRun(program: Command): void {
     )
     .action(async (ref: string | undefined, flags: Flags) => {
       const out = flags.json ? process.stderr : process.stdout;
-      keepWorkspaceGitFacts(flags.workspace);
+      keepBetweenRuns(flags.workspace);
       const once = async (signal?: AbortSignal): Promise<WorkflowRun[] | undefined> => {
         const { plans, invalid, byEvent } = await plan(ref, flags, out);
         const show = flags.list ? listText : flags.dryRun ? dryRunText : flags.graph ? graphText : undefined;

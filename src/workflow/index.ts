@@ -1,6 +1,7 @@
 /** Loading and validating workflow and action files; the typed model the engine runs. */
 export { loadWorkflow, listWorkflows, warmUpParser, workflowFiles, type LoadedWorkflow } from "./load.js";
 export { resolveWorkflow } from "./resolve.js";
+export { keepLoadedWorkflows } from "./kept.js";
 export { listWorkflowsOffThread, type WorkflowSummary } from "./load-thread.js";
 export { coerceInputs, declaredInputs, eventsOf } from "./inputs.js";
 export type { WorkflowDef, JobDef, StepDef, RunDefaults } from "./model.js";

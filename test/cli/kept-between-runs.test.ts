@@ -3,11 +3,12 @@
  * remote, user) in its data folder, so a run asks git nothing while HEAD, its commit and the
  * configs are as the last run saw them, and asks again as soon as one changes (TRIG-02: github.sha
  * is HEAD's commit, github.ref the branch or the tag a detached HEAD is at; CTX-01: github.actor).
+ * It keeps the loaded workflows too, and an edited workflow file is what the next run runs.
  * A `git` first on the PATH logs every call and runs the machine's git.
  */
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { STAX_BIN } from "../helpers/runner.js";
@@ -81,4 +82,16 @@ test("a new commit, a new user name and a detached HEAD at a tag each reach the 
   git("tag", "v1");
   git("checkout", "-q", "--detach", "v1");
   assert.equal(run().facts, `${git("rev-parse", "HEAD")} refs/tags/v1 bob`);
+});
+
+test("the edited workflow file is what the next run runs; the data folder keeps one loaded file per workflow", () => {
+  const file = join(ws, ".github", "workflows", "facts.yml");
+  writeFileSync(file, readFileSync(file, "utf8").replace("${{ github.ref }}", "edited"));
+  assert.equal(run().facts, `${git("rev-parse", "HEAD")} edited bob`);
+  writeFileSync(file, readFileSync(file, "utf8").replace("edited", "again"));
+  assert.equal(run().facts, `${git("rev-parse", "HEAD")} again bob`);
+  const kept = readdirSync(home, { recursive: true, encoding: "utf8" }).filter((p) =>
+    /(^|\/)workflows\/[^/]+\.json$/.test(p),
+  );
+  assert.equal(kept.length, 1, kept.join("\n"));
 });
