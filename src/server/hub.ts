@@ -3,6 +3,7 @@ import type { StoredEvent } from "../contract/index.js";
 import type { EventLog } from "../store/index.js";
 import { encodeFrames, framesAfter } from "./frames.js";
 import { ReplayPages, type ReplayPage } from "./replay-pages.js";
+import { chunked, SseSocket } from "./sse-socket.js";
 
 /** Whether a subscriber gets an event: everything, one run, or one job of a run (with the run's run.* and job.* events). */
 function wants(s: { runId?: string; jobId?: string }, e: StoredEvent): boolean {
@@ -12,6 +13,11 @@ function wants(s: { runId?: string; jobId?: string }, e: StoredEvent): boolean {
 }
 
 const PING = "event: ping\ndata: {}\n\n";
+const PING_BYTES = Buffer.from(PING);
+const PING_CHUNK = chunked(PING_BYTES);
+/** A stream's first bytes: the client's reconnection delay, and a ping. */
+const HELLO = Buffer.from(`retry: 2000\n\n${PING}`);
+const HELLO_CHUNK = chunked(HELLO);
 /** Events per replay page: one page is read and written per turn of the event loop, so a page bounds what a replay holds up. */
 const REPLAY_PAGE = 2000;
 /** Bytes of frames gathered in one tick before a subscriber is written to without waiting for the tick's end. */
@@ -24,10 +30,14 @@ interface QueueEntry {
   first: number;
   id: number;
   bytes: Buffer;
+  /** `bytes` as a chunk of the chunked coding, made at its first write and shared like `bytes`. */
+  framed?: Buffer;
 }
 
 interface Subscriber {
   res: ServerResponse;
+  /** Where its frames are written once the response's head is out. */
+  out: SseSocket;
   runId?: string;
   /** With `runId`: the step events (`step.*`) of the run's other jobs are left out. */
   jobId?: string;
@@ -85,7 +95,7 @@ export class EventHub {
     this.published = this.recentFrom = log.delivered();
     this.pages = new ReplayPages(log, REPLAY_PAGE);
     this.pinger = setInterval(() => {
-      for (const s of this.subs) if (!s.replaying) this.write(s, PING);
+      for (const s of this.subs) if (!s.replaying) this.write(s, PING_BYTES, PING_CHUNK);
     }, opts.pingIntervalMs);
     this.pinger.unref();
   }
@@ -163,8 +173,12 @@ export class EventHub {
       Connection: "keep-alive",
       "X-Accel-Buffering": "no",
     });
+    // The head leaves now, alone: the response's own first write would wait for the next tick
+    // (Node corks a response on its first write), after the frames written to its socket.
+    res.flushHeaders();
     const s: Subscriber = {
       res,
+      out: new SseSocket(res),
       runId: opts.runId,
       jobId: opts.runId ? opts.jobId : undefined,
       queue: [],
@@ -175,7 +189,7 @@ export class EventHub {
       waitingForDrain: false,
       closed: false,
     };
-    res.write(`retry: 2000\n\n${PING}`);
+    this.write(s, HELLO, HELLO_CHUNK);
     this.subs.add(s);
     if (!s.runId) this.unfiltered++;
     res.on("close", () => this.drop(s));
@@ -208,9 +222,9 @@ export class EventHub {
       if (s.closed) return;
       if (page.count === 0) break;
       s.sent = page.lastId;
-      const ok = s.res.write(page.bytes);
+      const ok = s.out.write(page.bytes);
       if (ok && page.count < REPLAY_PAGE) break;
-      if (!ok) await new Promise((r) => s.res.once("drain", r));
+      if (!ok) await new Promise<void>((r) => s.out.onDrain(r));
       // Always a turn of the event loop, also after a drain: a write the socket takes at once
       // emits 'drain' on the next tick, not the next turn, and a client reading as fast as the
       // runner writes had its whole replay read and written in one turn (issue 24: a fresh
@@ -235,24 +249,29 @@ export class EventHub {
     s.queuedBytes = 0;
     if (queue.length === 0) return;
     s.sent = queue[queue.length - 1].id;
-    // A batch partly sent already (by the replay): only its newer frames.
-    const parts = queue.map((q) => (q.first > sent ? q.bytes : framesAfter(q.bytes, sent)));
-    // The queued batches leave in one write. Not cork()/uncork(): on Node 22 and later a
+    // A subscriber that keeps up has one whole batch to write: the buffer every subscriber of
+    // that filter shares, framed once for all of them.
+    if (queue.length === 1 && queue[0].first > sent) {
+      const q = queue[0];
+      return this.write(s, q.bytes, s.out.chunked ? (q.framed ??= chunked(q.bytes)) : undefined);
+    }
+    // A batch partly sent already (by the replay): only its newer frames. The queued batches
+    // leave in one write. Not cork()/uncork() of the response: on Node 22 and later a
     // ServerResponse written while corked never emits 'drain' (nodejs/node#60432), and the
     // subscriber, waiting for it, would overflow although it reads everything.
-    const ok = s.res.write(parts.length === 1 ? parts[0] : Buffer.concat(parts));
-    if (!ok) this.awaitDrain(s);
+    const parts = queue.map((q) => (q.first > sent ? q.bytes : framesAfter(q.bytes, sent)));
+    this.write(s, parts.length === 1 ? parts[0] : Buffer.concat(parts));
   }
 
-  private write(s: Subscriber, text: string): void {
+  private write(s: Subscriber, bytes: Buffer, framed?: Buffer): void {
     if (s.closed) return;
-    if (!s.res.write(text)) this.awaitDrain(s);
+    if (!s.out.write(bytes, framed)) this.awaitDrain(s);
   }
 
   private awaitDrain(s: Subscriber): void {
     if (s.waitingForDrain) return;
     s.waitingForDrain = true;
-    s.res.once("drain", () => {
+    s.out.onDrain(() => {
       s.waitingForDrain = false;
       this.flush(s);
     });
