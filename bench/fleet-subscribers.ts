@@ -57,10 +57,10 @@ const [url, n, localAddress] = process.argv.slice(1);
 const { hostname, port } = new URL(url);
 const counts = new Array(Number(n)).fill(0), hist = new Uint32Array(60001);
 const STAMP = Buffer.from('"t='), OK = Buffer.from("HTTP/1.1 200 "), END = Buffer.from("event: run.completed");
-let ready = 0, ended = 0, resumes = 0;
+let ready = 0, ended = 0, resumes = 0, reads = 0, bytes = 0;
 const report = () => {
   const u = process.cpuUsage();
-  process.stdout.write(JSON.stringify({ counts, hist: Array.from(hist), resumes, cpu: (u.user + u.system) / 1e6 }) + "\\n");
+  process.stdout.write(JSON.stringify({ counts, hist: Array.from(hist), resumes, reads, bytes, cpu: (u.user + u.system) / 1e6 }) + "\\n");
   process.exit(0);
 };
 const open = (k, last) => {
@@ -68,6 +68,8 @@ const open = (k, last) => {
   const s = net.connect({ port: Number(port), host: hostname, localAddress }, () => s.write("GET /api/events HTTP/1.1\\r\\nHost: " + hostname + ":" + port + "\\r\\n" + (last ? "Last-Event-ID: " + last + "\\r\\n" : "") + "\\r\\n"));
   s.on("data", (b) => {
     const now = Date.now();
+    reads++;
+    bytes += b.length;
     if (first && !b.subarray(0, 13).equals(OK)) { process.stderr.write("bench: a stream was refused: " + b.toString("latin1").split("\\r\\n")[0] + "\\n"); process.exit(1); }
     if (first && !last && ++ready === counts.length) process.stdout.write("ready\\n");
     first = false;
@@ -101,7 +103,7 @@ process.stdin.on("end", report).resume();
 
 interface Group {
   child: ChildProcess;
-  result: Promise<{ counts: number[]; hist: number[]; resumes: number; cpu: number }>;
+  result: Promise<{ counts: number[]; hist: number[]; resumes: number; reads: number; bytes: number; cpu: number }>;
   ready: Promise<void>;
 }
 
@@ -203,6 +205,8 @@ export async function benchSubscribers(): Promise<Row[]> {
     };
     const lost = results.flatMap((r) => r.counts).reduce((a, c) => a + (rate * seconds - c), 0);
     const resumes = results.reduce((a, r) => a + r.resumes, 0);
+    const reads = results.reduce((a, r) => a + r.reads, 0);
+    const bytes = results.reduce((a, r) => a + r.bytes, 0);
     return [
       {
         name: `${subs.toLocaleString("en")} subscribers over 2 front-ends, ${rate.toLocaleString("en")} lines/s for ${seconds} s`,
@@ -210,7 +214,7 @@ export async function benchSubscribers(): Promise<Row[]> {
       },
       {
         name: "  CPU meanwhile",
-        value: `front-ends ${(cpu1[0] - cpu0[0]).toFixed(1)} s and ${(cpu1[1] - cpu0[1]).toFixed(1)} s, the worker with its step ${(cpu1[2] - cpu0[2]).toFixed(1)} s, the subscribers' ${groups.length} processes ${results.reduce((a, r) => a + r.cpu, 0).toFixed(1)} s`,
+        value: `front-ends ${(cpu1[0] - cpu0[0]).toFixed(1)} s and ${(cpu1[1] - cpu0[1]).toFixed(1)} s, the worker with its step ${(cpu1[2] - cpu0[2]).toFixed(1)} s, the subscribers' ${groups.length} processes ${results.reduce((a, r) => a + r.cpu, 0).toFixed(1)} s (${reads.toLocaleString("en")} reads of ${(bytes / reads / 1024).toFixed(1)} KiB on average)`,
       },
       {
         name: "  idle subscriber's memory on its front-end",

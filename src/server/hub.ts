@@ -22,6 +22,8 @@ const HELLO_CHUNK = chunked(HELLO);
 const REPLAY_PAGE = 2000;
 /** Bytes of frames gathered in one tick before a subscriber is written to without waiting for the tick's end. */
 const FLUSH_AT = 64 * 1024;
+/** A round of writes to the subscribers begins at least this many times the last one's length after it began: at most a quarter of the time goes to them, in fewer, larger writes. */
+const ROUND_SPACING = 4;
 /** How long after the last unfiltered subscriber left the recent batches are still kept (it may be resuming after an overflow). */
 const KEEP_RECENT_MS = 5000;
 
@@ -75,6 +77,11 @@ export interface HubOptions {
 export class EventHub {
   private readonly subs = new Set<Subscriber>();
   private scheduled = false;
+  /** When the last round of writes to every subscriber began, and how long it took (ms). */
+  private roundStart = 0;
+  private roundLength = 0;
+  /** During a round: the queued batches joined for a subscriber, by their first batch, for the others with the same ones. */
+  private round: Map<QueueEntry, { last: QueueEntry; entry: QueueEntry }> | undefined;
   private readonly pinger: NodeJS.Timeout;
   /** The unfiltered stream of every event after `recentFrom` up to `published`, oldest batch first. */
   private recent: QueueEntry[] = [];
@@ -136,7 +143,13 @@ export class EventHub {
     }
     if (!this.scheduled) {
       this.scheduled = true;
-      setImmediate(() => this.flushAll());
+      // Rounds are spaced by ROUND_SPACING times the last round's length: with few subscribers a
+      // round takes microseconds and the next batch leaves on the next turn; with a thousand, each
+      // write carries more frames, so the writes (and each subscriber's reads) per second stay
+      // bounded instead of growing with the batches' rate times the subscribers.
+      const wait = this.roundStart + ROUND_SPACING * this.roundLength - performance.now();
+      if (wait < 1) setImmediate(() => this.flushAll());
+      else setTimeout(() => this.flushAll(), wait);
     }
   }
 
@@ -238,7 +251,11 @@ export class EventHub {
 
   private flushAll(): void {
     this.scheduled = false;
+    this.roundStart = performance.now();
+    this.round = new Map();
     for (const s of this.subs) this.flush(s);
+    this.round = undefined;
+    this.roundLength = performance.now() - this.roundStart;
   }
 
   private flush(s: Subscriber): void {
@@ -249,11 +266,11 @@ export class EventHub {
     s.queuedBytes = 0;
     if (queue.length === 0) return;
     s.sent = queue[queue.length - 1].id;
-    // A subscriber that keeps up has one whole batch to write: the buffer every subscriber of
-    // that filter shares, framed once for all of them.
-    if (queue.length === 1 && queue[0].first > sent) {
-      const q = queue[0];
-      return this.write(s, q.bytes, s.out.chunked ? (q.framed ??= chunked(q.bytes)) : undefined);
+    // Whole batches (a subscriber that keeps up): one buffer, framed once, that every subscriber
+    // with the same batches queued writes too.
+    if (queue[0].first > sent) {
+      const whole = queue.length === 1 ? queue[0] : this.joined(queue);
+      return this.write(s, whole.bytes, s.out.chunked ? (whole.framed ??= chunked(whole.bytes)) : undefined);
     }
     // A batch partly sent already (by the replay): only its newer frames. The queued batches
     // leave in one write. Not cork()/uncork() of the response: on Node 22 and later a
@@ -261,6 +278,21 @@ export class EventHub {
     // subscriber, waiting for it, would overflow although it reads everything.
     const parts = queue.map((q) => (q.first > sent ? q.bytes : framesAfter(q.bytes, sent)));
     this.write(s, parts.length === 1 ? parts[0] : Buffer.concat(parts));
+  }
+
+  /**
+   * The batches of `queue` as one entry. Within a round it is made once for all the subscribers
+   * that have the same batches queued (those of one filter that keep up): a filter's batches
+   * form one sequence and a queue is a stretch of it, so its first and last batch name it.
+   */
+  private joined(queue: QueueEntry[]): QueueEntry {
+    const first = queue[0];
+    const last = queue[queue.length - 1];
+    const made = this.round?.get(first);
+    if (made?.last === last) return made.entry;
+    const entry = { first: first.first, id: last.id, bytes: Buffer.concat(queue.map((q) => q.bytes)) };
+    this.round?.set(first, { last, entry });
+    return entry;
   }
 
   private write(s: Subscriber, bytes: Buffer, framed?: Buffer): void {
