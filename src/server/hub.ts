@@ -1,9 +1,9 @@
 import type { ServerResponse } from "node:http";
 import type { StoredEvent } from "../contract/index.js";
 import type { EventLog } from "../store/index.js";
-import { encodeFrames, framesAfter } from "./frames.js";
+import { encodeFrames, framesAfter, withRoom } from "./frames.js";
 import { ReplayPages, type ReplayPage } from "./replay-pages.js";
-import { chunked, SseSocket } from "./sse-socket.js";
+import { CHUNK_ROOM, chunkAround, chunked, SseSocket } from "./sse-socket.js";
 
 /** Whether a subscriber gets an event: everything, one run, or one job of a run (with the run's run.* and job.* events). */
 function wants(s: { runId?: string; jobId?: string }, e: StoredEvent): boolean {
@@ -32,7 +32,7 @@ interface QueueEntry {
   first: number;
   id: number;
   bytes: Buffer;
-  /** `bytes` as a chunk of the chunked coding, made at its first write and shared like `bytes`. */
+  /** `bytes` as a chunk of the chunked coding, framed in the room around them at its first write (`chunkAround`). */
   framed?: Buffer;
 }
 
@@ -80,8 +80,8 @@ export class EventHub {
   /** When the last round of writes to every subscriber began, and how long it took (ms). */
   private roundStart = 0;
   private roundLength = 0;
-  /** During a round: the queued batches joined for a subscriber, by their first batch, for the others with the same ones. */
-  private round: Map<QueueEntry, { last: QueueEntry; entry: QueueEntry }> | undefined;
+  /** During a round: the queues written, by their first batch, and once a second subscriber had the same, them joined. */
+  private round: Map<QueueEntry, { last: QueueEntry; entry?: QueueEntry }> | undefined;
   private readonly pinger: NodeJS.Timeout;
   /** The unfiltered stream of every event after `recentFrom` up to `published`, oldest batch first. */
   private recent: QueueEntry[] = [];
@@ -119,7 +119,7 @@ export class EventHub {
     this.published = last;
     let all: QueueEntry | undefined;
     if (this.unfiltered > 0 || Date.now() - this.lastLeft <= KEEP_RECENT_MS)
-      this.remember((all = { first, id: last, bytes: encodeFrames(batch) }));
+      this.remember((all = { first, id: last, bytes: encodeFrames(batch, undefined, CHUNK_ROOM) }));
     else {
       // No unfiltered stream to serve: it is not encoded, and what is kept starts after this batch.
       this.recent = [];
@@ -136,7 +136,10 @@ export class EventHub {
         const key = `${s.runId}\0${s.jobId ?? ""}`;
         let filtered = byFilter.get(key);
         if (!filtered)
-          byFilter.set(key, (filtered = { first, id: last, bytes: encodeFrames(batch, (e) => wants(s, e)) }));
+          byFilter.set(
+            key,
+            (filtered = { first, id: last, bytes: encodeFrames(batch, (e) => wants(s, e), CHUNK_ROOM) }),
+          );
         entry = filtered;
       }
       if (entry.bytes.length) this.enqueue(s, entry);
@@ -266,11 +269,13 @@ export class EventHub {
     s.queuedBytes = 0;
     if (queue.length === 0) return;
     s.sent = queue[queue.length - 1].id;
-    // Whole batches (a subscriber that keeps up): one buffer, framed once, that every subscriber
-    // with the same batches queued writes too.
     if (queue[0].first > sent) {
+      // Whole batches (a subscriber that keeps up): one buffer, shared by the subscribers that
+      // have the same batches queued, or (the first of them this round) the batches as they are.
       const whole = queue.length === 1 ? queue[0] : this.joined(queue);
-      return this.write(s, whole.bytes, s.out.chunked ? (whole.framed ??= chunked(whole.bytes)) : undefined);
+      if (whole) return this.write(s, whole.bytes, this.framed(s, whole));
+      if (!s.out.writeAll(queue.map((q) => ({ bytes: q.bytes, framed: this.framed(s, q) })))) this.awaitDrain(s);
+      return;
     }
     // A batch partly sent already (by the replay): only its newer frames. The queued batches
     // leave in one write. Not cork()/uncork() of the response: on Node 22 and later a
@@ -280,19 +285,38 @@ export class EventHub {
     this.write(s, parts.length === 1 ? parts[0] : Buffer.concat(parts));
   }
 
+  /** The chunk of a batch for a chunked response, framed once for every subscriber; none for HTTP/1.0. */
+  private framed(s: Subscriber, q: QueueEntry): Buffer | undefined {
+    return s.out.chunked ? (q.framed ??= chunkAround(q.bytes)) : undefined;
+  }
+
   /**
-   * The batches of `queue` as one entry. Within a round it is made once for all the subscribers
-   * that have the same batches queued (those of one filter that keep up): a filter's batches
-   * form one sequence and a queue is a stretch of it, so its first and last batch name it.
+   * The batches of `queue` as one entry, for the second and later subscribers of a round that
+   * have the same batches queued (those of one filter that keep up): joined once, written by
+   * each in one write. Undefined for the first (it writes them as they are, in one writev) and
+   * outside a round. A filter's batches form one sequence and a queue is a stretch of it, so its
+   * first and last batch name it.
    */
-  private joined(queue: QueueEntry[]): QueueEntry {
+  private joined(queue: QueueEntry[]): QueueEntry | undefined {
+    if (!this.round) return undefined;
     const first = queue[0];
     const last = queue[queue.length - 1];
-    const made = this.round?.get(first);
-    if (made?.last === last) return made.entry;
-    const entry = { first: first.first, id: last.id, bytes: Buffer.concat(queue.map((q) => q.bytes)) };
-    this.round?.set(first, { last, entry });
-    return entry;
+    const made = this.round.get(first);
+    if (made?.last !== last) {
+      this.round.set(first, { last });
+      return undefined;
+    }
+    if (made.entry) return made.entry;
+    const bytes = withRoom(
+      queue.reduce((n, q) => n + q.bytes.length, 0),
+      CHUNK_ROOM,
+    );
+    let at = 0;
+    for (const q of queue) {
+      bytes.set(q.bytes, at);
+      at += q.bytes.length;
+    }
+    return (made.entry = { first: first.first, id: last.id, bytes });
   }
 
   private write(s: Subscriber, bytes: Buffer, framed?: Buffer): void {

@@ -1,18 +1,33 @@
 import type { ServerResponse } from "node:http";
 import type { Socket } from "node:net";
+import { withRoom } from "./frames.js";
 
 const CRLF = Buffer.from("\r\n");
+
+/** Room `chunkAround` needs around a buffer: a size line of up to 8 hex digits (a chunk under 4 GiB) and CRLF, and a CRLF. */
+export const CHUNK_ROOM = { before: 10, after: 2 } as const;
 
 /**
  * `bytes` as one chunk of HTTP/1.1's chunked transfer coding (`<hex size>\r\n<bytes>\r\n`), in
  * one buffer: what `ServerResponse.write(bytes)` puts on the wire for a chunked response.
  */
 export function chunked(bytes: Buffer): Buffer {
+  const out = withRoom(bytes.length, CHUNK_ROOM);
+  out.set(bytes);
+  return chunkAround(out);
+}
+
+/**
+ * The chunk of `bytes`, framed in the room around it: `bytes` must have been made with
+ * `CHUNK_ROOM` (`withRoom`, `encodeFrames`), whose bytes only its owner writes. No copy.
+ */
+export function chunkAround(bytes: Buffer): Buffer {
   const head = `${bytes.length.toString(16)}\r\n`;
-  const out = Buffer.allocUnsafe(head.length + bytes.length + 2);
+  const start = bytes.byteOffset - head.length;
+  const out = Buffer.from(bytes.buffer, start, head.length + bytes.length + 2);
   out.write(head, 0, "latin1");
-  out.set(bytes, head.length);
-  out.set(CRLF, head.length + bytes.length);
+  out[out.length - 2] = 13;
+  out[out.length - 1] = 10;
   return out;
 }
 
@@ -54,6 +69,15 @@ export class SseSocket {
     this.socket.write(`${bytes.length.toString(16)}\r\n`, "latin1");
     this.socket.write(bytes);
     const ok = this.socket.write(CRLF);
+    this.socket.uncork();
+    return ok;
+  }
+
+  /** Writes every entry (as `write`) in one `writev`; false when the socket's buffer is full. */
+  writeAll(entries: readonly { bytes: Buffer; framed?: Buffer }[]): boolean {
+    this.socket.cork();
+    let ok = true;
+    for (const e of entries) ok = this.write(e.bytes, e.framed);
     this.socket.uncork();
     return ok;
   }
