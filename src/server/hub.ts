@@ -192,6 +192,9 @@ export class EventHub {
     // The head leaves now, alone: the response's own first write would wait for the next tick
     // (Node corks a response on its first write), after the frames written to its socket.
     res.flushHeaders();
+    // A client gone while the route awaited (a run's lookup): its response closed already, and a
+    // subscriber added now would never be told.
+    if (!res.socket || res.socket.destroyed) return;
     const s: Subscriber = {
       res,
       out: new SseSocket(res),

@@ -219,3 +219,34 @@ test("a subscriber that stops reading overflows while 50 others of the same filt
     await h.close();
   }
 });
+
+test("a client gone before the route subscribes it (while a run is looked up) is not kept as a subscriber", async () => {
+  const store = openStore(tempDir("stax-fanout-"));
+  const hub = new EventHub(store.events, { maxQueueBytes: 1 << 20, pingIntervalMs: 60_000 });
+  let requested!: () => void;
+  const arrived = new Promise<void>((r) => (requested = r));
+  let subscribed!: () => void;
+  const done = new Promise<void>((r) => (subscribed = r));
+  // The route subscribes only once the client's socket has closed, as an awaited lookup may.
+  const server = createServer((req, res) => {
+    requested();
+    req.socket.once("close", () => {
+      hub.subscribe(res, {});
+      subscribed();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  try {
+    const socket = connect((server.address() as AddressInfo).port, "127.0.0.1", () =>
+      socket.write("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"),
+    );
+    await arrived;
+    socket.destroy();
+    await done;
+    assert.equal(hub.size, 0);
+  } finally {
+    hub.close();
+    server.close();
+    await store.close();
+  }
+});
