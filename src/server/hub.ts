@@ -280,10 +280,10 @@ export class EventHub {
       if (!s.out.writeAll(queue.map((q) => ({ bytes: q.bytes, framed: this.framed(s, q) })))) this.awaitDrain(s);
       return;
     }
-    // A batch partly sent already (by the replay): only its newer frames. The queued batches
-    // leave in one write. Not cork()/uncork() of the response: on Node 22 and later a
-    // ServerResponse written while corked never emits 'drain' (nodejs/node#60432), and the
-    // subscriber, waiting for it, would overflow although it reads everything.
+    // A batch partly sent already (by the replay, rare): only its newer frames, in one write.
+    // The response itself is never corked: on Node 22 and later a ServerResponse written while
+    // corked never emits 'drain' (nodejs/node#60432), and the subscriber, waiting for it, would
+    // overflow although it reads everything; the socket's own cork (`SseSocket`) drains as any stream.
     const parts = queue.map((q) => (q.first > sent ? q.bytes : framesAfter(q.bytes, sent)));
     this.write(s, parts.length === 1 ? parts[0] : Buffer.concat(parts));
   }
