@@ -20,9 +20,13 @@ let scratch = Buffer.allocUnsafe(1 << 20);
  * id's digits one by one, the text common to the lines of one step copied from bytes made once
  * per step, the line's JSON encoded in place. A front-end streaming a step that prints fast
  * allocated some 340 bytes of strings per line when frames were joined as text, and spent a
- * third of its time collecting them.
+ * third of its time collecting them. With `around`, the Buffer has that room around it (`withRoom`).
  */
-export function encodeFrames(batch: readonly StoredEvent[], keep?: (e: StoredEvent) => boolean): Buffer {
+export function encodeFrames(
+  batch: readonly StoredEvent[],
+  keep?: (e: StoredEvent) => boolean,
+  around: { before: number; after: number } = NO_ROOM,
+): Buffer {
   let at = 0;
   const room = (bytes: number): void => {
     if (at + bytes <= scratch.length) return;
@@ -61,7 +65,7 @@ export function encodeFrames(batch: readonly StoredEvent[], keep?: (e: StoredEve
   }
   // Neither Buffer.from(scratch.subarray(…)), which zero-fills a new buffer before copying into it,
   // nor scratch.copy(…), several times slower than a typed array's set on Node 20.
-  const out = Buffer.allocUnsafe(at);
+  const out = withRoom(at, around);
   out.set(scratch.subarray(0, at));
   // A batch with one huge line does not keep its scratch space for good.
   if (scratch.length > SCRATCH_KEPT) scratch = Buffer.allocUnsafe(1 << 20);
@@ -69,6 +73,17 @@ export function encodeFrames(batch: readonly StoredEvent[], keep?: (e: StoredEve
 }
 
 const EMPTY = Buffer.alloc(0);
+const NO_ROOM = { before: 0, after: 0 };
+
+/**
+ * A new buffer of `size` bytes inside an allocation of its own with `room.before` bytes before it
+ * and `room.after` after it, which its owner may fill: a transport's framing written around the
+ * frames without copying them (`src/server/sse-socket.ts`).
+ */
+export function withRoom(size: number, room: { before: number; after: number }): Buffer {
+  if (room.before === 0 && room.after === 0) return Buffer.allocUnsafe(size);
+  return Buffer.allocUnsafe(room.before + size + room.after).subarray(room.before, room.before + size);
+}
 
 /**
  * Writes `text` as a JSON string (JSON.stringify's bytes) into the scratch buffer at `at`; returns

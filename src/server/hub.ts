@@ -1,8 +1,9 @@
 import type { ServerResponse } from "node:http";
 import type { StoredEvent } from "../contract/index.js";
 import type { EventLog } from "../store/index.js";
-import { encodeFrames, framesAfter } from "./frames.js";
+import { encodeFrames, framesAfter, withRoom } from "./frames.js";
 import { ReplayPages, type ReplayPage } from "./replay-pages.js";
+import { CHUNK_ROOM, chunkAround, chunked, SseSocket } from "./sse-socket.js";
 
 /** Whether a subscriber gets an event: everything, one run, or one job of a run (with the run's run.* and job.* events). */
 function wants(s: { runId?: string; jobId?: string }, e: StoredEvent): boolean {
@@ -12,10 +13,17 @@ function wants(s: { runId?: string; jobId?: string }, e: StoredEvent): boolean {
 }
 
 const PING = "event: ping\ndata: {}\n\n";
+const PING_BYTES = Buffer.from(PING);
+const PING_CHUNK = chunked(PING_BYTES);
+/** A stream's first bytes: the client's reconnection delay, and a ping. */
+const HELLO = Buffer.from(`retry: 2000\n\n${PING}`);
+const HELLO_CHUNK = chunked(HELLO);
 /** Events per replay page: one page is read and written per turn of the event loop, so a page bounds what a replay holds up. */
 const REPLAY_PAGE = 2000;
 /** Bytes of frames gathered in one tick before a subscriber is written to without waiting for the tick's end. */
 const FLUSH_AT = 64 * 1024;
+/** A round of writes to the subscribers begins at least this many times the last one's length after it began: at most a quarter of the time goes to them, in fewer, larger writes. */
+const ROUND_SPACING = 4;
 /** How long after the last unfiltered subscriber left the recent batches are still kept (it may be resuming after an overflow). */
 const KEEP_RECENT_MS = 5000;
 
@@ -24,10 +32,14 @@ interface QueueEntry {
   first: number;
   id: number;
   bytes: Buffer;
+  /** `bytes` as a chunk of the chunked coding, framed in the room around them at its first write (`chunkAround`). */
+  framed?: Buffer;
 }
 
 interface Subscriber {
   res: ServerResponse;
+  /** Where its frames are written once the response's head is out. */
+  out: SseSocket;
   runId?: string;
   /** With `runId`: the step events (`step.*`) of the run's other jobs are left out. */
   jobId?: string;
@@ -65,6 +77,11 @@ export interface HubOptions {
 export class EventHub {
   private readonly subs = new Set<Subscriber>();
   private scheduled = false;
+  /** When the last round of writes to every subscriber began, and how long it took (ms). */
+  private roundStart = 0;
+  private roundLength = 0;
+  /** During a round: the queues written, by their first batch, and once a second subscriber had the same, them joined. */
+  private round: Map<QueueEntry, { last: QueueEntry; entry?: QueueEntry }> | undefined;
   private readonly pinger: NodeJS.Timeout;
   /** The unfiltered stream of every event after `recentFrom` up to `published`, oldest batch first. */
   private recent: QueueEntry[] = [];
@@ -85,7 +102,7 @@ export class EventHub {
     this.published = this.recentFrom = log.delivered();
     this.pages = new ReplayPages(log, REPLAY_PAGE);
     this.pinger = setInterval(() => {
-      for (const s of this.subs) if (!s.replaying) this.write(s, PING);
+      for (const s of this.subs) if (!s.replaying) this.write(s, PING_BYTES, PING_CHUNK);
     }, opts.pingIntervalMs);
     this.pinger.unref();
   }
@@ -102,7 +119,7 @@ export class EventHub {
     this.published = last;
     let all: QueueEntry | undefined;
     if (this.unfiltered > 0 || Date.now() - this.lastLeft <= KEEP_RECENT_MS)
-      this.remember((all = { first, id: last, bytes: encodeFrames(batch) }));
+      this.remember((all = { first, id: last, bytes: encodeFrames(batch, undefined, CHUNK_ROOM) }));
     else {
       // No unfiltered stream to serve: it is not encoded, and what is kept starts after this batch.
       this.recent = [];
@@ -119,14 +136,23 @@ export class EventHub {
         const key = `${s.runId}\0${s.jobId ?? ""}`;
         let filtered = byFilter.get(key);
         if (!filtered)
-          byFilter.set(key, (filtered = { first, id: last, bytes: encodeFrames(batch, (e) => wants(s, e)) }));
+          byFilter.set(
+            key,
+            (filtered = { first, id: last, bytes: encodeFrames(batch, (e) => wants(s, e), CHUNK_ROOM) }),
+          );
         entry = filtered;
       }
       if (entry.bytes.length) this.enqueue(s, entry);
     }
     if (!this.scheduled) {
       this.scheduled = true;
-      setImmediate(() => this.flushAll());
+      // Rounds are spaced by ROUND_SPACING times the last round's length: with few subscribers a
+      // round takes microseconds and the next batch leaves on the next turn; with a thousand, each
+      // write carries more frames, so the writes (and each subscriber's reads) per second stay
+      // bounded instead of growing with the batches' rate times the subscribers.
+      const wait = this.roundStart + ROUND_SPACING * this.roundLength - performance.now();
+      if (wait < 1) setImmediate(() => this.flushAll());
+      else setTimeout(() => this.flushAll(), wait);
     }
   }
 
@@ -163,8 +189,15 @@ export class EventHub {
       Connection: "keep-alive",
       "X-Accel-Buffering": "no",
     });
+    // The head leaves now, alone: the response's own first write would wait for the next tick
+    // (Node corks a response on its first write), after the frames written to its socket.
+    res.flushHeaders();
+    // A client gone while the route awaited (a run's lookup): its response closed already, and a
+    // subscriber added now would never be told.
+    if (!res.socket || res.socket.destroyed) return;
     const s: Subscriber = {
       res,
+      out: new SseSocket(res),
       runId: opts.runId,
       jobId: opts.runId ? opts.jobId : undefined,
       queue: [],
@@ -175,7 +208,7 @@ export class EventHub {
       waitingForDrain: false,
       closed: false,
     };
-    res.write(`retry: 2000\n\n${PING}`);
+    this.write(s, HELLO, HELLO_CHUNK);
     this.subs.add(s);
     if (!s.runId) this.unfiltered++;
     res.on("close", () => this.drop(s));
@@ -208,9 +241,9 @@ export class EventHub {
       if (s.closed) return;
       if (page.count === 0) break;
       s.sent = page.lastId;
-      const ok = s.res.write(page.bytes);
+      const ok = s.out.write(page.bytes);
       if (ok && page.count < REPLAY_PAGE) break;
-      if (!ok) await new Promise((r) => s.res.once("drain", r));
+      if (!ok) await new Promise<void>((r) => s.out.onDrain(r));
       // Always a turn of the event loop, also after a drain: a write the socket takes at once
       // emits 'drain' on the next tick, not the next turn, and a client reading as fast as the
       // runner writes had its whole replay read and written in one turn (issue 24: a fresh
@@ -224,7 +257,11 @@ export class EventHub {
 
   private flushAll(): void {
     this.scheduled = false;
+    this.roundStart = performance.now();
+    this.round = new Map();
     for (const s of this.subs) this.flush(s);
+    this.round = undefined;
+    this.roundLength = performance.now() - this.roundStart;
   }
 
   private flush(s: Subscriber): void {
@@ -235,24 +272,65 @@ export class EventHub {
     s.queuedBytes = 0;
     if (queue.length === 0) return;
     s.sent = queue[queue.length - 1].id;
-    // A batch partly sent already (by the replay): only its newer frames.
+    if (queue[0].first > sent) {
+      // Whole batches (a subscriber that keeps up): one buffer, shared by the subscribers that
+      // have the same batches queued, or (the first of them this round) the batches as they are.
+      const whole = queue.length === 1 ? queue[0] : this.joined(queue);
+      if (whole) return this.write(s, whole.bytes, this.framed(s, whole));
+      if (!s.out.writeAll(queue.map((q) => ({ bytes: q.bytes, framed: this.framed(s, q) })))) this.awaitDrain(s);
+      return;
+    }
+    // A batch partly sent already (by the replay, rare): only its newer frames, in one write.
+    // The response itself is never corked: on Node 22 and later a ServerResponse written while
+    // corked never emits 'drain' (nodejs/node#60432), and the subscriber, waiting for it, would
+    // overflow although it reads everything; the socket's own cork (`SseSocket`) drains as any stream.
     const parts = queue.map((q) => (q.first > sent ? q.bytes : framesAfter(q.bytes, sent)));
-    // The queued batches leave in one write. Not cork()/uncork(): on Node 22 and later a
-    // ServerResponse written while corked never emits 'drain' (nodejs/node#60432), and the
-    // subscriber, waiting for it, would overflow although it reads everything.
-    const ok = s.res.write(parts.length === 1 ? parts[0] : Buffer.concat(parts));
-    if (!ok) this.awaitDrain(s);
+    this.write(s, parts.length === 1 ? parts[0] : Buffer.concat(parts));
   }
 
-  private write(s: Subscriber, text: string): void {
+  /** The chunk of a batch for a chunked response, framed once for every subscriber; none for HTTP/1.0. */
+  private framed(s: Subscriber, q: QueueEntry): Buffer | undefined {
+    return s.out.chunked ? (q.framed ??= chunkAround(q.bytes)) : undefined;
+  }
+
+  /**
+   * The batches of `queue` as one entry, for the second and later subscribers of a round that
+   * have the same batches queued (those of one filter that keep up): joined once, written by
+   * each in one write. Undefined for the first (it writes them as they are, in one writev) and
+   * outside a round. A filter's batches form one sequence and a queue is a stretch of it, so its
+   * first and last batch name it.
+   */
+  private joined(queue: QueueEntry[]): QueueEntry | undefined {
+    if (!this.round) return undefined;
+    const first = queue[0];
+    const last = queue[queue.length - 1];
+    const made = this.round.get(first);
+    if (made?.last !== last) {
+      this.round.set(first, { last });
+      return undefined;
+    }
+    if (made.entry) return made.entry;
+    const bytes = withRoom(
+      queue.reduce((n, q) => n + q.bytes.length, 0),
+      CHUNK_ROOM,
+    );
+    let at = 0;
+    for (const q of queue) {
+      bytes.set(q.bytes, at);
+      at += q.bytes.length;
+    }
+    return (made.entry = { first: first.first, id: last.id, bytes });
+  }
+
+  private write(s: Subscriber, bytes: Buffer, framed?: Buffer): void {
     if (s.closed) return;
-    if (!s.res.write(text)) this.awaitDrain(s);
+    if (!s.out.write(bytes, framed)) this.awaitDrain(s);
   }
 
   private awaitDrain(s: Subscriber): void {
     if (s.waitingForDrain) return;
     s.waitingForDrain = true;
-    s.res.once("drain", () => {
+    s.out.onDrain(() => {
       s.waitingForDrain = false;
       this.flush(s);
     });
