@@ -66,10 +66,11 @@ export class FleetDispatcher implements LegDispatcher {
     return jobId !== undefined && this.byJob.has(`${runId}\0${jobId}`);
   }
 
-  /** The source bundle of a run, made before its legs are dispatched. */
+  /** The source bundle of a run, made before its legs are dispatched (announced to the workers, which prepare it meanwhile). */
   setSource(runId: string, source: { key: string; commit: string } | undefined): void {
-    if (source) this.sources.set(runId, source);
-    else this.sources.delete(runId);
+    if (!source) return void this.sources.delete(runId);
+    this.sources.set(runId, source);
+    void this.fleet.announceSource({ workspace: this.store.workspace, ...source }).catch(() => {});
   }
 
   /**

@@ -1,0 +1,131 @@
+import { execFile } from "node:child_process";
+import { mkdirSync, rmSync } from "node:fs";
+import { rm } from "node:fs/promises";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { cloneBundle, fetchBundle } from "../host/source.js";
+import type { BlobStore } from "../store/index.js";
+import { loadWorkflow, type LoadedWorkflow } from "../workflow/index.js";
+
+/** Commits whose prepared source a worker keeps for the legs still to come (runs of one commit come close together). */
+const KEEP = 8;
+
+/** A run's source as the fleet tables name it: its bundle blob and the commit in it. */
+export interface SourceRef {
+  key: string;
+  commit: string;
+}
+
+/** One commit's pristine checkout on this worker, the legs copying it right now, and its workflows as loaded. */
+interface Prepared {
+  dir: string;
+  ready: Promise<string>;
+  users: number;
+  workflows: Map<string, Promise<LoadedWorkflow>>;
+}
+
+/**
+ * The run sources a worker has prepared: one pristine checkout per commit, cloned once from the
+ * run's bundle (on the run's announcement or its first leg here), from which each leg gets a
+ * copy of its own. Snapshots of the same files share a commit (src/host/source.ts), so runs of
+ * an unchanged workspace share one preparation too; a new commit gets a new one. The folder is
+ * this process's alone: the worker claims it, and a start after a crash removes it.
+ */
+export class WorkerSources {
+  /** Insertion order is use order: the first entries are the least recently used. */
+  private readonly byCommit = new Map<string, Prepared>();
+  /** Each preparation's own folder: one evicted may still be removed while the same commit is prepared again. */
+  private made = 0;
+
+  constructor(private readonly dir: string) {
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+  }
+
+  /** Starts preparing `source` unless it is prepared or on its way; resolves with its pristine folder. */
+  prepare(blobs: BlobStore, source: SourceRef): Promise<string> {
+    const known = this.byCommit.get(source.commit);
+    if (known) {
+      this.byCommit.delete(source.commit);
+      this.byCommit.set(source.commit, known);
+      return known.ready;
+    }
+    const dir = join(this.dir, `${source.commit.slice(0, 12)}-${++this.made}`);
+    const bundle = `${dir}.bundle`;
+    const ready = (async () => {
+      try {
+        await fetchBundle(blobs, source, bundle);
+        await cloneBundle(bundle, dir);
+        return dir;
+      } finally {
+        await rm(bundle, { force: true });
+      }
+    })();
+    const entry: Prepared = { dir, ready, users: 0, workflows: new Map() };
+    this.byCommit.set(source.commit, entry);
+    // A preparation that failed is tried again by the commit's next leg.
+    ready.catch(() => {
+      if (this.byCommit.get(source.commit) === entry) this.byCommit.delete(source.commit);
+      void rm(dir, { recursive: true, force: true });
+    });
+    this.evict();
+    return ready;
+  }
+
+  /** Gives `workspace` (a new folder) its own copy of the run's source. */
+  async checkout(blobs: BlobStore, source: SourceRef, workspace: string): Promise<void> {
+    const ready = this.prepare(blobs, source);
+    const entry = this.byCommit.get(source.commit)!;
+    entry.users++;
+    try {
+      // cp -a: one process copying natively (several times faster than fs.cp's walk on a
+      // checkout's many small files), keeping the times git's index recorded.
+      await copy("cp", ["-a", await ready, workspace]);
+    } finally {
+      entry.users--;
+      this.evict();
+    }
+  }
+
+  /**
+   * The workflow at `path` of a leg's checkout of `source`, loaded once for the commit (its text
+   * is the commit's): a 640-leg workflow is ~10 ms of parsing a leg. The legs share the loaded
+   * definition as the legs of a run in one process do; each gets its own `filePath`.
+   */
+  async workflow(source: SourceRef, path: string, workspace: string): Promise<LoadedWorkflow> {
+    const filePath = join(workspace, path);
+    const workflows = this.byCommit.get(source.commit)?.workflows;
+    let loaded = workflows?.get(path);
+    if (!loaded) {
+      const mine = loadWorkflow(filePath, workspace);
+      workflows?.set(path, mine);
+      mine.catch(() => workflows?.get(path) === mine && workflows.delete(path));
+      loaded = mine;
+    }
+    return { ...(await loaded), filePath };
+  }
+
+  /** Removes every prepared source (the worker stops), once the preparations under way are over. */
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.byCommit.values()].map((e) => e.ready));
+    this.byCommit.clear();
+    await rm(this.dir, { recursive: true, force: true });
+  }
+
+  /** The least recently used commits over KEEP go, once no leg copies them. */
+  private evict(): void {
+    let over = this.byCommit.size - KEEP;
+    for (const [commit, entry] of this.byCommit) {
+      if (over <= 0) break;
+      if (entry.users) continue;
+      over--;
+      this.byCommit.delete(commit);
+      void entry.ready.then(
+        () => rm(entry.dir, { recursive: true, force: true }),
+        () => {},
+      );
+    }
+  }
+}
+
+const copy = promisify(execFile);
