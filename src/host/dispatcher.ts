@@ -66,11 +66,10 @@ export class FleetDispatcher implements LegDispatcher {
     return jobId !== undefined && this.byJob.has(`${runId}\0${jobId}`);
   }
 
-  /** The source bundle of a run, made before its legs are dispatched (announced to the workers, which prepare it meanwhile). */
+  /** The source bundle of a run, made before its legs are dispatched. */
   setSource(runId: string, source: { key: string; commit: string } | undefined): void {
-    if (!source) return void this.sources.delete(runId);
-    this.sources.set(runId, source);
-    void this.fleet.announceSource({ workspace: this.store.workspace, ...source }).catch(() => {});
+    if (source) this.sources.set(runId, source);
+    else this.sources.delete(runId);
   }
 
   /**

@@ -9,7 +9,7 @@ import type { Store, StoreOptions } from "./store.js";
 
 export type * from "./store.js";
 export { artifactPrefix, sourceKey, runBlobPrefixes } from "./store.js";
-export { PgFleet, sourceNotice, type ClaimedLeg, type SourceNotice } from "./pg/fleet.js";
+export { PgFleet, type ClaimedLeg } from "./pg/fleet.js";
 export { SecretVault, isSafeName, type SecretValues, type Sealed } from "./secrets.js";
 export { isVarName, storedVars } from "./vars.js";
 export { recoverInterrupted, INTERRUPTED_LINE } from "./recover.js";

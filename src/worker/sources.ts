@@ -1,11 +1,10 @@
-import { execFile } from "node:child_process";
 import { mkdirSync, rmSync } from "node:fs";
-import { rm } from "node:fs/promises";
+import { chmod, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { cloneBundle, fetchBundle } from "../host/source.js";
 import type { BlobStore } from "../store/index.js";
 import { loadWorkflow, type LoadedWorkflow } from "../workflow/index.js";
+import { copyTree, listTree, type TreeList } from "./tree-copy.js";
 
 /** Commits whose prepared source a worker keeps for the legs still to come (runs of one commit come close together). */
 const KEEP = 8;
@@ -19,17 +18,18 @@ export interface SourceRef {
 /** One commit's pristine checkout on this worker, the legs copying it right now, and its workflows as loaded. */
 interface Prepared {
   dir: string;
-  ready: Promise<string>;
+  /** The pristine checkout, with its entries listed when it is small enough to copy in this process. */
+  ready: Promise<{ dir: string; list?: TreeList }>;
   users: number;
   workflows: Map<string, Promise<LoadedWorkflow>>;
 }
 
 /**
  * The run sources a worker has prepared: one pristine checkout per commit, cloned once from the
- * run's bundle (on the run's announcement or its first leg here), from which each leg gets a
- * copy of its own. Snapshots of the same files share a commit (src/host/source.ts), so runs of
- * an unchanged workspace share one preparation too; a new commit gets a new one. The folder is
- * this process's alone: the worker claims it, and a start after a crash removes it.
+ * run's bundle (on the commit's first leg here), from which each leg gets a copy of its own.
+ * Snapshots of the same files share a commit (src/host/source.ts), so runs of an unchanged
+ * workspace share one preparation too; a new commit gets a new one. The folder is this
+ * process's alone: the worker claims it, and a start after a crash removes it.
  */
 export class WorkerSources {
   /** Insertion order is use order: the first entries are the least recently used. */
@@ -42,13 +42,13 @@ export class WorkerSources {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
   }
 
-  /** Starts preparing `source` unless it is prepared or on its way; resolves with its pristine folder. */
-  prepare(blobs: BlobStore, source: SourceRef): Promise<string> {
+  /** The commit's preparation, started unless it is ready or on its way. */
+  private prepare(blobs: BlobStore, source: SourceRef): Prepared {
     const known = this.byCommit.get(source.commit);
     if (known) {
       this.byCommit.delete(source.commit);
       this.byCommit.set(source.commit, known);
-      return known.ready;
+      return known;
     }
     const dir = join(this.dir, `${source.commit.slice(0, 12)}-${++this.made}`);
     const bundle = `${dir}.bundle`;
@@ -56,7 +56,9 @@ export class WorkerSources {
       try {
         await fetchBundle(blobs, source, bundle);
         await cloneBundle(bundle, dir);
-        return dir;
+        // Each leg's copy is its user's alone, as the work folder around it (cp -a copies this mode).
+        await chmod(dir, 0o700);
+        return { dir, list: await listTree(dir) };
       } finally {
         await rm(bundle, { force: true });
       }
@@ -68,19 +70,17 @@ export class WorkerSources {
       if (this.byCommit.get(source.commit) === entry) this.byCommit.delete(source.commit);
       void rm(dir, { recursive: true, force: true });
     });
-    this.evict();
-    return ready;
+    return entry;
   }
 
   /** Gives `workspace` (a new folder) its own copy of the run's source. */
   async checkout(blobs: BlobStore, source: SourceRef, workspace: string): Promise<void> {
-    const ready = this.prepare(blobs, source);
-    const entry = this.byCommit.get(source.commit)!;
+    const entry = this.prepare(blobs, source);
     entry.users++;
+    this.evict();
     try {
-      // cp -a: one process copying natively (several times faster than fs.cp's walk on a
-      // checkout's many small files), keeping the times git's index recorded.
-      await copy("cp", ["-a", await ready, workspace]);
+      const { dir, list } = await entry.ready;
+      await copyTree(dir, workspace, list);
     } finally {
       entry.users--;
       this.evict();
@@ -127,5 +127,3 @@ export class WorkerSources {
     }
   }
 }
-
-const copy = promisify(execFile);

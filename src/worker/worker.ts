@@ -13,10 +13,8 @@ import {
   retrying,
   runOwnedElsewhere,
   SecretVault,
-  sourceNotice,
   StoreRecorder,
   type ClaimedLeg,
-  type SourceNotice,
   type Store,
 } from "../store/index.js";
 import { errorMessage } from "../contract/index.js";
@@ -103,8 +101,7 @@ export async function startWorker(input: WorkerOptions): Promise<Worker> {
     return w;
   };
   const inHand = new Map<string, InHand>();
-  // Each commit's source is prepared once here (on the run's announcement or its first leg) and
-  // copied for each leg. The folder is claimed as a leg's is: a start after a crash removes it.
+  // Each commit's source is prepared once here (on its first leg) and copied for each leg. The folder is claimed as a leg's is: a start after a crash removes it.
   const sourcesKey = `sources-${process.pid}`;
   const releaseSources = claimRun(o.workDir, sourcesKey);
   const sources = new WorkerSources(join(o.workDir, "sources", sourcesKey));
@@ -135,20 +132,11 @@ export async function startWorker(input: WorkerOptions): Promise<Worker> {
       h.cancel(level >= 2);
     }
   };
-  // A run's source announced: a worker with a free slot prepares it while the run plans its legs.
-  // Only for workspaces whose store it has open (one of their legs ran here): a notice opens no
-  // connections, and a worker that never runs a workspace's legs never prepares its sources.
-  const prefetch = (notice: SourceNotice | undefined) => {
-    const w = notice && running.size < o.concurrency && !stopping && workspaces.get(notice.workspace);
-    if (w) void w.then(({ store }) => sources.prepare(store.blobs, notice)).catch(() => {});
-  };
-
   fleet.listen((payload) => {
     if (payload.startsWith("cancel ")) void applyCancel(payload.slice(7));
     // Only new legs (or a reconnect, after which some may have been missed) are worth a claim; a
     // `done` of another worker's leg woke every idle worker of the fleet for nothing.
     else if (payload === "queued" || payload === "connected") poke();
-    else prefetch(sourceNotice(payload));
   });
   const beat = setInterval(
     () => {

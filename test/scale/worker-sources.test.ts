@@ -5,7 +5,16 @@
  * unchanged workspace's runs share the preparation; a changed file makes a new commit.
  */
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { snapshotSource } from "../../src/host/source.js";
@@ -95,6 +104,41 @@ test("a commit's workflow is loaded once for its legs, each with its own file pa
   assert.equal(wa.definition, wb.definition, "one load for the commit");
   assert.equal(wa.filePath, join(a, ".github/workflows/ci.yml"));
   assert.equal(wb.filePath, join(b, ".github/workflows/ci.yml"));
+  await sources.close();
+});
+
+test("a leg's copy keeps executable bits, symbolic links and nested folders, whether small (copied in the worker) or large (cp -a)", async () => {
+  for (const files of [3, 300]) {
+    const ws = workspace();
+    mkdirSync(join(ws, "deep/er"), { recursive: true });
+    writeFileSync(join(ws, "deep/er/run.sh"), "#!/bin/sh\necho hi\n", { mode: 0o755 });
+    symlinkSync("deep/er/run.sh", join(ws, "link.sh"));
+    for (let i = 0; i < files; i++) writeFileSync(join(ws, "deep", `f${i}.txt`), `${i}\n`);
+    const sources = new WorkerSources(join(root, `sources-${files}`));
+    const source = await snapshot(ws, `run-${files}`);
+    const leg = join(root, `leg-${files}`);
+    await sources.checkout(store.blobs, source, leg);
+    assert.equal(statSync(join(leg, "deep/er/run.sh")).mode & 0o111, 0o111, `${files}: still executable`);
+    assert.equal(readlinkSync(join(leg, "link.sh")), "deep/er/run.sh", `${files}: the link is a link`);
+    assert.equal(readFileSync(join(leg, "deep", `f${files - 1}.txt`), "utf8"), `${files - 1}\n`);
+    assert.equal(readdirSync(join(leg, "deep")).length, files + 1);
+    assert.equal(statSync(leg).mode & 0o077, 0, `${files}: the leg's checkout is its user's alone`);
+    await sources.close();
+  }
+});
+
+test("a worker keeps the sources of its 8 most recently used commits, not every commit it ever ran", async () => {
+  const ws = workspace();
+  const dir = join(root, "sources-kept");
+  const sources = new WorkerSources(dir);
+  for (let i = 0; i < 10; i++) {
+    writeFileSync(join(ws, "a.txt"), `${i}\n`);
+    await sources.checkout(store.blobs, await snapshot(ws, `kept-${i}`), join(root, `kept-leg-${i}`));
+  }
+  // The evicted folders are removed once their preparation settled: asynchronously.
+  for (let t = Date.now(); readdirSync(dir).length > 8 && Date.now() - t < 10_000;)
+    await new Promise((r) => setTimeout(r, 20));
+  assert.equal(readdirSync(dir).length, 8);
   await sources.close();
 });
 

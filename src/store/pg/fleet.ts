@@ -5,7 +5,7 @@ import { Listener } from "./listen.js";
 import { redactUrl } from "./pg-store.js";
 import { migrate } from "./schema.js";
 
-/** The channel of leg changes; payloads `queued`, `cancel <id>`, `done <id>`, `source <SourceNotice as JSON>`. */
+/** The channel of leg changes; payloads `queued`, `cancel <id>`, `done <id>`. */
 export const LEGS_CHANNEL = "stax_legs";
 /** Milliseconds of the database's clock: leases compare times of one clock, whatever the hosts' skew. */
 const NOW = "(extract(epoch from clock_timestamp()) * 1000)::bigint";
@@ -22,26 +22,6 @@ export interface FleetOptions {
 }
 
 export type LegState = "queued" | "running" | "done" | "lost" | "cancelled";
-
-/** A run's source announced to the workers: its workspace (whose store holds the bundle), bundle blob and commit. */
-export interface SourceNotice {
-  workspace: string;
-  key: string;
-  commit: string;
-}
-
-/** The notice in a `source …` payload; undefined for any other payload or a malformed one. */
-export function sourceNotice(payload: string): SourceNotice | undefined {
-  if (!payload.startsWith("source ")) return undefined;
-  try {
-    const n = JSON.parse(payload.slice(7)) as Partial<SourceNotice>;
-    return typeof n.workspace === "string" && typeof n.key === "string" && typeof n.commit === "string"
-      ? { workspace: n.workspace, key: n.key, commit: n.commit }
-      : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 /** A leg a worker claimed. */
 export interface ClaimedLeg {
@@ -102,15 +82,6 @@ export class PgFleet {
       (_, p) => onChange(p),
       () => onChange("connected"),
     );
-  }
-
-  /**
-   * Tells the workers a run's source is stored, before its legs are planned and queued: an idle
-   * worker prepares it then, not on its first leg's way to the first step. Only a hint: a
-   * notification lost (a reconnect) leaves the preparation to the first leg.
-   */
-  async announceSource(notice: SourceNotice): Promise<void> {
-    await this.pool.query("SELECT pg_notify($1, $2)", [LEGS_CHANNEL, `source ${JSON.stringify(notice)}`]);
   }
 
   /** Legs queued in this tick, written together by `flushQueued`. */
