@@ -167,6 +167,7 @@ export async function benchFleet(): Promise<Row[]> {
         delays.push(await delay());
         writeFileSync(join(ws, "edited.txt"), `${i}\n`);
         fresh.push(await delay());
+        rmSync(join(ws, "edited.txt")); // the next run is of the unchanged workspace again
       }
       const rtt: number[] = [];
       for (let i = 0; i < 40; i++) {

@@ -58,7 +58,7 @@ export class WorkerSources {
         await cloneBundle(bundle, dir);
         // Each leg's copy is its user's alone, as the work folder around it (cp -a copies this mode).
         await chmod(dir, 0o700);
-        return { dir, list: await listTree(dir) };
+        return { dir, list: listTree(dir) };
       } finally {
         await rm(bundle, { force: true });
       }
