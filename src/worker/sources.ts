@@ -15,18 +15,27 @@ export interface SourceRef {
   commit: string;
 }
 
-/** One commit's pristine checkout on this worker, the legs copying it right now, and its workflows as loaded. */
+/** One commit's preparation on this worker: its bundle, its pristine checkout, its workflows as loaded. */
 interface Prepared {
   dir: string;
+  /** The run's bundle in a file; removed once the pristine checkout is made and no leg clones from it. */
+  bundle: { file: string; fetched: Promise<string> };
   /** The pristine checkout, with its entries listed when it is small enough to copy in this process. */
   ready: Promise<{ dir: string; list?: TreeList }>;
+  /** Whether `ready` resolved: a leg copies it rather than cloning the bundle. */
+  done: boolean;
+  /** The commit's first leg here has its own clone: the pristine checkout is cloned now, off that leg's way. */
+  firstCloned: () => void;
+  /** Legs cloning from the bundle or copying the pristine checkout right now. */
   users: number;
   workflows: Map<string, Promise<LoadedWorkflow>>;
 }
 
 /**
- * The run sources a worker has prepared: one pristine checkout per commit, cloned once from the
- * run's bundle (on the commit's first leg here), from which each leg gets a copy of its own.
+ * The run sources a worker has prepared: one pristine checkout per commit, from which each leg
+ * gets a copy of its own. The commit's first leg here clones the run's bundle straight into its
+ * workspace (one git process on its way to its first step, as with no preparation at all) and
+ * the pristine checkout is cloned after it from the same bundle, for the commit's next legs.
  * Snapshots of the same files share a commit (src/host/source.ts), so runs of an unchanged
  * workspace share one preparation too; a new commit gets a new one. The folder is this
  * process's alone: the worker claims it, and a start after a crash removes it.
@@ -51,25 +60,39 @@ export class WorkerSources {
       return known;
     }
     const dir = join(this.dir, `${source.commit.slice(0, 12)}-${++this.made}`);
-    const bundle = `${dir}.bundle`;
-    const ready = (async () => {
-      try {
-        await fetchBundle(blobs, source, bundle);
-        await cloneBundle(bundle, dir);
-        // Each leg's copy is its user's alone, as the work folder around it (cp -a copies this mode).
-        await chmod(dir, 0o700);
-        return { dir, list: listTree(dir) };
-      } finally {
-        await rm(bundle, { force: true });
-      }
-    })();
-    const entry: Prepared = { dir, ready, users: 0, workflows: new Map() };
-    this.byCommit.set(source.commit, entry);
-    // A preparation that failed is tried again by the commit's next leg.
-    ready.catch(() => {
-      if (this.byCommit.get(source.commit) === entry) this.byCommit.delete(source.commit);
-      void rm(dir, { recursive: true, force: true });
+    const file = `${dir}.bundle`;
+    const fetched = fetchBundle(blobs, source, file).then(() => file);
+    let firstCloned!: () => void;
+    const first = new Promise<void>((r) => (firstCloned = r));
+    const ready = fetched.then(async () => {
+      await first;
+      await cloneBundle(file, dir);
+      // Each leg's copy is its user's alone, as the work folder around it (cp -a copies this mode).
+      await chmod(dir, 0o700);
+      return { dir, list: listTree(dir) };
     });
+    const entry: Prepared = {
+      dir,
+      bundle: { file, fetched },
+      ready,
+      done: false,
+      firstCloned,
+      users: 0,
+      workflows: new Map(),
+    };
+    this.byCommit.set(source.commit, entry);
+    ready.then(
+      () => {
+        entry.done = true;
+        this.dropBundle(entry);
+      },
+      () => {
+        // A preparation that failed is tried again by the commit's next leg.
+        if (this.byCommit.get(source.commit) === entry) this.byCommit.delete(source.commit);
+        void rm(dir, { recursive: true, force: true });
+        void rm(file, { force: true });
+      },
+    );
     return entry;
   }
 
@@ -79,12 +102,27 @@ export class WorkerSources {
     entry.users++;
     this.evict();
     try {
-      const { dir, list } = await entry.ready;
-      await copyTree(dir, workspace, list);
+      if (entry.done) {
+        const { dir, list } = await entry.ready;
+        return await copyTree(dir, workspace, list);
+      }
+      // The pristine checkout is not made yet: this leg (the commit's first here, or one claimed
+      // while that one clones) clones the bundle itself rather than waiting for two clones.
+      try {
+        await cloneBundle(await entry.bundle.fetched, workspace);
+      } finally {
+        entry.firstCloned();
+      }
     } finally {
       entry.users--;
+      this.dropBundle(entry);
       this.evict();
     }
+  }
+
+  /** The bundle file goes once the pristine checkout is made and no leg clones from it. */
+  private dropBundle(entry: Prepared): void {
+    if (entry.done && !entry.users) void rm(entry.bundle.file, { force: true });
   }
 
   /**
@@ -121,7 +159,7 @@ export class WorkerSources {
       over--;
       this.byCommit.delete(commit);
       void entry.ready.then(
-        () => rm(entry.dir, { recursive: true, force: true }),
+        () => Promise.all([rm(entry.dir, { recursive: true, force: true }), rm(entry.bundle.file, { force: true })]),
         () => {},
       );
     }

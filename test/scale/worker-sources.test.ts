@@ -1,7 +1,8 @@
 /**
  * A worker prepares each commit's source once (src/worker/sources.ts): the run's bundle is
- * fetched and cloned once, each leg copies that pristine checkout into a folder of its own, and
- * the workflow is loaded once for the commit. Snapshots of the same files share a commit, so an
+ * fetched once, the commit's first leg clones it and a pristine checkout is cloned after it,
+ * each later leg copies that checkout into a folder of its own, and the workflow is loaded once
+ * for the commit. Snapshots of the same files share a commit, so an
  * unchanged workspace's runs share the preparation; a changed file makes a new commit.
  */
 import assert from "node:assert/strict";
@@ -39,6 +40,19 @@ function workspace(): string {
 
 const snapshot = (ws: string, runId: string) => snapshotSource(ws, store.blobs, runId, [], process.env);
 
+/**
+ * The worker's sources folder once every preparation under way is made (no bundle file left):
+ * its pristine checkouts. A commit's first leg clones the bundle itself and the pristine
+ * checkout follows, off that leg's way.
+ */
+async function prepared(dir: string): Promise<string[]> {
+  for (let t = Date.now(); Date.now() - t < 10_000; await new Promise((r) => setTimeout(r, 20))) {
+    const names = readdirSync(dir);
+    if (!names.some((n) => n.endsWith(".bundle"))) return names;
+  }
+  throw new Error(`${dir}: a preparation did not end`);
+}
+
 test("two runs of the same files have the same source commit; a changed file makes a new one", async () => {
   const ws = workspace();
   const first = await snapshot(ws, "run-1");
@@ -66,10 +80,10 @@ test("legs of one commit share one preparation yet each sees only its own files;
   const legA = join(root, "leg-a");
   const legB = join(root, "leg-b");
   await sources.checkout(store.blobs, source, legA);
+  assert.equal((await prepared(dir)).length, 1, "one preparation for the commit");
   // The bundle is gone from the store: the second leg can only have been given the prepared copy.
   await store.blobs.deletePrefix(sourceKey("run-a"));
   await sources.checkout(store.blobs, source, legB);
-  assert.equal(readdirSync(dir).length, 1, "one preparation for the commit");
   writeFileSync(join(legA, "a.txt"), "changed by leg a\n");
   writeFileSync(join(legA, "new.txt"), "made by leg a\n");
   assert.equal(readFileSync(join(legB, "a.txt"), "utf8"), "one\n", "leg b does not see leg a's change");
@@ -86,7 +100,7 @@ test("legs of one commit share one preparation yet each sees only its own files;
   const edited = await snapshot(ws, "run-c");
   await sources.checkout(store.blobs, edited, join(root, "leg-d"));
   assert.equal(readFileSync(join(root, "leg-d", "a.txt"), "utf8"), "edited\n");
-  assert.equal(readdirSync(dir).length, 2, "the new commit has a preparation of its own");
+  assert.equal((await prepared(dir)).length, 2, "the new commit has a preparation of its own");
   await sources.close();
   assert.equal(existsSync(dir), false, "a stopping worker removes its prepared sources");
 });
@@ -116,6 +130,9 @@ test("a leg's copy keeps executable bits, symbolic links and nested folders, whe
     for (let i = 0; i < files; i++) writeFileSync(join(ws, "deep", `f${i}.txt`), `${i}\n`);
     const sources = new WorkerSources(join(root, `sources-${files}`));
     const source = await snapshot(ws, `run-${files}`);
+    // The first leg clones the bundle itself; the second copies the pristine checkout.
+    await sources.checkout(store.blobs, source, join(root, `first-leg-${files}`));
+    await prepared(join(root, `sources-${files}`));
     const leg = join(root, `leg-${files}`);
     await sources.checkout(store.blobs, source, leg);
     assert.equal(statSync(join(leg, "deep/er/run.sh")).mode & 0o111, 0o111, `${files}: still executable`);
@@ -136,9 +153,9 @@ test("a worker keeps the sources of its 8 most recently used commits, not every 
     await sources.checkout(store.blobs, await snapshot(ws, `kept-${i}`), join(root, `kept-leg-${i}`));
   }
   // The evicted folders are removed once their preparation settled: asynchronously.
-  for (let t = Date.now(); readdirSync(dir).length > 8 && Date.now() - t < 10_000;)
+  for (let t = Date.now(); (await prepared(dir)).length > 8 && Date.now() - t < 10_000;)
     await new Promise((r) => setTimeout(r, 20));
-  assert.equal(readdirSync(dir).length, 8);
+  assert.equal((await prepared(dir)).length, 8);
   await sources.close();
 });
 
