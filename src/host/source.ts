@@ -100,14 +100,15 @@ async function headTree(workspace: string): Promise<{ tree: string; date: string
     ).stdout
       .trim()
       .split("\n");
-    // Two processes at once: no git command prints both a sub-folder's tree and a date.
+    // Two processes at once: no git command prints both a sub-folder's tree and a date. The date
+    // only names the snapshot: a HEAD git cannot date is dated 0, its tree used all the same.
     const [tree, date] = (
       await Promise.all([
         run("git", ["-C", workspace, "rev-parse", "--verify", "-q", `HEAD:${prefix ?? ""}`]),
-        run("git", ["-C", workspace, "log", "-1", "--format=%ct", "HEAD"]),
+        run("git", ["-C", workspace, "log", "-1", "--format=%ct", "HEAD"]).catch(() => ({ stdout: "0" })),
       ])
     ).map((r) => r.stdout.trim());
-    return tree && /^\d+$/.test(date) ? { tree, date, objects } : undefined;
+    return tree ? { tree, date: /^\d+$/.test(date) ? date : "0", objects } : undefined;
   } catch {
     return undefined;
   }
