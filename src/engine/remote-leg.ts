@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import type { LegSpec, WorkflowRun } from "../contract/index.js";
-import { loadWorkflow } from "../workflow/index.js";
+import { loadWorkflow, type LoadedWorkflow } from "../workflow/index.js";
 import type { ActionSources, ArtifactStore, CacheLimits, ProcessRecorder, RunOptions, SharedCache } from "./options.js";
 import type { DockerEngine } from "./docker/engine.js";
 import type { EventSink } from "../contract/index.js";
@@ -40,6 +40,8 @@ export interface LegEnvironment {
   processes?: ProcessRecorder;
   /** Why the leg cannot run here (e.g. the checkout failed): it fails with that, as a "Set up job" step. */
   setupError?: string;
+  /** The run's workflow as loaded from this checkout already (a worker loads a commit's once for all its legs); else loaded here. */
+  workflow?: LoadedWorkflow;
 }
 
 /**
@@ -50,7 +52,7 @@ export async function runLegSpec(
   spec: LegSpec,
   env: LegEnvironment,
 ): Promise<{ done: Promise<JobResult>; cancel(hard: boolean): void }> {
-  const workflow = await loadWorkflow(join(env.workspace, spec.workflowPath), env.workspace);
+  const workflow = env.workflow ?? (await loadWorkflow(join(env.workspace, spec.workflowPath), env.workspace));
   const def = workflow.definition?.jobs.find((j) => j.id === spec.jobDefId);
   const run: WorkflowRun = {
     id: spec.runId,

@@ -96,7 +96,7 @@ export async function launchRun(
     const vars = o.lease.takeOver ? l.vars : { ...(await storedVars(store)), ...l.vars };
     const source =
       o.lease.takeOver?.source ??
-      (o.coordination ? await snapshot(l.workspace, store.blobs, l.runId, host.ownFolders) : undefined);
+      (o.coordination ? await snapshot(l.workspace, store.blobs, l.runId, host) : undefined);
     if (o.coordination && source) {
       o.coordination.dispatcher.setSource(l.runId, source);
       // What another front-end needs to take the run over if this one dies (many machines).
@@ -157,10 +157,10 @@ async function snapshot(
   workspace: string,
   blobs: BlobStore,
   runId: string,
-  own: readonly string[],
+  host: Pick<RunHost, "ownFolders" | "hostEnv">,
 ): Promise<{ key: string; commit: string }> {
   try {
-    return await snapshotSource(workspace, blobs, runId, own);
+    return await snapshotSource(workspace, blobs, runId, host.ownFolders, host.hostEnv);
   } catch (err) {
     throw new StaxError("BAD_REQUEST", `cannot snapshot the workspace for the workers: ${errorMessage(err)}`);
   }

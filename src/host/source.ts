@@ -19,16 +19,22 @@ const EXCLUDE = ["node_modules/", "dist/", "build/", "target/", ".next/", ".turb
  * outside git, everything but the usual build folders — made in a throw-away repository that
  * borrows the user's objects, so nothing in the user's repository changes. Stored as a git
  * bundle blob of the run; resolves with its key and commit.
+ *
+ * The commit is a function of the files and of HEAD's date (no run id, no clock): runs of the same
+ * files have the same commit, so a worker prepares that source once for all of their legs.
  */
 export async function snapshotSource(
   workspace: string,
   blobs: BlobStore,
   runId: string,
-  own: readonly string[] = [],
+  own: readonly string[],
+  /** The environment git runs with where it reads the commit's date: the host's, passed in like all configuration. */
+  hostEnv: Record<string, string | undefined>,
 ): Promise<{ key: string; commit: string }> {
   const tmp = await mkdtemp(join(tmpdir(), "stax-source-"));
   try {
-    const git = (...args: string[]) =>
+    // `dated`: the commit's author and committer date (git reads it only from its environment).
+    const git = (args: string[], dated?: string) =>
       run(
         "git",
         [
@@ -44,22 +50,29 @@ export async function snapshotSource(
           "user.email=stax@localhost",
           ...args,
         ],
-        { maxBuffer: 64 * 1024 * 1024 },
+        {
+          maxBuffer: 64 * 1024 * 1024,
+          ...(dated && { env: { ...hostEnv, GIT_AUTHOR_DATE: dated, GIT_COMMITTER_DATE: dated } }),
+        },
       );
     await run("git", ["init", "-q", "--bare", join(tmp, "git")]);
     const base = await headTree(workspace);
+    // Dated as HEAD (outside git: git's first second), never as now: the same files make the same commit.
+    const date = `@${base?.date ?? 0} +0000`;
     if (base) {
       // Start from the tracked files (kept even where a .gitignore names them), then add the rest.
       await writeFile(join(tmp, "git", "objects", "info", "alternates"), `${base.objects}\n`);
-      await git("read-tree", base.tree);
+      await git(["read-tree", base.tree]);
     } else await writeFile(join(tmp, "git", "info", "exclude"), EXCLUDE.join("\n") + "\n");
     // stax's own folders (a STAX_HOME inside the workspace) are never part of the source.
-    await git("add", "-A", "--", ".", ...ownFoldersInside(workspace, own).map((rel) => `:(exclude)${rel}`));
-    const tree = (await git("write-tree")).stdout.trim();
-    const commit = (await git("commit-tree", tree, "-m", `stax run ${runId}`)).stdout.trim();
-    await git("update-ref", "refs/heads/source", commit);
+    await git(["add", "-A", "--", ".", ...ownFoldersInside(workspace, own).map((rel) => `:(exclude)${rel}`)]);
+    const tree = (await git(["write-tree"])).stdout.trim();
+    const commit = (
+      await git(["commit-tree", tree, "-m", "stax: the workspace as the run saw it"], date)
+    ).stdout.trim();
+    await git(["update-ref", "refs/heads/source", commit]);
     const file = join(tmp, "source.bundle");
-    await git("bundle", "create", "-q", file, "refs/heads/source");
+    await git(["bundle", "create", "-q", file, "refs/heads/source"]);
     const key = sourceKey(runId);
     await blobs.put(key, createReadStream(file));
     return { key, commit };
@@ -68,8 +81,11 @@ export async function snapshotSource(
   }
 }
 
-/** The tree of HEAD at the workspace (a subfolder's own tree when the workspace is one) and the repository's object folder. */
-async function headTree(workspace: string): Promise<{ tree: string; objects: string } | undefined> {
+/**
+ * The tree of HEAD at the workspace (a subfolder's own tree when the workspace is one), HEAD's
+ * committer date (Unix seconds) and the repository's object folder.
+ */
+async function headTree(workspace: string): Promise<{ tree: string; date: string; objects: string } | undefined> {
   try {
     const [objects, prefix] = (
       await run("git", [
@@ -84,10 +100,15 @@ async function headTree(workspace: string): Promise<{ tree: string; objects: str
     ).stdout
       .trim()
       .split("\n");
-    const tree = (
-      await run("git", ["-C", workspace, "rev-parse", "--verify", "-q", `HEAD:${prefix ?? ""}`])
-    ).stdout.trim();
-    return tree ? { tree, objects } : undefined;
+    // Two processes at once: no git command prints both a sub-folder's tree and a date. The date
+    // only names the snapshot: a HEAD git cannot date is dated 0, its tree used all the same.
+    const [tree, date] = (
+      await Promise.all([
+        run("git", ["-C", workspace, "rev-parse", "--verify", "-q", `HEAD:${prefix ?? ""}`]),
+        run("git", ["-C", workspace, "log", "-1", "--format=%ct", "HEAD"]).catch(() => ({ stdout: "0" })),
+      ])
+    ).map((r) => r.stdout.trim());
+    return tree ? { tree, date: /^\d+$/.test(date) ? date : "0", objects } : undefined;
   } catch {
     return undefined;
   }

@@ -1,12 +1,9 @@
 import { mkdirSync, readdirSync, rmSync } from "node:fs";
 import { rm } from "node:fs/promises";
-import { execFile } from "node:child_process";
-import { promisify } from "node:util";
 import { join } from "node:path";
 import type { LegResult } from "../contract/index.js";
-import { warmUpParser } from "../workflow/index.js";
+import { warmUpParser, type LoadedWorkflow } from "../workflow/index.js";
 import { DOCKER_LABEL, describeAddress, reapDeadOwners, runLegSpec } from "../engine/index.js";
-import { cloneBundle, fetchBundle } from "../host/source.js";
 import { hostOptions, storeHost, type MachineHost, type RunHost } from "../host/launch.js";
 import { reapProcessGroups } from "../host/process-groups.js";
 import {
@@ -21,6 +18,7 @@ import {
   type Store,
 } from "../store/index.js";
 import { errorMessage } from "../contract/index.js";
+import { WorkerSources } from "./sources.js";
 
 export interface WorkerOptions {
   databaseUrl: string;
@@ -45,16 +43,6 @@ export interface Worker {
   /** Stops claiming and waits for the legs in hand; `hard` cancels them first (a second Ctrl-C). */
   stop(hard?: boolean): Promise<void>;
   readonly done: Promise<void>;
-}
-
-/** Runs whose sources (bundle, pristine checkout) a worker keeps for their next legs. */
-const KEEP_SOURCES = 8;
-
-/** A run's source on this worker: its bundle file, and once a second leg of the run came, a pristine checkout at `base`. */
-interface RunSource {
-  base: string;
-  bundle: Promise<string>;
-  pristine?: Promise<string>;
 }
 
 interface InHand {
@@ -113,43 +101,10 @@ export async function startWorker(input: WorkerOptions): Promise<Worker> {
     return w;
   };
   const inHand = new Map<string, InHand>();
-  // Each run's bundle is fetched once. The first leg of a run here clones it straight into its
-  // workspace (one git process on its way to the first step); the run's next legs copy a pristine
-  // checkout of it, cloned once (a copy costs no index-pack of a large repository's history).
-  const sources = new Map<string, RunSource>();
-  const sourceDir = join(o.workDir, "sources");
-  const checkout = async (store: Store, spec: ClaimedLeg["spec"], workspace: string): Promise<void> => {
-    const src = sources.get(spec.source.key);
-    if (!src) {
-      const base = join(sourceDir, `${spec.runId}-${spec.source.commit.slice(0, 12)}`);
-      rmSync(base, { recursive: true, force: true });
-      rmSync(`${base}.bundle`, { force: true });
-      mkdirSync(sourceDir, { recursive: true });
-      const fresh: RunSource = {
-        base,
-        bundle: fetchBundle(store.blobs, spec.source, `${base}.bundle`).then(() => `${base}.bundle`),
-      };
-      sources.set(spec.source.key, fresh);
-      fresh.bundle.catch(() => sources.get(spec.source.key) === fresh && sources.delete(spec.source.key));
-      // The oldest runs' sources go: legs of a run come close together.
-      for (const [key, old] of [...sources].slice(0, Math.max(0, sources.size - KEEP_SOURCES))) {
-        sources.delete(key);
-        void Promise.allSettled([old.bundle, old.pristine]).then(() => {
-          rmSync(old.base, { recursive: true, force: true });
-          rmSync(`${old.base}.bundle`, { force: true });
-        });
-      }
-      return cloneBundle(await fresh.bundle, workspace);
-    }
-    if (!src.pristine) {
-      const pristine = src.bundle.then((bundle) => cloneBundle(bundle, src.base)).then(() => src.base);
-      src.pristine = pristine;
-      // A clone that failed is tried again by the run's next leg.
-      pristine.catch(() => src.pristine === pristine && (src.pristine = undefined));
-    }
-    // cp -a: one process copying natively, several times faster than fs.cp's walk on a checkout's many small files.
-    await copyTree(await src.pristine, workspace);
-  };
+  // Each commit's source is prepared once here (on its first leg) and copied for each leg. The folder is claimed as a leg's is: a start after a crash removes it.
+  const sourcesKey = `sources-${process.pid}`;
+  const releaseSources = claimRun(o.workDir, sourcesKey);
+  const sources = new WorkerSources(join(o.workDir, "sources", sourcesKey));
   const running = new Set<Promise<void>>();
   const cleanups = new Set<Promise<void>>();
   let stopping = false;
@@ -209,8 +164,11 @@ export async function startWorker(input: WorkerOptions): Promise<Worker> {
       const vault = new SecretVault(store.secrets, o.workDir, o.secretsKey);
       const recorder = new StoreRecorder(store);
       let setupError: string | undefined;
+      let workflow: LoadedWorkflow | undefined;
       try {
-        await checkout(store, spec, workspace);
+        await sources.checkout(store.blobs, spec.source, workspace);
+        // Only from a checkout that worked: an empty folder's "cannot read" is no answer for the commit.
+        workflow = await sources.workflow(spec.source, spec.workflowPath, workspace).catch(() => undefined);
       } catch (err) {
         setupError = `the worker could not check out the run's source: ${errorMessage(err)}`;
         mkdirSync(workspace, { recursive: true });
@@ -226,6 +184,7 @@ export async function startWorker(input: WorkerOptions): Promise<Worker> {
         runnerName: o.name,
         labels: o.labels,
         setupError,
+        workflow,
       });
       inHand.set(leg.id, { cancel: handle.cancel, level: 0 });
       void applyCancel(leg.id);
@@ -280,6 +239,8 @@ export async function startWorker(input: WorkerOptions): Promise<Worker> {
     await fleet.removeWorker(o.name).catch(() => {});
     await fleet.close().catch(() => {});
     for (const w of workspaces.values()) await (await w).store.close().catch(() => {});
+    await sources.close();
+    releaseSources();
   });
   return {
     done,
@@ -292,21 +253,21 @@ export async function startWorker(input: WorkerOptions): Promise<Worker> {
   };
 }
 
-const copyTree = (from: string, to: string) => promisify(execFile)("cp", ["-a", from, to]);
-
 /**
  * What a worker killed mid-leg (kill -9, power) left in its work folder: its steps' process groups
- * are killed and its legs' folders (checkout, temp folder with plaintext secrets) removed, except
- * those of legs another live worker process of the same folder runs.
+ * are killed and its legs' folders (checkout, temp folder with plaintext secrets) and prepared
+ * sources removed, except those another live worker process of the same folder uses.
  */
 async function cleanUpAfterCrash(workDir: string): Promise<void> {
   const live = (key: string) => runOwnedElsewhere(workDir, key);
   await reapProcessGroups(workDir, live);
-  let names: string[] = [];
-  try {
-    names = readdirSync(join(workDir, "legs"));
-  } catch {
-    return;
+  for (const folder of ["legs", "sources"]) {
+    let names: string[] = [];
+    try {
+      names = readdirSync(join(workDir, folder));
+    } catch {
+      continue;
+    }
+    for (const name of names) if (!live(name)) rmSync(join(workDir, folder, name), { recursive: true, force: true });
   }
-  for (const name of names) if (!live(name)) rmSync(join(workDir, "legs", name), { recursive: true, force: true });
 }

@@ -56,7 +56,7 @@ test("a worker's steps inherit the host's allow-list, never the worker's databas
   assert.deepEqual(modes, ["700", "700", "600", "600", "600"], log);
 });
 
-test("kill -9 of a worker mid-step: the next worker on the same work folder kills the step's processes and removes the leg's folder", async () => {
+test("kill -9 of a worker mid-step: the next worker on the same work folder kills the step's processes and removes the leg's folder and its prepared sources", async () => {
   const [a] = fleet.frontEnds;
   const live = await openStream(a.url, "/api/events");
   let pids: number[] = [];
@@ -69,6 +69,8 @@ test("kill -9 of a worker mid-step: the next worker on the same work folder kill
     pids = (live.frames().find(isPids)!.data as { line: string }).line.trim().split(" ").slice(1).map(Number);
     assert.ok(pids.every(alive));
     assert.equal(readdirSync(join(workDir, "legs")).length, 1, "the leg's folder is there while it runs");
+    const prepared = readdirSync(join(workDir, "sources"));
+    assert.equal(prepared.length, 1, "the worker's prepared sources are there while it runs");
     const g1 = fleet.workers.get("g1")!.child;
     const dead = new Promise((r) => g1.once("exit", r));
     g1.kill("SIGKILL");
@@ -81,6 +83,10 @@ test("kill -9 of a worker mid-step: the next worker on the same work folder kill
       existsSync(join(workDir, "legs")) ? readdirSync(join(workDir, "legs")) : [],
       [],
       "the dead worker's leg folder is removed",
+    );
+    assert.ok(
+      !readdirSync(join(workDir, "sources")).includes(prepared[0]),
+      "the dead worker's prepared sources are removed",
     );
     const run = await finished(a, created.body.id, 30_000);
     assert.equal(run.jobs[0].conclusion, "failure", "the lost leg fails within the lease");
