@@ -19,6 +19,9 @@ const STEPS = Number(process.env.STAX_BENCH_STEPS ?? 300);
 const ROUNDS = Number(process.env.STAX_BENCH_ROUNDS ?? 7);
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+/** "min–max" of the rounds, per step: what the README's ranges are read from. */
+const range = (xs: number[], per = 1): string =>
+  `${(Math.min(...xs) / per).toFixed(2)}–${(Math.max(...xs) / per).toFixed(2)}`;
 
 async function engineOnce(workspace: string, file: string): Promise<number> {
   const workflow = await loadWorkflow(file, workspace);
@@ -109,7 +112,7 @@ export async function benchSteps(): Promise<{ name: string; value: string }[]> {
     const rows = [
       {
         name: `bin/stax run: per step, (T(${STEPS}) − T(1)) / ${STEPS - 1}`,
-        value: `${(c / STEPS).toFixed(2)} ms/step`,
+        value: `${(c / STEPS).toFixed(2)} ms/step (rounds: ${range(cli)}; ${range(cli.map((x, i) => (x * STEPS) / bashLoop[i]))}× floor (b))`,
       },
       {
         name: `in-process engine (tsx): 1 job × ${STEPS} \`run: true\` steps`,
@@ -117,11 +120,11 @@ export async function benchSteps(): Promise<{ name: string; value: string }[]> {
       },
       {
         name: "floor (a): same scripts spawned from a Node loop",
-        value: `${n.toFixed(0)} ms (${(n / STEPS).toFixed(2)} ms/step)`,
+        value: `${n.toFixed(0)} ms (${(n / STEPS).toFixed(2)} ms/step; rounds: ${range(nodeLoop, STEPS)})`,
       },
       {
         name: "floor (b): same scripts from a bash for-loop",
-        value: `${b.toFixed(0)} ms (${(b / STEPS).toFixed(2)} ms/step)`,
+        value: `${b.toFixed(0)} ms (${(b / STEPS).toFixed(2)} ms/step; rounds: ${range(bashLoop, STEPS)})`,
       },
       { name: "ratio bin/stax / floor (a)", value: `${(c / n).toFixed(2)}×` },
       { name: "ratio bin/stax / floor (b)  [target ≤ 1.3×]", value: `${(c / b).toFixed(2)}×` },
@@ -131,7 +134,7 @@ export async function benchSteps(): Promise<{ name: string; value: string }[]> {
     if (BEFORE)
       rows.splice(1, 0, {
         name: "before: STAX_BENCH_BEFORE's bin/stax run, per step",
-        value: `${median(before).toFixed(2)} ms/step (${(median(before) / (b / STEPS)).toFixed(2)}× floor (b))`,
+        value: `${median(before).toFixed(2)} ms/step (${(median(before) / (b / STEPS)).toFixed(2)}× floor (b); rounds: ${range(before)}; ${range(before.map((x, i) => (x * STEPS) / bashLoop[i]))}×)`,
       });
     return rows;
   } finally {
