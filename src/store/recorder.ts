@@ -143,8 +143,13 @@ export class StoreRecorder implements EventSink {
           this.pending = [...batch, ...this.pending];
           await new Promise((r) => setTimeout(r, 1000));
         }
-        // The batch's snapshots are saved with a later one, failed where events were lost.
-        for (const run of runs) this.dirty.add(this.loss.failRun(this.live.get(run.id) ?? run));
+        // The batch's snapshots are saved with a later one, failed where events were lost; a run
+        // that changed meanwhile (say completed while this write was retried) is saved as it is
+        // now, never as this older snapshot after the newer one.
+        for (const run of runs) {
+          const newer = this.live.get(run.id) ?? [...this.dirty].find((d) => d.id === run.id);
+          this.dirty.add(this.loss.failRun(newer ?? run));
+        }
       } finally {
         this.inFlight = false;
       }

@@ -111,3 +111,42 @@ test("MAT-11: a run folded from its events shows matrix legs and called jobs in 
   assert.equal(run.status, "completed");
   assert.deepEqual(run.jobs, final);
 });
+
+test("a run that completes while a refused write is being retried (a full disk) is stored completed and failed, not as the older in-progress snapshot that write carried", async () => {
+  const store = openStore(mkdtempSync(join(tmpdir(), "stax-recorder-")));
+  try {
+    // The disk is full until the recorder gives the first write up for good; then there is room.
+    let full = true;
+    const events = {
+      ...store.events,
+      append: (batch: Parameters<Store["events"]["append"]>[0]) =>
+        full ? Promise.reject(new Error("database or disk is full")) : store.events.append(batch),
+    };
+    const recorder = new StoreRecorder({ ...store, events } as Store, undefined, () => (full = false));
+    const run: WorkflowRun = {
+      id: "r",
+      number: 1,
+      workflow: "w",
+      workflowFile: "w.yml",
+      status: "in_progress",
+      jobs: [],
+      createdAt: new Date().toISOString(),
+      trigger: { event: "push", ref: "refs/heads/main", sha: "0" },
+      inputs: {},
+    };
+    recorder.emit(makeEvent("run.started", { runId: "r", run }));
+    recorder.emit(makeEvent("step.log", { runId: "r", jobId: "j", stepNumber: 1, line: "lost\n" }));
+    // The first write (with the in-progress snapshot) is now being retried; the run ends meanwhile.
+    await new Promise((r) => setTimeout(r, 200));
+    recorder.emit(
+      makeEvent("run.completed", { runId: "r", run: { ...run, status: "completed", conclusion: "success" } }),
+    );
+    await recorder.idle().catch(() => undefined); // rejects: a write failed for good
+    await recorder.idle().catch(() => undefined);
+    const stored = await store.runs.get("r");
+    assert.equal(stored?.status, "completed", JSON.stringify(stored));
+    assert.equal(stored?.conclusion, "failure", "a run that lost lines is never stored a success");
+  } finally {
+    await store.close();
+  }
+});
