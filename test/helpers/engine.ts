@@ -133,3 +133,16 @@ export function conclusions(run: WorkflowRun): Record<string, string | undefined
 export function stepConclusions(job: WorkflowRun["jobs"][number]): (string | undefined)[] {
   return job.steps.map((s) => s.conclusion);
 }
+
+/** A run just started, with no jobs yet: what the recorder and the store tests feed their events to. */
+export const newRun = (): WorkflowRun => ({
+  id: "r",
+  number: 1,
+  workflow: "w",
+  workflowFile: "w.yml",
+  status: "in_progress",
+  jobs: [],
+  createdAt: new Date().toISOString(),
+  trigger: { event: "push", ref: "refs/heads/main", sha: "0" },
+  inputs: {},
+});

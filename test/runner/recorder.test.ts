@@ -11,6 +11,7 @@ import { test } from "node:test";
 import { applyStoredEvent, makeEvent, type Job, type WorkflowRun } from "../../src/contract/index.js";
 import { openStore, type Store } from "../../src/store/index.js";
 import { StoreRecorder } from "../../src/store/recorder.js";
+import { newRun } from "../helpers/engine.js";
 
 test("a burst of log lines within one tick is stored while it piles up, every line once and in order", async () => {
   const store = openStore(mkdtempSync(join(tmpdir(), "stax-recorder-")));
@@ -42,17 +43,7 @@ test("a run's snapshot is never stored ahead of its events: shown completed only
       ),
     };
     const recorder = new StoreRecorder({ ...store, runs } as Store);
-    const run: WorkflowRun = {
-      id: "r",
-      number: 1,
-      workflow: "w",
-      workflowFile: "w.yml",
-      status: "in_progress",
-      jobs: [],
-      createdAt: new Date().toISOString(),
-      trigger: { event: "push", ref: "refs/heads/main", sha: "0" },
-      inputs: {},
-    };
+    const run = newRun();
     recorder.emit(makeEvent("run.started", { runId: "r", run }));
     const lines = 120_000;
     for (let i = 1; i <= lines; i++)
@@ -123,17 +114,7 @@ test("a run that completes while a refused write is being retried (a full disk) 
         full ? Promise.reject(new Error("database or disk is full")) : store.events.append(batch),
     };
     const recorder = new StoreRecorder({ ...store, events } as Store, undefined, () => (full = false));
-    const run: WorkflowRun = {
-      id: "r",
-      number: 1,
-      workflow: "w",
-      workflowFile: "w.yml",
-      status: "in_progress",
-      jobs: [],
-      createdAt: new Date().toISOString(),
-      trigger: { event: "push", ref: "refs/heads/main", sha: "0" },
-      inputs: {},
-    };
+    const run = newRun();
     recorder.emit(makeEvent("run.started", { runId: "r", run }));
     recorder.emit(makeEvent("step.log", { runId: "r", jobId: "j", stepNumber: 1, line: "lost\n" }));
     // The first write (with the in-progress snapshot) is now being retried; the run ends meanwhile.

@@ -11,20 +11,10 @@ import { test } from "node:test";
 import { makeEvent, type Job, type Step, type WorkflowRun } from "../../src/contract/index.js";
 import { findRun } from "../../src/host/find-run.js";
 import { openStore, recoverInterrupted, StoreRecorder, type Store } from "../../src/store/index.js";
+import { newRun } from "../helpers/engine.js";
 
 const STEPS = 300;
 const tick = () => new Promise((r) => setImmediate(r));
-const newRun = (): WorkflowRun => ({
-  id: "r",
-  number: 1,
-  workflow: "w",
-  workflowFile: "w.yml",
-  status: "in_progress",
-  jobs: [],
-  createdAt: new Date().toISOString(),
-  trigger: { event: "push", ref: "refs/heads/main", sha: "0" },
-  inputs: {},
-});
 const job = (status: Job["status"]): Job => ({
   id: "steps",
   definitionId: "steps",
