@@ -71,32 +71,43 @@ function decode(value: unknown): unknown {
   return Object.assign(Object.create(proto) as object, { type: $t, ...rest, definitionInfo: undefined });
 }
 
-const fileOf = (abs: string): string =>
-  join(kept!.dir, `${createHash("sha256").update(abs).digest("hex").slice(0, 32)}.json`);
+const fileOf = (dir: string, abs: string): string =>
+  join(dir, `${createHash("sha256").update(abs).digest("hex").slice(0, 32)}.json`);
 const hashOf = (parts: string[]): string => createHash("sha256").update(parts.join("\0")).digest("hex");
 
-/** What `parts` (the paths and the text a workflow is loaded from) loaded to last time, if kept. */
-export function keptWorkflow(abs: string, parts: string[]): LoadedWorkflow | undefined {
-  if (!kept) return undefined;
-  try {
-    const saved = JSON.parse(readFileSync(fileOf(abs), "utf8")) as { hash: string; loaded: unknown };
-    if (saved.hash !== hashOf([kept.salt, ...parts])) return undefined;
-    return decode(saved.loaded) as LoadedWorkflow;
-  } catch {
-    return undefined; // none kept, or unreadable: parsed again
-  }
+/** A workflow's place among the kept ones: what it loaded to last time, if that was from the same `parts`, and how to keep what it loads to now. */
+export interface KeptSlot {
+  loaded?: LoadedWorkflow;
+  /** Keeps what `parts` loaded to (its text aside: that is read anyway); one that cannot be kept is parsed next time. */
+  keep(loaded: LoadedWorkflow): void;
 }
 
-/** Keeps what `parts` loaded to (its text aside: that is read anyway); a workflow that cannot be kept is parsed next time. */
-export function keepWorkflow(abs: string, parts: string[], loaded: LoadedWorkflow): void {
-  if (!kept) return;
+/** The kept workflow at `abs` for `parts` (the paths and the text it is loaded from); undefined when none are kept. */
+export function keptSlot(abs: string, parts: string[]): KeptSlot | undefined {
+  if (!kept) return undefined;
+  const { dir, salt } = kept;
+  const file = fileOf(dir, abs);
+  const hash = hashOf([salt, ...parts]);
+  return {
+    loaded: read(file, hash),
+    keep(loaded) {
+      try {
+        const body = JSON.stringify({ hash, loaded: encode({ ...loaded, source: "" }) });
+        mkdirSync(dir, { recursive: true, mode: 0o700 });
+        writeFileSync(`${file}.${process.pid}.tmp`, body, { mode: 0o600 });
+        renameSync(`${file}.${process.pid}.tmp`, file);
+      } catch {
+        // a cache: the next run parses the file again
+      }
+    },
+  };
+}
+
+function read(file: string, hash: string): LoadedWorkflow | undefined {
   try {
-    const file = fileOf(abs);
-    const body = JSON.stringify({ hash: hashOf([kept.salt, ...parts]), loaded: encode({ ...loaded, source: "" }) });
-    mkdirSync(kept.dir, { recursive: true, mode: 0o700 });
-    writeFileSync(`${file}.${process.pid}.tmp`, body, { mode: 0o600 });
-    renameSync(`${file}.${process.pid}.tmp`, file);
+    const saved = JSON.parse(readFileSync(file, "utf8")) as { hash: string; loaded: unknown };
+    return saved.hash === hash ? (decode(saved.loaded) as LoadedWorkflow) : undefined;
   } catch {
-    // a cache: the next run parses the file again
+    return undefined; // none kept, or unreadable: parsed again
   }
 }

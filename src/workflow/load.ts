@@ -5,7 +5,7 @@ import { basename, join, relative, resolve } from "node:path";
 import type { Diagnostic, WorkflowInfo, WorkflowInput } from "../contract/index.js";
 import { buildWorkflow, type WorkflowDef } from "./model.js";
 import { declaredInputs, eventsOf } from "./inputs.js";
-import { keepWorkflow, keptWorkflow } from "./kept.js";
+import { keptSlot } from "./kept.js";
 import { checkLimits, MAX_WORKFLOW_BYTES } from "./limits.js";
 import { diagnosticsOf, parseWorkflowText } from "./parse.js";
 import { isSequence, literalString, mapEntries, mapGet, type TemplateToken } from "./tokens.js";
@@ -127,11 +127,10 @@ export async function loadWorkflow(filePath: string, workspace: string): Promise
     const message = `cannot read workflow: ${(err as NodeJS.ErrnoException).code ?? String(err)}`;
     return finish(abs, relPath, undefined, [{ file: shown, line: 1, column: 1, message }], undefined, "");
   }
-  const from = [abs, relPath, shown, content];
-  const hit = keptWorkflow(abs, from);
-  if (hit) return { ...hit, source: content };
+  const slot = keptSlot(abs, [abs, relPath, shown, content]);
+  if (slot?.loaded) return { ...slot.loaded, source: content };
   const loaded = await fromText(abs, relPath, shown, content);
-  keepWorkflow(abs, from, loaded);
+  slot?.keep(loaded);
   return loaded;
 }
 
