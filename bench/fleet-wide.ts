@@ -69,7 +69,7 @@ async function runToEnd(url: string, workflow: string): Promise<{ id: string; ms
   const res = await fetch(`${url}/api/runs`, {
     method: "POST",
     headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ workflow, sandbox: { strategy: "none" } }),
+    body: JSON.stringify({ workflow }),
   });
   if (res.status !== 201) throw new Error(`POST /api/runs: ${res.status} ${await res.text()}`);
   const { id } = (await res.json()) as { id: string };

@@ -57,7 +57,7 @@ async function runToEnd(
   const res = await fetch(`${url}/api/runs`, {
     method: "POST",
     headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ workflow, sandbox: { strategy: "none" } }),
+    body: JSON.stringify({ workflow }),
   });
   if (res.status !== 201) throw new Error(`POST /api/runs: ${res.status} ${await res.text()}`);
   const { id } = (await res.json()) as { id: string };
@@ -107,7 +107,7 @@ async function throughPg(databaseUrl: string, ws: string): Promise<Row[]> {
       const res = await fetch(`${f.frontEnds[0].url}/api/runs`, {
         method: "POST",
         headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ workflow: "million", sandbox: { strategy: "none" } }),
+        body: JSON.stringify({ workflow: "million" }),
       });
       const { id } = (await res.json()) as { id: string };
       await completed(subs.map((x) => x.file));

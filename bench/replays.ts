@@ -28,7 +28,7 @@ export async function benchReplays(): Promise<Row[]> {
     const post = await fetch(`${r.url}/api/runs`, {
       method: "POST",
       headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ workflow: "big", sandbox: { strategy: "none" } }),
+      body: JSON.stringify({ workflow: "big" }),
     });
     const { id } = (await post.json()) as WorkflowRun;
     for (

@@ -105,7 +105,7 @@ export class Runner {
     const res = await fetch(`${this.url}/api/runs`, {
       method: "POST",
       headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ workflow, sandbox: { strategy: "none" } }),
+      body: JSON.stringify({ workflow }),
     });
     if (res.status !== 201) throw new Error(`POST /api/runs: ${res.status} ${await res.text()}`);
     return ((await res.json()) as { id: string }).id;

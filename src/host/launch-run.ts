@@ -34,6 +34,8 @@ export interface RunLaunch {
   workflow: LoadedWorkflow;
   /** The folder the run is planned from: the workspace, a sandbox, or a run's source checked out. */
   workspace: string;
+  /** The run's git facts when `workspace` is a sandbox (its own would name the sandbox); absent: read from `workspace`. */
+  git?: GitInfo;
   inputs: Record<string, unknown>;
   /** The request's own secrets (plain); those stored in the vault are under them. */
   secrets: Record<string, string>;
@@ -92,7 +94,7 @@ export async function launchRun(
     started.handle?.cancel();
   });
   try {
-    const git = o.lease.takeOver?.git ?? (await readGitInfoAsync(l.workspace, basename(l.workspace)));
+    const git = o.lease.takeOver?.git ?? l.git ?? (await readGitInfoAsync(l.workspace, basename(l.workspace)));
     const vars = o.lease.takeOver ? l.vars : { ...(await storedVars(store)), ...l.vars };
     const source =
       o.lease.takeOver?.source ??

@@ -2,15 +2,32 @@ import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import { readdir, rm } from "node:fs/promises";
 import { promisify } from "node:util";
-import { join } from "node:path";
-import type { SandboxStrategy } from "../contract/index.js";
-import { copyWorkspace, describeCopySkips, KEPT_MARK, privateDir, privateGit } from "../engine/index.js";
+import { basename, join } from "node:path";
+import { errorMessage, type SandboxStrategy } from "../contract/index.js";
+import {
+  copyWorkspace,
+  describeCopySkips,
+  KEPT_MARK,
+  outsideGit,
+  privateDir,
+  privateGit,
+  readGitInfoAsync,
+  type GitInfo,
+} from "../engine/index.js";
 
 export interface Sandbox {
   /** Where the run's steps run (GITHUB_WORKSPACE). */
   dir: string;
   /** Lines for the run's log (what the sandbox leaves out). */
   notices: string[];
+  /**
+   * The run's git facts when `dir` is not the workspace: the workspace's (its repository, branch and
+   * HEAD, as `stax run` sees them), with the commit of `ref` when one was asked for. A copy or a
+   * detached worktree named after the run would give `local/<run id>` and no branch.
+   */
+  git?: GitInfo;
+  /** A worktree's commit: `dir` is a fresh checkout of it that nothing changes, so legs check it out as is. */
+  commit?: string;
   dispose(): Promise<void>;
 }
 
@@ -22,20 +39,29 @@ async function git(cwd: string, args: string[]): Promise<string> {
 }
 
 /** `git worktree add` under umask 077: the sandbox's files are its owner's alone. */
-async function addPrivateWorktree(workspace: string, dir: string, ref: string): Promise<void> {
-  const [cmd, args] = privateGit(["worktree", "add", "--detach", "--force", dir, ref]);
+async function addPrivateWorktree(workspace: string, dir: string, commit: string): Promise<void> {
+  const [cmd, args] = privateGit(["worktree", "add", "--detach", "--force", dir, commit]);
   await execFileAsync(cmd, args, { cwd: workspace, encoding: "utf8", timeout: 30_000 });
 }
 
-async function isGitRepo(dir: string): Promise<boolean> {
+/**
+ * The commit `ref` names in the workspace's repository, in one git process; undefined outside a
+ * work tree or before the first commit. `strict` (the `worktree` strategy): git's error instead.
+ */
+async function commitOf(workspace: string, ref: string, strict: boolean): Promise<string | undefined> {
+  // No `.git` from here up: git need not be asked (a process on the run's way to its first step).
+  if (!strict && outsideGit(workspace)) return undefined;
   try {
-    return (
-      (await git(dir, ["rev-parse", "--is-inside-work-tree"])) === "true" &&
-      (await git(dir, ["rev-parse", "--verify", "-q", "HEAD"])) !== ""
-    );
-  } catch {
-    return false;
+    const [inside, commit] = (
+      await git(workspace, ["rev-parse", "--is-inside-work-tree", "--verify", "-q", `${ref}^{commit}`])
+    ).split("\n");
+    if (inside === "true" && commit) return commit;
+  } catch (err) {
+    if (strict) throw new Error(`'${ref}' is not a commit of a git work tree here (${errorMessage(err)})`);
+    return undefined;
   }
+  if (strict) throw new Error(`'${ref}' is not a commit of a git work tree here`);
+  return undefined;
 }
 
 /**
@@ -55,20 +81,24 @@ export async function createSandbox(
   const dir = join(root, runId);
   // 0700 (made so, or made so again): no other local user reads a run's copy of the workspace.
   await privateDir(root);
-  const useWorktree = strategy === "worktree" || (strategy === "auto" && (await isGitRepo(workspace)));
-  if (useWorktree) {
-    await addPrivateWorktree(workspace, dir, ref || "HEAD");
-    const dirty = (await git(workspace, ["status", "--porcelain"])) !== "";
-    const notices = [
-      `stax: running in a git worktree of ${ref || "HEAD"} (${await git(dir, ["rev-parse", "--short", "HEAD"])})`,
-    ];
-    if (dirty)
+  // Read while the sandbox is made: cached for an unchanged workspace, so no git process then.
+  const facts = readGitInfoAsync(workspace, basename(workspace));
+  const commit = strategy === "copy" ? undefined : await commitOf(workspace, ref || "HEAD", strategy === "worktree");
+  if (commit) {
+    const [, status] = await Promise.all([
+      addPrivateWorktree(workspace, dir, commit),
+      git(workspace, ["status", "--porcelain"]),
+    ]);
+    const notices = [`stax: running in a git worktree of ${ref || "HEAD"} (${commit.slice(0, 7)})`];
+    if (status !== "")
       notices.push(
         "stax: uncommitted changes of the workspace are not included; run with --no-sandbox (or sandbox strategy 'none') to use them",
       );
     return {
       dir,
       notices,
+      git: ref ? await refFacts(workspace, dir, ref, await facts) : await facts,
+      commit,
       async dispose() {
         try {
           await git(workspace, ["worktree", "remove", "--force", dir]);
@@ -84,8 +114,24 @@ export async function createSandbox(
   return {
     dir,
     notices: [`stax: running in a copy of the workspace without ${describeCopySkips()} (and what .gitignore names)`],
+    git: await facts,
     dispose: () => rm(dir, { recursive: true, force: true }),
   };
+}
+
+/** The workspace's facts for a worktree of `ref`: that commit, and the branch `ref` names (HEAD: the workspace's). */
+async function refFacts(workspace: string, dir: string, ref: string, base: GitInfo): Promise<GitInfo> {
+  const [commit, branch] = await Promise.all([
+    readGitInfoAsync(dir, basename(workspace)),
+    ref === "HEAD"
+      ? base.branch
+      : git(workspace, ["rev-parse", "--verify", "-q", `refs/heads/${ref}`]).then(
+          () => ref,
+          () => undefined,
+        ),
+  ]);
+  const { sha, commitMessage, commitTime, authorName, authorEmail } = commit;
+  return { ...base, sha, commitMessage, commitTime, authorName, authorEmail, branch };
 }
 
 /**

@@ -144,6 +144,7 @@ export class RunManager {
           request,
           workflow: runWorkflow,
           workspace: sandbox.dir,
+          git: sandbox.git,
           inputs,
           secrets,
           vars: req.vars ?? {},
@@ -156,6 +157,7 @@ export class RunManager {
               root: this.deps.checkoutsDir,
               keep: req.workspaces?.keep === true,
               own: this.deps.host.ownFolders,
+              commit: sandbox.commit,
             },
             reuse,
             ...(rerunOf

@@ -95,7 +95,6 @@ test("a live step streams new rows while earlier ones are fetched by range; no r
   const created = await r.json<WorkflowRun>("POST", "/api/runs", {
     workflow: "logs",
     inputs: { lines: 20_000, hold },
-    sandbox: { strategy: "none" },
   });
   assert.equal(created.status, 201);
   const id = created.body.id;

@@ -18,7 +18,6 @@ async function newPage(width = 1280, height = 860): Promise<Page> {
 const start = async (workflow: string, extra: Record<string, unknown> = {}) => {
   const res = await session.runner.json<WorkflowRun>("POST", "/api/runs", {
     workflow,
-    sandbox: { strategy: "none" },
     ...extra,
   });
   assert.equal(res.status, 201, JSON.stringify(res.body));

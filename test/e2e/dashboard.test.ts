@@ -42,7 +42,7 @@ async function newPage(): Promise<Page> {
 
 const runStatus = (page: Page) => page.getByTestId("run-status");
 const start = async (workflow: string, inputs: Record<string, string> = {}) => {
-  const res = await r.json<WorkflowRun>("POST", "/api/runs", { workflow, inputs, sandbox: { strategy: "none" } });
+  const res = await r.json<WorkflowRun>("POST", "/api/runs", { workflow, inputs });
   assert.equal(res.status, 201, JSON.stringify(res.body));
   return res.body;
 };
@@ -203,7 +203,8 @@ test("a dropped SSE connection resumes from the last event id: no line lost, non
   await page.getByRole("status", { name: /connection: (reconnecting|runner offline)/ }).waitFor();
   await page.getByRole("status", { name: "connection: live" }).waitFor({ timeout: 20_000 });
   await runStatus(page).filter({ hasText: "success" }).waitFor({ timeout: 30_000 });
-  await page.locator('.log-box[data-rows="201"]').waitFor();
+  // 200 ticks, the sandbox's line (a run from the API runs in one) and one row more.
+  await page.locator('.log-box[data-rows="202"]').waitFor();
   await page.getByLabel("search log").fill("tick ");
   await page.getByText("1 / 200").waitFor();
   await page.close();
@@ -217,7 +218,7 @@ test("a 100,000-line log renders and scrolls without freezing the page", async (
   await page.goto(`${r.url}/runs/${run.id}/jobs/big#step1-L1`);
   await page.locator("#step1-L1").waitFor();
   const firstPaint = Date.now() - t0;
-  await page.locator('.log-box[data-rows="100001"]').waitFor({ timeout: 60_000 });
+  await page.locator('.log-box[data-rows="100002"]').waitFor({ timeout: 60_000 });
   const allRows = Date.now() - t0;
   // Jump through the log; each jump must paint its rows in the next frames.
   const jumps = await page.evaluate(async () => {
@@ -232,7 +233,7 @@ test("a 100,000-line log renders and scrolls without freezing the page", async (
     }
     return times;
   });
-  await page.locator("#step1-L100000").waitFor();
+  await page.locator("#step1-L100001").waitFor();
   assert.equal((await page.locator(".log-box .row").count()) < 400, true, "only rows near the view are in the DOM");
   // Without freezing: every jump paints within two frames plus slack for a loaded CI machine
   // (measured: ~100 ms on 2 busy cores; a viewer that lays out all rows takes seconds per jump).

@@ -12,7 +12,7 @@ import { dashboardSession } from "../helpers/browser.js";
 const session = dashboardSession();
 
 const start = async (workflow: string) => {
-  const res = await session.runner.json<WorkflowRun>("POST", "/api/runs", { workflow, sandbox: { strategy: "none" } });
+  const res = await session.runner.json<WorkflowRun>("POST", "/api/runs", { workflow });
   assert.equal(res.status, 201, JSON.stringify(res.body));
   return res.body;
 };

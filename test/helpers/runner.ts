@@ -80,7 +80,7 @@ export async function startTestRunner(
       ms,
     );
   const runToEnd = async (workflow: string, extra: Record<string, unknown> = {}) => {
-    const created = await json<WorkflowRun>("POST", "/api/runs", { workflow, sandbox: { strategy: "none" }, ...extra });
+    const created = await json<WorkflowRun>("POST", "/api/runs", { workflow, ...extra });
     if (created.status !== 201) throw new Error(`POST /api/runs: ${created.status} ${JSON.stringify(created.body)}`);
     return waitCompleted(created.body.id);
   };

@@ -26,6 +26,13 @@ function waitCompleted(r: ChildRunner, id: string): Promise<WorkflowRun> {
   });
 }
 
+/** The chatty step's lines in a run's log, as its events carry them: the sandbox's line first, then the step's own. */
+const stepLines = (log: string) =>
+  log
+    .split("\n")
+    .filter((l) => /^(line |stax: running in )/.test(l))
+    .map((l) => `${l}\n`);
+
 /** The worktrees git has registered for the workspace's repository (its own folder first). */
 const worktrees = () =>
   execFileSync("git", ["worktree", "list", "--porcelain"], { cwd: WORKSPACE, encoding: "utf8" })
@@ -36,10 +43,7 @@ test("kill -9 of the runner mid-run, ten times: each interrupted run is marked c
   const home = tempDir("stax-crash-");
   let r = await spawnRunner(home, WORKSPACE);
   try {
-    const old = await waitCompleted(
-      r,
-      (await api<WorkflowRun>(r, "POST", "/api/runs", { workflow: "two-jobs", sandbox: { strategy: "none" } })).id,
-    );
+    const old = await waitCompleted(r, (await api<WorkflowRun>(r, "POST", "/api/runs", { workflow: "two-jobs" })).id);
     const oldLog = await api<string>(r, "GET", `/api/runs/${old.id}/logs`);
     assert.equal(old.conclusion, "success");
     const interrupted: { id: string; seen: string[] }[] = [];
@@ -48,7 +52,6 @@ test("kill -9 of the runner mid-run, ten times: each interrupted run is marked c
       const run = await api<WorkflowRun>(r, "POST", "/api/runs", {
         workflow: "chatty",
         inputs: { lines: "100000", every: "50", pause: "10" },
-        sandbox: { strategy: "none" },
       });
       const target = 100 + round * 37;
       await s.waitFor((f) => f.event === "step.log" && (f.data as { line: string }).line === `line ${target}\n`);
@@ -63,7 +66,8 @@ test("kill -9 of the runner mid-run, ten times: each interrupted run is marked c
       assert.ok(seen.length >= target);
       interrupted.push({ id: run.id, seen });
 
-      assert.equal(worktrees().length, 2, `round ${round}: the killed run's leg had a worktree of its own`);
+      // The workspace's own, the run's sandbox (a worktree of HEAD) and its leg's checkout.
+      assert.equal(worktrees().length, 3, `round ${round}: the killed run's sandbox and leg had a worktree each`);
       r = await spawnRunner(home, WORKSPACE);
       assert.deepEqual(
         worktrees(),
@@ -83,10 +87,7 @@ test("kill -9 of the runner mid-run, ten times: each interrupted run is marked c
         [["completed", "cancelled"]],
       );
       const log = await api<string>(r, "GET", `/api/runs/${run.id}/logs`);
-      const lines = log
-        .split("\n")
-        .filter((l) => l.startsWith("line "))
-        .map((l) => `${l}\n`);
+      const lines = stepLines(log);
       assert.deepEqual(
         lines.slice(0, seen.length),
         seen,
@@ -111,7 +112,7 @@ test("kill -9 of the runner mid-run, ten times: each interrupted run is marked c
     for (const { id, seen } of interrupted.slice(0, -1)) {
       const log = await api<string>(r, "GET", `/api/runs/${id}/logs`);
       assert.equal(log.split(INTERRUPTED_LINE).length, 2, "recovered once, not again at each start");
-      assert.ok(log.split("\n").filter((l) => l.startsWith("line ")).length >= seen.length);
+      assert.ok(stepLines(log).length >= seen.length);
     }
     const runs = await api<WorkflowRun[]>(r, "GET", "/api/runs?limit=100");
     assert.equal(runs.length, 11);
@@ -121,10 +122,7 @@ test("kill -9 of the runner mid-run, ten times: each interrupted run is marked c
       "numbers continue after each crash",
     );
     // The runner still runs workflows after all that.
-    const fresh = await waitCompleted(
-      r,
-      (await api<WorkflowRun>(r, "POST", "/api/runs", { workflow: "two-jobs", sandbox: { strategy: "none" } })).id,
-    );
+    const fresh = await waitCompleted(r, (await api<WorkflowRun>(r, "POST", "/api/runs", { workflow: "two-jobs" })).id);
     assert.equal(fresh.conclusion, "success");
     assert.equal(fresh.number, 12);
   } finally {

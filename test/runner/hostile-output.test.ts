@@ -28,7 +28,7 @@ async function underLoad(
     const res = await fetch(`${r.url}/api/runs`, {
       method: "POST",
       headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ workflow: name, sandbox: { strategy: "none" } }),
+      body: JSON.stringify({ workflow: name }),
     });
     const { id } = (await res.json()) as WorkflowRun;
     let worstMs = 0;

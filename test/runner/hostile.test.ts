@@ -241,7 +241,7 @@ test("a runner runs at most STAX_MAX_JOBS job legs at once and queues the rest v
   const ws = workspace({ "wide.yml": `on: push\njobs:\n${jobs}` });
   const r = await startTestRunner({ workspace: ws, env: { STAX_MAX_JOBS: "2" } });
   try {
-    const created = await r.json<WorkflowRun>("POST", "/api/runs", { workflow: "wide", sandbox: { strategy: "none" } });
+    const created = await r.json<WorkflowRun>("POST", "/api/runs", { workflow: "wide" });
     let most = 0;
     let sawQueued = false;
     const run = await until(
@@ -320,7 +320,7 @@ test("stopping the runner (SIGTERM) during a 1,000-job run takes well under seco
   const r = await startTestRunner({ workspace: ws, env: { STAX_MAX_JOBS: "4" } });
   let closed = false;
   try {
-    const created = await r.json<WorkflowRun>("POST", "/api/runs", { workflow: "huge", sandbox: { strategy: "none" } });
+    const created = await r.json<WorkflowRun>("POST", "/api/runs", { workflow: "huge" });
     await until(
       "4 legs in progress",
       async () => {

@@ -17,7 +17,7 @@ test(
       const res = await fetch(`${r.url}/api/runs`, {
         method: "POST",
         headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ workflow: "bg", sandbox: { strategy: "none" } }),
+        body: JSON.stringify({ workflow: "bg" }),
       });
       const run = (await res.json()) as WorkflowRun;
       assert.ok(run.id, JSON.stringify(run));

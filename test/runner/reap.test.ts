@@ -39,7 +39,7 @@ test("after kill -9 of the runner mid-step and a restart, no process the step st
     const res = await fetch(`${r.url}/api/runs`, {
       method: "POST",
       headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ workflow: "bg", sandbox: { strategy: "none" } }),
+      body: JSON.stringify({ workflow: "bg" }),
     });
     const run = (await res.json()) as WorkflowRun;
     const file = join(ws, "pids");

@@ -27,7 +27,7 @@ test("40 clients replaying a 300k-line run at once on a fresh runner leave /heal
       await fetch(`${r.url}/api/runs`, {
         method: "POST",
         headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ workflow: "big", sandbox: { strategy: "none" } }),
+        body: JSON.stringify({ workflow: "big" }),
       })
     ).json()) as WorkflowRun;
     const run = await until(

@@ -51,7 +51,6 @@ test("a re-run after a restart of the runner has the original env, run-only secr
     env: { E: "from-request" },
     secrets: { RUN_ONLY: "only-this-run" },
     eventPayload: { note: "kept" },
-    sandbox: { strategy: "none" },
   });
   assert.equal(created.status, 201);
   const first = await finished(r, created.body.id);
@@ -93,7 +92,6 @@ test("a secret stored under another STAX_SECRETS_KEY is listed as unreadable, an
     );
     const res = await call<{ error: { code: string; message: string } }>(r, "POST", "/api/runs", {
       workflow: "secrets",
-      sandbox: { strategy: "none" },
     });
     assert.equal(res.status, 409);
     assert.equal(res.body.error.code, "SECRET_UNREADABLE");
@@ -101,10 +99,7 @@ test("a secret stored under another STAX_SECRETS_KEY is listed as unreadable, an
     assert.match(res.body.error.message, /STAX_SECRETS_KEY \(fingerprint [0-9a-f]{8}\)/);
     assert.ok(!res.body.error.message.includes(keyB), "the key itself is never shown");
     // A workflow that does not use it still runs.
-    assert.equal(
-      (await call(r, "POST", "/api/runs", { workflow: "two-jobs", sandbox: { strategy: "none" } })).status,
-      201,
-    );
+    assert.equal((await call(r, "POST", "/api/runs", { workflow: "two-jobs" })).status, 201);
   } finally {
     await r.close();
   }

@@ -12,7 +12,7 @@ import { tempDir } from "../helpers/temp.js";
 test("a cross-origin POST is refused and a loopback origin is allowed with its CORS header", async () => {
   const r = await startTestRunner();
   try {
-    const body = JSON.stringify({ workflow: "two-jobs", sandbox: { strategy: "none" } });
+    const body = JSON.stringify({ workflow: "two-jobs" });
     const evil = await rawRequest(r.url, {
       method: "POST",
       path: "/api/runs",

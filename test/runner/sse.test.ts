@@ -71,13 +71,15 @@ test("SSE: a run with two jobs, one a matrix, streams the contract's headers, fr
       if (jobId)
         perJob.set(jobId, [
           ...(perJob.get(jobId) ?? []),
-          `${f.event}${data[i].stepNumber ? ` ${data[i].stepNumber}` : ""}${data[i].line ? ` ${data[i].line.trim()}` : ""}`,
+          `${f.event}${data[i].stepNumber ? ` ${data[i].stepNumber}` : ""}${data[i].line ? ` ${data[i].line.trim().replace(/ \(\w+\)$/, " (…)")}` : ""}`,
         ]);
     });
     assert.deepEqual(Object.fromEntries(perJob), {
       build: [
         "job.started",
         "step.started 1",
+        // A run from the API runs in a sandbox (a worktree here), said once, in the first step's log.
+        "step.log 1 stax: running in a git worktree of HEAD (…)",
         "step.log 1 hello",
         "step.completed 1",
         "step.started 2",
@@ -132,7 +134,6 @@ test("SSE: resuming with Last-Event-ID after a dropped connection loses and dupl
     const created = await r.json<WorkflowRun>("POST", "/api/runs", {
       workflow: "chatty",
       inputs: { lines: "3000", every: "100", pause: "20" },
-      sandbox: { strategy: "none" },
     });
     await first.waitFor((f) => f.event === "step.log" && /line 500\n/.test((f.data as { line: string }).line));
     first.close();
@@ -150,7 +151,10 @@ test("SSE: resuming with Last-Event-ID after a dropped connection loses and dupl
       replay.events().map((e) => e.id),
       "the same events as a full replay",
     );
-    const lines = all.filter((e) => e.type === "step.log").map((e) => (e.data as { line: string }).line);
+    const lines = all
+      .filter((e) => e.type === "step.log")
+      .map((e) => (e.data as { line: string }).line)
+      .filter((l) => !l.startsWith("stax: "));
     assert.equal(lines.length, 3000);
     assert.equal(lines[2999], "line 3000\n");
     second.close();
@@ -176,7 +180,7 @@ test("SSE: a subscriber that stops reading delays nobody, overflows, and is told
     // "Delays nobody": the reader that keeps up has every line, without an overflow, within 30 s of the run's end.
     const received = await fast.until("event: run.completed\n", 30_000);
     assert.equal(run.conclusion, "success");
-    assert.equal(received.split("event: step.log\n").length - 1, 300000);
+    assert.equal(received.split(/event: step\.log\ndata: \{[^\n]*"line":"line \d+\\n"/).length - 1, 300000);
     assert.doesNotMatch(received, /event: overflow/);
     stalled.setEncoding("utf8");
     stalled.on("data", (d: string) => (overflowed += d));

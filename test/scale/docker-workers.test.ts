@@ -54,7 +54,6 @@ test(
     assert.match(await workers(), /plain {2}\[(?![^\]]*docker)[^\]]*\]/);
     const created = await api<WorkflowRun>(fleet.frontEnds[0], "POST", "/api/runs", {
       workflow: "docker legs",
-      sandbox: { strategy: "none" },
     });
     assert.equal(created.status, 201, JSON.stringify(created.body));
     const front = fleet.frontEnds[0];
@@ -95,7 +94,6 @@ test(
     const front = fleet.frontEnds[0];
     const created = await api<WorkflowRun>(front, "POST", "/api/runs", {
       workflow: "container cancel",
-      sandbox: { strategy: "none" },
     });
     assert.equal(created.status, 201, JSON.stringify(created.body));
     await until(

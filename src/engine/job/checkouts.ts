@@ -17,6 +17,11 @@ export interface CheckoutOptions {
   keep?: boolean;
   /** stax's own folders (its home, the action cache, sandboxes): never part of a leg's checkout when they lie in the workspace; `root` never is. */
   own?: string[];
+  /**
+   * The workspace is a fresh worktree of this commit that nothing writes to (a runner's sandbox):
+   * legs check the commit out as it is, with no snapshot of the workspace made first.
+   */
+  commit?: string;
 }
 
 /** A file in a run's checkouts folder whose legs are kept (--keep-workspaces): a runner's start-up cleaning leaves it. */
@@ -62,7 +67,10 @@ export class Checkouts {
     await privateDir(this.runDir);
     if (this.opts.keep) await writeFile(join(this.runDir, KEPT_MARK), "", { mode: 0o600 });
     const own = [this.opts.root, ...(this.opts.own ?? [])];
-    const snap = await (this.snapshot ??= snapshotOf(this.workspace, this.runDir, this.env, own));
+    const { commit } = this.opts;
+    const snap = await (this.snapshot ??= commit
+      ? Promise.resolve({ top: this.workspace, commit, head: true })
+      : snapshotOf(this.workspace, this.runDir, this.env, own));
     if (snap) {
       await addWorktree(snap.top, dir, snap.commit, this.env);
       return {

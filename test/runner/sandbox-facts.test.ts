@@ -1,0 +1,89 @@
+/**
+ * A run from the API runs in a sandbox (a worktree of HEAD, or a copy), yet its `github` context
+ * (CTX-01) names the workspace's repository, branch and commit, as a `stax run` of the same
+ * workspace does: a sandbox is a folder named after the run, with a detached HEAD or no `.git`.
+ */
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { test } from "node:test";
+import { startTestRunner, type TestRunner } from "../helpers/runner.js";
+import { gitInit, tempDir } from "../helpers/temp.js";
+
+const WORKFLOW = `on: [push, workflow_dispatch]
+jobs:
+  show:
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo "facts repo=\${{ github.repository }} ref=\${{ github.ref }} sha=\${{ github.sha }}"
+      - run: echo "leg head=$(git rev-parse HEAD 2>/dev/null) draft=$(cat draft.txt 2>/dev/null)"
+`;
+
+/** A workspace folder named `name` with the workflow in it. */
+function workspace(name: string): string {
+  const dir = join(tempDir("stax-facts-"), name);
+  mkdirSync(join(dir, ".github", "workflows"), { recursive: true });
+  writeFileSync(join(dir, ".github", "workflows", "facts.yml"), WORKFLOW);
+  return dir;
+}
+
+const git = (dir: string, ...args: string[]) =>
+  execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@example.invalid", ...args], {
+    cwd: dir,
+    encoding: "utf8",
+  }).trim();
+
+/** What the run's steps printed about its `github` context (and, with `leg`, about the leg's checkout). */
+async function facts(r: TestRunner, body: Record<string, unknown> = {}, leg = false): Promise<string> {
+  const run = await r.runToEnd("facts", body);
+  assert.equal(run.conclusion, "success");
+  const log = (await r.json<string>("GET", `/api/runs/${run.id}/logs`)).body;
+  const line = (name: string) => new RegExp(`^${name} (.*)$`, "m").exec(log)?.[1] ?? `no ${name} line in:\n${log}`;
+  return leg ? `${line("facts")}; ${line("leg")}` : line("facts");
+}
+
+test("CTX-01: a run from the API names the workspace's repository, branch and commit, whatever its sandbox", async () => {
+  const ws = workspace("shop");
+  gitInit(ws);
+  git(ws, "branch", "-m", "trunk");
+  const head = git(ws, "rev-parse", "HEAD");
+  git(ws, "checkout", "-q", "-b", "feature");
+  git(ws, "commit", "-q", "--allow-empty", "-m", "on feature");
+  const feature = git(ws, "rev-parse", "HEAD");
+  git(ws, "checkout", "-q", "trunk");
+  // Not committed: a sandbox of HEAD leaves it out, the workspace itself has it.
+  writeFileSync(join(ws, "draft.txt"), "unsaved");
+  const r = await startTestRunner({ workspace: ws });
+  try {
+    const onTrunk = `repo=local/shop ref=refs/heads/trunk sha=${head}`;
+    assert.equal(
+      await facts(r, {}, true),
+      `${onTrunk}; head=${head} draft=`,
+      "the default sandbox, a worktree of HEAD: the leg checks HEAD out",
+    );
+    assert.equal(await facts(r, { sandbox: { strategy: "copy" } }), onTrunk, "a copy (no .git in it)");
+    assert.equal(await facts(r, { sandbox: { strategy: "worktree", ref: "HEAD" } }), onTrunk);
+    assert.equal(await facts(r, { sandbox: { strategy: "none" } }), onTrunk, "the workspace itself");
+    assert.equal(
+      await facts(r, { sandbox: { strategy: "worktree", ref: "feature" } }, true),
+      `repo=local/shop ref=refs/heads/feature sha=${feature}; head=${feature} draft=`,
+      "a worktree of another branch: that branch and its commit",
+    );
+    const withDraft = await facts(r, { sandbox: { strategy: "none" } }, true);
+    assert.match(withDraft, / draft=unsaved$/, "the workspace as it is: the leg has the uncommitted file");
+    assert.doesNotMatch(withDraft, new RegExp(`head=${head}`), "in a commit of its own (HEAD plus the changes)");
+  } finally {
+    await r.close();
+  }
+});
+
+test("CTX-01: outside git, a run from the API (a copy) names the workspace's folder as its repository", async () => {
+  const ws = workspace("plain");
+  const r = await startTestRunner({ workspace: ws });
+  try {
+    assert.match(await facts(r), /^repo=local\/plain ref=refs\/heads\/main sha=0{40}$/);
+  } finally {
+    await r.close();
+  }
+});
