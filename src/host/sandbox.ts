@@ -45,17 +45,22 @@ async function addPrivateWorktree(workspace: string, dir: string, commit: string
 }
 
 /**
- * The commit `ref` names in the workspace's repository, in one git process; undefined outside a
- * work tree or before the first commit. `strict` (the `worktree` strategy): git's error instead.
+ * The commit `ref` names in the workspace's repository and the workspace's folder in it (`app/`,
+ * or "" at the top), in one git process; undefined outside a work tree or before the first
+ * commit. `strict` (the `worktree` strategy): git's error instead.
  */
-async function commitOf(workspace: string, ref: string, strict: boolean): Promise<string | undefined> {
+async function commitOf(
+  workspace: string,
+  ref: string,
+  strict: boolean,
+): Promise<{ commit: string; prefix: string } | undefined> {
   // No `.git` from here up: git need not be asked (a process on the run's way to its first step).
   if (!strict && outsideGit(workspace)) return undefined;
   try {
-    const [inside, commit] = (
-      await git(workspace, ["rev-parse", "--is-inside-work-tree", "--verify", "-q", `${ref}^{commit}`])
+    const [inside, prefix, commit] = (
+      await git(workspace, ["rev-parse", "--is-inside-work-tree", "--show-prefix", "--verify", "-q", `${ref}^{commit}`])
     ).split("\n");
-    if (inside === "true" && commit) return commit;
+    if (inside === "true" && commit) return { commit, prefix };
   } catch (err) {
     if (strict) throw new Error(`'${ref}' is not a commit of a git work tree here (${errorMessage(err)})`);
     return undefined;
@@ -83,8 +88,9 @@ export async function createSandbox(
   await privateDir(root);
   // Read while the sandbox is made: cached for an unchanged workspace, so no git process then.
   const facts = readGitInfoAsync(workspace, basename(workspace));
-  const commit = strategy === "copy" ? undefined : await commitOf(workspace, ref || "HEAD", strategy === "worktree");
-  if (commit) {
+  const at = strategy === "copy" ? undefined : await commitOf(workspace, ref || "HEAD", strategy === "worktree");
+  if (at) {
+    const { commit, prefix } = at;
     const [, status] = await Promise.all([
       addPrivateWorktree(workspace, dir, commit),
       git(workspace, ["status", "--porcelain"]),
@@ -95,10 +101,12 @@ export async function createSandbox(
         "stax: uncommitted changes of the workspace are not included; run with --no-sandbox (or sandbox strategy 'none') to use them",
       );
     return {
-      dir,
+      // A workspace in a sub-folder of its repository runs in that sub-folder of the worktree.
+      dir: join(dir, prefix),
       notices,
       git: ref ? await refFacts(workspace, dir, ref, await facts) : await facts,
-      commit,
+      // Legs check the commit out as is only when it is the workspace (a sub-folder's legs get a commit of their own).
+      ...(prefix === "" && { commit }),
       async dispose() {
         try {
           await git(workspace, ["worktree", "remove", "--force", dir]);

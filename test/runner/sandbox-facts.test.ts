@@ -20,6 +20,14 @@ jobs:
       - run: echo "leg head=$(git rev-parse HEAD 2>/dev/null) draft=$(cat draft.txt 2>/dev/null)"
 `;
 
+const FILES = `on: [push, workflow_dispatch]
+jobs:
+  list:
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo "files=$(ls | tr '\\n' ,)"
+`;
+
 /** A workspace folder named `name` with the workflow in it. */
 function workspace(name: string): string {
   const dir = join(tempDir("stax-facts-"), name);
@@ -83,6 +91,25 @@ test("CTX-01: outside git, a run from the API (a copy) names the workspace's fol
   const r = await startTestRunner({ workspace: ws });
   try {
     assert.match(await facts(r), /^repo=local\/plain ref=refs\/heads\/main sha=0{40}$/);
+  } finally {
+    await r.close();
+  }
+});
+
+test("a workspace in a sub-folder of its repository runs in that sub-folder of its sandbox, as stax run runs it", async () => {
+  const repo = tempDir("stax-mono-");
+  writeFileSync(join(repo, "ROOT.txt"), "the repository's top");
+  const ws = join(repo, "app");
+  mkdirSync(join(ws, ".github", "workflows"), { recursive: true });
+  writeFileSync(join(ws, "APP.txt"), "the app");
+  writeFileSync(join(ws, ".github", "workflows", "files.yml"), FILES);
+  gitInit(repo);
+  const r = await startTestRunner({ workspace: ws });
+  try {
+    const run = await r.runToEnd("files");
+    assert.equal(run.conclusion, "success");
+    const log = (await r.json<string>("GET", `/api/runs/${run.id}/logs`)).body;
+    assert.match(log, /^files=APP\.txt,$/m, "the sub-folder's files, not the repository's top");
   } finally {
     await r.close();
   }
