@@ -93,7 +93,8 @@ export async function createSandbox(
     const { commit, prefix } = at;
     const [, status] = await Promise.all([
       addPrivateWorktree(workspace, dir, commit),
-      git(workspace, ["status", "--porcelain"]),
+      // Changes of the workspace alone: a sub-folder's run is not told about the rest of its repository.
+      git(workspace, ["status", "--porcelain", "--", "."]),
     ]);
     const notices = [`stax: running in a git worktree of ${ref || "HEAD"} (${commit.slice(0, 7)})`];
     if (status !== "")

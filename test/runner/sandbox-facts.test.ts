@@ -110,6 +110,17 @@ test("a workspace in a sub-folder of its repository runs in that sub-folder of i
     assert.equal(run.conclusion, "success");
     const log = (await r.json<string>("GET", `/api/runs/${run.id}/logs`)).body;
     assert.match(log, /^files=APP\.txt,$/m, "the sub-folder's files, not the repository's top");
+    assert.doesNotMatch(log, /uncommitted changes/, "a clean workspace");
+    // A change beside the workspace is not the workspace's; one in it is, and the log says it is left out.
+    writeFileSync(join(repo, "ROOT.txt"), "changed beside the workspace");
+    const beside = await r.runToEnd("files");
+    assert.doesNotMatch((await r.json<string>("GET", `/api/runs/${beside.id}/logs`)).body, /uncommitted changes/);
+    writeFileSync(join(ws, "APP.txt"), "changed in the workspace");
+    const inside = await r.runToEnd("files");
+    assert.match(
+      (await r.json<string>("GET", `/api/runs/${inside.id}/logs`)).body,
+      /stax: uncommitted changes of the workspace are not included/,
+    );
   } finally {
     await r.close();
   }
