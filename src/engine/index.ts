@@ -42,6 +42,7 @@ export {
   privateDir,
   privateGit,
 } from "./job/workspace-copy.js";
+export { copyTree, listTree, type TreeList } from "./job/tree-copy.js";
 export { provideNode, addCommand } from "./tools/node-tool.js";
 export { cachedNodes, nodePackage } from "./tools/node-registry.js";
 export { resolveNodeSpec, ltsMajors } from "./tools/node-spec.js";

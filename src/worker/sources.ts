@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { cloneBundle, fetchBundle } from "../host/source.js";
 import type { BlobStore } from "../store/index.js";
 import { loadWorkflow, type LoadedWorkflow } from "../workflow/index.js";
-import { copyTree, listTree, type TreeList } from "./tree-copy.js";
+import { copyTree, listTree, type TreeList } from "../engine/index.js";
 
 /** Commits whose prepared source a worker keeps for the legs still to come (runs of one commit come close together). */
 const KEEP = 8;

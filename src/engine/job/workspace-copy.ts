@@ -1,6 +1,7 @@
 import { cpSync, readFileSync } from "node:fs";
 import { chmod, cp, mkdir, readdir, stat } from "node:fs/promises";
 import { isAbsolute, join, relative, resolve } from "node:path";
+import { copyListed, listTree } from "./tree-copy.js";
 
 /** Folders a copy of a workspace leaves out: dependencies, VCS data and the usual build output. */
 export const COPY_SKIP = ["node_modules", ".git", "dist", "build", "target", ".next", ".turbo", "coverage"];
@@ -68,6 +69,10 @@ export async function copyWorkspace(src: string, dest: string, own: readonly str
   const kept = copyFilter(src);
   const under = (p: string, rel: string) => p === rel || p.startsWith(`${rel}/`);
   const filter = (p: string) => kept(p) && !skipped.some((rel) => under(relative(src, p), rel));
+  // A small workspace (the usual one outside git) is copied at once by this process: a few ms of
+  // the event loop at most, where fs.cp's awaited walk takes turns of it for each call.
+  const list = listTree(src, filter, { entries: 64, bytes: 1024 * 1024 });
+  if (list) return copyListed(src, dest, list, true);
   // cp refuses a folder that holds its destination even when the filter leaves that part out, so
   // the folders on the way to a skipped one are walked here, and the rest copied by cp.
   const copy = async (from: string, to: string): Promise<void> => {
