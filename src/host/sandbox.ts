@@ -130,12 +130,13 @@ export async function createSandbox(
 
 /** The workspace's facts for a worktree of `ref`: that commit, and the branch `ref` names (HEAD: the workspace's). */
 async function refFacts(workspace: string, dir: string, ref: string, base: GitInfo): Promise<GitInfo> {
+  const name = ref.replace(/^refs\/heads\//, "");
   const [commit, branch] = await Promise.all([
     readGitInfoAsync(dir, basename(workspace)),
     ref === "HEAD"
       ? base.branch
-      : git(workspace, ["rev-parse", "--verify", "-q", `refs/heads/${ref}`]).then(
-          () => ref,
+      : git(workspace, ["rev-parse", "--verify", "-q", `refs/heads/${name}`]).then(
+          () => name,
           () => undefined,
         ),
   ]);

@@ -78,6 +78,11 @@ test("CTX-01: a run from the API names the workspace's repository, branch and co
       `repo=local/shop ref=refs/heads/feature sha=${feature}; head=${feature} draft=`,
       "a worktree of another branch: that branch and its commit",
     );
+    assert.equal(
+      await facts(r, { sandbox: { strategy: "worktree", ref: "refs/heads/feature" } }),
+      `repo=local/shop ref=refs/heads/feature sha=${feature}`,
+      "the branch named in full",
+    );
     const withDraft = await facts(r, { sandbox: { strategy: "none" } }, true);
     assert.match(withDraft, / draft=unsaved$/, "the workspace as it is: the leg has the uncommitted file");
     assert.doesNotMatch(withDraft, new RegExp(`head=${head}`), "in a commit of its own (HEAD plus the changes)");
