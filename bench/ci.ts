@@ -182,8 +182,11 @@ async function directOnce(ws: string, rounds: number): Promise<void> {
   }
 }
 
-function staxOnce(ws: string, home: string): void {
-  const r = spawnSync(process.execPath, [STAX, "run", "ci", "--workspace", ws], {
+/** Another checkout's built CLI, timed in the same rounds with a home of its own (`STAX_BENCH_BEFORE`, as bench/steps.ts). */
+const BEFORE = process.env.STAX_BENCH_BEFORE;
+
+function staxOnce(ws: string, home: string, stax = STAX): void {
+  const r = spawnSync(process.execPath, [stax, "run", "ci", "--workspace", ws], {
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, STAX_HOME: home },
     encoding: "utf8",
@@ -201,11 +204,13 @@ export async function benchCi(): Promise<{ name: string; value: string }[]> {
   try {
     const staxT: { wall: number; cpu: number }[] = [];
     const directT: { wall: number; cpu: number }[] = [];
+    const beforeT: { wall: number; cpu: number }[] = [];
     for (let r = 0; r < ROUNDS; r++) {
       // Alternating which goes first, so neither always follows the other's disk writes.
       if (r % 2) staxT.push(await timed(() => staxOnce(ws, home)));
       directT.push(await timed(() => directOnce(ws, rounds)));
       if (!(r % 2)) staxT.push(await timed(() => staxOnce(ws, home)));
+      if (BEFORE) beforeT.push(await timed(() => staxOnce(ws, `${home}-before`, join(BEFORE, "bin", "stax"))));
       spawnSync("sync");
     }
     const stax = staxT.map((t) => t.wall);
@@ -216,7 +221,7 @@ export async function benchCi(): Promise<{ name: string; value: string }[]> {
     const dc = median(directT.map((t) => t.cpu));
     const target = 1.1 * d + 200;
     const cores = availableParallelism();
-    return [
+    const rows = [
       {
         name: `stax run: lint → ${LEGS} legs (~${LEG_CPU_MS / 1000} s CPU, ${FILES} files each) → report`,
         value: `${s.toFixed(0)} ms (${range(stax)} over ${ROUNDS})`,
@@ -236,8 +241,17 @@ export async function benchCi(): Promise<{ name: string; value: string }[]> {
         value: `≥ ${((LEGS * LEG_CPU_MS) / Math.min(cores, LEGS) / 1000).toFixed(1)} s for the matrix alone`,
       },
     ];
+    if (BEFORE) {
+      const b = beforeT.map((t) => t.wall);
+      rows.splice(1, 0, {
+        name: "before: STAX_BENCH_BEFORE's stax run, same rounds",
+        value: `${median(b).toFixed(0)} ms (${range(b)}; ${(median(b) / d).toFixed(2)}× direct); CPU ${median(beforeT.map((t) => t.cpu)).toFixed(0)} ms`,
+      });
+    }
+    return rows;
   } finally {
     rmSync(ws, { recursive: true, force: true });
     rmSync(home, { recursive: true, force: true });
+    rmSync(`${home}-before`, { recursive: true, force: true });
   }
 }

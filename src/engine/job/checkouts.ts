@@ -30,8 +30,8 @@ export const KEPT_MARK = ".stax-kept";
 /** One leg's folder, and how to give it back. */
 export interface LegCheckout {
   dir: string;
-  /** Removes the folder (unless kept); returns a line for the log, if any. */
-  dispose(failed: boolean): Promise<string | undefined>;
+  /** Starts removing the folder (unless kept; the run's `close` waits for it); returns a line for the log, if any. */
+  dispose(failed: boolean): string | undefined;
 }
 
 /** A repository snapshot every leg of a run checks out: a commit of the workspace as it is now. */
@@ -47,6 +47,8 @@ interface Snapshot {
 export class Checkouts {
   private snapshot?: Promise<Snapshot | undefined>;
   private readonly runDir: string;
+  /** Legs' folders being removed (`release`). */
+  private readonly removals = new Set<Promise<void>>();
 
   constructor(
     private readonly workspace: string,
@@ -82,15 +84,27 @@ export class Checkouts {
     return { dir, dispose: (failed) => this.release(dir, failed, () => rm(dir, { recursive: true, force: true })) };
   }
 
-  /** At the end of the run: removes the run's folder when no kept checkout is left in it. */
+  /** At the end of the run: once the legs' folders are removed, removes the run's folder when no kept checkout is left in it. */
   async close(): Promise<void> {
+    await Promise.all(this.removals);
     // Harmless: rmdir fails exactly when a kept checkout (or another leg's) is still in the folder.
     if (!this.opts.keep) await rmdir(this.runDir).catch(() => {});
   }
 
-  private async release(dir: string, failed: boolean, remove: () => Promise<unknown>): Promise<string | undefined> {
+  /**
+   * The job is over: its folder goes while the run goes on, as a worker's does, so the jobs that
+   * need it do not wait for thousands of files (a `node_modules`) to be deleted. One that cannot
+   * be removed is left to the next start's clean-up (removeStaleSandboxes), as after a crash.
+   */
+  private release(dir: string, failed: boolean, remove: () => Promise<unknown>): string | undefined {
     if (this.opts.keep) return `stax: kept this job's workspace at ${dir}`;
-    await remove();
+    const removal: Promise<void> = remove()
+      .then(
+        () => {},
+        () => {},
+      )
+      .finally(() => this.removals.delete(removal));
+    this.removals.add(removal);
     return failed ? `stax: this job ran in ${dir} (removed; --keep-workspaces keeps it)` : undefined;
   }
 }

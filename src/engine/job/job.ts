@@ -91,9 +91,7 @@ export async function runJob(start: JobStart): Promise<JobResult> {
     // an invalid expression here is reported by the job's failure already
   }
   const last = job.steps.filter((s) => s.status === "completed").at(-1);
-  const parting = await (checkout.ok ? checkout.value.release : undefined)?.(conclusion === "failure").catch(
-    (err: Error) => `##[warning]could not remove this job's checkout: ${err.message}`,
-  );
+  const parting = checkout.ok ? checkout.value.release?.(conclusion === "failure") : undefined;
   if (parting && last) logTo(last)(parting);
   reporter.jobCompleted(job, conclusion, { outputs, summary: state.summary });
   rmSync(rt.temp, { recursive: true, force: true });
@@ -130,7 +128,7 @@ async function initContainers(
 /** A leg's own checkout, when jobs are isolated: the job's workspace until `release`. */
 interface Checkout {
   workspace?: string;
-  release?: (failed: boolean) => Promise<string | undefined>;
+  release?: (failed: boolean) => string | undefined;
 }
 
 async function acquireCheckout(start: JobStart): Promise<Result<Checkout>> {
