@@ -128,20 +128,27 @@ export async function createSandbox(
   };
 }
 
-/** The workspace's facts for a worktree of `ref`: that commit, and the branch `ref` names (HEAD: the workspace's). */
+/**
+ * The workspace's facts for a worktree of `ref`: that commit, and the branch or tag `ref` names
+ * (HEAD: the workspace's branch; a commit: neither), as a run of that ref on GitHub names it.
+ */
 async function refFacts(workspace: string, dir: string, ref: string, base: GitInfo): Promise<GitInfo> {
-  const name = ref.replace(/^refs\/heads\//, "");
-  const [commit, branch] = await Promise.all([
+  const [commit, full] = await Promise.all([
     readGitInfoAsync(dir, basename(workspace)),
-    ref === "HEAD"
-      ? base.branch
-      : git(workspace, ["rev-parse", "--verify", "-q", `refs/heads/${name}`]).then(
-          () => name,
-          () => undefined,
-        ),
+    git(workspace, ["rev-parse", "--symbolic-full-name", ref]).catch(() => ""),
   ]);
   const { sha, commitMessage, commitTime, authorName, authorEmail } = commit;
-  return { ...base, sha, commitMessage, commitTime, authorName, authorEmail, branch };
+  const named = (prefix: string) => (full.startsWith(prefix) ? full.slice(prefix.length) : undefined);
+  return {
+    ...base,
+    sha,
+    commitMessage,
+    commitTime,
+    authorName,
+    authorEmail,
+    branch: named("refs/heads/"),
+    tag: named("refs/tags/"),
+  };
 }
 
 /**

@@ -59,6 +59,7 @@ test("CTX-01: a run from the API names the workspace's repository, branch and co
   git(ws, "checkout", "-q", "-b", "feature");
   git(ws, "commit", "-q", "--allow-empty", "-m", "on feature");
   const feature = git(ws, "rev-parse", "HEAD");
+  git(ws, "tag", "v1.0");
   git(ws, "checkout", "-q", "trunk");
   // Not committed: a sandbox of HEAD leaves it out, the workspace itself has it.
   writeFileSync(join(ws, "draft.txt"), "unsaved");
@@ -82,6 +83,11 @@ test("CTX-01: a run from the API names the workspace's repository, branch and co
       await facts(r, { sandbox: { strategy: "worktree", ref: "refs/heads/feature" } }),
       `repo=local/shop ref=refs/heads/feature sha=${feature}`,
       "the branch named in full",
+    );
+    assert.equal(
+      await facts(r, { sandbox: { strategy: "worktree", ref: "v1.0" } }),
+      `repo=local/shop ref=refs/tags/v1.0 sha=${feature}`,
+      "a tag (the dashboard's Run workflow offers them): a release workflow's startsWith(github.ref, 'refs/tags/') holds",
     );
     const withDraft = await facts(r, { sandbox: { strategy: "none" } }, true);
     assert.match(withDraft, / draft=unsaved$/, "the workspace as it is: the leg has the uncommitted file");

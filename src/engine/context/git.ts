@@ -9,6 +9,8 @@ export interface GitInfo {
   sha: string;
   /** Branch name, or undefined on a detached HEAD or outside a repository. */
   branch?: string;
+  /** The tag a run is for instead of a branch (a runner's sandbox of a tag): its `github.ref` is `refs/tags/<tag>`. */
+  tag?: string;
   /** `owner/repo` from the `origin` remote, else `local/<folder>`. */
   repository: string;
   owner: string;

@@ -21,7 +21,7 @@ export function synthesizePayload(
     html_url: `https://github.com/${git.repository}`,
   };
   const sender = { login: git.actor, type: "User" };
-  const ref = git.branch ? `refs/heads/${git.branch}` : "refs/heads/main";
+  const ref = refOfGit(git);
   const commit = {
     id: git.sha,
     message: git.commitMessage,
@@ -80,6 +80,10 @@ export interface RefInfo {
   sha: string;
 }
 
+/** The ref the workspace's git facts name: a tag's, a branch's, else main's. */
+const refOfGit = (git: GitInfo): string =>
+  git.tag ? `refs/tags/${git.tag}` : git.branch ? `refs/heads/${git.branch}` : "refs/heads/main";
+
 /** GITHUB_REF and friends from the event and payload (TRIG-02, TRIG-07, VAR-03). */
 export function refOf(event: string, payload: Record<string, unknown>, git: GitInfo): RefInfo {
   const pr = payload.pull_request as
@@ -101,9 +105,7 @@ export function refOf(event: string, payload: Record<string, unknown>, git: GitI
       ? payload.ref.startsWith("refs/")
         ? payload.ref
         : `refs/heads/${payload.ref}`
-      : git.branch
-        ? `refs/heads/${git.branch}`
-        : "refs/heads/main";
+      : refOfGit(git);
   const sha =
     typeof payload.after === "string" && /^[0-9a-f]{40}$/.test(payload.after) && !/^0+$/.test(payload.after)
       ? payload.after
