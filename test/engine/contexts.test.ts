@@ -63,3 +63,31 @@ test("TRIG-02 the event's sha, branch and repository follow new commits, checkou
   git("checkout", "-q", "--detach");
   assert.equal(readGitInfo(repo, "r").branch, undefined);
 });
+
+test("TRIG-02 repository.default_branch is the repository's default (origin's HEAD, else main or master), not the branch checked out; a change of them is seen through the cached facts", async () => {
+  const repo = tempDir("stax-default-");
+  const git = (...args: string[]) =>
+    execFileSync("git", ["-C", repo, "-c", "user.name=T", "-c", "user.email=t@x", ...args], {
+      encoding: "utf8",
+    }).trim();
+  git("init", "-q", "-b", "trunk");
+  git("commit", "-q", "--allow-empty", "-m", "one");
+  assert.equal(readGitInfo(repo, "r").defaultBranch, undefined, "only trunk: nothing tells (trunk is used)");
+  git("branch", "master");
+  assert.equal(readGitInfo(repo, "r").defaultBranch, "master");
+  git("branch", "main");
+  git("checkout", "-q", "-b", "feature");
+  assert.equal(readGitInfo(repo, "r").defaultBranch, "main");
+  // A clone's origin/HEAD names the remote's default branch.
+  git("update-ref", "refs/remotes/origin/develop", "HEAD");
+  git("symbolic-ref", "refs/remotes/origin/HEAD", "refs/remotes/origin/develop");
+  assert.equal(readGitInfo(repo, "r").defaultBranch, "develop");
+  // What a workflow sees: deploy only on the default branch is false on a feature branch.
+  cpSync(join(FIXTURES, "contexts"), join(repo, "wf"), { recursive: true });
+  git("add", "-A");
+  git("commit", "-q", "-m", "workflow");
+  const r = await runFixture(join(repo, "wf"), "contexts.yml");
+  assert.equal(r.run.conclusion, "success", r.log);
+  assert.match(r.log, /default_branch=develop /);
+  assert.match(r.log, /event=push ref=refs\/heads\/feature /);
+});

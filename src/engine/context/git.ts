@@ -9,6 +9,11 @@ export interface GitInfo {
   sha: string;
   /** Branch name, or undefined on a detached HEAD or outside a repository. */
   branch?: string;
+  /**
+   * The repository's default branch (`repository.default_branch` of the event): origin's HEAD,
+   * else `main` or `master` where the branch exists; undefined when none tells.
+   */
+  defaultBranch?: string;
   /** The tag a run is for instead of a branch (a runner's sandbox of a tag): its `github.ref` is `refs/tags/<tag>`. */
   tag?: string;
   /** `owner/repo` from the `origin` remote, else `local/<folder>`. */
@@ -115,6 +120,11 @@ function stateKey(workspace: string): string | undefined {
     dir,
     head,
     target,
+    // What names the default branch (QUERIES): origin's HEAD, the main and master branches.
+    read(join(gitDir, "refs", "remotes", "origin", "HEAD")) ?? "",
+    mtime(join(gitDir, "refs", "heads", "main")),
+    mtime(join(gitDir, "refs", "heads", "master")),
+    mtime(join(gitDir, "packed-refs")),
     mtime(join(gitDir, "config")),
     mtime(join(homedir(), ".gitconfig")),
     mtime(join(homedir(), ".config", "git", "config")),
@@ -189,8 +199,8 @@ export async function readGitInfoAsync(workspace: string, folderName: string): P
         resolve(err ? undefined : out.trim()),
       ),
     );
-  const [log, remote, user, branch] = await Promise.all(QUERIES.map(ask));
-  const info = fromAnswers(log, remote, user, branch, folderName);
+  const [log, remote, user, branch, defaults] = await Promise.all(QUERIES.map(ask));
+  const info = fromAnswers(log, remote, user, branch, defaults, folderName);
   remember(slot, key, info);
   return { ...info };
 }
@@ -200,11 +210,23 @@ const QUERIES = [
   ["config", "--get-regexp", "^remote\\..*\\.url$"],
   ["config", "user.name"],
   ["symbolic-ref", "--short", "-q", "HEAD"],
+  // What names the default branch: origin's HEAD (a symbolic ref: its target), main, master.
+  ["for-each-ref", "--format=%(refname) %(symref)", "refs/remotes/origin/HEAD", "refs/heads/main", "refs/heads/master"],
 ];
 
+/** The default branch from the for-each-ref answer above. */
+function defaultBranchOf(answer: string | undefined): string | undefined {
+  const refs = new Map(
+    (answer ?? "").split("\n").map((l): [string, string] => [l.split(" ")[0], l.split(" ")[1] ?? ""]),
+  );
+  const origin = refs.get("refs/remotes/origin/HEAD");
+  if (origin?.startsWith("refs/remotes/origin/")) return origin.slice("refs/remotes/origin/".length);
+  return ["main", "master"].find((name) => refs.has(`refs/heads/${name}`));
+}
+
 function queryGit(workspace: string, folderName: string): GitInfo {
-  const [log, remote, user, branch] = QUERIES.map((q) => git(workspace, q));
-  return fromAnswers(log, remote, user, branch, folderName);
+  const [log, remote, user, branch, defaults] = QUERIES.map((q) => git(workspace, q));
+  return fromAnswers(log, remote, user, branch, defaults, folderName);
 }
 
 /** `origin`'s URL, else the first remote's (a fork's clone may only have `upstream`), from `git config --get-regexp`. */
@@ -221,6 +243,7 @@ function fromAnswers(
   remotes: string | undefined,
   userName: string | undefined,
   branch: string | undefined,
+  defaults: string | undefined,
   folderName: string,
 ): GitInfo {
   const log = logLine?.split("\0");
@@ -229,6 +252,7 @@ function fromAnswers(
   return {
     sha: log?.[0] ?? "0000000000000000000000000000000000000000",
     branch: branch || undefined,
+    defaultBranch: defaultBranchOf(defaults),
     repository,
     owner: repository.split("/")[0],
     actor: userName?.replace(/\s+/g, "-") || "stax",

@@ -17,7 +17,7 @@ export function synthesizePayload(
     name,
     full_name: git.repository,
     owner: { login: owner, name: owner },
-    default_branch: git.branch ?? "main",
+    default_branch: git.defaultBranch ?? git.branch ?? "main",
     html_url: `https://github.com/${git.repository}`,
   };
   const sender = { login: git.actor, type: "User" };
