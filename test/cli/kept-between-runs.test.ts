@@ -37,7 +37,7 @@ git("commit", "-qm", "one");
 /** One `stax run`: what its step printed, and the git commands it ran. */
 function run(): { facts: string; gitCalls: string[] } {
   writeFileSync(calls, "");
-  const r = spawnSync(process.execPath, [STAX_BIN, "run", "facts", "--local"], {
+  const r = spawnSync(process.execPath, [STAX_BIN, "run", "facts"], {
     cwd: ws,
     encoding: "utf8",
     env: { ...shellEnv(), PATH: `${bin}:${process.env.PATH}`, STAX_HOME: home, NO_COLOR: "1", RUNNER_URL: "" },

@@ -177,7 +177,7 @@ test("the package packs with its build and nothing else, installs from its tarba
   mkdirSync(join(ws, ".github", "workflows"), { recursive: true });
   writeFileSync(join(ws, ".github", "workflows", "matrix.yml"), MATRIX);
   assert.equal(run("stax", ["--version"], { cwd: ws, env }).trim(), VERSION);
-  const out = run("stax", ["run", "matrix", "--local"], { cwd: ws, env, both: true });
+  const out = run("stax", ["run", "matrix"], { cwd: ws, env, both: true });
   assert.match(out, /hello ada/);
   assert.match(out, /hello grace/);
   assert.doesNotMatch(out, /Warning/);
@@ -199,7 +199,7 @@ test("the package packs with its build and nothing else, installs from its tarba
   }
 
   // A bare path would be run as a program by npx: `file:` makes it a package spec.
-  const npx = run("npx", ["--yes", `file:${tarball}`, "run", "matrix", "--local"], {
+  const npx = run("npx", ["--yes", `file:${tarball}`, "run", "matrix"], {
     cwd: ws,
     env: cleanEnv(base, tools),
     both: true,

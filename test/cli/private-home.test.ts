@@ -45,7 +45,7 @@ for (const [how, args, env] of [
   test(`${how}: the job's steps see the user's npm and git settings, and their writes leave ~/.npmrc and ~/.gitconfig as they were`, () => {
     const home = userHome();
     const ws = fixtureCopy("tools");
-    const r = stax(ws, ["run", "user-config", "-w", ws, "--local", ...args], {
+    const r = stax(ws, ["run", "user-config", "-w", ws, ...args], {
       HOME: home,
       XDG_CONFIG_HOME: join(home, ".config"),
       ...env,
@@ -60,7 +60,7 @@ for (const [how, args, env] of [
 
 test("STAX_PRIVATE_HOME with a value that is not true or false is refused before anything runs", () => {
   const ws = fixtureCopy("tools");
-  const r = stax(ws, ["run", "user-config", "-w", ws, "--local"], { HOME: userHome(), STAX_PRIVATE_HOME: "maybe" });
+  const r = stax(ws, ["run", "user-config", "-w", ws], { HOME: userHome(), STAX_PRIVATE_HOME: "maybe" });
   assert.equal(r.code, 2, r.out);
   assert.match(r.out, /STAX_PRIVATE_HOME must be true or false, got 'maybe'/);
 });

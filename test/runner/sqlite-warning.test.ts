@@ -51,7 +51,7 @@ test("stax run of a workflow prints no experimental warning on this Node", () =>
     ".github/workflows/one.yml":
       "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo hello\n",
   });
-  const r = repo.stax(["run", "one", "--local"]);
+  const r = repo.stax(["run", "one"]);
   assert.equal(r.code, 0, r.stdout + r.stderr);
   assert.doesNotMatch(r.stderr, /ExperimentalWarning/, r.stderr);
 });
