@@ -43,14 +43,20 @@ test("outside a git repository the run still has a repository, ref and sha", asy
   assert.match(r.log, /ref=refs\/heads\/main ref_name=main sha=0{40}/);
 });
 
-test("TRIG-02 the event's sha, branch and repository follow new commits, checkouts and remotes (git facts are cached per repository state)", () => {
+/** A new repository on `branch` with one empty commit ("one"), and git run in it. */
+function newRepo(branch: string): { repo: string; git: (...args: string[]) => string } {
   const repo = tempDir("stax-git-");
   const git = (...args: string[]) =>
     execFileSync("git", ["-C", repo, "-c", "user.name=T", "-c", "user.email=t@x", ...args], {
       encoding: "utf8",
     }).trim();
-  git("init", "-q", "-b", "main");
+  git("init", "-q", "-b", branch);
   git("commit", "-q", "--allow-empty", "-m", "one");
+  return { repo, git };
+}
+
+test("TRIG-02 the event's sha, branch and repository follow new commits, checkouts and remotes (git facts are cached per repository state)", () => {
+  const { repo, git } = newRepo("main");
   const first = readGitInfo(repo, "r");
   assert.equal(first.sha, git("rev-parse", "HEAD"));
   assert.equal(first.commitMessage, "one");
@@ -65,13 +71,7 @@ test("TRIG-02 the event's sha, branch and repository follow new commits, checkou
 });
 
 test("TRIG-02 repository.default_branch is the repository's default (origin's HEAD, else main or master), not the branch checked out; a change of them is seen through the cached facts", async () => {
-  const repo = tempDir("stax-default-");
-  const git = (...args: string[]) =>
-    execFileSync("git", ["-C", repo, "-c", "user.name=T", "-c", "user.email=t@x", ...args], {
-      encoding: "utf8",
-    }).trim();
-  git("init", "-q", "-b", "trunk");
-  git("commit", "-q", "--allow-empty", "-m", "one");
+  const { repo, git } = newRepo("trunk");
   assert.equal(readGitInfo(repo, "r").defaultBranch, undefined, "only trunk: nothing tells (trunk is used)");
   git("branch", "master");
   assert.equal(readGitInfo(repo, "r").defaultBranch, "master");
