@@ -1,8 +1,7 @@
 import { spawn } from "node:child_process";
-import { createReadStream } from "node:fs";
-import { mkdir, open, writeFile } from "node:fs/promises";
+import { mkdir, open, rm, writeFile, type FileHandle } from "node:fs/promises";
+import { availableParallelism } from "node:os";
 import { join } from "node:path";
-import { pipeline } from "node:stream/promises";
 
 /** The branch a source bundle holds and its checkouts are on. */
 export const SOURCE_REF = "refs/heads/source";
@@ -11,6 +10,13 @@ export const SOURCE_REF = "refs/heads/source";
  * holds that commit without its parents, so a checkout lists it in `.git/shallow` (depth 1).
  */
 export const SHALLOW_REF = "refs/stax/shallow";
+
+/**
+ * git's parallel checkout, for checkouts of 100 files or more (checkout.thresholdForParallelism;
+ * below it, no worker process): on a disk where each file created costs, 589 files took 60–75 ms
+ * with 2 workers against 260–470 ms written one after the other (on tmpfs 31–34 against 32–39).
+ */
+const CHECKOUT_WORKERS = Math.min(4, availableParallelism());
 
 /** What a bundle's header says: its refs, the object format, and where its pack starts. */
 interface BundleHeader {
@@ -26,23 +32,44 @@ interface BundleHeader {
  * parent is there before it knows of the boundary. Two git processes on a leg's way to its first
  * step (a clone is three: clone, index-pack, rev-list): the repository's few files are written
  * here (what `git init --template=` and the clone's refs would write, with no hooks and no
- * reflogs), `index-pack` reads the bundle's pack, `read-tree` checks the branch out. Nothing is
+ * reflogs), `index-pack` reads the bundle's pack, `read-tree` checks the branch out (with up to
+ * CHECKOUT_WORKERS more for 100 files or more, each writing its share of the files). Nothing is
  * flushed to disk: these checkouts are thrown away after the run's legs (or its planning), and on
  * a busy disk each file flushed cost up to 0.6 ms.
  */
 export async function checkoutBundle(file: string, dir: string): Promise<void> {
-  const { refs, sha256, packAt } = await readHeader(file);
-  const commit = refs.get(SOURCE_REF);
-  if (!commit) throw new Error(`${file}: the bundle has no ${SOURCE_REF}`);
-  const git = join(dir, ".git");
-  await mkdir(dir, { mode: 0o700 });
+  const bundle = await open(file, "r");
+  try {
+    const { refs, sha256, packAt } = await readHeader(bundle, file);
+    const commit = refs.get(SOURCE_REF);
+    if (!commit) throw new Error(`${file}: the bundle has no ${SOURCE_REF}`);
+    // index-pack reads the pack from the bundle file itself, its input this file at the pack's
+    // start: a read with no position moves the file's offset, which the child shares.
+    const { bytesRead } = await bundle.read(Buffer.alloc(packAt), 0, packAt, null);
+    if (bytesRead !== packAt) throw new Error(`${file}: the bundle ends in its header`);
+    await mkdir(dir, { mode: 0o700 });
+    try {
+      await writeRepository(join(dir, ".git"), commit, refs.get(SHALLOW_REF), sha256);
+      await gitIn(dir, ["index-pack", "--stdin"], bundle.fd);
+      await gitIn(dir, ["-c", `checkout.workers=${CHECKOUT_WORKERS}`, "read-tree", "--reset", "-u", "HEAD"]);
+    } catch (err) {
+      // As a failed clone: no half-made checkout is left behind.
+      await rm(dir, { recursive: true, force: true });
+      throw err;
+    }
+  } finally {
+    await bundle.close();
+  }
+}
+
+/** The files `git init --template=` and a clone's branch would leave (no hooks, no reflogs), and the boundary. */
+async function writeRepository(git: string, commit: string, shallow: string | undefined, sha256: boolean) {
   await Promise.all([
     mkdir(join(git, "objects", "pack"), { recursive: true }),
     mkdir(join(git, "refs", "heads"), { recursive: true }),
   ]);
   const format = sha256 ? "\trepositoryformatversion = 1\n" : "\trepositoryformatversion = 0\n";
   const extensions = sha256 ? "[extensions]\n\tobjectformat = sha256\n" : "";
-  const shallow = refs.get(SHALLOW_REF);
   await Promise.all([
     writeFile(join(git, "HEAD"), `ref: ${SOURCE_REF}\n`),
     writeFile(
@@ -52,26 +79,20 @@ export async function checkoutBundle(file: string, dir: string): Promise<void> {
     writeFile(join(git, SOURCE_REF), `${commit}\n`),
     shallow && writeFile(join(git, "shallow"), `${shallow}\n`),
   ]);
-  await gitIn(dir, ["index-pack", "--stdin"], createReadStream(file, { start: packAt }));
-  await gitIn(dir, ["read-tree", "--reset", "-u", "HEAD"]);
 }
 
-/** Runs git in `dir` with nothing flushed to disk, `input` (if any) as its standard input. */
-async function gitIn(dir: string, args: string[], input?: NodeJS.ReadableStream): Promise<void> {
+/** Runs git in `dir` with nothing flushed to disk, the file `input` (if any) as its standard input. */
+async function gitIn(dir: string, args: string[], input?: number): Promise<void> {
   const child = spawn("git", ["-c", "core.fsync=none", ...args], {
     cwd: dir,
-    stdio: [input ? "pipe" : "ignore", "ignore", "pipe"],
+    stdio: [input ?? "ignore", "ignore", "pipe"],
   });
   let stderr = "";
   child.stderr?.setEncoding("utf8").on("data", (s: string) => (stderr += s));
-  const exited = new Promise<number | null>((resolve, reject) => {
+  const code = await new Promise<number | null>((resolve, reject) => {
     child.on("error", reject);
     child.on("close", resolve);
   });
-  // A git that fails early closes its input: the exit code tells, not the broken pipe.
-  const fed = input && child.stdin ? pipeline(input, child.stdin).catch(() => {}) : undefined;
-  const code = await exited;
-  await fed;
   if (code !== 0) throw new Error(`git ${args.join(" ")} in ${dir} failed (${code}): ${stderr.trim()}`);
 }
 
@@ -79,21 +100,16 @@ async function gitIn(dir: string, args: string[], input?: NodeJS.ReadableStream)
  * Reads a bundle's header (`# v2 git bundle` or v3: capabilities, prerequisites, refs, an empty
  * line). A bundle with prerequisites needs objects no new checkout has: it is refused.
  */
-async function readHeader(file: string): Promise<BundleHeader> {
-  const handle = await open(file, "r");
-  try {
-    let text = "";
-    for (let at = 0; ;) {
-      const { bytesRead, buffer } = await handle.read(Buffer.alloc(64 * 1024), 0, 64 * 1024, at);
-      if (!bytesRead) throw new Error(`${file}: not a git bundle (no end to its header)`);
-      at += bytesRead;
-      // The header is ASCII (hex names, ref names, capabilities): latin1 keeps one character per byte.
-      text += buffer.toString("latin1", 0, bytesRead);
-      const end = text.indexOf("\n\n");
-      if (end >= 0) return parseHeader(file, text.slice(0, end).split("\n"), end + 2);
-    }
-  } finally {
-    await handle.close();
+async function readHeader(handle: FileHandle, file: string): Promise<BundleHeader> {
+  let text = "";
+  for (let at = 0; ;) {
+    const { bytesRead, buffer } = await handle.read(Buffer.alloc(4096), 0, 4096, at);
+    if (!bytesRead) throw new Error(`${file}: not a git bundle (no end to its header)`);
+    at += bytesRead;
+    // The header is ASCII (hex names, ref names, capabilities): latin1 keeps one character per byte.
+    text += buffer.toString("latin1", 0, bytesRead);
+    const end = text.indexOf("\n\n");
+    if (end >= 0) return parseHeader(file, text.slice(0, end).split("\n"), end + 2);
   }
 }
 
