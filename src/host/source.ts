@@ -1,12 +1,13 @@
 import { execFile } from "node:child_process";
 import { createReadStream, createWriteStream } from "node:fs";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { promisify } from "node:util";
 import { ownFoldersInside } from "../engine/index.js";
 import { sourceKey, type BlobStore } from "../store/index.js";
+import { checkoutBundle, SHALLOW_REF, SOURCE_REF } from "./source-checkout.js";
 
 const run = promisify(execFile);
 
@@ -14,14 +15,19 @@ const run = promisify(execFile);
 const EXCLUDE = ["node_modules/", "dist/", "build/", "target/", ".next/", ".turbo/", "coverage/"];
 
 /**
- * Snapshots a workspace for workers: one commit (no history, as a depth-1 checkout) of the files
- * as they are now — tracked ones (changed or not) and untracked ones `.gitignore` does not name;
- * outside git, everything but the usual build folders — made in a throw-away repository that
- * borrows the user's objects, so nothing in the user's repository changes. Stored as a git
- * bundle blob of the run; resolves with its key and commit.
+ * Snapshots a workspace for workers, as `stax run` gives its legs (snapshotOf in
+ * src/engine/job/checkouts.ts): HEAD's own commit when the files are HEAD's, else a commit of the
+ * files as they are now — tracked ones (changed or not) and untracked ones `.gitignore` does not
+ * name — whose parent is HEAD; outside git (or for a sub-folder of a repository, whose files are
+ * not HEAD's tree) a commit of the files with no parent, outside git all but the usual build
+ * folders. History is cut at HEAD, as a depth-1 checkout's (the bundle holds HEAD without its
+ * parents and names it SHALLOW_REF). Made in a throw-away repository that borrows the user's
+ * objects, so nothing in the user's repository changes. Stored as a git bundle blob of the run;
+ * resolves with its key and commit.
  *
- * The commit is a function of the files and of HEAD's date (no run id, no clock): runs of the same
- * files have the same commit, so a worker prepares that source once for all of their legs.
+ * The commit is a function of the files and of HEAD (its date dates a new commit: no run id, no
+ * clock): runs of the same files have the same commit, so a worker prepares that source once for
+ * all of their legs.
  */
 export async function snapshotSource(
   workspace: string,
@@ -55,24 +61,41 @@ export async function snapshotSource(
           ...(dated && { env: { ...hostEnv, GIT_AUTHOR_DATE: dated, GIT_COMMITTER_DATE: dated } }),
         },
       );
-    await run("git", ["init", "-q", "--bare", join(tmp, "git")]);
+    const dir = join(tmp, "git");
+    await run("git", ["init", "-q", "--bare", dir]);
     const base = await headTree(workspace);
     // Dated as HEAD (outside git: git's first second), never as now: the same files make the same commit.
     const date = `@${base?.date ?? 0} +0000`;
     if (base) {
       // Start from the tracked files (kept even where a .gitignore names them), then add the rest.
-      await writeFile(join(tmp, "git", "objects", "info", "alternates"), `${base.objects}\n`);
+      await writeFile(join(dir, "objects", "info", "alternates"), `${base.objects}\n`);
       await git(["read-tree", base.tree]);
-    } else await writeFile(join(tmp, "git", "info", "exclude"), EXCLUDE.join("\n") + "\n");
+    } else await writeFile(join(dir, "info", "exclude"), EXCLUDE.join("\n") + "\n");
     // stax's own folders (a STAX_HOME inside the workspace) are never part of the source.
     await git(["add", "-A", "--", ".", ...ownFoldersInside(workspace, own).map((rel) => `:(exclude)${rel}`)]);
     const tree = (await git(["write-tree"])).stdout.trim();
-    const commit = (
-      await git(["commit-tree", tree, "-m", "stax: the workspace as the run saw it"], date)
-    ).stdout.trim();
-    await git(["update-ref", "refs/heads/source", commit]);
+    // A sub-folder's files are not HEAD's tree: they have no parent, as with `stax run`.
+    const head = base && !base.prefix ? base.head : undefined;
+    const commit =
+      head && tree === base?.tree
+        ? head
+        : (
+            await git(
+              ["commit-tree", tree, ...(head ? ["-p", head] : []), "-m", "stax: the workspace as the run saw it"],
+              date,
+            )
+          ).stdout.trim();
+    // The refs and the boundary as files (what update-ref would write): no git process for them.
+    await writeFile(join(dir, SOURCE_REF), `${commit}\n`);
+    const refs = [SOURCE_REF];
+    if (head) {
+      await writeFile(join(dir, "shallow"), `${head}\n`);
+      await mkdir(join(dir, "refs", "stax"), { recursive: true });
+      await writeFile(join(dir, SHALLOW_REF), `${head}\n`);
+      refs.push(SHALLOW_REF);
+    }
     const file = join(tmp, "source.bundle");
-    await git(["bundle", "create", "-q", file, "refs/heads/source"]);
+    await git(["bundle", "create", "-q", file, ...refs]);
     const key = sourceKey(runId);
     await blobs.put(key, createReadStream(file));
     return { key, commit };
@@ -82,12 +105,14 @@ export async function snapshotSource(
 }
 
 /**
- * The tree of HEAD at the workspace (a subfolder's own tree when the workspace is one), HEAD's
- * committer date (Unix seconds) and the repository's object folder.
+ * HEAD's commit, its tree at the workspace (a subfolder's own tree when the workspace is one, named
+ * by `prefix`), its committer date (Unix seconds) and the repository's object folder.
  */
-async function headTree(workspace: string): Promise<{ tree: string; date: string; objects: string } | undefined> {
+async function headTree(
+  workspace: string,
+): Promise<{ head: string; tree: string; prefix: string; date: string; objects: string } | undefined> {
   try {
-    const [objects, prefix] = (
+    const [objects, prefix = "", head] = (
       await run("git", [
         "-C",
         workspace,
@@ -96,19 +121,21 @@ async function headTree(workspace: string): Promise<{ tree: string; date: string
         "--git-path",
         "objects",
         "--show-prefix",
+        "HEAD",
       ])
     ).stdout
       .trim()
       .split("\n");
+    if (!head) return undefined;
     // Two processes at once: no git command prints both a sub-folder's tree and a date. The date
     // only names the snapshot: a HEAD git cannot date is dated 0, its tree used all the same.
     const [tree, date] = (
       await Promise.all([
-        run("git", ["-C", workspace, "rev-parse", "--verify", "-q", `HEAD:${prefix ?? ""}`]),
-        run("git", ["-C", workspace, "log", "-1", "--format=%ct", "HEAD"]).catch(() => ({ stdout: "0" })),
+        run("git", ["-C", workspace, "rev-parse", "--verify", "-q", `${head}:${prefix}`]),
+        run("git", ["-C", workspace, "log", "-1", "--format=%ct", head]).catch(() => ({ stdout: "0" })),
       ])
     ).map((r) => r.stdout.trim());
-    return tree ? { tree, date: /^\d+$/.test(date) ? date : "0", objects } : undefined;
+    return tree ? { head, tree, prefix, date: /^\d+$/.test(date) ? date : "0", objects } : undefined;
   } catch {
     return undefined;
   }
@@ -123,7 +150,7 @@ export async function checkoutSource(
   const bundle = `${dir}.bundle`;
   try {
     await fetchBundle(blobs, source, bundle);
-    await cloneBundle(bundle, dir);
+    await checkoutBundle(bundle, dir);
   } finally {
     await rm(bundle, { force: true });
   }
@@ -134,27 +161,4 @@ export async function fetchBundle(blobs: BlobStore, source: { key: string }, fil
   const body = await blobs.get(source.key);
   if (!body) throw new Error(`the run's source (${source.key}) is not in the store`);
   await pipeline(body, createWriteStream(file));
-}
-
-/**
- * Checks the source out of a bundle file into `dir` (a new folder): one process, a clone of the
- * bundle's one branch. These checkouts are thrown away after the run's legs (or its planning), so
- * the clone writes no hook samples and no reflogs and flushes nothing to disk: on a busy disk each
- * file it creates cost up to 0.6 ms, on a leg's way to its first step.
- */
-export async function cloneBundle(file: string, dir: string): Promise<void> {
-  await run("git", [
-    "-c",
-    "core.logAllRefUpdates=false",
-    "-c",
-    "core.fsync=none",
-    "clone",
-    "-q",
-    "--no-tags",
-    "--template=",
-    "-b",
-    "source",
-    file,
-    dir,
-  ]);
 }

@@ -1,7 +1,8 @@
 import { mkdirSync, rmSync } from "node:fs";
-import { chmod, rm } from "node:fs/promises";
+import { rm } from "node:fs/promises";
 import { join } from "node:path";
-import { cloneBundle, fetchBundle } from "../host/source.js";
+import { fetchBundle } from "../host/source.js";
+import { checkoutBundle } from "../host/source-checkout.js";
 import type { BlobStore } from "../store/index.js";
 import { loadWorkflow, type LoadedWorkflow } from "../workflow/index.js";
 import { copyTree, listTree, type TreeList } from "../engine/index.js";
@@ -18,24 +19,24 @@ export interface SourceRef {
 /** One commit's preparation on this worker: its bundle, its pristine checkout, its workflows as loaded. */
 interface Prepared {
   dir: string;
-  /** The run's bundle in a file; removed once the pristine checkout is made and no leg clones from it. */
+  /** The run's bundle in a file; removed once the pristine checkout is made and no leg checks it out. */
   bundle: { file: string; fetched: Promise<string> };
   /** The pristine checkout, with its entries listed when it is small enough to copy in this process. */
   ready: Promise<{ dir: string; list?: TreeList }>;
-  /** Whether `ready` resolved: a leg copies it rather than cloning the bundle. */
+  /** Whether `ready` resolved: a leg copies it rather than checking the bundle out. */
   done: boolean;
-  /** The commit's first leg here has its own clone: the pristine checkout is cloned now, off that leg's way. */
+  /** The commit's first leg here checked the bundle out itself: the pristine checkout is made now, off that leg's way. */
   firstCloned: () => void;
-  /** Legs cloning from the bundle or copying the pristine checkout right now. */
+  /** Legs checking the bundle out or copying the pristine checkout right now. */
   users: number;
   workflows: Map<string, Promise<LoadedWorkflow>>;
 }
 
 /**
  * The run sources a worker has prepared: one pristine checkout per commit, from which each leg
- * gets a copy of its own. The commit's first leg here clones the run's bundle straight into its
- * workspace (one git process on its way to its first step, as with no preparation at all) and
- * the pristine checkout is cloned after it from the same bundle, for the commit's next legs.
+ * gets a copy of its own. The commit's first leg here checks the run's bundle out straight into its
+ * workspace (two git processes on its way to its first step: src/host/source-checkout.ts) and
+ * the pristine checkout is made after it from the same bundle, for the commit's next legs.
  * Snapshots of the same files share a commit (src/host/source.ts), so runs of an unchanged
  * workspace share one preparation too; a new commit gets a new one. The folder is this
  * process's alone: the worker claims it, and a start after a crash removes it.
@@ -66,9 +67,8 @@ export class WorkerSources {
     const first = new Promise<void>((r) => (firstCloned = r));
     const ready = fetched.then(async () => {
       await first;
-      await cloneBundle(file, dir);
-      // Each leg's copy is its user's alone, as the work folder around it (cp -a copies this mode).
-      await chmod(dir, 0o700);
+      // Private (0700), as the work folder around each leg's copy (cp -a copies this mode).
+      await checkoutBundle(file, dir);
       return { dir, list: listTree(dir) };
     });
     const entry: Prepared = {
@@ -107,9 +107,9 @@ export class WorkerSources {
         return await copyTree(dir, workspace, list);
       }
       // The pristine checkout is not made yet: this leg (the commit's first here, or one claimed
-      // while that one clones) clones the bundle itself rather than waiting for two clones.
+      // while that one checks out) checks the bundle out itself rather than waiting for two checkouts.
       try {
-        await cloneBundle(await entry.bundle.fetched, workspace);
+        await checkoutBundle(await entry.bundle.fetched, workspace);
       } finally {
         entry.firstCloned();
       }
@@ -120,7 +120,7 @@ export class WorkerSources {
     }
   }
 
-  /** The bundle file goes once the pristine checkout is made and no leg clones from it. */
+  /** The bundle file goes once the pristine checkout is made and no leg checks it out. */
   private dropBundle(entry: Prepared): void {
     if (entry.done && !entry.users) void rm(entry.bundle.file, { force: true });
   }

@@ -74,10 +74,7 @@ for (const c of CASES) {
       const f = facts[path];
       assert.deepEqual(comparable(f), expected(path, first), `${path} differs from stax run`);
       assert.equal(f.tree, headOf(ws, "HEAD^{tree}"), `${path}: the leg has the files of github.sha`);
-      // A fleet's leg is a clone of one snapshot commit of the files, with no history (src/host/source.ts,
-      // README "Many machines"): its tree is github.sha's, its own sha is not.
-      if (path !== "fleet") assert.equal(f.head, sha, `${path}: the leg's HEAD is github.sha`);
-      else assert.notEqual(f.head, "none", "a fleet's leg is a git checkout too");
+      assert.equal(f.head, sha, `${path}: the leg's HEAD is github.sha`);
     }
   });
 }

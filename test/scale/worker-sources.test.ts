@@ -16,9 +16,10 @@ import {
   symlinkSync,
   writeFileSync,
 } from "node:fs";
+import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import { snapshotSource } from "../../src/host/source.js";
+import { checkoutSource, snapshotSource } from "../../src/host/source.js";
 import { openStore, sourceKey } from "../../src/store/index.js";
 import { WorkerSources } from "../../src/worker/sources.js";
 import { gitInit, tempDir } from "../helpers/temp.js";
@@ -39,6 +40,29 @@ function workspace(): string {
 }
 
 const snapshot = (ws: string, runId: string) => snapshotSource(ws, store.blobs, runId, [], process.env);
+const git = (dir: string, ...args: string[]) => execFileSync("git", args, { cwd: dir, encoding: "utf8" }).trim();
+
+/** HEAD of a checkout, its parents, how many commits its history holds and whether it is shallow. */
+function history(dir: string): { head: string; parents: string; commits: string; shallow: string } {
+  return {
+    head: git(dir, "rev-parse", "HEAD"),
+    parents: git(dir, "log", "-1", "--format=%P"),
+    commits: git(dir, "rev-list", "--count", "HEAD"),
+    shallow: git(dir, "rev-parse", "--is-shallow-repository"),
+  };
+}
+
+/** The legs of `source` on a new worker: the first checks the bundle out, the second copies the pristine checkout. */
+async function twoLegs(source: { key: string; commit: string }, name: string): Promise<string[]> {
+  const dir = join(root, `sources-${name}`);
+  const sources = new WorkerSources(dir);
+  const legs = [join(root, `${name}-1`), join(root, `${name}-2`)];
+  await sources.checkout(store.blobs, source, legs[0]);
+  await prepared(dir);
+  await sources.checkout(store.blobs, source, legs[1]);
+  await sources.close();
+  return legs;
+}
 
 /**
  * The worker's sources folder once every preparation under way is made (no bundle file left):
@@ -70,6 +94,49 @@ test("in a git repository too: the snapshot is dated as HEAD, so runs of the sam
   const first = await snapshot(ws, "git-1");
   await new Promise((r) => setTimeout(r, 1100)); // a clock's second later: the date is HEAD's, not now
   assert.equal((await snapshot(ws, "git-2")).commit, first.commit);
+});
+
+test("a clean repository's legs check out HEAD itself (github.sha), with history cut at HEAD as a depth-1 checkout", async () => {
+  const ws = workspace();
+  gitInit(ws);
+  writeFileSync(join(ws, "a.txt"), "two\n");
+  git(ws, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qam", "second");
+  const head = git(ws, "rev-parse", "HEAD");
+  const source = await snapshot(ws, "clean");
+  assert.equal(source.commit, head, "the source commit is HEAD");
+  for (const leg of await twoLegs(source, "clean")) {
+    assert.deepEqual(history(leg), { head, parents: "", commits: "1", shallow: "true" }, leg);
+    assert.equal(git(leg, "status", "--porcelain"), "", `${leg}: nothing changed`);
+    assert.equal(readFileSync(join(leg, "a.txt"), "utf8"), "two\n");
+  }
+});
+
+test("a changed repository's legs check out a child of HEAD holding the changes, with history cut at HEAD", async () => {
+  const ws = workspace();
+  gitInit(ws);
+  const head = git(ws, "rev-parse", "HEAD");
+  writeFileSync(join(ws, "a.txt"), "changed\n");
+  writeFileSync(join(ws, "new.txt"), "untracked\n");
+  const source = await snapshot(ws, "dirty");
+  assert.equal((await snapshot(ws, "dirty-again")).commit, source.commit, "the same changes, the same commit");
+  const taken = join(root, "dirty-taken-over");
+  await checkoutSource(store.blobs, source, taken); // a front-end taking the run over
+  for (const leg of [...(await twoLegs(source, "dirty")), taken]) {
+    assert.deepEqual(history(leg), { head: source.commit, parents: head, commits: "2", shallow: "true" }, leg);
+    assert.equal(git(leg, "diff", "--name-only", "HEAD^", "HEAD"), "a.txt\nnew.txt", `${leg}: the changes`);
+    assert.equal(readFileSync(join(leg, "a.txt"), "utf8"), "changed\n");
+    assert.equal(git(leg, "status", "--porcelain"), "", `${leg}: nothing changed`);
+    assert.equal(statSync(leg).mode & 0o077, 0, `${leg}: private`);
+  }
+});
+
+test("outside git the legs check out one commit of the files with no parent", async () => {
+  const ws = workspace();
+  const source = await snapshot(ws, "plain");
+  for (const leg of await twoLegs(source, "plain")) {
+    assert.deepEqual(history(leg), { head: source.commit, parents: "", commits: "1", shallow: "false" }, leg);
+    assert.equal(readFileSync(join(leg, "a.txt"), "utf8"), "one\n");
+  }
 });
 
 test("legs of one commit share one preparation yet each sees only its own files; a new commit is prepared anew", async () => {
@@ -130,7 +197,7 @@ test("a leg's copy keeps executable bits, symbolic links and nested folders, whe
     for (let i = 0; i < files; i++) writeFileSync(join(ws, "deep", `f${i}.txt`), `${i}\n`);
     const sources = new WorkerSources(join(root, `sources-${files}`));
     const source = await snapshot(ws, `run-${files}`);
-    // The first leg clones the bundle itself; the second copies the pristine checkout.
+    // The first leg checks the bundle out itself; the second copies the pristine checkout.
     await sources.checkout(store.blobs, source, join(root, `first-leg-${files}`));
     await prepared(join(root, `sources-${files}`));
     const leg = join(root, `leg-${files}`);
