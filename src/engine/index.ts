@@ -55,7 +55,14 @@ export {
   pushChanges,
   type ChangedFiles,
 } from "./context/changes.js";
-export { keepGitFacts, outsideGit, readGitInfo, readGitInfoAsync, type GitInfo } from "./context/git.js";
+export {
+  keepGitFacts,
+  outsideGit,
+  readCommitAsync,
+  readGitInfo,
+  readGitInfoAsync,
+  type GitInfo,
+} from "./context/git.js";
 export { synthesizePayload } from "./context/github-context.js";
 export { expandMatrix } from "./plan/matrix.js";
 export { planJobs, type PlannedJob, type PlanContext } from "./plan/plan.js";

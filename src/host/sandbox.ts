@@ -11,6 +11,7 @@ import {
   outsideGit,
   privateDir,
   privateGit,
+  readCommitAsync,
   readGitInfoAsync,
   type GitInfo,
 } from "../engine/index.js";
@@ -105,7 +106,7 @@ export async function createSandbox(
       // A workspace in a sub-folder of its repository runs in that sub-folder of the worktree.
       dir: join(dir, prefix),
       notices,
-      git: ref ? await refFacts(workspace, dir, ref, await facts) : await facts,
+      git: ref ? await refFacts(workspace, ref, commit, await facts) : await facts,
       // Legs check the commit out as is only when it is the workspace (a sub-folder's legs get a commit of their own).
       ...(prefix === "" && { commit }),
       async dispose() {
@@ -129,26 +130,16 @@ export async function createSandbox(
 }
 
 /**
- * The workspace's facts for a worktree of `ref`: that commit, and the branch or tag `ref` names
- * (HEAD: the workspace's branch; a commit: neither), as a run of that ref on GitHub names it.
+ * The workspace's facts for a worktree of `ref` (at `commit`): that commit's, and the branch or tag
+ * `ref` names (HEAD: the workspace's branch; a commit: neither), as a run of that ref on GitHub names it.
  */
-async function refFacts(workspace: string, dir: string, ref: string, base: GitInfo): Promise<GitInfo> {
-  const [commit, full] = await Promise.all([
-    readGitInfoAsync(dir, basename(workspace)),
+async function refFacts(workspace: string, ref: string, commit: string, base: GitInfo): Promise<GitInfo> {
+  const [facts, full] = await Promise.all([
+    readCommitAsync(workspace, commit),
     git(workspace, ["rev-parse", "--symbolic-full-name", ref]).catch(() => ""),
   ]);
-  const { sha, commitMessage, commitTime, authorName, authorEmail } = commit;
   const named = (prefix: string) => (full.startsWith(prefix) ? full.slice(prefix.length) : undefined);
-  return {
-    ...base,
-    sha,
-    commitMessage,
-    commitTime,
-    authorName,
-    authorEmail,
-    branch: named("refs/heads/"),
-    tag: named("refs/tags/"),
-  };
+  return { ...base, ...facts, branch: named("refs/heads/"), tag: named("refs/tags/") };
 }
 
 /**

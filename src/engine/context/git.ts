@@ -205,8 +205,11 @@ export async function readGitInfoAsync(workspace: string, folderName: string): P
   return { ...info };
 }
 
+/** One commit's sha, subject, committer time and author, NUL-separated (read by `commitFromLog`). */
+const LOG = ["log", "-1", "--format=%H%x00%s%x00%cI%x00%an%x00%ae"];
+
 const QUERIES = [
-  ["log", "-1", "--format=%H%x00%s%x00%cI%x00%an%x00%ae"],
+  LOG,
   ["config", "--get-regexp", "^remote\\..*\\.url$"],
   ["config", "user.name"],
   ["symbolic-ref", "--short", "-q", "HEAD"],
@@ -246,19 +249,38 @@ function fromAnswers(
   defaults: string | undefined,
   folderName: string,
 ): GitInfo {
-  const log = logLine?.split("\0");
   const repository =
     repositoryFromRemote(remoteUrl(remotes)) ?? `local/${folderName.replace(/[^A-Za-z0-9._-]+/g, "-")}`;
   return {
-    sha: log?.[0] ?? "0000000000000000000000000000000000000000",
+    ...commitFromLog(logLine, userName),
     branch: branch || undefined,
     defaultBranch: defaultBranchOf(defaults),
     repository,
     owner: repository.split("/")[0],
     actor: userName?.replace(/\s+/g, "-") || "stax",
+  };
+}
+
+/** The commit part of the facts, from the LOG answer (none: a repository without commits, or none at all). */
+function commitFromLog(
+  logLine: string | undefined,
+  userName?: string,
+): Pick<GitInfo, "sha" | "commitMessage" | "commitTime" | "authorName" | "authorEmail"> {
+  const log = logLine?.split("\0");
+  return {
+    sha: log?.[0] ?? "0000000000000000000000000000000000000000",
     commitMessage: log?.[1] ?? "",
     commitTime: log?.[2] ?? new Date(0).toISOString(),
     authorName: log?.[3] ?? userName ?? "stax",
     authorEmail: log?.[4] ?? "stax@localhost",
   };
+}
+
+/** The facts of one commit of the repository at `cwd` (a sandbox's worktree of another ref), in one git process. */
+export function readCommitAsync(cwd: string, commit: string): Promise<ReturnType<typeof commitFromLog>> {
+  return new Promise((resolve) =>
+    execFile("git", [...LOG, commit], { cwd, encoding: "utf8", timeout: 5000 }, (err, out) =>
+      resolve(commitFromLog(err ? undefined : out.trim())),
+    ),
+  );
 }
