@@ -15,7 +15,7 @@ const WORKER_LIMIT: InProcessLimit = { entries: 256, bytes: 4 * 1024 * 1024 };
 /** A folder's entries (relative paths, parents before children), listed once to be copied for many legs. */
 export interface TreeList {
   dirs: { rel: string; mode: number }[];
-  files: string[];
+  files: { rel: string; mode: number }[];
   links: string[];
 }
 
@@ -41,8 +41,9 @@ export function listTree(
         if (!walk(path)) return false;
       } else if (e.isSymbolicLink()) list.links.push(path);
       else if (e.isFile()) {
-        if ((bytes += lstatSync(join(root, path)).size) > limit.bytes) return false;
-        list.files.push(path);
+        const { size, mode } = lstatSync(join(root, path));
+        if ((bytes += size) > limit.bytes) return false;
+        list.files.push({ rel: path, mode: mode & 0o7777 });
       } else return false; // a fifo or a socket: cp -a knows what to do with those
     }
     return true;
@@ -61,8 +62,8 @@ export function copyListed(from: string, to: string, list: TreeList, owner = fal
   for (const d of list.dirs) mkdirSync(join(to, d.rel), { mode: owner ? 0o700 : d.mode });
   // copyFileSync keeps each file's mode (an executable script stays executable).
   for (const f of list.files) {
-    copyFileSync(join(from, f), join(to, f));
-    if (owner) chmodSync(join(to, f), lstatSync(join(from, f)).mode & 0o700);
+    copyFileSync(join(from, f.rel), join(to, f.rel));
+    if (owner) chmodSync(join(to, f.rel), f.mode & 0o700);
   }
   for (const l of list.links) symlinkSync(readlinkSync(join(from, l)), join(to, l));
 }
