@@ -17,6 +17,8 @@ import { serveStatic } from "./static.js";
 import { FleetDispatcher } from "../host/dispatcher.js";
 import { runHost } from "../host/launch.js";
 import { ConnectionGate } from "./connections.js";
+import { frontStreams } from "./stream-front.js";
+import { streamServer } from "./event-routes.js";
 
 const BODY_LIMIT = 1024 * 1024;
 
@@ -167,6 +169,8 @@ export async function startRunner(o: RunnerOptions): Promise<Runner> {
       }
     }
   });
+  // Before the gate's listener: each connection is counted at its accept, its first bytes read after.
+  frontStreams(server, streamServer({ hub, runs, connections: gate }, security));
   gate.attach(server);
   // Node's own parser refuses some requests before any route sees them; answer those in JSON too.
   server.on("clientError", (err: NodeJS.ErrnoException, socket) => {

@@ -122,19 +122,27 @@ export class ConnectionGate {
    * (the caller answers 503 with `Retry-After`) when the client or all clients hold as many as allowed.
    */
   openStream(req: IncomingMessage, res: ServerResponse): void {
-    const socket = req.socket;
-    if (this.kinds.get(socket) !== "api") return;
+    if (this.streamOf(req.socket)) return;
+    res.setHeader("Retry-After", String(RETRY_AFTER_SECONDS));
+    throw new StaxError(
+      "TOO_MANY_CONNECTIONS",
+      `this client holds ${this.limits.streamsPerClient} event streams, or all clients ${this.limits.streams}, as many as the runner allows; try again in ${RETRY_AFTER_SECONDS} s`,
+    );
+  }
+
+  /**
+   * Counts `socket` as an SSE stream from now on; false (nothing changed) when its client or all
+   * clients hold as many as allowed, or when it was accepted over the cap (it is to be refused).
+   */
+  streamOf(socket: Socket): boolean {
+    const kind = this.kinds.get(socket);
+    if (kind !== "api") return kind !== "refused";
     const client = clientOf(socket);
-    if (this.streams.full(client)) {
-      res.setHeader("Retry-After", String(RETRY_AFTER_SECONDS));
-      throw new StaxError(
-        "TOO_MANY_CONNECTIONS",
-        `this client holds ${this.limits.streamsPerClient} event streams, or all clients ${this.limits.streams}, as many as the runner allows; try again in ${RETRY_AFTER_SECONDS} s`,
-      );
-    }
+    if (this.streams.full(client)) return false;
     this.api.remove(client);
     this.streams.add(client);
     this.kinds.set(socket, "stream");
+    return true;
   }
 
   /** Connections counted now (API, SSE streams, refused ones waiting to be answered). */

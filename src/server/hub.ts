@@ -1,4 +1,3 @@
-import type { ServerResponse } from "node:http";
 import type { StoredEvent } from "../contract/index.js";
 import type { EventLog } from "../store/index.js";
 import { encodeFrames, framesAfter, withRoom } from "./frames.js";
@@ -37,8 +36,7 @@ interface QueueEntry {
 }
 
 interface Subscriber {
-  res: ServerResponse;
-  /** Where its frames are written once the response's head is out. */
+  /** Where its frames are written: the stream's socket, its head sent. */
   out: SseSocket;
   runId?: string;
   /** With `runId`: the step events (`step.*`) of the run's other jobs are left out. */
@@ -178,26 +176,13 @@ export class EventHub {
   }
 
   /**
-   * Starts a stream on `res`: headers, `retry`, a ping, then every stored event after `since`
-   * (when given), then live events: none lost, none twice.
+   * Starts a stream on `out`, whose head is sent: `retry`, a ping, then every stored event after
+   * `since` (when given), then live events: none lost, none twice.
    */
-  subscribe(res: ServerResponse, opts: { since?: number; runId?: string; jobId?: string }): void {
+  subscribe(out: SseSocket, opts: { since?: number; runId?: string; jobId?: string }): void {
     // Everything delivered so far is behind a live subscriber; every later batch reaches it.
-    res.writeHead(200, {
-      "Content-Type": "text/event-stream",
-      "Cache-Control": "no-cache",
-      Connection: "keep-alive",
-      "X-Accel-Buffering": "no",
-    });
-    // The head leaves now, alone: the response's own first write would wait for the next tick
-    // (Node corks a response on its first write), after the frames written to its socket.
-    res.flushHeaders();
-    // A client gone while the route awaited (a run's lookup): its response closed already, and a
-    // subscriber added now would never be told.
-    if (!res.socket || res.socket.destroyed) return;
     const s: Subscriber = {
-      res,
-      out: new SseSocket(res),
+      out,
       runId: opts.runId,
       jobId: opts.runId ? opts.jobId : undefined,
       queue: [],
@@ -211,7 +196,7 @@ export class EventHub {
     this.write(s, HELLO, HELLO_CHUNK);
     this.subs.add(s);
     if (!s.runId) this.unfiltered++;
-    res.on("close", () => this.drop(s));
+    out.onClose(() => this.drop(s));
     if (!s.replaying) return;
     // An unfiltered resume from within the recent batches (which reach up to what was delivered): they are its replay.
     if (!s.runId && this.recentFrom <= s.sent && s.sent <= this.published && this.published === this.log.delivered()) {
@@ -235,7 +220,7 @@ export class EventHub {
       try {
         page = await this.pages.read(s.sent, { runId: s.runId, jobId: s.jobId }, s.mark);
       } catch (err) {
-        s.res.destroy(err instanceof Error ? err : new Error(String(err)));
+        s.out.destroy(err instanceof Error ? err : new Error(String(err)));
         return this.drop(s);
       }
       if (s.closed) return;
@@ -338,7 +323,7 @@ export class EventHub {
 
   private overflow(s: Subscriber): void {
     if (s.closed) return;
-    s.res.end(`event: overflow\ndata: ${JSON.stringify({ lastEventId: s.sent })}\n\n`);
+    s.out.end(`event: overflow\ndata: ${JSON.stringify({ lastEventId: s.sent })}\n\n`);
     this.drop(s);
   }
 
@@ -351,7 +336,7 @@ export class EventHub {
   close(): void {
     clearInterval(this.pinger);
     for (const s of this.subs) {
-      s.res.end();
+      s.out.end();
       this.drop(s);
     }
   }

@@ -11,9 +11,10 @@ import { parseDotenv } from "../config/dotenv.js";
 import { isSafeName, isVarName, runLogText, type SecretVault, type Store } from "../store/index.js";
 import { listWorkflowsOffThread, resolveWorkflow } from "../workflow/index.js";
 import { artifactDownload } from "../host/artifacts.js";
-import { expectObject, int, route, sendJson, wholeNumber, type Route } from "./http.js";
+import { expectObject, int, route, sendJson, type Route } from "./http.js";
 import { logRoutes } from "./log-routes.js";
 import { refsRoutes } from "./refs-routes.js";
+import { eventRoutes } from "./event-routes.js";
 import { cacheRoutes } from "./cache-routes.js";
 import type { EventHub } from "./hub.js";
 import type { RunManager } from "./runs.js";
@@ -204,21 +205,6 @@ export function routes(d: RouteDeps): Route[] {
       if (!(await d.store.vars.delete(name))) throw new StaxError("VAR_NOT_FOUND", `no variable '${name}'`);
       sendJson(res, 200, { name });
     }),
-    route("GET", "/api/events", async ({ req, res, query }) => {
-      const header = req.headers["last-event-id"];
-      const raw = (Array.isArray(header) ? header[0] : header) ?? query.get("since") ?? undefined;
-      // An empty Last-Event-ID is not 0: replaying everything to a confused client is the costliest answer.
-      const since =
-        raw === undefined || raw === null
-          ? undefined
-          : wholeNumber("since' / 'Last-Event-ID", raw, 0, Number.MAX_SAFE_INTEGER);
-      // A run is named as everywhere else: id, unique prefix, number or `last`.
-      const ref = query.get("runId") ?? undefined;
-      const runId = ref === undefined ? undefined : (await d.runs.find(ref)).id;
-      const jobId = query.get("jobId") ?? undefined;
-      if (jobId !== undefined && runId === undefined) throw new StaxError("BAD_REQUEST", "'jobId' needs 'runId'");
-      d.connections?.openStream(req, res);
-      d.hub.subscribe(res, { since, runId, jobId });
-    }),
+    ...eventRoutes(d),
   ];
 }

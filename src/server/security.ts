@@ -26,22 +26,50 @@ export function originAllowed(origin: string, opts: SecurityOptions): boolean {
   }
 }
 
+/** What the security rules read of a request. */
+export interface RequestHead {
+  method?: string;
+  url?: string;
+  headers: Record<string, string | string[] | undefined>;
+}
+
 /**
  * Refuses what the security rules (README, Security) refuse: a foreign Host (DNS rebinding), a
- * foreign Origin, a missing or wrong token. Sets CORS headers for allowed origins.
- * Throws a StaxError; answers preflight requests itself (returns true when it did).
+ * foreign Origin, a missing or wrong token. Throws a StaxError; returns the CORS fields of the
+ * answer to an allowed origin.
  */
-export function guard(req: IncomingMessage, res: ServerResponse, opts: SecurityOptions): boolean {
-  const host = (req.headers.host ?? "").toLowerCase();
+export function admit(req: RequestHead, opts: SecurityOptions): Record<string, string> {
+  const host = String(req.headers.host ?? "").toLowerCase();
   if (!opts.anyHost && !opts.allowedHosts.has(host) && !LOOPBACK.test(host))
     throw new StaxError("FORBIDDEN_HOST", `Host '${host}' is not this runner`);
   const origin = req.headers.origin;
-  if (origin) {
+  const cors: Record<string, string> = {};
+  if (typeof origin === "string" && origin) {
     if (!originAllowed(origin, opts))
       throw new StaxError("FORBIDDEN_ORIGIN", `Origin '${origin}' is not allowed (set STAX_ALLOWED_ORIGINS)`);
-    res.setHeader("Access-Control-Allow-Origin", origin);
-    res.setHeader("Vary", "Origin");
+    cors["Access-Control-Allow-Origin"] = origin;
+    cors.Vary = "Origin";
   }
+  // A preflight carries no token.
+  if (opts.token && req.method !== "OPTIONS") {
+    const auth = String(req.headers.authorization ?? "");
+    const given = auth.startsWith("Bearer ")
+      ? auth.slice(7)
+      : (new URL(req.url ?? "/", "http://x").searchParams.get("token") ?? "");
+    const a = Buffer.from(given);
+    const b = Buffer.from(opts.token);
+    if (a.length !== b.length || !timingSafeEqual(a, b))
+      throw new StaxError("UNAUTHORIZED", "a valid token is required (Authorization: Bearer …)");
+  }
+  return cors;
+}
+
+/**
+ * `admit` for a request of Node's HTTP server: sets the CORS headers on `res`, and answers
+ * preflight requests itself (returns true when it did).
+ */
+export function guard(req: IncomingMessage, res: ServerResponse, opts: SecurityOptions): boolean {
+  for (const [name, value] of Object.entries(admit(req, opts))) res.setHeader(name, value);
   if (req.method === "OPTIONS") {
     res.writeHead(204, {
       "Access-Control-Allow-Methods": "GET, POST, PUT, DELETE",
@@ -50,16 +78,6 @@ export function guard(req: IncomingMessage, res: ServerResponse, opts: SecurityO
     });
     res.end();
     return true;
-  }
-  if (opts.token) {
-    const auth = req.headers.authorization ?? "";
-    const given = auth.startsWith("Bearer ")
-      ? auth.slice(7)
-      : (new URL(req.url ?? "/", "http://x").searchParams.get("token") ?? "");
-    const a = Buffer.from(given);
-    const b = Buffer.from(opts.token);
-    if (a.length !== b.length || !timingSafeEqual(a, b))
-      throw new StaxError("UNAUTHORIZED", "a valid token is required (Authorization: Bearer …)");
   }
   return false;
 }

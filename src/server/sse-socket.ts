@@ -31,28 +31,65 @@ export function chunkAround(bytes: Buffer): Buffer {
   return out;
 }
 
+/** The head fields of every event stream, whichever way it was opened. */
+export const STREAM_HEAD = {
+  "Content-Type": "text/event-stream",
+  "Cache-Control": "no-cache",
+  Connection: "keep-alive",
+  "X-Accel-Buffering": "no",
+} as const;
+
+const LAST_CHUNK = Buffer.from("0\r\n\r\n");
+
 /**
- * The socket of an SSE response whose head is sent, written to directly: the same bytes as the
+ * The socket of an event stream whose head is sent, written to directly: the same bytes as a
  * response's own `write` (a chunk of the chunked coding, or the bytes as they are when the client
  * spoke HTTP/1.0 and the body ends with the connection), without `ServerResponse`'s work for
  * every write (corking, a size line and a CRLF written apart, then a `writev`). A front-end with
  * 1,000 subscribers writes each batch 1,000 times: this is the part of it that is per subscriber.
  *
- * The response stays the owner of the stream's end (`res.end`), which adds the last chunk.
- * `framed` buffers are written only when the response is chunked.
+ * A stream is opened on a `ServerResponse` (`respond`) or, with no HTTP objects at all, on a
+ * socket whose request was read by `stream-front.ts` (`open`); either way its end goes through
+ * here. `framed` buffers are written only when the stream is chunked.
  */
 export class SseSocket {
-  /** Whether the response uses the chunked coding (HTTP/1.1). */
-  readonly chunked: boolean;
-  private readonly socket: Socket;
+  private constructor(
+    private readonly socket: Socket,
+    /** Whether the stream uses the chunked coding (HTTP/1.1). */
+    readonly chunked: boolean,
+    /** The response that owns the stream's end, when it was opened on one. */
+    private readonly res?: ServerResponse,
+  ) {}
 
-  constructor(res: ServerResponse) {
-    // After `flushHeaders` the head is on the socket and nothing of the response's own is
-    // buffered, so what is written to the socket follows it in order. Its first `write` would be
-    // held until the next tick (Node corks a response on it): writes go to the socket only.
-    if (!res.headersSent || !res.socket) throw new Error("an SSE socket needs a response whose head was flushed");
-    this.socket = res.socket;
-    this.chunked = res.chunkedEncoding;
+  /**
+   * The stream of `res`: its head sent now, alone (the response's own first write would wait for
+   * the next tick, as Node corks a response on it, after the frames written to its socket).
+   * Undefined when the client has gone already (while a route awaited a run's lookup).
+   */
+  static respond(res: ServerResponse): SseSocket | undefined {
+    res.writeHead(200, STREAM_HEAD);
+    res.flushHeaders();
+    // After `flushHeaders` nothing of the response's own is buffered: what is written to the socket follows the head.
+    if (!res.socket || res.socket.destroyed) return undefined;
+    return new SseSocket(res.socket, res.chunkedEncoding, res);
+  }
+
+  /**
+   * The stream of a socket whose HTTP/1.1 request was read apart from Node's HTTP server: the
+   * head (`STREAM_HEAD`, the given fields, the chunked coding) is written here, and the socket
+   * is closed when the client closes its side or sends anything more (a subscriber only reads).
+   */
+  static open(socket: Socket, fields: Record<string, string>): SseSocket {
+    const lines = Object.entries({ ...STREAM_HEAD, ...fields, Date: new Date().toUTCString() }).map(
+      ([k, v]) => `${k}: ${v}\r\n`,
+    );
+    socket.write(`HTTP/1.1 200 OK\r\n${lines.join("")}Transfer-Encoding: chunked\r\n\r\n`, "latin1");
+    const gone = () => socket.destroy();
+    socket.on("data", gone);
+    socket.on("end", gone);
+    socket.on("error", gone);
+    socket.resume();
+    return new SseSocket(socket, true);
   }
 
   /**
@@ -84,5 +121,26 @@ export class SseSocket {
 
   onDrain(listener: () => void): void {
     this.socket.once("drain", listener);
+  }
+
+  /** Once, when the stream's connection is gone (its client, `end` or `destroy`). */
+  onClose(listener: () => void): void {
+    if (this.res) this.res.on("close", listener);
+    else this.socket.once("close", listener);
+  }
+
+  /** Ends the stream after `last` (frames, when given), then its connection once that is written. */
+  end(last?: string): void {
+    if (this.res) {
+      this.res.end(last);
+      return;
+    }
+    if (last) this.write(Buffer.from(last));
+    this.socket.end(LAST_CHUNK);
+    this.socket.destroySoon();
+  }
+
+  destroy(err: Error): void {
+    (this.res ?? this.socket).destroy(err);
   }
 }

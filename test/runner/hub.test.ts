@@ -8,6 +8,7 @@ import type { AddressInfo } from "node:net";
 import { test } from "node:test";
 import { makeEvent } from "../../src/contract/index.js";
 import { EventHub } from "../../src/server/hub.js";
+import { SseSocket } from "../../src/server/sse-socket.js";
 import { openStore, type EventLog } from "../../src/store/index.js";
 import { openStream } from "../helpers/runner.js";
 import { tempDir } from "../helpers/temp.js";
@@ -42,7 +43,7 @@ test("events committed while a subscriber's replay read is in flight reach it af
   };
   const hub = new EventHub(slow, { maxQueueBytes: 1 << 20, pingIntervalMs: 60_000 });
   store.events.onCommit((b) => hub.publish(b));
-  const server = createServer((req, res) => hub.subscribe(res, { since: 0 }));
+  const server = createServer((req, res) => hub.subscribe(SseSocket.respond(res)!, { since: 0 }));
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   try {
     const stream = await openStream(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, "/");
@@ -79,7 +80,7 @@ test("a subscriber resuming within the newest batches is served from memory, fro
   store.events.onCommit((b) => hub.publish(b));
   const server = createServer((req, res) => {
     const since = req.headers["last-event-id"];
-    hub.subscribe(res, since === undefined ? {} : { since: Number(since) });
+    hub.subscribe(SseSocket.respond(res)!, since === undefined ? {} : { since: Number(since) });
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

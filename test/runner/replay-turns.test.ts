@@ -9,6 +9,7 @@ import type { AddressInfo } from "node:net";
 import { test } from "node:test";
 import { makeEvent, type WorkflowRun } from "../../src/contract/index.js";
 import { EventHub } from "../../src/server/hub.js";
+import { SseSocket } from "../../src/server/sse-socket.js";
 import { openStore } from "../../src/store/index.js";
 import { replayClients } from "../helpers/replays.js";
 import { tempDir } from "../helpers/temp.js";
@@ -39,7 +40,7 @@ test("a replay whose socket takes every write at once still yields to the event 
         mostPagesInATurn = Math.max(mostPagesInATurn, ++pagesThisTurn);
       return write(chunk);
     }) as typeof res.write;
-    hub.subscribe(res, { since: 0, runId: "r" });
+    hub.subscribe(SseSocket.respond(res)!, { since: 0, runId: "r" });
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   try {

@@ -10,6 +10,7 @@ import { test } from "node:test";
 import { makeEvent, type StoredEvent } from "../../src/contract/index.js";
 import { frame } from "../../src/server/frames.js";
 import { EventHub } from "../../src/server/hub.js";
+import { SseSocket } from "../../src/server/sse-socket.js";
 import { openStore, type Store } from "../../src/store/index.js";
 import { openStream } from "../helpers/runner.js";
 import { tempDir } from "../helpers/temp.js";
@@ -26,7 +27,7 @@ async function hubServer(
   store.events.onCommit((b) => hub.publish(b));
   const server: Server = createServer((req, res) => {
     const q = new URL(req.url ?? "/", "http://hub").searchParams;
-    hub.subscribe(res, { runId: q.get("runId") ?? undefined, jobId: q.get("jobId") ?? undefined });
+    hub.subscribe(SseSocket.respond(res)!, { runId: q.get("runId") ?? undefined, jobId: q.get("jobId") ?? undefined });
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   const port = (server.address() as AddressInfo).port;
@@ -231,7 +232,8 @@ test("a client gone before the route subscribes it (while a run is looked up) is
   const server = createServer((req, res) => {
     requested();
     req.socket.once("close", () => {
-      hub.subscribe(res, {});
+      const out = SseSocket.respond(res);
+      if (out) hub.subscribe(out, {});
       subscribed();
     });
   });
