@@ -16,7 +16,8 @@
  * run going, divided by the subscribers; "before" is taken after a warm-up (WARM_UP streams per
  * front-end opened and closed), as the first connections of a fresh process also page in Node's
  * code and grow V8's young generation, costs paid once, not per subscriber. The figure from the
- * fresh front-ends is printed beside it.
+ * fresh front-ends is printed beside it, and as the baseline the same measure of a bare Node HTTP
+ * server and a bare `net` server holding as many streams as a front-end.
  *
  * Run alone: `node --import tsx bench/fleet-subscribers.ts`.
  */
@@ -145,6 +146,53 @@ function cpu(pid: number | undefined): number {
 const rss = (pid: number | undefined) =>
   Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))![1]) * 1024;
 
+/** A bare Node server of streams (`http` or `net`): each request gets an SSE head and a comment, then nothing. */
+const BARE = `const kind = process.argv[1];
+const head = "HTTP/1.1 200 OK\\r\\nContent-Type: text/event-stream\\r\\nTransfer-Encoding: chunked\\r\\n\\r\\n6\\r\\n: hi\\n\\n\\r\\n";
+const server = kind === "http"
+  ? require("node:http").createServer((req, res) => {
+      res.writeHead(200, { "Content-Type": "text/event-stream", "Cache-Control": "no-cache" });
+      res.write(": hi\\n\\n");
+    })
+  : require("node:net").createServer((socket) => {
+      socket.on("error", () => {});
+      socket.once("data", () => socket.write(head));
+    });
+server.listen(0, "127.0.0.1", () => process.stdout.write(server.address().port + "\\n"));
+`;
+
+/**
+ * The baseline of the idle memory row: the resident memory a bare Node server (`http`: a
+ * `createServer` whose responses stay open; `net`: sockets answered by hand) takes per stream,
+ * measured as the front-ends are (a warm-up first, then `n` streams).
+ */
+async function bareMemory(kind: "http" | "net", n: number): Promise<number> {
+  const child = spawn(process.execPath, ["-e", BARE, kind], { stdio: ["ignore", "pipe", "inherit"] });
+  const groups: Group[] = [];
+  try {
+    const port = await new Promise<string>((resolve) => child.stdout!.once("data", (d) => resolve(String(d).trim())));
+    const url = `http://127.0.0.1:${port}`;
+    const warm = group(url, WARM_UP, 40);
+    await warm.ready;
+    warm.child.kill("SIGKILL");
+    await warm.result.catch(() => {});
+    await sleep(1000);
+    const before = rss(child.pid);
+    for (let i = 0; i * SUBS_PER_PROCESS < n; i++) {
+      groups.push(group(url, Math.min(SUBS_PER_PROCESS, n - i * SUBS_PER_PROCESS), 41 + i));
+      await groups.at(-1)!.ready;
+    }
+    await sleep(1000);
+    return (rss(child.pid) - before) / n;
+  } finally {
+    for (const g of groups) {
+      g.result.catch(() => {});
+      g.child.kill("SIGKILL");
+    }
+    child.kill("SIGKILL");
+  }
+}
+
 export async function benchSubscribers(): Promise<Row[]> {
   const subs = Number(process.env.STAX_BENCH_SUBS ?? 2000);
   const rate = Number(process.env.STAX_BENCH_RATE ?? 10_000);
@@ -157,6 +205,8 @@ export async function benchSubscribers(): Promise<Row[]> {
     join(ws, ".github/workflows/stamped.yml"),
     `name: stamped\non: push\njobs:\n  j:\n    runs-on: ubuntu-latest\n    steps:\n      - run: node print.cjs ${rate} ${seconds}\n`,
   );
+  // Each front-end holds half the subscribers: the baselines hold as many.
+  const bare = { http: await bareMemory("http", subs / 2), net: await bareMemory("net", subs / 2) };
   const fleet = await startFleet({ databaseUrl: server.url, workspace: ws, frontEnds: 2 });
   const groups: Group[] = [];
   try {
@@ -219,6 +269,10 @@ export async function benchSubscribers(): Promise<Row[]> {
       {
         name: "  idle subscriber's memory on its front-end",
         value: `${(perSub / 1024).toFixed(1)} KB after a warm-up, ${(perSubFresh / 1024).toFixed(1)} KB from the fresh front-ends (resident memory of both: ${(sum(fresh) / 2 ** 20).toFixed(0)} MiB fresh, ${(sum(before) / 2 ** 20).toFixed(0)} after the warm-up, ${(sum(after) / 2 ** 20).toFixed(0)} with the subscribers; goal ≤ 20 KB)`,
+      },
+      {
+        name: `  the same ${(subs / 2).toLocaleString("en")} idle streams held by a bare Node server`,
+        value: `HTTP server ${(bare.http / 1024).toFixed(1)} KB each, net server ${(bare.net / 1024).toFixed(1)} KB each, measured the same way`,
       },
     ];
   } finally {
