@@ -10,9 +10,10 @@ cd "$(dirname "$0")/.."
 majors=("$@")
 [ ${#majors[@]} -gt 0 ] || majors=(22 26)
 # The subset: what touches Node's own behaviour (child processes, fs, http and SSE back-pressure,
-# node:test, node:sqlite and its warning, npm pack and install of the package); the whole engine,
-# runner and CLI suites take about 5 minutes per Node here, too long for CI three times over.
-subset=${STAX_NODE_SUBSET:-"test/engine/units.test.ts test/engine/expressions.test.ts test/engine/caches.test.ts test/engine/steps.test.ts test/engine/jobs.test.ts test/engine/docker.test.ts test/store/sqlite.test.ts test/runner/sqlite-warning.test.ts test/runner/hub.test.ts test/runner/sse.test.ts test/cli/run.test.ts test/cli/pack.test.ts test/web/*.test.ts"}
+# the event streams read before the HTTP server, node:test, node:sqlite and its warning, npm pack
+# and install of the package); the whole engine, runner and CLI suites take about 5 minutes per
+# Node here, too long for CI three times over.
+subset=${STAX_NODE_SUBSET:-"test/engine/units.test.ts test/engine/expressions.test.ts test/engine/caches.test.ts test/engine/steps.test.ts test/engine/jobs.test.ts test/engine/docker.test.ts test/store/sqlite.test.ts test/runner/sqlite-warning.test.ts test/runner/hub.test.ts test/runner/sse.test.ts test/runner/stream-front.test.ts test/cli/run.test.ts test/cli/pack.test.ts test/web/*.test.ts"}
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/stax-node-versions-XXXXXX")
 trap 'rm -rf "$work"' EXIT
