@@ -130,6 +130,36 @@ export async function createSandbox(
 }
 
 /**
+ * The sandbox of a re-run: a worktree of the commit the original run ran, named by that run's ref
+ * (GitHub re-runs the original event's GITHUB_SHA and GITHUB_REF, whatever its branch points at
+ * now). Undefined when the commit is not in the workspace's repository (outside git, or removed
+ * since); the caller then makes the sandbox as for a new run.
+ */
+export async function pinnedSandbox(
+  workspace: string,
+  root: string,
+  runId: string,
+  original: { number: number; trigger: { sha: string; ref: string } },
+  own: readonly string[] = [],
+): Promise<Sandbox | undefined> {
+  const { sha, ref } = original.trigger;
+  if (!/^[0-9a-f]{40}$/.test(sha) || /^0+$/.test(sha)) return undefined;
+  let sandbox: Sandbox;
+  try {
+    sandbox = await createSandbox(workspace, root, runId, "worktree", sha, own);
+  } catch {
+    return undefined;
+  }
+  const named = (prefix: string) => (ref.startsWith(prefix) ? ref.slice(prefix.length) : undefined);
+  return {
+    ...sandbox,
+    git: sandbox.git && { ...sandbox.git, branch: named("refs/heads/"), tag: named("refs/tags/") },
+    // The workspace's uncommitted changes are no part of a re-run of a commit.
+    notices: [`stax: running in a git worktree of ${sha.slice(0, 7)}, the commit run ${original.number} ran (${ref})`],
+  };
+}
+
+/**
  * The workspace's facts for a worktree of `ref` (at `commit`): that commit's, and the branch or tag
  * `ref` names (HEAD: the workspace's branch; a commit: neither), as a run of that ref on GitHub names it.
  */

@@ -17,7 +17,7 @@ import { launchRun, type LaunchedRun, type LaunchLease } from "../host/launch-ru
 import { keepLease } from "../host/lease.js";
 import { checkRequestShape, toCreateRequest, toStoredRequest } from "../host/run-request.js";
 import { makeRunTemp } from "../host/run-temp.js";
-import { createSandbox, type Sandbox } from "../host/sandbox.js";
+import { createSandbox, pinnedSandbox, type Sandbox } from "../host/sandbox.js";
 import type { FleetDispatcher } from "../host/dispatcher.js";
 import { checkoutSource } from "../host/source.js";
 import { StoreLossGuard } from "../host/store-loss.js";
@@ -93,18 +93,30 @@ export class RunManager {
     const id = randomBytes(4).toString("hex");
     let sandbox;
     try {
+      // A re-run in a sandbox runs the original run's commit, as its ref (a copy or `none` runs the workspace as it is).
+      const pinned =
+        rerunOf && (strategy === "auto" || strategy === "worktree")
+          ? await pinnedSandbox(this.deps.workspace, this.deps.sandboxDir, id, rerunOf, this.deps.host.ownFolders)
+          : undefined;
       // A sandbox is for legs this process runs itself. On a fleet the workers run every leg from a
       // snapshot of the workspace as it is (the run's source), so none is made, unless a `ref` asks
       // for that commit; the workflow then comes from the sandbox, so its legs are dispatched too.
       const fleetStrategy = this.deps.dispatcher && !req.sandbox?.ref ? "none" : strategy;
-      sandbox = await createSandbox(
-        this.deps.workspace,
-        this.deps.sandboxDir,
-        id,
-        fleetStrategy,
-        req.sandbox?.ref,
-        this.deps.host.ownFolders,
-      );
+      sandbox =
+        pinned ??
+        (await createSandbox(
+          this.deps.workspace,
+          this.deps.sandboxDir,
+          id,
+          fleetStrategy,
+          req.sandbox?.ref,
+          this.deps.host.ownFolders,
+        ));
+      // A run outside git has no commit (its sha is zeros): nothing was pinned, nothing to say.
+      if (rerunOf && !pinned && strategy !== "none" && strategy !== "copy" && !/^0*$/.test(rerunOf.trigger.sha))
+        sandbox.notices.unshift(
+          `stax: the commit run ${rerunOf.number} ran (${rerunOf.trigger.sha.slice(0, 7)}) is not in the repository; this re-run runs ${req.sandbox?.ref ?? "HEAD"}`,
+        );
     } catch (err) {
       throw new StaxError("BAD_REQUEST", `cannot prepare the '${strategy}' sandbox: ${errorMessage(err)}`);
     }

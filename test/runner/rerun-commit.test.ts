@@ -1,0 +1,96 @@
+/**
+ * A re-run runs the commit and ref of the run it re-runs, as GitHub's re-runs keep the original
+ * event's GITHUB_SHA and GITHUB_REF: not what the branch points at now, nor the branch checked
+ * out now. Its reused jobs and its re-run jobs are then of one commit.
+ */
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { test } from "node:test";
+import type { WorkflowRun } from "../../src/contract/index.js";
+import { startTestRunner, type TestRunner } from "../helpers/runner.js";
+import { tempDir } from "../helpers/temp.js";
+
+const WORKFLOW = `on: push
+jobs:
+  show:
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo "facts sha=\${{ github.sha }} ref=\${{ github.ref }} head=$(git rev-parse HEAD) version=$(cat version.txt)"
+`;
+
+const git = (dir: string, ...args: string[]) =>
+  execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@example.invalid", ...args], {
+    cwd: dir,
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "pipe"],
+  }).trim();
+
+/** Commits `version.txt` with `version` on the branch checked out; returns the commit. */
+function commit(dir: string, version: string): string {
+  writeFileSync(join(dir, "version.txt"), `${version}\n`);
+  git(dir, "add", "-A");
+  git(dir, "commit", "-q", "-m", version);
+  return git(dir, "rev-parse", "HEAD");
+}
+
+/** What the run's step printed, and its log's first line (the sandbox's notice). */
+async function facts(r: TestRunner, run: WorkflowRun): Promise<{ facts: string; notice: string }> {
+  const done = await r.waitCompleted(run.id);
+  assert.equal(done.conclusion, "success");
+  const log = (await r.json<string>("GET", `/api/runs/${run.id}/logs`)).body;
+  return {
+    facts: /^facts (.*)$/m.exec(log)?.[1] ?? `no facts line in:\n${log}`,
+    notice: /^stax: .*$/m.exec(log)?.[0] ?? "",
+  };
+}
+
+async function rerun(r: TestRunner, run: WorkflowRun): Promise<WorkflowRun> {
+  const res = await r.json<WorkflowRun>("POST", `/api/runs/${run.id}/rerun`, {});
+  assert.equal(res.status, 201, JSON.stringify(res.body));
+  return res.body;
+}
+
+test("a re-run runs the original run's commit as its ref, after a new commit and another branch checked out", async () => {
+  const ws = tempDir("stax-rerun-commit-");
+  mkdirSync(join(ws, ".github", "workflows"), { recursive: true });
+  writeFileSync(join(ws, ".github", "workflows", "facts.yml"), WORKFLOW);
+  git(ws, "init", "-q", "-b", "feature");
+  const first = commit(ws, "one");
+  const r = await startTestRunner({ workspace: ws });
+  try {
+    const original = (await r.json<WorkflowRun>("POST", "/api/runs", { workflow: "facts" })).body;
+    const before = await facts(r, original);
+    assert.equal(before.facts, `sha=${first} ref=refs/heads/feature head=${first} version=one`);
+
+    git(ws, "checkout", "-q", "-b", "other");
+    const second = commit(ws, "two");
+    const again = await facts(r, await rerun(r, original));
+    assert.equal(again.facts, before.facts, "the re-run ran the first commit, as refs/heads/feature");
+    assert.match(
+      again.notice,
+      new RegExp(`^stax: running in a git worktree of ${first.slice(0, 7)}, the commit run 1 ran`),
+    );
+
+    // A new run is of HEAD, as before.
+    const fresh = (await r.json<WorkflowRun>("POST", "/api/runs", { workflow: "facts" })).body;
+    assert.equal((await facts(r, fresh)).facts, `sha=${second} ref=refs/heads/other head=${second} version=two`);
+
+    // The first commit gone from the repository: the re-run runs HEAD and says so.
+    git(ws, "checkout", "-q", "--orphan", "fresh");
+    const third = commit(ws, "three");
+    git(ws, "branch", "-q", "-D", "feature", "other");
+    git(ws, "reflog", "expire", "--expire=now", "--all");
+    git(ws, "gc", "-q", "--prune=now");
+    assert.throws(() => git(ws, "cat-file", "-e", `${first}^{commit}`));
+    const orphaned = await facts(r, await rerun(r, original));
+    assert.equal(orphaned.facts, `sha=${third} ref=refs/heads/fresh head=${third} version=three`);
+    assert.equal(
+      orphaned.notice,
+      `stax: the commit run 1 ran (${first.slice(0, 7)}) is not in the repository; this re-run runs HEAD`,
+    );
+  } finally {
+    await r.close();
+  }
+});
