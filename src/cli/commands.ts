@@ -41,7 +41,7 @@ export const COMMANDS: readonly {
   { name: "cancel", description: "cancel a running run", load: async () => (await import("./runs.js")).registerRuns },
   {
     name: "rerun",
-    description: "run again with the same workflow, inputs and event",
+    description: "run again with the same workflow, inputs, event and commit",
     runsJobs: true,
     load: async () => (await import("./runs.js")).registerRuns,
   },

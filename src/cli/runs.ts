@@ -112,7 +112,7 @@ export function registerRuns(program: Command): void {
     });
   program
     .command("rerun")
-    .description("run again with the same workflow, inputs and event")
+    .description("run again with the same workflow, inputs, event and commit")
     .argument("<run>")
     .option("--failed", "only the failed jobs (of a matrix, the failed legs) and what depends on them")
     .option("--job <id>", "only this job or matrix leg (`test (2)`) and what depends on it")
