@@ -37,10 +37,12 @@ export function frontStreams(server: Server, serve: ServeStream): void {
   const http = server.listeners("connection") as ((socket: Socket) => void)[];
   server.removeAllListeners("connection");
   server.on("connection", (socket: Socket) => {
-    // Until the HTTP server has it (which adds its own), a reset connection is only closed.
+    // Until the HTTP server has it (which adds its own), a reset connection, or one its client
+    // closed before a request, is only closed: the HTTP server would never be told of that end.
     const failed = () => socket.destroy();
     const toHttp = (bytes?: Buffer) => {
       socket.removeListener("error", failed);
+      socket.removeListener("end", failed);
       socket.pause();
       if (bytes) socket.unshift(bytes);
       for (const listener of http) listener.call(server, socket);
@@ -52,6 +54,7 @@ export function frontStreams(server: Server, serve: ServeStream): void {
     };
     const first = (bytes: Buffer) => {
       socket.removeListener("data", first);
+      socket.removeListener("end", failed);
       socket.removeListener("timeout", waited);
       socket.setTimeout(0);
       const req = parseHead(bytes);
@@ -63,6 +66,7 @@ export function frontStreams(server: Server, serve: ServeStream): void {
       void serve(req, socket).then((served) => served || declined(), declined);
     };
     socket.on("error", failed);
+    socket.on("end", failed);
     socket.on("data", first);
     socket.once("timeout", waited);
     socket.setTimeout(FIRST_BYTES_MS);

@@ -200,6 +200,32 @@ test("connections that do not start with a plain stream head reach the API as be
   }
 });
 
+test("a connection its client closes before sending anything is closed, and the runner stops while one is open", async () => {
+  const r = await startTestRunner();
+  let open = true;
+  try {
+    // One closed after the front handed it to the HTTP server, one before.
+    const late = client(r, []);
+    await new Promise((t) => setTimeout(t, 700));
+    late.socket.end();
+    await late.closed;
+    const early = client(r, []);
+    await waitFor("the connection accepted", () => early.socket.readyState === "open");
+    early.socket.end();
+    await new Promise((t) => setTimeout(t, 100));
+    // The runner's stop waits for every connection it holds: one never closed held it for good.
+    open = false;
+    const stopped = await Promise.race([
+      r.close().then(() => true),
+      new Promise<boolean>((t) => setTimeout(() => t(false), 10_000)),
+    ]);
+    assert.ok(stopped, "the runner stopped");
+    await early.closed;
+  } finally {
+    if (open) await r.close();
+  }
+});
+
 test("a stream served on its socket closes when its client closes its side or talks, and ends with the runner", async () => {
   const r = await startTestRunner();
   let open = true;
