@@ -170,7 +170,7 @@ export async function startRunner(o: RunnerOptions): Promise<Runner> {
     }
   });
   // Before the gate's listener: each connection is counted at its accept, its first bytes read after.
-  frontStreams(server, streamServer({ hub, runs, connections: gate }, security));
+  const front = frontStreams(server, streamServer({ hub, runs, connections: gate }, security));
   gate.attach(server);
   // Node's own parser refuses some requests before any route sees them; answer those in JSON too.
   server.on("clientError", (err: NodeJS.ErrnoException, socket) => {
@@ -221,6 +221,7 @@ export async function startRunner(o: RunnerOptions): Promise<Runner> {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       // A browser's open page holds keep-alive and stream connections: close waits for them otherwise.
       server.closeAllConnections();
+      front.closeAll();
       await closed;
       await fleet?.close();
       await store.close();

@@ -75,6 +75,8 @@ export interface HubOptions {
 export class EventHub {
   private readonly subs = new Set<Subscriber>();
   private scheduled = false;
+  /** Set by `close`: a stream subscribed later is ended at once. */
+  private closed = false;
   /** When the last round of writes to every subscriber began, and how long it took (ms). */
   private roundStart = 0;
   private roundLength = 0;
@@ -180,6 +182,8 @@ export class EventHub {
    * `since` (when given), then live events: none lost, none twice.
    */
   subscribe(out: SseSocket, opts: { since?: number; runId?: string; jobId?: string }): void {
+    // A stream whose request was read before the runner began to stop, and served after.
+    if (this.closed) return out.end();
     // Everything delivered so far is behind a live subscriber; every later batch reaches it.
     const s: Subscriber = {
       out,
@@ -334,6 +338,7 @@ export class EventHub {
   }
 
   close(): void {
+    this.closed = true;
     clearInterval(this.pinger);
     for (const s of this.subs) {
       s.out.end();

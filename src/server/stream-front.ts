@@ -31,16 +31,24 @@ const NOT_PLAIN = new Set(["content-length", "transfer-encoding", "upgrade", "ex
  * body, anything this strict reading does not take, a request `serve` declines) goes to the HTTP
  * server with its bytes put back, as if it had been the first to read them.
  *
- * Called once, before any other listener of `server`'s `connection` event is added.
+ * Called once, before any other listener of `server`'s `connection` event is added. `closeAll`
+ * closes the connections that neither the HTTP server nor a stream has yet (as the HTTP server's
+ * `closeAllConnections` closes its own), so a stop does not wait for a client that sends nothing.
  */
-export function frontStreams(server: Server, serve: ServeStream): void {
+export function frontStreams(server: Server, serve: ServeStream): { closeAll(): void } {
   const http = server.listeners("connection") as ((socket: Socket) => void)[];
   server.removeAllListeners("connection");
+  const pending = new Set<Socket>();
   server.on("connection", (socket: Socket) => {
     // Until the HTTP server has it (which adds its own), a reset connection, or one its client
     // closed before a request, is only closed: the HTTP server would never be told of that end.
     const failed = () => socket.destroy();
+    const settled = () => {
+      pending.delete(socket);
+      socket.removeListener("close", settled);
+    };
     const toHttp = (bytes?: Buffer) => {
+      settled();
       socket.removeListener("error", failed);
       socket.removeListener("end", failed);
       socket.pause();
@@ -63,14 +71,21 @@ export function frontStreams(server: Server, serve: ServeStream): void {
       const declined = () => {
         if (!socket.destroyed) toHttp(bytes);
       };
-      void serve(req, socket).then((served) => served || declined(), declined);
+      void serve(req, socket).then((served) => (served ? settled() : declined()), declined);
     };
+    pending.add(socket);
+    socket.on("close", settled);
     socket.on("error", failed);
     socket.on("end", failed);
     socket.on("data", first);
     socket.once("timeout", waited);
     socket.setTimeout(FIRST_BYTES_MS);
   });
+  return {
+    closeAll() {
+      for (const socket of pending) socket.destroy();
+    },
+  };
 }
 
 /**

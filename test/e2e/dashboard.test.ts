@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { cpSync, readFileSync } from "node:fs";
+import type { Socket } from "node:net";
 import { join, resolve } from "node:path";
 import { after, before, test } from "node:test";
 import type { Browser, Page } from "playwright-core";
@@ -17,6 +18,8 @@ import { tempDir } from "../helpers/temp.js";
 
 let r: TestRunner;
 let browser: Browser;
+/** Every connection the runner accepted that is still open (an event stream may be served off Node's HTTP server, whose `closeAllConnections` does not know it). */
+const connections = new Set<Socket>();
 
 before(async () => {
   // A git repository of its own in a temporary folder, so runs get a real ref and sha.
@@ -27,6 +30,10 @@ before(async () => {
   git("add", ".");
   git("-c", "user.name=stax", "-c", "user.email=stax@example.invalid", "commit", "-q", "-m", "fixtures");
   r = await startTestRunner({ workspace, webRoot: WEB_DIST });
+  r.server.on("connection", (socket: Socket) => {
+    connections.add(socket);
+    socket.once("close", () => connections.delete(socket));
+  });
   browser = await launchBrowser();
 });
 after(async () => {
@@ -199,7 +206,7 @@ test("a dropped SSE connection resumes from the last event id: no line lost, non
   const run = await start("ticker");
   await page.goto(`${r.url}/runs/${run.id}/jobs/tick`);
   await page.getByText("tick 20", { exact: true }).waitFor();
-  r.server.closeAllConnections();
+  for (const socket of connections) socket.destroy();
   await page.getByRole("status", { name: /connection: (reconnecting|runner offline)/ }).waitFor();
   await page.getByRole("status", { name: "connection: live" }).waitFor({ timeout: 20_000 });
   await runStatus(page).filter({ hasText: "success" }).waitFor({ timeout: 30_000 });

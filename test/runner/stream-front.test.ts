@@ -200,7 +200,7 @@ test("connections that do not start with a plain stream head reach the API as be
   }
 });
 
-test("a connection its client closes before sending anything is closed, and the runner stops while one is open", async () => {
+test("a connection its client closes before sending anything is closed, and the runner stops while such a one, or one that sends nothing, is open", async () => {
   const r = await startTestRunner();
   let open = true;
   try {
@@ -210,7 +210,12 @@ test("a connection its client closes before sending anything is closed, and the 
     late.socket.end();
     await late.closed;
     const early = client(r, []);
-    await waitFor("the connection accepted", () => early.socket.readyState === "open");
+    // And one that sends nothing and stays, as a browser's connection made ahead of its request.
+    const idle = client(r, []);
+    await waitFor(
+      "the connections accepted",
+      () => early.socket.readyState === "open" && idle.socket.readyState === "open",
+    );
     early.socket.end();
     await new Promise((t) => setTimeout(t, 100));
     // The runner's stop waits for every connection it holds: one never closed held it for good.
@@ -220,7 +225,7 @@ test("a connection its client closes before sending anything is closed, and the 
       new Promise<boolean>((t) => setTimeout(() => t(false), 10_000)),
     ]);
     assert.ok(stopped, "the runner stopped");
-    await early.closed;
+    await Promise.all([early.closed, idle.closed]);
   } finally {
     if (open) await r.close();
   }
