@@ -183,7 +183,7 @@ export class EventHub {
    */
   subscribe(out: SseSocket, opts: { since?: number; runId?: string; jobId?: string }): void {
     // A stream whose request was read before the runner began to stop, and served after.
-    if (this.closed) return out.end();
+    if (this.closed) return out.end(undefined, true);
     // Everything delivered so far is behind a live subscriber; every later batch reaches it.
     const s: Subscriber = {
       out,
@@ -337,11 +337,12 @@ export class EventHub {
     if (this.subs.delete(s) && !s.runId && --this.unfiltered === 0) this.lastLeft = Date.now();
   }
 
+  /** Ends every stream and closes its connection at once (the runner stops). */
   close(): void {
     this.closed = true;
     clearInterval(this.pinger);
     for (const s of this.subs) {
-      s.out.end();
+      s.out.end(undefined, true);
       this.drop(s);
     }
   }

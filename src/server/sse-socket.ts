@@ -129,15 +129,20 @@ export class SseSocket {
     else this.socket.once("close", listener);
   }
 
-  /** Ends the stream after `last` (frames, when given), then its connection once that is written. */
-  end(last?: string): void {
+  /**
+   * Ends the stream after `last` (frames, when given), then its connection once that is written;
+   * with `now` (the runner stops) at once, also when a client that stopped reading holds it.
+   */
+  end(last?: string, now = false): void {
     if (this.res) {
       this.res.end(last);
+      if (now) this.socket.destroy();
       return;
     }
     if (last) this.write(Buffer.from(last));
     this.socket.end(LAST_CHUNK);
-    this.socket.destroySoon();
+    if (now) this.socket.destroy();
+    else this.socket.destroySoon();
   }
 
   destroy(err: Error): void {

@@ -32,23 +32,22 @@ const NOT_PLAIN = new Set(["content-length", "transfer-encoding", "upgrade", "ex
  * server with its bytes put back, as if it had been the first to read them.
  *
  * Called once, before any other listener of `server`'s `connection` event is added. `closeAll`
- * closes the connections that neither the HTTP server nor a stream has yet (as the HTTP server's
- * `closeAllConnections` closes its own), so a stop does not wait for a client that sends nothing.
+ * closes every connection the HTTP server was not given (streams, and connections whose first
+ * bytes are awaited), as its `closeAllConnections` closes its own, so a stop does not wait for a
+ * client that sends nothing or no longer reads.
  */
 export function frontStreams(server: Server, serve: ServeStream): { closeAll(): void } {
   const http = server.listeners("connection") as ((socket: Socket) => void)[];
   server.removeAllListeners("connection");
-  const pending = new Set<Socket>();
+  const held = new Set<Socket>();
   server.on("connection", (socket: Socket) => {
     // Until the HTTP server has it (which adds its own), a reset connection, or one its client
     // closed before a request, is only closed: the HTTP server would never be told of that end.
     const failed = () => socket.destroy();
-    const settled = () => {
-      pending.delete(socket);
-      socket.removeListener("close", settled);
-    };
+    const forget = () => held.delete(socket);
     const toHttp = (bytes?: Buffer) => {
-      settled();
+      forget();
+      socket.removeListener("close", forget);
       socket.removeListener("error", failed);
       socket.removeListener("end", failed);
       socket.pause();
@@ -71,10 +70,10 @@ export function frontStreams(server: Server, serve: ServeStream): { closeAll(): 
       const declined = () => {
         if (!socket.destroyed) toHttp(bytes);
       };
-      void serve(req, socket).then((served) => (served ? settled() : declined()), declined);
+      void serve(req, socket).then((served) => served || declined(), declined);
     };
-    pending.add(socket);
-    socket.on("close", settled);
+    held.add(socket);
+    socket.on("close", forget);
     socket.on("error", failed);
     socket.on("end", failed);
     socket.on("data", first);
@@ -83,7 +82,7 @@ export function frontStreams(server: Server, serve: ServeStream): { closeAll(): 
   });
   return {
     closeAll() {
-      for (const socket of pending) socket.destroy();
+      for (const socket of held) socket.destroy();
     },
   };
 }

@@ -231,6 +231,30 @@ test("a connection its client closes before sending anything is closed, and the 
   }
 });
 
+test("the runner stops while the client of a stream served on its socket no longer reads, told to resume elsewhere or not", async () => {
+  const r = await startTestRunner({ maxQueueBytes: 256 * 1024 });
+  let open = true;
+  try {
+    // One stream of everything (it overflows), one of a run that is over (it stays, with nothing to send).
+    const over = await r.runToEnd("request");
+    const stalled = [client(r, [head("/api/events")]), client(r, [head(`/api/events?runId=${over.id}`)])];
+    await waitFor("two streams", () => r.hub.size === 2);
+    for (const c of stalled) c.socket.pause();
+    // Some 5 MB of frames: more than the sockets' buffers and the queue of 256 KiB the first may hold.
+    const run = await r.runToEnd("chatty", { inputs: { lines: "50000" } });
+    assert.equal(run.conclusion, "success");
+    await waitFor("the unfiltered stream told overflow", () => r.hub.size === 1);
+    open = false;
+    const stopped = await Promise.race([
+      r.close().then(() => true),
+      new Promise<boolean>((t) => setTimeout(() => t(false), 10_000)),
+    ]);
+    assert.ok(stopped, "the runner stopped");
+  } finally {
+    if (open) await r.close();
+  }
+});
+
 test("a stream served on its socket closes when its client closes its side or talks, and ends with the runner", async () => {
   const r = await startTestRunner();
   let open = true;
