@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import {
@@ -92,9 +93,10 @@ export class RunManager {
     const secrets = req.secrets ?? {};
     const id = randomBytes(4).toString("hex");
     let sandbox;
+    let pinned: Sandbox | undefined;
     try {
       // A re-run in a sandbox runs the original run's commit, as its ref (a copy or `none` runs the workspace as it is).
-      const pinned =
+      pinned =
         rerunOf && (strategy === "auto" || strategy === "worktree")
           ? await pinnedSandbox(this.deps.workspace, this.deps.sandboxDir, id, rerunOf, this.deps.host.ownFolders)
           : undefined;
@@ -120,15 +122,19 @@ export class RunManager {
     } catch (err) {
       throw new StaxError("BAD_REQUEST", `cannot prepare the '${strategy}' sandbox: ${errorMessage(err)}`);
     }
+    // A run of a commit (a `ref`'s, a re-run's) runs that commit's workflow, as GitHub does; one of
+    // HEAD the workspace's as it is. A re-run of a workflow its commit lacks (not committed then) keeps the workspace's.
+    const at = pinned ? rerunOf?.trigger.sha.slice(0, 7) : req.sandbox?.ref;
+    const committed = join(sandbox.dir, workflow.relPath);
     const runWorkflow =
-      this.deps.dispatcher && sandbox.dir !== this.deps.workspace
-        ? await loadWorkflow(join(sandbox.dir, workflow.relPath), sandbox.dir)
+      at !== undefined && sandbox.dir !== this.deps.workspace && (!pinned || existsSync(committed))
+        ? await loadWorkflow(committed, sandbox.dir)
         : workflow;
     if (runWorkflow.errors.length) {
       this.dispose(sandbox);
       throw new StaxError(
         "WORKFLOW_INVALID",
-        `${workflow.relPath} at ${req.sandbox?.ref} is invalid:\n${runWorkflow.errors.map(formatDiagnostic).join("\n")}`,
+        `${workflow.relPath} at ${at} is invalid:\n${runWorkflow.errors.map(formatDiagnostic).join("\n")}`,
         runWorkflow.errors,
       );
     }

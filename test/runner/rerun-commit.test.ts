@@ -1,7 +1,8 @@
 /**
  * A re-run runs the commit and ref of the run it re-runs, as GitHub's re-runs keep the original
  * event's GITHUB_SHA and GITHUB_REF: not what the branch points at now, nor the branch checked
- * out now. Its reused jobs and its re-run jobs are then of one commit.
+ * out now. Its reused jobs and its re-run jobs are then of one commit, and of its workflow, as a
+ * run of a ref is of that ref's workflow.
  */
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
@@ -65,9 +66,17 @@ test("a re-run runs the original run's commit as its ref, after a new commit and
     assert.equal(before.facts, `sha=${first} ref=refs/heads/feature head=${first} version=one`);
 
     git(ws, "checkout", "-q", "-b", "other");
+    // The second commit also gives the workflow a step: the re-run runs the first commit's workflow.
+    writeFileSync(join(ws, ".github", "workflows", "facts.yml"), `${WORKFLOW}      - run: echo "a step added later"\n`);
     const second = commit(ws, "two");
-    const again = await facts(r, await rerun(r, original));
+    const rerunId = (await rerun(r, original)).id;
+    const again = await facts(r, { id: rerunId } as WorkflowRun);
     assert.equal(again.facts, before.facts, "the re-run ran the first commit, as refs/heads/feature");
+    assert.deepEqual(
+      (await r.waitCompleted(rerunId)).jobs[0].steps.map((s) => s.name),
+      (await r.waitCompleted(original.id)).jobs[0].steps.map((s) => s.name),
+      "the first commit's workflow",
+    );
     assert.match(
       again.notice,
       new RegExp(`^stax: running in a git worktree of ${first.slice(0, 7)}, the commit run 1 ran`),
@@ -90,6 +99,30 @@ test("a re-run runs the original run's commit as its ref, after a new commit and
       orphaned.notice,
       `stax: the commit run 1 ran (${first.slice(0, 7)}) is not in the repository; this re-run runs HEAD`,
     );
+  } finally {
+    await r.close();
+  }
+});
+
+test("a run of a ref (a tag from the dashboard's Run workflow) runs the workflow of that commit, not the workspace's", async () => {
+  const ws = tempDir("stax-ref-workflow-");
+  mkdirSync(join(ws, ".github", "workflows"), { recursive: true });
+  writeFileSync(join(ws, ".github", "workflows", "facts.yml"), WORKFLOW);
+  git(ws, "init", "-q", "-b", "main");
+  const tagged = commit(ws, "one");
+  git(ws, "tag", "v1");
+  writeFileSync(join(ws, ".github", "workflows", "facts.yml"), `${WORKFLOW}      - run: echo "a step added later"\n`);
+  commit(ws, "two");
+  const r = await startTestRunner({ workspace: ws });
+  try {
+    const run = (
+      await r.json<WorkflowRun>("POST", "/api/runs", { workflow: "facts", sandbox: { strategy: "auto", ref: "v1" } })
+    ).body;
+    assert.equal((await facts(r, run)).facts, `sha=${tagged} ref=refs/tags/v1 head=${tagged} version=one`);
+    assert.equal((await r.waitCompleted(run.id)).jobs[0].steps.length, 1, "the tag's workflow: one step");
+    const head = (await r.json<WorkflowRun>("POST", "/api/runs", { workflow: "facts" })).body;
+    await facts(r, head);
+    assert.equal((await r.waitCompleted(head.id)).jobs[0].steps.length, 2, "HEAD's workflow: two steps");
   } finally {
     await r.close();
   }
