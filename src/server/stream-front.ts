@@ -47,6 +47,8 @@ export function frontStreams(server: Server, serve: ServeStream): { closeAll(): 
     const forget = () => held.delete(socket);
     const toHttp = (bytes?: Buffer) => {
       forget();
+      // The wait's timer is off: the HTTP server would take its next firing for its own timeout, and close.
+      socket.setTimeout(0);
       socket.removeListener("close", forget);
       socket.removeListener("error", failed);
       socket.removeListener("end", failed);

@@ -179,6 +179,13 @@ test("connections that do not start with a plain stream head reach the API as be
     // Nothing for longer than the front waits, then a request.
     const idle = client(r, ["", head("/health")], 800);
     await waitFor("/health answered", () => idle.text().includes('"status":"ok"'));
+    // Nothing, then a stream (a browser's connection made ahead of its EventSource): it stays
+    // open however long it is idle (the front's timer is off once the HTTP server has it).
+    const ahead = client(r, ["", head("/api/events")], 800);
+    await waitFor("the stream opened", () => ahead.text().includes("retry: 2000"));
+    await new Promise((t) => setTimeout(t, 1500));
+    assert.equal(ahead.socket.destroyed, false, "the idle stream is still open");
+    assert.equal(r.hub.size, 1);
     // A POST whose body follows its head in three packets.
     const body = JSON.stringify({ workflow: "request" });
     const post = client(
@@ -194,7 +201,7 @@ test("connections that do not start with a plain stream head reach the API as be
     assert.match(post.text(), /^HTTP\/1\.1 201 /);
     const id = /"id":"([^"]+)"/.exec(post.text())![1];
     await r.waitCompleted(id);
-    for (const c of [idle, post]) c.socket.destroy();
+    for (const c of [idle, ahead, post]) c.socket.destroy();
   } finally {
     await r.close();
   }
