@@ -36,6 +36,19 @@ function commit(dir: string, version: string): string {
   return git(dir, "rev-parse", "HEAD");
 }
 
+/** A repository on `branch` whose workflow prints the facts (nothing committed yet). */
+function repository(branch: string): string {
+  const ws = tempDir("stax-rerun-commit-");
+  mkdirSync(join(ws, ".github", "workflows"), { recursive: true });
+  writeFileSync(join(ws, ".github", "workflows", "facts.yml"), WORKFLOW);
+  git(ws, "init", "-q", "-b", branch);
+  return ws;
+}
+
+/** Gives the workflow a second step (committed with the next `commit`). */
+const addStep = (ws: string) =>
+  writeFileSync(join(ws, ".github", "workflows", "facts.yml"), `${WORKFLOW}      - run: echo "a step added later"\n`);
+
 /** What the run's step printed, and its log's first line (the sandbox's notice). */
 async function facts(r: TestRunner, run: WorkflowRun): Promise<{ facts: string; notice: string }> {
   const done = await r.waitCompleted(run.id);
@@ -54,10 +67,7 @@ async function rerun(r: TestRunner, run: WorkflowRun): Promise<WorkflowRun> {
 }
 
 test("a re-run runs the original run's commit as its ref, after a new commit and another branch checked out", async () => {
-  const ws = tempDir("stax-rerun-commit-");
-  mkdirSync(join(ws, ".github", "workflows"), { recursive: true });
-  writeFileSync(join(ws, ".github", "workflows", "facts.yml"), WORKFLOW);
-  git(ws, "init", "-q", "-b", "feature");
+  const ws = repository("feature");
   const first = commit(ws, "one");
   const r = await startTestRunner({ workspace: ws });
   try {
@@ -67,7 +77,7 @@ test("a re-run runs the original run's commit as its ref, after a new commit and
 
     git(ws, "checkout", "-q", "-b", "other");
     // The second commit also gives the workflow a step: the re-run runs the first commit's workflow.
-    writeFileSync(join(ws, ".github", "workflows", "facts.yml"), `${WORKFLOW}      - run: echo "a step added later"\n`);
+    addStep(ws);
     const second = commit(ws, "two");
     const rerunId = (await rerun(r, original)).id;
     const again = await facts(r, { id: rerunId } as WorkflowRun);
@@ -105,13 +115,10 @@ test("a re-run runs the original run's commit as its ref, after a new commit and
 });
 
 test("a run of a ref (a tag from the dashboard's Run workflow) runs the workflow of that commit, not the workspace's", async () => {
-  const ws = tempDir("stax-ref-workflow-");
-  mkdirSync(join(ws, ".github", "workflows"), { recursive: true });
-  writeFileSync(join(ws, ".github", "workflows", "facts.yml"), WORKFLOW);
-  git(ws, "init", "-q", "-b", "main");
+  const ws = repository("main");
   const tagged = commit(ws, "one");
   git(ws, "tag", "v1");
-  writeFileSync(join(ws, ".github", "workflows", "facts.yml"), `${WORKFLOW}      - run: echo "a step added later"\n`);
+  addStep(ws);
   commit(ws, "two");
   const r = await startTestRunner({ workspace: ws });
   try {
