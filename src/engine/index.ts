@@ -56,6 +56,7 @@ export {
   type ChangedFiles,
 } from "./context/changes.js";
 export {
+  isCommitSha,
   keepGitFacts,
   outsideGit,
   readCommitAsync,

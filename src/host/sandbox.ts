@@ -7,6 +7,7 @@ import { errorMessage, type SandboxStrategy } from "../contract/index.js";
 import {
   copyWorkspace,
   describeCopySkips,
+  isCommitSha,
   KEPT_MARK,
   outsideGit,
   privateDir,
@@ -143,17 +144,16 @@ export async function pinnedSandbox(
   own: readonly string[] = [],
 ): Promise<Sandbox | undefined> {
   const { sha, ref } = original.trigger;
-  if (!/^[0-9a-f]{40}$/.test(sha) || /^0+$/.test(sha)) return undefined;
+  if (!isCommitSha(sha)) return undefined;
   let sandbox: Sandbox;
   try {
     sandbox = await createSandbox(workspace, root, runId, "worktree", sha, own);
   } catch {
     return undefined;
   }
-  const named = (prefix: string) => (ref.startsWith(prefix) ? ref.slice(prefix.length) : undefined);
   return {
     ...sandbox,
-    git: sandbox.git && { ...sandbox.git, branch: named("refs/heads/"), tag: named("refs/tags/") },
+    git: sandbox.git && { ...sandbox.git, ...refNames(ref) },
     // The workspace's uncommitted changes are no part of a re-run of a commit.
     notices: [`stax: running in a git worktree of ${sha.slice(0, 7)}, the commit run ${original.number} ran (${ref})`],
   };
@@ -166,10 +166,16 @@ export async function pinnedSandbox(
 async function refFacts(workspace: string, ref: string, commit: string, base: GitInfo): Promise<GitInfo> {
   const [facts, full] = await Promise.all([
     readCommitAsync(workspace, commit),
-    git(workspace, ["rev-parse", "--symbolic-full-name", ref]).catch(() => ""),
+    // A commit's sha names no branch or tag: git need not be asked.
+    isCommitSha(ref) ? "" : git(workspace, ["rev-parse", "--symbolic-full-name", ref]).catch(() => ""),
   ]);
+  return { ...base, ...facts, ...refNames(full) };
+}
+
+/** The branch or tag a full ref name (`refs/heads/x`, `refs/tags/v1`) names; neither for any other. */
+function refNames(full: string): Pick<GitInfo, "branch" | "tag"> {
   const named = (prefix: string) => (full.startsWith(prefix) ? full.slice(prefix.length) : undefined);
-  return { ...base, ...facts, branch: named("refs/heads/"), tag: named("refs/tags/") };
+  return { branch: named("refs/heads/"), tag: named("refs/tags/") };
 }
 
 /**

@@ -10,7 +10,7 @@ import {
   type WorkflowRun,
   errorMessage,
 } from "../contract/index.js";
-import { rerunPlan, type GitInfo, type RunHandle, type Reuse } from "../engine/index.js";
+import { isCommitSha, rerunPlan, type GitInfo, type RunHandle, type Reuse } from "../engine/index.js";
 import { ownerName, StoreRecorder, withStoredEvents, type SecretVault, type Store } from "../store/index.js";
 import { checkRunRequest, loadWorkflow, resolveWorkflow } from "../workflow/index.js";
 import type { RunHost } from "../host/launch.js";
@@ -115,7 +115,7 @@ export class RunManager {
           this.deps.host.ownFolders,
         ));
       // A run outside git has no commit (its sha is zeros): nothing was pinned, nothing to say.
-      if (rerunOf && !pinned && strategy !== "none" && strategy !== "copy" && !/^0*$/.test(rerunOf.trigger.sha))
+      if (rerunOf && !pinned && strategy !== "none" && strategy !== "copy" && isCommitSha(rerunOf.trigger.sha))
         sandbox.notices.unshift(
           `stax: the commit run ${rerunOf.number} ran (${rerunOf.trigger.sha.slice(0, 7)}) is not in the repository; this re-run runs ${req.sandbox?.ref ?? "HEAD"}`,
         );

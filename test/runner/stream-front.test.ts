@@ -42,6 +42,15 @@ const fields = (text: string) =>
     .split("\r\n")
     .filter((l) => !l.startsWith("Date: "));
 
+/** Stops the runner, failing when its stop waits for more than 10 s (for a connection it never closes). */
+async function assertStops(r: TestRunner): Promise<void> {
+  const stopped = await Promise.race([
+    r.close().then(() => true),
+    new Promise<boolean>((t) => setTimeout(() => t(false), 10_000)),
+  ]);
+  assert.ok(stopped, "the runner stopped");
+}
+
 /** Requests Node's HTTP server parsed. */
 function countRequests(r: TestRunner): { n: number } {
   const seen = { n: 0 };
@@ -227,11 +236,7 @@ test("a connection its client closes before sending anything is closed, and the 
     await new Promise((t) => setTimeout(t, 100));
     // The runner's stop waits for every connection it holds: one never closed held it for good.
     open = false;
-    const stopped = await Promise.race([
-      r.close().then(() => true),
-      new Promise<boolean>((t) => setTimeout(() => t(false), 10_000)),
-    ]);
-    assert.ok(stopped, "the runner stopped");
+    await assertStops(r);
     await Promise.all([early.closed, idle.closed]);
   } finally {
     if (open) await r.close();
@@ -252,11 +257,7 @@ test("the runner stops while the client of a stream served on its socket no long
     assert.equal(run.conclusion, "success");
     await waitFor("the unfiltered stream told overflow", () => r.hub.size === 1);
     open = false;
-    const stopped = await Promise.race([
-      r.close().then(() => true),
-      new Promise<boolean>((t) => setTimeout(() => t(false), 10_000)),
-    ]);
-    assert.ok(stopped, "the runner stopped");
+    await assertStops(r);
   } finally {
     if (open) await r.close();
   }

@@ -171,6 +171,11 @@ function remember(slot: string, key: string | undefined, info: GitInfo): void {
   saveKept();
 }
 
+/** Whether `sha` names a commit: 40 hex digits, not the zeros that stand for none (outside git, a branch's creation). */
+export function isCommitSha(sha: unknown): sha is string {
+  return typeof sha === "string" && /^[0-9a-f]{40}$/.test(sha) && !/^0+$/.test(sha);
+}
+
 /** Whether no folder from the workspace up holds a `.git`: git would answer "not a repository", so it need not be asked. */
 export function outsideGit(workspace: string): boolean {
   return stateKey(workspace) === "no repository";

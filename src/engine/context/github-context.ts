@@ -1,4 +1,4 @@
-import type { GitInfo } from "./git.js";
+import { isCommitSha, type GitInfo } from "./git.js";
 
 /** The parts of the `github` context fixed for a whole run (CTX-01); jobs and steps add theirs. */
 export type GithubContext = Record<string, unknown>;
@@ -106,10 +106,7 @@ export function refOf(event: string, payload: Record<string, unknown>, git: GitI
         ? payload.ref
         : `refs/heads/${payload.ref}`
       : refOfGit(git);
-  const sha =
-    typeof payload.after === "string" && /^[0-9a-f]{40}$/.test(payload.after) && !/^0+$/.test(payload.after)
-      ? payload.after
-      : git.sha;
+  const sha = isCommitSha(payload.after) ? payload.after : git.sha;
   return {
     ref,
     refName: ref.replace(/^refs\/(heads|tags)\//, ""),
