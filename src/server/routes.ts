@@ -11,6 +11,7 @@ import { parseDotenv } from "../config/dotenv.js";
 import { isSafeName, isVarName, runLogText, type SecretVault, type Store } from "../store/index.js";
 import { listWorkflowsOffThread, resolveWorkflow } from "../workflow/index.js";
 import { artifactDownload } from "../host/artifacts.js";
+import { workflowAt } from "../host/workflow-at.js";
 import { expectObject, int, route, sendJson, type Route } from "./http.js";
 import { logRoutes } from "./log-routes.js";
 import { refsRoutes } from "./refs-routes.js";
@@ -82,10 +83,13 @@ export function routes(d: RouteDeps): Route[] {
         (await listWorkflowsOffThread(d.workspace)).map((w) => w.info),
       ),
     ),
-    route("GET", "/api/workflows/:name", async ({ res, params }) => {
-      const w = await resolveWorkflow(d.workspace, params.name);
-      if (!w || w.relPath.startsWith(".."))
+    route("GET", "/api/workflows/:name", async ({ res, params, query }) => {
+      const found = await resolveWorkflow(d.workspace, params.name);
+      if (!found || found.relPath.startsWith(".."))
         throw new StaxError("WORKFLOW_NOT_FOUND", `unknown workflow '${params.name}'`);
+      // `?ref=`: the file as that commit has it (what a run of the ref runs).
+      const ref = query.get("ref");
+      const w = ref ? await workflowAt(d.workspace, found.relPath, ref) : found;
       sendJson(res, 200, { info: w.info, definition: w.definition ?? null });
     }),
     route("POST", "/api/runs", async ({ res, body }) => {

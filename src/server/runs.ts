@@ -84,7 +84,9 @@ export class RunManager {
         `${workflow.relPath} is invalid:\n${workflow.errors.map(formatDiagnostic).join("\n")}`,
         workflow.errors,
       );
-    const { event, inputs } = checkRunRequest(workflow, req.event, req.inputs ?? {}, req.jobs);
+    // A run of a commit (a ref's, a re-run's) has that commit's workflow: it is checked below, once loaded.
+    const ofCommit = req.sandbox?.ref !== undefined || rerunOf !== undefined;
+    if (!ofCommit) checkRunRequest(workflow, req.event, req.inputs ?? {}, req.jobs);
     const strategy = req.sandbox?.strategy ?? this.deps.defaultSandbox;
     if (!STRATEGIES.has(strategy))
       throw new StaxError("BAD_REQUEST", `sandbox.strategy must be one of auto, worktree, copy, none`);
@@ -130,14 +132,22 @@ export class RunManager {
       at !== undefined && sandbox.dir !== this.deps.workspace && (!pinned || existsSync(committed))
         ? await loadWorkflow(committed, sandbox.dir)
         : workflow;
-    if (runWorkflow.errors.length) {
+    let checked: ReturnType<typeof checkRunRequest>;
+    try {
+      if (runWorkflow !== workflow && !pinned && !existsSync(committed))
+        throw new StaxError("WORKFLOW_NOT_FOUND", `${workflow.relPath} is not in ${at}`);
+      if (runWorkflow.errors.length)
+        throw new StaxError(
+          "WORKFLOW_INVALID",
+          `${workflow.relPath} at ${at} is invalid:\n${runWorkflow.errors.map(formatDiagnostic).join("\n")}`,
+          runWorkflow.errors,
+        );
+      checked = checkRunRequest(runWorkflow, req.event, req.inputs ?? {}, req.jobs);
+    } catch (err) {
       this.dispose(sandbox);
-      throw new StaxError(
-        "WORKFLOW_INVALID",
-        `${workflow.relPath} at ${at} is invalid:\n${runWorkflow.errors.map(formatDiagnostic).join("\n")}`,
-        runWorkflow.errors,
-      );
+      throw err;
     }
+    const { event, inputs } = checked;
     // The request is stored before the run starts, so a re-run after a restart has all of it.
     const request = toStoredRequest(
       req,

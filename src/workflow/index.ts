@@ -1,5 +1,12 @@
 /** Loading and validating workflow and action files; the typed model the engine runs. */
-export { loadWorkflow, listWorkflows, warmUpParser, workflowFiles, type LoadedWorkflow } from "./load.js";
+export {
+  loadWorkflow,
+  loadWorkflowText,
+  listWorkflows,
+  warmUpParser,
+  workflowFiles,
+  type LoadedWorkflow,
+} from "./load.js";
 export { resolveWorkflow } from "./resolve.js";
 export { keepLoadedWorkflows } from "./kept.js";
 export { listWorkflowsOffThread, type WorkflowSummary } from "./load-thread.js";
@@ -20,3 +27,4 @@ export {
   type TriggerDecision,
   type TriggerFacts,
 } from "./triggers.js";
+export { MAX_WORKFLOW_BYTES } from "./limits.js";

@@ -99,29 +99,11 @@ function dedupe(list: Diagnostic[]): Diagnostic[] {
 
 /** Parses, validates and models one workflow file. Never throws for bad content; I/O errors become diagnostics. */
 export async function loadWorkflow(filePath: string, workspace: string): Promise<LoadedWorkflow> {
-  const abs = resolve(workspace, filePath);
-  const relPath = relative(workspace, abs) || basename(abs);
-  const shown = relPath.startsWith("..") ? abs : relPath;
+  const { abs, relPath, shown } = named(filePath, workspace);
   let content: string;
   try {
     const size = (await stat(abs)).size;
-    if (size > MAX_WORKFLOW_BYTES) {
-      return finish(
-        abs,
-        relPath,
-        undefined,
-        [
-          {
-            file: shown,
-            line: 1,
-            column: 1,
-            message: `the file is ${size} bytes; stax reads workflow files of at most ${MAX_WORKFLOW_BYTES} bytes`,
-          },
-        ],
-        undefined,
-        "",
-      );
-    }
+    if (size > MAX_WORKFLOW_BYTES) return tooBig(abs, relPath, shown, size);
     content = await readFile(abs, "utf8");
   } catch (err) {
     const message = `cannot read workflow: ${(err as NodeJS.ErrnoException).code ?? String(err)}`;
@@ -132,6 +114,33 @@ export async function loadWorkflow(filePath: string, workspace: string): Promise
   const loaded = await fromText(abs, relPath, shown, content);
   slot?.keep(loaded);
   return loaded;
+}
+
+/**
+ * A workflow file as another commit has it (`content`, read from git), loaded as `loadWorkflow`
+ * loads the file; `size`: its size, when it was too large to be read.
+ */
+export async function loadWorkflowText(
+  filePath: string,
+  workspace: string,
+  content: Buffer,
+  size = content.length,
+): Promise<LoadedWorkflow> {
+  const { abs, relPath, shown } = named(filePath, workspace);
+  if (size > MAX_WORKFLOW_BYTES) return tooBig(abs, relPath, shown, size);
+  return fromText(abs, relPath, shown, content.toString("utf8"));
+}
+
+/** A file's absolute path, its path in the workspace, and the path its messages name. */
+function named(filePath: string, workspace: string): { abs: string; relPath: string; shown: string } {
+  const abs = resolve(workspace, filePath);
+  const relPath = relative(workspace, abs) || basename(abs);
+  return { abs, relPath, shown: relPath.startsWith("..") ? abs : relPath };
+}
+
+function tooBig(abs: string, relPath: string, shown: string, size: number): LoadedWorkflow {
+  const message = `the file is ${size} bytes; stax reads workflow files of at most ${MAX_WORKFLOW_BYTES} bytes`;
+  return finish(abs, relPath, undefined, [{ file: shown, line: 1, column: 1, message }], undefined, "");
 }
 
 /** A workflow file's text, loaded and validated (`shown`: its path in messages). */

@@ -3,10 +3,13 @@
  * copy of test/fixtures/dashboard. Each test is one item of the issue, done as a user does it.
  */
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { join } from "node:path";
 import { test } from "node:test";
 import type { Page } from "playwright-core";
 import type { CacheEntryInfo, SecretInfo, WorkflowRun } from "../../src/contract/index.js";
 import { dashboardSession } from "../helpers/browser.js";
+import { tempDir } from "../helpers/temp.js";
 
 const session = dashboardSession();
 
@@ -307,6 +310,49 @@ test("forms: a number input refuses 'abc' before sending; a ref picker lists the
   await page.getByRole("button", { name: "Save secret" }).click();
   await page.getByRole("list", { name: "secrets" }).getByText("DEPLOY_KEY").waitFor();
   assert.ok((await session.runner.json<SecretInfo[]>("GET", "/api/secrets")).body.some((s) => s.name === "DEPLOY_KEY"));
+  await page.close();
+});
+
+/** Makes branch `name` of the session's workspace: HEAD with `file` holding `content`; the working tree is left as it is. */
+function branchWith(name: string, file: string, content: string): void {
+  const index = join(tempDir("stax-index-"), "index");
+  const git = (args: string[], input?: string) =>
+    execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@example.invalid", ...args], {
+      cwd: session.runner.workspace,
+      input,
+      encoding: "utf8",
+      env: { ...process.env, GIT_INDEX_FILE: index },
+    }).trim();
+  const blob = git(["hash-object", "-w", "--stdin"], content);
+  git(["read-tree", "HEAD"]);
+  git(["update-index", "--cacheinfo", `100644,${blob},${file}`]);
+  git(["branch", name, git(["commit-tree", git(["write-tree"]), "-p", "HEAD", "-m", name])]);
+}
+
+test("Use workflow from a branch shows that branch's inputs, and the run gets them", async () => {
+  branchWith(
+    "greet-v0",
+    ".github/workflows/greet.yml",
+    'name: greet\non:\n  workflow_dispatch:\n    inputs:\n      who:\n        required: true\njobs:\n  hello:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo "hi ${{ inputs.who }}"\n',
+  );
+  const page = await newPage();
+  await page.goto(`${session.runner.url}/workflows/greet.yml`);
+  await page.getByLabel("greeting").waitFor();
+  const picker = page.getByLabel("Use workflow from");
+  await picker.locator("option", { hasText: "greet-v0" }).waitFor({ state: "attached" });
+  await picker.selectOption("refs/heads/greet-v0");
+  await page.locator("#input-who").fill("Grace");
+  assert.equal(await page.getByLabel("greeting").count(), 0, "the workspace's inputs are gone");
+  await page.getByRole("button", { name: "Run workflow" }).click();
+  await page.waitForURL(/\/runs\/[^/]+$/);
+  const id = decodeURIComponent(new URL(page.url()).pathname.split("/").pop()!);
+  assert.equal((await session.runner.waitCompleted(id)).conclusion, "success");
+  assert.match((await session.runner.json<string>("GET", `/api/runs/${id}/logs`)).body, /^hi Grace$/m);
+  // Back to the workspace as it is: its inputs again.
+  await page.goBack();
+  await page.getByLabel("Use workflow from").selectOption("");
+  await page.getByLabel("greeting").waitFor();
+  assert.equal(await page.locator("#input-who").count(), 0);
   await page.close();
 });
 

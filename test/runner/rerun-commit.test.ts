@@ -9,7 +9,7 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import type { WorkflowRun } from "../../src/contract/index.js";
+import type { WorkflowInfo, WorkflowRun } from "../../src/contract/index.js";
 import { startTestRunner, type TestRunner } from "../helpers/runner.js";
 import { tempDir } from "../helpers/temp.js";
 
@@ -130,6 +130,84 @@ test("a run of a ref (a tag from the dashboard's Run workflow) runs the workflow
     const head = (await r.json<WorkflowRun>("POST", "/api/runs", { workflow: "facts" })).body;
     await facts(r, head);
     assert.equal((await r.waitCompleted(head.id)).jobs[0].steps.length, 2, "HEAD's workflow: two steps");
+  } finally {
+    await r.close();
+  }
+});
+
+test("a run of a ref takes the inputs of that commit's workflow, and so does its re-run after the input is gone from HEAD; GET /api/workflows/:name?ref= shows them", async () => {
+  const ws = repository("main");
+  writeFileSync(join(ws, "version.txt"), "none\n");
+  git(ws, "add", "-A");
+  git(ws, "commit", "-q", "-m", "before the dispatch workflow");
+  git(ws, "tag", "v0");
+  const dispatch = join(ws, ".github", "workflows", "greet.yml");
+  writeFileSync(
+    dispatch,
+    `on:\n  workflow_dispatch:\n    inputs:\n      greeting:\n        required: true\njobs:\n  greet:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo "greeting=\${{ inputs.greeting }}"\n`,
+  );
+  commit(ws, "one");
+  git(ws, "tag", "v1");
+  // HEAD's workflow has no such input: a request naming it is refused for HEAD, as GitHub refuses it.
+  writeFileSync(
+    dispatch,
+    `on: workflow_dispatch\njobs:\n  greet:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo plain\n`,
+  );
+  commit(ws, "two");
+  const r = await startTestRunner({ workspace: ws });
+  try {
+    const post = (body: object) => r.json<WorkflowRun & { error?: { code: string } }>("POST", "/api/runs", body);
+    const refused = await post({ workflow: "greet", inputs: { greeting: "hi" } });
+    assert.equal(refused.status, 400, JSON.stringify(refused.body));
+    assert.equal(refused.body.error?.code, "INVALID_INPUT");
+
+    const atTag = await post({
+      workflow: "greet",
+      inputs: { greeting: "hi" },
+      sandbox: { strategy: "auto", ref: "v1" },
+    });
+    assert.equal(atTag.status, 201, JSON.stringify(atTag.body));
+    const log = async (id: string) => {
+      assert.equal((await r.waitCompleted(id)).conclusion, "success");
+      return (await r.json<string>("GET", `/api/runs/${id}/logs`)).body;
+    };
+    assert.match(await log(atTag.body.id), /^greeting=hi$/m);
+    // The tag's required input is required of a run of the tag.
+    const missing = await post({ workflow: "greet", sandbox: { strategy: "auto", ref: "v1" } });
+    assert.equal(missing.body.error?.code, "INVALID_INPUT", JSON.stringify(missing.body));
+
+    const again = await r.json<WorkflowRun>("POST", `/api/runs/${atTag.body.id}/rerun`, {});
+    assert.equal(again.status, 201, JSON.stringify(again.body));
+    assert.match(await log(again.body.id), /^greeting=hi$/m);
+
+    // A commit without the workflow file: the file is not found there.
+    const before = await post({ workflow: "greet", sandbox: { strategy: "auto", ref: "v0" } });
+    assert.equal(before.status, 404, JSON.stringify(before.body));
+    assert.equal(before.body.error?.code, "WORKFLOW_NOT_FOUND");
+
+    // What the dashboard's form shows for a ref: that commit's inputs.
+    type Shown = { info?: WorkflowInfo; error?: { code: string; message: string } };
+    const shown = (q: string) => r.json<Shown>("GET", `/api/workflows/greet${q}`);
+    assert.deepEqual(
+      (await shown("?ref=v1")).body.info?.inputs.map((i) => i.name),
+      ["greeting"],
+    );
+    assert.deepEqual(
+      (await shown("?ref=refs%2Ftags%2Fv1")).body.info?.inputs.map((i) => i.name),
+      ["greeting"],
+    );
+    assert.deepEqual((await shown("")).body.info?.inputs, []);
+    const absent = await shown("?ref=v0");
+    assert.equal(absent.status, 404);
+    assert.deepEqual(absent.body.error, {
+      code: "WORKFLOW_NOT_FOUND",
+      message: ".github/workflows/greet.yml is not in v0",
+    });
+    for (const ref of ["no-such-ref", "--output=x"]) {
+      const bad = await shown(`?ref=${encodeURIComponent(ref)}`);
+      assert.equal(bad.status, 400, ref);
+      assert.equal(bad.body.error?.code, "BAD_REQUEST", ref);
+    }
   } finally {
     await r.close();
   }

@@ -75,6 +75,9 @@ const stepPath = (runId: string, job: string, step: number) =>
 export const api = {
   health: () => call<{ status: string; workspace: string; version: string }>("GET", "/health"),
   workflows: () => call<WorkflowInfo[]>("GET", "/api/workflows"),
+  /** One workflow; with `ref`, as that commit has it. */
+  workflow: (name: string, ref?: string) =>
+    call<{ info: WorkflowInfo }>("GET", `/api/workflows/${encodeURIComponent(name)}${qs({ ref })}`),
   runs: (q: ListRunsQuery) => call<WorkflowRun[]>("GET", `/api/runs${qs({ ...q })}`),
   run: (id: string) => call<RunSnapshot>("GET", `/api/runs/${encodeURIComponent(id)}`),
   stepLines: (runId: string, job: string, step: number, from: number, limit: number) =>

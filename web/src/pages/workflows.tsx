@@ -18,6 +18,14 @@ function initial(inputs: WorkflowInput[]): Values {
   return v;
 }
 
+/** The values of `v` that name one of `inputs` and fit its type (a checkbox's boolean, a field's text). */
+function pick(v: Values, inputs: WorkflowInput[]): Values {
+  const kept: Values = {};
+  for (const i of inputs)
+    if (i.name in v && typeof v[i.name] === (i.type === "boolean" ? "boolean" : "string")) kept[i.name] = v[i.name];
+  return kept;
+}
+
 function Field(props: { input: WorkflowInput; value: string | boolean; set: (v: string | boolean) => void }) {
   const { input } = props;
   const id = `input-${input.name}`;
@@ -113,21 +121,44 @@ function RefPicker(props: { value: string; set: (v: string) => void }) {
   );
 }
 
+/**
+ * The workflow as the picked ref has it (GitHub's form shows that branch's inputs): undefined
+ * while it loads, `error` when that commit lacks the file or git cannot read it.
+ */
+function useWorkflowAt(w: WorkflowInfo, ref: string): { info?: WorkflowInfo; error?: string } {
+  const [at, setAt] = useState<{ ref: string; info?: WorkflowInfo; error?: string }>();
+  useEffect(() => {
+    if (!ref) return;
+    let current = true;
+    api.workflow(w.fileName, ref).then(
+      ({ info }) => current && setAt({ ref, info }),
+      (err: Error) => current && setAt({ ref, error: err.message }),
+    );
+    return () => void (current = false);
+  }, [w.fileName, ref]);
+  if (!ref) return { info: w };
+  return at?.ref === ref ? at : {};
+}
+
 function TriggerForm(props: { w: WorkflowInfo }) {
-  const { w } = props;
+  const [ref, setRef] = useState("");
+  const at = useWorkflowAt(props.w, ref);
+  const w = at.info ?? props.w;
   const dispatch = w.triggers.includes("workflow_dispatch");
   const event = dispatch ? "workflow_dispatch" : (w.triggers[0] ?? "push");
-  const [values, setValues] = useState<Values>(() => initial(dispatch ? w.inputs : []));
+  const declared = dispatch ? w.inputs : [];
+  const [values, setValues] = useState<Values>(() => initial(declared));
+  // Another ref's inputs: each gets its default there, unless a field of its name was filled in.
+  useEffect(() => setValues((v) => ({ ...initial(declared), ...pick(v, declared) })), [at.info]);
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
-  const [ref, setRef] = useState("");
   const submit = async (e: Event) => {
     e.preventDefault();
     setBusy(true);
     setError(undefined);
     try {
       const inputs: Record<string, string | number | boolean> = {};
-      for (const i of dispatch ? w.inputs : []) {
+      for (const i of declared) {
         const v = values[i.name];
         if (i.type === "number" && v !== "") inputs[i.name] = Number(v);
         else if (i.type === "boolean" || v !== "") inputs[i.name] = v;
@@ -145,15 +176,20 @@ function TriggerForm(props: { w: WorkflowInfo }) {
     }
   };
   return (
-    <form class="trigger" onSubmit={submit} aria-label={`run ${w.name}`}>
+    <form class="trigger" onSubmit={submit} aria-label={`run ${props.w.name}`}>
       <RefPicker value={ref} set={setRef} />
-      {dispatch
-        ? w.inputs.map((i) => (
+      {at.info
+        ? declared.map((i) => (
             <Field key={i.name} input={i} value={values[i.name]} set={(v) => setValues({ ...values, [i.name]: v })} />
           ))
         : null}
+      {at.error ? (
+        <p class="error" role="alert">
+          {at.error}
+        </p>
+      ) : null}
       <div class="form-actions">
-        <button type="submit" class="primary" disabled={busy}>
+        <button type="submit" class="primary" disabled={busy || !at.info}>
           Run workflow
         </button>
         <span class="muted">
