@@ -1,8 +1,8 @@
 /**
  * Per-step overhead: one job of 300 `run: true` steps (`STAX_BENCH_STEPS`), against the floor of running the same
  * scripts with `bash --noprofile --norc -eo pipefail`, measured in the same run: (a) from a Node
- * loop spawning each (the mechanism any runner written in Node needs) and (b) from a bash `for`
- * loop (fork+exec without Node). Medians of several interleaved rounds.
+ * loop spawning each (the mechanism any runner written in Node needs), in this process and (a')
+ * in a fresh `node`, and (b) from a bash `for` loop (fork+exec without Node). Medians of several interleaved rounds.
  * The engine is measured twice: in this process (through tsx), and as users run it — the built
  * `bin/stax run` — where the per-step cost is (T(300 steps) − T(1 step)) / 299, which cancels
  * start-up and parsing. With `STAX_BENCH_BEFORE=<another checkout, built>` that checkout's
@@ -65,6 +65,28 @@ async function nodeLoopOnce(scripts: string[]): Promise<number> {
   return performance.now() - t0;
 }
 
+/**
+ * The Node loop in a fresh `node` (nothing loaded, the least memory a Node process has): libuv
+ * forks the whole process for each child, and the fork's cost grows with the memory it copies
+ * the page tables of, so this is the floor of any runner in Node, below the loop in this process.
+ */
+function bareNodeLoopOnce(scripts: string[]): number {
+  const loop = `const { spawn } = require("node:child_process");
+(async () => {
+  const t0 = performance.now();
+  for (const s of JSON.parse(process.argv[1]))
+    await new Promise((resolve, reject) => {
+      const p = spawn("bash", ["--noprofile", "--norc", "-eo", "pipefail", s], { stdio: ["ignore", "pipe", "pipe"] });
+      p.on("error", reject);
+      p.on("close", (code) => (code === 0 ? resolve() : reject(new Error("exit " + code))));
+    });
+  process.stdout.write(String(performance.now() - t0));
+})();`;
+  const r = spawnSync(process.execPath, ["-e", loop, JSON.stringify(scripts)], { encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`bare Node loop failed: ${r.stderr}`);
+  return Number(r.stdout);
+}
+
 function bashLoopOnce(dir: string): number {
   const t0 = performance.now();
   const r = spawnSync("bash", [
@@ -95,6 +117,7 @@ export async function benchSteps(): Promise<{ name: string; value: string }[]> {
     await engineOnce(workspace, file); // warm-up: module load, first parse
     const engine: number[] = [];
     const nodeLoop: number[] = [];
+    const bareLoop: number[] = [];
     const bashLoop: number[] = [];
     const cli: number[] = [];
     const before: number[] = [];
@@ -103,10 +126,12 @@ export async function benchSteps(): Promise<{ name: string; value: string }[]> {
       cli.push((cliOnce(workspace, file) - cliOnce(workspace, one)) / (STEPS - 1));
       if (BEFORE) before.push((cliOnce(workspace, file, BEFORE) - cliOnce(workspace, one, BEFORE)) / (STEPS - 1));
       nodeLoop.push(await nodeLoopOnce(scripts));
+      bareLoop.push(bareNodeLoopOnce(scripts));
       bashLoop.push(bashLoopOnce(scriptDir));
     }
     const e = median(engine);
     const n = median(nodeLoop);
+    const bare = median(bareLoop);
     const b = median(bashLoop);
     const c = median(cli) * STEPS;
     const rows = [
@@ -123,11 +148,17 @@ export async function benchSteps(): Promise<{ name: string; value: string }[]> {
         value: `${n.toFixed(0)} ms (${(n / STEPS).toFixed(2)} ms/step; rounds: ${range(nodeLoop, STEPS)})`,
       },
       {
+        name: "floor (a'): the same Node loop in a fresh node (no tsx, nothing loaded)",
+        value: `${bare.toFixed(0)} ms (${(bare / STEPS).toFixed(2)} ms/step; rounds: ${range(bareLoop, STEPS)})`,
+      },
+      {
         name: "floor (b): same scripts from a bash for-loop",
         value: `${b.toFixed(0)} ms (${(b / STEPS).toFixed(2)} ms/step; rounds: ${range(bashLoop, STEPS)})`,
       },
       { name: "ratio bin/stax / floor (a)", value: `${(c / n).toFixed(2)}×` },
       { name: "ratio bin/stax / floor (b)  [target ≤ 1.3×]", value: `${(c / b).toFixed(2)}×` },
+      { name: "ratio floor (a') / floor (b): Node's own spawn against bash's", value: `${(bare / b).toFixed(2)}×` },
+      { name: "ratio bin/stax / floor (a')", value: `${(c / bare).toFixed(2)}×` },
       { name: "ratio in-process engine / floor (a)", value: `${(e / n).toFixed(2)}×` },
       { name: "ratio engine / floor (b)", value: `${(e / b).toFixed(2)}×` },
     ];

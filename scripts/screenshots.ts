@@ -29,7 +29,6 @@ try {
     const created = await r.json<WorkflowRun>("POST", "/api/runs", {
       workflow,
       inputs,
-      sandbox: { strategy: "none" },
       ...extra,
     });
     if (created.status !== 201) throw new Error(`POST /api/runs: ${created.status} ${JSON.stringify(created.body)}`);
