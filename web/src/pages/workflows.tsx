@@ -18,11 +18,14 @@ function initial(inputs: WorkflowInput[]): Values {
   return v;
 }
 
-/** The values of `v` that name one of `inputs` and fit its type (a checkbox's boolean, a field's text). */
+/** The values of `v` that name one of `inputs` and fit it (a checkbox's boolean, a field's text, one of a choice's options). */
 function pick(v: Values, inputs: WorkflowInput[]): Values {
   const kept: Values = {};
-  for (const i of inputs)
-    if (i.name in v && typeof v[i.name] === (i.type === "boolean" ? "boolean" : "string")) kept[i.name] = v[i.name];
+  for (const i of inputs) {
+    const value = v[i.name];
+    if (value === undefined || typeof value !== (i.type === "boolean" ? "boolean" : "string")) continue;
+    if (i.type !== "choice" || i.options?.includes(String(value))) kept[i.name] = value;
+  }
   return kept;
 }
 
@@ -122,7 +125,7 @@ function RefPicker(props: { value: string; set: (v: string) => void }) {
 }
 
 /**
- * The workflow as the picked ref has it (GitHub's form shows that branch's inputs): undefined
+ * The workflow as the picked ref has it (GitHub's form shows that branch's inputs): no `info`
  * while it loads, `error` when that commit lacks the file or git cannot read it.
  */
 function useWorkflowAt(w: WorkflowInfo, ref: string): { info?: WorkflowInfo; error?: string } {
