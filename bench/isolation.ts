@@ -52,7 +52,10 @@ export async function benchIsolation(): Promise<{ name: string; value: string }[
       const leg = await checkouts.acquire("leg");
       iso.push(performance.now() - t0);
       const commit = git(leg.dir, "rev-parse", "HEAD");
-      await leg.dispose(false);
+      leg.dispose(false);
+      // The leg's files go in the background while a run goes on: wait for them here, so neither
+      // this round's baseline nor the next round's checkout shares the disk with their deletion.
+      await checkouts.close();
       const dir = join(root, `plain${r}`);
       t0 = performance.now();
       git(ws, "worktree", "add", "--detach", "--quiet", dir, commit);

@@ -307,11 +307,14 @@ export async function completed(files: string[]): Promise<void> {
   for (const f of files) while (!(existsSync(f) && tail(f).includes("event: run.completed\n"))) await sleep(5);
 }
 
-/** step.log frames and overflows in a stream file. */
+/**
+ * The script's lines (step.log frames of a `line N`) and the overflows in a stream file. Other
+ * step.log frames (the sandbox's notice that starts the run's log) are not the script's.
+ */
 export function count(file: string): { lines: number; overflows: number } {
   const b = readFileSync(file);
   let lines = 0;
-  const log = Buffer.from("event: step.log\n");
+  const log = Buffer.from('"line":"line ');
   for (let i = b.indexOf(log); i >= 0; i = b.indexOf(log, i + log.length)) lines++;
   return { lines, overflows: b.toString("latin1").split("event: overflow\n").length - 1 };
 }

@@ -19,7 +19,8 @@ import {
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import { checkoutSource, snapshotSource } from "../../src/host/source.js";
+import { checkoutSource, fetchBundle, snapshotSource } from "../../src/host/source.js";
+import { checkoutBundle } from "../../src/host/source-checkout.js";
 import { openStore, sourceKey } from "../../src/store/index.js";
 import { WorkerSources } from "../../src/worker/sources.js";
 import { gitInit, tempDir } from "../helpers/temp.js";
@@ -231,4 +232,19 @@ test("a worker's prepared sources are private to its user (0700)", async () => {
   const sources = new WorkerSources(dir);
   assert.equal(statSync(dir).mode & 0o777, 0o700);
   await sources.close();
+});
+
+test("a bundle whose pack is cut short fails its checkout with git's reason, and leaves no folder behind", async () => {
+  const source = await snapshot(workspace(), "cut-short");
+  const whole = join(root, "whole.bundle");
+  await fetchBundle(store.blobs, source, whole);
+  const bytes = readFileSync(whole);
+  const cut = join(root, "cut.bundle");
+  writeFileSync(cut, bytes.subarray(0, bytes.length - 30));
+  const dir = join(root, "cut-checkout");
+  await assert.rejects(checkoutBundle(cut, dir), /index-pack and read-tree in .* failed \(\d+\): .*(pack|EOF|early)/i);
+  assert.equal(existsSync(dir), false);
+  // The whole bundle checks out: the failure was the cut.
+  await checkoutBundle(whole, dir);
+  assert.equal(readFileSync(join(dir, "a.txt"), "utf8"), "one\n");
 });
