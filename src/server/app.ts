@@ -16,6 +16,7 @@ import { guard, type SecurityOptions } from "./security.js";
 import { serveStatic } from "./static.js";
 import { FleetDispatcher } from "../host/dispatcher.js";
 import { runHost } from "../host/launch.js";
+import { collectWhenIdle } from "../host/idle-memory.js";
 import { ConnectionGate } from "./connections.js";
 import { frontStreams } from "./stream-front.js";
 import { streamServer } from "./event-routes.js";
@@ -116,6 +117,8 @@ export async function startRunner(o: RunnerOptions): Promise<Runner> {
       .catch(() => {});
   }, config.leaseMs);
   sweeper.unref();
+  // An idle runner gives back what its last runs' logs left in the heap.
+  const stopCollecting = collectWhenIdle(() => runs.activeCount === 0);
   const gate = new ConnectionGate(config.connections);
   const table: Route[] = routes({
     workspace: config.workspace,
@@ -216,6 +219,7 @@ export async function startRunner(o: RunnerOptions): Promise<Runner> {
     runs,
     async close() {
       clearInterval(sweeper);
+      stopCollecting();
       await runs.shutdown();
       hub.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));

@@ -6,6 +6,7 @@ import { warmUpParser, type LoadedWorkflow } from "../workflow/index.js";
 import { DOCKER_LABEL, describeAddress, reapDeadOwners, runLegSpec } from "../engine/index.js";
 import { hostOptions, storeHost, type MachineHost, type RunHost } from "../host/launch.js";
 import { reapProcessGroups } from "../host/process-groups.js";
+import { collectWhenIdle } from "../host/idle-memory.js";
 import {
   claimRun,
   connectStore,
@@ -107,6 +108,8 @@ export async function startWorker(input: WorkerOptions): Promise<Worker> {
   const sources = new WorkerSources(join(o.workDir, "sources", sourcesKey));
   const running = new Set<Promise<void>>();
   const cleanups = new Set<Promise<void>>();
+  // An idle worker gives back what its last legs' logs left in the heap, as a runner does.
+  const stopCollecting = collectWhenIdle(() => running.size === 0);
   let stopping = false;
   let wake: (() => void) | undefined;
   // A notification that came while a claim was on its way (found nothing, the leg committed just
@@ -236,6 +239,7 @@ export async function startWorker(input: WorkerOptions): Promise<Worker> {
   };
   const done = loop().finally(async () => {
     clearInterval(beat);
+    stopCollecting();
     await fleet.removeWorker(o.name).catch(() => {});
     await fleet.close().catch(() => {});
     for (const w of workspaces.values()) await (await w).store.close().catch(() => {});
