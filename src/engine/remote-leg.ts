@@ -8,7 +8,8 @@ import { failHolder } from "./job/setup-step.js";
 import { runJob } from "./job/job.js";
 import { newJob } from "./plan/strategy.js";
 import { Reporter } from "./report.js";
-import { newRunRuntime, runnerContext, writeEventFile } from "./run.js";
+import { newRunRuntime, runnerContext } from "./run.js";
+import { writeEventFile } from "./context/event-file.js";
 import { machineNpmConfig } from "./tools/registry.js";
 import type { GraphScope, JobResult } from "./runtime.js";
 

@@ -1,6 +1,6 @@
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { rmSync } from "node:fs";
 import { arch, platform } from "node:os";
-import { basename, dirname, join } from "node:path";
+import { basename, join } from "node:path";
 import type { RunConclusion, WorkflowRun } from "../contract/index.js";
 import type { RunHandle, RunOptions } from "./options.js";
 import { Checkouts } from "./job/checkouts.js";
@@ -9,6 +9,7 @@ import { displayTitle, firstLine } from "./context/display-title.js";
 import { githubContext, refOf, synthesizePayload } from "./context/github-context.js";
 import { runGraph } from "./plan/graph.js";
 import { Masker } from "./io/mask.js";
+import { writeEventFile } from "./context/event-file.js";
 import { Reporter } from "./report.js";
 import { jobServices, RunFlags, type RunRuntime } from "./runtime.js";
 import { selectJobs } from "./plan/select.js";
@@ -142,12 +143,6 @@ export function newRunRuntime(
     nodePath: process.execPath,
     ...parts,
   };
-}
-
-/** The event payload file (`GITHUB_EVENT_PATH`): in a 0700 folder, 0600 as every file of the run's temp folder. */
-export function writeEventFile(path: string, payload: unknown): void {
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  writeFileSync(path, JSON.stringify(payload, null, 2), { mode: 0o600 });
 }
 
 /**

@@ -177,6 +177,8 @@ export interface JobStart {
   readonly temp: string;
   /** `$RUNNER_TEMP/_runner_file_commands` (FILE-01). */
   readonly commandDir: string;
+  /** `$RUNNER_TEMP/_github_workflow/event.json`, the event payload written at the job's start (CTX-02). */
+  readonly eventPath: string;
   /** The `runner` context; `temp` is this job's RUNNER_TEMP (CTX-03). */
   readonly runner: Record<string, string>;
   /** Step debug (ACTIONS_STEP_DEBUG): shows `::debug::` lines (CMD-04). */
@@ -253,7 +255,11 @@ export function stepStatusFunctions(
  */
 export function jobContexts(start: JobStart & { workspace?: string }): Contexts {
   return {
-    github: start.workspace ? { ...start.run.github, workspace: start.workspace } : start.run.github,
+    github: {
+      ...start.run.github,
+      event_path: start.eventPath,
+      ...(start.workspace ? { workspace: start.workspace } : {}),
+    },
     vars: start.run.vars,
     inputs: start.graph.inputs,
     needs: start.needs,

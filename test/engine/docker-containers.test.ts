@@ -166,7 +166,7 @@ test(
 );
 
 test(
-  "a Docker action's pre-entrypoint runs as a Pre step before the job's steps and its post-entrypoint as a Post step, each in a fresh container, state passed along (DOCK-04)",
+  "a Docker action's pre-entrypoint runs as a Pre step before the job's steps and its post-entrypoint as a Post step, each in a fresh container, state passed along (DOCK-04); it reads the event at /github/workflow/event.json (CTX-02)",
   { skip: docker.skip },
   async () => {
     const r = await runJob("stages", {
@@ -186,6 +186,7 @@ test(
     );
     assert.match(r.log, /pre ran for octo in [0-9a-f]{12}\n/);
     assert.match(r.log, /main ran for octo with STATE_from_pre=pre-state\n/);
+    assert.match(r.log, /event at \/github\/workflow\/event\.json: \{\n/, "CTX-02: the event is mounted");
     assert.match(r.log, /post ran for octo with STATE_from_pre=pre-state STATE_from_main=main-state\n/);
     const order = ["pre ran", "first-main-step", "main ran", "last-main-step", "post ran"].map((s) => r.log.indexOf(s));
     assert.deepEqual(

@@ -4,7 +4,7 @@
  * files) at /github/runner_temp, a home at /github/home, as GitHub lays them out.
  */
 import { mkdirSync } from "node:fs";
-import { isAbsolute, join, relative, resolve } from "node:path";
+import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import type { StepDef } from "../../workflow/index.js";
 import { failStep, runProcess, type ProcessOutcome } from "../steps/run-process.js";
 import type { StepScope } from "../steps/scope.js";
@@ -74,6 +74,7 @@ export async function runContainerStep(
   const mounts: Mount[] = [
     { host: workspace, container: "/github/workspace" },
     { host: rt.temp, container: "/github/runner_temp" },
+    { host: dirname(rt.eventPath), container: "/github/workflow" },
     { host: resolve(home), container: "/github/home" },
   ];
   const spec = (procEnv: Record<string, string>) => ({

@@ -10,7 +10,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
+import { basename, dirname } from "node:path";
 import { prepareFileCommands } from "../io/file-commands.js";
 import { evaluateToken } from "../../expressions/index.js";
 import { jobContexts, type JobContainer, type JobContext, type JobNetwork } from "../runtime.js";
@@ -142,7 +142,7 @@ function jobMounts(rt: JobContext): (Mount & { readOnly?: boolean })[] {
   return [
     { host: rt.workspace, container: `/__w/${repo}/${repo}` },
     { host: rt.temp, container: "/__w/_temp" },
-    { host: join(rt.services.tempDir, "_github_workflow"), container: "/github/workflow", readOnly: true },
+    { host: dirname(rt.eventPath), container: "/github/workflow", readOnly: true },
     systemNode
       ? { host: rt.run.nodePath, container: "/__e/node/bin/node", readOnly: true }
       : { host: prefix, container: "/__e/node", readOnly: true },
@@ -158,10 +158,9 @@ function shareWithUser(rt: JobContext): void {
   const files = prepareFileCommands(rt.commandDir);
   for (const dir of [rt.temp, rt.commandDir]) chmodSync(dir, 0o777);
   for (const f of Object.values(files)) chmodSync(f, 0o666);
-  const workflow = join(rt.services.tempDir, "_github_workflow");
+  const workflow = dirname(rt.eventPath);
   if (existsSync(workflow)) chmodSync(workflow, 0o755);
-  const event = join(workflow, "event.json");
-  if (existsSync(event)) chmodSync(event, 0o644);
+  if (existsSync(rt.eventPath)) chmodSync(rt.eventPath, 0o644);
 }
 
 /** What the job's containers leave it: their cleanup (always call it), the job container if it has one, and the network with its context. */

@@ -1,4 +1,5 @@
 import { mkdirSync, rmSync } from "node:fs";
+import { writeEventFile } from "../context/event-file.js";
 import type { JobConclusion, Step } from "../../contract/index.js";
 import { evaluateStringMap, evaluateString, stringify, evaluateToken, truthy } from "../../expressions/index.js";
 import type { JobContext, JobResult, JobStart } from "../runtime.js";
@@ -142,12 +143,14 @@ async function acquireCheckout(start: JobStart): Promise<Result<Checkout>> {
 }
 
 /**
- * Prepares the job: RUNNER_TEMP emptied (JOB-17), the workflow's env and the job's (ENV-01..03),
- * both evaluated here, in the leg's checkout; returns its defaults.run.
+ * Prepares the job: RUNNER_TEMP emptied (JOB-17), the event written in it (CTX-02), the
+ * workflow's env and the job's (ENV-01..03), both evaluated here, in the leg's checkout; returns
+ * its defaults.run.
  */
 function setUp(start: JobStart & { workspace: string }): Result<JobContext["defaults"]> {
   rmSync(start.temp, { recursive: true, force: true });
   mkdirSync(start.commandDir, { recursive: true, mode: 0o700 });
+  writeEventFile(start.eventPath, start.run.github.event ?? {});
   const { state } = start;
   try {
     const ctx0 = jobContexts(start);

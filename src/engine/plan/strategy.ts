@@ -213,6 +213,7 @@ export function newJob(
     needs,
     temp,
     commandDir: join(temp, "_runner_file_commands"),
+    eventPath: join(temp, "_github_workflow", "event.json"),
     runner: { ...run.runner, temp },
     debug: stringify(graph.secrets.ACTIONS_STEP_DEBUG ?? run.vars.ACTIONS_STEP_DEBUG ?? "").toLowerCase() === "true",
     services: run.services,

@@ -42,6 +42,7 @@ export function stepGithub(scope: StepScope, stepId: string): Record<string, unk
   return {
     ...rt.run.github,
     workspace: rt.workspace,
+    event_path: rt.eventPath,
     job: rt.def.id,
     action: stepId,
     action_path: scope.action?.path ?? "",
@@ -59,7 +60,7 @@ export function stepContexts(scope: StepScope, env: Record<string, string>, step
   const github = {
     ...stepGithub(scope, stepId),
     workspace: inContainer(mounts, rt.workspace),
-    event_path: inContainer(mounts, String(rt.run.github.event_path ?? "")),
+    event_path: inContainer(mounts, rt.eventPath),
   };
   return {
     github,
