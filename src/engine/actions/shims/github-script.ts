@@ -27,7 +27,7 @@ export const githubScript: Shim = {
       `stax: using the built-in actions/github-script (requested ${ref.ref}); \`github\` API calls are not available offline`,
     );
     const contextFile = join(rt.temp, `_stax_github_context_${def.id.replace(/[^\w-]/g, "_")}.json`);
-    writeFileSync(contextFile, JSON.stringify({ ...rt.run.github, job: rt.def.id }));
+    writeFileSync(contextFile, JSON.stringify({ ...rt.run.github, event_path: rt.eventPath, job: rt.def.id }));
     const inputs: Record<string, string> = { "result-encoding": "json", ...w };
     const extraEnv: Record<string, string> = { STAX_GITHUB_CONTEXT_FILE: contextFile, ...inputEnv(inputs) };
     return runProcess(
