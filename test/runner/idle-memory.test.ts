@@ -8,6 +8,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import type { WorkflowRun } from "../../src/contract/index.js";
+import { api, finished } from "../helpers/fleet.js";
 import { spawnRunner } from "../helpers/runner.js";
 import { tempDir, until } from "../helpers/temp.js";
 
@@ -24,22 +25,8 @@ test("after a run that printed 1M lines and the download of its log, an idle run
   );
   const r = await spawnRunner(tempDir("stax-home-"), ws);
   try {
-    const created = (await (
-      await fetch(`${r.url}/api/runs`, {
-        method: "POST",
-        headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ workflow: "big" }),
-      })
-    ).json()) as WorkflowRun;
-    await until(
-      "the big run to complete",
-      async () => {
-        const now = (await (await fetch(`${r.url}/api/runs/${created.id}`)).json()) as WorkflowRun;
-        return now.status === "completed" || undefined;
-      },
-      300_000,
-      100,
-    );
+    const created = (await api<WorkflowRun>(r, "POST", "/api/runs", { workflow: "big" })).body;
+    assert.equal((await finished(r, created.id, 300_000)).conclusion, "success");
     const log = await (await fetch(`${r.url}/api/runs/${created.id}/logs`)).text();
     assert.ok(log.includes("\n1000000\n") || log.includes(" 1000000\n"), "the whole log was served");
     const busy = anonMb(r.child.pid!);
