@@ -1,7 +1,8 @@
 /**
  * Steps that run in a container of their own (ACT docker actions, `uses: docker://image`): the
  * image pulled or built, the workspace at /github/workspace, RUNNER_TEMP (with the file-command
- * files) at /github/runner_temp, a home at /github/home, as GitHub lays them out.
+ * files) at /github/runner_temp, the event at /github/workflow/event.json (DOCK-03), a home at
+ * /github/home, as GitHub lays them out.
  */
 import { mkdirSync } from "node:fs";
 import { dirname, isAbsolute, join, relative, resolve } from "node:path";
