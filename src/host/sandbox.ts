@@ -48,14 +48,19 @@ async function addPrivateWorktree(workspace: string, dir: string, commit: string
 
 /**
  * The commit `ref` names in the workspace's repository and the workspace's folder in it (`app/`,
- * or "" at the top), in one git process; undefined outside a work tree or before the first
- * commit. `strict` (the `worktree` strategy): git's error instead.
+ * or "" at the top), in one git process; undefined outside a work tree, before the first commit
+ * or for a ref that names no commit. `strict` (the `worktree` strategy): git's error instead.
  */
-async function commitOf(
+export async function commitOf(
   workspace: string,
   ref: string,
   strict: boolean,
 ): Promise<{ commit: string; prefix: string } | undefined> {
+  // A ref is never an option to git, whatever it is named.
+  if (ref.startsWith("-")) {
+    if (strict) throw new Error(`'${ref}' is not a commit of a git work tree here`);
+    return undefined;
+  }
   // No `.git` from here up: git need not be asked (a process on the run's way to its first step).
   if (!strict && outsideGit(workspace)) return undefined;
   try {

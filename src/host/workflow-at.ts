@@ -2,6 +2,7 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { StaxError } from "../contract/index.js";
 import { loadWorkflowText, MAX_WORKFLOW_BYTES, type LoadedWorkflow } from "../workflow/index.js";
+import { commitOf } from "./sandbox.js";
 
 const execFileAsync = promisify(execFile);
 
@@ -16,12 +17,9 @@ export async function workflowAt(workspace: string, relPath: string, ref: string
   const git = async (args: string[], encoding: "utf8" | "buffer" = "utf8") =>
     (await execFileAsync("git", args, { cwd: workspace, encoding, timeout: 10_000, maxBuffer: MAX_WORKFLOW_BYTES * 2 }))
       .stdout;
-  // A ref is never an option to git, whatever it is named.
-  const commit = ref.startsWith("-")
-    ? ""
-    : String(await git(["rev-parse", "--verify", "-q", `${ref}^{commit}`]).catch(() => "")).trim();
-  if (!commit) throw new StaxError("BAD_REQUEST", `'${ref}' is not a commit of the workspace's git repository`);
-  const blob = `${commit}:./${relPath}`;
+  const at = await commitOf(workspace, ref, false);
+  if (!at) throw new StaxError("BAD_REQUEST", `'${ref}' is not a commit of the workspace's git repository`);
+  const blob = `${at.commit}:${at.prefix}${relPath}`;
   const size = Number(await git(["cat-file", "-s", blob]).catch(() => NaN));
   if (!Number.isFinite(size)) throw new StaxError("WORKFLOW_NOT_FOUND", `${relPath} is not in ${ref}`);
   // An oversized file is not read: its size is the whole error.

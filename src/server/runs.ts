@@ -86,10 +86,12 @@ export class RunManager {
       );
     // A run of a commit (a ref's, a re-run's) has that commit's workflow: it is checked below, once loaded.
     const ofCommit = req.sandbox?.ref !== undefined || rerunOf !== undefined;
-    if (!ofCommit) checkRunRequest(workflow, req.event, req.inputs ?? {}, req.jobs);
+    const early = ofCommit ? undefined : checkRunRequest(workflow, req.event, req.inputs ?? {}, req.jobs);
     const strategy = req.sandbox?.strategy ?? this.deps.defaultSandbox;
     if (!STRATEGIES.has(strategy))
       throw new StaxError("BAD_REQUEST", `sandbox.strategy must be one of auto, worktree, copy, none`);
+    // A re-run in a sandbox runs the original run's commit, as its ref (a copy or `none` runs the workspace as it is).
+    const pinnable = rerunOf && (strategy === "auto" || strategy === "worktree") ? rerunOf : undefined;
 
     checkRequestShape(req);
     const secrets = req.secrets ?? {};
@@ -97,11 +99,9 @@ export class RunManager {
     let sandbox;
     let pinned: Sandbox | undefined;
     try {
-      // A re-run in a sandbox runs the original run's commit, as its ref (a copy or `none` runs the workspace as it is).
       pinned =
-        rerunOf && (strategy === "auto" || strategy === "worktree")
-          ? await pinnedSandbox(this.deps.workspace, this.deps.sandboxDir, id, rerunOf, this.deps.host.ownFolders)
-          : undefined;
+        pinnable &&
+        (await pinnedSandbox(this.deps.workspace, this.deps.sandboxDir, id, pinnable, this.deps.host.ownFolders));
       // A sandbox is for legs this process runs itself. On a fleet the workers run every leg from a
       // snapshot of the workspace as it is (the run's source), so none is made, unless a `ref` asks
       // for that commit; the workflow then comes from the sandbox, so its legs are dispatched too.
@@ -117,32 +117,32 @@ export class RunManager {
           this.deps.host.ownFolders,
         ));
       // A run outside git has no commit (its sha is zeros): nothing was pinned, nothing to say.
-      if (rerunOf && !pinned && strategy !== "none" && strategy !== "copy" && isCommitSha(rerunOf.trigger.sha))
+      if (pinnable && !pinned && isCommitSha(pinnable.trigger.sha))
         sandbox.notices.unshift(
-          `stax: the commit run ${rerunOf.number} ran (${rerunOf.trigger.sha.slice(0, 7)}) is not in the repository; this re-run runs ${req.sandbox?.ref ?? "HEAD"}`,
+          `stax: the commit run ${pinnable.number} ran (${pinnable.trigger.sha.slice(0, 7)}) is not in the repository; this re-run runs ${req.sandbox?.ref ?? "HEAD"}`,
         );
     } catch (err) {
       throw new StaxError("BAD_REQUEST", `cannot prepare the '${strategy}' sandbox: ${errorMessage(err)}`);
     }
     // A run of a commit (a `ref`'s, a re-run's) runs that commit's workflow, as GitHub does; one of
     // HEAD the workspace's as it is. A re-run of a workflow its commit lacks (not committed then) keeps the workspace's.
-    const at = pinned ? rerunOf?.trigger.sha.slice(0, 7) : req.sandbox?.ref;
+    const at = pinned ? pinnable?.trigger.sha.slice(0, 7) : req.sandbox?.ref;
     const committed = join(sandbox.dir, workflow.relPath);
-    const runWorkflow =
-      at !== undefined && sandbox.dir !== this.deps.workspace && (!pinned || existsSync(committed))
-        ? await loadWorkflow(committed, sandbox.dir)
-        : workflow;
+    const ofSandbox = at !== undefined && sandbox.dir !== this.deps.workspace;
+    let runWorkflow = workflow;
     let checked: ReturnType<typeof checkRunRequest>;
     try {
-      if (runWorkflow !== workflow && !pinned && !existsSync(committed))
+      const present = ofSandbox && existsSync(committed);
+      if (ofSandbox && !present && !pinned)
         throw new StaxError("WORKFLOW_NOT_FOUND", `${workflow.relPath} is not in ${at}`);
+      if (present) runWorkflow = await loadWorkflow(committed, sandbox.dir);
       if (runWorkflow.errors.length)
         throw new StaxError(
           "WORKFLOW_INVALID",
           `${workflow.relPath} at ${at} is invalid:\n${runWorkflow.errors.map(formatDiagnostic).join("\n")}`,
           runWorkflow.errors,
         );
-      checked = checkRunRequest(runWorkflow, req.event, req.inputs ?? {}, req.jobs);
+      checked = early ?? checkRunRequest(runWorkflow, req.event, req.inputs ?? {}, req.jobs);
     } catch (err) {
       this.dispose(sandbox);
       throw err;
